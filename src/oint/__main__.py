@@ -1,0 +1,3 @@
+from oint.cli.main import main
+
+raise SystemExit(main())

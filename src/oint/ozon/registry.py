@@ -1,0 +1,202 @@
+"""The method registry: every OInt Ozon function declared once.
+
+A `Method` holds the EN and RU names, group, Python name, typed parameters with
+their CLI options, the endpoint and how arguments become the JSON body. The sync
+and async clients, the OInt-style module functions, the CLI, its help pages and
+the docs are all derived from `REGISTRY`.
+
+Building a request is pure: `method.build(values)` returns a `Request`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from oint.ozon.errors import UsageError
+from oint.ozon.values import Kind, is_filled
+
+GROUPS: dict[str, tuple[str, str]] = {
+    # slug: (English title, Russian title) as in OInt's documentation folders
+    "Attributes-and-features": ("Attributes and features", "Атрибуты и характеристики"),
+    "Uploading-and-updating-products": ("Uploading and updating products", "Загрузка и обновление товаров"),
+    "Barcodes": ("Barcodes", "Штрихкоды"),
+    "Prices-and-stocks": ("Prices and stocks", "Цены и остатки"),
+    "Promotions-management": ("Promotions management", "Управление акциями"),
+    "Warehouses-management": ("Warehouses management", "Управление складами"),
+    "Fbo-scheme": ("FBO scheme", "Схема FBO"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request to Ozon, before credentials and encoding."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a method goes. Ozon retires endpoints: `retired` is the switch-off date
+    (ISO) when known, `successor` the path Ozon points to instead."""
+
+    http_method: str
+    path: str
+    retired: str | None = None
+    successor: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.http_method} {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter: Python name, CLI option, OInt names, kind, and where it goes in the body.
+
+    `field` is the body key (None: not sent directly). `convert` shapes a filled value for
+    the body (applied to each item of an array kind when `per_item` is true). Values that
+    are not "filled" (OInt's rule: "", 0, False, empty) are left out, unless `empty` gives
+    a value to send instead.
+    """
+
+    name: str
+    cli: str
+    kind: Kind
+    ru: str
+    en: str
+    doc: str
+    type_doc: str
+    required: bool = False
+    default: Any = None
+    field: str | None = None
+    convert: Callable[[Any], Any] | None = None
+    per_item: bool = False
+    empty: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """One OInt function. API methods have an `endpoint`; local helpers a `local` callable."""
+
+    name_en: str
+    name_ru: str
+    group: str
+    python: str
+    summary: str
+    params: tuple[Param, ...]
+    endpoint: Endpoint | None = None
+    local: Callable[..., Any] | None = None
+    fixed: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    example: str = ""
+    rate_limit: tuple[int, float] | None = None  # (calls, per seconds) per account, when Ozon sets one
+
+    @property
+    def calls_api(self) -> bool:
+        return self.endpoint is not None
+
+    def normalise(self, values: Sequence[Any]) -> list[Any]:
+        """Check required values and normalise each by its kind (raises UsageError)."""
+        out = []
+        for p, v in zip(self.params, values):
+            v = p.kind.normalise(v, p.cli)
+            if p.required and not is_filled(v) and v != 0:
+                raise UsageError(f"{self.name_en}: missing required option --{p.cli}")
+            out.append(v)
+        return out
+
+    def build(self, values: Sequence[Any]) -> Request:
+        """The request for these parameter values (in `params` order). Pure."""
+        assert self.endpoint is not None, f"{self.name_en} is a local helper"
+        body: dict[str, Any] = dict(self.fixed)
+        for p, v in zip(self.params, self.normalise(values)):
+            if p.field is None:
+                continue
+            if is_filled(v):
+                if p.convert is not None:
+                    v = [p.convert(x) for x in v] if p.per_item else p.convert(v)
+                if is_filled(v):
+                    body[p.field] = v
+                    continue
+            if p.empty is not None:
+                body[p.field] = p.empty() if callable(p.empty) else p.empty
+        has_body = self.endpoint.http_method != "GET"
+        return Request(self.endpoint.http_method, self.endpoint.path, body if has_body else None)
+
+    def run_local(self, values: Sequence[Any]) -> Any:
+        assert self.local is not None
+        return self.local(*self.normalise(values))
+
+    def bind(self, args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Positional and keyword Python arguments to a values list (for dynamic callers)."""
+        if len(args) > len(self.params):
+            raise UsageError(f"{self.name_en}() takes {len(self.params)} arguments, got {len(args)}")
+        values = list(args) + [p.default for p in self.params[len(args) :]]
+        names = {p.name: i for i, p in enumerate(self.params)}
+        for k, v in kwargs.items():
+            if k not in names:
+                raise UsageError(f"{self.name_en}() got an unexpected argument {k!r}")
+            values[names[k]] = v
+        return values
+
+
+class Registry:
+    """All methods, looked up by Python name or, case-insensitively, by EN or RU name."""
+
+    def __init__(self) -> None:
+        self._methods: list[Method] = []
+        self._by_key: dict[str, Method] = {}
+
+    def add(self, *methods: Method) -> None:
+        for m in methods:
+            for key in (m.name_en.casefold(), m.name_ru.casefold(), m.python.casefold()):
+                if key in self._by_key and self._by_key[key] is not m:
+                    raise ValueError(f"duplicate method name {key!r}")
+                self._by_key[key] = m
+            self._methods.append(m)
+
+    def get(self, name: str) -> Method | None:
+        return self._by_key.get(name.casefold().replace("-", "_") if "-" in name else name.casefold())
+
+    def __getitem__(self, name: str) -> Method:
+        m = self.get(name)
+        if m is None:
+            raise KeyError(name)
+        return m
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._methods)
+
+    def __len__(self) -> int:
+        return len(self._methods)
+
+    def by_endpoint(self, path: str) -> Method | None:
+        for m in self._methods:
+            if m.endpoint is not None and m.endpoint.path == path:
+                return m
+        return None
+
+
+def P(
+    name: str,
+    cli: str,
+    kind: Kind,
+    *,
+    ru: str,
+    en: str,
+    doc: str,
+    type_doc: str,
+    required: bool = False,
+    default: Any = None,
+    field: str | None = None,
+    convert: Callable[[Any], Any] | None = None,
+    per_item: bool = False,
+    empty: Any = None,
+) -> Param:
+    """Shorthand for declaring a `Param`."""
+    return Param(
+        name, cli, kind, ru, en, doc, type_doc, required, default, field, convert, per_item, empty
+    )

@@ -1,0 +1,55 @@
+"""The transport contract: send one HTTP request, return status, headers and body bytes.
+
+A transport knows nothing of Ozon: no auth, no retries, no JSON. The client
+(`oint.ozon.client`) does those once for every transport. Implementations:
+
+- `oint.ozon.transport.fast`: lean HTTP/1.1 keep-alive pools (stdlib sockets,
+  asyncio) with httptools parsing; the default.
+- `oint.ozon.transport.httpx_backend`: any `httpx.Client` / `httpx.AsyncClient`
+  (proxies, HTTP/2, mock transports, custom TLS).
+- `oint.sandbox.transport`: the sandbox model in-process, no sockets at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(slots=True)
+class RawResponse:
+    """What came back: status, headers with lower-case names, and the body bytes."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""
+
+
+class TransportError(Exception):
+    """The request could not be completed (connection refused, reset, bad HTTP)."""
+
+
+class TransportTimeout(TransportError):
+    """Connecting, sending or reading took longer than the timeout."""
+
+
+@runtime_checkable
+class SyncTransport(Protocol):
+    """Sends requests to one base URL; `path` includes any query string."""
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
+    ) -> RawResponse: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    """The async twin of `SyncTransport`."""
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
+    ) -> RawResponse: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,9 @@
+"""A local emulator of the Ozon Seller API.
+
+- `model/`: pure, stateful logic of seller accounts (catalogue, tasks, images, prices,
+  stocks, warehouses, promotions, FBO drafts), persisted through `store.Store` (SQLite).
+- `core.Sandbox.handle`: Ozon's protocol around the model — routes, auth headers,
+  rate limits, injected faults, error bodies. No sockets.
+- Adapters: `app` (ASGI, served by `oint sandbox serve`) and `transport` (in-process,
+  `--sandbox` / `OzonClient(sandbox=True)`).
+"""

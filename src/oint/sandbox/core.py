@@ -1,0 +1,212 @@
+"""The sandbox's protocol layer: routes, auth, limits, faults and Ozon's error bodies.
+
+`Sandbox.handle(method, path, headers, body)` is everything an HTTP server or an
+in-process transport needs; it never touches sockets.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from oint.sandbox import demo
+from oint.sandbox.errors import INVALID_ARGUMENT, ApiError
+from oint.sandbox.model import ROUTES
+from oint.sandbox.model.base import Account
+from oint.sandbox.store import Store
+
+GLOBAL_RATE = 50  # requests per second per Client-Id (Ozon's global limit)
+ADMIN_PREFIX = "/__sandbox/"
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass(slots=True)
+class SandboxResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    delay: float = 0.0  # seconds the adapter waits before answering (injected slowness)
+
+
+def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> SandboxResponse:
+    return SandboxResponse(status, {"content-type": "application/json", **(headers or {})}, _dumps(doc).encode())
+
+
+def _error(e: ApiError) -> SandboxResponse:
+    return _json(e.status, e.body(), {k.lower(): v for k, v in e.headers.items()})
+
+
+class Sandbox:
+    """The emulated Seller API over one SQLite store."""
+
+    def __init__(self, db_path: str | None = None, *, clock: Callable[[], float] = time.time) -> None:
+        self.store = Store(db_path)
+        self.clock = clock
+        self._recent: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        with self.store.transaction():
+            if self.store.get_meta("seeded") is None:
+                demo.seed(self.store, clock())
+                self.store.set_meta("seeded", "1")
+
+    def close(self) -> None:
+        self.store.close()
+
+    def reset(self) -> None:
+        """Back to the demo state."""
+        with self.store.transaction():
+            self.store.wipe()
+            demo.seed(self.store, self.clock())
+            self.store.set_meta("seeded", "1")
+
+    # ------------------------------------------------------------------ protocol
+    def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
+        """Answer one request as Ozon would. `headers` names may have any case."""
+        path = path.split("?", 1)[0]
+        try:
+            if path.startswith(ADMIN_PREFIX):
+                return self._admin(method, path[len(ADMIN_PREFIX) :], body)
+            with self.store.transaction():
+                fault = self._take_fault(path)
+            if fault is not None and fault.status:
+                return fault
+        except ApiError as e:
+            return _error(e)
+        response = self._dispatch(method, path, headers, body)
+        if fault is not None:  # slowness only
+            response.delay = fault.delay
+        return response
+
+    def _dispatch(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
+        try:
+            handler = ROUTES.get((method, path))
+            if handler is None:
+                if any(p == path for _, p in ROUTES):
+                    raise ApiError(405, 12, "method is not allowed")
+                raise ApiError(404, 5, "Not Found")
+            lower = {k.lower(): v for k, v in headers.items()}
+            client_id, api_key = lower.get("client-id", "").strip(), lower.get("api-key", "").strip()
+            if not client_id or not api_key:
+                raise ApiError(401, 16, "Client-Id and Api-Key headers are required")
+            self._check_rate(client_id)
+            request = self._parse_body(body) if method != "GET" else {}
+            now = self.clock()
+            with self.store.transaction():
+                acct = self.store.get("*", "account", client_id)
+                if acct is None or acct.get("api_key") != api_key:
+                    raise ApiError(403, 7, "Invalid Api-Key, please check the key and try again")
+                answer = handler(Account(self.store, client_id, now), request)
+            return _json(200, answer)
+        except ApiError as e:
+            return _error(e)
+        except Exception as e:  # a bug in the model must still answer like a server would
+            return _json(500, {"code": 13, "message": f"Internal error: {type(e).__name__}", "details": []})
+
+    @staticmethod
+    def _parse_body(body: bytes) -> dict[str, Any]:
+        if not body.strip():
+            return {}
+        try:
+            doc = json.loads(body)
+        except ValueError as e:
+            raise ApiError(400, INVALID_ARGUMENT, f"proto: syntax error: {e}") from None
+        if not isinstance(doc, dict):
+            raise ApiError(400, INVALID_ARGUMENT, "proto: syntax error: expected an object")
+        return doc
+
+    def _check_rate(self, client_id: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            q = self._recent.setdefault(client_id, deque())
+            while q and q[0] <= now - 1.0:
+                q.popleft()
+            if len(q) >= GLOBAL_RATE:
+                raise ApiError(429, 8, "You have reached request rate limit per second", headers={"Retry-After": "1"})
+            q.append(now)
+
+    # ------------------------------------------------------------------ faults
+    def add_fault(
+        self,
+        path: str = "*",
+        status: int = 500,
+        *,
+        times: int = 1,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+        retry_after: float | None = None,
+    ) -> dict[str, Any]:
+        """Make the next `times` requests to `path` ("*" = any) fail with `status` (and/or be slow).
+
+        `body`: a dict (sent as JSON), a string (sent as text/html) or None (Ozon-style error
+        JSON for the status). `status` 0 with a `delay` only slows the real answer down.
+        """
+        hdrs = dict(headers or {})
+        if retry_after is not None:
+            hdrs["Retry-After"] = str(retry_after)
+        fault = {"path": path, "status": status, "times": times, "body": body, "headers": hdrs, "delay": delay}
+        with self.store.transaction():
+            key = self.store.next_id("fault", 1)
+            self.store.put("*", "fault", key, fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self.store.transaction():
+            for key, _ in self.store.items("*", "fault"):
+                self.store.delete("*", "fault", key)
+
+    def _take_fault(self, path: str) -> SandboxResponse | None:
+        for key, f in self.store.items("*", "fault"):
+            if f["path"] not in ("*", path):
+                continue
+            f["times"] -= 1
+            if f["times"] <= 0:
+                self.store.delete("*", "fault", key)
+            else:
+                self.store.put("*", "fault", key, f)
+            if not f["status"]:  # slowness only: the real answer follows after the delay
+                return SandboxResponse(0, {}, b"", f["delay"])
+            hdrs = {k.lower(): str(v) for k, v in f["headers"].items()}
+            body = f["body"]
+            if isinstance(body, str):
+                resp = SandboxResponse(f["status"], {"content-type": "text/html", **hdrs}, body.encode())
+            else:
+                doc = body if body is not None else _default_fault_body(f["status"])
+                resp = _json(f["status"], doc, hdrs)
+            resp.delay = f["delay"]
+            return resp
+        return None
+
+    # ------------------------------------------------------------------ admin
+    def _admin(self, method: str, action: str, body: bytes) -> SandboxResponse:
+        request = self._parse_body(body)
+        if action == "reset" and method == "POST":
+            self.reset()
+            return _json(200, {"result": "reset"})
+        if action == "faults" and method == "POST":
+            allowed = {"path", "status", "times", "body", "headers", "delay", "retry_after"}
+            unknown = set(request) - allowed
+            if unknown:
+                raise ApiError(400, INVALID_ARGUMENT, f"unknown fault fields: {sorted(unknown)}")
+            return _json(200, {"result": self.add_fault(**request)})
+        if action == "faults/clear" and method == "POST":
+            self.clear_faults()
+            return _json(200, {"result": "cleared"})
+        raise ApiError(404, 5, "Not Found")
+
+
+def _default_fault_body(status: int) -> dict[str, Any]:
+    messages = {
+        429: (8, "You have reached request rate limit per second"),
+        500: (13, "Internal error"),
+        503: (14, "Service Unavailable"),
+        403: (7, "Invalid Api-Key, please check the key and try again"),
+        410: (12, "obsolete method cannot be used"),
+    }
+    code, message = messages.get(status, (2, f"HTTP {status}"))
+    return {"code": code, "message": message, "details": []}

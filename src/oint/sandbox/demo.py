@@ -1,0 +1,38 @@
+"""The demo seller account every new sandbox starts with.
+
+It mirrors OInt's documentation: Client-Id 2128753 with the Api-Key exactly as the
+docs print it, owning product 1111588191 (the seed example) in a small catalogue.
+Each model module seeds its own part (`seed(account)`).
+"""
+
+from __future__ import annotations
+
+from oint.sandbox.store import Store
+
+DEMO_CLIENT_ID = "2128753"
+DEMO_API_KEY = "7cc90d26-33e4-499b..."
+DEMO_NAME = "OInt demo store"
+
+
+def seed(store: Store, now: float) -> None:
+    """Create the demo account and its data (inside the caller's transaction)."""
+    add_account(store, DEMO_CLIENT_ID, DEMO_API_KEY, DEMO_NAME, now=now, with_demo_data=True)
+
+
+def add_account(
+    store: Store, client_id: str, api_key: str, name: str = "", *, now: float, with_demo_data: bool
+) -> None:
+    """A seller account, empty or with the demo catalogue (ids are fresh per account)."""
+    from oint.sandbox.model import MODULES
+    from oint.sandbox.model.base import Account
+
+    store.put("*", "account", client_id, {
+        "client_id": client_id, "api_key": api_key, "name": name or f"Seller {client_id}",
+        "currency_code": "RUB",
+    })
+    if with_demo_data:
+        account = Account(store, client_id, now)
+        for module in MODULES:
+            seed_module = getattr(module, "seed", None)
+            if seed_module is not None:
+                seed_module(account)

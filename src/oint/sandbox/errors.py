@@ -1,0 +1,52 @@
+"""Errors the sandbox answers with, in Ozon's gRPC-gateway shape {code, message, details}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# gRPC codes Ozon puts in `code`
+INVALID_ARGUMENT = 3
+NOT_FOUND = 5
+ALREADY_EXISTS = 6
+PERMISSION_DENIED = 7
+RESOURCE_EXHAUSTED = 8
+FAILED_PRECONDITION = 9
+UNIMPLEMENTED = 12
+INTERNAL = 13
+UNAUTHENTICATED = 16
+
+
+class ApiError(Exception):
+    """Raised by the model to answer with a non-2xx status and Ozon's error body."""
+
+    def __init__(
+        self,
+        status: int,
+        code: int | str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        details: list[Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+        self.details = details or []
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+def invalid(message: str) -> ApiError:
+    """400 with Ozon's validation wording."""
+    return ApiError(400, INVALID_ARGUMENT, message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, NOT_FOUND, message)
+
+
+def too_many(message: str, retry_after: float) -> ApiError:
+    return ApiError(429, RESOURCE_EXHAUSTED, message, headers={"Retry-After": str(max(1, int(retry_after + 0.999)))})

@@ -1,0 +1,110 @@
+"""What every model module uses: the `Account` view of the store and the route table.
+
+A route is a pure function `(account, body) -> answer`: Ozon's JSON request in, Ozon's
+JSON answer out, `ApiError` for error answers. It never sees HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from oint.sandbox.errors import ApiError, invalid
+from oint.sandbox.store import Store
+
+Handler = Callable[["Account", dict[str, Any]], Any]
+ROUTES: dict[tuple[str, str], Handler] = {}
+
+
+def route(http_method: str, path: str) -> Callable[[Handler], Handler]:
+    """Register a model function as the handler of an Ozon endpoint."""
+
+    def deco(fn: Handler) -> Handler:
+        key = (http_method, path)
+        if key in ROUTES:
+            raise ValueError(f"route {http_method} {path} registered twice")
+        ROUTES[key] = fn
+        return fn
+
+    return deco
+
+
+@dataclass
+class Account:
+    """One seller account's state, as seen by one request at time `now` (epoch seconds)."""
+
+    store: Store
+    client_id: str
+    now: float
+
+    # documents of this account
+    def get(self, kind: str, key: Any) -> Any:
+        return self.store.get(self.client_id, kind, key)
+
+    def put(self, kind: str, key: Any, doc: Any) -> None:
+        self.store.put(self.client_id, kind, key, doc)
+
+    def delete(self, kind: str, key: Any) -> bool:
+        return self.store.delete(self.client_id, kind, key)
+
+    def all(self, kind: str) -> list[Any]:
+        return self.store.all(self.client_id, kind)
+
+    def next_id(self, name: str, start: int) -> int:
+        """Ids are global across accounts, as Ozon's are."""
+        return self.store.next_id(name, start)
+
+    def limit(self, scope: str, limit: int, per: float, message: str, weight: int = 1) -> None:
+        """Count a use of `scope`; answer 429 with Retry-After when over `limit` per `per` s."""
+        wait = self.store.hit(self.client_id, scope, limit, per, self.now, weight)
+        if wait is not None:
+            raise ApiError(429, 8, message, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+
+    def try_limit(self, scope: str, limit: int, per: float) -> bool:
+        """Like `limit` but for per-item limits reported inside a 200 answer: True when allowed."""
+        return self.store.hit(self.client_id, scope, limit, per, self.now) is None
+
+    def iso(self, ts: float | None = None) -> str:
+        """Ozon's timestamp form: 2025-10-14T12:14:12.617004Z."""
+        t = dt.datetime.fromtimestamp(self.now if ts is None else ts, dt.timezone.utc)
+        return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# ------------------------------------------------------------------ request field helpers
+def int_id(value: Any, field: str) -> int:
+    """An int64 id that Ozon accepts as a JSON number or a string of digits."""
+    if isinstance(value, bool):
+        raise invalid(f"invalid {field}: value must be an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise invalid(f"invalid {field}: value must be an integer")
+
+
+def id_list(body: dict[str, Any], field: str, *, required: bool = True, max_items: int | None = None) -> list[int]:
+    value = body.get(field)
+    if value is None or value == []:
+        if required:
+            raise invalid(f"Request validation error: invalid {field}: value must contain at least 1 item(s)")
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    if max_items is not None and len(value) > max_items:
+        raise invalid(
+            f"Request validation error: invalid {field}: value must contain at most {max_items} item(s)"
+        )
+    return [int_id(v, field) for v in value]
+
+
+def str_list(body: dict[str, Any], field: str) -> list[str]:
+    value = body.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    return [str(v) for v in value]

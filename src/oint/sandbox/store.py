@@ -1,0 +1,165 @@
+"""SQLite persistence of the sandbox: JSON documents by (account, kind, key), counters,
+and sliding-window rate-limit logs. One transaction per request.
+
+The model never sees SQL: it reads and writes documents through `Store`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    account TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+    seq INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (account, kind, key)
+);
+CREATE INDEX IF NOT EXISTS docs_order ON docs (account, kind, seq);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS hits (account TEXT NOT NULL, scope TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS hits_scope ON hits (account, scope, at);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def default_db_path() -> str:
+    """`OINT_SANDBOX_DB`, else `$XDG_STATE_HOME/oint/sandbox.sqlite3` (~/.local/state/oint/...)."""
+    env = os.environ.get("OINT_SANDBOX_DB")
+    if env:
+        return env
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "oint", "sandbox.sqlite3")
+
+
+class Store:
+    """Documents of the sandbox in one SQLite file (":memory:" for throw-away state)."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path or default_db_path()
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All reads and writes of one request, atomically (nested calls join the outer one)."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    # ------------------------------------------------------------------ documents
+    def get(self, account: str, kind: str, key: Any) -> Any:
+        row = self._db.execute(
+            "SELECT data FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, str(key))
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put(self, account: str, kind: str, key: Any, doc: Any) -> None:
+        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        cur = self._db.execute(
+            "UPDATE docs SET data=? WHERE account=? AND kind=? AND key=?", (data, account, kind, str(key))
+        )
+        if cur.rowcount == 0:
+            self._db.execute(
+                "INSERT INTO docs (account, kind, key, seq, data) VALUES (?, ?, ?, "
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM docs WHERE account=? AND kind=?), ?)",
+                (account, kind, str(key), account, kind, data),
+            )
+
+    def delete(self, account: str, kind: str, key: Any) -> bool:
+        cur = self._db.execute(
+            "DELETE FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, str(key))
+        )
+        return cur.rowcount > 0
+
+    def all(self, account: str, kind: str) -> list[Any]:
+        """Every document of a kind, in insertion order."""
+        rows = self._db.execute(
+            "SELECT data FROM docs WHERE account=? AND kind=? ORDER BY seq", (account, kind)
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def items(self, account: str, kind: str) -> list[tuple[str, Any]]:
+        rows = self._db.execute(
+            "SELECT key, data FROM docs WHERE account=? AND kind=? ORDER BY seq", (account, kind)
+        ).fetchall()
+        return [(r[0], json.loads(r[1])) for r in rows]
+
+    def count(self, account: str, kind: str) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM docs WHERE account=? AND kind=?", (account, kind)).fetchone()
+        return int(row[0])
+
+    # ------------------------------------------------------------------ counters, meta
+    def next_id(self, name: str, start: int) -> int:
+        """A fresh id from a named sequence (first value `start`)."""
+        row = self._db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+        value = start if row is None else int(row[0]) + 1
+        self._db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+            (name, value),
+        )
+        return value
+
+    def get_meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+            (name, value),
+        )
+
+    # ------------------------------------------------------------------ rate limits
+    def hit(self, account: str, scope: str, limit: int, per: float, now: float, weight: int = 1) -> float | None:
+        """Record `weight` uses of `scope` unless that would exceed `limit` per `per` seconds.
+
+        Returns None when allowed, else the seconds until enough of the window frees up.
+        """
+        self._db.execute("DELETE FROM hits WHERE account=? AND scope=? AND at<=?", (account, scope, now - per))
+        rows = self._db.execute(
+            "SELECT at FROM hits WHERE account=? AND scope=? ORDER BY at", (account, scope)
+        ).fetchall()
+        if len(rows) + weight > limit:
+            oldest = rows[max(0, len(rows) + weight - limit - 1)][0] if rows else now
+            return max(0.0, oldest + per - now)
+        self._db.executemany(
+            "INSERT INTO hits (account, scope, at) VALUES (?, ?, ?)", [(account, scope, now)] * weight
+        )
+        return None
+
+    def wipe(self) -> None:
+        """Forget everything (used by reset)."""
+        for table in ("docs", "counters", "hits", "meta"):
+            self._db.execute(f"DELETE FROM {table}")
