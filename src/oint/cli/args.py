@@ -1,0 +1,103 @@
+"""Command-line argument handling for `oint ozon <Method> --opt value ...`. Pure.
+
+OInt's conventions: options are `--name value` (or `--name=value`); option names are
+case-insensitive; values are converted by the parameter's kind (JSON arrays with single
+quotes, JSON files, numbers, booleans, dates, escapes in plain strings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from oint.ozon.errors import UsageError
+from oint.ozon.registry import Method
+from oint.ozon.values import BoolKind
+
+# options every API method takes besides its own parameters
+CREDENTIAL_OPTIONS = ("clientid", "apikey")
+FLAG_OPTIONS = ("sandbox", "help", "debug")
+VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db")
+
+
+@dataclass
+class Invocation:
+    """A parsed `oint ozon <Method> ...` command line."""
+
+    values: dict[str, str] = field(default_factory=dict)  # method option -> raw text
+    flags: set[str] = field(default_factory=set)
+    settings: dict[str, str] = field(default_factory=dict)  # out, base-url, clientid, apikey, ...
+
+
+def split_options(tokens: list[str]) -> list[tuple[str, str | None]]:
+    """`["--a", "1", "--b=2", "--c"]` -> [("a", "1"), ("b", "2"), ("c", None)]."""
+    out: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if not tok.startswith("--") or tok == "--":
+            raise UsageError(f"unexpected argument {_show(tok)}: options look like --name value")
+        name, eq, value = tok[2:].partition("=")
+        if not name:
+            raise UsageError(f"unexpected argument {_show(tok)}")
+        if eq:
+            out.append((name.lower(), value))
+            i += 1
+        elif i + 1 < len(tokens) and not _is_option(tokens[i + 1]):
+            out.append((name.lower(), tokens[i + 1]))
+            i += 2
+        else:
+            out.append((name.lower(), None))
+            i += 1
+    return out
+
+
+def _is_option(token: str) -> bool:
+    return token.startswith("--") and len(token) > 2 and not token[2].isdigit()
+
+
+def _show(token: str) -> str:
+    return repr(token if len(token) <= 40 else token[:37] + "...")
+
+
+def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
+    """Sort the options of one call into method values, flags and settings (UsageError on unknowns)."""
+    inv = Invocation()
+    own = {p.cli.lower(): p for p in method.params}
+    for name, value in split_options(tokens):
+        if name in own:
+            p = own[name]
+            if value is None:
+                if isinstance(p.kind, BoolKind):
+                    value = "true"
+                else:
+                    raise UsageError(f"option --{name} needs a value")
+            if name in inv.values:
+                raise UsageError(f"option --{name} is given twice")
+            inv.values[name] = value
+        elif name in FLAG_OPTIONS:
+            if value is not None and name != "help":
+                raise UsageError(f"option --{name} takes no value")
+            inv.flags.add(name)
+        elif name in VALUE_OPTIONS or (method.calls_api and name in CREDENTIAL_OPTIONS):
+            if value is None:
+                raise UsageError(f"option --{name} needs a value")
+            inv.settings[name] = value
+        else:
+            known = ", ".join("--" + p.cli for p in method.params) or "none"
+            raise UsageError(f"unknown option --{name} for {method.name_en} (its options: {known})")
+    return inv
+
+
+def convert_values(method: Method, raw: dict[str, str]) -> tuple[Any, ...]:
+    """Method parameter values, in order, from the raw option texts (UsageError on bad input)."""
+    values: list[Any] = []
+    for p in method.params:
+        text = raw.get(p.cli.lower())
+        if text is None:
+            if p.required:
+                raise UsageError(f"{method.name_en}: missing required option --{p.cli}")
+            values.append(p.default)
+        else:
+            values.append(p.kind.parse_cli(text, p.cli))
+    return tuple(values)

@@ -1,0 +1,95 @@
+"""Text pages of the CLI, rendered from the registry: start page, method list, method help."""
+
+from __future__ import annotations
+
+from oint import LIBRARIES, __version__
+from oint.ozon.registry import GROUPS, Method, Param, Registry
+
+
+def start_page() -> str:
+    lines = [
+        f"oint {__version__}: OpenIntegrations-compatible command line for the Ozon Seller API",
+        "",
+        "Libraries:",
+    ]
+    lines += [f"  {name:<10} {text}" for name, text in LIBRARIES.items()]
+    lines += [
+        "",
+        "Usage:",
+        "  oint ozon                         list the Ozon methods (English and Russian names)",
+        "  oint ozon <Method>                show a method's options and an example",
+        "  oint ozon <Method> --opt value    call it; add --sandbox to use the local sandbox",
+        "  oint sandbox serve [--port 8080]  run the Ozon sandbox as an HTTP server",
+        "",
+        "Common options: --clientid, --apikey (or OZON_CLIENT_ID / OZON_API_KEY), --base-url URL",
+        "(or OZON_BASE_URL), --sandbox, --out FILE, --timeout SECONDS, --retries N.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def method_list(registry: Registry) -> str:
+    lines = [f"oint ozon: {len(registry)} methods. Help on one: oint ozon <Method>", ""]
+    for slug, (title_en, title_ru) in GROUPS.items():
+        methods = [m for m in registry if m.group == slug]
+        if not methods:
+            continue
+        lines.append(f"{title_en} / {title_ru}")
+        width = max(len(m.name_en) for m in methods)
+        for m in methods:
+            lines.append(f"  {m.name_en:<{width}}  {m.name_ru}")
+            lines.append(f"  {'':<{width}}  {m.summary}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+_CREDENTIALS = (
+    ("--clientid", "String", "yes", "", "Client identifier (Client-Id header); or OZON_CLIENT_ID"),
+    ("--apikey", "String", "yes", "", "API key (Api-Key header); or OZON_API_KEY"),
+)
+
+
+def _default_text(p: Param) -> str:
+    if p.required:
+        return ""
+    d = p.default
+    if d is None or d == "":
+        return ""
+    if isinstance(d, bool):
+        return str(d).lower()
+    return str(d)
+
+
+def method_help(m: Method) -> str:
+    lines = [f"{m.name_en} / {m.name_ru}", f"  {m.summary}", ""]
+    if m.endpoint is not None:
+        line = f"Ozon endpoint: {m.endpoint}"
+        if m.endpoint.retired:
+            line += f" (Ozon retires it on {m.endpoint.retired}; successor {m.endpoint.successor})"
+        lines.append(line)
+    else:
+        lines.append("Local helper: builds a structure, sends no request.")
+    lines.append("")
+    rows: list[tuple[str, str, str, str, str]] = list(_CREDENTIALS) if m.calls_api else []
+    rows += [
+        (f"--{p.cli}", p.type_doc, "yes" if p.required else "no", _default_text(p), p.doc) for p in m.params
+    ]
+    if rows:
+        head = ("Option", "Type", "Required", "Default", "Description")
+        widths = [max(len(r[i]) for r in [*rows, head]) for i in range(4)]
+        lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths)) + "  " + head[4])
+        lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 11)
+        for r in rows:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[4])
+        lines.append("")
+    if m.notes:
+        lines.append("Notes:")
+        lines += [f"  - {n}" for n in m.notes]
+        lines.append("")
+    if m.calls_api:
+        lines.append("Also: --sandbox (local sandbox), --base-url URL, --out FILE, --timeout S, --retries N")
+        lines.append("")
+    if m.example:
+        lines.append("Example:")
+        lines.append(f"  {m.example}")
+        lines.append("")
+    return "\n".join(lines)
