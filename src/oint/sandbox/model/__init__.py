@@ -8,9 +8,23 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from oint.sandbox.model import products
+from oint.sandbox.model import (
+    barcodes,
+    categories,
+    fbo,
+    prices,
+    product_actions,
+    product_import,
+    products,
+    promotions,
+    stocks,
+    warehouses,
+)
 from oint.sandbox.model.base import ROUTES, Account, route
 
-MODULES: tuple[ModuleType, ...] = (products,)
+MODULES: tuple[ModuleType, ...] = (
+    categories, products, product_import, product_actions, warehouses, prices, stocks, barcodes,
+    promotions, fbo,
+)
 
 __all__ = ["MODULES", "ROUTES", "Account", "route"]

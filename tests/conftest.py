@@ -1,0 +1,134 @@
+"""Shared fixtures: a real `oint sandbox serve` on a free local port, and a CLI runner.
+
+- `sandbox_url`: base URL of the session's sandbox server, reset to the demo state
+  before each test that uses it.
+- `run_cli(*args)`: runs `python -m oint ...` as a subprocess; returns `CliResult`.
+- `sandbox_db`: a fresh state file for in-process `--sandbox` runs (OINT_SANDBOX_DB).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DEMO_CLIENT_ID = "2128753"
+DEMO_API_KEY = "7cc90d26-33e4-499b..."
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _post(url: str, doc: Any = None) -> Any:
+    data = json.dumps(doc or {}).encode()
+    req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+@dataclass
+class SandboxServer:
+    url: str
+    db: str
+    process: subprocess.Popen[bytes]
+
+    def reset(self) -> None:
+        _post(self.url + "/__sandbox/reset")
+
+    def fault(self, **fault: Any) -> Any:
+        """Inject a fault: path, status, times, body, headers, delay, retry_after."""
+        return _post(self.url + "/__sandbox/faults", fault)
+
+    def clear_faults(self) -> None:
+        _post(self.url + "/__sandbox/faults/clear")
+
+
+@pytest.fixture(scope="session")
+def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    port = free_port()
+    db = str(tmp_path_factory.mktemp("sandbox") / "server.sqlite3")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oint", "sandbox", "serve", "--port", str(port), "--db", db, "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"sandbox server did not start: {err}") from None
+            time.sleep(0.05)
+    server = SandboxServer(url, db, proc)
+    yield server
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def server(_server: SandboxServer) -> Iterator[SandboxServer]:
+    """The session's sandbox server, reset to the demo state, faults cleared afterwards."""
+    _server.reset()
+    yield _server
+    _server.clear_faults()
+
+
+@pytest.fixture
+def sandbox_url(server: SandboxServer) -> str:
+    return server.url
+
+
+@pytest.fixture
+def sandbox_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    db = str(tmp_path / "sandbox.sqlite3")
+    monkeypatch.setenv("OINT_SANDBOX_DB", db)
+    return db
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def run_cli() -> Any:
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("OZON_")}
+        full_env.update(env or {})
+        p = subprocess.run(
+            [sys.executable, "-m", "oint", *args], capture_output=True, env=full_env, timeout=60,
+            input=input.encode() if input is not None else None,
+        )
+        return CliResult(p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8"))
+
+    return run
+
+
+def creds(url: str) -> list[str]:
+    """CLI options for the demo account against a sandbox server."""
+    return ["--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY, "--base-url", url]
