@@ -36,10 +36,10 @@ def relaxed_json(text: str) -> Any:
     strings are re-quoted, double quotes inside them escaped. Raises ValueError.
     """
     try:
-        return json.loads(text)
+        return json.loads(text, strict=False)
     except ValueError:
         pass
-    return json.loads(_requote(text))
+    return json.loads(_requote(text), strict=False)
 
 
 def _requote(text: str) -> str:
