@@ -8,7 +8,6 @@ sends through its transport and sleeps its own way. The per-method functions
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -165,6 +164,12 @@ def _async_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> A
     return AsyncFastTransport(base_url)
 
 
+async def _async_sleep(seconds: float) -> None:
+    import asyncio  # imported on first use: the sync client and the CLI never need it
+
+    await asyncio.sleep(seconds)
+
+
 def _proxy_configured(base_url: str) -> bool:
     """Proxies are httpx's job: use it when the environment asks for one."""
     scheme = urlsplit(base_url).scheme
@@ -297,7 +302,7 @@ class AsyncOzonClient(_ClientCore, AsyncMethods):
         while True:
             wait = self._limit_wait(method) if self.rate_limit else 0.0
             if wait:
-                await asyncio.sleep(wait)
+                await _async_sleep(wait)
             try:
                 raw = await self._transport.request(req.method, req.path, self._headers, body, self.timeout)
                 return self._decode(req, raw)
@@ -308,5 +313,5 @@ class AsyncOzonClient(_ClientCore, AsyncMethods):
             delay = self._next_delay(attempt, error, req)
             if delay is None:
                 raise error
-            await asyncio.sleep(delay)
+            await _async_sleep(delay)
             attempt += 1
