@@ -10,8 +10,9 @@ from oint.ozon.errors import UsageError
 
 USAGE = """oint sandbox: a local emulator of the Ozon Seller API
 
-  oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH]
-        serve it over HTTP (use with --base-url http://127.0.0.1:8080)
+  oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--quiet] [--no-rate-limit]
+        serve it over HTTP (use with --base-url http://127.0.0.1:8080); --no-rate-limit turns
+        off Ozon's 50 requests/s per Client-Id (for benchmarks; OINT_SANDBOX_RATE_LIMITS=0 too)
   oint sandbox reset [--db PATH]
         back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...)
   oint sandbox account --clientid ID --apikey KEY [--empty] [--db PATH]
@@ -66,14 +67,15 @@ def run(argv: list[str]) -> int:
         return 0
     sub, rest = argv[0].lower(), argv[1:]
     if sub == "serve":
-        opts = _options(rest, {"host": True, "port": True, "db": True, "quiet": False})
+        opts = _options(rest, {"host": True, "port": True, "db": True, "quiet": False, "no-rate-limit": False})
         port = _int(opts, "port", 8080)
         if not 0 <= port <= 65535:
             raise UsageError(f"--port: {port} is not a port number")
         from oint.sandbox.app import serve
 
         serve(opts.get("host") or "127.0.0.1", port, opts.get("db"),
-              log_level="warning" if "quiet" in opts else "info")
+              log_level="warning" if "quiet" in opts else "info",
+              rate_limits=False if "no-rate-limit" in opts else None)
         return 0
 
     from oint.sandbox.core import Sandbox

@@ -30,11 +30,18 @@ def create_app(sandbox: Sandbox) -> Starlette:
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8080, db_path: str | None = None, *, log_level: str = "info") -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    db_path: str | None = None,
+    *,
+    log_level: str = "info",
+    rate_limits: bool | None = None,
+) -> None:
     """Run the sandbox server until interrupted; prints the address it listens on."""
     import uvicorn
 
-    sandbox = Sandbox(db_path)
+    sandbox = Sandbox(db_path, rate_limits=rate_limits)
     config = uvicorn.Config(create_app(sandbox), host=host, port=port, log_level=log_level,
                             access_log=log_level == "debug")
     server = uvicorn.Server(config)
