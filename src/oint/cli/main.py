@@ -86,7 +86,8 @@ def _ozon(argv: list[str]) -> int:
     from oint.cli.args import convert_values, parse_invocation
 
     inv = parse_invocation(method, argv[1:])
-    if "help" in inv.flags or (not argv[1:] and method.params):
+    shows_help = method.calls_api or any(p.required for p in method.params)
+    if "help" in inv.flags or (not argv[1:] and shows_help):
         from oint.cli.render import method_help
 
         _out(method_help(method))

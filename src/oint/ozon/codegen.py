@@ -54,7 +54,7 @@ def _annotation(p: Param) -> str:
     return t
 
 
-def _signature(m: Method, *, credentials: bool) -> str:
+def signature(m: Method, *, credentials: bool) -> str:
     parts = []
     if credentials:
         parts += ["client_id: str | int", "api_key: str"]
@@ -107,10 +107,10 @@ def generate() -> str:
             out.append("    def _call(self, method: Method, values: tuple[Any, ...]) -> Any:\n"
                        "        raise NotImplementedError\n\n")
         for m in REGISTRY:
-            sig = _signature(m, credentials=False)
+            sig = signature(m, credentials=False)
             sig = "self" + (", " + sig if sig else "")
             if m.local is not None:
-                out.append(f"    @staticmethod\n    def {m.python}({_signature(m, credentials=False)}) -> Any:\n")
+                out.append(f"    @staticmethod\n    def {m.python}({signature(m, credentials=False)}) -> Any:\n")
                 out.append(f"        {_doc(m, '        ')}\n")
                 out.append(f"        return _{m.python.upper()}.run_local({_values(m)})\n\n")
             elif is_async:
@@ -125,11 +125,11 @@ def generate() -> str:
     out.append("\n# ---------------------------------------------------------------- OInt-style functions\n")
     for m in REGISTRY:
         if m.local is not None:
-            out.append(f"\ndef {m.python}({_signature(m, credentials=False)}) -> Any:\n")
+            out.append(f"\ndef {m.python}({signature(m, credentials=False)}) -> Any:\n")
             out.append(f"    {_doc(m, '    ')}\n")
             out.append(f"    return _{m.python.upper()}.run_local({_values(m)})\n\n")
         else:
-            out.append(f"\ndef {m.python}({_signature(m, credentials=True)}) -> Any:\n")
+            out.append(f"\ndef {m.python}({signature(m, credentials=True)}) -> Any:\n")
             out.append(f"    {_doc(m, '    ')}\n")
             out.append(f"    return _module_call(_{m.python.upper()}, client_id, api_key, {_values(m)}, options)\n\n")
     names = ", ".join(f"{m.python!r}: {m.python}" for m in REGISTRY)

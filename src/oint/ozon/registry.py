@@ -103,10 +103,17 @@ class Method:
         out = []
         for p, v in zip(self.params, values):
             v = p.kind.normalise(v, p.cli)
-            if p.required and not is_filled(v) and v != 0:
+            if p.required and self._missing(v):
                 raise UsageError(f"{self.name_en}: missing required option --{p.cli}")
             out.append(v)
         return out
+
+    def _missing(self, value: Any) -> bool:
+        """A required value is missing when not given or an empty list; an empty object {}
+        counts as missing for API calls (Ozon would refuse it), not for local helpers."""
+        if value is None or value == "" or value == []:
+            return True
+        return self.calls_api and isinstance(value, dict) and not value
 
     def build(self, values: Sequence[Any]) -> Request:
         """The request for these parameter values (in `params` order). Pure."""

@@ -1,0 +1,138 @@
+"""The generated reference docs/reference.md: up to date with the registry, and what it says."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oint.ozon import docs
+from oint.ozon.methods import REGISTRY
+from oint.ozon.registry import GROUPS, Endpoint, Method, P
+from oint.ozon.values import ANY, IDS, STRING, as_str
+
+
+@pytest.fixture(scope="module")
+def text() -> str:
+    return docs.generate()
+
+
+def section_of(text: str, name_en: str) -> str:
+    start = text.index(f"\n### {name_en}\n")
+    end = text.find("\n### ", start + 1)
+    end2 = text.find("\n## ", start + 1)
+    ends = [e for e in (end, end2) if e != -1]
+    return text[start : min(ends) if ends else len(text)]
+
+
+def test_reference_is_up_to_date() -> None:
+    assert docs.main(["--check"]) == 0, "docs/reference.md is out of date: run python -m oint.ozon.docs"
+
+
+def test_check_mode_detects_stale_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "reference.md"
+    assert docs.main(["--check"], target=target) == 1  # missing
+    assert docs.main([], target=target) == 0
+    assert target.read_text(encoding="utf-8") == docs.generate()
+    assert docs.main(["--check"], target=target) == 0
+    target.write_text(target.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
+    assert docs.main(["--check"], target=target) == 1
+    assert "out of date" in capsys.readouterr().err
+
+
+def test_command_line_usage_error() -> None:
+    r = subprocess.run([sys.executable, "-m", "oint.ozon.docs", "--bogus"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "usage:" in r.stderr
+
+
+def test_index_lists_every_registered_function_in_oints_groups(text: str) -> None:
+    index = text[text.index("## Index") : text.index("\n## ", text.index("## Index") + 1)]
+    rows = re.findall(r"^\| (\d+) \| \[(\w+)\]\(#(\w+)\) \| (\S+) \| ", index, flags=re.M)
+    assert [name for _, name, _, _ in rows] == [m.name_en for m in REGISTRY]
+    assert [int(n) for n, _, _, _ in rows] == list(range(1, len(REGISTRY) + 1))
+    assert all(anchor == name.lower() for _, name, anchor, _ in rows)
+    assert [ru for _, _, _, ru in rows] == [m.name_ru for m in REGISTRY]
+    headings = re.findall(r"^### (.+) / (.+)$", index, flags=re.M)
+    expected = [titles for slug, titles in GROUPS.items() if any(m.group == slug for m in REGISTRY)]
+    assert headings == expected
+    api = sum(1 for m in REGISTRY if m.calls_api)
+    counts = f"{len(REGISTRY)} functions of OpenIntegrations' Ozon library: {api} call the Ozon Seller API"
+    assert counts in text
+
+
+def test_every_function_has_a_section(text: str) -> None:
+    for m in REGISTRY:
+        part = section_of(text, m.name_en)
+        assert f"`{m.name_en}` / `{m.name_ru}`; Python `{m.python}`" in part
+        for p in m.params:
+            assert f"| `--{p.cli}` | `{p.name}` |" in part
+        if m.example:
+            assert m.example in part
+        if m.endpoint is not None:
+            assert f"`{m.endpoint}`" in part and "| `--clientid` | `client_id` |" in part
+
+
+def test_local_helper_section(text: str) -> None:
+    part = section_of(text, "GetProductStructure")
+    assert "**ПолучитьСтруктуруТовара**" in part
+    assert "Endpoint: none: a local helper" in part
+    assert "oint.ozon.get_product_structure(empty: bool = False, lang: str = 'en') -> Any" in part
+    assert "| `--empty` | `empty` | Boolean | no | `false` | True > structure with empty values" in part
+    assert "--clientid" not in part and "Body field" not in part
+    assert "```sh\noint ozon GetProductStructure --empty false\n```" in part
+    assert "- The first image in images becomes the main image." in part
+
+
+def test_api_method_section_shows_signatures_endpoint_and_retirement(text: str) -> None:
+    part = section_of(text, "UpdateProductImages")
+    assert ("`POST /v1/product/pictures/import` (Ozon retires it on 2026-10-01; "
+            "successor `/v2/product/pictures/import`)") in part
+    assert "OzonClient(client_id, api_key).update_product_images(product_id: int | str," in part
+    assert "await AsyncOzonClient(client_id, api_key).update_product_images(" in part
+    assert "oint.ozon.update_product_images(client_id: str | int, api_key: str, product_id" in part
+    assert "| `--color` | `color` | String | no |  | `color_image` | Marketing colour |" in part
+    assert "[UpdateProductImages](#updateproductimages): `POST /v1/product/pictures/import`" in text
+
+
+def test_generator_handles_any_registry() -> None:
+    odd = Method(
+        name_en="DoOddThing", name_ru="СделатьСтранное", group="Not-a-group", python="do_odd_thing",
+        summary="Uses a | pipe and <angle> text.",
+        params=(P("ids", "ids", IDS, ru="ID", en="IDs", doc="Ids | more", type_doc="Array Of Number",
+                  required=True, field="ids"),
+                P("mode", "mode", STRING, ru="Режим", en="Mode", doc="Mode", type_doc="String",
+                  default="FAST"),
+                P("last", "last", STRING, ru="Последний", en="Last", doc="Last id", type_doc="String",
+                  field="last_id", convert=as_str),
+                P("filter", "filter", ANY, ru="Фильтр", en="Filter", doc="Filter", type_doc="Structure",
+                  field="filter", empty=dict)),
+        endpoint=Endpoint("POST", "/v1/odd", retired="2030-01-01"),
+        fixed={"limit": "200"}, rate_limit=(20, 60), notes=("Note with `<code>` and <text>.",),
+    )
+    plain = Method(name_en="NoParams", name_ru="БезПараметров", group="Barcodes", python="no_params",
+                   summary="Nothing.", params=(), local=dict)
+    out = docs.generate([odd, plain])
+    assert "2 functions of OpenIntegrations' Ozon library: 1 call the Ozon Seller API, 1 are local" in out
+    assert out.index("## Barcodes / Штрихкоды") < out.index("## Other / Другое")
+    assert "Uses a \\| pipe and &lt;angle> text." in out
+    assert "| `--ids` | `ids` | Array Of Number | yes |  | `ids` | Ids \\| more |" in out
+    assert "| `--mode` | `mode` | String | no | `FAST` |  | Mode |" in out  # not sent: no body field
+    assert "| `--last` | `last` | String | no |  | `last_id` (as text) | Last id |" in out
+    assert "| `filter` | Structure | no |  | `filter`; `{}` when empty | Filter |" in out
+    assert "(Ozon retires it on 2030-01-01)" in out
+    assert "- Ozon's limit: 20 requests per minute per account" in out
+    assert '- Always sent: `limit: "200"`' in out
+    assert "- Note with `<code>` and &lt;text>." in out
+    assert "Parameters: none." in out
+    assert out.endswith("\n") and not out.endswith("\n\n")
+
+
+def test_markdown_helpers() -> None:
+    assert docs.cell("a | b\n c") == "a \\| b c"
+    assert docs.code("x`y") == "``x`y``"
+    assert docs.rate_limit_text((80, 60)) == "80 requests per minute"
+    assert docs.rate_limit_text((1, 120)) == "1 request per 120 seconds"
