@@ -73,7 +73,10 @@ def body_field_text(p: Param) -> str:
     if p.field is None:
         return ""
     text = code(p.field)
-    hint = CONVERSION_HINTS.get(id(p.convert)) if p.convert is not None else None
+    hint = None
+    if p.convert is not None:
+        # a converter of the shared set has a fixed hint; others explain themselves in their docstring
+        hint = CONVERSION_HINTS.get(id(p.convert)) or (p.convert.__doc__ or "").strip().split("\n")[0].rstrip(".")
     if hint:
         text += f" ({'each ' if p.per_item else ''}{hint})"
     if p.empty is not None:
