@@ -26,7 +26,7 @@ class RetryPolicy:
     max_retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 8.0
-    retry_after_max: float = 120.0
+    retry_after_max: float = 30.0  # a longer Retry-After is not waited for: the error is raised
 
     def delay(self, attempt: int, error: OzonError, rng: random.Random | None = None) -> float | None:
         """Seconds to wait before retry number `attempt + 1`, or None to raise `error`."""
@@ -35,7 +35,7 @@ class RetryPolicy:
         if isinstance(error, RateLimitError):
             after = error.retry_after
             if after is not None:
-                return min(after, self.retry_after_max)
+                return after if after <= self.retry_after_max else None
         elif isinstance(error, APIStatusError):
             if error.status not in RETRY_STATUSES and error.status < 500:
                 return None
