@@ -93,6 +93,7 @@ class Method:
     notes: tuple[str, ...] = ()
     example: str = ""
     rate_limit: tuple[int, float] | None = None  # (calls, per seconds) per account, when Ozon sets one
+    send_body: bool = True  # False: OInt sends this POST without a body
 
     @property
     def calls_api(self) -> bool:
@@ -130,7 +131,7 @@ class Method:
                     continue
             if p.empty is not None:
                 body[p.field] = p.empty() if callable(p.empty) else p.empty
-        has_body = self.endpoint.http_method != "GET"
+        has_body = self.send_body and self.endpoint.http_method != "GET"
         return Request(self.endpoint.http_method, self.endpoint.path, body if has_body else None)
 
     def run_local(self, values: Sequence[Any]) -> Any:

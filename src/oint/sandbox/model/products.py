@@ -78,7 +78,7 @@ def _money(value: Any) -> str:
         return str(value)
 
 
-def _volume_weight(p: dict[str, Any]) -> float:
+def volume_weight(p: dict[str, Any]) -> float:
     factor = {"mm": 0.1, "cm": 1.0, "in": 2.54}.get(p.get("dimension_unit", "mm"), 0.1)
     litres = (p["height"] * factor) * (p["width"] * factor) * (p["depth"] * factor) / 1000
     return round(litres / 5, 1) if litres else 0.0
@@ -131,10 +131,10 @@ def info_item(p: dict[str, Any]) -> dict[str, Any]:
         "model_info": {"model_id": p.get("model_id", 0), "count": 1 if p["sku"] else 0},
         "commissions": [],
         "is_prepayment_allowed": False,
-        "volume_weight": _volume_weight(p),
-        "has_discounted_fbo_item": False,
+        "volume_weight": volume_weight(p),
+        "has_discounted_fbo_item": p.get("has_discounted_fbo_item", False),
         "is_discounted": p["is_discounted"],
-        "discounted_fbo_stocks": 0,
+        "discounted_fbo_stocks": p.get("discounted_fbo_stocks", 0),
         "stocks": {"has_stock": any(s.get("present", 0) > 0 for s in stocks), "stocks": stocks},
         "errors": list(p["errors"]),
         "updated_at": p["updated_at"],

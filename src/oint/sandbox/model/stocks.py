@@ -1,3 +1,378 @@
-"""(being written) Sandbox model of this area."""
+"""Stocks: `/v2/products/stocks` (write) and `/v4/product/info/stocks` (read).
+
+One document of kind "stock" per product and warehouse (key "<product_id>:<warehouse_id>")
+holds the seller's available quantity (`stock`, what `/v2/products/stocks` sets) and the
+quantity reserved by orders (`reserved`). Ozon reports `present` = available + reserved.
+FBO stock (Ozon's own warehouses) is kept under warehouse 0 with type "fbo"; sellers
+cannot write it.
+
+After every change the product document gets `stocks_summary` (one entry per source:
+fbs, rfbs, fbo) and `has_stock`, so `/v3/product/info/list` shows the stocks.
+
+`product_page` (filter, visibility and cursor paging) is shared with
+`/v5/product/info/prices` (model/prices.py).
+"""
 
 from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import Any
+
+from oint.sandbox.errors import ApiError, invalid
+from oint.sandbox.model.base import Account, int_id, route
+from oint.sandbox.model.products import (
+    all_products,
+    find_by_offer,
+    get_product,
+    save_product,
+)
+from oint.sandbox.model.warehouses import get_warehouse
+
+STOCK = "stock"
+MAX_ENTRIES = 100  # product-warehouse pairs per /v2/products/stocks request
+REQUESTS_PER_MINUTE = 80  # /v2/products/stocks per account
+PAIR_INTERVAL = 30.0  # seconds between two updates of one product-warehouse pair
+STOCK_CEILING = 1_000_000  # stock must be below this (STOCK_TOO_BIG)
+MAX_PAGE = 1000  # `limit` of /v4/product/info/stocks and /v5/product/info/prices
+FBO_WAREHOUSE = 0
+SOURCES = ("fbs", "rfbs", "fbo")  # order of entries in answers
+
+
+# ------------------------------------------------------------------ documents
+def stock_key(product_id: int, warehouse_id: int) -> str:
+    return f"{product_id}:{warehouse_id}"
+
+
+def stocks_of(account: Account, product_id: int) -> list[dict[str, Any]]:
+    """The stock documents of one product (one per warehouse), in creation order."""
+    return [s for s in account.all(STOCK) if s["product_id"] == product_id]
+
+
+def by_source(
+    account: Account, product_id: int, docs: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Stocks of a product summed per source type: {type: {present, reserved, warehouse_ids}}.
+
+    `docs`: the account's stock documents when the caller already has them."""
+    out: dict[str, dict[str, Any]] = {}
+    if docs is None:
+        docs = stocks_of(account, product_id)
+    for s in docs:
+        if s["product_id"] != product_id:
+            continue
+        entry = out.setdefault(s["type"], {"present": 0, "reserved": 0, "warehouse_ids": []})
+        entry["present"] += s["stock"] + s["reserved"]
+        entry["reserved"] += s["reserved"]
+        if s["warehouse_id"] != FBO_WAREHOUSE:
+            entry["warehouse_ids"].append(s["warehouse_id"])
+    return {t: out[t] for t in SOURCES if t in out}
+
+
+def refresh_summary(account: Account, product: dict[str, Any]) -> None:
+    """Copy the product's stocks into its document (`stocks_summary`, `has_stock`) and save it."""
+    summary = [
+        {"present": v["present"], "reserved": v["reserved"], "sku": product["sku"], "source": t}
+        for t, v in by_source(account, product["id"]).items()
+    ]
+    product["stocks_summary"] = summary
+    product["has_stock"] = any(s["present"] > 0 for s in summary)
+    save_product(account, product, touch=False)
+
+
+def put_stock(account: Account, product_id: int, warehouse_id: int, source: str, stock: int,
+              reserved: int | None = None) -> dict[str, Any]:
+    """Set the available quantity of a product on a warehouse (reserved kept unless given)."""
+    key = stock_key(product_id, warehouse_id)
+    doc: dict[str, Any] = account.get(STOCK, key) or {
+        "product_id": product_id, "warehouse_id": warehouse_id, "type": source, "stock": 0, "reserved": 0,
+    }
+    doc["stock"] = stock
+    if reserved is not None:
+        doc["reserved"] = reserved
+    doc["updated_at"] = account.iso()
+    account.put(STOCK, key, doc)
+    return doc
+
+
+# ------------------------------------------------------------------ /v2/products/stocks
+def _entry_error(index: int, field: str, rule: str) -> Exception:
+    return invalid(
+        f"Request validation error: invalid ProductsStocksRequest.Stocks[{index}]: embedded message failed "
+        f"validation | caused by: invalid ProductsStocksRequest_Stock.{field}: {rule}"
+    )
+
+
+def _int_field(entry: dict[str, Any], name: str, index: int, field: str) -> int:
+    value = entry.get(name)
+    if value in (None, ""):
+        return 0
+    try:
+        return int_id(value, name)
+    except ApiError:
+        raise _entry_error(index, field, "value must be an integer") from None
+
+
+def _parse_entry(index: int, entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise invalid(f"Request validation error: invalid ProductsStocksRequest.Stocks[{index}]: "
+                      f"value must be an object")
+    warehouse_id = _int_field(entry, "warehouse_id", index, "WarehouseId")
+    if warehouse_id <= 0:
+        raise _entry_error(index, "WarehouseId", "value must be greater than 0")
+    stock = _int_field(entry, "stock", index, "Stock")
+    if stock < 0:
+        raise _entry_error(index, "Stock", "value must be greater than or equal to 0")
+    product_id = _int_field(entry, "product_id", index, "ProductId")
+    offer_id = entry.get("offer_id")
+    offer_id = "" if offer_id is None else str(offer_id)
+    if product_id <= 0 and not offer_id:
+        raise _entry_error(index, "ProductId", "value must be greater than 0 when offer_id is empty")
+    return {"warehouse_id": warehouse_id, "stock": stock, "product_id": product_id, "offer_id": offer_id}
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    return {"code": code, "message": message}
+
+
+def _apply_entry(
+    account: Account, entry: dict[str, Any], touched: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """One pair of the request: Ozon's per-item checks, then the update."""
+    offer_id, warehouse_id = entry["offer_id"], entry["warehouse_id"]
+    # offer_id wins when both ids are given (Ozon's rule)
+    product = find_by_offer(account, offer_id) if offer_id else get_product(account, entry["product_id"])
+    result: dict[str, Any] = {
+        "warehouse_id": warehouse_id,
+        "product_id": product["id"] if product else 0,
+        "offer_id": product["offer_id"] if product else offer_id,
+        "updated": False,
+        "errors": [],
+    }
+    errors: list[dict[str, str]] = result["errors"]
+    warehouse = get_warehouse(account, warehouse_id)
+    if product is None:
+        if offer_id:
+            errors.append(_error("offer_id_not_found", f"Product with offer_id {offer_id!r} not found"))
+        else:
+            errors.append(_error("NOT_FOUND_ERROR", f"Product {entry['product_id']} not found"))
+    if warehouse is None:
+        errors.append(_error("WAREHOUSE_NOT_FOUND", f"warehouse has wrong id: {warehouse_id}"))
+    if product is not None:
+        if product["is_archived"]:
+            errors.append(_error("PRODUCT_IS_ARCHIVED", "Product is archived: unarchive it to set stocks"))
+        elif not product["sku"]:
+            errors.append(_error("product_is_not_created",
+                                 "Product is not created yet: stocks can be set after status price_sent"))
+        elif product.get("price") in (None, "", "0"):
+            errors.append(_error("PRICE_IS_NOT_SENT", "Product has no price: set the price before stocks"))
+        if warehouse is not None and warehouse.get("is_kgt") and not product.get("is_kgt"):
+            errors.append(_error("NON_KGT_ON_KGT_WAREHOUSE",
+                                 "Only bulky (KGT) products can be stored on this warehouse"))
+    if entry["stock"] >= STOCK_CEILING:
+        errors.append(_error("STOCK_TOO_BIG", f"stock must be less than {STOCK_CEILING}"))
+    if errors or product is None or warehouse is None:
+        return result
+    if not account.try_limit(f"stock_pair:{stock_key(product['id'], warehouse_id)}", 1, PAIR_INTERVAL):
+        errors.append(_error("TOO_MANY_REQUESTS", "Stock is updated too frequently"))
+        return result
+    source = "rfbs" if warehouse.get("is_rfbs") else "fbs"
+    put_stock(account, product["id"], warehouse_id, source, entry["stock"])
+    touched[product["id"]] = product
+    result["updated"] = True
+    return result
+
+
+@route("POST", "/v2/products/stocks")
+def products_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """Set available stock per product and warehouse (FBS/rFBS), ≤ 100 pairs, 80 requests/min.
+
+    Each pair is checked on its own and answered inside the 200 answer: unknown product or
+    warehouse, archived or not yet created product, no price, too big a stock, or the same
+    pair updated less than 30 s ago (TOO_MANY_REQUESTS).
+    """
+    account.limit("products_stocks", REQUESTS_PER_MINUTE, 60.0,
+                  "You have reached request rate limit per minute")
+    entries = body.get("stocks")
+    if entries is None or entries == []:
+        raise invalid("Request validation error: invalid ProductsStocksRequest.Stocks: "
+                      "value must contain at least 1 item(s)")
+    if not isinstance(entries, list):
+        raise invalid("Request validation error: invalid ProductsStocksRequest.Stocks: "
+                      "value must be an array")
+    if len(entries) > MAX_ENTRIES:
+        raise invalid(f"Request validation error: invalid ProductsStocksRequest.Stocks: "
+                      f"value must contain at most {MAX_ENTRIES} item(s)")
+    parsed = [_parse_entry(i, e) for i, e in enumerate(entries)]
+    touched: dict[int, dict[str, Any]] = {}
+    results = [_apply_entry(account, e, touched) for e in parsed]
+    for product in touched.values():
+        refresh_summary(account, product)
+    return {"result": results}
+
+
+# ------------------------------------------------------------------ filters and cursor paging
+def _created(p: dict[str, Any]) -> bool:
+    return bool(p["sku"])
+
+
+def _has_price(p: dict[str, Any]) -> bool:
+    return p.get("price") not in (None, "", "0")
+
+
+def _live(p: dict[str, Any]) -> bool:
+    return not p["is_archived"]
+
+
+VISIBILITY: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "ALL": _live,
+    "VISIBLE": lambda p: _live(p) and _created(p) and _has_price(p),
+    "INVISIBLE": lambda p: _live(p) and not (_created(p) and _has_price(p)),
+    "EMPTY_STOCK": lambda p: _live(p) and not p.get("has_stock", False),
+    "NOT_MODERATED": lambda p: _live(p) and not _created(p),
+    "MODERATED": lambda p: _live(p) and _created(p),
+    "STATE_FAILED": lambda p: _live(p) and not _created(p),
+    "READY_TO_SUPPLY": lambda p: _live(p) and _created(p) and not p.get("has_stock", False),
+    "IN_SALE": lambda p: _live(p) and _created(p) and bool(p.get("has_stock", False)),
+    "EMPTY_BARCODE": lambda p: _live(p) and not p["barcodes"],
+    "BARCODE_EXISTS": lambda p: _live(p) and bool(p["barcodes"]),
+    "ARCHIVED": lambda p: bool(p["is_archived"]),
+}
+
+
+def encode_cursor(product_id: int) -> str:
+    """Opaque cursor as Ozon's: base64 of a JSON array, e.g. "WzExMTE1ODgxOTJd"."""
+    return base64.b64encode(json.dumps([product_id]).encode()).decode()
+
+
+def decode_cursor(text: str, request: str) -> int:
+    """The last product id a cursor points after. Plain digits are taken as that id."""
+    if text.isdigit():
+        return int(text)
+    try:
+        value = json.loads(base64.b64decode(text.encode(), validate=True))
+        if isinstance(value, list) and value and isinstance(value[-1], int):
+            return int(value[-1])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise invalid(f"Request validation error: invalid {request}.Cursor: value is not a valid cursor")
+
+
+def _limit(body: dict[str, Any], request: str) -> int:
+    value = body.get("limit")
+    try:
+        limit = int(value) if value not in (None, "") else 0
+    except (TypeError, ValueError):
+        limit = -1
+    if not 1 <= limit <= MAX_PAGE:
+        raise invalid(f"Request validation error: invalid {request}.Limit: value must be inside range "
+                      f"[1, {MAX_PAGE}]")
+    return limit
+
+
+def product_page(
+    account: Account, body: dict[str, Any], request: str
+) -> tuple[list[dict[str, Any]], str, int]:
+    """Products selected by `filter` {offer_id[], product_id[], visibility}, one page after the
+    cursor (`cursor`, or OInt's `last_id` as an alias), ordered by product id.
+
+    Returns (products of the page, cursor of the next page or "" at the end, total matching).
+    """
+    flt = body.get("filter")
+    if flt is None:
+        raise invalid(f"Request validation error: invalid {request}.Filter: value is required")
+    if not isinstance(flt, dict):
+        raise invalid(f"Request validation error: invalid {request}.Filter: value must be an object")
+    limit = _limit(body, request)
+    offers = {str(o) for o in _as_list(flt.get("offer_id"))}
+    ids = {int_id(i, "filter.product_id") for i in _as_list(flt.get("product_id"))}
+    if len(offers) > MAX_PAGE or len(ids) > MAX_PAGE:
+        raise invalid(f"Request validation error: invalid {request}.Filter: no more than {MAX_PAGE} "
+                      f"identifiers of one kind")
+    visibility = str(flt.get("visibility") or "ALL").upper()
+    check = VISIBILITY.get(visibility)
+    if check is None:
+        raise invalid(f"Request validation error: invalid {request}.Filter.Visibility: "
+                      f"value must be one of the defined enum values, got {visibility!r}")
+
+    def wanted(p: dict[str, Any]) -> bool:
+        if offers or ids:  # identifiers select products whatever their visibility
+            return p["offer_id"] in offers or p["id"] in ids
+        return check(p)
+
+    matching = sorted((p for p in all_products(account) if wanted(p)), key=lambda p: int(p["id"]))
+    cursor = body.get("cursor") or body.get("last_id") or ""
+    if cursor:
+        after = decode_cursor(str(cursor), request)
+        rest = [p for p in matching if int(p["id"]) > after]
+    else:
+        rest = matching
+    page = rest[:limit]
+    next_cursor = encode_cursor(int(page[-1]["id"])) if len(rest) > limit else ""
+    return page, next_cursor, len(matching)
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A filter's id list without empty entries ("" comes from OInt's empty filter template)."""
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if v not in (None, "", 0)]
+
+
+# ------------------------------------------------------------------ /v4/product/info/stocks
+def stocks_item(account: Account, product: dict[str, Any], docs: list[dict[str, Any]] | None = None
+                ) -> dict[str, Any]:
+    return {
+        "offer_id": product["offer_id"],
+        "product_id": product["id"],
+        "stocks": [
+            {"present": v["present"], "reserved": v["reserved"], "shipment_type": "SHIPMENT_TYPE_GENERAL",
+             "sku": product["sku"], "type": t, "warehouse_ids": v["warehouse_ids"]}
+            for t, v in by_source(account, product["id"], docs).items()
+        ],
+    }
+
+
+@route("POST", "/v4/product/info/stocks")
+def product_info_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """FBS, rFBS and FBO stocks per product; `filter` required, `limit` 1..1000, cursor paging.
+
+    `total` is deprecated in favour of `total_items` (Ozon keeps both until 2026-11-23).
+    """
+    page, cursor, total = product_page(account, body, "GetProductInfoStocksV4Request")
+    docs = account.all(STOCK)
+    return {
+        "items": [stocks_item(account, p, docs) for p in page],
+        "cursor": cursor,
+        "total_items": total,
+        "total": total,
+    }
+
+
+# ------------------------------------------------------------------ demo data
+DEMO_STOCKS: tuple[tuple[str, int, int, int], ...] = (
+    # offer_id, warehouse (index into the account's warehouses, -1 = FBO), stock, reserved
+    ("143210609", 0, 15, 2),
+    ("143210609", -1, 12, 0),
+    ("1432106010", 0, 7, 0),
+    ("91132", 1, 3, 1),
+)
+
+
+def seed(account: Account) -> None:
+    """Demo stocks on the account's warehouses (seeded by model/warehouses.py before)."""
+    from oint.sandbox.model.warehouses import all_warehouses
+
+    warehouses = all_warehouses(account)
+    for offer_id, index, stock, reserved in DEMO_STOCKS:
+        product = find_by_offer(account, offer_id)
+        if product is None:
+            continue
+        if index < 0:
+            put_stock(account, product["id"], FBO_WAREHOUSE, "fbo", stock, reserved)
+        else:
+            wh = warehouses[index]
+            put_stock(account, product["id"], wh["warehouse_id"], "rfbs" if wh["is_rfbs"] else "fbs",
+                      stock, reserved)
+        refresh_summary(account, product)
