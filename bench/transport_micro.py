@@ -2,9 +2,10 @@
 
 Starts uvicorn (httptools, and uvloop when installed) on a free port in a subprocess,
 then times sequential POSTs of a ~100-byte JSON body answered by a ~400-byte JSON
-body, one client at a time, and prints the median µs per call.
+body. Clients take turns in short batches (so machine noise hits them alike) and the
+median µs per call of each is printed, with its distance from a raw-socket floor.
 
-    python bench/transport_micro.py [--calls 2000] [--rounds 3]
+    python bench/transport_micro.py [--calls 2000] [--batch 100]
 """
 
 from __future__ import annotations
@@ -106,30 +107,10 @@ def start_server() -> tuple[subprocess.Popen[bytes], int]:
 
 
 # ---------------------------------------------------------------------------- clients
-
-
-def time_sync(call: Callable[[], object], n: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        call()
-    out = []
-    clock = time.perf_counter_ns
-    for _ in range(n):
-        t0 = clock()
-        call()
-        out.append((clock() - t0) / 1000)
-    return out
-
-
-async def time_async(call: Callable[[], Awaitable[object]], n: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        await call()
-    out = []
-    clock = time.perf_counter_ns
-    for _ in range(n):
-        t0 = clock()
-        await call()
-        out.append((clock() - t0) / 1000)
-    return out
+#
+# Every client is a `Runner`: it keeps its connection (and, if async, its event loop) across
+# batches, so the batches of all clients can be interleaved; a busy or noisy machine then
+# slows every client alike instead of whichever happened to run at the wrong moment.
 
 
 def check(status: int, body: bytes) -> None:
@@ -137,117 +118,166 @@ def check(status: int, body: bytes) -> None:
         raise SystemExit(f"bad answer: {status} {body[:80]!r}")
 
 
-def bench_raw_socket(base: str, n: int, warmup: int) -> list[float]:
-    """The floor: one prebuilt request, read until the known response length."""
-    host, port = base.removeprefix("http://").split(":")
-    sock = socket.create_connection((host, int(port)))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    head = "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items())
-    req = (
-        f"POST {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}Content-Length: {len(REQ_BODY)}\r\n\r\n"
-    ).encode() + REQ_BODY
-    tail = b"\r\n\r\n" + RESP_BODY
+class Runner:
+    """Times `batch(n)` sequential calls; subclasses supply one call."""
 
-    def call() -> None:
-        sock.sendall(req)
+    def call(self) -> None:
+        raise NotImplementedError
+
+    def batch(self, n: int) -> list[float]:
+        out = []
+        clock = time.perf_counter_ns
+        call = self.call
+        for _ in range(n):
+            t0 = clock()
+            call()
+            out.append((clock() - t0) / 1000)
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncRunner(Runner):
+    """Runs an async call on a private loop (asyncio's, or uvloop's) kept between batches."""
+
+    def __init__(self, use_uvloop: bool = False) -> None:
+        if use_uvloop:
+            import uvloop
+
+            self.loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        else:
+            self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(self.setup())
+
+    async def setup(self) -> None:
+        pass
+
+    async def acall(self) -> None:
+        raise NotImplementedError
+
+    async def abatch(self, n: int) -> list[float]:
+        out = []
+        clock = time.perf_counter_ns
+        acall = self.acall
+        for _ in range(n):
+            t0 = clock()
+            await acall()
+            out.append((clock() - t0) / 1000)
+        return out
+
+    def batch(self, n: int) -> list[float]:
+        return self.loop.run_until_complete(self.abatch(n))
+
+    async def aclose(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.aclose())
+        self.loop.close()
+
+
+class RawSocket(Runner):
+    """The floor: one prebuilt request, read until the known end of the response."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        head = "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items())
+        self.req = (
+            f"POST {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}Content-Length: {len(REQ_BODY)}\r\n\r\n"
+        ).encode() + REQ_BODY
+
+    def call(self) -> None:
+        sock = self.sock
+        sock.sendall(self.req)
         data = sock.recv(65536)
-        while not data.endswith(tail):
+        while not data.endswith(RESP_BODY):
             data += sock.recv(65536)
 
-    try:
-        return time_sync(call, n, warmup)
-    finally:
-        sock.close()
+    def close(self) -> None:
+        self.sock.close()
 
 
-def bench_fast(base: str, n: int, warmup: int) -> list[float]:
-    from oint.ozon.transport.fast import FastTransport
+class Fast(Runner):
+    def __init__(self, base: str) -> None:
+        from oint.ozon.transport.fast import FastTransport
 
-    t = FastTransport(base)
+        self.t = FastTransport(base)
 
-    def call() -> None:
-        r = t.request("POST", PATH, HEADERS, REQ_BODY, 30.0)
+    def call(self) -> None:
+        r = self.t.request("POST", PATH, HEADERS, REQ_BODY, 30.0)
         check(r.status, r.content)
 
-    try:
-        return time_sync(call, n, warmup)
-    finally:
-        t.close()
+    def close(self) -> None:
+        self.t.close()
 
 
-def bench_async_fast(base: str, n: int, warmup: int, use_uvloop: bool = False) -> list[float]:
-    from oint.ozon.transport.fast import AsyncFastTransport
+class AsyncFast(AsyncRunner):
+    def __init__(self, base: str, use_uvloop: bool = False) -> None:
+        from oint.ozon.transport.fast_async import AsyncFastTransport
 
-    async def main() -> list[float]:
-        t = AsyncFastTransport(base)
+        self.t = AsyncFastTransport(base)
+        super().__init__(use_uvloop)
 
-        async def call() -> None:
-            r = await t.request("POST", PATH, HEADERS, REQ_BODY, 30.0)
-            check(r.status, r.content)
+    async def acall(self) -> None:
+        r = await self.t.request("POST", PATH, HEADERS, REQ_BODY, 30.0)
+        check(r.status, r.content)
 
-        try:
-            return await time_async(call, n, warmup)
-        finally:
-            await t.aclose()
-
-    return run(main(), use_uvloop)
+    async def aclose(self) -> None:
+        await self.t.aclose()
 
 
-def bench_httpx(base: str, n: int, warmup: int) -> list[float]:
-    import httpx
+class Httpx(Runner):
+    def __init__(self, base: str) -> None:
+        import httpx
 
-    c = httpx.Client(base_url=base, headers=HEADERS)
+        self.c = httpx.Client(base_url=base, headers=HEADERS)
 
-    def call() -> None:
-        r = c.post(PATH, content=REQ_BODY, timeout=30.0)
+    def call(self) -> None:
+        r = self.c.post(PATH, content=REQ_BODY, timeout=30.0)
         check(r.status_code, r.content)
 
-    try:
-        return time_sync(call, n, warmup)
-    finally:
-        c.close()
+    def close(self) -> None:
+        self.c.close()
 
 
-def bench_httpx_async(base: str, n: int, warmup: int) -> list[float]:
-    import httpx
+class AsyncHttpx(AsyncRunner):
+    def __init__(self, base: str) -> None:
+        self.base = base
+        super().__init__()
 
-    async def main() -> list[float]:
-        async with httpx.AsyncClient(base_url=base, headers=HEADERS) as c:
+    async def setup(self) -> None:
+        import httpx
 
-            async def call() -> None:
-                r = await c.post(PATH, content=REQ_BODY, timeout=30.0)
-                check(r.status_code, r.content)
+        self.c = httpx.AsyncClient(base_url=self.base, headers=HEADERS)
 
-            return await time_async(call, n, warmup)
+    async def acall(self) -> None:
+        r = await self.c.post(PATH, content=REQ_BODY, timeout=30.0)
+        check(r.status_code, r.content)
 
-    return run(main())
-
-
-def bench_aiohttp(base: str, n: int, warmup: int, use_uvloop: bool = False) -> list[float]:
-    import aiohttp
-
-    async def main() -> list[float]:
-        async with aiohttp.ClientSession(base, headers=HEADERS) as s:
-            timeout = aiohttp.ClientTimeout(total=30.0)
-
-            async def call() -> None:
-                async with s.post(PATH, data=REQ_BODY, timeout=timeout) as r:
-                    check(r.status, await r.read())
-
-            return await time_async(call, n, warmup)
-
-    return run(main(), use_uvloop)
+    async def aclose(self) -> None:
+        await self.c.aclose()
 
 
-def run(coro: Awaitable[list[float]], use_uvloop: bool = False) -> list[float]:
-    async def wrap() -> list[float]:
-        return await coro
+class Aiohttp(AsyncRunner):
+    def __init__(self, base: str, use_uvloop: bool = False) -> None:
+        self.base = base
+        super().__init__(use_uvloop)
 
-    if use_uvloop:
-        import uvloop
+    async def setup(self) -> None:
+        import aiohttp
 
-        return uvloop.run(wrap())
-    return asyncio.run(wrap())
+        self.s = aiohttp.ClientSession(self.base, headers=HEADERS)
+        self.timeout = aiohttp.ClientTimeout(total=30.0)
+
+    async def acall(self) -> None:
+        async with self.s.post(PATH, data=REQ_BODY, timeout=self.timeout) as r:
+            check(r.status, await r.read())
+
+    async def aclose(self) -> None:
+        await self.s.close()
 
 
 def have(module: str) -> bool:
@@ -260,13 +290,8 @@ def have(module: str) -> bool:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--calls", type=int, default=2000)
-    ap.add_argument(
-        "--rounds",
-        type=int,
-        default=3,
-        help="each client runs this many times (interleaved); the best median is shown",
-    )
+    ap.add_argument("--calls", type=int, default=2000, help="timed calls per client")
+    ap.add_argument("--batch", type=int, default=100, help="calls per client per turn")
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -274,38 +299,49 @@ def main() -> None:
         serve(args.serve)
         return
 
-    cases: list[tuple[str, Callable[[str, int, int], list[float]]]] = [
-        ("raw socket, prebuilt request (floor)", bench_raw_socket),
-        ("oint FastTransport", bench_fast),
-        ("oint AsyncFastTransport (asyncio)", bench_async_fast),
+    uv = have("uvloop")
+    cases: list[tuple[str, Callable[[str], Runner]]] = [
+        ("raw socket, prebuilt request (floor)", RawSocket),
+        ("oint FastTransport", Fast),
+        ("oint AsyncFastTransport (asyncio)", AsyncFast),
     ]
-    if have("uvloop"):
-        cases.append(("oint AsyncFastTransport (uvloop)", lambda b, n, w: bench_async_fast(b, n, w, True)))
-    cases += [("httpx.Client", bench_httpx), ("httpx.AsyncClient", bench_httpx_async)]
+    if uv:
+        cases.append(("oint AsyncFastTransport (uvloop)", lambda b: AsyncFast(b, True)))
+    cases += [("httpx.Client", Httpx), ("httpx.AsyncClient", AsyncHttpx)]
     if have("aiohttp"):
-        cases.append(("aiohttp ClientSession (asyncio)", bench_aiohttp))
-        if have("uvloop"):
-            cases.append(("aiohttp ClientSession (uvloop)", lambda b, n, w: bench_aiohttp(b, n, w, True)))
+        cases.append(("aiohttp ClientSession (asyncio)", Aiohttp))
+        if uv:
+            cases.append(("aiohttp ClientSession (uvloop)", lambda b: Aiohttp(b, True)))
 
     proc, port = start_server()
     base = f"http://127.0.0.1:{port}"
     print(
-        f"server: uvicorn httptools{' + uvloop' if have('uvloop') else ''} on {base}; "
-        f"{args.calls} sequential POSTs x {args.rounds} rounds; request {len(REQ_BODY)} B, "
+        f"server: uvicorn httptools{' + uvloop' if uv else ''} on {base}; {args.calls} sequential POSTs "
+        f"per client in interleaved turns of {args.batch}; request {len(REQ_BODY)} B, "
         f"response {len(RESP_BODY)} B; python {sys.version.split()[0]}, pid {os.getpid()}"
     )
-    print(f"{'client':40} {'median µs':>10} {'p90 µs':>8}")
-    results: dict[str, list[list[float]]] = {name: [] for name, _ in cases}
+    runners: list[tuple[str, Runner]] = []
     try:
-        # Rounds go round-robin over the clients so that drift on a busy machine hits all alike.
-        for _ in range(args.rounds):
-            for name, fn in cases:
-                results[name].append(sorted(fn(base, args.calls, args.warmup)))
-        for name, rounds in results.items():
-            best = min(rounds, key=statistics.median)
-            p90 = best[int(len(best) * 0.9)]
-            print(f"{name:40} {statistics.median(best):10.1f} {p90:8.1f}", flush=True)
+        for name, make in cases:
+            r = make(base)
+            runners.append((name, r))
+            r.batch(args.warmup)
+        samples: dict[str, list[float]] = {name: [] for name, _ in runners}
+        done = 0
+        while done < args.calls:
+            n = min(args.batch, args.calls - done)
+            for name, r in runners:
+                samples[name] += r.batch(n)
+            done += n
+        floor = statistics.median(samples[runners[0][0]])
+        print(f"{'client':40} {'median µs':>10} {'p90 µs':>8} {'over floor':>11}")
+        for name, xs in samples.items():
+            xs.sort()
+            med = statistics.median(xs)
+            print(f"{name:40} {med:10.1f} {xs[int(len(xs) * 0.9)]:8.1f} {med - floor:+11.1f}")
     finally:
+        for _, r in runners:
+            r.close()
         proc.terminate()
         proc.wait(10)
 

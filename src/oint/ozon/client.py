@@ -159,7 +159,7 @@ def _async_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> A
         from oint.ozon.transport.httpx_backend import AsyncHttpxTransport
 
         return AsyncHttpxTransport(base_url)
-    from oint.ozon.transport.fast import AsyncFastTransport
+    from oint.ozon.transport.fast_async import AsyncFastTransport
 
     return AsyncFastTransport(base_url)
 

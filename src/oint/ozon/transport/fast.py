@@ -1,4 +1,4 @@
-"""Lean HTTP/1.1 keep-alive transports: stdlib sockets (sync) and asyncio protocols (async).
+"""Lean HTTP/1.1 keep-alive transport over stdlib sockets (sync); the async twin is `fast_async`.
 
 Both keep a small pool of persistent connections to one origin, write each request
 as a single pre-assembled buffer and parse responses with `httptools` (llhttp), so
@@ -13,27 +13,28 @@ Error messages never include request headers (they carry the Api-Key).
 
 from __future__ import annotations
 
-import asyncio
+import os
 import socket
 import ssl
 import threading
-from collections import deque
 from time import monotonic
-from typing import Any, cast
 from urllib.parse import urlsplit
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 
 from oint.ozon.transport.base import RawResponse, TransportError, TransportTimeout
 
-__all__ = ["AsyncFastTransport", "FastTransport"]
+__all__ = ["FastTransport"]
 
 _RECV_SIZE = 65536
-_JOIN_LIMIT = 65536  # bodies up to this size are copied into the header buffer: one send
-_DRIFT = 0.001  # re-arm a socket timeout only once the deadline moved this much (seconds)
+_JOIN_LIMIT = 65536  # bodies up to this size are copied behind the head: one send
+_DRIFT = 0.001  # re-arm a socket timeout (a syscall) only once the deadline moved this much (s)
+_SLACK = 0.001  # the async watchdog treats deadlines this close as reached (timer granularity)
 _OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _PARSE_ERRORS = (HttpParserError, HttpParserUpgrade)
+_CACHE_MAX = 512
+_NAMES: dict[bytes, str] = {}  # raw response header name -> lower-case str, shared and bounded
 
 
 class _Stale(TransportError):
@@ -45,9 +46,9 @@ class _StrayData(Exception):
 
 
 class _Origin:
-    """The parts of a base URL every request needs, computed once."""
+    """The parts of a base URL every request needs, computed once, plus small encoding caches."""
 
-    __slots__ = ("block_cache", "connect_host", "host_line", "label", "port", "prefix", "tls")
+    __slots__ = ("block_cache", "connect_host", "host_line", "label", "lines", "port", "prefix", "tls")
 
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
@@ -73,29 +74,41 @@ class _Origin:
         self.prefix = parts.path.rstrip("/")
         # (copy of the caller's headers, their rendered bytes): clients pass the same dict every call
         self.block_cache: tuple[dict[str, str], bytes] | None = None
+        self.lines: dict[tuple[str, str], bytes] = {}  # (method, path) -> request line
 
-    def encode(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> list[bytes]:
-        """The request as one or two buffers (the head, and a large body separately)."""
-        target = self.prefix + path if path[:1] == "/" else f"{self.prefix}/{path}"
-        if " " in target or "\r" in target or "\n" in target:
-            raise TransportError("request path must not contain spaces or line breaks")
+    def encode(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[bytes, bytes]:
+        """The request as the bytes to send first and a (large) body to send after them, or b""."""
+        line = self.lines.get((method, path))
+        if line is None:
+            line = self._request_line(method, path)
         cache = self.block_cache
         if cache is not None and cache[0] == headers:
             block = cache[1]
         else:
             block = self._render(headers)
             self.block_cache = (dict(headers), block)
+        if body is None:
+            tail = b"Content-Length: 0\r\n\r\n" if method in _BODY_METHODS else b"\r\n"
+            return b"".join((line, block, tail)), b""
+        tail = b"Content-Length: %d\r\n\r\n" % len(body)
+        if len(body) <= _JOIN_LIMIT:
+            return b"".join((line, block, tail, body)), b""
+        return b"".join((line, block, tail)), body
+
+    def _request_line(self, method: str, path: str) -> bytes:
+        target = self.prefix + path if path[:1] == "/" else f"{self.prefix}/{path}"
+        if not method.isalpha() or not target.isprintable() or " " in target:
+            raise TransportError("bad request method or path (spaces or control characters)")
         try:
             line = f"{method} {target} HTTP/1.1\r\n".encode("latin-1")
         except UnicodeEncodeError:
             raise TransportError("request path must be latin-1 (percent-encode it)") from None
-        if body is None:
-            tail = b"Content-Length: 0\r\n\r\n" if method in _BODY_METHODS else b"\r\n"
-            return [b"".join((line, block, tail))]
-        tail = b"Content-Length: %d\r\n\r\n" % len(body)
-        if len(body) <= _JOIN_LIMIT:
-            return [b"".join((line, block, tail, body))]
-        return [b"".join((line, block, tail)), body]
+        if len(self.lines) >= _CACHE_MAX:
+            self.lines.clear()
+        self.lines[(method, path)] = line
+        return line
 
     def _render(self, headers: dict[str, str]) -> bytes:
         lines = [self.host_line]
@@ -110,21 +123,9 @@ class _Origin:
 
 
 class _Exchange:
-    """Per-connection response state fed by an httptools parser (its callback object)."""
+    """Per-connection response state; the callback object of its httptools parser."""
 
-    __slots__ = (
-        "chunks",
-        "complete",
-        "got_bytes",
-        "head",
-        "headers",
-        "headers_done",
-        "informational",
-        "keep_alive",
-        "parser",
-        "status",
-        "until_eof",
-    )
+    __slots__ = ("chunks", "complete", "got_bytes", "head", "headers", "keep_alive", "parser", "status")
 
     def __init__(self) -> None:
         self.parser = HttpResponseParser(self)
@@ -132,12 +133,9 @@ class _Exchange:
 
     def begin(self, head: bool) -> None:
         """Forget the previous response before sending the next request."""
-        self.status = 0
+        self.status = 0  # final status once headers are in (a 1xx is set here only briefly)
         self.headers: dict[str, str] = {}
         self.chunks: list[bytes] = []
-        self.headers_done = False
-        self.informational = False
-        self.until_eof = False
         self.complete = False
         self.keep_alive = False
         self.got_bytes = False
@@ -149,26 +147,23 @@ class _Exchange:
             raise _StrayData
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        key = name.decode("latin-1").lower()
+        key = _NAMES.get(name)
+        if key is None:
+            key = name.decode("latin-1").lower()
+            if len(_NAMES) < _CACHE_MAX:
+                _NAMES[name] = key
         text = value.decode("latin-1")
-        old = self.headers.get(key)
-        self.headers[key] = text if old is None else f"{old}, {text}"
+        old = self.headers.setdefault(key, text)
+        if old is not text:
+            self.headers[key] = f"{old}, {text}"
 
     def on_headers_complete(self) -> None:
-        parser = self.parser
-        status = parser.get_status_code()
-        self.status = status
-        if 100 <= status < 200 and status != 101:
-            self.informational = True  # 1xx interim answer: the real one follows
-            return
-        self.headers_done = True
-        h = self.headers
-        self.until_eof = "content-length" not in h and "chunked" not in h.get("transfer-encoding", "").lower()
-        if self.head:
+        self.status = self.parser.get_status_code()
+        if self.head and self.status >= 200:
             # No body follows a HEAD answer whatever its Content-Length says; llhttp can't know
             # that, so this parser is retired and the next request gets a fresh one.
             self.complete = True
-            self.keep_alive = parser.should_keep_alive() and not self.until_eof
+            self.keep_alive = self.parser.should_keep_alive() and not self._until_eof()
             self.parser = HttpResponseParser(self)
 
     def on_body(self, body: bytes) -> None:
@@ -176,52 +171,56 @@ class _Exchange:
             self.chunks.append(body)
 
     def on_message_complete(self) -> None:
-        if self.informational:
-            self.informational = False
+        if self.status < 200 and self.status != 101:
+            self.status = 0  # 1xx interim answer: the real one follows
             self.headers = {}
-            return
-        if not self.complete:
+        elif not self.complete:
             self.complete = True
             self.keep_alive = self.parser.should_keep_alive()
 
     # helpers
-    def feed(self, data: bytes | memoryview) -> None:
-        """Parse bytes; raise TransportError on malformed HTTP."""
-        self.got_bytes = True
-        try:
-            self.parser.feed_data(data)
-        except _PARSE_ERRORS as e:
-            if not self.complete:
-                raise TransportError(f"malformed HTTP response: {type(e).__name__} {e}") from None
-            self.keep_alive = False  # junk after a complete answer
+    def _until_eof(self) -> bool:
+        """Whether the body runs until the connection closes (no length, not chunked)."""
+        h = self.headers
+        return "content-length" not in h and "chunked" not in h.get("transfer-encoding", "").lower()
+
+    def parse_error(self, e: Exception) -> TransportError | None:
+        """The error for a parser failure, or None for junk after a complete answer."""
+        if self.complete:
+            self.keep_alive = False
+            return None
+        if isinstance(e, HttpParserUpgrade):
+            return TransportError(f"unexpected protocol switch (status {self.status})")
+        return TransportError(f"malformed HTTP response: {e}")
 
     def feed_eof(self) -> None:
         """The peer closed: finish a close-delimited body, or raise."""
         if self.complete:
             self.keep_alive = False
-            return
-        if self.headers_done and self.until_eof:
+        elif self.status >= 200 and self._until_eof():
             self.complete = True
             self.keep_alive = False
-            return
-        if not self.got_bytes:
+        elif not self.got_bytes:
             raise _Stale("connection closed before the response")
-        raise TransportError("connection closed in the middle of the response")
+        else:
+            raise TransportError("connection closed in the middle of the response")
 
     def response(self) -> RawResponse:
         chunks = self.chunks
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        return RawResponse(self.status, self.headers, body)
-
-
-def _tls_context(ctx: ssl.SSLContext | None) -> ssl.SSLContext:
-    return ctx if ctx is not None else ssl.create_default_context()
+        return RawResponse(self.status, self.headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
 
 def _os_error(what: str, e: OSError) -> TransportError:
+    """A short TransportError for a socket/TLS failure (TransportTimeout for timeouts)."""
     if isinstance(e, TimeoutError):
         return TransportTimeout(f"{what}: timed out")
-    return TransportError(f"{what}: {e.strerror or e}")
+    if isinstance(e, ssl.SSLError):
+        detail = str(e)
+    elif e.errno:
+        detail = os.strerror(e.errno)  # asyncio's wording ("Connect call failed ...") hides the cause
+    else:
+        detail = e.strerror or str(e)
+    return TransportError(f"{what}: {detail}")
 
 
 # ---------------------------------------------------------------------------- sync
@@ -238,13 +237,8 @@ class _SyncConn(_Exchange):
         self.view = memoryview(self.buf)
         self.reused = False
 
-    def arm(self, deadline: float | None) -> None:
+    def arm(self, deadline: float) -> None:
         """Point the socket timeout at the deadline (skipping the syscall when it barely moved)."""
-        if deadline is None:
-            if self.sock_timeout is not None:
-                self.sock.settimeout(None)
-                self.sock_timeout = None
-            return
         left = deadline - monotonic()
         if left <= 0:
             raise TransportTimeout("request timed out")
@@ -252,6 +246,10 @@ class _SyncConn(_Exchange):
         if cur is None or cur - left > _DRIFT or left - cur > _DRIFT:
             self.sock.settimeout(left)
             self.sock_timeout = left
+
+    def disarm(self) -> None:
+        self.sock.settimeout(None)
+        self.sock_timeout = None
 
     def close(self) -> None:
         try:
@@ -298,7 +296,7 @@ class FastTransport:
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
     ) -> RawResponse:
         """Send one request and return the whole answer; see the module docs for retries."""
-        bufs = self._origin.encode(method, path, headers, body)
+        data, rest = self._origin.encode(method, path, headers, body)
         deadline = None if timeout is None else monotonic() + timeout
         conn: _SyncConn | None = self._checkout(deadline)
         keep = False
@@ -306,7 +304,7 @@ class FastTransport:
             while True:
                 assert conn is not None
                 try:
-                    self._exchange(conn, bufs, deadline, method == "HEAD")
+                    self._exchange(conn, data, rest, deadline, method == "HEAD")
                 except _Stale:
                     if not conn.reused:
                         raise TransportError("server closed the connection without answering") from None
@@ -330,23 +328,34 @@ class FastTransport:
             conn.close()
 
     # internals
-    def _exchange(self, conn: _SyncConn, bufs: list[bytes], deadline: float | None, head: bool) -> None:
+    def _exchange(
+        self, conn: _SyncConn, data: bytes, rest: bytes, deadline: float | None, head: bool
+    ) -> None:
         sock = conn.sock
         conn.begin(head)
         try:
-            conn.arm(deadline)
-            for buf in bufs:
-                sock.sendall(buf)
-            view = conn.view
-            recv_into = sock.recv_into
+            if deadline is not None:
+                conn.arm(deadline)
+            elif conn.sock_timeout is not None:
+                conn.disarm()
+            sock.sendall(data)
+            if rest:
+                sock.sendall(rest)
+            feed = conn.parser.feed_data
             while not conn.complete:
                 if deadline is not None:
                     conn.arm(deadline)
-                n = recv_into(conn.buf)
-                if n:
-                    conn.feed(view[:n])
-                else:
+                n = sock.recv_into(conn.buf)
+                if not n:
                     conn.feed_eof()
+                    break
+                conn.got_bytes = True
+                try:
+                    feed(conn.view[:n])
+                except _PARSE_ERRORS as e:
+                    err = conn.parse_error(e)
+                    if err is not None:
+                        raise err from None
         except TimeoutError:
             raise TransportTimeout("request timed out") from None
         except (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError) as e:
@@ -392,7 +401,7 @@ class FastTransport:
     def _checkin(self, conn: _SyncConn | None, keep: bool) -> None:
         """Return a connection (or just its slot, when `conn` is None or spent) to the pool."""
         with self._lock:
-            if conn is not None and keep and not self._closed:
+            if keep and conn is not None and not self._closed:
                 self._idle.append(conn)
                 conn = None
             else:
@@ -419,7 +428,7 @@ class FastTransport:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if o.tls:
                 if self._ssl_context is None:
-                    self._ssl_context = _tls_context(None)
+                    self._ssl_context = ssl.create_default_context()
                 sock = self._ssl_context.wrap_socket(sock, server_hostname=o.connect_host)
         except OSError as e:
             sock.close()
@@ -428,309 +437,3 @@ class FastTransport:
 
 
 # ---------------------------------------------------------------------------- async
-
-
-def _expire(fut: asyncio.Future[Any], what: str) -> None:
-    if not fut.done():
-        fut.set_exception(TransportTimeout(what))
-
-
-class _AsyncConn(_Exchange, asyncio.Protocol):
-    __slots__ = ("lost", "pool", "reused", "transport", "waiter")
-
-    def __init__(self, pool: AsyncFastTransport) -> None:
-        super().__init__()
-        self.pool = pool
-        self.transport: asyncio.Transport | None = None
-        self.waiter: asyncio.Future[None] | None = None
-        self.lost = False
-        self.reused = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except (OSError, AttributeError):
-                pass
-
-    def data_received(self, data: bytes) -> None:
-        w = self.waiter
-        if w is None:  # nothing was asked: the connection is out of step, drop it
-            self.keep_alive = False
-            self.abort()
-            return
-        try:
-            self.feed(data)
-        except TransportError as e:
-            self.waiter = None
-            if not w.done():
-                w.set_exception(e)
-            return
-        if self.complete:
-            self.waiter = None
-            if not w.done():
-                w.set_result(None)
-
-    def eof_received(self) -> bool | None:
-        w = self.waiter
-        if w is not None:
-            self.waiter = None
-            try:
-                self.feed_eof()
-            except TransportError as e:
-                if not w.done():
-                    w.set_exception(e)
-            else:
-                if not w.done():
-                    w.set_result(None)
-        return None  # let the transport close itself
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = True
-        w = self.waiter
-        if w is not None:
-            self.waiter = None
-            if not w.done():
-                why = f": {exc}" if exc is not None else ""
-                if self.got_bytes:
-                    w.set_exception(TransportError(f"connection lost in the middle of the response{why}"))
-                else:
-                    w.set_exception(_Stale(f"connection lost before the response{why}"))
-        else:
-            self.pool._forget(self)
-
-    def abort(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()
-
-
-class AsyncFastTransport:
-    """Asyncio keep-alive HTTP/1.1 transport (protocol callbacks, no streams).
-
-    Binds to the running loop on first use; used from another loop later, it drops the
-    connections it had and starts afresh.
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        max_connections: int = 10,
-        connect_timeout: float | None = 10.0,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> None:
-        if max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
-        self._origin = _Origin(base_url)
-        self._max = max_connections
-        self._connect_timeout = connect_timeout
-        self._ssl_context = ssl_context
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._idle: list[_AsyncConn] = []
-        self._open = 0  # connections in use, idle or being opened
-        self._waiters: deque[asyncio.Future[_AsyncConn | None]] = deque()
-        self._closed = False
-
-    def __repr__(self) -> str:
-        o = self._origin
-        return f"AsyncFastTransport({'https' if o.tls else 'http'}://{o.label}{o.prefix})"
-
-    async def __aenter__(self) -> AsyncFastTransport:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def request(
-        self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
-    ) -> RawResponse:
-        """Send one request and return the whole answer; see the module docs for retries."""
-        bufs = self._origin.encode(method, path, headers, body)
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._bind(loop)
-        deadline = None if timeout is None else loop.time() + timeout
-        idle = self._idle
-        conn: _AsyncConn | None
-        if idle and not self._closed:
-            conn = idle.pop()
-            conn.reused = True
-        else:
-            conn = await self._checkout(loop, deadline)
-        keep = False
-        head = method == "HEAD"
-        try:
-            while True:
-                assert conn is not None
-                tr = conn.transport
-                stale = True
-                if tr is not None and not conn.lost and not tr.is_closing():
-                    fut: asyncio.Future[None] = loop.create_future()
-                    conn.begin(head)
-                    conn.waiter = fut
-                    for buf in bufs:
-                        tr.write(buf)
-                    timer = (
-                        None
-                        if deadline is None
-                        else loop.call_at(deadline, _expire, fut, "request timed out")
-                    )
-                    try:
-                        await fut
-                        stale = False
-                    except _Stale:
-                        if not conn.reused:
-                            raise TransportError("server closed the connection without answering") from None
-                    finally:
-                        if timer is not None:
-                            timer.cancel()
-                elif not conn.reused:
-                    raise TransportError("server closed the connection without answering")
-                if not stale:
-                    keep = conn.keep_alive and not conn.lost
-                    return conn.response()
-                conn.abort()
-                conn = None
-                conn = await self._connect(loop, deadline)
-        finally:
-            if conn is not None:
-                conn.waiter = None
-            self._checkin(conn, keep)
-
-    async def aclose(self) -> None:
-        """Close idle connections now and busy ones as they finish; later requests fail."""
-        self._closed = True
-        idle, self._idle = self._idle, []
-        self._open -= len(idle)
-        for conn in idle:
-            conn.abort()
-        while self._waiters:
-            w = self._waiters.popleft()
-            if not w.done():
-                w.set_exception(TransportError("transport is closed"))
-        if idle:
-            await asyncio.sleep(0)  # let the transports finish closing their sockets
-
-    # internals
-    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Adopt `loop`; connections made on an earlier loop can't be used from this one."""
-        for conn in self._idle:
-            try:
-                conn.abort()
-            except RuntimeError:  # that loop is closed
-                pass
-        self._idle = []
-        self._open = 0
-        self._waiters = deque()
-        self._loop = loop
-
-    async def _checkout(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> _AsyncConn:
-        while True:
-            if self._closed:
-                raise TransportError("transport is closed")
-            if self._idle:
-                conn = self._idle.pop()
-                conn.reused = True
-                return conn
-            if self._open < self._max:
-                self._open += 1
-                try:
-                    return await self._connect(loop, deadline)
-                except BaseException:
-                    self._free_slot()
-                    raise
-            w: asyncio.Future[_AsyncConn | None] = loop.create_future()
-            self._waiters.append(w)
-            timer = None
-            if deadline is not None:
-                timer = loop.call_at(deadline, _expire, w, "timed out waiting for a free connection")
-            try:
-                got = await w
-            except BaseException:
-                try:
-                    self._waiters.remove(w)
-                except ValueError:
-                    pass
-                if w.done() and not w.cancelled() and w.exception() is None:
-                    handed = w.result()  # handed over just as we gave up: pass it on
-                    if handed is None:
-                        self._free_slot()
-                    else:
-                        self._checkin(handed, True)
-                raise
-            finally:
-                if timer is not None:
-                    timer.cancel()
-            if got is not None:
-                got.reused = True
-                return got
-            try:  # we were handed a free slot
-                return await self._connect(loop, deadline)
-            except BaseException:
-                self._free_slot()
-                raise
-
-    def _checkin(self, conn: _AsyncConn | None, keep: bool) -> None:
-        """Return a connection (or just its slot, when `conn` is None or spent) to the pool."""
-        if conn is None or not keep or self._closed or conn.lost:
-            if conn is not None:
-                conn.abort()
-            self._free_slot()
-            return
-        waiters = self._waiters
-        while waiters:
-            w = waiters.popleft()
-            if not w.done():
-                w.set_result(conn)
-                return
-        self._idle.append(conn)
-
-    def _free_slot(self) -> None:
-        waiters = self._waiters
-        while waiters:
-            w = waiters.popleft()
-            if not w.done():
-                w.set_result(None)
-                return
-        self._open -= 1
-
-    def _forget(self, conn: _AsyncConn) -> None:
-        """An idle connection was closed by the server: drop it and free its slot."""
-        try:
-            self._idle.remove(conn)
-        except ValueError:
-            return
-        self._free_slot()
-
-    async def _connect(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> _AsyncConn:
-        o = self._origin
-        limit = self._connect_timeout
-        if deadline is not None:
-            left = deadline - loop.time()
-            if left <= 0:
-                raise TransportTimeout("request timed out")
-            limit = left if limit is None else min(limit, left)
-        ctx: ssl.SSLContext | None = None
-        if o.tls:
-            if self._ssl_context is None:
-                self._ssl_context = _tls_context(None)
-            ctx = self._ssl_context
-        conn = _AsyncConn(self)
-        what = f"cannot connect to {o.label}"
-        made = loop.create_connection(
-            lambda: conn, o.connect_host, o.port, ssl=ctx, server_hostname=o.connect_host if ctx else None
-        )
-        try:
-            if limit is None:
-                await made
-            else:
-                await asyncio.wait_for(made, limit)
-        except asyncio.TimeoutError:
-            conn.abort()
-            raise TransportTimeout(f"{what}: timed out") from None
-        except OSError as e:
-            conn.abort()
-            raise _os_error(what, e) from None
-        return conn
