@@ -22,9 +22,59 @@ def _module_call(method: Method, client_id: Any, api_key: Any, values: tuple[Any
 
     return call(method, client_id, api_key, values, options)
 
+_GET_CATEGORIES_AND_PRODUCT_TYPES_TREE = _R['get_categories_and_product_types_tree']
+_GET_CATEGORY_ATTRIBUTES = _R['get_category_attributes']
+_GET_ATTRIBUTE_VALUES = _R['get_attribute_values']
+_SEARCH_ATTRIBUTE_VALUE = _R['search_attribute_value']
+_GET_PRODUCTS_REQUESTS_LIMITS = _R['get_products_requests_limits']
+_GET_PRODUCT_LIST = _R['get_product_list']
+_GET_PRODUCTS_ATTRIBUTES_DATA = _R['get_products_attributes_data']
 _GET_PRODUCTS_INFORMATION = _R['get_products_information']
+_GET_PRODUCT_DESCRIPTION = _R['get_product_description']
+_GET_PRODUCTS_CONTENT_RATING = _R['get_products_content_rating']
+_CREATE_UPDATE_PRODUCTS = _R['create_update_products']
+_CREATE_PRODUCT_BY_OZON_ID = _R['create_product_by_ozon_id']
+_UPDATE_PRODUCTS_ATTRIBUTES = _R['update_products_attributes']
 _UPDATE_PRODUCT_IMAGES = _R['update_product_images']
 _CHECK_PRODUCTS_IMAGES_UPLOAD = _R['check_products_images_upload']
+_UPDATE_PRODUCTS_ARTICLES = _R['update_products_articles']
+_ARCHIVE_PRODUCTS = _R['archive_products']
+_UNARCHIVE_PRODUCTS = _R['unarchive_products']
+_DELETE_PRODUCTS_WITHOUT_SKU = _R['delete_products_without_sku']
+_UPLOAD_PRODUCT_ACTIVATION_CODES = _R['upload_product_activation_codes']
+_GET_PRODUCT_SUBSCRIBERS_COUNT = _R['get_product_subscribers_count']
+_GET_RELATED_SKUS = _R['get_related_skus']
+_GET_PRODUCT_CREATION_STATUS = _R['get_product_creation_status']
+_GET_CODES_UPLOAD_STATUS = _R['get_codes_upload_status']
+_GET_PRODUCT_STRUCTURE = _R['get_product_structure']
+_GET_SIMPLIFIED_PRODUCT_STRUCTURE = _R['get_simplified_product_structure']
+_GET_ATTRIBUTES_UPDATE_STRUCTURE = _R['get_attributes_update_structure']
+_GET_PRODUCTS_FILTER_STRUCTURE = _R['get_products_filter_structure']
+_ADD_PRODUCT_VIDEO = _R['add_product_video']
+_ADD_PRODUCT_VIDEO_COVER = _R['add_product_video_cover']
+_COMPLETE_COMPLEX_ATTRIBUTE = _R['complete_complex_attribute']
+_BIND_BARCODES = _R['bind_barcodes']
+_CREATE_BARCODES = _R['create_barcodes']
+_GET_PRODUCTS_STOCKS = _R['get_products_stocks']
+_GET_PRODUCTS_PRICES = _R['get_products_prices']
+_GET_DISCOUNT_INFORMATION = _R['get_discount_information']
+_UPDATE_PRODUCTS_STOCKS = _R['update_products_stocks']
+_UPDATE_PRODUCTS_PRICES = _R['update_products_prices']
+_SET_PRODUCT_DISCOUNT = _R['set_product_discount']
+_GET_PRODUCT_STOCKS_STRUCTURE = _R['get_product_stocks_structure']
+_GET_PRODUCT_PRICE_STRUCTURE = _R['get_product_price_structure']
+_GET_PROMOTIONS_LIST = _R['get_promotions_list']
+_GET_AVAILABLE_PROMO_PRODUCTS = _R['get_available_promo_products']
+_GET_CURRENT_PROMO_PRODUCTS = _R['get_current_promo_products']
+_GET_WAREHOUSES_LIST = _R['get_warehouses_list']
+_GET_CLUSTERS_LIST = _R['get_clusters_list']
+_GET_SHIPPING_WAREHOUSES_LIST = _R['get_shipping_warehouses_list']
+_GET_FBO_SHIPMENTS_LIST = _R['get_fbo_shipments_list']
+_CREATE_FBO_DRAFT = _R['create_fbo_draft']
+_GET_FBO_DRAFT = _R['get_fbo_draft']
+_GET_FBO_TIMESLOTS = _R['get_fbo_timeslots']
+_GET_SHIPMENT_ADDITIONAL_FIELDS = _R['get_shipment_additional_fields']
+_GET_SHIPMENTS_FILTER_STRUCTURE = _R['get_shipments_filter_structure']
 
 
 class SyncMethods:
@@ -32,6 +82,91 @@ class SyncMethods:
 
     def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         raise NotImplementedError
+
+    def get_categories_and_product_types_tree(self, lang: str = 'DEFAULT') -> Any:
+        """Get Ozon's tree of description categories and product types.
+
+        Ozon: POST /v1/description-category/tree
+        OInt: GetCategoriesAndProductTypesTree / ПолучитьДеревоКатегорийИТиповТоваров
+
+        Args:
+            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        """
+        return self._call(_GET_CATEGORIES_AND_PRODUCT_TYPES_TREE, (lang,))
+
+    def get_category_attributes(self, category_id: int | str, type_id: int | str, lang: str = 'DEFAULT') -> Any:
+        """Get the attributes (characteristics) of a description category and product type.
+
+        Ozon: POST /v1/description-category/attribute
+        OInt: GetCategoryAttributes / ПолучитьХарактеристикиКатегории
+
+        Args:
+            category_id (--categoryid, String, Number, required): Category identifier
+            type_id (--typeid, String, Number, required): Product type identifier
+            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        """
+        return self._call(_GET_CATEGORY_ATTRIBUTES, (category_id, type_id, lang))
+
+    def get_attribute_values(self, category_id: int | str, type_id: int | str, attribute_id: int | str, start: int | str = 1, lang: str = 'DEFAULT') -> Any:
+        """Get the dictionary values of an attribute, a page of 200 starting at --start.
+
+        Ozon: POST /v1/description-category/attribute/values
+        OInt: GetAttributeValues / ПолучитьЗначенияХарактеристики
+
+        Args:
+            category_id (--categoryid, String, Number, required): Category identifier
+            type_id (--typeid, String, Number, required): Product type identifier
+            attribute_id (--attributeid, String, Number, required): Attribute ID to get values for
+            start (--start, String, Number): ID of the first dictionary value in the response
+            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        """
+        return self._call(_GET_ATTRIBUTE_VALUES, (category_id, type_id, attribute_id, start, lang))
+
+    def search_attribute_value(self, category_id: int | str, type_id: int | str, attribute_id: int | str, value: str) -> Any:
+        """Search an attribute's dictionary values by text (up to 100 matches).
+
+        Ozon: POST /v1/description-category/attribute/values/search
+        OInt: SearchAttributeValue / НайтиЗначенияХарактеристики
+
+        Args:
+            category_id (--categoryid, String, Number, required): Category identifier
+            type_id (--typeid, String, Number, required): Product type identifier
+            attribute_id (--attributeid, String, Number, required): Attribute ID to search values of
+            value (--value, String, required): Value to search for
+        """
+        return self._call(_SEARCH_ATTRIBUTE_VALUE, (category_id, type_id, attribute_id, value))
+
+    def get_products_requests_limits(self) -> Any:
+        """Get the seller's limits for assortment size and daily product creation/updates.
+
+        Ozon: POST /v4/product/info/limit
+        OInt: GetProductsRequestsLimits / ПолучитьЛимитыРаботыСТоварами
+        """
+        return self._call(_GET_PRODUCTS_REQUESTS_LIMITS, ())
+
+    def get_product_list(self, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None) -> Any:
+        """List seller products (product_id/offer_id, stock flags), optionally filtered, 200 per page.
+
+        Ozon: POST /v3/product/list
+        OInt: GetProductList / ПолучитьСписокТоваров
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        """
+        return self._call(_GET_PRODUCT_LIST, (filter, last_id))
+
+    def get_products_attributes_data(self, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None) -> Any:
+        """Get full attribute descriptions of products, optionally filtered, 200 per page.
+
+        Ozon: POST /v4/product/info/attributes
+        OInt: GetProductsAttributesData / ПолучитьОписанияХарактеристикТоваров
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        """
+        return self._call(_GET_PRODUCTS_ATTRIBUTES_DATA, (filter, last_id))
 
     def get_products_information(self, product_id: int | str | Sequence[int | str] | None = None, sku: int | str | Sequence[int | str] | None = None, offer_id: str | Sequence[str] | None = None) -> Any:
         """Get detailed product info by product IDs, SKUs or offer IDs (articles).
@@ -45,6 +180,62 @@ class SyncMethods:
             offer_id (--offerid, String, Array of String): Seller-side identifiers (articles / offer_id)
         """
         return self._call(_GET_PRODUCTS_INFORMATION, (product_id, sku, offer_id))
+
+    def get_product_description(self, product_id: int | str | None = None, offer_id: str | None = None) -> Any:
+        """Get a product's name and description text by product ID or offer ID.
+
+        Ozon: POST /v1/product/info/description
+        OInt: GetProductDescription / ПолучитьОписаниеТовара
+
+        Args:
+            product_id (--productid, String, Number): Product identifier
+            offer_id (--offerid, String, Number): Seller-side identifier (offer_id)
+        """
+        return self._call(_GET_PRODUCT_DESCRIPTION, (product_id, offer_id))
+
+    def get_products_content_rating(self, sku: int | str | Sequence[int | str] | None) -> Any:
+        """Get content-rating breakdown of products by SKU.
+
+        Ozon: POST /v1/product/rating-by-sku
+        OInt: GetProductsContentRating / ПолучитьКонтентРейтингТоваров
+
+        Args:
+            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        """
+        return self._call(_GET_PRODUCTS_CONTENT_RATING, (sku,))
+
+    def create_update_products(self, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Create new products or update existing ones from product structures (async task).
+
+        Ozon: POST /v3/product/import
+        OInt: CreateUpdateProducts / СоздатьОбновитьТовары
+
+        Args:
+            items (--items, Array Of String, required): Array of (or one) product description structures
+        """
+        return self._call(_CREATE_UPDATE_PRODUCTS, (items,))
+
+    def create_product_by_ozon_id(self, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Create products by copying an existing Ozon SKU (async task).
+
+        Ozon: POST /v1/product/import-by-sku
+        OInt: CreateProductByOzonID / СоздатьТоварыПоOzonID
+
+        Args:
+            items (--items, Array Of String, required): Array of (or one) simplified product structures
+        """
+        return self._call(_CREATE_PRODUCT_BY_OZON_ID, (items,))
+
+    def update_products_attributes(self, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Update attributes of existing products (async task).
+
+        Ozon: POST /v1/product/attributes/update
+        OInt: UpdateProductsAttributes / ОбновитьХарактеристикиТоваров
+
+        Args:
+            items (--items, Array Of String, required): Array of (or one) product attribute structures {offer_id, attributes}
+        """
+        return self._call(_UPDATE_PRODUCTS_ATTRIBUTES, (items,))
 
     def update_product_images(self, product_id: int | str, images: str | Sequence[str] | None = None, images360: str | Sequence[str] | None = None, color: str = '') -> Any:
         """Replace a product's images, 360 images and marketing colour.
@@ -71,12 +262,550 @@ class SyncMethods:
         """
         return self._call(_CHECK_PRODUCTS_IMAGES_UPLOAD, (products,))
 
+    def update_products_articles(self, offers: Mapping[str, Any] | str | None) -> Any:
+        """Rename offer IDs (articles) of existing products.
+
+        Ozon: POST /v1/product/update/offer-id
+        OInt: UpdateProductsArticles / ИзменитьАртикулыТоваров
+
+        Args:
+            offers (--offers, Map Of KeyAndValue, required): Articles: Key > current, Value > new
+        """
+        return self._call(_UPDATE_PRODUCTS_ARTICLES, (offers,))
+
+    def archive_products(self, products: int | str | Sequence[int | str] | None) -> Any:
+        """Move products to the archive.
+
+        Ozon: POST /v1/product/archive
+        OInt: ArchiveProducts / АрхивироватьТовары
+
+        Args:
+            products (--products, String, Number, Array of String, Number, required): Product IDs to archive
+        """
+        return self._call(_ARCHIVE_PRODUCTS, (products,))
+
+    def unarchive_products(self, products: int | str | Sequence[int | str] | None) -> Any:
+        """Restore products from the archive.
+
+        Ozon: POST /v1/product/unarchive
+        OInt: UnarchiveProducts / РазархивироватьТовары
+
+        Args:
+            products (--products, String, Number, Array of String, Number, required): Product IDs to restore
+        """
+        return self._call(_UNARCHIVE_PRODUCTS, (products,))
+
+    def delete_products_without_sku(self, articles: str | Sequence[str] | None) -> Any:
+        """Delete archived products that have no SKU, by offer ID.
+
+        Ozon: POST /v2/products/delete
+        OInt: DeleteProductsWithoutSKU / УдалитьТоварыБезSKU
+
+        Args:
+            articles (--articles, String, Number, Array of String, Number, required): Product articles (offer IDs)
+        """
+        return self._call(_DELETE_PRODUCTS_WITHOUT_SKU, (articles,))
+
+    def upload_product_activation_codes(self, product_id: int | float | str, codes: str | Sequence[str] | None) -> Any:
+        """Upload activation codes for a digital product or service (async task).
+
+        Ozon: POST /v1/product/upload_digital_codes (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+        OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
+
+        Args:
+            product_id (--productid, Number, required): Product ID
+            codes (--codes, String, Array of String, required): Digital product activation codes
+        """
+        return self._call(_UPLOAD_PRODUCT_ACTIVATION_CODES, (product_id, codes))
+
+    def get_product_subscribers_count(self, sku: int | str | Sequence[int | str] | None) -> Any:
+        """Get how many users subscribed to 'notify when available' per SKU.
+
+        Ozon: POST /v1/product/info/subscription
+        OInt: GetProductSubscribersCount / ПолучитьКоличествоПодписчиковТоваров
+
+        Args:
+            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        """
+        return self._call(_GET_PRODUCT_SUBSCRIBERS_COUNT, (sku,))
+
+    def get_related_skus(self, sku: int | str | Sequence[int | str] | None) -> Any:
+        """Resolve the unified SKU (and availability) for old FBS/FBO SKUs.
+
+        Ozon: POST /v1/product/related-sku/get
+        OInt: GetRelatedSKUs / ПолучитьСвязанныеSKU
+
+        Args:
+            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        """
+        return self._call(_GET_RELATED_SKUS, (sku,))
+
+    def get_product_creation_status(self, task_id: int | str) -> Any:
+        """Get the status of a product import task (CreateUpdateProducts / CreateProductByOzonID / UpdateProductsAttributes).
+
+        Ozon: POST /v1/product/import/info
+        OInt: GetProductCreationStatus / ПолучитьСтатусДобавленияТовара
+
+        Args:
+            task_id (--taskid, String, Number, required): Task ID
+        """
+        return self._call(_GET_PRODUCT_CREATION_STATUS, (task_id,))
+
+    def get_codes_upload_status(self, task_id: int | str) -> Any:
+        """Get the status of a digital-codes upload task.
+
+        Ozon: POST /v1/product/upload_digital_codes/info (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+        OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
+
+        Args:
+            task_id (--taskid, String, Number, required): Task ID
+        """
+        return self._call(_GET_CODES_UPLOAD_STATUS, (task_id,))
+
+    @staticmethod
+    def get_product_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of standard product fields for CreateUpdateProducts (items of POST /v3/product/import).
+
+        Local helper: no request is sent.
+        OInt: GetProductStructure / ПолучитьСтруктуруТовара
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_PRODUCT_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def get_simplified_product_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of one item for CreateProductByOzonID (POST /v1/product/import-by-sku).
+
+        Local helper: no request is sent.
+        OInt: GetSimplifiedProductStructure / ПолучитьСокращеннуюСтруктуруТовара
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_SIMPLIFIED_PRODUCT_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def get_attributes_update_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template {offer_id, attributes} of one item for UpdateProductsAttributes (POST /v1/product/attributes/update).
+
+        Local helper: no request is sent.
+        OInt: GetAttributesUpdateStructure / ПолучитьСтруктуруОбновленияХарактеристик
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_ATTRIBUTES_UPDATE_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def get_products_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template {offer_id, product_id, visibility} of the product filter (POST /v3/product/list and others).
+
+        Local helper: no request is sent.
+        OInt: GetProductsFilterStructure / ПолучитьСтруктуруФильтраТоваров
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_PRODUCTS_FILTER_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def add_product_video(item: Mapping[str, Any] | str | None, url: str, title: str) -> Any:
+        """Add a video (URL and title) to a product structure's complex_attributes for CreateUpdateProducts.
+
+        Local helper: no request is sent.
+        OInt: AddProductVideo / ДобавитьВидеоТовара
+
+        Args:
+            item (--item, Structure Of String, required): Base product structure. See GetProductStructure
+            url (--url, String, required): Video URL
+            title (--title, String, required): Technical video name
+        """
+        return _ADD_PRODUCT_VIDEO.run_local((item, url, title))
+
+    @staticmethod
+    def add_product_video_cover(item: Mapping[str, Any] | str | None, url: str) -> Any:
+        """Add a video cover URL to a product structure's complex_attributes for CreateUpdateProducts.
+
+        Local helper: no request is sent.
+        OInt: AddProductVideoCover / ДобавитьВидеообложкуТовара
+
+        Args:
+            item (--item, Structure Of String, required): Base product structure. See GetProductStructure
+            url (--url, String, required): Video cover URL
+        """
+        return _ADD_PRODUCT_VIDEO_COVER.run_local((item, url))
+
+    @staticmethod
+    def complete_complex_attribute(collection: Mapping[str, Any] | str | None, attribute_id: int | str, complex_id: int | str, values: Any) -> Any:
+        """Append an attribute {id, complex_id, values} to the attributes array of a product or attribute structure.
+
+        Local helper: no request is sent.
+        OInt: CompleteComplexAttribute / ДополнитьКомплексныйАтрибут
+
+        Args:
+            collection (--object, Structure Of String, required): Complex attribute structure or product structure
+            attribute_id (--attributeid, String, Number, required): Attribute ID
+            complex_id (--complexid, String, Number, required): Complex attribute ID
+            values (--values, Arbitrary, required): Value or array of values for 'values'
+        """
+        return _COMPLETE_COMPLEX_ATTRIBUTE.run_local((collection, attribute_id, complex_id, values))
+
+    def bind_barcodes(self, barcodes: Mapping[str, Any] | str | None) -> Any:
+        """Bind existing barcodes to products by SKU.
+
+        Ozon: POST /v1/barcode/add
+        OInt: BindBarcodes / ПривязатьШтрихкоды
+
+        Args:
+            barcodes (--barcodes, Map Of KeyAndValue, required): Key > product SKU, Value > barcode
+        """
+        return self._call(_BIND_BARCODES, (barcodes,))
+
+    def create_barcodes(self, product_ids: int | str | Sequence[int | str] | None) -> Any:
+        """Have Ozon generate barcodes for products.
+
+        Ozon: POST /v1/barcode/generate
+        OInt: CreateBarcodes / СоздатьШтрихкоды
+
+        Args:
+            product_ids (--productids, String, Array of String, required): Product IDs to create barcodes for
+        """
+        return self._call(_CREATE_BARCODES, (product_ids,))
+
+    def get_products_stocks(self, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None) -> Any:
+        """Get FBS/rFBS/FBO stock quantities of products, optionally filtered (pages of 100).
+
+        Ozon: POST /v4/product/info/stocks
+        OInt: GetProductsStocks / ПолучитьКоличествоТоваров
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        """
+        return self._call(_GET_PRODUCTS_STOCKS, (filter, last_id))
+
+    def get_products_prices(self, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None) -> Any:
+        """Get product prices, commissions and price indexes, optionally filtered (pages of 300).
+
+        Ozon: POST /v5/product/info/prices
+        OInt: GetProductsPrices / ПолучитьЦеныТоваров
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        """
+        return self._call(_GET_PRODUCTS_PRICES, (filter, last_id))
+
+    def get_discount_information(self, sku: int | str | Sequence[int | str] | None) -> Any:
+        """Get the condition and defects of markdown (discounted) items and their main product's SKU.
+
+        Ozon: POST /v1/product/info/discounted
+        OInt: GetDiscountInformation / ПолучитьИнформациюОбУценке
+
+        Args:
+            sku (--sku, Number, Array Of Number, required): SKU of discounted products
+        """
+        return self._call(_GET_DISCOUNT_INFORMATION, (sku,))
+
+    def update_products_stocks(self, stocks: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Set product stock quantities per warehouse (FBS and rFBS).
+
+        Ozon: POST /v2/products/stocks
+        OInt: UpdateProductsStocks / ОбновитьКоличествоТоваров
+
+        Args:
+            stocks (--stocks, Array of Structure, required): Array of stock entries. See GetProductStocksStructure
+        """
+        return self._call(_UPDATE_PRODUCTS_STOCKS, (stocks,))
+
+    def update_products_prices(self, prices: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Update prices of one or more products.
+
+        Ozon: POST /v1/product/import/prices
+        OInt: UpdateProductsPrices / ОбновитьЦеныТоваров
+
+        Args:
+            prices (--prices, Array of Structure, required): Product prices. See GetProductPriceStructure
+        """
+        return self._call(_UPDATE_PRODUCTS_PRICES, (prices,))
+
+    def set_product_discount(self, product_id: int | str, discount: int | float | str) -> Any:
+        """Set the discount of a markdown (discounted) product sold via FBS.
+
+        Ozon: POST /v1/product/update/discount
+        OInt: SetProductDiscount / УстановитьСкидкуНаУцененныйТовар
+
+        Args:
+            product_id (--productid, String, Number, required): Product identifier
+            discount (--discount, String, Number, required): Discount amount
+        """
+        return self._call(_SET_PRODUCT_DISCOUNT, (product_id, discount))
+
+    @staticmethod
+    def get_product_stocks_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of one stock entry for UpdateProductsStocks (POST /v2/products/stocks).
+
+        Local helper: no request is sent.
+        OInt: GetProductStocksStructure / ПолучитьСтруктуруОстатковТовара
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_PRODUCT_STOCKS_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def get_product_price_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of one price entry for UpdateProductsPrices (POST /v1/product/import/prices).
+
+        Local helper: no request is sent.
+        OInt: GetProductPriceStructure / ПолучитьСтруктуруЦеныТовара
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_PRODUCT_PRICE_STRUCTURE.run_local((empty, lang))
+
+    def get_promotions_list(self) -> Any:
+        """List Ozon promotions (actions) available to the seller.
+
+        Ozon: GET /v1/actions
+        OInt: GetPromotionsList / ПолучитьСписокАкций
+        """
+        return self._call(_GET_PROMOTIONS_LIST, ())
+
+    def get_available_promo_products(self, action_id: int | float | str, offset: int | float | str = 0) -> Any:
+        """List products that can be added to a promotion (candidates), 100 per page.
+
+        Ozon: POST /v1/actions/candidates (Ozon retires it on 2026-10-13; successor /v2/actions/candidates)
+        OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
+
+        Args:
+            action_id (--actionid, Number, required): Promotion ID
+            offset (--offset, Number): Offset in the items list
+        """
+        return self._call(_GET_AVAILABLE_PROMO_PRODUCTS, (action_id, offset))
+
+    def get_current_promo_products(self, action_id: int | float | str, offset: int | float | str = 0) -> Any:
+        """List products participating in a promotion, 100 per page.
+
+        Ozon: POST /v1/actions/products (Ozon retires it on 2026-10-13; successor /v2/actions/products)
+        OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
+
+        Args:
+            action_id (--actionid, Number, required): Promotion ID
+            offset (--offset, Number): Offset in the items list
+        """
+        return self._call(_GET_CURRENT_PROMO_PRODUCTS, (action_id, offset))
+
+    def get_warehouses_list(self) -> Any:
+        """List the seller's own FBS and rFBS warehouses.
+
+        Ozon: POST /v1/warehouse/list (Ozon retires it on 2026-04-07; successor /v2/warehouse/list)
+        OInt: GetWarehousesList / ПолучитьСписокСкладов
+        """
+        return self._call(_GET_WAREHOUSES_LIST, ())
+
+    def get_clusters_list(self, cluster_type: str = 'CLUSTER_TYPE_OZON') -> Any:
+        """Get Ozon logistic clusters and their warehouses.
+
+        Ozon: POST /v1/cluster/list
+        OInt: GetClustersList / ПолучитьСписокКластеров
+
+        Args:
+            cluster_type (--type, String): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
+        """
+        return self._call(_GET_CLUSTERS_LIST, (cluster_type,))
+
+    def get_shipping_warehouses_list(self, search: str, supply_type: str | Sequence[str] | None = 'CREATE_TYPE_DIRECT') -> Any:
+        """Search FBO warehouses, sorting centres and pick-up points usable as shipping points.
+
+        Ozon: POST /v1/warehouse/fbo/list
+        OInt: GetShippingWarehousesList / ПолучитьСписокСкладовОтгрузки
+
+        Args:
+            search (--search, String, required): Search by name (min 4 chars). For pick-up points give the full name
+            supply_type (--type, String, Array of String): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+        """
+        return self._call(_GET_SHIPPING_WAREHOUSES_LIST, (search, supply_type))
+
+    def get_fbo_shipments_list(self, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False) -> Any:
+        """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
+
+        Ozon: POST /v2/posting/fbo/list (Ozon retires it on 2026-06-01; successor /v3/posting/fbo/list)
+        OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Shipments filter. See GetShipmentsFilterStructure
+            add_fields (--with, Structure Of KeyAndValue): Additional response fields. See GetShipmentAdditionalFields
+            offset (--offset, Number): Number of items to skip
+            translit (--trlt, Boolean): True to transliterate the address from Cyrillic to Latin
+        """
+        return self._call(_GET_FBO_SHIPMENTS_LIST, (filter, add_fields, offset, translit))
+
+    def create_fbo_draft(self, clusters: int | str | Sequence[int | str] | None, items: Mapping[int | str, int | str] | str | None, supply_type: str = 'CREATE_TYPE_DIRECT', drop_off_point: int | str | None = None) -> Any:
+        """Create an FBO supply-order draft for clusters and SKU quantities.
+
+        Ozon: POST /v1/draft/create (Ozon retires it on 2026-03-16; successor /v1/draft/direct/create)
+        OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
+
+        Args:
+            clusters (--clusters, String, Array of String, required): Cluster IDs
+            items (--items, Map Of KeyAndValue, required): Items: Key > SKU, Value > quantity
+            supply_type (--type, String): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+            drop_off_point (--point, String): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
+        """
+        return self._call(_CREATE_FBO_DRAFT, (clusters, items, supply_type, drop_off_point))
+
+    def get_fbo_draft(self, operation_id: str) -> Any:
+        """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
+
+        Ozon: POST /v1/draft/create/info (Ozon retires it on 2026-03-16; successor /v2/draft/create/info)
+        OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
+
+        Args:
+            operation_id (--oper, String, required): Draft (operation) ID
+        """
+        return self._call(_GET_FBO_DRAFT, (operation_id,))
+
+    def get_fbo_timeslots(self, date_from: dt.datetime | dt.date | str, date_to: dt.datetime | dt.date | str, draft_id: int | str, warehouse_ids: int | float | str | Sequence[int | float | str] | None) -> Any:
+        """Get available delivery timeslots at drop-off warehouses for a supply draft.
+
+        Ozon: POST /v1/draft/timeslot/info (Ozon retires it on 2026-03-16; successor /v2/draft/timeslot/info)
+        OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
+
+        Args:
+            date_from (--from, Date, required): Start of the wanted period
+            date_to (--to, Date, required): End of the wanted period (max 28 days from now)
+            draft_id (--draft, Number, String, required): Supply draft ID
+            warehouse_ids (--whs, Array Of Number, required): Warehouse ID or several IDs
+        """
+        return self._call(_GET_FBO_TIMESLOTS, (date_from, date_to, draft_id, warehouse_ids))
+
+    @staticmethod
+    def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+
+        Local helper: no request is sent.
+        OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_SHIPMENT_ADDITIONAL_FIELDS.run_local((empty, lang))
+
+    @staticmethod
+    def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+
+        Local helper: no request is sent.
+        OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_SHIPMENTS_FILTER_STRUCTURE.run_local((empty, lang))
+
 
 class AsyncMethods:
     """Methods of AsyncOzonClient, one per OInt function."""
 
     async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         raise NotImplementedError
+
+    async def get_categories_and_product_types_tree(self, lang: str = 'DEFAULT') -> Any:
+        """Get Ozon's tree of description categories and product types.
+
+        Ozon: POST /v1/description-category/tree
+        OInt: GetCategoriesAndProductTypesTree / ПолучитьДеревоКатегорийИТиповТоваров
+
+        Args:
+            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        """
+        return await self._call(_GET_CATEGORIES_AND_PRODUCT_TYPES_TREE, (lang,))
+
+    async def get_category_attributes(self, category_id: int | str, type_id: int | str, lang: str = 'DEFAULT') -> Any:
+        """Get the attributes (characteristics) of a description category and product type.
+
+        Ozon: POST /v1/description-category/attribute
+        OInt: GetCategoryAttributes / ПолучитьХарактеристикиКатегории
+
+        Args:
+            category_id (--categoryid, String, Number, required): Category identifier
+            type_id (--typeid, String, Number, required): Product type identifier
+            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        """
+        return await self._call(_GET_CATEGORY_ATTRIBUTES, (category_id, type_id, lang))
+
+    async def get_attribute_values(self, category_id: int | str, type_id: int | str, attribute_id: int | str, start: int | str = 1, lang: str = 'DEFAULT') -> Any:
+        """Get the dictionary values of an attribute, a page of 200 starting at --start.
+
+        Ozon: POST /v1/description-category/attribute/values
+        OInt: GetAttributeValues / ПолучитьЗначенияХарактеристики
+
+        Args:
+            category_id (--categoryid, String, Number, required): Category identifier
+            type_id (--typeid, String, Number, required): Product type identifier
+            attribute_id (--attributeid, String, Number, required): Attribute ID to get values for
+            start (--start, String, Number): ID of the first dictionary value in the response
+            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        """
+        return await self._call(_GET_ATTRIBUTE_VALUES, (category_id, type_id, attribute_id, start, lang))
+
+    async def search_attribute_value(self, category_id: int | str, type_id: int | str, attribute_id: int | str, value: str) -> Any:
+        """Search an attribute's dictionary values by text (up to 100 matches).
+
+        Ozon: POST /v1/description-category/attribute/values/search
+        OInt: SearchAttributeValue / НайтиЗначенияХарактеристики
+
+        Args:
+            category_id (--categoryid, String, Number, required): Category identifier
+            type_id (--typeid, String, Number, required): Product type identifier
+            attribute_id (--attributeid, String, Number, required): Attribute ID to search values of
+            value (--value, String, required): Value to search for
+        """
+        return await self._call(_SEARCH_ATTRIBUTE_VALUE, (category_id, type_id, attribute_id, value))
+
+    async def get_products_requests_limits(self) -> Any:
+        """Get the seller's limits for assortment size and daily product creation/updates.
+
+        Ozon: POST /v4/product/info/limit
+        OInt: GetProductsRequestsLimits / ПолучитьЛимитыРаботыСТоварами
+        """
+        return await self._call(_GET_PRODUCTS_REQUESTS_LIMITS, ())
+
+    async def get_product_list(self, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None) -> Any:
+        """List seller products (product_id/offer_id, stock flags), optionally filtered, 200 per page.
+
+        Ozon: POST /v3/product/list
+        OInt: GetProductList / ПолучитьСписокТоваров
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        """
+        return await self._call(_GET_PRODUCT_LIST, (filter, last_id))
+
+    async def get_products_attributes_data(self, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None) -> Any:
+        """Get full attribute descriptions of products, optionally filtered, 200 per page.
+
+        Ozon: POST /v4/product/info/attributes
+        OInt: GetProductsAttributesData / ПолучитьОписанияХарактеристикТоваров
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        """
+        return await self._call(_GET_PRODUCTS_ATTRIBUTES_DATA, (filter, last_id))
 
     async def get_products_information(self, product_id: int | str | Sequence[int | str] | None = None, sku: int | str | Sequence[int | str] | None = None, offer_id: str | Sequence[str] | None = None) -> Any:
         """Get detailed product info by product IDs, SKUs or offer IDs (articles).
@@ -90,6 +819,62 @@ class AsyncMethods:
             offer_id (--offerid, String, Array of String): Seller-side identifiers (articles / offer_id)
         """
         return await self._call(_GET_PRODUCTS_INFORMATION, (product_id, sku, offer_id))
+
+    async def get_product_description(self, product_id: int | str | None = None, offer_id: str | None = None) -> Any:
+        """Get a product's name and description text by product ID or offer ID.
+
+        Ozon: POST /v1/product/info/description
+        OInt: GetProductDescription / ПолучитьОписаниеТовара
+
+        Args:
+            product_id (--productid, String, Number): Product identifier
+            offer_id (--offerid, String, Number): Seller-side identifier (offer_id)
+        """
+        return await self._call(_GET_PRODUCT_DESCRIPTION, (product_id, offer_id))
+
+    async def get_products_content_rating(self, sku: int | str | Sequence[int | str] | None) -> Any:
+        """Get content-rating breakdown of products by SKU.
+
+        Ozon: POST /v1/product/rating-by-sku
+        OInt: GetProductsContentRating / ПолучитьКонтентРейтингТоваров
+
+        Args:
+            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        """
+        return await self._call(_GET_PRODUCTS_CONTENT_RATING, (sku,))
+
+    async def create_update_products(self, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Create new products or update existing ones from product structures (async task).
+
+        Ozon: POST /v3/product/import
+        OInt: CreateUpdateProducts / СоздатьОбновитьТовары
+
+        Args:
+            items (--items, Array Of String, required): Array of (or one) product description structures
+        """
+        return await self._call(_CREATE_UPDATE_PRODUCTS, (items,))
+
+    async def create_product_by_ozon_id(self, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Create products by copying an existing Ozon SKU (async task).
+
+        Ozon: POST /v1/product/import-by-sku
+        OInt: CreateProductByOzonID / СоздатьТоварыПоOzonID
+
+        Args:
+            items (--items, Array Of String, required): Array of (or one) simplified product structures
+        """
+        return await self._call(_CREATE_PRODUCT_BY_OZON_ID, (items,))
+
+    async def update_products_attributes(self, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Update attributes of existing products (async task).
+
+        Ozon: POST /v1/product/attributes/update
+        OInt: UpdateProductsAttributes / ОбновитьХарактеристикиТоваров
+
+        Args:
+            items (--items, Array Of String, required): Array of (or one) product attribute structures {offer_id, attributes}
+        """
+        return await self._call(_UPDATE_PRODUCTS_ATTRIBUTES, (items,))
 
     async def update_product_images(self, product_id: int | str, images: str | Sequence[str] | None = None, images360: str | Sequence[str] | None = None, color: str = '') -> Any:
         """Replace a product's images, 360 images and marketing colour.
@@ -116,8 +901,553 @@ class AsyncMethods:
         """
         return await self._call(_CHECK_PRODUCTS_IMAGES_UPLOAD, (products,))
 
+    async def update_products_articles(self, offers: Mapping[str, Any] | str | None) -> Any:
+        """Rename offer IDs (articles) of existing products.
+
+        Ozon: POST /v1/product/update/offer-id
+        OInt: UpdateProductsArticles / ИзменитьАртикулыТоваров
+
+        Args:
+            offers (--offers, Map Of KeyAndValue, required): Articles: Key > current, Value > new
+        """
+        return await self._call(_UPDATE_PRODUCTS_ARTICLES, (offers,))
+
+    async def archive_products(self, products: int | str | Sequence[int | str] | None) -> Any:
+        """Move products to the archive.
+
+        Ozon: POST /v1/product/archive
+        OInt: ArchiveProducts / АрхивироватьТовары
+
+        Args:
+            products (--products, String, Number, Array of String, Number, required): Product IDs to archive
+        """
+        return await self._call(_ARCHIVE_PRODUCTS, (products,))
+
+    async def unarchive_products(self, products: int | str | Sequence[int | str] | None) -> Any:
+        """Restore products from the archive.
+
+        Ozon: POST /v1/product/unarchive
+        OInt: UnarchiveProducts / РазархивироватьТовары
+
+        Args:
+            products (--products, String, Number, Array of String, Number, required): Product IDs to restore
+        """
+        return await self._call(_UNARCHIVE_PRODUCTS, (products,))
+
+    async def delete_products_without_sku(self, articles: str | Sequence[str] | None) -> Any:
+        """Delete archived products that have no SKU, by offer ID.
+
+        Ozon: POST /v2/products/delete
+        OInt: DeleteProductsWithoutSKU / УдалитьТоварыБезSKU
+
+        Args:
+            articles (--articles, String, Number, Array of String, Number, required): Product articles (offer IDs)
+        """
+        return await self._call(_DELETE_PRODUCTS_WITHOUT_SKU, (articles,))
+
+    async def upload_product_activation_codes(self, product_id: int | float | str, codes: str | Sequence[str] | None) -> Any:
+        """Upload activation codes for a digital product or service (async task).
+
+        Ozon: POST /v1/product/upload_digital_codes (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+        OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
+
+        Args:
+            product_id (--productid, Number, required): Product ID
+            codes (--codes, String, Array of String, required): Digital product activation codes
+        """
+        return await self._call(_UPLOAD_PRODUCT_ACTIVATION_CODES, (product_id, codes))
+
+    async def get_product_subscribers_count(self, sku: int | str | Sequence[int | str] | None) -> Any:
+        """Get how many users subscribed to 'notify when available' per SKU.
+
+        Ozon: POST /v1/product/info/subscription
+        OInt: GetProductSubscribersCount / ПолучитьКоличествоПодписчиковТоваров
+
+        Args:
+            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        """
+        return await self._call(_GET_PRODUCT_SUBSCRIBERS_COUNT, (sku,))
+
+    async def get_related_skus(self, sku: int | str | Sequence[int | str] | None) -> Any:
+        """Resolve the unified SKU (and availability) for old FBS/FBO SKUs.
+
+        Ozon: POST /v1/product/related-sku/get
+        OInt: GetRelatedSKUs / ПолучитьСвязанныеSKU
+
+        Args:
+            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        """
+        return await self._call(_GET_RELATED_SKUS, (sku,))
+
+    async def get_product_creation_status(self, task_id: int | str) -> Any:
+        """Get the status of a product import task (CreateUpdateProducts / CreateProductByOzonID / UpdateProductsAttributes).
+
+        Ozon: POST /v1/product/import/info
+        OInt: GetProductCreationStatus / ПолучитьСтатусДобавленияТовара
+
+        Args:
+            task_id (--taskid, String, Number, required): Task ID
+        """
+        return await self._call(_GET_PRODUCT_CREATION_STATUS, (task_id,))
+
+    async def get_codes_upload_status(self, task_id: int | str) -> Any:
+        """Get the status of a digital-codes upload task.
+
+        Ozon: POST /v1/product/upload_digital_codes/info (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+        OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
+
+        Args:
+            task_id (--taskid, String, Number, required): Task ID
+        """
+        return await self._call(_GET_CODES_UPLOAD_STATUS, (task_id,))
+
+    @staticmethod
+    def get_product_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of standard product fields for CreateUpdateProducts (items of POST /v3/product/import).
+
+        Local helper: no request is sent.
+        OInt: GetProductStructure / ПолучитьСтруктуруТовара
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_PRODUCT_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def get_simplified_product_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of one item for CreateProductByOzonID (POST /v1/product/import-by-sku).
+
+        Local helper: no request is sent.
+        OInt: GetSimplifiedProductStructure / ПолучитьСокращеннуюСтруктуруТовара
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_SIMPLIFIED_PRODUCT_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def get_attributes_update_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template {offer_id, attributes} of one item for UpdateProductsAttributes (POST /v1/product/attributes/update).
+
+        Local helper: no request is sent.
+        OInt: GetAttributesUpdateStructure / ПолучитьСтруктуруОбновленияХарактеристик
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_ATTRIBUTES_UPDATE_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def get_products_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template {offer_id, product_id, visibility} of the product filter (POST /v3/product/list and others).
+
+        Local helper: no request is sent.
+        OInt: GetProductsFilterStructure / ПолучитьСтруктуруФильтраТоваров
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_PRODUCTS_FILTER_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def add_product_video(item: Mapping[str, Any] | str | None, url: str, title: str) -> Any:
+        """Add a video (URL and title) to a product structure's complex_attributes for CreateUpdateProducts.
+
+        Local helper: no request is sent.
+        OInt: AddProductVideo / ДобавитьВидеоТовара
+
+        Args:
+            item (--item, Structure Of String, required): Base product structure. See GetProductStructure
+            url (--url, String, required): Video URL
+            title (--title, String, required): Technical video name
+        """
+        return _ADD_PRODUCT_VIDEO.run_local((item, url, title))
+
+    @staticmethod
+    def add_product_video_cover(item: Mapping[str, Any] | str | None, url: str) -> Any:
+        """Add a video cover URL to a product structure's complex_attributes for CreateUpdateProducts.
+
+        Local helper: no request is sent.
+        OInt: AddProductVideoCover / ДобавитьВидеообложкуТовара
+
+        Args:
+            item (--item, Structure Of String, required): Base product structure. See GetProductStructure
+            url (--url, String, required): Video cover URL
+        """
+        return _ADD_PRODUCT_VIDEO_COVER.run_local((item, url))
+
+    @staticmethod
+    def complete_complex_attribute(collection: Mapping[str, Any] | str | None, attribute_id: int | str, complex_id: int | str, values: Any) -> Any:
+        """Append an attribute {id, complex_id, values} to the attributes array of a product or attribute structure.
+
+        Local helper: no request is sent.
+        OInt: CompleteComplexAttribute / ДополнитьКомплексныйАтрибут
+
+        Args:
+            collection (--object, Structure Of String, required): Complex attribute structure or product structure
+            attribute_id (--attributeid, String, Number, required): Attribute ID
+            complex_id (--complexid, String, Number, required): Complex attribute ID
+            values (--values, Arbitrary, required): Value or array of values for 'values'
+        """
+        return _COMPLETE_COMPLEX_ATTRIBUTE.run_local((collection, attribute_id, complex_id, values))
+
+    async def bind_barcodes(self, barcodes: Mapping[str, Any] | str | None) -> Any:
+        """Bind existing barcodes to products by SKU.
+
+        Ozon: POST /v1/barcode/add
+        OInt: BindBarcodes / ПривязатьШтрихкоды
+
+        Args:
+            barcodes (--barcodes, Map Of KeyAndValue, required): Key > product SKU, Value > barcode
+        """
+        return await self._call(_BIND_BARCODES, (barcodes,))
+
+    async def create_barcodes(self, product_ids: int | str | Sequence[int | str] | None) -> Any:
+        """Have Ozon generate barcodes for products.
+
+        Ozon: POST /v1/barcode/generate
+        OInt: CreateBarcodes / СоздатьШтрихкоды
+
+        Args:
+            product_ids (--productids, String, Array of String, required): Product IDs to create barcodes for
+        """
+        return await self._call(_CREATE_BARCODES, (product_ids,))
+
+    async def get_products_stocks(self, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None) -> Any:
+        """Get FBS/rFBS/FBO stock quantities of products, optionally filtered (pages of 100).
+
+        Ozon: POST /v4/product/info/stocks
+        OInt: GetProductsStocks / ПолучитьКоличествоТоваров
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        """
+        return await self._call(_GET_PRODUCTS_STOCKS, (filter, last_id))
+
+    async def get_products_prices(self, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None) -> Any:
+        """Get product prices, commissions and price indexes, optionally filtered (pages of 300).
+
+        Ozon: POST /v5/product/info/prices
+        OInt: GetProductsPrices / ПолучитьЦеныТоваров
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        """
+        return await self._call(_GET_PRODUCTS_PRICES, (filter, last_id))
+
+    async def get_discount_information(self, sku: int | str | Sequence[int | str] | None) -> Any:
+        """Get the condition and defects of markdown (discounted) items and their main product's SKU.
+
+        Ozon: POST /v1/product/info/discounted
+        OInt: GetDiscountInformation / ПолучитьИнформациюОбУценке
+
+        Args:
+            sku (--sku, Number, Array Of Number, required): SKU of discounted products
+        """
+        return await self._call(_GET_DISCOUNT_INFORMATION, (sku,))
+
+    async def update_products_stocks(self, stocks: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Set product stock quantities per warehouse (FBS and rFBS).
+
+        Ozon: POST /v2/products/stocks
+        OInt: UpdateProductsStocks / ОбновитьКоличествоТоваров
+
+        Args:
+            stocks (--stocks, Array of Structure, required): Array of stock entries. See GetProductStocksStructure
+        """
+        return await self._call(_UPDATE_PRODUCTS_STOCKS, (stocks,))
+
+    async def update_products_prices(self, prices: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None) -> Any:
+        """Update prices of one or more products.
+
+        Ozon: POST /v1/product/import/prices
+        OInt: UpdateProductsPrices / ОбновитьЦеныТоваров
+
+        Args:
+            prices (--prices, Array of Structure, required): Product prices. See GetProductPriceStructure
+        """
+        return await self._call(_UPDATE_PRODUCTS_PRICES, (prices,))
+
+    async def set_product_discount(self, product_id: int | str, discount: int | float | str) -> Any:
+        """Set the discount of a markdown (discounted) product sold via FBS.
+
+        Ozon: POST /v1/product/update/discount
+        OInt: SetProductDiscount / УстановитьСкидкуНаУцененныйТовар
+
+        Args:
+            product_id (--productid, String, Number, required): Product identifier
+            discount (--discount, String, Number, required): Discount amount
+        """
+        return await self._call(_SET_PRODUCT_DISCOUNT, (product_id, discount))
+
+    @staticmethod
+    def get_product_stocks_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of one stock entry for UpdateProductsStocks (POST /v2/products/stocks).
+
+        Local helper: no request is sent.
+        OInt: GetProductStocksStructure / ПолучитьСтруктуруОстатковТовара
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_PRODUCT_STOCKS_STRUCTURE.run_local((empty, lang))
+
+    @staticmethod
+    def get_product_price_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of one price entry for UpdateProductsPrices (POST /v1/product/import/prices).
+
+        Local helper: no request is sent.
+        OInt: GetProductPriceStructure / ПолучитьСтруктуруЦеныТовара
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_PRODUCT_PRICE_STRUCTURE.run_local((empty, lang))
+
+    async def get_promotions_list(self) -> Any:
+        """List Ozon promotions (actions) available to the seller.
+
+        Ozon: GET /v1/actions
+        OInt: GetPromotionsList / ПолучитьСписокАкций
+        """
+        return await self._call(_GET_PROMOTIONS_LIST, ())
+
+    async def get_available_promo_products(self, action_id: int | float | str, offset: int | float | str = 0) -> Any:
+        """List products that can be added to a promotion (candidates), 100 per page.
+
+        Ozon: POST /v1/actions/candidates (Ozon retires it on 2026-10-13; successor /v2/actions/candidates)
+        OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
+
+        Args:
+            action_id (--actionid, Number, required): Promotion ID
+            offset (--offset, Number): Offset in the items list
+        """
+        return await self._call(_GET_AVAILABLE_PROMO_PRODUCTS, (action_id, offset))
+
+    async def get_current_promo_products(self, action_id: int | float | str, offset: int | float | str = 0) -> Any:
+        """List products participating in a promotion, 100 per page.
+
+        Ozon: POST /v1/actions/products (Ozon retires it on 2026-10-13; successor /v2/actions/products)
+        OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
+
+        Args:
+            action_id (--actionid, Number, required): Promotion ID
+            offset (--offset, Number): Offset in the items list
+        """
+        return await self._call(_GET_CURRENT_PROMO_PRODUCTS, (action_id, offset))
+
+    async def get_warehouses_list(self) -> Any:
+        """List the seller's own FBS and rFBS warehouses.
+
+        Ozon: POST /v1/warehouse/list (Ozon retires it on 2026-04-07; successor /v2/warehouse/list)
+        OInt: GetWarehousesList / ПолучитьСписокСкладов
+        """
+        return await self._call(_GET_WAREHOUSES_LIST, ())
+
+    async def get_clusters_list(self, cluster_type: str = 'CLUSTER_TYPE_OZON') -> Any:
+        """Get Ozon logistic clusters and their warehouses.
+
+        Ozon: POST /v1/cluster/list
+        OInt: GetClustersList / ПолучитьСписокКластеров
+
+        Args:
+            cluster_type (--type, String): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
+        """
+        return await self._call(_GET_CLUSTERS_LIST, (cluster_type,))
+
+    async def get_shipping_warehouses_list(self, search: str, supply_type: str | Sequence[str] | None = 'CREATE_TYPE_DIRECT') -> Any:
+        """Search FBO warehouses, sorting centres and pick-up points usable as shipping points.
+
+        Ozon: POST /v1/warehouse/fbo/list
+        OInt: GetShippingWarehousesList / ПолучитьСписокСкладовОтгрузки
+
+        Args:
+            search (--search, String, required): Search by name (min 4 chars). For pick-up points give the full name
+            supply_type (--type, String, Array of String): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+        """
+        return await self._call(_GET_SHIPPING_WAREHOUSES_LIST, (search, supply_type))
+
+    async def get_fbo_shipments_list(self, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False) -> Any:
+        """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
+
+        Ozon: POST /v2/posting/fbo/list (Ozon retires it on 2026-06-01; successor /v3/posting/fbo/list)
+        OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
+
+        Args:
+            filter (--filter, Structure Of KeyAndValue): Shipments filter. See GetShipmentsFilterStructure
+            add_fields (--with, Structure Of KeyAndValue): Additional response fields. See GetShipmentAdditionalFields
+            offset (--offset, Number): Number of items to skip
+            translit (--trlt, Boolean): True to transliterate the address from Cyrillic to Latin
+        """
+        return await self._call(_GET_FBO_SHIPMENTS_LIST, (filter, add_fields, offset, translit))
+
+    async def create_fbo_draft(self, clusters: int | str | Sequence[int | str] | None, items: Mapping[int | str, int | str] | str | None, supply_type: str = 'CREATE_TYPE_DIRECT', drop_off_point: int | str | None = None) -> Any:
+        """Create an FBO supply-order draft for clusters and SKU quantities.
+
+        Ozon: POST /v1/draft/create (Ozon retires it on 2026-03-16; successor /v1/draft/direct/create)
+        OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
+
+        Args:
+            clusters (--clusters, String, Array of String, required): Cluster IDs
+            items (--items, Map Of KeyAndValue, required): Items: Key > SKU, Value > quantity
+            supply_type (--type, String): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+            drop_off_point (--point, String): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
+        """
+        return await self._call(_CREATE_FBO_DRAFT, (clusters, items, supply_type, drop_off_point))
+
+    async def get_fbo_draft(self, operation_id: str) -> Any:
+        """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
+
+        Ozon: POST /v1/draft/create/info (Ozon retires it on 2026-03-16; successor /v2/draft/create/info)
+        OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
+
+        Args:
+            operation_id (--oper, String, required): Draft (operation) ID
+        """
+        return await self._call(_GET_FBO_DRAFT, (operation_id,))
+
+    async def get_fbo_timeslots(self, date_from: dt.datetime | dt.date | str, date_to: dt.datetime | dt.date | str, draft_id: int | str, warehouse_ids: int | float | str | Sequence[int | float | str] | None) -> Any:
+        """Get available delivery timeslots at drop-off warehouses for a supply draft.
+
+        Ozon: POST /v1/draft/timeslot/info (Ozon retires it on 2026-03-16; successor /v2/draft/timeslot/info)
+        OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
+
+        Args:
+            date_from (--from, Date, required): Start of the wanted period
+            date_to (--to, Date, required): End of the wanted period (max 28 days from now)
+            draft_id (--draft, Number, String, required): Supply draft ID
+            warehouse_ids (--whs, Array Of Number, required): Warehouse ID or several IDs
+        """
+        return await self._call(_GET_FBO_TIMESLOTS, (date_from, date_to, draft_id, warehouse_ids))
+
+    @staticmethod
+    def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
+        """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+
+        Local helper: no request is sent.
+        OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_SHIPMENT_ADDITIONAL_FIELDS.run_local((empty, lang))
+
+    @staticmethod
+    def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
+        """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+
+        Local helper: no request is sent.
+        OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
+
+        Args:
+            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        """
+        return _GET_SHIPMENTS_FILTER_STRUCTURE.run_local((empty, lang))
+
 
 # ---------------------------------------------------------------- OInt-style functions
+
+def get_categories_and_product_types_tree(client_id: str | int, api_key: str, lang: str = 'DEFAULT', **options: Any) -> Any:
+    """Get Ozon's tree of description categories and product types.
+
+    Ozon: POST /v1/description-category/tree
+    OInt: GetCategoriesAndProductTypesTree / ПолучитьДеревоКатегорийИТиповТоваров
+
+    Args:
+        lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+    """
+    return _module_call(_GET_CATEGORIES_AND_PRODUCT_TYPES_TREE, client_id, api_key, (lang,), options)
+
+
+def get_category_attributes(client_id: str | int, api_key: str, category_id: int | str, type_id: int | str, lang: str = 'DEFAULT', **options: Any) -> Any:
+    """Get the attributes (characteristics) of a description category and product type.
+
+    Ozon: POST /v1/description-category/attribute
+    OInt: GetCategoryAttributes / ПолучитьХарактеристикиКатегории
+
+    Args:
+        category_id (--categoryid, String, Number, required): Category identifier
+        type_id (--typeid, String, Number, required): Product type identifier
+        lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+    """
+    return _module_call(_GET_CATEGORY_ATTRIBUTES, client_id, api_key, (category_id, type_id, lang), options)
+
+
+def get_attribute_values(client_id: str | int, api_key: str, category_id: int | str, type_id: int | str, attribute_id: int | str, start: int | str = 1, lang: str = 'DEFAULT', **options: Any) -> Any:
+    """Get the dictionary values of an attribute, a page of 200 starting at --start.
+
+    Ozon: POST /v1/description-category/attribute/values
+    OInt: GetAttributeValues / ПолучитьЗначенияХарактеристики
+
+    Args:
+        category_id (--categoryid, String, Number, required): Category identifier
+        type_id (--typeid, String, Number, required): Product type identifier
+        attribute_id (--attributeid, String, Number, required): Attribute ID to get values for
+        start (--start, String, Number): ID of the first dictionary value in the response
+        lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+    """
+    return _module_call(_GET_ATTRIBUTE_VALUES, client_id, api_key, (category_id, type_id, attribute_id, start, lang), options)
+
+
+def search_attribute_value(client_id: str | int, api_key: str, category_id: int | str, type_id: int | str, attribute_id: int | str, value: str, **options: Any) -> Any:
+    """Search an attribute's dictionary values by text (up to 100 matches).
+
+    Ozon: POST /v1/description-category/attribute/values/search
+    OInt: SearchAttributeValue / НайтиЗначенияХарактеристики
+
+    Args:
+        category_id (--categoryid, String, Number, required): Category identifier
+        type_id (--typeid, String, Number, required): Product type identifier
+        attribute_id (--attributeid, String, Number, required): Attribute ID to search values of
+        value (--value, String, required): Value to search for
+    """
+    return _module_call(_SEARCH_ATTRIBUTE_VALUE, client_id, api_key, (category_id, type_id, attribute_id, value), options)
+
+
+def get_products_requests_limits(client_id: str | int, api_key: str, **options: Any) -> Any:
+    """Get the seller's limits for assortment size and daily product creation/updates.
+
+    Ozon: POST /v4/product/info/limit
+    OInt: GetProductsRequestsLimits / ПолучитьЛимитыРаботыСТоварами
+    """
+    return _module_call(_GET_PRODUCTS_REQUESTS_LIMITS, client_id, api_key, (), options)
+
+
+def get_product_list(client_id: str | int, api_key: str, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None, **options: Any) -> Any:
+    """List seller products (product_id/offer_id, stock flags), optionally filtered, 200 per page.
+
+    Ozon: POST /v3/product/list
+    OInt: GetProductList / ПолучитьСписокТоваров
+
+    Args:
+        filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+        last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+    """
+    return _module_call(_GET_PRODUCT_LIST, client_id, api_key, (filter, last_id), options)
+
+
+def get_products_attributes_data(client_id: str | int, api_key: str, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None, **options: Any) -> Any:
+    """Get full attribute descriptions of products, optionally filtered, 200 per page.
+
+    Ozon: POST /v4/product/info/attributes
+    OInt: GetProductsAttributesData / ПолучитьОписанияХарактеристикТоваров
+
+    Args:
+        filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+        last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+    """
+    return _module_call(_GET_PRODUCTS_ATTRIBUTES_DATA, client_id, api_key, (filter, last_id), options)
+
 
 def get_products_information(client_id: str | int, api_key: str, product_id: int | str | Sequence[int | str] | None = None, sku: int | str | Sequence[int | str] | None = None, offer_id: str | Sequence[str] | None = None, **options: Any) -> Any:
     """Get detailed product info by product IDs, SKUs or offer IDs (articles).
@@ -131,6 +1461,67 @@ def get_products_information(client_id: str | int, api_key: str, product_id: int
         offer_id (--offerid, String, Array of String): Seller-side identifiers (articles / offer_id)
     """
     return _module_call(_GET_PRODUCTS_INFORMATION, client_id, api_key, (product_id, sku, offer_id), options)
+
+
+def get_product_description(client_id: str | int, api_key: str, product_id: int | str | None = None, offer_id: str | None = None, **options: Any) -> Any:
+    """Get a product's name and description text by product ID or offer ID.
+
+    Ozon: POST /v1/product/info/description
+    OInt: GetProductDescription / ПолучитьОписаниеТовара
+
+    Args:
+        product_id (--productid, String, Number): Product identifier
+        offer_id (--offerid, String, Number): Seller-side identifier (offer_id)
+    """
+    return _module_call(_GET_PRODUCT_DESCRIPTION, client_id, api_key, (product_id, offer_id), options)
+
+
+def get_products_content_rating(client_id: str | int, api_key: str, sku: int | str | Sequence[int | str] | None, **options: Any) -> Any:
+    """Get content-rating breakdown of products by SKU.
+
+    Ozon: POST /v1/product/rating-by-sku
+    OInt: GetProductsContentRating / ПолучитьКонтентРейтингТоваров
+
+    Args:
+        sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+    """
+    return _module_call(_GET_PRODUCTS_CONTENT_RATING, client_id, api_key, (sku,), options)
+
+
+def create_update_products(client_id: str | int, api_key: str, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None, **options: Any) -> Any:
+    """Create new products or update existing ones from product structures (async task).
+
+    Ozon: POST /v3/product/import
+    OInt: CreateUpdateProducts / СоздатьОбновитьТовары
+
+    Args:
+        items (--items, Array Of String, required): Array of (or one) product description structures
+    """
+    return _module_call(_CREATE_UPDATE_PRODUCTS, client_id, api_key, (items,), options)
+
+
+def create_product_by_ozon_id(client_id: str | int, api_key: str, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None, **options: Any) -> Any:
+    """Create products by copying an existing Ozon SKU (async task).
+
+    Ozon: POST /v1/product/import-by-sku
+    OInt: CreateProductByOzonID / СоздатьТоварыПоOzonID
+
+    Args:
+        items (--items, Array Of String, required): Array of (or one) simplified product structures
+    """
+    return _module_call(_CREATE_PRODUCT_BY_OZON_ID, client_id, api_key, (items,), options)
+
+
+def update_products_attributes(client_id: str | int, api_key: str, items: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None, **options: Any) -> Any:
+    """Update attributes of existing products (async task).
+
+    Ozon: POST /v1/product/attributes/update
+    OInt: UpdateProductsAttributes / ОбновитьХарактеристикиТоваров
+
+    Args:
+        items (--items, Array Of String, required): Array of (or one) product attribute structures {offer_id, attributes}
+    """
+    return _module_call(_UPDATE_PRODUCTS_ATTRIBUTES, client_id, api_key, (items,), options)
 
 
 def update_product_images(client_id: str | int, api_key: str, product_id: int | str, images: str | Sequence[str] | None = None, images360: str | Sequence[str] | None = None, color: str = '', **options: Any) -> Any:
@@ -160,4 +1551,484 @@ def check_products_images_upload(client_id: str | int, api_key: str, products: i
     return _module_call(_CHECK_PRODUCTS_IMAGES_UPLOAD, client_id, api_key, (products,), options)
 
 
-FUNCTIONS = {'get_products_information': get_products_information, 'update_product_images': update_product_images, 'check_products_images_upload': check_products_images_upload}
+def update_products_articles(client_id: str | int, api_key: str, offers: Mapping[str, Any] | str | None, **options: Any) -> Any:
+    """Rename offer IDs (articles) of existing products.
+
+    Ozon: POST /v1/product/update/offer-id
+    OInt: UpdateProductsArticles / ИзменитьАртикулыТоваров
+
+    Args:
+        offers (--offers, Map Of KeyAndValue, required): Articles: Key > current, Value > new
+    """
+    return _module_call(_UPDATE_PRODUCTS_ARTICLES, client_id, api_key, (offers,), options)
+
+
+def archive_products(client_id: str | int, api_key: str, products: int | str | Sequence[int | str] | None, **options: Any) -> Any:
+    """Move products to the archive.
+
+    Ozon: POST /v1/product/archive
+    OInt: ArchiveProducts / АрхивироватьТовары
+
+    Args:
+        products (--products, String, Number, Array of String, Number, required): Product IDs to archive
+    """
+    return _module_call(_ARCHIVE_PRODUCTS, client_id, api_key, (products,), options)
+
+
+def unarchive_products(client_id: str | int, api_key: str, products: int | str | Sequence[int | str] | None, **options: Any) -> Any:
+    """Restore products from the archive.
+
+    Ozon: POST /v1/product/unarchive
+    OInt: UnarchiveProducts / РазархивироватьТовары
+
+    Args:
+        products (--products, String, Number, Array of String, Number, required): Product IDs to restore
+    """
+    return _module_call(_UNARCHIVE_PRODUCTS, client_id, api_key, (products,), options)
+
+
+def delete_products_without_sku(client_id: str | int, api_key: str, articles: str | Sequence[str] | None, **options: Any) -> Any:
+    """Delete archived products that have no SKU, by offer ID.
+
+    Ozon: POST /v2/products/delete
+    OInt: DeleteProductsWithoutSKU / УдалитьТоварыБезSKU
+
+    Args:
+        articles (--articles, String, Number, Array of String, Number, required): Product articles (offer IDs)
+    """
+    return _module_call(_DELETE_PRODUCTS_WITHOUT_SKU, client_id, api_key, (articles,), options)
+
+
+def upload_product_activation_codes(client_id: str | int, api_key: str, product_id: int | float | str, codes: str | Sequence[str] | None, **options: Any) -> Any:
+    """Upload activation codes for a digital product or service (async task).
+
+    Ozon: POST /v1/product/upload_digital_codes (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+    OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
+
+    Args:
+        product_id (--productid, Number, required): Product ID
+        codes (--codes, String, Array of String, required): Digital product activation codes
+    """
+    return _module_call(_UPLOAD_PRODUCT_ACTIVATION_CODES, client_id, api_key, (product_id, codes), options)
+
+
+def get_product_subscribers_count(client_id: str | int, api_key: str, sku: int | str | Sequence[int | str] | None, **options: Any) -> Any:
+    """Get how many users subscribed to 'notify when available' per SKU.
+
+    Ozon: POST /v1/product/info/subscription
+    OInt: GetProductSubscribersCount / ПолучитьКоличествоПодписчиковТоваров
+
+    Args:
+        sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+    """
+    return _module_call(_GET_PRODUCT_SUBSCRIBERS_COUNT, client_id, api_key, (sku,), options)
+
+
+def get_related_skus(client_id: str | int, api_key: str, sku: int | str | Sequence[int | str] | None, **options: Any) -> Any:
+    """Resolve the unified SKU (and availability) for old FBS/FBO SKUs.
+
+    Ozon: POST /v1/product/related-sku/get
+    OInt: GetRelatedSKUs / ПолучитьСвязанныеSKU
+
+    Args:
+        sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+    """
+    return _module_call(_GET_RELATED_SKUS, client_id, api_key, (sku,), options)
+
+
+def get_product_creation_status(client_id: str | int, api_key: str, task_id: int | str, **options: Any) -> Any:
+    """Get the status of a product import task (CreateUpdateProducts / CreateProductByOzonID / UpdateProductsAttributes).
+
+    Ozon: POST /v1/product/import/info
+    OInt: GetProductCreationStatus / ПолучитьСтатусДобавленияТовара
+
+    Args:
+        task_id (--taskid, String, Number, required): Task ID
+    """
+    return _module_call(_GET_PRODUCT_CREATION_STATUS, client_id, api_key, (task_id,), options)
+
+
+def get_codes_upload_status(client_id: str | int, api_key: str, task_id: int | str, **options: Any) -> Any:
+    """Get the status of a digital-codes upload task.
+
+    Ozon: POST /v1/product/upload_digital_codes/info (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+    OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
+
+    Args:
+        task_id (--taskid, String, Number, required): Task ID
+    """
+    return _module_call(_GET_CODES_UPLOAD_STATUS, client_id, api_key, (task_id,), options)
+
+
+def get_product_structure(empty: bool = False, lang: str = 'en') -> Any:
+    """Template of standard product fields for CreateUpdateProducts (items of POST /v3/product/import).
+
+    Local helper: no request is sent.
+    OInt: GetProductStructure / ПолучитьСтруктуруТовара
+
+    Args:
+        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+    """
+    return _GET_PRODUCT_STRUCTURE.run_local((empty, lang))
+
+
+def get_simplified_product_structure(empty: bool = False, lang: str = 'en') -> Any:
+    """Template of one item for CreateProductByOzonID (POST /v1/product/import-by-sku).
+
+    Local helper: no request is sent.
+    OInt: GetSimplifiedProductStructure / ПолучитьСокращеннуюСтруктуруТовара
+
+    Args:
+        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+    """
+    return _GET_SIMPLIFIED_PRODUCT_STRUCTURE.run_local((empty, lang))
+
+
+def get_attributes_update_structure(empty: bool = False, lang: str = 'en') -> Any:
+    """Template {offer_id, attributes} of one item for UpdateProductsAttributes (POST /v1/product/attributes/update).
+
+    Local helper: no request is sent.
+    OInt: GetAttributesUpdateStructure / ПолучитьСтруктуруОбновленияХарактеристик
+
+    Args:
+        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+    """
+    return _GET_ATTRIBUTES_UPDATE_STRUCTURE.run_local((empty, lang))
+
+
+def get_products_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
+    """Template {offer_id, product_id, visibility} of the product filter (POST /v3/product/list and others).
+
+    Local helper: no request is sent.
+    OInt: GetProductsFilterStructure / ПолучитьСтруктуруФильтраТоваров
+
+    Args:
+        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+    """
+    return _GET_PRODUCTS_FILTER_STRUCTURE.run_local((empty, lang))
+
+
+def add_product_video(item: Mapping[str, Any] | str | None, url: str, title: str) -> Any:
+    """Add a video (URL and title) to a product structure's complex_attributes for CreateUpdateProducts.
+
+    Local helper: no request is sent.
+    OInt: AddProductVideo / ДобавитьВидеоТовара
+
+    Args:
+        item (--item, Structure Of String, required): Base product structure. See GetProductStructure
+        url (--url, String, required): Video URL
+        title (--title, String, required): Technical video name
+    """
+    return _ADD_PRODUCT_VIDEO.run_local((item, url, title))
+
+
+def add_product_video_cover(item: Mapping[str, Any] | str | None, url: str) -> Any:
+    """Add a video cover URL to a product structure's complex_attributes for CreateUpdateProducts.
+
+    Local helper: no request is sent.
+    OInt: AddProductVideoCover / ДобавитьВидеообложкуТовара
+
+    Args:
+        item (--item, Structure Of String, required): Base product structure. See GetProductStructure
+        url (--url, String, required): Video cover URL
+    """
+    return _ADD_PRODUCT_VIDEO_COVER.run_local((item, url))
+
+
+def complete_complex_attribute(collection: Mapping[str, Any] | str | None, attribute_id: int | str, complex_id: int | str, values: Any) -> Any:
+    """Append an attribute {id, complex_id, values} to the attributes array of a product or attribute structure.
+
+    Local helper: no request is sent.
+    OInt: CompleteComplexAttribute / ДополнитьКомплексныйАтрибут
+
+    Args:
+        collection (--object, Structure Of String, required): Complex attribute structure or product structure
+        attribute_id (--attributeid, String, Number, required): Attribute ID
+        complex_id (--complexid, String, Number, required): Complex attribute ID
+        values (--values, Arbitrary, required): Value or array of values for 'values'
+    """
+    return _COMPLETE_COMPLEX_ATTRIBUTE.run_local((collection, attribute_id, complex_id, values))
+
+
+def bind_barcodes(client_id: str | int, api_key: str, barcodes: Mapping[str, Any] | str | None, **options: Any) -> Any:
+    """Bind existing barcodes to products by SKU.
+
+    Ozon: POST /v1/barcode/add
+    OInt: BindBarcodes / ПривязатьШтрихкоды
+
+    Args:
+        barcodes (--barcodes, Map Of KeyAndValue, required): Key > product SKU, Value > barcode
+    """
+    return _module_call(_BIND_BARCODES, client_id, api_key, (barcodes,), options)
+
+
+def create_barcodes(client_id: str | int, api_key: str, product_ids: int | str | Sequence[int | str] | None, **options: Any) -> Any:
+    """Have Ozon generate barcodes for products.
+
+    Ozon: POST /v1/barcode/generate
+    OInt: CreateBarcodes / СоздатьШтрихкоды
+
+    Args:
+        product_ids (--productids, String, Array of String, required): Product IDs to create barcodes for
+    """
+    return _module_call(_CREATE_BARCODES, client_id, api_key, (product_ids,), options)
+
+
+def get_products_stocks(client_id: str | int, api_key: str, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None, **options: Any) -> Any:
+    """Get FBS/rFBS/FBO stock quantities of products, optionally filtered (pages of 100).
+
+    Ozon: POST /v4/product/info/stocks
+    OInt: GetProductsStocks / ПолучитьКоличествоТоваров
+
+    Args:
+        filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+        last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+    """
+    return _module_call(_GET_PRODUCTS_STOCKS, client_id, api_key, (filter, last_id), options)
+
+
+def get_products_prices(client_id: str | int, api_key: str, filter: Mapping[str, Any] | str | None = None, last_id: int | str | None = None, **options: Any) -> Any:
+    """Get product prices, commissions and price indexes, optionally filtered (pages of 300).
+
+    Ozon: POST /v5/product/info/prices
+    OInt: GetProductsPrices / ПолучитьЦеныТоваров
+
+    Args:
+        filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
+        last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+    """
+    return _module_call(_GET_PRODUCTS_PRICES, client_id, api_key, (filter, last_id), options)
+
+
+def get_discount_information(client_id: str | int, api_key: str, sku: int | str | Sequence[int | str] | None, **options: Any) -> Any:
+    """Get the condition and defects of markdown (discounted) items and their main product's SKU.
+
+    Ozon: POST /v1/product/info/discounted
+    OInt: GetDiscountInformation / ПолучитьИнформациюОбУценке
+
+    Args:
+        sku (--sku, Number, Array Of Number, required): SKU of discounted products
+    """
+    return _module_call(_GET_DISCOUNT_INFORMATION, client_id, api_key, (sku,), options)
+
+
+def update_products_stocks(client_id: str | int, api_key: str, stocks: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None, **options: Any) -> Any:
+    """Set product stock quantities per warehouse (FBS and rFBS).
+
+    Ozon: POST /v2/products/stocks
+    OInt: UpdateProductsStocks / ОбновитьКоличествоТоваров
+
+    Args:
+        stocks (--stocks, Array of Structure, required): Array of stock entries. See GetProductStocksStructure
+    """
+    return _module_call(_UPDATE_PRODUCTS_STOCKS, client_id, api_key, (stocks,), options)
+
+
+def update_products_prices(client_id: str | int, api_key: str, prices: Mapping[str, Any] | str | None | Sequence[Mapping[str, Any] | str | None] | None, **options: Any) -> Any:
+    """Update prices of one or more products.
+
+    Ozon: POST /v1/product/import/prices
+    OInt: UpdateProductsPrices / ОбновитьЦеныТоваров
+
+    Args:
+        prices (--prices, Array of Structure, required): Product prices. See GetProductPriceStructure
+    """
+    return _module_call(_UPDATE_PRODUCTS_PRICES, client_id, api_key, (prices,), options)
+
+
+def set_product_discount(client_id: str | int, api_key: str, product_id: int | str, discount: int | float | str, **options: Any) -> Any:
+    """Set the discount of a markdown (discounted) product sold via FBS.
+
+    Ozon: POST /v1/product/update/discount
+    OInt: SetProductDiscount / УстановитьСкидкуНаУцененныйТовар
+
+    Args:
+        product_id (--productid, String, Number, required): Product identifier
+        discount (--discount, String, Number, required): Discount amount
+    """
+    return _module_call(_SET_PRODUCT_DISCOUNT, client_id, api_key, (product_id, discount), options)
+
+
+def get_product_stocks_structure(empty: bool = False, lang: str = 'en') -> Any:
+    """Template of one stock entry for UpdateProductsStocks (POST /v2/products/stocks).
+
+    Local helper: no request is sent.
+    OInt: GetProductStocksStructure / ПолучитьСтруктуруОстатковТовара
+
+    Args:
+        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+    """
+    return _GET_PRODUCT_STOCKS_STRUCTURE.run_local((empty, lang))
+
+
+def get_product_price_structure(empty: bool = False, lang: str = 'en') -> Any:
+    """Template of one price entry for UpdateProductsPrices (POST /v1/product/import/prices).
+
+    Local helper: no request is sent.
+    OInt: GetProductPriceStructure / ПолучитьСтруктуруЦеныТовара
+
+    Args:
+        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+    """
+    return _GET_PRODUCT_PRICE_STRUCTURE.run_local((empty, lang))
+
+
+def get_promotions_list(client_id: str | int, api_key: str, **options: Any) -> Any:
+    """List Ozon promotions (actions) available to the seller.
+
+    Ozon: GET /v1/actions
+    OInt: GetPromotionsList / ПолучитьСписокАкций
+    """
+    return _module_call(_GET_PROMOTIONS_LIST, client_id, api_key, (), options)
+
+
+def get_available_promo_products(client_id: str | int, api_key: str, action_id: int | float | str, offset: int | float | str = 0, **options: Any) -> Any:
+    """List products that can be added to a promotion (candidates), 100 per page.
+
+    Ozon: POST /v1/actions/candidates (Ozon retires it on 2026-10-13; successor /v2/actions/candidates)
+    OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
+
+    Args:
+        action_id (--actionid, Number, required): Promotion ID
+        offset (--offset, Number): Offset in the items list
+    """
+    return _module_call(_GET_AVAILABLE_PROMO_PRODUCTS, client_id, api_key, (action_id, offset), options)
+
+
+def get_current_promo_products(client_id: str | int, api_key: str, action_id: int | float | str, offset: int | float | str = 0, **options: Any) -> Any:
+    """List products participating in a promotion, 100 per page.
+
+    Ozon: POST /v1/actions/products (Ozon retires it on 2026-10-13; successor /v2/actions/products)
+    OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
+
+    Args:
+        action_id (--actionid, Number, required): Promotion ID
+        offset (--offset, Number): Offset in the items list
+    """
+    return _module_call(_GET_CURRENT_PROMO_PRODUCTS, client_id, api_key, (action_id, offset), options)
+
+
+def get_warehouses_list(client_id: str | int, api_key: str, **options: Any) -> Any:
+    """List the seller's own FBS and rFBS warehouses.
+
+    Ozon: POST /v1/warehouse/list (Ozon retires it on 2026-04-07; successor /v2/warehouse/list)
+    OInt: GetWarehousesList / ПолучитьСписокСкладов
+    """
+    return _module_call(_GET_WAREHOUSES_LIST, client_id, api_key, (), options)
+
+
+def get_clusters_list(client_id: str | int, api_key: str, cluster_type: str = 'CLUSTER_TYPE_OZON', **options: Any) -> Any:
+    """Get Ozon logistic clusters and their warehouses.
+
+    Ozon: POST /v1/cluster/list
+    OInt: GetClustersList / ПолучитьСписокКластеров
+
+    Args:
+        cluster_type (--type, String): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
+    """
+    return _module_call(_GET_CLUSTERS_LIST, client_id, api_key, (cluster_type,), options)
+
+
+def get_shipping_warehouses_list(client_id: str | int, api_key: str, search: str, supply_type: str | Sequence[str] | None = 'CREATE_TYPE_DIRECT', **options: Any) -> Any:
+    """Search FBO warehouses, sorting centres and pick-up points usable as shipping points.
+
+    Ozon: POST /v1/warehouse/fbo/list
+    OInt: GetShippingWarehousesList / ПолучитьСписокСкладовОтгрузки
+
+    Args:
+        search (--search, String, required): Search by name (min 4 chars). For pick-up points give the full name
+        supply_type (--type, String, Array of String): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+    """
+    return _module_call(_GET_SHIPPING_WAREHOUSES_LIST, client_id, api_key, (search, supply_type), options)
+
+
+def get_fbo_shipments_list(client_id: str | int, api_key: str, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False, **options: Any) -> Any:
+    """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
+
+    Ozon: POST /v2/posting/fbo/list (Ozon retires it on 2026-06-01; successor /v3/posting/fbo/list)
+    OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
+
+    Args:
+        filter (--filter, Structure Of KeyAndValue): Shipments filter. See GetShipmentsFilterStructure
+        add_fields (--with, Structure Of KeyAndValue): Additional response fields. See GetShipmentAdditionalFields
+        offset (--offset, Number): Number of items to skip
+        translit (--trlt, Boolean): True to transliterate the address from Cyrillic to Latin
+    """
+    return _module_call(_GET_FBO_SHIPMENTS_LIST, client_id, api_key, (filter, add_fields, offset, translit), options)
+
+
+def create_fbo_draft(client_id: str | int, api_key: str, clusters: int | str | Sequence[int | str] | None, items: Mapping[int | str, int | str] | str | None, supply_type: str = 'CREATE_TYPE_DIRECT', drop_off_point: int | str | None = None, **options: Any) -> Any:
+    """Create an FBO supply-order draft for clusters and SKU quantities.
+
+    Ozon: POST /v1/draft/create (Ozon retires it on 2026-03-16; successor /v1/draft/direct/create)
+    OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
+
+    Args:
+        clusters (--clusters, String, Array of String, required): Cluster IDs
+        items (--items, Map Of KeyAndValue, required): Items: Key > SKU, Value > quantity
+        supply_type (--type, String): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+        drop_off_point (--point, String): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
+    """
+    return _module_call(_CREATE_FBO_DRAFT, client_id, api_key, (clusters, items, supply_type, drop_off_point), options)
+
+
+def get_fbo_draft(client_id: str | int, api_key: str, operation_id: str, **options: Any) -> Any:
+    """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
+
+    Ozon: POST /v1/draft/create/info (Ozon retires it on 2026-03-16; successor /v2/draft/create/info)
+    OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
+
+    Args:
+        operation_id (--oper, String, required): Draft (operation) ID
+    """
+    return _module_call(_GET_FBO_DRAFT, client_id, api_key, (operation_id,), options)
+
+
+def get_fbo_timeslots(client_id: str | int, api_key: str, date_from: dt.datetime | dt.date | str, date_to: dt.datetime | dt.date | str, draft_id: int | str, warehouse_ids: int | float | str | Sequence[int | float | str] | None, **options: Any) -> Any:
+    """Get available delivery timeslots at drop-off warehouses for a supply draft.
+
+    Ozon: POST /v1/draft/timeslot/info (Ozon retires it on 2026-03-16; successor /v2/draft/timeslot/info)
+    OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
+
+    Args:
+        date_from (--from, Date, required): Start of the wanted period
+        date_to (--to, Date, required): End of the wanted period (max 28 days from now)
+        draft_id (--draft, Number, String, required): Supply draft ID
+        warehouse_ids (--whs, Array Of Number, required): Warehouse ID or several IDs
+    """
+    return _module_call(_GET_FBO_TIMESLOTS, client_id, api_key, (date_from, date_to, draft_id, warehouse_ids), options)
+
+
+def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
+    """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+
+    Local helper: no request is sent.
+    OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
+
+    Args:
+        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+    """
+    return _GET_SHIPMENT_ADDITIONAL_FIELDS.run_local((empty, lang))
+
+
+def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
+    """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+
+    Local helper: no request is sent.
+    OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
+
+    Args:
+        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
+        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+    """
+    return _GET_SHIPMENTS_FILTER_STRUCTURE.run_local((empty, lang))
+
+
+FUNCTIONS = {'get_categories_and_product_types_tree': get_categories_and_product_types_tree, 'get_category_attributes': get_category_attributes, 'get_attribute_values': get_attribute_values, 'search_attribute_value': search_attribute_value, 'get_products_requests_limits': get_products_requests_limits, 'get_product_list': get_product_list, 'get_products_attributes_data': get_products_attributes_data, 'get_products_information': get_products_information, 'get_product_description': get_product_description, 'get_products_content_rating': get_products_content_rating, 'create_update_products': create_update_products, 'create_product_by_ozon_id': create_product_by_ozon_id, 'update_products_attributes': update_products_attributes, 'update_product_images': update_product_images, 'check_products_images_upload': check_products_images_upload, 'update_products_articles': update_products_articles, 'archive_products': archive_products, 'unarchive_products': unarchive_products, 'delete_products_without_sku': delete_products_without_sku, 'upload_product_activation_codes': upload_product_activation_codes, 'get_product_subscribers_count': get_product_subscribers_count, 'get_related_skus': get_related_skus, 'get_product_creation_status': get_product_creation_status, 'get_codes_upload_status': get_codes_upload_status, 'get_product_structure': get_product_structure, 'get_simplified_product_structure': get_simplified_product_structure, 'get_attributes_update_structure': get_attributes_update_structure, 'get_products_filter_structure': get_products_filter_structure, 'add_product_video': add_product_video, 'add_product_video_cover': add_product_video_cover, 'complete_complex_attribute': complete_complex_attribute, 'bind_barcodes': bind_barcodes, 'create_barcodes': create_barcodes, 'get_products_stocks': get_products_stocks, 'get_products_prices': get_products_prices, 'get_discount_information': get_discount_information, 'update_products_stocks': update_products_stocks, 'update_products_prices': update_products_prices, 'set_product_discount': set_product_discount, 'get_product_stocks_structure': get_product_stocks_structure, 'get_product_price_structure': get_product_price_structure, 'get_promotions_list': get_promotions_list, 'get_available_promo_products': get_available_promo_products, 'get_current_promo_products': get_current_promo_products, 'get_warehouses_list': get_warehouses_list, 'get_clusters_list': get_clusters_list, 'get_shipping_warehouses_list': get_shipping_warehouses_list, 'get_fbo_shipments_list': get_fbo_shipments_list, 'create_fbo_draft': create_fbo_draft, 'get_fbo_draft': get_fbo_draft, 'get_fbo_timeslots': get_fbo_timeslots, 'get_shipment_additional_fields': get_shipment_additional_fields, 'get_shipments_filter_structure': get_shipments_filter_structure}

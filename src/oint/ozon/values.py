@@ -391,7 +391,8 @@ def xml_datetime_z(value: Any) -> str:
     aware datetime means what it says).
     """
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return value.replace(microsecond=0).isoformat() + "Z"
+        moment: dt.datetime = value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return moment.replace(microsecond=0).isoformat() + "Z"
     return str(value)

@@ -18,7 +18,7 @@ from typing import Any
 from oint.sandbox import demo
 from oint.sandbox.errors import INVALID_ARGUMENT, ApiError
 from oint.sandbox.model import ROUTES
-from oint.sandbox.model.base import Account
+from oint.sandbox.model.base import BEFORE_REQUEST, Account
 from oint.sandbox.store import Store
 
 GLOBAL_RATE = 50  # requests per second per Client-Id (Ozon's global limit)
@@ -107,7 +107,10 @@ class Sandbox:
                 acct = self.store.get("*", "account", client_id)
                 if acct is None or acct.get("api_key") != api_key:
                     raise ApiError(403, 7, "Invalid Api-Key, please check the key and try again")
-                answer = handler(Account(self.store, client_id, now), request)
+                account = Account(self.store, client_id, now)
+                for hook in BEFORE_REQUEST:
+                    hook(account)
+                answer = handler(account, request)
             return _json(200, answer)
         except ApiError as e:
             return _error(e)

@@ -16,6 +16,15 @@ from oint.sandbox.store import Store
 
 Handler = Callable[["Account", dict[str, Any]], Any]
 ROUTES: dict[tuple[str, str], Handler] = {}
+Hook = Callable[["Account"], None]
+BEFORE_REQUEST: list[Hook] = []
+
+
+def before_request(fn: Hook) -> Hook:
+    """Run `fn(account)` before every authenticated request, inside its transaction
+    (e.g. to finish asynchronous tasks whose time has come, whatever route is called)."""
+    BEFORE_REQUEST.append(fn)
+    return fn
 
 
 def route(http_method: str, path: str) -> Callable[[Handler], Handler]:
