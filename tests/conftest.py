@@ -62,7 +62,8 @@ def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
     port = free_port()
     db = str(tmp_path_factory.mktemp("sandbox") / "server.sqlite3")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "oint", "sandbox", "serve", "--port", str(port), "--db", db, "--quiet"],
+        [sys.executable, "-m", "oint", "sandbox", "serve", "--port", str(port), "--db", db, "--quiet",
+         "--no-rate-limit"],  # the global 50 rps is tested in-process; here it would make tests flaky
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"

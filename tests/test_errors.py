@@ -189,3 +189,20 @@ def test_in_process_sandbox_faults_and_wrong_key(run_cli: Any, sandbox_db: str) 
     r = run_cli("ozon", "UpdateProductImages", "--productid", "1111588191", "--images", "https://x.ru/a.jpg",
                 "--sandbox", env=env)
     assert r.code == 0, r.err
+
+
+def test_sandbox_global_rate_limit_50_per_second(tmp_path: Any) -> None:
+    from oint.sandbox.core import Sandbox
+
+    sandbox = Sandbox(str(tmp_path / "s.sqlite3"), rate_limits=True)
+    headers = {"Client-Id": DEMO_CLIENT_ID, "Api-Key": DEMO_API_KEY}
+    body = b'{"product_id": [1111588191]}'
+    statuses = [sandbox.handle("POST", "/v3/product/info/list", headers, body).status for _ in range(60)]
+    assert statuses.count(200) == 50 and statuses[50:] == [429] * 10
+    over = sandbox.handle("POST", "/v3/product/info/list", headers, body)
+    assert over.headers["retry-after"] == "1"
+    assert json.loads(over.body) == {"code": 8, "message": "You have reached request rate limit per second",
+                                     "details": []}
+    time.sleep(1.05)
+    assert sandbox.handle("POST", "/v3/product/info/list", headers, body).status == 200
+    sandbox.close()

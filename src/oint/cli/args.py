@@ -7,7 +7,6 @@ quotes, JSON files, numbers, booleans, dates, escapes in plain strings).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from oint.ozon.errors import UsageError
@@ -20,13 +19,13 @@ FLAG_OPTIONS = ("sandbox", "help", "debug")
 VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db")
 
 
-@dataclass
 class Invocation:
     """A parsed `oint ozon <Method> ...` command line."""
 
-    values: dict[str, str] = field(default_factory=dict)  # method option -> raw text
-    flags: set[str] = field(default_factory=set)
-    settings: dict[str, str] = field(default_factory=dict)  # out, base-url, clientid, apikey, ...
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}  # method option -> raw text
+        self.flags: set[str] = set()
+        self.settings: dict[str, str] = {}  # out, base-url, clientid, apikey, ...
 
 
 def split_options(tokens: list[str]) -> list[tuple[str, str | None]]:

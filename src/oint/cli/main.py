@@ -114,7 +114,7 @@ def _number_setting(settings: dict[str, str], name: str, kind: type) -> Any:
 
 
 def _call_api(method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None) -> int:
-    from oint.ozon.client import OzonClient
+    from oint.ozon.base_client import SyncClientBase
     from oint.ozon.errors import APIConnectionError, APIStatusError
 
     options: dict[str, Any] = {}
@@ -134,7 +134,7 @@ def _call_api(method: Any, values: tuple[Any, ...], flags: set[str], settings: d
         import logging
 
         logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
-    client = OzonClient(settings.get("clientid"), settings.get("apikey"), **options)
+    client = SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
     try:
         result = client._call(method, values)
     except APIStatusError as e:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "OzonClient": "oint.ozon.client",
     "AsyncOzonClient": "oint.ozon.client",
-    "InvalidResponseError": "oint.ozon.client",
+    "InvalidResponseError": "oint.ozon.base_client",
     "REGISTRY": "oint.ozon.methods",
     "RetryPolicy": "oint.ozon.retry",
 }

@@ -18,13 +18,13 @@ _LOCK = threading.Lock()
 
 
 def call(method: Method, client_id: Any, api_key: Any, values: tuple[Any, ...], options: dict[str, Any]) -> Any:
-    from oint.ozon.client import OzonClient
+    from oint.ozon.base_client import SyncClientBase
 
     key = (str(client_id), str(api_key), tuple(sorted((k, str(v)) for k, v in options.items())))
     with _LOCK:
         client = _CLIENTS.get(key)
         if client is None:
-            client = _CLIENTS[key] = OzonClient(client_id, api_key, **options)
+            client = _CLIENTS[key] = SyncClientBase(client_id, api_key, **options)
     return client._call(method, values)
 
 

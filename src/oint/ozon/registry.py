@@ -10,9 +10,8 @@ Building a request is pure: `method.build(values)` returns a `Request`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from oint.ozon.errors import UsageError
 from oint.ozon.values import Kind, is_filled
@@ -29,8 +28,7 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """One HTTP request to Ozon, before credentials and encoding."""
 
     method: str
@@ -38,8 +36,7 @@ class Request:
     body: dict[str, Any] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """Where a method goes. Ozon retires endpoints: `retired` is the switch-off date
     (ISO) when known, `successor` the path Ozon points to instead."""
 
@@ -52,8 +49,7 @@ class Endpoint:
         return f"{self.http_method} {self.path}"
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(NamedTuple):
     """One parameter: Python name, CLI option, OInt names, kind, and where it goes in the body.
 
     `field` is the body key (None: not sent directly). `convert` shapes a filled value for
@@ -77,8 +73,7 @@ class Param:
     empty: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class Method:
+class Method(NamedTuple):
     """One OInt function. API methods have an `endpoint`; local helpers a `local` callable."""
 
     name_en: str
@@ -89,7 +84,7 @@ class Method:
     params: tuple[Param, ...]
     endpoint: Endpoint | None = None
     local: Callable[..., Any] | None = None
-    fixed: dict[str, Any] = field(default_factory=dict)
+    fixed: dict[str, Any] | None = None  # constant body fields, e.g. {"limit": "200"}
     notes: tuple[str, ...] = ()
     example: str = ""
     rate_limit: tuple[int, float] | None = None  # (calls, per seconds) per account, when Ozon sets one
@@ -119,7 +114,7 @@ class Method:
     def build(self, values: Sequence[Any]) -> Request:
         """The request for these parameter values (in `params` order). Pure."""
         assert self.endpoint is not None, f"{self.name_en} is a local helper"
-        body: dict[str, Any] = dict(self.fixed)
+        body: dict[str, Any] = dict(self.fixed) if self.fixed else {}
         for p, v in zip(self.params, self.normalise(values)):
             if p.field is None:
                 continue
@@ -175,7 +170,7 @@ class Registry:
             raise KeyError(name)
         return m
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Method]:
         return iter(self._methods)
 
     def __len__(self) -> int:

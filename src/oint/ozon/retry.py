@@ -14,15 +14,14 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from oint.ozon.errors import APIConnectionError, APIStatusError, OzonError, RateLimitError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     max_retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 8.0

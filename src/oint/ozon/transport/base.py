@@ -1,7 +1,7 @@
 """The transport contract: send one HTTP request, return status, headers and body bytes.
 
 A transport knows nothing of Ozon: no auth, no retries, no JSON. The client
-(`oint.ozon.client`) does those once for every transport. Implementations:
+(`oint.ozon.base_client`) does those once for every transport. Implementations:
 
 - `oint.ozon.transport.fast`: lean HTTP/1.1 keep-alive pools (stdlib sockets,
   asyncio) with httptools parsing; the default.
@@ -12,17 +12,21 @@ A transport knows nothing of Ozon: no auth, no retries, no JSON. The client
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 
-@dataclass(slots=True)
 class RawResponse:
     """What came back: status, headers with lower-case names, and the body bytes."""
 
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    content: bytes = b""
+    __slots__ = ("content", "headers", "status")
+
+    def __init__(self, status: int, headers: dict[str, str] | None = None, content: bytes = b"") -> None:
+        self.status = status
+        self.headers = headers if headers is not None else {}
+        self.content = content
+
+    def __repr__(self) -> str:
+        return f"RawResponse(status={self.status}, headers={self.headers!r}, content={self.content[:200]!r})"
 
 
 class TransportError(Exception):

@@ -1,0 +1,312 @@
+"""The machinery of the Ozon clients, without the per-method functions.
+
+Both twins share everything but waiting: configuration, request encoding, answer
+decoding, the retry policy and rate limits live in `_ClientCore`; `SyncClientBase`
+and `AsyncClientBase` only send through their transport and sleep their own way.
+`OzonClient` / `AsyncOzonClient` (`oint.ozon.client`) add the typed methods generated
+from the registry; the CLI uses `SyncClientBase` directly, which keeps it fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from oint import __version__
+from oint.ozon.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    OzonError,
+    UsageError,
+    error_for_status,
+)
+from oint.ozon.registry import Method, Request
+from oint.ozon.retry import RateLimiter, RetryPolicy, shared_limiter
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+from oint.ozon.transport.base import (
+    AsyncTransport,
+    RawResponse,
+    SyncTransport,
+    TransportError,
+    TransportTimeout,
+)
+
+
+OZON_BASE_URL = "https://api-seller.ozon.ru"
+OZON_HOSTS = frozenset({"api-seller.ozon.ru"})
+GLOBAL_LIMIT = (50, 1.0)  # requests per second per Client-Id, all methods (facts §2.1)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class InvalidResponseError(APIStatusError):
+    """A 2xx answer whose body is not JSON."""
+
+
+class _ClientCore:
+    """Configuration and the pure parts of a call, shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        client_id: str | int | None = None,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = 30.0,
+        max_retries: int = 3,
+        retry: RetryPolicy | None = None,
+        rate_limit: bool | None = None,
+        sandbox: bool | str | os.PathLike[str] = False,
+    ) -> None:
+        self.sandbox = sandbox
+        if sandbox and (client_id is None and api_key is None):
+            from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
+
+            client_id, api_key = DEMO_CLIENT_ID, DEMO_API_KEY
+        client_id = client_id if client_id not in (None, "") else os.environ.get("OZON_CLIENT_ID")
+        api_key = api_key if api_key not in (None, "") else os.environ.get("OZON_API_KEY")
+        if not client_id or not api_key:
+            raise UsageError(
+                "client_id and api_key are required (arguments, or OZON_CLIENT_ID and OZON_API_KEY)"
+            )
+        self.client_id = str(client_id)
+        self._api_key = str(api_key)
+        self.base_url = (base_url or os.environ.get("OZON_BASE_URL") or OZON_BASE_URL).rstrip("/")
+        if sandbox:
+            self.base_url = "sandbox:"
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy(max_retries=max_retries)
+        host = urlsplit(self.base_url).hostname or ""
+        # Ozon's documented limits are applied where they matter: against Ozon itself. Local
+        # servers and the sandbox enforce their own (and answer 429 with Retry-After).
+        self.rate_limit = (host in OZON_HOSTS) if rate_limit is None else rate_limit
+        self._global: RateLimiter | None = (
+            shared_limiter(self.client_id, "*", *GLOBAL_LIMIT) if self.rate_limit else None
+        )
+        self._headers = {
+            "Client-Id": self.client_id,
+            "Api-Key": self._api_key,
+            "Content-Type": "application/json",
+            "User-Agent": f"oint/{__version__}",
+        }
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
+
+    # ------------------------------------------------------------------ pure steps
+    def _limit_wait(self, method: Method | None) -> float:
+        wait = self._global.reserve() if self._global is not None else 0.0
+        if self.rate_limit and method is not None and method.rate_limit is not None:
+            assert method.endpoint is not None
+            lim = shared_limiter(self.client_id, method.endpoint.path, *method.rate_limit)
+            wait = max(wait, lim.reserve())
+        return wait
+
+    @staticmethod
+    def _encode(req: Request) -> bytes | None:
+        return None if req.body is None else _dumps(req.body).encode()
+
+    @staticmethod
+    def _decode(req: Request, raw: RawResponse) -> Any:
+        """The parsed JSON of a 2xx answer, or the error to raise for anything else."""
+        if 200 <= raw.status < 300:
+            if not raw.content:
+                return {}
+            try:
+                return json.loads(raw.content)
+            except ValueError:
+                raise InvalidResponseError(
+                    raw.status, raw.content, method=req.method, path=req.path, headers=raw.headers
+                ) from None
+        raise error_for_status(raw.status, raw.content, method=req.method, path=req.path, headers=raw.headers)
+
+    @staticmethod
+    def _wrap_transport_error(req: Request, e: TransportError) -> APIConnectionError:
+        cls = APITimeoutError if isinstance(e, TransportTimeout) else APIConnectionError
+        return cls(f"{req.method} {req.path}: {e}", method=req.method, path=req.path)
+
+    def _next_delay(self, attempt: int, error: OzonError, req: Request) -> float | None:
+        delay = self.retry.delay(attempt, error)
+        if delay is not None:
+            import logging  # only when retrying: keeps the CLI's start-up lean
+
+            logging.getLogger("oint.ozon").info("%s %s failed (%s); retry %d in %.2fs", req.method, req.path, error, attempt + 1, delay)
+        return delay
+
+
+def _sync_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> SyncTransport:
+    if sandbox:
+        from oint.sandbox.transport import SandboxTransport
+
+        return SandboxTransport(None if sandbox is True else os.fspath(sandbox))
+    if _proxy_configured(base_url):
+        from oint.ozon.transport.httpx_backend import HttpxTransport
+
+        return HttpxTransport(base_url)
+    from oint.ozon.transport.fast import FastTransport
+
+    return FastTransport(base_url)
+
+
+def _async_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> AsyncTransport:
+    if sandbox:
+        from oint.sandbox.transport import AsyncSandboxTransport
+
+        return AsyncSandboxTransport(None if sandbox is True else os.fspath(sandbox))
+    if _proxy_configured(base_url):
+        from oint.ozon.transport.httpx_backend import AsyncHttpxTransport
+
+        return AsyncHttpxTransport(base_url)
+    from oint.ozon.transport.fast_async import AsyncFastTransport
+
+    return AsyncFastTransport(base_url)
+
+
+async def _async_sleep(seconds: float) -> None:
+    import asyncio  # imported on first use: the sync client and the CLI never need it
+
+    await asyncio.sleep(seconds)
+
+
+def _proxy_configured(base_url: str) -> bool:
+    """Proxies are httpx's job: use it when the environment asks for one."""
+    scheme = urlsplit(base_url).scheme
+    names = ("https_proxy", "all_proxy") if scheme == "https" else ("http_proxy", "all_proxy")
+    return any(os.environ.get(n) or os.environ.get(n.upper()) for n in names)
+
+
+class SyncClientBase(_ClientCore):
+    """A synchronous client without the per-method functions (see `OzonClient`)."""
+
+    def __init__(
+        self,
+        client_id: str | int | None = None,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = 30.0,
+        max_retries: int = 3,
+        retry: RetryPolicy | None = None,
+        rate_limit: bool | None = None,
+        sandbox: bool | str | os.PathLike[str] = False,
+        transport: SyncTransport | None = None,
+        http_client: Any = None,
+    ) -> None:
+        super().__init__(
+            client_id, api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
+            retry=retry, rate_limit=rate_limit, sandbox=sandbox,
+        )
+        if http_client is not None:
+            from oint.ozon.transport.httpx_backend import HttpxTransport
+
+            transport = HttpxTransport(self.base_url, client=http_client)
+        self._transport = transport or _sync_transport(self.base_url, sandbox)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call any Seller API endpoint: `client.request("POST", "/v2/warehouse/list", {"limit": 50})`."""
+        return self._send(Request(http_method.upper(), path, body), None)
+
+    def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
+        if method.local is not None:
+            return method.run_local(values)
+        return self._send(method.build(values), method)
+
+    def _send(self, req: Request, method: Method | None) -> Any:
+        body = self._encode(req)
+        attempt = 0
+        while True:
+            wait = self._limit_wait(method) if self.rate_limit else 0.0
+            if wait:
+                time.sleep(wait)
+            try:
+                raw = self._transport.request(req.method, req.path, self._headers, body, self.timeout)
+                return self._decode(req, raw)
+            except TransportError as e:
+                error: OzonError = self._wrap_transport_error(req, e)
+            except APIStatusError as e:
+                error = e
+            delay = self._next_delay(attempt, error, req)
+            if delay is None:
+                raise error
+            time.sleep(delay)
+            attempt += 1
+
+
+class AsyncClientBase(_ClientCore):
+    """The async twin of `SyncClientBase` (see `AsyncOzonClient`)."""
+
+    def __init__(
+        self,
+        client_id: str | int | None = None,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = 30.0,
+        max_retries: int = 3,
+        retry: RetryPolicy | None = None,
+        rate_limit: bool | None = None,
+        sandbox: bool | str | os.PathLike[str] = False,
+        transport: AsyncTransport | None = None,
+        http_client: Any = None,
+    ) -> None:
+        super().__init__(
+            client_id, api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
+            retry=retry, rate_limit=rate_limit, sandbox=sandbox,
+        )
+        if http_client is not None:
+            from oint.ozon.transport.httpx_backend import AsyncHttpxTransport
+
+            transport = AsyncHttpxTransport(self.base_url, client=http_client)
+        self._transport = transport or _async_transport(self.base_url, sandbox)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    async def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call any Seller API endpoint (see `OzonClient.request`)."""
+        return await self._send(Request(http_method.upper(), path, body), None)
+
+    async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
+        if method.local is not None:
+            return method.run_local(values)
+        return await self._send(method.build(values), method)
+
+    async def _send(self, req: Request, method: Method | None) -> Any:
+        body = self._encode(req)
+        attempt = 0
+        while True:
+            wait = self._limit_wait(method) if self.rate_limit else 0.0
+            if wait:
+                await _async_sleep(wait)
+            try:
+                raw = await self._transport.request(req.method, req.path, self._headers, body, self.timeout)
+                return self._decode(req, raw)
+            except TransportError as e:
+                error: OzonError = self._wrap_transport_error(req, e)
+            except APIStatusError as e:
+                error = e
+            delay = self._next_delay(attempt, error, req)
+            if delay is None:
+                raise error
+            await _async_sleep(delay)
+            attempt += 1
