@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from oint.ozon.registry import Endpoint, Method, P, Param
-from oint.ozon.values import ID, IDS, NUMBER, OBJECT, array_of, as_int, as_number, as_str
+from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER
+from oint.ozon.registry import Endpoint, Method, P
+from oint.ozon.values import ID, IDS, NUMBER, OBJECT, array_of, as_int, as_number
 
 GROUP = "Prices-and-stocks"
 STRUCTURES = array_of(OBJECT)  # OInt's "Array of Structure": a single structure becomes a one-item list
 
 
-def _filter() -> Param:
-    return P("filter", "filter", OBJECT, ru="Фильтр", en="Filter", default=None,
-             doc="Product selection filter. See GetProductsFilterStructure",
-             type_doc="Structure Of KeyAndValue", field="filter", empty=dict)
 
 
-def _last_id() -> Param:
-    return P("last_id", "last", ID, ru="IDПоследнего", en="LastID", default=None,
-             doc="ID of the last value (last_id) from the previous response", type_doc="String, Number",
-             field="last_id", convert=as_str)
 
 
 _PAGING_NOTE = (
@@ -33,7 +26,7 @@ GET_PRODUCTS_STOCKS = Method(
     python="get_products_stocks",
     summary="Get FBS/rFBS/FBO stock quantities of products, optionally filtered (pages of 100).",
     endpoint=Endpoint("POST", "/v4/product/info/stocks"),
-    params=(_filter(), _last_id()),
+    params=(PRODUCT_FILTER, LAST_ID),
     fixed={"limit": "100"},
     notes=(
         "Filter fields: offer_id (array), product_id (array), visibility (e.g. ALL) - see "
@@ -53,7 +46,7 @@ GET_PRODUCTS_PRICES = Method(
     python="get_products_prices",
     summary="Get product prices, commissions and price indexes, optionally filtered (pages of 300).",
     endpoint=Endpoint("POST", "/v5/product/info/prices"),
-    params=(_filter(), _last_id()),
+    params=(PRODUCT_FILTER, LAST_ID),
     fixed={"limit": "300"},
     notes=(
         "Filter fields: offer_id, product_id, visibility - see GetProductsFilterStructure.",

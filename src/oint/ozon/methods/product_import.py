@@ -8,7 +8,8 @@ list, full attribute descriptions, a product's description text and the daily qu
 
 from __future__ import annotations
 
-from oint.ozon.registry import Endpoint, Method, P, Param
+from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER
+from oint.ozon.registry import Endpoint, Method, P
 from oint.ozon.values import ID, OBJECT, STRING, array_of, as_int, as_str
 
 GROUP = "Uploading-and-updating-products"
@@ -25,16 +26,8 @@ _FILTER_NOTE = (
 _ALL_NOTE = "Visibility ALL means every product except archived ones (ARCHIVED lists those)."
 
 
-def _filter_param() -> Param:
-    return P("filter", "filter", OBJECT, ru="Фильтр", en="Filter", default=None,
-             doc="Product selection filter. See GetProductsFilterStructure",
-             type_doc="Structure Of KeyAndValue", field="filter", empty=dict)
 
 
-def _last_param() -> Param:
-    return P("last_id", "last", ID, ru="IDПоследнего", en="LastID", default=None,
-             doc="ID of the last value (last_id) from the previous response", type_doc="String, Number",
-             field="last_id", convert=as_str)
 
 
 GET_PRODUCTS_REQUESTS_LIMITS = Method(
@@ -65,7 +58,7 @@ GET_PRODUCT_LIST = Method(
     python="get_product_list",
     summary="List seller products (product_id/offer_id, stock flags), optionally filtered, 200 per page.",
     endpoint=Endpoint("POST", "/v3/product/list"),
-    params=(_filter_param(), _last_param()),
+    params=(PRODUCT_FILTER, LAST_ID),
     fixed={"limit": PAGE_SIZE},
     notes=(
         _FILTER_NOTE,
@@ -87,7 +80,7 @@ GET_PRODUCTS_ATTRIBUTES_DATA = Method(
     python="get_products_attributes_data",
     summary="Get full attribute descriptions of products, optionally filtered, 200 per page.",
     endpoint=Endpoint("POST", "/v4/product/info/attributes"),
-    params=(_filter_param(), _last_param()),
+    params=(PRODUCT_FILTER, LAST_ID),
     fixed={"limit": PAGE_SIZE},
     notes=(
         _FILTER_NOTE,
