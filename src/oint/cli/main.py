@@ -113,7 +113,9 @@ def _number_setting(settings: dict[str, str], name: str, kind: type) -> Any:
     return value
 
 
-def _call_api(method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None) -> int:
+def _call_api(
+    method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
+) -> int:
     from oint.ozon.base_client import SyncClientBase
     from oint.ozon.errors import APIConnectionError, APIStatusError
 

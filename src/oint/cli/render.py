@@ -76,10 +76,10 @@ def method_help(m: Method) -> str:
     if rows:
         head = ("Option", "Type", "Required", "Default", "Description")
         widths = [max(len(r[i]) for r in [*rows, head]) for i in range(4)]
-        lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths)) + "  " + head[4])
+        lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=False)) + "  " + head[4])
         lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 11)
         for r in rows:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[4])
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[4])
         lines.append("")
     if m.notes:
         lines.append("Notes:")

@@ -67,15 +67,21 @@ def run(argv: list[str]) -> int:
         return 0
     sub, rest = argv[0].lower(), argv[1:]
     if sub == "serve":
-        opts = _options(rest, {"host": True, "port": True, "db": True, "quiet": False, "no-rate-limit": False})
+        opts = _options(
+            rest, {"host": True, "port": True, "db": True, "quiet": False, "no-rate-limit": False}
+        )
         port = _int(opts, "port", 8080)
         if not 0 <= port <= 65535:
             raise UsageError(f"--port: {port} is not a port number")
         from oint.sandbox.app import serve
 
-        serve(opts.get("host") or "127.0.0.1", port, opts.get("db"),
-              log_level="warning" if "quiet" in opts else "info",
-              rate_limits=False if "no-rate-limit" in opts else None)
+        serve(
+            opts.get("host") or "127.0.0.1",
+            port,
+            opts.get("db"),
+            log_level="warning" if "quiet" in opts else "info",
+            rate_limits=False if "no-rate-limit" in opts else None,
+        )
         return 0
 
     from oint.sandbox.core import Sandbox
@@ -100,14 +106,30 @@ def run(argv: list[str]) -> int:
 
         sb = Sandbox(opts.get("db"))
         with sb.store.transaction():
-            add_account(sb.store, str(opts["clientid"]), str(opts["apikey"]), opts.get("name") or "",
-                        now=sb.clock(), with_demo_data="empty" not in opts)
+            add_account(
+                sb.store,
+                str(opts["clientid"]),
+                str(opts["apikey"]),
+                opts.get("name") or "",
+                now=sb.clock(),
+                with_demo_data="empty" not in opts,
+            )
         sys.stdout.write(f"account {opts['clientid']} added to {sb.store.path}\n")
         sb.close()
         return 0
     if sub == "fault":
-        opts = _options(rest, {"path": True, "status": True, "times": True, "retry-after": True,
-                               "delay": True, "body": True, "db": True})
+        opts = _options(
+            rest,
+            {
+                "path": True,
+                "status": True,
+                "times": True,
+                "retry-after": True,
+                "delay": True,
+                "body": True,
+                "db": True,
+            },
+        )
         body_text = opts.get("body")
         body: object = None
         if body_text is not None:
@@ -116,9 +138,14 @@ def run(argv: list[str]) -> int:
             except ValueError:
                 body = body_text
         sb = Sandbox(opts.get("db"))
-        fault = sb.add_fault(opts.get("path") or "*", _int(opts, "status", 500), times=_int(opts, "times", 1),
-                             body=body, delay=_float(opts, "delay", 0.0) or 0.0,
-                             retry_after=_float(opts, "retry-after", None))
+        fault = sb.add_fault(
+            opts.get("path") or "*",
+            _int(opts, "status", 500),
+            times=_int(opts, "times", 1),
+            body=body,
+            delay=_float(opts, "delay", 0.0) or 0.0,
+            retry_after=_float(opts, "retry-after", None),
+        )
         sys.stdout.write(json.dumps(fault, ensure_ascii=False) + "\n")
         sb.close()
         return 0

@@ -12,12 +12,14 @@ from typing import Any
 from oint.ozon.methods import REGISTRY as _R
 from oint.ozon.registry import Method
 
-__all__ = ["AsyncMethods", "SyncMethods", "FUNCTIONS"]
+__all__ = ["FUNCTIONS", "AsyncMethods", "SyncMethods"]
 
 _ = (dt, Mapping, Sequence)  # names used in annotations only
 
 
-def _module_call(method: Method, client_id: Any, api_key: Any, values: tuple[Any, ...], options: dict[str, Any]) -> Any:
+def _module_call(
+    method: Method, client_id: Any, api_key: Any, values: tuple[Any, ...], options: dict[str, Any]
+) -> Any:
     from oint.ozon.functions import call
 
     return call(method, client_id, api_key, values, options)

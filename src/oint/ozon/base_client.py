@@ -26,6 +26,7 @@ from oint.ozon.errors import (
 )
 from oint.ozon.registry import Method, Request
 from oint.ozon.retry import RateLimiter, RetryPolicy, shared_limiter
+
 if TYPE_CHECKING:
     from typing_extensions import Self
 
@@ -36,7 +37,6 @@ from oint.ozon.transport.base import (
     TransportError,
     TransportTimeout,
 )
-
 
 OZON_BASE_URL = "https://api-seller.ozon.ru"
 OZON_HOSTS = frozenset({"api-seller.ozon.ru"})
@@ -135,7 +135,9 @@ class _ClientCore:
         if delay is not None:
             import logging  # only when retrying: keeps the CLI's start-up lean
 
-            logging.getLogger("oint.ozon").info("%s %s failed (%s); retry %d in %.2fs", req.method, req.path, error, attempt + 1, delay)
+            logging.getLogger("oint.ozon").info(
+                "%s %s failed (%s); retry %d in %.2fs", req.method, req.path, error, attempt + 1, delay
+            )
         return delay
 
 
@@ -198,8 +200,14 @@ class SyncClientBase(_ClientCore):
         http_client: Any = None,
     ) -> None:
         super().__init__(
-            client_id, api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
-            retry=retry, rate_limit=rate_limit, sandbox=sandbox,
+            client_id,
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            rate_limit=rate_limit,
+            sandbox=sandbox,
         )
         if http_client is not None:
             from oint.ozon.transport.httpx_backend import HttpxTransport
@@ -264,8 +272,14 @@ class AsyncClientBase(_ClientCore):
         http_client: Any = None,
     ) -> None:
         super().__init__(
-            client_id, api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
-            retry=retry, rate_limit=rate_limit, sandbox=sandbox,
+            client_id,
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            rate_limit=rate_limit,
+            sandbox=sandbox,
         )
         if http_client is not None:
             from oint.ozon.transport.httpx_backend import AsyncHttpxTransport

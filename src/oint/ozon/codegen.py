@@ -30,12 +30,14 @@ from typing import Any
 from oint.ozon.methods import REGISTRY as _R
 from oint.ozon.registry import Method
 
-__all__ = ["AsyncMethods", "SyncMethods", "FUNCTIONS"]
+__all__ = ["FUNCTIONS", "AsyncMethods", "SyncMethods"]
 
 _ = (dt, Mapping, Sequence)  # names used in annotations only
 
 
-def _module_call(method: Method, client_id: Any, api_key: Any, values: tuple[Any, ...], options: dict[str, Any]) -> Any:
+def _module_call(
+    method: Method, client_id: Any, api_key: Any, values: tuple[Any, ...], options: dict[str, Any]
+) -> Any:
     from oint.ozon.functions import call
 
     return call(method, client_id, api_key, values, options)
@@ -69,9 +71,14 @@ def signature(m: Method, *, credentials: bool) -> str:
 def _doc(m: Method, indent: str) -> str:
     lines = [m.summary, ""]
     if m.endpoint is not None:
-        lines.append(f"Ozon: {m.endpoint}" + (
-            f" (Ozon retires it on {m.endpoint.retired}; successor {m.endpoint.successor})"
-            if m.endpoint.retired else ""))
+        lines.append(
+            f"Ozon: {m.endpoint}"
+            + (
+                f" (Ozon retires it on {m.endpoint.retired}; successor {m.endpoint.successor})"
+                if m.endpoint.retired
+                else ""
+            )
+        )
     else:
         lines.append("Local helper: no request is sent.")
     lines.append(f"OInt: {m.name_en} / {m.name_ru}")
@@ -99,18 +106,25 @@ def generate() -> str:
 
     for cls, is_async in (("SyncMethods", False), ("AsyncMethods", True)):
         out.append(f"\nclass {cls}:\n")
-        out.append(f'    """Methods of {"AsyncOzonClient" if is_async else "OzonClient"}, one per OInt function."""\n\n')
+        owner = "AsyncOzonClient" if is_async else "OzonClient"
+        out.append(f'    """Methods of {owner}, one per OInt function."""\n\n')
         if is_async:
-            out.append("    async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:\n"
-                       "        raise NotImplementedError\n\n")
+            out.append(
+                "    async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:\n"
+                "        raise NotImplementedError\n\n"
+            )
         else:
-            out.append("    def _call(self, method: Method, values: tuple[Any, ...]) -> Any:\n"
-                       "        raise NotImplementedError\n\n")
+            out.append(
+                "    def _call(self, method: Method, values: tuple[Any, ...]) -> Any:\n"
+                "        raise NotImplementedError\n\n"
+            )
         for m in REGISTRY:
             sig = signature(m, credentials=False)
             sig = "self" + (", " + sig if sig else "")
             if m.local is not None:
-                out.append(f"    @staticmethod\n    def {m.python}({signature(m, credentials=False)}) -> Any:\n")
+                out.append(
+                    f"    @staticmethod\n    def {m.python}({signature(m, credentials=False)}) -> Any:\n"
+                )
                 out.append(f"        {_doc(m, '        ')}\n")
                 out.append(f"        return _{m.python.upper()}.run_local({_values(m)})\n\n")
             elif is_async:
@@ -131,7 +145,9 @@ def generate() -> str:
         else:
             out.append(f"\ndef {m.python}({signature(m, credentials=True)}) -> Any:\n")
             out.append(f"    {_doc(m, '    ')}\n")
-            out.append(f"    return _module_call(_{m.python.upper()}, client_id, api_key, {_values(m)}, options)\n\n")
+            out.append(
+                f"    return _module_call(_{m.python.upper()}, client_id, api_key, {_values(m)}, options)\n\n"
+            )
     names = ", ".join(f"{m.python!r}: {m.python}" for m in REGISTRY)
     out.append(f"\nFUNCTIONS = {{{names}}}\n")
     return "".join(out)

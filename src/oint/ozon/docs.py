@@ -76,7 +76,9 @@ def body_field_text(p: Param) -> str:
     hint = None
     if p.convert is not None:
         # a converter of the shared set has a fixed hint; others explain themselves in their docstring
-        hint = CONVERSION_HINTS.get(id(p.convert)) or (p.convert.__doc__ or "").strip().split("\n")[0].rstrip(".")
+        hint = CONVERSION_HINTS.get(id(p.convert)) or (p.convert.__doc__ or "").strip().split("\n")[0].rstrip(
+            "."
+        )
     if hint:
         text += f" ({'each ' if p.per_item else ''}{hint})"
     if p.empty is not None:
@@ -97,8 +99,11 @@ def endpoint_text(m: Method) -> str:
 
 def rate_limit_text(limit: tuple[int, float]) -> str:
     calls, seconds = limit
-    per = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}.get(int(seconds)) if seconds == int(
-        seconds) else None
+    per = (
+        {1: "second", 60: "minute", 3600: "hour", 86400: "day"}.get(int(seconds))
+        if seconds == int(seconds)
+        else None
+    )
     requests = "1 request" if calls == 1 else f"{calls} requests"
     return f"{requests} per {per}" if per else f"{requests} per {seconds:g} seconds"
 
@@ -161,8 +166,13 @@ def parameter_table(m: Method) -> list[str]:
         for option, name, type_doc, doc in CREDENTIAL_ROWS:
             rows.append([code("--" + option), code(name), type_doc, "yes", "", "(header)", doc])
     for p in m.params:
-        row = [code("--" + p.cli), code(p.name), cell(p.type_doc), "yes" if p.required else "no",
-               code(default_text(p)) if default_text(p) else ""]
+        row = [
+            code("--" + p.cli),
+            code(p.name),
+            cell(p.type_doc),
+            "yes" if p.required else "no",
+            code(default_text(p)) if default_text(p) else "",
+        ]
         if with_field:
             row.append(body_field_text(p))
         row.append(cell(p.doc))

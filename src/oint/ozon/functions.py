@@ -17,7 +17,9 @@ _CLIENTS: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
 
 
-def call(method: Method, client_id: Any, api_key: Any, values: tuple[Any, ...], options: dict[str, Any]) -> Any:
+def call(
+    method: Method, client_id: Any, api_key: Any, values: tuple[Any, ...], options: dict[str, Any]
+) -> Any:
     from oint.ozon.base_client import SyncClientBase
 
     key = (str(client_id), str(api_key), tuple(sorted((k, str(v)) for k, v in options.items())))

@@ -97,7 +97,7 @@ class Method(NamedTuple):
     def normalise(self, values: Sequence[Any]) -> list[Any]:
         """Check required values and normalise each by its kind (raises UsageError)."""
         out = []
-        for p, v in zip(self.params, values):
+        for p, v in zip(self.params, values, strict=True):
             v = p.kind.normalise(v, p.cli)
             if p.required and self._missing(v):
                 raise UsageError(f"{self.name_en}: missing required option --{p.cli}")
@@ -115,7 +115,7 @@ class Method(NamedTuple):
         """The request for these parameter values (in `params` order). Pure."""
         assert self.endpoint is not None, f"{self.name_en} is a local helper"
         body: dict[str, Any] = dict(self.fixed) if self.fixed else {}
-        for p, v in zip(self.params, self.normalise(values)):
+        for p, v in zip(self.params, self.normalise(values), strict=True):
             if p.field is None:
                 continue
             if is_filled(v):
@@ -200,6 +200,4 @@ def P(
     empty: Any = None,
 ) -> Param:
     """Shorthand for declaring a `Param`."""
-    return Param(
-        name, cli, kind, ru, en, doc, type_doc, required, default, field, convert, per_item, empty
-    )
+    return Param(name, cli, kind, ru, en, doc, type_doc, required, default, field, convert, per_item, empty)

@@ -35,8 +35,11 @@ PRODUCT: Template = (
     ("height", "<height>", "<высота>"),
     ("width", "<width>", "<ширина>"),
     ("depth", "<depth>", "<глубина>"),
-    ("dimension_unit", "<unit of measure for sizes, e.g. mm>",
-     "<единица измерения для размеров, например mm>"),
+    (
+        "dimension_unit",
+        "<unit of measure for sizes, e.g. mm>",
+        "<единица измерения для размеров, например mm>",
+    ),
     ("weight", "<weight>", "<вес>"),
     ("weight_unit", "<unit of measurement for weight, e.g. g>", "<единица измерения для веса, например g>"),
     ("images", "<array of product images URLs>", "<массив URL картинок товара>"),
@@ -73,25 +76,43 @@ PRODUCT_STOCKS: Template = (
 )
 
 PRODUCT_PRICE: Template = (
-    ("auto_action_enabled", "<Enable auto application of shares: ENABLED or DISABLED>",
-     "<включение автоприменения акций: ENABLED или DISABLED>"),
+    (
+        "auto_action_enabled",
+        "<Enable auto application of shares: ENABLED or DISABLED>",
+        "<включение автоприменения акций: ENABLED или DISABLED>",
+    ),
     ("currency_code", "<currency>", "<валюта>"),
-    ("min_price", "<minimum price of product after promotions have been applied>",
-     "<минимальная цена товара после применения акций>"),
+    (
+        "min_price",
+        "<minimum price of product after promotions have been applied>",
+        "<минимальная цена товара после применения акций>",
+    ),
     ("offer_id", "<product identifier in the sellers system>", "<идентификатор товара в системе продавца>"),
-    ("old_price", "<price before discounts; specify 0 if no discounts are available>",
-     "<цена до скидок; укажите значение 0, если скидок нет>"),
+    (
+        "old_price",
+        "<price before discounts; specify 0 if no discounts are available>",
+        "<цена до скидок; укажите значение 0, если скидок нет>",
+    ),
     ("price", "<product price with discounts>", "<цена товара с учётом скидок>"),
-    ("price_strategy_enabled", "<auto application of price strategies: ENABLED or DISABLED>",
-     "<автоприменения стратегий цены: ENABLED или DISABLED>"),
+    (
+        "price_strategy_enabled",
+        "<auto application of price strategies: ENABLED or DISABLED>",
+        "<автоприменения стратегий цены: ENABLED или DISABLED>",
+    ),
     ("product_id", "<Product ID>", "<ID товара>"),
 )
 
 SHIPMENT_ADDITIONAL_FIELDS: Template = (
-    ("analytics_data", "<pass True to add analytics data to the response>",
-     "<передайте Истина, чтобы добавить в ответ данные аналитики>"),
-    ("financial_data", "<pass True to add financial data to the response>",
-     "<передайте Истина, чтобы добавить в ответ финансовые данные>"),
+    (
+        "analytics_data",
+        "<pass True to add analytics data to the response>",
+        "<передайте Истина, чтобы добавить в ответ данные аналитики>",
+    ),
+    (
+        "financial_data",
+        "<pass True to add financial data to the response>",
+        "<передайте Истина, чтобы добавить в ответ финансовые данные>",
+    ),
 )
 
 SHIPMENTS_FILTER: Template = (
@@ -104,7 +125,7 @@ LANGUAGES = ("en", "ru")
 
 
 def language(lang: str | None) -> str:
-    """"en" or "ru" from the `lang` option (None, "" and Ozon's "DEFAULT" mean English)."""
+    """ "en" or "ru" from the `lang` option (None, "" and Ozon's "DEFAULT" mean English)."""
     if lang is None or not lang.strip():
         return "en"
     code = lang.strip().lower()
@@ -199,7 +220,7 @@ def attribute_values(values: Any, option: str = "values") -> list[Any]:
             shown = "null" if item is None else type(item).__name__
             raise UsageError(
                 f"--{option}: each value must be text, a number or an object "
-                f"{{\"dictionary_value_id\": ..., \"value\": ...}}, got {shown}"
+                f'{{"dictionary_value_id": ..., "value": ...}}, got {shown}'
             )
     return out
 

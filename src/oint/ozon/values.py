@@ -203,7 +203,7 @@ class IdKind(Kind):
     py_type = "int | str"
 
     def normalise(self, value: Any, option: str) -> Any:
-        if value is None or isinstance(value, (int, str)) and not isinstance(value, bool):
+        if value is None or (isinstance(value, (int, str)) and not isinstance(value, bool)):
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
@@ -219,7 +219,7 @@ class NumberKind(Kind):
     py_type = "int | float | str"
 
     def normalise(self, value: Any, option: str) -> Any:
-        if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
             return value
         if isinstance(value, str):
             if not value.strip():

@@ -42,8 +42,9 @@ def serve(
     import uvicorn
 
     sandbox = Sandbox(db_path, rate_limits=rate_limits)
-    config = uvicorn.Config(create_app(sandbox), host=host, port=port, log_level=log_level,
-                            access_log=log_level == "debug")
+    config = uvicorn.Config(
+        create_app(sandbox), host=host, port=port, log_level=log_level, access_log=log_level == "debug"
+    )
     server = uvicorn.Server(config)
     try:
         server.run()

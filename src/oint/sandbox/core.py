@@ -35,7 +35,9 @@ class SandboxResponse:
 
 
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> SandboxResponse:
-    return SandboxResponse(status, {"content-type": "application/json", **(headers or {})}, _dumps(doc).encode())
+    return SandboxResponse(
+        status, {"content-type": "application/json", **(headers or {})}, _dumps(doc).encode()
+    )
 
 
 def _error(e: ApiError) -> SandboxResponse:
@@ -46,12 +48,21 @@ class Sandbox:
     """The emulated Seller API over one SQLite store."""
 
     def __init__(
-        self, db_path: str | None = None, *, clock: Callable[[], float] = time.time, rate_limits: bool | None = None
+        self,
+        db_path: str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        rate_limits: bool | None = None,
     ) -> None:
         self.store = Store(db_path)
         self.clock = clock
         if rate_limits is None:  # OINT_SANDBOX_RATE_LIMITS=0 turns the global 50 rps limit off (benchmarks)
-            rate_limits = os.environ.get("OINT_SANDBOX_RATE_LIMITS", "1").lower() not in ("0", "false", "no", "off")
+            rate_limits = os.environ.get("OINT_SANDBOX_RATE_LIMITS", "1").lower() not in (
+                "0",
+                "false",
+                "no",
+                "off",
+            )
         self.rate_limits = rate_limits
         self._recent: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
@@ -136,7 +147,9 @@ class Sandbox:
             while q and q[0] <= now - 1.0:
                 q.popleft()
             if len(q) >= GLOBAL_RATE:
-                raise ApiError(429, 8, "You have reached request rate limit per second", headers={"Retry-After": "1"})
+                raise ApiError(
+                    429, 8, "You have reached request rate limit per second", headers={"Retry-After": "1"}
+                )
             q.append(now)
 
     # ------------------------------------------------------------------ faults
@@ -159,7 +172,14 @@ class Sandbox:
         hdrs = dict(headers or {})
         if retry_after is not None:
             hdrs["Retry-After"] = str(retry_after)
-        fault = {"path": path, "status": status, "times": times, "body": body, "headers": hdrs, "delay": delay}
+        fault = {
+            "path": path,
+            "status": status,
+            "times": times,
+            "body": body,
+            "headers": hdrs,
+            "delay": delay,
+        }
         with self.store.transaction():
             key = self.store.next_id("fault", 1)
             self.store.put("*", "fault", key, fault)

@@ -26,10 +26,17 @@ def add_account(
     from oint.sandbox.model import MODULES
     from oint.sandbox.model.base import Account
 
-    store.put("*", "account", client_id, {
-        "client_id": client_id, "api_key": api_key, "name": name or f"Seller {client_id}",
-        "currency_code": "RUB",
-    })
+    store.put(
+        "*",
+        "account",
+        client_id,
+        {
+            "client_id": client_id,
+            "api_key": api_key,
+            "name": name or f"Seller {client_id}",
+            "currency_code": "RUB",
+        },
+    )
     if with_demo_data:
         account = Account(store, client_id, now)
         for module in MODULES:

@@ -49,4 +49,6 @@ def not_found(message: str) -> ApiError:
 
 
 def too_many(message: str, retry_after: float) -> ApiError:
-    return ApiError(429, RESOURCE_EXHAUSTED, message, headers={"Retry-After": str(max(1, int(retry_after + 0.999)))})
+    return ApiError(
+        429, RESOURCE_EXHAUSTED, message, headers={"Retry-After": str(max(1, int(retry_after + 0.999)))}
+    )

@@ -117,7 +117,9 @@ class Store:
         return [(r[0], json.loads(r[1])) for r in rows]
 
     def count(self, account: str, kind: str) -> int:
-        row = self._db.execute("SELECT COUNT(*) FROM docs WHERE account=? AND kind=?", (account, kind)).fetchone()
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM docs WHERE account=? AND kind=?", (account, kind)
+        ).fetchone()
         return int(row[0])
 
     # ------------------------------------------------------------------ counters, meta
@@ -126,7 +128,8 @@ class Store:
         row = self._db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
         value = start if row is None else int(row[0]) + 1
         self._db.execute(
-            "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+            "INSERT INTO counters (name, value) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value=excluded.value",
             (name, value),
         )
         return value
@@ -137,17 +140,22 @@ class Store:
 
     def set_meta(self, name: str, value: str) -> None:
         self._db.execute(
-            "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
+            "INSERT INTO meta (name, value) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value=excluded.value",
             (name, value),
         )
 
     # ------------------------------------------------------------------ rate limits
-    def hit(self, account: str, scope: str, limit: int, per: float, now: float, weight: int = 1) -> float | None:
+    def hit(
+        self, account: str, scope: str, limit: int, per: float, now: float, weight: int = 1
+    ) -> float | None:
         """Record `weight` uses of `scope` unless that would exceed `limit` per `per` seconds.
 
         Returns None when allowed, else the seconds until enough of the window frees up.
         """
-        self._db.execute("DELETE FROM hits WHERE account=? AND scope=? AND at<=?", (account, scope, now - per))
+        self._db.execute(
+            "DELETE FROM hits WHERE account=? AND scope=? AND at<=?", (account, scope, now - per)
+        )
         rows = self._db.execute(
             "SELECT at FROM hits WHERE account=? AND scope=? ORDER BY at", (account, scope)
         ).fetchall()

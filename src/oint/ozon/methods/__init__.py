@@ -83,8 +83,16 @@ def _load() -> None:
     methods = [
         m
         for module in (
-            categories, product_import, products, product_actions, structures,
-            barcodes, prices_stocks, promotions, warehouses, fbo,
+            categories,
+            product_import,
+            products,
+            product_actions,
+            structures,
+            barcodes,
+            prices_stocks,
+            promotions,
+            warehouses,
+            fbo,
         )
         for m in module.METHODS
     ]

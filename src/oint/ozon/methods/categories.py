@@ -34,24 +34,62 @@ def last_value_id(start: Any) -> str:
 
 
 def _lang() -> Param:
-    return P("lang", "lang", STRING, ru="Язык", en="Lang", default="DEFAULT", doc=LANGUAGE_DOC,
-             type_doc="String", field="language")
+    return P(
+        "lang",
+        "lang",
+        STRING,
+        ru="Язык",
+        en="Lang",
+        default="DEFAULT",
+        doc=LANGUAGE_DOC,
+        type_doc="String",
+        field="language",
+    )
 
 
 def _category_id() -> Param:
-    return P("category_id", "categoryid", ID, ru="IDКатегории", en="CategoryID", required=True,
-             doc="Category identifier", type_doc="String, Number", field="description_category_id",
-             convert=as_str)
+    return P(
+        "category_id",
+        "categoryid",
+        ID,
+        ru="IDКатегории",
+        en="CategoryID",
+        required=True,
+        doc="Category identifier",
+        type_doc="String, Number",
+        field="description_category_id",
+        convert=as_str,
+    )
 
 
 def _type_id() -> Param:
-    return P("type_id", "typeid", ID, ru="IDТипа", en="TypeID", required=True,
-             doc="Product type identifier", type_doc="String, Number", field="type_id", convert=as_str)
+    return P(
+        "type_id",
+        "typeid",
+        ID,
+        ru="IDТипа",
+        en="TypeID",
+        required=True,
+        doc="Product type identifier",
+        type_doc="String, Number",
+        field="type_id",
+        convert=as_str,
+    )
 
 
 def _attribute_id(doc: str) -> Param:
-    return P("attribute_id", "attributeid", ID, ru="IDХарактеристики", en="AttributeID", required=True,
-             doc=doc, type_doc="String, Number", field="attribute_id", convert=as_str)
+    return P(
+        "attribute_id",
+        "attributeid",
+        ID,
+        ru="IDХарактеристики",
+        en="AttributeID",
+        required=True,
+        doc=doc,
+        type_doc="String, Number",
+        field="attribute_id",
+        convert=as_str,
+    )
 
 
 GET_CATEGORIES_AND_PRODUCT_TYPES_TREE = Method(
@@ -89,7 +127,7 @@ GET_CATEGORY_ATTRIBUTES = Method(
         "complex attribute (e.g. 100001 video, 100002 video cover).",
     ),
     example='oint ozon GetCategoryAttributes --clientid "***" --apikey "***" --categoryid 17029016 '
-            "--typeid 970778135",
+    "--typeid 970778135",
 )
 
 GET_ATTRIBUTE_VALUES = Method(
@@ -103,9 +141,18 @@ GET_ATTRIBUTE_VALUES = Method(
         _category_id(),
         _type_id(),
         _attribute_id("Attribute ID to get values for"),
-        P("start", "start", ID, ru="IDСправочника", en="CatalogID", default=1,
-          doc="ID of the first dictionary value in the response", type_doc="String, Number",
-          field="last_value_id", convert=last_value_id),
+        P(
+            "start",
+            "start",
+            ID,
+            ru="IDСправочника",
+            en="CatalogID",
+            default=1,
+            doc="ID of the first dictionary value in the response",
+            type_doc="String, Number",
+            field="last_value_id",
+            convert=last_value_id,
+        ),
         _lang(),
     ),
     fixed={"limit": VALUES_PAGE_SIZE},
@@ -117,7 +164,7 @@ GET_ATTRIBUTE_VALUES = Method(
         "Ozon accepts 1..2000 values per page; OInt always asks for 200.",
     ),
     example='oint ozon GetAttributeValues --clientid "***" --apikey "***" --categoryid 17054869 '
-            "--typeid 97311 --attributeid 85",
+    "--typeid 97311 --attributeid 85",
 )
 
 SEARCH_ATTRIBUTE_VALUE = Method(
@@ -131,8 +178,17 @@ SEARCH_ATTRIBUTE_VALUE = Method(
         _category_id(),
         _type_id(),
         _attribute_id("Attribute ID to search values of"),
-        P("value", "value", STRING, ru="Значение", en="Value", required=True, doc="Value to search for",
-          type_doc="String", field="value"),
+        P(
+            "value",
+            "value",
+            STRING,
+            ru="Значение",
+            en="Value",
+            required=True,
+            doc="Value to search for",
+            type_doc="String",
+            field="value",
+        ),
     ),
     fixed={"limit": SEARCH_LIMIT},
     notes=(
@@ -141,7 +197,7 @@ SEARCH_ATTRIBUTE_VALUE = Method(
         "No language parameter (unlike GetAttributeValues).",
     ),
     example='oint ozon SearchAttributeValue --clientid "***" --apikey "***" --categoryid 17054869 '
-            '--typeid 97311 --attributeid 85 --value "Sunshine"',
+    '--typeid 97311 --attributeid 85 --value "Sunshine"',
 )
 
 METHODS = (

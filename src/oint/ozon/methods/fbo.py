@@ -82,8 +82,10 @@ def draft_items(value: Any) -> list[dict[str, int]]:
     number, is a usage error (OInt raises on them too).
     """
     if not isinstance(value, Mapping):
-        raise UsageError(f"--items: {DRAFT_ITEMS_FORMAT_ERROR} (the items list has an invalid format): "
-                         "expected a JSON object {\"<sku>\": <quantity>, ...}")
+        raise UsageError(
+            f"--items: {DRAFT_ITEMS_FORMAT_ERROR} (the items list has an invalid format): "
+            'expected a JSON object {"<sku>": <quantity>, ...}'
+        )
     items: list[dict[str, int]] = []
     for key, quantity in value.items():
         sku = _to_integer(key)
@@ -118,9 +120,17 @@ GET_CLUSTERS_LIST = Method(
     summary="Get Ozon logistic clusters and their warehouses.",
     endpoint=Endpoint("POST", "/v1/cluster/list"),
     params=(
-        P("cluster_type", "type", STRING, ru="ТипКластера", en="ClusterType", default="CLUSTER_TYPE_OZON",
-          doc="Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)", type_doc="String",
-          field="cluster_type"),
+        P(
+            "cluster_type",
+            "type",
+            STRING,
+            ru="ТипКластера",
+            en="ClusterType",
+            default="CLUSTER_TYPE_OZON",
+            doc="Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)",
+            type_doc="String",
+            field="cluster_type",
+        ),
     ),
     notes=(
         "Ozon answers {clusters: [{id, name, type, logistic_clusters: [{warehouses: [...]}]}]}.",
@@ -138,12 +148,28 @@ GET_SHIPPING_WAREHOUSES_LIST = Method(
     summary="Search FBO warehouses, sorting centres and pick-up points usable as shipping points.",
     endpoint=Endpoint("POST", "/v1/warehouse/fbo/list"),
     params=(
-        P("search", "search", STRING, ru="Поиск", en="Search", required=True,
-          doc="Search by name (min 4 chars). For pick-up points give the full name", type_doc="String",
-          field="search"),
-        P("supply_type", "type", STRINGS, ru="ТипПоставки", en="SupplyType", default="CREATE_TYPE_DIRECT",
-          doc="Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT", type_doc="String, Array of String",
-          field="filter_by_supply_type"),
+        P(
+            "search",
+            "search",
+            STRING,
+            ru="Поиск",
+            en="Search",
+            required=True,
+            doc="Search by name (min 4 chars). For pick-up points give the full name",
+            type_doc="String",
+            field="search",
+        ),
+        P(
+            "supply_type",
+            "type",
+            STRINGS,
+            ru="ТипПоставки",
+            en="SupplyType",
+            default="CREATE_TYPE_DIRECT",
+            doc="Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT",
+            type_doc="String, Array of String",
+            field="filter_by_supply_type",
+        ),
     ),
     notes=(
         "The search text needs at least 4 characters; pick-up points are found by their full name only.",
@@ -162,17 +188,52 @@ GET_FBO_SHIPMENTS_LIST = Method(
     summary="List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.",
     endpoint=Endpoint("POST", "/v2/posting/fbo/list", retired="2026-06-01", successor="/v3/posting/fbo/list"),
     params=(
-        P("filter", "filter", OBJECT, ru="Фильтр", en="Filter", default=None,
-          doc="Shipments filter. See GetShipmentsFilterStructure", type_doc="Structure Of KeyAndValue",
-          field="filter", convert=_dates_as_text),
-        P("add_fields", "with", OBJECT, ru="ДопПоля", en="AddFields", default=None,
-          doc="Additional response fields. See GetShipmentAdditionalFields",
-          type_doc="Structure Of KeyAndValue", field="with"),
-        P("offset", "offset", NUMBER, ru="Отступ", en="Indent", default=0,
-          doc="Number of items to skip", type_doc="Number", field="offset", convert=as_int),
-        P("translit", "trlt", BOOL, ru="Транслит", en="Traslit", default=False,
-          doc="True to transliterate the address from Cyrillic to Latin", type_doc="Boolean",
-          field="translit"),
+        P(
+            "filter",
+            "filter",
+            OBJECT,
+            ru="Фильтр",
+            en="Filter",
+            default=None,
+            doc="Shipments filter. See GetShipmentsFilterStructure",
+            type_doc="Structure Of KeyAndValue",
+            field="filter",
+            convert=_dates_as_text,
+        ),
+        P(
+            "add_fields",
+            "with",
+            OBJECT,
+            ru="ДопПоля",
+            en="AddFields",
+            default=None,
+            doc="Additional response fields. See GetShipmentAdditionalFields",
+            type_doc="Structure Of KeyAndValue",
+            field="with",
+        ),
+        P(
+            "offset",
+            "offset",
+            NUMBER,
+            ru="Отступ",
+            en="Indent",
+            default=0,
+            doc="Number of items to skip",
+            type_doc="Number",
+            field="offset",
+            convert=as_int,
+        ),
+        P(
+            "translit",
+            "trlt",
+            BOOL,
+            ru="Транслит",
+            en="Traslit",
+            default=False,
+            doc="True to transliterate the address from Cyrillic to Latin",
+            type_doc="Boolean",
+            field="translit",
+        ),
     ),
     fixed={"limit": POSTINGS_PAGE_SIZE},
     notes=(
@@ -198,17 +259,54 @@ CREATE_FBO_DRAFT = Method(
     summary="Create an FBO supply-order draft for clusters and SKU quantities.",
     endpoint=Endpoint("POST", "/v1/draft/create", retired="2026-03-16", successor="/v1/draft/direct/create"),
     params=(
-        P("clusters", "clusters", IDS, ru="Кластеры", en="Clusters", required=True,
-          doc="Cluster IDs", type_doc="String, Array of String", field="cluster_ids",
-          convert=_integer("clusters", "a cluster id"), per_item=True),
-        P("items", "items", SKU_QUANTITIES, ru="Позиции", en="Items", required=True,
-          doc="Items: Key > SKU, Value > quantity", type_doc="Map Of KeyAndValue", field="items",
-          convert=draft_items),
-        P("supply_type", "type", STRING, ru="ТипПоставки", en="SupplyType", default="CREATE_TYPE_DIRECT",
-          doc="Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT", type_doc="String", field="type"),
-        P("drop_off_point", "point", ID, ru="ТочкаОтгрузки", en="ShippingPoint", default=None,
-          doc="Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK", type_doc="String",
-          field="drop_off_point_warehouse_id", convert=_integer("point", "the drop-off point id")),
+        P(
+            "clusters",
+            "clusters",
+            IDS,
+            ru="Кластеры",
+            en="Clusters",
+            required=True,
+            doc="Cluster IDs",
+            type_doc="String, Array of String",
+            field="cluster_ids",
+            convert=_integer("clusters", "a cluster id"),
+            per_item=True,
+        ),
+        P(
+            "items",
+            "items",
+            SKU_QUANTITIES,
+            ru="Позиции",
+            en="Items",
+            required=True,
+            doc="Items: Key > SKU, Value > quantity",
+            type_doc="Map Of KeyAndValue",
+            field="items",
+            convert=draft_items,
+        ),
+        P(
+            "supply_type",
+            "type",
+            STRING,
+            ru="ТипПоставки",
+            en="SupplyType",
+            default="CREATE_TYPE_DIRECT",
+            doc="Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT",
+            type_doc="String",
+            field="type",
+        ),
+        P(
+            "drop_off_point",
+            "point",
+            ID,
+            ru="ТочкаОтгрузки",
+            en="ShippingPoint",
+            default=None,
+            doc="Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK",
+            type_doc="String",
+            field="drop_off_point_warehouse_id",
+            convert=_integer("point", "the drop-off point id"),
+        ),
     ),
     rate_limit=(2, 60.0),
     notes=(
@@ -234,11 +332,21 @@ GET_FBO_DRAFT = Method(
     group=GROUP,
     python="get_fbo_draft",
     summary="Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.",
-    endpoint=Endpoint("POST", "/v1/draft/create/info", retired="2026-03-16",
-                      successor="/v2/draft/create/info"),
+    endpoint=Endpoint(
+        "POST", "/v1/draft/create/info", retired="2026-03-16", successor="/v2/draft/create/info"
+    ),
     params=(
-        P("operation_id", "oper", STRING, ru="IDОперации", en="OperationID", required=True,
-          doc="Draft (operation) ID", type_doc="String", field="operation_id"),
+        P(
+            "operation_id",
+            "oper",
+            STRING,
+            ru="IDОперации",
+            en="OperationID",
+            required=True,
+            doc="Draft (operation) ID",
+            type_doc="String",
+            field="operation_id",
+        ),
     ),
     notes=(
         "status is CALCULATION_STATUS_IN_PROGRESS while Ozon calculates: poll again later.",
@@ -248,8 +356,7 @@ GET_FBO_DRAFT = Method(
         "Ozon switched this endpoint off on 2026-03-16 (successor /v2/draft/create/info).",
     ),
     example=(
-        'oint ozon GetFBODraft --clientid "***" --apikey "***" '
-        '--oper "01968c0f-6eb1-77dc-8df4-d930396b6106"'
+        'oint ozon GetFBODraft --clientid "***" --apikey "***" --oper "01968c0f-6eb1-77dc-8df4-d930396b6106"'
     ),
 )
 
@@ -259,20 +366,59 @@ GET_FBO_TIMESLOTS = Method(
     group=GROUP,
     python="get_fbo_timeslots",
     summary="Get available delivery timeslots at drop-off warehouses for a supply draft.",
-    endpoint=Endpoint("POST", "/v1/draft/timeslot/info", retired="2026-03-16",
-                      successor="/v2/draft/timeslot/info"),
+    endpoint=Endpoint(
+        "POST", "/v1/draft/timeslot/info", retired="2026-03-16", successor="/v2/draft/timeslot/info"
+    ),
     params=(
-        P("date_from", "from", DATE, ru="ДатаОт", en="DateFrom", required=True,
-          doc="Start of the wanted period", type_doc="Date", field="date_from", convert=xml_datetime_z),
-        P("date_to", "to", DATE, ru="ДатаПо", en="DateTo", required=True,
-          doc="End of the wanted period (max 28 days from now)", type_doc="Date", field="date_to",
-          convert=xml_datetime_z),
-        P("draft_id", "draft", ID, ru="Черновик", en="Draft", required=True,
-          doc="Supply draft ID", type_doc="Number, String", field="draft_id",
-          convert=_integer("draft", "the draft id")),
-        P("warehouse_ids", "whs", NUMBERS, ru="Склады", en="Warehouses", required=True,
-          doc="Warehouse ID or several IDs", type_doc="Array Of Number", field="warehouse_ids",
-          convert=_integer("whs", "a warehouse id"), per_item=True),
+        P(
+            "date_from",
+            "from",
+            DATE,
+            ru="ДатаОт",
+            en="DateFrom",
+            required=True,
+            doc="Start of the wanted period",
+            type_doc="Date",
+            field="date_from",
+            convert=xml_datetime_z,
+        ),
+        P(
+            "date_to",
+            "to",
+            DATE,
+            ru="ДатаПо",
+            en="DateTo",
+            required=True,
+            doc="End of the wanted period (max 28 days from now)",
+            type_doc="Date",
+            field="date_to",
+            convert=xml_datetime_z,
+        ),
+        P(
+            "draft_id",
+            "draft",
+            ID,
+            ru="Черновик",
+            en="Draft",
+            required=True,
+            doc="Supply draft ID",
+            type_doc="Number, String",
+            field="draft_id",
+            convert=_integer("draft", "the draft id"),
+        ),
+        P(
+            "warehouse_ids",
+            "whs",
+            NUMBERS,
+            ru="Склады",
+            en="Warehouses",
+            required=True,
+            doc="Warehouse ID or several IDs",
+            type_doc="Array Of Number",
+            field="warehouse_ids",
+            convert=_integer("whs", "a warehouse id"),
+            per_item=True,
+        ),
     ),
     notes=(
         "Dates are sent as OInt does: the date and time as given, seconds precision, with 'Z' appended "
@@ -288,6 +434,10 @@ GET_FBO_TIMESLOTS = Method(
 )
 
 METHODS = (
-    GET_CLUSTERS_LIST, GET_SHIPPING_WAREHOUSES_LIST, GET_FBO_SHIPMENTS_LIST,
-    CREATE_FBO_DRAFT, GET_FBO_DRAFT, GET_FBO_TIMESLOTS,
+    GET_CLUSTERS_LIST,
+    GET_SHIPPING_WAREHOUSES_LIST,
+    GET_FBO_SHIPMENTS_LIST,
+    CREATE_FBO_DRAFT,
+    GET_FBO_DRAFT,
+    GET_FBO_TIMESLOTS,
 )

@@ -10,10 +10,6 @@ GROUP = "Prices-and-stocks"
 STRUCTURES = array_of(OBJECT)  # OInt's "Array of Structure": a single structure becomes a one-item list
 
 
-
-
-
-
 _PAGING_NOTE = (
     "OInt sends the page position as last_id; Ozon's v4 stocks / v5 prices page with an opaque 'cursor' "
     "(the answer's cursor, \"\" on the last page). Pass the answer's cursor as --last to get the next page."
@@ -35,8 +31,10 @@ GET_PRODUCTS_STOCKS = Method(
         "Each item has stocks [{type: fbs|rfbs|fbo, present, reserved, sku, warehouse_ids}]; present "
         "includes the reserved quantity. 'total' is deprecated by Ozon in favour of 'total_items'.",
     ),
-    example=('oint ozon GetProductsStocks --clientid "***" --apikey "***" '
-             '--filter "{\'visibility\':\'ALL\',\'offer_id\':[\'143210608\']}"'),
+    example=(
+        'oint ozon GetProductsStocks --clientid "***" --apikey "***" '
+        "--filter \"{'visibility':'ALL','offer_id':['143210608']}\""
+    ),
 )
 
 GET_PRODUCTS_PRICES = Method(
@@ -65,8 +63,19 @@ GET_DISCOUNT_INFORMATION = Method(
     summary="Get the condition and defects of markdown (discounted) items and their main product's SKU.",
     endpoint=Endpoint("POST", "/v1/product/info/discounted"),
     params=(
-        P("sku", "sku", IDS, ru="SKU", en="SKU", required=True, doc="SKU of discounted products",
-          type_doc="Number, Array Of Number", field="discounted_skus", convert=as_int, per_item=True),
+        P(
+            "sku",
+            "sku",
+            IDS,
+            ru="SKU",
+            en="SKU",
+            required=True,
+            doc="SKU of discounted products",
+            type_doc="Number, Array Of Number",
+            field="discounted_skus",
+            convert=as_int,
+            per_item=True,
+        ),
     ),
     notes=(
         "Pass the SKUs of the markdown items, not of the main products; SKUs that are not markdowns "
@@ -84,9 +93,17 @@ UPDATE_PRODUCTS_STOCKS = Method(
     summary="Set product stock quantities per warehouse (FBS and rFBS).",
     endpoint=Endpoint("POST", "/v2/products/stocks"),
     params=(
-        P("stocks", "stocks", STRUCTURES, ru="Остатки", en="Stocks", required=True,
-          doc="Array of stock entries. See GetProductStocksStructure", type_doc="Array of Structure",
-          field="stocks"),
+        P(
+            "stocks",
+            "stocks",
+            STRUCTURES,
+            ru="Остатки",
+            en="Stocks",
+            required=True,
+            doc="Array of stock entries. See GetProductStocksStructure",
+            type_doc="Array of Structure",
+            field="stocks",
+        ),
     ),
     rate_limit=(80, 60.0),
     notes=(
@@ -101,9 +118,11 @@ UPDATE_PRODUCTS_STOCKS = Method(
         "errors [{code, message}]}]. Warehouse ids come from GetWarehousesList.",
         "CLI accepts JSON text or a path to a .json file.",
     ),
-    example=('oint ozon UpdateProductsStocks --clientid "***" --apikey "***" '
-             '--stocks "{\'offer_id\':\'143210610\',\'product_id\':1307198983,\'stock\':20,'
-             '\'warehouse_id\':1}"'),
+    example=(
+        'oint ozon UpdateProductsStocks --clientid "***" --apikey "***" '
+        "--stocks \"{'offer_id':'143210610','product_id':1307198983,'stock':20,"
+        "'warehouse_id':1}\""
+    ),
 )
 
 UPDATE_PRODUCTS_PRICES = Method(
@@ -114,22 +133,33 @@ UPDATE_PRODUCTS_PRICES = Method(
     summary="Update prices of one or more products.",
     endpoint=Endpoint("POST", "/v1/product/import/prices"),
     params=(
-        P("prices", "prices", STRUCTURES, ru="Цены", en="Prices", required=True,
-          doc="Product prices. See GetProductPriceStructure", type_doc="Array of Structure", field="prices"),
+        P(
+            "prices",
+            "prices",
+            STRUCTURES,
+            ru="Цены",
+            en="Prices",
+            required=True,
+            doc="Product prices. See GetProductPriceStructure",
+            type_doc="Array of Structure",
+            field="prices",
+        ),
     ),
     notes=(
         "Up to 1000 products per request; the price of one product may change at most 10 times an hour.",
-        "Prices are strings with a point (\"1300\", \"1299.90\"); old_price \"0\" removes the crossed-out "
+        'Prices are strings with a point ("1300", "1299.90"); old_price "0" removes the crossed-out '
         "price; currency_code must be the account's currency.",
         "Ozon's rules: old_price above price by at least 20 (price < 400), 5 % (400-10 000) or 500 "
         "(> 10 000); discount below 90 %; min_price between 50 % of price and price.",
         "Failures come per item inside the answer: result [{product_id, offer_id, updated, errors}].",
         "CLI accepts JSON text or a path to a .json file.",
     ),
-    example=('oint ozon UpdateProductsPrices --clientid "***" --apikey "***" '
-             '--prices "{\'auto_action_enabled\':\'DISABLED\',\'currency_code\':\'RUB\','
-             '\'min_price\':\'1300\',\'offer_id\':\'143210610\',\'old_price\':\'1400\',\'price\':\'1300\','
-             '\'price_strategy_enabled\':\'DISABLED\',\'product_id\':1307198983}"'),
+    example=(
+        'oint ozon UpdateProductsPrices --clientid "***" --apikey "***" '
+        "--prices \"{'auto_action_enabled':'DISABLED','currency_code':'RUB',"
+        "'min_price':'1300','offer_id':'143210610','old_price':'1400','price':'1300',"
+        "'price_strategy_enabled':'DISABLED','product_id':1307198983}\""
+    ),
 )
 
 SET_PRODUCT_DISCOUNT = Method(
@@ -140,21 +170,46 @@ SET_PRODUCT_DISCOUNT = Method(
     summary="Set the discount of a markdown (discounted) product sold via FBS.",
     endpoint=Endpoint("POST", "/v1/product/update/discount"),
     params=(
-        P("product_id", "productid", ID, ru="IDТовара", en="ProductID", required=True,
-          doc="Product identifier", type_doc="String, Number", field="product_id", convert=as_int),
-        P("discount", "discount", NUMBER, ru="Скидка", en="Discount", required=True,
-          doc="Discount amount", type_doc="String, Number", field="discount", convert=as_number),
+        P(
+            "product_id",
+            "productid",
+            ID,
+            ru="IDТовара",
+            en="ProductID",
+            required=True,
+            doc="Product identifier",
+            type_doc="String, Number",
+            field="product_id",
+            convert=as_int,
+        ),
+        P(
+            "discount",
+            "discount",
+            NUMBER,
+            ru="Скидка",
+            en="Discount",
+            required=True,
+            doc="Discount amount",
+            type_doc="String, Number",
+            field="discount",
+            convert=as_number,
+        ),
     ),
     notes=(
         "Applies to discounted (markdown) products sold under the FBS scheme.",
         "The discount is a whole percentage from 3 to 99. Other products answer 404 "
         "'item discount not found'.",
     ),
-    example=('oint ozon SetProductDiscount --clientid "***" --apikey "***" '
-             '--productid 1156646653 --discount 10'),
+    example=(
+        'oint ozon SetProductDiscount --clientid "***" --apikey "***" --productid 1156646653 --discount 10'
+    ),
 )
 
 METHODS = (
-    GET_PRODUCTS_STOCKS, GET_PRODUCTS_PRICES, GET_DISCOUNT_INFORMATION,
-    UPDATE_PRODUCTS_STOCKS, UPDATE_PRODUCTS_PRICES, SET_PRODUCT_DISCOUNT,
+    GET_PRODUCTS_STOCKS,
+    GET_PRODUCTS_PRICES,
+    GET_DISCOUNT_INFORMATION,
+    UPDATE_PRODUCTS_STOCKS,
+    UPDATE_PRODUCTS_PRICES,
+    SET_PRODUCT_DISCOUNT,
 )

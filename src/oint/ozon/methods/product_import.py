@@ -26,10 +26,6 @@ _FILTER_NOTE = (
 _ALL_NOTE = "Visibility ALL means every product except archived ones (ARCHIVED lists those)."
 
 
-
-
-
-
 GET_PRODUCTS_REQUESTS_LIMITS = Method(
     name_en="GetProductsRequestsLimits",
     name_ru="ПолучитьЛимитыРаботыСТоварами",
@@ -64,7 +60,7 @@ GET_PRODUCT_LIST = Method(
         _FILTER_NOTE,
         _ALL_NOTE,
         "Pages of 200 products by product_id. Pass result.last_id of the previous answer as --last; "
-        "the end is reached when a page comes back with no items (its last_id is \"\").",
+        'the end is reached when a page comes back with no items (its last_id is "").',
         "result.total is deprecated by Ozon in favour of result.total_items.",
     ),
     example=(
@@ -85,7 +81,7 @@ GET_PRODUCTS_ATTRIBUTES_DATA = Method(
     notes=(
         _FILTER_NOTE,
         _ALL_NOTE,
-        "Pass last_id of the previous answer as --last; it is \"\" on the last page.",
+        'Pass last_id of the previous answer as --last; it is "" on the last page.',
         "OInt's documentation cites /v4/products/info/attributes; the endpoint is "
         "/v4/product/info/attributes.",
     ),
@@ -103,14 +99,35 @@ GET_PRODUCT_DESCRIPTION = Method(
     summary="Get a product's name and description text by product ID or offer ID.",
     endpoint=Endpoint("POST", "/v1/product/info/description"),
     params=(
-        P("product_id", "productid", ID, ru="IDТовара", en="ProductID", default=None,
-          doc="Product identifier", type_doc="String, Number", field="product_id", convert=as_int),
+        P(
+            "product_id",
+            "productid",
+            ID,
+            ru="IDТовара",
+            en="ProductID",
+            default=None,
+            doc="Product identifier",
+            type_doc="String, Number",
+            field="product_id",
+            convert=as_int,
+        ),
         # text, also on the command line: an article such as "007" keeps its leading zeros
-        P("offer_id", "offerid", STRING, ru="Артикул", en="Article", default=None,
-          doc="Seller-side identifier (offer_id)", type_doc="String, Number", field="offer_id"),
+        P(
+            "offer_id",
+            "offerid",
+            STRING,
+            ru="Артикул",
+            en="Article",
+            default=None,
+            doc="Seller-side identifier (offer_id)",
+            type_doc="String, Number",
+            field="offer_id",
+        ),
     ),
-    notes=("Pass either the product ID or the offer ID (article).",
-           "Ozon answers 404 when no product matches."),
+    notes=(
+        "Pass either the product ID or the offer ID (article).",
+        "Ozon answers 404 when no product matches.",
+    ),
     example='oint ozon GetProductDescription --clientid "***" --apikey "***" --offerid "143210609"',
 )
 
@@ -122,9 +139,17 @@ CREATE_UPDATE_PRODUCTS = Method(
     summary="Create new products or update existing ones from product structures (async task).",
     endpoint=Endpoint("POST", "/v3/product/import"),
     params=(
-        P("items", "items", OBJECTS, ru="МассивТоваров", en="ProductsArray", required=True,
-          doc="Array of (or one) product description structures", type_doc="Array Of String",
-          field="items"),
+        P(
+            "items",
+            "items",
+            OBJECTS,
+            ru="МассивТоваров",
+            en="ProductsArray",
+            required=True,
+            doc="Array of (or one) product description structures",
+            type_doc="Array Of String",
+            field="items",
+        ),
     ),
     notes=(
         "Build items with GetProductStructure, AddProductVideo, AddProductVideoCover, "
@@ -167,9 +192,17 @@ CREATE_PRODUCT_BY_OZON_ID = Method(
     summary="Create products by copying an existing Ozon SKU (async task).",
     endpoint=Endpoint("POST", "/v1/product/import-by-sku"),
     params=(
-        P("items", "items", OBJECTS, ru="МассивТоваров", en="ProductsArray", required=True,
-          doc="Array of (or one) simplified product structures", type_doc="Array Of String",
-          field="items"),
+        P(
+            "items",
+            "items",
+            OBJECTS,
+            ru="МассивТоваров",
+            en="ProductsArray",
+            required=True,
+            doc="Array of (or one) simplified product structures",
+            type_doc="Array Of String",
+            field="items",
+        ),
     ),
     notes=(
         "Empty template: GetSimplifiedProductStructure. Entries: {name, sku, offer_id, price, old_price, "
@@ -182,7 +215,7 @@ CREATE_PRODUCT_BY_OZON_ID = Method(
     example=(
         'oint ozon CreateProductByOzonID --clientid "***" --apikey "***" --items "'
         "{'name':'New imported product','sku':'1626044001','offer_id':'91132','price':'1100',"
-        '\'old_price\':\'1100\',\'vat\':\'0.1\',\'currency_code\':\'RUB\'}"'
+        "'old_price':'1100','vat':'0.1','currency_code':'RUB'}\""
     ),
 )
 
@@ -194,9 +227,17 @@ UPDATE_PRODUCTS_ATTRIBUTES = Method(
     summary="Update attributes of existing products (async task).",
     endpoint=Endpoint("POST", "/v1/product/attributes/update"),
     params=(
-        P("items", "items", OBJECTS, ru="МассивХарактеристик", en="AttributesArray", required=True,
-          doc="Array of (or one) product attribute structures {offer_id, attributes}",
-          type_doc="Array Of String", field="items"),
+        P(
+            "items",
+            "items",
+            OBJECTS,
+            ru="МассивХарактеристик",
+            en="AttributesArray",
+            required=True,
+            doc="Array of (or one) product attribute structures {offer_id, attributes}",
+            type_doc="Array Of String",
+            field="items",
+        ),
     ),
     notes=(
         "Empty template: GetAttributesUpdateStructure; attributes are built with CompleteComplexAttribute.",
@@ -208,7 +249,7 @@ UPDATE_PRODUCTS_ATTRIBUTES = Method(
         "{'offer_id':'143210609','attributes':[{'id':'5076','complex_id':'0',"
         "'values':[{'dictionary_value_id':'971082156','value':'Speaker stand'}]},{'id':'85',"
         "'complex_id':'0','values':[{'dictionary_value_id':'5060050','value':'Samsung'}]},{'id':'10096',"
-        '\'complex_id\':\'0\',\'values\':[{\'dictionary_value_id\':\'61576\',\'value\':\'red\'}]}]}"'
+        "'complex_id':'0','values':[{'dictionary_value_id':'61576','value':'red'}]}]}\""
     ),
 )
 
@@ -218,11 +259,21 @@ GET_PRODUCT_CREATION_STATUS = Method(
     group=GROUP,
     python="get_product_creation_status",
     summary="Get the status of a product import task (CreateUpdateProducts / CreateProductByOzonID / "
-            "UpdateProductsAttributes).",
+    "UpdateProductsAttributes).",
     endpoint=Endpoint("POST", "/v1/product/import/info"),
     params=(
-        P("task_id", "taskid", ID, ru="IDЗадачи", en="TaskID", required=True,
-          doc="Task ID", type_doc="String, Number", field="task_id", convert=as_str),
+        P(
+            "task_id",
+            "taskid",
+            ID,
+            ru="IDЗадачи",
+            en="TaskID",
+            required=True,
+            doc="Task ID",
+            type_doc="String, Number",
+            field="task_id",
+            convert=as_str,
+        ),
     ),
     notes=(
         "Item status: pending (queued), imported, failed (see errors), skipped (nothing changed).",

@@ -26,10 +26,30 @@ GET_PROMOTIONS_LIST = Method(
 )
 
 _PROMO_PARAMS = (
-    P("action_id", "actionid", NUMBER, ru="IDАкции", en="PromoID", required=True,
-      doc="Promotion ID", type_doc="Number", field="action_id", convert=as_int),
-    P("offset", "offset", NUMBER, ru="Отступ", en="Indent", default=0,
-      doc="Offset in the items list", type_doc="Number", field="offset", convert=as_int),
+    P(
+        "action_id",
+        "actionid",
+        NUMBER,
+        ru="IDАкции",
+        en="PromoID",
+        required=True,
+        doc="Promotion ID",
+        type_doc="Number",
+        field="action_id",
+        convert=as_int,
+    ),
+    P(
+        "offset",
+        "offset",
+        NUMBER,
+        ru="Отступ",
+        en="Indent",
+        default=0,
+        doc="Offset in the items list",
+        type_doc="Number",
+        field="offset",
+        convert=as_int,
+    ),
 )
 
 GET_AVAILABLE_PROMO_PRODUCTS = Method(
@@ -38,8 +58,9 @@ GET_AVAILABLE_PROMO_PRODUCTS = Method(
     group=GROUP,
     python="get_available_promo_products",
     summary="List products that can be added to a promotion (candidates), 100 per page.",
-    endpoint=Endpoint("POST", "/v1/actions/candidates", retired="2026-10-13",
-                      successor="/v2/actions/candidates"),
+    endpoint=Endpoint(
+        "POST", "/v1/actions/candidates", retired="2026-10-13", successor="/v2/actions/candidates"
+    ),
     params=_PROMO_PARAMS,
     fixed={"limit": PAGE_SIZE},
     notes=(
@@ -59,8 +80,7 @@ GET_CURRENT_PROMO_PRODUCTS = Method(
     group=GROUP,
     python="get_current_promo_products",
     summary="List products participating in a promotion, 100 per page.",
-    endpoint=Endpoint("POST", "/v1/actions/products", retired="2026-10-13",
-                      successor="/v2/actions/products"),
+    endpoint=Endpoint("POST", "/v1/actions/products", retired="2026-10-13", successor="/v2/actions/products"),
     params=_PROMO_PARAMS,
     fixed={"limit": PAGE_SIZE},
     notes=(

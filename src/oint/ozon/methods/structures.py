@@ -33,29 +33,44 @@ CLI_JSON_NOTE = (
 
 def _template_params() -> tuple[Param, ...]:
     return (
-        P("empty", "empty", BOOL, ru="Пустая", en="Clear", default=False,
-          doc=EMPTY_DOC, type_doc="Boolean"),
-        P("lang", "lang", STRING, ru="Язык", en="Language", default="en",
-          doc=LANG_DOC, type_doc="String"),
+        P("empty", "empty", BOOL, ru="Пустая", en="Clear", default=False, doc=EMPTY_DOC, type_doc="Boolean"),
+        P("lang", "lang", STRING, ru="Язык", en="Language", default="en", doc=LANG_DOC, type_doc="String"),
     )
 
 
 def _template(
-    name_en: str, name_ru: str, group: str, python: str, summary: str,
-    local: Callable[..., Any], notes: tuple[str, ...], example: str,
+    name_en: str,
+    name_ru: str,
+    group: str,
+    python: str,
+    summary: str,
+    local: Callable[..., Any],
+    notes: tuple[str, ...],
+    example: str,
 ) -> Method:
     common = (
-        "With --empty true every value is \"\" (cleared recursively, as OInt does); "
+        'With --empty true every value is "" (cleared recursively, as OInt does); '
         "otherwise the values describe the fields.",
     )
     return Method(
-        name_en=name_en, name_ru=name_ru, group=group, python=python, summary=summary,
-        params=_template_params(), endpoint=None, local=local, notes=notes + common, example=example,
+        name_en=name_en,
+        name_ru=name_ru,
+        group=group,
+        python=python,
+        summary=summary,
+        params=_template_params(),
+        endpoint=None,
+        local=local,
+        notes=notes + common,
+        example=example,
     )
 
 
 GET_PRODUCT_STRUCTURE = _template(
-    "GetProductStructure", "ПолучитьСтруктуруТовара", PRODUCTS, "get_product_structure",
+    "GetProductStructure",
+    "ПолучитьСтруктуруТовара",
+    PRODUCTS,
+    "get_product_structure",
     "Template of standard product fields for CreateUpdateProducts (items of POST /v3/product/import).",
     s.product_structure,
     (
@@ -71,7 +86,9 @@ GET_PRODUCT_STRUCTURE = _template(
 )
 
 GET_SIMPLIFIED_PRODUCT_STRUCTURE = _template(
-    "GetSimplifiedProductStructure", "ПолучитьСокращеннуюСтруктуруТовара", PRODUCTS,
+    "GetSimplifiedProductStructure",
+    "ПолучитьСокращеннуюСтруктуруТовара",
+    PRODUCTS,
     "get_simplified_product_structure",
     "Template of one item for CreateProductByOzonID (POST /v1/product/import-by-sku).",
     s.simplified_product_structure,
@@ -83,7 +100,9 @@ GET_SIMPLIFIED_PRODUCT_STRUCTURE = _template(
 )
 
 GET_ATTRIBUTES_UPDATE_STRUCTURE = _template(
-    "GetAttributesUpdateStructure", "ПолучитьСтруктуруОбновленияХарактеристик", PRODUCTS,
+    "GetAttributesUpdateStructure",
+    "ПолучитьСтруктуруОбновленияХарактеристик",
+    PRODUCTS,
     "get_attributes_update_structure",
     "Template {offer_id, attributes} of one item for UpdateProductsAttributes "
     "(POST /v1/product/attributes/update).",
@@ -97,7 +116,9 @@ GET_ATTRIBUTES_UPDATE_STRUCTURE = _template(
 )
 
 GET_PRODUCTS_FILTER_STRUCTURE = _template(
-    "GetProductsFilterStructure", "ПолучитьСтруктуруФильтраТоваров", PRODUCTS,
+    "GetProductsFilterStructure",
+    "ПолучитьСтруктуруФильтраТоваров",
+    PRODUCTS,
     "get_products_filter_structure",
     "Template {offer_id, product_id, visibility} of the product filter (POST /v3/product/list and others).",
     s.products_filter_structure,
@@ -110,7 +131,9 @@ GET_PRODUCTS_FILTER_STRUCTURE = _template(
 )
 
 GET_PRODUCT_STOCKS_STRUCTURE = _template(
-    "GetProductStocksStructure", "ПолучитьСтруктуруОстатковТовара", PRICES_STOCKS,
+    "GetProductStocksStructure",
+    "ПолучитьСтруктуруОстатковТовара",
+    PRICES_STOCKS,
     "get_product_stocks_structure",
     "Template of one stock entry for UpdateProductsStocks (POST /v2/products/stocks).",
     s.product_stocks_structure,
@@ -123,12 +146,14 @@ GET_PRODUCT_STOCKS_STRUCTURE = _template(
 )
 
 GET_PRODUCT_PRICE_STRUCTURE = _template(
-    "GetProductPriceStructure", "ПолучитьСтруктуруЦеныТовара", PRICES_STOCKS,
+    "GetProductPriceStructure",
+    "ПолучитьСтруктуруЦеныТовара",
+    PRICES_STOCKS,
     "get_product_price_structure",
     "Template of one price entry for UpdateProductsPrices (POST /v1/product/import/prices).",
     s.product_price_structure,
     (
-        "auto_action_enabled / price_strategy_enabled take ENABLED or DISABLED; old_price \"0\" when "
+        'auto_action_enabled / price_strategy_enabled take ENABLED or DISABLED; old_price "0" when '
         "there is no discount.",
         "Prices are strings; old_price must exceed price (by 20 RUB under 400, 5% up to 10 000, "
         "500 RUB above); min_price at least half of price. Up to 1000 entries per request.",
@@ -137,7 +162,9 @@ GET_PRODUCT_PRICE_STRUCTURE = _template(
 )
 
 GET_SHIPMENT_ADDITIONAL_FIELDS = _template(
-    "GetShipmentAdditionalFields", "ПолучитьСтруктуруДопПолейОтправления", FBO,
+    "GetShipmentAdditionalFields",
+    "ПолучитьСтруктуруДопПолейОтправления",
+    FBO,
     "get_shipment_additional_fields",
     "Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).",
     s.shipment_additional_fields,
@@ -146,17 +173,29 @@ GET_SHIPMENT_ADDITIONAL_FIELDS = _template(
 )
 
 GET_SHIPMENTS_FILTER_STRUCTURE = _template(
-    "GetShipmentsFilterStructure", "ПолучитьСтруктуруФильтраОтправлений", FBO,
+    "GetShipmentsFilterStructure",
+    "ПолучитьСтруктуруФильтраОтправлений",
+    FBO,
     "get_shipments_filter_structure",
     "Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).",
     s.shipments_filter_structure,
-    ("since and to are ISO 8601 datetimes (Ozon works in UTC) and both required by Ozon; "
-     "status is a posting status such as awaiting_packaging or delivered.",),
+    (
+        "since and to are ISO 8601 datetimes (Ozon works in UTC) and both required by Ozon; "
+        "status is a posting status such as awaiting_packaging or delivered.",
+    ),
     "oint ozon GetShipmentsFilterStructure --empty false",
 )
 
-_ITEM_PARAM = P("item", "item", OBJECT, ru="СтруктураТовара", en="ItemStructure", required=True,
-                doc="Base product structure. See GetProductStructure", type_doc="Structure Of String")
+_ITEM_PARAM = P(
+    "item",
+    "item",
+    OBJECT,
+    ru="СтруктураТовара",
+    en="ItemStructure",
+    required=True,
+    doc="Base product structure. See GetProductStructure",
+    type_doc="Structure Of String",
+)
 
 ADD_PRODUCT_VIDEO = Method(
     name_en="AddProductVideo",
@@ -164,12 +203,20 @@ ADD_PRODUCT_VIDEO = Method(
     group=PRODUCTS,
     python="add_product_video",
     summary="Add a video (URL and title) to a product structure's complex_attributes "
-            "for CreateUpdateProducts.",
+    "for CreateUpdateProducts.",
     params=(
         _ITEM_PARAM,
         P("url", "url", STRING, ru="URL", en="URL", required=True, doc="Video URL", type_doc="String"),
-        P("title", "title", STRING, ru="Наименование", en="Name", required=True,
-          doc="Technical video name", type_doc="String"),
+        P(
+            "title",
+            "title",
+            STRING,
+            ru="Наименование",
+            en="Name",
+            required=True,
+            doc="Technical video name",
+            type_doc="String",
+        ),
     ),
     endpoint=None,
     local=s.add_product_video,
@@ -188,7 +235,7 @@ ADD_PRODUCT_VIDEO = Method(
         "'weight':100,'weight_unit':'g','images':['https://github.com/Bayselonarrend/OpenIntegrations/raw/"
         "main/service/test_data/picture.jpg','https://github.com/Bayselonarrend/OpenIntegrations/raw/main/"
         "service/test_data/picture2.jpg']}\" "
-        "--url \"https://rutube.ru/video/c6cc4d620b1d4338901770a44b3e82f4/\" --title \"video1\""
+        '--url "https://rutube.ru/video/c6cc4d620b1d4338901770a44b3e82f4/" --title "video1"'
     ),
 )
 
@@ -224,16 +271,48 @@ COMPLETE_COMPLEX_ATTRIBUTE = Method(
     group=PRODUCTS,
     python="complete_complex_attribute",
     summary="Append an attribute {id, complex_id, values} to the attributes array of a product or "
-            "attribute structure.",
+    "attribute structure.",
     params=(
-        P("collection", "object", OBJECT, ru="Коллекция", en="Collection", required=True,
-          doc="Complex attribute structure or product structure", type_doc="Structure Of String"),
-        P("attribute_id", "attributeid", ID, ru="IDАтрибута", en="AttributeID", required=True,
-          doc="Attribute ID", type_doc="String, Number"),
-        P("complex_id", "complexid", ID, ru="КомплексныйID", en="ComplexID", required=True,
-          doc="Complex attribute ID", type_doc="String, Number"),
-        P("values", "values", s.ARBITRARY, ru="Значения", en="Values", required=True,
-          doc="Value or array of values for 'values'", type_doc="Arbitrary"),
+        P(
+            "collection",
+            "object",
+            OBJECT,
+            ru="Коллекция",
+            en="Collection",
+            required=True,
+            doc="Complex attribute structure or product structure",
+            type_doc="Structure Of String",
+        ),
+        P(
+            "attribute_id",
+            "attributeid",
+            ID,
+            ru="IDАтрибута",
+            en="AttributeID",
+            required=True,
+            doc="Attribute ID",
+            type_doc="String, Number",
+        ),
+        P(
+            "complex_id",
+            "complexid",
+            ID,
+            ru="КомплексныйID",
+            en="ComplexID",
+            required=True,
+            doc="Complex attribute ID",
+            type_doc="String, Number",
+        ),
+        P(
+            "values",
+            "values",
+            s.ARBITRARY,
+            ru="Значения",
+            en="Values",
+            required=True,
+            doc="Value or array of values for 'values'",
+            type_doc="Arbitrary",
+        ),
     ),
     endpoint=None,
     local=s.complete_complex_attribute,
@@ -241,7 +320,7 @@ COMPLETE_COMPLEX_ATTRIBUTE = Method(
         "attributes is created when missing (or when it still holds a template placeholder); "
         "ids are kept as given (the CLI reads digits as numbers); complex_id 0 for ordinary attributes.",
         "values: one value or an array. Objects such as {dictionary_value_id, value} are kept as given; "
-        "plain text or numbers become {value: \"<text>\"} (Ozon's shape; OInt would put them in "
+        'plain text or numbers become {value: "<text>"} (Ozon\'s shape; OInt would put them in '
         "as they are).",
         "Dictionary attributes need dictionary_value_id from GetAttributeValues / SearchAttributeValue.",
         COPY_NOTE,

@@ -23,8 +23,16 @@ from oint.sandbox.model import (
 from oint.sandbox.model.base import ROUTES, Account, route
 
 MODULES: tuple[ModuleType, ...] = (
-    categories, products, product_import, product_actions, warehouses, prices, stocks, barcodes,
-    promotions, fbo,
+    categories,
+    products,
+    product_import,
+    product_actions,
+    warehouses,
+    prices,
+    stocks,
+    barcodes,
+    promotions,
+    fbo,
 )
 
 __all__ = ["MODULES", "ROUTES", "Account", "route"]

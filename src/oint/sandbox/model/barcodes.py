@@ -46,15 +46,17 @@ def _entry_error(index: int, field: str, rule: str) -> Exception:
 
 def _parse_pair(index: int, entry: Any) -> tuple[str, int]:
     if not isinstance(entry, dict):
-        raise invalid(f"Request validation error: invalid AddBarcodesRequest.Barcodes[{index}]: "
-                      f"value must be an object")
+        raise invalid(
+            f"Request validation error: invalid AddBarcodesRequest.Barcodes[{index}]: value must be an object"
+        )
     barcode = entry.get("barcode")
     if barcode is None or isinstance(barcode, (dict, list, bool)):
         barcode = ""
     barcode = str(barcode)
     if not 1 <= len(barcode) <= MAX_LENGTH:
-        raise _entry_error(index, "Barcode",
-                           f"value length must be between 1 and {MAX_LENGTH} runes, inclusive")
+        raise _entry_error(
+            index, "Barcode", f"value length must be between 1 and {MAX_LENGTH} runes, inclusive"
+        )
     sku = entry.get("sku")
     sku_id = int_id(sku, "sku") if sku not in (None, "") else 0
     if sku_id <= 0:
@@ -65,13 +67,16 @@ def _parse_pair(index: int, entry: Any) -> tuple[str, int]:
 def _check_size(body: dict[str, Any], field: str, request: str) -> list[Any]:
     value = body.get(field)
     if value is None or value == []:
-        raise invalid(f"Request validation error: invalid {request}.{field}: "
-                      f"value must contain at least 1 item(s)")
+        raise invalid(
+            f"Request validation error: invalid {request}.{field}: value must contain at least 1 item(s)"
+        )
     if not isinstance(value, list):
         raise invalid(f"Request validation error: invalid {request}.{field}: value must be an array")
     if len(value) > MAX_PER_REQUEST:
-        raise invalid(f"Request validation error: invalid {request}.{field}: "
-                      f"value must contain at most {MAX_PER_REQUEST} item(s)")
+        raise invalid(
+            f"Request validation error: invalid {request}.{field}: "
+            f"value must contain at most {MAX_PER_REQUEST} item(s)"
+        )
     return value
 
 
@@ -83,8 +88,7 @@ def barcode_add(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     bound to another product → barcode_already_exists; a full product →
     barcodes_limit_exceeded. Binding a barcode the product already has is a no-op.
     """
-    account.limit("barcode_add", REQUESTS_PER_MINUTE, 60.0,
-                  "You have reached request rate limit per minute")
+    account.limit("barcode_add", REQUESTS_PER_MINUTE, 60.0, "You have reached request rate limit per minute")
     pairs = [_parse_pair(i, e) for i, e in enumerate(_check_size(body, "barcodes", "AddBarcodesRequest"))]
     owners = _owners(account)
     errors: list[dict[str, Any]] = []
@@ -101,12 +105,14 @@ def barcode_add(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         if owner == product["id"]:
             continue
         if owner is not None:
-            fail("barcode_already_exists", f"barcode {barcode} is already bound to another item",
-                 barcode, sku)
+            fail(
+                "barcode_already_exists", f"barcode {barcode} is already bound to another item", barcode, sku
+            )
             continue
         if len(product["barcodes"]) >= MAX_PER_PRODUCT:
-            fail("barcodes_limit_exceeded", f"item {sku} already has {MAX_PER_PRODUCT} barcodes",
-                 barcode, sku)
+            fail(
+                "barcodes_limit_exceeded", f"item {sku} already has {MAX_PER_PRODUCT} barcodes", barcode, sku
+            )
             continue
         product["barcodes"].append(barcode)
         save_product(account, product)
@@ -129,8 +135,9 @@ def barcode_generate(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     A product that already has an Ozon-generated barcode keeps it (no second one).
     Per item: unknown product → item_not_found; a full product → barcodes_limit_exceeded.
     """
-    account.limit("barcode_generate", REQUESTS_PER_MINUTE, 60.0,
-                  "You have reached request rate limit per minute")
+    account.limit(
+        "barcode_generate", REQUESTS_PER_MINUTE, 60.0, "You have reached request rate limit per minute"
+    )
     _check_size(body, "product_ids", "GenerateBarcodesRequest")
     ids = id_list(body, "product_ids", max_items=MAX_PER_REQUEST)
     owners = _owners(account)
@@ -138,15 +145,26 @@ def barcode_generate(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     for product_id in ids:
         product = get_product(account, product_id)
         if product is None:
-            errors.append({"code": "item_not_found", "error": f"product {product_id} not found",
-                           "barcode": "", "product_id": product_id})
+            errors.append(
+                {
+                    "code": "item_not_found",
+                    "error": f"product {product_id} not found",
+                    "barcode": "",
+                    "product_id": product_id,
+                }
+            )
             continue
         if product.get("ozon_barcode") in product["barcodes"]:
             continue
         if len(product["barcodes"]) >= MAX_PER_PRODUCT:
-            errors.append({"code": "barcodes_limit_exceeded",
-                           "error": f"product {product_id} already has {MAX_PER_PRODUCT} barcodes",
-                           "barcode": "", "product_id": product_id})
+            errors.append(
+                {
+                    "code": "barcodes_limit_exceeded",
+                    "error": f"product {product_id} already has {MAX_PER_PRODUCT} barcodes",
+                    "barcode": "",
+                    "product_id": product_id,
+                }
+            )
             continue
         code = _new_barcode(account, owners)
         product["barcodes"].append(code)

@@ -95,7 +95,9 @@ def int_id(value: Any, field: str) -> int:
     raise invalid(f"invalid {field}: value must be an integer")
 
 
-def id_list(body: dict[str, Any], field: str, *, required: bool = True, max_items: int | None = None) -> list[int]:
+def id_list(
+    body: dict[str, Any], field: str, *, required: bool = True, max_items: int | None = None
+) -> list[int]:
     value = body.get(field)
     if value is None or value == []:
         if required:

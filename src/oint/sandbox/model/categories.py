@@ -27,8 +27,19 @@ MAX_SEARCH_RESULTS = 100  # /v1/description-category/attribute/values/search: li
 MIN_SEARCH_LENGTH = 2  # search `value`: at least 2 characters
 
 _ATTRIBUTE_FIELDS = (
-    "id", "attribute_complex_id", "name", "description", "type", "is_collection", "is_required",
-    "is_aspect", "max_value_count", "group_name", "group_id", "dictionary_id", "category_dependent",
+    "id",
+    "attribute_complex_id",
+    "name",
+    "description",
+    "type",
+    "is_collection",
+    "is_required",
+    "is_aspect",
+    "max_value_count",
+    "group_name",
+    "group_id",
+    "dictionary_id",
+    "category_dependent",
     "complex_is_collection",
 )
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -81,8 +92,11 @@ def _reference() -> _Reference:
             if unknown:
                 raise ValueError(f"categories.json: unknown attributes {unknown}")
             types[(node["description_category_id"], child["type_id"])] = _TypeEntry(
-                category=node, type=child, path=(*path, child["type_name"]),
-                disabled=disabled or child["disabled"], attribute_ids=ids,
+                category=node,
+                type=child,
+                path=(*path, child["type_name"]),
+                disabled=disabled or child["disabled"],
+                attribute_ids=ids,
                 required_ids=frozenset(node.get("required", [])),
             )
 
@@ -106,8 +120,12 @@ def _english(language: str) -> bool:
 def _render_tree_node(node: dict[str, Any], language: str) -> dict[str, Any]:
     en = _english(language)
     if "type_id" in node:
-        return {"type_name": node["type_name_en"] if en else node["type_name"], "type_id": node["type_id"],
-                "disabled": node["disabled"], "children": []}
+        return {
+            "type_name": node["type_name_en"] if en else node["type_name"],
+            "type_id": node["type_id"],
+            "disabled": node["disabled"],
+            "children": [],
+        }
     return {
         "description_category_id": node["description_category_id"],
         "category_name": node["category_name_en"] if en else node["category_name"],
@@ -281,8 +299,10 @@ def attribute_values_search(account: Account, body: dict[str, Any]) -> dict[str,
     if text is not None and not isinstance(text, str):
         raise invalid(f"invalid value: expected a string, got {json.dumps(text, ensure_ascii=False)}")
     if text is None or len(text) < MIN_SEARCH_LENGTH:
-        raise invalid(f"Request validation error: invalid {message}.Value: value length must be at least "
-                      f"{MIN_SEARCH_LENGTH} runes")
+        raise invalid(
+            f"Request validation error: invalid {message}.Value: value length must be at least "
+            f"{MIN_SEARCH_LENGTH} runes"
+        )
     values = _dictionary_of(category_id, type_id, attribute_id)
     needle = text.casefold()
     exact_key = _search_key(text)

@@ -51,21 +51,24 @@ class City:
     utc_offset_hours: int
 
 
-CITIES = {c.name: c for c in (
-    City("Москва", "г. Москва", 55.755826, 37.6173, "Europe/Moscow", 3),
-    City("Жуковский", "Московская обл.", 55.599803, 38.116871, "Europe/Moscow", 3),
-    City("Ногинск", "Московская обл.", 55.8686, 38.4438, "Europe/Moscow", 3),
-    City("Пушкино", "Московская обл.", 56.0104, 37.8471, "Europe/Moscow", 3),
-    City("Хоругвино", "Московская обл.", 56.0593, 37.1727, "Europe/Moscow", 3),
-    City("Тверь", "обл. Тверская", 56.79799, 35.934505, "Europe/Moscow", 3),
-    City("Ярославль", "Ярославская обл.", 57.626559, 39.893813, "Europe/Moscow", 3),
-    City("Хабаровск", "Хабаровский край", 48.480229, 135.071917, "Asia/Vladivostok", 10),
-    City("Тюмень", "Тюменская обл.", 57.153033, 65.534328, "Asia/Yekaterinburg", 5),
-    City("Пермь", "Пермский край", 58.010455, 56.229443, "Asia/Yekaterinburg", 5),
-    City("Алматы", "Алматинская обл.", 43.238949, 76.889709, "Asia/Almaty", 5),
-    City("Астана", "Акмолинская обл.", 51.169392, 71.449074, "Asia/Almaty", 5),
-    City("Минск", "Минская обл.", 53.902284, 27.561831, "Europe/Minsk", 3),
-)}
+CITIES = {
+    c.name: c
+    for c in (
+        City("Москва", "г. Москва", 55.755826, 37.6173, "Europe/Moscow", 3),
+        City("Жуковский", "Московская обл.", 55.599803, 38.116871, "Europe/Moscow", 3),
+        City("Ногинск", "Московская обл.", 55.8686, 38.4438, "Europe/Moscow", 3),
+        City("Пушкино", "Московская обл.", 56.0104, 37.8471, "Europe/Moscow", 3),
+        City("Хоругвино", "Московская обл.", 56.0593, 37.1727, "Europe/Moscow", 3),
+        City("Тверь", "обл. Тверская", 56.79799, 35.934505, "Europe/Moscow", 3),
+        City("Ярославль", "Ярославская обл.", 57.626559, 39.893813, "Europe/Moscow", 3),
+        City("Хабаровск", "Хабаровский край", 48.480229, 135.071917, "Asia/Vladivostok", 10),
+        City("Тюмень", "Тюменская обл.", 57.153033, 65.534328, "Asia/Yekaterinburg", 5),
+        City("Пермь", "Пермский край", 58.010455, 56.229443, "Asia/Yekaterinburg", 5),
+        City("Алматы", "Алматинская обл.", 43.238949, 76.889709, "Asia/Almaty", 5),
+        City("Астана", "Акмолинская обл.", 51.169392, 71.449074, "Asia/Almaty", 5),
+        City("Минск", "Минская обл.", 53.902284, 27.561831, "Europe/Minsk", 3),
+    )
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +92,10 @@ class Warehouse:
     @property
     def coordinates(self) -> dict[str, float]:
         shift = (self.warehouse_id // 1000 % 997) / 100000  # a few hundred metres, stable per warehouse
-        return {"latitude": round(self.place.latitude + shift, 6),
-                "longitude": round(self.place.longitude - shift, 6)}
+        return {
+            "latitude": round(self.place.latitude + shift, 6),
+            "longitude": round(self.place.longitude - shift, 6),
+        }
 
     @property
     def accepts_direct(self) -> bool:
@@ -121,12 +126,31 @@ CLUSTERS_BY_ID = {c.id: c for c in CLUSTERS}
 W = Warehouse
 NETWORK: tuple[Warehouse, ...] = (
     # Москва, МО и Дальние регионы
-    W(1020000115166000, "FULL_FILLMENT", "ЖУКОВСКИЙ_РФЦ", "Жуковский",
-      "р-н Замоскворечье, д. 457, стр. 5", 2),
-    W(1020000759116000, "FULL_FILLMENT", "НОГИНСК_РФЦ", "Ногинск",
-      "территория Обухово-Парк, д. 2, стр. 1", 2),
-    W(1020001642383000, "FULL_FILLMENT", "НОГИНСК_РФЦ_НЕГАБАРИТ", "Ногинск",
-      "территория Обухово-Парк, д. 2, стр. 2", 2, bulky_only=True),
+    W(
+        1020000115166000,
+        "FULL_FILLMENT",
+        "ЖУКОВСКИЙ_РФЦ",
+        "Жуковский",
+        "р-н Замоскворечье, д. 457, стр. 5",
+        2,
+    ),
+    W(
+        1020000759116000,
+        "FULL_FILLMENT",
+        "НОГИНСК_РФЦ",
+        "Ногинск",
+        "территория Обухово-Парк, д. 2, стр. 1",
+        2,
+    ),
+    W(
+        1020001642383000,
+        "FULL_FILLMENT",
+        "НОГИНСК_РФЦ_НЕГАБАРИТ",
+        "Ногинск",
+        "территория Обухово-Парк, д. 2, стр. 2",
+        2,
+        bulky_only=True,
+    ),
     W(23021125185000, "FULL_FILLMENT", "ТВЕРЬ_РФЦ", "Тверь", "промышленная зона Боровлево-2, стр. 1 А", 2),
     W(6048863967000, "FULL_FILLMENT", "ТВЕРЬ_ХАБ", "Тверь", "промышленная зона Боровлево-2, стр. 1 Б", 2),
     W(23902289166000, "FULL_FILLMENT", "ПУШКИНО_2_РФЦ", "Пушкино", "шоссе Ярославское, д. 218", 2),
@@ -134,17 +158,35 @@ NETWORK: tuple[Warehouse, ...] = (
     W(1020002006967000, "FULL_FILLMENT", "ЯРОСЛАВЛЬ_РФЦ", "Ярославль", "д. Корюково, ул. Торговая, зд. 3", 2),
     W(1020001649180000, "CROSS_DOCK", "ХОРУГВИНО_РФЦ_КРОССДОКИНГ", "Хоругвино", "ул. Логистическая, д. 1", 2),
     W(15431806189000, "SORTING_CENTER", "СЦ_ТВЕРЬ_ЛОГИСТИЧЕСКАЯ", "Тверь", "ул. Логистическая, д. 14", 2),
-    W(1020000524818000, "ORDERS_RECEIVING_POINT", "МОСКВА_ППЗ_ВОЛГОГРАДСКИЙ", "Москва",
-      "Волгоградский пр-т, д. 42", 2),
+    W(
+        1020000524818000,
+        "ORDERS_RECEIVING_POINT",
+        "МОСКВА_ППЗ_ВОЛГОГРАДСКИЙ",
+        "Москва",
+        "Волгоградский пр-т, д. 42",
+        2,
+    ),
     # Дальний Восток
     W(21225173751000, "FULL_FILLMENT", "Хабаровск_РФЦ", "Хабаровск", "ул. Промышленная, д. 20", 7),
     W(1020000890160000, "FULL_FILLMENT", "ХАБАРОВСК_2_РФЦ", "Хабаровск", "ул. Промышленная, д. 22", 7),
     W(20547966481000, "SORTING_CENTER", "СЦ_ХАБАРОВСК_ПУТЕВАЯ", "Хабаровск", "ул. Путевая, д. 1", 7),
-    W(1020000890284000, "CROSS_DOCK", "ХАБАРОВСК_2_РФЦ_КРОССДОКИНГ", "Хабаровск",
-      "ул. Промышленная, д. 22/1", 7),
+    W(
+        1020000890284000,
+        "CROSS_DOCK",
+        "ХАБАРОВСК_2_РФЦ_КРОССДОКИНГ",
+        "Хабаровск",
+        "ул. Промышленная, д. 22/1",
+        7,
+    ),
     W(21957712892000, "CROSS_DOCK", "ХАБАРОВСК_РФЦ_Кроссдокинг", "Хабаровск", "ул. Промышленная, д. 20/1", 7),
-    W(1020002042107000, "SORTING_CENTER", "ХАБАРОВСК_ХАБ_ИНДУСТРИАЛЬНАЯ", "Хабаровск",
-      "ул. Индустриальная, д. 8", 7),
+    W(
+        1020002042107000,
+        "SORTING_CENTER",
+        "ХАБАРОВСК_ХАБ_ИНДУСТРИАЛЬНАЯ",
+        "Хабаровск",
+        "ул. Индустриальная, д. 8",
+        7,
+    ),
     W(1020001008722000, "SORTING_CENTER", "ХАБАРОВСК_КГТ", "Хабаровск", "ул. Индустриальная, д. 10", 7),
     W(1020000811274000, "SORTING_CENTER", "ХАБАРОВСК_ХАБ_СУВОРОВА", "Хабаровск", "ул. Суворова, д. 73", 7),
     # Тюмень
@@ -154,10 +196,22 @@ NETWORK: tuple[Warehouse, ...] = (
     W(1020000866625000, "SORTING_CENTER", "ТЮМЕНЬ_ХАБ_ТОБОЛЬСКОГО", "Тюмень", "ул. Тобольская, д. 5", 144),
     # Пермь
     W(1020001853819000, "FULL_FILLMENT", "ПЕРМЬ_РФЦ", "Пермь", "с. Култаево, ул. Логистическая, д. 1", 146),
-    W(1020001853873000, "CROSS_DOCK", "ПЕРМЬ_РФЦ_КРОССДОКИНГ", "Пермь",
-      "с. Култаево, ул. Логистическая, д. 1/1", 146),
-    W(1020002581291000, "SORTING_CENTER", "ПЕРМЬ_ХАБ_КУЛТАЕВО", "Пермь",
-      "с. Култаево, ул. Складская, д. 2", 146),
+    W(
+        1020001853873000,
+        "CROSS_DOCK",
+        "ПЕРМЬ_РФЦ_КРОССДОКИНГ",
+        "Пермь",
+        "с. Култаево, ул. Логистическая, д. 1/1",
+        146,
+    ),
+    W(
+        1020002581291000,
+        "SORTING_CENTER",
+        "ПЕРМЬ_ХАБ_КУЛТАЕВО",
+        "Пермь",
+        "с. Култаево, ул. Складская, д. 2",
+        146,
+    ),
     W(23967301431000, "ORDERS_RECEIVING_POINT", "ПЕРМЬ_СППЗ_СОВЕТСКАЯ", "Пермь", "ул. Советская, д. 10", 146),
     # Казахстан, Беларусь
     W(1020002263416000, "FULL_FILLMENT", "АЛМАТЫ_РФЦ", "Алматы", "ул. Бекмаханова, д. 93", 154),
@@ -210,7 +264,7 @@ def _parse_time(body: dict[str, Any], field: str, *, required: bool = True) -> d
     if "." in text:  # keep at most microseconds: Ozon prints up to nanoseconds
         head, _, rest = text.partition(".")
         digits = "".join(ch for ch in rest if ch.isdigit())
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}"
+        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -246,12 +300,24 @@ def cluster_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     clusters = [
         c for c in CLUSTERS if c.type == CLUSTER_TYPES[cluster_type] and (not wanted or c.id in wanted)
     ]
-    return {"clusters": [
-        {"logistic_clusters": [{"warehouses": [
-            {"warehouse_id": w.warehouse_id, "type": w.type, "name": w.name} for w in cluster_warehouses(c.id)
-        ]}], "id": c.id, "name": c.name, "type": c.type}
-        for c in clusters
-    ]}
+    return {
+        "clusters": [
+            {
+                "logistic_clusters": [
+                    {
+                        "warehouses": [
+                            {"warehouse_id": w.warehouse_id, "type": w.type, "name": w.name}
+                            for w in cluster_warehouses(c.id)
+                        ]
+                    }
+                ],
+                "id": c.id,
+                "name": c.name,
+                "type": c.type,
+            }
+            for c in clusters
+        ]
+    }
 
 
 @route("POST", "/v1/warehouse/fbo/list")
@@ -263,39 +329,80 @@ def warehouse_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]
         raise _rejected("WarehouseFboListRequest.FilterBySupplyType", "value must contain at least 1 item(s)")
     for i, t in enumerate(supply_types):
         if t not in SUPPLY_TYPES:
-            raise _rejected(f"WarehouseFboListRequest.FilterBySupplyType[{i}]",
-                            "value must be one of the defined enum values")
+            raise _rejected(
+                f"WarehouseFboListRequest.FilterBySupplyType[{i}]",
+                "value must be one of the defined enum values",
+            )
     search = body.get("search")
     if not isinstance(search, str) or len(search.strip()) < 4:
         raise _rejected("WarehouseFboListRequest.Search", "value length must be at least 4 runes")
     needle = search.strip().casefold()
     found = []
     for w in NETWORK:
-        if not (("CREATE_TYPE_DIRECT" in supply_types and w.accepts_direct)
-                or ("CREATE_TYPE_CROSSDOCK" in supply_types and w.accepts_crossdock)):
+        if not (
+            ("CREATE_TYPE_DIRECT" in supply_types and w.accepts_direct)
+            or ("CREATE_TYPE_CROSSDOCK" in supply_types and w.accepts_crossdock)
+        ):
             continue
         if w.type == "DELIVERY_POINT":
             matches = needle == w.name.casefold()
         else:
             matches = needle in w.name.casefold() or needle in w.address.casefold()
         if matches:
-            found.append({
-                "warehouse_id": w.warehouse_id,
-                "warehouse_type": f"WAREHOUSE_TYPE_{w.type}",
-                "coordinates": w.coordinates,
-                "address": w.address,
-                "name": w.name,
-            })
+            found.append(
+                {
+                    "warehouse_id": w.warehouse_id,
+                    "warehouse_type": f"WAREHOUSE_TYPE_{w.type}",
+                    "coordinates": w.coordinates,
+                    "address": w.address,
+                    "name": w.name,
+                }
+            )
     return {"search": found}
 
 
 # ------------------------------------------------------------------ FBO postings
-_TRANSLIT = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-     "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
-    strict=True,
-))
+_TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
 
 
 def transliterate(text: str) -> str:
@@ -357,8 +464,9 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         raise _rejected("GetFboPostingListRequest.Filter.Status", "value must be a string")
     limit = int_id(body.get("limit") or 0, "limit")
     if not 1 <= limit <= POSTINGS_MAX_LIMIT:
-        raise _rejected("GetFboPostingListRequest.Limit",
-                        f"value must be inside range [1, {POSTINGS_MAX_LIMIT}]")
+        raise _rejected(
+            "GetFboPostingListRequest.Limit", f"value must be inside range [1, {POSTINGS_MAX_LIMIT}]"
+        )
     offset = int_id(body.get("offset") or 0, "offset")
     if offset < 0:
         raise _rejected("GetFboPostingListRequest.Offset", "value must be greater than or equal to 0")
@@ -370,8 +478,10 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     with_fields = body.get("with") or {}
     if not isinstance(with_fields, dict):
         raise _rejected("GetFboPostingListRequest.With", "value must be an object")
-    extras = {name: _flag(with_fields.get(name), f"with.{name}")
-              for name in ("analytics_data", "financial_data", "legal_info")}
+    extras = {
+        name: _flag(with_fields.get(name), f"with.{name}")
+        for name in ("analytics_data", "financial_data", "legal_info")
+    }
     translit = _flag(body.get("translit"), "translit")
 
     wanted = []
@@ -400,8 +510,11 @@ DEMO_POSTINGS: tuple[tuple[int, tuple[tuple[str, int], ...], str, int, str, str]
     (1, (("91132", 1),), "awaiting_packaging", 1020000115166000, "Москва", "PVZ"),
 )
 _SUBSTATUS = {
-    "awaiting_packaging": "posting_created", "awaiting_deliver": "posting_awaiting_passport_data",
-    "delivering": "posting_in_carriage", "delivered": "posting_received", "cancelled": "posting_canceled",
+    "awaiting_packaging": "posting_created",
+    "awaiting_deliver": "posting_awaiting_passport_data",
+    "delivering": "posting_in_carriage",
+    "delivered": "posting_received",
+    "cancelled": "posting_canceled",
 }
 COMMISSION_PERCENT = 15.0
 
@@ -420,47 +533,71 @@ def seed(account: Account) -> None:
                 continue
             price = float(p["price"] or 0)
             old_price = max(float(p["old_price"] or 0), price)
-            products.append({
-                "sku": p["sku"], "name": p["name"], "quantity": quantity, "offer_id": p["offer_id"],
-                "price": f"{price:.4f}", "digital_codes": [], "currency_code": "RUB",
-                "is_marketplace_buyout": False,
-            })
+            products.append(
+                {
+                    "sku": p["sku"],
+                    "name": p["name"],
+                    "quantity": quantity,
+                    "offer_id": p["offer_id"],
+                    "price": f"{price:.4f}",
+                    "digital_codes": [],
+                    "currency_code": "RUB",
+                    "is_marketplace_buyout": False,
+                }
+            )
             commission = _money(price * quantity * COMMISSION_PERCENT / 100)
-            financial.append({
-                "commission_amount": commission, "commission_percent": COMMISSION_PERCENT,
-                "payout": _money(price * quantity - commission), "product_id": p["sku"],
-                "old_price": _money(old_price), "price": _money(price),
-                "total_discount_value": _money(old_price - price),
-                "total_discount_percent": _money((old_price - price) / old_price * 100) if old_price else 0.0,
-                "actions": [], "quantity": quantity, "currency_code": "RUB",
-                "commissions_currency_code": "RUB",
-            })
+            financial.append(
+                {
+                    "commission_amount": commission,
+                    "commission_percent": COMMISSION_PERCENT,
+                    "payout": _money(price * quantity - commission),
+                    "product_id": p["sku"],
+                    "old_price": _money(old_price),
+                    "price": _money(price),
+                    "total_discount_value": _money(old_price - price),
+                    "total_discount_percent": _money((old_price - price) / old_price * 100)
+                    if old_price
+                    else 0.0,
+                    "actions": [],
+                    "quantity": quantity,
+                    "currency_code": "RUB",
+                    "commissions_currency_code": "RUB",
+                }
+            )
         if not products:
             continue
         created = account.now - days_ago * 86400.0 - n * 3271.0  # spread over the day, stable order
         order_id = account.next_id("fbo_order_id", 31902450001)
         order_number = f"{order_id % 10**8:08d}-{n:04d}"
         warehouse = WAREHOUSES[warehouse_id]
-        account.put(POSTING, f"{order_number}-1", {
-            "order_id": order_id,
-            "order_number": order_number,
-            "posting_number": f"{order_number}-1",
-            "status": status,
-            "substatus": _SUBSTATUS[status],
-            "cancel_reason_id": 402 if status == "cancelled" else 0,
-            "created_at": account.iso(created),
-            "in_process_at": account.iso(created + 95.0),
-            "products": products,
-            "analytics": {
-                "city": city, "delivery_type": delivery, "is_legal": False, "is_premium": n % 4 == 0,
-                "payment_type_group_name": "картой онлайн", "warehouse_id": warehouse.warehouse_id,
-                "warehouse_name": warehouse.name,
+        account.put(
+            POSTING,
+            f"{order_number}-1",
+            {
+                "order_id": order_id,
+                "order_number": order_number,
+                "posting_number": f"{order_number}-1",
+                "status": status,
+                "substatus": _SUBSTATUS[status],
+                "cancel_reason_id": 402 if status == "cancelled" else 0,
+                "created_at": account.iso(created),
+                "in_process_at": account.iso(created + 95.0),
+                "products": products,
+                "analytics": {
+                    "city": city,
+                    "delivery_type": delivery,
+                    "is_legal": False,
+                    "is_premium": n % 4 == 0,
+                    "payment_type_group_name": "картой онлайн",
+                    "warehouse_id": warehouse.warehouse_id,
+                    "warehouse_name": warehouse.name,
+                },
+                "cluster_from": CLUSTERS_BY_ID[warehouse.cluster_id].name,
+                "cluster_to": _city_cluster(city),
+                "financial_products": financial,
+                "legal_info": {"company_name": "", "inn": "", "kpp": ""},
             },
-            "cluster_from": CLUSTERS_BY_ID[warehouse.cluster_id].name,
-            "cluster_to": _city_cluster(city),
-            "financial_products": financial,
-            "legal_info": {"company_name": "", "inn": "", "kpp": ""},
-        })
+        )
 
 
 def _city_cluster(city: str) -> str:
@@ -479,8 +616,10 @@ def _draft_items(body: dict[str, Any]) -> list[dict[str, int]]:
         raise _rejected("DraftCreateRequest.Items", f"value must contain at most {MAX_DRAFT_ITEMS} item(s)")
     out = []
     for i, item in enumerate(items):
-        prefix = (f"Request validation error: invalid DraftCreateRequest.Items[{i}]: embedded message "
-                  f"failed validation | caused by: invalid DraftCreateRequest_Item")
+        prefix = (
+            f"Request validation error: invalid DraftCreateRequest.Items[{i}]: embedded message "
+            f"failed validation | caused by: invalid DraftCreateRequest_Item"
+        )
         if not isinstance(item, dict):
             raise invalid(f"{prefix}: value must be an object")
         sku = int_id(item.get("sku") or 0, "sku")
@@ -500,9 +639,11 @@ def _scored_warehouse(draft_key: str, w: Warehouse, bulky: bool, travel_days: in
         "supply_warehouse": {"warehouse_id": w.warehouse_id, "name": w.name, "address": w.address},
     }
     if w.bulky_only and not bulky:
-        entry["status"] = {"state": "WAREHOUSE_SCORING_STATUS_NOT_AVAILABLE",
-                           "invalid_reason": "WAREHOUSE_SCORING_INVALID_REASON_NOT_AVAILABLE_MATRIX",
-                           "is_available": False}
+        entry["status"] = {
+            "state": "WAREHOUSE_SCORING_STATUS_NOT_AVAILABLE",
+            "invalid_reason": "WAREHOUSE_SCORING_INVALID_REASON_NOT_AVAILABLE_MATRIX",
+            "is_available": False,
+        }
         entry["restricted_bundle_id"] = _uuid(draft_key, w.warehouse_id, "restricted")
         return entry
     score = 0.3 + 0.6 * (zlib.crc32(f"{draft_key}:{w.warehouse_id}".encode()) % 10000) / 10000
@@ -542,11 +683,17 @@ def _calculate(account: Account, draft: dict[str, Any]) -> dict[str, Any]:
     if draft["type"] == "CREATE_TYPE_CROSSDOCK" and (drop_off is None or not drop_off.accepts_crossdock):
         messages.append(f"drop-off point {draft['drop_off_point']} not found")
     if messages:
-        return {"status": "CALCULATION_STATUS_FAILED", "clusters": [], "errors": [{
-            "error_message": "; ".join(messages),
-            "items_validation": rejected,
-            "unknown_cluster_ids": [str(c) for c in unknown_clusters],
-        }]}
+        return {
+            "status": "CALCULATION_STATUS_FAILED",
+            "clusters": [],
+            "errors": [
+                {
+                    "error_message": "; ".join(messages),
+                    "items_validation": rejected,
+                    "unknown_cluster_ids": [str(c) for c in unknown_clusters],
+                }
+            ],
+        }
     clusters = []
     for cluster_id in dict.fromkeys(draft["cluster_ids"]):
         warehouses = []
@@ -555,13 +702,19 @@ def _calculate(account: Account, draft: dict[str, Any]) -> dict[str, Any]:
                 continue
             travel = 0 if drop_off is None else (1 if drop_off.cluster_id == w.cluster_id else 3)
             warehouses.append(_scored_warehouse(draft["operation_id"], w, bulky, travel))
-        available = sorted((e for e in warehouses if e["status"]["is_available"]),
-                           key=lambda e: -e["total_score"])
+        available = sorted(
+            (e for e in warehouses if e["status"]["is_available"]), key=lambda e: -e["total_score"]
+        )
         for rank, entry in enumerate(available, start=1):
             entry["total_rank"] = rank
         unavailable = [e for e in warehouses if not e["status"]["is_available"]]
-        clusters.append({"cluster_id": cluster_id, "cluster_name": CLUSTERS_BY_ID[cluster_id].name,
-                         "warehouses": available + unavailable})
+        clusters.append(
+            {
+                "cluster_id": cluster_id,
+                "cluster_name": CLUSTERS_BY_ID[cluster_id].name,
+                "warehouses": available + unavailable,
+            }
+        )
     return {"status": "CALCULATION_STATUS_SUCCESS", "clusters": clusters, "errors": []}
 
 
@@ -576,18 +729,28 @@ def draft_create(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     drop_off = body.get("drop_off_point_warehouse_id")
     drop_off_id = int_id(drop_off, "drop_off_point_warehouse_id") if drop_off not in (None, "", 0) else 0
     if supply_type == "CREATE_TYPE_CROSSDOCK" and not drop_off_id:
-        raise _rejected("DraftCreateRequest.DropOffPointWarehouseId",
-                        "value is required for CREATE_TYPE_CROSSDOCK")
+        raise _rejected(
+            "DraftCreateRequest.DropOffPointWarehouseId", "value is required for CREATE_TYPE_CROSSDOCK"
+        )
     if supply_type == "CREATE_TYPE_DIRECT":
         drop_off_id = 0  # only cross-docking supplies have a drop-off point
     for limit, per, unit in DRAFT_LIMITS:
-        account.limit(f"fbo-draft-create/{unit}", limit, per,
-                      f"You have reached the limit of supply drafts: no more than {limit} per {unit}")
+        account.limit(
+            f"fbo-draft-create/{unit}",
+            limit,
+            per,
+            f"You have reached the limit of supply drafts: no more than {limit} per {unit}",
+        )
     serial = account.next_id("fbo_operation", 1)
     operation_id = _uuid(account.client_id, serial, ms=int(account.now * 1000))
     draft: dict[str, Any] = {
-        "operation_id": operation_id, "created_at": account.now, "type": supply_type, "items": items,
-        "cluster_ids": cluster_ids, "drop_off_point": drop_off_id, "draft_id": 0,
+        "operation_id": operation_id,
+        "created_at": account.now,
+        "type": supply_type,
+        "items": items,
+        "cluster_ids": cluster_ids,
+        "drop_off_point": drop_off_id,
+        "draft_id": 0,
     }
     outcome = _calculate(account, draft)
     if outcome["status"] == "CALCULATION_STATUS_SUCCESS":
@@ -621,8 +784,12 @@ def draft_create_info(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     if status in ("CALCULATION_STATUS_IN_PROGRESS", "CALCULATION_STATUS_EXPIRED"):
         return {"status": status, "draft_id": 0, "clusters": [], "errors": []}
     outcome = draft["outcome"]
-    return {"status": status, "draft_id": draft["draft_id"], "clusters": outcome["clusters"],
-            "errors": outcome["errors"]}
+    return {
+        "status": status,
+        "draft_id": draft["draft_id"],
+        "clusters": outcome["clusters"],
+        "errors": outcome["errors"],
+    }
 
 
 # ------------------------------------------------------------------ timeslots
@@ -673,8 +840,9 @@ def draft_timeslot_info(account: Account, body: dict[str, Any]) -> dict[str, Any
     if date_to < date_from:
         raise invalid("Request validation error: date_to must not be earlier than date_from")
     if date_to > now_utc + dt.timedelta(days=TIMESLOT_HORIZON_DAYS):
-        raise invalid(f"Request validation error: date_to must be no more than {TIMESLOT_HORIZON_DAYS} days "
-                      f"from now")
+        raise invalid(
+            f"Request validation error: date_to must be no more than {TIMESLOT_HORIZON_DAYS} days from now"
+        )
     operation_id = account.get(DRAFT_BY_ID, draft_id)
     draft = account.get(DRAFT, operation_id) if operation_id is not None else None
     if draft is None:
@@ -686,7 +854,8 @@ def draft_timeslot_info(account: Account, body: dict[str, Any]) -> dict[str, Any
         raise ApiError(400, FAILED_PRECONDITION, f"draft {draft_id} is still being calculated")
     supply = {
         e["supply_warehouse"]["warehouse_id"]: e
-        for c in draft["outcome"]["clusters"] for e in c["warehouses"]
+        for c in draft["outcome"]["clusters"]
+        for e in c["warehouses"]
     }
     drop_off = WAREHOUSES.get(draft["drop_off_point"])
     result: dict[int, dict[str, Any]] = {}
@@ -698,8 +867,9 @@ def draft_timeslot_info(account: Account, body: dict[str, Any]) -> dict[str, Any
             raise invalid(entry["status"]["invalid_reason"])
         target = drop_off or WAREHOUSES[wid]  # cross-docking: the slots are the drop-off point's
         if target.warehouse_id not in result:
-            result[target.warehouse_id] = _timeslots(target, now_utc, date_from.replace(
-                hour=0, minute=0, second=0, microsecond=0), date_to)
+            result[target.warehouse_id] = _timeslots(
+                target, now_utc, date_from.replace(hour=0, minute=0, second=0, microsecond=0), date_to
+            )
     return {
         "drop_off_warehouse_timeslots": list(result.values()),
         "requested_date_from": _stamp(date_from.replace(hour=0, minute=0, second=0, microsecond=0)),

@@ -20,10 +20,10 @@ from typing import Any
 from oint.sandbox.errors import invalid, not_found
 from oint.sandbox.model.base import Account, id_list, int_id, route
 from oint.sandbox.model.products import (
-    volume_weight,
     find_by_offer,
     get_product,
     save_product,
+    volume_weight,
 )
 from oint.sandbox.model.stocks import product_page
 
@@ -54,7 +54,7 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _text(number: Decimal) -> str:
-    """"1300", "1299.5": how prices are kept on the product document."""
+    """ "1300", "1299.5": how prices are kept on the product document."""
     return format(number.normalize(), "f") if number else "0"
 
 
@@ -79,21 +79,33 @@ def _err(code: str, message: str) -> dict[str, str]:
 def _discount_errors(price: Decimal, old_price: Decimal) -> list[dict[str, str]]:
     """Ozon's rules for the crossed-out price (facts §6.2)."""
     if old_price < price:
-        return [_err("old_price_less_than_price",
-                     "old_price must be greater than price (or 0 for no discount)")]
+        return [
+            _err("old_price_less_than_price", "old_price must be greater than price (or 0 for no discount)")
+        ]
     gap = old_price - price
     if gap / old_price >= Decimal("0.9"):
         return [_err("discount_too_big", "discount must be less than 90%")]
     if price < 400 and gap < 20:
-        return [_err("discount_for_low_price_is_too_small",
-                     "for a price below 400 the difference between old_price and price must be at least 20")]
+        return [
+            _err(
+                "discount_for_low_price_is_too_small",
+                "for a price below 400 the difference between old_price and price must be at least 20",
+            )
+        ]
     if 400 <= price <= 10000 and gap < old_price * Decimal("0.05"):
-        return [_err("discount_for_average_price_is_too_small",
-                     "for a price from 400 to 10000 the discount must be at least 5%")]
+        return [
+            _err(
+                "discount_for_average_price_is_too_small",
+                "for a price from 400 to 10000 the discount must be at least 5%",
+            )
+        ]
     if price > 10000 and gap < 500:
-        return [_err("discount_for_top_price_is_too_small",
-                     "for a price above 10000 the difference between old_price and price "
-                     "must be at least 500")]
+        return [
+            _err(
+                "discount_for_top_price_is_too_small",
+                "for a price above 10000 the difference between old_price and price must be at least 500",
+            )
+        ]
     return []
 
 
@@ -101,8 +113,10 @@ def _check_switches(index: int, item: dict[str, Any]) -> None:
     for name in SWITCHES:
         value = item.get(name)
         if value not in (None, "") and value not in SWITCH_VALUES:
-            raise invalid(f"Request validation error: invalid ProductImportPricesRequest.Prices[{index}]."
-                          f"{name}: value must be one of {', '.join(SWITCH_VALUES)}, got {value!r}")
+            raise invalid(
+                f"Request validation error: invalid ProductImportPricesRequest.Prices[{index}]."
+                f"{name}: value must be one of {', '.join(SWITCH_VALUES)}, got {value!r}"
+            )
 
 
 PriceFields = dict[str, Any]
@@ -120,8 +134,9 @@ def _new_prices(
         raw = product.get(field) if sent in (None, "") else sent
         number = _decimal(raw if raw not in (None, "") else "0")
         if number is None:
-            errors.append(_err("invalid_price",
-                               f"{field} must be a decimal number with a point, got {sent!r}"))
+            errors.append(
+                _err("invalid_price", f"{field} must be a decimal number with a point, got {sent!r}")
+            )
             number = Decimal(0)
         elif number < 0:
             errors.append(_err("price_negative", f"{field} must not be negative"))
@@ -139,27 +154,39 @@ def _new_prices(
                 errors.append(_err("min_auto_price_too_small", "min_price must be at least 50% of price"))
     currency = item.get("currency_code") or product.get("currency_code") or "RUB"
     if currency != _account_currency(account):
-        errors.append(_err("currency_code_mismatch",
-                           f"currency_code {currency!r} differs from the account currency "
-                           f"{_account_currency(account)!r}"))
+        errors.append(
+            _err(
+                "currency_code_mismatch",
+                f"currency_code {currency!r} differs from the account currency "
+                f"{_account_currency(account)!r}",
+            )
+        )
     vat_sent = item.get("vat")
     vat = _decimal(vat_sent) if vat_sent not in (None, "") else _decimal(product.get("vat") or "0")
     if vat not in VAT_RATES:
-        errors.append(_err("vat_invalid",
-                           f"vat must be one of 0, 0.05, 0.07, 0.1, 0.2, 0.22, got {vat_sent!r}"))
+        errors.append(
+            _err("vat_invalid", f"vat must be one of 0, 0.05, 0.07, 0.1, 0.2, 0.22, got {vat_sent!r}")
+        )
     switches = {
         name: item[name] if item.get(name) not in (None, "", "UNKNOWN") else product.get(name, default)
-        for name, default in (("auto_action_enabled", "DISABLED"), ("price_strategy_enabled", "DISABLED"),
-                              ("auto_add_to_ozon_actions_list_enabled", "ENABLED"))
+        for name, default in (
+            ("auto_action_enabled", "DISABLED"),
+            ("price_strategy_enabled", "DISABLED"),
+            ("auto_add_to_ozon_actions_list_enabled", "ENABLED"),
+        )
     }
     if item.get("auto_action_enabled") == "ENABLED" and min_price == 0:
-        errors.append(_err("action_price_enabled_min_price_missing",
-                           "set min_price to enable automatic promotions"))
+        errors.append(
+            _err("action_price_enabled_min_price_missing", "set min_price to enable automatic promotions")
+        )
     fields: dict[str, Any] = {
-        "price": _text(price), "old_price": _text(old_price),
+        "price": _text(price),
+        "old_price": _text(old_price),
         "min_price": _text(min_price) if min_price else "",
         "net_price": _text(amounts["net_price"]) if amounts["net_price"] else "",
-        "currency_code": currency, "vat": _text(vat) if vat is not None else "0", **switches,
+        "currency_code": currency,
+        "vat": _text(vat) if vat is not None else "0",
+        **switches,
     }
     if "min_price_for_auto_actions_enabled" in item:
         fields["min_price_for_auto_actions_enabled"] = bool(item["min_price_for_auto_actions_enabled"])
@@ -176,18 +203,25 @@ def import_prices(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """
     items = body.get("prices")
     if items is None or items == []:
-        raise invalid("Request validation error: invalid ProductImportPricesRequest.Prices: "
-                      "value must contain at least 1 item(s)")
+        raise invalid(
+            "Request validation error: invalid ProductImportPricesRequest.Prices: "
+            "value must contain at least 1 item(s)"
+        )
     if not isinstance(items, list):
-        raise invalid("Request validation error: invalid ProductImportPricesRequest.Prices: "
-                      "value must be an array")
+        raise invalid(
+            "Request validation error: invalid ProductImportPricesRequest.Prices: value must be an array"
+        )
     if len(items) > MAX_PRICES:
-        raise invalid(f"Request validation error: invalid ProductImportPricesRequest.Prices: "
-                      f"value must contain at most {MAX_PRICES} item(s)")
+        raise invalid(
+            f"Request validation error: invalid ProductImportPricesRequest.Prices: "
+            f"value must contain at most {MAX_PRICES} item(s)"
+        )
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise invalid(f"Request validation error: invalid ProductImportPricesRequest.Prices[{i}]: "
-                          f"value must be an object")
+            raise invalid(
+                f"Request validation error: invalid ProductImportPricesRequest.Prices[{i}]: "
+                f"value must be an object"
+            )
         _check_switches(i, item)
     results = []
     for item in items:
@@ -225,12 +259,20 @@ def import_prices(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ /v5/product/info/prices
 COMMISSIONS: dict[str, int | float] = {
-    "fbo_deliv_to_customer_amount": 25, "fbo_direct_flow_trans_max_amount": 66,
-    "fbo_direct_flow_trans_min_amount": 66, "fbo_return_flow_amount": 66,
-    "fbs_deliv_to_customer_amount": 25, "fbs_direct_flow_trans_min_amount": 80,
-    "fbs_direct_flow_trans_max_amount": 80, "fbs_first_mile_max_amount": 30,
-    "fbs_first_mile_min_amount": 10, "fbs_return_flow_amount": 80,
-    "sales_percent_fbo": 30, "sales_percent_fbs": 34, "sales_percent_rfbs": 31, "sales_percent_fbp": 31,
+    "fbo_deliv_to_customer_amount": 25,
+    "fbo_direct_flow_trans_max_amount": 66,
+    "fbo_direct_flow_trans_min_amount": 66,
+    "fbo_return_flow_amount": 66,
+    "fbs_deliv_to_customer_amount": 25,
+    "fbs_direct_flow_trans_min_amount": 80,
+    "fbs_direct_flow_trans_max_amount": 80,
+    "fbs_first_mile_max_amount": 30,
+    "fbs_first_mile_min_amount": 10,
+    "fbs_return_flow_amount": 80,
+    "sales_percent_fbo": 30,
+    "sales_percent_fbs": 34,
+    "sales_percent_rfbs": 31,
+    "sales_percent_fbp": 31,
 }
 
 
@@ -248,7 +290,9 @@ def price_item(product: dict[str, Any]) -> dict[str, Any]:
         "volume_weight": volume_weight(product),
         "commissions": dict(COMMISSIONS),
         "marketing_actions": {
-            "current_period_from": None, "current_period_to": None, "actions": [],
+            "current_period_from": None,
+            "current_period_to": None,
+            "actions": [],
             "ozon_actions_exist": False,
         },
         "price": {
@@ -261,8 +305,10 @@ def price_item(product: dict[str, Any]) -> dict[str, Any]:
             "price": price,
             "retail_price": 0,
             "vat": _number(product.get("vat")),
-            "auto_add_to_ozon_actions_list_enabled":
-                product.get("auto_add_to_ozon_actions_list_enabled", "ENABLED") == "ENABLED",
+            "auto_add_to_ozon_actions_list_enabled": product.get(
+                "auto_add_to_ozon_actions_list_enabled", "ENABLED"
+            )
+            == "ENABLED",
             "net_price": _number(product.get("net_price")),
         },
         "price_indexes": {
@@ -283,9 +329,21 @@ def product_info_prices(account: Account, body: dict[str, Any]) -> dict[str, Any
 
 # ------------------------------------------------------------------ markdowns
 def _markdown_info(doc: dict[str, Any]) -> dict[str, Any]:
-    fields = ("discounted_sku", "sku", "condition_estimation", "condition", "defects", "mechanical_damage",
-              "package_damage", "packaging_violation", "reason_damaged", "comment_reason_damaged", "repair",
-              "shortage", "warranty_type")
+    fields = (
+        "discounted_sku",
+        "sku",
+        "condition_estimation",
+        "condition",
+        "defects",
+        "mechanical_damage",
+        "package_damage",
+        "packaging_violation",
+        "reason_damaged",
+        "comment_reason_damaged",
+        "repair",
+        "shortage",
+        "warranty_type",
+    )
     return {f: doc[f] for f in fields}
 
 
@@ -309,8 +367,10 @@ def info_discounted(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 def update_discount(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Set the discount (3..99 %) of a markdown product sold under FBS → {result: true}."""
     if body.get("product_id") in (None, "", 0, "0"):
-        raise invalid("Request validation error: invalid ProductUpdateDiscountRequest.ProductId: "
-                      "value must be greater than 0")
+        raise invalid(
+            "Request validation error: invalid ProductUpdateDiscountRequest.ProductId: "
+            "value must be greater than 0"
+        )
     product_id = int_id(body["product_id"], "product_id")
     discount = body.get("discount")
     if isinstance(discount, str) and discount.strip().isdigit():
@@ -321,8 +381,10 @@ def update_discount(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         raise invalid(f"proto: invalid value for uint32 field discount: {discount!r}")
     low, high = DISCOUNT_RANGE
     if discount is None or not low <= discount <= high:
-        raise invalid(f"Request validation error: invalid ProductUpdateDiscountRequest.Discount: "
-                      f"value must be inside range [{low}, {high}]")
+        raise invalid(
+            f"Request validation error: invalid ProductUpdateDiscountRequest.Discount: "
+            f"value must be inside range [{low}, {high}]"
+        )
     for doc in account.all(MARKDOWN):
         if doc["product_id"] == product_id and doc["scheme"] == "fbs":
             doc["discount"] = discount
@@ -339,17 +401,42 @@ def get_markdown(account: Account, discounted_sku: int) -> dict[str, Any] | None
 
 # ------------------------------------------------------------------ demo data
 DEMO_MARKDOWNS: tuple[dict[str, Any], ...] = (
-    {"discounted_sku": 1626044101, "product_id": 1111588291, "main_offer_id": "143210609", "scheme": "fbo",
-     "condition_estimation": "4", "condition": "Хорошее: незначительные следы вскрытия",
-     "defects": "", "mechanical_damage": "", "package_damage": "Помята упаковка",
-     "packaging_violation": "Вскрыта заводская упаковка", "reason_damaged": "Повреждение упаковки",
-     "comment_reason_damaged": "Упаковка повреждена при транспортировке", "repair": "", "shortage": "",
-     "warranty_type": "Гарантия продавца", "discount": 0},
-    {"discounted_sku": 1626044102, "product_id": 1111588292, "main_offer_id": "1432106010", "scheme": "fbs",
-     "condition_estimation": "3", "condition": "Удовлетворительное: есть следы использования",
-     "defects": "Царапина на плёнке", "mechanical_damage": "Потёртости", "package_damage": "",
-     "packaging_violation": "", "reason_damaged": "Возврат покупателя", "comment_reason_damaged": "",
-     "repair": "", "shortage": "", "warranty_type": "Без гарантии", "discount": 15},
+    {
+        "discounted_sku": 1626044101,
+        "product_id": 1111588291,
+        "main_offer_id": "143210609",
+        "scheme": "fbo",
+        "condition_estimation": "4",
+        "condition": "Хорошее: незначительные следы вскрытия",
+        "defects": "",
+        "mechanical_damage": "",
+        "package_damage": "Помята упаковка",
+        "packaging_violation": "Вскрыта заводская упаковка",
+        "reason_damaged": "Повреждение упаковки",
+        "comment_reason_damaged": "Упаковка повреждена при транспортировке",
+        "repair": "",
+        "shortage": "",
+        "warranty_type": "Гарантия продавца",
+        "discount": 0,
+    },
+    {
+        "discounted_sku": 1626044102,
+        "product_id": 1111588292,
+        "main_offer_id": "1432106010",
+        "scheme": "fbs",
+        "condition_estimation": "3",
+        "condition": "Удовлетворительное: есть следы использования",
+        "defects": "Царапина на плёнке",
+        "mechanical_damage": "Потёртости",
+        "package_damage": "",
+        "packaging_violation": "",
+        "reason_damaged": "Возврат покупателя",
+        "comment_reason_damaged": "",
+        "repair": "",
+        "shortage": "",
+        "warranty_type": "Без гарантии",
+        "discount": 15,
+    },
 )
 
 
@@ -370,4 +457,3 @@ def seed(account: Account) -> None:
         if doc.get("scheme") == "fbo":
             main["has_discounted_fbo_item"] = True
             save_product(account, main, touch=False)
-

@@ -54,16 +54,28 @@ def _item_list(body: dict[str, Any], field: str, request: str, field_name: str, 
     """A required array of 1..max_items items, with protoc-gen-validate's wording."""
     value = body.get(field)
     if not isinstance(value, list) or not 1 <= len(value) <= max_items:
-        raise _validation(f"invalid {request}.{field_name}: value must contain between 1 and "
-                          f"{max_items} items, inclusive")
+        raise _validation(
+            f"invalid {request}.{field_name}: value must contain between 1 and {max_items} items, inclusive"
+        )
     return value
 
 
-def _string_field(item: Any, index: int, field: str, *, request: str, list_name: str, message: str,
-                  field_name: str, max_length: int | None = None) -> str:
+def _string_field(
+    item: Any,
+    index: int,
+    field: str,
+    *,
+    request: str,
+    list_name: str,
+    message: str,
+    field_name: str,
+    max_length: int | None = None,
+) -> str:
     """A required non-empty string field of one item of a request array."""
-    where = (f"invalid {request}.{list_name}[{index}]: embedded message failed validation | caused by: "
-             f"invalid {message}.{field_name}")
+    where = (
+        f"invalid {request}.{list_name}[{index}]: embedded message failed validation | caused by: "
+        f"invalid {message}.{field_name}"
+    )
     if not isinstance(item, dict):
         raise _validation(f"invalid {request}.{list_name}[{index}]: value must be an object")
     value = item.get(field)
@@ -115,11 +127,15 @@ def _take_rename_quota(account: Account, items: int) -> None:
         frees_at = recent[len(recent) + items - OFFER_ID_ITEMS_PER_MINUTE - 1] + 60
         seconds = max(1, math.ceil(frees_at - account.now))
         raise ApiError(
-            429, "RESOURCE_EXHAUSTED",
+            429,
+            "RESOURCE_EXHAUSTED",
             f"You have reached operation items limits. Retry after {seconds} seconds. "
             f"Remaining {remaining} items",
-            headers={"Retry-After": str(seconds), "Item-Retry-After": str(math.ceil(seconds / 60)),
-                     "Item-Rate-Limit-Remaining": str(remaining)},
+            headers={
+                "Retry-After": str(seconds),
+                "Item-Retry-After": str(math.ceil(seconds / 60)),
+                "Item-Rate-Limit-Remaining": str(remaining),
+            },
         )
     account.put(RENAME_LOG, "recent", {"at": recent + [account.now] * items})
 
@@ -131,10 +147,25 @@ def update_offer_id(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     items = _item_list(body, "update_offer_id", request, "UpdateOfferId", MAX_OFFER_ID_PAIRS)
     pairs = [
         (
-            _string_field(item, i, "offer_id", request=request, list_name="UpdateOfferId", message=message,
-                          field_name="OfferId"),
-            _string_field(item, i, "new_offer_id", request=request, list_name="UpdateOfferId",
-                          message=message, field_name="NewOfferId", max_length=MAX_OFFER_ID_LENGTH),
+            _string_field(
+                item,
+                i,
+                "offer_id",
+                request=request,
+                list_name="UpdateOfferId",
+                message=message,
+                field_name="OfferId",
+            ),
+            _string_field(
+                item,
+                i,
+                "new_offer_id",
+                request=request,
+                list_name="UpdateOfferId",
+                message=message,
+                field_name="NewOfferId",
+                max_length=MAX_OFFER_ID_LENGTH,
+            ),
         )
         for i, item in enumerate(items)
     ]
@@ -143,14 +174,19 @@ def update_offer_id(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     for offer_id, new_offer_id in pairs:
         product = find_by_offer(account, offer_id)
         if product is None:
-            errors.append({"offer_id": offer_id,
-                           "message": f'Product with the "{offer_id}" identifier not found.'})
+            errors.append(
+                {"offer_id": offer_id, "message": f'Product with the "{offer_id}" identifier not found.'}
+            )
             continue
         if new_offer_id == offer_id:
             continue
         if find_by_offer(account, new_offer_id) is not None:
-            errors.append({"offer_id": offer_id,
-                           "message": f'Product with the "{new_offer_id}" identifier already exists.'})
+            errors.append(
+                {
+                    "offer_id": offer_id,
+                    "message": f'Product with the "{new_offer_id}" identifier already exists.',
+                }
+            )
             continue
         product["offer_id"] = new_offer_id
         save_product(account, product)
@@ -164,8 +200,11 @@ def archive(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     products = _products_by_ids(account, body)
     stocked = [str(p["id"]) for p in products if not p["is_archived"] and _seller_stock(p) > 0]
     if stocked:
-        raise ApiError(400, FAILED_PRECONDITION,
-                       f"products have stocks, set zero stocks before archiving: {', '.join(stocked)}")
+        raise ApiError(
+            400,
+            FAILED_PRECONDITION,
+            f"products have stocks, set zero stocks before archiving: {', '.join(stocked)}",
+        )
     for product in products:
         if not product["is_archived"]:
             product["is_archived"] = True
@@ -205,8 +244,15 @@ def delete_products(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     request = "ProductsDeleteRequest"
     items = _item_list(body, "products", request, "Products", MAX_DELETE_ITEMS)
     offer_ids = [
-        _string_field(item, i, "offer_id", request=request, list_name="Products",
-                      message="ProductsDeleteRequest_Product", field_name="OfferId")
+        _string_field(
+            item,
+            i,
+            "offer_id",
+            request=request,
+            list_name="Products",
+            message="ProductsDeleteRequest_Product",
+            field_name="OfferId",
+        )
         for i, item in enumerate(items)
     ]
     status = []
@@ -254,11 +300,17 @@ def upload_digital_codes(account: Account, body: dict[str, Any]) -> dict[str, An
         product["digital_codes"] = [*product.get("digital_codes", []), *codes]
         save_product(account, product)
     task_id = account.next_id("digital_codes_task", 3300000001)
-    account.put(CODES_TASK, task_id, {
-        "task_id": task_id, "product_id": product_id, "codes": len(codes),
-        "ready_at": account.now + DIGITAL_CODES_PENDING_SECONDS,
-        "outcome": "failed" if failed else "imported",
-    })
+    account.put(
+        CODES_TASK,
+        task_id,
+        {
+            "task_id": task_id,
+            "product_id": product_id,
+            "codes": len(codes),
+            "ready_at": account.now + DIGITAL_CODES_PENDING_SECONDS,
+            "outcome": "failed" if failed else "imported",
+        },
+    )
     return {"result": {"task_id": task_id}}
 
 
@@ -306,13 +358,15 @@ def related_sku(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         if product is None:
             errors.append({"code": "SKU_NOT_FOUND", "sku": sku, "message": f"sku {sku} not found"})
             continue
-        items.append({
-            "delivery_schema": "SDS",
-            "sku": sku,
-            "product_id": product["id"],
-            "availability": "HIDDEN" if product["is_archived"] else "AVAILABLE",
-            "deleted_at": None,
-        })
+        items.append(
+            {
+                "delivery_schema": "SDS",
+                "sku": sku,
+                "product_id": product["id"],
+                "availability": "HIDDEN" if product["is_archived"] else "AVAILABLE",
+                "deleted_at": None,
+            }
+        )
     return {"items": items, "errors": errors}
 
 
@@ -397,27 +451,43 @@ def _condition(key: str, description: str, fulfilled: bool, cost: int) -> dict[s
     return {"key": key, "description": description, "fulfilled": fulfilled, "cost": cost}
 
 
-def _group(key: str, name: str, conditions: list[dict[str, Any]], improve: list[tuple[int, str]],
-           at_least: int) -> dict[str, Any]:
+def _group(
+    key: str, name: str, conditions: list[dict[str, Any]], improve: list[tuple[int, str]], at_least: int
+) -> dict[str, Any]:
     rating = min(100, sum(c["cost"] for c in conditions if c["fulfilled"]))
     done = rating >= 100
     return {
-        "key": key, "name": name, "rating": rating, "weight": GROUP_WEIGHTS[key],
+        "key": key,
+        "name": name,
+        "rating": rating,
+        "weight": GROUP_WEIGHTS[key],
         "conditions": conditions,
         "improve_attributes": [] if done else [{"id": i, "name": n} for i, n in improve],
         "improve_at_least": 0 if done else at_least,
     }
 
 
-def _share_group(key: str, name: str, prefix: str, attributes: dict[int, str], filled: set[int],
-                 shares: tuple[tuple[int, int], ...]) -> dict[str, Any]:
+def _share_group(
+    key: str,
+    name: str,
+    prefix: str,
+    attributes: dict[int, str],
+    filled: set[int],
+    shares: tuple[tuple[int, int], ...],
+) -> dict[str, Any]:
     """A group of attribute conditions: at least 2 filled, then more than `percent` % filled."""
     count = sum(1 for i in attributes if i in filled)
     conditions = [_condition(f"{prefix}_2", "Заполнено 2 атрибута и более", count >= 2, 50)]
     needed = 2
     for percent, cost in shares:
-        conditions.append(_condition(f"{prefix}_{percent}_percent", f"Заполнено более {percent}% атрибутов",
-                                     count * 100 > percent * len(attributes), cost))
+        conditions.append(
+            _condition(
+                f"{prefix}_{percent}_percent",
+                f"Заполнено более {percent}% атрибутов",
+                count * 100 > percent * len(attributes),
+                cost,
+            )
+        )
         needed = max(needed, len(attributes) * percent // 100 + 1)
     missing = [(i, n) for i, n in attributes.items() if i not in filled]
     return _group(key, name, conditions, missing, max(0, min(needed, len(attributes)) - count))
@@ -433,29 +503,48 @@ def content_rating(product: dict[str, Any]) -> dict[str, Any]:
         filled.add(OFFER_ID_ATTRIBUTE)
 
     important_attributes, other_attributes = rated_attributes(product)
-    important = _share_group("important_attributes", "Важные атрибуты", "important", important_attributes,
-                             filled, ((50, 25), (70, 25)))
-    other = _share_group("other_attributes", "Остальные атрибуты", "other", other_attributes, filled,
-                         ((50, 50),))
+    important = _share_group(
+        "important_attributes",
+        "Важные атрибуты",
+        "important",
+        important_attributes,
+        filled,
+        ((50, 25), (70, 25)),
+    )
+    other = _share_group(
+        "other_attributes", "Остальные атрибуты", "other", other_attributes, filled, ((50, 50),)
+    )
 
     annotation = max([product.get("description") or "", *values.get(ANNOTATION[0], [])], key=len)
     has_rich = RICH_CONTENT[0] in filled
     text_improve = [RICH_CONTENT] + ([ANNOTATION] if len(annotation) <= 500 else [])
-    text = _group("text", "Текстовое описание", [
-        _condition("text_annotation_100_chars", "Аннотация более 100 знаков", len(annotation) > 100, 25),
-        _condition("text_annotation_500_chars", "Аннотация более 500 знаков", len(annotation) > 500, 25),
-        _condition("text_rich", "Заполнен Rich-контент", has_rich, 100),
-    ], text_improve, 1)
+    text = _group(
+        "text",
+        "Текстовое описание",
+        [
+            _condition("text_annotation_100_chars", "Аннотация более 100 знаков", len(annotation) > 100, 25),
+            _condition("text_annotation_500_chars", "Аннотация более 500 знаков", len(annotation) > 500, 25),
+            _condition("text_rich", "Заполнен Rich-контент", has_rich, 100),
+        ],
+        text_improve,
+        1,
+    )
 
     images = list(product.get("images") or [])
     if product.get("primary_image") and product["primary_image"] not in images:
         images.append(product["primary_image"])
     media_missing = [a for a in (VIDEO, VIDEO_COVER) if a[0] not in filled]
-    media = _group("media", "Медиа", [
-        _condition("media_video_cover", "Добавлена видеообложка", VIDEO_COVER[0] in filled, 50),
-        _condition("media_video", "Добавлено видео", VIDEO[0] in filled, 30),
-        _condition("media_images_3", "Добавлено 3 изображения и более", len(images) >= 3, 20),
-    ], media_missing, len(media_missing))
+    media = _group(
+        "media",
+        "Медиа",
+        [
+            _condition("media_video_cover", "Добавлена видеообложка", VIDEO_COVER[0] in filled, 50),
+            _condition("media_video", "Добавлено видео", VIDEO[0] in filled, 30),
+            _condition("media_images_3", "Добавлено 3 изображения и более", len(images) >= 3, 20),
+        ],
+        media_missing,
+        len(media_missing),
+    )
 
     groups = [important, other, text, media]
     total = round(sum(g["rating"] * g["weight"] for g in groups) / 100, 2)
@@ -471,4 +560,3 @@ def rating_by_sku(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         if product is not None:
             products.append(content_rating(product))
     return {"products": products}
-

@@ -82,12 +82,33 @@ MODEL_NAME_ATTRIBUTE = 9048
 RICH_CONTENT_ATTRIBUTE = 11254
 DERIVED_ATTRIBUTES = frozenset({NAME_ATTRIBUTE, DESCRIPTION_ATTRIBUTE, SELLER_CODE_ATTRIBUTE, TYPE_ATTRIBUTE})
 
-LIST_VISIBILITIES = frozenset({
-    "ALL", "VISIBLE", "INVISIBLE", "EMPTY_STOCK", "NOT_MODERATED", "MODERATED", "DISABLED", "STATE_FAILED",
-    "READY_TO_SUPPLY", "VALIDATION_STATE_PENDING", "VALIDATION_STATE_FAIL", "VALIDATION_STATE_SUCCESS",
-    "TO_SUPPLY", "IN_SALE", "REMOVED_FROM_SALE", "OVERPRICED", "CRITICALLY_OVERPRICED", "EMPTY_BARCODE",
-    "BARCODE_EXISTS", "QUARANTINE", "ARCHIVED", "OVERPRICED_WITH_STOCK", "PARTIAL_APPROVED",
-})
+LIST_VISIBILITIES = frozenset(
+    {
+        "ALL",
+        "VISIBLE",
+        "INVISIBLE",
+        "EMPTY_STOCK",
+        "NOT_MODERATED",
+        "MODERATED",
+        "DISABLED",
+        "STATE_FAILED",
+        "READY_TO_SUPPLY",
+        "VALIDATION_STATE_PENDING",
+        "VALIDATION_STATE_FAIL",
+        "VALIDATION_STATE_SUCCESS",
+        "TO_SUPPLY",
+        "IN_SALE",
+        "REMOVED_FROM_SALE",
+        "OVERPRICED",
+        "CRITICALLY_OVERPRICED",
+        "EMPTY_BARCODE",
+        "BARCODE_EXISTS",
+        "QUARANTINE",
+        "ARCHIVED",
+        "OVERPRICED_WITH_STOCK",
+        "PARTIAL_APPROVED",
+    }
+)
 SORT_FIELDS = frozenset({"sku", "offer_id", "id", "title"})
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.I)
 
@@ -100,19 +121,36 @@ SHORT_MESSAGES = {"error_attribute_values_empty": "Attribute value empty"}
 # Other sellers' product cards Ozon knows by SKU: what /v1/product/import-by-sku can copy.
 OTHER_SELLERS_CARDS: dict[int, dict[str, Any]] = {
     180550365: {
-        "name": "Защитная плёнка для X3 NFC, матовая", "description_category_id": 17028922, "type_id": 91565,
-        "price": "590", "vat": "0.2", "height": 240, "width": 140, "depth": 5, "weight": 40,
+        "name": "Защитная плёнка для X3 NFC, матовая",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "price": "590",
+        "vat": "0.2",
+        "height": 240,
+        "width": 140,
+        "depth": 5,
+        "weight": 40,
         "images": ["https://cdn1.ozone.ru/s3/multimedia-x/6601244310.jpg"],
         "attributes": [
             {"id": 85, "complex_id": 0, "values": [{"dictionary_value_id": 5060050, "value": "Samsung"}]},
-            {"id": 9048, "complex_id": 0, "values": [{"dictionary_value_id": 0,
-                                                      "value": "Защитная плёнка X3 NFC матовая"}]},
+            {
+                "id": 9048,
+                "complex_id": 0,
+                "values": [{"dictionary_value_id": 0, "value": "Защитная плёнка X3 NFC матовая"}],
+            },
         ],
         "description": "Матовая защитная плёнка для X3 NFC, не оставляет отпечатков.",
     },
     1062361430: {
-        "name": "Чехол-книжка для X3 NFC, синий", "description_category_id": 17028922, "type_id": 91565,
-        "price": "990", "vat": "0.2", "height": 170, "width": 90, "depth": 18, "weight": 110,
+        "name": "Чехол-книжка для X3 NFC, синий",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "price": "990",
+        "vat": "0.2",
+        "height": 170,
+        "width": 90,
+        "depth": 18,
+        "weight": 110,
         "images": ["https://cdn1.ozone.ru/s3/multimedia-5/6427347617.jpg"],
         "attributes": [
             {"id": 85, "complex_id": 0, "values": [{"dictionary_value_id": 5060050, "value": "Samsung"}]},
@@ -121,9 +159,19 @@ OTHER_SELLERS_CARDS: dict[int, dict[str, Any]] = {
         "description": "",
     },
     1445625485: {
-        "name": "Кабель USB Type-C, 1 м", "description_category_id": 17028922, "type_id": 91565,
-        "price": "350", "vat": "0.2", "height": 120, "width": 80, "depth": 20, "weight": 45,
-        "images": [], "attributes": [], "description": "", "copy_forbidden": True,
+        "name": "Кабель USB Type-C, 1 м",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "price": "350",
+        "vat": "0.2",
+        "height": 120,
+        "width": 80,
+        "depth": 20,
+        "weight": 45,
+        "images": [],
+        "attributes": [],
+        "description": "",
+        "copy_forbidden": True,
     },
 }
 
@@ -214,8 +262,12 @@ def _attributes(raw: Any, path: str) -> list[dict[str, Any]]:
         for j, v in enumerate(values_raw):
             if not isinstance(v, dict):
                 raise _bad(f"{here}.values[{j}]", "value must be an object")
-            values.append({"dictionary_value_id": _int(v, "dictionary_value_id", f"{here}.values[{j}]"),
-                           "value": _text(v, "value", f"{here}.values[{j}]")})
+            values.append(
+                {
+                    "dictionary_value_id": _int(v, "dictionary_value_id", f"{here}.values[{j}]"),
+                    "value": _text(v, "value", f"{here}.values[{j}]"),
+                }
+            )
         out.append({"id": attribute_id, "complex_id": _int(attr, "complex_id", here), "values": values})
     return out
 
@@ -257,35 +309,63 @@ def _parse_import_item(item: dict[str, Any], i: int) -> dict[str, Any]:
         "old_price": _text(item, "old_price", path),
         "vat": _text(item, "vat", path),
         "currency_code": _text(item, "currency_code", path),
-        "height": _int(item, "height", path), "width": _int(item, "width", path),
-        "depth": _int(item, "depth", path), "dimension_unit": _text(item, "dimension_unit", path),
-        "weight": _int(item, "weight", path), "weight_unit": _text(item, "weight_unit", path),
-        "images": images, "images360": _strings(item, "images360", path),
-        "primary_image": primary, "color_image": _text(item, "color_image", path),
+        "height": _int(item, "height", path),
+        "width": _int(item, "width", path),
+        "depth": _int(item, "depth", path),
+        "dimension_unit": _text(item, "dimension_unit", path),
+        "weight": _int(item, "weight", path),
+        "weight_unit": _text(item, "weight_unit", path),
+        "images": images,
+        "images360": _strings(item, "images360", path),
+        "primary_image": primary,
+        "color_image": _text(item, "color_image", path),
         "pdf_list": pdf_list,
         "attributes": _attributes(item.get("attributes"), f"{path}.attributes"),
-        "complex_attributes": _complex_attributes(item.get("complex_attributes"),
-                                                  f"{path}.complex_attributes"),
+        "complex_attributes": _complex_attributes(
+            item.get("complex_attributes"), f"{path}.complex_attributes"
+        ),
     }
 
 
 # ------------------------------------------------------------------ per-item errors
-def _error(code: str, text: str, *, field: str = "", attribute_id: int = 0, attribute_name: str = "",
-           level: str = "error") -> dict[str, Any]:
+def _error(
+    code: str,
+    text: str,
+    *,
+    field: str = "",
+    attribute_id: int = 0,
+    attribute_name: str = "",
+    level: str = "error",
+) -> dict[str, Any]:
     """One error of an `/v1/product/import/info` item, in Ozon's shape."""
-    return {"code": code, "field": field, "attribute_id": attribute_id, "state": "new", "level": level,
-            "description": text, "attribute_name": attribute_name, "message": text}
+    return {
+        "code": code,
+        "field": field,
+        "attribute_id": attribute_id,
+        "state": "new",
+        "level": level,
+        "description": text,
+        "attribute_name": attribute_name,
+        "message": text,
+    }
 
 
 def _info_error(e: dict[str, Any]) -> dict[str, Any]:
     """The same error as `/v3/product/info/list` shows it on the product."""
     return {
-        "code": e["code"], "field": e["field"], "attribute_id": e["attribute_id"], "state": e["state"],
+        "code": e["code"],
+        "field": e["field"],
+        "attribute_id": e["attribute_id"],
+        "state": e["state"],
         "level": "ERROR_LEVEL_ERROR" if e["level"] == "error" else "ERROR_LEVEL_WARNING",
         "texts": {
-            "attribute_name": e["attribute_name"], "description": e["description"], "short_description": "",
-            "params": [{"name": "attribute_name", "value": e["attribute_name"]},
-                       {"name": "attribute_id", "value": str(e["attribute_id"])}],
+            "attribute_name": e["attribute_name"],
+            "description": e["description"],
+            "short_description": "",
+            "params": [
+                {"name": "attribute_name", "value": e["attribute_name"]},
+                {"name": "attribute_id", "value": str(e["attribute_id"])},
+            ],
             "message": SHORT_MESSAGES.get(e["code"], e["message"]),
         },
     }
@@ -311,16 +391,30 @@ def _price_errors(account: Account, item: dict[str, Any]) -> list[dict[str, Any]
         errors.append(_error("price_is_negative", "Цена должна быть больше нуля.", field="price"))
     old = _decimal(item["old_price"]) if item["old_price"] else Decimal(0)
     if old is None or old < 0:
-        errors.append(_error("price_out_of_range", f"Некорректная цена до скидки: {item['old_price']!r}.",
-                             field="old_price"))
+        errors.append(
+            _error(
+                "price_out_of_range",
+                f"Некорректная цена до скидки: {item['old_price']!r}.",
+                field="old_price",
+            )
+        )
     elif price is not None and price > 0 and 0 < old < price:
-        errors.append(_error("old_price_less_than_price",
-                             "Цена до скидки (old_price) не может быть меньше цены (price).",
-                             field="old_price"))
+        errors.append(
+            _error(
+                "old_price_less_than_price",
+                "Цена до скидки (old_price) не может быть меньше цены (price).",
+                field="old_price",
+            )
+        )
     vat = _decimal(item["vat"]) if item["vat"] else None
     if vat is None or vat not in VAT_RATES:
-        errors.append(_error("vat_invalid", f"Недопустимая ставка НДС {item['vat']!r}: используйте 0, 0.05, "
-                                            "0.07, 0.1, 0.2 или 0.22.", field="vat"))
+        errors.append(
+            _error(
+                "vat_invalid",
+                f"Недопустимая ставка НДС {item['vat']!r}: используйте 0, 0.05, 0.07, 0.1, 0.2 или 0.22.",
+                field="vat",
+            )
+        )
     currency = _account_currency(account)
     if item["currency_code"] and item["currency_code"] != currency:
         text = f"Валюта {item['currency_code']} не совпадает с валютой кабинета {currency}."
@@ -337,20 +431,31 @@ def _size_errors(item: dict[str, Any]) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     for field in ("height", "width", "depth", "weight"):
         if item[field] <= 0:
-            errors.append(_error("missing_dimension", f"Укажите реальные габариты и вес: {field} должно быть "
-                                                      "больше 0.", field=field))
+            errors.append(
+                _error(
+                    "missing_dimension",
+                    f"Укажите реальные габариты и вес: {field} должно быть больше 0.",
+                    field=field,
+                )
+            )
     for field, units in (("dimension_unit", MM_PER_UNIT), ("weight_unit", GRAMS_PER_UNIT)):
         if item[field] not in units:
-            errors.append(_error("missing_dimension", f"Недопустимая единица {item[field]!r} в {field}: "
-                                                      f"используйте {', '.join(units)}.", field=field))
+            errors.append(
+                _error(
+                    "missing_dimension",
+                    f"Недопустимая единица {item[field]!r} в {field}: используйте {', '.join(units)}.",
+                    field=field,
+                )
+            )
     if not errors:
         mm = MM_PER_UNIT[item["dimension_unit"]]
         volume_cm3 = item["height"] * mm * item["width"] * mm * item["depth"] * mm / 1000
         density = item["weight"] * GRAMS_PER_UNIT[item["weight_unit"]] / volume_cm3
         low, high = DENSITY_RANGE
         if not low <= density <= high:
-            text = (f"Плотность товара {density:.4f} г/см³ вне диапазона {low}–{high}: "
-                    "проверьте вес и габариты.")
+            text = (
+                f"Плотность товара {density:.4f} г/см³ вне диапазона {low}–{high}: проверьте вес и габариты."
+            )
             errors.append(_error("Incorrect_density", text, field="weight"))
     return errors
 
@@ -359,15 +464,19 @@ def _category_error(cat: int, type_id: int) -> dict[str, Any] | None:
     from oint.sandbox.model.categories import find_type
 
     if not cat:
-        return _error("description_category_is_empty",
-                      "Не указана категория товара (description_category_id).",
-                      field="description_category_id")
+        return _error(
+            "description_category_is_empty",
+            "Не указана категория товара (description_category_id).",
+            field="description_category_id",
+        )
     if not type_id:
         return _error("description_type_is_empty", "Не указан тип товара (type_id).", field="type_id")
     found = find_type(cat, type_id)
     if found is None:
-        text = (f"Категория {cat} с типом {type_id} не найдена: выберите категорию последнего уровня "
-                "из дерева категорий.")
+        text = (
+            f"Категория {cat} с типом {type_id} не найдена: выберите категорию последнего уровня "
+            "из дерева категорий."
+        )
         return _error("description_category_invalid", text, field="description_category_id")
     if found.get("disabled"):
         text = f"В категории {cat} с типом {type_id} нельзя создавать товары."
@@ -415,31 +524,56 @@ def _check_attributes(
         name = str(meta.get("name", ""))
         limit = int(meta.get("max_value_count") or 0) or (0 if meta.get("is_collection") else 1)
         if limit and len(values) > limit:
-            errors.append(_error("VALUE_MAX_LIMIT", f"Характеристика «{name}» принимает не больше {limit} "
-                                                    "значений.", attribute_id=aid, attribute_name=name))
+            errors.append(
+                _error(
+                    "VALUE_MAX_LIMIT",
+                    f"Характеристика «{name}» принимает не больше {limit} значений.",
+                    attribute_id=aid,
+                    attribute_name=name,
+                )
+            )
             continue
         clean = []
         for v in values:
             if int(meta.get("dictionary_id") or 0):
                 entry = dictionary_value(aid, v["dictionary_value_id"]) if v["dictionary_value_id"] else None
                 if entry is None:
-                    errors.append(_error(
-                        "error_attribute_values_out_of_range",
-                        f"Значения {v['dictionary_value_id'] or v['value']!r} нет в справочнике "
-                        f"характеристики «{name}».", attribute_id=aid, attribute_name=name))
+                    errors.append(
+                        _error(
+                            "error_attribute_values_out_of_range",
+                            f"Значения {v['dictionary_value_id'] or v['value']!r} нет в справочнике "
+                            f"характеристики «{name}».",
+                            attribute_id=aid,
+                            attribute_name=name,
+                        )
+                    )
                     continue
-                clean.append({"dictionary_value_id": v["dictionary_value_id"],
-                              "value": str(entry.get("value") or v["value"])})
+                clean.append(
+                    {
+                        "dictionary_value_id": v["dictionary_value_id"],
+                        "value": str(entry.get("value") or v["value"]),
+                    }
+                )
             else:
                 if not _value_fits(str(meta.get("type", "String")), v["value"]):
-                    errors.append(_error("error_attribute_values_out_of_range",
-                                         f"Значение {v['value']!r} не подходит для характеристики «{name}».",
-                                         attribute_id=aid, attribute_name=name))
+                    errors.append(
+                        _error(
+                            "error_attribute_values_out_of_range",
+                            f"Значение {v['value']!r} не подходит для характеристики «{name}».",
+                            attribute_id=aid,
+                            attribute_name=name,
+                        )
+                    )
                     continue
                 if aid == RICH_CONTENT_ATTRIBUTE and not _is_json(v["value"]):
-                    errors.append(_error("invalid_rich_content_json",
-                                         "Rich-контент должен быть корректным JSON.",
-                                         attribute_id=aid, attribute_name=name))
+                    errors.append(
+                        _error(
+                            "invalid_rich_content_json",
+                            "Rich-контент должен быть корректным JSON.",
+                            attribute_id=aid,
+                            attribute_name=name,
+                        )
+                    )
                     continue
                 clean.append({"dictionary_value_id": 0, "value": v["value"]})
         kept.append({"id": aid, "complex_id": attr["complex_id"], "values": clean})
@@ -466,8 +600,14 @@ def _missing_required(cat: int, type_id: int, attributes: list[dict[str, Any]]) 
             continue
         if int(meta.get("attribute_complex_id") or 0):
             continue
-        errors.append(_error("error_attribute_values_empty", ATTRIBUTE_EMPTY_TEXT, attribute_id=aid,
-                             attribute_name=str(meta.get("name", ""))))
+        errors.append(
+            _error(
+                "error_attribute_values_empty",
+                ATTRIBUTE_EMPTY_TEXT,
+                attribute_id=aid,
+                attribute_name=str(meta.get("name", "")),
+            )
+        )
     return errors
 
 
@@ -508,12 +648,16 @@ class _Quota:
         daily = self.limits["daily_create" if operation == "create" else "daily_update"]
         if daily != -1 and self.used[operation] >= daily:
             what = "создание" if operation == "create" else "обновление"
-            return _error("item_limit_exceeded", f"Превышен дневной лимит на {what} товаров ({daily}). "
-                                                 f"Лимит обновится в {_reset_at(self.at)}.")
+            return _error(
+                "item_limit_exceeded",
+                f"Превышен дневной лимит на {what} товаров ({daily}). "
+                f"Лимит обновится в {_reset_at(self.at)}.",
+            )
         total = self.limits["total"]
         if operation == "create" and total != -1 and self.products >= total:
-            return _error("item_limit_exceeded",
-                          f"Превышен лимит количества товаров в ассортименте ({total}).")
+            return _error(
+                "item_limit_exceeded", f"Превышен лимит количества товаров в ассортименте ({total})."
+            )
         self.used[operation] += 1
         if operation == "create":
             self.products += 1
@@ -552,9 +696,12 @@ class _Batch:
         name = _attribute_text(product, MODEL_NAME_ATTRIBUTE)
         if name:
             for other in self.by_offer.values():
-                if (other["id"] != product["id"] and other.get("model_id")
-                        and other["type_id"] == product["type_id"]
-                        and _attribute_text(other, MODEL_NAME_ATTRIBUTE) == name):
+                if (
+                    other["id"] != product["id"]
+                    and other.get("model_id")
+                    and other["type_id"] == product["type_id"]
+                    and _attribute_text(other, MODEL_NAME_ATTRIBUTE) == name
+                ):
                     return int(other["model_id"])
         return int(product["id"])
 
@@ -571,15 +718,41 @@ def _result(offer_id: str, product_id: int, status: str, errors: list[dict[str, 
 
 
 _COMPARED = (
-    "name", "description", "description_category_id", "type_id", "currency_code", "height", "width", "depth",
-    "dimension_unit", "weight", "weight_unit", "images", "images360", "primary_image", "color_image",
-    "pdf_list", "attributes", "complex_attributes", "barcodes",
+    "name",
+    "description",
+    "description_category_id",
+    "type_id",
+    "currency_code",
+    "height",
+    "width",
+    "depth",
+    "dimension_unit",
+    "weight",
+    "weight_unit",
+    "images",
+    "images360",
+    "primary_image",
+    "color_image",
+    "pdf_list",
+    "attributes",
+    "complex_attributes",
+    "barcodes",
 )
 
 
 _COPIED = (
-    "height", "width", "depth", "dimension_unit", "weight", "weight_unit", "images", "images360",
-    "primary_image", "color_image", "pdf_list", "complex_attributes",
+    "height",
+    "width",
+    "depth",
+    "dimension_unit",
+    "weight",
+    "weight_unit",
+    "images",
+    "images360",
+    "primary_image",
+    "color_image",
+    "pdf_list",
+    "complex_attributes",
 )
 
 
@@ -605,7 +778,8 @@ def _import_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
         errors.append(category_error)
     else:
         attributes, attribute_errors, derived = _check_attributes(
-            item["description_category_id"], item["type_id"], item["attributes"])
+            item["description_category_id"], item["type_id"], item["attributes"]
+        )
         errors += attribute_errors
     errors += _price_errors(batch.account, item)
     errors += _size_errors(item)
@@ -616,12 +790,17 @@ def _import_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
     if item["barcode"] and item["barcode"] not in barcodes:
         barcodes.append(item["barcode"])
     fields: dict[str, Any] = {
-        "name": item["name"], "description": derived.get(DESCRIPTION_ATTRIBUTE, ""),
-        "description_category_id": item["description_category_id"], "type_id": item["type_id"],
-        "price": item["price"], "old_price": item["old_price"] or "0", "vat": item["vat"],
+        "name": item["name"],
+        "description": derived.get(DESCRIPTION_ATTRIBUTE, ""),
+        "description_category_id": item["description_category_id"],
+        "type_id": item["type_id"],
+        "price": item["price"],
+        "old_price": item["old_price"] or "0",
+        "vat": item["vat"],
         "currency_code": item["currency_code"] or _account_currency(batch.account),
         **{k: item[k] for k in _COPIED},
-        "attributes": attributes, "barcodes": barcodes,
+        "attributes": attributes,
+        "barcodes": barcodes,
     }
     if existing is not None and _same(existing, fields):
         return _result(item["offer_id"], product_id, "skipped", [])
@@ -642,23 +821,46 @@ def _copy_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
     offer_id, sku = item["offer_id"], item["sku"]
     source = OTHER_SELLERS_CARDS.get(sku)
     if item.get("own"):
-        return _result(offer_id, 0, "failed", [_error(
-            "sku_belongs_to_seller", f"SKU {sku} — ваш собственный товар: копировать свои товары нельзя.",
-            field="sku")])
+        return _result(
+            offer_id,
+            0,
+            "failed",
+            [
+                _error(
+                    "sku_belongs_to_seller",
+                    f"SKU {sku} — ваш собственный товар: копировать свои товары нельзя.",
+                    field="sku",
+                )
+            ],
+        )
     if source is None:  # cannot happen: unmatched SKUs never reach the task
         return _result(offer_id, 0, "failed", [_error("sku_not_found", f"SKU {sku} не найден.", field="sku")])
     if source.get("copy_forbidden"):
-        return _result(offer_id, 0, "failed", [_error(
-            "copy_forbidden", f"Владелец карточки SKU {sku} запретил её копирование.", field="sku")])
+        return _result(
+            offer_id,
+            0,
+            "failed",
+            [_error("copy_forbidden", f"Владелец карточки SKU {sku} запретил её копирование.", field="sku")],
+        )
     if not offer_id:
-        return _result(offer_id, 0, "failed", [_error("EMPTY_REQUIRED", "Укажите артикул (offer_id).",
-                                                      field="offer_id")])
+        return _result(
+            offer_id, 0, "failed", [_error("EMPTY_REQUIRED", "Укажите артикул (offer_id).", field="offer_id")]
+        )
     existing = batch.by_offer.get(offer_id)
     if existing is not None:
-        return _result(offer_id, existing["id"], "failed", [_error(
-            "OFFER_ID_ALREADY_EXISTS",
-            f"Товар с артикулом {offer_id} уже есть: по Ozon ID товары можно только создавать, не обновлять.",
-            field="offer_id")])
+        return _result(
+            offer_id,
+            existing["id"],
+            "failed",
+            [
+                _error(
+                    "OFFER_ID_ALREADY_EXISTS",
+                    f"Товар с артикулом {offer_id} уже есть: "
+                    "по Ozon ID товары можно только создавать, не обновлять.",
+                    field="offer_id",
+                )
+            ],
+        )
     errors = _price_errors(batch.account, item)
     if errors:
         return _result(offer_id, 0, "failed", errors)
@@ -666,9 +868,15 @@ def _copy_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
     if limit_error is not None:
         return _result(offer_id, 0, "failed", [limit_error])
     card: dict[str, Any] = json.loads(json.dumps({k: v for k, v in source.items() if k != "copy_forbidden"}))
-    card.update(offer_id=offer_id, created_at=batch.stamp, name=item["name"] or source["name"],
-                price=item["price"], old_price=item["old_price"] or "0", vat=item["vat"],
-                currency_code=item["currency_code"] or _account_currency(batch.account))
+    card.update(
+        offer_id=offer_id,
+        created_at=batch.stamp,
+        name=item["name"] or source["name"],
+        price=item["price"],
+        old_price=item["old_price"] or "0",
+        vat=item["vat"],
+        currency_code=item["currency_code"] or _account_currency(batch.account),
+    )
     product = new_product(batch.account, **card)
     batch.complete(product, [])
     batch.save(product)
@@ -678,8 +886,16 @@ def _copy_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
 def _update_attributes_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
     product = batch.by_offer.get(item["offer_id"])
     if product is None:
-        return _result(item["offer_id"], 0, "failed", [_error(
-            "offer_id_not_found", f"Товар с артикулом {item['offer_id']} не найден.", field="offer_id")])
+        return _result(
+            item["offer_id"],
+            0,
+            "failed",
+            [
+                _error(
+                    "offer_id_not_found", f"Товар с артикулом {item['offer_id']} не найден.", field="offer_id"
+                )
+            ],
+        )
     cat, type_id = product["description_category_id"], product["type_id"]
     plain = [a for a in item["attributes"] if not a["complex_id"]]
     complex_ = [a for a in item["attributes"] if a["complex_id"]]
@@ -687,9 +903,20 @@ def _update_attributes_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any
     if errors:
         return _result(item["offer_id"], product["id"], "failed", errors)
     attributes = _merge(product["attributes"], kept)
-    complex_attributes = _merge(product["complex_attributes"], [
-        {**a, "values": [{"dictionary_value_id": v["dictionary_value_id"], "value": v["value"]}
-                         for v in a["values"] if v["value"] or v["dictionary_value_id"]]} for a in complex_])
+    complex_attributes = _merge(
+        product["complex_attributes"],
+        [
+            {
+                **a,
+                "values": [
+                    {"dictionary_value_id": v["dictionary_value_id"], "value": v["value"]}
+                    for v in a["values"]
+                    if v["value"] or v["dictionary_value_id"]
+                ],
+            }
+            for a in complex_
+        ],
+    )
     changes: dict[str, Any] = {"attributes": attributes, "complex_attributes": complex_attributes}
     if derived.get(NAME_ATTRIBUTE):
         changes["name"] = derived[NAME_ATTRIBUTE]
@@ -723,7 +950,9 @@ def _merge(current: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list
 
 
 _PROCESSORS: dict[str, Callable[[_Batch, dict[str, Any]], dict[str, Any]]] = {
-    "import": _import_one, "import_by_sku": _copy_one, "attributes_update": _update_attributes_one,
+    "import": _import_one,
+    "import_by_sku": _copy_one,
+    "attributes_update": _update_attributes_one,
 }
 
 
@@ -751,10 +980,19 @@ def settle_due_tasks(account: Account) -> None:
 
 def _new_task(account: Account, operation: str, items: list[dict[str, Any]]) -> int:
     task_id = account.next_id("task_id", FIRST_TASK_ID)
-    account.put(TASK, task_id, {
-        "task_id": task_id, "operation": operation, "created_at": account.now,
-        "ready_at": account.now + PROCESSING_SECONDS, "state": "pending", "items": items, "results": [],
-    })
+    account.put(
+        TASK,
+        task_id,
+        {
+            "task_id": task_id,
+            "operation": operation,
+            "created_at": account.now,
+            "ready_at": account.now + PROCESSING_SECONDS,
+            "state": "pending",
+            "items": items,
+            "results": [],
+        },
+    )
     queue = account.get(QUEUE, "pending") or []
     account.put(QUEUE, "pending", [*queue, task_id])
     return task_id
@@ -764,8 +1002,10 @@ def _new_task(account: Account, operation: str, items: list[dict[str, Any]]) -> 
 @route("POST", "/v3/product/import")
 def product_import(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Create or update up to 100 products (by offer_id) in an asynchronous task."""
-    items = [_parse_import_item(item, i) for i, item in enumerate(_items(body, "ProductImportRequest",
-                                                                          MAX_IMPORT_ITEMS))]
+    items = [
+        _parse_import_item(item, i)
+        for i, item in enumerate(_items(body, "ProductImportRequest", MAX_IMPORT_ITEMS))
+    ]
     return {"result": {"task_id": _new_task(account, "import", items)}}
 
 
@@ -780,8 +1020,13 @@ def product_import_by_sku(account: Account, body: dict[str, Any]) -> dict[str, A
         sku = _int(raw, "sku", path)
         if sku <= 0:
             raise _bad(f"{path}.sku", "value must be greater than 0")
-        item = {"sku": sku, **{k: _text(raw, k, path) for k in
-                               ("offer_id", "name", "price", "old_price", "vat", "currency_code")}}
+        item = {
+            "sku": sku,
+            **{
+                k: _text(raw, k, path)
+                for k in ("offer_id", "name", "price", "old_price", "vat", "currency_code")
+            },
+        }
         if sku in own_skus:
             item["own"] = True
         elif sku not in OTHER_SELLERS_CARDS:
@@ -798,8 +1043,12 @@ def product_attributes_update(account: Account, body: dict[str, Any]) -> dict[st
     items = []
     for i, raw in enumerate(_items(body, "ProductUpdateAttributesRequest", MAX_ATTRIBUTE_UPDATE_ITEMS)):
         path = f"ProductUpdateAttributesRequest.Items[{i}]"
-        items.append({"offer_id": _offer_id(raw, path),
-                      "attributes": _attributes(raw.get("attributes"), f"{path}.attributes")})
+        items.append(
+            {
+                "offer_id": _offer_id(raw, path),
+                "attributes": _attributes(raw.get("attributes"), f"{path}.attributes"),
+            }
+        )
     return {"task_id": _new_task(account, "attributes_update", items)}
 
 
@@ -885,18 +1134,23 @@ def _filled(value: Any) -> Any:
     return None if value in ("", 0) else value
 
 
-def _filtered(account: Account, body: dict[str, Any], request: str, *,
-              with_sku: bool) -> list[dict[str, Any]]:
+def _filtered(
+    account: Account, body: dict[str, Any], request: str, *, with_sku: bool
+) -> list[dict[str, Any]]:
     raw = body.get("filter")
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise _bad(f"{request}.Filter", "value must be an object")
     offers = [o for o in str_list(raw, "offer_id") if o]
-    ids = id_list({"product_id": _filled(raw.get("product_id"))}, "product_id", required=False,
-                  max_items=MAX_FILTER_IDS)
-    skus = id_list({"sku": _filled(raw.get("sku"))}, "sku", required=False,
-                   max_items=MAX_FILTER_IDS) if with_sku else []
+    ids = id_list(
+        {"product_id": _filled(raw.get("product_id"))}, "product_id", required=False, max_items=MAX_FILTER_IDS
+    )
+    skus = (
+        id_list({"sku": _filled(raw.get("sku"))}, "sku", required=False, max_items=MAX_FILTER_IDS)
+        if with_sku
+        else []
+    )
     if len(offers) > MAX_FILTER_IDS:
         raise _bad(f"{request}.Filter.OfferId", f"value must contain at most {MAX_FILTER_IDS} item(s)")
     visibility = raw.get("visibility") or "ALL"
@@ -906,8 +1160,11 @@ def _filtered(account: Account, body: dict[str, Any], request: str, *,
     products = all_products(account)
     if offers or ids or skus:  # identifiers select products whatever their visibility
         offer_set, id_set, sku_set = set(offers), set(ids), set(skus)
-        return [p for p in products
-                if p["offer_id"] in offer_set or p["id"] in id_set or (p["sku"] and p["sku"] in sku_set)]
+        return [
+            p
+            for p in products
+            if p["offer_id"] in offer_set or p["id"] in id_set or (p["sku"] and p["sku"] in sku_set)
+        ]
     return [p for p in products if _visible(p, visibility)]
 
 
@@ -961,8 +1218,7 @@ def product_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     request = "ProductListRequest"
     size = _page_size(body, request)
     cursor = _decode_last_id(body, request)
-    matching = sorted(_filtered(account, body, request, with_sku=False),
-                      key=lambda p: int(p["id"]))
+    matching = sorted(_filtered(account, body, request, with_sku=False), key=lambda p: int(p["id"]))
     after = 0
     if cursor is not None:
         if not isinstance(cursor[-1], int):
@@ -972,9 +1228,17 @@ def product_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     items = []
     for p in page:
         fbo, fbs = _stock_flags(p)
-        items.append({"product_id": p["id"], "offer_id": p["offer_id"], "has_fbo_stocks": fbo,
-                      "has_fbs_stocks": fbs, "archived": bool(p["is_archived"]),
-                      "is_discounted": bool(p["is_discounted"]), "quants": []})
+        items.append(
+            {
+                "product_id": p["id"],
+                "offer_id": p["offer_id"],
+                "has_fbo_stocks": fbo,
+                "has_fbs_stocks": fbs,
+                "archived": bool(p["is_archived"]),
+                "is_discounted": bool(p["is_discounted"]),
+                "quants": [],
+            }
+        )
     last_id = encode_last_id([page[-1]["id"], page[-1]["id"]]) if page else ""
     total = len(matching)
     return {"result": {"items": items, "total": total, "total_items": total, "last_id": last_id}}
@@ -994,24 +1258,44 @@ def attributes_item(p: dict[str, Any], model_sizes: dict[int, int]) -> dict[str,
     """One product of `/v4/product/info/attributes`, shaped like Ozon's answer."""
     attributes = [a for a in p.get("attributes", []) if a["id"] not in DERIVED_ATTRIBUTES]
     if p.get("description"):
-        attributes.append({"id": DESCRIPTION_ATTRIBUTE, "complex_id": 0,
-                           "values": [{"dictionary_value_id": 0, "value": p["description"]}]})
+        attributes.append(
+            {
+                "id": DESCRIPTION_ATTRIBUTE,
+                "complex_id": 0,
+                "values": [{"dictionary_value_id": 0, "value": p["description"]}],
+            }
+        )
     attributes += [
         {"id": NAME_ATTRIBUTE, "complex_id": 0, "values": [{"dictionary_value_id": 0, "value": p["name"]}]},
-        {"id": SELLER_CODE_ATTRIBUTE, "complex_id": 0,
-         "values": [{"dictionary_value_id": 0, "value": p["offer_id"]}]},
+        {
+            "id": SELLER_CODE_ATTRIBUTE,
+            "complex_id": 0,
+            "values": [{"dictionary_value_id": 0, "value": p["offer_id"]}],
+        },
     ]
     model_id = int(p.get("model_id") or 0)
     return {
-        "id": p["id"], "barcode": p["barcodes"][0] if p["barcodes"] else "", "name": p["name"],
-        "offer_id": p["offer_id"], "height": p["height"], "depth": p["depth"], "width": p["width"],
-        "dimension_unit": p["dimension_unit"], "weight": p["weight"], "weight_unit": p["weight_unit"],
-        "description_category_id": p["description_category_id"], "type_id": p["type_id"],
+        "id": p["id"],
+        "barcode": p["barcodes"][0] if p["barcodes"] else "",
+        "name": p["name"],
+        "offer_id": p["offer_id"],
+        "height": p["height"],
+        "depth": p["depth"],
+        "width": p["width"],
+        "dimension_unit": p["dimension_unit"],
+        "weight": p["weight"],
+        "weight_unit": p["weight_unit"],
+        "description_category_id": p["description_category_id"],
+        "type_id": p["type_id"],
         "primary_image": p.get("primary_image") or "",
         "model_info": {"model_id": model_id, "count": model_sizes.get(model_id, 0) if model_id else 0},
-        "images": list(p["images"]), "pdf_list": list(p.get("pdf_list") or []),
-        "attributes": attributes, "complex_attributes": list(p.get("complex_attributes") or []),
-        "color_image": p.get("color_image") or "", "sku": p["sku"], "barcodes": list(p["barcodes"]),
+        "images": list(p["images"]),
+        "pdf_list": list(p.get("pdf_list") or []),
+        "attributes": attributes,
+        "complex_attributes": list(p.get("complex_attributes") or []),
+        "color_image": p.get("color_image") or "",
+        "sku": p["sku"],
+        "barcodes": list(p["barcodes"]),
         "attributes_with_defaults": [],
     }
 
@@ -1033,8 +1317,9 @@ def product_info_attributes(account: Account, body: dict[str, Any]) -> dict[str,
         raise _bad(f"{request}.SortDir", "value must be one of asc, desc")
     key = _sort_key(sort_by)
     descending = sort_dir == "desc"
-    matching = sorted(_filtered(account, body, request, with_sku=True),
-                      key=lambda p: (key(p), p["id"]), reverse=descending)
+    matching = sorted(
+        _filtered(account, body, request, with_sku=True), key=lambda p: (key(p), p["id"]), reverse=descending
+    )
     rest = matching
     if cursor is not None:
         mark = tuple(cursor[-2:]) if len(cursor) >= 2 else (cursor[0], cursor[0])
@@ -1067,17 +1352,29 @@ def product_info_description(account: Account, body: dict[str, Any]) -> dict[str
         product = find_by_offer(account, str(offer_id))
     if product is None:
         raise not_found("Product not found")
-    return {"result": {"id": product["id"], "offer_id": product["offer_id"], "name": product["name"],
-                       "description": product.get("description") or ""}}
+    return {
+        "result": {
+            "id": product["id"],
+            "offer_id": product["offer_id"],
+            "name": product["name"],
+            "description": product.get("description") or "",
+        }
+    }
 
 
 # ------------------------------------------------------------------ demo data
 _BRAND = {"id": 85, "complex_id": 0, "values": [{"dictionary_value_id": 5060050, "value": "Samsung"}]}
-_TNVED = {"id": 22232, "complex_id": 0, "values": [{
-    "dictionary_value_id": 971030001,
-    "value": "3919900000 - Плиты, листы, пленка, лента и прочие плоские формы из пластмасс, "
-             "самоклеящиеся, прочие",
-}]}
+_TNVED = {
+    "id": 22232,
+    "complex_id": 0,
+    "values": [
+        {
+            "dictionary_value_id": 971030001,
+            "value": "3919900000 - Плиты, листы, пленка, лента и прочие плоские формы из пластмасс, "
+            "самоклеящиеся, прочие",
+        }
+    ],
+}
 DEMO_ATTRIBUTES: dict[str, list[dict[str, Any]]] = {
     "143210609": [
         _BRAND,
@@ -1113,8 +1410,16 @@ def seed(account: Account) -> None:
     if product is None:
         return
     for task_id in DEMO_TASKS:
-        account.put(TASK, task_id, {
-            "task_id": task_id, "operation": "import", "created_at": account.now, "ready_at": account.now,
-            "state": "done", "items": [],
-            "results": [_result(product["offer_id"], product["id"], "imported", [])],
-        })
+        account.put(
+            TASK,
+            task_id,
+            {
+                "task_id": task_id,
+                "operation": "import",
+                "created_at": account.now,
+                "ready_at": account.now,
+                "state": "done",
+                "items": [],
+                "results": [_result(product["offer_id"], product["id"], "imported", [])],
+            },
+        )

@@ -25,14 +25,39 @@ def new_product(account: Account, **fields: Any) -> dict[str, Any]:
     pid = fields.pop("id", None) or account.next_id("product_id", 2900000001)
     stamp = account.iso()
     doc: dict[str, Any] = {
-        "id": pid, "offer_id": str(pid), "name": "", "description": "", "barcodes": [],
-        "description_category_id": 0, "type_id": 0,
-        "price": "0", "old_price": "0", "min_price": "", "currency_code": "RUB", "vat": "0",
-        "height": 0, "width": 0, "depth": 0, "dimension_unit": "mm", "weight": 0, "weight_unit": "g",
-        "images": [], "images360": [], "color_image": "", "primary_image": "",
-        "attributes": [], "complex_attributes": [], "pdf_list": [],
-        "sku": 0, "is_archived": False, "is_autoarchived": False, "is_discounted": False,
-        "created_at": stamp, "updated_at": stamp, "status": "imported", "errors": [],
+        "id": pid,
+        "offer_id": str(pid),
+        "name": "",
+        "description": "",
+        "barcodes": [],
+        "description_category_id": 0,
+        "type_id": 0,
+        "price": "0",
+        "old_price": "0",
+        "min_price": "",
+        "currency_code": "RUB",
+        "vat": "0",
+        "height": 0,
+        "width": 0,
+        "depth": 0,
+        "dimension_unit": "mm",
+        "weight": 0,
+        "weight_unit": "g",
+        "images": [],
+        "images360": [],
+        "color_image": "",
+        "primary_image": "",
+        "attributes": [],
+        "complex_attributes": [],
+        "pdf_list": [],
+        "sku": 0,
+        "is_archived": False,
+        "is_autoarchived": False,
+        "is_discounted": False,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "status": "imported",
+        "errors": [],
         "image_errors": [],
     }
     doc.update(fields)
@@ -126,8 +151,17 @@ def info_item(p: dict[str, Any]) -> dict[str, Any]:
         "old_price": _money(p.get("old_price")),
         "price": _money(p.get("price")),
         "declared_price": "",
-        "sources": [{"sku": p["sku"], "source": "sds", "created_at": p["created_at"], "shipment_type":
-                     "SHIPMENT_TYPE_GENERAL", "quant_code": ""}] if p["sku"] else [],
+        "sources": [
+            {
+                "sku": p["sku"],
+                "source": "sds",
+                "created_at": p["created_at"],
+                "shipment_type": "SHIPMENT_TYPE_GENERAL",
+                "quant_code": "",
+            }
+        ]
+        if p["sku"]
+        else [],
         "model_info": {"model_id": p.get("model_id", 0), "count": 1 if p["sku"] else 0},
         "commissions": [],
         "is_prepayment_allowed": False,
@@ -145,10 +179,16 @@ def info_item(p: dict[str, Any]) -> dict[str, Any]:
         },
         "price_indexes": {
             "color_index": "COLOR_INDEX_WITHOUT_INDEX",
-            "external_index_data": {"minimal_price": "", "minimal_price_currency": "", "price_index_value": 0},
+            "external_index_data": {
+                "minimal_price": "",
+                "minimal_price_currency": "",
+                "price_index_value": 0,
+            },
             "ozon_index_data": {"minimal_price": "", "minimal_price_currency": "", "price_index_value": 0},
             "self_marketplaces_index_data": {
-                "minimal_price": "", "minimal_price_currency": "", "price_index_value": 0,
+                "minimal_price": "",
+                "minimal_price_currency": "",
+                "price_index_value": 0,
             },
         },
         "images360": list(p["images360"]),
@@ -161,7 +201,8 @@ def info_item(p: dict[str, Any]) -> dict[str, Any]:
         "promotions": [{"is_enabled": False, "type": "REVIEWS_PROMO"}],
         "sku": p["sku"],
         "availabilities": [{"availability": "AVAILABLE", "reasons": [], "sku": p["sku"], "source": "sds"}]
-        if p["sku"] and not p["is_archived"] else [],
+        if p["sku"] and not p["is_archived"]
+        else [],
     }
 
 
@@ -198,26 +239,36 @@ def pictures_import(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     and `/v3/product/info/list` show the processed result.
     """
     if body.get("product_id") in (None, "", 0):
-        raise invalid("Request validation error: invalid ProductImportPicturesRequest.ProductId: "
-                      "value must be greater than 0")
+        raise invalid(
+            "Request validation error: invalid ProductImportPicturesRequest.ProductId: "
+            "value must be greater than 0"
+        )
     product_id = int_id(body["product_id"], "product_id")
     images = str_list(body, "images")
     images360 = str_list(body, "images360")
     color = body.get("color_image") or ""
     if not isinstance(color, str):
-        raise invalid("Request validation error: invalid ProductImportPicturesRequest.ColorImage: "
-                      "value must be a string")
+        raise invalid(
+            "Request validation error: invalid ProductImportPicturesRequest.ColorImage: "
+            "value must be a string"
+        )
     if len(images) > MAX_IMAGES:
-        raise invalid(f"Request validation error: invalid ProductImportPicturesRequest.Images: "
-                      f"value must contain at most {MAX_IMAGES} item(s)")
+        raise invalid(
+            f"Request validation error: invalid ProductImportPicturesRequest.Images: "
+            f"value must contain at most {MAX_IMAGES} item(s)"
+        )
     if len(images360) > MAX_IMAGES_360:
-        raise invalid(f"Request validation error: invalid ProductImportPicturesRequest.Images360: "
-                      f"value must contain at most {MAX_IMAGES_360} item(s)")
+        raise invalid(
+            f"Request validation error: invalid ProductImportPicturesRequest.Images360: "
+            f"value must contain at most {MAX_IMAGES_360} item(s)"
+        )
     for field, urls in (("Images", images), ("Images360", images360)):
         for i, url in enumerate(urls):
             if not _URL.match(url):
-                raise invalid(f"Request validation error: invalid ProductImportPicturesRequest.{field}[{i}]: "
-                              f"value must be a valid URI")
+                raise invalid(
+                    f"Request validation error: invalid ProductImportPicturesRequest.{field}[{i}]: "
+                    f"value must be a valid URI"
+                )
     product = get_product(account, product_id)
     if product is None:
         raise not_found(f"product {product_id} not found")
@@ -227,16 +278,26 @@ def pictures_import(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     product["color_image"] = color
     product["image_errors"] = [
         {"message": "image format is not supported: use JPG or PNG", "url": u}
-        for u in images if not _IMAGE_EXT.search(u.split("?", 1)[0])
+        for u in images
+        if not _IMAGE_EXT.search(u.split("?", 1)[0])
     ] + [
         {"message": "360 image format is not supported: use JPG", "url": u}
-        for u in images360 if not re.search(r"\.jpe?g$", u.split("?", 1)[0], re.I)
+        for u in images360
+        if not re.search(r"\.jpe?g$", u.split("?", 1)[0], re.I)
     ]
     save_product(account, product)
 
-    def picture(url: str, primary: bool = False, is_360: bool = False, is_color: bool = False) -> dict[str, Any]:
-        return {"product_id": product_id, "url": url, "state": "imported", "is_primary": primary,
-                "is_360": is_360, "is_color": is_color}
+    def picture(
+        url: str, primary: bool = False, is_360: bool = False, is_color: bool = False
+    ) -> dict[str, Any]:
+        return {
+            "product_id": product_id,
+            "url": url,
+            "state": "imported",
+            "is_primary": primary,
+            "is_360": is_360,
+            "is_color": is_color,
+        }
 
     pictures = [picture(u, primary=(i == 0)) for i, u in enumerate(images)]
     pictures += [picture(u, is_360=True) for u in images360]
@@ -255,44 +316,101 @@ def pictures_info(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         if p is None:
             continue
         failed = {e["url"] for e in p.get("image_errors", [])}
-        items.append({
-            "product_id": pid,
-            "primary_photo": [p["primary_image"]] if p["primary_image"] else [],
-            "photo": [u for u in p["images"] if u not in failed],
-            "color_photo": [p["color_image"]] if p["color_image"] else [],
-            "photo_360": [u for u in p["images360"] if u not in failed],
-            "errors": list(p.get("image_errors", [])),
-        })
+        items.append(
+            {
+                "product_id": pid,
+                "primary_photo": [p["primary_image"]] if p["primary_image"] else [],
+                "photo": [u for u in p["images"] if u not in failed],
+                "color_photo": [p["color_image"]] if p["color_image"] else [],
+                "photo_360": [u for u in p["images360"] if u not in failed],
+                "errors": list(p.get("image_errors", [])),
+            }
+        )
     return {"items": items}
 
 
 # ------------------------------------------------------------------ demo data
 DEMO_PRODUCTS: tuple[dict[str, Any], ...] = (
-    {"id": 1111588191, "offer_id": "143210609", "sku": 1626044001,
-     "name": "Комплект защитных плёнок для X3 NFC. Темный хлопок",
-     "description": "Набор из двух защитных плёнок для смартфона X3 NFC.",
-     "description_category_id": 17028922, "type_id": 91565, "barcodes": ["112772873170"],
-     "price": "1300", "old_price": "1500", "vat": "0.1",
-     "height": 250, "width": 150, "depth": 10, "weight": 100,
-     "images": ["https://openintegrations.dev/test_data/picture.jpg"]},
-    {"id": 1111588192, "offer_id": "1432106010", "sku": 1626044002,
-     "name": "Комплект защитных плёнок для X3 NFC. Светлый хлопок",
-     "description_category_id": 17028922, "type_id": 91565, "barcodes": ["112772873187"],
-     "price": "1300", "old_price": "1500", "vat": "0.1",
-     "height": 250, "width": 150, "depth": 10, "weight": 100},
-    {"id": 1111588193, "offer_id": "91132", "sku": 1626044003,
-     "name": "Чехол-книжка для смартфона, чёрный",
-     "description_category_id": 17028922, "type_id": 91565,
-     "price": "890", "old_price": "0", "vat": "0.2",
-     "height": 180, "width": 95, "depth": 20, "weight": 120},
-    {"id": 1111588194, "offer_id": "ARCH-001", "sku": 1626044004,
-     "name": "Стойка для акустической системы", "description_category_id": 17028922, "type_id": 91565,
-     "price": "2500", "old_price": "0", "vat": "0.2", "is_archived": True,
-     "height": 900, "width": 300, "depth": 300, "weight": 4200},
-    {"id": 1111588195, "offer_id": "DRAFT-001", "sku": 0,
-     "name": "Защитное стекло для X3 NFC (черновик)", "description_category_id": 17028922, "type_id": 91565,
-     "price": "450", "old_price": "0", "vat": "0.2",
-     "height": 200, "width": 100, "depth": 5, "weight": 30},
+    {
+        "id": 1111588191,
+        "offer_id": "143210609",
+        "sku": 1626044001,
+        "name": "Комплект защитных плёнок для X3 NFC. Темный хлопок",
+        "description": "Набор из двух защитных плёнок для смартфона X3 NFC.",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "barcodes": ["112772873170"],
+        "price": "1300",
+        "old_price": "1500",
+        "vat": "0.1",
+        "height": 250,
+        "width": 150,
+        "depth": 10,
+        "weight": 100,
+        "images": ["https://openintegrations.dev/test_data/picture.jpg"],
+    },
+    {
+        "id": 1111588192,
+        "offer_id": "1432106010",
+        "sku": 1626044002,
+        "name": "Комплект защитных плёнок для X3 NFC. Светлый хлопок",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "barcodes": ["112772873187"],
+        "price": "1300",
+        "old_price": "1500",
+        "vat": "0.1",
+        "height": 250,
+        "width": 150,
+        "depth": 10,
+        "weight": 100,
+    },
+    {
+        "id": 1111588193,
+        "offer_id": "91132",
+        "sku": 1626044003,
+        "name": "Чехол-книжка для смартфона, чёрный",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "price": "890",
+        "old_price": "0",
+        "vat": "0.2",
+        "height": 180,
+        "width": 95,
+        "depth": 20,
+        "weight": 120,
+    },
+    {
+        "id": 1111588194,
+        "offer_id": "ARCH-001",
+        "sku": 1626044004,
+        "name": "Стойка для акустической системы",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "price": "2500",
+        "old_price": "0",
+        "vat": "0.2",
+        "is_archived": True,
+        "height": 900,
+        "width": 300,
+        "depth": 300,
+        "weight": 4200,
+    },
+    {
+        "id": 1111588195,
+        "offer_id": "DRAFT-001",
+        "sku": 0,
+        "name": "Защитное стекло для X3 NFC (черновик)",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "price": "450",
+        "old_price": "0",
+        "vat": "0.2",
+        "height": 200,
+        "width": 100,
+        "depth": 5,
+        "weight": 30,
+    },
 )
 
 

@@ -59,7 +59,8 @@ def candidates(account: Account, action: dict[str, Any]) -> list[dict[str, Any]]
     banned = {int(i) for i in action.get("banned", [])}
     taking_part = {int(i) for i in action.get("participants", {})}
     return [
-        p for p in all_products(account)
+        p
+        for p in all_products(account)
         if _eligible(action, p) and p["id"] not in banned and p["id"] not in taking_part
     ]
 
@@ -122,12 +123,14 @@ def _page_request(account: Account, body: dict[str, Any], request: str) -> PageR
     action_id = int_id(raw_id, "action_id")
     limit = int_id(body.get("limit") or MAX_LIMIT, "limit")
     if not 0 < limit <= MAX_LIMIT:
-        raise invalid(f"Request validation error: invalid {request}.Limit: value must be inside range (0, "
-                      f"{MAX_LIMIT}]")
+        raise invalid(
+            f"Request validation error: invalid {request}.Limit: value must be inside range (0, {MAX_LIMIT}]"
+        )
     offset = int_id(body.get("offset") or 0, "offset")
     if offset < 0:
-        raise invalid(f"Request validation error: invalid {request}.Offset: value must be greater than or "
-                      f"equal to 0")
+        raise invalid(
+            f"Request validation error: invalid {request}.Offset: value must be greater than or equal to 0"
+        )
     last_id = body.get("last_id")
     after = _decode_last_id(last_id) if last_id not in (None, "", 0) else None
     action = get_action(account, action_id)
@@ -145,11 +148,13 @@ def _page(items: list[dict[str, Any]], limit: int, offset: int, after: int | Non
         start = offset
     page = items[start : start + limit]
     more = start + limit < len(items)
-    return {"result": {
-        "products": page,
-        "total": len(items),
-        "last_id": _encode_last_id(page[-1]["id"]) if page and more else "",
-    }}
+    return {
+        "result": {
+            "products": page,
+            "total": len(items),
+            "last_id": _encode_last_id(page[-1]["id"]) if page and more else "",
+        }
+    }
 
 
 # ------------------------------------------------------------------ routes
@@ -157,9 +162,7 @@ def _page(items: list[dict[str, Any]], limit: int, offset: int, after: int | Non
 def actions_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """The actions running now or announced, each with counts that match its product lists."""
     now = account.iso()
-    return {"result": [
-        _action_item(account, a) for a in account.all(ACTION) if a["date_end"] >= now
-    ]}
+    return {"result": [_action_item(account, a) for a in account.all(ACTION) if a["date_end"] >= now]}
 
 
 @route("POST", "/v1/actions/candidates")
@@ -167,8 +170,15 @@ def actions_candidates(account: Account, body: dict[str, Any]) -> dict[str, Any]
     """Products that may join the action: eligible, on sale, not banned, not taking part yet."""
     action, limit, offset, after = _page_request(account, body, "GetSellerActionCandidatesRequest")
     items = [
-        {"id": p["id"], "price": _number(_price(p)), "action_price": 0,
-         "max_action_price": _max_action_price(action, p), "add_mode": "NOT_SET", "min_stock": 0, "stock": 0}
+        {
+            "id": p["id"],
+            "price": _number(_price(p)),
+            "action_price": 0,
+            "max_action_price": _max_action_price(action, p),
+            "add_mode": "NOT_SET",
+            "min_stock": 0,
+            "stock": 0,
+        }
         for p in candidates(account, action)
     ]
     return _page(items, limit, offset, after)
@@ -179,9 +189,15 @@ def actions_products(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Products taking part in the action, with their action price and how they were added."""
     action, limit, offset, after = _page_request(account, body, "GetSellerActionProductsRequest")
     items = [
-        {"id": p["id"], "price": _number(_price(p)), "action_price": terms["action_price"],
-         "max_action_price": _max_action_price(action, p), "add_mode": terms["add_mode"],
-         "min_stock": terms.get("min_stock", 0), "stock": terms.get("stock", 0)}
+        {
+            "id": p["id"],
+            "price": _number(_price(p)),
+            "action_price": terms["action_price"],
+            "max_action_price": _max_action_price(action, p),
+            "add_mode": terms["add_mode"],
+            "min_stock": terms.get("min_stock", 0),
+            "stock": terms.get("stock", 0),
+        }
         for p, terms in participants(account, action)
     ]
     return _page(items, limit, offset, after)
@@ -201,27 +217,75 @@ _MAX_BOOST_DESCRIPTION = (
 # start_days / end_days: the action's dates relative to the day the account is seeded;
 # offer_ids: which products may take part (None: any); participants and banned by offer_id.
 DEMO_ACTIONS: tuple[dict[str, Any], ...] = (
-    {"id": 1977747, "title": "Эластичный бустинг. Без ограничения срока действия",
-     "action_type": "MARKETPLACE_MULTI_LEVEL_DISCOUNT_ON_AMOUNT", "description": _ELASTIC_DESCRIPTION,
-     "start_days": -60, "end_days": 120, "offer_ids": None, "min_discount_percent": 5,
-     "participants": {"143210609": {"action_price": 1150, "add_mode": "MANUAL", "min_stock": 0, "stock": 0}},
-     "banned": []},
-    {"id": 2840538, "title": "Максимальный бустинг", "action_type": "STOCK_DISCOUNT",
-     "description": _MAX_BOOST_DESCRIPTION, "start_days": -3, "end_days": 14, "offer_ids": None,
-     "min_discount_percent": 15, "participants": {}, "banned": []},
-    {"id": 2859759, "title": "Максимальный бустинг: усиление", "action_type": "STOCK_DISCOUNT",
-     "description": _MAX_BOOST_DESCRIPTION, "start_days": 2, "end_days": 14,
-     "offer_ids": ["143210609", "1432106010"], "min_discount_percent": 20,
-     "participants": {"1432106010": {"action_price": 1000, "add_mode": "AUTO", "min_stock": 0, "stock": 0}},
-     "banned": ["143210609"]},
-    {"id": 1177259, "title": "Бустинг 25% (ранее — «Бустинг х4»)", "action_type": "STOCK_DISCOUNT",
-     "description": "", "start_days": -400, "end_days": 30, "offer_ids": [], "min_discount_percent": 9,
-     "participants": {}, "banned": []},
-    {"id": 1139903, "title": "SH!", "action_type": "DISCOUNT", "description": "", "start_days": -30,
-     "end_days": 60, "offer_ids": None, "min_discount_percent": 10, "discount_type": "PERCENT",
-     "discount_value": 10, "order_amount": 1000, "is_voucher_action": True, "with_targeting": True,
-     "participants": {"91132": {"action_price": 801, "add_mode": "MANUAL", "min_stock": 2, "stock": 5}},
-     "banned": []},
+    {
+        "id": 1977747,
+        "title": "Эластичный бустинг. Без ограничения срока действия",
+        "action_type": "MARKETPLACE_MULTI_LEVEL_DISCOUNT_ON_AMOUNT",
+        "description": _ELASTIC_DESCRIPTION,
+        "start_days": -60,
+        "end_days": 120,
+        "offer_ids": None,
+        "min_discount_percent": 5,
+        "participants": {
+            "143210609": {"action_price": 1150, "add_mode": "MANUAL", "min_stock": 0, "stock": 0}
+        },
+        "banned": [],
+    },
+    {
+        "id": 2840538,
+        "title": "Максимальный бустинг",
+        "action_type": "STOCK_DISCOUNT",
+        "description": _MAX_BOOST_DESCRIPTION,
+        "start_days": -3,
+        "end_days": 14,
+        "offer_ids": None,
+        "min_discount_percent": 15,
+        "participants": {},
+        "banned": [],
+    },
+    {
+        "id": 2859759,
+        "title": "Максимальный бустинг: усиление",
+        "action_type": "STOCK_DISCOUNT",
+        "description": _MAX_BOOST_DESCRIPTION,
+        "start_days": 2,
+        "end_days": 14,
+        "offer_ids": ["143210609", "1432106010"],
+        "min_discount_percent": 20,
+        "participants": {
+            "1432106010": {"action_price": 1000, "add_mode": "AUTO", "min_stock": 0, "stock": 0}
+        },
+        "banned": ["143210609"],
+    },
+    {
+        "id": 1177259,
+        "title": "Бустинг 25% (ранее — «Бустинг х4»)",
+        "action_type": "STOCK_DISCOUNT",
+        "description": "",
+        "start_days": -400,
+        "end_days": 30,
+        "offer_ids": [],
+        "min_discount_percent": 9,
+        "participants": {},
+        "banned": [],
+    },
+    {
+        "id": 1139903,
+        "title": "SH!",
+        "action_type": "DISCOUNT",
+        "description": "",
+        "start_days": -30,
+        "end_days": 60,
+        "offer_ids": None,
+        "min_discount_percent": 10,
+        "discount_type": "PERCENT",
+        "discount_value": 10,
+        "order_amount": 1000,
+        "is_voucher_action": True,
+        "with_targeting": True,
+        "participants": {"91132": {"action_price": 801, "add_mode": "MANUAL", "min_stock": 2, "stock": 5}},
+        "banned": [],
+    },
 )
 
 
@@ -245,21 +309,25 @@ def seed(account: Account) -> None:
             if product is not None:
                 taking_part[str(product["id"])] = dict(terms)
         banned = [p["id"] for o in spec["banned"] if (p := find_by_offer(account, o)) is not None]
-        account.put(ACTION, spec["id"], {
-            "id": spec["id"],
-            "title": spec["title"],
-            "action_type": spec["action_type"],
-            "description": spec["description"],
-            "date_start": _stamp(account, _moscow_midnight(account, spec["start_days"])),
-            "date_end": _stamp(account, _moscow_midnight(account, spec["end_days"] + 1) - 1),
-            "freeze_date": "",
-            "offer_ids": spec["offer_ids"],
-            "min_discount_percent": spec["min_discount_percent"],
-            "discount_type": spec.get("discount_type", "CURRENCY"),
-            "discount_value": spec.get("discount_value", 0),
-            "order_amount": spec.get("order_amount", 0),
-            "is_voucher_action": spec.get("is_voucher_action", False),
-            "with_targeting": spec.get("with_targeting", False),
-            "participants": taking_part,
-            "banned": banned,
-        })
+        account.put(
+            ACTION,
+            spec["id"],
+            {
+                "id": spec["id"],
+                "title": spec["title"],
+                "action_type": spec["action_type"],
+                "description": spec["description"],
+                "date_start": _stamp(account, _moscow_midnight(account, spec["start_days"])),
+                "date_end": _stamp(account, _moscow_midnight(account, spec["end_days"] + 1) - 1),
+                "freeze_date": "",
+                "offer_ids": spec["offer_ids"],
+                "min_discount_percent": spec["min_discount_percent"],
+                "discount_type": spec.get("discount_type", "CURRENCY"),
+                "discount_value": spec.get("discount_value", 0),
+                "order_amount": spec.get("order_amount", 0),
+                "is_voucher_action": spec.get("is_voucher_action", False),
+                "with_targeting": spec.get("with_targeting", False),
+                "participants": taking_part,
+                "banned": banned,
+            },
+        )

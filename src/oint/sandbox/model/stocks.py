@@ -82,12 +82,17 @@ def refresh_summary(account: Account, product: dict[str, Any]) -> None:
     save_product(account, product, touch=False)
 
 
-def put_stock(account: Account, product_id: int, warehouse_id: int, source: str, stock: int,
-              reserved: int | None = None) -> dict[str, Any]:
+def put_stock(
+    account: Account, product_id: int, warehouse_id: int, source: str, stock: int, reserved: int | None = None
+) -> dict[str, Any]:
     """Set the available quantity of a product on a warehouse (reserved kept unless given)."""
     key = stock_key(product_id, warehouse_id)
     doc: dict[str, Any] = account.get(STOCK, key) or {
-        "product_id": product_id, "warehouse_id": warehouse_id, "type": source, "stock": 0, "reserved": 0,
+        "product_id": product_id,
+        "warehouse_id": warehouse_id,
+        "type": source,
+        "stock": 0,
+        "reserved": 0,
     }
     doc["stock"] = stock
     if reserved is not None:
@@ -117,8 +122,10 @@ def _int_field(entry: dict[str, Any], name: str, index: int, field: str) -> int:
 
 def _parse_entry(index: int, entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
-        raise invalid(f"Request validation error: invalid ProductsStocksRequest.Stocks[{index}]: "
-                      f"value must be an object")
+        raise invalid(
+            f"Request validation error: invalid ProductsStocksRequest.Stocks[{index}]: "
+            f"value must be an object"
+        )
     warehouse_id = _int_field(entry, "warehouse_id", index, "WarehouseId")
     if warehouse_id <= 0:
         raise _entry_error(index, "WarehouseId", "value must be greater than 0")
@@ -164,13 +171,20 @@ def _apply_entry(
         if product["is_archived"]:
             errors.append(_error("PRODUCT_IS_ARCHIVED", "Product is archived: unarchive it to set stocks"))
         elif not product["sku"]:
-            errors.append(_error("product_is_not_created",
-                                 "Product is not created yet: stocks can be set after status price_sent"))
+            errors.append(
+                _error(
+                    "product_is_not_created",
+                    "Product is not created yet: stocks can be set after status price_sent",
+                )
+            )
         elif product.get("price") in (None, "", "0"):
             errors.append(_error("PRICE_IS_NOT_SENT", "Product has no price: set the price before stocks"))
         if warehouse is not None and warehouse.get("is_kgt") and not product.get("is_kgt"):
-            errors.append(_error("NON_KGT_ON_KGT_WAREHOUSE",
-                                 "Only bulky (KGT) products can be stored on this warehouse"))
+            errors.append(
+                _error(
+                    "NON_KGT_ON_KGT_WAREHOUSE", "Only bulky (KGT) products can be stored on this warehouse"
+                )
+            )
     if entry["stock"] >= STOCK_CEILING:
         errors.append(_error("STOCK_TOO_BIG", f"stock must be less than {STOCK_CEILING}"))
     if errors or product is None or warehouse is None:
@@ -193,18 +207,24 @@ def products_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     warehouse, archived or not yet created product, no price, too big a stock, or the same
     pair updated less than 30 s ago (TOO_MANY_REQUESTS).
     """
-    account.limit("products_stocks", REQUESTS_PER_MINUTE, 60.0,
-                  "You have reached request rate limit per minute")
+    account.limit(
+        "products_stocks", REQUESTS_PER_MINUTE, 60.0, "You have reached request rate limit per minute"
+    )
     entries = body.get("stocks")
     if entries is None or entries == []:
-        raise invalid("Request validation error: invalid ProductsStocksRequest.Stocks: "
-                      "value must contain at least 1 item(s)")
+        raise invalid(
+            "Request validation error: invalid ProductsStocksRequest.Stocks: "
+            "value must contain at least 1 item(s)"
+        )
     if not isinstance(entries, list):
-        raise invalid("Request validation error: invalid ProductsStocksRequest.Stocks: "
-                      "value must be an array")
+        raise invalid(
+            "Request validation error: invalid ProductsStocksRequest.Stocks: value must be an array"
+        )
     if len(entries) > MAX_ENTRIES:
-        raise invalid(f"Request validation error: invalid ProductsStocksRequest.Stocks: "
-                      f"value must contain at most {MAX_ENTRIES} item(s)")
+        raise invalid(
+            f"Request validation error: invalid ProductsStocksRequest.Stocks: "
+            f"value must contain at most {MAX_ENTRIES} item(s)"
+        )
     parsed = [_parse_entry(i, e) for i, e in enumerate(entries)]
     touched: dict[int, dict[str, Any]] = {}
     results = [_apply_entry(account, e, touched) for e in parsed]
@@ -267,8 +287,9 @@ def _limit(body: dict[str, Any], request: str) -> int:
     except (TypeError, ValueError):
         limit = -1
     if not 1 <= limit <= MAX_PAGE:
-        raise invalid(f"Request validation error: invalid {request}.Limit: value must be inside range "
-                      f"[1, {MAX_PAGE}]")
+        raise invalid(
+            f"Request validation error: invalid {request}.Limit: value must be inside range [1, {MAX_PAGE}]"
+        )
     return limit
 
 
@@ -289,13 +310,17 @@ def product_page(
     offers = {str(o) for o in _as_list(flt.get("offer_id"))}
     ids = {int_id(i, "filter.product_id") for i in _as_list(flt.get("product_id"))}
     if len(offers) > MAX_PAGE or len(ids) > MAX_PAGE:
-        raise invalid(f"Request validation error: invalid {request}.Filter: no more than {MAX_PAGE} "
-                      f"identifiers of one kind")
+        raise invalid(
+            f"Request validation error: invalid {request}.Filter: no more than {MAX_PAGE} "
+            f"identifiers of one kind"
+        )
     visibility = str(flt.get("visibility") or "ALL").upper()
     check = VISIBILITY.get(visibility)
     if check is None:
-        raise invalid(f"Request validation error: invalid {request}.Filter.Visibility: "
-                      f"value must be one of the defined enum values, got {visibility!r}")
+        raise invalid(
+            f"Request validation error: invalid {request}.Filter.Visibility: "
+            f"value must be one of the defined enum values, got {visibility!r}"
+        )
 
     def wanted(p: dict[str, Any]) -> bool:
         if offers or ids:  # identifiers select products whatever their visibility
@@ -321,14 +346,21 @@ def _as_list(value: Any) -> list[Any]:
 
 
 # ------------------------------------------------------------------ /v4/product/info/stocks
-def stocks_item(account: Account, product: dict[str, Any], docs: list[dict[str, Any]] | None = None
-                ) -> dict[str, Any]:
+def stocks_item(
+    account: Account, product: dict[str, Any], docs: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "offer_id": product["offer_id"],
         "product_id": product["id"],
         "stocks": [
-            {"present": v["present"], "reserved": v["reserved"], "shipment_type": "SHIPMENT_TYPE_GENERAL",
-             "sku": product["sku"], "type": t, "warehouse_ids": v["warehouse_ids"]}
+            {
+                "present": v["present"],
+                "reserved": v["reserved"],
+                "shipment_type": "SHIPMENT_TYPE_GENERAL",
+                "sku": product["sku"],
+                "type": t,
+                "warehouse_ids": v["warehouse_ids"],
+            }
             for t, v in by_source(account, product["id"], docs).items()
         ],
     }
@@ -373,6 +405,12 @@ def seed(account: Account) -> None:
             put_stock(account, product["id"], FBO_WAREHOUSE, "fbo", stock, reserved)
         else:
             wh = warehouses[index]
-            put_stock(account, product["id"], wh["warehouse_id"], "rfbs" if wh["is_rfbs"] else "fbs",
-                      stock, reserved)
+            put_stock(
+                account,
+                product["id"],
+                wh["warehouse_id"],
+                "rfbs" if wh["is_rfbs"] else "fbs",
+                stock,
+                reserved,
+            )
         refresh_summary(account, product)

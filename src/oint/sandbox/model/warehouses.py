@@ -35,11 +35,15 @@ def _non_negative(body: dict[str, Any], field: str, default: int) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise invalid(f"Request validation error: invalid WarehouseListRequest.{field.title()}: "
-                      f"value must be an integer") from None
+        raise invalid(
+            f"Request validation error: invalid WarehouseListRequest.{field.title()}: "
+            f"value must be an integer"
+        ) from None
     if number < 0:
-        raise invalid(f"Request validation error: invalid WarehouseListRequest.{field.title()}: "
-                      f"value must be greater than or equal to 0")
+        raise invalid(
+            f"Request validation error: invalid WarehouseListRequest.{field.title()}: "
+            f"value must be greater than or equal to 0"
+        )
     return number
 
 
@@ -53,8 +57,10 @@ def warehouse_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     limit = _non_negative(body, "limit", 0)
     offset = _non_negative(body, "offset", 0)
     if limit > MAX_PAGE:
-        raise invalid(f"Request validation error: invalid WarehouseListRequest.Limit: "
-                      f"value must be less than or equal to {MAX_PAGE}")
+        raise invalid(
+            f"Request validation error: invalid WarehouseListRequest.Limit: "
+            f"value must be less than or equal to {MAX_PAGE}"
+        )
     account.limit("warehouse_list", *LIST_LIMIT, "You have reached request rate limit per minute")
     warehouses = all_warehouses(account)[offset:]
     if limit:
@@ -71,7 +77,9 @@ def _warehouse(warehouse_id: int, name: str, **fields: Any) -> dict[str, Any]:
         "is_able_to_set_price": False,
         "has_entrusted_acceptance": False,
         "first_mile_type": {
-            "dropoff_point_id": "", "dropoff_timeslot_id": 0, "first_mile_is_changing": False,
+            "dropoff_point_id": "",
+            "dropoff_timeslot_id": 0,
+            "first_mile_is_changing": False,
             "first_mile_type": "DropOff",
         },
         "is_kgt": False,
@@ -92,17 +100,40 @@ def _warehouse(warehouse_id: int, name: str, **fields: Any) -> dict[str, Any]:
 
 
 DEMO_WAREHOUSES: tuple[dict[str, Any], ...] = (
-    _warehouse(1020005000050693, "Основной склад FBS (Москва)",
-               first_mile_type={"dropoff_point_id": "1020000089925000",
-                                "dropoff_timeslot_id": 1020000000048611,
-                                "first_mile_is_changing": False, "first_mile_type": "DropOff"},
-               working_days=[1, 2, 3, 4, 5, 6], can_print_act_in_advance=True),
-    _warehouse(1020005000050694, "rFBS Санкт-Петербург", is_rfbs=True, is_able_to_set_price=True,
-               first_mile_type={"dropoff_point_id": "", "dropoff_timeslot_id": 0,
-                                "first_mile_is_changing": False, "first_mile_type": "Pickup"},
-               min_working_days=3, working_days=[1, 2, 3, 4, 5, 6, 7]),
-    _warehouse(1020005000113280, "Склад КГТ (Подольск)", is_kgt=True, has_postings_limit=True,
-               postings_limit=50, min_working_days=1),
+    _warehouse(
+        1020005000050693,
+        "Основной склад FBS (Москва)",
+        first_mile_type={
+            "dropoff_point_id": "1020000089925000",
+            "dropoff_timeslot_id": 1020000000048611,
+            "first_mile_is_changing": False,
+            "first_mile_type": "DropOff",
+        },
+        working_days=[1, 2, 3, 4, 5, 6],
+        can_print_act_in_advance=True,
+    ),
+    _warehouse(
+        1020005000050694,
+        "rFBS Санкт-Петербург",
+        is_rfbs=True,
+        is_able_to_set_price=True,
+        first_mile_type={
+            "dropoff_point_id": "",
+            "dropoff_timeslot_id": 0,
+            "first_mile_is_changing": False,
+            "first_mile_type": "Pickup",
+        },
+        min_working_days=3,
+        working_days=[1, 2, 3, 4, 5, 6, 7],
+    ),
+    _warehouse(
+        1020005000113280,
+        "Склад КГТ (Подольск)",
+        is_kgt=True,
+        has_postings_limit=True,
+        postings_limit=50,
+        min_working_days=1,
+    ),
 )
 
 
