@@ -75,8 +75,21 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="oint-bench-")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "oint", "sandbox", "serve", "--port", str(port),
-                               "--db", os.path.join(tmp, "server.sqlite3"), "--quiet", "--no-rate-limit"])
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oint",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            os.path.join(tmp, "server.sqlite3"),
+            "--quiet",
+            "--no-rate-limit",
+        ]
+    )
     try:
         for _ in range(200):
             try:
@@ -87,8 +100,22 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OZON_")}
         oint_cmd = shutil.which("oint") or ""
         cli = [oint_cmd] if oint_cmd else [sys.executable, "-m", "oint"]
-        cli += ["ozon", "UpdateProductImages", "--clientid", CLIENT_ID, "--apikey", API_KEY,
-                "--base-url", url, "--productid", "1111588191", "--images", repr(IMAGES), "--color", "GREEN"]
+        cli += [
+            "ozon",
+            "UpdateProductImages",
+            "--clientid",
+            CLIENT_ID,
+            "--apikey",
+            API_KEY,
+            "--base-url",
+            url,
+            "--productid",
+            "1111588191",
+            "--images",
+            repr(IMAGES),
+            "--color",
+            "GREEN",
+        ]
         baseline = wall([sys.executable, "-c", "pass"], a.runs, env)
         cli_time = wall(cli, a.runs, env)
         sandbox_env = {**env, "OINT_SANDBOX_DB": os.path.join(tmp, "embedded.sqlite3")}
@@ -96,12 +123,18 @@ def main() -> int:
         cli_sandbox_time = wall(cli_sandbox, a.runs, sandbox_env)
 
         rows = [
-            ("OzonClient -> oint sandbox serve", per_call_sync(
-                lambda: OzonClient(CLIENT_ID, API_KEY, base_url=url), a.calls)),
-            ("AsyncOzonClient -> oint sandbox serve", per_call_async(
-                lambda: AsyncOzonClient(CLIENT_ID, API_KEY, base_url=url), a.calls)),
-            ("OzonClient(sandbox=...) in-process", per_call_sync(
-                lambda: OzonClient(sandbox=os.path.join(tmp, "lib.sqlite3")), a.calls)),
+            (
+                "OzonClient -> oint sandbox serve",
+                per_call_sync(lambda: OzonClient(CLIENT_ID, API_KEY, base_url=url), a.calls),
+            ),
+            (
+                "AsyncOzonClient -> oint sandbox serve",
+                per_call_async(lambda: AsyncOzonClient(CLIENT_ID, API_KEY, base_url=url), a.calls),
+            ),
+            (
+                "OzonClient(sandbox=...) in-process",
+                per_call_sync(lambda: OzonClient(sandbox=os.path.join(tmp, "lib.sqlite3")), a.calls),
+            ),
         ]
     finally:
         server.terminate()
@@ -110,10 +143,14 @@ def main() -> int:
 
     print(f"(a) CLI call, median of {a.runs} runs")
     print(f"    python -c pass                          {baseline * 1000:8.1f} ms")
-    print(f"    oint ozon UpdateProductImages (HTTP)    {cli_time * 1000:8.1f} ms   "
-          f"= {cli_time / baseline:.1f}x python -c pass (target <= 10x)")
-    print(f"    oint ozon UpdateProductImages --sandbox {cli_sandbox_time * 1000:8.1f} ms   "
-          f"= {cli_sandbox_time / baseline:.1f}x")
+    print(
+        f"    oint ozon UpdateProductImages (HTTP)    {cli_time * 1000:8.1f} ms   "
+        f"= {cli_time / baseline:.1f}x python -c pass (target <= 10x)"
+    )
+    print(
+        f"    oint ozon UpdateProductImages --sandbox {cli_sandbox_time * 1000:8.1f} ms   "
+        f"= {cli_sandbox_time / baseline:.1f}x"
+    )
     print(f"(b) library, {a.calls} sequential calls (server time included in wall)")
     for label, (w, cpu) in rows:
         print(f"    {label:<40} {w * 1e6:8.0f} us/call wall, {cpu * 1e6:6.0f} us/call client CPU")

@@ -62,9 +62,21 @@ def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
     port = free_port()
     db = str(tmp_path_factory.mktemp("sandbox") / "server.sqlite3")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "oint", "sandbox", "serve", "--port", str(port), "--db", db, "--quiet",
-         "--no-rate-limit"],  # the global 50 rps is tested in-process; here it would make tests flaky
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "oint",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            db,
+            "--quiet",
+            "--no-rate-limit",
+        ],  # the global 50 rps is tested in-process; here it would make tests flaky
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -122,7 +134,10 @@ def run_cli() -> Any:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("OZON_")}
         full_env.update(env or {})
         p = subprocess.run(
-            [sys.executable, "-m", "oint", *args], capture_output=True, env=full_env, timeout=60,
+            [sys.executable, "-m", "oint", *args],
+            capture_output=True,
+            env=full_env,
+            timeout=60,
             input=input.encode() if input is not None else None,
         )
         return CliResult(p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8"))

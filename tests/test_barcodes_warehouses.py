@@ -44,8 +44,14 @@ def clocked() -> Iterator[tuple[OzonClient, Clock]]:
     """A client on an in-process sandbox whose time the test moves."""
     clock = Clock()
     sandbox = Sandbox(":memory:", clock=clock)
-    client = OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://sandbox.invalid", rate_limit=False,
-                        transport=SandboxTransport(sandbox=sandbox), max_retries=0)
+    client = OzonClient(
+        DEMO_CLIENT_ID,
+        DEMO_API_KEY,
+        base_url="http://sandbox.invalid",
+        rate_limit=False,
+        transport=SandboxTransport(sandbox=sandbox),
+        max_retries=0,
+    )
     yield client, clock
     client.close()
     sandbox.close()
@@ -107,33 +113,49 @@ def test_bind_barcodes_cli_then_product_info(run_cli: Any, sandbox_url: str) -> 
     assert r.json() == {"errors": []}
     info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--sku", "1626044001").json()
     assert info["items"][0]["barcodes"] == ["112772873170", "112233"]
-    again = run_cli("ozon", "ПривязатьШтрихкоды", *creds(sandbox_url),
-                    "--barcodes", "{'1626044001':'112233'}")
+    again = run_cli(
+        "ozon", "ПривязатьШтрихкоды", *creds(sandbox_url), "--barcodes", "{'1626044001':'112233'}"
+    )
     assert again.code == 0 and again.json() == {"errors": []}  # already this product's: nothing changes
     info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--sku", "1626044001").json()
     assert info["items"][0]["barcodes"] == ["112772873170", "112233"]
 
 
 def test_bind_barcodes_per_item_errors(ozon: OzonClient) -> None:
-    answer = ozon.bind_barcodes({
-        "1626044002": "112772873170",  # the barcode of 1626044001
-        "1626044003": "4600000000017",
-        "1626099999": "112233",  # not this seller's item
-    })
-    assert answer == {"errors": [
-        {"code": "barcode_already_exists", "error": "barcode 112772873170 is already bound to another item",
-         "barcode": "112772873170", "sku": 1626044002},
-        {"code": "item_not_found", "error": "sellerID of item 1626099999 is not 2128753",
-         "barcode": "112233", "sku": 1626099999},
-    ]}
+    answer = ozon.bind_barcodes(
+        {
+            "1626044002": "112772873170",  # the barcode of 1626044001
+            "1626044003": "4600000000017",
+            "1626099999": "112233",  # not this seller's item
+        }
+    )
+    assert answer == {
+        "errors": [
+            {
+                "code": "barcode_already_exists",
+                "error": "barcode 112772873170 is already bound to another item",
+                "barcode": "112772873170",
+                "sku": 1626044002,
+            },
+            {
+                "code": "item_not_found",
+                "error": "sellerID of item 1626099999 is not 2128753",
+                "barcode": "112233",
+                "sku": 1626099999,
+            },
+        ]
+    }
     assert barcodes_of(ozon, 1111588193) == ["4600000000017"]
     assert barcodes_of(ozon, 1111588192) == ["112772873187"]
 
 
 def test_bind_barcodes_full_product(clocked: tuple[OzonClient, Clock]) -> None:
     ozon, _ = clocked
-    ozon.request("POST", "/v1/barcode/add",
-                 {"barcodes": [{"sku": 1626044003, "barcode": f"BD-{n:03}"} for n in range(100)]})
+    ozon.request(
+        "POST",
+        "/v1/barcode/add",
+        {"barcodes": [{"sku": 1626044003, "barcode": f"BD-{n:03}"} for n in range(100)]},
+    )
     assert len(barcodes_of(ozon, 1111588193)) == 100
     answer = ozon.bind_barcodes({"1626044003": "ONE-MORE"})
     assert [e["code"] for e in answer["errors"]] == ["barcodes_limit_exceeded"]
@@ -161,11 +183,20 @@ def test_create_barcodes_cli_then_product_info(run_cli: Any, sandbox_url: str) -
     (barcode,) = info["items"][0]["barcodes"]
     assert is_valid_ean13(barcode)
     # a product with an Ozon barcode keeps it; unknown products come back per item
-    r = run_cli("ozon", "СоздатьШтрихкоды", *creds(sandbox_url),
-                "--productids", "['1111588193','2875391939']")
+    r = run_cli(
+        "ozon", "СоздатьШтрихкоды", *creds(sandbox_url), "--productids", "['1111588193','2875391939']"
+    )
     assert r.code == 0, r.err
-    assert r.json() == {"errors": [{"code": "item_not_found", "error": "product 2875391939 not found",
-                                    "barcode": "", "product_id": 2875391939}]}
+    assert r.json() == {
+        "errors": [
+            {
+                "code": "item_not_found",
+                "error": "product 2875391939 not found",
+                "barcode": "",
+                "product_id": 2875391939,
+            }
+        ]
+    }
     info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--productid", "1111588193").json()
     assert info["items"][0]["barcodes"] == [barcode]
 
@@ -180,8 +211,9 @@ def test_create_barcodes_sync_and_async(sandbox_url: str) -> None:
 
     async def go() -> None:
         async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as ozon:
-            made, bound = await asyncio.gather(ozon.create_barcodes("1111588192"),
-                                               ozon.bind_barcodes({"1626044003": "4601234567893"}))
+            made, bound = await asyncio.gather(
+                ozon.create_barcodes("1111588192"), ozon.bind_barcodes({"1626044003": "4601234567893"})
+            )
             assert made == {"errors": []} and bound == {"errors": []}
             info = await ozon.get_products_information(product_id=[1111588192, 1111588193])
             barcodes = {i["id"]: i["barcodes"] for i in info["items"]}
@@ -218,10 +250,24 @@ def test_warehouses_cli_once_a_minute(run_cli: Any, sandbox_url: str) -> None:
     warehouses = r.json()["result"]
     assert [w["warehouse_id"] for w in warehouses] == DEMO_WAREHOUSES
     assert set(warehouses[0]) == {
-        "warehouse_id", "name", "is_rfbs", "is_able_to_set_price", "has_entrusted_acceptance",
-        "first_mile_type", "is_kgt", "can_print_act_in_advance", "min_working_days", "is_karantin",
-        "has_postings_limit", "postings_limit", "working_days", "min_postings_limit", "is_timetable_editable",
-        "status", "is_economy", "is_presorted",
+        "warehouse_id",
+        "name",
+        "is_rfbs",
+        "is_able_to_set_price",
+        "has_entrusted_acceptance",
+        "first_mile_type",
+        "is_kgt",
+        "can_print_act_in_advance",
+        "min_working_days",
+        "is_karantin",
+        "has_postings_limit",
+        "postings_limit",
+        "working_days",
+        "min_postings_limit",
+        "is_timetable_editable",
+        "status",
+        "is_economy",
+        "is_presorted",
     }
     assert [w["is_rfbs"] for w in warehouses] == [False, True, False]
     assert [w["is_kgt"] for w in warehouses] == [False, False, True]
@@ -238,8 +284,11 @@ def test_warehouses_library_429_and_stocks(ozon: OzonClient) -> None:
     assert caught.value.retry_after is not None and 1 <= caught.value.retry_after <= 60
     assert caught.value.headers.get("retry-after") == str(int(caught.value.retry_after))
     # the listed ids are the ones stocks accept
-    entries = [{"offer_id": "1432106010", "stock": 3, "warehouse_id": w["warehouse_id"]}
-               for w in warehouses if not w["is_kgt"]]
+    entries = [
+        {"offer_id": "1432106010", "stock": 3, "warehouse_id": w["warehouse_id"]}
+        for w in warehouses
+        if not w["is_kgt"]
+    ]
     result = ozon.update_products_stocks(entries)["result"]
     assert [r["updated"] for r in result] == [True, True]
 
@@ -259,8 +308,9 @@ def test_warehouses_async_and_window(clocked: tuple[OzonClient, Clock], sandbox_
         ozon.request("POST", "/v1/warehouse/list", {"limit": 201})
 
     async def go() -> None:
-        async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url,
-                                   max_retries=0) as aozon:
+        async with AsyncOzonClient(
+            DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0
+        ) as aozon:
             answer = await aozon.get_warehouses_list()
             assert [w["warehouse_id"] for w in answer["result"]] == DEMO_WAREHOUSES
             with pytest.raises(RateLimitError):

@@ -28,13 +28,46 @@ ATTRIBUTES_EXAMPLE = ("17029016", "970778135")  # OInt's GetCategoryAttributes e
 VALUES_EXAMPLE = ("17054869", "97311")  # OInt's GetAttributeValues / SearchAttributeValue example
 # /v1/description-category/attribute/values/search recorded by OInt for "Sunshine", in Ozon's order
 RECORDED_SUNSHINE_IDS = [
-    5055881, 971026862, 971719299, 971818888, 972176200, 972202223, 971227292, 972029069, 971168926,
-    972173064, 970974258, 972066951, 972172514, 971110891, 971896068, 971967921, 970712762, 5115939,
-    971303326, 972131760, 5142226, 972026686, 970954160, 970697481, 972077059,
+    5055881,
+    971026862,
+    971719299,
+    971818888,
+    972176200,
+    972202223,
+    971227292,
+    972029069,
+    971168926,
+    972173064,
+    970974258,
+    972066951,
+    972172514,
+    971110891,
+    971896068,
+    971967921,
+    970712762,
+    5115939,
+    971303326,
+    972131760,
+    5142226,
+    972026686,
+    970954160,
+    970697481,
+    972077059,
 ]
 ATTRIBUTE_KEYS = [
-    "id", "attribute_complex_id", "name", "description", "type", "is_collection", "is_required",
-    "is_aspect", "max_value_count", "group_name", "group_id", "dictionary_id", "category_dependent",
+    "id",
+    "attribute_complex_id",
+    "name",
+    "description",
+    "type",
+    "is_collection",
+    "is_required",
+    "is_aspect",
+    "max_value_count",
+    "group_name",
+    "group_id",
+    "dictionary_id",
+    "category_dependent",
     "complex_is_collection",
 ]
 
@@ -55,7 +88,9 @@ def leaves(nodes: list[dict[str, Any]], parent: int = 0) -> Iterator[tuple[int, 
 def post(url: str, path: str, doc: dict[str, Any]) -> tuple[int, Any]:
     """A raw request to the sandbox, as any Ozon client would send it."""
     req = urllib.request.Request(
-        url + path, data=json.dumps(doc).encode(), method="POST",
+        url + path,
+        data=json.dumps(doc).encode(),
+        method="POST",
         headers={"Client-Id": DEMO_CLIENT_ID, "Api-Key": DEMO_API_KEY, "Content-Type": "application/json"},
     )
     try:
@@ -90,11 +125,22 @@ def test_category_attributes_body_ids_as_strings() -> None:
 
 def test_attribute_values_body_fixed_page_and_last_value_id() -> None:
     first = body("GetAttributeValues", 17054869, 97311, 85, 1, "DEFAULT")
-    assert first == {"description_category_id": "17054869", "type_id": "97311", "attribute_id": "85",
-                     "limit": "200", "language": "DEFAULT"}  # start 1 -> last_value_id 0 -> left out
+    assert first == {
+        "description_category_id": "17054869",
+        "type_id": "97311",
+        "attribute_id": "85",
+        "limit": "200",
+        "language": "DEFAULT",
+    }  # start 1 -> last_value_id 0 -> left out
     later = body("GetAttributeValues", "17054869", "97311", "85", 5060051, "EN")
-    assert later == {"description_category_id": "17054869", "type_id": "97311", "attribute_id": "85",
-                     "limit": "200", "last_value_id": "5060050", "language": "EN"}
+    assert later == {
+        "description_category_id": "17054869",
+        "type_id": "97311",
+        "attribute_id": "85",
+        "limit": "200",
+        "last_value_id": "5060050",
+        "language": "EN",
+    }
     assert body("GetAttributeValues", 1, 2, 3, "2", "DEFAULT")["last_value_id"] == "1"  # type: ignore[index]
     assert "last_value_id" not in body("GetAttributeValues", 1, 2, 3, None, "DEFAULT")  # type: ignore[operator]
     assert "language" not in body("GetAttributeValues", 1, 2, 3, 1, "")  # type: ignore[operator]
@@ -108,16 +154,22 @@ def test_attribute_values_rejects_a_bad_start(start: Any) -> None:
 
 def test_search_body_fixed_limit_no_language() -> None:
     assert body("SearchAttributeValue", 17054869, "97311", 85, "Sunshine") == {
-        "description_category_id": "17054869", "type_id": "97311", "attribute_id": "85",
-        "limit": "100", "value": "Sunshine",
+        "description_category_id": "17054869",
+        "type_id": "97311",
+        "attribute_id": "85",
+        "limit": "100",
+        "value": "Sunshine",
     }
 
 
-@pytest.mark.parametrize("name, values, option", [
-    ("GetCategoryAttributes", [None, 970778135, "DEFAULT"], "--categoryid"),
-    ("GetAttributeValues", [17054869, 97311, None, 1, "DEFAULT"], "--attributeid"),
-    ("SearchAttributeValue", [17054869, 97311, 85, ""], "--value"),
-])
+@pytest.mark.parametrize(
+    "name, values, option",
+    [
+        ("GetCategoryAttributes", [None, 970778135, "DEFAULT"], "--categoryid"),
+        ("GetAttributeValues", [17054869, 97311, None, 1, "DEFAULT"], "--attributeid"),
+        ("SearchAttributeValue", [17054869, 97311, 85, ""], "--value"),
+    ],
+)
 def test_required_values(name: str, values: list[Any], option: str) -> None:
     with pytest.raises(UsageError, match=option):
         REGISTRY[name].build(values)
@@ -127,10 +179,14 @@ def test_declarations_follow_the_catalogue() -> None:
     expected = {
         "GetCategoriesAndProductTypesTree": ("ПолучитьДеревоКатегорийИТиповТоваров", ["lang"]),
         "GetCategoryAttributes": ("ПолучитьХарактеристикиКатегории", ["categoryid", "typeid", "lang"]),
-        "GetAttributeValues": ("ПолучитьЗначенияХарактеристики",
-                               ["categoryid", "typeid", "attributeid", "start", "lang"]),
-        "SearchAttributeValue": ("НайтиЗначенияХарактеристики",
-                                 ["categoryid", "typeid", "attributeid", "value"]),
+        "GetAttributeValues": (
+            "ПолучитьЗначенияХарактеристики",
+            ["categoryid", "typeid", "attributeid", "start", "lang"],
+        ),
+        "SearchAttributeValue": (
+            "НайтиЗначенияХарактеристики",
+            ["categoryid", "typeid", "attributeid", "value"],
+        ),
     }
     for name_en, (name_ru, options) in expected.items():
         method = REGISTRY[name_en]
@@ -175,7 +231,9 @@ def test_attributes_for_the_demo_category() -> None:
 
 def test_dictionary_values_of_oint_examples() -> None:
     assert categories.dictionary_value(BRAND, 5060050) == {
-        "id": 5060050, "value": "Samsung", "info": "Электроника",
+        "id": 5060050,
+        "value": "Samsung",
+        "info": "Электроника",
         "picture": "https://cdn1.ozone.ru/s3/multimedia-0/6011071140.jpg",
     }
     assert categories.dictionary_value(COLOUR, 61576)["value"] == "серый"  # type: ignore[index]
@@ -242,8 +300,15 @@ def test_tree_bad_language_is_an_ozon_error(run_cli: Any, sandbox_url: str) -> N
 
 # ------------------------------------------------------------------ attributes
 def test_category_attributes_cli(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "GetCategoryAttributes", *creds(sandbox_url),
-                "--categoryid", ATTRIBUTES_EXAMPLE[0], "--typeid", ATTRIBUTES_EXAMPLE[1])
+    r = run_cli(
+        "ozon",
+        "GetCategoryAttributes",
+        *creds(sandbox_url),
+        "--categoryid",
+        ATTRIBUTES_EXAMPLE[0],
+        "--typeid",
+        ATTRIBUTES_EXAMPLE[1],
+    )
     assert r.code == 0, r.err
     attrs = r.json()["result"]
     assert all(list(a) == ATTRIBUTE_KEYS for a in attrs)
@@ -257,23 +322,38 @@ def test_category_attributes_cli(run_cli: Any, sandbox_url: str) -> None:
     assert any(a["is_required"] for a in attrs) and any(not a["is_required"] for a in attrs)
     assert by_id == {a["id"]: a for a in categories.attributes_for(17029016, 970778135)}
 
-    ru = run_cli("ozon", "ПолучитьХарактеристикиКатегории", *creds(sandbox_url),
-                 "--categoryid", "17029016", "--typeid", "970778135", "--lang", "EN")
+    ru = run_cli(
+        "ozon",
+        "ПолучитьХарактеристикиКатегории",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17029016",
+        "--typeid",
+        "970778135",
+        "--lang",
+        "EN",
+    )
     assert {a["id"]: a["name"] for a in ru.json()["result"]}[BRAND] == "Brand"
 
 
 def test_category_attributes_errors_cli(run_cli: Any, sandbox_url: str) -> None:
-    unknown = run_cli("ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "17029016",
-                      "--typeid", "91565")  # a type of another category
+    unknown = run_cli(
+        "ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "17029016", "--typeid", "91565"
+    )  # a type of another category
     assert unknown.code == 1 and "Traceback" not in unknown.err
-    assert unknown.json() == {"code": 5, "details": [],
-                              "message": "type 91565 not found in description category 17029016"}
-    no_category = run_cli("ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "123",
-                          "--typeid", "91565")
+    assert unknown.json() == {
+        "code": 5,
+        "details": [],
+        "message": "type 91565 not found in description category 17029016",
+    }
+    no_category = run_cli(
+        "ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "123", "--typeid", "91565"
+    )
     assert no_category.code == 1 and no_category.json()["code"] == 5
 
-    not_a_number = run_cli("ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "abc",
-                           "--typeid", "91565")
+    not_a_number = run_cli(
+        "ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "abc", "--typeid", "91565"
+    )
     assert not_a_number.code == 1 and not_a_number.json()["code"] == 3
 
     missing = run_cli("ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "17029016")
@@ -301,8 +381,19 @@ def test_attribute_values_paging_cli_counts_every_brand_once(run_cli: Any, sandb
     seen: list[int] = []
     start = "1"
     for _ in range(10):
-        r = run_cli("ozon", "GetAttributeValues", *creds(sandbox_url), "--categoryid", VALUES_EXAMPLE[0],
-                    "--typeid", VALUES_EXAMPLE[1], "--attributeid", "85", "--start", start)
+        r = run_cli(
+            "ozon",
+            "GetAttributeValues",
+            *creds(sandbox_url),
+            "--categoryid",
+            VALUES_EXAMPLE[0],
+            "--typeid",
+            VALUES_EXAMPLE[1],
+            "--attributeid",
+            "85",
+            "--start",
+            start,
+        )
         assert r.code == 0, r.err
         page = r.json()
         assert set(page) == {"result", "has_next"}
@@ -314,8 +405,19 @@ def test_attribute_values_paging_cli_counts_every_brand_once(run_cli: Any, sandb
         start = str(page["result"][-1]["id"] + 1)
     assert len(seen) == BRAND_COUNT == len(set(seen)) and seen == sorted(seen)
     # the page boundary is exact: --start at an id includes that value
-    again = run_cli("ozon", "ПолучитьЗначенияХарактеристики", *creds(sandbox_url), "--categoryid", "17054869",
-                    "--typeid", "97311", "--attributeid", "85", "--start", str(seen[200]))
+    again = run_cli(
+        "ozon",
+        "ПолучитьЗначенияХарактеристики",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17054869",
+        "--typeid",
+        "97311",
+        "--attributeid",
+        "85",
+        "--start",
+        str(seen[200]),
+    )
     assert [v["id"] for v in again.json()["result"]] == seen[200:400]
 
 
@@ -355,17 +457,46 @@ def test_attribute_values_language_and_other_dictionaries(sandbox_url: str) -> N
 
 
 def test_attribute_values_errors_cli(run_cli: Any, sandbox_url: str) -> None:
-    no_dictionary = run_cli("ozon", "GetAttributeValues", *creds(sandbox_url), "--categoryid", "17054869",
-                            "--typeid", "97311", "--attributeid", str(MODEL_NAME))
+    no_dictionary = run_cli(
+        "ozon",
+        "GetAttributeValues",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17054869",
+        "--typeid",
+        "97311",
+        "--attributeid",
+        str(MODEL_NAME),
+    )
     assert no_dictionary.code == 1 and "Traceback" not in no_dictionary.err
     assert no_dictionary.json()["code"] == 3 and "no dictionary" in no_dictionary.json()["message"]
 
-    foreign = run_cli("ozon", "GetAttributeValues", *creds(sandbox_url), "--categoryid", "17054869",
-                      "--typeid", "97311", "--attributeid", "10015")  # an attribute of phone accessories
+    foreign = run_cli(
+        "ozon",
+        "GetAttributeValues",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17054869",
+        "--typeid",
+        "97311",
+        "--attributeid",
+        "10015",
+    )  # an attribute of phone accessories
     assert foreign.code == 1 and foreign.json()["code"] == 5
 
-    bad_start = run_cli("ozon", "GetAttributeValues", *creds(sandbox_url), "--categoryid", "17054869",
-                        "--typeid", "97311", "--attributeid", "85", "--start", "first")
+    bad_start = run_cli(
+        "ozon",
+        "GetAttributeValues",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17054869",
+        "--typeid",
+        "97311",
+        "--attributeid",
+        "85",
+        "--start",
+        "first",
+    )
     assert_usage_error(bad_start, "--start")
 
 
@@ -396,29 +527,86 @@ def test_attribute_values_limits_over_http(sandbox_url: str) -> None:
 
 # ------------------------------------------------------------------ search
 def test_search_cli_matches_ozons_recorded_order(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "SearchAttributeValue", *creds(sandbox_url), "--categoryid", VALUES_EXAMPLE[0],
-                "--typeid", VALUES_EXAMPLE[1], "--attributeid", "85", "--value", "Sunshine")
+    r = run_cli(
+        "ozon",
+        "SearchAttributeValue",
+        *creds(sandbox_url),
+        "--categoryid",
+        VALUES_EXAMPLE[0],
+        "--typeid",
+        VALUES_EXAMPLE[1],
+        "--attributeid",
+        "85",
+        "--value",
+        "Sunshine",
+    )
     assert r.code == 0, r.err
     answer = r.json()
     assert list(answer) == ["result"]
     assert [v["id"] for v in answer["result"]] == RECORDED_SUNSHINE_IDS
     assert all("sunshine" in v["value"].lower() for v in answer["result"])
-    lower = run_cli("ozon", "НайтиЗначенияХарактеристики", *creds(sandbox_url), "--categoryid", "17054869",
-                    "--typeid", "97311", "--attributeid", "85", "--value", "sUNSHINE")
+    lower = run_cli(
+        "ozon",
+        "НайтиЗначенияХарактеристики",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17054869",
+        "--typeid",
+        "97311",
+        "--attributeid",
+        "85",
+        "--value",
+        "sUNSHINE",
+    )
     assert lower.json() == answer
 
 
 def test_search_errors_cli(run_cli: Any, sandbox_url: str) -> None:
-    short = run_cli("ozon", "SearchAttributeValue", *creds(sandbox_url), "--categoryid", "17054869",
-                    "--typeid", "97311", "--attributeid", "85", "--value", "S")
+    short = run_cli(
+        "ozon",
+        "SearchAttributeValue",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17054869",
+        "--typeid",
+        "97311",
+        "--attributeid",
+        "85",
+        "--value",
+        "S",
+    )
     assert short.code == 1 and "Traceback" not in short.err
-    assert short.json() == {"code": 3, "details": [], "message": "Request validation error: invalid "
-                            "SearchAttributeValuesRequest.Value: value length must be at least 2 runes"}
-    missing = run_cli("ozon", "SearchAttributeValue", *creds(sandbox_url), "--categoryid", "17054869",
-                      "--typeid", "97311", "--attributeid", "85")
+    assert short.json() == {
+        "code": 3,
+        "details": [],
+        "message": "Request validation error: invalid "
+        "SearchAttributeValuesRequest.Value: value length must be at least 2 runes",
+    }
+    missing = run_cli(
+        "ozon",
+        "SearchAttributeValue",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17054869",
+        "--typeid",
+        "97311",
+        "--attributeid",
+        "85",
+    )
     assert_usage_error(missing, "--value")
-    nothing = run_cli("ozon", "SearchAttributeValue", *creds(sandbox_url), "--categoryid", "17054869",
-                      "--typeid", "97311", "--attributeid", "85", "--value", "no such brand")
+    nothing = run_cli(
+        "ozon",
+        "SearchAttributeValue",
+        *creds(sandbox_url),
+        "--categoryid",
+        "17054869",
+        "--typeid",
+        "97311",
+        "--attributeid",
+        "85",
+        "--value",
+        "no such brand",
+    )
     assert nothing.code == 0 and nothing.json() == {"result": []}
 
 
@@ -444,8 +632,9 @@ def test_search_library_and_module_function(sandbox_url: str) -> None:
         assert found == ["серебристый", "серый", "светло-серый", "темно-серый"]  # prefixes first
         with pytest.raises(BadRequestError):
             ozon.search_attribute_value(*DEMO_PAIR, MODEL_NAME, "X3 NFC")
-    samsung = oint.ozon.search_attribute_value(DEMO_CLIENT_ID, DEMO_API_KEY, 17054869, 97311, 85, "samsung",
-                                               base_url=sandbox_url)
+    samsung = oint.ozon.search_attribute_value(
+        DEMO_CLIENT_ID, DEMO_API_KEY, 17054869, 97311, 85, "samsung", base_url=sandbox_url
+    )
     assert samsung["result"][0]["id"] == 5060050
 
 
@@ -477,9 +666,22 @@ def test_async_client(sandbox_url: str) -> None:
 
 
 def test_cli_in_process_sandbox(run_cli: Any, sandbox_db: str) -> None:
-    r = run_cli("ozon", "GetAttributeValues", "--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY,
-                "--categoryid", "17028922", "--typeid", "91565", "--attributeid", "10096", "--sandbox",
-                env={"OINT_SANDBOX_DB": sandbox_db})
+    r = run_cli(
+        "ozon",
+        "GetAttributeValues",
+        "--clientid",
+        DEMO_CLIENT_ID,
+        "--apikey",
+        DEMO_API_KEY,
+        "--categoryid",
+        "17028922",
+        "--typeid",
+        "91565",
+        "--attributeid",
+        "10096",
+        "--sandbox",
+        env={"OINT_SANDBOX_DB": sandbox_db},
+    )
     assert r.code == 0, r.err
     assert r.out.startswith('{\n "result": [')  # OInt's indentation
     assert {"id": 61576, "value": "серый", "info": "", "picture": ""} in r.json()["result"]

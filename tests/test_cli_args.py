@@ -46,8 +46,13 @@ def test_relaxed_json_reads_single_quoted_json(value: Any) -> None:
     assert relaxed_json(single_quoted(value)) == value
 
 
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=15),
-                min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=15),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_array_option_single_quotes_round_trip(items: list[str]) -> None:
     assert STRINGS.parse_cli(single_quoted(items), "images") == items
 
@@ -70,9 +75,15 @@ def test_unescape_known_sequences() -> None:
     assert unescape(r"a\nb\rc\vd\fe\\n") == "a\nb\rc\vd\fe\\n"
 
 
-@given(st.lists(st.tuples(st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True),
-                          st.text(min_size=1, max_size=10).filter(lambda s: not s.startswith("--"))),
-                max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True),
+            st.text(min_size=1, max_size=10).filter(lambda s: not s.startswith("--")),
+        ),
+        max_size=6,
+    )
+)
 def test_split_options_round_trip(pairs: list[tuple[str, str]]) -> None:
     tokens = [t for name, value in pairs for t in (f"--{name}", value)]
     assert split_options(tokens) == [(n, v) for n, v in pairs]
@@ -98,18 +109,23 @@ def test_images_from_json_file(tmp_path: Any) -> None:
 
 def test_invocation_sorts_options() -> None:
     m = REGISTRY["UpdateProductImages"]
-    inv = parse_invocation(m, ["--ClientID", "1", "--apikey=k", "--productid", "5", "--sandbox", "--OUT", "f"])
+    inv = parse_invocation(
+        m, ["--ClientID", "1", "--apikey=k", "--productid", "5", "--sandbox", "--OUT", "f"]
+    )
     assert inv.values == {"productid": "5"} and inv.flags == {"sandbox"}
     assert inv.settings == {"clientid": "1", "apikey": "k", "out": "f"}
     assert convert_values(m, inv.values) == (5, None, None, "")
 
 
-@pytest.mark.parametrize(("tokens", "message"), [
-    (["--productid", "1", "--nope", "x"], "unknown option --nope"),
-    (["--productid"], "needs a value"),
-    (["--productid", "1", "--productid", "2"], "given twice"),
-    (["stray"], "unexpected argument"),
-])
+@pytest.mark.parametrize(
+    ("tokens", "message"),
+    [
+        (["--productid", "1", "--nope", "x"], "unknown option --nope"),
+        (["--productid"], "needs a value"),
+        (["--productid", "1", "--productid", "2"], "given twice"),
+        (["stray"], "unexpected argument"),
+    ],
+)
 def test_invocation_errors(tokens: list[str], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_invocation(REGISTRY["UpdateProductImages"], tokens)
@@ -118,16 +134,30 @@ def test_invocation_errors(tokens: list[str], message: str) -> None:
 BASE = ["--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY, "--sandbox"]
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["ozon", "NoSuchMethod"], "unknown Ozon method"),
-    (["ozon", "UpdateProductImages", *BASE, "--productid", "1111588191", "--images", "['a', 'b'"],
-     "--images: malformed JSON array"),
-    (["ozon", "UpdateProductImages", *BASE, "--images", "['https://a.ru/1.jpg']"], "missing required option --productid"),
-    (["ozon", "UpdateProductImages", *BASE, "--productid", "1", "--colour", "RED"], "unknown option --colour"),
-    (["ozon", "UpdateProductImages", *BASE, "--productid", "1", "--timeout", "soon"], "--timeout: expected a number"),
-    (["nosuchlib"], "unknown library"),
-    (["sandbox", "serve", "--port", "http"], "--port"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["ozon", "NoSuchMethod"], "unknown Ozon method"),
+        (
+            ["ozon", "UpdateProductImages", *BASE, "--productid", "1111588191", "--images", "['a', 'b'"],
+            "--images: malformed JSON array",
+        ),
+        (
+            ["ozon", "UpdateProductImages", *BASE, "--images", "['https://a.ru/1.jpg']"],
+            "missing required option --productid",
+        ),
+        (
+            ["ozon", "UpdateProductImages", *BASE, "--productid", "1", "--colour", "RED"],
+            "unknown option --colour",
+        ),
+        (
+            ["ozon", "UpdateProductImages", *BASE, "--productid", "1", "--timeout", "soon"],
+            "--timeout: expected a number",
+        ),
+        (["nosuchlib"], "unknown library"),
+        (["sandbox", "serve", "--port", "http"], "--port"),
+    ],
+)
 def test_cli_usage_errors_exit_2(run_cli: Any, sandbox_db: str, args: list[str], needle: str) -> None:
     r = run_cli(*args, env={"OINT_SANDBOX_DB": sandbox_db})
     assert r.code == 2, (r.out, r.err)
@@ -139,7 +169,11 @@ def test_cli_pages(run_cli: Any) -> None:
     start = run_cli()
     assert start.code == 0 and "oint 0." in start.out and "ozon" in start.out
     listing = run_cli("ozon")
-    assert listing.code == 0 and "UpdateProductImages" in listing.out and "ОбновитьИзображенияТовара" in listing.out
+    assert (
+        listing.code == 0
+        and "UpdateProductImages" in listing.out
+        and "ОбновитьИзображенияТовара" in listing.out
+    )
     for name in ("UpdateProductImages", "обновитьизображениятовара", "UPDATEPRODUCTIMAGES"):
         page = run_cli("ozon", name)
         assert page.code == 0 and "--productid" in page.out and "Example:" in page.out

@@ -38,14 +38,20 @@ def test_seed_body_exactly_as_oint() -> None:
     m = REGISTRY["UpdateProductImages"]
     req = m.build(["1111588191", "['https://a.ru/1.jpg','https://a.ru/2.jpg']", None, "GREEN"])
     assert (req.method, req.path) == ("POST", "/v1/product/pictures/import")
-    assert req.body == {"product_id": 1111588191, "images": ["https://a.ru/1.jpg", "https://a.ru/2.jpg"],
-                        "color_image": "GREEN"}
+    assert req.body == {
+        "product_id": 1111588191,
+        "images": ["https://a.ru/1.jpg", "https://a.ru/2.jpg"],
+        "color_image": "GREEN",
+    }
 
 
 def test_empty_values_left_out_and_single_string_wrapped() -> None:
     m = REGISTRY["UpdateProductImages"]
     assert m.build([5, "", [], ""]).body == {"product_id": 5}
-    assert m.build([5, "https://a.ru/1.jpg", None, None]).body == {"product_id": 5, "images": ["https://a.ru/1.jpg"]}
+    assert m.build([5, "https://a.ru/1.jpg", None, None]).body == {
+        "product_id": 5,
+        "images": ["https://a.ru/1.jpg"],
+    }
 
 
 def test_required_value_missing() -> None:
@@ -60,7 +66,12 @@ def test_unfilled_values(value: Any) -> None:
 
 def test_registry_lookup_by_any_name() -> None:
     m = REGISTRY["UpdateProductImages"]
-    for name in ("updateproductimages", "ОБНОВИТЬИЗОБРАЖЕНИЯТОВАРА", "update_product_images", "Update-Product-Images"):
+    for name in (
+        "updateproductimages",
+        "ОБНОВИТЬИЗОБРАЖЕНИЯТОВАРА",
+        "update_product_images",
+        "Update-Product-Images",
+    ):
         assert REGISTRY.get(name) is m or name == "Update-Product-Images"
     assert REGISTRY.get("nothing") is None
 
@@ -87,8 +98,11 @@ def test_every_method_is_on_clients_and_module() -> None:
 
 # ------------------------------------------------------------------ errors
 def test_error_body_int_and_string_codes() -> None:
-    e = error_for_status(429, b'{"code": "RESOURCE_EXHAUSTED", "message": "limits", "details": []}',
-                         headers={"retry-after": "120"})
+    e = error_for_status(
+        429,
+        b'{"code": "RESOURCE_EXHAUSTED", "message": "limits", "details": []}',
+        headers={"retry-after": "120"},
+    )
     assert isinstance(e, RateLimitError) and e.code == "RESOURCE_EXHAUSTED" and e.retry_after == 120
     e2 = error_for_status(400, b'{"code": 3, "message": "bad", "details": [{"typeUrl": "x", "value": ""}]}')
     assert isinstance(e2, BadRequestError) and e2.code == 3 and e2.details[0]["typeUrl"] == "x"
@@ -170,8 +184,9 @@ def test_httpx_backend_async_and_retry() -> None:
 
     async def go() -> Any:
         client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        async with AsyncOzonClient("1", SECRET, base_url="https://x.test", http_client=client,
-                                   retry=RetryPolicy(backoff_base=0.001)) as ozon:
+        async with AsyncOzonClient(
+            "1", SECRET, base_url="https://x.test", http_client=client, retry=RetryPolicy(backoff_base=0.001)
+        ) as ozon:
             return await ozon.request("POST", "/v2/warehouse/list", {"limit": 10})
 
     assert asyncio.run(go()) == {"ok": True} and len(calls) == 2

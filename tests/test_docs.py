@@ -44,8 +44,9 @@ def test_check_mode_detects_stale_file(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_command_line_usage_error() -> None:
-    r = subprocess.run([sys.executable, "-m", "oint.ozon.docs", "--bogus"], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "oint.ozon.docs", "--bogus"], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and "usage:" in r.stderr
 
 
@@ -89,8 +90,10 @@ def test_local_helper_section(text: str) -> None:
 
 def test_api_method_section_shows_signatures_endpoint_and_retirement(text: str) -> None:
     part = section_of(text, "UpdateProductImages")
-    assert ("`POST /v1/product/pictures/import` (Ozon retires it on 2026-10-01; "
-            "successor `/v2/product/pictures/import`)") in part
+    assert (
+        "`POST /v1/product/pictures/import` (Ozon retires it on 2026-10-01; "
+        "successor `/v2/product/pictures/import`)"
+    ) in part
     assert "OzonClient(client_id, api_key).update_product_images(product_id: int | str," in part
     assert "await AsyncOzonClient(client_id, api_key).update_product_images(" in part
     assert "oint.ozon.update_product_images(client_id: str | int, api_key: str, product_id" in part
@@ -100,21 +103,61 @@ def test_api_method_section_shows_signatures_endpoint_and_retirement(text: str) 
 
 def test_generator_handles_any_registry() -> None:
     odd = Method(
-        name_en="DoOddThing", name_ru="СделатьСтранное", group="Not-a-group", python="do_odd_thing",
+        name_en="DoOddThing",
+        name_ru="СделатьСтранное",
+        group="Not-a-group",
+        python="do_odd_thing",
         summary="Uses a | pipe and <angle> text.",
-        params=(P("ids", "ids", IDS, ru="ID", en="IDs", doc="Ids | more", type_doc="Array Of Number",
-                  required=True, field="ids"),
-                P("mode", "mode", STRING, ru="Режим", en="Mode", doc="Mode", type_doc="String",
-                  default="FAST"),
-                P("last", "last", STRING, ru="Последний", en="Last", doc="Last id", type_doc="String",
-                  field="last_id", convert=as_str),
-                P("filter", "filter", ANY, ru="Фильтр", en="Filter", doc="Filter", type_doc="Structure",
-                  field="filter", empty=dict)),
+        params=(
+            P(
+                "ids",
+                "ids",
+                IDS,
+                ru="ID",
+                en="IDs",
+                doc="Ids | more",
+                type_doc="Array Of Number",
+                required=True,
+                field="ids",
+            ),
+            P("mode", "mode", STRING, ru="Режим", en="Mode", doc="Mode", type_doc="String", default="FAST"),
+            P(
+                "last",
+                "last",
+                STRING,
+                ru="Последний",
+                en="Last",
+                doc="Last id",
+                type_doc="String",
+                field="last_id",
+                convert=as_str,
+            ),
+            P(
+                "filter",
+                "filter",
+                ANY,
+                ru="Фильтр",
+                en="Filter",
+                doc="Filter",
+                type_doc="Structure",
+                field="filter",
+                empty=dict,
+            ),
+        ),
         endpoint=Endpoint("POST", "/v1/odd", retired="2030-01-01"),
-        fixed={"limit": "200"}, rate_limit=(20, 60), notes=("Note with `<code>` and <text>.",),
+        fixed={"limit": "200"},
+        rate_limit=(20, 60),
+        notes=("Note with `<code>` and <text>.",),
     )
-    plain = Method(name_en="NoParams", name_ru="БезПараметров", group="Barcodes", python="no_params",
-                   summary="Nothing.", params=(), local=dict)
+    plain = Method(
+        name_en="NoParams",
+        name_ru="БезПараметров",
+        group="Barcodes",
+        python="no_params",
+        summary="Nothing.",
+        params=(),
+        local=dict,
+    )
     out = docs.generate([odd, plain])
     assert "2 functions of OpenIntegrations' Ozon library: 1 call the Ozon Seller API, 1 are local" in out
     assert out.index("## Barcodes / Штрихкоды") < out.index("## Other / Другое")

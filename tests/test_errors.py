@@ -16,7 +16,6 @@ from oint.ozon import (
     APIConnectionError,
     APITimeoutError,
     AsyncOzonClient,
-    AuthenticationError,
     BadRequestError,
     InternalServerError,
     NotFoundError,
@@ -37,10 +36,26 @@ def client(url: str, **kw: Any) -> OzonClient:
 
 def test_wrong_key_cli_prints_ozon_403_and_exits_1(run_cli: Any, sandbox_url: str) -> None:
     secret = "wrong-secret-key-123"
-    r = run_cli("ozon", "UpdateProductImages", "--clientid", DEMO_CLIENT_ID, "--apikey", secret,
-                "--base-url", sandbox_url, "--productid", "1111588191", "--images", "['https://x.ru/a.jpg']")
+    r = run_cli(
+        "ozon",
+        "UpdateProductImages",
+        "--clientid",
+        DEMO_CLIENT_ID,
+        "--apikey",
+        secret,
+        "--base-url",
+        sandbox_url,
+        "--productid",
+        "1111588191",
+        "--images",
+        "['https://x.ru/a.jpg']",
+    )
     assert r.code == 1
-    assert r.json() == {"code": 7, "message": "Invalid Api-Key, please check the key and try again", "details": []}
+    assert r.json() == {
+        "code": 7,
+        "message": "Invalid Api-Key, please check the key and try again",
+        "details": [],
+    }
     assert secret not in r.out + r.err and "Traceback" not in r.err
 
 
@@ -63,7 +78,10 @@ def test_missing_headers_401(sandbox_url: str) -> None:
         urllib.request.urlopen(req, timeout=5)
     assert info.value.code == 401
     assert json.loads(info.value.read()) == {
-        "code": 16, "message": "Client-Id and Api-Key headers are required", "details": []}
+        "code": 16,
+        "message": "Client-Id and Api-Key headers are required",
+        "details": [],
+    }
 
 
 def test_unknown_product_404(sandbox_url: str) -> None:
@@ -116,7 +134,9 @@ def test_non_json_502(server: Any, run_cli: Any) -> None:
             ozon.update_product_images(1111588191, ["https://x.ru/a.jpg"])
     e = info.value
     assert e.status == 502 and e.body is None and e.message == "502 Bad Gateway" and "nginx" in e.text
-    r = run_cli("ozon", "UpdateProductImages", *creds(server.url), "--productid", "1111588191", "--retries", "0")
+    r = run_cli(
+        "ozon", "UpdateProductImages", *creds(server.url), "--productid", "1111588191", "--retries", "0"
+    )
     assert r.code == 1 and r.json() == {"code": 502, "message": "502 Bad Gateway", "details": []}
     assert "Traceback" not in r.err
 
@@ -151,14 +171,17 @@ def test_async_error_paths(server: Any) -> None:
     server.fault(path=PATH, status=500, times=1)
 
     async def go() -> None:
-        async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=server.url, retry=FAST_RETRY) as ozon:
+        async with AsyncOzonClient(
+            DEMO_CLIENT_ID, DEMO_API_KEY, base_url=server.url, retry=FAST_RETRY
+        ) as ozon:
             assert (await ozon.update_product_images(1111588191, ["https://x.ru/a.jpg"]))["result"]
         async with AsyncOzonClient(DEMO_CLIENT_ID, "bad-key-xyz", base_url=server.url) as ozon:
             with pytest.raises(PermissionDeniedError):
                 await ozon.get_products_information(1111588191)
         server.fault(path=PATH, status=0, times=5, delay=1.0)
-        async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=server.url, timeout=0.2,
-                                   retry=RetryPolicy(max_retries=0)) as ozon:
+        async with AsyncOzonClient(
+            DEMO_CLIENT_ID, DEMO_API_KEY, base_url=server.url, timeout=0.2, retry=RetryPolicy(max_retries=0)
+        ) as ozon:
             with pytest.raises(APITimeoutError):
                 await ozon.update_product_images(1111588191, ["https://x.ru/a.jpg"])
 
@@ -171,23 +194,56 @@ def test_missing_credentials_cli(run_cli: Any, sandbox_url: str) -> None:
 
 
 def test_credentials_from_environment(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "GetProductsInformation", "--productid", "1111588191",
-                env={"OZON_CLIENT_ID": DEMO_CLIENT_ID, "OZON_API_KEY": DEMO_API_KEY, "OZON_BASE_URL": sandbox_url})
+    r = run_cli(
+        "ozon",
+        "GetProductsInformation",
+        "--productid",
+        "1111588191",
+        env={"OZON_CLIENT_ID": DEMO_CLIENT_ID, "OZON_API_KEY": DEMO_API_KEY, "OZON_BASE_URL": sandbox_url},
+    )
     assert r.code == 0, r.err
     assert r.json()["items"][0]["id"] == 1111588191
 
 
 def test_in_process_sandbox_faults_and_wrong_key(run_cli: Any, sandbox_db: str) -> None:
     env = {"OINT_SANDBOX_DB": sandbox_db}
-    r = run_cli("ozon", "UpdateProductImages", "--clientid", DEMO_CLIENT_ID, "--apikey", "nope",
-                "--productid", "1111588191", "--sandbox", env=env)
+    r = run_cli(
+        "ozon",
+        "UpdateProductImages",
+        "--clientid",
+        DEMO_CLIENT_ID,
+        "--apikey",
+        "nope",
+        "--productid",
+        "1111588191",
+        "--sandbox",
+        env=env,
+    )
     assert r.code == 1 and r.json()["code"] == 7
     assert run_cli("sandbox", "fault", "--status", "503", "--times", "1", env=env).code == 0
-    r = run_cli("ozon", "UpdateProductImages", "--productid", "1111588191", "--images", "https://x.ru/a.jpg",
-                "--sandbox", "--retries", "0", env=env)
+    r = run_cli(
+        "ozon",
+        "UpdateProductImages",
+        "--productid",
+        "1111588191",
+        "--images",
+        "https://x.ru/a.jpg",
+        "--sandbox",
+        "--retries",
+        "0",
+        env=env,
+    )
     assert r.code == 1 and r.json()["code"] == 14
-    r = run_cli("ozon", "UpdateProductImages", "--productid", "1111588191", "--images", "https://x.ru/a.jpg",
-                "--sandbox", env=env)
+    r = run_cli(
+        "ozon",
+        "UpdateProductImages",
+        "--productid",
+        "1111588191",
+        "--images",
+        "https://x.ru/a.jpg",
+        "--sandbox",
+        env=env,
+    )
     assert r.code == 0, r.err
 
 
@@ -201,8 +257,11 @@ def test_sandbox_global_rate_limit_50_per_second(tmp_path: Any) -> None:
     assert statuses.count(200) == 50 and statuses[50:] == [429] * 10
     over = sandbox.handle("POST", "/v3/product/info/list", headers, body)
     assert over.headers["retry-after"] == "1"
-    assert json.loads(over.body) == {"code": 8, "message": "You have reached request rate limit per second",
-                                     "details": []}
+    assert json.loads(over.body) == {
+        "code": 8,
+        "message": "You have reached request rate limit per second",
+        "details": [],
+    }
     time.sleep(1.05)
     assert sandbox.handle("POST", "/v3/product/info/list", headers, body).status == 200
     sandbox.close()

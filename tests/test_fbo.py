@@ -67,8 +67,12 @@ def ru_date(moment: dt.datetime) -> str:
 
 
 def available_warehouses(draft: dict[str, Any]) -> list[int]:
-    return [w["supply_warehouse"]["warehouse_id"]
-            for c in draft["clusters"] for w in c["warehouses"] if w["status"]["is_available"]]
+    return [
+        w["supply_warehouse"]["warehouse_id"]
+        for c in draft["clusters"]
+        for w in c["warehouses"]
+        if w["status"]["is_available"]
+    ]
 
 
 def assert_slots_within(answer: dict[str, Any], since: dt.datetime, until: dt.datetime) -> int:
@@ -77,8 +81,12 @@ def assert_slots_within(answer: dict[str, Any], since: dt.datetime, until: dt.da
     assert answer["requested_date_from"] == day_start.strftime("%Y-%m-%dT%H:%M:%SZ")
     count = 0
     for warehouse in answer["drop_off_warehouse_timeslots"]:
-        assert set(warehouse) == {"drop_off_warehouse_id", "warehouse_timezone", "current_time_in_timezone",
-                                  "days"}
+        assert set(warehouse) == {
+            "drop_off_warehouse_id",
+            "warehouse_timezone",
+            "current_time_in_timezone",
+            "days",
+        }
         for day in warehouse["days"]:
             assert day["timeslots"]
             for slot in day["timeslots"]:
@@ -104,7 +112,9 @@ def test_clusters_and_shipping_warehouses_bodies() -> None:
     assert REGISTRY["GetClustersList"].params[0].default == "CLUSTER_TYPE_OZON"
     search = REGISTRY["GetShippingWarehousesList"]
     assert search.build(["Tver", "CREATE_TYPE_DIRECT"]).body == {
-        "search": "Tver", "filter_by_supply_type": ["CREATE_TYPE_DIRECT"]}
+        "search": "Tver",
+        "filter_by_supply_type": ["CREATE_TYPE_DIRECT"],
+    }
     both = body("GetShippingWarehousesList", ["ТВЕРЬ", "['CREATE_TYPE_CROSSDOCK','CREATE_TYPE_DIRECT']"])
     assert both["filter_by_supply_type"] == ["CREATE_TYPE_CROSSDOCK", "CREATE_TYPE_DIRECT"]
     with pytest.raises(UsageError, match="--search"):
@@ -114,16 +124,25 @@ def test_clusters_and_shipping_warehouses_bodies() -> None:
 def test_fbo_postings_body() -> None:
     method = REGISTRY["GetFBOShipmentsList"]
     assert method.build([None, None, 0, False]).body == {"limit": 1000}  # no filter/with defaults
-    example = method.build([
-        "{'since':'2023-01-01T00:00:00Z','to':'2024-01-01T00:00:00Z'}",
-        "{'analytics_data':true,'financial_data':true}", "2000", True,
-    ]).body
+    example = method.build(
+        [
+            "{'since':'2023-01-01T00:00:00Z','to':'2024-01-01T00:00:00Z'}",
+            "{'analytics_data':true,'financial_data':true}",
+            "2000",
+            True,
+        ]
+    ).body
     assert example == {
-        "limit": 1000, "filter": {"since": "2023-01-01T00:00:00Z", "to": "2024-01-01T00:00:00Z"},
-        "with": {"analytics_data": True, "financial_data": True}, "offset": 2000, "translit": True,
+        "limit": 1000,
+        "filter": {"since": "2023-01-01T00:00:00Z", "to": "2024-01-01T00:00:00Z"},
+        "with": {"analytics_data": True, "financial_data": True},
+        "offset": 2000,
+        "translit": True,
     }
-    python_dates = body("GetFBOShipmentsList", [
-        {"since": dt.date(2024, 1, 1), "to": dt.datetime(2024, 2, 1, 12, 30)}, None, 0, False])
+    python_dates = body(
+        "GetFBOShipmentsList",
+        [{"since": dt.date(2024, 1, 1), "to": dt.datetime(2024, 2, 1, 12, 30)}, None, 0, False],
+    )
     assert python_dates["filter"] == {"since": "2024-01-01T00:00:00Z", "to": "2024-02-01T12:30:00Z"}
     with pytest.raises(UsageError, match="--filter"):
         method.build(["[1, 2]", None, 0, False])
@@ -137,18 +156,25 @@ def test_create_draft_body_as_oint_builds_it() -> None:
         "type": "CREATE_TYPE_DIRECT",
     }
     crossdock = method.build([["2", 7], {1783161863: "3"}, "CREATE_TYPE_CROSSDOCK", "1020001649180000"]).body
-    assert crossdock == {"cluster_ids": [2, 7], "items": [{"sku": 1783161863, "quantity": 3}],
-                         "type": "CREATE_TYPE_CROSSDOCK", "drop_off_point_warehouse_id": 1020001649180000}
+    assert crossdock == {
+        "cluster_ids": [2, 7],
+        "items": [{"sku": 1783161863, "quantity": 3}],
+        "type": "CREATE_TYPE_CROSSDOCK",
+        "drop_off_point_warehouse_id": 1020001649180000,
+    }
 
 
-@pytest.mark.parametrize(("clusters", "items", "point", "message"), [
-    ("2", "[1783161863, 5]", None, "Список позиций имеет некорректный формат"),
-    ("2", {"1783161863": 0}, None, "quantity 0"),
-    ("2", {"0": 5}, None, "SKU '0'"),
-    ("2", {"sku-1": 5}, None, "SKU 'sku-1'"),
-    ("Moscow", {"1783161863": 5}, None, "--clusters"),
-    ("2", {"1783161863": 5}, "point-1", "--point"),
-])
+@pytest.mark.parametrize(
+    ("clusters", "items", "point", "message"),
+    [
+        ("2", "[1783161863, 5]", None, "Список позиций имеет некорректный формат"),
+        ("2", {"1783161863": 0}, None, "quantity 0"),
+        ("2", {"0": 5}, None, "SKU '0'"),
+        ("2", {"sku-1": 5}, None, "SKU 'sku-1'"),
+        ("Moscow", {"1783161863": 5}, None, "--clusters"),
+        ("2", {"1783161863": 5}, "point-1", "--point"),
+    ],
+)
 def test_create_draft_bad_input(clusters: Any, items: Any, point: Any, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         REGISTRY["CreateFBODraft"].build([clusters, items, "CREATE_TYPE_DIRECT", point])
@@ -156,16 +182,27 @@ def test_create_draft_bad_input(clusters: Any, items: Any, point: Any, message: 
 
 def test_draft_info_and_timeslots_bodies() -> None:
     assert REGISTRY["GetFBODraft"].build(["0197c7d0-0319-7538-ab87-56cfc54bc143"]).body == {
-        "operation_id": "0197c7d0-0319-7538-ab87-56cfc54bc143"}
+        "operation_id": "0197c7d0-0319-7538-ab87-56cfc54bc143"
+    }
     timeslots = REGISTRY["GetFBOTimeslots"]
-    en = timeslots.build(["2025-07-05T12:47:44.5600826", "2025-07-06T12:47:44.5600826", 57582168,
-                          "1020001649180000"]).body
-    assert en == {"date_from": "2025-07-05T12:47:44Z", "date_to": "2025-07-06T12:47:44Z",
-                  "draft_id": 57582168, "warehouse_ids": [1020001649180000]}
-    ru = timeslots.build(["07/29/2025 21:23:13", "07/30/2025 21:23:13", "60651963",
-                          "[1020001649180000, 23021125185000]"])
-    assert ru.body == {"date_from": "2025-07-29T21:23:13Z", "date_to": "2025-07-30T21:23:13Z",
-                       "draft_id": 60651963, "warehouse_ids": [1020001649180000, 23021125185000]}
+    en = timeslots.build(
+        ["2025-07-05T12:47:44.5600826", "2025-07-06T12:47:44.5600826", 57582168, "1020001649180000"]
+    ).body
+    assert en == {
+        "date_from": "2025-07-05T12:47:44Z",
+        "date_to": "2025-07-06T12:47:44Z",
+        "draft_id": 57582168,
+        "warehouse_ids": [1020001649180000],
+    }
+    ru = timeslots.build(
+        ["07/29/2025 21:23:13", "07/30/2025 21:23:13", "60651963", "[1020001649180000, 23021125185000]"]
+    )
+    assert ru.body == {
+        "date_from": "2025-07-29T21:23:13Z",
+        "date_to": "2025-07-30T21:23:13Z",
+        "draft_id": 60651963,
+        "warehouse_ids": [1020001649180000, 23021125185000],
+    }
     aware = dt.datetime(2025, 7, 5, 15, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
     assert body("GetFBOTimeslots", [aware, aware, 1, [1]])["date_from"] == "2025-07-05T12:00:00Z"
     with pytest.raises(UsageError, match="--from"):
@@ -216,23 +253,30 @@ def test_cli_shipping_warehouses_search(cli: Cli) -> None:
     lower = cli("GetShippingWarehousesList", "--search", "тверь_рфц")
     assert [w["name"] for w in lower.json()["search"]] == ["ТВЕРЬ_РФЦ"]
 
-    drop_off = cli("GetShippingWarehousesList", "--search", "Хоругвино",
-                   "--type", "CREATE_TYPE_CROSSDOCK").json()["search"]
+    drop_off = cli(
+        "GetShippingWarehousesList", "--search", "Хоругвино", "--type", "CREATE_TYPE_CROSSDOCK"
+    ).json()["search"]
     assert [(w["warehouse_id"], w["warehouse_type"]) for w in drop_off] == [
-        (CROSS_DOCK, "WAREHOUSE_TYPE_CROSS_DOCK")]
+        (CROSS_DOCK, "WAREHOUSE_TYPE_CROSS_DOCK")
+    ]
 
     # pick-up points only by their full name
-    partial = cli("GetShippingWarehousesList", "--search", "ПВЗ_СОВЕТСКАЯ",
-                  "--type", "CREATE_TYPE_CROSSDOCK").json()["search"]
+    partial = cli(
+        "GetShippingWarehousesList", "--search", "ПВЗ_СОВЕТСКАЯ", "--type", "CREATE_TYPE_CROSSDOCK"
+    ).json()["search"]
     assert partial == []
-    full = cli("GetShippingWarehousesList", "--search", "тверь_пвз_советская_10",
-               "--type", "['CREATE_TYPE_CROSSDOCK','CREATE_TYPE_DIRECT']").json()["search"]
+    full = cli(
+        "GetShippingWarehousesList",
+        "--search",
+        "тверь_пвз_советская_10",
+        "--type",
+        "['CREATE_TYPE_CROSSDOCK','CREATE_TYPE_DIRECT']",
+    ).json()["search"]
     assert [w["warehouse_type"] for w in full] == ["WAREHOUSE_TYPE_DELIVERY_POINT"]
 
     short = cli("GetShippingWarehousesList", "--search", "Тве")
     assert short.code == 1 and short.json()["code"] == 3 and "at least 4" in short.json()["message"]
-    wrong_type = cli("GetShippingWarehousesList", "--search", "Тверь",
-                     "--type", "CREATE_TYPE_BY_AIR")
+    wrong_type = cli("GetShippingWarehousesList", "--search", "Тверь", "--type", "CREATE_TYPE_BY_AIR")
     assert wrong_type.code == 1 and "FilterBySupplyType" in wrong_type.json()["message"]
     missing = cli("GetShippingWarehousesList")
     assert missing.code == 2 and "--search" in missing.err and "Traceback" not in missing.err
@@ -240,30 +284,54 @@ def test_cli_shipping_warehouses_search(cli: Cli) -> None:
 
 # ------------------------------------------------------------------ CLI: FBO postings
 def test_cli_fbo_postings(cli: Cli) -> None:
-    example = cli("GetFBOShipmentsList",
-                  "--filter", "{'since':'2023-01-01T00:00:00Z','to':'2024-01-01T00:00:00Z'}",
-                  "--with", "{'analytics_data':true,'financial_data':true}")
+    example = cli(
+        "GetFBOShipmentsList",
+        "--filter",
+        "{'since':'2023-01-01T00:00:00Z','to':'2024-01-01T00:00:00Z'}",
+        "--with",
+        "{'analytics_data':true,'financial_data':true}",
+    )
     assert example.code == 0, example.err
     assert example.json() == {"result": []}  # OInt's recording: nothing in that year
 
     now = dt.datetime.now(dt.timezone.utc)
-    window = json.dumps({"since": (now - dt.timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         "to": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    window = json.dumps(
+        {
+            "since": (now - dt.timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "to": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    )
     plain = cli("ПолучитьСписокОтправленийFBO", "--filter", window).json()["result"]
     assert len(plain) >= 10
     created = [p["created_at"] for p in plain]
     assert created == sorted(created)  # ASC by default
     first = plain[0]
     assert first["analytics_data"] is None and first["financial_data"] is None
-    assert {"order_id", "order_number", "posting_number", "status", "cancel_reason_id", "created_at",
-            "in_process_at", "products", "additional_data"} <= set(first)
+    assert {
+        "order_id",
+        "order_number",
+        "posting_number",
+        "status",
+        "cancel_reason_id",
+        "created_at",
+        "in_process_at",
+        "products",
+        "additional_data",
+    } <= set(first)
     assert first["posting_number"].startswith(first["order_number"])
     skus = {item["sku"] for p in plain for item in p["products"]}
     assert skus <= {SKU_1, SKU_2, SKU_3, SKU_ARCHIVED}
     assert set(first["products"][0]) >= {"sku", "name", "quantity", "offer_id", "price", "digital_codes"}
 
-    rich = cli("GetFBOShipmentsList", "--filter", window,
-               "--with", "{'analytics_data':true,'financial_data':true}", "--trlt", "true").json()["result"]
+    rich = cli(
+        "GetFBOShipmentsList",
+        "--filter",
+        window,
+        "--with",
+        "{'analytics_data':true,'financial_data':true}",
+        "--trlt",
+        "true",
+    ).json()["result"]
     assert [p["posting_number"] for p in rich] == [p["posting_number"] for p in plain]
     analytics, financial = rich[0]["analytics_data"], rich[0]["financial_data"]
     assert analytics["warehouse_name"] and analytics["city"].isascii()  # transliterated
@@ -290,14 +358,20 @@ def test_library_fbo_postings_order_and_limits(ozon: OzonClient) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     flt = {"since": now - dt.timedelta(days=400), "to": now}
     asc = ozon.get_fbo_shipments_list(flt)["result"]
-    desc = ozon.request("POST", "/v2/posting/fbo/list", {
-        "filter": {k: v.strftime("%Y-%m-%dT%H:%M:%SZ") for k, v in flt.items()}, "limit": 2, "dir": "desc"})
+    desc = ozon.request(
+        "POST",
+        "/v2/posting/fbo/list",
+        {"filter": {k: v.strftime("%Y-%m-%dT%H:%M:%SZ") for k, v in flt.items()}, "limit": 2, "dir": "desc"},
+    )
     assert [p["posting_number"] for p in desc["result"]] == [p["posting_number"] for p in asc[::-1][:2]]
     cancelled = [p for p in asc if p["status"] == "cancelled"]
     assert cancelled and all(p["cancel_reason_id"] for p in cancelled)
     with pytest.raises(BadRequestError, match="Limit"):
-        ozon.request("POST", "/v2/posting/fbo/list", {
-            "filter": {"since": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z"}, "limit": 1001})
+        ozon.request(
+            "POST",
+            "/v2/posting/fbo/list",
+            {"filter": {"since": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z"}, "limit": 1001},
+        )
     with pytest.raises(BadRequestError, match="since"):
         ozon.get_fbo_shipments_list({"since": "last monday", "to": "2025-02-01T00:00:00Z"})
 
@@ -317,13 +391,15 @@ def poll_cli(cli: Cli, operation_id: str) -> dict[str, Any]:
 def test_cli_fbo_supply_flow(cli: Cli) -> None:
     clusters = cli("GetClustersList").json()["clusters"]
     moscow = next(c for c in clusters if c["id"] == MOSCOW_CLUSTER)
-    fulfilment = {w["warehouse_id"] for w in moscow["logistic_clusters"][0]["warehouses"]
-                  if w["type"] == "FULL_FILLMENT"}
+    fulfilment = {
+        w["warehouse_id"]
+        for w in moscow["logistic_clusters"][0]["warehouses"]
+        if w["type"] == "FULL_FILLMENT"
+    }
     tver = cli("GetShippingWarehousesList", "--search", "ТВЕРЬ").json()["search"]
     assert {w["warehouse_id"] for w in tver} <= fulfilment
 
-    created = cli("СоздатьЧерновикЗаявкиFBO", "--clusters", str(MOSCOW_CLUSTER),
-                  "--items", ITEMS)
+    created = cli("СоздатьЧерновикЗаявкиFBO", "--clusters", str(MOSCOW_CLUSTER), "--items", ITEMS)
     assert created.code == 0, created.err
     operation_id = created.json()["operation_id"]
     assert set(created.json()) == {"operation_id"} and len(operation_id) == 36
@@ -337,7 +413,9 @@ def test_cli_fbo_supply_flow(cli: Cli) -> None:
     assert set(listed) == fulfilment  # every fulfilment warehouse of the cluster is scored
     assert listed[BULKY_ONLY]["status"] == {
         "state": "WAREHOUSE_SCORING_STATUS_NOT_AVAILABLE",
-        "invalid_reason": "WAREHOUSE_SCORING_INVALID_REASON_NOT_AVAILABLE_MATRIX", "is_available": False}
+        "invalid_reason": "WAREHOUSE_SCORING_INVALID_REASON_NOT_AVAILABLE_MATRIX",
+        "is_available": False,
+    }
     ranked = [w for w in cluster["warehouses"] if w["status"]["is_available"]]
     assert [w["total_rank"] for w in ranked] == list(range(1, len(ranked) + 1))
     assert [w["total_score"] for w in ranked] == sorted((w["total_score"] for w in ranked), reverse=True)
@@ -349,8 +427,17 @@ def test_cli_fbo_supply_flow(cli: Cli) -> None:
     now = dt.datetime.now()
     since, until = now, now + dt.timedelta(days=3)
     whs = available_warehouses(draft)[:2]
-    slots = cli("ПолучитьТаймслотыFBO", "--from", iso_net(since),
-                "--to", ru_date(until), "--draft", str(draft["draft_id"]), "--whs", json.dumps(whs))
+    slots = cli(
+        "ПолучитьТаймслотыFBO",
+        "--from",
+        iso_net(since),
+        "--to",
+        ru_date(until),
+        "--draft",
+        str(draft["draft_id"]),
+        "--whs",
+        json.dumps(whs),
+    )
     assert slots.code == 0, slots.err
     answer = slots.json()
     assert [w["drop_off_warehouse_id"] for w in answer["drop_off_warehouse_timeslots"]] == whs
@@ -358,53 +445,119 @@ def test_cli_fbo_supply_flow(cli: Cli) -> None:
     assert answer["requested_date_to"] == until.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert assert_slots_within(answer, since, until) > 20
     # deterministic: the same window gives the same slots
-    repeat = cli("GetFBOTimeslots", "--from", iso_net(since),
-                 "--to", ru_date(until), "--draft", str(draft["draft_id"]), "--whs", json.dumps(whs)).json()
-    assert [w["days"] for w in repeat["drop_off_warehouse_timeslots"]] == \
-        [w["days"] for w in answer["drop_off_warehouse_timeslots"]]
+    repeat = cli(
+        "GetFBOTimeslots",
+        "--from",
+        iso_net(since),
+        "--to",
+        ru_date(until),
+        "--draft",
+        str(draft["draft_id"]),
+        "--whs",
+        json.dumps(whs),
+    ).json()
+    assert [w["days"] for w in repeat["drop_off_warehouse_timeslots"]] == [
+        w["days"] for w in answer["drop_off_warehouse_timeslots"]
+    ]
 
     # the window may end at most 28 days ahead
-    far = cli("GetFBOTimeslots", "--from", iso_net(now),
-              "--to", ru_date(now + dt.timedelta(days=30)), "--draft", str(draft["draft_id"]),
-              "--whs", str(whs[0]))
+    far = cli(
+        "GetFBOTimeslots",
+        "--from",
+        iso_net(now),
+        "--to",
+        ru_date(now + dt.timedelta(days=30)),
+        "--draft",
+        str(draft["draft_id"]),
+        "--whs",
+        str(whs[0]),
+    )
     assert far.code == 1 and far.json()["code"] == 3 and "28 days" in far.json()["message"]
     # a warehouse Ozon cannot take the goods at, and one that is not in the draft
-    bulky = cli("GetFBOTimeslots", "--from", iso_net(now), "--to", ru_date(until),
-                "--draft", str(draft["draft_id"]), "--whs", str(BULKY_ONLY))
+    bulky = cli(
+        "GetFBOTimeslots",
+        "--from",
+        iso_net(now),
+        "--to",
+        ru_date(until),
+        "--draft",
+        str(draft["draft_id"]),
+        "--whs",
+        str(BULKY_ONLY),
+    )
     assert bulky.code == 1
     assert bulky.json()["message"] == "WAREHOUSE_SCORING_INVALID_REASON_NOT_AVAILABLE_MATRIX"
-    stranger = cli("GetFBOTimeslots", "--from", iso_net(now), "--to", ru_date(until),
-                   "--draft", str(draft["draft_id"]), "--whs", "21225173751000")
+    stranger = cli(
+        "GetFBOTimeslots",
+        "--from",
+        iso_net(now),
+        "--to",
+        ru_date(until),
+        "--draft",
+        str(draft["draft_id"]),
+        "--whs",
+        "21225173751000",
+    )
     assert stranger.code == 1 and "not a warehouse of draft" in stranger.json()["message"]
-    unknown = cli("GetFBOTimeslots", "--from", iso_net(now), "--to", ru_date(until),
-                  "--draft", "1", "--whs", str(whs[0]))
+    unknown = cli(
+        "GetFBOTimeslots",
+        "--from",
+        iso_net(now),
+        "--to",
+        ru_date(until),
+        "--draft",
+        "1",
+        "--whs",
+        str(whs[0]),
+    )
     assert unknown.code == 1 and unknown.json()["code"] == 5
 
 
 def test_cli_crossdock_draft(cli: Cli, tmp_path: Path) -> None:
     items_file = tmp_path / "data.json"
     items_file.write_text(json.dumps({str(SKU_3): 4}), encoding="utf-8")  # RU example: --items "data.json"
-    no_point = cli("CreateFBODraft", "--clusters", "2", "--items", str(items_file),
-                   "--type", "CREATE_TYPE_CROSSDOCK")
+    no_point = cli(
+        "CreateFBODraft", "--clusters", "2", "--items", str(items_file), "--type", "CREATE_TYPE_CROSSDOCK"
+    )
     assert no_point.code == 1 and no_point.json()["code"] == 3
     assert "DropOffPointWarehouseId" in no_point.json()["message"]
 
-    point = cli("GetShippingWarehousesList", "--search", "КРОССДОКИНГ",
-                "--type", "CREATE_TYPE_CROSSDOCK").json()["search"]
+    point = cli(
+        "GetShippingWarehousesList", "--search", "КРОССДОКИНГ", "--type", "CREATE_TYPE_CROSSDOCK"
+    ).json()["search"]
     assert CROSS_DOCK in [w["warehouse_id"] for w in point]
-    created = cli("CreateFBODraft", "--clusters", "[2, 7]",
-                  "--items", str(items_file), "--type", "CREATE_TYPE_CROSSDOCK", "--point", str(CROSS_DOCK))
+    created = cli(
+        "CreateFBODraft",
+        "--clusters",
+        "[2, 7]",
+        "--items",
+        str(items_file),
+        "--type",
+        "CREATE_TYPE_CROSSDOCK",
+        "--point",
+        str(CROSS_DOCK),
+    )
     assert created.code == 0, created.err
     draft = poll_cli(cli, created.json()["operation_id"])
     assert draft["status"] == "CALCULATION_STATUS_SUCCESS"
-    travel = {c["cluster_id"]: {w["travel_time_days"] for w in c["warehouses"] if w["status"]["is_available"]}
-              for c in draft["clusters"]}
+    travel = {
+        c["cluster_id"]: {w["travel_time_days"] for w in c["warehouses"] if w["status"]["is_available"]}
+        for c in draft["clusters"]
+    }
     assert travel == {2: {"1"}, 7: {"3"}}  # the drop-off point is in the Moscow cluster
 
     now = dt.datetime.now()
-    slots = cli("GetFBOTimeslots", "--from", iso_net(now),
-                "--to", ru_date(now + dt.timedelta(days=2)), "--draft", str(draft["draft_id"]),
-                "--whs", json.dumps(available_warehouses(draft)[:3]))
+    slots = cli(
+        "GetFBOTimeslots",
+        "--from",
+        iso_net(now),
+        "--to",
+        ru_date(now + dt.timedelta(days=2)),
+        "--draft",
+        str(draft["draft_id"]),
+        "--whs",
+        json.dumps(available_warehouses(draft)[:3]),
+    )
     assert slots.code == 0, slots.err
     # cross-docking: the goods are dropped off at the drop-off point, so its slots come back
     assert [w["drop_off_warehouse_id"] for w in slots.json()["drop_off_warehouse_timeslots"]] == [CROSS_DOCK]
@@ -438,8 +591,7 @@ def test_cli_draft_rate_limit(cli: Cli) -> None:
     for _ in range(2):
         ok = cli("CreateFBODraft", "--clusters", "2", "--items", ITEMS)
         assert ok.code == 0, ok.err
-    third = cli("CreateFBODraft", "--clusters", "2", "--items", ITEMS,
-                "--retries", "0")
+    third = cli("CreateFBODraft", "--clusters", "2", "--items", ITEMS, "--retries", "0")
     assert third.code == 1 and third.json()["code"] == 8 and "2 per minute" in third.json()["message"]
 
 
@@ -467,8 +619,15 @@ def test_library_supply_flow(ozon: OzonClient) -> None:
     with pytest.raises(NotFoundError):
         ozon.get_fbo_draft("no-such-operation")
     with pytest.raises(BadRequestError, match="Items"):
-        ozon.request("POST", "/v1/draft/create", {"type": "CREATE_TYPE_DIRECT", "cluster_ids": [2], "items": [
-            {"sku": SKU_1, "quantity": i} for i in range(1, 5002)]})
+        ozon.request(
+            "POST",
+            "/v1/draft/create",
+            {
+                "type": "CREATE_TYPE_DIRECT",
+                "cluster_ids": [2],
+                "items": [{"sku": SKU_1, "quantity": i} for i in range(1, 5002)],
+            },
+        )
 
 
 def test_async_client_cis_flow(sandbox_url: str) -> None:
@@ -486,8 +645,9 @@ def test_async_client_cis_flow(sandbox_url: str) -> None:
                 await asyncio.sleep(POLL_STEP)
             assert draft["status"] == "CALCULATION_STATUS_SUCCESS"
             now = dt.datetime.now(dt.timezone.utc)
-            answer = await ozon.get_fbo_timeslots(now, now + dt.timedelta(days=1), str(draft["draft_id"]),
-                                                  available_warehouses(draft)[0])
+            answer = await ozon.get_fbo_timeslots(
+                now, now + dt.timedelta(days=1), str(draft["draft_id"]), available_warehouses(draft)[0]
+            )
             [warehouse] = answer["drop_off_warehouse_timeslots"]
             assert warehouse["warehouse_timezone"] == "Asia/Almaty"
             local_now = dt.datetime.strptime(warehouse["current_time_in_timezone"][:19], "%Y-%m-%dT%H:%M:%S")
@@ -510,8 +670,14 @@ class Clock:
 def clocked() -> Iterator[tuple[OzonClient, Clock]]:
     clock = Clock()
     sandbox = Sandbox(":memory:", clock=clock, rate_limits=False)
-    client = OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://sandbox.invalid", rate_limit=False,
-                        transport=SandboxTransport(sandbox=sandbox), max_retries=0)
+    client = OzonClient(
+        DEMO_CLIENT_ID,
+        DEMO_API_KEY,
+        base_url="http://sandbox.invalid",
+        rate_limit=False,
+        transport=SandboxTransport(sandbox=sandbox),
+        max_retries=0,
+    )
     yield client, clock
     client.close()
     sandbox.close()
@@ -533,7 +699,11 @@ def test_draft_calculates_then_expires(clocked: tuple[OzonClient, Clock]) -> Non
 
     clock.now += model.DRAFT_LIFETIME
     assert ozon.get_fbo_draft(operation_id) == {
-        "status": "CALCULATION_STATUS_EXPIRED", "draft_id": 0, "clusters": [], "errors": []}
+        "status": "CALCULATION_STATUS_EXPIRED",
+        "draft_id": 0,
+        "clusters": [],
+        "errors": [],
+    }
     with pytest.raises(BadRequestError, match="expired") as e:
         ozon.get_fbo_timeslots(start, start + dt.timedelta(days=1), draft["draft_id"], whs)
     assert e.value.code == 9
@@ -565,16 +735,28 @@ def test_draft_limits_per_minute_and_hour(clocked: tuple[OzonClient, Clock]) -> 
 def test_other_api_errors_keep_ozons_shape(clocked: tuple[OzonClient, Clock]) -> None:
     ozon, _ = clocked
     with pytest.raises(APIStatusError) as e:
-        ozon.request("POST", "/v1/draft/create", {"type": "CREATE_TYPE_PALLET", "cluster_ids": [2],
-                                                  "items": [{"sku": 1, "quantity": 1}]})
+        ozon.request(
+            "POST",
+            "/v1/draft/create",
+            {"type": "CREATE_TYPE_PALLET", "cluster_ids": [2], "items": [{"sku": 1, "quantity": 1}]},
+        )
     assert e.value.status == 400 and e.value.code == 3 and "Type" in e.value.message
     with pytest.raises(BadRequestError, match="Quantity"):
-        ozon.request("POST", "/v1/draft/create", {"type": "CREATE_TYPE_DIRECT", "cluster_ids": [2],
-                                                  "items": [{"sku": SKU_1, "quantity": 0}]})
+        ozon.request(
+            "POST",
+            "/v1/draft/create",
+            {"type": "CREATE_TYPE_DIRECT", "cluster_ids": [2], "items": [{"sku": SKU_1, "quantity": 0}]},
+        )
     with pytest.raises(BadRequestError, match="cluster_ids"):
-        ozon.request("POST", "/v1/draft/create", {"type": "CREATE_TYPE_DIRECT", "items": [{"sku": SKU_1,
-                                                                                            "quantity": 1}]})
+        ozon.request(
+            "POST",
+            "/v1/draft/create",
+            {"type": "CREATE_TYPE_DIRECT", "items": [{"sku": SKU_1, "quantity": 1}]},
+        )
     # ids as JSON strings are accepted as Ozon's gateway does
-    created = ozon.request("POST", "/v1/draft/create", {"type": "CREATE_TYPE_DIRECT", "cluster_ids": ["2"],
-                                                        "items": [{"sku": str(SKU_1), "quantity": "3"}]})
+    created = ozon.request(
+        "POST",
+        "/v1/draft/create",
+        {"type": "CREATE_TYPE_DIRECT", "cluster_ids": ["2"], "items": [{"sku": str(SKU_1), "quantity": "3"}]},
+    )
     assert created["operation_id"]

@@ -51,8 +51,14 @@ def clocked() -> Iterator[tuple[OzonClient, Sandbox, Clock]]:
     """An in-process sandbox whose time the test moves, and a client on it."""
     clock = Clock()
     sandbox = Sandbox(":memory:", clock=clock)
-    client = OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://sandbox.invalid", rate_limit=False,
-                        transport=SandboxTransport(sandbox=sandbox), max_retries=0)
+    client = OzonClient(
+        DEMO_CLIENT_ID,
+        DEMO_API_KEY,
+        base_url="http://sandbox.invalid",
+        rate_limit=False,
+        transport=SandboxTransport(sandbox=sandbox),
+        max_retries=0,
+    )
     yield client, sandbox, clock
     client.close()
     sandbox.close()
@@ -89,10 +95,14 @@ def test_build_reads_send_fixed_limit_empty_filter_and_last_id_as_string() -> No
     assert body("ПолучитьКоличествоТоваров", "", 0) == {"limit": "100", "filter": {}}
     assert body("GetProductsPrices", None, None) == {"limit": "300", "filter": {}}
     assert body("GetProductsStocks", "{'visibility':'ALL','offer_id':['143210608']}", "WzEyXQ==") == {
-        "limit": "100", "filter": {"visibility": "ALL", "offer_id": ["143210608"]}, "last_id": "WzEyXQ==",
+        "limit": "100",
+        "filter": {"visibility": "ALL", "offer_id": ["143210608"]},
+        "last_id": "WzEyXQ==",
     }
     assert body("ПолучитьЦеныТоваров", {"product_id": [1111588191]}, 1111588191) == {
-        "limit": "300", "filter": {"product_id": [1111588191]}, "last_id": "1111588191",
+        "limit": "300",
+        "filter": {"product_id": [1111588191]},
+        "last_id": "1111588191",
     }
     first, second = body("GetProductsStocks", None, None), body("GetProductsStocks", None, None)
     first["filter"]["x"] = 1
@@ -148,11 +158,12 @@ def test_prices_cli_set_then_read_back(run_cli: Any, sandbox_url: str) -> None:
     prices = "{'offer_id':'143210609','price':'1190.50','old_price':'1400','min_price':'1000','vat':'0.2'}"
     r = run_cli("ozon", "UpdateProductsPrices", *creds(sandbox_url), "--prices", prices)
     assert r.code == 0, r.err
-    assert r.json() == {"result": [
-        {"product_id": 1111588191, "offer_id": "143210609", "updated": True, "errors": []}
-    ]}
-    read = run_cli("ozon", "ПолучитьЦеныТоваров", *creds(sandbox_url),
-                   "--filter", "{'offer_id':['143210609']}")
+    assert r.json() == {
+        "result": [{"product_id": 1111588191, "offer_id": "143210609", "updated": True, "errors": []}]
+    }
+    read = run_cli(
+        "ozon", "ПолучитьЦеныТоваров", *creds(sandbox_url), "--filter", "{'offer_id':['143210609']}"
+    )
     assert read.code == 0, read.err
     answer = read.json()
     assert answer["total_items"] == 1 and answer["cursor"] == ""
@@ -171,11 +182,29 @@ def test_prices_read_shape_follows_the_recording(ozon: OzonClient) -> None:
     assert set(answer) >= {"items", "cursor", "total_items", "total"}
     assert answer["total_items"] == answer["total"] == 4  # all but the archived product
     item = answer["items"][0]
-    assert set(item) == {"acquiring", "offer_id", "product_id", "volume_weight", "commissions",
-                         "marketing_actions", "price", "price_indexes"}
-    assert set(item["price"]) == {"auto_action_enabled", "currency_code", "marketing_price",
-                                  "marketing_seller_price", "min_price", "old_price", "price", "retail_price",
-                                  "vat", "auto_add_to_ozon_actions_list_enabled", "net_price"}
+    assert set(item) == {
+        "acquiring",
+        "offer_id",
+        "product_id",
+        "volume_weight",
+        "commissions",
+        "marketing_actions",
+        "price",
+        "price_indexes",
+    }
+    assert set(item["price"]) == {
+        "auto_action_enabled",
+        "currency_code",
+        "marketing_price",
+        "marketing_seller_price",
+        "min_price",
+        "old_price",
+        "price",
+        "retail_price",
+        "vat",
+        "auto_add_to_ozon_actions_list_enabled",
+        "net_price",
+    }
     assert isinstance(item["price"]["price"], (int, float)) and item["price"]["auto_action_enabled"] is False
     assert item["price_indexes"]["color_index"] == "WITHOUT_INDEX"
     archived = ozon.get_products_prices({"visibility": "ARCHIVED"})["items"]
@@ -183,19 +212,25 @@ def test_prices_read_shape_follows_the_recording(ozon: OzonClient) -> None:
 
 
 def test_prices_invalid_items_are_reported_per_item(run_cli: Any, sandbox_url: str) -> None:
-    prices = json.dumps([
-        {"offer_id": "143210609", "price": "1300", "old_price": "1310"},  # 0.8 % discount
-        {"offer_id": "91132", "price": "900", "old_price": "1000"},  # fine
-        {"offer_id": "NO-SUCH", "price": "100"},
-        {"product_id": 1111588192, "price": "1300", "min_price": "500"},  # below half the price
-    ])
+    prices = json.dumps(
+        [
+            {"offer_id": "143210609", "price": "1300", "old_price": "1310"},  # 0.8 % discount
+            {"offer_id": "91132", "price": "900", "old_price": "1000"},  # fine
+            {"offer_id": "NO-SUCH", "price": "100"},
+            {"product_id": 1111588192, "price": "1300", "min_price": "500"},  # below half the price
+        ]
+    )
     r = run_cli("ozon", "UpdateProductsPrices", *creds(sandbox_url), "--prices", prices)
     assert r.code == 0, r.err
     result = r.json()["result"]
     assert [x["updated"] for x in result] == [False, True, False, False]
     assert [e["code"] for e in result[0]["errors"]] == ["discount_for_average_price_is_too_small"]
-    assert result[2] == {"product_id": 0, "offer_id": "NO-SUCH", "updated": False,
-                         "errors": [{"code": "NOT_FOUND_ERROR", "message": "product not found"}]}
+    assert result[2] == {
+        "product_id": 0,
+        "offer_id": "NO-SUCH",
+        "updated": False,
+        "errors": [{"code": "NOT_FOUND_ERROR", "message": "product not found"}],
+    }
     assert [e["code"] for e in result[3]["errors"]] == ["min_auto_price_too_small"]
     with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url) as ozon:
         assert one_price(ozon, "143210609")["price"] == 1300  # unchanged
@@ -203,26 +238,31 @@ def test_prices_invalid_items_are_reported_per_item(run_cli: Any, sandbox_url: s
         assert one_price(ozon, "91132")["old_price"] == 1000
 
 
-@pytest.mark.parametrize(("item", "code"), [
-    ({"price": "300", "old_price": "310"}, "discount_for_low_price_is_too_small"),
-    ({"price": "300", "old_price": "320"}, None),
-    ({"price": "2000", "old_price": "2080"}, "discount_for_average_price_is_too_small"),
-    ({"price": "2000", "old_price": "2110"}, None),
-    ({"price": "20000", "old_price": "20400"}, "discount_for_top_price_is_too_small"),
-    ({"price": "20000", "old_price": "20500"}, None),
-    ({"price": "100", "old_price": "1000"}, "discount_too_big"),
-    ({"price": "1300", "old_price": "1200"}, "old_price_less_than_price"),
-    ({"price": "1300", "old_price": "0"}, None),
-    ({"price": "0"}, "price_negative"),
-    ({"price": "-5"}, "price_negative"),
-    ({"price": "abc"}, "invalid_price"),
-    ({"price": "1300", "old_price": "0", "min_price": "1400"}, "min_auto_price_too_big"),
-    ({"price": "1300", "old_price": "1400", "min_price": "1300"}, None),  # OInt's documented example
-    ({"price": "1300", "old_price": "0", "currency_code": "USD"}, "currency_code_mismatch"),
-    ({"price": "1300", "old_price": "0", "vat": "0.3"}, "vat_invalid"),
-    ({"price": "1300", "old_price": "0", "auto_action_enabled": "ENABLED"},
-     "action_price_enabled_min_price_missing"),
-])
+@pytest.mark.parametrize(
+    ("item", "code"),
+    [
+        ({"price": "300", "old_price": "310"}, "discount_for_low_price_is_too_small"),
+        ({"price": "300", "old_price": "320"}, None),
+        ({"price": "2000", "old_price": "2080"}, "discount_for_average_price_is_too_small"),
+        ({"price": "2000", "old_price": "2110"}, None),
+        ({"price": "20000", "old_price": "20400"}, "discount_for_top_price_is_too_small"),
+        ({"price": "20000", "old_price": "20500"}, None),
+        ({"price": "100", "old_price": "1000"}, "discount_too_big"),
+        ({"price": "1300", "old_price": "1200"}, "old_price_less_than_price"),
+        ({"price": "1300", "old_price": "0"}, None),
+        ({"price": "0"}, "price_negative"),
+        ({"price": "-5"}, "price_negative"),
+        ({"price": "abc"}, "invalid_price"),
+        ({"price": "1300", "old_price": "0", "min_price": "1400"}, "min_auto_price_too_big"),
+        ({"price": "1300", "old_price": "1400", "min_price": "1300"}, None),  # OInt's documented example
+        ({"price": "1300", "old_price": "0", "currency_code": "USD"}, "currency_code_mismatch"),
+        ({"price": "1300", "old_price": "0", "vat": "0.3"}, "vat_invalid"),
+        (
+            {"price": "1300", "old_price": "0", "auto_action_enabled": "ENABLED"},
+            "action_price_enabled_min_price_missing",
+        ),
+    ],
+)
 def test_price_rules(
     clocked: tuple[OzonClient, Sandbox, Clock], item: dict[str, Any], code: str | None
 ) -> None:
@@ -262,8 +302,9 @@ def test_prices_cursor_paging_and_last_alias(ozon: OzonClient, run_cli: Any, san
     first = ozon.request("POST", "/v5/product/info/prices", {"filter": {}, "limit": 3})
     assert [i["offer_id"] for i in first["items"]] == ["143210609", "1432106010", "91132"]
     assert first["cursor"] and first["total_items"] == 4
-    rest = ozon.request("POST", "/v5/product/info/prices",
-                        {"filter": {}, "limit": 3, "cursor": first["cursor"]})
+    rest = ozon.request(
+        "POST", "/v5/product/info/prices", {"filter": {}, "limit": 3, "cursor": first["cursor"]}
+    )
     assert [i["offer_id"] for i in rest["items"]] == ["DRAFT-001"] and rest["cursor"] == ""
     # OInt's --last (sent as last_id) continues after the cursor too
     r = run_cli("ozon", "GetProductsPrices", *creds(sandbox_url), "--last", first["cursor"])
@@ -284,7 +325,8 @@ def test_prices_async_client(sandbox_url: str) -> None:
         async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as ozon:
             result = await ozon.update_products_prices(
                 "[{'offer_id':'1432106010','price':'1250','old_price':'1500'},"
-                "{'product_id':'1111588193','price':'850','old_price':'0'}]")
+                "{'product_id':'1111588193','price':'850','old_price':'0'}]"
+            )
             assert [r["updated"] for r in result["result"]] == [True, True]
             answer = await ozon.get_products_prices({"product_id": ["1111588192", 1111588193]})
             got = {i["product_id"]: i["price"]["price"] for i in answer["items"]}
@@ -298,17 +340,37 @@ def test_stocks_cli_write_then_read_back(run_cli: Any, sandbox_url: str) -> None
     stocks = f"{{'offer_id':'1432106010','stock':20,'warehouse_id':{FBS}}}"
     r = run_cli("ozon", "UpdateProductsStocks", *creds(sandbox_url), "--stocks", stocks)
     assert r.code == 0, r.err
-    assert r.json() == {"result": [{"warehouse_id": FBS, "product_id": 1111588192, "offer_id": "1432106010",
-                                    "updated": True, "errors": []}]}
-    read = run_cli("ozon", "GetProductsStocks", *creds(sandbox_url),
-                   "--filter", "{'offer_id':['1432106010']}")
+    assert r.json() == {
+        "result": [
+            {
+                "warehouse_id": FBS,
+                "product_id": 1111588192,
+                "offer_id": "1432106010",
+                "updated": True,
+                "errors": [],
+            }
+        ]
+    }
+    read = run_cli(
+        "ozon", "GetProductsStocks", *creds(sandbox_url), "--filter", "{'offer_id':['1432106010']}"
+    )
     assert read.code == 0, read.err
     item = read.json()["items"][0]
-    assert item["stocks"] == [{"present": 20, "reserved": 0, "shipment_type": "SHIPMENT_TYPE_GENERAL",
-                               "sku": 1626044002, "type": "fbs", "warehouse_ids": [FBS]}]
+    assert item["stocks"] == [
+        {
+            "present": 20,
+            "reserved": 0,
+            "shipment_type": "SHIPMENT_TYPE_GENERAL",
+            "sku": 1626044002,
+            "type": "fbs",
+            "warehouse_ids": [FBS],
+        }
+    ]
     info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--offerid", "1432106010").json()
-    assert info["items"][0]["stocks"] == {"has_stock": True, "stocks": [
-        {"present": 20, "reserved": 0, "sku": 1626044002, "source": "fbs"}]}
+    assert info["items"][0]["stocks"] == {
+        "has_stock": True,
+        "stocks": [{"present": 20, "reserved": 0, "sku": 1626044002, "source": "fbs"}],
+    }
 
 
 def test_stocks_filter_from_a_json_file(run_cli: Any, sandbox_url: str, tmp_path: Any) -> None:
@@ -328,12 +390,20 @@ def test_stocks_filter_from_a_json_file(run_cli: Any, sandbox_url: str, tmp_path
 def test_stocks_present_includes_reserved_and_types(ozon: OzonClient) -> None:
     before = one_stock(ozon, "143210609")
     assert before["fbs"]["present"] == 17 and before["fbs"]["reserved"] == 2
-    assert before["fbo"] == {"present": 12, "reserved": 0, "shipment_type": "SHIPMENT_TYPE_GENERAL",
-                             "sku": 1626044001, "type": "fbo", "warehouse_ids": []}
-    result = ozon.update_products_stocks([
-        {"offer_id": "143210609", "stock": 5, "warehouse_id": FBS},
-        {"product_id": "1111588191", "stock": "4", "warehouse_id": str(RFBS)},  # ids as strings too
-    ])["result"]
+    assert before["fbo"] == {
+        "present": 12,
+        "reserved": 0,
+        "shipment_type": "SHIPMENT_TYPE_GENERAL",
+        "sku": 1626044001,
+        "type": "fbo",
+        "warehouse_ids": [],
+    }
+    result = ozon.update_products_stocks(
+        [
+            {"offer_id": "143210609", "stock": 5, "warehouse_id": FBS},
+            {"product_id": "1111588191", "stock": "4", "warehouse_id": str(RFBS)},  # ids as strings too
+        ]
+    )["result"]
     assert [r["updated"] for r in result] == [True, True]
     after = one_stock(ozon, "143210609")
     assert after["fbs"]["present"] == 7 and after["fbs"]["reserved"] == 2  # 5 available + 2 reserved
@@ -368,15 +438,22 @@ def test_stocks_pair_limit_frees_after_30_seconds(clocked: tuple[OzonClient, San
 
 
 def test_stocks_per_item_errors(run_cli: Any, sandbox_url: str) -> None:
-    stocks = json.dumps([
-        {"offer_id": "143210610", "product_id": 1307198983, "stock": 20, "warehouse_id": 1},  # OInt's example
-        {"offer_id": "ARCH-001", "stock": 1, "warehouse_id": FBS},
-        {"offer_id": "DRAFT-001", "stock": 1, "warehouse_id": FBS},
-        {"product_id": 999, "stock": 1, "warehouse_id": FBS},
-        {"offer_id": "91132", "stock": 1_000_000, "warehouse_id": FBS},
-        {"offer_id": "91132", "stock": 1, "warehouse_id": KGT},
-        {"offer_id": "91132", "product_id": 1111588191, "stock": 2, "warehouse_id": FBS},  # offer_id wins
-    ])
+    stocks = json.dumps(
+        [
+            {
+                "offer_id": "143210610",
+                "product_id": 1307198983,
+                "stock": 20,
+                "warehouse_id": 1,
+            },  # OInt's example
+            {"offer_id": "ARCH-001", "stock": 1, "warehouse_id": FBS},
+            {"offer_id": "DRAFT-001", "stock": 1, "warehouse_id": FBS},
+            {"product_id": 999, "stock": 1, "warehouse_id": FBS},
+            {"offer_id": "91132", "stock": 1_000_000, "warehouse_id": FBS},
+            {"offer_id": "91132", "stock": 1, "warehouse_id": KGT},
+            {"offer_id": "91132", "product_id": 1111588191, "stock": 2, "warehouse_id": FBS},  # offer_id wins
+        ]
+    )
     r = run_cli("ozon", "ОбновитьКоличествоТоваров", *creds(sandbox_url), "--stocks", stocks)
     assert r.code == 0, r.err
     result = r.json()["result"]
@@ -411,15 +488,17 @@ def test_stocks_need_a_price(clocked: tuple[OzonClient, Sandbox, Clock]) -> None
 
 
 def test_stocks_request_validation(ozon: OzonClient, run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "UpdateProductsStocks", *creds(sandbox_url),
-                "--stocks", "{'offer_id':'91132','stock':1}")
+    r = run_cli(
+        "ozon", "UpdateProductsStocks", *creds(sandbox_url), "--stocks", "{'offer_id':'91132','stock':1}"
+    )
     assert r.code == 1
     error = r.json()
     assert error["code"] == 3 and error["details"] == []
     assert error["message"] == (
         "Request validation error: invalid ProductsStocksRequest.Stocks[0]: embedded message failed "
         "validation | caused by: invalid ProductsStocksRequest_Stock.WarehouseId: "
-        "value must be greater than 0")
+        "value must be greater than 0"
+    )
     too_many = [{"offer_id": "91132", "stock": 1, "warehouse_id": FBS}] * 101
     with pytest.raises(BadRequestError, match="at most 100 item"):
         ozon.update_products_stocks(too_many)
@@ -455,8 +534,11 @@ def test_stocks_cursor_paging_with_last(clocked: tuple[OzonClient, Sandbox, Cloc
     assert len(second["items"]) == 24 and second["cursor"] == ""
     ids = [i["product_id"] for i in first["items"] + second["items"]]
     assert ids == sorted(ids) and len(set(ids)) == 124
-    raw = ozon.request("POST", "/v4/product/info/stocks", {"filter": {"visibility": "ALL"}, "limit": "100",
-                                                           "cursor": first["cursor"]})
+    raw = ozon.request(
+        "POST",
+        "/v4/product/info/stocks",
+        {"filter": {"visibility": "ALL"}, "limit": "100", "cursor": first["cursor"]},
+    )
     assert raw["items"] == second["items"]
 
 
@@ -464,8 +546,11 @@ def test_stocks_visibility_and_async_client(sandbox_url: str) -> None:
     async def go() -> None:
         async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as ozon:
             result = await ozon.update_products_stocks(
-                [{"offer_id": "1432106010", "stock": 0, "warehouse_id": FBS},
-                 {"offer_id": "91132", "stock": 6, "warehouse_id": RFBS}])
+                [
+                    {"offer_id": "1432106010", "stock": 0, "warehouse_id": FBS},
+                    {"offer_id": "91132", "stock": 6, "warehouse_id": RFBS},
+                ]
+            )
             assert all(r["updated"] for r in result["result"])
             in_sale = await ozon.get_products_stocks("{'visibility':'IN_SALE'}")
             assert [i["offer_id"] for i in in_sale["items"]] == ["143210609", "91132"]
@@ -482,33 +567,72 @@ def test_discount_information_cli(run_cli: Any, sandbox_url: str) -> None:
     r = run_cli("ozon", "GetDiscountInformation", *creds(sandbox_url), "--sku", "1626044001")
     assert r.code == 0, r.err
     assert r.json() == {"items": []}  # a main product's SKU, as in OInt's recording
-    r = run_cli("ozon", "ПолучитьИнформациюОбУценке", *creds(sandbox_url), "--sku",
-                f"[{FBO_MARKDOWN_SKU}, {FBS_MARKDOWN_SKU}, 1]")
+    r = run_cli(
+        "ozon",
+        "ПолучитьИнформациюОбУценке",
+        *creds(sandbox_url),
+        "--sku",
+        f"[{FBO_MARKDOWN_SKU}, {FBS_MARKDOWN_SKU}, 1]",
+    )
     assert r.code == 0, r.err
     items = r.json()["items"]
     assert [(i["discounted_sku"], i["sku"]) for i in items] == [(FBO_MARKDOWN_SKU, 1626044001)]
-    assert set(items[0]) == {"discounted_sku", "sku", "condition_estimation", "condition", "defects",
-                             "mechanical_damage", "package_damage", "packaging_violation", "reason_damaged",
-                             "comment_reason_damaged", "repair", "shortage", "warranty_type"}
+    assert set(items[0]) == {
+        "discounted_sku",
+        "sku",
+        "condition_estimation",
+        "condition",
+        "defects",
+        "mechanical_damage",
+        "package_damage",
+        "packaging_violation",
+        "reason_damaged",
+        "comment_reason_damaged",
+        "repair",
+        "shortage",
+        "warranty_type",
+    }
     r = run_cli("ozon", "GetDiscountInformation", *creds(sandbox_url))
     assert r.code == 2 and r.err == "oint: GetDiscountInformation: missing required option --sku\n"
 
 
 def test_set_discount_cli_and_errors(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "SetProductDiscount", *creds(sandbox_url), "--productid", str(FBS_MARKDOWN_PRODUCT),
-                "--discount", "25")
+    r = run_cli(
+        "ozon",
+        "SetProductDiscount",
+        *creds(sandbox_url),
+        "--productid",
+        str(FBS_MARKDOWN_PRODUCT),
+        "--discount",
+        "25",
+    )
     assert r.code == 0, r.err
     assert r.json() == {"result": True}
     # OInt's example product is not a markdown of this account: Ozon's recorded error
-    r = run_cli("ozon", "УстановитьСкидкуНаУцененныйТовар", *creds(sandbox_url), "--productid", "1156646653",
-                "--discount", "10")
+    r = run_cli(
+        "ozon",
+        "УстановитьСкидкуНаУцененныйТовар",
+        *creds(sandbox_url),
+        "--productid",
+        "1156646653",
+        "--discount",
+        "10",
+    )
     assert r.code == 1
     assert r.json() == {"code": 5, "message": "item discount not found", "details": []}
-    r = run_cli("ozon", "SetProductDiscount", *creds(sandbox_url),
-                "--productid", "1111588291", "--discount", "10")
+    r = run_cli(
+        "ozon", "SetProductDiscount", *creds(sandbox_url), "--productid", "1111588291", "--discount", "10"
+    )
     assert r.code == 1 and r.json()["code"] == 5  # an FBO markdown: Ozon sets its price
-    r = run_cli("ozon", "SetProductDiscount", *creds(sandbox_url), "--productid", str(FBS_MARKDOWN_PRODUCT),
-                "--discount", "2")
+    r = run_cli(
+        "ozon",
+        "SetProductDiscount",
+        *creds(sandbox_url),
+        "--productid",
+        str(FBS_MARKDOWN_PRODUCT),
+        "--discount",
+        "2",
+    )
     assert r.code == 1 and "range [3, 99]" in r.json()["message"]
     r = run_cli("ozon", "SetProductDiscount", *creds(sandbox_url), "--productid", "1", "--discount", "ten")
     assert r.code == 2 and r.out == "" and "--discount" in r.err and "Traceback" not in r.err
@@ -534,8 +658,10 @@ def test_markdown_library_sync_and_async(sandbox_url: str) -> None:
 
     async def go() -> None:
         async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as ozon:
-            info, done = await asyncio.gather(ozon.get_discount_information([str(FBO_MARKDOWN_SKU)]),
-                                              ozon.set_product_discount(FBS_MARKDOWN_PRODUCT, 99))
+            info, done = await asyncio.gather(
+                ozon.get_discount_information([str(FBO_MARKDOWN_SKU)]),
+                ozon.set_product_discount(FBS_MARKDOWN_PRODUCT, 99),
+            )
             assert info["items"][0]["discounted_sku"] == FBO_MARKDOWN_SKU and done == {"result": True}
 
     asyncio.run(go())

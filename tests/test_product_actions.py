@@ -56,8 +56,14 @@ def clocked() -> Iterator[tuple[OzonClient, Sandbox, Clock]]:
     """An in-process sandbox whose time the test moves, and a client on it."""
     clock = Clock()
     sandbox = Sandbox(":memory:", clock=clock)
-    client = OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://sandbox.invalid", rate_limit=False,
-                        transport=SandboxTransport(sandbox=sandbox), max_retries=0)
+    client = OzonClient(
+        DEMO_CLIENT_ID,
+        DEMO_API_KEY,
+        base_url="http://sandbox.invalid",
+        rate_limit=False,
+        transport=SandboxTransport(sandbox=sandbox),
+        max_retries=0,
+    )
     yield client, sandbox, clock
     client.close()
     sandbox.close()
@@ -113,10 +119,12 @@ def test_build_delete_sends_articles_as_strings() -> None:
 
 def test_build_digital_codes() -> None:
     assert body("UploadProductActivationCodes", 1235207802, "['11111111','22222222']") == {
-        "product_id": 1235207802, "digital_codes": ["11111111", "22222222"]
+        "product_id": 1235207802,
+        "digital_codes": ["11111111", "22222222"],
     }
     assert body("ЗагрузитьКодыАктивацииТовара", "1235207802", "X-1") == {
-        "product_id": 1235207802, "digital_codes": ["X-1"]
+        "product_id": 1235207802,
+        "digital_codes": ["X-1"],
     }
     with pytest.raises(UsageError, match="--productid: expected a number"):
         body("UploadProductActivationCodes", "abc", "X-1")
@@ -141,8 +149,9 @@ def test_build_sku_methods() -> None:
 
 # ================================================================== offer_id renames
 def test_rename_article_cli(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
-    r = run_cli("ozon", "UpdateProductsArticles", *creds(sandbox_url),
-                "--offers", "{'143210609':'143210612'}")
+    r = run_cli(
+        "ozon", "UpdateProductsArticles", *creds(sandbox_url), "--offers", "{'143210609':'143210612'}"
+    )
     assert r.code == 0, r.err
     assert r.json() == {"errors": []}
     assert [p["id"] for p in info(ozon, offer_id="143210612")] == [1111588191]
@@ -151,8 +160,9 @@ def test_rename_article_cli(run_cli: Any, sandbox_url: str, ozon: OzonClient) ->
     assert info(ozon, product_id=1111588191)[0]["offer_id"] == "143210612"
 
 
-def test_rename_article_from_json_file_ru_name(run_cli: Any, sandbox_url: str, ozon: OzonClient,
-                                               tmp_path: Path) -> None:
+def test_rename_article_from_json_file_ru_name(
+    run_cli: Any, sandbox_url: str, ozon: OzonClient, tmp_path: Path
+) -> None:
     data = tmp_path / "data.json"
     data.write_text(json.dumps({"91132": "CASE-BLACK", "1432106010": "FILM-LIGHT"}), encoding="utf-8")
     r = run_cli("ozon", "ИзменитьАртикулыТоваров", *creds(sandbox_url), "--offers", str(data))
@@ -164,15 +174,19 @@ def test_rename_article_from_json_file_ru_name(run_cli: Any, sandbox_url: str, o
 
 
 def test_rename_conflicts_are_reported_per_item(ozon: OzonClient) -> None:
-    result = ozon.update_products_articles({
-        "1432106010": "91132",  # taken by another product
-        "NO-SUCH": "NEW-1",  # unknown article
-        "ARCH-001": "ARCH-002",  # fine, even archived
-    })
-    assert result == {"errors": [
-        {"offer_id": "1432106010", "message": 'Product with the "91132" identifier already exists.'},
-        {"offer_id": "NO-SUCH", "message": 'Product with the "NO-SUCH" identifier not found.'},
-    ]}
+    result = ozon.update_products_articles(
+        {
+            "1432106010": "91132",  # taken by another product
+            "NO-SUCH": "NEW-1",  # unknown article
+            "ARCH-001": "ARCH-002",  # fine, even archived
+        }
+    )
+    assert result == {
+        "errors": [
+            {"offer_id": "1432106010", "message": 'Product with the "91132" identifier already exists.'},
+            {"offer_id": "NO-SUCH", "message": 'Product with the "NO-SUCH" identifier not found.'},
+        ]
+    }
     assert info(ozon, product_id=1111588192)[0]["offer_id"] == "1432106010"  # unchanged
     assert info(ozon, offer_id="91132")[0]["id"] == 1111588193
     assert info(ozon, offer_id="ARCH-002")[0]["id"] == 1111588194
@@ -180,8 +194,9 @@ def test_rename_conflicts_are_reported_per_item(ozon: OzonClient) -> None:
 
 
 def test_rename_array_is_a_usage_error(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "UpdateProductsArticles", *creds(sandbox_url),
-                "--offers", "['143210609','143210612']")
+    r = run_cli(
+        "ozon", "UpdateProductsArticles", *creds(sandbox_url), "--offers", "['143210609','143210612']"
+    )
     assert r.code == 2 and r.out == ""
     assert "Ошибка типа значения соответствия артикулов" in r.err
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
@@ -215,8 +230,9 @@ def test_rename_item_limit_per_minute(run_cli: Any, sandbox_url: str, ozon: Ozon
     assert err.headers["item-retry-after"] == "1" and err.headers["item-rate-limit-remaining"] == "0"
     assert info(ozon, product_id=1111588191)[0]["offer_id"] == "143210609"  # not renamed
 
-    r = run_cli("ozon", "UpdateProductsArticles", *creds(sandbox_url), "--offers", "{'91132':'X'}",
-                "--retries", "0")
+    r = run_cli(
+        "ozon", "UpdateProductsArticles", *creds(sandbox_url), "--offers", "{'91132':'X'}", "--retries", "0"
+    )
     assert r.code == 1 and r.json()["code"] == "RESOURCE_EXHAUSTED"
 
 
@@ -284,19 +300,29 @@ def set_stocks(sandbox: Sandbox, now: float, product_id: int, summary: list[dict
 
 def test_archive_needs_zero_seller_stock(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
     ozon, sandbox, clock = clocked
-    set_stocks(sandbox, clock.now, 1111588192, [
-        {"present": 7, "reserved": 0, "sku": 1626044002, "source": "fbs"},
-    ])
+    set_stocks(
+        sandbox,
+        clock.now,
+        1111588192,
+        [
+            {"present": 7, "reserved": 0, "sku": 1626044002, "source": "fbs"},
+        ],
+    )
     with pytest.raises(BadRequestError) as e:
         ozon.archive_products([1111588195, 1111588192])
     assert e.value.code == 9 and "1111588192" in e.value.message
     assert not any(p["is_archived"] for p in ozon.get_products_information([1111588192, 1111588195])["items"])
 
     # stock set to zero: only reserved units and FBO stock are left, which the seller cannot zero
-    set_stocks(sandbox, clock.now, 1111588192, [
-        {"present": 2, "reserved": 2, "sku": 1626044002, "source": "fbs"},
-        {"present": 12, "reserved": 0, "sku": 1626044002, "source": "fbo"},
-    ])
+    set_stocks(
+        sandbox,
+        clock.now,
+        1111588192,
+        [
+            {"present": 2, "reserved": 2, "sku": 1626044002, "source": "fbs"},
+            {"present": 12, "reserved": 0, "sku": 1626044002, "source": "fbo"},
+        ],
+    )
     assert ozon.archive_products([1111588195, 1111588192]) == {"result": True}
     assert all(p["is_archived"] for p in ozon.get_products_information([1111588192, 1111588195])["items"])
 
@@ -306,8 +332,13 @@ def add_autoarchived(sandbox: Sandbox, now: float, count: int) -> list[int]:
         account = Account(sandbox.store, DEMO_CLIENT_ID, now)
         ids = []
         for i in range(count):
-            doc = new_product(account, offer_id=f"AUTO-{i}", name=f"Auto-archived {i}", is_archived=True,
-                              is_autoarchived=True)
+            doc = new_product(
+                account,
+                offer_id=f"AUTO-{i}",
+                name=f"Auto-archived {i}",
+                is_archived=True,
+                is_autoarchived=True,
+            )
             save_product(account, doc)
             ids.append(doc["id"])
     return ids
@@ -338,8 +369,9 @@ def test_unarchive_restore_limit_for_autoarchived(clocked: tuple[OzonClient, San
 def test_delete_archived_product_without_sku(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
     r = run_cli("ozon", "DeleteProductsWithoutSKU", *creds(sandbox_url), "--articles", "DRAFT-001")
     assert r.code == 0, r.err
-    assert r.json() == {"status": [{"offer_id": "DRAFT-001", "is_deleted": False,
-                                    "error": "product is not archived"}]}
+    assert r.json() == {
+        "status": [{"offer_id": "DRAFT-001", "is_deleted": False, "error": "product is not archived"}]
+    }
     assert len(info(ozon, offer_id="DRAFT-001")) == 1
 
     assert ozon.archive_products(1111588195) == {"result": True}
@@ -385,8 +417,15 @@ def test_delete_limits(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None
 
 # ================================================================== digital activation codes
 def test_activation_codes_tasks(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
-    r = run_cli("ozon", "UploadProductActivationCodes", *creds(sandbox_url), "--productid", "1111588191",
-                "--codes", "['11111111','22222222']")
+    r = run_cli(
+        "ozon",
+        "UploadProductActivationCodes",
+        *creds(sandbox_url),
+        "--productid",
+        "1111588191",
+        "--codes",
+        "['11111111','22222222']",
+    )
     assert r.code == 0, r.err
     good = r.json()["result"]["task_id"]
     unknown_product = ozon.upload_product_activation_codes(999, ["33333333"])["result"]["task_id"]
@@ -454,18 +493,34 @@ def test_subscribers_library_stable(ozon: OzonClient) -> None:
 def test_related_skus(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
     r = run_cli("ozon", "GetRelatedSKUs", *creds(sandbox_url), "--sku", "1626044001")
     assert r.code == 0, r.err
-    assert r.json() == {"items": [{"delivery_schema": "SDS", "sku": 1626044001, "product_id": 1111588191,
-                                   "availability": "AVAILABLE", "deleted_at": None}], "errors": []}
+    assert r.json() == {
+        "items": [
+            {
+                "delivery_schema": "SDS",
+                "sku": 1626044001,
+                "product_id": 1111588191,
+                "availability": "AVAILABLE",
+                "deleted_at": None,
+            }
+        ],
+        "errors": [],
+    }
     result = ozon.get_related_skus([1626044001, "1626044004", 5])
     assert [(i["sku"], i["product_id"], i["availability"]) for i in result["items"]] == [
-        (1626044001, 1111588191, "AVAILABLE"), (1626044004, 1111588194, "HIDDEN")  # ARCH-001 is archived
+        (1626044001, 1111588191, "AVAILABLE"),
+        (1626044004, 1111588194, "HIDDEN"),  # ARCH-001 is archived
     ]
     ozon.unarchive_products(1111588194)
     assert ozon.get_related_skus(1626044004)["items"][0]["availability"] == "AVAILABLE"
     assert result["errors"] == [{"code": "SKU_NOT_FOUND", "sku": 5, "message": "sku 5 not found"}]
 
-    r = run_cli("ozon", "ПолучитьСвязанныеSKU", *creds(sandbox_url), "--sku",
-                json.dumps(list(range(1, model.MAX_RELATED_SKUS + 2))))
+    r = run_cli(
+        "ozon",
+        "ПолучитьСвязанныеSKU",
+        *creds(sandbox_url),
+        "--sku",
+        json.dumps(list(range(1, model.MAX_RELATED_SKUS + 2))),
+    )
     assert r.code == 1 and r.json()["code"] == 3 and "at most 200 item(s)" in r.json()["message"]
 
 
@@ -499,8 +554,13 @@ def test_content_rating_uses_the_category_attributes() -> None:
 
     listed = {a["id"]: a for a in attributes_for(17028922, 91565)}
     product = {
-        "sku": 1626044001, "offer_id": "143210609", "name": "Плёнка", "description_category_id": 17028922,
-        "type_id": 91565, "images": [], "description": "",
+        "sku": 1626044001,
+        "offer_id": "143210609",
+        "name": "Плёнка",
+        "description_category_id": 17028922,
+        "type_id": 91565,
+        "images": [],
+        "description": "",
         "attributes": [
             {"id": 85, "complex_id": 0, "values": [{"dictionary_value_id": 5060050, "value": "Samsung"}]},
             {"id": 9048, "complex_id": 0, "values": [{"value": "X3 NFC"}]},
@@ -539,7 +599,8 @@ def test_more_images_raise_the_rating(ozon: OzonClient) -> None:
 def test_content_rating_reproduces_the_recorded_answer() -> None:
     recorded = json.loads((DATA / "product_actions_rating_recorded.json").read_text(encoding="utf-8"))
     product = {
-        "sku": 1626044001, "offer_id": "143210609",
+        "sku": 1626044001,
+        "offer_id": "143210609",
         "name": "Комплект защитных плёнок для X3 NFC. Темный хлопок",
         "description": "Плёнка " * 80,  # 640 characters
         "images": [PICTURE.format(i) for i in range(3)],
@@ -557,12 +618,20 @@ def test_content_rating_reproduces_the_recorded_answer() -> None:
 
 def test_content_rating_counts_videos_and_rich_content() -> None:
     product = {
-        "sku": 1, "name": "n", "offer_id": "o", "description": "", "images": [],
+        "sku": 1,
+        "name": "n",
+        "offer_id": "o",
+        "description": "",
+        "images": [],
         "attributes": [{"id": 11254, "values": [{"value": '{"content": []}'}]}],
-        "complex_attributes": [{"attributes": [
-            {"id": 21841, "complex_id": 100001, "values": [{"value": "https://rutube.ru/video/1/"}]},
-            {"id": 21845, "complex_id": 100002, "values": [{"value": "https://rutube.ru/video/2/"}]},
-        ]}],
+        "complex_attributes": [
+            {
+                "attributes": [
+                    {"id": 21841, "complex_id": 100001, "values": [{"value": "https://rutube.ru/video/1/"}]},
+                    {"id": 21845, "complex_id": 100002, "values": [{"value": "https://rutube.ru/video/2/"}]},
+                ]
+            }
+        ],
     }
     groups = {g["key"]: g for g in model.content_rating(product)["groups"]}
     assert groups["text"]["rating"] == 100 and groups["text"]["improve_attributes"] == []

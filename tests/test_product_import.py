@@ -203,7 +203,11 @@ def test_single_value_bodies() -> None:
     status = REGISTRY["GetProductCreationStatus"]
     assert status.build([3109777510]).body == {"task_id": "3109777510"}
     limits = REGISTRY["GetProductsRequestsLimits"].build([])
-    assert (limits.method, limits.path, limits.body) == ("POST", "/v4/product/info/limit", None)  # POST without a body, as OInt
+    assert (limits.method, limits.path, limits.body) == (
+        "POST",
+        "/v4/product/info/limit",
+        None,
+    )  # POST without a body, as OInt
 
 
 @pytest.mark.parametrize(

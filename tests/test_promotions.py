@@ -73,8 +73,10 @@ def test_promo_products_body(name: str) -> None:
 
 
 def test_promo_endpoints_are_marked_retired() -> None:
-    for name, successor in (("GetAvailablePromoProducts", "/v2/actions/candidates"),
-                            ("GetCurrentPromoProducts", "/v2/actions/products")):
+    for name, successor in (
+        ("GetAvailablePromoProducts", "/v2/actions/candidates"),
+        ("GetCurrentPromoProducts", "/v2/actions/products"),
+    ):
         endpoint = REGISTRY[name].endpoint
         assert endpoint is not None
         assert (endpoint.retired, endpoint.successor) == ("2026-10-13", successor)
@@ -89,9 +91,22 @@ def test_cli_promotions_list_counts_match_the_product_lists(cli: Cli) -> None:
     assert {ELASTIC, MAX_BOOST, BOOST_PLUS, NO_CANDIDATES, VOUCHER} <= set(actions)
     first = actions[ELASTIC]
     assert set(first) == {
-        "id", "title", "action_type", "description", "date_start", "date_end", "freeze_date",
-        "potential_products_count", "participating_products_count", "is_participating", "is_voucher_action",
-        "banned_products_count", "with_targeting", "order_amount", "discount_type", "discount_value",
+        "id",
+        "title",
+        "action_type",
+        "description",
+        "date_start",
+        "date_end",
+        "freeze_date",
+        "potential_products_count",
+        "participating_products_count",
+        "is_participating",
+        "is_voucher_action",
+        "banned_products_count",
+        "with_targeting",
+        "order_amount",
+        "discount_type",
+        "discount_value",
     }
     assert first["date_start"] < first["date_end"] and first["date_end"].endswith("Z")
     for action_id in (ELASTIC, BOOST_PLUS, VOUCHER):
@@ -113,16 +128,21 @@ def test_cli_candidates_and_participants_pages(cli: Cli) -> None:
     result = r.json()["result"]
     assert result["total"] == 3 and ids(r.json()) == ON_SALE
     product = result["products"][0]
-    assert set(product) == {"id", "price", "action_price", "max_action_price", "add_mode", "min_stock",
-                            "stock"}
+    assert set(product) == {
+        "id",
+        "price",
+        "action_price",
+        "max_action_price",
+        "add_mode",
+        "min_stock",
+        "stock",
+    }
     assert product["price"] == 1300 and product["action_price"] == 0 and product["add_mode"] == "NOT_SET"
     assert product["max_action_price"] < product["price"]
 
-    second = cli("GetAvailablePromoProducts", "--actionid", str(MAX_BOOST),
-                 "--offset", "1")
+    second = cli("GetAvailablePromoProducts", "--actionid", str(MAX_BOOST), "--offset", "1")
     assert ids(second.json()) == ON_SALE[1:] and second.json()["result"]["total"] == 3
-    past_end = cli("ПолучитьДоступныеТоварыАкции", "--actionid", str(MAX_BOOST),
-                   "--offset", "100")
+    past_end = cli("ПолучитьДоступныеТоварыАкции", "--actionid", str(MAX_BOOST), "--offset", "100")
     assert past_end.json()["result"]["products"] == [] and past_end.json()["result"]["total"] == 3
 
     part = cli("ПолучитьУчаствующиеТоварыАкции", "--actionid", str(ELASTIC))
@@ -199,8 +219,14 @@ def test_async_client_reads_all_three_at_once(sandbox_url: str) -> None:
 @pytest.fixture
 def in_process() -> Iterator[tuple[OzonClient, Sandbox]]:
     sandbox = Sandbox(":memory:")
-    client = OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://sandbox.invalid", rate_limit=False,
-                        transport=SandboxTransport(sandbox=sandbox), max_retries=0)
+    client = OzonClient(
+        DEMO_CLIENT_ID,
+        DEMO_API_KEY,
+        base_url="http://sandbox.invalid",
+        rate_limit=False,
+        transport=SandboxTransport(sandbox=sandbox),
+        max_retries=0,
+    )
     yield client, sandbox
     client.close()
     sandbox.close()
@@ -227,8 +253,14 @@ def test_other_accounts_see_the_same_actions(in_process: tuple[OzonClient, Sandb
     _, sandbox = in_process
     with sandbox.store.transaction():
         add_account(sandbox.store, "777", "key-777", now=sandbox.clock(), with_demo_data=True)
-    with OzonClient("777", "key-777", base_url="http://sandbox.invalid", rate_limit=False,
-                    transport=SandboxTransport(sandbox=sandbox), max_retries=0) as other:
+    with OzonClient(
+        "777",
+        "key-777",
+        base_url="http://sandbox.invalid",
+        rate_limit=False,
+        transport=SandboxTransport(sandbox=sandbox),
+        max_retries=0,
+    ) as other:
         own_ids = {p["id"] for p in other.get_available_promo_products(MAX_BOOST)["result"]["products"]}
         assert len(own_ids) == 3 and not own_ids & set(ON_SALE)
         assert {a["id"] for a in other.get_promotions_list()["result"]} >= {ELASTIC, VOUCHER}

@@ -30,7 +30,7 @@ from conftest import CliResult, creds
 CATEGORY, TYPE = 17028922, 91565
 BRAND, TYPE_ATTR, MODEL_NAME, TNVED, COLOR = 85, 8229, 9048, 22232, 10096
 OFFER_A, OFFER_B, OFFER_A_NEW = "SCN-FILM-A", "SCN-FILM-B", "SCN-FILM-A-V2"
-POLL_STEP, POLL_TRIES = 0.1, 20
+POLL_STEP, POLL_TRIES = 0.1, 8  # at most 0.8 s of sleep per poll
 IMAGES = [
     "https://example.com/scenario/front.jpg",
     "https://example.com/scenario/back.png",
@@ -108,6 +108,30 @@ class Session:
 
     def local(self, method: str, *args: Any) -> Any:
         return self._run(["ozon", method, *map(str, args)])
+
+
+class ScenarioInfo:
+    """Reading products and tasks back through the CLI."""
+
+    def __init__(self, ozon: Ozon) -> None:
+        self.ozon = ozon
+
+    def products(self, *args: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.ozon("GetProductsInformation", *args)["items"]
+        return items
+
+    def product(self, product_id: int) -> dict[str, Any]:
+        [item] = self.products("--productid", product_id)
+        assert item["id"] == product_id
+        return item
+
+    def wait_task(self, task_id: int) -> list[dict[str, Any]]:
+        answer = poll(lambda: self.ozon("GetProductCreationStatus", "--taskid", task_id),
+                      lambda a: all(i["status"] != "pending" for i in a["result"]["items"]),
+                      f"import task {task_id}")
+        items: list[dict[str, Any]] = answer["result"]["items"]
+        assert answer["result"]["total"] == len(items)
+        return items
 
 
 # ------------------------------------------------------------------ the scenario
@@ -244,12 +268,14 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     # B has no SKU yet: the sandbox says so per entry (and nothing is stored)
     assert result[OFFER_B]["updated"] is False
     assert [e["code"] for e in result[OFFER_B]["errors"]] == ["product_is_not_created"]
-    stocks = by_offer(ozon("GetProductsStocks", "--filter", oint_json({"offer_id": [OFFER_A, OFFER_B]}))["items"])
-    assert stocks[OFFER_A]["stocks"] == [{"present": 25, "reserved": 0, "shipment_type": "SHIPMENT_TYPE_GENERAL",
-                                          "sku": sku_a, "type": "fbs", "warehouse_ids": [wh]}]
+    stock_filter = oint_json({"offer_id": [OFFER_A, OFFER_B]})
+    stocks = by_offer(ozon("GetProductsStocks", "--filter", stock_filter)["items"])
+    assert stocks[OFFER_A]["stocks"] == [{"present": 25, "reserved": 0, "sku": sku_a, "type": "fbs",
+                                          "shipment_type": "SHIPMENT_TYPE_GENERAL", "warehouse_ids": [wh]}]
     assert stocks[OFFER_B]["stocks"] == []
     a = info.product(id_a)
-    assert a["stocks"]["has_stock"] is True and a["visibility_details"] == {"has_price": True, "has_stock": True}
+    assert a["stocks"]["has_stock"] is True
+    assert a["visibility_details"] == {"has_price": True, "has_stock": True}
     assert a["statuses"]["status_name"] == "Продается"
 
     # 4. images ---------------------------------------------------------------------------
@@ -325,10 +351,18 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     assert promotions, "the demo account has promotions"
     now_text = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     for action in promotions:
-        assert action["id"] > 0 and action["title"]
+        assert action["id"] > 0 and action["title"] and action["action_type"]
         assert action["date_start"] < action["date_end"] and action["date_end"] >= now_text
-        assert action["participating_products_count"] <= action["potential_products_count"] or (
-            action["potential_products_count"] == 0)
+        assert action["is_participating"] is (action["participating_products_count"] > 0)
+    # the new product (SKU, price, stock) may join the actions open to any product
+    offers = []
+    for action in (a for a in promotions if a["potential_products_count"] > 0):
+        page = ozon("GetAvailablePromoProducts", "--actionid", action["id"])["result"]
+        assert page["total"] == action["potential_products_count"]
+        offers += [(action["id"], p) for p in page["products"] if p["id"] == id_a]
+    assert offers, "product A should be a candidate of some promotion"
+    for _, candidate in offers:
+        assert candidate["price"] == 990 and 0 < candidate["max_action_price"] < 990
     assert len({w["warehouse_id"] for w in warehouses}) == len(warehouses) >= 2
     assert {w["is_rfbs"] for w in warehouses} == {False, True}  # FBS and rFBS warehouses
     assert wh in [w["warehouse_id"] for w in warehouses]
@@ -372,27 +406,3 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     # the whole session went through the CLI, English and Russian names alike
     assert sum(1 for c in s.calls if not c.isascii()) >= 5
     assert len(s.calls) >= 50
-
-
-class ScenarioInfo:
-    """Reading products and tasks back through the CLI."""
-
-    def __init__(self, ozon: Ozon) -> None:
-        self.ozon = ozon
-
-    def products(self, *args: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.ozon("GetProductsInformation", *args)["items"]
-        return items
-
-    def product(self, product_id: int) -> dict[str, Any]:
-        [item] = self.products("--productid", product_id)
-        assert item["id"] == product_id
-        return item
-
-    def wait_task(self, task_id: int) -> list[dict[str, Any]]:
-        answer = poll(lambda: self.ozon("GetProductCreationStatus", "--taskid", task_id),
-                      lambda a: all(i["status"] != "pending" for i in a["result"]["items"]),
-                      f"import task {task_id}")
-        items: list[dict[str, Any]] = answer["result"]["items"]
-        assert answer["result"]["total"] == len(items)
-        return items

@@ -30,14 +30,33 @@ def assert_seed_shape(result: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("name", ["ОбновитьИзображенияТовара", "UpdateProductImages", "updateproductimages"])
 def test_seed_cli_in_process_sandbox(run_cli: Any, sandbox_db: str, name: str) -> None:
-    r = run_cli("ozon", name, "--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY, *SEED_ARGS, "--sandbox",
-                env={"OINT_SANDBOX_DB": sandbox_db})
+    r = run_cli(
+        "ozon",
+        name,
+        "--clientid",
+        DEMO_CLIENT_ID,
+        "--apikey",
+        DEMO_API_KEY,
+        *SEED_ARGS,
+        "--sandbox",
+        env={"OINT_SANDBOX_DB": sandbox_db},
+    )
     assert r.code == 0, r.err
-    assert r.out.startswith("{\n \"result\": {")  # OInt's indentation
+    assert r.out.startswith('{\n "result": {')  # OInt's indentation
     assert_seed_shape(r.json())
     # the effect is kept in the state file: a second process sees the images
-    info = run_cli("ozon", "CheckProductsImagesUpload", "--products", "1111588191", "--sandbox",
-                   "--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY, env={"OINT_SANDBOX_DB": sandbox_db})
+    info = run_cli(
+        "ozon",
+        "CheckProductsImagesUpload",
+        "--products",
+        "1111588191",
+        "--sandbox",
+        "--clientid",
+        DEMO_CLIENT_ID,
+        "--apikey",
+        DEMO_API_KEY,
+        env={"OINT_SANDBOX_DB": sandbox_db},
+    )
     assert info.code == 0, info.err
     item = info.json()["items"][0]
     assert item["photo"] == [PICTURE, PICTURE2] and item["color_photo"] == ["GREEN"]

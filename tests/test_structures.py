@@ -46,7 +46,7 @@ VIDEO_URL = "https://rutube.ru/video/c6cc4d620b1d4338901770a44b3e82f4/"
 
 def recorded(name: str, lang: str = "en") -> dict[str, Any]:
     """OInt's recorded output: EN docs, RU docs, or (for RU placeholders) rebuilt from the RU source."""
-    for suffix in ((".en.json",) if lang == "en" else (".ru.json", ".ru.from_source.json")):
+    for suffix in (".en.json",) if lang == "en" else (".ru.json", ".ru.from_source.json"):
         path = LOCAL_RESULTS / f"{name}{suffix}"
         if path.exists():
             data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -87,7 +87,12 @@ def test_declaration_matches_catalogue(name: str) -> None:
     assert [p.cli for p in oint_params] == [p["cli"] for p in entry["params"]]
     for p, c in zip(oint_params, entry["params"], strict=True):
         assert (p.ru, p.en, p.type_doc, p.required, p.doc) == (
-            c["name_ru"], c["name_en"], c["type"], c["required"], c["description"])
+            c["name_ru"],
+            c["name_en"],
+            c["type"],
+            c["required"],
+            c["description"],
+        )
     assert m.example in entry["cli_en"] + entry["cli_ru"] or m.example == f"oint ozon {name} --empty false"
     assert m.summary and m.notes
 
@@ -173,12 +178,15 @@ def test_clear_values_is_recursive_and_language_parsing() -> None:
 
 
 # ----------------------------------------------------------------- templates through the CLI
-@pytest.mark.parametrize(("name", "args"), [
-    ("GetProductStructure", ["--empty", "true"]),
-    ("ПолучитьСтруктуруТовара", ["--empty", "true"]),
-    ("getproductstructure", ["--empty"]),  # a lone --empty means true
-    ("GetProductStructure", ["--EMPTY=истина"]),
-])
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("GetProductStructure", ["--empty", "true"]),
+        ("ПолучитьСтруктуруТовара", ["--empty", "true"]),
+        ("getproductstructure", ["--empty"]),  # a lone --empty means true
+        ("GetProductStructure", ["--EMPTY=истина"]),
+    ],
+)
 def test_cli_empty_template(run_cli: Any, name: str, args: list[str]) -> None:
     r = run_cli("ozon", name, *args)
     assert r.code == 0, r.err
@@ -209,15 +217,22 @@ def test_cli_out_file(run_cli: Any, tmp_path: Path) -> None:
     r = run_cli("ozon", "GetProductStocksStructure", "--empty", "--out", str(out))
     assert r.code == 0 and r.out == "", r.err
     assert json.loads(out.read_text(encoding="utf-8")) == {
-        "offer_id": "", "product_id": "", "stock": "", "warehouse_id": ""}
+        "offer_id": "",
+        "product_id": "",
+        "stock": "",
+        "warehouse_id": "",
+    }
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--empty", "maybe"], "--empty: expected true or false"),
-    (["--lang", "de"], "--lang: expected en or ru"),
-    (["--empty", "true", "--clientid", "1"], "unknown option --clientid"),
-    (["--empty", "true", "--empty", "false"], "given twice"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--empty", "maybe"], "--empty: expected true or false"),
+        (["--lang", "de"], "--lang: expected en or ru"),
+        (["--empty", "true", "--clientid", "1"], "unknown option --clientid"),
+        (["--empty", "true", "--empty", "false"], "given twice"),
+    ],
+)
 def test_cli_template_usage_errors(run_cli: Any, args: list[str], message: str) -> None:
     r = run_cli("ozon", "GetProductStructure", *args)
     assert r.code == 2 and r.out == ""
@@ -239,10 +254,12 @@ def test_add_product_video_appends_to_existing_videos() -> None:
     assert len(once["complex_attributes"]) == 1
     videos = twice["complex_attributes"]
     assert len(videos) == 2
-    assert videos[1] == {"attributes": [
-        {"id": 21841, "complex_id": 100001, "values": [{"value": "https://example.com/v2.mp4"}]},
-        {"id": 21837, "complex_id": 100001, "values": [{"value": "second"}]},
-    ]}
+    assert videos[1] == {
+        "attributes": [
+            {"id": 21841, "complex_id": 100001, "values": [{"value": "https://example.com/v2.mp4"}]},
+            {"id": 21837, "complex_id": 100001, "values": [{"value": "second"}]},
+        ]
+    }
     # the copy does not share nested objects with its source
     twice["complex_attributes"][0]["attributes"][0]["values"][0]["value"] = "x"
     assert once["complex_attributes"][0]["attributes"][0]["values"][0]["value"] == VIDEO_URL
@@ -280,8 +297,18 @@ def test_cli_add_product_video_both_names(run_cli: Any, tmp_path: Path) -> None:
         assert r.json() == recorded("AddProductVideo", "ru")
     # the output of one helper, saved with --out, is the --item of the next
     saved = tmp_path / "item.json"
-    r = run_cli("ozon", "AddProductVideo", "--item", item, "--url", VIDEO_URL, "--title", "viedo1",
-                "--out", str(saved))
+    r = run_cli(
+        "ozon",
+        "AddProductVideo",
+        "--item",
+        item,
+        "--url",
+        VIDEO_URL,
+        "--title",
+        "viedo1",
+        "--out",
+        str(saved),
+    )
     assert r.code == 0 and r.out == "", r.err
     cover = run_cli("ozon", "ДобавитьВидеообложкуТовара", "--item", str(saved), "--url", VIDEO_URL)
     assert cover.code == 0, cover.err
@@ -313,8 +340,19 @@ def test_complete_complex_attribute_matches_oint() -> None:
 def test_complete_complex_attribute_values_forms() -> None:
     base = {"offer_id": "143210609"}
     many = oint.ozon.complete_complex_attribute(base, "85", "0", ["Samsung", 5, 0.5, True, {"value": "x"}])
-    assert many["attributes"] == [{"id": "85", "complex_id": "0", "values": [
-        {"value": "Samsung"}, {"value": "5"}, {"value": "0.5"}, {"value": "true"}, {"value": "x"}]}]
+    assert many["attributes"] == [
+        {
+            "id": "85",
+            "complex_id": "0",
+            "values": [
+                {"value": "Samsung"},
+                {"value": "5"},
+                {"value": "0.5"},
+                {"value": "true"},
+                {"value": "x"},
+            ],
+        }
+    ]
     text = "[{'dictionary_value_id':61576,'value':'red'}]"
     from_text = oint.ozon.complete_complex_attribute(base, 10096, 0, text)
     assert from_text["attributes"][0]["values"] == [{"dictionary_value_id": 61576, "value": "red"}]
@@ -334,8 +372,12 @@ def test_complete_complex_attribute_fills_the_update_template() -> None:
         item["offer_id"] = "143210609"
         samsung = {"dictionary_value_id": 5060050, "value": "Samsung"}
         item = oint.ozon.complete_complex_attribute(item, 85, 0, samsung)
-        assert item == {"offer_id": "143210609", "attributes": [
-            {"id": 85, "complex_id": 0, "values": [{"dictionary_value_id": 5060050, "value": "Samsung"}]}]}
+        assert item == {
+            "offer_id": "143210609",
+            "attributes": [
+                {"id": 85, "complex_id": 0, "values": [{"dictionary_value_id": 5060050, "value": "Samsung"}]}
+            ],
+        }
     with pytest.raises(UsageError, match="--object: field 'attributes' must be an array"):
         oint.ozon.complete_complex_attribute({"attributes": 5}, 85, 0, "x")
 
@@ -348,39 +390,103 @@ def test_complete_complex_attribute_on_a_video_object() -> None:
 
 def test_cli_complete_complex_attribute_chain(run_cli: Any, tmp_path: Path) -> None:
     product = json.dumps(product_without_attributes(), ensure_ascii=False).replace('"', "'")
-    first = run_cli("ozon", "CompleteComplexAttribute", "--object", product, "--attributeid", "5076",
-                    "--complexid", "0", "--values", json.dumps(STAND, ensure_ascii=False).replace('"', "'"))
+    first = run_cli(
+        "ozon",
+        "CompleteComplexAttribute",
+        "--object",
+        product,
+        "--attributeid",
+        "5076",
+        "--complexid",
+        "0",
+        "--values",
+        json.dumps(STAND, ensure_ascii=False).replace('"', "'"),
+    )
     assert first.code == 0, first.err
     step = tmp_path / "step.json"
     step.write_text(first.out, encoding="utf-8")
     values = tmp_path / "values.json"
     name = product_without_attributes()["name"]
     values.write_text(json.dumps({"value": name}, ensure_ascii=False), "utf-8")
-    second = run_cli("ozon", "ДополнитьКомплексныйАтрибут", "--object", str(step), "--attributeid", "9048",
-                     "--complexid", "0", "--values", str(values))
+    second = run_cli(
+        "ozon",
+        "ДополнитьКомплексныйАтрибут",
+        "--object",
+        str(step),
+        "--attributeid",
+        "9048",
+        "--complexid",
+        "0",
+        "--values",
+        str(values),
+    )
     assert second.code == 0, second.err
     assert second.json() == recorded("CompleteComplexAttribute", "ru")
 
 
 def test_cli_complete_complex_attribute_plain_value(run_cli: Any) -> None:
-    r = run_cli("ozon", "completecomplexattribute", "--object", "{'offer_id': 'A'}", "--attributeid", "4180",
-                "--complexid", "0", "--values", "Line\\nbreak")
+    r = run_cli(
+        "ozon",
+        "completecomplexattribute",
+        "--object",
+        "{'offer_id': 'A'}",
+        "--attributeid",
+        "4180",
+        "--complexid",
+        "0",
+        "--values",
+        "Line\\nbreak",
+    )
     assert r.code == 0, r.err
-    assert r.json() == {"offer_id": "A", "attributes": [
-        {"id": 4180, "complex_id": 0, "values": [{"value": "Line\nbreak"}]}]}
+    assert r.json() == {
+        "offer_id": "A",
+        "attributes": [{"id": 4180, "complex_id": 0, "values": [{"value": "Line\nbreak"}]}],
+    }
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--object", "{'a': 1}", "--attributeid", "85", "--complexid", "0"], "missing required option --values"),
-    (["--object", "[1]", "--attributeid", "85", "--complexid", "0", "--values", "x"],
-     "--object: expected a JSON object"),
-    (["--object", "{'a': 1}", "--attributeid", "85", "--complexid", "0", "--values", "[{'value':"],
-     "--values: malformed JSON"),
-    (["--object", "{'attributes': 'x'}", "--attributeid", "85", "--complexid", "0", "--values", "[[1]]"],
-     "--values: each value must be"),
-    (["--object", "{'a': 1}", "--attributeid", "85", "--complexid", "0", "--values", "nothing-here.json"],
-     "--values: cannot read"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--object", "{'a': 1}", "--attributeid", "85", "--complexid", "0"],
+            "missing required option --values",
+        ),
+        (
+            ["--object", "[1]", "--attributeid", "85", "--complexid", "0", "--values", "x"],
+            "--object: expected a JSON object",
+        ),
+        (
+            ["--object", "{'a': 1}", "--attributeid", "85", "--complexid", "0", "--values", "[{'value':"],
+            "--values: malformed JSON",
+        ),
+        (
+            [
+                "--object",
+                "{'attributes': 'x'}",
+                "--attributeid",
+                "85",
+                "--complexid",
+                "0",
+                "--values",
+                "[[1]]",
+            ],
+            "--values: each value must be",
+        ),
+        (
+            [
+                "--object",
+                "{'a': 1}",
+                "--attributeid",
+                "85",
+                "--complexid",
+                "0",
+                "--values",
+                "nothing-here.json",
+            ],
+            "--values: cannot read",
+        ),
+    ],
+)
 def test_cli_complete_complex_attribute_usage_errors(run_cli: Any, args: list[str], message: str) -> None:
     r = run_cli("ozon", "CompleteComplexAttribute", *args)
     assert r.code == 2 and r.out == ""

@@ -141,6 +141,9 @@ def _call_api(
         result = client._call(method, values)
     except APIStatusError as e:
         _out(_json_text(e.to_dict()), out)
+        wait = e.headers.get("retry-after") if e.status == 429 else None
+        if wait:
+            sys.stderr.write(f"oint: Ozon asks to wait {wait} s before the next call of this method\n")
         return EXIT_API
     except APIConnectionError as e:
         sys.stderr.write(f"oint: {e}\n")

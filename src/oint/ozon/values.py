@@ -396,3 +396,13 @@ def xml_datetime_z(value: Any) -> str:
             moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return moment.replace(microsecond=0).isoformat() + "Z"
     return str(value)
+
+
+def without_blanks(value: Any) -> Any:
+    """A structure without its unfilled fields: keys whose value is "" (what the Get…Structure
+    templates leave) are dropped, recursively, so a partly filled template can be sent as is."""
+    if isinstance(value, dict):
+        return {k: without_blanks(v) for k, v in value.items() if v != ""}
+    if isinstance(value, list):
+        return [without_blanks(v) for v in value]
+    return value

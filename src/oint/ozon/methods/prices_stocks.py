@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER
 from oint.ozon.registry import Endpoint, Method, P
-from oint.ozon.values import ID, IDS, NUMBER, OBJECT, array_of, as_int, as_number
+from oint.ozon.values import ID, IDS, NUMBER, OBJECT, array_of, as_int, as_number, without_blanks
 
 GROUP = "Prices-and-stocks"
 STRUCTURES = array_of(OBJECT)  # OInt's "Array of Structure": a single structure becomes a one-item list
@@ -103,6 +103,8 @@ UPDATE_PRODUCTS_STOCKS = Method(
             doc="Array of stock entries. See GetProductStocksStructure",
             type_doc="Array of Structure",
             field="stocks",
+            convert=without_blanks,
+            per_item=True,
         ),
     ),
     rate_limit=(80, 60.0),
@@ -143,6 +145,8 @@ UPDATE_PRODUCTS_PRICES = Method(
             doc="Product prices. See GetProductPriceStructure",
             type_doc="Array of Structure",
             field="prices",
+            convert=without_blanks,
+            per_item=True,
         ),
     ),
     notes=(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER
 from oint.ozon.registry import Endpoint, Method, P
-from oint.ozon.values import ID, OBJECT, STRING, array_of, as_int, as_str
+from oint.ozon.values import ID, OBJECT, STRING, array_of, as_int, as_str, without_blanks
 
 GROUP = "Uploading-and-updating-products"
 ATTRIBUTES_GROUP = "Attributes-and-features"
@@ -149,6 +149,8 @@ CREATE_UPDATE_PRODUCTS = Method(
             doc="Array of (or one) product description structures",
             type_doc="Array Of String",
             field="items",
+            convert=without_blanks,
+            per_item=True,
         ),
     ),
     notes=(
@@ -202,6 +204,8 @@ CREATE_PRODUCT_BY_OZON_ID = Method(
             doc="Array of (or one) simplified product structures",
             type_doc="Array Of String",
             field="items",
+            convert=without_blanks,
+            per_item=True,
         ),
     ),
     notes=(
@@ -237,6 +241,8 @@ UPDATE_PRODUCTS_ATTRIBUTES = Method(
             doc="Array of (or one) product attribute structures {offer_id, attributes}",
             type_doc="Array Of String",
             field="items",
+            convert=without_blanks,
+            per_item=True,
         ),
     ),
     notes=(

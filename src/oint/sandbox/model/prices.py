@@ -83,6 +83,8 @@ def _discount_errors(price: Decimal, old_price: Decimal) -> list[dict[str, str]]
             _err("old_price_less_than_price", "old_price must be greater than price (or 0 for no discount)")
         ]
     gap = old_price - price
+    if gap == 0:  # old_price equal to price shows no discount: accepted, as on import (OInt's example)
+        return []
     if gap / old_price >= Decimal("0.9"):
         return [_err("discount_too_big", "discount must be less than 90%")]
     if price < 400 and gap < 20:
