@@ -301,26 +301,7 @@ EXPECTED_DIFFERENCES: dict[str, dict[str, Difference]] = {
 
 # Sandbox gaps found by this test: function -> (reason, exact mismatch paths). The test is
 # xfail(strict) for these, and fails outright on a mismatch at any other path.
-KNOWN_GAPS: dict[str, tuple[str, set[str]]] = {
-    "GetCategoriesAndProductTypesTree": (
-        "sandbox tree has mixed depth: under some top categories the third level holds categories "
-        "(e.g. Электроника > Смартфоны и аксессуары > Аксессуары для смартфонов и телефонов) where the "
-        "recording (top category > description category > product types) has only type nodes",
-        {"$.result[].children[].children[].type_name", "$.result[].children[].children[].type_id"},
-    ),
-    "GetProductsAttributesData": (
-        "sandbox always answers attributes_with_defaults: [] (model/product_import.py attributes_item); "
-        "the recording has attribute ids (numbers), so no argument can produce an element to check",
-        {"$.result[].attributes_with_defaults[]"},
-    ),
-    "GetFBODraft": (
-        "sandbox leaves travel_time_days, total_score, total_rank out of unavailable warehouses "
-        "(model/fbo.py _scored_warehouse); every complete recorded warehouse has them, the one without "
-        "them is the element cut off by the docs' truncation",
-        {"$.clusters[].warehouses[].travel_time_days", "$.clusters[].warehouses[].total_score",
-         "$.clusters[].warehouses[].total_rank"},
-    ),
-}
+KNOWN_GAPS: dict[str, tuple[str, set[str]]] = {}  # none left: the three this test found are fixed
 
 
 # ------------------------------------------------------------------ how each function is called

@@ -645,6 +645,8 @@ def _scored_warehouse(draft_key: str, w: Warehouse, bulky: bool, travel_days: in
             "is_available": False,
         }
         entry["restricted_bundle_id"] = _uuid(draft_key, w.warehouse_id, "restricted")
+        entry["travel_time_days"] = str(travel_days)
+        entry["total_score"] = 0.0
         return entry
     score = 0.3 + 0.6 * (zlib.crc32(f"{draft_key}:{w.warehouse_id}".encode()) % 10000) / 10000
     partial = score < 0.45
@@ -708,6 +710,8 @@ def _calculate(account: Account, draft: dict[str, Any]) -> dict[str, Any]:
         for rank, entry in enumerate(available, start=1):
             entry["total_rank"] = rank
         unavailable = [e for e in warehouses if not e["status"]["is_available"]]
+        for rank, entry in enumerate(unavailable, start=len(available) + 1):
+            entry["total_rank"] = rank  # ranked after every available warehouse
         clusters.append(
             {
                 "cluster_id": cluster_id,

@@ -1296,8 +1296,22 @@ def attributes_item(p: dict[str, Any], model_sizes: dict[int, int]) -> dict[str,
         "color_image": p.get("color_image") or "",
         "sku": p["sku"],
         "barcodes": list(p["barcodes"]),
-        "attributes_with_defaults": [],
+        "attributes_with_defaults": attributes_with_defaults(p),
     }
+
+
+def attributes_with_defaults(p: dict[str, Any]) -> list[int]:
+    """Ids of the category's optional plain (non-dictionary) attributes the product leaves
+    empty: Ozon fills those with defaults and lists them here."""
+    from oint.sandbox.model.categories import attributes_for
+
+    filled = {a["id"] for a in p.get("attributes", [])} | DERIVED_ATTRIBUTES
+    return sorted(
+        a["id"]
+        for a in attributes_for(p["description_category_id"], p["type_id"])
+        if not a["is_required"] and not a["dictionary_id"] and not a["attribute_complex_id"]
+        and a["id"] not in filled
+    )
 
 
 @route("POST", "/v4/product/info/attributes")
