@@ -97,7 +97,24 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.05)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OZON_")}
+        # as installed: bytecode cached (pip compiles on install), so drop PYTHONDONTWRITEBYTECODE
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("OZON_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "compileall",
+                "-q",
+                os.path.dirname(os.path.dirname(__import__("oint").__file__)),
+            ],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
         oint_cmd = shutil.which("oint") or ""
         cli = [oint_cmd] if oint_cmd else [sys.executable, "-m", "oint"]
         cli += [

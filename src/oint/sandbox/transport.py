@@ -7,7 +7,6 @@ consecutive CLI calls see each other's effects.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from oint.ozon.transport.base import RawResponse, TransportTimeout
@@ -53,6 +52,8 @@ class AsyncSandboxTransport:
     ) -> RawResponse:
         resp = self.sandbox.handle(method, path, headers, body or b"")
         if resp.delay:
+            import asyncio  # only for injected slowness: the CLI never imports asyncio
+
             if timeout is not None and resp.delay > timeout:
                 await asyncio.sleep(timeout)
                 raise TransportTimeout(f"no answer within {timeout:g}s")
