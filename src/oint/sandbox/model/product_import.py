@@ -37,7 +37,7 @@ import binascii
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -45,11 +45,14 @@ from oint.sandbox.errors import ApiError, invalid, not_found
 from oint.sandbox.model.base import Account, before_request, id_list, int_id, route, str_list
 from oint.sandbox.model.products import (
     MAX_IMAGES,
+    VISIBILITIES,
     all_products,
     find_by_offer,
     get_product,
+    has_stock,
     new_product,
     save_product,
+    visible,
 )
 
 TASK = "import_task"
@@ -82,33 +85,6 @@ MODEL_NAME_ATTRIBUTE = 9048
 RICH_CONTENT_ATTRIBUTE = 11254
 DERIVED_ATTRIBUTES = frozenset({NAME_ATTRIBUTE, DESCRIPTION_ATTRIBUTE, SELLER_CODE_ATTRIBUTE, TYPE_ATTRIBUTE})
 
-LIST_VISIBILITIES = frozenset(
-    {
-        "ALL",
-        "VISIBLE",
-        "INVISIBLE",
-        "EMPTY_STOCK",
-        "NOT_MODERATED",
-        "MODERATED",
-        "DISABLED",
-        "STATE_FAILED",
-        "READY_TO_SUPPLY",
-        "VALIDATION_STATE_PENDING",
-        "VALIDATION_STATE_FAIL",
-        "VALIDATION_STATE_SUCCESS",
-        "TO_SUPPLY",
-        "IN_SALE",
-        "REMOVED_FROM_SALE",
-        "OVERPRICED",
-        "CRITICALLY_OVERPRICED",
-        "EMPTY_BARCODE",
-        "BARCODE_EXISTS",
-        "QUARANTINE",
-        "ARCHIVED",
-        "OVERPRICED_WITH_STOCK",
-        "PARTIAL_APPROVED",
-    }
-)
 SORT_FIELDS = frozenset({"sku", "offer_id", "id", "title"})
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.I)
 
@@ -1083,50 +1059,6 @@ def product_info_limit(account: Account, body: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _has_stock(p: dict[str, Any], sources: Iterable[str] | None = None) -> bool:
-    """Stock present in `stocks_summary` (entries per source: fbs, rfbs, fbo), of the given sources."""
-    wanted = set(sources) if sources is not None else None
-    for s in p.get("stocks_summary") or []:
-        source = str(s.get("source") or s.get("type") or "fbs").lower()
-        if (s.get("present") or 0) > 0 and (wanted is None or source in wanted):
-            return True
-    return wanted is None and bool(p.get("has_stock"))
-
-
-def _visible(p: dict[str, Any], visibility: str) -> bool:
-    """Whether a product belongs to a visibility group of Ozon's product filter.
-
-    ALL is every product but the archived ones (ARCHIVED lists those), as in the stocks
-    and prices filters of the sandbox; "created" means the product has a SKU.
-    """
-    if visibility == "ARCHIVED":
-        return bool(p["is_archived"])
-    if p["is_archived"]:
-        return False
-    created = bool(p["sku"])
-    failed = bool(p.get("errors"))
-    stock = _has_stock(p)
-    has_price = (_decimal(str(p.get("price") or "0")) or 0) > 0
-    groups: dict[str, bool] = {
-        "ALL": True,
-        "VISIBLE": created and has_price,
-        "INVISIBLE": not (created and has_price),
-        "EMPTY_STOCK": not stock,
-        "IN_SALE": created and stock,
-        "READY_TO_SUPPLY": created and not stock,
-        "TO_SUPPLY": created and not stock,
-        "NOT_MODERATED": not created,
-        "MODERATED": created,
-        "STATE_FAILED": not created,
-        "VALIDATION_STATE_PENDING": not created and not failed,
-        "VALIDATION_STATE_FAIL": failed,
-        "VALIDATION_STATE_SUCCESS": created,
-        "EMPTY_BARCODE": not p["barcodes"],
-        "BARCODE_EXISTS": bool(p["barcodes"]),
-    }
-    return groups.get(visibility, False)  # DISABLED, QUARANTINE, OVERPRICED...: none in the sandbox
-
-
 def _filled(value: Any) -> Any:
     """An id filter without its empty entries ("" from GetProductsFilterStructure's empty template)."""
     if isinstance(value, list):
@@ -1154,7 +1086,7 @@ def _filtered(
     if len(offers) > MAX_FILTER_IDS:
         raise _bad(f"{request}.Filter.OfferId", f"value must contain at most {MAX_FILTER_IDS} item(s)")
     visibility = raw.get("visibility") or "ALL"
-    if not isinstance(visibility, str) or visibility.upper() not in LIST_VISIBILITIES:
+    if not isinstance(visibility, str) or visibility.upper() not in VISIBILITIES:
         raise _bad(f"{request}.Filter.Visibility", "value must be one of the defined enum values")
     visibility = visibility.upper()
     products = all_products(account)
@@ -1165,7 +1097,7 @@ def _filtered(
             for p in products
             if p["offer_id"] in offer_set or p["id"] in id_set or (p["sku"] and p["sku"] in sku_set)
         ]
-    return [p for p in products if _visible(p, visibility)]
+    return [p for p in products if visible(p, visibility)]
 
 
 def _page_size(body: dict[str, Any], request: str) -> int:
@@ -1205,7 +1137,7 @@ def _decode_last_id(body: dict[str, Any], request: str) -> list[Any] | None:
 
 
 def _stock_flags(p: dict[str, Any]) -> tuple[bool, bool]:
-    return _has_stock(p, ("fbo",)), _has_stock(p, ("fbs", "rfbs"))
+    return has_stock(p, ("fbo",)), has_stock(p, ("fbs", "rfbs"))
 
 
 @route("POST", "/v3/product/list")
@@ -1309,7 +1241,9 @@ def attributes_with_defaults(p: dict[str, Any]) -> list[int]:
     return sorted(
         a["id"]
         for a in attributes_for(p["description_category_id"], p["type_id"])
-        if not a["is_required"] and not a["dictionary_id"] and not a["attribute_complex_id"]
+        if not a["is_required"]
+        and not a["dictionary_id"]
+        and not a["attribute_complex_id"]
         and a["id"] not in filled
     )
 

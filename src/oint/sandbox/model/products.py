@@ -7,6 +7,7 @@ internal form; `info_item` renders it the way `/v3/product/info/list` answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from oint.sandbox.errors import invalid, not_found
@@ -91,6 +92,85 @@ def find_by_sku(account: Account, sku: int) -> dict[str, Any] | None:
         if p["sku"] and p["sku"] == sku:
             return p
     return None
+
+
+def has_stock(p: dict[str, Any], sources: Iterable[str] | None = None) -> bool:
+    """Stock present in `stocks_summary` (entries per source: fbs, rfbs, fbo), of the given sources."""
+    wanted = set(sources) if sources is not None else None
+    for s in p.get("stocks_summary") or []:
+        source = str(s.get("source") or s.get("type") or "fbs").lower()
+        if (s.get("present") or 0) > 0 and (wanted is None or source in wanted):
+            return True
+    return False
+
+
+def has_price(p: dict[str, Any]) -> bool:
+    try:
+        return float(p.get("price") or 0) > 0
+    except (TypeError, ValueError):
+        return False
+
+
+# Ozon's visibility values of product filters (list, attributes, stocks, prices)
+VISIBILITIES = frozenset(
+    {
+        "ALL",
+        "VISIBLE",
+        "INVISIBLE",
+        "EMPTY_STOCK",
+        "NOT_MODERATED",
+        "MODERATED",
+        "DISABLED",
+        "STATE_FAILED",
+        "READY_TO_SUPPLY",
+        "VALIDATION_STATE_PENDING",
+        "VALIDATION_STATE_FAIL",
+        "VALIDATION_STATE_SUCCESS",
+        "TO_SUPPLY",
+        "IN_SALE",
+        "REMOVED_FROM_SALE",
+        "OVERPRICED",
+        "CRITICALLY_OVERPRICED",
+        "EMPTY_BARCODE",
+        "BARCODE_EXISTS",
+        "QUARANTINE",
+        "ARCHIVED",
+        "OVERPRICED_WITH_STOCK",
+        "PARTIAL_APPROVED",
+    }
+)
+
+
+def visible(p: dict[str, Any], visibility: str) -> bool:
+    """Whether a product belongs to a visibility group of Ozon's product filters.
+
+    ALL is every product but the archived ones (ARCHIVED lists those); "created" means the
+    product has a SKU. Groups the sandbox has no state for (DISABLED, QUARANTINE,
+    OVERPRICED, ...) are empty.
+    """
+    if visibility == "ARCHIVED":
+        return bool(p["is_archived"])
+    if p["is_archived"]:
+        return False
+    created, failed, stock, priced = bool(p["sku"]), bool(p.get("errors")), has_stock(p), has_price(p)
+    groups: dict[str, bool] = {
+        "ALL": True,
+        "VISIBLE": created and priced,
+        "INVISIBLE": not (created and priced),
+        "EMPTY_STOCK": not stock,
+        "IN_SALE": created and stock,
+        "READY_TO_SUPPLY": created and not stock,
+        "TO_SUPPLY": created and not stock,
+        "NOT_MODERATED": not created,
+        "MODERATED": created,
+        "STATE_FAILED": not created,
+        "VALIDATION_STATE_PENDING": not created and not failed,
+        "VALIDATION_STATE_FAIL": failed,
+        "VALIDATION_STATE_SUCCESS": created,
+        "EMPTY_BARCODE": not p["barcodes"],
+        "BARCODE_EXISTS": bool(p["barcodes"]),
+    }
+    return groups.get(visibility, False)
 
 
 def _money(value: Any) -> str:

@@ -18,16 +18,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
 from typing import Any
 
 from oint.sandbox.errors import ApiError, invalid
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.products import (
+    VISIBILITIES,
     all_products,
     find_by_offer,
     get_product,
     save_product,
+    visible,
 )
 from oint.sandbox.model.warehouses import get_warehouse
 
@@ -234,34 +235,6 @@ def products_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ filters and cursor paging
-def _created(p: dict[str, Any]) -> bool:
-    return bool(p["sku"])
-
-
-def _has_price(p: dict[str, Any]) -> bool:
-    return p.get("price") not in (None, "", "0")
-
-
-def _live(p: dict[str, Any]) -> bool:
-    return not p["is_archived"]
-
-
-VISIBILITY: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "ALL": _live,
-    "VISIBLE": lambda p: _live(p) and _created(p) and _has_price(p),
-    "INVISIBLE": lambda p: _live(p) and not (_created(p) and _has_price(p)),
-    "EMPTY_STOCK": lambda p: _live(p) and not p.get("has_stock", False),
-    "NOT_MODERATED": lambda p: _live(p) and not _created(p),
-    "MODERATED": lambda p: _live(p) and _created(p),
-    "STATE_FAILED": lambda p: _live(p) and not _created(p),
-    "READY_TO_SUPPLY": lambda p: _live(p) and _created(p) and not p.get("has_stock", False),
-    "IN_SALE": lambda p: _live(p) and _created(p) and bool(p.get("has_stock", False)),
-    "EMPTY_BARCODE": lambda p: _live(p) and not p["barcodes"],
-    "BARCODE_EXISTS": lambda p: _live(p) and bool(p["barcodes"]),
-    "ARCHIVED": lambda p: bool(p["is_archived"]),
-}
-
-
 def encode_cursor(product_id: int) -> str:
     """Opaque cursor as Ozon's: base64 of a JSON array, e.g. "WzExMTE1ODgxOTJd"."""
     return base64.b64encode(json.dumps([product_id]).encode()).decode()
@@ -315,8 +288,7 @@ def product_page(
             f"identifiers of one kind"
         )
     visibility = str(flt.get("visibility") or "ALL").upper()
-    check = VISIBILITY.get(visibility)
-    if check is None:
+    if visibility not in VISIBILITIES:
         raise invalid(
             f"Request validation error: invalid {request}.Filter.Visibility: "
             f"value must be one of the defined enum values, got {visibility!r}"
@@ -325,7 +297,7 @@ def product_page(
     def wanted(p: dict[str, Any]) -> bool:
         if offers or ids:  # identifiers select products whatever their visibility
             return p["offer_id"] in offers or p["id"] in ids
-        return check(p)
+        return visible(p, visibility)
 
     matching = sorted((p for p in all_products(account) if wanted(p)), key=lambda p: int(p["id"]))
     cursor = body.get("cursor") or body.get("last_id") or ""
