@@ -179,3 +179,12 @@ def test_cli_pages(run_cli: Any) -> None:
         assert page.code == 0 and "--productid" in page.out and "Example:" in page.out
         assert "POST /v1/product/pictures/import" in page.out
     assert run_cli("ozon", "UpdateProductImages", "--help").out == run_cli("ozon", "UpdateProductImages").out
+
+
+def test_json_file_errors_name_the_option(tmp_path: Any) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"^--images: file .* is not valid JSON"):
+        STRINGS.parse_cli(str(bad), "images")
+    with pytest.raises(UsageError, match=r"^--images: cannot read"):
+        STRINGS.parse_cli(str(tmp_path / "missing.json"), "images")

@@ -101,14 +101,14 @@ def _looks_like_json(text: str) -> bool:
     return s.startswith(("[", "{"))
 
 
-def _load_json_file(path: str) -> Any:
+def _load_json_file(path: str, option: str) -> Any:
     try:
         with open(path, encoding="utf-8-sig") as fh:
             return relaxed_json(fh.read())
     except ValueError as e:
-        raise UsageError(f"file {path!r} is not valid JSON: {e}") from None
+        raise UsageError(f"--{option}: file {path!r} is not valid JSON: {e}") from None
     except OSError as e:
-        raise UsageError(f"cannot read {path!r}: {e.strerror}") from None
+        raise UsageError(f"--{option}: cannot read {path!r}: {e.strerror}") from None
 
 
 def parse_number(text: str) -> int | float:
@@ -280,7 +280,7 @@ class ArrayKind(Kind):
         if _looks_like_json(text):
             return self.normalise(text, option)
         if text.lower().endswith(".json") or (text and os.path.isfile(text)):
-            return self.normalise(_load_json_file(text), option)
+            return self.normalise(_load_json_file(text, option), option)
         return [self.item.parse_cli(text, option)]
 
 
@@ -317,7 +317,7 @@ class CollectionKind(Kind):
         if _looks_like_json(text) or not text.strip():
             return self.normalise(text, option)
         if os.path.isfile(text) or text.lower().endswith(".json"):
-            return self.normalise(_load_json_file(text), option)
+            return self.normalise(_load_json_file(text, option), option)
         raise UsageError(f"--{option}: expected JSON text or a path to a JSON file, got {text!r}")
 
 
