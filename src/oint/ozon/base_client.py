@@ -62,7 +62,11 @@ class _ClientCore:
         retry: RetryPolicy | None = None,
         rate_limit: bool | None = None,
         sandbox: bool | str | os.PathLike[str] = False,
+        transport: SyncTransport | AsyncTransport | None = None,
+        http_client: Any = None,
     ) -> None:
+        """See `OzonClient`. `transport` must suit the client (sync or async); `http_client` is an
+        `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport."""
         self.sandbox = sandbox
         if sandbox and (client_id is None and api_key is None):
             from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
@@ -94,6 +98,10 @@ class _ClientCore:
             "Content-Type": "application/json",
             "User-Agent": f"oint/{__version__}",
         }
+        self._transport: Any = transport if transport is not None else self._default_transport(http_client)
+
+    def _default_transport(self, http_client: Any) -> Any:
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
@@ -185,35 +193,14 @@ def _proxy_configured(base_url: str) -> bool:
 class SyncClientBase(_ClientCore):
     """A synchronous client without the per-method functions (see `OzonClient`)."""
 
-    def __init__(
-        self,
-        client_id: str | int | None = None,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | None = 30.0,
-        max_retries: int = 3,
-        retry: RetryPolicy | None = None,
-        rate_limit: bool | None = None,
-        sandbox: bool | str | os.PathLike[str] = False,
-        transport: SyncTransport | None = None,
-        http_client: Any = None,
-    ) -> None:
-        super().__init__(
-            client_id,
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            sandbox=sandbox,
-        )
+    _transport: SyncTransport
+
+    def _default_transport(self, http_client: Any) -> SyncTransport:
         if http_client is not None:
             from oint.ozon.transport.httpx_backend import HttpxTransport
 
-            transport = HttpxTransport(self.base_url, client=http_client)
-        self._transport = transport or _sync_transport(self.base_url, sandbox)
+            return HttpxTransport(self.base_url, client=http_client)
+        return _sync_transport(self.base_url, self.sandbox)
 
     def __enter__(self) -> Self:
         return self
@@ -257,35 +244,14 @@ class SyncClientBase(_ClientCore):
 class AsyncClientBase(_ClientCore):
     """The async twin of `SyncClientBase` (see `AsyncOzonClient`)."""
 
-    def __init__(
-        self,
-        client_id: str | int | None = None,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | None = 30.0,
-        max_retries: int = 3,
-        retry: RetryPolicy | None = None,
-        rate_limit: bool | None = None,
-        sandbox: bool | str | os.PathLike[str] = False,
-        transport: AsyncTransport | None = None,
-        http_client: Any = None,
-    ) -> None:
-        super().__init__(
-            client_id,
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            sandbox=sandbox,
-        )
+    _transport: AsyncTransport
+
+    def _default_transport(self, http_client: Any) -> AsyncTransport:
         if http_client is not None:
             from oint.ozon.transport.httpx_backend import AsyncHttpxTransport
 
-            transport = AsyncHttpxTransport(self.base_url, client=http_client)
-        self._transport = transport or _async_transport(self.base_url, sandbox)
+            return AsyncHttpxTransport(self.base_url, client=http_client)
+        return _async_transport(self.base_url, self.sandbox)
 
     async def __aenter__(self) -> Self:
         return self
