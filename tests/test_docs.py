@@ -91,7 +91,7 @@ def test_local_helper_section(text: str) -> None:
 def test_api_method_section_shows_signatures_endpoint_and_retirement(text: str) -> None:
     part = section_of(text, "UpdateProductImages")
     assert (
-        "`POST /v1/product/pictures/import` (Ozon retires it on 2026-10-01; "
+        "`POST /v1/product/pictures/import` (off at Ozon from 2026-10-01; "
         "successor `/v2/product/pictures/import`)"
     ) in part
     assert "OzonClient(client_id, api_key).update_product_images(product_id: int | str," in part
@@ -166,7 +166,7 @@ def test_generator_handles_any_registry() -> None:
     assert "| `--mode` | `mode` | String | no | `FAST` |  | Mode |" in out  # not sent: no body field
     assert "| `--last` | `last` | String | no |  | `last_id` (as text) | Last id |" in out
     assert "| `filter` | Structure | no |  | `filter`; `{}` when empty | Filter |" in out
-    assert "(Ozon retires it on 2030-01-01)" in out
+    assert "(off at Ozon from 2030-01-01)" in out
     assert "- Ozon's limit: 20 requests per minute per account" in out
     assert '- Always sent: `limit: "200"`' in out
     assert "- Note with `<code>` and &lt;text>." in out

@@ -62,10 +62,8 @@ def _default_text(p: Param) -> str:
 def method_help(m: Method) -> str:
     lines = [f"{m.name_en} / {m.name_ru}", f"  {m.summary}", ""]
     if m.endpoint is not None:
-        line = f"Ozon endpoint: {m.endpoint}"
-        if m.endpoint.retired:
-            line += f" (Ozon retires it on {m.endpoint.retired}; successor {m.endpoint.successor})"
-        lines.append(line)
+        retirement = m.endpoint.retirement()
+        lines.append(f"Ozon endpoint: {m.endpoint}" + (f" ({retirement})" if retirement else ""))
     else:
         lines.append("Local helper: builds a structure, sends no request.")
     lines.append("")

@@ -242,7 +242,7 @@ class SyncMethods:
     def update_product_images(self, product_id: int | str, images: str | Sequence[str] | None = None, images360: str | Sequence[str] | None = None, color: str = '') -> Any:
         """Replace a product's images, 360 images and marketing colour.
 
-        Ozon: POST /v1/product/pictures/import (Ozon retires it on 2026-10-01; successor /v2/product/pictures/import)
+        Ozon: POST /v1/product/pictures/import (off at Ozon from 2026-10-01; successor /v2/product/pictures/import)
         OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
         Args:
@@ -311,7 +311,7 @@ class SyncMethods:
     def upload_product_activation_codes(self, product_id: int | float | str, codes: str | Sequence[str] | None) -> Any:
         """Upload activation codes for a digital product or service (async task).
 
-        Ozon: POST /v1/product/upload_digital_codes (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+        Ozon: POST /v1/product/upload_digital_codes (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
         OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
         Args:
@@ -356,7 +356,7 @@ class SyncMethods:
     def get_codes_upload_status(self, task_id: int | str) -> Any:
         """Get the status of a digital-codes upload task.
 
-        Ozon: POST /v1/product/upload_digital_codes/info (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+        Ozon: POST /v1/product/upload_digital_codes/info (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
         OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
         Args:
@@ -586,7 +586,7 @@ class SyncMethods:
     def get_available_promo_products(self, action_id: int | float | str, offset: int | float | str = 0) -> Any:
         """List products that can be added to a promotion (candidates), 100 per page.
 
-        Ozon: POST /v1/actions/candidates (Ozon retires it on 2026-10-13; successor /v2/actions/candidates)
+        Ozon: POST /v1/actions/candidates (off at Ozon from 2026-10-13; successor /v2/actions/candidates)
         OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
         Args:
@@ -598,7 +598,7 @@ class SyncMethods:
     def get_current_promo_products(self, action_id: int | float | str, offset: int | float | str = 0) -> Any:
         """List products participating in a promotion, 100 per page.
 
-        Ozon: POST /v1/actions/products (Ozon retires it on 2026-10-13; successor /v2/actions/products)
+        Ozon: POST /v1/actions/products (off at Ozon from 2026-10-13; successor /v2/actions/products)
         OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
         Args:
@@ -610,7 +610,7 @@ class SyncMethods:
     def get_warehouses_list(self) -> Any:
         """List the seller's own FBS and rFBS warehouses.
 
-        Ozon: POST /v1/warehouse/list (Ozon retires it on 2026-04-07; successor /v2/warehouse/list)
+        Ozon: POST /v1/warehouse/list (off at Ozon from 2026-04-07; successor /v2/warehouse/list)
         OInt: GetWarehousesList / ПолучитьСписокСкладов
         """
         return self._call(_GET_WAREHOUSES_LIST, ())
@@ -641,7 +641,7 @@ class SyncMethods:
     def get_fbo_shipments_list(self, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False) -> Any:
         """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-        Ozon: POST /v2/posting/fbo/list (Ozon retires it on 2026-06-01; successor /v3/posting/fbo/list)
+        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
         Args:
@@ -655,7 +655,7 @@ class SyncMethods:
     def create_fbo_draft(self, clusters: int | str | Sequence[int | str] | None, items: Mapping[int | str, int | str] | str | None, supply_type: str = 'CREATE_TYPE_DIRECT', drop_off_point: int | str | None = None) -> Any:
         """Create an FBO supply-order draft for clusters and SKU quantities.
 
-        Ozon: POST /v1/draft/create (Ozon retires it on 2026-03-16; successor /v1/draft/direct/create)
+        Ozon: POST /v1/draft/create (off at Ozon from 2026-03-16; successor /v1/draft/direct/create)
         OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
         Args:
@@ -669,7 +669,7 @@ class SyncMethods:
     def get_fbo_draft(self, operation_id: str) -> Any:
         """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
 
-        Ozon: POST /v1/draft/create/info (Ozon retires it on 2026-03-16; successor /v2/draft/create/info)
+        Ozon: POST /v1/draft/create/info (off at Ozon from 2026-03-16; successor /v2/draft/create/info)
         OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
         Args:
@@ -680,7 +680,7 @@ class SyncMethods:
     def get_fbo_timeslots(self, date_from: dt.datetime | dt.date | str, date_to: dt.datetime | dt.date | str, draft_id: int | str, warehouse_ids: int | float | str | Sequence[int | float | str] | None) -> Any:
         """Get available delivery timeslots at drop-off warehouses for a supply draft.
 
-        Ozon: POST /v1/draft/timeslot/info (Ozon retires it on 2026-03-16; successor /v2/draft/timeslot/info)
+        Ozon: POST /v1/draft/timeslot/info (off at Ozon from 2026-03-16; successor /v2/draft/timeslot/info)
         OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
         Args:
@@ -881,7 +881,7 @@ class AsyncMethods:
     async def update_product_images(self, product_id: int | str, images: str | Sequence[str] | None = None, images360: str | Sequence[str] | None = None, color: str = '') -> Any:
         """Replace a product's images, 360 images and marketing colour.
 
-        Ozon: POST /v1/product/pictures/import (Ozon retires it on 2026-10-01; successor /v2/product/pictures/import)
+        Ozon: POST /v1/product/pictures/import (off at Ozon from 2026-10-01; successor /v2/product/pictures/import)
         OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
         Args:
@@ -950,7 +950,7 @@ class AsyncMethods:
     async def upload_product_activation_codes(self, product_id: int | float | str, codes: str | Sequence[str] | None) -> Any:
         """Upload activation codes for a digital product or service (async task).
 
-        Ozon: POST /v1/product/upload_digital_codes (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+        Ozon: POST /v1/product/upload_digital_codes (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
         OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
         Args:
@@ -995,7 +995,7 @@ class AsyncMethods:
     async def get_codes_upload_status(self, task_id: int | str) -> Any:
         """Get the status of a digital-codes upload task.
 
-        Ozon: POST /v1/product/upload_digital_codes/info (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+        Ozon: POST /v1/product/upload_digital_codes/info (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
         OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
         Args:
@@ -1225,7 +1225,7 @@ class AsyncMethods:
     async def get_available_promo_products(self, action_id: int | float | str, offset: int | float | str = 0) -> Any:
         """List products that can be added to a promotion (candidates), 100 per page.
 
-        Ozon: POST /v1/actions/candidates (Ozon retires it on 2026-10-13; successor /v2/actions/candidates)
+        Ozon: POST /v1/actions/candidates (off at Ozon from 2026-10-13; successor /v2/actions/candidates)
         OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
         Args:
@@ -1237,7 +1237,7 @@ class AsyncMethods:
     async def get_current_promo_products(self, action_id: int | float | str, offset: int | float | str = 0) -> Any:
         """List products participating in a promotion, 100 per page.
 
-        Ozon: POST /v1/actions/products (Ozon retires it on 2026-10-13; successor /v2/actions/products)
+        Ozon: POST /v1/actions/products (off at Ozon from 2026-10-13; successor /v2/actions/products)
         OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
         Args:
@@ -1249,7 +1249,7 @@ class AsyncMethods:
     async def get_warehouses_list(self) -> Any:
         """List the seller's own FBS and rFBS warehouses.
 
-        Ozon: POST /v1/warehouse/list (Ozon retires it on 2026-04-07; successor /v2/warehouse/list)
+        Ozon: POST /v1/warehouse/list (off at Ozon from 2026-04-07; successor /v2/warehouse/list)
         OInt: GetWarehousesList / ПолучитьСписокСкладов
         """
         return await self._call(_GET_WAREHOUSES_LIST, ())
@@ -1280,7 +1280,7 @@ class AsyncMethods:
     async def get_fbo_shipments_list(self, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False) -> Any:
         """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-        Ozon: POST /v2/posting/fbo/list (Ozon retires it on 2026-06-01; successor /v3/posting/fbo/list)
+        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
         Args:
@@ -1294,7 +1294,7 @@ class AsyncMethods:
     async def create_fbo_draft(self, clusters: int | str | Sequence[int | str] | None, items: Mapping[int | str, int | str] | str | None, supply_type: str = 'CREATE_TYPE_DIRECT', drop_off_point: int | str | None = None) -> Any:
         """Create an FBO supply-order draft for clusters and SKU quantities.
 
-        Ozon: POST /v1/draft/create (Ozon retires it on 2026-03-16; successor /v1/draft/direct/create)
+        Ozon: POST /v1/draft/create (off at Ozon from 2026-03-16; successor /v1/draft/direct/create)
         OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
         Args:
@@ -1308,7 +1308,7 @@ class AsyncMethods:
     async def get_fbo_draft(self, operation_id: str) -> Any:
         """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
 
-        Ozon: POST /v1/draft/create/info (Ozon retires it on 2026-03-16; successor /v2/draft/create/info)
+        Ozon: POST /v1/draft/create/info (off at Ozon from 2026-03-16; successor /v2/draft/create/info)
         OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
         Args:
@@ -1319,7 +1319,7 @@ class AsyncMethods:
     async def get_fbo_timeslots(self, date_from: dt.datetime | dt.date | str, date_to: dt.datetime | dt.date | str, draft_id: int | str, warehouse_ids: int | float | str | Sequence[int | float | str] | None) -> Any:
         """Get available delivery timeslots at drop-off warehouses for a supply draft.
 
-        Ozon: POST /v1/draft/timeslot/info (Ozon retires it on 2026-03-16; successor /v2/draft/timeslot/info)
+        Ozon: POST /v1/draft/timeslot/info (off at Ozon from 2026-03-16; successor /v2/draft/timeslot/info)
         OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
         Args:
@@ -1529,7 +1529,7 @@ def update_products_attributes(client_id: str | int, api_key: str, items: Mappin
 def update_product_images(client_id: str | int, api_key: str, product_id: int | str, images: str | Sequence[str] | None = None, images360: str | Sequence[str] | None = None, color: str = '', **options: Any) -> Any:
     """Replace a product's images, 360 images and marketing colour.
 
-    Ozon: POST /v1/product/pictures/import (Ozon retires it on 2026-10-01; successor /v2/product/pictures/import)
+    Ozon: POST /v1/product/pictures/import (off at Ozon from 2026-10-01; successor /v2/product/pictures/import)
     OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
     Args:
@@ -1604,7 +1604,7 @@ def delete_products_without_sku(client_id: str | int, api_key: str, articles: st
 def upload_product_activation_codes(client_id: str | int, api_key: str, product_id: int | float | str, codes: str | Sequence[str] | None, **options: Any) -> Any:
     """Upload activation codes for a digital product or service (async task).
 
-    Ozon: POST /v1/product/upload_digital_codes (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+    Ozon: POST /v1/product/upload_digital_codes (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
     OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
     Args:
@@ -1653,7 +1653,7 @@ def get_product_creation_status(client_id: str | int, api_key: str, task_id: int
 def get_codes_upload_status(client_id: str | int, api_key: str, task_id: int | str, **options: Any) -> Any:
     """Get the status of a digital-codes upload task.
 
-    Ozon: POST /v1/product/upload_digital_codes/info (Ozon retires it on 2025-07-01; successor /v1/product/digital/stocks/import)
+    Ozon: POST /v1/product/upload_digital_codes/info (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
     OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
     Args:
@@ -1893,7 +1893,7 @@ def get_promotions_list(client_id: str | int, api_key: str, **options: Any) -> A
 def get_available_promo_products(client_id: str | int, api_key: str, action_id: int | float | str, offset: int | float | str = 0, **options: Any) -> Any:
     """List products that can be added to a promotion (candidates), 100 per page.
 
-    Ozon: POST /v1/actions/candidates (Ozon retires it on 2026-10-13; successor /v2/actions/candidates)
+    Ozon: POST /v1/actions/candidates (off at Ozon from 2026-10-13; successor /v2/actions/candidates)
     OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
     Args:
@@ -1906,7 +1906,7 @@ def get_available_promo_products(client_id: str | int, api_key: str, action_id: 
 def get_current_promo_products(client_id: str | int, api_key: str, action_id: int | float | str, offset: int | float | str = 0, **options: Any) -> Any:
     """List products participating in a promotion, 100 per page.
 
-    Ozon: POST /v1/actions/products (Ozon retires it on 2026-10-13; successor /v2/actions/products)
+    Ozon: POST /v1/actions/products (off at Ozon from 2026-10-13; successor /v2/actions/products)
     OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
     Args:
@@ -1919,7 +1919,7 @@ def get_current_promo_products(client_id: str | int, api_key: str, action_id: in
 def get_warehouses_list(client_id: str | int, api_key: str, **options: Any) -> Any:
     """List the seller's own FBS and rFBS warehouses.
 
-    Ozon: POST /v1/warehouse/list (Ozon retires it on 2026-04-07; successor /v2/warehouse/list)
+    Ozon: POST /v1/warehouse/list (off at Ozon from 2026-04-07; successor /v2/warehouse/list)
     OInt: GetWarehousesList / ПолучитьСписокСкладов
     """
     return _module_call(_GET_WAREHOUSES_LIST, client_id, api_key, (), options)
@@ -1953,7 +1953,7 @@ def get_shipping_warehouses_list(client_id: str | int, api_key: str, search: str
 def get_fbo_shipments_list(client_id: str | int, api_key: str, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False, **options: Any) -> Any:
     """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-    Ozon: POST /v2/posting/fbo/list (Ozon retires it on 2026-06-01; successor /v3/posting/fbo/list)
+    Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
     OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
     Args:
@@ -1968,7 +1968,7 @@ def get_fbo_shipments_list(client_id: str | int, api_key: str, filter: Mapping[s
 def create_fbo_draft(client_id: str | int, api_key: str, clusters: int | str | Sequence[int | str] | None, items: Mapping[int | str, int | str] | str | None, supply_type: str = 'CREATE_TYPE_DIRECT', drop_off_point: int | str | None = None, **options: Any) -> Any:
     """Create an FBO supply-order draft for clusters and SKU quantities.
 
-    Ozon: POST /v1/draft/create (Ozon retires it on 2026-03-16; successor /v1/draft/direct/create)
+    Ozon: POST /v1/draft/create (off at Ozon from 2026-03-16; successor /v1/draft/direct/create)
     OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
     Args:
@@ -1983,7 +1983,7 @@ def create_fbo_draft(client_id: str | int, api_key: str, clusters: int | str | S
 def get_fbo_draft(client_id: str | int, api_key: str, operation_id: str, **options: Any) -> Any:
     """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
 
-    Ozon: POST /v1/draft/create/info (Ozon retires it on 2026-03-16; successor /v2/draft/create/info)
+    Ozon: POST /v1/draft/create/info (off at Ozon from 2026-03-16; successor /v2/draft/create/info)
     OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
     Args:
@@ -1995,7 +1995,7 @@ def get_fbo_draft(client_id: str | int, api_key: str, operation_id: str, **optio
 def get_fbo_timeslots(client_id: str | int, api_key: str, date_from: dt.datetime | dt.date | str, date_to: dt.datetime | dt.date | str, draft_id: int | str, warehouse_ids: int | float | str | Sequence[int | float | str] | None, **options: Any) -> Any:
     """Get available delivery timeslots at drop-off warehouses for a supply draft.
 
-    Ozon: POST /v1/draft/timeslot/info (Ozon retires it on 2026-03-16; successor /v2/draft/timeslot/info)
+    Ozon: POST /v1/draft/timeslot/info (off at Ozon from 2026-03-16; successor /v2/draft/timeslot/info)
     OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
     Args:

@@ -71,14 +71,8 @@ def signature(m: Method, *, credentials: bool) -> str:
 def _doc(m: Method, indent: str) -> str:
     lines = [m.summary, ""]
     if m.endpoint is not None:
-        lines.append(
-            f"Ozon: {m.endpoint}"
-            + (
-                f" (Ozon retires it on {m.endpoint.retired}; successor {m.endpoint.successor})"
-                if m.endpoint.retired
-                else ""
-            )
-        )
+        retirement = m.endpoint.retirement()
+        lines.append(f"Ozon: {m.endpoint}" + (f" ({retirement})" if retirement else ""))
     else:
         lines.append("Local helper: no request is sent.")
     lines.append(f"OInt: {m.name_en} / {m.name_ru}")

@@ -91,10 +91,10 @@ def endpoint_text(m: Method) -> str:
     if m.endpoint is None:
         return "none: a local helper, no request is sent"
     text = code(str(m.endpoint))
-    if m.endpoint.retired or m.endpoint.successor:
-        when = f"Ozon retires it on {m.endpoint.retired}" if m.endpoint.retired else "Ozon is retiring it"
-        text += f" ({when}" + (f"; successor {code(m.endpoint.successor)})" if m.endpoint.successor else ")")
-    return text
+    retirement = m.endpoint.retirement()
+    if retirement and m.endpoint.successor:
+        retirement = retirement.replace(m.endpoint.successor, code(m.endpoint.successor))
+    return text + (f" ({retirement})" if retirement else "")
 
 
 def rate_limit_text(limit: tuple[int, float]) -> str:
@@ -229,7 +229,7 @@ def generate(methods: Sequence[Method] | None = None) -> str:
     ]
     retiring = [m for m in methods if m.endpoint is not None and (m.endpoint.retired or m.endpoint.successor)]
     if retiring:
-        lines += ["Endpoints Ozon is retiring:", ""]
+        lines += ["Endpoints Ozon has switched off or deprecated (the sandbox still serves them):", ""]
         lines += [f"- [{m.name_en}](#{anchor(m)}): {endpoint_text(m)}" for m in retiring]
         lines.append("")
     lines += index(methods)

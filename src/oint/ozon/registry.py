@@ -48,6 +48,13 @@ class Endpoint(NamedTuple):
     def __str__(self) -> str:
         return f"{self.http_method} {self.path}"
 
+    def retirement(self) -> str:
+        """"" for a current endpoint, else e.g. "off at Ozon from 2026-10-01; successor /v2/..."."""
+        if not (self.retired or self.successor):
+            return ""
+        text = f"off at Ozon from {self.retired}" if self.retired else "deprecated by Ozon"
+        return text + (f"; successor {self.successor}" if self.successor else "")
+
 
 class Param(NamedTuple):
     """One parameter: Python name, CLI option, OInt names, kind, and where it goes in the body.
