@@ -3,6 +3,9 @@
 - `sandbox_url`: base URL of the session's sandbox server, reset to the demo state
   before each test that uses it.
 - `run_cli(*args)`: runs `python -m oint ...` as a subprocess; returns `CliResult`.
+- `cli("Method", *args)`: `oint ozon Method` for the demo account on the HTTP sandbox.
+- `ozon`: an `OzonClient` for the demo account on the HTTP sandbox, without retries.
+- `clocked`: `(client, sandbox, clock)`, an in-process sandbox whose `Clock` the test moves.
 - `sandbox_db`: a fresh state file for in-process `--sandbox` runs (OINT_SANDBOX_DB).
 """
 
@@ -15,12 +18,16 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from oint.ozon import OzonClient
+from oint.sandbox.core import Sandbox
+from oint.sandbox.transport import SandboxTransport
 
 DEMO_CLIENT_ID = "2128753"
 DEMO_API_KEY = "7cc90d26-33e4-499b..."
@@ -148,3 +155,91 @@ def run_cli() -> Any:
 def creds(url: str) -> list[str]:
     """CLI options for the demo account against a sandbox server."""
     return ["--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY, "--base-url", url]
+
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(run_cli: Any, sandbox_url: str) -> Cli:
+    """`cli("Method", "--opt", "value")`: `oint ozon Method` for the demo account on the HTTP sandbox."""
+
+    def call(name: str, *args: str) -> CliResult:
+        result: CliResult = run_cli("ozon", name, *creds(sandbox_url), *args)
+        return result
+
+    return call
+
+
+def http_client(url: str) -> OzonClient:
+    """The demo account's client on a sandbox server, without retries."""
+    return OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=url, max_retries=0)
+
+
+@pytest.fixture
+def ozon(sandbox_url: str) -> Iterator[OzonClient]:
+    with http_client(sandbox_url) as client:
+        yield client
+
+
+class Clock:
+    """A settable clock for an in-process `Sandbox(..., clock=clock)`: the test moves `clock.now`."""
+
+    def __init__(self, now: float = 1_760_000_000.0) -> None:  # 2025-10-09T08:53:20Z
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def sandbox_client(
+    sandbox: Sandbox, client_id: str = DEMO_CLIENT_ID, api_key: str = DEMO_API_KEY
+) -> OzonClient:
+    """A client that calls an in-process sandbox directly: no HTTP, no client-side rate limit, no retries."""
+    return OzonClient(
+        client_id,
+        api_key,
+        base_url="http://sandbox.invalid",
+        rate_limit=False,
+        transport=SandboxTransport(sandbox=sandbox),
+        max_retries=0,
+    )
+
+
+@pytest.fixture
+def sandbox_rate_limits() -> bool | None:
+    """`clocked`'s global 50 rps limit: None leaves it to OINT_SANDBOX_RATE_LIMITS (on by default).
+
+    A test module overrides this fixture to change it for its `clocked` tests."""
+    return None
+
+
+@pytest.fixture
+def clocked(sandbox_rate_limits: bool | None) -> Iterator[tuple[OzonClient, Sandbox, Clock]]:
+    """An in-memory in-process sandbox whose time the test moves, and a client on it."""
+    clock = Clock()
+    sandbox = Sandbox(":memory:", clock=clock, rate_limits=sandbox_rate_limits)
+    with sandbox_client(sandbox) as client:
+        yield client, sandbox, clock
+    sandbox.close()
+
+
+def single_quoted(value: Any) -> str:
+    """JSON the way OInt's CLI examples write it: strings in single quotes."""
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, list):
+        return "[" + ",".join(single_quoted(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{single_quoted(k)}:{single_quoted(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def attribute(
+    attribute_id: int, value: str = "", dictionary_value_id: int = 0, complex_id: int = 0
+) -> dict[str, Any]:
+    """A product attribute with one value (and its dictionary value id, when not 0)."""
+    entry: dict[str, Any] = {"value": value}
+    if dictionary_value_id:
+        entry["dictionary_value_id"] = dictionary_value_id
+    return {"id": attribute_id, "complex_id": complex_id, "values": [entry]}

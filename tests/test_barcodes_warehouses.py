@@ -8,53 +8,19 @@ limits against an in-process sandbox with a controlled clock.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, creds
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock, http_client
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import BadRequestError, RateLimitError, UsageError
 from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.barcodes import ean13_check_digit, is_valid_ean13
-from oint.sandbox.transport import SandboxTransport
 
 FBS = 1020005000050693
 DEMO_WAREHOUSES = [1020005000050693, 1020005000050694, 1020005000113280]
-
-
-@pytest.fixture
-def ozon(sandbox_url: str) -> Iterator[OzonClient]:
-    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as client:
-        yield client
-
-
-class Clock:
-    def __init__(self, now: float = 1_760_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clocked() -> Iterator[tuple[OzonClient, Clock]]:
-    """A client on an in-process sandbox whose time the test moves."""
-    clock = Clock()
-    sandbox = Sandbox(":memory:", clock=clock)
-    client = OzonClient(
-        DEMO_CLIENT_ID,
-        DEMO_API_KEY,
-        base_url="http://sandbox.invalid",
-        rate_limit=False,
-        transport=SandboxTransport(sandbox=sandbox),
-        max_retries=0,
-    )
-    yield client, clock
-    client.close()
-    sandbox.close()
 
 
 def body(name: str, *values: Any) -> Any:
@@ -107,17 +73,15 @@ def test_ean13_check_digit() -> None:
 
 
 # ================================================================== BindBarcodes
-def test_bind_barcodes_cli_then_product_info(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "BindBarcodes", *creds(sandbox_url), "--barcodes", "{'1626044001':'112233'}")
+def test_bind_barcodes_cli_then_product_info(cli: Cli) -> None:
+    r = cli("BindBarcodes", "--barcodes", "{'1626044001':'112233'}")
     assert r.code == 0, r.err
     assert r.json() == {"errors": []}
-    info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--sku", "1626044001").json()
+    info = cli("GetProductsInformation", "--sku", "1626044001").json()
     assert info["items"][0]["barcodes"] == ["112772873170", "112233"]
-    again = run_cli(
-        "ozon", "ПривязатьШтрихкоды", *creds(sandbox_url), "--barcodes", "{'1626044001':'112233'}"
-    )
+    again = cli("ПривязатьШтрихкоды", "--barcodes", "{'1626044001':'112233'}")
     assert again.code == 0 and again.json() == {"errors": []}  # already this product's: nothing changes
-    info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--sku", "1626044001").json()
+    info = cli("GetProductsInformation", "--sku", "1626044001").json()
     assert info["items"][0]["barcodes"] == ["112772873170", "112233"]
 
 
@@ -149,8 +113,8 @@ def test_bind_barcodes_per_item_errors(ozon: OzonClient) -> None:
     assert barcodes_of(ozon, 1111588192) == ["112772873187"]
 
 
-def test_bind_barcodes_full_product(clocked: tuple[OzonClient, Clock]) -> None:
-    ozon, _ = clocked
+def test_bind_barcodes_full_product(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
+    ozon, _, _ = clocked
     ozon.request(
         "POST",
         "/v1/barcode/add",
@@ -162,30 +126,28 @@ def test_bind_barcodes_full_product(clocked: tuple[OzonClient, Clock]) -> None:
     assert "ONE-MORE" not in barcodes_of(ozon, 1111588193)
 
 
-def test_bind_barcodes_validation(ozon: OzonClient, run_cli: Any, sandbox_url: str) -> None:
+def test_bind_barcodes_validation(ozon: OzonClient, cli: Cli) -> None:
     too_long = "{'1626044003':'" + "9" * 101 + "'}"
-    r = run_cli("ozon", "BindBarcodes", *creds(sandbox_url), "--barcodes", too_long)
+    r = cli("BindBarcodes", "--barcodes", too_long)
     assert r.code == 1
     assert r.json()["code"] == 3 and "Barcode: value length must be between 1 and 100" in r.json()["message"]
     with pytest.raises(BadRequestError, match="at most 100 item"):
         ozon.bind_barcodes({str(1626044003 + n): f"B{n}" for n in range(101)})
-    r = run_cli("ozon", "BindBarcodes", *creds(sandbox_url), "--barcodes", "{'sku':'1'}")
+    r = cli("BindBarcodes", "--barcodes", "{'sku':'1'}")
     assert r.code == 2 and r.out == "" and "keys must be product SKUs" in r.err and "Traceback" not in r.err
     assert barcodes_of(ozon, 1111588193) == []
 
 
 # ================================================================== CreateBarcodes
-def test_create_barcodes_cli_then_product_info(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "CreateBarcodes", *creds(sandbox_url), "--productids", "1111588193")
+def test_create_barcodes_cli_then_product_info(cli: Cli) -> None:
+    r = cli("CreateBarcodes", "--productids", "1111588193")
     assert r.code == 0, r.err
     assert r.json() == {"errors": []}
-    info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--productid", "1111588193").json()
+    info = cli("GetProductsInformation", "--productid", "1111588193").json()
     (barcode,) = info["items"][0]["barcodes"]
     assert is_valid_ean13(barcode)
     # a product with an Ozon barcode keeps it; unknown products come back per item
-    r = run_cli(
-        "ozon", "СоздатьШтрихкоды", *creds(sandbox_url), "--productids", "['1111588193','2875391939']"
-    )
+    r = cli("СоздатьШтрихкоды", "--productids", "['1111588193','2875391939']")
     assert r.code == 0, r.err
     assert r.json() == {
         "errors": [
@@ -197,12 +159,12 @@ def test_create_barcodes_cli_then_product_info(run_cli: Any, sandbox_url: str) -
             }
         ]
     }
-    info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--productid", "1111588193").json()
+    info = cli("GetProductsInformation", "--productid", "1111588193").json()
     assert info["items"][0]["barcodes"] == [barcode]
 
 
 def test_create_barcodes_sync_and_async(sandbox_url: str) -> None:
-    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as ozon:
+    with http_client(sandbox_url) as ozon:
         assert ozon.create_barcodes([1111588191, "1111588195"]) == {"errors": []}
         first = barcodes_of(ozon, 1111588191)
         assert first[0] == "112772873170" and len(first) == 2 and is_valid_ean13(first[1])
@@ -230,8 +192,8 @@ def test_create_barcodes_validation(ozon: OzonClient) -> None:
         ozon.request("POST", "/v1/barcode/generate", {"product_ids": []})
 
 
-def test_barcode_methods_20_requests_a_minute(clocked: tuple[OzonClient, Clock]) -> None:
-    ozon, clock = clocked
+def test_barcode_methods_20_requests_a_minute(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
+    ozon, _, clock = clocked
     for n in range(20):
         assert ozon.bind_barcodes({"1626044003": f"4600000000{n:03}"}) == {"errors": []}
     with pytest.raises(RateLimitError) as caught:
@@ -244,8 +206,8 @@ def test_barcode_methods_20_requests_a_minute(clocked: tuple[OzonClient, Clock])
 
 
 # ================================================================== GetWarehousesList
-def test_warehouses_cli_once_a_minute(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "GetWarehousesList", *creds(sandbox_url))
+def test_warehouses_cli_once_a_minute(cli: Cli) -> None:
+    r = cli("GetWarehousesList")
     assert r.code == 0, r.err
     warehouses = r.json()["result"]
     assert [w["warehouse_id"] for w in warehouses] == DEMO_WAREHOUSES
@@ -271,7 +233,7 @@ def test_warehouses_cli_once_a_minute(run_cli: Any, sandbox_url: str) -> None:
     }
     assert [w["is_rfbs"] for w in warehouses] == [False, True, False]
     assert [w["is_kgt"] for w in warehouses] == [False, False, True]
-    again = run_cli("ozon", "ПолучитьСписокСкладов", *creds(sandbox_url), "--retries", "0")
+    again = cli("ПолучитьСписокСкладов", "--retries", "0")
     assert again.code == 1
     error = again.json()
     assert error["code"] == 8 and error["message"] == "You have reached request rate limit per minute"
@@ -293,8 +255,8 @@ def test_warehouses_library_429_and_stocks(ozon: OzonClient) -> None:
     assert [r["updated"] for r in result] == [True, True]
 
 
-def test_warehouses_async_and_window(clocked: tuple[OzonClient, Clock], sandbox_url: str) -> None:
-    ozon, clock = clocked
+def test_warehouses_async_and_window(clocked: tuple[OzonClient, Sandbox, Clock], sandbox_url: str) -> None:
+    ozon, _, clock = clocked
     assert len(ozon.get_warehouses_list()["result"]) == 3
     clock.now += 59
     with pytest.raises(RateLimitError) as caught:

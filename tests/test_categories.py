@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, creds
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli
 
 import oint.ozon
 from oint.ozon import AsyncOzonClient, BadRequestError, NotFoundError, OzonClient
@@ -98,6 +98,14 @@ def post(url: str, path: str, doc: dict[str, Any]) -> tuple[int, Any]:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
+
+
+def type_options(category: object, type_id: object, attribute: object = None) -> list[str]:
+    """The CLI options naming a product type (--categoryid, --typeid) and, if given, its --attributeid."""
+    options = ["--categoryid", str(category), "--typeid", str(type_id)]
+    if attribute is not None:
+        options += ["--attributeid", str(attribute)]
+    return options
 
 
 def assert_usage_error(r: Any, *words: str) -> None:
@@ -252,8 +260,8 @@ def test_demo_products_use_an_existing_category() -> None:
 
 
 # ------------------------------------------------------------------ tree
-def test_tree_cli_both_names_and_languages(run_cli: Any, sandbox_url: str) -> None:
-    ru = run_cli("ozon", "ПолучитьДеревоКатегорийИТиповТоваров", *creds(sandbox_url))
+def test_tree_cli_both_names_and_languages(cli: Cli) -> None:
+    ru = cli("ПолучитьДеревоКатегорийИТиповТоваров")
     assert ru.code == 0, ru.err
     tree = ru.json()["result"]
     assert 3 <= len(tree) <= 5
@@ -265,7 +273,7 @@ def test_tree_cli_both_names_and_languages(run_cli: Any, sandbox_url: str) -> No
     assert list(leaf) == ["type_name", "type_id", "disabled", "children"] and leaf["children"] == []
     assert tree[0]["category_name"] == "Электроника"
 
-    en = run_cli("ozon", "getcategoriesandproducttypestree", *creds(sandbox_url), "--lang", "EN")
+    en = cli("getcategoriesandproducttypestree", "--lang", "EN")
     assert en.code == 0, en.err
     en_tree = en.json()["result"]
     assert en_tree[0]["category_name"] == "Electronics"
@@ -273,7 +281,7 @@ def test_tree_cli_both_names_and_languages(run_cli: Any, sandbox_url: str) -> No
     assert en_pairs.keys() == pairs.keys()
     assert en_pairs[(17029016, 970778135)]["type_name"] == "Speaker stand"
     # Turkish and Chinese fall back to Russian
-    tr = run_cli("ozon", "GetCategoriesAndProductTypesTree", *creds(sandbox_url), "--lang", "TR")
+    tr = cli("GetCategoriesAndProductTypesTree", "--lang", "TR")
     assert tr.json() == ru.json()
 
 
@@ -289,8 +297,8 @@ def test_tree_matches_the_lookups_and_the_products(sandbox_url: str) -> None:
         assert (product["description_category_id"], product["type_id"]) in pairs
 
 
-def test_tree_bad_language_is_an_ozon_error(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "GetCategoriesAndProductTypesTree", *creds(sandbox_url), "--lang", "KLINGON")
+def test_tree_bad_language_is_an_ozon_error(cli: Cli, sandbox_url: str) -> None:
+    r = cli("GetCategoriesAndProductTypesTree", "--lang", "KLINGON")
     assert r.code == 1 and "Traceback" not in r.err
     error = r.json()
     assert error["code"] == 3 and "KLINGON" in error["message"] and error["details"] == []
@@ -299,16 +307,8 @@ def test_tree_bad_language_is_an_ozon_error(run_cli: Any, sandbox_url: str) -> N
 
 
 # ------------------------------------------------------------------ attributes
-def test_category_attributes_cli(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli(
-        "ozon",
-        "GetCategoryAttributes",
-        *creds(sandbox_url),
-        "--categoryid",
-        ATTRIBUTES_EXAMPLE[0],
-        "--typeid",
-        ATTRIBUTES_EXAMPLE[1],
-    )
+def test_category_attributes_cli(cli: Cli) -> None:
+    r = cli("GetCategoryAttributes", *type_options(*ATTRIBUTES_EXAMPLE))
     assert r.code == 0, r.err
     attrs = r.json()["result"]
     assert all(list(a) == ATTRIBUTE_KEYS for a in attrs)
@@ -322,41 +322,25 @@ def test_category_attributes_cli(run_cli: Any, sandbox_url: str) -> None:
     assert any(a["is_required"] for a in attrs) and any(not a["is_required"] for a in attrs)
     assert by_id == {a["id"]: a for a in categories.attributes_for(17029016, 970778135)}
 
-    ru = run_cli(
-        "ozon",
-        "ПолучитьХарактеристикиКатегории",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17029016",
-        "--typeid",
-        "970778135",
-        "--lang",
-        "EN",
-    )
+    ru = cli("ПолучитьХарактеристикиКатегории", *type_options("17029016", "970778135"), "--lang", "EN")
     assert {a["id"]: a["name"] for a in ru.json()["result"]}[BRAND] == "Brand"
 
 
-def test_category_attributes_errors_cli(run_cli: Any, sandbox_url: str) -> None:
-    unknown = run_cli(
-        "ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "17029016", "--typeid", "91565"
-    )  # a type of another category
+def test_category_attributes_errors_cli(cli: Cli) -> None:
+    unknown = cli("GetCategoryAttributes", *type_options("17029016", "91565"))  # a type of another category
     assert unknown.code == 1 and "Traceback" not in unknown.err
     assert unknown.json() == {
         "code": 5,
         "details": [],
         "message": "type 91565 not found in description category 17029016",
     }
-    no_category = run_cli(
-        "ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "123", "--typeid", "91565"
-    )
+    no_category = cli("GetCategoryAttributes", *type_options("123", "91565"))
     assert no_category.code == 1 and no_category.json()["code"] == 5
 
-    not_a_number = run_cli(
-        "ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "abc", "--typeid", "91565"
-    )
+    not_a_number = cli("GetCategoryAttributes", *type_options("abc", "91565"))
     assert not_a_number.code == 1 and not_a_number.json()["code"] == 3
 
-    missing = run_cli("ozon", "GetCategoryAttributes", *creds(sandbox_url), "--categoryid", "17029016")
+    missing = cli("GetCategoryAttributes", "--categoryid", "17029016")
     assert_usage_error(missing, "--typeid")
 
 
@@ -377,23 +361,11 @@ def test_category_attributes_library_ids_as_numbers_or_strings(sandbox_url: str)
 
 
 # ------------------------------------------------------------------ attribute values
-def test_attribute_values_paging_cli_counts_every_brand_once(run_cli: Any, sandbox_url: str) -> None:
+def test_attribute_values_paging_cli_counts_every_brand_once(cli: Cli) -> None:
     seen: list[int] = []
     start = "1"
     for _ in range(10):
-        r = run_cli(
-            "ozon",
-            "GetAttributeValues",
-            *creds(sandbox_url),
-            "--categoryid",
-            VALUES_EXAMPLE[0],
-            "--typeid",
-            VALUES_EXAMPLE[1],
-            "--attributeid",
-            "85",
-            "--start",
-            start,
-        )
+        r = cli("GetAttributeValues", *type_options(*VALUES_EXAMPLE, "85"), "--start", start)
         assert r.code == 0, r.err
         page = r.json()
         assert set(page) == {"result", "has_next"}
@@ -405,18 +377,8 @@ def test_attribute_values_paging_cli_counts_every_brand_once(run_cli: Any, sandb
         start = str(page["result"][-1]["id"] + 1)
     assert len(seen) == BRAND_COUNT == len(set(seen)) and seen == sorted(seen)
     # the page boundary is exact: --start at an id includes that value
-    again = run_cli(
-        "ozon",
-        "ПолучитьЗначенияХарактеристики",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17054869",
-        "--typeid",
-        "97311",
-        "--attributeid",
-        "85",
-        "--start",
-        str(seen[200]),
+    again = cli(
+        "ПолучитьЗначенияХарактеристики", *type_options("17054869", "97311", "85"), "--start", str(seen[200])
     )
     assert [v["id"] for v in again.json()["result"]] == seen[200:400]
 
@@ -456,47 +418,16 @@ def test_attribute_values_language_and_other_dictionaries(sandbox_url: str) -> N
         assert kinds["result"][0]["value"] == "Стойка для акустической системы"
 
 
-def test_attribute_values_errors_cli(run_cli: Any, sandbox_url: str) -> None:
-    no_dictionary = run_cli(
-        "ozon",
-        "GetAttributeValues",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17054869",
-        "--typeid",
-        "97311",
-        "--attributeid",
-        str(MODEL_NAME),
-    )
+def test_attribute_values_errors_cli(cli: Cli) -> None:
+    no_dictionary = cli("GetAttributeValues", *type_options("17054869", "97311", MODEL_NAME))
     assert no_dictionary.code == 1 and "Traceback" not in no_dictionary.err
     assert no_dictionary.json()["code"] == 3 and "no dictionary" in no_dictionary.json()["message"]
 
-    foreign = run_cli(
-        "ozon",
-        "GetAttributeValues",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17054869",
-        "--typeid",
-        "97311",
-        "--attributeid",
-        "10015",
-    )  # an attribute of phone accessories
+    # an attribute of phone accessories
+    foreign = cli("GetAttributeValues", *type_options("17054869", "97311", "10015"))
     assert foreign.code == 1 and foreign.json()["code"] == 5
 
-    bad_start = run_cli(
-        "ozon",
-        "GetAttributeValues",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17054869",
-        "--typeid",
-        "97311",
-        "--attributeid",
-        "85",
-        "--start",
-        "first",
-    )
+    bad_start = cli("GetAttributeValues", *type_options("17054869", "97311", "85"), "--start", "first")
     assert_usage_error(bad_start, "--start")
 
 
@@ -526,55 +457,21 @@ def test_attribute_values_limits_over_http(sandbox_url: str) -> None:
 
 
 # ------------------------------------------------------------------ search
-def test_search_cli_matches_ozons_recorded_order(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli(
-        "ozon",
-        "SearchAttributeValue",
-        *creds(sandbox_url),
-        "--categoryid",
-        VALUES_EXAMPLE[0],
-        "--typeid",
-        VALUES_EXAMPLE[1],
-        "--attributeid",
-        "85",
-        "--value",
-        "Sunshine",
-    )
+def test_search_cli_matches_ozons_recorded_order(cli: Cli) -> None:
+    r = cli("SearchAttributeValue", *type_options(*VALUES_EXAMPLE, "85"), "--value", "Sunshine")
     assert r.code == 0, r.err
     answer = r.json()
     assert list(answer) == ["result"]
     assert [v["id"] for v in answer["result"]] == RECORDED_SUNSHINE_IDS
     assert all("sunshine" in v["value"].lower() for v in answer["result"])
-    lower = run_cli(
-        "ozon",
-        "НайтиЗначенияХарактеристики",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17054869",
-        "--typeid",
-        "97311",
-        "--attributeid",
-        "85",
-        "--value",
-        "sUNSHINE",
+    lower = cli(
+        "НайтиЗначенияХарактеристики", *type_options("17054869", "97311", "85"), "--value", "sUNSHINE"
     )
     assert lower.json() == answer
 
 
-def test_search_errors_cli(run_cli: Any, sandbox_url: str) -> None:
-    short = run_cli(
-        "ozon",
-        "SearchAttributeValue",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17054869",
-        "--typeid",
-        "97311",
-        "--attributeid",
-        "85",
-        "--value",
-        "S",
-    )
+def test_search_errors_cli(cli: Cli) -> None:
+    short = cli("SearchAttributeValue", *type_options("17054869", "97311", "85"), "--value", "S")
     assert short.code == 1 and "Traceback" not in short.err
     assert short.json() == {
         "code": 3,
@@ -582,30 +479,10 @@ def test_search_errors_cli(run_cli: Any, sandbox_url: str) -> None:
         "message": "Request validation error: invalid "
         "SearchAttributeValuesRequest.Value: value length must be at least 2 runes",
     }
-    missing = run_cli(
-        "ozon",
-        "SearchAttributeValue",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17054869",
-        "--typeid",
-        "97311",
-        "--attributeid",
-        "85",
-    )
+    missing = cli("SearchAttributeValue", *type_options("17054869", "97311", "85"))
     assert_usage_error(missing, "--value")
-    nothing = run_cli(
-        "ozon",
-        "SearchAttributeValue",
-        *creds(sandbox_url),
-        "--categoryid",
-        "17054869",
-        "--typeid",
-        "97311",
-        "--attributeid",
-        "85",
-        "--value",
-        "no such brand",
+    nothing = cli(
+        "SearchAttributeValue", *type_options("17054869", "97311", "85"), "--value", "no such brand"
     )
     assert nothing.code == 0 and nothing.json() == {"result": []}
 
@@ -673,12 +550,7 @@ def test_cli_in_process_sandbox(run_cli: Any, sandbox_db: str) -> None:
         DEMO_CLIENT_ID,
         "--apikey",
         DEMO_API_KEY,
-        "--categoryid",
-        "17028922",
-        "--typeid",
-        "91565",
-        "--attributeid",
-        "10096",
+        *type_options("17028922", "91565", "10096"),
         "--sandbox",
         env={"OINT_SANDBOX_DB": sandbox_db},
     )

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, single_quoted
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,17 +23,6 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-
-
-def single_quoted(value: Any) -> str:
-    """Render JSON the way OInt's examples do: strings in single quotes."""
-    if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if isinstance(value, list):
-        return "[" + ",".join(single_quoted(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{single_quoted(k)}:{single_quoted(v)}" for k, v in value.items()) + "}"
-    return json.dumps(value)
 
 
 @given(json_values)

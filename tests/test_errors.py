@@ -221,29 +221,10 @@ def test_in_process_sandbox_faults_and_wrong_key(run_cli: Any, sandbox_db: str) 
     )
     assert r.code == 1 and r.json()["code"] == 7
     assert run_cli("sandbox", "fault", "--status", "503", "--times", "1", env=env).code == 0
-    r = run_cli(
-        "ozon",
-        "UpdateProductImages",
-        "--productid",
-        "1111588191",
-        "--images",
-        "https://x.ru/a.jpg",
-        "--sandbox",
-        "--retries",
-        "0",
-        env=env,
-    )
+    update = ["ozon", "UpdateProductImages", "--productid", "1111588191", "--images", "https://x.ru/a.jpg"]
+    r = run_cli(*update, "--sandbox", "--retries", "0", env=env)
     assert r.code == 1 and r.json()["code"] == 14
-    r = run_cli(
-        "ozon",
-        "UpdateProductImages",
-        "--productid",
-        "1111588191",
-        "--images",
-        "https://x.ru/a.jpg",
-        "--sandbox",
-        env=env,
-    )
+    r = run_cli(*update, "--sandbox", env=env)
     assert r.code == 0, r.err
 
 

@@ -13,19 +13,17 @@ import asyncio
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, CliResult, creds
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, CliResult, Clock
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import APIStatusError, BadRequestError, NotFoundError, RateLimitError, UsageError
 from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model import fbo as model
-from oint.sandbox.transport import SandboxTransport
 
 SKU_1, SKU_2, SKU_3, SKU_ARCHIVED = 1626044001, 1626044002, 1626044003, 1626044004
 MOSCOW_CLUSTER = 2
@@ -34,26 +32,6 @@ BULKY_ONLY = 1020001642383000  # НОГИНСК_РФЦ_НЕГАБАРИТ: not a
 CROSS_DOCK = 1020001649180000  # ХОРУГВИНО_РФЦ_КРОССДОКИНГ, a drop-off point of the Moscow cluster
 ITEMS = f"{{'{SKU_1}':5,'{SKU_2}':2}}"
 POLL_STEP = 0.05
-
-
-Cli = Callable[..., CliResult]
-
-
-@pytest.fixture
-def cli(run_cli: Any, sandbox_url: str) -> Cli:
-    """`cli("Method", "--opt", "value")`: `oint ozon Method` for the demo account on the HTTP sandbox."""
-
-    def call(name: str, *args: str) -> CliResult:
-        result: CliResult = run_cli("ozon", name, *creds(sandbox_url), *args)
-        return result
-
-    return call
-
-
-@pytest.fixture
-def ozon(sandbox_url: str) -> Iterator[OzonClient]:
-    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as client:
-        yield client
 
 
 def iso_net(moment: dt.datetime) -> str:
@@ -388,6 +366,18 @@ def poll_cli(cli: Cli, operation_id: str) -> dict[str, Any]:
     raise AssertionError("the draft stayed in progress")
 
 
+def cli_timeslots(
+    cli: Cli,
+    since: dt.datetime,
+    until: dt.datetime,
+    draft_id: object,
+    whs: str,
+    name: str = "GetFBOTimeslots",
+) -> CliResult:
+    """`GetFBOTimeslots` through the CLI, --from in the EN example's form and --to in the RU one's."""
+    return cli(name, "--from", iso_net(since), "--to", ru_date(until), "--draft", str(draft_id), "--whs", whs)
+
+
 def test_cli_fbo_supply_flow(cli: Cli) -> None:
     clusters = cli("GetClustersList").json()["clusters"]
     moscow = next(c for c in clusters if c["id"] == MOSCOW_CLUSTER)
@@ -427,17 +417,7 @@ def test_cli_fbo_supply_flow(cli: Cli) -> None:
     now = dt.datetime.now()
     since, until = now, now + dt.timedelta(days=3)
     whs = available_warehouses(draft)[:2]
-    slots = cli(
-        "ПолучитьТаймслотыFBO",
-        "--from",
-        iso_net(since),
-        "--to",
-        ru_date(until),
-        "--draft",
-        str(draft["draft_id"]),
-        "--whs",
-        json.dumps(whs),
-    )
+    slots = cli_timeslots(cli, since, until, draft["draft_id"], json.dumps(whs), name="ПолучитьТаймслотыFBO")
     assert slots.code == 0, slots.err
     answer = slots.json()
     assert [w["drop_off_warehouse_id"] for w in answer["drop_off_warehouse_timeslots"]] == whs
@@ -445,71 +425,21 @@ def test_cli_fbo_supply_flow(cli: Cli) -> None:
     assert answer["requested_date_to"] == until.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert assert_slots_within(answer, since, until) > 20
     # deterministic: the same window gives the same slots
-    repeat = cli(
-        "GetFBOTimeslots",
-        "--from",
-        iso_net(since),
-        "--to",
-        ru_date(until),
-        "--draft",
-        str(draft["draft_id"]),
-        "--whs",
-        json.dumps(whs),
-    ).json()
+    repeat = cli_timeslots(cli, since, until, draft["draft_id"], json.dumps(whs)).json()
     assert [w["days"] for w in repeat["drop_off_warehouse_timeslots"]] == [
         w["days"] for w in answer["drop_off_warehouse_timeslots"]
     ]
 
     # the window may end at most 28 days ahead
-    far = cli(
-        "GetFBOTimeslots",
-        "--from",
-        iso_net(now),
-        "--to",
-        ru_date(now + dt.timedelta(days=30)),
-        "--draft",
-        str(draft["draft_id"]),
-        "--whs",
-        str(whs[0]),
-    )
+    far = cli_timeslots(cli, now, now + dt.timedelta(days=30), draft["draft_id"], str(whs[0]))
     assert far.code == 1 and far.json()["code"] == 3 and "28 days" in far.json()["message"]
     # a warehouse Ozon cannot take the goods at, and one that is not in the draft
-    bulky = cli(
-        "GetFBOTimeslots",
-        "--from",
-        iso_net(now),
-        "--to",
-        ru_date(until),
-        "--draft",
-        str(draft["draft_id"]),
-        "--whs",
-        str(BULKY_ONLY),
-    )
+    bulky = cli_timeslots(cli, now, until, draft["draft_id"], str(BULKY_ONLY))
     assert bulky.code == 1
     assert bulky.json()["message"] == "WAREHOUSE_SCORING_INVALID_REASON_NOT_AVAILABLE_MATRIX"
-    stranger = cli(
-        "GetFBOTimeslots",
-        "--from",
-        iso_net(now),
-        "--to",
-        ru_date(until),
-        "--draft",
-        str(draft["draft_id"]),
-        "--whs",
-        "21225173751000",
-    )
+    stranger = cli_timeslots(cli, now, until, draft["draft_id"], "21225173751000")
     assert stranger.code == 1 and "not a warehouse of draft" in stranger.json()["message"]
-    unknown = cli(
-        "GetFBOTimeslots",
-        "--from",
-        iso_net(now),
-        "--to",
-        ru_date(until),
-        "--draft",
-        "1",
-        "--whs",
-        str(whs[0]),
-    )
+    unknown = cli_timeslots(cli, now, until, "1", str(whs[0]))
     assert unknown.code == 1 and unknown.json()["code"] == 5
 
 
@@ -547,16 +477,8 @@ def test_cli_crossdock_draft(cli: Cli, tmp_path: Path) -> None:
     assert travel == {2: {"1"}, 7: {"3"}}  # the drop-off point is in the Moscow cluster
 
     now = dt.datetime.now()
-    slots = cli(
-        "GetFBOTimeslots",
-        "--from",
-        iso_net(now),
-        "--to",
-        ru_date(now + dt.timedelta(days=2)),
-        "--draft",
-        str(draft["draft_id"]),
-        "--whs",
-        json.dumps(available_warehouses(draft)[:3]),
+    slots = cli_timeslots(
+        cli, now, now + dt.timedelta(days=2), draft["draft_id"], json.dumps(available_warehouses(draft)[:3])
     )
     assert slots.code == 0, slots.err
     # cross-docking: the goods are dropped off at the drop-off point, so its slots come back
@@ -658,33 +580,14 @@ def test_async_client_cis_flow(sandbox_url: str) -> None:
 
 
 # ------------------------------------------------------------------ time-dependent rules, in process
-class Clock:
-    def __init__(self, now: float = 1_760_000_000.0) -> None:  # 2025-10-09T08:53:20Z
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clocked() -> Iterator[tuple[OzonClient, Clock]]:
-    clock = Clock()
-    sandbox = Sandbox(":memory:", clock=clock, rate_limits=False)
-    client = OzonClient(
-        DEMO_CLIENT_ID,
-        DEMO_API_KEY,
-        base_url="http://sandbox.invalid",
-        rate_limit=False,
-        transport=SandboxTransport(sandbox=sandbox),
-        max_retries=0,
-    )
-    yield client, clock
-    client.close()
-    sandbox.close()
+def sandbox_rate_limits() -> bool:
+    """This module's `clocked` sandbox runs without the global 50 rps limit."""
+    return False
 
 
-def test_draft_calculates_then_expires(clocked: tuple[OzonClient, Clock]) -> None:
-    ozon, clock = clocked
+def test_draft_calculates_then_expires(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
+    ozon, _, clock = clocked
     operation_id = ozon.create_fbo_draft(2, {SKU_1: 1})["operation_id"]
     clock.now += model.CALCULATION_SECONDS / 2
     assert ozon.get_fbo_draft(operation_id)["status"] == "CALCULATION_STATUS_IN_PROGRESS"
@@ -709,8 +612,8 @@ def test_draft_calculates_then_expires(clocked: tuple[OzonClient, Clock]) -> Non
     assert e.value.code == 9
 
 
-def test_draft_limits_per_minute_and_hour(clocked: tuple[OzonClient, Clock]) -> None:
-    ozon, clock = clocked
+def test_draft_limits_per_minute_and_hour(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
+    ozon, _, clock = clocked
     ozon.create_fbo_draft(2, {SKU_1: 1})
     ozon.create_fbo_draft(2, {SKU_1: 1})
     with pytest.raises(RateLimitError) as e:
@@ -732,8 +635,8 @@ def test_draft_limits_per_minute_and_hour(clocked: tuple[OzonClient, Clock]) -> 
     assert ozon.create_fbo_draft(2, {SKU_1: 1})["operation_id"]
 
 
-def test_other_api_errors_keep_ozons_shape(clocked: tuple[OzonClient, Clock]) -> None:
-    ozon, _ = clocked
+def test_other_api_errors_keep_ozons_shape(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
+    ozon, _, _ = clocked
     with pytest.raises(APIStatusError) as e:
         ozon.request(
             "POST",

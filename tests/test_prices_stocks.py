@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, creds
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock, http_client
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import BadRequestError, NotFoundError, RateLimitError, UsageError
@@ -24,44 +23,11 @@ from oint.sandbox.model.base import Account
 from oint.sandbox.model.prices import get_markdown
 from oint.sandbox.model.products import get_product, new_product, save_product
 from oint.sandbox.model.stocks import decode_cursor, encode_cursor
-from oint.sandbox.transport import SandboxTransport
 
 FBS = 1020005000050693  # demo FBS warehouse
 RFBS = 1020005000050694  # demo rFBS warehouse
 KGT = 1020005000113280  # demo warehouse for bulky goods
 FBO_MARKDOWN_SKU, FBS_MARKDOWN_SKU, FBS_MARKDOWN_PRODUCT = 1626044101, 1626044102, 1111588292
-
-
-@pytest.fixture
-def ozon(sandbox_url: str) -> Iterator[OzonClient]:
-    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as client:
-        yield client
-
-
-class Clock:
-    def __init__(self, now: float = 1_760_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clocked() -> Iterator[tuple[OzonClient, Sandbox, Clock]]:
-    """An in-process sandbox whose time the test moves, and a client on it."""
-    clock = Clock()
-    sandbox = Sandbox(":memory:", clock=clock)
-    client = OzonClient(
-        DEMO_CLIENT_ID,
-        DEMO_API_KEY,
-        base_url="http://sandbox.invalid",
-        rate_limit=False,
-        transport=SandboxTransport(sandbox=sandbox),
-        max_retries=0,
-    )
-    yield client, sandbox, clock
-    client.close()
-    sandbox.close()
 
 
 def account(sandbox: Sandbox, clock: Clock) -> Account:
@@ -154,16 +120,14 @@ def test_cursor_is_opaque_base64_and_accepts_plain_ids() -> None:
 
 
 # ================================================================== prices end to end
-def test_prices_cli_set_then_read_back(run_cli: Any, sandbox_url: str) -> None:
+def test_prices_cli_set_then_read_back(cli: Cli) -> None:
     prices = "{'offer_id':'143210609','price':'1190.50','old_price':'1400','min_price':'1000','vat':'0.2'}"
-    r = run_cli("ozon", "UpdateProductsPrices", *creds(sandbox_url), "--prices", prices)
+    r = cli("UpdateProductsPrices", "--prices", prices)
     assert r.code == 0, r.err
     assert r.json() == {
         "result": [{"product_id": 1111588191, "offer_id": "143210609", "updated": True, "errors": []}]
     }
-    read = run_cli(
-        "ozon", "ПолучитьЦеныТоваров", *creds(sandbox_url), "--filter", "{'offer_id':['143210609']}"
-    )
+    read = cli("ПолучитьЦеныТоваров", "--filter", "{'offer_id':['143210609']}")
     assert read.code == 0, read.err
     answer = read.json()
     assert answer["total_items"] == 1 and answer["cursor"] == ""
@@ -173,7 +137,7 @@ def test_prices_cli_set_then_read_back(run_cli: Any, sandbox_url: str) -> None:
     assert item["price"]["min_price"] == 1000 and item["price"]["vat"] == 0.2
     assert item["price"]["currency_code"] == "RUB"
     # product info shows the same prices as strings
-    info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--offerid", "143210609").json()
+    info = cli("GetProductsInformation", "--offerid", "143210609").json()
     assert info["items"][0]["price"] == "1190.50" and info["items"][0]["old_price"] == "1400.00"
 
 
@@ -211,7 +175,7 @@ def test_prices_read_shape_follows_the_recording(ozon: OzonClient) -> None:
     assert [i["offer_id"] for i in archived] == ["ARCH-001"]
 
 
-def test_prices_invalid_items_are_reported_per_item(run_cli: Any, sandbox_url: str) -> None:
+def test_prices_invalid_items_are_reported_per_item(cli: Cli, sandbox_url: str) -> None:
     prices = json.dumps(
         [
             {"offer_id": "143210609", "price": "1300", "old_price": "1310"},  # 0.8 % discount
@@ -220,7 +184,7 @@ def test_prices_invalid_items_are_reported_per_item(run_cli: Any, sandbox_url: s
             {"product_id": 1111588192, "price": "1300", "min_price": "500"},  # below half the price
         ]
     )
-    r = run_cli("ozon", "UpdateProductsPrices", *creds(sandbox_url), "--prices", prices)
+    r = cli("UpdateProductsPrices", "--prices", prices)
     assert r.code == 0, r.err
     result = r.json()["result"]
     assert [x["updated"] for x in result] == [False, True, False, False]
@@ -287,18 +251,18 @@ def test_prices_ten_updates_an_hour_per_product(clocked: tuple[OzonClient, Sandb
     assert one_price(ozon, "143210609")["price"] == 999
 
 
-def test_prices_request_validation(ozon: OzonClient, run_cli: Any, sandbox_url: str) -> None:
+def test_prices_request_validation(ozon: OzonClient, cli: Cli) -> None:
     with pytest.raises(BadRequestError, match="at most 1000 item"):
         ozon.update_products_prices([{"offer_id": "143210609", "price": "1000"}] * 1001)
     with pytest.raises(BadRequestError, match="auto_action_enabled"):
         ozon.update_products_prices({"offer_id": "143210609", "price": "1000", "auto_action_enabled": "YES"})
-    r = run_cli("ozon", "UpdateProductsPrices", *creds(sandbox_url), "--prices", "[]")
+    r = cli("UpdateProductsPrices", "--prices", "[]")
     assert r.code == 2 and "missing required option --prices" in r.err and "Traceback" not in r.err
-    r = run_cli("ozon", "UpdateProductsPrices", *creds(sandbox_url), "--prices", "not json")
+    r = cli("UpdateProductsPrices", "--prices", "not json")
     assert r.code == 2 and r.err.count("\n") == 1 and "Traceback" not in r.err
 
 
-def test_prices_cursor_paging_and_last_alias(ozon: OzonClient, run_cli: Any, sandbox_url: str) -> None:
+def test_prices_cursor_paging_and_last_alias(ozon: OzonClient, cli: Cli) -> None:
     first = ozon.request("POST", "/v5/product/info/prices", {"filter": {}, "limit": 3})
     assert [i["offer_id"] for i in first["items"]] == ["143210609", "1432106010", "91132"]
     assert first["cursor"] and first["total_items"] == 4
@@ -307,7 +271,7 @@ def test_prices_cursor_paging_and_last_alias(ozon: OzonClient, run_cli: Any, san
     )
     assert [i["offer_id"] for i in rest["items"]] == ["DRAFT-001"] and rest["cursor"] == ""
     # OInt's --last (sent as last_id) continues after the cursor too
-    r = run_cli("ozon", "GetProductsPrices", *creds(sandbox_url), "--last", first["cursor"])
+    r = cli("GetProductsPrices", "--last", first["cursor"])
     assert r.code == 0, r.err
     assert [i["offer_id"] for i in r.json()["items"]] == ["DRAFT-001"]
     with pytest.raises(BadRequestError, match="Limit"):
@@ -336,9 +300,9 @@ def test_prices_async_client(sandbox_url: str) -> None:
 
 
 # ================================================================== stocks end to end
-def test_stocks_cli_write_then_read_back(run_cli: Any, sandbox_url: str) -> None:
+def test_stocks_cli_write_then_read_back(cli: Cli) -> None:
     stocks = f"{{'offer_id':'1432106010','stock':20,'warehouse_id':{FBS}}}"
-    r = run_cli("ozon", "UpdateProductsStocks", *creds(sandbox_url), "--stocks", stocks)
+    r = cli("UpdateProductsStocks", "--stocks", stocks)
     assert r.code == 0, r.err
     assert r.json() == {
         "result": [
@@ -351,9 +315,7 @@ def test_stocks_cli_write_then_read_back(run_cli: Any, sandbox_url: str) -> None
             }
         ]
     }
-    read = run_cli(
-        "ozon", "GetProductsStocks", *creds(sandbox_url), "--filter", "{'offer_id':['1432106010']}"
-    )
+    read = cli("GetProductsStocks", "--filter", "{'offer_id':['1432106010']}")
     assert read.code == 0, read.err
     item = read.json()["items"][0]
     assert item["stocks"] == [
@@ -366,23 +328,23 @@ def test_stocks_cli_write_then_read_back(run_cli: Any, sandbox_url: str) -> None
             "warehouse_ids": [FBS],
         }
     ]
-    info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--offerid", "1432106010").json()
+    info = cli("GetProductsInformation", "--offerid", "1432106010").json()
     assert info["items"][0]["stocks"] == {
         "has_stock": True,
         "stocks": [{"present": 20, "reserved": 0, "sku": 1626044002, "source": "fbs"}],
     }
 
 
-def test_stocks_filter_from_a_json_file(run_cli: Any, sandbox_url: str, tmp_path: Any) -> None:
+def test_stocks_filter_from_a_json_file(cli: Cli, run_cli: Any, tmp_path: Any) -> None:
     template = run_cli("ozon", "GetProductsFilterStructure", "--empty", "true")
     assert template.code == 0, template.err
     data = tmp_path / "data.json"  # OInt's RU example passes --filter "data.json"
     data.write_text(template.out, encoding="utf-8")
-    r = run_cli("ozon", "ПолучитьКоличествоТоваров", *creds(sandbox_url), "--filter", str(data))
+    r = cli("ПолучитьКоличествоТоваров", "--filter", str(data))
     assert r.code == 0, r.err
     assert [i["offer_id"] for i in r.json()["items"]] == ["143210609", "1432106010", "91132", "DRAFT-001"]
     data.write_text('{"offer_id": ["91132", ""], "product_id": "", "visibility": ""}', encoding="utf-8")
-    r = run_cli("ozon", "GetProductsStocks", *creds(sandbox_url), "--filter", str(data))
+    r = cli("GetProductsStocks", "--filter", str(data))
     assert r.code == 0, r.err
     assert [i["offer_id"] for i in r.json()["items"]] == ["91132"]
 
@@ -437,7 +399,7 @@ def test_stocks_pair_limit_frees_after_30_seconds(clocked: tuple[OzonClient, San
     assert one_stock(ozon, "91132")["rfbs"]["present"] == 3
 
 
-def test_stocks_per_item_errors(run_cli: Any, sandbox_url: str) -> None:
+def test_stocks_per_item_errors(cli: Cli, sandbox_url: str) -> None:
     stocks = json.dumps(
         [
             {
@@ -454,7 +416,7 @@ def test_stocks_per_item_errors(run_cli: Any, sandbox_url: str) -> None:
             {"offer_id": "91132", "product_id": 1111588191, "stock": 2, "warehouse_id": FBS},  # offer_id wins
         ]
     )
-    r = run_cli("ozon", "ОбновитьКоличествоТоваров", *creds(sandbox_url), "--stocks", stocks)
+    r = cli("ОбновитьКоличествоТоваров", "--stocks", stocks)
     assert r.code == 0, r.err
     result = r.json()["result"]
     codes = [[e["code"] for e in x["errors"]] for x in result]
@@ -487,10 +449,8 @@ def test_stocks_need_a_price(clocked: tuple[OzonClient, Sandbox, Clock]) -> None
     assert ozon.update_products_stocks(entry)["result"][0]["updated"]
 
 
-def test_stocks_request_validation(ozon: OzonClient, run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli(
-        "ozon", "UpdateProductsStocks", *creds(sandbox_url), "--stocks", "{'offer_id':'91132','stock':1}"
-    )
+def test_stocks_request_validation(ozon: OzonClient, cli: Cli) -> None:
+    r = cli("UpdateProductsStocks", "--stocks", "{'offer_id':'91132','stock':1}")
     assert r.code == 1
     error = r.json()
     assert error["code"] == 3 and error["details"] == []
@@ -563,17 +523,11 @@ def test_stocks_visibility_and_async_client(sandbox_url: str) -> None:
 
 
 # ================================================================== markdowns
-def test_discount_information_cli(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "GetDiscountInformation", *creds(sandbox_url), "--sku", "1626044001")
+def test_discount_information_cli(cli: Cli) -> None:
+    r = cli("GetDiscountInformation", "--sku", "1626044001")
     assert r.code == 0, r.err
     assert r.json() == {"items": []}  # a main product's SKU, as in OInt's recording
-    r = run_cli(
-        "ozon",
-        "ПолучитьИнформациюОбУценке",
-        *creds(sandbox_url),
-        "--sku",
-        f"[{FBO_MARKDOWN_SKU}, {FBS_MARKDOWN_SKU}, 1]",
-    )
+    r = cli("ПолучитьИнформациюОбУценке", "--sku", f"[{FBO_MARKDOWN_SKU}, {FBS_MARKDOWN_SKU}, 1]")
     assert r.code == 0, r.err
     items = r.json()["items"]
     assert [(i["discounted_sku"], i["sku"]) for i in items] == [(FBO_MARKDOWN_SKU, 1626044001)]
@@ -592,49 +546,23 @@ def test_discount_information_cli(run_cli: Any, sandbox_url: str) -> None:
         "shortage",
         "warranty_type",
     }
-    r = run_cli("ozon", "GetDiscountInformation", *creds(sandbox_url))
+    r = cli("GetDiscountInformation")
     assert r.code == 2 and r.err == "oint: GetDiscountInformation: missing required option --sku\n"
 
 
-def test_set_discount_cli_and_errors(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli(
-        "ozon",
-        "SetProductDiscount",
-        *creds(sandbox_url),
-        "--productid",
-        str(FBS_MARKDOWN_PRODUCT),
-        "--discount",
-        "25",
-    )
+def test_set_discount_cli_and_errors(cli: Cli) -> None:
+    r = cli("SetProductDiscount", "--productid", str(FBS_MARKDOWN_PRODUCT), "--discount", "25")
     assert r.code == 0, r.err
     assert r.json() == {"result": True}
     # OInt's example product is not a markdown of this account: Ozon's recorded error
-    r = run_cli(
-        "ozon",
-        "УстановитьСкидкуНаУцененныйТовар",
-        *creds(sandbox_url),
-        "--productid",
-        "1156646653",
-        "--discount",
-        "10",
-    )
+    r = cli("УстановитьСкидкуНаУцененныйТовар", "--productid", "1156646653", "--discount", "10")
     assert r.code == 1
     assert r.json() == {"code": 5, "message": "item discount not found", "details": []}
-    r = run_cli(
-        "ozon", "SetProductDiscount", *creds(sandbox_url), "--productid", "1111588291", "--discount", "10"
-    )
+    r = cli("SetProductDiscount", "--productid", "1111588291", "--discount", "10")
     assert r.code == 1 and r.json()["code"] == 5  # an FBO markdown: Ozon sets its price
-    r = run_cli(
-        "ozon",
-        "SetProductDiscount",
-        *creds(sandbox_url),
-        "--productid",
-        str(FBS_MARKDOWN_PRODUCT),
-        "--discount",
-        "2",
-    )
+    r = cli("SetProductDiscount", "--productid", str(FBS_MARKDOWN_PRODUCT), "--discount", "2")
     assert r.code == 1 and "range [3, 99]" in r.json()["message"]
-    r = run_cli("ozon", "SetProductDiscount", *creds(sandbox_url), "--productid", "1", "--discount", "ten")
+    r = cli("SetProductDiscount", "--productid", "1", "--discount", "ten")
     assert r.code == 2 and r.out == "" and "--discount" in r.err and "Traceback" not in r.err
 
 
@@ -652,7 +580,7 @@ def test_set_discount_library_effect(clocked: tuple[OzonClient, Sandbox, Clock])
 
 
 def test_markdown_library_sync_and_async(sandbox_url: str) -> None:
-    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as ozon:
+    with http_client(sandbox_url) as ozon:
         assert ozon.get_discount_information(FBO_MARKDOWN_SKU)["items"][0]["sku"] == 1626044001
         assert ozon.set_product_discount(FBS_MARKDOWN_PRODUCT, 30) == {"result": True}
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, creds
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import BadRequestError, NotFoundError, RateLimitError, UsageError
@@ -26,7 +25,6 @@ from oint.sandbox.core import Sandbox
 from oint.sandbox.model import product_actions as model
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.products import get_product, new_product, save_product
-from oint.sandbox.transport import SandboxTransport
 
 DATA = Path(__file__).parent / "data"
 PICTURE = "https://openintegrations.dev/test_data/picture{}.jpg"
@@ -35,38 +33,6 @@ PICTURE = "https://openintegrations.dev/test_data/picture{}.jpg"
 def info(ozon: OzonClient, **ids: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = ozon.get_products_information(**ids)["items"]
     return items
-
-
-@pytest.fixture
-def ozon(sandbox_url: str) -> Iterator[OzonClient]:
-    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as client:
-        yield client
-
-
-class Clock:
-    def __init__(self, now: float = 1_760_000_000.0) -> None:  # 2025-10-09T08:53:20Z
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clocked() -> Iterator[tuple[OzonClient, Sandbox, Clock]]:
-    """An in-process sandbox whose time the test moves, and a client on it."""
-    clock = Clock()
-    sandbox = Sandbox(":memory:", clock=clock)
-    client = OzonClient(
-        DEMO_CLIENT_ID,
-        DEMO_API_KEY,
-        base_url="http://sandbox.invalid",
-        rate_limit=False,
-        transport=SandboxTransport(sandbox=sandbox),
-        max_retries=0,
-    )
-    yield client, sandbox, clock
-    client.close()
-    sandbox.close()
 
 
 # ================================================================== request building
@@ -148,10 +114,8 @@ def test_build_sku_methods() -> None:
 
 
 # ================================================================== offer_id renames
-def test_rename_article_cli(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
-    r = run_cli(
-        "ozon", "UpdateProductsArticles", *creds(sandbox_url), "--offers", "{'143210609':'143210612'}"
-    )
+def test_rename_article_cli(cli: Cli, ozon: OzonClient) -> None:
+    r = cli("UpdateProductsArticles", "--offers", "{'143210609':'143210612'}")
     assert r.code == 0, r.err
     assert r.json() == {"errors": []}
     assert [p["id"] for p in info(ozon, offer_id="143210612")] == [1111588191]
@@ -160,12 +124,10 @@ def test_rename_article_cli(run_cli: Any, sandbox_url: str, ozon: OzonClient) ->
     assert info(ozon, product_id=1111588191)[0]["offer_id"] == "143210612"
 
 
-def test_rename_article_from_json_file_ru_name(
-    run_cli: Any, sandbox_url: str, ozon: OzonClient, tmp_path: Path
-) -> None:
+def test_rename_article_from_json_file_ru_name(cli: Cli, ozon: OzonClient, tmp_path: Path) -> None:
     data = tmp_path / "data.json"
     data.write_text(json.dumps({"91132": "CASE-BLACK", "1432106010": "FILM-LIGHT"}), encoding="utf-8")
-    r = run_cli("ozon", "ИзменитьАртикулыТоваров", *creds(sandbox_url), "--offers", str(data))
+    r = cli("ИзменитьАртикулыТоваров", "--offers", str(data))
     assert r.code == 0, r.err
     assert r.json() == {"errors": []}
     assert info(ozon, product_id=1111588192)[0]["offer_id"] == "FILM-LIGHT"
@@ -193,18 +155,16 @@ def test_rename_conflicts_are_reported_per_item(ozon: OzonClient) -> None:
     assert info(ozon, offer_id="NEW-1") == []
 
 
-def test_rename_array_is_a_usage_error(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli(
-        "ozon", "UpdateProductsArticles", *creds(sandbox_url), "--offers", "['143210609','143210612']"
-    )
+def test_rename_array_is_a_usage_error(cli: Cli) -> None:
+    r = cli("UpdateProductsArticles", "--offers", "['143210609','143210612']")
     assert r.code == 2 and r.out == ""
     assert "Ошибка типа значения соответствия артикулов" in r.err
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
 
 
-def test_rename_validation_errors(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
+def test_rename_validation_errors(cli: Cli, ozon: OzonClient) -> None:
     too_many = json.dumps({f"A-{i}": f"B-{i}" for i in range(26)})
-    r = run_cli("ozon", "UpdateProductsArticles", *creds(sandbox_url), "--offers", too_many)
+    r = cli("UpdateProductsArticles", "--offers", too_many)
     assert r.code == 1
     error = r.json()
     assert error["code"] == 3 and "between 1 and 25 items" in error["message"]
@@ -218,7 +178,7 @@ def test_rename_validation_errors(run_cli: Any, sandbox_url: str, ozon: OzonClie
     assert info(ozon, product_id=1111588191)[0]["offer_id"] == "X" * 50
 
 
-def test_rename_item_limit_per_minute(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
+def test_rename_item_limit_per_minute(cli: Cli, ozon: OzonClient) -> None:
     batch = {f"UNKNOWN-{i}": f"NEW-{i}" for i in range(model.MAX_OFFER_ID_PAIRS)}
     for _ in range(model.OFFER_ID_ITEMS_PER_MINUTE // model.MAX_OFFER_ID_PAIRS):
         assert len(ozon.update_products_articles(batch)["errors"]) == model.MAX_OFFER_ID_PAIRS
@@ -230,22 +190,20 @@ def test_rename_item_limit_per_minute(run_cli: Any, sandbox_url: str, ozon: Ozon
     assert err.headers["item-retry-after"] == "1" and err.headers["item-rate-limit-remaining"] == "0"
     assert info(ozon, product_id=1111588191)[0]["offer_id"] == "143210609"  # not renamed
 
-    r = run_cli(
-        "ozon", "UpdateProductsArticles", *creds(sandbox_url), "--offers", "{'91132':'X'}", "--retries", "0"
-    )
+    r = cli("UpdateProductsArticles", "--offers", "{'91132':'X'}", "--retries", "0")
     assert r.code == 1 and r.json()["code"] == "RESOURCE_EXHAUSTED"
 
 
 # ================================================================== archive / unarchive
-def test_unarchive_and_archive_cli(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
+def test_unarchive_and_archive_cli(cli: Cli, ozon: OzonClient) -> None:
     assert info(ozon, product_id=1111588194)[0]["is_archived"] is True  # ARCH-001
-    r = run_cli("ozon", "РазархивироватьТовары", *creds(sandbox_url), "--products", "1111588194")
+    r = cli("РазархивироватьТовары", "--products", "1111588194")
     assert r.code == 0, r.err
     assert r.json() == {"result": True}
     item = info(ozon, product_id=1111588194)[0]
     assert item["is_archived"] is False and item["statuses"]["status_name"] != "Архив"
 
-    r = run_cli("ozon", "ArchiveProducts", *creds(sandbox_url), "--products", "[1111588194, '1111588195']")
+    r = cli("ArchiveProducts", "--products", "[1111588194, '1111588195']")
     assert r.code == 0, r.err
     assert r.json() == {"result": True}
     items = info(ozon, product_id=[1111588194, 1111588195])
@@ -261,8 +219,8 @@ def test_archive_library_ids_as_numbers_and_strings(ozon: OzonClient) -> None:
     assert not any(p["is_archived"] for p in info(ozon, product_id=[1111588194, 1111588195]))
 
 
-def test_archive_errors(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
-    r = run_cli("ozon", "ArchiveProducts", *creds(sandbox_url), "--products", "[1111588195, 999]")
+def test_archive_errors(cli: Cli, ozon: OzonClient) -> None:
+    r = cli("ArchiveProducts", "--products", "[1111588195, 999]")
     assert r.code == 1
     assert r.json() == {"code": 5, "message": "products not found: 999", "details": []}
     assert info(ozon, product_id=1111588195)[0]["is_archived"] is False  # all or nothing
@@ -273,16 +231,16 @@ def test_archive_errors(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> Non
     with pytest.raises(NotFoundError):
         ozon.unarchive_products(999)
 
-    r = run_cli("ozon", "ArchiveProducts", *creds(sandbox_url))
+    r = cli("ArchiveProducts")
     assert r.code == 2 and r.out == "" and "missing required option --products" in r.err
-    r = run_cli("ozon", "ArchiveProducts", *creds(sandbox_url), "--products", "[1,")
+    r = cli("ArchiveProducts", "--products", "[1,")
     assert r.code == 2 and r.out == "" and "malformed JSON" in r.err and "Traceback" not in r.err
 
 
-def test_archive_demo_product_with_stock_is_refused(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
+def test_archive_demo_product_with_stock_is_refused(cli: Cli, ozon: OzonClient) -> None:
     # the demo account has stock of 143210609 on its own warehouse (model/stocks.py)
     assert info(ozon, product_id=1111588191)[0]["stocks"]["has_stock"] is True
-    r = run_cli("ozon", "ArchiveProducts", *creds(sandbox_url), "--products", "[1111588195, 1111588191]")
+    r = cli("ArchiveProducts", "--products", "[1111588195, 1111588191]")
     assert r.code == 1
     error = r.json()
     assert error["code"] == 9 and "zero stocks" in error["message"] and "1111588191" in error["message"]
@@ -366,8 +324,8 @@ def test_unarchive_restore_limit_for_autoarchived(clocked: tuple[OzonClient, San
 
 
 # ================================================================== delete
-def test_delete_archived_product_without_sku(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
-    r = run_cli("ozon", "DeleteProductsWithoutSKU", *creds(sandbox_url), "--articles", "DRAFT-001")
+def test_delete_archived_product_without_sku(cli: Cli, ozon: OzonClient) -> None:
+    r = cli("DeleteProductsWithoutSKU", "--articles", "DRAFT-001")
     assert r.code == 0, r.err
     assert r.json() == {
         "status": [{"offer_id": "DRAFT-001", "is_deleted": False, "error": "product is not archived"}]
@@ -375,7 +333,7 @@ def test_delete_archived_product_without_sku(run_cli: Any, sandbox_url: str, ozo
     assert len(info(ozon, offer_id="DRAFT-001")) == 1
 
     assert ozon.archive_products(1111588195) == {"result": True}
-    r = run_cli("ozon", "УдалитьТоварыБезSKU", *creds(sandbox_url), "--articles", "['DRAFT-001']")
+    r = cli("УдалитьТоварыБезSKU", "--articles", "['DRAFT-001']")
     assert r.code == 0, r.err
     assert r.json() == {"status": [{"offer_id": "DRAFT-001", "is_deleted": True, "error": ""}]}
     assert info(ozon, offer_id="DRAFT-001") == []
@@ -403,9 +361,9 @@ def test_delete_products_with_sku_fail_per_item(ozon: OzonClient) -> None:
     assert len(info(ozon, offer_id=["ARCH-001", "143210609"])) == 2
 
 
-def test_delete_limits(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
+def test_delete_limits(cli: Cli, ozon: OzonClient) -> None:
     many = json.dumps([f"A-{i}" for i in range(model.MAX_DELETE_ITEMS + 1)])
-    r = run_cli("ozon", "DeleteProductsWithoutSKU", *creds(sandbox_url), "--articles", many)
+    r = cli("DeleteProductsWithoutSKU", "--articles", many)
     assert r.code == 1
     assert r.json()["code"] == 3 and "between 1 and 500 items" in r.json()["message"]
     result = ozon.delete_products_without_sku([f"A-{i}" for i in range(model.MAX_DELETE_ITEMS)])
@@ -416,16 +374,8 @@ def test_delete_limits(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None
 
 
 # ================================================================== digital activation codes
-def test_activation_codes_tasks(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
-    r = run_cli(
-        "ozon",
-        "UploadProductActivationCodes",
-        *creds(sandbox_url),
-        "--productid",
-        "1111588191",
-        "--codes",
-        "['11111111','22222222']",
-    )
+def test_activation_codes_tasks(cli: Cli, sandbox_url: str, ozon: OzonClient) -> None:
+    r = cli("UploadProductActivationCodes", "--productid", "1111588191", "--codes", "['11111111','22222222']")
     assert r.code == 0, r.err
     good = r.json()["result"]["task_id"]
     unknown_product = ozon.upload_product_activation_codes(999, ["33333333"])["result"]["task_id"]
@@ -436,7 +386,7 @@ def test_activation_codes_tasks(run_cli: Any, sandbox_url: str, ozon: OzonClient
     assert ozon.get_codes_upload_status(blank) == {"result": {"status": "pending"}}
 
     time.sleep(model.DIGITAL_CODES_PENDING_SECONDS + 0.1)
-    r = run_cli("ozon", "ПолучитьСтатусДобавленияКодов", *creds(sandbox_url), "--taskid", str(good))
+    r = cli("ПолучитьСтатусДобавленияКодов", "--taskid", str(good))
     assert r.code == 0, r.err
     assert r.json() == {"result": {"status": "imported"}}
 
@@ -448,11 +398,11 @@ def test_activation_codes_tasks(run_cli: Any, sandbox_url: str, ozon: OzonClient
     assert asyncio.run(statuses()) == ["imported", "failed", "failed", "failed"]
 
 
-def test_activation_code_errors(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
-    r = run_cli("ozon", "GetCodesUploadStatus", *creds(sandbox_url), "--taskid", "1")
+def test_activation_code_errors(cli: Cli, ozon: OzonClient) -> None:
+    r = cli("GetCodesUploadStatus", "--taskid", "1")
     assert r.code == 1
     assert r.json() == {"code": 5, "message": "task 1 not found", "details": []}
-    r = run_cli("ozon", "UploadProductActivationCodes", *creds(sandbox_url), "--productid", "1111588191")
+    r = cli("UploadProductActivationCodes", "--productid", "1111588191")
     assert r.code == 2 and "missing required option --codes" in r.err and "Traceback" not in r.err
     with pytest.raises(BadRequestError) as e:
         ozon.request("POST", "/v1/product/upload_digital_codes", {"product_id": 1111588191})
@@ -473,8 +423,8 @@ def test_activation_codes_pending_then_final_by_clock(clocked: tuple[OzonClient,
 
 
 # ================================================================== subscribers, related SKUs
-def test_subscribers_cli(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "ПолучитьКоличествоПодписчиковТоваров", *creds(sandbox_url), "--sku", "1626044001")
+def test_subscribers_cli(cli: Cli) -> None:
+    r = cli("ПолучитьКоличествоПодписчиковТоваров", "--sku", "1626044001")
     assert r.code == 0, r.err
     assert r.json() == {"result": [{"sku": 1626044001, "count": 1}]}
 
@@ -490,8 +440,8 @@ def test_subscribers_library_stable(ozon: OzonClient) -> None:
         ozon.request("POST", "/v1/product/info/subscription", {"skus": []})
 
 
-def test_related_skus(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
-    r = run_cli("ozon", "GetRelatedSKUs", *creds(sandbox_url), "--sku", "1626044001")
+def test_related_skus(cli: Cli, ozon: OzonClient) -> None:
+    r = cli("GetRelatedSKUs", "--sku", "1626044001")
     assert r.code == 0, r.err
     assert r.json() == {
         "items": [
@@ -514,19 +464,13 @@ def test_related_skus(run_cli: Any, sandbox_url: str, ozon: OzonClient) -> None:
     assert ozon.get_related_skus(1626044004)["items"][0]["availability"] == "AVAILABLE"
     assert result["errors"] == [{"code": "SKU_NOT_FOUND", "sku": 5, "message": "sku 5 not found"}]
 
-    r = run_cli(
-        "ozon",
-        "ПолучитьСвязанныеSKU",
-        *creds(sandbox_url),
-        "--sku",
-        json.dumps(list(range(1, model.MAX_RELATED_SKUS + 2))),
-    )
+    r = cli("ПолучитьСвязанныеSKU", "--sku", json.dumps(list(range(1, model.MAX_RELATED_SKUS + 2))))
     assert r.code == 1 and r.json()["code"] == 3 and "at most 200 item(s)" in r.json()["message"]
 
 
 # ================================================================== content rating
-def test_content_rating_cli_shape(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "GetProductsContentRating", *creds(sandbox_url), "--sku", "1626044001")
+def test_content_rating_cli_shape(cli: Cli) -> None:
+    r = cli("GetProductsContentRating", "--sku", "1626044001")
     assert r.code == 0, r.err
     products = r.json()["products"]
     assert len(products) == 1 and products[0]["sku"] == 1626044001

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, creds
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock, attribute, http_client, single_quoted
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import BadRequestError, NotFoundError, UsageError
@@ -37,15 +37,6 @@ OWN_SKU = 1626044001  # the demo's own product 1111588191
 ARCHIVED_OFFER, DRAFT_OFFER = "ARCH-001", "DRAFT-001"
 ACTIVE_DEMO_OFFERS = {"143210609", "1432106010", "91132", DRAFT_OFFER}
 MOSCOW_EVENING = 1_760_036_400.0  # 2025-10-09T19:00:00Z
-
-
-def attribute(
-    attribute_id: int, value: str = "", dictionary_value_id: int = 0, complex_id: int = 0
-) -> dict[str, Any]:
-    entry: dict[str, Any] = {"value": value}
-    if dictionary_value_id:
-        entry["dictionary_value_id"] = dictionary_value_id
-    return {"id": attribute_id, "complex_id": complex_id, "values": [entry]}
 
 
 def product_item(offer_id: str, *, without: tuple[int, ...] = (), **fields: Any) -> dict[str, Any]:
@@ -79,17 +70,6 @@ def product_item(offer_id: str, *, without: tuple[int, ...] = (), **fields: Any)
     return item
 
 
-def single_quoted(value: Any) -> str:
-    """JSON the way OInt's CLI examples write it: strings in single quotes."""
-    if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if isinstance(value, list):
-        return "[" + ",".join(single_quoted(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{single_quoted(k)}:{single_quoted(v)}" for k, v in value.items()) + "}"
-    return json.dumps(value)
-
-
 def statuses(answer: dict[str, Any]) -> dict[str, str]:
     return {i["offer_id"]: i["status"] for i in answer["result"]["items"]}
 
@@ -112,21 +92,15 @@ def wait_settled(ozon: OzonClient, task_id: int) -> dict[str, Any]:
     raise AssertionError(f"task {task_id} still pending")
 
 
-def cli_settled(
-    run_cli: Any, url: str, task_id: int, name: str = "GetProductCreationStatus"
-) -> dict[str, Any]:
+def cli_settled(cli: Cli, task_id: int, name: str = "GetProductCreationStatus") -> dict[str, Any]:
     """Ask through the CLI until no item is pending (a CLI call outlasts PROCESSING_SECONDS)."""
     for _ in range(20):
-        r = run_cli("ozon", name, *creds(url), "--taskid", str(task_id))
+        r = cli(name, "--taskid", str(task_id))
         assert r.code == 0, r.err
         answer: dict[str, Any] = r.json()
         if settled(answer):
             return answer
     raise AssertionError(f"task {task_id} still pending")
-
-
-def http_client(url: str) -> OzonClient:
-    return OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=url, max_retries=0)
 
 
 def assert_usage_error(r: Any) -> None:
@@ -147,10 +121,10 @@ def assert_ozon_error(r: Any, code: int, fragment: str = "") -> dict[str, Any]:
 class Clocked:
     ozon: OzonClient
     sandbox: Sandbox
-    now: list[float]
+    clock: Clock
 
     def advance(self, seconds: float) -> None:
-        self.now[0] += seconds
+        self.clock.now += seconds
 
     def set_limits(self, **limits: int) -> None:
         """The account's quotas (what Ozon decides per seller): daily_create, daily_update, total."""
@@ -160,12 +134,12 @@ class Clocked:
 
 @pytest.fixture
 def clocked(tmp_path: Path) -> Iterator[Clocked]:
-    now = [MOSCOW_EVENING]
-    sandbox = Sandbox(str(tmp_path / "clocked.sqlite3"), clock=lambda: now[0])
+    clock = Clock(MOSCOW_EVENING)
+    sandbox = Sandbox(str(tmp_path / "clocked.sqlite3"), clock=clock)
     ozon = OzonClient(
         DEMO_CLIENT_ID, DEMO_API_KEY, transport=SandboxTransport(sandbox=sandbox), max_retries=0
     )
-    yield Clocked(ozon, sandbox, now)
+    yield Clocked(ozon, sandbox, clock)
     ozon.close()
     sandbox.close()
 
@@ -468,7 +442,7 @@ def test_daily_quotas_run_out_and_reset_at_moscow_three_am(clocked: Clocked) -> 
     assert limits["daily_create"] == {"usage": 2, "limit": 2, "reset_at": "2025-10-10T00:00:00Z"}
     assert limits["daily_update"] == {"usage": 1, "limit": 1, "reset_at": "2025-10-10T00:00:00Z"}
 
-    clocked.now[0] = 1_760_054_400.0  # 2025-10-10T00:00:00Z = 03:00 in Moscow
+    clocked.clock.now = 1_760_054_400.0  # 2025-10-10T00:00:00Z = 03:00 in Moscow
     limits = ozon.get_products_requests_limits()
     assert limits["daily_create"] == {"usage": 0, "limit": 2, "reset_at": "2025-10-11T00:00:00Z"}
     assert limits["daily_update"]["usage"] == 0
@@ -506,19 +480,17 @@ def test_tasks_are_processed_in_order(clocked: Clocked) -> None:
 
 
 # ------------------------------------------------------------------ CLI and clients over HTTP
-def test_cli_create_check_read_and_update(run_cli: Any, sandbox_url: str) -> None:
+def test_cli_create_check_read_and_update(cli: Cli, sandbox_url: str) -> None:
     item = product_item("CLI-1", barcode="4600000000018")
-    r = run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", single_quoted(item))
+    r = cli("CreateUpdateProducts", "--items", single_quoted(item))
     assert r.code == 0, r.err
     task_id = r.json()["result"]["task_id"]
     assert r.out.startswith('{\n "result": {\n  "task_id": ')
-    item_status = cli_settled(run_cli, sandbox_url, task_id, "ПолучитьСтатусДобавленияТовара")["result"][
-        "items"
-    ][0]
+    item_status = cli_settled(cli, task_id, "ПолучитьСтатусДобавленияТовара")["result"]["items"][0]
     assert item_status["status"] == "imported" and item_status["errors"] == []
     product_id = item_status["product_id"]
 
-    listed = run_cli("ozon", "GetProductList", *creds(sandbox_url), "--filter", "{'offer_id':['CLI-1']}")
+    listed = cli("GetProductList", "--filter", "{'offer_id':['CLI-1']}")
     assert listed.json()["result"]["items"] == [
         {
             "product_id": product_id,
@@ -530,7 +502,7 @@ def test_cli_create_check_read_and_update(run_cli: Any, sandbox_url: str) -> Non
             "quants": [],
         }
     ]
-    description = run_cli("ozon", "GetProductDescription", *creds(sandbox_url), "--offerid", "CLI-1")
+    description = cli("GetProductDescription", "--offerid", "CLI-1")
     assert description.json() == {
         "result": {
             "id": product_id,
@@ -539,12 +511,8 @@ def test_cli_create_check_read_and_update(run_cli: Any, sandbox_url: str) -> Non
             "description": "Описание товара CLI-1",
         }
     }
-    data = run_cli(
-        "ozon",
-        "ПолучитьОписанияХарактеристикТоваров",
-        *creds(sandbox_url),
-        "--filter",
-        "{'visibility':'ALL','offer_id':['CLI-1']}",
+    data = cli(
+        "ПолучитьОписанияХарактеристикТоваров", "--filter", "{'visibility':'ALL','offer_id':['CLI-1']}"
     ).json()
     assert data["total"] == 1 and data["last_id"] == ""
     card = data["result"][0]
@@ -581,8 +549,8 @@ def test_cli_create_check_read_and_update(run_cli: Any, sandbox_url: str) -> Non
 
     # an import with the same offer_id updates the product (RU name of the function)
     changed = single_quoted(product_item("CLI-1", price="1450", barcode="4600000000018"))
-    r = run_cli("ozon", "СоздатьОбновитьТовары", *creds(sandbox_url), "--items", f"[{changed}]")
-    update = cli_settled(run_cli, sandbox_url, r.json()["result"]["task_id"])["result"]["items"][0]
+    r = cli("СоздатьОбновитьТовары", "--items", f"[{changed}]")
+    update = cli_settled(cli, r.json()["result"]["task_id"])["result"]["items"][0]
     with http_client(sandbox_url) as ozon:
         assert (update["status"], update["product_id"]) == ("imported", product_id)
         assert ozon.get_products_information(offer_id="CLI-1")["items"][0]["price"] == "1450.00"
@@ -590,12 +558,12 @@ def test_cli_create_check_read_and_update(run_cli: Any, sandbox_url: str) -> Non
         assert (limits["daily_create"]["usage"], limits["daily_update"]["usage"]) == (1, 1)
 
 
-def test_cli_documentation_example_updates_the_demo_product(run_cli: Any, sandbox_url: str) -> None:
+def test_cli_documentation_example_updates_the_demo_product(cli: Cli, sandbox_url: str) -> None:
     example = REGISTRY["CreateUpdateProducts"].example
     items = example.split(" --items ", 1)[1][1:-1]
-    r = run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", items)
+    r = cli("CreateUpdateProducts", "--items", items)
     assert r.code == 0, r.err
-    item = cli_settled(run_cli, sandbox_url, r.json()["result"]["task_id"])["result"]["items"][0]
+    item = cli_settled(cli, r.json()["result"]["task_id"])["result"]["items"][0]
     with http_client(sandbox_url) as ozon:
         # OInt's example predates Ozon making type_id required
         assert item["status"] == "failed" and codes(item) == {"description_type_is_empty"}
@@ -603,8 +571,8 @@ def test_cli_documentation_example_updates_the_demo_product(run_cli: Any, sandbo
         with_type = items.replace(
             "'description_category_id':17028922,", "'description_category_id':17028922,'type_id':91565,"
         )
-        r = run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", with_type)
-        item = cli_settled(run_cli, sandbox_url, r.json()["result"]["task_id"])["result"]["items"][0]
+        r = cli("CreateUpdateProducts", "--items", with_type)
+        item = cli_settled(cli, r.json()["result"]["task_id"])["result"]["items"][0]
         # as in Ozon's recording: imported, with the ТН ВЭД attribute reported empty
         assert item["status"] == "imported" and item["product_id"] == 1111588191
         assert [(e["code"], e["attribute_id"]) for e in item["errors"]] == [
@@ -617,7 +585,7 @@ def test_cli_documentation_example_updates_the_demo_product(run_cli: Any, sandbo
         assert card["sku"] == OWN_SKU  # an existing product keeps its SKU
 
 
-def test_paging_through_the_product_list(run_cli: Any, sandbox_url: str, tmp_path: Path) -> None:
+def test_paging_through_the_product_list(cli: Cli, sandbox_url: str, tmp_path: Path) -> None:
     with http_client(sandbox_url) as ozon:
         tasks = [
             ozon.create_update_products([product_item(f"PAGE-{b}-{n:03}") for n in range(size)])
@@ -633,7 +601,7 @@ def test_paging_through_the_product_list(run_cli: Any, sandbox_url: str, tmp_pat
     last = ""
     for _ in range(6):
         args = ["--last", last] if last else []
-        r = run_cli("ozon", "GetProductList", *creds(sandbox_url), *args)
+        r = cli("GetProductList", *args)
         assert r.code == 0, r.err
         result = r.json()["result"]
         assert result["total"] == result["total_items"] == expected_total
@@ -730,7 +698,7 @@ def test_attribute_data_sorting_and_its_cursor(sandbox_url: str) -> None:
         assert len(small["items"]) == 3 and small["total"] == 4
 
 
-def test_cli_create_by_ozon_id(run_cli: Any, sandbox_url: str) -> None:
+def test_cli_create_by_ozon_id(cli: Cli, sandbox_url: str) -> None:
     items = [
         {
             "name": "Копия матовой плёнки",
@@ -747,13 +715,11 @@ def test_cli_create_by_ozon_id(run_cli: Any, sandbox_url: str) -> None:
         {"sku": OTHER_SELLER_SKU, "offer_id": "91132", "price": "300", "vat": "0.2"},
         {"sku": OTHER_SELLER_SKU, "offer_id": "COPY-VAT", "price": "300", "vat": "0.3"},
     ]
-    r = run_cli("ozon", "CreateProductByOzonID", *creds(sandbox_url), "--items", json.dumps(items))
+    r = cli("CreateProductByOzonID", "--items", json.dumps(items))
     assert r.code == 0, r.err
     result = r.json()["result"]
     assert result["unmatched_sku_list"] == [999999]
-    by_offer = {
-        i["offer_id"]: i for i in cli_settled(run_cli, sandbox_url, result["task_id"])["result"]["items"]
-    }
+    by_offer = {i["offer_id"]: i for i in cli_settled(cli, result["task_id"])["result"]["items"]}
     with http_client(sandbox_url) as ozon:
         assert set(by_offer) == {"COPY-1", "COPY-OWN", "COPY-FORBIDDEN", "91132", "COPY-VAT"}
         assert by_offer["COPY-1"]["status"] == "imported"
@@ -771,24 +737,22 @@ def test_cli_create_by_ozon_id(run_cli: Any, sandbox_url: str) -> None:
         assert ozon.get_products_requests_limits()["daily_create"]["usage"] == 1
     # OInt's documentation example copies the demo's own SKU: Ozon refuses
     example = REGISTRY["CreateProductByOzonID"].example.split(" --items ", 1)[1][1:-1]
-    r = run_cli("ozon", "СоздатьТоварыПоOzonID", *creds(sandbox_url), "--items", example)
+    r = cli("СоздатьТоварыПоOzonID", "--items", example)
     assert r.code == 0 and r.json()["result"]["unmatched_sku_list"] == []
-    item = cli_settled(run_cli, sandbox_url, r.json()["result"]["task_id"])["result"]["items"][0]
+    item = cli_settled(cli, r.json()["result"]["task_id"])["result"]["items"][0]
     assert item["status"] == "failed" and "sku_belongs_to_seller" in codes(item)
 
 
-def test_cli_update_attributes_reflected_in_attribute_data(run_cli: Any, sandbox_url: str) -> None:
+def test_cli_update_attributes_reflected_in_attribute_data(cli: Cli, sandbox_url: str) -> None:
     example = REGISTRY["UpdateProductsAttributes"].example.split(" --items ", 1)[1][1:-1]
-    r = run_cli("ozon", "UpdateProductsAttributes", *creds(sandbox_url), "--items", example)
+    r = cli("UpdateProductsAttributes", "--items", example)
     assert r.code == 0, r.err
     assert list(r.json()) == ["task_id"]
     task_id = r.json()["task_id"]
-    assert cli_settled(run_cli, sandbox_url, task_id)["result"]["items"] == [
+    assert cli_settled(cli, task_id)["result"]["items"] == [
         {"offer_id": "143210609", "product_id": 1111588191, "status": "imported", "errors": []}
     ]
-    data = run_cli(
-        "ozon", "GetProductsAttributesData", *creds(sandbox_url), "--filter", "{'offer_id':['143210609']}"
-    ).json()["result"][0]
+    data = cli("GetProductsAttributesData", "--filter", "{'offer_id':['143210609']}").json()["result"][0]
     values = {a["id"]: a["values"] for a in data["attributes"]}
     assert values[5076] == [{"dictionary_value_id": 971082156, "value": "Стойка для акустической системы"}]
     assert values[85] == [{"dictionary_value_id": 5060050, "value": "Samsung"}]
@@ -802,10 +766,8 @@ def test_cli_update_attributes_reflected_in_attribute_data(run_cli: Any, sandbox
         {"offer_id": "NO-SUCH-OFFER", "attributes": [attribute(10097, "синий")]},
         {"offer_id": "1432106010", "attributes": [attribute(10096, "", 1)]},
     ]
-    r = run_cli("ozon", "ОбновитьХарактеристикиТоваров", *creds(sandbox_url), "--items", json.dumps(items))
-    result = {
-        i["offer_id"]: i for i in cli_settled(run_cli, sandbox_url, r.json()["task_id"])["result"]["items"]
-    }
+    r = cli("ОбновитьХарактеристикиТоваров", "--items", json.dumps(items))
+    result = {i["offer_id"]: i for i in cli_settled(cli, r.json()["task_id"])["result"]["items"]}
     with http_client(sandbox_url) as ozon:
         assert result["143210609"]["status"] == "imported"
         assert result["NO-SUCH-OFFER"]["status"] == "failed"
@@ -850,14 +812,14 @@ def test_async_client_pipeline(sandbox_url: str) -> None:
     asyncio.run(go())
 
 
-def test_demo_tasks_and_limits_from_the_documentation(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "GetProductCreationStatus", *creds(sandbox_url), "--taskid", "3109777510")
+def test_demo_tasks_and_limits_from_the_documentation(cli: Cli) -> None:
+    r = cli("GetProductCreationStatus", "--taskid", "3109777510")
     assert r.code == 0, r.err
     assert r.json()["result"] == {
         "items": [{"offer_id": "143210609", "product_id": 1111588191, "status": "imported", "errors": []}],
         "total": 1,
     }
-    r = run_cli("ozon", "ПолучитьЛимитыРаботыСТоварами", *creds(sandbox_url))
+    r = cli("ПолучитьЛимитыРаботыСТоварами")
     assert r.code == 0, r.err
     limits = r.json()
     assert list(limits) == ["daily_create", "daily_update", "total"]
@@ -865,63 +827,49 @@ def test_demo_tasks_and_limits_from_the_documentation(run_cli: Any, sandbox_url:
     assert limits["daily_create"]["limit"] == 1500 and limits["daily_update"]["limit"] == 5000
     assert limits["total"] == {"usage": 5, "limit": 252500}
     assert limits["daily_create"]["reset_at"].endswith("T00:00:00Z")
-    r = run_cli("ozon", "GetProductDescription", *creds(sandbox_url), "--offerid", "143210609")
+    r = cli("GetProductDescription", "--offerid", "143210609")
     assert r.json()["result"]["id"] == 1111588191 and r.json()["result"]["description"]
 
 
 # ------------------------------------------------------------------ errors
-def test_cli_usage_errors(run_cli: Any, sandbox_url: str) -> None:
-    assert_usage_error(
-        run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", "{'offer_id':")
-    )
-    assert_usage_error(run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", "[1, 2]"))
-    assert_usage_error(run_cli("ozon", "CreateProductByOzonID", *creds(sandbox_url), "--taskid", "1"))
-    assert_usage_error(run_cli("ozon", "GetProductCreationStatus", *creds(sandbox_url)))
-    assert_usage_error(run_cli("ozon", "GetProductList", *creds(sandbox_url), "--filter", "[1]"))
-    assert_usage_error(
-        run_cli("ozon", "GetProductsAttributesData", *creds(sandbox_url), "--filter", "visible")
-    )
+def test_cli_usage_errors(cli: Cli) -> None:
+    assert_usage_error(cli("CreateUpdateProducts", "--items", "{'offer_id':"))
+    assert_usage_error(cli("CreateUpdateProducts", "--items", "[1, 2]"))
+    assert_usage_error(cli("CreateProductByOzonID", "--taskid", "1"))
+    assert_usage_error(cli("GetProductCreationStatus"))
+    assert_usage_error(cli("GetProductList", "--filter", "[1]"))
+    assert_usage_error(cli("GetProductsAttributesData", "--filter", "visible"))
 
 
-def test_cli_ozon_errors(run_cli: Any, sandbox_url: str, tmp_path: Path) -> None:
+def test_cli_ozon_errors(cli: Cli, sandbox_url: str, tmp_path: Path) -> None:
     too_many = tmp_path / "items.json"
     too_many.write_text(json.dumps([product_item(f"MANY-{n}") for n in range(101)]), encoding="utf-8")
     assert_ozon_error(
-        run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", str(too_many)),
+        cli("CreateUpdateProducts", "--items", str(too_many)),
         3,
         "between 1 and 100 items",
     )
     long_offer = single_quoted(product_item("X" * 51))
-    assert_ozon_error(
-        run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", long_offer), 3, "offer_id"
-    )
+    assert_ozon_error(cli("CreateUpdateProducts", "--items", long_offer), 3, "offer_id")
     numeric_price = single_quoted(product_item("NUM-PRICE", price=1300))
     assert_ozon_error(
-        run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", numeric_price),
+        cli("CreateUpdateProducts", "--items", numeric_price),
         3,
         "price: value must be a string",
     )
     many_images = single_quoted(product_item("IMG", images=[f"https://e.x/{n}.jpg" for n in range(51)]))
+    assert_ozon_error(cli("CreateUpdateProducts", "--items", many_images), 3, "at most 50")
+    assert_ozon_error(cli("GetProductCreationStatus", "--taskid", "42"), 5, "not found")
+    assert_ozon_error(cli("GetProductDescription", "--offerid", "NOPE"), 5)
+    assert_ozon_error(cli("GetProductDescription"), 3, "offer_id or product_id")
+    assert_ozon_error(cli("GetProductList", "--last", "not-a-cursor"), 3, "last_id")
     assert_ozon_error(
-        run_cli("ozon", "CreateUpdateProducts", *creds(sandbox_url), "--items", many_images), 3, "at most 50"
-    )
-    assert_ozon_error(
-        run_cli("ozon", "GetProductCreationStatus", *creds(sandbox_url), "--taskid", "42"), 5, "not found"
-    )
-    assert_ozon_error(run_cli("ozon", "GetProductDescription", *creds(sandbox_url), "--offerid", "NOPE"), 5)
-    assert_ozon_error(
-        run_cli("ozon", "GetProductDescription", *creds(sandbox_url)), 3, "offer_id or product_id"
-    )
-    assert_ozon_error(
-        run_cli("ozon", "GetProductList", *creds(sandbox_url), "--last", "not-a-cursor"), 3, "last_id"
-    )
-    assert_ozon_error(
-        run_cli("ozon", "UpdateProductsAttributes", *creds(sandbox_url), "--items", "{'attributes':[]}"),
+        cli("UpdateProductsAttributes", "--items", "{'attributes':[]}"),
         3,
         "offer_id",
     )
     assert_ozon_error(
-        run_cli("ozon", "CreateProductByOzonID", *creds(sandbox_url), "--items", "{'offer_id':'NO-SKU'}"),
+        cli("CreateProductByOzonID", "--items", "{'offer_id':'NO-SKU'}"),
         3,
         "sku",
     )

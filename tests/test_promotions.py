@@ -7,11 +7,11 @@ and the model's consistency rules (counts = lists, catalogue changes) in an in-p
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, CliResult, creds
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, sandbox_client
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import BadRequestError, NotFoundError, UsageError
@@ -20,7 +20,6 @@ from oint.sandbox.core import Sandbox
 from oint.sandbox.demo import add_account
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.products import find_by_offer, save_product
-from oint.sandbox.transport import SandboxTransport
 
 ELASTIC = 1977747  # demo action: any product; 143210609 takes part
 MAX_BOOST = 2840538  # demo action: any product, nobody takes part
@@ -28,26 +27,6 @@ BOOST_PLUS = 2859759  # demo action: two offers only; 1432106010 takes part, 143
 NO_CANDIDATES = 1177259  # demo action nobody may join
 VOUCHER = 1139903  # demo voucher action; 91132 takes part
 ON_SALE = [1111588191, 1111588192, 1111588193]  # demo products with an SKU, not archived
-
-
-Cli = Callable[..., CliResult]
-
-
-@pytest.fixture
-def cli(run_cli: Any, sandbox_url: str) -> Cli:
-    """`cli("Method", "--opt", "value")`: `oint ozon Method` for the demo account on the HTTP sandbox."""
-
-    def call(name: str, *args: str) -> CliResult:
-        result: CliResult = run_cli("ozon", name, *creds(sandbox_url), *args)
-        return result
-
-    return call
-
-
-@pytest.fixture
-def ozon(sandbox_url: str) -> Iterator[OzonClient]:
-    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as client:
-        yield client
 
 
 def ids(page: dict[str, Any]) -> list[int]:
@@ -218,17 +197,10 @@ def test_async_client_reads_all_three_at_once(sandbox_url: str) -> None:
 # ------------------------------------------------------------------ model rules, in process
 @pytest.fixture
 def in_process() -> Iterator[tuple[OzonClient, Sandbox]]:
+    """An in-memory in-process sandbox on the real clock, and a client on it."""
     sandbox = Sandbox(":memory:")
-    client = OzonClient(
-        DEMO_CLIENT_ID,
-        DEMO_API_KEY,
-        base_url="http://sandbox.invalid",
-        rate_limit=False,
-        transport=SandboxTransport(sandbox=sandbox),
-        max_retries=0,
-    )
-    yield client, sandbox
-    client.close()
+    with sandbox_client(sandbox) as client:
+        yield client, sandbox
     sandbox.close()
 
 
@@ -253,14 +225,7 @@ def test_other_accounts_see_the_same_actions(in_process: tuple[OzonClient, Sandb
     _, sandbox = in_process
     with sandbox.store.transaction():
         add_account(sandbox.store, "777", "key-777", now=sandbox.clock(), with_demo_data=True)
-    with OzonClient(
-        "777",
-        "key-777",
-        base_url="http://sandbox.invalid",
-        rate_limit=False,
-        transport=SandboxTransport(sandbox=sandbox),
-        max_retries=0,
-    ) as other:
+    with sandbox_client(sandbox, "777", "key-777") as other:
         own_ids = {p["id"] for p in other.get_available_promo_products(MAX_BOOST)["result"]["products"]}
         assert len(own_ids) == 3 and not own_ids & set(ON_SALE)
         assert {a["id"] for a in other.get_promotions_list()["result"]} >= {ELASTIC, VOUCHER}

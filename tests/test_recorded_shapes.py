@@ -39,13 +39,13 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID
+from conftest import attribute
 
 from oint.ozon import OzonClient
 
@@ -167,8 +167,11 @@ class Mismatch:
 
 
 def compare(
-    rec: Shape, box: Shape, path: str = "$",
-    differences: dict[str, Difference] | None = None, used: set[str] | None = None,
+    rec: Shape,
+    box: Shape,
+    path: str = "$",
+    differences: dict[str, Difference] | None = None,
+    used: set[str] | None = None,
 ) -> list[Mismatch]:
     """Mismatches of the sandbox shape `box` against the recorded shape `rec`."""
     differences = differences or {}
@@ -192,16 +195,24 @@ def compare(
                     out.append(Mismatch(new, f"{kinds_text(sub.kinds)} (successor of {key})", "missing"))
                 else:
                     if rec.everywhere(key) and not box.everywhere(difference.successor):
-                        out.append(Mismatch(new, f"in every element (successor of {key})",
-                                            f"in {box.presence(difference.successor)} elements"))
+                        out.append(
+                            Mismatch(
+                                new,
+                                f"in every element (successor of {key})",
+                                f"in {box.presence(difference.successor)} elements",
+                            )
+                        )
                     out += compare(sub, box.keys[difference.successor], new, differences, used)
             if key not in box.keys:
                 if difference is None:
                     out.append(Mismatch(here, kinds_text(sub.kinds), "missing"))
                 continue
             if difference is None and rec.everywhere(key) and not box.everywhere(key):
-                out.append(Mismatch(here, f"{kinds_text(sub.kinds)} in every element",
-                                    f"in {box.presence(key)} elements"))
+                out.append(
+                    Mismatch(
+                        here, f"{kinds_text(sub.kinds)} in every element", f"in {box.presence(key)} elements"
+                    )
+                )
             out += compare(sub, box.keys[key], here, differences, used)
     if "array" in recorded_kinds and "array" in box.kinds and rec.item is not None:
         if box.item is None:
@@ -221,8 +232,13 @@ def shape_mismatches(
 
 def test_comparison_rules() -> None:
     rec = {"a": 1, "b": "x", "c": None, "d": [{"k": 1, "o": True}, {"k": 2}], "e": {"f": 1.5}}
-    assert shape_mismatches(rec, {"a": 2.5, "b": "", "c": [1], "d": [{"k": 0, "o": False}, {"k": 1}],
-                                  "e": {"f": 3}, "extra": 1}) == []
+    assert (
+        shape_mismatches(
+            rec,
+            {"a": 2.5, "b": "", "c": [1], "d": [{"k": 0, "o": False}, {"k": 1}], "e": {"f": 3}, "extra": 1},
+        )
+        == []
+    )
     assert shape_mismatches(rec, {"a": "1", "b": None, "c": 1, "d": [{"k": 1}], "e": {}}) == [
         "$.a: recorded number, sandbox string",
         "$.b: recorded string, sandbox null",
@@ -230,20 +246,25 @@ def test_comparison_rules() -> None:
         "$.e.f: recorded number, sandbox missing",
     ]
     assert shape_mismatches({"d": [{"k": 1}, {"k": 2}]}, {"d": [{"k": 1}, {"j": 2}]}) == [
-        "$.d[].k: recorded number in every element, sandbox in 1 of 2 elements"]
+        "$.d[].k: recorded number in every element, sandbox in 1 of 2 elements"
+    ]
     assert shape_mismatches({"d": [1]}, {"d": []}) == [
-        "$.d[]: recorded number elements, sandbox always empty"]
+        "$.d[]: recorded number elements, sandbox always empty"
+    ]
     # Truncated: the last element is partial, so its missing "k" is no evidence that "k" is optional.
     cut = {"d": [{"k": 1, "j": 1}, {"j": 2}]}
     assert shape_mismatches(cut, {"d": [{"j": 1}, {"k": 1, "j": 1}]}, truncated=True) == [
-        "$.d[].k: recorded number in every element, sandbox in 1 of 2 elements"]
+        "$.d[].k: recorded number in every element, sandbox in 1 of 2 elements"
+    ]
     assert shape_mismatches(cut, {"d": [{"j": 1}, {"k": 1, "j": 1}]}) == []
     # Expected differences: a dropped key may be missing, a renamed one needs its successor.
     assert shape_mismatches({"p": [{"x": True}]}, {"p": [{}]}, **{"$.p[].x": Dropped("")}) == []
     assert shape_mismatches({"p": [{"x": True}]}, {"p": [{"x": 1}]}, **{"$.p[].x": Dropped("")}) == [
-        "$.p[].x: recorded bool, sandbox number"]
+        "$.p[].x: recorded bool, sandbox number"
+    ]
     assert shape_mismatches({"t": 1}, {"t": 1}, **{"$.t": Renamed("n", "")}) == [
-        "$.n: recorded number (successor of t), sandbox missing"]
+        "$.n: recorded number (successor of t), sandbox missing"
+    ]
     assert shape_mismatches({"t": 1}, {"n": 2}, **{"$.t": Renamed("n", "")}) == []
 
 
@@ -263,15 +284,23 @@ SKIPPED: dict[str, str] = {
 # Result notes that mention an older recording: the version of the recording actually used, checked
 # by a structural mark of that version (so an older-version recording cannot slip in unnoticed).
 RECORDING_VERSIONS: dict[str, tuple[str, Callable[[Any], bool]]] = {
-    "GetProductsStocks": ("v4 (top-level items + cursor); the older v3 recording {result:{items,total,"
-                          "last_id}} of other doc revisions is not the result_file",
-                          lambda r: "cursor" in r and "result" not in r),
-    "GetProductsPrices": ("v5 (top-level items); the RU doc's v4 {result:{items}} recording is not used",
-                          lambda r: "items" in r and "result" not in r),
-    "GetProductsInformation": ("v3 (top-level items); the EN doc's v2 {result:{items}} recording is not used",
-                               lambda r: "items" in r and "result" not in r),
-    "GetProductsRequestsLimits": ("v4, the newer of two v4 recordings (only the data differs)",
-                                  lambda r: {"daily_create", "daily_update", "total"} <= set(r)),
+    "GetProductsStocks": (
+        "v4 (top-level items + cursor); the older v3 recording {result:{items,total,"
+        "last_id}} of other doc revisions is not the result_file",
+        lambda r: "cursor" in r and "result" not in r,
+    ),
+    "GetProductsPrices": (
+        "v5 (top-level items); the RU doc's v4 {result:{items}} recording is not used",
+        lambda r: "items" in r and "result" not in r,
+    ),
+    "GetProductsInformation": (
+        "v3 (top-level items); the EN doc's v2 {result:{items}} recording is not used",
+        lambda r: "items" in r and "result" not in r,
+    ),
+    "GetProductsRequestsLimits": (
+        "v4, the newer of two v4 recordings (only the data differs)",
+        lambda r: {"daily_create", "daily_update", "total"} <= set(r),
+    ),
 }
 
 # Differences between a recording and Ozon's API as it is now (ozon-api-facts.md). None of the
@@ -310,30 +339,38 @@ FBO_MARKDOWN_SKU = 1626044101
 CATEGORY, TYPE, BRAND = 17028922, 91565, 85
 TNVED, TNVED_FILM = 22232, 971030001
 MOSCOW_CLUSTER = 2
-PICTURES = ["https://openintegrations.dev/test_data/picture.jpg",
-            "https://openintegrations.dev/test_data/picture2.jpg"]
+PICTURES = [
+    "https://openintegrations.dev/test_data/picture.jpg",
+    "https://openintegrations.dev/test_data/picture2.jpg",
+]
 VIDEO_URL = "https://rutube.ru/video/c6cc4d620b1d4338901770a44b3e82f4/"
-
-
-def attribute(
-    attribute_id: int, value: str = "", dictionary_value_id: int = 0, complex_id: int = 0
-) -> dict[str, Any]:
-    entry: dict[str, Any] = {"value": value}
-    if dictionary_value_id:
-        entry["dictionary_value_id"] = dictionary_value_id
-    return {"id": attribute_id, "complex_id": complex_id, "values": [entry]}
 
 
 def product_item(offer_id: str, *, without: tuple[int, ...] = ()) -> dict[str, Any]:
     """A product of category 17028922 / type 91565 that passes the sandbox's checks."""
-    attributes = [attribute(BRAND, "Samsung", 5060050), attribute(9048, f"Модель {offer_id}"),
-                  attribute(10096, "gray", 61576), attribute(TNVED, "3919900000", TNVED_FILM),
-                  attribute(4191, f"Описание товара {offer_id}")]
+    attributes = [
+        attribute(BRAND, "Samsung", 5060050),
+        attribute(9048, f"Модель {offer_id}"),
+        attribute(10096, "gray", 61576),
+        attribute(TNVED, "3919900000", TNVED_FILM),
+        attribute(4191, f"Описание товара {offer_id}"),
+    ]
     return {
-        "description_category_id": CATEGORY, "type_id": TYPE, "name": f"Защитная плёнка {offer_id}",
-        "offer_id": offer_id, "price": "1300", "old_price": "1500", "vat": "0.1",
-        "height": 250, "width": 150, "depth": 10, "dimension_unit": "mm", "weight": 100, "weight_unit": "g",
-        "images": PICTURES[:1], "attributes": [a for a in attributes if a["id"] not in without],
+        "description_category_id": CATEGORY,
+        "type_id": TYPE,
+        "name": f"Защитная плёнка {offer_id}",
+        "offer_id": offer_id,
+        "price": "1300",
+        "old_price": "1500",
+        "vat": "0.1",
+        "height": 250,
+        "width": 150,
+        "depth": 10,
+        "dimension_unit": "mm",
+        "weight": 100,
+        "weight_unit": "g",
+        "images": PICTURES[:1],
+        "attributes": [a for a in attributes if a["id"] not in without],
     }
 
 
@@ -346,8 +383,10 @@ def wait(poll: Callable[[], Any], done: Callable[[Any], bool], seconds: float = 
 
 
 def settled_task(ozon: OzonClient, task_id: int) -> Any:
-    return wait(lambda: ozon.get_product_creation_status(task_id),
-                lambda a: all(i["status"] != "pending" for i in a["result"]["items"]))
+    return wait(
+        lambda: ozon.get_product_creation_status(task_id),
+        lambda a: all(i["status"] != "pending" for i in a["result"]["items"]),
+    )
 
 
 def import_without_tnved(ozon: OzonClient, offer_id: str) -> Any:
@@ -359,14 +398,22 @@ def import_without_tnved(ozon: OzonClient, offer_id: str) -> Any:
 
 def calculated_draft(ozon: OzonClient) -> Any:
     operation_id = ozon.create_fbo_draft([MOSCOW_CLUSTER], {SKU_1: 5, SKU_2: 2})["operation_id"]
-    return wait(lambda: ozon.get_fbo_draft(operation_id),
-                lambda d: d["status"] != "CALCULATION_STATUS_IN_PROGRESS")
+    return wait(
+        lambda: ozon.get_fbo_draft(operation_id), lambda d: d["status"] != "CALCULATION_STATUS_IN_PROGRESS"
+    )
 
 
 def attributes_with_video(ozon: OzonClient) -> Any:
     """143210609 gets a video (complex attributes 21841/21837, as in the recording), then its data."""
-    task = ozon.update_products_attributes({"offer_id": "143210609", "attributes": [
-        attribute(21841, VIDEO_URL, complex_id=100001), attribute(21837, "video1", complex_id=100001)]})
+    task = ozon.update_products_attributes(
+        {
+            "offer_id": "143210609",
+            "attributes": [
+                attribute(21841, VIDEO_URL, complex_id=100001),
+                attribute(21837, "video1", complex_id=100001),
+            ],
+        }
+    )
     settled_task(ozon, task["task_id"])
     return ozon.get_products_attributes_data({"offer_id": ["143210609"]})
 
@@ -379,8 +426,12 @@ def information_with_errors(ozon: OzonClient) -> Any:
 
 def fbo_timeslots(ozon: OzonClient) -> Any:
     draft = calculated_draft(ozon)
-    warehouses = [w["supply_warehouse"]["warehouse_id"]
-                  for c in draft["clusters"] for w in c["warehouses"] if w["status"]["is_available"]]
+    warehouses = [
+        w["supply_warehouse"]["warehouse_id"]
+        for c in draft["clusters"]
+        for w in c["warehouses"]
+        if w["status"]["is_available"]
+    ]
     now = dt.datetime.now(dt.timezone.utc)
     return ozon.get_fbo_timeslots(now, now + dt.timedelta(days=2), draft["draft_id"], warehouses[:2])
 
@@ -388,8 +439,9 @@ def fbo_timeslots(ozon: OzonClient) -> Any:
 def fbo_postings(ozon: OzonClient) -> Any:
     now = dt.datetime.now(dt.timezone.utc)
     stamp = "%Y-%m-%dT%H:%M:%SZ"
-    return ozon.get_fbo_shipments_list({"since": (now - dt.timedelta(days=360)).strftime(stamp),
-                                        "to": now.strftime(stamp)})
+    return ozon.get_fbo_shipments_list(
+        {"since": (now - dt.timedelta(days=360)).strftime(stamp), "to": now.strftime(stamp)}
+    )
 
 
 def delete_draft_product(ozon: OzonClient) -> Any:
@@ -404,26 +456,37 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "GetCategoriesAndProductTypesTree": Scenario(lambda o: o.get_categories_and_product_types_tree(),
-                                                 ("result",)),
+    "GetCategoriesAndProductTypesTree": Scenario(
+        lambda o: o.get_categories_and_product_types_tree(), ("result",)
+    ),
     "GetCategoryAttributes": Scenario(lambda o: o.get_category_attributes(CATEGORY, TYPE), ("result",)),
     "GetAttributeValues": Scenario(lambda o: o.get_attribute_values(CATEGORY, TYPE, BRAND), ("result",)),
-    "SearchAttributeValue": Scenario(lambda o: o.search_attribute_value(CATEGORY, TYPE, BRAND, "Sam"),
-                                     ("result",)),
+    "SearchAttributeValue": Scenario(
+        lambda o: o.search_attribute_value(CATEGORY, TYPE, BRAND, "Sam"), ("result",)
+    ),
     "GetProductsRequestsLimits": Scenario(lambda o: o.get_products_requests_limits(), ("daily_create",)),
     "GetProductList": Scenario(lambda o: o.get_product_list(), ("result.items",)),
     "GetProductsAttributesData": Scenario(attributes_with_video, ("result",)),
     "GetProductsInformation": Scenario(information_with_errors, ("items",)),
     "GetProductDescription": Scenario(lambda o: o.get_product_description(1111588191), ("result",)),
     "GetProductsContentRating": Scenario(lambda o: o.get_products_content_rating(SKU_1), ("products",)),
-    "CreateUpdateProducts": Scenario(lambda o: o.create_update_products(product_item("SHAPE-NEW")),
-                                     ("result",)),
-    "CreateProductByOzonID": Scenario(lambda o: o.create_product_by_ozon_id(
-        {"sku": OTHER_SELLER_SKU, "offer_id": "SHAPE-COPY", "price": "700", "vat": "0.2"}), ("result",)),
-    "UpdateProductsAttributes": Scenario(lambda o: o.update_products_attributes(
-        {"offer_id": "143210609", "attributes": [attribute(10097, "графит")]})),
-    "UpdateProductImages": Scenario(lambda o: o.update_product_images(1111588191, PICTURES, color="GREEN"),
-                                    ("result.pictures",)),
+    "CreateUpdateProducts": Scenario(
+        lambda o: o.create_update_products(product_item("SHAPE-NEW")), ("result",)
+    ),
+    "CreateProductByOzonID": Scenario(
+        lambda o: o.create_product_by_ozon_id(
+            {"sku": OTHER_SELLER_SKU, "offer_id": "SHAPE-COPY", "price": "700", "vat": "0.2"}
+        ),
+        ("result",),
+    ),
+    "UpdateProductsAttributes": Scenario(
+        lambda o: o.update_products_attributes(
+            {"offer_id": "143210609", "attributes": [attribute(10097, "графит")]}
+        )
+    ),
+    "UpdateProductImages": Scenario(
+        lambda o: o.update_product_images(1111588191, PICTURES, color="GREEN"), ("result.pictures",)
+    ),
     "CheckProductsImagesUpload": Scenario(lambda o: o.check_products_images_upload(1111588191), ("items",)),
     "UpdateProductsArticles": Scenario(lambda o: o.update_products_articles({"91132": "91132-SHAPE"})),
     "ArchiveProducts": Scenario(lambda o: o.archive_products(1111588195)),
@@ -431,8 +494,9 @@ SCENARIOS: dict[str, Scenario] = {
     "DeleteProductsWithoutSKU": Scenario(delete_draft_product, ("status",)),
     "GetProductSubscribersCount": Scenario(lambda o: o.get_product_subscribers_count(SKU_1), ("result",)),
     "GetRelatedSKUs": Scenario(lambda o: o.get_related_skus(SKU_1), ("items",)),
-    "GetProductCreationStatus": Scenario(lambda o: import_without_tnved(o, "SHAPE-STATUS"),
-                                         ("result.items",)),
+    "GetProductCreationStatus": Scenario(
+        lambda o: import_without_tnved(o, "SHAPE-STATUS"), ("result.items",)
+    ),
     # The recording is the per-item error of a SKU of another seller: reproduce exactly that.
     "BindBarcodes": Scenario(lambda o: o.bind_barcodes({str(UNKNOWN_SKU): "112233"}), ("errors",)),
     "CreateBarcodes": Scenario(lambda o: o.create_barcodes(1111588193)),
@@ -440,17 +504,22 @@ SCENARIOS: dict[str, Scenario] = {
     "GetProductsPrices": Scenario(lambda o: o.get_products_prices(), ("items",)),
     "GetDiscountInformation": Scenario(lambda o: o.get_discount_information(FBO_MARKDOWN_SKU), ("items",)),
     # The recording is the per-item error for warehouse 1: reproduce exactly that.
-    "UpdateProductsStocks": Scenario(lambda o: o.update_products_stocks(
-        {"offer_id": "143210609", "stock": 5, "warehouse_id": 1}), ("result",)),
-    "UpdateProductsPrices": Scenario(lambda o: o.update_products_prices(
-        {"offer_id": "143210609", "price": "1200", "old_price": "1500"}), ("result",)),
+    "UpdateProductsStocks": Scenario(
+        lambda o: o.update_products_stocks({"offer_id": "143210609", "stock": 5, "warehouse_id": 1}),
+        ("result",),
+    ),
+    "UpdateProductsPrices": Scenario(
+        lambda o: o.update_products_prices({"offer_id": "143210609", "price": "1200", "old_price": "1500"}),
+        ("result",),
+    ),
     "GetPromotionsList": Scenario(lambda o: o.get_promotions_list(), ("result",)),
     "GetWarehousesList": Scenario(lambda o: o.get_warehouses_list(), ("result",)),
     "GetClustersList": Scenario(lambda o: o.get_clusters_list(), ("clusters",)),
     "GetShippingWarehousesList": Scenario(lambda o: o.get_shipping_warehouses_list("ТВЕРЬ"), ("search",)),
     "GetFBOShipmentsList": Scenario(fbo_postings, ("result",)),
-    "CreateFBODraft": Scenario(lambda o: o.create_fbo_draft([MOSCOW_CLUSTER], {SKU_1: 5, SKU_2: 2}),
-                               ("operation_id",)),
+    "CreateFBODraft": Scenario(
+        lambda o: o.create_fbo_draft([MOSCOW_CLUSTER], {SKU_1: 5, SKU_2: 2}), ("operation_id",)
+    ),
     "GetFBODraft": Scenario(calculated_draft, ("clusters",)),
     "GetFBOTimeslots": Scenario(fbo_timeslots, ("drop_off_warehouse_timeslots",)),
 }
@@ -485,12 +554,6 @@ def case(name: str) -> Any:
         reason, _ = KNOWN_GAPS[name]
         return pytest.param(name, marks=pytest.mark.xfail(strict=True, raises=ShapeMismatch, reason=reason))
     return name
-
-
-@pytest.fixture
-def ozon(sandbox_url: str) -> Iterator[OzonClient]:
-    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as client:
-        yield client
 
 
 def dig(doc: Any, dotted: str) -> Any:

@@ -126,9 +126,11 @@ class ScenarioInfo:
         return item
 
     def wait_task(self, task_id: int) -> list[dict[str, Any]]:
-        answer = poll(lambda: self.ozon("GetProductCreationStatus", "--taskid", task_id),
-                      lambda a: all(i["status"] != "pending" for i in a["result"]["items"]),
-                      f"import task {task_id}")
+        answer = poll(
+            lambda: self.ozon("GetProductCreationStatus", "--taskid", task_id),
+            lambda a: all(i["status"] != "pending" for i in a["result"]["items"]),
+            f"import task {task_id}",
+        )
         items: list[dict[str, Any]] = answer["result"]["items"]
         assert answer["result"]["total"] == len(items)
         return items
@@ -166,14 +168,30 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     assert len(brands["result"]) == 200 and brands["has_next"] is True
     brand_ids = [v["id"] for v in brands["result"]]
     assert brand_ids == sorted(brand_ids)
-    next_page = ozon("GetAttributeValues", "--categoryid", CATEGORY, "--typeid", TYPE,
-                     "--attributeid", BRAND, "--start", brand_ids[-1] + 1)
+    next_page = ozon(
+        "GetAttributeValues",
+        "--categoryid",
+        CATEGORY,
+        "--typeid",
+        TYPE,
+        "--attributeid",
+        BRAND,
+        "--start",
+        brand_ids[-1] + 1,
+    )
     assert next_page["result"] and next_page["result"][0]["id"] > brand_ids[-1]
     samsung = next(v for v in brands["result"] if v["value"] == "Samsung")
 
     def first_value(attribute_id: int, contains: str) -> dict[str, Any]:
-        page = ozon("ПолучитьЗначенияХарактеристики", "--categoryid", CATEGORY, "--typeid", TYPE,
-                    "--attributeid", attribute_id)
+        page = ozon(
+            "ПолучитьЗначенияХарактеристики",
+            "--categoryid",
+            CATEGORY,
+            "--typeid",
+            TYPE,
+            "--attributeid",
+            attribute_id,
+        )
         assert page["has_next"] is False
         return next(v for v in page["result"] if contains in v["value"])
 
@@ -185,14 +203,32 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     assert set(template) >= {"description_category_id", "name", "offer_id", "price", "vat", "images"}
     assert all(v == "" for v in template.values())
     # Ozon wants arrays for images / images360: the empty template holds "" there (see report)
-    base = {**template, "description_category_id": CATEGORY, "type_id": TYPE, "price": "1000",
-            "old_price": "1200", "vat": "0.2", "height": 200, "width": 100, "depth": 5,
-            "dimension_unit": "mm", "weight": 30, "weight_unit": "g", "images": [], "images360": []}
+    base = {
+        **template,
+        "description_category_id": CATEGORY,
+        "type_id": TYPE,
+        "price": "1000",
+        "old_price": "1200",
+        "vat": "0.2",
+        "height": 200,
+        "width": 100,
+        "depth": 5,
+        "dimension_unit": "mm",
+        "weight": 30,
+        "weight_unit": "g",
+        "images": [],
+        "images360": [],
+    }
     base.pop("barcode")
     base.pop("color_image")
     item_a = {**base, "offer_id": OFFER_A, "name": "Защитная плёнка Scenario A"}
-    item_b = {**base, "offer_id": OFFER_B, "name": "Защитная плёнка Scenario B", "price": "500",
-              "old_price": "0"}
+    item_b = {
+        **base,
+        "offer_id": OFFER_B,
+        "name": "Защитная плёнка Scenario B",
+        "price": "500",
+        "old_price": "0",
+    }
     task = ozon("СоздатьОбновитьТовары", "--items", write_json(tmp_path / "products.json", [item_a, item_b]))
     task_id = task["result"]["task_id"]
     status = info.wait_task(task_id)
@@ -204,20 +240,33 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     id_a, id_b = status[0]["product_id"], status[1]["product_id"]
 
     # fill the missing attributes with CompleteComplexAttribute (the object as a file, then as text)
-    values = {BRAND: {"dictionary_value_id": samsung["id"], "value": samsung["value"]},
-              MODEL_NAME: "Scenario film",
-              TNVED: {"dictionary_value_id": tnved["id"], "value": tnved["value"]},
-              COLOR: [{"dictionary_value_id": grey["id"], "value": grey["value"]}]}
+    values = {
+        BRAND: {"dictionary_value_id": samsung["id"], "value": samsung["value"]},
+        MODEL_NAME: "Scenario film",
+        TNVED: {"dictionary_value_id": tnved["id"], "value": tnved["value"]},
+        COLOR: [{"dictionary_value_id": grey["id"], "value": grey["value"]}],
+    }
     assert set(values) == missing
     item_a_full: dict[str, Any] = item_a
     for n, (attribute_id, value) in enumerate(values.items()):
         source = write_json(tmp_path / "item_a.json", item_a_full) if n == 0 else oint_json(item_a_full)
-        item_a_full = local("ДополнитьКомплексныйАтрибут", "--object", source, "--attributeid", attribute_id,
-                            "--complexid", 0,
-                            "--values", value if isinstance(value, str) else oint_json(value))
+        item_a_full = local(
+            "ДополнитьКомплексныйАтрибут",
+            "--object",
+            source,
+            "--attributeid",
+            attribute_id,
+            "--complexid",
+            0,
+            "--values",
+            value if isinstance(value, str) else oint_json(value),
+        )
     assert [a["id"] for a in item_a_full["attributes"]] == list(values)
-    assert item_a_full["attributes"][1] == {"id": MODEL_NAME, "complex_id": 0,
-                                            "values": [{"value": "Scenario film"}]}
+    assert item_a_full["attributes"][1] == {
+        "id": MODEL_NAME,
+        "complex_id": 0,
+        "values": [{"value": "Scenario film"}],
+    }
     task2 = ozon("CreateUpdateProducts", "--items", oint_json(item_a_full))["result"]["task_id"]
     assert task2 != task_id
     status2 = info.wait_task(task2)
@@ -225,7 +274,9 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
 
     listed = ozon("GetProductList", "--filter", oint_json({"offer_id": [OFFER_A, OFFER_B]}))["result"]
     assert [(i["product_id"], i["offer_id"], i["archived"]) for i in listed["items"]] == [
-        (id_a, OFFER_A, False), (id_b, OFFER_B, False)]
+        (id_a, OFFER_A, False),
+        (id_b, OFFER_B, False),
+    ]
     assert listed["total_items"] == 2
     products = by_offer(info.products("--productid", oint_json([id_a, id_b])))
     a, b = products[OFFER_A], products[OFFER_B]
@@ -238,18 +289,35 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     # 3. prices and stocks -------------------------------------------------------------------
     price_template = local("GetProductPriceStructure", "--empty", "true")
     prices = [
-        {**price_template, "offer_id": OFFER_A, "product_id": id_a, "price": "990", "old_price": "1100",
-         "min_price": "900", "currency_code": "RUB", "auto_action_enabled": "DISABLED",
-         "price_strategy_enabled": "DISABLED"},
+        {
+            **price_template,
+            "offer_id": OFFER_A,
+            "product_id": id_a,
+            "price": "990",
+            "old_price": "1100",
+            "min_price": "900",
+            "currency_code": "RUB",
+            "auto_action_enabled": "DISABLED",
+            "price_strategy_enabled": "DISABLED",
+        },
         {"offer_id": OFFER_B, "price": "450", "old_price": "0"},
     ]
     answer = ozon("UpdateProductsPrices", "--prices", oint_json(prices))
     assert [(r["offer_id"], r["updated"], r["errors"]) for r in answer["result"]] == [
-        (OFFER_A, True, []), (OFFER_B, True, [])]
-    read = by_offer(ozon("GetProductsPrices", "--filter",
-                         oint_json({"offer_id": [OFFER_A, OFFER_B], "visibility": "ALL"}))["items"])
+        (OFFER_A, True, []),
+        (OFFER_B, True, []),
+    ]
+    read = by_offer(
+        ozon(
+            "GetProductsPrices", "--filter", oint_json({"offer_id": [OFFER_A, OFFER_B], "visibility": "ALL"})
+        )["items"]
+    )
     assert {k: read[OFFER_A]["price"][k] for k in ("price", "old_price", "min_price", "currency_code")} == {
-        "price": 990, "old_price": 1100, "min_price": 900, "currency_code": "RUB"}
+        "price": 990,
+        "old_price": 1100,
+        "min_price": 900,
+        "currency_code": "RUB",
+    }
     assert (read[OFFER_B]["price"]["price"], read[OFFER_B]["price"]["old_price"]) == (450, 0)
     assert read[OFFER_A]["product_id"] == id_a
     assert info.product(id_a)["price"] == "990.00"  # product info prints prices as text
@@ -257,21 +325,35 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     warehouses = ozon("GetWarehousesList")["result"]  # once a minute: the only call of the scenario
     fbs = next(w for w in warehouses if not w["is_rfbs"] and not w["is_kgt"] and w["status"] == "created")
     wh = fbs["warehouse_id"]
-    stocks_file = write_json(tmp_path / "stocks.json", [
-        {"offer_id": OFFER_A, "stock": 25, "warehouse_id": wh},
-        {"offer_id": OFFER_B, "stock": 5, "warehouse_id": wh},
-    ])
+    stocks_file = write_json(
+        tmp_path / "stocks.json",
+        [
+            {"offer_id": OFFER_A, "stock": 25, "warehouse_id": wh},
+            {"offer_id": OFFER_B, "stock": 5, "warehouse_id": wh},
+        ],
+    )
     answer = ozon("ОбновитьКоличествоТоваров", "--stocks", stocks_file)
     result = by_offer(answer["result"])
     assert (result[OFFER_A]["updated"], result[OFFER_A]["errors"], result[OFFER_A]["product_id"]) == (
-        True, [], id_a)
+        True,
+        [],
+        id_a,
+    )
     # B has no SKU yet: the sandbox says so per entry (and nothing is stored)
     assert result[OFFER_B]["updated"] is False
     assert [e["code"] for e in result[OFFER_B]["errors"]] == ["product_is_not_created"]
     stock_filter = oint_json({"offer_id": [OFFER_A, OFFER_B]})
     stocks = by_offer(ozon("GetProductsStocks", "--filter", stock_filter)["items"])
-    assert stocks[OFFER_A]["stocks"] == [{"present": 25, "reserved": 0, "sku": sku_a, "type": "fbs",
-                                          "shipment_type": "SHIPMENT_TYPE_GENERAL", "warehouse_ids": [wh]}]
+    assert stocks[OFFER_A]["stocks"] == [
+        {
+            "present": 25,
+            "reserved": 0,
+            "sku": sku_a,
+            "type": "fbs",
+            "shipment_type": "SHIPMENT_TYPE_GENERAL",
+            "warehouse_ids": [wh],
+        }
+    ]
     assert stocks[OFFER_B]["stocks"] == []
     a = info.product(id_a)
     assert a["stocks"]["has_stock"] is True
@@ -279,12 +361,25 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     assert a["statuses"]["status_name"] == "Продается"
 
     # 4. images ---------------------------------------------------------------------------
-    answer = ozon("UpdateProductImages", "--productid", id_a, "--images", oint_json([*IMAGES, IMAGE_WEBP]),
-                  "--images360", IMAGE_360, "--color", "GREEN")
+    answer = ozon(
+        "UpdateProductImages",
+        "--productid",
+        id_a,
+        "--images",
+        oint_json([*IMAGES, IMAGE_WEBP]),
+        "--images360",
+        IMAGE_360,
+        "--color",
+        "GREEN",
+    )
     pictures = answer["result"]["pictures"]
     assert [(p["url"], p["is_primary"], p["is_360"], p["is_color"]) for p in pictures] == [
-        (IMAGES[0], True, False, False), (IMAGES[1], False, False, False), (IMAGE_WEBP, False, False, False),
-        (IMAGE_360, False, True, False), ("GREEN", False, False, True)]
+        (IMAGES[0], True, False, False),
+        (IMAGES[1], False, False, False),
+        (IMAGE_WEBP, False, False, False),
+        (IMAGE_360, False, True, False),
+        ("GREEN", False, False, True),
+    ]
     assert {(p["product_id"], p["state"]) for p in pictures} == {(id_a, "imported")}
     checked = ozon("CheckProductsImagesUpload", "--products", oint_json([id_a]))["items"]
     assert len(checked) == 1 and checked[0]["product_id"] == id_a
@@ -292,8 +387,17 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     assert checked[0]["color_photo"] == ["GREEN"]
     assert [e["url"] for e in checked[0]["errors"]] == [IMAGE_WEBP]  # WEBP is refused: JPG or PNG only
     # every call replaces all images: send the good ones again, without the WEBP
-    ozon("ОбновитьИзображенияТовара", "--productid", id_a, "--images", oint_json(IMAGES),
-         "--images360", oint_json([IMAGE_360]), "--color", "GREEN")
+    ozon(
+        "ОбновитьИзображенияТовара",
+        "--productid",
+        id_a,
+        "--images",
+        oint_json(IMAGES),
+        "--images360",
+        oint_json([IMAGE_360]),
+        "--color",
+        "GREEN",
+    )
     checked = ozon("CheckProductsImagesUpload", "--products", id_a)["items"][0]
     assert checked["photo"] == IMAGES and checked["errors"] == []
     a = info.product(id_a)
@@ -311,8 +415,9 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     assert ean13_ok(generated) and generated != BOUND_BARCODE
 
     # 6. a new offer id -----------------------------------------------------------------
-    answer = ozon("UpdateProductsArticles", "--offers",
-                  write_json(tmp_path / "offers.json", {OFFER_A: OFFER_A_NEW}))
+    answer = ozon(
+        "UpdateProductsArticles", "--offers", write_json(tmp_path / "offers.json", {OFFER_A: OFFER_A_NEW})
+    )
     assert answer == {"errors": []}
     renamed = info.products("--offerid", OFFER_A_NEW)
     assert [(p["id"], p["offer_id"], p["sku"]) for p in renamed] == [(id_a, OFFER_A_NEW, sku_a)]
@@ -371,11 +476,15 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     clusters = ozon("GetClustersList")["clusters"]
     assert {c["type"] for c in clusters} == {"OZON"}
     cluster = next(c for c in clusters if c["logistic_clusters"][0]["warehouses"])
-    operation = ozon("CreateFBODraft", "--clusters", oint_json([cluster["id"]]),
-                     "--items", oint_json({str(sku_a): 10}))["operation_id"]
+    operation = ozon(
+        "CreateFBODraft", "--clusters", oint_json([cluster["id"]]), "--items", oint_json({str(sku_a): 10})
+    )["operation_id"]
     assert operation
-    draft = poll(lambda: ozon("GetFBODraft", "--oper", operation),
-                 lambda d: d["status"] != "CALCULATION_STATUS_IN_PROGRESS", "the FBO draft")
+    draft = poll(
+        lambda: ozon("GetFBODraft", "--oper", operation),
+        lambda d: d["status"] != "CALCULATION_STATUS_IN_PROGRESS",
+        "the FBO draft",
+    )
     assert draft["status"] == "CALCULATION_STATUS_SUCCESS", draft
     assert draft["draft_id"] > 0 and draft["errors"] == []
     assert [c["cluster_id"] for c in draft["clusters"]] == [cluster["id"]]
@@ -388,8 +497,17 @@ def test_new_seller_scenario(run_cli: Any, sandbox_url: str, tmp_path: Path) -> 
     today = dt.datetime.now(dt.timezone.utc).date()
     date_from = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
     date_to = dt.datetime.combine(today + dt.timedelta(days=7), dt.time(23, 0))
-    slots = ozon("GetFBOTimeslots", "--from", date_from.isoformat(), "--to", date_to.isoformat(),
-                 "--draft", draft["draft_id"], "--whs", oint_json([target]))
+    slots = ozon(
+        "GetFBOTimeslots",
+        "--from",
+        date_from.isoformat(),
+        "--to",
+        date_to.isoformat(),
+        "--draft",
+        draft["draft_id"],
+        "--whs",
+        oint_json([target]),
+    )
     assert slots["requested_date_from"] == date_from.isoformat() + "Z"
     assert slots["requested_date_to"] == date_to.isoformat() + "Z"
     [at_warehouse] = slots["drop_off_warehouse_timeslots"]

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, creds
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli
 
 import oint.ozon
 from oint.ozon import AsyncOzonClient, OzonClient
@@ -62,18 +62,18 @@ def test_seed_cli_in_process_sandbox(run_cli: Any, sandbox_db: str, name: str) -
     assert item["photo"] == [PICTURE, PICTURE2] and item["color_photo"] == ["GREEN"]
 
 
-def test_seed_cli_over_http(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "UpdateProductImages", *creds(sandbox_url), *SEED_ARGS)
+def test_seed_cli_over_http(cli: Cli) -> None:
+    r = cli("UpdateProductImages", *SEED_ARGS)
     assert r.code == 0, r.err
     assert_seed_shape(r.json())
-    info = run_cli("ozon", "GetProductsInformation", *creds(sandbox_url), "--productid", "1111588191")
+    info = cli("GetProductsInformation", "--productid", "1111588191")
     product = info.json()["items"][0]
     assert product["images"] == [PICTURE, PICTURE2] and product["color_image"] == ["GREEN"]
 
 
-def test_seed_out_file(run_cli: Any, sandbox_url: str, tmp_path: Any) -> None:
+def test_seed_out_file(cli: Cli, tmp_path: Any) -> None:
     out = tmp_path / "result.json"
-    r = run_cli("ozon", "UpdateProductImages", *creds(sandbox_url), *SEED_ARGS, "--out", str(out))
+    r = cli("UpdateProductImages", *SEED_ARGS, "--out", str(out))
     assert r.code == 0 and r.out == ""
     import json
 
