@@ -126,6 +126,9 @@ class Sandbox:
         except ApiError as e:
             return _error(e)
         except Exception as e:  # a bug in the model must still answer like a server would
+            import logging
+
+            logging.getLogger("oint.sandbox").exception("sandbox bug answering %s %s", method, path)
             return _json(500, {"code": 13, "message": f"Internal error: {type(e).__name__}", "details": []})
 
     @staticmethod
