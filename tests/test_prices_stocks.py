@@ -143,8 +143,8 @@ def test_prices_cli_set_then_read_back(cli: Cli) -> None:
 
 def test_prices_read_shape_follows_the_recording(ozon: OzonClient) -> None:
     answer = ozon.get_products_prices()
-    assert set(answer) >= {"items", "cursor", "total_items", "total"}
-    assert answer["total_items"] == answer["total"] == 4  # all but the archived product
+    assert set(answer) >= {"items", "cursor", "total_items"} and "total" not in answer  # off since 2026-11-23
+    assert answer["total_items"] == 4  # all but the archived product
     item = answer["items"][0]
     assert set(item) == {
         "acquiring",
@@ -488,7 +488,7 @@ def test_stocks_cursor_paging_with_last(clocked: tuple[OzonClient, Sandbox, Cloc
         for n in range(120):
             save_product(acct, new_product(acct, offer_id=f"BULK-{n:03}", sku=1700100000 + n, price="100"))
     first = ozon.get_products_stocks()
-    assert len(first["items"]) == 100 and first["total_items"] == first["total"] == 124
+    assert len(first["items"]) == 100 and first["total_items"] == 124
     assert first["cursor"]
     second = ozon.get_products_stocks(last_id=first["cursor"])
     assert len(second["items"]) == 24 and second["cursor"] == ""

@@ -61,7 +61,7 @@ GET_PRODUCT_LIST = Method(
         _ALL_NOTE,
         "Pages of 200 products by product_id. Pass result.last_id of the previous answer as --last; "
         'the end is reached when a page comes back with no items (its last_id is "").',
-        "result.total is deprecated by Ozon in favour of result.total_items.",
+        "Ozon switched result.total off on 2026-11-23: the count is result.total_items.",
     ),
     example=(
         'oint ozon GetProductList --clientid "***" --apikey "***" '

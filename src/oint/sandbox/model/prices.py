@@ -326,7 +326,7 @@ def price_item(product: dict[str, Any]) -> dict[str, Any]:
 def product_info_prices(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Prices, commissions and price indexes; `filter` required, `limit` 1..1000, cursor paging."""
     page, cursor, total = product_page(account, body, "GetProductInfoPricesV5Request")
-    return {"items": [price_item(p) for p in page], "cursor": cursor, "total_items": total, "total": total}
+    return {"items": [price_item(p) for p in page], "cursor": cursor, "total_items": total}
 
 
 # ------------------------------------------------------------------ markdowns

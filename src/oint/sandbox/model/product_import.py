@@ -1173,7 +1173,7 @@ def product_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         )
     last_id = encode_last_id([page[-1]["id"], page[-1]["id"]]) if page else ""
     total = len(matching)
-    return {"result": {"items": items, "total": total, "total_items": total, "last_id": last_id}}
+    return {"result": {"items": items, "total_items": total, "last_id": last_id}}
 
 
 def _sort_key(sort_by: str) -> Callable[[dict[str, Any]], Any]:

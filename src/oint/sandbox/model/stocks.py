@@ -342,7 +342,7 @@ def stocks_item(
 def product_info_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """FBS, rFBS and FBO stocks per product; `filter` required, `limit` 1..1000, cursor paging.
 
-    `total` is deprecated in favour of `total_items` (Ozon keeps both until 2026-11-23).
+    `total` was replaced by `total_items` (Ozon switched `total` off on 2026-11-23).
     """
     page, cursor, total = product_page(account, body, "GetProductInfoStocksV4Request")
     docs = account.all(STOCK)
@@ -350,7 +350,6 @@ def product_info_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any
         "items": [stocks_item(account, p, docs) for p in page],
         "cursor": cursor,
         "total_items": total,
-        "total": total,
     }
 
 
