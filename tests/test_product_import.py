@@ -875,7 +875,8 @@ def test_cli_ozon_errors(cli: Cli, sandbox_url: str, tmp_path: Path) -> None:
     )
     # nothing of the rejected requests was stored
     with http_client(sandbox_url) as ozon:
-        assert ozon.get_product_list({"offer_id": ["MANY-0", "NUM-PRICE", "IMG"]})["result"]["total_items"] == 0
+        rejected = ozon.get_product_list({"offer_id": ["MANY-0", "NUM-PRICE", "IMG"]})
+        assert rejected["result"]["total_items"] == 0
 
 
 def test_library_errors_are_typed(sandbox_url: str) -> None:

@@ -29,7 +29,8 @@ GET_PRODUCTS_STOCKS = Method(
         "GetProductsFilterStructure. Without --filter an empty filter {} is sent (all products).",
         _PAGING_NOTE,
         "Each item has stocks [{type: fbs|rfbs|fbo, present, reserved, sku, warehouse_ids}]; present "
-        "includes the reserved quantity. Ozon switched 'total' off on 2026-11-23: the count is 'total_items'.",
+        "includes the reserved quantity.",
+        "Ozon switched 'total' off on 2026-11-23: the count is 'total_items'.",
     ),
     example=(
         'oint ozon GetProductsStocks --clientid "***" --apikey "***" '
