@@ -49,7 +49,7 @@ class Endpoint(NamedTuple):
         return f"{self.http_method} {self.path}"
 
     def retirement(self) -> str:
-        """"" for a current endpoint, else e.g. "off at Ozon from 2026-10-01; successor /v2/..."."""
+        """ "" for a current endpoint, else e.g. "off at Ozon from 2026-10-01; successor /v2/..."."""
         if not (self.retired or self.successor):
             return ""
         text = f"off at Ozon from {self.retired}" if self.retired else "deprecated by Ozon"
