@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oint.ozon.registry import P
-from oint.ozon.values import ID, OBJECT, as_str
+from oint.ozon.values import ID, IDS, NUMBER, OBJECT, as_int, as_str
 
 PRODUCT_FILTER = P(
     "filter",
@@ -32,3 +32,32 @@ LAST_ID = P(
     convert=as_str,
 )
 """OInt's page position, sent as a string and left out when empty or 0."""
+
+SKUS = P(
+    "sku",
+    "sku",
+    IDS,
+    ru="SKU",
+    en="SKU",
+    required=True,
+    doc="Product identifiers in the Ozon system (SKU)",
+    type_doc="Number, Array Of Number",
+    field="skus",
+    convert=as_int,
+    per_item=True,
+)
+"""One SKU or several, sent as an array of numbers (use `SKUS._replace(field=...)` for another key)."""
+
+OFFSET = P(
+    "offset",
+    "offset",
+    NUMBER,
+    ru="Отступ",
+    en="Indent",
+    default=0,
+    doc="Offset in the items list",
+    type_doc="Number",
+    field="offset",
+    convert=as_int,
+)
+"""OInt's `Отступ` / Indent: items to skip, left out when 0."""

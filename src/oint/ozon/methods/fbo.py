@@ -8,19 +8,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from oint.ozon.errors import UsageError
+from oint.ozon.methods.common import OFFSET
 from oint.ozon.registry import Endpoint, Method, P
 from oint.ozon.values import (
     BOOL,
     DATE,
     ID,
     IDS,
-    NUMBER,
     NUMBERS,
     OBJECT,
     STRING,
     STRINGS,
     CollectionKind,
-    as_int,
     parse_number,
     xml_datetime_z,
 )
@@ -211,18 +210,7 @@ GET_FBO_SHIPMENTS_LIST = Method(
             type_doc="Structure Of KeyAndValue",
             field="with",
         ),
-        P(
-            "offset",
-            "offset",
-            NUMBER,
-            ru="Отступ",
-            en="Indent",
-            default=0,
-            doc="Number of items to skip",
-            type_doc="Number",
-            field="offset",
-            convert=as_int,
-        ),
+        OFFSET._replace(doc="Number of items to skip"),
         P(
             "translit",
             "trlt",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER
+from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER, SKUS
 from oint.ozon.registry import Endpoint, Method, P
-from oint.ozon.values import ID, IDS, NUMBER, OBJECT, array_of, as_int, as_number, without_blanks
+from oint.ozon.values import ID, NUMBER, OBJECT, array_of, as_int, as_number, without_blanks
 
 GROUP = "Prices-and-stocks"
 STRUCTURES = array_of(OBJECT)  # OInt's "Array of Structure": a single structure becomes a one-item list
@@ -63,21 +63,7 @@ GET_DISCOUNT_INFORMATION = Method(
     python="get_discount_information",
     summary="Get the condition and defects of markdown (discounted) items and their main product's SKU.",
     endpoint=Endpoint("POST", "/v1/product/info/discounted"),
-    params=(
-        P(
-            "sku",
-            "sku",
-            IDS,
-            ru="SKU",
-            en="SKU",
-            required=True,
-            doc="SKU of discounted products",
-            type_doc="Number, Array Of Number",
-            field="discounted_skus",
-            convert=as_int,
-            per_item=True,
-        ),
-    ),
+    params=(SKUS._replace(field="discounted_skus", doc="SKU of discounted products"),),
     notes=(
         "Pass the SKUs of the markdown items, not of the main products; SKUs that are not markdowns "
         "are left out of items.",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from oint.ozon.errors import UsageError
+from oint.ozon.methods.common import SKUS
 from oint.ozon.registry import Endpoint, Method, P
 from oint.ozon.values import ID, IDS, NUMBER, STRINGS, CollectionKind, as_int, as_str, relaxed_json
 
@@ -272,21 +273,7 @@ GET_PRODUCT_SUBSCRIBERS_COUNT = Method(
     python="get_product_subscribers_count",
     summary="Get how many users subscribed to 'notify when available' per SKU.",
     endpoint=Endpoint("POST", "/v1/product/info/subscription"),
-    params=(
-        P(
-            "sku",
-            "sku",
-            IDS,
-            ru="SKU",
-            en="SKU",
-            required=True,
-            doc="Product identifiers in the Ozon system (SKU)",
-            type_doc="Number, Array Of Number",
-            field="skus",
-            convert=as_int,
-            per_item=True,
-        ),
-    ),
+    params=(SKUS,),
     notes=("The answer has {sku, count} per requested SKU.",),
     example='oint ozon GetProductSubscribersCount --clientid "***" --apikey "***" --sku 1626044001',
 )
@@ -298,21 +285,7 @@ GET_RELATED_SKUS = Method(
     python="get_related_skus",
     summary="Resolve the unified SKU (and availability) for old FBS/FBO SKUs.",
     endpoint=Endpoint("POST", "/v1/product/related-sku/get"),
-    params=(
-        P(
-            "sku",
-            "sku",
-            IDS,
-            ru="SKU",
-            en="SKU",
-            required=True,
-            doc="Product identifiers in the Ozon system (SKU)",
-            type_doc="Number, Array Of Number",
-            field="sku",
-            convert=as_int,
-            per_item=True,
-        ),
-    ),
+    params=(SKUS._replace(field="sku"),),
     notes=(
         "Up to 200 SKUs per request. The answer includes every SKU related to the ones passed, "
         "even hidden or deleted; SKUs Ozon cannot resolve come back in errors [{code, sku, message}].",
@@ -327,21 +300,7 @@ GET_PRODUCTS_CONTENT_RATING = Method(
     python="get_products_content_rating",
     summary="Get content-rating breakdown of products by SKU.",
     endpoint=Endpoint("POST", "/v1/product/rating-by-sku"),
-    params=(
-        P(
-            "sku",
-            "sku",
-            IDS,
-            ru="SKU",
-            en="SKU",
-            required=True,
-            doc="Product identifiers in the Ozon system (SKU)",
-            type_doc="Number, Array Of Number",
-            field="skus",
-            convert=as_int,
-            per_item=True,
-        ),
-    ),
+    params=(SKUS,),
     notes=(
         "The rating (0-100) is the weighted sum of groups: important attributes, other attributes, "
         "text description and media. Each group lists its conditions and the attributes to fill "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oint.ozon.methods.common import OFFSET
 from oint.ozon.registry import Endpoint, Method, P
 from oint.ozon.values import NUMBER, as_int
 
@@ -38,18 +39,7 @@ _PROMO_PARAMS = (
         field="action_id",
         convert=as_int,
     ),
-    P(
-        "offset",
-        "offset",
-        NUMBER,
-        ru="Отступ",
-        en="Indent",
-        default=0,
-        doc="Offset in the items list",
-        type_doc="Number",
-        field="offset",
-        convert=as_int,
-    ),
+    OFFSET,
 )
 
 GET_AVAILABLE_PROMO_PRODUCTS = Method(
