@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from oint.ozon.values import parse_datetime
 from oint.sandbox.errors import FAILED_PRECONDITION, ApiError, invalid, not_found
 from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
 from oint.sandbox.model.products import find_by_offer, find_by_sku
@@ -259,19 +261,18 @@ def _parse_time(body: dict[str, Any], field: str, *, required: bool = True) -> d
         return None
     if not isinstance(value, str):
         raise _rejected(field, "value must be a timestamp string")
-    text = value.strip()
-    text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
-    if "." in text:  # keep at most microseconds: Ozon prints up to nanoseconds
-        head, _, rest = text.partition(".")
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
-    try:
-        moment = dt.datetime.fromisoformat(text)
+    try:  # RFC 3339 with "Z" or an offset, fractions of any length (Ozon prints nanoseconds)
+        if not _RFC3339_START.match(value.strip()):
+            raise ValueError(value)
+        moment = parse_datetime(value)
     except ValueError:
         raise _rejected(field, f"{value!r} is not an RFC 3339 timestamp") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return moment
+
+
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
 def _rejected(subject: str, rule: str) -> ApiError:
