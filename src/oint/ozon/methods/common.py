@@ -61,3 +61,31 @@ OFFSET = P(
     convert=as_int,
 )
 """OInt's `Отступ` / Indent: items to skip, left out when 0."""
+
+PRODUCT_ID = P(
+    "product_id",
+    "productid",
+    ID,
+    ru="IDТовара",
+    en="ProductID",
+    required=True,
+    doc="Product identifier",
+    type_doc="String, Number",
+    field="product_id",
+    convert=as_int,
+)
+"""One product, sent as a number."""
+
+TASK_ID = P(
+    "task_id",
+    "taskid",
+    ID,
+    ru="IDЗадачи",
+    en="TaskID",
+    required=True,
+    doc="Task ID",
+    type_doc="String, Number",
+    field="task_id",
+    convert=as_str,
+)
+"""An asynchronous task's id, sent as a string (OInt's `Строка`)."""

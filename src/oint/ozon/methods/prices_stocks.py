@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER, SKUS
+from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER, PRODUCT_ID, SKUS
 from oint.ozon.registry import Endpoint, Method, P
-from oint.ozon.values import ID, NUMBER, OBJECT, array_of, as_int, as_number, without_blanks
+from oint.ozon.values import NUMBER, OBJECT, array_of, as_number, without_blanks
 
 GROUP = "Prices-and-stocks"
 STRUCTURES = array_of(OBJECT)  # OInt's "Array of Structure": a single structure becomes a one-item list
@@ -161,18 +161,7 @@ SET_PRODUCT_DISCOUNT = Method(
     summary="Set the discount of a markdown (discounted) product sold via FBS.",
     endpoint=Endpoint("POST", "/v1/product/update/discount"),
     params=(
-        P(
-            "product_id",
-            "productid",
-            ID,
-            ru="IDТовара",
-            en="ProductID",
-            required=True,
-            doc="Product identifier",
-            type_doc="String, Number",
-            field="product_id",
-            convert=as_int,
-        ),
+        PRODUCT_ID,
         P(
             "discount",
             "discount",

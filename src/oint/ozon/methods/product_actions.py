@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from oint.ozon.errors import UsageError
-from oint.ozon.methods.common import SKUS
+from oint.ozon.methods.common import SKUS, TASK_ID
 from oint.ozon.registry import Endpoint, Method, P
-from oint.ozon.values import ID, IDS, NUMBER, STRINGS, CollectionKind, as_int, as_str, relaxed_json
+from oint.ozon.values import IDS, NUMBER, STRINGS, CollectionKind, as_int, as_str, relaxed_json
 
 GROUP = "Uploading-and-updating-products"
 DIGITAL_CODES_RETIRED = "2025-07-01"  # Ozon removed the digital-codes methods (facts §6.3)
@@ -245,20 +245,7 @@ GET_CODES_UPLOAD_STATUS = Method(
         retired=DIGITAL_CODES_RETIRED,
         successor=DIGITAL_STOCKS_IMPORT,
     ),
-    params=(
-        P(
-            "task_id",
-            "taskid",
-            ID,
-            ru="IDЗадачи",
-            en="TaskID",
-            required=True,
-            doc="Task ID",
-            type_doc="String, Number",
-            field="task_id",
-            convert=as_str,
-        ),
-    ),
+    params=(TASK_ID,),
     notes=(
         "The task ID comes from UploadProductActivationCodes. Status: pending, imported or failed.",
         f"Ozon removed this method on {DIGITAL_CODES_RETIRED} together with the upload.",

@@ -8,9 +8,9 @@ list, full attribute descriptions, a product's description text and the daily qu
 
 from __future__ import annotations
 
-from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER
+from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER, PRODUCT_ID, TASK_ID
 from oint.ozon.registry import Endpoint, Method, P
-from oint.ozon.values import ID, OBJECT, STRING, array_of, as_int, as_str, without_blanks
+from oint.ozon.values import OBJECT, STRING, array_of, without_blanks
 
 GROUP = "Uploading-and-updating-products"
 ATTRIBUTES_GROUP = "Attributes-and-features"
@@ -99,18 +99,7 @@ GET_PRODUCT_DESCRIPTION = Method(
     summary="Get a product's name and description text by product ID or offer ID.",
     endpoint=Endpoint("POST", "/v1/product/info/description"),
     params=(
-        P(
-            "product_id",
-            "productid",
-            ID,
-            ru="IDТовара",
-            en="ProductID",
-            default=None,
-            doc="Product identifier",
-            type_doc="String, Number",
-            field="product_id",
-            convert=as_int,
-        ),
+        PRODUCT_ID._replace(required=False),
         # text, also on the command line: an article such as "007" keeps its leading zeros
         P(
             "offer_id",
@@ -267,20 +256,7 @@ GET_PRODUCT_CREATION_STATUS = Method(
     summary="Get the status of a product import task (CreateUpdateProducts / CreateProductByOzonID / "
     "UpdateProductsAttributes).",
     endpoint=Endpoint("POST", "/v1/product/import/info"),
-    params=(
-        P(
-            "task_id",
-            "taskid",
-            ID,
-            ru="IDЗадачи",
-            en="TaskID",
-            required=True,
-            doc="Task ID",
-            type_doc="String, Number",
-            field="task_id",
-            convert=as_str,
-        ),
-    ),
+    params=(TASK_ID,),
     notes=(
         "Item status: pending (queued), imported, failed (see errors), skipped (nothing changed).",
         "An imported item may still carry errors, e.g. error_attribute_values_empty for a required "

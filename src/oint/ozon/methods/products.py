@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from oint.ozon.methods.common import PRODUCT_ID
 from oint.ozon.registry import Endpoint, Method, P
-from oint.ozon.values import ID, IDS, STRING, STRINGS, as_int
+from oint.ozon.values import IDS, STRING, STRINGS
 
 GROUP = "Uploading-and-updating-products"
 
@@ -66,18 +67,7 @@ UPDATE_PRODUCT_IMAGES = Method(
         "POST", "/v1/product/pictures/import", retired="2026-10-01", successor="/v2/product/pictures/import"
     ),
     params=(
-        P(
-            "product_id",
-            "productid",
-            ID,
-            ru="IDТовара",
-            en="ProductID",
-            required=True,
-            doc="Product identifier",
-            type_doc="String, Number",
-            field="product_id",
-            convert=as_int,
-        ),
+        PRODUCT_ID,
         P(
             "images",
             "images",
