@@ -11,7 +11,7 @@ import pytest
 
 from oint.ozon import docs
 from oint.ozon.methods import REGISTRY
-from oint.ozon.registry import GROUPS, Endpoint, Method, P
+from oint.ozon.registry import GROUPS, Method, P
 from oint.ozon.values import ANY, IDS, STRING, as_str
 
 
@@ -144,9 +144,8 @@ def test_generator_handles_any_registry() -> None:
                 empty=dict,
             ),
         ),
-        endpoint=Endpoint("POST", "/v1/odd", retired="2030-01-01"),
+        operation="/v1/barcode/add",  # a real operation: its limit comes from the operation layer
         fixed={"limit": "200"},
-        rate_limit=(20, 60),
         notes=("Note with `<code>` and <text>.",),
     )
     plain = Method(
@@ -166,7 +165,6 @@ def test_generator_handles_any_registry() -> None:
     assert "| `--mode` | `mode` | String | no | `FAST` |  | Mode |" in out  # not sent: no body field
     assert "| `--last` | `last` | String | no |  | `last_id` (as text) | Last id |" in out
     assert "| `filter` | Structure | no |  | `filter`; `{}` when empty | Filter |" in out
-    assert "(off at Ozon from 2030-01-01)" in out
     assert "- Ozon's limit: 20 requests per minute per account" in out
     assert '- Always sent: `limit: "200"`' in out
     assert "- Note with `<code>` and &lt;text>." in out

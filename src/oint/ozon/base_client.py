@@ -40,7 +40,6 @@ from oint.ozon.transport.base import (
 
 OZON_BASE_URL = "https://api-seller.ozon.ru"
 OZON_HOSTS = frozenset({"api-seller.ozon.ru"})
-GLOBAL_LIMIT = (50, 1.0)  # requests per second per Client-Id, all methods (facts §2.1)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -89,9 +88,11 @@ class _ClientCore:
         # Ozon's documented limits are applied where they matter: against Ozon itself. Local
         # servers and the sandbox enforce their own (and answer 429 with Retry-After).
         self.rate_limit = (host in OZON_HOSTS) if rate_limit is None else rate_limit
-        self._global: RateLimiter | None = (
-            shared_limiter(self.client_id, "*", *GLOBAL_LIMIT) if self.rate_limit else None
-        )
+        self._global: list[RateLimiter] = []
+        if self.rate_limit:
+            from oint.ozon.spec import global_rate_limits
+
+            self._global = [shared_limiter(self.client_id, "*", n, s) for n, s in global_rate_limits()]
         self._headers = {
             "Client-Id": self.client_id,
             "Api-Key": self._api_key,
@@ -107,12 +108,14 @@ class _ClientCore:
         return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
 
     # ------------------------------------------------------------------ pure steps
-    def _limit_wait(self, method: Method | None) -> float:
-        wait = self._global.reserve() if self._global is not None else 0.0
-        if self.rate_limit and method is not None and method.rate_limit is not None:
-            assert method.endpoint is not None
-            lim = shared_limiter(self.client_id, method.endpoint.path, *method.rate_limit)
-            wait = max(wait, lim.reserve())
+    def _limit_wait(self, path: str) -> float:
+        """Seconds to wait before sending to `path`, within Ozon's limits for this account."""
+        from oint.ozon.spec import find
+
+        wait = max((lim.reserve() for lim in self._global), default=0.0)
+        op = find(path)
+        for calls, seconds in op.rate_limits if op is not None else ():
+            wait = max(wait, shared_limiter(self.client_id, path, calls, seconds).reserve())
         return wait
 
     @staticmethod
@@ -213,18 +216,18 @@ class SyncClientBase(_ClientCore):
 
     def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call any Seller API endpoint: `client.request("POST", "/v2/warehouse/list", {"limit": 50})`."""
-        return self._send(Request(http_method.upper(), path, body), None)
+        return self._send(Request(http_method.upper(), path, body))
 
     def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:
             return method.run_local(values)
-        return self._send(method.build(values), method)
+        return self._send(method.build(values))
 
-    def _send(self, req: Request, method: Method | None) -> Any:
+    def _send(self, req: Request) -> Any:
         body = self._encode(req)
         attempt = 0
         while True:
-            wait = self._limit_wait(method) if self.rate_limit else 0.0
+            wait = self._limit_wait(req.path) if self.rate_limit else 0.0
             if wait:
                 time.sleep(wait)
             try:
@@ -264,18 +267,18 @@ class AsyncClientBase(_ClientCore):
 
     async def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call any Seller API endpoint (see `OzonClient.request`)."""
-        return await self._send(Request(http_method.upper(), path, body), None)
+        return await self._send(Request(http_method.upper(), path, body))
 
     async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:
             return method.run_local(values)
-        return await self._send(method.build(values), method)
+        return await self._send(method.build(values))
 
-    async def _send(self, req: Request, method: Method | None) -> Any:
+    async def _send(self, req: Request) -> Any:
         body = self._encode(req)
         attempt = 0
         while True:
-            wait = self._limit_wait(method) if self.rate_limit else 0.0
+            wait = self._limit_wait(req.path) if self.rate_limit else 0.0
             if wait:
                 await _async_sleep(wait)
             try:

@@ -11,10 +11,13 @@ Building a request is pure: `method.build(values)` returns a `Request`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oint.ozon.errors import UsageError
 from oint.ozon.values import Kind, is_filled
+
+if TYPE_CHECKING:
+    from oint.ozon.spec import Operation
 
 GROUPS: dict[str, tuple[str, str]] = {
     # slug: (English title, Russian title) as in OInt's documentation folders
@@ -34,26 +37,6 @@ class Request(NamedTuple):
     method: str
     path: str
     body: dict[str, Any] | None
-
-
-class Endpoint(NamedTuple):
-    """Where a method goes. Ozon retires endpoints: `retired` is the switch-off date
-    (ISO) when known, `successor` the path Ozon points to instead."""
-
-    http_method: str
-    path: str
-    retired: str | None = None
-    successor: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.http_method} {self.path}"
-
-    def retirement(self) -> str:
-        """ "" for a current endpoint, else e.g. "off at Ozon from 2026-10-01; successor /v2/..."."""
-        if not (self.retired or self.successor):
-            return ""
-        text = f"off at Ozon from {self.retired}" if self.retired else "deprecated by Ozon"
-        return text + (f"; successor {self.successor}" if self.successor else "")
 
 
 class Param(NamedTuple):
@@ -81,7 +64,9 @@ class Param(NamedTuple):
 
 
 class Method(NamedTuple):
-    """One OInt function. API methods have an `endpoint`; local helpers a `local` callable."""
+    """One OInt function. API methods name their `operation` (a path of the operation layer,
+    `oint.ozon.spec`, which knows its verb, limits and retirement); local helpers have a
+    `local` callable instead."""
 
     name_en: str
     name_ru: str
@@ -89,17 +74,31 @@ class Method(NamedTuple):
     python: str
     summary: str
     params: tuple[Param, ...]
-    endpoint: Endpoint | None = None
+    operation: str | None = None
     local: Callable[..., Any] | None = None
     fixed: dict[str, Any] | None = None  # constant body fields, e.g. {"limit": "200"}
     notes: tuple[str, ...] = ()
     example: str = ""
-    rate_limit: tuple[int, float] | None = None  # (calls, per seconds) per account, when Ozon sets one
     send_body: bool = True  # False: OInt sends this POST without a body
 
     @property
     def calls_api(self) -> bool:
-        return self.endpoint is not None
+        return self.operation is not None
+
+    @property
+    def endpoint(self) -> Operation | None:
+        """The operation this method calls (None for a local helper); read on first use."""
+        if self.operation is None:
+            return None
+        from oint.ozon.spec import operation
+
+        return operation(self.operation)
+
+    @property
+    def rate_limit(self) -> tuple[int, float] | None:
+        """Ozon's tightest-window limit of the operation per account (calls, seconds), if any."""
+        op = self.endpoint
+        return op.rate_limits[0] if op is not None and op.rate_limits else None
 
     def normalise(self, values: Sequence[Any]) -> list[Any]:
         """Check required values and normalise each by its kind (raises UsageError)."""
@@ -120,7 +119,8 @@ class Method(NamedTuple):
 
     def build(self, values: Sequence[Any]) -> Request:
         """The request for these parameter values (in `params` order). Pure."""
-        assert self.endpoint is not None, f"{self.name_en} is a local helper"
+        op = self.endpoint
+        assert op is not None, f"{self.name_en} is a local helper"
         body: dict[str, Any] = dict(self.fixed) if self.fixed else {}
         for p, v in zip(self.params, self.normalise(values), strict=True):
             if p.field is None:
@@ -133,8 +133,8 @@ class Method(NamedTuple):
                     continue
             if p.empty is not None:
                 body[p.field] = p.empty() if callable(p.empty) else p.empty
-        has_body = self.send_body and self.endpoint.http_method != "GET"
-        return Request(self.endpoint.http_method, self.endpoint.path, body if has_body else None)
+        has_body = self.send_body and op.method != "GET"
+        return Request(op.method, op.path, body if has_body else None)
 
     def run_local(self, values: Sequence[Any]) -> Any:
         assert self.local is not None
@@ -185,7 +185,7 @@ class Registry:
 
     def by_endpoint(self, path: str) -> Method | None:
         for m in self._methods:
-            if m.endpoint is not None and m.endpoint.path == path:
+            if m.operation == path:
                 return m
         return None
 

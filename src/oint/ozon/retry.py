@@ -71,15 +71,16 @@ class RateLimiter:
             return 0.0 if self._tokens >= 0 else -self._tokens * self._interval
 
 
-_LIMITERS: dict[tuple[str, str], RateLimiter] = {}
+_LIMITERS: dict[tuple[str, str, int, float], RateLimiter] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
 def shared_limiter(client_id: str, scope: str, rate: int, per: float) -> RateLimiter:
-    """The process-wide limiter of one seller account for one scope ("*" or a path)."""
-    key = (client_id, scope)
+    """The process-wide limiter of one seller account for one scope ("*" or a path) and
+    window (an operation may have several: 2 a minute and 50 an hour)."""
+    key = (client_id, scope, rate, per)
     with _LIMITERS_LOCK:
         lim = _LIMITERS.get(key)
-        if lim is None or (lim.rate, lim.per) != (rate, per):
+        if lim is None:
             lim = _LIMITERS[key] = RateLimiter(rate, per)
         return lim

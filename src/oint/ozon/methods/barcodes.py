@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from oint.ozon.errors import UsageError
-from oint.ozon.registry import Endpoint, Method, P
+from oint.ozon.registry import Method, P
 from oint.ozon.values import IDS, OBJECT, as_str
 
 GROUP = "Barcodes"
@@ -31,7 +31,7 @@ BIND_BARCODES = Method(
     group=GROUP,
     python="bind_barcodes",
     summary="Bind existing barcodes to products by SKU.",
-    endpoint=Endpoint("POST", "/v1/barcode/add"),
+    operation="/v1/barcode/add",
     params=(
         P(
             "barcodes",
@@ -46,7 +46,6 @@ BIND_BARCODES = Method(
             convert=sku_barcode_pairs,
         ),
     ),
-    rate_limit=(20, 60.0),
     notes=(
         "Up to 100 barcodes per request and up to 100 barcodes per product; a barcode is at most 100 "
         "characters. At most 20 calls a minute per seller account.",
@@ -63,7 +62,7 @@ CREATE_BARCODES = Method(
     group=GROUP,
     python="create_barcodes",
     summary="Have Ozon generate barcodes for products.",
-    endpoint=Endpoint("POST", "/v1/barcode/generate"),
+    operation="/v1/barcode/generate",
     params=(
         P(
             "product_ids",
@@ -79,7 +78,6 @@ CREATE_BARCODES = Method(
             per_item=True,
         ),
     ),
-    rate_limit=(20, 60.0),
     notes=(
         "Up to 100 products per request; at most 20 calls a minute per seller account.",
         "The answer lists failures only: errors [{code, error, barcode, product_id}]. The new barcodes "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from oint.ozon.errors import UsageError
-from oint.ozon.registry import Endpoint, Method, P, Param
+from oint.ozon.registry import Method, P, Param
 from oint.ozon.values import ID, STRING, as_str
 
 GROUP = "Attributes-and-features"
@@ -98,7 +98,7 @@ GET_CATEGORIES_AND_PRODUCT_TYPES_TREE = Method(
     group=GROUP,
     python="get_categories_and_product_types_tree",
     summary="Get Ozon's tree of description categories and product types.",
-    endpoint=Endpoint("POST", "/v1/description-category/tree"),
+    operation="/v1/description-category/tree",
     params=(_lang(),),
     notes=(
         "Nodes carry description_category_id, category_name, disabled and children; the last level "
@@ -116,7 +116,7 @@ GET_CATEGORY_ATTRIBUTES = Method(
     group=GROUP,
     python="get_category_attributes",
     summary="Get the attributes (characteristics) of a description category and product type.",
-    endpoint=Endpoint("POST", "/v1/description-category/attribute"),
+    operation="/v1/description-category/attribute",
     params=(_category_id(), _type_id(), _lang()),
     notes=(
         "Take the category and type ids from GetCategoriesAndProductTypesTree: the type must belong "
@@ -136,7 +136,7 @@ GET_ATTRIBUTE_VALUES = Method(
     group=GROUP,
     python="get_attribute_values",
     summary="Get the dictionary values of an attribute, a page of 200 starting at --start.",
-    endpoint=Endpoint("POST", "/v1/description-category/attribute/values"),
+    operation="/v1/description-category/attribute/values",
     params=(
         _category_id(),
         _type_id(),
@@ -173,7 +173,7 @@ SEARCH_ATTRIBUTE_VALUE = Method(
     group=GROUP,
     python="search_attribute_value",
     summary="Search an attribute's dictionary values by text (up to 100 matches).",
-    endpoint=Endpoint("POST", "/v1/description-category/attribute/values/search"),
+    operation="/v1/description-category/attribute/values/search",
     params=(
         _category_id(),
         _type_id(),

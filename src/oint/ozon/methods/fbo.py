@@ -9,7 +9,7 @@ from typing import Any
 
 from oint.ozon.errors import UsageError
 from oint.ozon.methods.common import OFFSET
-from oint.ozon.registry import Endpoint, Method, P
+from oint.ozon.registry import Method, P
 from oint.ozon.values import (
     BOOL,
     DATE,
@@ -117,7 +117,7 @@ GET_CLUSTERS_LIST = Method(
     group=GROUP,
     python="get_clusters_list",
     summary="Get Ozon logistic clusters and their warehouses.",
-    endpoint=Endpoint("POST", "/v1/cluster/list"),
+    operation="/v1/cluster/list",
     params=(
         P(
             "cluster_type",
@@ -145,7 +145,7 @@ GET_SHIPPING_WAREHOUSES_LIST = Method(
     group=GROUP,
     python="get_shipping_warehouses_list",
     summary="Search FBO warehouses, sorting centres and pick-up points usable as shipping points.",
-    endpoint=Endpoint("POST", "/v1/warehouse/fbo/list"),
+    operation="/v1/warehouse/fbo/list",
     params=(
         P(
             "search",
@@ -185,7 +185,7 @@ GET_FBO_SHIPMENTS_LIST = Method(
     group=GROUP,
     python="get_fbo_shipments_list",
     summary="List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.",
-    endpoint=Endpoint("POST", "/v2/posting/fbo/list", retired="2026-06-01", successor="/v3/posting/fbo/list"),
+    operation="/v2/posting/fbo/list",
     params=(
         P(
             "filter",
@@ -230,7 +230,6 @@ GET_FBO_SHIPMENTS_LIST = Method(
         "with: {analytics_data: true, financial_data: true} adds those blocks to every posting.",
         "Pages hold 1000 postings: pass --offset 1000, 2000, ...; Ozon refuses offsets above 20000 "
         "(MAX_OFFSET_EXCEEDED) - narrow the period instead.",
-        "Ozon switches this endpoint off on 2026-06-01 (successor /v3/posting/fbo/list).",
     ),
     example=(
         'oint ozon GetFBOShipmentsList --clientid "***" --apikey "***" '
@@ -245,7 +244,7 @@ CREATE_FBO_DRAFT = Method(
     group=GROUP,
     python="create_fbo_draft",
     summary="Create an FBO supply-order draft for clusters and SKU quantities.",
-    endpoint=Endpoint("POST", "/v1/draft/create", retired="2026-03-16", successor="/v1/draft/direct/create"),
+    operation="/v1/draft/create",
     params=(
         P(
             "clusters",
@@ -296,7 +295,6 @@ CREATE_FBO_DRAFT = Method(
             convert=_integer("point", "the drop-off point id"),
         ),
     ),
-    rate_limit=(2, 60.0),
     notes=(
         "Items are a map {\"<sku>\": <quantity>}, e.g. {'1783161863': 5, '1784654052': 2}, or a path to a "
         "JSON file with one; up to 5000 items.",
@@ -305,8 +303,8 @@ CREATE_FBO_DRAFT = Method(
         "Ozon answers {operation_id}: the draft is calculated asynchronously - poll GetFBODraft with it. "
         "A draft lives 30 minutes.",
         "Ozon allows 2 drafts a minute, 50 an hour and 500 a day per account (429 beyond).",
-        "Ozon switched this endpoint off on 2026-03-16 (successors /v1/draft/direct/create, "
-        "/v1/draft/crossdock/create).",
+        "Besides /v1/draft/direct/create, Ozon offers /v1/draft/crossdock/create and "
+        "/v1/draft/multi-cluster/create for other kinds of supply.",
     ),
     example=(
         'oint ozon CreateFBODraft --clientid "***" --apikey "***" --clusters 2 '
@@ -320,9 +318,7 @@ GET_FBO_DRAFT = Method(
     group=GROUP,
     python="get_fbo_draft",
     summary="Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.",
-    endpoint=Endpoint(
-        "POST", "/v1/draft/create/info", retired="2026-03-16", successor="/v2/draft/create/info"
-    ),
+    operation="/v1/draft/create/info",
     params=(
         P(
             "operation_id",
@@ -341,7 +337,6 @@ GET_FBO_DRAFT = Method(
         "CALCULATION_STATUS_SUCCESS brings draft_id and clusters with their supply warehouses "
         "(warehouse ids go to GetFBOTimeslots --whs); CALCULATION_STATUS_FAILED brings errors "
         "(items_validation, unknown_cluster_ids); after 30 minutes a draft is CALCULATION_STATUS_EXPIRED.",
-        "Ozon switched this endpoint off on 2026-03-16 (successor /v2/draft/create/info).",
     ),
     example=(
         'oint ozon GetFBODraft --clientid "***" --apikey "***" --oper "01968c0f-6eb1-77dc-8df4-d930396b6106"'
@@ -354,9 +349,7 @@ GET_FBO_TIMESLOTS = Method(
     group=GROUP,
     python="get_fbo_timeslots",
     summary="Get available delivery timeslots at drop-off warehouses for a supply draft.",
-    endpoint=Endpoint(
-        "POST", "/v1/draft/timeslot/info", retired="2026-03-16", successor="/v2/draft/timeslot/info"
-    ),
+    operation="/v1/draft/timeslot/info",
     params=(
         P(
             "date_from",
@@ -413,7 +406,6 @@ GET_FBO_TIMESLOTS = Method(
         "(2025-07-05T12:47:44Z). The CLI accepts 2025-07-05T12:47:44.5600826 and 07/29/2025 21:23:13.",
         "The period may end at most 28 days from now; up to 10 warehouses per request.",
         "draft_id and warehouse ids come from GetFBODraft once its status is CALCULATION_STATUS_SUCCESS.",
-        "Ozon switched this endpoint off on 2026-03-16 (successor /v2/draft/timeslot/info).",
     ),
     example=(
         'oint ozon GetFBOTimeslots --clientid "***" --apikey "***" --from "2025-07-05T12:47:44.5600826" '

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER, PRODUCT_ID, SKUS
-from oint.ozon.registry import Endpoint, Method, P
+from oint.ozon.registry import Method, P
 from oint.ozon.values import NUMBER, OBJECT, array_of, as_number, without_blanks
 
 GROUP = "Prices-and-stocks"
@@ -21,7 +21,7 @@ GET_PRODUCTS_STOCKS = Method(
     group=GROUP,
     python="get_products_stocks",
     summary="Get FBS/rFBS/FBO stock quantities of products, optionally filtered (pages of 100).",
-    endpoint=Endpoint("POST", "/v4/product/info/stocks"),
+    operation="/v4/product/info/stocks",
     params=(PRODUCT_FILTER, LAST_ID),
     fixed={"limit": "100"},
     notes=(
@@ -44,7 +44,7 @@ GET_PRODUCTS_PRICES = Method(
     group=GROUP,
     python="get_products_prices",
     summary="Get product prices, commissions and price indexes, optionally filtered (pages of 300).",
-    endpoint=Endpoint("POST", "/v5/product/info/prices"),
+    operation="/v5/product/info/prices",
     params=(PRODUCT_FILTER, LAST_ID),
     fixed={"limit": "300"},
     notes=(
@@ -62,7 +62,7 @@ GET_DISCOUNT_INFORMATION = Method(
     group=GROUP,
     python="get_discount_information",
     summary="Get the condition and defects of markdown (discounted) items and their main product's SKU.",
-    endpoint=Endpoint("POST", "/v1/product/info/discounted"),
+    operation="/v1/product/info/discounted",
     params=(SKUS._replace(field="discounted_skus", doc="SKU of discounted products"),),
     notes=(
         "Pass the SKUs of the markdown items, not of the main products; SKUs that are not markdowns "
@@ -78,7 +78,7 @@ UPDATE_PRODUCTS_STOCKS = Method(
     group=GROUP,
     python="update_products_stocks",
     summary="Set product stock quantities per warehouse (FBS and rFBS).",
-    endpoint=Endpoint("POST", "/v2/products/stocks"),
+    operation="/v2/products/stocks",
     params=(
         P(
             "stocks",
@@ -94,7 +94,6 @@ UPDATE_PRODUCTS_STOCKS = Method(
             per_item=True,
         ),
     ),
-    rate_limit=(80, 60.0),
     notes=(
         "Entries {offer_id, product_id, stock, warehouse_id}; if both ids are given, Ozon uses offer_id. "
         "The stock is the available quantity, without the reserved one.",
@@ -120,7 +119,7 @@ UPDATE_PRODUCTS_PRICES = Method(
     group=GROUP,
     python="update_products_prices",
     summary="Update prices of one or more products.",
-    endpoint=Endpoint("POST", "/v1/product/import/prices"),
+    operation="/v1/product/import/prices",
     params=(
         P(
             "prices",
@@ -159,7 +158,7 @@ SET_PRODUCT_DISCOUNT = Method(
     group=GROUP,
     python="set_product_discount",
     summary="Set the discount of a markdown (discounted) product sold via FBS.",
-    endpoint=Endpoint("POST", "/v1/product/update/discount"),
+    operation="/v1/product/update/discount",
     params=(
         PRODUCT_ID,
         P(

@@ -8,12 +8,10 @@ from typing import Any
 
 from oint.ozon.errors import UsageError
 from oint.ozon.methods.common import SKUS, TASK_ID
-from oint.ozon.registry import Endpoint, Method, P
+from oint.ozon.registry import Method, P
 from oint.ozon.values import IDS, NUMBER, STRINGS, CollectionKind, as_int, as_str, relaxed_json
 
 GROUP = "Uploading-and-updating-products"
-DIGITAL_CODES_RETIRED = "2025-07-01"  # Ozon removed the digital-codes methods (facts §6.3)
-DIGITAL_STOCKS_IMPORT = "/v1/product/digital/stocks/import"
 
 
 class ArticlesMapKind(CollectionKind):
@@ -66,7 +64,7 @@ UPDATE_PRODUCTS_ARTICLES = Method(
     group=GROUP,
     python="update_products_articles",
     summary="Rename offer IDs (articles) of existing products.",
-    endpoint=Endpoint("POST", "/v1/product/update/offer-id"),
+    operation="/v1/product/update/offer-id",
     params=(
         P(
             "offers",
@@ -102,7 +100,7 @@ ARCHIVE_PRODUCTS = Method(
     group=GROUP,
     python="archive_products",
     summary="Move products to the archive.",
-    endpoint=Endpoint("POST", "/v1/product/archive"),
+    operation="/v1/product/archive",
     params=(
         P(
             "products",
@@ -131,7 +129,7 @@ UNARCHIVE_PRODUCTS = Method(
     group=GROUP,
     python="unarchive_products",
     summary="Restore products from the archive.",
-    endpoint=Endpoint("POST", "/v1/product/unarchive"),
+    operation="/v1/product/unarchive",
     params=(
         P(
             "products",
@@ -160,7 +158,7 @@ DELETE_PRODUCTS_WITHOUT_SKU = Method(
     group=GROUP,
     python="delete_products_without_sku",
     summary="Delete archived products that have no SKU, by offer ID.",
-    endpoint=Endpoint("POST", "/v2/products/delete"),
+    operation="/v2/products/delete",
     params=(
         P(
             "articles",
@@ -190,12 +188,7 @@ UPLOAD_PRODUCT_ACTIVATION_CODES = Method(
     group=GROUP,
     python="upload_product_activation_codes",
     summary="Upload activation codes for a digital product or service (async task).",
-    endpoint=Endpoint(
-        "POST",
-        "/v1/product/upload_digital_codes",
-        retired=DIGITAL_CODES_RETIRED,
-        successor=DIGITAL_STOCKS_IMPORT,
-    ),
+    operation="/v1/product/upload_digital_codes",
     params=(
         P(
             "product_id",
@@ -224,8 +217,6 @@ UPLOAD_PRODUCT_ACTIVATION_CODES = Method(
     notes=(
         "Codes are bound to the digital product card. The answer is a task: check it with "
         "GetCodesUploadStatus (pending, then imported or failed).",
-        f"Ozon removed this method on {DIGITAL_CODES_RETIRED}; digital stock is now uploaded with "
-        f"{DIGITAL_STOCKS_IMPORT}.",
     ),
     example=(
         'oint ozon UploadProductActivationCodes --clientid "***" --apikey "***" --productid 1235207802 '
@@ -239,16 +230,10 @@ GET_CODES_UPLOAD_STATUS = Method(
     group=GROUP,
     python="get_codes_upload_status",
     summary="Get the status of a digital-codes upload task.",
-    endpoint=Endpoint(
-        "POST",
-        "/v1/product/upload_digital_codes/info",
-        retired=DIGITAL_CODES_RETIRED,
-        successor=DIGITAL_STOCKS_IMPORT,
-    ),
+    operation="/v1/product/upload_digital_codes/info",
     params=(TASK_ID,),
     notes=(
         "The task ID comes from UploadProductActivationCodes. Status: pending, imported or failed.",
-        f"Ozon removed this method on {DIGITAL_CODES_RETIRED} together with the upload.",
     ),
     example='oint ozon GetCodesUploadStatus --clientid "***" --apikey "***" --taskid 1',
 )
@@ -259,7 +244,7 @@ GET_PRODUCT_SUBSCRIBERS_COUNT = Method(
     group=GROUP,
     python="get_product_subscribers_count",
     summary="Get how many users subscribed to 'notify when available' per SKU.",
-    endpoint=Endpoint("POST", "/v1/product/info/subscription"),
+    operation="/v1/product/info/subscription",
     params=(SKUS,),
     notes=("The answer has {sku, count} per requested SKU.",),
     example='oint ozon GetProductSubscribersCount --clientid "***" --apikey "***" --sku 1626044001',
@@ -271,7 +256,7 @@ GET_RELATED_SKUS = Method(
     group=GROUP,
     python="get_related_skus",
     summary="Resolve the unified SKU (and availability) for old FBS/FBO SKUs.",
-    endpoint=Endpoint("POST", "/v1/product/related-sku/get"),
+    operation="/v1/product/related-sku/get",
     params=(SKUS._replace(field="sku"),),
     notes=(
         "Up to 200 SKUs per request. The answer includes every SKU related to the ones passed, "
@@ -286,7 +271,7 @@ GET_PRODUCTS_CONTENT_RATING = Method(
     group=GROUP,
     python="get_products_content_rating",
     summary="Get content-rating breakdown of products by SKU.",
-    endpoint=Endpoint("POST", "/v1/product/rating-by-sku"),
+    operation="/v1/product/rating-by-sku",
     params=(SKUS,),
     notes=(
         "The rating (0-100) is the weighted sum of groups: important attributes, other attributes, "

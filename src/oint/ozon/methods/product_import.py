@@ -9,7 +9,7 @@ list, full attribute descriptions, a product's description text and the daily qu
 from __future__ import annotations
 
 from oint.ozon.methods.common import LAST_ID, PRODUCT_FILTER, PRODUCT_ID, TASK_ID
-from oint.ozon.registry import Endpoint, Method, P
+from oint.ozon.registry import Method, P
 from oint.ozon.values import OBJECT, STRING, array_of, without_blanks
 
 GROUP = "Uploading-and-updating-products"
@@ -32,7 +32,7 @@ GET_PRODUCTS_REQUESTS_LIMITS = Method(
     group=ATTRIBUTES_GROUP,
     python="get_products_requests_limits",
     summary="Get the seller's limits for assortment size and daily product creation/updates.",
-    endpoint=Endpoint("POST", "/v4/product/info/limit"),
+    operation="/v4/product/info/limit",
     params=(),
     send_body=False,
     notes=(
@@ -53,7 +53,7 @@ GET_PRODUCT_LIST = Method(
     group=GROUP,
     python="get_product_list",
     summary="List seller products (product_id/offer_id, stock flags), optionally filtered, 200 per page.",
-    endpoint=Endpoint("POST", "/v3/product/list"),
+    operation="/v3/product/list",
     params=(PRODUCT_FILTER, LAST_ID),
     fixed={"limit": PAGE_SIZE},
     notes=(
@@ -75,7 +75,7 @@ GET_PRODUCTS_ATTRIBUTES_DATA = Method(
     group=GROUP,
     python="get_products_attributes_data",
     summary="Get full attribute descriptions of products, optionally filtered, 200 per page.",
-    endpoint=Endpoint("POST", "/v4/product/info/attributes"),
+    operation="/v4/product/info/attributes",
     params=(PRODUCT_FILTER, LAST_ID),
     fixed={"limit": PAGE_SIZE},
     notes=(
@@ -97,7 +97,7 @@ GET_PRODUCT_DESCRIPTION = Method(
     group=GROUP,
     python="get_product_description",
     summary="Get a product's name and description text by product ID or offer ID.",
-    endpoint=Endpoint("POST", "/v1/product/info/description"),
+    operation="/v1/product/info/description",
     params=(
         PRODUCT_ID._replace(required=False),
         # text, also on the command line: an article such as "007" keeps its leading zeros
@@ -126,7 +126,7 @@ CREATE_UPDATE_PRODUCTS = Method(
     group=GROUP,
     python="create_update_products",
     summary="Create new products or update existing ones from product structures (async task).",
-    endpoint=Endpoint("POST", "/v3/product/import"),
+    operation="/v3/product/import",
     params=(
         P(
             "items",
@@ -181,7 +181,7 @@ CREATE_PRODUCT_BY_OZON_ID = Method(
     group=GROUP,
     python="create_product_by_ozon_id",
     summary="Create products by copying an existing Ozon SKU (async task).",
-    endpoint=Endpoint("POST", "/v1/product/import-by-sku"),
+    operation="/v1/product/import-by-sku",
     params=(
         P(
             "items",
@@ -218,7 +218,7 @@ UPDATE_PRODUCTS_ATTRIBUTES = Method(
     group=GROUP,
     python="update_products_attributes",
     summary="Update attributes of existing products (async task).",
-    endpoint=Endpoint("POST", "/v1/product/attributes/update"),
+    operation="/v1/product/attributes/update",
     params=(
         P(
             "items",
@@ -255,7 +255,7 @@ GET_PRODUCT_CREATION_STATUS = Method(
     python="get_product_creation_status",
     summary="Get the status of a product import task (CreateUpdateProducts / CreateProductByOzonID / "
     "UpdateProductsAttributes).",
-    endpoint=Endpoint("POST", "/v1/product/import/info"),
+    operation="/v1/product/import/info",
     params=(TASK_ID,),
     notes=(
         "Item status: pending (queued), imported, failed (see errors), skipped (nothing changed).",

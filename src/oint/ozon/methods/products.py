@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oint.ozon.methods.common import PRODUCT_ID
-from oint.ozon.registry import Endpoint, Method, P
+from oint.ozon.registry import Method, P
 from oint.ozon.values import IDS, STRING, STRINGS
 
 GROUP = "Uploading-and-updating-products"
@@ -14,7 +14,7 @@ GET_PRODUCTS_INFORMATION = Method(
     group=GROUP,
     python="get_products_information",
     summary="Get detailed product info by product IDs, SKUs or offer IDs (articles).",
-    endpoint=Endpoint("POST", "/v3/product/info/list"),
+    operation="/v3/product/info/list",
     params=(
         P(
             "product_id",
@@ -63,9 +63,7 @@ UPDATE_PRODUCT_IMAGES = Method(
     group=GROUP,
     python="update_product_images",
     summary="Replace a product's images, 360 images and marketing colour.",
-    endpoint=Endpoint(
-        "POST", "/v1/product/pictures/import", retired="2026-10-01", successor="/v2/product/pictures/import"
-    ),
+    operation="/v1/product/pictures/import",
     params=(
         PRODUCT_ID,
         P(
@@ -121,7 +119,7 @@ CHECK_PRODUCTS_IMAGES_UPLOAD = Method(
     group=GROUP,
     python="check_products_images_upload",
     summary="Check image upload status for products by product IDs.",
-    endpoint=Endpoint("POST", "/v2/product/pictures/info"),
+    operation="/v2/product/pictures/info",
     params=(
         P(
             "products",

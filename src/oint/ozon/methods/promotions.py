@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oint.ozon.methods.common import OFFSET
-from oint.ozon.registry import Endpoint, Method, P
+from oint.ozon.registry import Method, P
 from oint.ozon.values import NUMBER, as_int
 
 GROUP = "Promotions-management"
@@ -15,7 +15,7 @@ GET_PROMOTIONS_LIST = Method(
     group=GROUP,
     python="get_promotions_list",
     summary="List Ozon promotions (actions) available to the seller.",
-    endpoint=Endpoint("GET", "/v1/actions"),
+    operation="/v1/actions",
     params=(),
     notes=(
         "Ozon answers {result: [...]}: each action has its id, title, action_type, dates, "
@@ -48,17 +48,14 @@ GET_AVAILABLE_PROMO_PRODUCTS = Method(
     group=GROUP,
     python="get_available_promo_products",
     summary="List products that can be added to a promotion (candidates), 100 per page.",
-    endpoint=Endpoint(
-        "POST", "/v1/actions/candidates", retired="2026-10-13", successor="/v2/actions/candidates"
-    ),
+    operation="/v1/actions/candidates",
     params=_PROMO_PARAMS,
     fixed={"limit": PAGE_SIZE},
     notes=(
         "Ozon answers {result: {products: [...], total}}; each product has id, price, action_price, "
         "max_action_price, add_mode, min_stock and stock.",
         "Pages hold 100 products: pass --offset 100, 200, ... while products come back.",
-        "Ozon deprecated offset in favour of last_id (2025-03-13) and switches this endpoint off on "
-        "2026-10-13 (successor /v2/actions/candidates).",
+        "Ozon deprecated offset in favour of last_id (2025-03-13).",
         "An unknown action id answers code 5 'Resource not found'.",
     ),
     example='oint ozon GetAvailablePromoProducts --clientid "***" --apikey "***" --actionid 111111111',
@@ -70,13 +67,12 @@ GET_CURRENT_PROMO_PRODUCTS = Method(
     group=GROUP,
     python="get_current_promo_products",
     summary="List products participating in a promotion, 100 per page.",
-    endpoint=Endpoint("POST", "/v1/actions/products", retired="2026-10-13", successor="/v2/actions/products"),
+    operation="/v1/actions/products",
     params=_PROMO_PARAMS,
     fixed={"limit": PAGE_SIZE},
     notes=(
         "Ozon answers {result: {products: [...], total}} with each product's action_price and add_mode.",
         "Pages hold 100 products: pass --offset 100, 200, ... while products come back.",
-        "Ozon switches this endpoint off on 2026-10-13 (successor /v2/actions/products).",
         "RU name says 'participating' (УчаствующиеТовары), EN says 'Current': the same thing.",
     ),
     example='oint ozon GetCurrentPromoProducts --clientid "***" --apikey "***" --actionid 111111111',

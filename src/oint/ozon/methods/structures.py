@@ -59,7 +59,6 @@ def _template(
         python=python,
         summary=summary,
         params=_template_params(),
-        endpoint=None,
         local=local,
         notes=notes + common,
         example=example,
@@ -218,7 +217,6 @@ ADD_PRODUCT_VIDEO = Method(
             type_doc="String",
         ),
     ),
-    endpoint=None,
     local=s.add_product_video,
     notes=(
         "Appends {attributes: [{id: 21841, complex_id: 100001, values: [{value: URL}]}, "
@@ -249,7 +247,6 @@ ADD_PRODUCT_VIDEO_COVER = Method(
         _ITEM_PARAM,
         P("url", "url", STRING, ru="URL", en="URL", required=True, doc="Video cover URL", type_doc="String"),
     ),
-    endpoint=None,
     local=s.add_product_video_cover,
     notes=(
         "Appends {attributes: [{id: 21845, complex_id: 100002, values: [{dictionary_value_id: 0, "
@@ -314,7 +311,6 @@ COMPLETE_COMPLEX_ATTRIBUTE = Method(
             type_doc="Arbitrary",
         ),
     ),
-    endpoint=None,
     local=s.complete_complex_attribute,
     notes=(
         "attributes is created when missing (or when it still holds a template placeholder); "

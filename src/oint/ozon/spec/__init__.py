@@ -1,0 +1,177 @@
+"""The operation layer: every operation of the Seller API, declared once, as data.
+
+`operations.json` and `schemas.json` beside this module are generated from `reference/` by
+`scripts/gen_operations.py`. Each operation has its path, verb, a Python name (the path with
+underscores: `/v3/posting/fbs/list` -> `v3_posting_fbs_list`), Ozon's short title, request and
+response schema names, paging, batch field, rate limits, and retirement (date and successor).
+The OInt registry, the typed client methods, the CLI, the docs and the sandbox's route index are
+all derived from here. Files are read on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+_HERE = Path(__file__).parent
+
+
+class Paging(NamedTuple):
+    """How an operation pages. `style`: last_id, cursor, offset or page. Paths are dotted
+    (`result.postings`); `position` and `size` are request fields."""
+
+    style: str
+    items: str | None
+    position: str
+    size: str | None
+    max: int | None
+    next: str | None  # where the answer carries the next last_id / cursor
+    has_next: str | None
+    pages: str | None  # page count, for the page style
+
+
+class Batch(NamedTuple):
+    """The request field that carries a batch of items, and its documented maximum."""
+
+    field: str
+    max: int | None
+
+
+class Operation(NamedTuple):
+    path: str
+    method: str
+    name: str
+    title: str
+    section: str
+    request: str | None  # schema name
+    response: str | None
+    has_body: bool
+    path_params: tuple[str, ...]
+    paging: Paging | None
+    items: str | None  # for unpaged operations that answer a list
+    batch: Batch | None
+    rate_limits: tuple[tuple[int, float], ...]
+    item_limits: dict[str, Any] | None
+    retired: str | None  # ISO date Ozon switches it off (or did)
+    successor: str | None
+    deprecated: bool
+    sources: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def retired_on(self, day: dt.date) -> bool:
+        """True when Ozon has switched this operation off by `day`."""
+        return self.retired is not None and dt.date.fromisoformat(self.retired) <= day
+
+    def retirement(self) -> str:
+        """'' for a current operation, else e.g. 'off at Ozon from 2026-10-01; successor /v2/...'."""
+        if not (self.retired or self.successor or self.deprecated):
+            return ""
+        text = f"off at Ozon from {self.retired}" if self.retired else "deprecated by Ozon"
+        return text + (f"; successor {self.successor}" if self.successor else "")
+
+    def url_path(self, path_params: dict[str, Any] | None = None) -> str:
+        """The path with its `{name}` parameters filled in."""
+        path = self.path
+        for name in self.path_params:
+            if not path_params or name not in path_params:
+                raise KeyError(f"{self.path}: path parameter {name!r} is required")
+            path = path.replace("{" + name + "}", str(path_params[name]))
+        return path
+
+
+def _operation(path: str, d: dict[str, Any]) -> Operation:
+    p = d.get("paging")
+    paging = None
+    if p is not None:
+        paging = Paging(
+            p["style"],
+            p.get("items"),
+            p["position"],
+            p.get("size"),
+            p.get("max"),
+            p.get("next"),
+            p.get("has_next"),
+            p.get("pages"),
+        )
+    b = d.get("batch")
+    return Operation(
+        path=path,
+        method=d["method"],
+        name=d["name"],
+        title=d.get("title", ""),
+        section=d.get("section", ""),
+        request=d.get("request"),
+        response=d.get("response"),
+        has_body=d.get("body") != "none",
+        path_params=tuple(d.get("path_params", ())),
+        paging=paging,
+        items=d.get("items") or (paging.items if paging else None),
+        batch=Batch(b["field"], b.get("max")) if b else None,
+        rate_limits=tuple((int(n), float(s)) for n, s in d.get("rate_limits", ())),
+        item_limits=d.get("item_limits"),
+        retired=d.get("retired"),
+        successor=d.get("successor"),
+        deprecated=bool(d.get("deprecated")),
+        sources=tuple(d.get("sources", ())),
+    )
+
+
+@lru_cache(maxsize=1)
+def _declarations() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((_HERE / "operations.json").read_bytes())
+    return data
+
+
+@lru_cache(maxsize=1)
+def operations() -> dict[str, Operation]:
+    """Every operation by path, in path order."""
+    return {path: _operation(path, d) for path, d in _declarations()["operations"].items()}
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, Operation]:
+    return {op.name: op for op in operations().values()}
+
+
+def operation(key: str) -> Operation:
+    """An operation by path (`/v3/posting/fbs/list`) or name (`v3_posting_fbs_list`)."""
+    found = operations().get(key) if key.startswith("/") else _by_name().get(key.replace("-", "_").lower())
+    if found is None:
+        raise KeyError(f"no Seller API operation {key!r}")
+    return found
+
+
+def find(key: str) -> Operation | None:
+    try:
+        return operation(key)
+    except KeyError:
+        return None
+
+
+def global_rate_limits() -> tuple[tuple[int, float], ...]:
+    """Ozon's limit per Client-Id over all methods."""
+    return tuple((int(n), float(s)) for n, s in _declarations()["global_rate_limits"])
+
+
+@lru_cache(maxsize=1)
+def schemas() -> dict[str, dict[str, Any]]:
+    """The request and response schemas (a JSON Schema subset; refs are `#/schemas/NAME`)."""
+    data: dict[str, dict[str, Any]] = json.loads((_HERE / "schemas.json").read_bytes())["schemas"]
+    return data
+
+
+def resolve(node: dict[str, Any] | None) -> dict[str, Any]:
+    """`node` with `$ref`s followed ({} for None)."""
+    table = schemas()
+    while node and "$ref" in node:
+        node = table[node["$ref"].rsplit("/", 1)[1]]
+    return node or {}
+
+
+def schema(name: str | None) -> dict[str, Any]:
+    return schemas()[name] if name else {}
