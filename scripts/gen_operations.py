@@ -295,6 +295,19 @@ def batch(
     return {"field": field, "max": maximum} if maximum else {"field": field}
 
 
+def relax(schemas: dict[str, Schema], root: Schema, dotted: str) -> None:
+    """Drop one field (`stocks[].product_id`) from its object's required list."""
+    *parents, field = dotted.split(".")
+    node = resolve(schemas, root)
+    for part in parents:
+        node = resolve(schemas, node["properties"][part.removesuffix("[]")])
+        if part.endswith("[]"):
+            node = resolve(schemas, node["items"])
+    node["required"] = [r for r in node.get("required", ()) if r != field]
+    if not node["required"]:
+        del node["required"]
+
+
 # ---------------------------------------------------------------------------------------- main
 def build() -> dict[str, Any]:
     ops_doc = json.loads((REFERENCE / "operations.json").read_text(encoding="utf-8"))
@@ -408,6 +421,11 @@ def build() -> dict[str, Any]:
         found_batch = batch(out_schemas, request, batch_hint, facts["batches"].get(path, {}))
         if found_batch:
             decl["batch"] = found_batch
+
+    for path, relaxed in facts["not_required"].items():
+        if path != "about":
+            for field in relaxed["fields"]:
+                relax(out_schemas, {"$ref": "#/schemas/" + decls[path]["request"]}, field)
 
     names = [d["name"] for d in decls.values()]
     duplicates = {n for n in names if names.count(n) > 1}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -40,6 +41,7 @@ from oint.ozon.transport.base import (
 
 OZON_BASE_URL = "https://api-seller.ozon.ru"
 OZON_HOSTS = frozenset({"api-seller.ozon.ru"})
+BINARY_TYPES = frozenset({"application/pdf", "application/octet-stream", "application/zip", "image/png"})
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -123,11 +125,30 @@ class _ClientCore:
         return None if req.body is None else _dumps(req.body).encode()
 
     @staticmethod
+    def _operation_request(
+        operation: str, body: Mapping[str, Any] | None, path_params: dict[str, Any]
+    ) -> Request:
+        """The request for one operation of the Seller API, by path or name (pure)."""
+        from oint.ozon.spec import operation as find_operation
+
+        try:
+            op = find_operation(operation)
+            path = op.url_path(path_params)
+        except KeyError as e:
+            raise UsageError(str(e.args[0])) from None
+        if op.method == "GET" or not op.has_body:
+            return Request(op.method, path, None)
+        return Request(op.method, path, dict(body or {}))
+
+    @staticmethod
     def _decode(req: Request, raw: RawResponse) -> Any:
-        """The parsed JSON of a 2xx answer, or the error to raise for anything else."""
+        """The parsed JSON of a 2xx answer (bytes for a file such as a PDF label), or the
+        error to raise for anything else."""
         if 200 <= raw.status < 300:
             if not raw.content:
                 return {}
+            if raw.headers.get("content-type", "").split(";")[0].strip() in BINARY_TYPES:
+                return raw.content
             try:
                 return json.loads(raw.content)
             except ValueError:
@@ -218,6 +239,34 @@ class SyncClientBase(_ClientCore):
         """Call any Seller API endpoint: `client.request("POST", "/v2/warehouse/list", {"limit": 50})`."""
         return self._send(Request(http_method.upper(), path, body))
 
+    def call(self, operation: str, body: Mapping[str, Any] | None = None, **path_params: Any) -> Any:
+        """Call any operation of the Seller API by path or name:
+        `client.call("/v3/posting/fbs/list", {...})` or `client.call("v3_posting_fbs_list", {...})`.
+        The typed methods (`client.v3_posting_fbs_list(...)`) do the same."""
+        return self._send(self._operation_request(operation, body, path_params))
+
+    def iter_pages(self, operation: str, body: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """Every page (answer) of a paged operation, from the first to the last, one at a time;
+        pages are as large as Ozon allows unless `body` sets the page size."""
+        from oint.ozon import paging
+        from oint.ozon.spec import operation as find_operation
+
+        op = find_operation(operation)
+        page: dict[str, Any] | None = paging.first_body(op, dict(body or {}))
+        while page is not None:
+            answer = self._send(self._operation_request(op.path, page, {}))
+            yield answer
+            page = paging.next_body(op, page, answer)
+
+    def iter_items(self, operation: str, body: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """Every item of every page of a paged operation (the typed `iter_…` methods do this)."""
+        from oint.ozon import paging
+        from oint.ozon.spec import operation as find_operation
+
+        op = find_operation(operation)
+        for answer in self.iter_pages(op.path, body):
+            yield from paging.page_items(op, answer)
+
     def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:
             return method.run_local(values)
@@ -268,6 +317,32 @@ class AsyncClientBase(_ClientCore):
     async def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call any Seller API endpoint (see `OzonClient.request`)."""
         return await self._send(Request(http_method.upper(), path, body))
+
+    async def call(self, operation: str, body: Mapping[str, Any] | None = None, **path_params: Any) -> Any:
+        """Call any operation of the Seller API by path or name (see `OzonClient.call`)."""
+        return await self._send(self._operation_request(operation, body, path_params))
+
+    async def iter_pages(self, operation: str, body: Mapping[str, Any] | None = None) -> AsyncIterator[Any]:
+        """Every page of a paged operation, one at a time (see `OzonClient.iter_pages`)."""
+        from oint.ozon import paging
+        from oint.ozon.spec import operation as find_operation
+
+        op = find_operation(operation)
+        page: dict[str, Any] | None = paging.first_body(op, dict(body or {}))
+        while page is not None:
+            answer = await self._send(self._operation_request(op.path, page, {}))
+            yield answer
+            page = paging.next_body(op, page, answer)
+
+    async def iter_items(self, operation: str, body: Mapping[str, Any] | None = None) -> AsyncIterator[Any]:
+        """Every item of every page of a paged operation: `async for item in client.iter_items(...)`."""
+        from oint.ozon import paging
+        from oint.ozon.spec import operation as find_operation
+
+        op = find_operation(operation)
+        async for answer in self.iter_pages(op.path, body):
+            for item in paging.page_items(op, answer):
+                yield item
 
     async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:

@@ -8,12 +8,13 @@ limits) plus one typed method per OInt function, generated from the registry
 from __future__ import annotations
 
 from oint.ozon._api import AsyncMethods, SyncMethods
+from oint.ozon._operations import AsyncOperations, SyncOperations
 from oint.ozon.base_client import AsyncClientBase, InvalidResponseError, SyncClientBase
 
 __all__ = ["AsyncOzonClient", "InvalidResponseError", "OzonClient"]
 
 
-class OzonClient(SyncClientBase, SyncMethods):
+class OzonClient(SyncClientBase, SyncMethods, SyncOperations):
     """Synchronous Ozon Seller API client.
 
     >>> with OzonClient(client_id="2128753", api_key="...", sandbox=True) as ozon:
@@ -27,5 +28,5 @@ class OzonClient(SyncClientBase, SyncMethods):
     """
 
 
-class AsyncOzonClient(AsyncClientBase, AsyncMethods):
+class AsyncOzonClient(AsyncClientBase, AsyncMethods, AsyncOperations):
     """Asynchronous twin of `OzonClient`: the same arguments and methods, awaitable."""

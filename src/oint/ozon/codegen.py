@@ -1,8 +1,9 @@
-"""Generate `oint/ozon/_api.py` from the registry: typed sync and async client methods and
-OInt-style module functions, so that IDEs and mypy see every method with its signature.
+"""Generate the typed Python layers: `oint/ozon/_api.py` from the OInt registry (typed sync and
+async client methods and OInt-style module functions), and `types.py` / `_operations.pyi` from
+the operation layer (`oint.ozon.codegen_ops`), so that IDEs and mypy see every method.
 
-    python -m oint.ozon.codegen          # rewrite _api.py
-    python -m oint.ozon.codegen --check  # exit 1 when _api.py is out of date (run by the tests)
+    python -m oint.ozon.codegen          # rewrite them
+    python -m oint.ozon.codegen --check  # exit 1 when one is out of date (run by the tests)
 """
 
 from __future__ import annotations
@@ -147,17 +148,26 @@ def generate() -> str:
     return "".join(out)
 
 
+def outputs() -> dict[Path, str]:
+    """Every generated module: the OInt methods and the typed operations with their types."""
+    from oint.ozon import codegen_ops
+
+    types_text, operations_text = codegen_ops.generate()
+    here = TARGET.parent
+    return {TARGET: generate(), here / "types.py": types_text, here / "_operations.pyi": operations_text}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    text = generate()
+    files = outputs()
     if "--check" in argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET} is out of date: run python -m oint.ozon.codegen", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET} ({len(REGISTRY)} methods)")
+        stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+        for path in stale:
+            print(f"{path} is out of date: run python -m oint.ozon.codegen", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 
