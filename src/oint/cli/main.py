@@ -1,7 +1,8 @@
 """The `oint` command line. Thin: every method comes from the registry.
 
 Exit codes: 0 success; 1 Ozon answered with an error (its JSON is printed) or could not
-be reached; 2 usage error (one line on stderr, never a traceback).
+be reached; 2 usage error (one line on stderr, never a traceback); 3 the call succeeded but
+`--out FILE` could not be written (the answer is printed on stdout instead).
 """
 
 from __future__ import annotations
@@ -13,20 +14,47 @@ from typing import Any, NoReturn
 
 from oint.ozon.errors import UsageError
 
-EXIT_OK, EXIT_API, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_UNWRITTEN = 0, 1, 2, 3
 
 
-def _out(text: str, path: str | None = None) -> None:
+def _out(text: str, path: str | None = None) -> bool:
+    """Write `text` to `path` (or stdout). An answer is never lost: when the file cannot be
+    written, the text goes to stdout, a line on stderr says so, and the result is False."""
     data = text.encode("utf-8")
     if path:
         try:
             with open(path, "wb") as fh:
                 fh.write(data)
+            return True
         except OSError as e:
-            raise UsageError(f"--out: cannot write {path!r}: {e.strerror}") from None
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+            reason = e.strerror or type(e).__name__
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            sys.stderr.write(f"oint: --out: could not write {path!r} ({reason}); the answer is on stdout\n")
+            return False
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return True
+
+
+def check_out(path: str) -> None:
+    """`--out FILE` must be writable before anything is sent: UsageError naming the problem."""
+    if not path:
+        raise UsageError("--out: needs a file name")
+    real = os.path.realpath(path)  # a symlink is written through to its target
+    if os.path.isdir(real) or path.endswith(("/", os.sep)):
+        raise UsageError(f"--out: {path!r} is a folder, not a file")
+    if os.path.exists(real):
+        if not os.access(real, os.W_OK):
+            raise UsageError(f"--out: no permission to write {path!r}")
+        return
+    folder = os.path.dirname(real)
+    if not os.path.exists(folder):
+        raise UsageError(f"--out: folder {folder!r} does not exist")
+    if not os.path.isdir(folder):
+        raise UsageError(f"--out: {folder!r} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--out: no permission to create a file in {folder!r}")
 
 
 def _json_text(doc: Any) -> str:
@@ -94,10 +122,15 @@ def _ozon(argv: list[str]) -> int:
         return EXIT_OK
     values = convert_values(method, inv.values)
     out_path = inv.settings.get("out")
+    if out_path is not None:
+        check_out(out_path)
     if method.local is not None:
-        _out(_json_text(method.run_local(values)), out_path)
-        return EXIT_OK
+        return _written(_out(_json_text(method.run_local(values)), out_path))
     return _call_api(method, values, inv.flags, inv.settings, out_path)
+
+
+def _written(ok: bool) -> int:
+    return EXIT_OK if ok else EXIT_UNWRITTEN
 
 
 def _number_setting(settings: dict[str, str], name: str, kind: type) -> Any:
@@ -150,5 +183,4 @@ def _call_api(
         return EXIT_API
     finally:
         client.close()
-    _out(_json_text(result), out)
-    return EXIT_OK
+    return _written(_out(_json_text(result), out))
