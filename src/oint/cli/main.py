@@ -151,6 +151,7 @@ def _call_api(
 ) -> int:
     from oint.ozon.base_client import SyncClientBase
     from oint.ozon.errors import APIConnectionError, APIStatusError
+    from oint.ozon.settings import check_base_url
 
     options: dict[str, Any] = {}
     timeout = _number_setting(settings, "timeout", float)
@@ -164,7 +165,11 @@ def _call_api(
             raise UsageError("--sandbox and --base-url exclude each other")
         options["sandbox"] = settings.get("db") or os.environ.get("OINT_SANDBOX_DB") or True
     elif "base-url" in settings:
-        options["base_url"] = settings["base-url"]
+        options["base_url"] = check_base_url(settings["base-url"], "--base-url")
+    if "profile" in settings:
+        if not settings["profile"]:
+            raise UsageError("--profile: needs a profile name ('oint profiles' lists them)")
+        options["profile"] = settings["profile"]
     if "debug" in flags:
         import logging
 

@@ -27,6 +27,7 @@ from oint.ozon.errors import (
 )
 from oint.ozon.registry import Method, Request
 from oint.ozon.retry import RateLimiter, RetryPolicy, shared_limiter
+from oint.ozon.settings import check_base_url
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -65,10 +66,29 @@ class _ClientCore:
         sandbox: bool | str | os.PathLike[str] = False,
         transport: SyncTransport | AsyncTransport | None = None,
         http_client: Any = None,
+        profile: str | None = None,
     ) -> None:
         """See `OzonClient`. `transport` must suit the client (sync or async); `http_client` is an
-        `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport."""
+        `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport.
+        Settings come from the arguments, else the profile (`profile`, or `OINT_PROFILE` unless
+        `sandbox`), else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL."""
         self.sandbox = sandbox
+        chosen = profile or (None if sandbox else os.environ.get("OINT_PROFILE"))
+        prof = None
+        url_source = "base_url"
+        if chosen:
+            from oint.ozon.settings import load_profile
+
+            prof = load_profile(chosen, "" if profile else "OINT_PROFILE")
+            if not base_url and prof.base_url:
+                base_url, url_source = prof.base_url, f"profile {prof.name!r}: base_url"
+        if not base_url and os.environ.get("OZON_BASE_URL"):
+            base_url, url_source = os.environ["OZON_BASE_URL"], "OZON_BASE_URL"
+        if not sandbox:
+            check_base_url(base_url or OZON_BASE_URL, url_source)
+        if prof is not None:
+            client_id = client_id if client_id not in (None, "") else prof.client_id
+            api_key = api_key if api_key not in (None, "") else prof.api_key()
         if sandbox and (client_id is None and api_key is None):
             from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
 
@@ -77,13 +97,12 @@ class _ClientCore:
         api_key = api_key if api_key not in (None, "") else os.environ.get("OZON_API_KEY")
         if not client_id or not api_key:
             raise UsageError(
-                "client_id and api_key are required (arguments, or OZON_CLIENT_ID and OZON_API_KEY)"
+                "client_id and api_key are required "
+                "(arguments, a profile, or OZON_CLIENT_ID and OZON_API_KEY)"
             )
         self.client_id = str(client_id)
         self._api_key = str(api_key)
-        self.base_url = (base_url or os.environ.get("OZON_BASE_URL") or OZON_BASE_URL).rstrip("/")
-        if sandbox:
-            self.base_url = "sandbox:"
+        self.base_url = "sandbox:" if sandbox else (base_url or OZON_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.retry = retry or RetryPolicy(max_retries=max_retries)
         host = urlsplit(self.base_url).hostname or ""
