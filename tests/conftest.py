@@ -125,6 +125,15 @@ def sandbox_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return db
 
 
+NO_PROFILE = ("OINT_PROFILE", "OINT_CONFIG")  # the developer's own profiles stay out of the tests
+
+
+@pytest.fixture(autouse=True)
+def _no_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in NO_PROFILE:
+        monkeypatch.delenv(name, raising=False)
+
+
 @dataclass
 class CliResult:
     code: int
@@ -138,7 +147,7 @@ class CliResult:
 @pytest.fixture
 def run_cli() -> Any:
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("OZON_")}
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("OZON_") and k not in NO_PROFILE}
         full_env.update(env or {})
         p = subprocess.run(
             [sys.executable, "-m", "oint", *args],

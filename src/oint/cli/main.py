@@ -97,7 +97,55 @@ def _main(argv: list[str]) -> int:
         from oint.cli.sandbox_cmd import run
 
         return run(rest)
+    if command == "profiles":
+        return _profiles(rest)
     raise UsageError(f"unknown library {argv[0]!r}: try 'oint ozon' or 'oint sandbox'")
+
+
+PROFILES_USAGE = """oint profiles: the seller accounts of oint's config file
+
+  oint profiles            list the profiles: client_id, base_url, where the key comes from
+  oint ozon <Method> ... --profile NAME    call with a profile (or set OINT_PROFILE=NAME)
+
+The config file: OINT_CONFIG, else $XDG_CONFIG_HOME/oint/config.toml, else
+~/.config/oint/config.toml. A profile:
+
+  [profiles.shop1]
+  client_id = "2128753"
+  api_key_env = "SHOP1_KEY"     # or: api_key = "keyring" (keyring set oint shop1)
+  base_url = "https://api-seller.ozon.ru"   # optional
+
+Keys are never written in the file: oint refuses a file that holds one.
+"""
+
+
+def _profiles(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help", "help"):
+        _out(PROFILES_USAGE)
+        return EXIT_OK
+    if argv:
+        raise UsageError(f"oint profiles takes no arguments, got {argv[0]!r} (see: oint profiles --help)")
+    from oint.ozon.settings import config_path, load_profiles
+
+    path = config_path()
+    if not os.path.exists(path):
+        _out(f"No profiles: no config file {path!r} (see: oint profiles --help)\n")
+        return EXIT_OK
+    profiles = load_profiles(path)
+    rows = [("profile", "client_id", "base_url", "key from")]
+    for p in profiles.values():
+        key = p.key_source
+        if p.api_key_env is not None:
+            key += " (set)" if os.environ.get(p.api_key_env) else " (not set)"
+        rows.append((p.name, p.client_id, p.base_url or "-", key))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"Profiles in {path}:" if profiles else f"No profiles in {path}."]
+    if profiles:
+        lines += [
+            "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[3] for r in rows
+        ]
+    _out("\n".join(lines) + "\n")
+    return EXIT_OK
 
 
 def _ozon(argv: list[str]) -> int:
