@@ -99,7 +99,24 @@ def _main(argv: list[str]) -> int:
         return run(rest)
     if command == "profiles":
         return _profiles(rest)
+    if command == "completion":
+        return _completion(rest)
     raise UsageError(f"unknown library {argv[0]!r}: try 'oint ozon' or 'oint sandbox'")
+
+
+def _completion(argv: list[str]) -> int:
+    from oint.cli import completion
+
+    if argv and argv[0] == "--words":  # the callback of the scripts: candidates, one per line
+        _out("".join(c + "\n" for c in completion.candidates(argv[1:])))
+        return EXIT_OK
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        _out(completion.USAGE)
+        return EXIT_OK
+    if len(argv) == 1 and argv[0].lower() in completion.SHELLS:
+        _out(completion.script(argv[0].lower()))
+        return EXIT_OK
+    raise UsageError(f"oint completion: expected bash, zsh or fish, got {' '.join(argv)!r}")
 
 
 PROFILES_USAGE = """oint profiles: the seller accounts of oint's config file

@@ -1,0 +1,198 @@
+"""`oint completion bash|zsh|fish`: shell completion scripts that ask oint for the candidates.
+
+The scripts hold no names: on each Tab they run `oint completion --words WORD...` (the words
+after `oint`, the last one being completed) which prints the candidates one per line, or
+`:files` when a file name is expected. So they stay right as methods are added. The callback
+imports the registry only (never the client or the sandbox), which keeps it fast.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS
+from oint.ozon.values import ArrayKind, BoolKind, CollectionKind
+
+COMMANDS = ("ozon", "sandbox", "profiles", "completion")
+SHELLS = ("bash", "zsh", "fish")
+FILES = ":files"  # the callback's answer where a file name is expected
+_FILE_OPTIONS = ("out", "db")
+
+USAGE = """oint completion: shell completion of libraries, Ozon methods (English and Russian) and options
+
+  oint completion bash    eval "$(oint completion bash)"       e.g. in ~/.bashrc
+  oint completion zsh     eval "$(oint completion zsh)"        in ~/.zshrc, after compinit
+  oint completion fish    oint completion fish | source        or save it as
+                          ~/.config/fish/completions/oint.fish
+
+The scripts call oint back for the candidates: oint must be on PATH.
+"""
+
+
+def candidates(words: list[str]) -> list[str]:
+    """Completions of the last of `words` (the words after `oint`; the last one may be "")."""
+    *before, cur = words or [""]
+    if not before:
+        return _match([*COMMANDS, "--help", "--version"] if cur.startswith("-") else COMMANDS, cur)
+    command, args = before[0].lower(), before[1:]
+    if command == "ozon":
+        return _ozon(args, cur)
+    if command == "sandbox":
+        return _sandbox(args, cur)
+    if command == "completion" and not args:
+        return _match([*SHELLS, "--help"], cur)
+    if command == "profiles" and not args:
+        return _match(["--help"], cur)
+    return []
+
+
+def _match(pool: list[str] | tuple[str, ...], cur: str) -> list[str]:
+    """The names of `pool` that start with `cur`, case-insensitively (as the CLI reads them)."""
+    prefix = cur.casefold()
+    seen: dict[str, None] = {}
+    for name in pool:
+        if name.casefold().startswith(prefix):
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def _ozon(args: list[str], cur: str) -> list[str]:
+    from oint.ozon.methods import REGISTRY
+
+    if not args:  # the method name
+        if cur.startswith("-"):
+            return _match(["--help"], cur)
+        return _match([m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY], cur)
+    method = REGISTRY.get(args[0])
+    if method is None:
+        return []
+    own = {p.cli.lower(): p for p in method.params}
+    common = [*FLAG_OPTIONS, *VALUE_OPTIONS] if method.calls_api else ["out", "help"]
+    names = [*(CREDENTIAL_OPTIONS if method.calls_api else ()), *(p.cli for p in method.params), *common]
+    takes_value = {n for n in names if n.lower() not in FLAG_OPTIONS}
+
+    def values(option: str, value: str) -> list[str]:
+        option = option.lower()
+        if option not in takes_value:
+            return []
+        if option in _FILE_OPTIONS:
+            return [FILES]
+        if option == "profile":
+            return _match(_profile_names(), value)
+        p = own.get(option)
+        if p is None:
+            return []
+        if isinstance(p.kind, BoolKind):
+            return _match(["true", "false"], value)
+        if isinstance(p.kind, (ArrayKind, CollectionKind)):  # JSON text or a JSON file
+            return [FILES]
+        return []
+
+    # a value: `--opt=val` (zsh, fish), `--opt = val` (bash splits at '='), `--opt val`
+    if cur.startswith("--") and "=" in cur:
+        option, _, value = cur.partition("=")
+        found = values(option[2:], value)
+        return found if found == [FILES] else [f"{option}={v}" for v in found]
+    if cur == "=" and _is_option(args[-1]):
+        return values(args[-1][2:], "")
+    if len(args) >= 3 and args[-1] == "=" and _is_option(args[-2]):
+        return values(args[-2][2:], cur)
+    if len(args) >= 2 and _is_option(args[-1]) and "=" not in args[-1]:
+        option = args[-1][2:].lower()
+        bool_flag = option in own and isinstance(own[option].kind, BoolKind)
+        if option in takes_value and not (bool_flag and cur.startswith("-")):  # `--empty` alone is true
+            return values(option, cur)
+    given = {a[2:].partition("=")[0].lower() for a in args[1:] if _is_option(a)}
+    return _match(["--" + n for n in names if n.lower() not in given], cur)
+
+
+def _is_option(token: str) -> bool:
+    return token.startswith("--") and len(token) > 2
+
+
+def _profile_names() -> list[str]:
+    from oint.ozon.errors import UsageError
+    from oint.ozon.settings import config_path, load_profiles
+
+    if not os.path.exists(config_path()):
+        return []
+    try:
+        return list(load_profiles())
+    except UsageError:
+        return []
+
+
+def _sandbox(args: list[str], cur: str) -> list[str]:
+    """Subcommands and their options, read from `oint sandbox`'s own usage text."""
+    from oint.cli.sandbox_cmd import USAGE as SANDBOX_USAGE
+
+    blocks = re.split(r"^  oint sandbox ", SANDBOX_USAGE, flags=re.M)[1:]
+    commands = {b.split(None, 1)[0]: b for b in blocks if b.split()}
+    if not args:
+        return _match([*commands, "--help"], cur)
+    block = commands.get(args[0].lower())
+    if block is None:
+        return []
+    if len(args) >= 2 and _is_option(args[-1]) and re.search(re.escape(args[-1]) + r" [^\]\s-]", block):
+        return [FILES] if args[-1] == "--db" else []  # the option takes a value
+    first_line, _, rest = block.partition("\n")
+    options = re.findall(r"--[a-z][a-z-]*", first_line) + re.findall(r"\[(--[a-z][a-z-]*)", rest)
+    given = {a.lower() for a in args[1:]}
+    return _match([o for o in options if o not in given] + ["--help"], cur)
+
+
+def script(shell: str) -> str:
+    return _SCRIPTS[shell]
+
+
+_BASH = r"""# oint completion for bash: eval "$(oint completion bash)"
+_oint_complete() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" IFS=$'\n'
+    local -a found
+    found=($(oint completion --words "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+    if [[ "${found[0]}" == ":files" ]]; then
+        [[ "$cur" == "=" ]] && cur=""
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -f -- "$cur"))
+    else
+        COMPREPLY=("${found[@]}")
+    fi
+}
+complete -F _oint_complete oint
+"""
+
+_ZSH = r"""#compdef oint
+# oint completion for zsh: eval "$(oint completion zsh)" (after compinit)
+_oint() {
+    local -a found
+    found=("${(@f)$(oint completion --words "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+    if [[ "${found[1]}" == ":files" ]]; then
+        compset -P '*='
+        _files
+    elif [[ -n "${found[1]}" ]]; then
+        compadd -U -- "${found[@]}"
+    fi
+}
+compdef _oint oint
+"""
+
+_FISH = r"""# oint completion for fish: oint completion fish | source
+function __oint_complete
+    set -l cur (commandline -ct)
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l found (oint completion --words $words "$cur" 2>/dev/null)
+    if test "$found[1]" = ":files"
+        set -l prefix (string match -r -- '^--[^=]*=' "$cur")
+        for path in (__fish_complete_path (string replace -r -- '^--[^=]*=' '' "$cur"))
+            echo "$prefix$path"
+        end
+    else
+        printf '%s\n' $found
+    end
+end
+complete -c oint -f -a '(__oint_complete)'
+"""
+
+_SCRIPTS = {"bash": _BASH, "zsh": _ZSH, "fish": _FISH}

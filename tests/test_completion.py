@@ -1,0 +1,289 @@
+"""Shell completion: the candidate callback (`oint completion --words ...`) and the bash, zsh
+and fish scripts that call it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oint.cli.args import parse_invocation
+from oint.cli.completion import FILES, candidates
+from oint.cli.sandbox_cmd import run as sandbox_run
+from oint.ozon.errors import UsageError
+from oint.ozon.methods import REGISTRY
+
+COMMON = [
+    "--sandbox",
+    "--base-url",
+    "--out",
+    "--timeout",
+    "--retries",
+    "--debug",
+    "--db",
+    "--help",
+    "--profile",
+]
+OINT = Path(sys.executable).parent / "oint"  # the console script of the environment under test
+
+
+def test_commands() -> None:
+    assert candidates([""]) == ["ozon", "sandbox", "profiles", "completion"]
+    assert candidates(["S"]) == ["sandbox"]
+    assert candidates(["--"]) == ["--help", "--version"]
+    assert candidates([]) == candidates([""])
+    assert candidates(["completion", ""]) == ["bash", "zsh", "fish", "--help"]
+    assert candidates(["nosuch", ""]) == []
+
+
+@pytest.mark.parametrize(
+    "prefix", ["UpdateProd", "updateprod", "GET", "обновит", "ОБНОВИТЬ", "Получить", "x", ""]
+)
+def test_method_names_by_prefix(prefix: str) -> None:
+    found = candidates(["ozon", prefix])
+    names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY]
+    expected = {n for n in names if n.lower().startswith(prefix.lower())}
+    assert set(found) == expected and len(found) == len(expected)
+    for name in found:
+        assert REGISTRY.get(name) is not None  # each one is a method the CLI accepts
+    if prefix == "":
+        assert len(found) == 2 * len(REGISTRY)
+
+
+def test_russian_and_english_names() -> None:
+    assert candidates(["ozon", "обновитьизо"]) == ["ОбновитьИзображенияТовара"]
+    assert "UpdateProductImages" in candidates(["ozon", "updateproducti"])
+    assert candidates(["ozon", "-"]) == ["--help"]
+
+
+@pytest.mark.parametrize("method", list(REGISTRY), ids=lambda m: m.name_en)
+def test_options_of_every_method(method: Any) -> None:
+    for name in (method.name_en, method.name_ru.upper()):
+        found = candidates(["ozon", name, ""])
+        assert found == candidates(["ozon", name, "--"])
+        own = ["--" + p.cli for p in method.params]
+        assert set(own) <= set(found)
+        if method.calls_api:
+            assert {"--clientid", "--apikey", *COMMON} <= set(found)
+        else:
+            assert "--clientid" not in found and "--sandbox" not in found and "--out" in found
+        for option in found:  # every candidate is an option the CLI takes
+            parse_invocation(
+                method, [option] if option in ("--sandbox", "--debug", "--help") else [option, "1"]
+            )
+
+
+def test_options_by_prefix_and_already_given() -> None:
+    assert candidates(["ozon", "UpdateProductImages", "--c"]) == ["--clientid", "--color"]
+    assert candidates(["ozon", "updateproductimages", "--COL"]) == ["--color"]
+    given = candidates(["ozon", "UpdateProductImages", "--productid", "5", "--color=RED", "--sandbox", ""])
+    assert "--productid" not in given and "--color" not in given and "--sandbox" not in given
+    assert "--images" in given and "--out" in given
+    assert candidates(["ozon", "NoSuchMethod", ""]) == []
+
+
+def test_values() -> None:
+    m = ["ozon", "UpdateProductImages"]
+    assert candidates([*m, "--out", ""]) == [FILES]
+    assert candidates([*m, "--db", "st"]) == [FILES]
+    assert candidates([*m, "--out=an"]) == [FILES]  # zsh and fish pass the word whole
+    assert candidates([*m, "--out", "=", "an"]) == [FILES]  # bash splits it at '='
+    assert candidates([*m, "--out", "="]) == [FILES]
+    assert candidates([*m, "--images", ""]) == [FILES]  # JSON text or a JSON file
+    assert candidates([*m, "--productid", ""]) == []
+    assert candidates([*m, "--sandbox", "--c"]) == ["--clientid", "--color"]  # a flag takes no value
+    helper = ["ozon", "GetProductStructure"]
+    assert candidates([*helper, "--empty", ""]) == ["true", "false"]
+    assert candidates([*helper, "--empty", "--"]) == ["--lang", "--out", "--help"]  # `--empty` alone
+    assert candidates([*helper, "--empty=t"]) == ["--empty=true"]
+
+
+def test_profile_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("OINT_CONFIG", str(config))
+    m = ["ozon", "GetProductList"]
+    assert candidates([*m, "--profile", ""]) == []  # no config file
+    config.write_text(
+        '[profiles.shop1]\nclient_id = 1\napi_key_env = "K"\n'
+        '[profiles.shop2]\nclient_id = 2\napi_key = "keyring"\n'
+    )
+    assert candidates([*m, "--profile", ""]) == ["shop1", "shop2"]
+    assert candidates([*m, "--profile", "SHOP2"]) == ["shop2"]
+    assert candidates([*m, "--profile=s"]) == ["--profile=shop1", "--profile=shop2"]
+    config.write_text("[profiles.shop1\n")
+    assert candidates([*m, "--profile", ""]) == []  # a broken file: no candidates, no error
+
+
+def test_sandbox_commands() -> None:
+    subs = candidates(["sandbox", ""])
+    assert {"serve", "reset", "account", "fault", "where"} <= set(subs) and subs[-1] == "--help"
+    for sub in subs[:-1]:  # each is a command `oint sandbox` knows: it complains about the option only
+        with pytest.raises(UsageError, match="unknown option --no-such-option"):
+            sandbox_run([sub, "--no-such-option"])
+    serve = candidates(["sandbox", "serve", ""])
+    assert {"--port", "--host", "--db", "--quiet"} <= set(serve) and "--base-url" not in serve
+    assert candidates(["sandbox", "serve", "--port", "8080", "--p"]) == []
+    assert candidates(["sandbox", "serve", "--port", ""]) == []
+    assert candidates(["sandbox", "reset", "--db", ""]) == [FILES]
+
+
+def test_callback_through_the_cli(run_cli: Any) -> None:
+    r = run_cli("completion", "--words", "ozon", "UpdateProductIm")
+    assert r.code == 0 and r.out == "UpdateProductImages\n" and r.err == ""
+    r = run_cli("completion", "--words", "ozon", "обновитьизо")
+    assert r.code == 0 and r.out == "ОбновитьИзображенияТовара\n"
+    r = run_cli("completion", "--words", "ozon", "UpdateProductImages", "--help", "-h", "--c")
+    assert r.code == 0 and r.out.split() == ["--clientid", "--color"]
+
+
+def test_callback_imports_no_client_nor_sandbox() -> None:
+    code = (
+        "import sys\nfrom oint.cli.main import main\n"
+        "main(['completion', '--words', 'ozon', 'UpdateProductImages', '--c'])\n"
+        "main(['completion', '--words', 'sandbox', 'serve', '--'])\n"
+        "heavy = [m for m in sys.modules if m.startswith(('oint.sandbox', 'oint.ozon.client', "
+        "'oint.ozon.base_client', 'oint.ozon.transport', 'oint.ozon._api', 'httpx', 'tomllib', 'tomli'))]\n"
+        "print(heavy, file=sys.stderr)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stderr.strip() == "[]", p.stderr
+    assert p.stdout.split() == [
+        "--clientid",
+        "--color",
+        "--host",
+        "--port",
+        "--db",
+        "--quiet",
+        "--no-rate-limit",
+        "--help",
+    ]
+
+
+def test_scripts_and_usage(run_cli: Any) -> None:
+    for shell in ("bash", "zsh", "fish"):
+        r = run_cli("completion", shell)
+        assert r.code == 0 and "oint completion --words" in r.out and r.err == ""
+    usage = run_cli("completion")
+    assert usage.code == 0 and "bash" in usage.out and usage.out == run_cli("completion", "--help").out
+    bad = run_cli("completion", "tcsh")
+    assert bad.code == 2 and bad.err.count("\n") == 1 and "bash, zsh or fish" in bad.err
+
+
+def _script(shell: str) -> str:
+    from oint.cli.completion import script
+
+    return script(shell)
+
+
+def _env() -> dict[str, str]:
+    if not OINT.exists():
+        pytest.skip("the oint console script is not installed in this environment")
+    return {**os.environ, "PATH": f"{OINT.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def _shell(shell: str) -> str:
+    path = shutil.which(shell)
+    if path is None:
+        pytest.skip(f"{shell} is not installed")
+    return path
+
+
+@pytest.mark.parametrize(("shell", "check"), [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")])
+def test_scripts_parse(shell: str, check: str) -> None:
+    p = subprocess.run(
+        [_shell(shell), check], input=_script(shell), capture_output=True, text=True, timeout=30
+    )
+    assert p.returncode == 0, p.stderr
+
+
+BASH_DRIVER = """
+eval "$(oint completion bash)"
+COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+_oint_complete
+printf '%s\\n' "${COMPREPLY[@]}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["oint", "ozon", "UpdateProductIm"], ["UpdateProductImages"]),
+        (["oint", "ozon", "обновитьизо"], ["ОбновитьИзображенияТовара"]),
+        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color"]),
+        (["oint", "ozon", "UpdateProductImages", "--out", "=", "an"], ["answers"]),
+        (["oint", "ozon", "UpdateProductImages", "--out", "an"], ["answers"]),
+        (["oint", "sa"], ["sandbox"]),
+    ],
+)
+def test_bash_script_completes(tmp_path: Path, words: list[str], expected: list[str]) -> None:
+    (tmp_path / "answers").mkdir()
+    p = subprocess.run(
+        [_shell("bash"), "-c", BASH_DRIVER, "driver", *words],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert p.returncode == 0 and p.stdout.split("\n")[:-1] == expected, (p.stdout, p.stderr)
+
+
+ZSH_DRIVER = """
+compdef() { : }
+compset() { : }
+compadd() { shift 2; print -l -- "$@" }
+_files() { print -- FILES }
+eval "$(oint completion zsh)"
+words=("$@"); CURRENT=${#words}
+_oint
+"""
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["oint", "ozon", "обновитьизо"], ["ОбновитьИзображенияТовара"]),
+        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color"]),
+        (["oint", "ozon", "UpdateProductImages", "--out=an"], ["FILES"]),
+        (["oint", "ozon", "UpdateProductImages", "--productid", ""], []),
+    ],
+)
+def test_zsh_script_completes(words: list[str], expected: list[str]) -> None:
+    """The script's logic with compsys's builtins stubbed (a real zsh, no terminal needed)."""
+    p = subprocess.run(
+        [_shell("zsh"), "-f", "-c", ZSH_DRIVER, "driver", *words],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=_env(),
+    )
+    assert p.returncode == 0 and p.stdout.split("\n")[:-1] == expected, (p.stdout, p.stderr)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("oint ozon обновитьизо", ["ОбновитьИзображенияТовара"]),
+        ("oint ozon UpdateProductImages --co", ["--color"]),
+        ("oint ozon UpdateProductImages --out=an", ["--out=answers/"]),
+        ("oint sa", ["sandbox"]),
+    ],
+)
+def test_fish_script_completes(tmp_path: Path, line: str, expected: list[str]) -> None:
+    (tmp_path / "answers").mkdir()
+    code = f'oint completion fish | source; complete -C "{line}"'
+    p = subprocess.run(
+        [_shell("fish"), "--no-config", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert p.returncode == 0, p.stderr
+    assert [c.split("\t")[0] for c in p.stdout.splitlines()] == expected, (p.stdout, p.stderr)
