@@ -59,6 +59,21 @@ def _show(token: str) -> str:
     return repr(token if len(token) <= 40 else token[:37] + "...")
 
 
+def wants_help(method: Method, tokens: list[str]) -> bool:
+    """`--help` or `-h` anywhere among a method's options (help wins over any other problem),
+    except `-h` given as the value of an option that takes one (`--offerid -h`)."""
+    takes_value = {*VALUE_OPTIONS, *CREDENTIAL_OPTIONS}
+    takes_value.update(p.cli.lower() for p in method.params if not isinstance(p.kind, BoolKind))
+    for i, tok in enumerate(tokens):
+        if tok.lower() == "--help" or tok.lower().startswith("--help="):
+            return True
+        if tok == "-h":
+            prev = tokens[i - 1].lower() if i else ""
+            if not (prev.startswith("--") and prev[2:] in takes_value):
+                return True
+    return False
+
+
 def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
     """Sort the options of one call into method values, flags and settings (UsageError on unknowns)."""
     inv = Invocation()

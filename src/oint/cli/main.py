@@ -176,15 +176,15 @@ def _ozon(argv: list[str]) -> int:
     method = REGISTRY.get(argv[0])
     if method is None:
         raise UsageError(f"unknown Ozon method {argv[0]!r}: 'oint ozon' lists them")
-    from oint.cli.args import convert_values, parse_invocation
+    from oint.cli.args import convert_values, parse_invocation, wants_help
 
-    inv = parse_invocation(method, argv[1:])
     shows_help = method.calls_api or any(p.required for p in method.params)
-    if "help" in inv.flags or (not argv[1:] and shows_help):
+    if wants_help(method, argv[1:]) or (not argv[1:] and shows_help):
         from oint.cli.render import method_help
 
         _out(method_help(method))
         return EXIT_OK
+    inv = parse_invocation(method, argv[1:])
     values = convert_values(method, inv.values)
     out_path = inv.settings.get("out")
     if out_path is not None:

@@ -20,9 +20,12 @@ def start_page() -> str:
         "  oint ozon <Method>                show a method's options and an example",
         "  oint ozon <Method> --opt value    call it; add --sandbox to use the local sandbox",
         "  oint sandbox serve [--port 8080]  run the Ozon sandbox as an HTTP server",
+        "  oint profiles                     list the seller accounts of the config file",
+        "  oint completion bash|zsh|fish     print a shell completion script",
         "",
-        "Common options: --clientid, --apikey (or OZON_CLIENT_ID / OZON_API_KEY), --base-url URL",
-        "(or OZON_BASE_URL), --sandbox, --out FILE, --timeout SECONDS, --retries N.",
+        "Common options: --clientid, --apikey (or OZON_CLIENT_ID / OZON_API_KEY), --profile NAME",
+        "(or OINT_PROFILE), --base-url URL (or OZON_BASE_URL), --sandbox, --out FILE,",
+        "--timeout SECONDS, --retries N.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -84,7 +87,8 @@ def method_help(m: Method) -> str:
         lines += [f"  - {n}" for n in m.notes]
         lines.append("")
     if m.calls_api:
-        lines.append("Also: --sandbox (local sandbox), --base-url URL, --out FILE, --timeout S, --retries N")
+        lines.append("Also: --sandbox (local sandbox), --profile NAME, --base-url URL, --out FILE,")
+        lines.append("      --timeout S, --retries N")
         lines.append("")
     if m.example:
         lines.append("Example:")
