@@ -4,6 +4,8 @@ keyring and never show in any output, message or repr."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, CliResult, SandboxServer
 
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError
-from oint.ozon.settings import Profile, config_path, load_profile, load_profiles
+from oint.ozon.profiles import Profile, config_path, load_profile, load_profiles
 
 SECRET = "sk-4242-very-secret-key"  # a key the sandbox refuses (403)
 
@@ -400,3 +402,34 @@ def test_the_key_never_shows(
     assert len(seen) > 10
     for text in seen:
         assert SECRET not in text, text
+
+
+def test_profiles_load_only_when_chosen(tmp_path: Path) -> None:
+    """No profile: neither the profile module nor a TOML parser is imported; a profile from an
+    environment variable does not import keyring."""
+    config = write_config(tmp_path / "c.toml", '[profiles.p]\nclient_id = 1\napi_key_env = "K"\n')
+    code = (
+        "import os, sys\nfrom oint.cli.main import main\n"
+        "main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m in ('oint.ozon.profiles', 'tomllib', 'tomli', 'keyring')),"
+        " file=sys.stderr)\n"
+    )
+    call = ["ozon", "GetProductList", "--base-url", "http://127.0.0.1:1", "--retries", "0"]
+    env = {"OINT_CONFIG": config, "K": "key", "PATH": os.environ.get("PATH", "")}
+    plain = subprocess.run(
+        [sys.executable, "-c", code, *call, "--clientid", "1", "--apikey", "k"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert plain.stderr.splitlines()[-1] == "[]", plain.stderr
+    chosen = subprocess.run(
+        [sys.executable, "-c", code, *call, "--profile", "p"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    loaded = chosen.stderr.splitlines()[-1]
+    assert "oint.ozon.profiles" in loaded and "toml" in loaded and "keyring" not in loaded, chosen.stderr

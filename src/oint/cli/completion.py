@@ -113,7 +113,7 @@ def _is_option(token: str) -> bool:
 
 def _profile_names() -> list[str]:
     from oint.ozon.errors import UsageError
-    from oint.ozon.settings import config_path, load_profiles
+    from oint.ozon.profiles import config_path, load_profiles
 
     if not os.path.exists(config_path()):
         return []

@@ -142,7 +142,7 @@ def _profiles(argv: list[str]) -> int:
         return EXIT_OK
     if argv:
         raise UsageError(f"oint profiles takes no arguments, got {argv[0]!r} (see: oint profiles --help)")
-    from oint.ozon.settings import config_path, load_profiles
+    from oint.ozon.profiles import config_path, load_profiles
 
     path = config_path()
     if not os.path.exists(path):
@@ -215,8 +215,8 @@ def _call_api(
     method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
 ) -> int:
     from oint.ozon.base_client import SyncClientBase
+    from oint.ozon.base_url import check_base_url
     from oint.ozon.errors import APIConnectionError, APIStatusError
-    from oint.ozon.settings import check_base_url
 
     options: dict[str, Any] = {}
     timeout = _number_setting(settings, "timeout", float)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from oint import __version__
+from oint.ozon.base_url import check_base_url
 from oint.ozon.errors import (
     APIConnectionError,
     APIStatusError,
@@ -27,7 +28,6 @@ from oint.ozon.errors import (
 )
 from oint.ozon.registry import Method, Request
 from oint.ozon.retry import RateLimiter, RetryPolicy, shared_limiter
-from oint.ozon.settings import check_base_url
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -77,7 +77,7 @@ class _ClientCore:
         prof = None
         url_source = "base_url"
         if chosen:
-            from oint.ozon.settings import load_profile
+            from oint.ozon.profiles import load_profile
 
             prof = load_profile(chosen, "" if profile else "OINT_PROFILE")
             if not base_url and prof.base_url:

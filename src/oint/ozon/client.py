@@ -23,7 +23,7 @@ class OzonClient(SyncClientBase, SyncMethods, SyncOperations):
     Credentials come from the arguments or `OZON_CLIENT_ID` / `OZON_API_KEY`; the server
     from `base_url`, `OZON_BASE_URL`, or `sandbox=True` (in-process sandbox, demo account
     by default). `profile="shop1"` (or `OINT_PROFILE`) takes what the arguments leave out
-    from a profile of oint's config file, before the environment (`oint.ozon.settings`).
+    from a profile of oint's config file, before the environment (`oint.ozon.profiles`).
     `transport` takes any `SyncTransport`, `http_client` any `httpx.Client`.
     `timeout` (seconds), `max_retries` or `retry=RetryPolicy(...)`, and `rate_limit`
     (default: Ozon's limits against Ozon's host only) tune the behaviour.

@@ -1,4 +1,5 @@
-"""Where a client's settings come from: the base URL check and named profiles.
+"""Profiles: named seller accounts of oint's config file, for `OzonClient(profile=...)`,
+`--profile` and `OINT_PROFILE`.
 
 A profile is a named seller account in oint's config file (TOML), by default
 `$XDG_CONFIG_HOME/oint/config.toml` or `~/.config/oint/config.toml`, or the file `OINT_CONFIG`
@@ -21,46 +22,14 @@ from __future__ import annotations
 
 import os
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
+from oint.ozon.base_url import check_base_url
 from oint.ozon.errors import UsageError
 
 KEYRING_SERVICE = "oint"
 _PROFILE_FIELDS = ("client_id", "api_key_env", "api_key", "base_url")
 
 
-def check_base_url(url: str, source: str) -> str:
-    """`url` if it is a usable server address (http or https, a host, a port from 1 to 65535, no
-    query, fragment or credentials); else UsageError naming `source` (e.g. "--base-url")."""
-    try:
-        parts = urlsplit(url)
-    except ValueError as e:  # e.g. an unclosed IPv6 bracket
-        raise UsageError(f"{source}: not a valid URL ({e}), got {_show(url)}") from None
-    try:
-        port = parts.port
-    except ValueError:
-        # port out of range or not a number (urlsplit raises on ports it cannot read)
-        port_text = url.split("//", 1)[-1].split("/", 1)[0].rpartition(":")[2]
-        raise UsageError(f"{source}: port {port_text!r} is not a number from 1 to 65535") from None
-    scheme = parts.scheme.lower()
-    if parts.username is not None or parts.password is not None:  # never echo a password
-        raise UsageError(f"{source}: credentials in the URL are not supported (use --clientid/--apikey)")
-    if scheme not in ("http", "https"):
-        raise UsageError(f"{source}: {_show(url)} is not an http:// or https:// URL")
-    if not parts.hostname or any(c.isspace() for c in parts.netloc):
-        raise UsageError(f"{source}: no host in {_show(url)}")
-    if port == 0:
-        raise UsageError(f"{source}: port 0 is not a number from 1 to 65535")
-    if parts.query or parts.fragment or url.rstrip().endswith(("?", "#")):
-        raise UsageError(f"{source}: a server address takes no query or fragment, got {_show(url)}")
-    return url
-
-
-def _show(text: str) -> str:
-    return repr(text if len(text) <= 80 else text[:77] + "...")
-
-
-# ---------------------------------------------------------------------------------- profiles
 def config_path() -> str:
     """The config file: OINT_CONFIG, else $XDG_CONFIG_HOME/oint/config.toml, else ~/.config/oint/..."""
     explicit = os.environ.get("OINT_CONFIG")
