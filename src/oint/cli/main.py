@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from oint.ozon.errors import UsageError
@@ -175,7 +176,15 @@ def _ozon(argv: list[str]) -> int:
         return EXIT_OK
     method = REGISTRY.get(argv[0])
     if method is None:
-        raise UsageError(f"unknown Ozon method {argv[0]!r}: 'oint ozon' lists them")
+        from oint.cli import ops_cmd
+
+        if argv[0].lower() == "ops":
+            _out(ops_cmd.list_operations(argv[1:]))
+            return EXIT_OK
+        if ops_cmd.is_operation(argv[0]):
+            return ops_cmd.run_operation(argv[0], argv[1:])
+        hint = "'oint ozon' lists OInt's methods, 'oint ozon ops' every operation"
+        raise UsageError(f"unknown Ozon method {argv[0]!r}: {hint}")
     from oint.cli.args import convert_values, parse_invocation, wants_help
 
     shows_help = method.calls_api or any(p.required for p in method.params)
@@ -211,12 +220,10 @@ def _number_setting(settings: dict[str, str], name: str, kind: type) -> Any:
     return value
 
 
-def _call_api(
-    method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
-) -> int:
+def make_client(flags: set[str], settings: dict[str, str]) -> Any:
+    """The client an API command asks for with its common options (UsageError on bad ones)."""
     from oint.ozon.base_client import SyncClientBase
     from oint.ozon.base_url import check_base_url
-    from oint.ozon.errors import APIConnectionError, APIStatusError
 
     options: dict[str, Any] = {}
     timeout = _number_setting(settings, "timeout", float)
@@ -239,9 +246,16 @@ def _call_api(
         import logging
 
         logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
-    client = SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
+    return SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
+
+
+def run_call(client: Any, call: Callable[[Any], Any], out: str | None) -> int:
+    """Run `call(client)` and print its answer as JSON (bytes as they are), or Ozon's error JSON;
+    the exit code says which."""
+    from oint.ozon.errors import APIConnectionError, APIStatusError
+
     try:
-        result = client._call(method, values)
+        result = call(client)
     except APIStatusError as e:
         _out(_json_text(e.to_dict()), out)
         wait = e.headers.get("retry-after") if e.status == 429 else None
@@ -253,4 +267,27 @@ def _call_api(
         return EXIT_API
     finally:
         client.close()
+    if isinstance(result, bytes):
+        return _written(_out_bytes(result, out))
     return _written(_out(_json_text(result), out))
+
+
+def _out_bytes(data: bytes, path: str | None) -> bool:
+    """A file answer (a PDF label): to `path`, else to stdout as it is."""
+    if path:
+        try:
+            with open(path, "wb") as fh:
+                fh.write(data)
+            return True
+        except OSError as e:
+            sys.stderr.write(f"oint: --out: could not write {path!r} ({e.strerror}); the file is on stdout\n")
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return not path
+
+
+def _call_api(
+    method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
+) -> int:
+    client = make_client(flags, settings)
+    return run_call(client, lambda c: c.run_method(method, values), out)

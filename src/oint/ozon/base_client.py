@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -220,6 +220,17 @@ def _async_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> A
     return AsyncFastTransport(base_url)
 
 
+def _method(method: Method | str) -> Method:
+    if not isinstance(method, str):
+        return method
+    from oint.ozon.methods import REGISTRY
+
+    found = REGISTRY.get(method)
+    if found is None:
+        raise UsageError(f"unknown OInt method {method!r}")
+    return found
+
+
 async def _async_sleep(seconds: float) -> None:
     import asyncio  # imported on first use: the sync client and the CLI never need it
 
@@ -285,6 +296,11 @@ class SyncClientBase(_ClientCore):
         op = find_operation(operation)
         for answer in self.iter_pages(op.path, body):
             yield from paging.page_items(op, answer)
+
+    def run_method(self, method: Method | str, values: Sequence[Any]) -> Any:
+        """Run one OInt function (a registry `Method` or its EN/RU/Python name) with its parameter
+        values in declaration order: what the typed methods, the CLI and the MCP tools call."""
+        return self._call(_method(method), tuple(values))
 
     def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:
@@ -362,6 +378,10 @@ class AsyncClientBase(_ClientCore):
         async for answer in self.iter_pages(op.path, body):
             for item in paging.page_items(op, answer):
                 yield item
+
+    async def run_method(self, method: Method | str, values: Sequence[Any]) -> Any:
+        """Run one OInt function by registry entry or name (see `OzonClient.run_method`)."""
+        return await self._call(_method(method), tuple(values))
 
     async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:

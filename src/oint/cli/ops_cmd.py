@@ -1,0 +1,282 @@
+"""Every Seller API operation from the command line, from the operation layer (`oint.ozon.spec`).
+
+oint ozon ops [WORD ...]                       list operations (path, paging, Ozon's title)
+oint ozon /v3/posting/fbs/list --body '{...}'  call one by path ...
+oint ozon v3_posting_fbs_list --limit 10 ...   ... or by name, with top-level fields as options
+oint ozon v3_posting_fbs_list --help           its body fields and types
+oint ozon v3_posting_fbs_list ... --all-pages  every item of every page, as JSON lines
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, split_options
+from oint.ozon import spec
+from oint.ozon.errors import UsageError
+from oint.ozon.values import CollectionKind, parse_bool
+
+OPERATION_NAME = re.compile(r"^v\d+_[a-z0-9_]+$")
+OWN_FLAGS = ("all-pages",)
+MAX_FIELD_ROWS = 120
+
+
+def is_operation(name: str) -> bool:
+    """Does `name` look like an operation (a path or a `v3_…` name) that the layer knows?"""
+    if not (name.startswith("/") or OPERATION_NAME.match(name.lower().replace("-", "_"))):
+        return False
+    return spec.find(name) is not None
+
+
+# ------------------------------------------------------------------------------------ listing
+def list_operations(words: list[str]) -> str:
+    """`oint ozon ops [WORD ...]`: the operations whose path, name or title hold every word."""
+    wanted = [w.casefold() for w in words]
+    found = []
+    for op in spec.operations().values():
+        text = f"{op.path} {op.name} {op.title} {op.section}".casefold()
+        if all(w in text for w in wanted):
+            found.append(op)
+    if not found:
+        return (
+            f"No operation matches {' '.join(words)!r}; 'oint ozon ops' lists all {len(spec.operations())}.\n"
+        )
+    head = f"{len(found)} operations" + (f" matching {' '.join(words)!r}" if words else "")
+    lines = [f"{head}. Call one: oint ozon <path or name> --body JSON; help: oint ozon <name> --help", ""]
+    width = max(len(op.path) for op in found)
+    for op in found:
+        marks = []
+        if op.paging is not None:
+            marks.append(f"pages:{op.paging.style}")
+        if op.retired:
+            marks.append(f"off {op.retired}")
+        elif op.deprecated:
+            marks.append("deprecated")
+        lines.append(f"  {op.method:<4} {op.path:<{width}}  {', '.join(marks):<22} {op.title}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------ help
+def _type_text(node: dict[str, Any]) -> str:
+    node = spec.resolve(node)
+    if "anyOf" in node:
+        return " | ".join(_type_text(v) for v in node["anyOf"])
+    kind = node.get("type", "any")
+    if kind == "array":
+        return f"array of {_type_text(node.get('items', {}))}"
+    if kind == "object" and not node.get("properties"):
+        return "object (any fields)"
+    text = str(kind)
+    if node.get("format") in ("date-time", "date", "int64"):
+        text += f" ({node['format']})"
+    return text
+
+
+def _limits(node: dict[str, Any]) -> str:
+    node = spec.resolve(node)
+    notes = []
+    if node.get("enum"):
+        values = [str(v) for v in node["enum"]]
+        notes.append("one of " + ", ".join(values[:8]) + (", …" if len(values) > 8 else ""))
+    for key, word in (("maxItems", "at most {} items"), ("minItems", "at least {} items")):
+        if key in node:
+            notes.append(word.format(node[key]))
+    if "minimum" in node or "maximum" in node:
+        notes.append(f"{node.get('minimum', '…')}..{node.get('maximum', '…')}")
+    if "maxLength" in node:
+        notes.append(f"up to {node['maxLength']} characters")
+    return "; ".join(notes)
+
+
+def field_rows(schema_name: str | None) -> list[tuple[str, str, str, str]]:
+    """(field path, type, required, notes) for the fields of a request, nested ones dotted."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def walk(node: dict[str, Any], prefix: str, seen: frozenset[str]) -> None:
+        ref = node.get("$ref", "")
+        if ref in seen or len(rows) >= MAX_FIELD_ROWS:
+            return
+        node = spec.resolve(node)
+        if node.get("type") == "array":
+            walk(node.get("items", {}), prefix + "[]", seen | {ref})
+            return
+        required = set(node.get("required", ()))
+        for name, sub in node.get("properties", {}).items():
+            path = f"{prefix}.{name}" if prefix else name
+            rows.append((path, _type_text(sub), "yes" if name in required else "", _limits(sub)))
+            walk(sub, path, seen | {ref})
+
+    if schema_name:
+        walk({"$ref": "#/schemas/" + schema_name}, "", frozenset())
+    return rows
+
+
+def operation_help(op: spec.Operation) -> str:
+    lines = [f"{op.method} {op.path}" + (f" - {op.title}" if op.title else ""), f"  name: {op.name}"]
+    if op.paging is not None:
+        size = f", page size up to {op.paging.max}" if op.paging.max else ""
+        lines.append(
+            f"  pages by {op.paging.style} (items: {op.paging.items or '?'}{size}): --all-pages walks them"
+        )
+    if op.batch is not None:
+        most = f", at most {op.batch.max} per request" if op.batch.max else ""
+        lines.append(f"  batch field: {op.batch.field}{most}")
+    if op.rate_limits:
+        lines.append("  Ozon's limit: " + ", ".join(f"{n} per {s:g} s" for n, s in op.rate_limits))
+    if op.retirement():
+        lines.append(f"  {op.retirement()}")
+    lines.append("")
+    if op.path_params:
+        lines.append("Path: " + ", ".join(f"--{p} VALUE" for p in op.path_params))
+        lines.append("")
+    rows = field_rows(op.request) if op.has_body else []
+    if rows:
+        head = ("Body field", "Type", "Required", "Notes")
+        widths = [min(48, max(len(r[i]) for r in [*rows, head])) for i in range(3)]
+        lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=False)) + "  " + head[3])
+        for r in rows:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[3])
+        if len(rows) >= MAX_FIELD_ROWS:
+            lines.append(f"  ... (first {MAX_FIELD_ROWS} fields)")
+        lines.append("")
+        lines.append("Body: --body JSON|FILE, and/or each top-level field as --FIELD VALUE (objects and")
+        lines.append("arrays as JSON, single quotes allowed, or a path to a JSON file).")
+    elif op.has_body:
+        lines.append("Body: --body JSON|FILE (Ozon's document describes no fields).")
+    else:
+        lines.append("No body.")
+    lines.append("Also: --sandbox, --base-url URL, --profile NAME, --out FILE, --timeout S, --retries N")
+    lines.append("")
+    example = f"oint ozon {op.name}"
+    if op.has_body:
+        example += " --body '{...}'"
+    lines.append(f"Example: {example} --sandbox" + (" --all-pages" if op.paging else ""))
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------ calling
+def _field_value(node: dict[str, Any], text: str, option: str) -> Any:
+    node = spec.resolve(node)
+    kind = node.get("type")
+    if kind == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            raise UsageError(f"--{option}: expected a whole number, got {text!r}") from None
+    if kind == "number":
+        try:
+            return float(text)
+        except ValueError:
+            raise UsageError(f"--{option}: expected a number, got {text!r}") from None
+    if kind == "boolean":
+        return parse_bool(text)
+    if kind == "string":
+        return text
+    if kind == "array" and not text.lstrip().startswith("[") and not text.lower().endswith(".json"):
+        return [_field_value(node.get("items", {}), text, option)]  # one plain value: a one-item list
+    want = "object" if kind == "object" else "any"
+    return CollectionKind(want).parse_cli(text, option)
+
+
+def parse_call(
+    op: spec.Operation, tokens: list[str]
+) -> tuple[dict[str, Any], dict[str, Any], set[str], dict[str, str]]:
+    """(body, path parameters, flags, settings) of one call (UsageError on unknown options)."""
+    fields = spec.resolve({"$ref": "#/schemas/" + op.request}).get("properties", {}) if op.request else {}
+    body: dict[str, Any] = {}
+    given: dict[str, Any] = {}
+    path_params: dict[str, Any] = {}
+    flags: set[str] = set()
+    settings: dict[str, str] = {}
+    for name, value in split_options(tokens):
+        if name in FLAG_OPTIONS or name in OWN_FLAGS:
+            if value is not None and name != "help":
+                raise UsageError(f"option --{name} takes no value")
+            flags.add(name)
+        elif name in VALUE_OPTIONS or name in CREDENTIAL_OPTIONS or name == "body":
+            if value is None:
+                raise UsageError(f"option --{name} needs a value")
+            settings[name] = value
+        elif name in op.path_params or name.replace("-", "_") in op.path_params:
+            if value is None:
+                raise UsageError(f"option --{name} needs a value")
+            path_params[name.replace("-", "_")] = value
+        elif op.has_body and (name in fields or name.replace("-", "_") in fields):
+            field = name if name in fields else name.replace("-", "_")
+            if value is None:
+                if spec.resolve(fields[field]).get("type") != "boolean":
+                    raise UsageError(f"option --{name} needs a value")
+                value = "true"
+            given[field] = _field_value(fields[field], value, name)
+        else:
+            known = ", ".join("--" + f for f in [*op.path_params, *fields]) or "none but --body"
+            raise UsageError(f"unknown option --{name} for {op.name} (its fields: {known})")
+    if "body" in settings:
+        if not op.has_body:
+            raise UsageError(f"{op.name} takes no body")
+        text = settings.pop("body")
+        loaded = CollectionKind("object").parse_cli(text, "body")
+        body.update(loaded or {})
+    body.update(given)
+    missing = [p for p in op.path_params if p not in path_params]
+    if missing:
+        raise UsageError(f"{op.name}: missing path parameter --{missing[0]}")
+    return body, path_params, flags, settings
+
+
+def run_operation(name: str, tokens: list[str]) -> int:
+    from oint.cli.main import EXIT_API, EXIT_OK, check_out, make_client, run_call
+
+    op = spec.operation(name)
+    if not tokens or any(t.lower() in ("--help", "-h") for t in tokens):
+        sys.stdout.write(operation_help(op))
+        return EXIT_OK
+    body, path_params, flags, settings = parse_call(op, tokens)
+    out = settings.get("out")
+    if out is not None:
+        check_out(out)
+    if "all-pages" in flags:
+        if op.paging is None:
+            raise UsageError(f"{op.name} does not page: --all-pages does not apply")
+        return _all_pages(op, body, make_client(flags, settings), out, EXIT_OK, EXIT_API)
+    client = make_client(flags, settings)
+    return run_call(client, lambda c: c.call(op.path, body if op.has_body else None, **path_params), out)
+
+
+def _all_pages(
+    op: spec.Operation, body: dict[str, Any], client: Any, out: str | None, ok: int, failed: int
+) -> int:
+    """Stream every item (or every page, where the items' place is unknown) as JSON lines."""
+    from oint.ozon.errors import APIConnectionError, APIStatusError
+
+    sink = open(out, "w", encoding="utf-8") if out else sys.stdout
+    count = 0
+    try:
+        rows = (
+            client.iter_items(op.path, body)
+            if op.paging and op.paging.items
+            else client.iter_pages(op.path, body)
+        )
+        for row in rows:
+            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+        return ok
+    except APIStatusError as e:
+        sys.stderr.write(
+            f"oint: stopped after {count} items: {json.dumps(e.to_dict(), ensure_ascii=False)}\n"
+        )
+        return failed
+    except APIConnectionError as e:
+        sys.stderr.write(f"oint: stopped after {count} items: {e}\n")
+        return failed
+    finally:
+        sink.flush()
+        if sink is not sys.stdout:
+            sink.close()
+        client.close()
+
+
+__all__ = ["is_operation", "list_operations", "operation_help", "run_operation"]
