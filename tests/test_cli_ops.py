@@ -89,3 +89,10 @@ def test_ozon_error_is_printed_with_exit_1(run_cli: Any, server: Any, sandbox_ur
     )
     r = run_cli("ozon", "v3_product_list", "--body", "{}", "--retries", "0", *creds(sandbox_url))
     assert r.code == 1 and r.json()["message"] == "bad filter"
+
+
+def test_all_pages_error_goes_to_stderr(run_cli: Any, server: Any, sandbox_url: str) -> None:
+    server.fault(path="/v3/product/list", status=403)
+    r = run_cli("ozon", "v3_product_list", "--body", "{}", "--all-pages", *creds(sandbox_url))
+    assert r.code == 1 and r.out == ""
+    assert json.loads(r.err.removeprefix("oint: "))["code"] == 7

@@ -18,10 +18,10 @@ from oint.ozon.errors import UsageError
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_UNWRITTEN = 0, 1, 2, 3
 
 
-def _out(text: str, path: str | None = None) -> bool:
-    """Write `text` to `path` (or stdout). An answer is never lost: when the file cannot be
-    written, the text goes to stdout, a line on stderr says so, and the result is False."""
-    data = text.encode("utf-8")
+def _out(text: str | bytes, path: str | None = None) -> bool:
+    """Write `text` (or a file's bytes) to `path` (or stdout). An answer is never lost: when the
+    file cannot be written, it goes to stdout, a line on stderr says so, and the result is False."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if path:
         try:
             with open(path, "wb") as fh:
@@ -249,15 +249,19 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     return SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
 
 
-def run_call(client: Any, call: Callable[[Any], Any], out: str | None) -> int:
-    """Run `call(client)` and print its answer as JSON (bytes as they are), or Ozon's error JSON;
-    the exit code says which."""
+def run_call(client: Any, call: Callable[[Any], Any], out: str | None, *, streaming: bool = False) -> int:
+    """Run `call(client)` and print its answer as JSON (a file's bytes as they are), or Ozon's
+    error JSON; the exit code says which. A `streaming` call writes its own output (None back) and
+    its error goes to stderr, so that what it wrote stays well-formed."""
     from oint.ozon.errors import APIConnectionError, APIStatusError
 
     try:
         result = call(client)
     except APIStatusError as e:
-        _out(_json_text(e.to_dict()), out)
+        if streaming:
+            sys.stderr.write("oint: " + json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            _out(_json_text(e.to_dict()), out)
         wait = e.headers.get("retry-after") if e.status == 429 else None
         if wait:
             sys.stderr.write(f"oint: Ozon asks to wait {wait} s before the next call of this method\n")
@@ -267,23 +271,9 @@ def run_call(client: Any, call: Callable[[Any], Any], out: str | None) -> int:
         return EXIT_API
     finally:
         client.close()
-    if isinstance(result, bytes):
-        return _written(_out_bytes(result, out))
-    return _written(_out(_json_text(result), out))
-
-
-def _out_bytes(data: bytes, path: str | None) -> bool:
-    """A file answer (a PDF label): to `path`, else to stdout as it is."""
-    if path:
-        try:
-            with open(path, "wb") as fh:
-                fh.write(data)
-            return True
-        except OSError as e:
-            sys.stderr.write(f"oint: --out: could not write {path!r} ({e.strerror}); the file is on stdout\n")
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-    return not path
+    if streaming:
+        return EXIT_OK
+    return _written(_out(result if isinstance(result, bytes) else _json_text(result), out))
 
 
 def _call_api(

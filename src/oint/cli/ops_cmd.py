@@ -228,7 +228,7 @@ def parse_call(
 
 
 def run_operation(name: str, tokens: list[str]) -> int:
-    from oint.cli.main import EXIT_API, EXIT_OK, check_out, make_client, run_call
+    from oint.cli.main import EXIT_OK, check_out, make_client, run_call
 
     op = spec.operation(name)
     if not tokens or any(t.lower() in ("--help", "-h") for t in tokens):
@@ -238,45 +238,30 @@ def run_operation(name: str, tokens: list[str]) -> int:
     out = settings.get("out")
     if out is not None:
         check_out(out)
+    client = make_client(flags, settings)
     if "all-pages" in flags:
         if op.paging is None:
+            client.close()
             raise UsageError(f"{op.name} does not page: --all-pages does not apply")
-        return _all_pages(op, body, make_client(flags, settings), out, EXIT_OK, EXIT_API)
-    client = make_client(flags, settings)
+        return run_call(client, lambda c: _stream(c, op, body, out), out, streaming=True)
     return run_call(client, lambda c: c.call(op.path, body if op.has_body else None, **path_params), out)
 
 
-def _all_pages(
-    op: spec.Operation, body: dict[str, Any], client: Any, out: str | None, ok: int, failed: int
-) -> int:
-    """Stream every item (or every page, where the items' place is unknown) as JSON lines."""
-    from oint.ozon.errors import APIConnectionError, APIStatusError
-
+def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | None) -> None:
+    """Every item (or every page, where the items' place is unknown) as JSON lines."""
+    rows = (
+        client.iter_items(op.path, body)
+        if op.paging and op.paging.items
+        else client.iter_pages(op.path, body)
+    )
     sink = open(out, "w", encoding="utf-8") if out else sys.stdout
-    count = 0
     try:
-        rows = (
-            client.iter_items(op.path, body)
-            if op.paging and op.paging.items
-            else client.iter_pages(op.path, body)
-        )
         for row in rows:
             sink.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-        return ok
-    except APIStatusError as e:
-        sys.stderr.write(
-            f"oint: stopped after {count} items: {json.dumps(e.to_dict(), ensure_ascii=False)}\n"
-        )
-        return failed
-    except APIConnectionError as e:
-        sys.stderr.write(f"oint: stopped after {count} items: {e}\n")
-        return failed
     finally:
         sink.flush()
         if sink is not sys.stdout:
             sink.close()
-        client.close()
 
 
 __all__ = ["is_operation", "list_operations", "operation_help", "run_operation"]
