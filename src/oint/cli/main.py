@@ -102,6 +102,10 @@ def _main(argv: list[str]) -> int:
         return _profiles(rest)
     if command == "completion":
         return _completion(rest)
+    if command == "mcp":
+        from oint.mcp.cli import run as run_mcp
+
+        return run_mcp(rest)
     raise UsageError(f"unknown library {argv[0]!r}: try 'oint ozon' or 'oint sandbox'")
 
 

@@ -1,0 +1,282 @@
+"""The tool list, generated: one tool per OInt function of the registry, and the discovery tools
+that reach every operation of the Seller API. Nothing here is written per tool; the SDK glue
+(`oint.mcp.server`) serves `build_tools(...)` as it is, and a test compares the two.
+
+Bulk jobs (start, progress, report) join here when the bulk engine (`oint.bulk`) lands:
+`bulk_tools` is the seam.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from oint.mcp.access import LOCAL, READ, WRITE, Access, WritePolicy, method_access
+from oint.mcp.catalog import kind_schema
+from oint.ozon.methods import REGISTRY
+from oint.ozon.registry import GROUPS, Method
+from oint.ozon.values import is_filled
+
+SEARCH, DESCRIBE, CALL, MORE = "ozon_api_search", "ozon_api_describe", "ozon_api_call", "ozon_more"
+META_ARGS = ("profile", "dry_run", "confirm", "save")  # tool arguments that are not OInt parameters
+
+ToolKind = Literal["oint", "search", "describe", "call", "more"]
+
+
+@dataclass(frozen=True)
+class ToolConfig:
+    """What the descriptions and schemas depend on: the server's target and write policy."""
+
+    sandbox: bool = True
+    policy: WritePolicy = field(default_factory=WritePolicy)
+    profiles: tuple[str, ...] = ()
+    default_profile: str | None = None
+    confirm_over: int = 1
+    max_items: int = 20
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    title: str
+    description: str
+    input_schema: dict[str, Any]
+    kind: ToolKind
+    access: Access  # of an OInt function; the discovery tools read (`ozon_api_call`: as its operation)
+    annotations: dict[str, bool]
+
+
+def target_text(config: ToolConfig) -> str:
+    if config.sandbox:
+        return "SANDBOX: calls go to oint's local sandbox of the Seller API (a demo store), not to Ozon."
+    return "LIVE: calls go to the seller's real Ozon account."
+
+
+def _write_text(config: ToolConfig, allowed: bool) -> str:
+    if not allowed:
+        return (
+            "WRITE: changes the store. Refused now: the server is read-only; the user must restart "
+            "`oint mcp` with --allow-write to allow it."
+        )
+    return (
+        f"WRITE: changes the store. A change of more than {config.confirm_over} item(s) first answers "
+        "a preview and a confirm token (dry_run=true previews any call); call again with confirm=TOKEN "
+        "to send."
+    )
+
+
+def _profile_schema(config: ToolConfig) -> dict[str, Any]:
+    default = config.default_profile or ("sandbox demo account" if config.sandbox else "the configured one")
+    schema: dict[str, Any] = {
+        "type": "string",
+        "description": f"Seller account: a profile of oint's config (default: {default}).",
+    }
+    if config.profiles:
+        schema["enum"] = list(config.profiles)
+    return schema
+
+
+def _meta_properties(config: ToolConfig, access: Access) -> dict[str, Any]:
+    if access == LOCAL:
+        return {}
+    props: dict[str, Any] = {"profile": _profile_schema(config)}
+    if access == WRITE:
+        props["dry_run"] = {"type": "boolean", "description": "Only answer what would be sent, and a token."}
+        props["confirm"] = {"type": "string", "description": "The token of a preview: sends that request."}
+    else:
+        props["save"] = {
+            "type": "boolean",
+            "description": "Also write the whole answer to a JSON file and give its path.",
+        }
+    return props
+
+
+def method_schema(method: Method, config: ToolConfig) -> dict[str, Any]:
+    """The input schema of an OInt function: its parameters by kind, then the meta arguments."""
+    props: dict[str, Any] = {}
+    for p in method.params:
+        schema = kind_schema(p.kind)
+        schema["description"] = f"{p.doc} ({p.ru})"
+        if is_filled(p.default) and not isinstance(p.default, (list, dict)):
+            schema["default"] = p.default
+        props[p.name] = schema
+    clash = set(props) & set(META_ARGS)
+    if clash:
+        raise ValueError(f"{method.name_en}: parameter names {sorted(clash)} clash with meta arguments")
+    props.update(_meta_properties(config, method_access(method)))
+    required = [p.name for p in method.params if p.required]
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        out["required"] = required
+    return out
+
+
+def _annotations(access: Access, sandbox: bool) -> dict[str, bool]:
+    if access == WRITE:
+        return {"read_only_hint": False, "destructive_hint": True, "open_world_hint": not sandbox}
+    return {"read_only_hint": True, "open_world_hint": access != LOCAL and not sandbox}
+
+
+def method_tool(method: Method, config: ToolConfig) -> ToolSpec:
+    access = method_access(method)
+    parts = [method.summary, f"RU: {method.name_ru}."]
+    op = method.endpoint
+    if op is None:
+        parts.append("Local helper: builds a structure, calls nothing.")
+    else:
+        where = f"Ozon: {op.method} {op.path}"
+        retired = op.retirement()
+        parts.append(f"{where} ({retired})." if retired else f"{where}.")
+        if access == WRITE:
+            parts.append(_write_text(config, config.policy.allows(op.path, [method.name_en], method.group)))
+    parts += list(method.notes)
+    if op is not None and config.sandbox:
+        parts.append("(Sandbox: local demo store, not Ozon.)")
+    return ToolSpec(
+        name=method.name_en,
+        title=f"{method.name_en} / {method.name_ru}",
+        description=" ".join(parts),
+        input_schema=method_schema(method, config),
+        kind="oint",
+        access=access,
+        annotations=_annotations(access, config.sandbox),
+    )
+
+
+def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
+    """Search, describe and call any operation of the Seller API; page through a long answer."""
+    target = target_text(config)
+    writes = (
+        "Write operations are refused: the server is read-only (restart with --allow-write)."
+        if config.policy.read_only
+        else _write_text(config, True) + f" Allowed: {config.policy.describe()}."
+    )
+    read_meta = _meta_properties(config, READ)
+    write_meta = _meta_properties(config, WRITE)
+    operation = {"type": "string", "description": "Operation name (v3_posting_fbs_list) or path."}
+    return [
+        ToolSpec(
+            name=SEARCH,
+            title="Search the Ozon Seller API / Поиск методов API",
+            description=(
+                "Find operations of the whole Ozon Seller API (about 500) by words in English or "
+                "Russian: path words, names, Ozon's Russian titles, field names. Answers the best "
+                "matches with access (read/write) and the OInt tool that calls one, if any."
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {
+                    "query": {
+                        "type": "string",
+                        "description": "Words, e.g. 'fbs postings list' or 'остатки'.",
+                    },
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 30, "default": 10},
+                    "access": {"type": "string", "enum": [READ, WRITE], "description": "Only these."},
+                },
+                "required": ["query"],
+                "additionalProperties": False,
+            },
+            kind="search",
+            access=READ,
+            annotations={"read_only_hint": True, "open_world_hint": False},
+        ),
+        ToolSpec(
+            name=DESCRIBE,
+            title="Describe an Ozon API operation / Описание метода API",
+            description=(
+                "The request fields of one operation (types, required, allowed values, limits), an "
+                "outline of its answer, paging, batch size and rate limits. Read it before "
+                f"{CALL}."
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {"operation": operation},
+                "required": ["operation"],
+                "additionalProperties": False,
+            },
+            kind="describe",
+            access=READ,
+            annotations={"read_only_hint": True, "open_world_hint": False},
+        ),
+        ToolSpec(
+            name=CALL,
+            title="Call an Ozon API operation / Вызов метода API",
+            description=(
+                f"Call any operation of the Seller API with a JSON body ({DESCRIBE} lists its "
+                "fields). all_pages=true walks every page of a paged read and answers all items. "
+                f"{writes} {target}"
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {
+                    "operation": operation,
+                    "body": {"type": "object", "description": "The request body, as Ozon documents it."},
+                    "path_params": {"type": "object", "description": "Values of {placeholders} in the path."},
+                    "all_pages": {"type": "boolean", "description": "Read every page (paged reads only)."},
+                    **read_meta,
+                    **{k: v for k, v in write_meta.items() if k not in read_meta},
+                },
+                "required": ["operation"],
+                "additionalProperties": False,
+            },
+            kind="call",
+            access=READ,
+            annotations=(
+                _annotations(READ, config.sandbox)
+                if config.policy.read_only
+                else _annotations(WRITE, config.sandbox)
+            ),
+        ),
+        ToolSpec(
+            name=MORE,
+            title="More items of a long answer / Продолжение длинного ответа",
+            description=(
+                f"Long lists in answers are cut to their first {config.max_items} items, with a token; "
+                "this gives the next items of such a list."
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {
+                    "token": {"type": "string", "description": "The list's token (answer's _oint.lists)."},
+                    "offset": {"type": "integer", "minimum": 0, "description": "First item (default: next)."},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 200},
+                },
+                "required": ["token"],
+                "additionalProperties": False,
+            },
+            kind="more",
+            access=READ,
+            annotations={"read_only_hint": True, "open_world_hint": False},
+        ),
+    ]
+
+
+def bulk_tools(config: ToolConfig) -> list[ToolSpec]:
+    """The seam for bulk jobs: `bulk_start` (a job over a CSV/JSON of items, dry run first),
+    `bulk_progress` and `bulk_report`, to be generated from `oint.bulk` once it lands. None yet."""
+    return []
+
+
+def build_tools(config: ToolConfig) -> list[ToolSpec]:
+    """Every tool the server offers, in order: OInt's functions (catalogue order), then discovery."""
+    return [method_tool(m, config) for m in REGISTRY] + discovery_tools(config) + bulk_tools(config)
+
+
+def instructions(config: ToolConfig, profiles: dict[str, str] | None = None) -> str:
+    """The server's instructions to the assistant."""
+    lines = [
+        "oint: an Ozon seller's store through the Ozon Seller API.",
+        target_text(config),
+        f"Access: {config.policy.describe()}.",
+        f"Tools: the {len(REGISTRY)} functions of OpenIntegrations' Ozon library (English names; "
+        "Russian names in the descriptions), and for the rest of the API "
+        f"{SEARCH} -> {DESCRIBE} -> {CALL}.",
+        f"Long lists are cut to {config.max_items} items with a token for {MORE}; save=true writes a "
+        "whole answer to a file. Errors carry Ozon's code and message and a hint.",
+    ]
+    if profiles:
+        listed = ", ".join(f"{k} ({v})" for k, v in profiles.items())
+        lines.append(f"Seller accounts (the profile argument): {listed}.")
+    groups = ", ".join(en for en, _ in GROUPS.values())
+    lines.append(f"OInt groups: {groups}.")
+    return "\n".join(lines)
