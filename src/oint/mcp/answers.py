@@ -65,7 +65,7 @@ def cut_lists(doc: Any, max_items: int) -> tuple[Any, dict[str, Cut]]:
 def fit(doc: Any, max_items: int, max_chars: int = MAX_CHARS) -> tuple[Any, dict[str, Cut]]:
     """`doc` cut to `max_items` per list, and to fewer while its JSON is over `max_chars`."""
     shaped, cuts = cut_lists(doc, max_items)
-    while max_items > 1 and cuts and len(dumps(shaped)) > max_chars:
+    while max_items > 1 and len(dumps(shaped)) > max_chars:
         max_items //= 2
         shaped, cuts = cut_lists(doc, max_items)
     return shaped, cuts

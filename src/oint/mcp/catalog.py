@@ -253,6 +253,10 @@ def search(query: str, limit: int = 10, access: str | None = None) -> list[dict[
             continue
         if terms and hits == len(terms):
             score *= 1.5
+        # the more of an operation's own words (path and title) the query covers, the closer it is
+        own = [t for t, w in entry.tokens.items() if w >= 3.0]
+        covered = sum(1 for t in own if any(_matches(v, t) for variants in terms for v in variants))
+        score += 2.0 * covered / max(len(own), 1)
         if entry.op.retired or entry.op.deprecated:
             score *= 0.6
         scored.append((score, entry.op, entry.oint))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from typing import Any
@@ -117,6 +116,7 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
         raise UsageError("--profile: this oint has no profiles yet (use OZON_CLIENT_ID / OZON_API_KEY)")
     base_url = opts.get("base-url")
     sandbox: bool | str = False
+    implicit = False
     if opts.get("sandbox"):
         if base_url:
             raise UsageError("--sandbox and --base-url exclude each other")
@@ -124,9 +124,7 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
         profile = None
     elif not (base_url or env_credentials or profiles or profile):
         sandbox = opts.get("db") or os.environ.get("OINT_SANDBOX_DB") or True
-        sys.stderr.write(
-            "oint mcp: no Ozon credentials configured: serving the sandbox (a local demo store)\n"
-        )
+        implicit = True
     settings = Settings(
         sandbox=sandbox,
         base_url=base_url,
@@ -137,6 +135,10 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
         out_dir=opts.get("out-dir") or default_out_dir(),
     )
     secrets = [*keys, os.environ.get("OZON_API_KEY") or "", DEMO_API_KEY]
+    if implicit:
+        sys.stderr.write(
+            "oint mcp: no Ozon credentials configured: serving the sandbox (a local demo store)\n"
+        )
     return settings, profiles, secrets, env_credentials
 
 
@@ -153,13 +155,15 @@ def run(argv: list[str]) -> int:
         sys.stdout.write(USAGE)
         return 0
     address = _http_address(opts["http"]) if "http" in opts else None
-    settings, profiles, secrets, env_credentials = settings_from(opts)
-    if importlib.util.find_spec("mcp") is None:
-        raise UsageError("oint mcp needs the MCP SDK, which is not installed: pip install 'oint[mcp]'")
     try:
         server = importlib.import_module("oint.mcp.server")
     except ImportError as e:
+        if (e.name or "").split(".")[0] == "mcp":
+            raise UsageError(
+                "oint mcp needs the MCP SDK, not installed here: pip install 'oint[mcp]'"
+            ) from None
         raise UsageError(f"oint mcp: the MCP SDK cannot be loaded ({e}): pip install 'oint[mcp]'") from None
+    settings, profiles, secrets, env_credentials = settings_from(opts)
     import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="oint mcp: %(message)s")
