@@ -185,6 +185,10 @@ def test_search_describe_call(rw: Session) -> None:
     warehouses = rw.ok(CALL, operation="v1_warehouse_list", body={})
     assert warehouses["result"]
     assert "no Seller API operation" in rw.fail(DESCRIBE, operation="v9_nothing")["error"]["message"]
+    notes = rw.ok(DESCRIBE, operation="ОбновитьИзображенияТовара")
+    assert notes["tool"] == "UpdateProductImages" and len(notes["notes"]) > 1
+    assert notes["operation"]["call"] == "POST /v1/product/pictures/import"
+    assert rw.ok(DESCRIBE, operation="GetProductStructure")["access"] == "local"
     preview = rw.ok(CALL, operation="/v1/product/import/prices", body={"prices": [PRICE, PRICE]})
     assert preview["preview"]["items"] == 2
     sent = rw.ok(CALL, operation="/v1/product/import/prices", confirm=preview["confirm"])

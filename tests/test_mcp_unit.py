@@ -55,7 +55,7 @@ def test_every_oint_function_is_a_tool_with_its_parameters() -> None:
         tool = by_name[m.name_en]
         assert m.name_ru in tool.description and m.summary in tool.description
         schema = tool.input_schema
-        assert schema["type"] == "object" and schema["additionalProperties"] is False
+        assert schema["type"] == "object"
         props = schema["properties"]
         params = [p.name for p in m.params]
         assert list(props)[: len(params)] == params
@@ -70,9 +70,9 @@ def test_every_oint_function_is_a_tool_with_its_parameters() -> None:
         if access == LOCAL:
             assert not set(props) & set(META_ARGS)
         elif access == WRITE:
-            assert {"profile", "dry_run", "confirm"} <= set(props)
+            assert set(props) - set(params) == {"dry_run", "confirm"}
         else:
-            assert {"profile", "save"} <= set(props)
+            assert set(props) - set(params) == {"save"}
         if m.endpoint is not None:
             assert f"{m.endpoint.method} {m.endpoint.path}" in tool.description
 
@@ -89,13 +89,22 @@ def test_descriptions_say_sandbox_and_read_only() -> None:
     assert "Sandbox" in sandbox["GetProductList"].description
     assert "Sandbox" not in live["GetProductList"].description
     assert "SANDBOX" in sandbox[CALL].description and "LIVE" in live[CALL].description
-    assert "Refused now" in sandbox["UpdateProductsPrices"].description
-    assert "Refused now" not in live["UpdateProductsPrices"].description
-    assert "Refused now" in live["UpdateProductsStocks"].description  # outside the prices scope
+    assert "refused now" in sandbox["UpdateProductsPrices"].description
+    assert "refused now" not in live["UpdateProductsPrices"].description
+    assert "refused now" in live["UpdateProductsStocks"].description  # outside the prices scope
+    assert "replaces them all" in sandbox["UpdateProductImages"].description  # a write's first caveat
     assert sandbox["GetProductList"].annotations["read_only_hint"] is True
     assert sandbox["UpdateProductImages"].annotations["read_only_hint"] is False
-    profiles = {t.name: t for t in build_tools(ToolConfig(profiles=("shop1", "shop2")))}
-    assert profiles["GetProductList"].input_schema["properties"]["profile"]["enum"] == ["shop1", "shop2"]
+    config = ToolConfig(sandbox=False, profiles=("shop1", "shop2"), default_profile="shop1")
+    profiles = {t.name: t for t in build_tools(config)}
+    profile = profiles["GetProductList"].input_schema["properties"]["profile"]
+    assert (
+        profile["enum"] == ["shop1", "shop2"] and profile["description"] == "Seller account (default shop1)."
+    )
+    assert "profile" in profiles["UpdateProductImages"].input_schema["properties"]
+    assert "profile" not in profiles["GetProductStructure"].input_schema["properties"]
+    assert "profile" in profiles[CALL].input_schema["properties"]
+    assert "profile" not in sandbox["GetProductList"].input_schema["properties"]  # nothing to choose
 
 
 # ------------------------------------------------------------------ read or write

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from oint.mcp.access import operation_access, words
 from oint.ozon import spec
+from oint.ozon.registry import Method
 from oint.ozon.spec import Operation
 from oint.ozon.values import ArrayKind, Kind
 
@@ -324,3 +325,21 @@ def describe(op: Operation, max_lines: int = 80) -> dict[str, Any]:
 
 def _cap(lines: list[str], n: int) -> list[str]:
     return lines if len(lines) <= n else [*lines[:n], f"… {len(lines) - n} more fields"]
+
+
+def describe_method(method: Method) -> dict[str, Any]:
+    """An OInt function: its names, notes, example, and the operation it calls (described)."""
+    out: dict[str, Any] = {
+        "tool": method.name_en,
+        "ru": method.name_ru,
+        "summary": method.summary,
+        "notes": list(method.notes),
+    }
+    if method.example:
+        out["cli_example"] = method.example
+    op = method.endpoint
+    if op is None:
+        out["access"] = "local"
+    else:
+        out["operation"] = describe(op)
+    return out

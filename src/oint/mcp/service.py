@@ -149,7 +149,11 @@ class Service:
             if tool.kind == "search":
                 return Reply(self._search(args))
             if tool.kind == "describe":
-                return Reply(catalog.describe(_operation(_required(args, "operation"))))
+                key = str(_required(args, "operation"))
+                function = REGISTRY.get(key) if not key.startswith("/") else None
+                if function is not None:
+                    return Reply(catalog.describe_method(function))
+                return Reply(catalog.describe(_operation(key)))
             if tool.kind == "more":
                 return Reply(self._more(args))
             op = _operation(_required(args, "operation"))

@@ -38,7 +38,7 @@ class ToolConfig:
 @dataclass(frozen=True)
 class ToolSpec:
     name: str
-    title: str
+    title: str | None
     description: str
     input_schema: dict[str, Any]
     kind: ToolKind
@@ -54,40 +54,31 @@ def target_text(config: ToolConfig) -> str:
 
 def _write_text(config: ToolConfig, allowed: bool) -> str:
     if not allowed:
-        return (
-            "WRITE: changes the store. Refused now: the server is read-only; the user must restart "
-            "`oint mcp` with --allow-write to allow it."
-        )
+        return "WRITE, refused now: the server is read-only (the user may restart it with --allow-write)."
     return (
-        f"WRITE: changes the store. A change of more than {config.confirm_over} item(s) first answers "
-        "a preview and a confirm token (dry_run=true previews any call); call again with confirm=TOKEN "
-        "to send."
+        f"WRITE: over {config.confirm_over} item(s) (or with dry_run) answers a preview and a token; "
+        "call again with confirm=TOKEN to send."
     )
 
 
-def _profile_schema(config: ToolConfig) -> dict[str, Any]:
-    default = config.default_profile or ("sandbox demo account" if config.sandbox else "the configured one")
-    schema: dict[str, Any] = {
-        "type": "string",
-        "description": f"Seller account: a profile of oint's config (default: {default}).",
-    }
-    if config.profiles:
-        schema["enum"] = list(config.profiles)
-    return schema
-
-
 def _meta_properties(config: ToolConfig, access: Access) -> dict[str, Any]:
+    """The arguments every API tool adds: `profile` (when there are profiles to choose from), and
+    `save` (reads) or `dry_run` / `confirm` (writes)."""
     if access == LOCAL:
         return {}
-    props: dict[str, Any] = {"profile": _profile_schema(config)}
-    if access == WRITE:
-        props["dry_run"] = {"type": "boolean", "description": "Only answer what would be sent, and a token."}
-        props["confirm"] = {"type": "string", "description": "The token of a preview: sends that request."}
-    else:
-        props["save"] = {
-            "type": "boolean",
-            "description": "Also write the whole answer to a JSON file and give its path.",
+    props: dict[str, Any] = {}
+    if config.profiles:
+        default = f" (default {config.default_profile})" if config.default_profile else ""
+        props["profile"] = {
+            "type": "string",
+            "enum": list(config.profiles),
+            "description": f"Seller account{default}.",
         }
+    if access == WRITE:
+        props["dry_run"] = {"type": "boolean", "description": "Only preview; answers a confirm token."}
+        props["confirm"] = {"type": "string", "description": "A preview's token: sends that request."}
+    else:
+        props["save"] = {"type": "boolean", "description": "Also save the whole answer to a file."}
     return props
 
 
@@ -105,7 +96,7 @@ def method_schema(method: Method, config: ToolConfig) -> dict[str, Any]:
         raise ValueError(f"{method.name_en}: parameter names {sorted(clash)} clash with meta arguments")
     props.update(_meta_properties(config, method_access(method)))
     required = [p.name for p in method.params if p.required]
-    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    out: dict[str, Any] = {"type": "object", "properties": props}
     if required:
         out["required"] = required
     return out
@@ -129,12 +120,12 @@ def method_tool(method: Method, config: ToolConfig) -> ToolSpec:
         parts.append(f"{where} ({retired})." if retired else f"{where}.")
         if access == WRITE:
             parts.append(_write_text(config, config.policy.allows(op.path, [method.name_en], method.group)))
-    parts += list(method.notes)
+            parts += list(method.notes[:1])  # a write's first caveat; ozon_api_describe gives them all
     if op is not None and config.sandbox:
-        parts.append("(Sandbox: local demo store, not Ozon.)")
+        parts.append("Sandbox: demo store, not Ozon.")
     return ToolSpec(
         name=method.name_en,
-        title=f"{method.name_en} / {method.name_ru}",
+        title=None,
         description=" ".join(parts),
         input_schema=method_schema(method, config),
         kind="oint",
@@ -154,6 +145,10 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
     read_meta = _meta_properties(config, READ)
     write_meta = _meta_properties(config, WRITE)
     operation = {"type": "string", "description": "Operation name (v3_posting_fbs_list) or path."}
+    described = {
+        "type": "string",
+        "description": "Operation name (v3_posting_fbs_list), path, or an OInt tool's name.",
+    }
     return [
         ToolSpec(
             name=SEARCH,
@@ -174,7 +169,6 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
                     "access": {"type": "string", "enum": [READ, WRITE], "description": "Only these."},
                 },
                 "required": ["query"],
-                "additionalProperties": False,
             },
             kind="search",
             access=READ,
@@ -186,13 +180,12 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
             description=(
                 "The request fields of one operation (types, required, allowed values, limits), an "
                 "outline of its answer, paging, batch size and rate limits. Read it before "
-                f"{CALL}."
+                f"{CALL}. Given an OInt tool's name: its notes and the operation it calls."
             ),
             input_schema={
                 "type": "object",
-                "properties": {"operation": operation},
+                "properties": {"operation": described},
                 "required": ["operation"],
-                "additionalProperties": False,
             },
             kind="describe",
             access=READ,
@@ -217,7 +210,6 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
                     **{k: v for k, v in write_meta.items() if k not in read_meta},
                 },
                 "required": ["operation"],
-                "additionalProperties": False,
             },
             kind="call",
             access=READ,
@@ -242,7 +234,6 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
                     "limit": {"type": "integer", "minimum": 1, "maximum": 200},
                 },
                 "required": ["token"],
-                "additionalProperties": False,
             },
             kind="more",
             access=READ,
