@@ -71,7 +71,7 @@ def main() -> None:
         print(f"tools: {len(read_only.tools())} (53 OInt functions + search, describe, call, more)")
         print(f"tool list, read-only sandbox:        {tokens(tool_list_chars(read_only))}")
         print(f"tool list, --allow-write sandbox:    {tokens(tool_list_chars(writes))}")
-        calls = [
+        calls: list[tuple[str, dict[str, Any]]] = [
             ("ozon_api_call", {"operation": "v3_product_list", "body": {"filter": {}, "limit": N}}),
             ("GetProductsInformation", {"product_id": ids}),
         ]
