@@ -27,7 +27,7 @@ from oint.ozon.errors import (
 )
 from oint.ozon.spec import Operation
 
-MAX_CHARS = 40_000  # about 10,000 tokens: an answer larger than this is cut further
+MAX_CHARS = 24_000  # about 6,000 tokens: an answer larger than this is cut further
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
