@@ -5,6 +5,7 @@ for a model, errors with hints."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from oint.mcp.access import (
     method_access,
     operation_access,
 )
-from oint.mcp.tools import CALL, DESCRIBE, META_ARGS, MORE, SEARCH, ToolConfig, build_tools
+from oint.mcp.tools import CALL, DESCRIBE, META_ARGS, MORE, SEARCH, ToolConfig, build_tools, instructions
 from oint.ozon import spec
 from oint.ozon.errors import BadRequestError, PermissionDeniedError, RateLimitError, UsageError
 from oint.ozon.methods import REGISTRY
@@ -95,6 +96,10 @@ def test_descriptions_say_sandbox_and_read_only() -> None:
     assert "replaces them all" in sandbox["UpdateProductImages"].description  # a write's first caveat
     assert sandbox["GetProductList"].annotations["read_only_hint"] is True
     assert sandbox["UpdateProductImages"].annotations["read_only_hint"] is False
+    told = instructions(ToolConfig(sandbox=True))
+    assert "SANDBOX" in told and "read-only" in told and "preview" not in told
+    told = instructions(ToolConfig(sandbox=False, policy=WritePolicy.parse("")), {"shop1": "client 1"})
+    assert "LIVE" in told and "show the preview to the user" in told and "shop1 (client 1)" in told
     config = ToolConfig(sandbox=False, profiles=("shop1", "shop2"), default_profile="shop1")
     profiles = {t.name: t for t in build_tools(config)}
     profile = profiles["GetProductList"].input_schema["properties"]["profile"]
@@ -267,6 +272,14 @@ def test_errors_carry_code_message_and_hint() -> None:
     denied = answers.error(PermissionDeniedError(403, b'{"code": 7, "message": "Invalid Api-Key"}'))
     assert denied["error"]["code"] == 7 and "Api-Key" in denied["hint"]
     assert "product_id" in answers.error(UsageError("missing product_id"))["error"]["message"]
+
+
+def test_files_are_saved_whole(tmp_path: Path) -> None:
+    pdf = answers.save(b"%PDF-1.4 label", str(tmp_path / "out"), "labels")
+    assert pdf.endswith(".pdf") and Path(pdf).read_bytes() == b"%PDF-1.4 label"
+    doc = {"items": list(range(100))}
+    saved = answers.save(doc, str(tmp_path / "out"), "list")
+    assert json.loads(Path(saved).read_text(encoding="utf-8")) == doc
 
 
 def test_redaction() -> None:

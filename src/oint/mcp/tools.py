@@ -262,9 +262,16 @@ def instructions(config: ToolConfig, profiles: dict[str, str] | None = None) -> 
         f"Tools: the {len(REGISTRY)} functions of OpenIntegrations' Ozon library (English names; "
         "Russian names in the descriptions), and for the rest of the API "
         f"{SEARCH} -> {DESCRIBE} -> {CALL}.",
+        f"{DESCRIBE} with an OInt tool's name gives all its notes.",
         f"Long lists are cut to {config.max_items} items with a token for {MORE}; save=true writes a "
         "whole answer to a file. Errors carry Ozon's code and message and a hint.",
     ]
+    if not config.policy.read_only:
+        lines.insert(
+            3,
+            f"Writes of more than {config.confirm_over} item(s) answer a preview and a token: show the "
+            "preview to the user and send (confirm=TOKEN) only when they agree.",
+        )
     if profiles:
         listed = ", ".join(f"{k} ({v})" for k, v in profiles.items())
         lines.append(f"Seller accounts (the profile argument): {listed}.")
