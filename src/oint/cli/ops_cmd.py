@@ -33,13 +33,11 @@ def is_operation(name: str) -> bool:
 
 # ------------------------------------------------------------------------------------ listing
 def list_operations(words: list[str]) -> str:
-    """`oint ozon ops [WORD ...]`: the operations whose path, name or title hold every word."""
-    wanted = [w.casefold() for w in words]
-    found = []
-    for op in spec.operations().values():
-        text = f"{op.path} {op.name} {op.title} {op.section}".casefold()
-        if all(w in text for w in wanted):
-            found.append(op)
+    """`oint ozon ops [WORD ...]`: the operations matching every word (path, name, Ozon's title,
+    OInt function, field names; English or Russian)."""
+    from oint.ozon.catalog import matching
+
+    found = matching(" ".join(words))
     if not found:
         return (
             f"No operation matches {' '.join(words)!r}; 'oint ozon ops' lists all {len(spec.operations())}.\n"
@@ -60,57 +58,16 @@ def list_operations(words: list[str]) -> str:
 
 
 # ------------------------------------------------------------------------------------ help
-def _type_text(node: dict[str, Any]) -> str:
-    node = spec.resolve(node)
-    if "anyOf" in node:
-        return " | ".join(_type_text(v) for v in node["anyOf"])
-    kind = node.get("type", "any")
-    if kind == "array":
-        return f"array of {_type_text(node.get('items', {}))}"
-    if kind == "object" and not node.get("properties"):
-        return "object (any fields)"
-    text = str(kind)
-    if node.get("format") in ("date-time", "date", "int64"):
-        text += f" ({node['format']})"
-    return text
-
-
-def _limits(node: dict[str, Any]) -> str:
-    node = spec.resolve(node)
-    notes = []
-    if node.get("enum"):
-        values = [str(v) for v in node["enum"]]
-        notes.append("one of " + ", ".join(values[:8]) + (", …" if len(values) > 8 else ""))
-    for key, word in (("maxItems", "at most {} items"), ("minItems", "at least {} items")):
-        if key in node:
-            notes.append(word.format(node[key]))
-    if "minimum" in node or "maximum" in node:
-        notes.append(f"{node.get('minimum', '…')}..{node.get('maximum', '…')}")
-    if "maxLength" in node:
-        notes.append(f"up to {node['maxLength']} characters")
-    return "; ".join(notes)
-
-
 def field_rows(schema_name: str | None) -> list[tuple[str, str, str, str]]:
     """(field path, type, required, notes) for the fields of a request, nested ones dotted."""
-    rows: list[tuple[str, str, str, str]] = []
+    from oint.ozon.catalog import fields
 
-    def walk(node: dict[str, Any], prefix: str, seen: frozenset[str]) -> None:
-        ref = node.get("$ref", "")
-        if ref in seen or len(rows) >= MAX_FIELD_ROWS:
-            return
-        node = spec.resolve(node)
-        if node.get("type") == "array":
-            walk(node.get("items", {}), prefix + "[]", seen | {ref})
-            return
-        required = set(node.get("required", ()))
-        for name, sub in node.get("properties", {}).items():
-            path = f"{prefix}.{name}" if prefix else name
-            rows.append((path, _type_text(sub), "yes" if name in required else "", _limits(sub)))
-            walk(sub, path, seen | {ref})
-
-    if schema_name:
-        walk({"$ref": "#/schemas/" + schema_name}, "", frozenset())
+    rows = []
+    for f in fields(schema_name)[:MAX_FIELD_ROWS]:
+        notes = [f.limits] if f.limits else []
+        if f.enum:
+            notes.append("one of " + ", ".join(f.enum[:8]) + (", …" if len(f.enum) > 8 else ""))
+        rows.append((f.path, f.type, "yes" if f.required else "", "; ".join(notes)))
     return rows
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from oint.ozon.catalog import words
 from oint.ozon.registry import GROUPS, Method
 from oint.ozon.spec import Operation
 
@@ -63,10 +64,6 @@ def _segments(path: str) -> list[str]:
     if parts and re.fullmatch(r"v\d+", parts[0]):
         parts = parts[1:]
     return [s for s in parts if not s.startswith("{")]
-
-
-def words(text: str) -> list[str]:
-    return [w for w in re.split(r"[-_/]", text.lower()) if w]
 
 
 def derived_access(op: Operation) -> Access:

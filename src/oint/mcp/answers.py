@@ -226,7 +226,7 @@ def _named_fields(text: str, op: Operation | None) -> list[str]:
     """Request fields of `op` that an error message names."""
     if op is None or not op.request:
         return []
-    from oint.mcp.catalog import fields
+    from oint.ozon.catalog import fields
 
     lowered = text.lower()
     out: list[str] = []

@@ -232,9 +232,7 @@ GET_CODES_UPLOAD_STATUS = Method(
     summary="Get the status of a digital-codes upload task.",
     operation="/v1/product/upload_digital_codes/info",
     params=(TASK_ID,),
-    notes=(
-        "The task ID comes from UploadProductActivationCodes. Status: pending, imported or failed.",
-    ),
+    notes=("The task ID comes from UploadProductActivationCodes. Status: pending, imported or failed.",),
     example='oint ozon GetCodesUploadStatus --clientid "***" --apikey "***" --taskid 1',
 )
 
