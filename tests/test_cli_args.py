@@ -143,7 +143,7 @@ BASE = ["--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY, "--sandbox"]
             ["ozon", "UpdateProductImages", *BASE, "--productid", "1", "--timeout", "soon"],
             "--timeout: expected a number",
         ),
-        (["nosuchlib"], "unknown library"),
+        (["nosuchlib"], "unknown command"),
         (["sandbox", "serve", "--port", "http"], "--port"),
     ],
 )

@@ -14,7 +14,7 @@ import re
 from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS
 from oint.ozon.values import ArrayKind, BoolKind, CollectionKind
 
-COMMANDS = ("ozon", "sandbox", "profiles", "completion")
+COMMANDS = ("ozon", "sandbox", "profiles", "completion", "mcp")
 SHELLS = ("bash", "zsh", "fish")
 FILES = ":files"  # the callback's answer where a file name is expected
 _FILE_OPTIONS = ("out", "db")

@@ -106,7 +106,7 @@ def _main(argv: list[str]) -> int:
         from oint.mcp.cli import run as run_mcp
 
         return run_mcp(rest)
-    raise UsageError(f"unknown library {argv[0]!r}: try 'oint ozon' or 'oint sandbox'")
+    raise UsageError(f"unknown command {argv[0]!r}: try 'oint ozon', 'oint sandbox' or 'oint mcp'")
 
 
 def _completion(argv: list[str]) -> int:
