@@ -33,7 +33,7 @@ OINT = Path(sys.executable).parent / "oint"  # the console script of the environ
 
 
 def test_commands() -> None:
-    assert candidates([""]) == ["ozon", "sandbox", "profiles", "completion"]
+    assert candidates([""]) == ["ozon", "sandbox", "profiles", "completion", "mcp"]
     assert candidates(["S"]) == ["sandbox"]
     assert candidates(["--"]) == ["--help", "--version"]
     assert candidates([]) == candidates([""])
