@@ -224,6 +224,11 @@ def _number_setting(settings: dict[str, str], name: str, kind: type) -> Any:
     return value
 
 
+def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    """Python warnings (e.g. what a current implementation cannot do) as one line on stderr."""
+    sys.stderr.write(f"oint: warning: {message}\n")
+
+
 def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     """The client an API command asks for with its common options (UsageError on bad ones)."""
     from oint.ozon.base_client import SyncClientBase
@@ -246,10 +251,15 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
         if not settings["profile"]:
             raise UsageError("--profile: needs a profile name ('oint profiles' lists them)")
         options["profile"] = settings["profile"]
+    if "api" in settings:
+        options["api"] = settings["api"]
     if "debug" in flags:
         import logging
 
         logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
+    import warnings
+
+    warnings.showwarning = _warning_line
     return SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
 
 

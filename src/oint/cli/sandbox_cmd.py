@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from oint.cli.args import split_options
@@ -11,8 +12,11 @@ from oint.ozon.errors import UsageError
 USAGE = """oint sandbox: a local emulator of the Ozon Seller API
 
   oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--quiet] [--no-rate-limit]
+        [--api-date YYYY-MM-DD]
         serve it over HTTP (use with --base-url http://127.0.0.1:8080); --no-rate-limit turns
-        off Ozon's 50 requests/s per Client-Id (for benchmarks; OINT_SANDBOX_RATE_LIMITS=0 too)
+        off Ozon's 50 requests/s per Client-Id (for benchmarks; OINT_SANDBOX_RATE_LIMITS=0 too);
+        --api-date plays Ozon's API of that day (default: today, or OINT_SANDBOX_API_DATE):
+        endpoints Ozon had switched off by then answer 410 "obsolete method cannot be used"
   oint sandbox reset [--db PATH]
         back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...)
   oint sandbox account --clientid ID --apikey KEY [--empty] [--db PATH]
@@ -68,11 +72,27 @@ def run(argv: list[str]) -> int:
     sub, rest = argv[0].lower(), argv[1:]
     if sub == "serve":
         opts = _options(
-            rest, {"host": True, "port": True, "db": True, "quiet": False, "no-rate-limit": False}
+            rest,
+            {
+                "host": True,
+                "port": True,
+                "db": True,
+                "quiet": False,
+                "no-rate-limit": False,
+                "api-date": True,
+            },
         )
         port = _int(opts, "port", 8080)
         if not 0 <= port <= 65535:
             raise UsageError(f"--port: {port} is not a port number")
+        api_date = opts.get("api-date")
+        from oint.sandbox.core import API_DATE_ENV, parse_api_date
+
+        try:
+            parse_api_date(api_date if api_date is not None else os.environ.get(API_DATE_ENV))
+        except ValueError as e:
+            where = "--api-date" if api_date is not None else API_DATE_ENV
+            raise UsageError(f"{where}: {e}") from None
         from oint.sandbox.app import serve
 
         serve(
@@ -81,6 +101,7 @@ def run(argv: list[str]) -> int:
             opts.get("db"),
             log_level="warning" if "quiet" in opts else "info",
             rate_limits=False if "no-rate-limit" in opts else None,
+            api_date=api_date,
         )
         return 0
 

@@ -32,6 +32,8 @@ from oint.ozon.retry import RateLimiter, RetryPolicy, shared_limiter
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from oint.ozon.flow import Flow
+
 from oint.ozon.transport.base import (
     AsyncTransport,
     RawResponse,
@@ -67,11 +69,16 @@ class _ClientCore:
         transport: SyncTransport | AsyncTransport | None = None,
         http_client: Any = None,
         profile: str | None = None,
+        api: str | None = None,
     ) -> None:
         """See `OzonClient`. `transport` must suit the client (sync or async); `http_client` is an
         `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport.
         Settings come from the arguments, else the profile (`profile`, or `OINT_PROFILE` unless
-        `sandbox`), else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL."""
+        `sandbox`), else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL. `api` is the endpoint
+        policy of the OInt functions whose endpoints Ozon switched off (`oint.ozon.policy`)."""
+        from oint.ozon.policy import api_mode
+
+        self.api = api_mode(api)
         self.sandbox = sandbox
         chosen = profile or (None if sandbox else os.environ.get("OINT_PROFILE"))
         prof = None
@@ -109,6 +116,7 @@ class _ClientCore:
         # Ozon's documented limits are applied where they matter: against Ozon itself. Local
         # servers and the sandbox enforce their own (and answer 429 with Retry-After).
         self.rate_limit = (host in OZON_HOSTS) if rate_limit is None else rate_limit
+        self._at_ozon = host in OZON_HOSTS  # requests to switched-off endpoints warn there
         self._global: list[RateLimiter] = []
         if self.rate_limit:
             from oint.ozon.spec import global_rate_limits
@@ -138,6 +146,33 @@ class _ClientCore:
         for calls, seconds in op.rate_limits if op is not None else ():
             wait = max(wait, shared_limiter(self.client_id, path, calls, seconds).reserve())
         return wait
+
+    def _method_flow(self, method: Method, values: tuple[Any, ...]) -> Flow:
+        """The flow of one call of an API method under this client's endpoint policy."""
+        from oint.ozon.policy import method_flow, today
+
+        return method_flow(method, values, self.api, today())
+
+    @staticmethod
+    def _note_retired(req: Request) -> None:
+        """Warn (once per process and endpoint) about a request to an endpoint Ozon switched off."""
+        if req.path in _WARNED_RETIRED:
+            return
+        from oint.ozon.policy import today
+        from oint.ozon.spec import find
+
+        op = find(req.path)
+        if op is None or not op.retired_on(today()):
+            return
+        _WARNED_RETIRED.add(req.path)
+        import warnings
+
+        from oint.ozon.errors import RetiredEndpointWarning
+
+        successor = f"; its successor is {op.successor}" if op.successor else ""
+        warnings.warn(
+            f"{op} was switched off by Ozon on {op.retired}{successor}", RetiredEndpointWarning, stacklevel=4
+        )
 
     @staticmethod
     def _encode(req: Request) -> bytes | None:
@@ -190,6 +225,9 @@ class _ClientCore:
                 "%s %s failed (%s); retry %d in %.2fs", req.method, req.path, error, attempt + 1, delay
             )
         return delay
+
+
+_WARNED_RETIRED: set[str] = set()
 
 
 def _sync_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> SyncTransport:
@@ -305,10 +343,34 @@ class SyncClientBase(_ClientCore):
     def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:
             return method.run_local(values)
-        return self._send(method.build(values))
+        if method.current is None:
+            return self._send(method.build(values))
+        return self._drive(self._method_flow(method, values))
+
+    def _drive(self, flow: Flow) -> Any:
+        """Run a flow (`oint.ozon.flow`): send its requests, sleep its waits, return its answer."""
+        from oint.ozon.flow import Wait
+
+        answer: Any = None
+        error: OzonError | None = None
+        while True:
+            try:
+                step = flow.send(answer) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            answer, error = None, None
+            if isinstance(step, Wait):
+                time.sleep(step.seconds)
+                continue
+            try:
+                answer = self._send(step)
+            except OzonError as e:
+                error = e
 
     def _send(self, req: Request) -> Any:
         body = self._encode(req)
+        if self._at_ozon:
+            self._note_retired(req)
         attempt = 0
         while True:
             wait = self._limit_wait(req.path) if self.rate_limit else 0.0
@@ -386,10 +448,34 @@ class AsyncClientBase(_ClientCore):
     async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:
             return method.run_local(values)
-        return await self._send(method.build(values))
+        if method.current is None:
+            return await self._send(method.build(values))
+        return await self._drive(self._method_flow(method, values))
+
+    async def _drive(self, flow: Flow) -> Any:
+        """Run a flow (see `SyncClientBase._drive`), awaiting its requests and waits."""
+        from oint.ozon.flow import Wait
+
+        answer: Any = None
+        error: OzonError | None = None
+        while True:
+            try:
+                step = flow.send(answer) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            answer, error = None, None
+            if isinstance(step, Wait):
+                await _async_sleep(step.seconds)
+                continue
+            try:
+                answer = await self._send(step)
+            except OzonError as e:
+                error = e
 
     async def _send(self, req: Request) -> Any:
         body = self._encode(req)
+        if self._at_ozon:
+            self._note_retired(req)
         attempt = 0
         while True:
             wait = self._limit_wait(req.path) if self.rate_limit else 0.0

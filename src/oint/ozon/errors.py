@@ -20,6 +20,19 @@ class UsageError(OzonError, ValueError):
     """Bad input given to a method (unknown option, malformed JSON, missing required value)."""
 
 
+class OzonWarning(UserWarning):
+    """Base class of the warnings oint issues (the CLI prints each as one line on stderr)."""
+
+
+class SuccessorWarning(OzonWarning):
+    """The current implementation of an OInt function cannot do all that OInt's endpoint did
+    (e.g. Ozon's successor has no 360° images): what was left out, and why."""
+
+
+class RetiredEndpointWarning(OzonWarning):
+    """A request went to an endpoint Ozon has switched off; names the successor."""
+
+
 class APIConnectionError(OzonError):
     """The request did not get an HTTP answer (refused, reset, DNS, TLS)."""
 
@@ -123,6 +136,13 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     status = 500
+
+
+class TaskFailedError(APIStatusError):
+    """Ozon accepted the request (HTTP 200) but the asynchronous task it started ended `failed`, or
+    a synchronous successor reported the item as not updated. `status` is the HTTP status of the
+    answer that told so (200); `body` is `{code, message, details}` with Ozon's item errors as
+    `details`."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -17,6 +17,7 @@ from oint.ozon.errors import UsageError
 from oint.ozon.values import Kind, is_filled
 
 if TYPE_CHECKING:
+    from oint.ozon.flow import Current
     from oint.ozon.spec import Operation
 
 GROUPS: dict[str, tuple[str, str]] = {
@@ -66,7 +67,8 @@ class Param(NamedTuple):
 class Method(NamedTuple):
     """One OInt function. API methods name their `operation` (a path of the operation layer,
     `oint.ozon.spec`, which knows its verb, limits and retirement); local helpers have a
-    `local` callable instead."""
+    `local` callable instead. Where Ozon switched the operation off, `current` is the function
+    built on its successors (a flow, `oint.ozon.flow`); `oint.ozon.policy` chooses between them."""
 
     name_en: str
     name_ru: str
@@ -80,6 +82,7 @@ class Method(NamedTuple):
     notes: tuple[str, ...] = ()
     example: str = ""
     send_body: bool = True  # False: OInt sends this POST without a body
+    current: Current | None = None  # the current implementation, where Ozon switched `operation` off
 
     @property
     def calls_api(self) -> bool:

@@ -37,11 +37,12 @@ def serve(
     *,
     log_level: str = "info",
     rate_limits: bool | None = None,
+    api_date: str | None = None,
 ) -> None:
     """Run the sandbox server until interrupted; prints the address it listens on."""
     import uvicorn
 
-    sandbox = Sandbox(db_path, rate_limits=rate_limits)
+    sandbox = Sandbox(db_path, rate_limits=rate_limits, api_date=api_date)
     config = uvicorn.Config(
         create_app(sandbox), host=host, port=port, log_level=log_level, access_log=log_level == "debug"
     )

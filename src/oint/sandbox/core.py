@@ -6,6 +6,7 @@ in-process transport needs; it never touches sockets.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
@@ -13,16 +14,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from oint.sandbox import demo
-from oint.sandbox.errors import INVALID_ARGUMENT, ApiError
+from oint.sandbox.errors import INVALID_ARGUMENT, ApiError, obsolete
 from oint.sandbox.model import ROUTES
 from oint.sandbox.model.base import BEFORE_REQUEST, Account
 from oint.sandbox.store import Store
 
 GLOBAL_RATE = 50  # requests per second per Client-Id (Ozon's global limit)
 ADMIN_PREFIX = "/__sandbox/"
+API_DATE_ENV = "OINT_SANDBOX_API_DATE"
+REQUEST_LOG_SIZE = 1000  # the newest requests kept for GET /__sandbox/requests
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -44,8 +48,34 @@ def _error(e: ApiError) -> SandboxResponse:
     return _json(e.status, e.body(), {k.lower(): v for k, v in e.headers.items()})
 
 
+def parse_api_date(value: str | dt.date | None) -> dt.date | None:
+    """An API date from text (YYYY-MM-DD) or a date; None or "" for "today" (ValueError when malformed)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text or text.lower() == "today":
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"API date: expected YYYY-MM-DD, got {value!r}") from None
+
+
+@lru_cache(maxsize=1)
+def _switch_off_dates() -> dict[str, dt.date]:
+    """Every operation Ozon switches off, with the date, from the operation layer."""
+    from oint.ozon.spec import operations
+
+    return {path: dt.date.fromisoformat(op.retired) for path, op in operations().items() if op.retired}
+
+
 class Sandbox:
-    """The emulated Seller API over one SQLite store."""
+    """The emulated Seller API over one SQLite store.
+
+    `api_date` is the day of Ozon's API the sandbox plays: an operation whose switch-off date (in
+    the operation layer) is on or before it answers 410 "obsolete method cannot be used". It is
+    a date or YYYY-MM-DD, else `OINT_SANDBOX_API_DATE`, else the clock's day (today).
+    """
 
     def __init__(
         self,
@@ -53,7 +83,18 @@ class Sandbox:
         *,
         clock: Callable[[], float] = time.time,
         rate_limits: bool | None = None,
+        api_date: str | dt.date | None = None,
     ) -> None:
+        try:
+            self.configured_api_date = parse_api_date(
+                api_date if api_date is not None else os.environ.get(API_DATE_ENV)
+            )
+        except ValueError as e:
+            from oint.ozon.errors import UsageError
+
+            raise UsageError(f"{'api_date' if api_date is not None else API_DATE_ENV}: {e}") from None
+        self.api_date = self.configured_api_date
+        self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.store = Store(db_path)
         self.clock = clock
         if rate_limits is None:  # OINT_SANDBOX_RATE_LIMITS=0 turns the global 50 rps limit off (benchmarks)
@@ -75,19 +116,35 @@ class Sandbox:
         self.store.close()
 
     def reset(self) -> None:
-        """Back to the demo state."""
+        """Back to the demo state (and the API date it was started with; the request log emptied)."""
         with self.store.transaction():
             self.store.wipe()
             demo.seed(self.store, self.clock())
             self.store.set_meta("seeded", "1")
+        self.api_date = self.configured_api_date
+        self.requests.clear()
+
+    def today(self) -> dt.date:
+        """The API date in effect: the one set, else the clock's (UTC) day."""
+        if self.api_date is not None:
+            return self.api_date
+        return dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
 
     # ------------------------------------------------------------------ protocol
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
         """Answer one request as Ozon would. `headers` names may have any case."""
         path = path.split("?", 1)[0]
-        try:
-            if path.startswith(ADMIN_PREFIX):
+        if path.startswith(ADMIN_PREFIX):
+            try:
                 return self._admin(method, path[len(ADMIN_PREFIX) :], body)
+            except ApiError as e:
+                return _error(e)
+        response = self._answer(method, path, headers, body)
+        self.requests.append({"method": method, "path": path, "status": response.status})
+        return response
+
+    def _answer(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
+        try:
             with self.store.transaction():
                 fault = self._take_fault(path)
             if fault is not None and fault.status:
@@ -101,6 +158,9 @@ class Sandbox:
 
     def _dispatch(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
         try:
+            switched_off = _switch_off_dates().get(path)
+            if switched_off is not None and switched_off <= self.today():
+                raise obsolete()
             handler = ROUTES.get((method, path))
             if handler is None:
                 if any(p == path for _, p in ROUTES):
@@ -230,6 +290,22 @@ class Sandbox:
         if action == "faults/clear" and method == "POST":
             self.clear_faults()
             return _json(200, {"result": "cleared"})
+        if action == "requests" and method == "GET":
+            return _json(200, {"requests": list(self.requests), "kept": REQUEST_LOG_SIZE})
+        if action == "requests/clear" and method == "POST":
+            self.requests.clear()
+            return _json(200, {"result": "cleared"})
+        if action == "api-date":
+            if method == "POST":
+                try:
+                    self.api_date = (
+                        parse_api_date(request.get("date")) if "date" in request else self.configured_api_date
+                    )
+                except ValueError as e:
+                    raise ApiError(400, INVALID_ARGUMENT, str(e)) from None
+            elif method != "GET":
+                raise ApiError(405, 12, "method is not allowed")
+            return _json(200, {"api_date": self.today().isoformat(), "set": self.api_date is not None})
         raise ApiError(404, 5, "Not Found")
 
 
@@ -239,7 +315,8 @@ def _default_fault_body(status: int) -> dict[str, Any]:
         500: (13, "Internal error"),
         503: (14, "Service Unavailable"),
         403: (7, "Invalid Api-Key, please check the key and try again"),
-        410: (12, "obsolete method cannot be used"),
     }
+    if status == 410:
+        return obsolete().body()
     code, message = messages.get(status, (2, f"HTTP {status}"))
     return {"code": code, "message": message, "details": []}

@@ -48,6 +48,13 @@ def not_found(message: str) -> ApiError:
     return ApiError(404, NOT_FOUND, message)
 
 
+def obsolete() -> ApiError:
+    """What Ozon answers for an endpoint it has switched off: HTTP 410, gRPC code 12 (UNIMPLEMENTED)
+    and this exact message (facts §1.2). The sandbox answers it for every operation whose switch-off
+    date (from the operation layer) is on or before its API date, and for injected 410 faults."""
+    return ApiError(410, UNIMPLEMENTED, "obsolete method cannot be used")
+
+
 def too_many(message: str, retry_after: float) -> ApiError:
     return ApiError(
         429, RESOURCE_EXHAUSTED, message, headers={"Retry-After": str(max(1, int(retry_after + 0.999)))}

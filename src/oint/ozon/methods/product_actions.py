@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from oint.ozon.errors import UsageError
+from oint.ozon.flow import Current, Flow, failure, lacks, request, task_failure
 from oint.ozon.methods.common import SKUS, TASK_ID
+from oint.ozon.methods.products import product_offer_id
 from oint.ozon.registry import Method, P
 from oint.ozon.values import IDS, NUMBER, STRINGS, CollectionKind, as_int, as_str, relaxed_json
 
@@ -182,6 +184,49 @@ DELETE_PRODUCTS_WITHOUT_SKU = Method(
     example='oint ozon DeleteProductsWithoutSKU --clientid "***" --apikey "***" --articles "143210609"',
 )
 
+
+# ------------------------------------------------------------------ digital codes, current implementation
+def upload_product_activation_codes_current(body: dict[str, Any]) -> Flow:
+    """The digital product's stock set to the number of codes (see `CODES_NOTES`)."""
+    product_id = body["product_id"]
+    codes = list(body.get("digital_codes") or [])
+    offer_id = yield from product_offer_id(product_id)
+    lacks(
+        "UploadProductActivationCodes",
+        "Ozon no longer takes activation codes through the Seller API: the codes were not sent; "
+        f"/v1/product/digital/stocks/import set the product's digital stock to their number ({len(codes)})",
+    )
+    answer = yield request(
+        "/v1/product/digital/stocks/import", {"stocks": [{"offer_id": offer_id, "stock": len(codes)}]}
+    )
+    statuses = answer.get("status") or []
+    status = next((s for s in statuses if s.get("offer_id") == offer_id), statuses[0] if statuses else {})
+    if not status.get("updated"):
+        raise task_failure("/v1/product/digital/stocks/import", int(product_id), [status])
+    return {"result": {"task_id": int(product_id)}}
+
+
+def get_codes_upload_status_current(body: dict[str, Any]) -> Flow:
+    """A task of the current UploadProductActivationCodes is its product id, complete when it answered."""
+    task_id = body.get("task_id", "")
+    info = yield request("/v3/product/info/list", {"product_id": [str(task_id)]})
+    if not info.get("items"):
+        raise failure(404, 5, f"task {task_id} not found", "/v3/product/info/list")
+    return {"result": {"status": "imported"}}
+
+
+CODES_NOTES = (
+    "Current implementation: Ozon removed the codes upload (2025-07-01); its successor "
+    "/v1/product/digital/stocks/import sets how many units of a digital product are on sale, by offer_id, "
+    "and answers at once. The product's offer_id is read with /v3/product/info/list, its digital stock is "
+    "set to the number of codes given, and the codes themselves are not sent (a warning says so).",
+    "The answer keeps OInt's shape {result: {task_id}}: as the successor has no task, task_id is the "
+    "product id. A product the successor does not update raises TaskFailedError with Ozon's errors.",
+    "GetCodesUploadStatus with such a task id answers {result: {status: 'imported'}} when the product "
+    "exists (the stock was set when UploadProductActivationCodes answered), 404 otherwise.",
+)
+
+
 UPLOAD_PRODUCT_ACTIVATION_CODES = Method(
     name_en="UploadProductActivationCodes",
     name_ru="ЗагрузитьКодыАктивацииТовара",
@@ -218,6 +263,11 @@ UPLOAD_PRODUCT_ACTIVATION_CODES = Method(
         "Codes are bound to the digital product card. The answer is a task: check it with "
         "GetCodesUploadStatus (pending, then imported or failed).",
     ),
+    current=Current(
+        upload_product_activation_codes_current,
+        uses=("/v1/product/digital/stocks/import", "/v3/product/info/list"),
+        notes=CODES_NOTES,
+    ),
     example=(
         'oint ozon UploadProductActivationCodes --clientid "***" --apikey "***" --productid 1235207802 '
         "--codes \"['11111111','22222222']\""
@@ -233,6 +283,7 @@ GET_CODES_UPLOAD_STATUS = Method(
     operation="/v1/product/upload_digital_codes/info",
     params=(TASK_ID,),
     notes=("The task ID comes from UploadProductActivationCodes. Status: pending, imported or failed.",),
+    current=Current(get_codes_upload_status_current, uses=("/v3/product/info/list",), notes=CODES_NOTES),
     example='oint ozon GetCodesUploadStatus --clientid "***" --apikey "***" --taskid 1',
 )
 

@@ -11,14 +11,20 @@ from types import ModuleType
 from oint.sandbox.model import (
     barcodes,
     categories,
+    digital_stocks,
+    drafts_v2,
     fbo,
+    pictures_v2,
+    postings_v3,
     prices,
     product_actions,
     product_import,
     products,
     promotions,
+    promotions_v2,
     stocks,
     warehouses,
+    warehouses_v2,
 )
 from oint.sandbox.model.base import ROUTES, Account, route
 
@@ -35,4 +41,14 @@ MODULES: tuple[ModuleType, ...] = (
     fbo,
 )
 
-__all__ = ["MODULES", "ROUTES", "Account", "route"]
+# the successors of endpoints Ozon switched off: routes only, over the data of the modules above
+SUCCESSORS: tuple[ModuleType, ...] = (
+    pictures_v2,
+    promotions_v2,
+    warehouses_v2,
+    postings_v3,
+    drafts_v2,
+    digital_stocks,
+)
+
+__all__ = ["MODULES", "ROUTES", "SUCCESSORS", "Account", "route"]

@@ -1,0 +1,141 @@
+"""`/v3/posting/fbo/list`: the successor of `/v2/posting/fbo/list` (facts §5).
+
+The same FBO postings as `fbo.py`, in v3's form: pages of `limit` (1..100) by an opaque `cursor`
+with `has_next`, `filter.statuses` (several) and `posting_numbers` / `order_numbers`, `sort_dir`;
+a product's price is a money object `{amount, currency}`, financial data carries the commission
+as `{amount, currency, percent}`, and every posting has `cancellation` and `external_order`.
+A period longer than a year answers 400 PERIOD_IS_TOO_LONG.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from typing import Any
+
+from oint.sandbox.errors import invalid
+from oint.sandbox.model.base import Account, int_id, route, str_list
+from oint.sandbox.model.fbo import POSTING, _flag, _parse_time, _posting_view, _rejected
+
+MAX_LIMIT = 100
+MAX_NUMBERS = 1000
+MAX_PERIOD = dt.timedelta(days=366)
+REQUEST = "PostingFboListRequest"
+_CANCELLATION = {"cancel_reason": "", "cancellation_initiator": "", "cancellation_type": ""}
+
+
+def _cursor(key: tuple[str, str]) -> str:
+    return base64.b64encode(json.dumps(list(key)).encode()).decode()
+
+
+def _after(cursor: Any) -> tuple[str, str]:
+    try:
+        created, number = json.loads(base64.b64decode(str(cursor), validate=True))
+        return str(created), str(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
+        raise _rejected(f"{REQUEST}.Cursor", "not a cursor of this list") from None
+
+
+def _view(doc: dict[str, Any], extras: dict[str, bool], translit: bool) -> dict[str, Any]:
+    view = _posting_view(doc, extras, translit)
+    view["products"] = [
+        {
+            "sku": p["sku"],
+            "name": p["name"],
+            "quantity": p["quantity"],
+            "offer_id": p["offer_id"],
+            "price": {"amount": p["price"], "currency": p.get("currency_code", "RUB")},
+            "digital_codes": list(p.get("digital_codes", [])),
+            "is_marketplace_buyout": p.get("is_marketplace_buyout", False),
+        }
+        for p in view["products"]
+    ]
+    if view["financial_data"] is not None:
+        view["financial_data"]["products"] = [
+            {
+                "actions": f["actions"],
+                "commission": {
+                    "amount": f["commission_amount"],
+                    "currency": f.get("commissions_currency_code", "RUB"),
+                    "percent": int(f["commission_percent"]),
+                },
+                "old_price": f["old_price"],
+                "payout": f["payout"],
+                "price": f["price"],
+                "product_id": f["product_id"],
+                "total_discount_percent": f["total_discount_percent"],
+                "total_discount_value": f["total_discount_value"],
+            }
+            for f in view["financial_data"]["products"]
+        ]
+    cancelled = doc["status"] == "cancelled"
+    view["cancellation"] = (
+        {
+            "cancel_reason": "Отмена покупателем",
+            "cancellation_initiator": "CLIENT",
+            "cancellation_type": "client",
+        }
+        if cancelled
+        else dict(_CANCELLATION)
+    )
+    view["external_order"] = {"is_external": False, "platform_name": ""}
+    return view
+
+
+@route("POST", "/v3/posting/fbo/list")
+def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """FBO postings created in [since, to], of the given statuses and numbers, by cursor."""
+    flt = body.get("filter")
+    if not isinstance(flt, dict):
+        raise _rejected(f"{REQUEST}.Filter", "value is required")
+    since = _parse_time(flt, "since")
+    until = _parse_time(flt, "to")
+    assert since is not None and until is not None
+    if until - since > MAX_PERIOD:
+        raise invalid("PERIOD_IS_TOO_LONG")
+    statuses = {s.lower() for s in str_list(flt, "statuses")}
+    numbers = set(str_list(flt, "posting_numbers"))
+    orders = set(str_list(flt, "order_numbers"))
+    if len(numbers) > MAX_NUMBERS or len(orders) > MAX_NUMBERS:
+        raise _rejected(f"{REQUEST}.Filter", f"no more than {MAX_NUMBERS} posting or order numbers")
+    limit = int_id(body.get("limit") or 0, "limit")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise _rejected(f"{REQUEST}.Limit", f"value must be inside range [1, {MAX_LIMIT}]")
+    direction = str(body.get("sort_dir") or "ASC").upper()
+    if direction not in ("ASC", "DESC"):
+        raise _rejected(f"{REQUEST}.SortDir", "value must be ASC or DESC")
+    with_fields = body.get("with") or {}
+    if not isinstance(with_fields, dict):
+        raise _rejected(f"{REQUEST}.With", "value must be an object")
+    extras = {
+        name: _flag(with_fields.get(name), f"with.{name}")
+        for name in ("analytics_data", "financial_data", "legal_info")
+    }
+    translit = _flag(body.get("translit"), "translit")
+
+    wanted = []
+    for doc in account.all(POSTING):
+        created = _parse_time(doc, "created_at")
+        assert created is not None
+        if not since <= created <= until:
+            continue
+        if statuses and doc["status"] not in statuses:
+            continue
+        if (numbers and doc["posting_number"] not in numbers) or (
+            orders and doc["order_number"] not in orders
+        ):
+            continue
+        wanted.append(((created.isoformat(), doc["posting_number"]), doc))
+    descending = direction == "DESC"
+    wanted.sort(key=lambda pair: pair[0], reverse=descending)
+    if body.get("cursor"):
+        after = _after(body["cursor"])
+        wanted = [pair for pair in wanted if (pair[0] < after if descending else pair[0] > after)]
+    page, has_next = wanted[:limit], len(wanted) > limit
+    return {
+        "postings": [_view(doc, extras, translit) for _, doc in page],
+        "cursor": _cursor(page[-1][0]) if page and has_next else "",
+        "has_next": has_next,
+    }
