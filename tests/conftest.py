@@ -7,6 +7,9 @@
 - `ozon`: an `OzonClient` for the demo account on the HTTP sandbox, without retries.
 - `clocked`: `(client, sandbox, clock)`, an in-process sandbox whose `Clock` the test moves.
 - `sandbox_db`: a fresh state file for in-process `--sandbox` runs (OINT_SANDBOX_DB).
+- `legacy_api`: OInt's own endpoints (`OINT_OZON_API=legacy`, i.e. `--api legacy` / `api="legacy"`)
+  on the server dated `BEFORE_SWITCH_OFF`, before Ozon switched any of them off; for tests that pin
+  the behaviour of those endpoints.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from oint.sandbox.transport import SandboxTransport
 
 DEMO_CLIENT_ID = "2128753"
 DEMO_API_KEY = "7cc90d26-33e4-499b..."
+BEFORE_SWITCH_OFF = "2025-06-01"  # an API date before Ozon switched off any endpoint OInt calls
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,6 +48,11 @@ def _post(url: str, doc: Any = None) -> Any:
     data = json.dumps(doc or {}).encode()
     req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as r:
         return json.loads(r.read())
 
 
@@ -62,6 +71,19 @@ class SandboxServer:
 
     def clear_faults(self) -> None:
         _post(self.url + "/__sandbox/faults/clear")
+
+    def set_api_date(self, day: str | None) -> str:
+        """Play Ozon's API of `day` (YYYY-MM-DD; None: today); reset() goes back to the default."""
+        answer = _post(self.url + "/__sandbox/api-date", {"date": day})
+        return str(answer["api_date"])
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The requests the server answered since the last reset: [{method, path, status}]."""
+        log: list[dict[str, Any]] = _get(self.url + "/__sandbox/requests")["requests"]
+        return log
+
+    def paths(self) -> list[str]:
+        return [r["path"] for r in self.requests()]
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +138,14 @@ def server(_server: SandboxServer) -> Iterator[SandboxServer]:
 @pytest.fixture
 def sandbox_url(server: SandboxServer) -> str:
     return server.url
+
+
+@pytest.fixture
+def legacy_api(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """OInt's own endpoints, as before Ozon switched them off: `OINT_OZON_API=legacy` for the CLI
+    and the clients made in the test, and the server's API date `BEFORE_SWITCH_OFF`."""
+    monkeypatch.setenv("OINT_OZON_API", "legacy")
+    return server.set_api_date(BEFORE_SWITCH_OFF)
 
 
 @pytest.fixture

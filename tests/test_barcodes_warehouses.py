@@ -206,6 +206,7 @@ def test_barcode_methods_20_requests_a_minute(clocked: tuple[OzonClient, Sandbox
 
 
 # ================================================================== GetWarehousesList
+@pytest.mark.usefixtures("legacy_api")
 def test_warehouses_cli_once_a_minute(cli: Cli) -> None:
     r = cli("GetWarehousesList")
     assert r.code == 0, r.err
@@ -239,6 +240,7 @@ def test_warehouses_cli_once_a_minute(cli: Cli) -> None:
     assert error["code"] == 8 and error["message"] == "You have reached request rate limit per minute"
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_warehouses_library_429_and_stocks(ozon: OzonClient) -> None:
     warehouses = ozon.get_warehouses_list()["result"]
     with pytest.raises(RateLimitError) as caught:
@@ -255,6 +257,7 @@ def test_warehouses_library_429_and_stocks(ozon: OzonClient) -> None:
     assert [r["updated"] for r in result] == [True, True]
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_warehouses_async_and_window(clocked: tuple[OzonClient, Sandbox, Clock], sandbox_url: str) -> None:
     ozon, _, clock = clocked
     assert len(ozon.get_warehouses_list()["result"]) == 3

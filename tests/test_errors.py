@@ -25,7 +25,7 @@ from oint.ozon import (
     RetryPolicy,
 )
 
-PATH = "/v1/product/pictures/import"
+PATH = "/v1/product/pictures/import"  # OInt's endpoint of UpdateProductImages: tests faulting it use it
 FAST_RETRY = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_max=0.05)
 
 
@@ -96,6 +96,7 @@ def test_validation_400_not_retried(server: Any) -> None:
     assert info.value.code == 3 and "valid URI" in info.value.message
 
 
+@pytest.mark.usefixtures("legacy_api")  # faults on OInt's own endpoint (PATH)
 def test_429_with_retry_after_then_success(server: Any) -> None:
     server.fault(path=PATH, status=429, times=2, retry_after=1)
     with client(server.url) as ozon:
@@ -106,6 +107,7 @@ def test_429_with_retry_after_then_success(server: Any) -> None:
     assert elapsed >= 1.9  # Retry-After: 1 honoured twice, not the 10 ms backoff
 
 
+@pytest.mark.usefixtures("legacy_api")  # faults on OInt's own endpoint (PATH)
 def test_429_exhausted_raises_rate_limit_error(server: Any) -> None:
     server.fault(path=PATH, status=429, times=5, retry_after=0)
     with client(server.url, max_retries=0, retry=None) as ozon, pytest.raises(RateLimitError) as info:
@@ -113,12 +115,14 @@ def test_429_exhausted_raises_rate_limit_error(server: Any) -> None:
     assert info.value.retry_after == 0 and info.value.code == 8
 
 
+@pytest.mark.usefixtures("legacy_api")  # faults on OInt's own endpoint (PATH)
 def test_5xx_then_success(server: Any) -> None:
     server.fault(path=PATH, status=503, times=2)
     with client(server.url) as ozon:
         assert ozon.update_product_images(1111588191, ["https://x.ru/a.jpg"])["result"]["pictures"]
 
 
+@pytest.mark.usefixtures("legacy_api")  # faults on OInt's own endpoint (PATH)
 def test_5xx_exhausted(server: Any) -> None:
     server.fault(path=PATH, status=500, times=10)
     with client(server.url) as ozon, pytest.raises(InternalServerError) as info:
@@ -126,6 +130,7 @@ def test_5xx_exhausted(server: Any) -> None:
     assert info.value.status == 500 and info.value.code == 13
 
 
+@pytest.mark.usefixtures("legacy_api")  # faults on OInt's own endpoint (PATH)
 def test_non_json_502(server: Any, run_cli: Any) -> None:
     html = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
     server.fault(path=PATH, status=502, times=10, body=html)
@@ -141,6 +146,7 @@ def test_non_json_502(server: Any, run_cli: Any) -> None:
     assert "Traceback" not in r.err
 
 
+@pytest.mark.usefixtures("legacy_api")  # faults on OInt's own endpoint (PATH)
 def test_timeout_then_success_and_timeout_exhausted(server: Any) -> None:
     server.fault(path=PATH, status=0, times=1, delay=1.0)  # slow once
     with client(server.url, timeout=0.3) as ozon:
@@ -166,6 +172,7 @@ def test_connection_refused_cli(run_cli: Any) -> None:
     assert DEMO_API_KEY not in r.err + r.out
 
 
+@pytest.mark.usefixtures("legacy_api")  # faults on OInt's own endpoint (PATH)
 def test_async_error_paths(server: Any) -> None:
     server.fault(path=PATH, status=429, times=1, retry_after=0)
     server.fault(path=PATH, status=500, times=1)

@@ -261,6 +261,7 @@ def test_cli_shipping_warehouses_search(cli: Cli) -> None:
 
 
 # ------------------------------------------------------------------ CLI: FBO postings
+@pytest.mark.usefixtures("legacy_api")
 def test_cli_fbo_postings(cli: Cli) -> None:
     example = cli(
         "GetFBOShipmentsList",
@@ -332,6 +333,7 @@ def test_cli_fbo_postings(cli: Cli) -> None:
     assert bad_json.code == 2 and "--filter" in bad_json.err and "Traceback" not in bad_json.err
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_library_fbo_postings_order_and_limits(ozon: OzonClient) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     flt = {"since": now - dt.timedelta(days=400), "to": now}
@@ -378,6 +380,7 @@ def cli_timeslots(
     return cli(name, "--from", iso_net(since), "--to", ru_date(until), "--draft", str(draft_id), "--whs", whs)
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_cli_fbo_supply_flow(cli: Cli) -> None:
     clusters = cli("GetClustersList").json()["clusters"]
     moscow = next(c for c in clusters if c["id"] == MOSCOW_CLUSTER)
@@ -443,6 +446,7 @@ def test_cli_fbo_supply_flow(cli: Cli) -> None:
     assert unknown.code == 1 and unknown.json()["code"] == 5
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_cli_crossdock_draft(cli: Cli, tmp_path: Path) -> None:
     items_file = tmp_path / "data.json"
     items_file.write_text(json.dumps({str(SKU_3): 4}), encoding="utf-8")  # RU example: --items "data.json"
@@ -485,6 +489,7 @@ def test_cli_crossdock_draft(cli: Cli, tmp_path: Path) -> None:
     assert [w["drop_off_warehouse_id"] for w in slots.json()["drop_off_warehouse_timeslots"]] == [CROSS_DOCK]
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_cli_failed_drafts(cli: Cli) -> None:
     items = f"{{'{SKU_1}':1,'{SKU_ARCHIVED}':1,'99999':2}}"
     created = cli("CreateFBODraft", "--clusters", "['2','999']", "--items", items)
@@ -509,6 +514,7 @@ def test_cli_bad_items_map_is_a_usage_error(cli: Cli, items: str) -> None:
     assert len(r.err.strip().splitlines()) == 1 and "--items" in r.err and "Traceback" not in r.err
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_cli_draft_rate_limit(cli: Cli) -> None:
     for _ in range(2):
         ok = cli("CreateFBODraft", "--clusters", "2", "--items", ITEMS)
@@ -518,6 +524,7 @@ def test_cli_draft_rate_limit(cli: Cli) -> None:
 
 
 # ------------------------------------------------------------------ library, end to end
+@pytest.mark.usefixtures("legacy_api")
 def test_library_supply_flow(ozon: OzonClient) -> None:
     operation_id = ozon.create_fbo_draft([MOSCOW_CLUSTER], {SKU_1: 5, str(SKU_2): "2"})["operation_id"]
     first = ozon.get_fbo_draft(operation_id)
@@ -552,6 +559,7 @@ def test_library_supply_flow(ozon: OzonClient) -> None:
         )
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_async_client_cis_flow(sandbox_url: str) -> None:
     async def go() -> None:
         async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=sandbox_url, max_retries=0) as ozon:
@@ -586,6 +594,7 @@ def sandbox_rate_limits() -> bool:
     return False
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_draft_calculates_then_expires(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
     ozon, _, clock = clocked
     operation_id = ozon.create_fbo_draft(2, {SKU_1: 1})["operation_id"]
@@ -612,6 +621,7 @@ def test_draft_calculates_then_expires(clocked: tuple[OzonClient, Sandbox, Clock
     assert e.value.code == 9
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_draft_limits_per_minute_and_hour(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
     ozon, _, clock = clocked
     ozon.create_fbo_draft(2, {SKU_1: 1})

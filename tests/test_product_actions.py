@@ -10,13 +10,14 @@ in-process sandbox with a controlled clock.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock
+from conftest import BEFORE_SWITCH_OFF, DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import BadRequestError, NotFoundError, RateLimitError, UsageError
@@ -374,6 +375,7 @@ def test_delete_limits(cli: Cli, ozon: OzonClient) -> None:
 
 
 # ================================================================== digital activation codes
+@pytest.mark.usefixtures("legacy_api")
 def test_activation_codes_tasks(cli: Cli, sandbox_url: str, ozon: OzonClient) -> None:
     r = cli("UploadProductActivationCodes", "--productid", "1111588191", "--codes", "['11111111','22222222']")
     assert r.code == 0, r.err
@@ -398,6 +400,7 @@ def test_activation_codes_tasks(cli: Cli, sandbox_url: str, ozon: OzonClient) ->
     assert asyncio.run(statuses()) == ["imported", "failed", "failed", "failed"]
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_activation_code_errors(cli: Cli, ozon: OzonClient) -> None:
     r = cli("GetCodesUploadStatus", "--taskid", "1")
     assert r.code == 1
@@ -409,8 +412,10 @@ def test_activation_code_errors(cli: Cli, ozon: OzonClient) -> None:
     assert e.value.code == 3 and "DigitalCodes" in e.value.message
 
 
+@pytest.mark.usefixtures("legacy_api")
 def test_activation_codes_pending_then_final_by_clock(clocked: tuple[OzonClient, Sandbox, Clock]) -> None:
-    ozon, _sandbox, clock = clocked
+    ozon, sandbox, clock = clocked
+    sandbox.api_date = dt.date.fromisoformat(BEFORE_SWITCH_OFF)  # the clock's day is after 2025-07-01
     first = ozon.upload_product_activation_codes(1111588191, ["A1", "A2"])["result"]["task_id"]
     assert ozon.get_codes_upload_status(first)["result"]["status"] == "pending"
     clock.now += model.DIGITAL_CODES_PENDING_SECONDS

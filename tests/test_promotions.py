@@ -149,6 +149,7 @@ def test_cli_bad_input_is_a_usage_error(cli: Cli) -> None:
 
 
 # ------------------------------------------------------------------ library, end to end
+@pytest.mark.usefixtures("legacy_api")  # Ozon's v1 lists, called directly too
 def test_library_lists_and_last_id_paging(ozon: OzonClient) -> None:
     actions = ozon.get_promotions_list()["result"]
     voucher = next(a for a in actions if a["id"] == VOUCHER)

@@ -158,11 +158,10 @@ class Sandbox:
 
     def _dispatch(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
         try:
-            switched_off = _switch_off_dates().get(path)
-            if switched_off is not None and switched_off <= self.today():
-                raise obsolete()
+            off = _switch_off_dates().get(path)
+            switched_off = off is not None and off <= self.today()  # answered after auth, see below
             handler = ROUTES.get((method, path))
-            if handler is None:
+            if handler is None and not switched_off:
                 if any(p == path for _, p in ROUTES):
                     raise ApiError(405, 12, "method is not allowed")
                 raise ApiError(404, 5, "Not Found")
@@ -178,6 +177,8 @@ class Sandbox:
                 acct = self.store.get("*", "account", client_id)
                 if acct is None or acct.get("api_key") != api_key:
                     raise ApiError(403, 7, "Invalid Api-Key, please check the key and try again")
+                if switched_off or handler is None:
+                    raise obsolete()
                 account = Account(self.store, client_id, now)
                 for hook in BEFORE_REQUEST:
                     hook(account)

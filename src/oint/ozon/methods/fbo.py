@@ -21,6 +21,7 @@ from oint.ozon.values import (
     STRING,
     STRINGS,
     CollectionKind,
+    parse_datetime,
     parse_number,
     xml_datetime_z,
 )
@@ -113,6 +114,7 @@ def _dates_as_text(value: Any) -> Any:
 
 # ------------------------------------------------------------------ current implementations
 POSTINGS_V3_PAGE = 100  # the largest page of /v3/posting/fbo/list
+POSTINGS_V3_PERIOD = dt.timedelta(days=365)  # the longest period /v3/posting/fbo/list accepts
 
 
 def _v2_posting(p: dict[str, Any]) -> dict[str, Any]:
@@ -176,33 +178,66 @@ def _v2_financial(f: dict[str, Any], quantities: dict[Any, int]) -> dict[str, An
     }
 
 
+def _windows(since: Any, until: Any) -> list[tuple[Any, Any]]:
+    """[since, to] cut into consecutive periods v3 accepts (a year at most); one period, as
+    given, when the dates do not parse (Ozon then says what is wrong with them)."""
+    try:
+        start, end = parse_datetime(str(since)), parse_datetime(str(until))
+    except ValueError:
+        return [(since, until)]
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=dt.timezone.utc)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=dt.timezone.utc)
+    if end - start <= POSTINGS_V3_PERIOD:
+        return [(since, until)]
+    out = []
+    while start <= end:
+        stop = min(start + POSTINGS_V3_PERIOD, end)
+        out.append((_rfc3339(start), _rfc3339(stop)))
+        start = stop + dt.timedelta(microseconds=1)
+    return out
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def get_fbo_shipments_list_current(body: dict[str, Any]) -> Flow:
-    """OInt's page (offset, 1000 postings) from the v3 pages of 100 by cursor."""
+    """OInt's page (offset, 1000 postings) from the v3 pages of 100 by cursor, a year at a time."""
     flt = dict(body.get("filter") or {})
     status = flt.pop("status", None)
     if status and "statuses" not in flt:
         flt["statuses"] = [status]
-    base: dict[str, Any] = {"filter": flt, "sort_dir": str(body.get("dir") or "ASC").upper()}
+    direction = str(body.get("dir") or "ASC").upper()
+    base: dict[str, Any] = {"sort_dir": direction}
     if body.get("with"):
         base["with"] = body["with"]
     if body.get("translit"):
         base["translit"] = True
+    windows = _windows(flt.get("since"), flt.get("to")) if "since" in flt and "to" in flt else [None]
+    if direction == "DESC":
+        windows.reverse()
     skip, want = int(body.get("offset") or 0), int(body.get("limit") or POSTINGS_PAGE_SIZE)
     postings: list[dict[str, Any]] = []
-    cursor = ""
-    while want > 0:
-        page_body = dict(base, limit=min(POSTINGS_V3_PAGE, skip + want))
-        if cursor:
-            page_body["cursor"] = cursor
-        page = yield request("/v3/posting/fbo/list", page_body)
-        items = list(page.get("postings") or [])
-        dropped = min(skip, len(items))
-        skip -= dropped
-        taken = items[dropped : dropped + want]
-        want -= len(taken)
-        postings += [_v2_posting(p) for p in taken]
-        cursor = page.get("cursor") or ""
-        if not page.get("has_next") or not cursor:
+    for window in windows:
+        window_filter = flt if window is None else dict(flt, since=window[0], to=window[1])
+        cursor = ""
+        while want > 0:
+            page_body = dict(base, filter=window_filter, limit=min(POSTINGS_V3_PAGE, skip + want))
+            if cursor:
+                page_body["cursor"] = cursor
+            page = yield request("/v3/posting/fbo/list", page_body)
+            items = list(page.get("postings") or [])
+            dropped = min(skip, len(items))
+            skip -= dropped
+            taken = items[dropped : dropped + want]
+            want -= len(taken)
+            postings += [_v2_posting(p) for p in taken]
+            cursor = page.get("cursor") or ""
+            if not page.get("has_next") or not cursor:
+                break
+        if want <= 0:
             break
     return {"result": postings}
 
@@ -487,7 +522,8 @@ GET_FBO_SHIPMENTS_LIST = Method(
         notes=(
             "Current implementation: /v3/posting/fbo/list pages of 100 by cursor. OInt's page is kept: "
             "--offset N skips N postings by reading the pages before them, then up to 1000 postings are "
-            "gathered (so one call costs up to (N + 1000) / 100 requests); there is no 20000 cap.",
+            "gathered (so one call costs up to (N + 1000) / 100 requests); there is no 20000 cap. A period "
+            "longer than v3's year is read a year at a time, in order.",
             "filter.status becomes filter.statuses [status]; since, to and other filter keys are passed on. "
             "Postings keep v2's shape: a product's price {amount, currency} becomes price (text) and "
             "currency_code; financial_data's commission {amount, percent, currency} becomes "
