@@ -166,7 +166,8 @@ def test_httpx_backend_sends_headers_and_body() -> None:
         seen.update(url=str(request.url), headers=request.headers, body=json.loads(request.content))
         return httpx.Response(200, json={"result": {"pictures": []}})
 
-    client = OzonClient("42", SECRET, base_url="https://example.test", http_client=_mock(handler), api="legacy")
+    mock = _mock(handler)
+    client = OzonClient("42", SECRET, base_url="https://example.test", http_client=mock, api="legacy")
     with client as ozon:  # OInt's own endpoint: one request whose body the test sees
         assert ozon.update_product_images(7, "https://a.ru/1.jpg") == {"result": {"pictures": []}}
     assert seen["url"] == "https://example.test/v1/product/pictures/import"
