@@ -64,9 +64,36 @@ def _default_text(p: Param) -> str:
     return str(d)
 
 
+def _routing(m: Method) -> list[str]:
+    """Which endpoints a function with a current implementation calls today, and its fallback."""
+    from oint.ozon.policy import today
+    from oint.ozon.spec import operation
+
+    op, current = m.endpoint, m.current
+    assert op is not None and current is not None
+    day = today()
+    uses = [str(operation(path)) for path in current.uses]
+    now = uses[0] + (f" (with {', '.join(p.split(' ', 1)[1] for p in uses[1:])})" if uses[1:] else "")
+    retirement = op.retirement()
+    if op.retired_on(day):
+        return [
+            f"Ozon endpoint today ({day}, --api auto): {now}, the current implementation",
+            f"Falls back to: OInt's {op} ({retirement}) with --api legacy only",
+        ]
+    when = f" until {op.retired}" if op.retired else ""
+    return [
+        f"Ozon endpoint today ({day}, --api auto): OInt's {op}{when}"
+        + (f" ({retirement})" if retirement else ""),
+        f"Falls back to: {now}, the current implementation, when that answers 404 or 410 "
+        "(always with --api current)",
+    ]
+
+
 def method_help(m: Method) -> str:
     lines = [f"{m.name_en} / {m.name_ru}", f"  {m.summary}", ""]
-    if m.endpoint is not None:
+    if m.endpoint is not None and m.current is not None:
+        lines += _routing(m)
+    elif m.endpoint is not None:
         retirement = m.endpoint.retirement()
         lines.append(f"Ozon endpoint: {m.endpoint}" + (f" ({retirement})" if retirement else ""))
     else:
@@ -88,9 +115,15 @@ def method_help(m: Method) -> str:
         lines.append("Notes:")
         lines += [f"  - {n}" for n in m.notes]
         lines.append("")
+    if m.current is not None and m.current.notes:
+        lines.append("Current implementation:")
+        lines += [f"  - {n}" for n in m.current.notes]
+        lines.append("")
     if m.calls_api:
         lines.append("Also: --sandbox (local sandbox), --profile NAME, --base-url URL, --out FILE,")
         lines.append("      --timeout S, --retries N")
+        if m.current is not None:
+            lines.append("      --api auto|legacy|current (or OINT_OZON_API): which endpoint, see above")
         lines.append("")
     if m.example:
         lines.append("Example:")

@@ -26,7 +26,9 @@ class OzonClient(SyncClientBase, SyncMethods, SyncOperations):
     from a profile of oint's config file, before the environment (`oint.ozon.profiles`).
     `transport` takes any `SyncTransport`, `http_client` any `httpx.Client`.
     `timeout` (seconds), `max_retries` or `retry=RetryPolicy(...)`, and `rate_limit`
-    (default: Ozon's limits against Ozon's host only) tune the behaviour.
+    (default: Ozon's limits against Ozon's host only) tune the behaviour. `api` ("auto",
+    "legacy" or "current"; default `OINT_OZON_API`, else "auto") chooses the endpoint of the OInt
+    functions whose endpoints Ozon switched off (`oint.ozon.policy`).
     """
 
 

@@ -97,6 +97,29 @@ def endpoint_text(m: Method) -> str:
     return text + (f" ({retirement})" if retirement else "")
 
 
+def operations_text(paths: Sequence[str]) -> str:
+    """`POST /v2/...`, with `POST /v3/...`, ... (each operation with its verb)."""
+    from oint.ozon.spec import operation
+
+    texts = [code(str(operation(p))) for p in paths]
+    return texts[0] + (", with " + ", ".join(texts[1:]) if texts[1:] else "")
+
+
+def routing_lines(m: Method) -> list[str]:
+    """Where a function with a current implementation goes: today's endpoints and OInt's, and when."""
+    op = m.endpoint
+    if op is None or m.current is None:
+        return [f"- Endpoint: {endpoint_text(m)}"]
+    since = f"since {op.retired}" if op.retired else "always"
+    before = f"before {op.retired}" if op.retired else "never"
+    return [
+        f"- Endpoint today: the current implementation: {operations_text(m.current.uses)} "
+        f"(`--api auto` {since}; `--api current` always)",
+        f"- Falls back to: OInt's endpoint {endpoint_text(m)}: with `--api legacy`; `--api auto` uses it "
+        f"{before}, and goes on with the current implementation when it answers 404 or 410",
+    ]
+
+
 def rate_limit_text(limit: tuple[int, float]) -> str:
     calls, seconds = limit
     per = (
@@ -184,7 +207,7 @@ def parameter_table(m: Method) -> list[str]:
 def section(m: Method) -> list[str]:
     lines = [f"### {m.name_en}", "", f"**{cell(m.name_ru)}**: {cell(m.summary)}", ""]
     lines.append(f"- Names: {code(m.name_en)} / {code(m.name_ru)}; Python {code(m.python)}")
-    lines.append(f"- Endpoint: {endpoint_text(m)}")
+    lines += routing_lines(m)
     if m.rate_limit:
         lines.append(f"- Ozon's limit: {rate_limit_text(m.rate_limit)} per account")
     if m.fixed:
@@ -198,6 +221,10 @@ def section(m: Method) -> list[str]:
     if m.notes:
         lines += ["Notes:", ""]
         lines += [f"- {cell(note)}" for note in m.notes]
+        lines.append("")
+    if m.current is not None and m.current.notes:
+        lines += ["Current implementation:", ""]
+        lines += [f"- {cell(note)}" for note in m.current.notes]
         lines.append("")
     if m.example:
         lines += ["Example:", "", "```sh", m.example, "```", ""]
@@ -224,13 +251,24 @@ def generate(methods: Sequence[Method] | None = None) -> str:
         "`oint.ozon.<python_name>(...)` (API functions take `client_id, api_key` first). API calls accept "
         "the options `--sandbox`, `--base-url URL`, `--out FILE`, `--timeout S`, `--retries N` on the CLI "
         "(keyword options "
-        "`base_url=`, `sandbox=`, `timeout=`, `max_retries=` in Python).",
+        "`base_url=`, `sandbox=`, `timeout=`, `max_retries=` in Python), and `--api auto|legacy|current` "
+        "(`api=`, or `OINT_OZON_API`) for the functions whose endpoints Ozon switched off.",
         "",
     ]
     retiring = [m for m in methods if m.endpoint is not None and (m.endpoint.retired or m.endpoint.successor)]
     if retiring:
-        lines += ["Endpoints Ozon has switched off or deprecated (the sandbox still serves them):", ""]
-        lines += [f"- [{m.name_en}](#{anchor(m)}): {endpoint_text(m)}" for m in retiring]
+        lines += [
+            "Endpoints Ozon has switched off or deprecated. Each of these functions has a current "
+            "implementation built on the successors, with OInt's name, options and answer shape: "
+            "`--api auto` (the default) uses it from the switch-off date and OInt's endpoint before "
+            "(going on with the current implementation if that answers 404 or 410), `--api legacy` "
+            "always OInt's endpoint, `--api current` always the current implementation. The sandbox "
+            "answers a switched-off endpoint with 410 from its date on (`oint sandbox serve --api-date`).",
+            "",
+        ]
+        for m in retiring:
+            now = f" -> {operations_text(m.current.uses[:1])}" if m.current is not None else ""
+            lines.append(f"- [{m.name_en}](#{anchor(m)}): {endpoint_text(m)}{now}")
         lines.append("")
     lines += index(methods)
     for title_en, title_ru, members in grouped(methods):
