@@ -85,6 +85,9 @@ class SandboxServer:
     def paths(self) -> list[str]:
         return [r["path"] for r in self.requests()]
 
+    def clear_requests(self) -> None:
+        _post(self.url + "/__sandbox/requests/clear")
+
 
 @pytest.fixture(scope="session")
 def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
