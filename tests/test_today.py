@@ -340,7 +340,10 @@ def _check_codes(answer: Any) -> None:
 
 def _codes_status(client: OzonClient) -> Setup:
     task_id = client.upload_product_activation_codes(PRODUCT, ["CODE-9"])["result"]["task_id"]
-    time.sleep(0.6)  # OInt's endpoint keeps the task pending for a moment
+    for _ in range(20):  # OInt's endpoint keeps the task pending for a moment
+        if client.get_codes_upload_status(task_id)["result"]["status"] != "pending":
+            break
+        time.sleep(0.05)
     return (task_id,), ["--taskid", str(task_id)]
 
 
