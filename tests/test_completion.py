@@ -160,6 +160,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
         "--db",
         "--quiet",
         "--no-rate-limit",
+        "--api-date",
         "--help",
     ]
 

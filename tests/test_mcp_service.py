@@ -182,8 +182,10 @@ def test_search_describe_call(rw: Session) -> None:
     )
     described = rw.ok(DESCRIBE, operation="v1_warehouse_list")
     assert described["access"] == "read" and described["call"] == "POST /v1/warehouse/list"
-    warehouses = rw.ok(CALL, operation="v1_warehouse_list", body={})
-    assert warehouses["result"]
+    gone = rw.fail(CALL, operation="v1_warehouse_list", body={})  # switched off by Ozon (sandbox dated today)
+    assert gone["error"]["status"] == 410 and "/v2/warehouse/list" in gone["hint"]
+    warehouses = rw.ok(CALL, operation="v2_warehouse_list", body={"limit": 50})
+    assert warehouses["warehouses"]
     assert "no Seller API operation" in rw.fail(DESCRIBE, operation="v9_nothing")["error"]["message"]
     notes = rw.ok(DESCRIBE, operation="ОбновитьИзображенияТовара")
     assert notes["tool"] == "UpdateProductImages" and len(notes["notes"]) > 1

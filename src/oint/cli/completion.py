@@ -80,6 +80,8 @@ def _ozon(args: list[str], cur: str) -> list[str]:
             return [FILES]
         if option == "profile":
             return _match(_profile_names(), value)
+        if option == "api":
+            return _match(["auto", "legacy", "current"], value)
         p = own.get(option)
         if p is None:
             return []
