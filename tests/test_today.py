@@ -171,6 +171,20 @@ def test_seed_example_on_the_embedded_sandbox(run_cli: Any, sandbox_db: str) -> 
     assert_seed_shape(before.json())
 
 
+def test_seed_example_as_an_oint_style_function(server: SandboxServer) -> None:
+    """`oint.ozon.update_product_images(client_id, api_key, ...)`: the same policy, `api=` as an option."""
+    import oint.ozon
+
+    args = (DEMO_CLIENT_ID, DEMO_API_KEY, str(PRODUCT), [PICTURE, PICTURE2])
+    assert_seed_shape(oint.ozon.update_product_images(*args, color="GREEN", base_url=server.url))
+    assert "/v2/product/pictures/import" in server.paths()
+    server.set_api_date("2026-09-01")
+    server.clear_requests()
+    legacy = oint.ozon.update_product_images(*args, color="GREEN", base_url=server.url, api="legacy")
+    assert_seed_shape(legacy)
+    assert server.paths() == ["/v1/product/pictures/import"]
+
+
 def test_seed_call_of_the_cli_stays_well_under_a_second(run_cli: Any, server: SandboxServer) -> None:
     times = []
     for _ in range(3):
