@@ -118,6 +118,8 @@ def method_tool(method: Method, config: ToolConfig) -> ToolSpec:
         where = f"Ozon: {op.method} {op.path}"
         retired = op.retirement()
         parts.append(f"{where} ({retired})." if retired else f"{where}.")
+        if method.current is not None:
+            parts.append("Today it calls " + ", ".join(method.current.uses) + ".")
         if access == WRITE:
             parts.append(_write_text(config, config.policy.allows(op.path, [method.name_en], method.group)))
             parts += list(method.notes[:1])  # a write's first caveat; ozon_api_describe gives them all

@@ -243,6 +243,7 @@ class SyncMethods:
         """Replace a product's images, 360 images and marketing colour.
 
         Ozon: POST /v1/product/pictures/import (off at Ozon from 2026-10-01; successor /v2/product/pictures/import)
+        Today (api='auto' after the switch-off, or api='current'): /v2/product/pictures/import, /v3/product/info/list, /v1/product/import/info, /v2/product/pictures/info
         OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
         Args:
@@ -312,6 +313,7 @@ class SyncMethods:
         """Upload activation codes for a digital product or service (async task).
 
         Ozon: POST /v1/product/upload_digital_codes (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
+        Today (api='auto' after the switch-off, or api='current'): /v1/product/digital/stocks/import, /v3/product/info/list
         OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
         Args:
@@ -357,6 +359,7 @@ class SyncMethods:
         """Get the status of a digital-codes upload task.
 
         Ozon: POST /v1/product/upload_digital_codes/info (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
+        Today (api='auto' after the switch-off, or api='current'): /v3/product/info/list
         OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
         Args:
@@ -587,6 +590,7 @@ class SyncMethods:
         """List products that can be added to a promotion (candidates), 100 per page.
 
         Ozon: POST /v1/actions/candidates (off at Ozon from 2026-10-13; successor /v2/actions/candidates)
+        Today (api='auto' after the switch-off, or api='current'): /v2/actions/candidates
         OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
         Args:
@@ -599,6 +603,7 @@ class SyncMethods:
         """List products participating in a promotion, 100 per page.
 
         Ozon: POST /v1/actions/products (off at Ozon from 2026-10-13; successor /v2/actions/products)
+        Today (api='auto' after the switch-off, or api='current'): /v2/actions/products
         OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
         Args:
@@ -611,6 +616,7 @@ class SyncMethods:
         """List the seller's own FBS and rFBS warehouses.
 
         Ozon: POST /v1/warehouse/list (off at Ozon from 2026-04-07; successor /v2/warehouse/list)
+        Today (api='auto' after the switch-off, or api='current'): /v2/warehouse/list
         OInt: GetWarehousesList / ПолучитьСписокСкладов
         """
         return self._call(_GET_WAREHOUSES_LIST, ())
@@ -642,6 +648,7 @@ class SyncMethods:
         """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
         Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+        Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
         Args:
@@ -656,6 +663,7 @@ class SyncMethods:
         """Create an FBO supply-order draft for clusters and SKU quantities.
 
         Ozon: POST /v1/draft/create (off at Ozon from 2026-03-16; successor /v1/draft/direct/create)
+        Today (api='auto' after the switch-off, or api='current'): /v1/draft/direct/create, /v1/draft/crossdock/create, /v1/draft/multi-cluster/create
         OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
         Args:
@@ -670,6 +678,7 @@ class SyncMethods:
         """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
 
         Ozon: POST /v1/draft/create/info (off at Ozon from 2026-03-16; successor /v2/draft/create/info)
+        Today (api='auto' after the switch-off, or api='current'): /v2/draft/create/info
         OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
         Args:
@@ -681,6 +690,7 @@ class SyncMethods:
         """Get available delivery timeslots at drop-off warehouses for a supply draft.
 
         Ozon: POST /v1/draft/timeslot/info (off at Ozon from 2026-03-16; successor /v2/draft/timeslot/info)
+        Today (api='auto' after the switch-off, or api='current'): /v2/draft/timeslot/info, /v2/draft/create/info
         OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
         Args:
@@ -882,6 +892,7 @@ class AsyncMethods:
         """Replace a product's images, 360 images and marketing colour.
 
         Ozon: POST /v1/product/pictures/import (off at Ozon from 2026-10-01; successor /v2/product/pictures/import)
+        Today (api='auto' after the switch-off, or api='current'): /v2/product/pictures/import, /v3/product/info/list, /v1/product/import/info, /v2/product/pictures/info
         OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
         Args:
@@ -951,6 +962,7 @@ class AsyncMethods:
         """Upload activation codes for a digital product or service (async task).
 
         Ozon: POST /v1/product/upload_digital_codes (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
+        Today (api='auto' after the switch-off, or api='current'): /v1/product/digital/stocks/import, /v3/product/info/list
         OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
         Args:
@@ -996,6 +1008,7 @@ class AsyncMethods:
         """Get the status of a digital-codes upload task.
 
         Ozon: POST /v1/product/upload_digital_codes/info (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
+        Today (api='auto' after the switch-off, or api='current'): /v3/product/info/list
         OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
         Args:
@@ -1226,6 +1239,7 @@ class AsyncMethods:
         """List products that can be added to a promotion (candidates), 100 per page.
 
         Ozon: POST /v1/actions/candidates (off at Ozon from 2026-10-13; successor /v2/actions/candidates)
+        Today (api='auto' after the switch-off, or api='current'): /v2/actions/candidates
         OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
         Args:
@@ -1238,6 +1252,7 @@ class AsyncMethods:
         """List products participating in a promotion, 100 per page.
 
         Ozon: POST /v1/actions/products (off at Ozon from 2026-10-13; successor /v2/actions/products)
+        Today (api='auto' after the switch-off, or api='current'): /v2/actions/products
         OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
         Args:
@@ -1250,6 +1265,7 @@ class AsyncMethods:
         """List the seller's own FBS and rFBS warehouses.
 
         Ozon: POST /v1/warehouse/list (off at Ozon from 2026-04-07; successor /v2/warehouse/list)
+        Today (api='auto' after the switch-off, or api='current'): /v2/warehouse/list
         OInt: GetWarehousesList / ПолучитьСписокСкладов
         """
         return await self._call(_GET_WAREHOUSES_LIST, ())
@@ -1281,6 +1297,7 @@ class AsyncMethods:
         """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
         Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+        Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
         Args:
@@ -1295,6 +1312,7 @@ class AsyncMethods:
         """Create an FBO supply-order draft for clusters and SKU quantities.
 
         Ozon: POST /v1/draft/create (off at Ozon from 2026-03-16; successor /v1/draft/direct/create)
+        Today (api='auto' after the switch-off, or api='current'): /v1/draft/direct/create, /v1/draft/crossdock/create, /v1/draft/multi-cluster/create
         OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
         Args:
@@ -1309,6 +1327,7 @@ class AsyncMethods:
         """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
 
         Ozon: POST /v1/draft/create/info (off at Ozon from 2026-03-16; successor /v2/draft/create/info)
+        Today (api='auto' after the switch-off, or api='current'): /v2/draft/create/info
         OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
         Args:
@@ -1320,6 +1339,7 @@ class AsyncMethods:
         """Get available delivery timeslots at drop-off warehouses for a supply draft.
 
         Ozon: POST /v1/draft/timeslot/info (off at Ozon from 2026-03-16; successor /v2/draft/timeslot/info)
+        Today (api='auto' after the switch-off, or api='current'): /v2/draft/timeslot/info, /v2/draft/create/info
         OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
         Args:
@@ -1530,6 +1550,7 @@ def update_product_images(client_id: str | int, api_key: str, product_id: int | 
     """Replace a product's images, 360 images and marketing colour.
 
     Ozon: POST /v1/product/pictures/import (off at Ozon from 2026-10-01; successor /v2/product/pictures/import)
+    Today (api='auto' after the switch-off, or api='current'): /v2/product/pictures/import, /v3/product/info/list, /v1/product/import/info, /v2/product/pictures/info
     OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
     Args:
@@ -1605,6 +1626,7 @@ def upload_product_activation_codes(client_id: str | int, api_key: str, product_
     """Upload activation codes for a digital product or service (async task).
 
     Ozon: POST /v1/product/upload_digital_codes (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
+    Today (api='auto' after the switch-off, or api='current'): /v1/product/digital/stocks/import, /v3/product/info/list
     OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
     Args:
@@ -1654,6 +1676,7 @@ def get_codes_upload_status(client_id: str | int, api_key: str, task_id: int | s
     """Get the status of a digital-codes upload task.
 
     Ozon: POST /v1/product/upload_digital_codes/info (off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import)
+    Today (api='auto' after the switch-off, or api='current'): /v3/product/info/list
     OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
     Args:
@@ -1894,6 +1917,7 @@ def get_available_promo_products(client_id: str | int, api_key: str, action_id: 
     """List products that can be added to a promotion (candidates), 100 per page.
 
     Ozon: POST /v1/actions/candidates (off at Ozon from 2026-10-13; successor /v2/actions/candidates)
+    Today (api='auto' after the switch-off, or api='current'): /v2/actions/candidates
     OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
     Args:
@@ -1907,6 +1931,7 @@ def get_current_promo_products(client_id: str | int, api_key: str, action_id: in
     """List products participating in a promotion, 100 per page.
 
     Ozon: POST /v1/actions/products (off at Ozon from 2026-10-13; successor /v2/actions/products)
+    Today (api='auto' after the switch-off, or api='current'): /v2/actions/products
     OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
     Args:
@@ -1920,6 +1945,7 @@ def get_warehouses_list(client_id: str | int, api_key: str, **options: Any) -> A
     """List the seller's own FBS and rFBS warehouses.
 
     Ozon: POST /v1/warehouse/list (off at Ozon from 2026-04-07; successor /v2/warehouse/list)
+    Today (api='auto' after the switch-off, or api='current'): /v2/warehouse/list
     OInt: GetWarehousesList / ПолучитьСписокСкладов
     """
     return _module_call(_GET_WAREHOUSES_LIST, client_id, api_key, (), options)
@@ -1954,6 +1980,7 @@ def get_fbo_shipments_list(client_id: str | int, api_key: str, filter: Mapping[s
     """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
     Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+    Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
     OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
     Args:
@@ -1969,6 +1996,7 @@ def create_fbo_draft(client_id: str | int, api_key: str, clusters: int | str | S
     """Create an FBO supply-order draft for clusters and SKU quantities.
 
     Ozon: POST /v1/draft/create (off at Ozon from 2026-03-16; successor /v1/draft/direct/create)
+    Today (api='auto' after the switch-off, or api='current'): /v1/draft/direct/create, /v1/draft/crossdock/create, /v1/draft/multi-cluster/create
     OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
     Args:
@@ -1984,6 +2012,7 @@ def get_fbo_draft(client_id: str | int, api_key: str, operation_id: str, **optio
     """Get an FBO supply draft (calculation status and candidate warehouses) by operation ID.
 
     Ozon: POST /v1/draft/create/info (off at Ozon from 2026-03-16; successor /v2/draft/create/info)
+    Today (api='auto' after the switch-off, or api='current'): /v2/draft/create/info
     OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
     Args:
@@ -1996,6 +2025,7 @@ def get_fbo_timeslots(client_id: str | int, api_key: str, date_from: dt.datetime
     """Get available delivery timeslots at drop-off warehouses for a supply draft.
 
     Ozon: POST /v1/draft/timeslot/info (off at Ozon from 2026-03-16; successor /v2/draft/timeslot/info)
+    Today (api='auto' after the switch-off, or api='current'): /v2/draft/timeslot/info, /v2/draft/create/info
     OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
     Args:

@@ -183,16 +183,12 @@ class _ClientCore:
         operation: str, body: Mapping[str, Any] | None, path_params: dict[str, Any]
     ) -> Request:
         """The request for one operation of the Seller API, by path or name (pure)."""
-        from oint.ozon.spec import operation as find_operation
+        from oint.ozon.flow import request
 
         try:
-            op = find_operation(operation)
-            path = op.url_path(path_params)
+            return request(operation, body, path_params)
         except KeyError as e:
             raise UsageError(str(e.args[0])) from None
-        if op.method == "GET" or not op.has_body:
-            return Request(op.method, path, None)
-        return Request(op.method, path, dict(body or {}))
 
     @staticmethod
     def _decode(req: Request, raw: RawResponse) -> Any:

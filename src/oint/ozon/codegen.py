@@ -74,6 +74,9 @@ def _doc(m: Method, indent: str) -> str:
     if m.endpoint is not None:
         retirement = m.endpoint.retirement()
         lines.append(f"Ozon: {m.endpoint}" + (f" ({retirement})" if retirement else ""))
+        if m.current is not None:
+            today = ", ".join(m.current.uses)
+            lines.append(f"Today (api='auto' after the switch-off, or api='current'): {today}")
     else:
         lines.append("Local helper: no request is sent.")
     lines.append(f"OInt: {m.name_en} / {m.name_ru}")

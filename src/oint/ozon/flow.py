@@ -49,14 +49,19 @@ class Current(NamedTuple):
     notes: tuple[str, ...] = ()
 
 
-def request(operation: str, body: Mapping[str, Any] | None = None) -> Request:
-    """The request for one operation of the Seller API (its verb from the operation layer)."""
+def request(
+    operation: str, body: Mapping[str, Any] | None = None, path_params: Mapping[str, Any] | None = None
+) -> Request:
+    """The request for one operation of the Seller API, by path or name: its verb from the
+    operation layer, its path parameters filled in, no body where it takes none (KeyError for an
+    unknown operation or a missing path parameter). Pure; `client.call` builds its requests here."""
     from oint.ozon.spec import operation as find_operation
 
     op = find_operation(operation)
+    path = op.url_path(dict(path_params or {}))
     if op.method == "GET" or not op.has_body:
-        return Request(op.method, op.path, None)
-    return Request(op.method, op.path, dict(body or {}))
+        return Request(op.method, path, None)
+    return Request(op.method, path, dict(body or {}))
 
 
 # ------------------------------------------------------------------ tasks
