@@ -1,7 +1,7 @@
 """Conformance of the sandbox's answers with the shapes of real, recorded Ozon answers.
 
 For every API-calling OInt function whose recorded answer (OInt's docs, see
-`/work/shared/reference/oint-ozon/catalogue.json`: `result_file`, `result_note`,
+`tests/data/oint-ozon/catalogue.json`: `result_file`, `result_note`,
 `result_truncated_in_docs`) is a success body, the function is called through `OzonClient`
 against the HTTP sandbox with demo-account arguments that give a non-empty answer, and the
 answer's *shape* is compared with the recording's:
@@ -49,7 +49,7 @@ from conftest import attribute
 
 from oint.ozon import OzonClient
 
-REFERENCE = Path("/work/shared/reference/oint-ozon")
+REFERENCE = Path(__file__).parent / "data" / "oint-ozon"  # copied from OInt's catalogue: data/README.md
 CATALOGUE: dict[str, dict[str, Any]] = {
     e["name_en"]: e for e in json.loads((REFERENCE / "catalogue.json").read_text(encoding="utf-8"))
 }

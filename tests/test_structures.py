@@ -25,7 +25,7 @@ from oint.ozon.structures import (
     language,
 )
 
-REFERENCE = Path("/work/shared/reference/oint-ozon")
+REFERENCE = Path(__file__).parent / "data" / "oint-ozon"  # copied from OInt's catalogue: data/README.md
 LOCAL_RESULTS = REFERENCE / "results" / "local"
 
 # OInt name -> Python name of the eight template helpers
