@@ -10,9 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # a workspace path, a sibling "shared" folder, or `Path(...).parents[n] / "shared"`; spelled in
 # pieces so that this file does not match itself
 _SHARED = "sha" + "red"
-OUTSIDE = re.compile(
-    "/" + "work/" + r"|\.\./" + _SHARED + r"|parents\[[0-9]+\] */ *['\"]" + _SHARED
-)
+OUTSIDE = re.compile("/" + "work/" + r"|\.\./" + _SHARED + r"|parents\[[0-9]+\] */ *['\"]" + _SHARED)
 
 
 def test_no_path_outside_the_repository() -> None:
