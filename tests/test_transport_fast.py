@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import json
 import shutil
 import socket
@@ -18,6 +19,7 @@ import ssl
 import subprocess
 import threading
 import time
+import tracemalloc
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -428,6 +430,36 @@ def test_large_bodies(make: Callable[..., Both], base: str) -> None:
     assert echo(t.request("POST", "/echo", big))["body_len"] == len(big)
     r = t.request("GET", "/big?n=2000000", None)
     assert r.content == b"x" * 2_000_000
+
+
+def test_idle_connection_keeps_no_large_buffer(make: Callable[..., Both]) -> None:
+    """After a large answer the idle keep-alive connection holds only its small fixed buffers."""
+    size = 20_000_000
+    big = answer(b"x" * size)  # made before tracing: the server allocates nothing while traced
+
+    def handler(sock: socket.socket, f: BinaryIO, i: int) -> None:
+        while (req := srv.read(f)) is not None:
+            sock.sendall(big if req[0].startswith(b"GET") else answer(b"{}"))
+
+    with ScriptServer(handler) as srv:
+        t = make(srv.url)
+        assert t.request("POST", "/", b"{}").content == b"{}"  # connection open, caches warm
+        gc.collect()
+        tracemalloc.start()
+        try:
+            r = t.request("GET", "/big", None)
+            assert len(r.content) == size
+            del r
+            gc.collect()
+            kept, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak > size  # the answer was there
+        assert kept < 1_000_000, f"{kept} bytes kept after the answer was dropped"
+        (conn,) = t.pool._idle
+        assert conn.chunks == [] and len(getattr(conn, "buf", b"")) <= 65536
+        assert t.request("POST", "/", b"{}").content == b"{}"  # and the connection is reused
+        assert srv.connections == 1
 
 
 def test_base_url_with_prefix(make: Callable[..., Both], server: UvicornThread) -> None:

@@ -206,8 +206,12 @@ class _Exchange:
             raise TransportError("connection closed in the middle of the response")
 
     def response(self) -> RawResponse:
+        """The answer; the connection keeps no reference to its body (an idle connection holds
+        only its fixed read buffer, however large the last answer was)."""
         chunks = self.chunks
-        return RawResponse(self.status, self.headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
+        return RawResponse(self.status, self.headers, body)
 
 
 def _os_error(what: str, e: OSError) -> TransportError:

@@ -1,0 +1,237 @@
+"""Client resources under load: memory kept after a large answer, async throughput by pool size.
+
+(a) memory: one 50 MB answer (Content-Length, and chunked), then the Python memory the client
+    still holds once the answer itself is dropped (tracemalloc: what the idle keep-alive
+    connection keeps until its next request), for oint's transports and httpx;
+(b) pool: AsyncFastTransport with N concurrent calls (asyncio.gather over one shared transport)
+    against the local uvicorn server of `transport_micro.py` (httptools, uvloop when installed,
+    a ~400-byte JSON answer), requests per second by `max_connections`; each pool size is run
+    in turns (so machine noise hits them alike) and the median of the rounds is printed.
+
+    python bench/transport_load.py [--memory-mb 50] [--concurrency 10,100,300] [--pools 1,10,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import socket
+import statistics
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+for p in (SRC, HERE):
+    if p.is_dir() and str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+import transport_micro as micro  # noqa: E402  (the shared local server and request)
+
+if TYPE_CHECKING:
+    import httpx
+
+MB = 1024 * 1024
+
+
+# ---------------------------------------------------------------------------- (a) memory
+
+
+class BigServer:
+    """Answers every request with `size` bytes, framed by Content-Length or chunked (64 KB chunks)."""
+
+    def __init__(self, size: int, chunked: bool) -> None:
+        self.body = b"x" * size
+        self.chunked = chunked
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        f = conn.makefile("rb")
+        try:
+            while True:
+                length = 0
+                line = f.readline()
+                if not line:
+                    return
+                while (h := f.readline()) not in (b"\r\n", b""):
+                    if h.lower().startswith(b"content-length:"):
+                        length = int(h.split(b":")[1])
+                f.read(length)
+                if self.chunked:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    view = memoryview(self.body)
+                    for i in range(0, len(view), 65536):
+                        part = view[i : i + 65536]
+                        conn.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
+                    conn.sendall(b"0\r\n\r\n")
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(self.body))
+                    conn.sendall(self.body)
+        except OSError:
+            return
+        finally:
+            f.close()
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def kept(call: Callable[[], int], size: int) -> tuple[float, float]:
+    """(MB kept once the answer is dropped, MB peak) around one call returning the body's length."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        got = call()
+        assert got == size, got
+        gc.collect()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return current / MB, peak / MB
+
+
+def memory(size: int) -> None:
+    print(f"(a) Python memory kept by an idle keep-alive client after one {size // MB} MB answer")
+    print(f"    {'client':34} {'framing':8} {'kept MB':>8} {'peak MB':>8}")
+    for chunked in (False, True):
+        srv = BigServer(size, chunked)
+        try:
+            _memory_of_clients(srv.url, "chunked" if chunked else "length", size)
+        finally:
+            srv.close()
+
+
+def _memory_of_clients(url: str, framing: str, size: int) -> None:
+    import httpx
+
+    from oint.ozon.transport.fast import FastTransport
+    from oint.ozon.transport.fast_async import AsyncFastTransport
+
+    sync = FastTransport(url)
+    hx = httpx.Client(base_url=url)
+    loop = asyncio.new_event_loop()
+    aio = AsyncFastTransport(url)
+    ahx = loop.run_until_complete(_httpx_async(url))
+    cases: list[tuple[str, Callable[[], int]]] = [
+        ("oint FastTransport", lambda: len(sync.request("GET", "/", {}, None, 60).content)),
+        (
+            "oint AsyncFastTransport",
+            lambda: len(loop.run_until_complete(aio.request("GET", "/", {}, None, 60)).content),
+        ),
+        ("httpx.Client", lambda: len(hx.get("/").content)),
+        ("httpx.AsyncClient", lambda: len(loop.run_until_complete(ahx.get("/")).content)),
+    ]
+    for name, call in cases:
+        call()  # warm: connection open, imports done
+        k, p = kept(call, size)
+        print(f"    {name:34} {framing:8} {k:8.2f} {p:8.1f}")
+    sync.close()
+    hx.close()
+    loop.run_until_complete(aio.aclose())
+    loop.run_until_complete(ahx.aclose())
+    loop.close()
+
+
+async def _httpx_async(url: str) -> httpx.AsyncClient:
+    import httpx
+
+    return httpx.AsyncClient(base_url=url)
+
+
+# ---------------------------------------------------------------------------- (b) pool size
+
+
+async def _throughput(url: str, pool: int, concurrency: int, calls: int) -> float:
+    from oint.ozon.transport.fast_async import AsyncFastTransport
+
+    t = AsyncFastTransport(url, max_connections=pool)
+    per_worker = calls // concurrency
+
+    async def worker() -> None:
+        for _ in range(per_worker):
+            r = await t.request("POST", micro.PATH, micro.HEADERS, micro.REQ_BODY, 30.0)
+            if r.status != 200:
+                raise SystemExit(f"bad answer {r.status}")
+
+    await asyncio.gather(*(worker() for _ in range(min(concurrency, pool) * 2)))  # warm: open the pool
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    rate = per_worker * concurrency / (time.perf_counter() - t0)
+    await t.aclose()
+    return rate
+
+
+def pools(pool_sizes: list[int], concurrencies: list[int], calls: int, rounds: int, use_uvloop: bool) -> None:
+    proc, port = micro.start_server()
+    url = f"http://127.0.0.1:{port}"
+    loop_name = "uvloop" if use_uvloop else "asyncio"
+    print(
+        f"(b) AsyncFastTransport ({loop_name} loop) -> uvicorn httptools"
+        f"{' + uvloop' if micro.have('uvloop') else ''}, 1 process; {calls} POSTs per run, "
+        f"median req/s of {rounds} rounds"
+    )
+    try:
+        for conc in concurrencies:
+            rates: dict[int, list[float]] = {p: [] for p in pool_sizes}
+            for _ in range(rounds):
+                for p in pool_sizes:
+                    if use_uvloop:
+                        import uvloop
+
+                        loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+                    else:
+                        loop = asyncio.new_event_loop()
+                    try:
+                        rates[p].append(loop.run_until_complete(_throughput(url, p, conc, calls)))
+                    finally:
+                        loop.close()
+            line = "  ".join(f"{p:>3}: {statistics.median(rates[p]):6.0f}" for p in pool_sizes)
+            print(f"    {conc:>4} concurrent calls, pool size ->  {line}")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--memory-mb", type=int, default=50)
+    ap.add_argument("--concurrency", default="10,100,300")
+    ap.add_argument("--pools", default="1,5,10,20,50,100,200")
+    ap.add_argument("--calls", type=int, default=20000, help="calls per throughput run")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--uvloop", action="store_true", help="run the client on uvloop too")
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-pool", action="store_true")
+    args = ap.parse_args()
+    print(f"python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    if not args.skip_memory:
+        memory(args.memory_mb * MB)
+    if not args.skip_pool:
+        sizes = [int(x) for x in args.pools.split(",")]
+        concs = [int(x) for x in args.concurrency.split(",")]
+        pools(sizes, concs, args.calls, args.rounds, False)
+        if args.uvloop and micro.have("uvloop"):
+            pools(sizes, concs, args.calls, args.rounds, True)
+
+
+if __name__ == "__main__":
+    main()
