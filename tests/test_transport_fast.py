@@ -644,6 +644,38 @@ def test_timeout_mid_body(make: Callable[..., Both]) -> None:
         assert time.monotonic() - t0 < 0.9
 
 
+def test_unresolvable_host(make: Callable[..., Both]) -> None:
+    """A DNS failure says so (getaddrinfo's codes are no errno: not "Unknown error -2")."""
+    t = make("http://no-such-host.invalid")  # .invalid never resolves (RFC 6761): fails fast offline
+    with pytest.raises(TransportError) as ei:
+        t.request("POST", "/echo", b"{}")
+    text = str(ei.value)
+    assert not isinstance(ei.value, TransportTimeout)
+    assert text.startswith("cannot connect to no-such-host.invalid: name not resolved"), text
+    assert "Unknown error" not in text and SECRET not in text
+    assert t.pool._open == 0
+
+
+def test_client_reports_unresolvable_host() -> None:
+    from oint.ozon import APIConnectionError, OzonClient
+
+    with OzonClient("1", "k", base_url="http://no-such-host.invalid", max_retries=0) as ozon:
+        with pytest.raises(APIConnectionError, match="name not resolved"):
+            ozon.request("POST", "/v2/warehouse/list", {})
+
+
+def test_socket_error_texts() -> None:
+    """Other socket errors keep a readable text, whatever their errno."""
+    from oint.ozon.transport.fast import _os_error
+
+    assert str(_os_error("x", ConnectionRefusedError(111, "Connection refused"))) == "x: Connection refused"
+    assert str(_os_error("x", OSError(-5, "odd failure"))) == "x: odd failure"
+    assert str(_os_error("x", OSError("no errno"))) == "x: no errno"
+    assert str(_os_error("x", OSError())) == "x: OSError"
+    assert "name not resolved" in str(_os_error("x", socket.gaierror(socket.EAI_AGAIN, "Try again")))
+    assert isinstance(_os_error("x", TimeoutError()), TransportTimeout)
+
+
 def test_connection_refused(make: Callable[..., Both]) -> None:
     t = make(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(TransportError) as ei:

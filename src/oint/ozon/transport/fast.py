@@ -218,12 +218,16 @@ def _os_error(what: str, e: OSError) -> TransportError:
     """A short TransportError for a socket/TLS failure (TransportTimeout for timeouts)."""
     if isinstance(e, TimeoutError):
         return TransportTimeout(f"{what}: timed out")
-    if isinstance(e, ssl.SSLError):
+    if isinstance(e, socket.gaierror):
+        # getaddrinfo's codes are not errno values: os.strerror(-2) is "Unknown error -2"
+        why = e.strerror or str(e)
+        detail = f"name not resolved ({why})" if why else "name not resolved"
+    elif isinstance(e, ssl.SSLError):
         detail = str(e)
-    elif e.errno:
+    elif e.errno and e.errno > 0:
         detail = os.strerror(e.errno)  # asyncio's wording ("Connect call failed ...") hides the cause
     else:
-        detail = e.strerror or str(e)
+        detail = e.strerror or str(e) or type(e).__name__
     return TransportError(f"{what}: {detail}")
 
 
