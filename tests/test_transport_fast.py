@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 import pytest
 import uvicorn
 
+from oint.ozon.transport._http1 import _Origin
 from oint.ozon.transport.base import (
     AsyncTransport,
     RawResponse,
@@ -35,7 +36,7 @@ from oint.ozon.transport.base import (
     TransportError,
     TransportTimeout,
 )
-from oint.ozon.transport.fast import FastTransport, _Origin
+from oint.ozon.transport.fast import FastTransport
 from oint.ozon.transport.fast_async import AsyncFastTransport
 
 uvloop: Any
@@ -666,7 +667,7 @@ def test_client_reports_unresolvable_host() -> None:
 
 def test_socket_error_texts() -> None:
     """Other socket errors keep a readable text, whatever their errno."""
-    from oint.ozon.transport.fast import _os_error
+    from oint.ozon.transport._http1 import _os_error
 
     assert str(_os_error("x", ConnectionRefusedError(111, "Connection refused"))) == "x: Connection refused"
     assert str(_os_error("x", OSError(-5, "odd failure"))) == "x: odd failure"

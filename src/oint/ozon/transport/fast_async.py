@@ -1,7 +1,8 @@
 """The async twin of `FastTransport`: an `asyncio.Protocol` per connection feeding an
 httptools parser, a keep-alive pool, one watchdog timer for timeouts.
 
-Kept apart from `fast` so that the sync client and the CLI never import asyncio.
+Kept apart from `fast` so that the sync client and the CLI never import asyncio; the
+HTTP/1.1 part (encoding, parsing, error texts) is shared with it in `_http1`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,19 @@ from collections import deque
 from math import inf
 from typing import Any, cast
 
+from oint.ozon.transport._http1 import (
+    _PARSE_ERRORS,
+    DEFAULT_MAX_CONNECTIONS,
+    _Exchange,
+    _Origin,
+    _os_error,
+    _Stale,
+)
 from oint.ozon.transport.base import RawResponse, TransportError, TransportTimeout
-from oint.ozon.transport.fast import _PARSE_ERRORS, _SLACK, _Exchange, _Origin, _os_error, _Stale
+
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "AsyncFastTransport"]
+
+_SLACK = 0.001  # the watchdog treats deadlines this close as reached (timer granularity)
 
 
 def _expire(fut: asyncio.Future[Any], what: str) -> None:
@@ -111,7 +123,7 @@ class AsyncFastTransport:
         self,
         base_url: str,
         *,
-        max_connections: int = 10,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         connect_timeout: float | None = 10.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
