@@ -22,7 +22,7 @@ import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs
 
 import pytest
@@ -754,6 +754,40 @@ def test_async_gather(base: str) -> None:
             assert all(r.status == 200 for r in rs) and t._open <= 5
 
     asyncio.run(main())
+
+
+def test_client_pool_size_argument(base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`max_connections=` of the clients sizes the pool of the transport they build."""
+    from oint.ozon import AsyncOzonClient, OzonClient, UsageError
+    from oint.ozon.transport.fast import DEFAULT_MAX_CONNECTIONS
+    from oint.ozon.transport.httpx_backend import AsyncHttpxTransport, HttpxTransport
+
+    for cls in (OzonClient, AsyncOzonClient):
+        assert cls("1", "k", base_url=base)._transport._max == DEFAULT_MAX_CONNECTIONS
+        assert cls("1", "k", base_url=base, max_connections=3)._transport._max == 3
+        with pytest.raises(UsageError, match="max_connections"):
+            cls("1", "k", base_url=base, max_connections=0)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # a proxy: httpx builds the pool
+    sync = OzonClient("1", "k", base_url=base, max_connections=7)
+    assert isinstance(sync._transport, HttpxTransport)
+    aio = AsyncOzonClient("1", "k", base_url=base, max_connections=7)
+    assert isinstance(aio._transport, AsyncHttpxTransport)
+    for t in (sync._transport, aio._transport):
+        pool = cast(Any, t._client)._transport._pool  # httpcore's pool behind httpx's transport
+        assert pool._max_connections == 7 and pool._max_keepalive_connections == 7
+    sync.close()
+
+
+def test_client_pool_size_bounds_connections(base: str) -> None:
+    from oint.ozon import AsyncOzonClient
+
+    async def ports(n: int) -> set[int]:
+        async with AsyncOzonClient("1", "k", base_url=base, max_connections=n) as ozon:
+            answers = await asyncio.gather(*(ozon.request("POST", "/sleep?s=0.05", {}) for _ in range(30)))
+        return {a["port"] for a in answers}
+
+    assert 1 <= len(asyncio.run(ports(2))) <= 2
+    assert 2 < len(asyncio.run(ports(30))) <= 30
 
 
 def test_async_pool_wait_timeout_and_cancel(base: str) -> None:

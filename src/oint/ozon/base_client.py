@@ -70,15 +70,20 @@ class _ClientCore:
         http_client: Any = None,
         profile: str | None = None,
         api: str | None = None,
+        max_connections: int | None = None,
     ) -> None:
         """See `OzonClient`. `transport` must suit the client (sync or async); `http_client` is an
-        `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport.
+        `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport;
+        `max_connections` sizes the keep-alive pool of the transport oint builds (None: its default).
         Settings come from the arguments, else the profile (`profile`, or `OINT_PROFILE` unless
         `sandbox`), else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL. `api` is the endpoint
         policy of the OInt functions whose endpoints Ozon switched off (`oint.ozon.policy`)."""
         from oint.ozon.policy import api_mode
 
         self.api = api_mode(api)
+        if max_connections is not None and max_connections < 1:
+            raise UsageError("max_connections must be at least 1")
+        self.max_connections = max_connections
         self.sandbox = sandbox
         chosen = profile or (None if sandbox else os.environ.get("OINT_PROFILE"))
         prof = None
@@ -226,7 +231,9 @@ class _ClientCore:
 _WARNED_RETIRED: set[str] = set()
 
 
-def _sync_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> SyncTransport:
+def _sync_transport(
+    base_url: str, sandbox: bool | str | os.PathLike[str], max_connections: int | None = None
+) -> SyncTransport:
     if sandbox:
         from oint.sandbox.transport import SandboxTransport
 
@@ -234,13 +241,15 @@ def _sync_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> Sy
     if _proxy_configured(base_url):
         from oint.ozon.transport.httpx_backend import HttpxTransport
 
-        return HttpxTransport(base_url)
-    from oint.ozon.transport.fast import FastTransport
+        return HttpxTransport(base_url, max_connections=max_connections)
+    from oint.ozon.transport.fast import DEFAULT_MAX_CONNECTIONS, FastTransport
 
-    return FastTransport(base_url)
+    return FastTransport(base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS)
 
 
-def _async_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> AsyncTransport:
+def _async_transport(
+    base_url: str, sandbox: bool | str | os.PathLike[str], max_connections: int | None = None
+) -> AsyncTransport:
     if sandbox:
         from oint.sandbox.transport import AsyncSandboxTransport
 
@@ -248,10 +257,10 @@ def _async_transport(base_url: str, sandbox: bool | str | os.PathLike[str]) -> A
     if _proxy_configured(base_url):
         from oint.ozon.transport.httpx_backend import AsyncHttpxTransport
 
-        return AsyncHttpxTransport(base_url)
-    from oint.ozon.transport.fast_async import AsyncFastTransport
+        return AsyncHttpxTransport(base_url, max_connections=max_connections)
+    from oint.ozon.transport.fast_async import DEFAULT_MAX_CONNECTIONS, AsyncFastTransport
 
-    return AsyncFastTransport(base_url)
+    return AsyncFastTransport(base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS)
 
 
 def _method(method: Method | str) -> Method:
@@ -288,7 +297,7 @@ class SyncClientBase(_ClientCore):
             from oint.ozon.transport.httpx_backend import HttpxTransport
 
             return HttpxTransport(self.base_url, client=http_client)
-        return _sync_transport(self.base_url, self.sandbox)
+        return _sync_transport(self.base_url, self.sandbox, self.max_connections)
 
     def __enter__(self) -> Self:
         return self
@@ -396,7 +405,7 @@ class AsyncClientBase(_ClientCore):
             from oint.ozon.transport.httpx_backend import AsyncHttpxTransport
 
             return AsyncHttpxTransport(self.base_url, client=http_client)
-        return _async_transport(self.base_url, self.sandbox)
+        return _async_transport(self.base_url, self.sandbox, self.max_connections)
 
     async def __aenter__(self) -> Self:
         return self

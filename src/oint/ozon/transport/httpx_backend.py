@@ -17,11 +17,23 @@ def _raw(resp: httpx.Response) -> RawResponse:
     return RawResponse(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, resp.content)
 
 
+def _limits(max_connections: int | None) -> dict[str, Any]:
+    """httpx's default limits, or a pool of `max_connections` (all of them kept alive)."""
+    if max_connections is None:
+        return {}
+    return {
+        "limits": httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    }
+
+
 class HttpxTransport:
-    def __init__(self, base_url: str, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, base_url: str, client: httpx.Client | None = None, *, max_connections: int | None = None
+    ) -> None:
+        """`max_connections` sizes the pool of the client built here (not of a client passed in)."""
         self.base_url = base_url.rstrip("/")
         self._own = client is None
-        self._client = client or httpx.Client(trust_env=True)
+        self._client = client or httpx.Client(trust_env=True, **_limits(max_connections))
 
     def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -42,10 +54,13 @@ class HttpxTransport:
 
 
 class AsyncHttpxTransport:
-    def __init__(self, base_url: str, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, base_url: str, client: httpx.AsyncClient | None = None, *, max_connections: int | None = None
+    ) -> None:
+        """`max_connections` sizes the pool of the client built here (not of a client passed in)."""
         self.base_url = base_url.rstrip("/")
         self._own = client is None
-        self._client = client or httpx.AsyncClient(trust_env=True)
+        self._client = client or httpx.AsyncClient(trust_env=True, **_limits(max_connections))
 
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
