@@ -82,7 +82,7 @@ def test_local_helper_section(text: str) -> None:
     assert "**ПолучитьСтруктуруТовара**" in part
     assert "Endpoint: none: a local helper" in part
     assert "oint.ozon.get_product_structure(empty: bool = False, lang: str = 'en') -> Any" in part
-    assert "| `--empty` | `empty` | Boolean | no | `false` | True > structure with empty values" in part
+    assert "| `--empty` | `empty` | boolean (true or false) | no | `false` | True > structure with" in part
     assert "--clientid" not in part and "Body field" not in part
     assert "```sh\noint ozon GetProductStructure --empty false\n```" in part
     assert "- The first image in images becomes the main image." in part
@@ -97,7 +97,7 @@ def test_api_method_section_shows_signatures_endpoint_and_retirement(text: str) 
     assert "OzonClient(client_id, api_key).update_product_images(product_id: int | str," in part
     assert "await AsyncOzonClient(client_id, api_key).update_product_images(" in part
     assert "oint.ozon.update_product_images(client_id: str | int, api_key: str, product_id" in part
-    assert "| `--color` | `color` | String | no |  | `color_image` | Marketing colour |" in part
+    assert "| `--color` | `color` | string | no |  | `color_image` | Marketing colour |" in part
     assert "[UpdateProductImages](#updateproductimages): `POST /v1/product/pictures/import`" in text
 
 
@@ -161,10 +161,10 @@ def test_generator_handles_any_registry() -> None:
     assert "2 functions of OpenIntegrations' Ozon library: 1 call the Ozon Seller API, 1 are local" in out
     assert out.index("## Barcodes / Штрихкоды") < out.index("## Other / Другое")
     assert "Uses a \\| pipe and &lt;angle> text." in out
-    assert "| `--ids` | `ids` | Array Of Number | yes |  | `ids` | Ids \\| more |" in out
-    assert "| `--mode` | `mode` | String | no | `FAST` |  | Mode |" in out  # not sent: no body field
-    assert "| `--last` | `last` | String | no |  | `last_id` (as text) | Last id |" in out
-    assert "| `filter` | Structure | no |  | `filter`; `{}` when empty | Filter |" in out
+    assert "| `--ids` | `ids` | array of ids (numbers or strings) | yes |  | `ids` | Ids \\| more |" in out
+    assert "| `--mode` | `mode` | string | no | `FAST` |  | Mode |" in out  # not sent: no body field
+    assert "| `--last` | `last` | string | no |  | `last_id` (as text) | Last id |" in out
+    assert "| `filter` | object or array | no |  | `filter`; `{}` when empty | Filter |" in out
     assert "- Ozon's limit: 20 requests per minute per account" in out
     assert '- Always sent: `limit: "200"`' in out
     assert "- Note with `<code>` and &lt;text>." in out
@@ -177,3 +177,76 @@ def test_markdown_helpers() -> None:
     assert docs.code("x`y") == "``x`y``"
     assert docs.rate_limit_text((80, 60)) == "80 requests per minute"
     assert docs.rate_limit_text((1, 120)) == "1 request per 120 seconds"
+
+
+# ----------------------------------------------------------------- parameter tables
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of every parameter row (`| `--option` | ...`), `\\|` kept inside cells."""
+    return [
+        [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        for line in text.splitlines()
+        if line.startswith("| `--")
+    ]
+
+
+def type_cell(text: str, name_en: str, option: str) -> str:
+    for row in table_rows(section_of(text, name_en)):
+        if row[0] == f"`--{option}`":
+            return row[2]
+    raise AssertionError(f"{name_en} has no --{option}")
+
+
+def test_types_say_what_an_option_takes(text: str) -> None:
+    expected = {
+        ("ArchiveProducts", "products"): "array of product ids (numbers or strings)",
+        ("GetProductsInformation", "sku"): "array of SKUs (numbers or strings)",
+        ("GetFBOTimeslots", "whs"): "array of warehouse ids (numbers)",
+        ("GetProductList", "filter"): "object: product selection filter (see GetProductsFilterStructure)",
+        ("UpdateProductsStocks", "stocks"): "array of objects: stock entries (see GetProductStocksStructure)",
+        ("CreateUpdateProducts", "items"): "array of objects: product description structures",
+        ("CreateFBODraft", "items"): "object: items {SKU: quantity}",
+        ("BindBarcodes", "barcodes"): "object {product SKU: barcode}",
+        ("UpdateProductImages", "images"): "array of strings",
+        ("GetCategoryAttributes", "categoryid"): "id (number or string)",
+        ("GetFBOTimeslots", "from"): "date (ISO 8601, or MM/DD/YYYY HH:MM:SS)",
+        ("GetFBOShipmentsList", "trlt"): "boolean (true or false)",
+        ("CompleteComplexAttribute", "values"): "any value, or an array of values",
+    }
+    for (name, option), words in expected.items():
+        assert type_cell(text, name, option) == words, (name, option)
+    # OInt's own type texts ("Array Of String" for product structures...) are not the docs' words,
+    # but stay in the declarations (`Param.type_doc`, checked against OInt's catalogue elsewhere)
+    oint_types = {p.type_doc for m in REGISTRY for p in m.params}
+    assert "Array Of String" in oint_types
+    for m in REGISTRY:
+        for p in m.params:
+            assert type_cell(text, m.name_en, p.cli) == docs.cell(docs.type_text(p))
+            assert docs.type_text(p) not in oint_types
+
+
+def test_no_cell_is_cut(text: str) -> None:
+    """Every cell is whole: brackets and code spans balanced, converter hints never cut mid-sentence."""
+    for row in table_rows(text):
+        for c in row:
+            bare = re.sub(r"`[^`]*`", "", c)  # code spans may hold anything
+            assert c.count("`") % 2 == 0, row
+            for o, e in ("()", "[]", "{}"):
+                assert bare.count(o) == bare.count(e), (c, row)
+    for m in REGISTRY:
+        for p in m.params:
+            if p.convert is not None and id(p.convert) not in docs.CONVERSION_HINTS and p.convert.__doc__:
+                hint = docs.lower_first(docs.first_paragraph(p.convert.__doc__))
+                assert docs.cell(hint) in section_of(text, m.name_en), (m.name_en, p.name)
+
+
+def test_first_paragraph_is_whole() -> None:
+    doc = """A structure without its blanks: keys whose value is "" (what the Get…Structure
+    templates leave) are dropped.
+
+    More detail."""
+    assert docs.first_paragraph(doc) == (
+        'A structure without its blanks: keys whose value is "" (what the Get…Structure templates leave) '
+        "are dropped"
+    )
+    assert docs.lower_first("A filter") == "a filter" and docs.lower_first("OInt's map") == "OInt's map"
+    assert docs.lower_first("SKU of products") == "SKU of products"

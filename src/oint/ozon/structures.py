@@ -277,6 +277,7 @@ class ArbitraryKind(Kind):
 
     name = "any"
     py_type = "Any"
+    text, plural = "any value, or an array of values", "values"
 
     def normalise(self, value: Any, option: str) -> Any:
         if isinstance(value, str) and value.lstrip().startswith(("[", "{")):

@@ -169,6 +169,8 @@ class Kind:
 
     name = "value"
     py_type = "Any"
+    text = "any value"  # what it takes, in words (the docs' Type column)
+    plural = "values"  # the same, as the items of an array
 
     def normalise(self, value: Any, option: str) -> Any:
         """Accept a Python value (native or OInt's text form); raise UsageError naming `option`."""
@@ -182,6 +184,7 @@ class Kind:
 class StringKind(Kind):
     name = "string"
     py_type = "str"
+    text, plural = "string", "strings"
 
     def normalise(self, value: Any, option: str) -> Any:
         if value is None or isinstance(value, str):
@@ -201,6 +204,7 @@ class IdKind(Kind):
 
     name = "string|number"
     py_type = "int | str"
+    text, plural = "id (number or string)", "ids (numbers or strings)"
 
     def normalise(self, value: Any, option: str) -> Any:
         if value is None or (isinstance(value, (int, str)) and not isinstance(value, bool)):
@@ -217,6 +221,7 @@ class IdKind(Kind):
 class NumberKind(Kind):
     name = "number"
     py_type = "int | float | str"
+    text, plural = "number", "numbers"
 
     def normalise(self, value: Any, option: str) -> Any:
         if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
@@ -234,6 +239,7 @@ class NumberKind(Kind):
 class BoolKind(Kind):
     name = "boolean"
     py_type = "bool"
+    text, plural = "boolean (true or false)", "booleans"
 
     def normalise(self, value: Any, option: str) -> Any:
         if value is None or isinstance(value, bool):
@@ -256,6 +262,8 @@ class ArrayKind(Kind):
     def __init__(self, item: Kind) -> None:
         self.item = item
         self.py_type = f"{item.py_type} | Sequence[{item.py_type}] | None"
+        self.text = f"array of {item.plural}"
+        self.plural = f"arrays of {item.plural}"
 
     def normalise(self, value: Any, option: str) -> Any:
         if value is None:
@@ -289,11 +297,13 @@ class CollectionKind(Kind):
 
     name = "collection"
     py_type = "Mapping[str, Any] | Sequence[Any] | str | None"
+    text, plural = "object or array", "objects or arrays"
 
     def __init__(self, want: str = "any") -> None:
         self.want = want  # "any", "object" or "array"
         if want == "object":
             self.name, self.py_type = "object", "Mapping[str, Any] | str | None"
+            self.text, self.plural = "object", "objects"
 
     def normalise(self, value: Any, option: str) -> Any:
         if value is None:
@@ -324,6 +334,7 @@ class CollectionKind(Kind):
 class DateKind(Kind):
     name = "date"
     py_type = "dt.datetime | dt.date | str"
+    text, plural = "date (ISO 8601, or MM/DD/YYYY HH:MM:SS)", "dates"
 
     def normalise(self, value: Any, option: str) -> Any:
         if value is None or isinstance(value, dt.datetime):
