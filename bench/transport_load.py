@@ -3,12 +3,14 @@
 (a) memory: one 50 MB answer (Content-Length, and chunked), then the Python memory the client
     still holds once the answer itself is dropped (tracemalloc: what the idle keep-alive
     connection keeps until its next request), for oint's transports and httpx;
-(b) pool: AsyncFastTransport with N concurrent calls (asyncio.gather over one shared transport)
-    against the local uvicorn server of `transport_micro.py` (httptools, uvloop when installed,
-    a ~400-byte JSON answer), requests per second by `max_connections`; each pool size is run
-    in turns (so machine noise hits them alike) and the median of the rounds is printed.
+(b) pool: N concurrent callers looping on one AsyncFastTransport (or, with --client, on an
+    AsyncOzonClient over it) against the local uvicorn server of `transport_micro.py` (httptools,
+    uvloop when installed, a ~400-byte JSON answer): requests per second by `max_connections`;
+    the pool sizes take turns (so machine noise hits them alike), the median of the rounds is
+    printed.
 
     python bench/transport_load.py [--memory-mb 50] [--concurrency 10,100,300] [--pools 1,10,...]
+                                   [--seconds 2] [--rounds 3] [--uvloop] [--client]
 """
 
 from __future__ import annotations
@@ -160,52 +162,67 @@ async def _httpx_async(url: str) -> httpx.AsyncClient:
 # ---------------------------------------------------------------------------- (b) pool size
 
 
-async def _throughput(url: str, pool: int, concurrency: int, calls: int) -> float:
+async def _throughput(url: str, pool: int, concurrency: int, seconds: float, client: bool) -> float:
+    """Requests per second of `concurrency` callers looping on one transport (or AsyncOzonClient)."""
+    from oint.ozon import AsyncOzonClient
     from oint.ozon.transport.fast_async import AsyncFastTransport
 
     t = AsyncFastTransport(url, max_connections=pool)
-    per_worker = calls // concurrency
+    ozon = AsyncOzonClient("123456", "key", base_url=url, transport=t, max_retries=0)
+    body = micro.json.loads(micro.REQ_BODY)
+    done = 0
+    stop = False
 
     async def worker() -> None:
-        for _ in range(per_worker):
-            r = await t.request("POST", micro.PATH, micro.HEADERS, micro.REQ_BODY, 30.0)
-            if r.status != 200:
-                raise SystemExit(f"bad answer {r.status}")
+        nonlocal done
+        while not stop:
+            if client:
+                await ozon.request("POST", micro.PATH, body)
+            else:
+                r = await t.request("POST", micro.PATH, micro.HEADERS, micro.REQ_BODY, 30.0)
+                if r.status != 200:
+                    raise SystemExit(f"bad answer {r.status}")
+            done += 1
 
-    await asyncio.gather(*(worker() for _ in range(min(concurrency, pool) * 2)))  # warm: open the pool
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    rate = per_worker * concurrency / (time.perf_counter() - t0)
-    await t.aclose()
+    workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
+    await asyncio.sleep(min(0.5, seconds / 4))  # warm: the pool opens, the server settles
+    start, t0 = done, time.perf_counter()
+    await asyncio.sleep(seconds)
+    rate = (done - start) / (time.perf_counter() - t0)
+    stop = True
+    await asyncio.gather(*workers)
+    await ozon.aclose()
     return rate
 
 
-def pools(pool_sizes: list[int], concurrencies: list[int], calls: int, rounds: int, use_uvloop: bool) -> None:
+def pools(
+    pool_sizes: list[int], concurrencies: list[int], seconds: float, rounds: int, uvloop_: bool, client: bool
+) -> None:
     proc, port = micro.start_server()
     url = f"http://127.0.0.1:{port}"
-    loop_name = "uvloop" if use_uvloop else "asyncio"
+    who = "AsyncOzonClient.request" if client else "AsyncFastTransport.request"
     print(
-        f"(b) AsyncFastTransport ({loop_name} loop) -> uvicorn httptools"
-        f"{' + uvloop' if micro.have('uvloop') else ''}, 1 process; {calls} POSTs per run, "
-        f"median req/s of {rounds} rounds"
+        f"(b) {who} ({'uvloop' if uvloop_ else 'asyncio'} loop) -> uvicorn httptools"
+        f"{' + uvloop' if micro.have('uvloop') else ''}, 1 process; req/s over {seconds:g} s, "
+        f"median of {rounds} interleaved rounds"
     )
     try:
         for conc in concurrencies:
             rates: dict[int, list[float]] = {p: [] for p in pool_sizes}
             for _ in range(rounds):
                 for p in pool_sizes:
-                    if use_uvloop:
+                    if uvloop_:
                         import uvloop
 
                         loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
                     else:
                         loop = asyncio.new_event_loop()
                     try:
-                        rates[p].append(loop.run_until_complete(_throughput(url, p, conc, calls)))
+                        rates[p].append(loop.run_until_complete(_throughput(url, p, conc, seconds, client)))
                     finally:
                         loop.close()
             line = "  ".join(f"{p:>3}: {statistics.median(rates[p]):6.0f}" for p in pool_sizes)
-            print(f"    {conc:>4} concurrent calls, pool size ->  {line}")
+            print(f"    {conc:>4} concurrent calls, pool size ->  {line}", flush=True)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -216,9 +233,10 @@ def main() -> None:
     ap.add_argument("--memory-mb", type=int, default=50)
     ap.add_argument("--concurrency", default="10,100,300")
     ap.add_argument("--pools", default="1,5,10,20,50,100,200")
-    ap.add_argument("--calls", type=int, default=20000, help="calls per throughput run")
+    ap.add_argument("--seconds", type=float, default=2.0, help="measured time per throughput run")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--uvloop", action="store_true", help="run the client on uvloop too")
+    ap.add_argument("--client", action="store_true", help="through AsyncOzonClient too (JSON both ways)")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-pool", action="store_true")
     args = ap.parse_args()
@@ -228,9 +246,10 @@ def main() -> None:
     if not args.skip_pool:
         sizes = [int(x) for x in args.pools.split(",")]
         concs = [int(x) for x in args.concurrency.split(",")]
-        pools(sizes, concs, args.calls, args.rounds, False)
-        if args.uvloop and micro.have("uvloop"):
-            pools(sizes, concs, args.calls, args.rounds, True)
+        loops = [False] + ([True] if args.uvloop and micro.have("uvloop") else [])
+        for client in [False] + ([True] if args.client else []):
+            for uv in loops:
+                pools(sizes, concs, args.seconds, args.rounds, uv, client)
 
 
 if __name__ == "__main__":
