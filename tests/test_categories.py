@@ -72,8 +72,17 @@ ATTRIBUTE_KEYS = [
 ]
 
 
-def body(name: str, *values: Any) -> dict[str, Any] | None:
-    return REGISTRY[name].build(list(values)).body
+def body(name: str, *values: Any) -> dict[str, Any]:
+    sent = REGISTRY[name].build(list(values)).body
+    assert sent is not None  # these methods all send a JSON body
+    return sent
+
+
+def value_of(attribute_id: int, value_id: int) -> Any:
+    """The text of a dictionary value that must exist."""
+    found = categories.dictionary_value(attribute_id, value_id)
+    assert found is not None, (attribute_id, value_id)
+    return found["value"]
 
 
 def leaves(nodes: list[dict[str, Any]], parent: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -128,7 +137,7 @@ def test_category_attributes_body_ids_as_strings() -> None:
     expected = {"description_category_id": "17029016", "type_id": "970778135", "language": "DEFAULT"}
     assert body("GetCategoryAttributes", 17029016, 970778135, "DEFAULT") == expected
     assert body("GetCategoryAttributes", "17029016", "970778135", "DEFAULT") == expected
-    assert body("GetCategoryAttributes", 17029016.0, 970778135, "RU")["language"] == "RU"  # type: ignore[index]
+    assert body("GetCategoryAttributes", 17029016.0, 970778135, "RU")["language"] == "RU"
 
 
 def test_attribute_values_body_fixed_page_and_last_value_id() -> None:
@@ -149,9 +158,9 @@ def test_attribute_values_body_fixed_page_and_last_value_id() -> None:
         "last_value_id": "5060050",
         "language": "EN",
     }
-    assert body("GetAttributeValues", 1, 2, 3, "2", "DEFAULT")["last_value_id"] == "1"  # type: ignore[index]
-    assert "last_value_id" not in body("GetAttributeValues", 1, 2, 3, None, "DEFAULT")  # type: ignore[operator]
-    assert "language" not in body("GetAttributeValues", 1, 2, 3, 1, "")  # type: ignore[operator]
+    assert body("GetAttributeValues", 1, 2, 3, "2", "DEFAULT")["last_value_id"] == "1"
+    assert "last_value_id" not in body("GetAttributeValues", 1, 2, 3, None, "DEFAULT")
+    assert "language" not in body("GetAttributeValues", 1, 2, 3, 1, "")
 
 
 @pytest.mark.parametrize("start", ["abc", -5, "1.5"])
@@ -244,8 +253,8 @@ def test_dictionary_values_of_oint_examples() -> None:
         "info": "Электроника",
         "picture": "https://cdn1.ozone.ru/s3/multimedia-0/6011071140.jpg",
     }
-    assert categories.dictionary_value(COLOUR, 61576)["value"] == "серый"  # type: ignore[index]
-    assert categories.dictionary_value(TYPE, 971082156)["value"] == "Стойка для акустической системы"  # type: ignore[index]
+    assert value_of(COLOUR, 61576) == "серый"
+    assert value_of(TYPE, 971082156) == "Стойка для акустической системы"
     assert categories.dictionary_value(KIND, 971082156) == categories.dictionary_value(TYPE, 971082156)
     assert categories.dictionary_value(TYPE, 95911) is not None
     assert categories.dictionary_value(BRAND, 61576) is None  # a colour, not a brand

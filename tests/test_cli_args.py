@@ -37,7 +37,7 @@ def test_relaxed_json_reads_single_quoted_json(value: Any) -> None:
 
 @given(
     st.lists(
-        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=15),
+        st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=15),
         min_size=1,
         max_size=5,
     )

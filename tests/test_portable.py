@@ -31,3 +31,13 @@ def test_no_path_outside_the_repository() -> None:
             if OUTSIDE.search(line)
         ]
     assert not hits, "paths outside the repository:\n" + "\n".join(hits)
+
+
+def test_type_check_covers_the_tests() -> None:
+    """`mypy` (strict, run by scripts/test.sh) checks the tests too, with no loosened overrides."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    mypy = text[text.index("[tool.mypy]") :]
+    files = re.search(r"^files\s*=\s*\[(.*?)\]", mypy, flags=re.M | re.S)
+    assert files is not None and '"tests"' in files[1] and '"src/oint"' in files[1]
+    assert re.search(r"^strict\s*=\s*true", mypy, flags=re.M)
+    assert "disallow_untyped_defs = false" not in text and "ignore_errors = true" not in text

@@ -224,10 +224,13 @@ def compare(
 
 # ------------------------------------------------------------------ unit checks of the comparison
 def shape_mismatches(
-    recorded: Any, sandbox: Any, truncated: bool = False, **differences: Difference
+    recorded: Any,
+    sandbox: Any,
+    truncated: bool = False,
+    differences: dict[str, Difference] | None = None,
 ) -> list[str]:
     rec = shape_of(recorded, truncated=truncated)
-    return [str(m) for m in compare(rec, shape_of(sandbox), "$", differences)]
+    return [str(m) for m in compare(rec, shape_of(sandbox), "$", differences or {})]
 
 
 def test_comparison_rules() -> None:
@@ -258,14 +261,15 @@ def test_comparison_rules() -> None:
     ]
     assert shape_mismatches(cut, {"d": [{"j": 1}, {"k": 1, "j": 1}]}) == []
     # Expected differences: a dropped key may be missing, a renamed one needs its successor.
-    assert shape_mismatches({"p": [{"x": True}]}, {"p": [{}]}, **{"$.p[].x": Dropped("")}) == []
-    assert shape_mismatches({"p": [{"x": True}]}, {"p": [{"x": 1}]}, **{"$.p[].x": Dropped("")}) == [
+    dropped: dict[str, Difference] = {"$.p[].x": Dropped("")}
+    assert shape_mismatches({"p": [{"x": True}]}, {"p": [{}]}, differences=dropped) == []
+    assert shape_mismatches({"p": [{"x": True}]}, {"p": [{"x": 1}]}, differences=dropped) == [
         "$.p[].x: recorded bool, sandbox number"
     ]
-    assert shape_mismatches({"t": 1}, {"t": 1}, **{"$.t": Renamed("n", "")}) == [
+    assert shape_mismatches({"t": 1}, {"t": 1}, differences={"$.t": Renamed("n", "")}) == [
         "$.n: recorded number (successor of t), sandbox missing"
     ]
-    assert shape_mismatches({"t": 1}, {"n": 2}, **{"$.t": Renamed("n", "")}) == []
+    assert shape_mismatches({"t": 1}, {"n": 2}, differences={"$.t": Renamed("n", "")}) == []
 
 
 # ------------------------------------------------------------------ what is not compared, and why

@@ -763,8 +763,9 @@ def test_client_pool_size_argument(base: str, monkeypatch: pytest.MonkeyPatch) -
     from oint.ozon.transport.httpx_backend import AsyncHttpxTransport, HttpxTransport
 
     for cls in (OzonClient, AsyncOzonClient):
-        assert cls("1", "k", base_url=base)._transport._max == DEFAULT_MAX_CONNECTIONS
-        assert cls("1", "k", base_url=base, max_connections=3)._transport._max == 3
+        for given, size in ((None, DEFAULT_MAX_CONNECTIONS), (3, 3)):
+            t = cls("1", "k", base_url=base, max_connections=given)._transport
+            assert isinstance(t, (FastTransport, AsyncFastTransport)) and t._max == size
         with pytest.raises(UsageError, match="max_connections"):
             cls("1", "k", base_url=base, max_connections=0)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # a proxy: httpx builds the pool
