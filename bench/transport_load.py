@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import os
 import socket
 import statistics
 import sys
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     import httpx
 
 MB = 1024 * 1024
+REFERENCE_POOL = 10  # the former default pool size
 
 
 # ---------------------------------------------------------------------------- (a) memory
@@ -162,14 +165,27 @@ async def _httpx_async(url: str) -> httpx.AsyncClient:
 # ---------------------------------------------------------------------------- (b) pool size
 
 
-async def _throughput(url: str, pool: int, concurrency: int, seconds: float, client: bool) -> float:
-    """Requests per second of `concurrency` callers looping on one transport (or AsyncOzonClient)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process so far, from /proc (Linux); nan elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _throughput(
+    url: str, pool: int, concurrency: int, seconds: float, client: bool, server_pid: int
+) -> tuple[float, float, float]:
+    """Requests per second of `concurrency` callers looping on one transport (or AsyncOzonClient),
+    and the CPU µs per request of the client (this process) and of the server."""
     from oint.ozon import AsyncOzonClient
     from oint.ozon.transport.fast_async import AsyncFastTransport
 
     t = AsyncFastTransport(url, max_connections=pool)
     ozon = AsyncOzonClient("123456", "key", base_url=url, transport=t, max_retries=0)
-    body = micro.json.loads(micro.REQ_BODY)
+    body = json.loads(micro.REQ_BODY)
     done = 0
     stop = False
 
@@ -186,13 +202,16 @@ async def _throughput(url: str, pool: int, concurrency: int, seconds: float, cli
 
     workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
     await asyncio.sleep(min(0.5, seconds / 4))  # warm: the pool opens, the server settles
-    start, t0 = done, time.perf_counter()
+    start, t0, c0, s0 = done, time.perf_counter(), time.process_time(), cpu_seconds(server_pid)
     await asyncio.sleep(seconds)
-    rate = (done - start) / (time.perf_counter() - t0)
+    n = done - start
+    rate = n / (time.perf_counter() - t0)
+    client_us = (time.process_time() - c0) / n * 1e6
+    server_us = (cpu_seconds(server_pid) - s0) / n * 1e6
     stop = True
     await asyncio.gather(*workers)
     await ozon.aclose()
-    return rate
+    return rate, client_us, server_us
 
 
 def pools(
@@ -204,11 +223,13 @@ def pools(
     print(
         f"(b) {who} ({'uvloop' if uvloop_ else 'asyncio'} loop) -> uvicorn httptools"
         f"{' + uvloop' if micro.have('uvloop') else ''}, 1 process; req/s over {seconds:g} s, "
-        f"median of {rounds} interleaved rounds"
+        f"median of {rounds} interleaved rounds (in brackets: median ratio to pool size {REFERENCE_POOL} "
+        "within a round)"
     )
     try:
         for conc in concurrencies:
             rates: dict[int, list[float]] = {p: [] for p in pool_sizes}
+            cpu: dict[int, list[tuple[float, float]]] = {p: [] for p in pool_sizes}
             for _ in range(rounds):
                 for p in pool_sizes:
                     if uvloop_:
@@ -218,11 +239,27 @@ def pools(
                     else:
                         loop = asyncio.new_event_loop()
                     try:
-                        rates[p].append(loop.run_until_complete(_throughput(url, p, conc, seconds, client)))
+                        rate, client_us, server_us = loop.run_until_complete(
+                            _throughput(url, p, conc, seconds, client, proc.pid)
+                        )
+                        rates[p].append(rate)
+                        cpu[p].append((client_us, server_us))
                     finally:
                         loop.close()
-            line = "  ".join(f"{p:>3}: {statistics.median(rates[p]):6.0f}" for p in pool_sizes)
-            print(f"    {conc:>4} concurrent calls, pool size ->  {line}", flush=True)
+            # each round runs every pool size back to back: the ratio to the reference size within a
+            # round cancels most of the drift of a shared machine
+            ref = REFERENCE_POOL if REFERENCE_POOL in rates else pool_sizes[0]
+            cells = []
+            for p in pool_sizes:
+                ratio = statistics.median([a / b for a, b in zip(rates[p], rates[ref], strict=True)])
+                cells.append(f"{p:>3}: {statistics.median(rates[p]):6.0f} ({ratio:4.2f}x)")
+            print(f"    {conc:>4} concurrent calls, pool size -> " + "  ".join(cells), flush=True)
+            cells = []
+            for p in pool_sizes:
+                client_us = statistics.median([c for c, _ in cpu[p]])
+                server_us = statistics.median([s for _, s in cpu[p]])
+                cells.append(f"{p:>3}: {client_us:3.0f}+{server_us:3.0f}")
+            print("         CPU µs per request, client+server -> " + "    ".join(cells), flush=True)
     finally:
         proc.terminate()
         proc.wait(10)

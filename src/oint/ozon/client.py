@@ -28,7 +28,9 @@ class OzonClient(SyncClientBase, SyncMethods, SyncOperations):
     `timeout` (seconds), `max_retries` or `retry=RetryPolicy(...)`, and `rate_limit`
     (default: Ozon's limits against Ozon's host only) tune the behaviour. `api` ("auto",
     "legacy" or "current"; default `OINT_OZON_API`, else "auto") chooses the endpoint of the OInt
-    functions whose endpoints Ozon switched off (`oint.ozon.policy`).
+    functions whose endpoints Ozon switched off (`oint.ozon.policy`). `max_connections` sizes the
+    keep-alive pool (default `oint.ozon.transport.fast.DEFAULT_MAX_CONNECTIONS`); connections open
+    only as concurrent calls need them.
     """
 
 

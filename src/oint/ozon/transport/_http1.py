@@ -23,7 +23,7 @@ from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 
 from oint.ozon.transport.base import RawResponse, TransportError, TransportTimeout
 
-DEFAULT_MAX_CONNECTIONS = 10  # keep-alive connections per transport (bench/RESULTS.md: pool size)
+DEFAULT_MAX_CONNECTIONS = 100  # keep-alive connections per transport, opened as needed (bench/RESULTS.md)
 _JOIN_LIMIT = 65536  # bodies up to this size are copied behind the head: one send
 _OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
