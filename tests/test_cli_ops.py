@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import creds
+from conftest import creds
 
 
 def test_ops_lists_operations_by_word(run_cli: Any) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError, spec
-from oint.ozon._operations import _bind_arguments
+from oint.ozon._operations import _bind_arguments  # type: ignore[attr-defined]  # private: not in the stub
 
 ROOT = Path(__file__).resolve().parent.parent
 STUB = ROOT / "src" / "oint" / "ozon" / "_operations.pyi"
@@ -56,7 +56,7 @@ def test_bind_arguments() -> None:
 
 
 def test_typed_methods_call_the_sandbox(ozon: OzonClient) -> None:
-    answer = ozon.v3_product_info_list({"product_id": [1111588191]})
+    answer = ozon.v3_product_info_list({"product_id": ["1111588191"]})  # Ozon's schema: ids as strings
     assert answer["items"][0]["id"] == 1111588191
     assert ozon.call("v3_product_info_list", {"product_id": [1111588191]}) == answer
     assert ozon.call("/v3/product/info/list", {"product_id": ["1111588191"]}) == answer
