@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from oint.ozon import docs
+from oint.ozon import docs, wording
 from oint.ozon.methods import REGISTRY
 from oint.ozon.registry import GROUPS, Method, P
 from oint.ozon.values import ANY, IDS, STRING, as_str
@@ -220,8 +220,8 @@ def test_types_say_what_an_option_takes(text: str) -> None:
     assert "Array Of String" in oint_types
     for m in REGISTRY:
         for p in m.params:
-            assert type_cell(text, m.name_en, p.cli) == docs.cell(docs.type_text(p))
-            assert docs.type_text(p) not in oint_types
+            assert type_cell(text, m.name_en, p.cli) == docs.cell(wording.type_text(p))
+            assert wording.type_text(p) not in oint_types
 
 
 def test_no_cell_is_cut(text: str) -> None:
@@ -235,7 +235,7 @@ def test_no_cell_is_cut(text: str) -> None:
     for m in REGISTRY:
         for p in m.params:
             if p.convert is not None and id(p.convert) not in docs.CONVERSION_HINTS and p.convert.__doc__:
-                hint = docs.lower_first(docs.first_paragraph(p.convert.__doc__))
+                hint = wording.lower_first(docs.first_paragraph(p.convert.__doc__))
                 assert docs.cell(hint) in section_of(text, m.name_en), (m.name_en, p.name)
 
 
@@ -248,5 +248,5 @@ def test_first_paragraph_is_whole() -> None:
         'A structure without its blanks: keys whose value is "" (what the Get…Structure templates leave) '
         "are dropped"
     )
-    assert docs.lower_first("A filter") == "a filter" and docs.lower_first("OInt's map") == "OInt's map"
-    assert docs.lower_first("SKU of products") == "SKU of products"
+    assert wording.lower_first("A filter") == "a filter" and wording.lower_first("OInt's map") == "OInt's map"
+    assert wording.lower_first("SKU of products") == "SKU of products"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oint import LIBRARIES, __version__
 from oint.ozon.registry import GROUPS, Method, Param, Registry
+from oint.ozon.wording import type_text
 
 
 def start_page() -> str:
@@ -48,8 +49,8 @@ def method_list(registry: Registry) -> str:
 
 
 _CREDENTIALS = (
-    ("--clientid", "String", "yes", "", "Client identifier (Client-Id header); or OZON_CLIENT_ID"),
-    ("--apikey", "String", "yes", "", "API key (Api-Key header); or OZON_API_KEY"),
+    ("--clientid", "string", "yes", "", "Client identifier (Client-Id header); or OZON_CLIENT_ID"),
+    ("--apikey", "string", "yes", "", "API key (Api-Key header); or OZON_API_KEY"),
 )
 
 
@@ -101,7 +102,7 @@ def method_help(m: Method) -> str:
     lines.append("")
     rows: list[tuple[str, str, str, str, str]] = list(_CREDENTIALS) if m.calls_api else []
     rows += [
-        (f"--{p.cli}", p.type_doc, "yes" if p.required else "no", _default_text(p), p.doc) for p in m.params
+        (f"--{p.cli}", type_text(p), "yes" if p.required else "no", _default_text(p), p.doc) for p in m.params
     ]
     if rows:
         head = ("Option", "Type", "Required", "Default", "Description")

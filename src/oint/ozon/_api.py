@@ -92,7 +92,7 @@ class SyncMethods:
         OInt: GetCategoriesAndProductTypesTree / ПолучитьДеревоКатегорийИТиповТоваров
 
         Args:
-            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+            lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
         """
         return self._call(_GET_CATEGORIES_AND_PRODUCT_TYPES_TREE, (lang,))
 
@@ -103,9 +103,9 @@ class SyncMethods:
         OInt: GetCategoryAttributes / ПолучитьХарактеристикиКатегории
 
         Args:
-            category_id (--categoryid, String, Number, required): Category identifier
-            type_id (--typeid, String, Number, required): Product type identifier
-            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+            category_id (--categoryid, id (number or string), required): Category identifier
+            type_id (--typeid, id (number or string), required): Product type identifier
+            lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
         """
         return self._call(_GET_CATEGORY_ATTRIBUTES, (category_id, type_id, lang))
 
@@ -116,11 +116,11 @@ class SyncMethods:
         OInt: GetAttributeValues / ПолучитьЗначенияХарактеристики
 
         Args:
-            category_id (--categoryid, String, Number, required): Category identifier
-            type_id (--typeid, String, Number, required): Product type identifier
-            attribute_id (--attributeid, String, Number, required): Attribute ID to get values for
-            start (--start, String, Number): ID of the first dictionary value in the response
-            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+            category_id (--categoryid, id (number or string), required): Category identifier
+            type_id (--typeid, id (number or string), required): Product type identifier
+            attribute_id (--attributeid, id (number or string), required): Attribute ID to get values for
+            start (--start, id (number or string)): ID of the first dictionary value in the response
+            lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
         """
         return self._call(_GET_ATTRIBUTE_VALUES, (category_id, type_id, attribute_id, start, lang))
 
@@ -131,10 +131,10 @@ class SyncMethods:
         OInt: SearchAttributeValue / НайтиЗначенияХарактеристики
 
         Args:
-            category_id (--categoryid, String, Number, required): Category identifier
-            type_id (--typeid, String, Number, required): Product type identifier
-            attribute_id (--attributeid, String, Number, required): Attribute ID to search values of
-            value (--value, String, required): Value to search for
+            category_id (--categoryid, id (number or string), required): Category identifier
+            type_id (--typeid, id (number or string), required): Product type identifier
+            attribute_id (--attributeid, id (number or string), required): Attribute ID to search values of
+            value (--value, string, required): Value to search for
         """
         return self._call(_SEARCH_ATTRIBUTE_VALUE, (category_id, type_id, attribute_id, value))
 
@@ -153,8 +153,8 @@ class SyncMethods:
         OInt: GetProductList / ПолучитьСписокТоваров
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+            filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
         """
         return self._call(_GET_PRODUCT_LIST, (filter, last_id))
 
@@ -165,8 +165,8 @@ class SyncMethods:
         OInt: GetProductsAttributesData / ПолучитьОписанияХарактеристикТоваров
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+            filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
         """
         return self._call(_GET_PRODUCTS_ATTRIBUTES_DATA, (filter, last_id))
 
@@ -177,9 +177,9 @@ class SyncMethods:
         OInt: GetProductsInformation / ПолучитьИнформациюОТоварах
 
         Args:
-            product_id (--productid, Number, Array Of Number): Product identifiers
-            sku (--sku, Number, Array Of Number): Product identifiers in the Ozon system (SKU)
-            offer_id (--offerid, String, Array of String): Seller-side identifiers (articles / offer_id)
+            product_id (--productid, array of product ids (numbers or strings)): Product identifiers
+            sku (--sku, array of SKUs (numbers or strings)): Product identifiers in the Ozon system (SKU)
+            offer_id (--offerid, array of strings): Seller-side identifiers (articles / offer_id)
         """
         return self._call(_GET_PRODUCTS_INFORMATION, (product_id, sku, offer_id))
 
@@ -190,8 +190,8 @@ class SyncMethods:
         OInt: GetProductDescription / ПолучитьОписаниеТовара
 
         Args:
-            product_id (--productid, String, Number): Product identifier
-            offer_id (--offerid, String, Number): Seller-side identifier (offer_id)
+            product_id (--productid, id (number or string)): Product identifier
+            offer_id (--offerid, string): Seller-side identifier (offer_id)
         """
         return self._call(_GET_PRODUCT_DESCRIPTION, (product_id, offer_id))
 
@@ -202,7 +202,7 @@ class SyncMethods:
         OInt: GetProductsContentRating / ПолучитьКонтентРейтингТоваров
 
         Args:
-            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+            sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
         """
         return self._call(_GET_PRODUCTS_CONTENT_RATING, (sku,))
 
@@ -213,7 +213,7 @@ class SyncMethods:
         OInt: CreateUpdateProducts / СоздатьОбновитьТовары
 
         Args:
-            items (--items, Array Of String, required): Array of (or one) product description structures
+            items (--items, array of objects: product description structures, required): Array of (or one) product description structures
         """
         return self._call(_CREATE_UPDATE_PRODUCTS, (items,))
 
@@ -224,7 +224,7 @@ class SyncMethods:
         OInt: CreateProductByOzonID / СоздатьТоварыПоOzonID
 
         Args:
-            items (--items, Array Of String, required): Array of (or one) simplified product structures
+            items (--items, array of objects: simplified product structures, required): Array of (or one) simplified product structures
         """
         return self._call(_CREATE_PRODUCT_BY_OZON_ID, (items,))
 
@@ -235,7 +235,7 @@ class SyncMethods:
         OInt: UpdateProductsAttributes / ОбновитьХарактеристикиТоваров
 
         Args:
-            items (--items, Array Of String, required): Array of (or one) product attribute structures {offer_id, attributes}
+            items (--items, array of objects: product attribute structures {offer_id, attributes}, required): Array of (or one) product attribute structures {offer_id, attributes}
         """
         return self._call(_UPDATE_PRODUCTS_ATTRIBUTES, (items,))
 
@@ -247,10 +247,10 @@ class SyncMethods:
         OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
         Args:
-            product_id (--productid, String, Number, required): Product identifier
-            images (--images, Array Of String): Array of image URLs
-            images360 (--images360, Array Of String): Array of 360 images
-            color (--color, String): Marketing colour
+            product_id (--productid, id (number or string), required): Product identifier
+            images (--images, array of strings): Array of image URLs
+            images360 (--images360, array of strings): Array of 360 images
+            color (--color, string): Marketing colour
         """
         return self._call(_UPDATE_PRODUCT_IMAGES, (product_id, images, images360, color))
 
@@ -261,7 +261,7 @@ class SyncMethods:
         OInt: CheckProductsImagesUpload / ПроверитьЗагрузкуИзображенийТоваров
 
         Args:
-            products (--products, String, Number, Array of String, Number, required): Product IDs to check
+            products (--products, array of product ids (numbers or strings), required): Product IDs to check
         """
         return self._call(_CHECK_PRODUCTS_IMAGES_UPLOAD, (products,))
 
@@ -272,7 +272,7 @@ class SyncMethods:
         OInt: UpdateProductsArticles / ИзменитьАртикулыТоваров
 
         Args:
-            offers (--offers, Map Of KeyAndValue, required): Articles: Key > current, Value > new
+            offers (--offers, object: articles {current: new}, required): Articles: Key > current, Value > new
         """
         return self._call(_UPDATE_PRODUCTS_ARTICLES, (offers,))
 
@@ -283,7 +283,7 @@ class SyncMethods:
         OInt: ArchiveProducts / АрхивироватьТовары
 
         Args:
-            products (--products, String, Number, Array of String, Number, required): Product IDs to archive
+            products (--products, array of product ids (numbers or strings), required): Product IDs to archive
         """
         return self._call(_ARCHIVE_PRODUCTS, (products,))
 
@@ -294,7 +294,7 @@ class SyncMethods:
         OInt: UnarchiveProducts / РазархивироватьТовары
 
         Args:
-            products (--products, String, Number, Array of String, Number, required): Product IDs to restore
+            products (--products, array of product ids (numbers or strings), required): Product IDs to restore
         """
         return self._call(_UNARCHIVE_PRODUCTS, (products,))
 
@@ -305,7 +305,7 @@ class SyncMethods:
         OInt: DeleteProductsWithoutSKU / УдалитьТоварыБезSKU
 
         Args:
-            articles (--articles, String, Number, Array of String, Number, required): Product articles (offer IDs)
+            articles (--articles, array of strings, required): Product articles (offer IDs)
         """
         return self._call(_DELETE_PRODUCTS_WITHOUT_SKU, (articles,))
 
@@ -317,8 +317,8 @@ class SyncMethods:
         OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
         Args:
-            product_id (--productid, Number, required): Product ID
-            codes (--codes, String, Array of String, required): Digital product activation codes
+            product_id (--productid, number, required): Product ID
+            codes (--codes, array of strings, required): Digital product activation codes
         """
         return self._call(_UPLOAD_PRODUCT_ACTIVATION_CODES, (product_id, codes))
 
@@ -329,7 +329,7 @@ class SyncMethods:
         OInt: GetProductSubscribersCount / ПолучитьКоличествоПодписчиковТоваров
 
         Args:
-            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+            sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
         """
         return self._call(_GET_PRODUCT_SUBSCRIBERS_COUNT, (sku,))
 
@@ -340,7 +340,7 @@ class SyncMethods:
         OInt: GetRelatedSKUs / ПолучитьСвязанныеSKU
 
         Args:
-            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+            sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
         """
         return self._call(_GET_RELATED_SKUS, (sku,))
 
@@ -351,7 +351,7 @@ class SyncMethods:
         OInt: GetProductCreationStatus / ПолучитьСтатусДобавленияТовара
 
         Args:
-            task_id (--taskid, String, Number, required): Task ID
+            task_id (--taskid, id (number or string), required): Task ID
         """
         return self._call(_GET_PRODUCT_CREATION_STATUS, (task_id,))
 
@@ -363,7 +363,7 @@ class SyncMethods:
         OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
         Args:
-            task_id (--taskid, String, Number, required): Task ID
+            task_id (--taskid, id (number or string), required): Task ID
         """
         return self._call(_GET_CODES_UPLOAD_STATUS, (task_id,))
 
@@ -375,8 +375,8 @@ class SyncMethods:
         OInt: GetProductStructure / ПолучитьСтруктуруТовара
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_PRODUCT_STRUCTURE.run_local((empty, lang))
 
@@ -388,8 +388,8 @@ class SyncMethods:
         OInt: GetSimplifiedProductStructure / ПолучитьСокращеннуюСтруктуруТовара
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_SIMPLIFIED_PRODUCT_STRUCTURE.run_local((empty, lang))
 
@@ -401,8 +401,8 @@ class SyncMethods:
         OInt: GetAttributesUpdateStructure / ПолучитьСтруктуруОбновленияХарактеристик
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_ATTRIBUTES_UPDATE_STRUCTURE.run_local((empty, lang))
 
@@ -414,8 +414,8 @@ class SyncMethods:
         OInt: GetProductsFilterStructure / ПолучитьСтруктуруФильтраТоваров
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_PRODUCTS_FILTER_STRUCTURE.run_local((empty, lang))
 
@@ -427,9 +427,9 @@ class SyncMethods:
         OInt: AddProductVideo / ДобавитьВидеоТовара
 
         Args:
-            item (--item, Structure Of String, required): Base product structure. See GetProductStructure
-            url (--url, String, required): Video URL
-            title (--title, String, required): Technical video name
+            item (--item, object: base product structure (see GetProductStructure), required): Base product structure. See GetProductStructure
+            url (--url, string, required): Video URL
+            title (--title, string, required): Technical video name
         """
         return _ADD_PRODUCT_VIDEO.run_local((item, url, title))
 
@@ -441,8 +441,8 @@ class SyncMethods:
         OInt: AddProductVideoCover / ДобавитьВидеообложкуТовара
 
         Args:
-            item (--item, Structure Of String, required): Base product structure. See GetProductStructure
-            url (--url, String, required): Video cover URL
+            item (--item, object: base product structure (see GetProductStructure), required): Base product structure. See GetProductStructure
+            url (--url, string, required): Video cover URL
         """
         return _ADD_PRODUCT_VIDEO_COVER.run_local((item, url))
 
@@ -454,10 +454,10 @@ class SyncMethods:
         OInt: CompleteComplexAttribute / ДополнитьКомплексныйАтрибут
 
         Args:
-            collection (--object, Structure Of String, required): Complex attribute structure or product structure
-            attribute_id (--attributeid, String, Number, required): Attribute ID
-            complex_id (--complexid, String, Number, required): Complex attribute ID
-            values (--values, Arbitrary, required): Value or array of values for 'values'
+            collection (--object, object: complex attribute structure or product structure, required): Complex attribute structure or product structure
+            attribute_id (--attributeid, id (number or string), required): Attribute ID
+            complex_id (--complexid, id (number or string), required): Complex attribute ID
+            values (--values, any value, or an array of values, required): Value or array of values for 'values'
         """
         return _COMPLETE_COMPLEX_ATTRIBUTE.run_local((collection, attribute_id, complex_id, values))
 
@@ -468,7 +468,7 @@ class SyncMethods:
         OInt: BindBarcodes / ПривязатьШтрихкоды
 
         Args:
-            barcodes (--barcodes, Map Of KeyAndValue, required): Key > product SKU, Value > barcode
+            barcodes (--barcodes, object {product SKU: barcode}, required): Key > product SKU, Value > barcode
         """
         return self._call(_BIND_BARCODES, (barcodes,))
 
@@ -479,7 +479,7 @@ class SyncMethods:
         OInt: CreateBarcodes / СоздатьШтрихкоды
 
         Args:
-            product_ids (--productids, String, Array of String, required): Product IDs to create barcodes for
+            product_ids (--productids, array of product ids (numbers or strings), required): Product IDs to create barcodes for
         """
         return self._call(_CREATE_BARCODES, (product_ids,))
 
@@ -490,8 +490,8 @@ class SyncMethods:
         OInt: GetProductsStocks / ПолучитьКоличествоТоваров
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+            filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
         """
         return self._call(_GET_PRODUCTS_STOCKS, (filter, last_id))
 
@@ -502,8 +502,8 @@ class SyncMethods:
         OInt: GetProductsPrices / ПолучитьЦеныТоваров
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+            filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
         """
         return self._call(_GET_PRODUCTS_PRICES, (filter, last_id))
 
@@ -514,7 +514,7 @@ class SyncMethods:
         OInt: GetDiscountInformation / ПолучитьИнформациюОбУценке
 
         Args:
-            sku (--sku, Number, Array Of Number, required): SKU of discounted products
+            sku (--sku, array of discounted SKUs (numbers or strings), required): SKU of discounted products
         """
         return self._call(_GET_DISCOUNT_INFORMATION, (sku,))
 
@@ -525,7 +525,7 @@ class SyncMethods:
         OInt: UpdateProductsStocks / ОбновитьКоличествоТоваров
 
         Args:
-            stocks (--stocks, Array of Structure, required): Array of stock entries. See GetProductStocksStructure
+            stocks (--stocks, array of objects: stock entries (see GetProductStocksStructure), required): Array of stock entries. See GetProductStocksStructure
         """
         return self._call(_UPDATE_PRODUCTS_STOCKS, (stocks,))
 
@@ -536,7 +536,7 @@ class SyncMethods:
         OInt: UpdateProductsPrices / ОбновитьЦеныТоваров
 
         Args:
-            prices (--prices, Array of Structure, required): Product prices. See GetProductPriceStructure
+            prices (--prices, array of objects: product prices (see GetProductPriceStructure), required): Product prices. See GetProductPriceStructure
         """
         return self._call(_UPDATE_PRODUCTS_PRICES, (prices,))
 
@@ -547,8 +547,8 @@ class SyncMethods:
         OInt: SetProductDiscount / УстановитьСкидкуНаУцененныйТовар
 
         Args:
-            product_id (--productid, String, Number, required): Product identifier
-            discount (--discount, String, Number, required): Discount amount
+            product_id (--productid, id (number or string), required): Product identifier
+            discount (--discount, number, required): Discount amount
         """
         return self._call(_SET_PRODUCT_DISCOUNT, (product_id, discount))
 
@@ -560,8 +560,8 @@ class SyncMethods:
         OInt: GetProductStocksStructure / ПолучитьСтруктуруОстатковТовара
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_PRODUCT_STOCKS_STRUCTURE.run_local((empty, lang))
 
@@ -573,8 +573,8 @@ class SyncMethods:
         OInt: GetProductPriceStructure / ПолучитьСтруктуруЦеныТовара
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_PRODUCT_PRICE_STRUCTURE.run_local((empty, lang))
 
@@ -594,8 +594,8 @@ class SyncMethods:
         OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
         Args:
-            action_id (--actionid, Number, required): Promotion ID
-            offset (--offset, Number): Offset in the items list
+            action_id (--actionid, number, required): Promotion ID
+            offset (--offset, number): Offset in the items list
         """
         return self._call(_GET_AVAILABLE_PROMO_PRODUCTS, (action_id, offset))
 
@@ -607,8 +607,8 @@ class SyncMethods:
         OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
         Args:
-            action_id (--actionid, Number, required): Promotion ID
-            offset (--offset, Number): Offset in the items list
+            action_id (--actionid, number, required): Promotion ID
+            offset (--offset, number): Offset in the items list
         """
         return self._call(_GET_CURRENT_PROMO_PRODUCTS, (action_id, offset))
 
@@ -628,7 +628,7 @@ class SyncMethods:
         OInt: GetClustersList / ПолучитьСписокКластеров
 
         Args:
-            cluster_type (--type, String): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
+            cluster_type (--type, string): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
         """
         return self._call(_GET_CLUSTERS_LIST, (cluster_type,))
 
@@ -639,8 +639,8 @@ class SyncMethods:
         OInt: GetShippingWarehousesList / ПолучитьСписокСкладовОтгрузки
 
         Args:
-            search (--search, String, required): Search by name (min 4 chars). For pick-up points give the full name
-            supply_type (--type, String, Array of String): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+            search (--search, string, required): Search by name (min 4 chars). For pick-up points give the full name
+            supply_type (--type, array of strings): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
         """
         return self._call(_GET_SHIPPING_WAREHOUSES_LIST, (search, supply_type))
 
@@ -652,10 +652,10 @@ class SyncMethods:
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Shipments filter. See GetShipmentsFilterStructure
-            add_fields (--with, Structure Of KeyAndValue): Additional response fields. See GetShipmentAdditionalFields
-            offset (--offset, Number): Number of items to skip
-            translit (--trlt, Boolean): True to transliterate the address from Cyrillic to Latin
+            filter (--filter, object: shipments filter (see GetShipmentsFilterStructure)): Shipments filter. See GetShipmentsFilterStructure
+            add_fields (--with, object: additional response fields (see GetShipmentAdditionalFields)): Additional response fields. See GetShipmentAdditionalFields
+            offset (--offset, number): Number of items to skip
+            translit (--trlt, boolean (true or false)): True to transliterate the address from Cyrillic to Latin
         """
         return self._call(_GET_FBO_SHIPMENTS_LIST, (filter, add_fields, offset, translit))
 
@@ -667,10 +667,10 @@ class SyncMethods:
         OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
         Args:
-            clusters (--clusters, String, Array of String, required): Cluster IDs
-            items (--items, Map Of KeyAndValue, required): Items: Key > SKU, Value > quantity
-            supply_type (--type, String): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
-            drop_off_point (--point, String): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
+            clusters (--clusters, array of cluster ids (numbers or strings), required): Cluster IDs
+            items (--items, object: items {SKU: quantity}, required): Items: Key > SKU, Value > quantity
+            supply_type (--type, string): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+            drop_off_point (--point, id (number or string)): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
         """
         return self._call(_CREATE_FBO_DRAFT, (clusters, items, supply_type, drop_off_point))
 
@@ -682,7 +682,7 @@ class SyncMethods:
         OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
         Args:
-            operation_id (--oper, String, required): Draft (operation) ID
+            operation_id (--oper, string, required): Draft (operation) ID
         """
         return self._call(_GET_FBO_DRAFT, (operation_id,))
 
@@ -694,10 +694,10 @@ class SyncMethods:
         OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
         Args:
-            date_from (--from, Date, required): Start of the wanted period
-            date_to (--to, Date, required): End of the wanted period (max 28 days from now)
-            draft_id (--draft, Number, String, required): Supply draft ID
-            warehouse_ids (--whs, Array Of Number, required): Warehouse ID or several IDs
+            date_from (--from, date (ISO 8601, or MM/DD/YYYY HH:MM:SS), required): Start of the wanted period
+            date_to (--to, date (ISO 8601, or MM/DD/YYYY HH:MM:SS), required): End of the wanted period (max 28 days from now)
+            draft_id (--draft, id (number or string), required): Supply draft ID
+            warehouse_ids (--whs, array of warehouse ids (numbers), required): Warehouse ID or several IDs
         """
         return self._call(_GET_FBO_TIMESLOTS, (date_from, date_to, draft_id, warehouse_ids))
 
@@ -709,8 +709,8 @@ class SyncMethods:
         OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_SHIPMENT_ADDITIONAL_FIELDS.run_local((empty, lang))
 
@@ -722,8 +722,8 @@ class SyncMethods:
         OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_SHIPMENTS_FILTER_STRUCTURE.run_local((empty, lang))
 
@@ -741,7 +741,7 @@ class AsyncMethods:
         OInt: GetCategoriesAndProductTypesTree / ПолучитьДеревоКатегорийИТиповТоваров
 
         Args:
-            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+            lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
         """
         return await self._call(_GET_CATEGORIES_AND_PRODUCT_TYPES_TREE, (lang,))
 
@@ -752,9 +752,9 @@ class AsyncMethods:
         OInt: GetCategoryAttributes / ПолучитьХарактеристикиКатегории
 
         Args:
-            category_id (--categoryid, String, Number, required): Category identifier
-            type_id (--typeid, String, Number, required): Product type identifier
-            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+            category_id (--categoryid, id (number or string), required): Category identifier
+            type_id (--typeid, id (number or string), required): Product type identifier
+            lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
         """
         return await self._call(_GET_CATEGORY_ATTRIBUTES, (category_id, type_id, lang))
 
@@ -765,11 +765,11 @@ class AsyncMethods:
         OInt: GetAttributeValues / ПолучитьЗначенияХарактеристики
 
         Args:
-            category_id (--categoryid, String, Number, required): Category identifier
-            type_id (--typeid, String, Number, required): Product type identifier
-            attribute_id (--attributeid, String, Number, required): Attribute ID to get values for
-            start (--start, String, Number): ID of the first dictionary value in the response
-            lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+            category_id (--categoryid, id (number or string), required): Category identifier
+            type_id (--typeid, id (number or string), required): Product type identifier
+            attribute_id (--attributeid, id (number or string), required): Attribute ID to get values for
+            start (--start, id (number or string)): ID of the first dictionary value in the response
+            lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
         """
         return await self._call(_GET_ATTRIBUTE_VALUES, (category_id, type_id, attribute_id, start, lang))
 
@@ -780,10 +780,10 @@ class AsyncMethods:
         OInt: SearchAttributeValue / НайтиЗначенияХарактеристики
 
         Args:
-            category_id (--categoryid, String, Number, required): Category identifier
-            type_id (--typeid, String, Number, required): Product type identifier
-            attribute_id (--attributeid, String, Number, required): Attribute ID to search values of
-            value (--value, String, required): Value to search for
+            category_id (--categoryid, id (number or string), required): Category identifier
+            type_id (--typeid, id (number or string), required): Product type identifier
+            attribute_id (--attributeid, id (number or string), required): Attribute ID to search values of
+            value (--value, string, required): Value to search for
         """
         return await self._call(_SEARCH_ATTRIBUTE_VALUE, (category_id, type_id, attribute_id, value))
 
@@ -802,8 +802,8 @@ class AsyncMethods:
         OInt: GetProductList / ПолучитьСписокТоваров
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+            filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
         """
         return await self._call(_GET_PRODUCT_LIST, (filter, last_id))
 
@@ -814,8 +814,8 @@ class AsyncMethods:
         OInt: GetProductsAttributesData / ПолучитьОписанияХарактеристикТоваров
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+            filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
         """
         return await self._call(_GET_PRODUCTS_ATTRIBUTES_DATA, (filter, last_id))
 
@@ -826,9 +826,9 @@ class AsyncMethods:
         OInt: GetProductsInformation / ПолучитьИнформациюОТоварах
 
         Args:
-            product_id (--productid, Number, Array Of Number): Product identifiers
-            sku (--sku, Number, Array Of Number): Product identifiers in the Ozon system (SKU)
-            offer_id (--offerid, String, Array of String): Seller-side identifiers (articles / offer_id)
+            product_id (--productid, array of product ids (numbers or strings)): Product identifiers
+            sku (--sku, array of SKUs (numbers or strings)): Product identifiers in the Ozon system (SKU)
+            offer_id (--offerid, array of strings): Seller-side identifiers (articles / offer_id)
         """
         return await self._call(_GET_PRODUCTS_INFORMATION, (product_id, sku, offer_id))
 
@@ -839,8 +839,8 @@ class AsyncMethods:
         OInt: GetProductDescription / ПолучитьОписаниеТовара
 
         Args:
-            product_id (--productid, String, Number): Product identifier
-            offer_id (--offerid, String, Number): Seller-side identifier (offer_id)
+            product_id (--productid, id (number or string)): Product identifier
+            offer_id (--offerid, string): Seller-side identifier (offer_id)
         """
         return await self._call(_GET_PRODUCT_DESCRIPTION, (product_id, offer_id))
 
@@ -851,7 +851,7 @@ class AsyncMethods:
         OInt: GetProductsContentRating / ПолучитьКонтентРейтингТоваров
 
         Args:
-            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+            sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
         """
         return await self._call(_GET_PRODUCTS_CONTENT_RATING, (sku,))
 
@@ -862,7 +862,7 @@ class AsyncMethods:
         OInt: CreateUpdateProducts / СоздатьОбновитьТовары
 
         Args:
-            items (--items, Array Of String, required): Array of (or one) product description structures
+            items (--items, array of objects: product description structures, required): Array of (or one) product description structures
         """
         return await self._call(_CREATE_UPDATE_PRODUCTS, (items,))
 
@@ -873,7 +873,7 @@ class AsyncMethods:
         OInt: CreateProductByOzonID / СоздатьТоварыПоOzonID
 
         Args:
-            items (--items, Array Of String, required): Array of (or one) simplified product structures
+            items (--items, array of objects: simplified product structures, required): Array of (or one) simplified product structures
         """
         return await self._call(_CREATE_PRODUCT_BY_OZON_ID, (items,))
 
@@ -884,7 +884,7 @@ class AsyncMethods:
         OInt: UpdateProductsAttributes / ОбновитьХарактеристикиТоваров
 
         Args:
-            items (--items, Array Of String, required): Array of (or one) product attribute structures {offer_id, attributes}
+            items (--items, array of objects: product attribute structures {offer_id, attributes}, required): Array of (or one) product attribute structures {offer_id, attributes}
         """
         return await self._call(_UPDATE_PRODUCTS_ATTRIBUTES, (items,))
 
@@ -896,10 +896,10 @@ class AsyncMethods:
         OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
         Args:
-            product_id (--productid, String, Number, required): Product identifier
-            images (--images, Array Of String): Array of image URLs
-            images360 (--images360, Array Of String): Array of 360 images
-            color (--color, String): Marketing colour
+            product_id (--productid, id (number or string), required): Product identifier
+            images (--images, array of strings): Array of image URLs
+            images360 (--images360, array of strings): Array of 360 images
+            color (--color, string): Marketing colour
         """
         return await self._call(_UPDATE_PRODUCT_IMAGES, (product_id, images, images360, color))
 
@@ -910,7 +910,7 @@ class AsyncMethods:
         OInt: CheckProductsImagesUpload / ПроверитьЗагрузкуИзображенийТоваров
 
         Args:
-            products (--products, String, Number, Array of String, Number, required): Product IDs to check
+            products (--products, array of product ids (numbers or strings), required): Product IDs to check
         """
         return await self._call(_CHECK_PRODUCTS_IMAGES_UPLOAD, (products,))
 
@@ -921,7 +921,7 @@ class AsyncMethods:
         OInt: UpdateProductsArticles / ИзменитьАртикулыТоваров
 
         Args:
-            offers (--offers, Map Of KeyAndValue, required): Articles: Key > current, Value > new
+            offers (--offers, object: articles {current: new}, required): Articles: Key > current, Value > new
         """
         return await self._call(_UPDATE_PRODUCTS_ARTICLES, (offers,))
 
@@ -932,7 +932,7 @@ class AsyncMethods:
         OInt: ArchiveProducts / АрхивироватьТовары
 
         Args:
-            products (--products, String, Number, Array of String, Number, required): Product IDs to archive
+            products (--products, array of product ids (numbers or strings), required): Product IDs to archive
         """
         return await self._call(_ARCHIVE_PRODUCTS, (products,))
 
@@ -943,7 +943,7 @@ class AsyncMethods:
         OInt: UnarchiveProducts / РазархивироватьТовары
 
         Args:
-            products (--products, String, Number, Array of String, Number, required): Product IDs to restore
+            products (--products, array of product ids (numbers or strings), required): Product IDs to restore
         """
         return await self._call(_UNARCHIVE_PRODUCTS, (products,))
 
@@ -954,7 +954,7 @@ class AsyncMethods:
         OInt: DeleteProductsWithoutSKU / УдалитьТоварыБезSKU
 
         Args:
-            articles (--articles, String, Number, Array of String, Number, required): Product articles (offer IDs)
+            articles (--articles, array of strings, required): Product articles (offer IDs)
         """
         return await self._call(_DELETE_PRODUCTS_WITHOUT_SKU, (articles,))
 
@@ -966,8 +966,8 @@ class AsyncMethods:
         OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
         Args:
-            product_id (--productid, Number, required): Product ID
-            codes (--codes, String, Array of String, required): Digital product activation codes
+            product_id (--productid, number, required): Product ID
+            codes (--codes, array of strings, required): Digital product activation codes
         """
         return await self._call(_UPLOAD_PRODUCT_ACTIVATION_CODES, (product_id, codes))
 
@@ -978,7 +978,7 @@ class AsyncMethods:
         OInt: GetProductSubscribersCount / ПолучитьКоличествоПодписчиковТоваров
 
         Args:
-            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+            sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
         """
         return await self._call(_GET_PRODUCT_SUBSCRIBERS_COUNT, (sku,))
 
@@ -989,7 +989,7 @@ class AsyncMethods:
         OInt: GetRelatedSKUs / ПолучитьСвязанныеSKU
 
         Args:
-            sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+            sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
         """
         return await self._call(_GET_RELATED_SKUS, (sku,))
 
@@ -1000,7 +1000,7 @@ class AsyncMethods:
         OInt: GetProductCreationStatus / ПолучитьСтатусДобавленияТовара
 
         Args:
-            task_id (--taskid, String, Number, required): Task ID
+            task_id (--taskid, id (number or string), required): Task ID
         """
         return await self._call(_GET_PRODUCT_CREATION_STATUS, (task_id,))
 
@@ -1012,7 +1012,7 @@ class AsyncMethods:
         OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
         Args:
-            task_id (--taskid, String, Number, required): Task ID
+            task_id (--taskid, id (number or string), required): Task ID
         """
         return await self._call(_GET_CODES_UPLOAD_STATUS, (task_id,))
 
@@ -1024,8 +1024,8 @@ class AsyncMethods:
         OInt: GetProductStructure / ПолучитьСтруктуруТовара
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_PRODUCT_STRUCTURE.run_local((empty, lang))
 
@@ -1037,8 +1037,8 @@ class AsyncMethods:
         OInt: GetSimplifiedProductStructure / ПолучитьСокращеннуюСтруктуруТовара
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_SIMPLIFIED_PRODUCT_STRUCTURE.run_local((empty, lang))
 
@@ -1050,8 +1050,8 @@ class AsyncMethods:
         OInt: GetAttributesUpdateStructure / ПолучитьСтруктуруОбновленияХарактеристик
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_ATTRIBUTES_UPDATE_STRUCTURE.run_local((empty, lang))
 
@@ -1063,8 +1063,8 @@ class AsyncMethods:
         OInt: GetProductsFilterStructure / ПолучитьСтруктуруФильтраТоваров
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_PRODUCTS_FILTER_STRUCTURE.run_local((empty, lang))
 
@@ -1076,9 +1076,9 @@ class AsyncMethods:
         OInt: AddProductVideo / ДобавитьВидеоТовара
 
         Args:
-            item (--item, Structure Of String, required): Base product structure. See GetProductStructure
-            url (--url, String, required): Video URL
-            title (--title, String, required): Technical video name
+            item (--item, object: base product structure (see GetProductStructure), required): Base product structure. See GetProductStructure
+            url (--url, string, required): Video URL
+            title (--title, string, required): Technical video name
         """
         return _ADD_PRODUCT_VIDEO.run_local((item, url, title))
 
@@ -1090,8 +1090,8 @@ class AsyncMethods:
         OInt: AddProductVideoCover / ДобавитьВидеообложкуТовара
 
         Args:
-            item (--item, Structure Of String, required): Base product structure. See GetProductStructure
-            url (--url, String, required): Video cover URL
+            item (--item, object: base product structure (see GetProductStructure), required): Base product structure. See GetProductStructure
+            url (--url, string, required): Video cover URL
         """
         return _ADD_PRODUCT_VIDEO_COVER.run_local((item, url))
 
@@ -1103,10 +1103,10 @@ class AsyncMethods:
         OInt: CompleteComplexAttribute / ДополнитьКомплексныйАтрибут
 
         Args:
-            collection (--object, Structure Of String, required): Complex attribute structure or product structure
-            attribute_id (--attributeid, String, Number, required): Attribute ID
-            complex_id (--complexid, String, Number, required): Complex attribute ID
-            values (--values, Arbitrary, required): Value or array of values for 'values'
+            collection (--object, object: complex attribute structure or product structure, required): Complex attribute structure or product structure
+            attribute_id (--attributeid, id (number or string), required): Attribute ID
+            complex_id (--complexid, id (number or string), required): Complex attribute ID
+            values (--values, any value, or an array of values, required): Value or array of values for 'values'
         """
         return _COMPLETE_COMPLEX_ATTRIBUTE.run_local((collection, attribute_id, complex_id, values))
 
@@ -1117,7 +1117,7 @@ class AsyncMethods:
         OInt: BindBarcodes / ПривязатьШтрихкоды
 
         Args:
-            barcodes (--barcodes, Map Of KeyAndValue, required): Key > product SKU, Value > barcode
+            barcodes (--barcodes, object {product SKU: barcode}, required): Key > product SKU, Value > barcode
         """
         return await self._call(_BIND_BARCODES, (barcodes,))
 
@@ -1128,7 +1128,7 @@ class AsyncMethods:
         OInt: CreateBarcodes / СоздатьШтрихкоды
 
         Args:
-            product_ids (--productids, String, Array of String, required): Product IDs to create barcodes for
+            product_ids (--productids, array of product ids (numbers or strings), required): Product IDs to create barcodes for
         """
         return await self._call(_CREATE_BARCODES, (product_ids,))
 
@@ -1139,8 +1139,8 @@ class AsyncMethods:
         OInt: GetProductsStocks / ПолучитьКоличествоТоваров
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+            filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
         """
         return await self._call(_GET_PRODUCTS_STOCKS, (filter, last_id))
 
@@ -1151,8 +1151,8 @@ class AsyncMethods:
         OInt: GetProductsPrices / ПолучитьЦеныТоваров
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+            filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
         """
         return await self._call(_GET_PRODUCTS_PRICES, (filter, last_id))
 
@@ -1163,7 +1163,7 @@ class AsyncMethods:
         OInt: GetDiscountInformation / ПолучитьИнформациюОбУценке
 
         Args:
-            sku (--sku, Number, Array Of Number, required): SKU of discounted products
+            sku (--sku, array of discounted SKUs (numbers or strings), required): SKU of discounted products
         """
         return await self._call(_GET_DISCOUNT_INFORMATION, (sku,))
 
@@ -1174,7 +1174,7 @@ class AsyncMethods:
         OInt: UpdateProductsStocks / ОбновитьКоличествоТоваров
 
         Args:
-            stocks (--stocks, Array of Structure, required): Array of stock entries. See GetProductStocksStructure
+            stocks (--stocks, array of objects: stock entries (see GetProductStocksStructure), required): Array of stock entries. See GetProductStocksStructure
         """
         return await self._call(_UPDATE_PRODUCTS_STOCKS, (stocks,))
 
@@ -1185,7 +1185,7 @@ class AsyncMethods:
         OInt: UpdateProductsPrices / ОбновитьЦеныТоваров
 
         Args:
-            prices (--prices, Array of Structure, required): Product prices. See GetProductPriceStructure
+            prices (--prices, array of objects: product prices (see GetProductPriceStructure), required): Product prices. See GetProductPriceStructure
         """
         return await self._call(_UPDATE_PRODUCTS_PRICES, (prices,))
 
@@ -1196,8 +1196,8 @@ class AsyncMethods:
         OInt: SetProductDiscount / УстановитьСкидкуНаУцененныйТовар
 
         Args:
-            product_id (--productid, String, Number, required): Product identifier
-            discount (--discount, String, Number, required): Discount amount
+            product_id (--productid, id (number or string), required): Product identifier
+            discount (--discount, number, required): Discount amount
         """
         return await self._call(_SET_PRODUCT_DISCOUNT, (product_id, discount))
 
@@ -1209,8 +1209,8 @@ class AsyncMethods:
         OInt: GetProductStocksStructure / ПолучитьСтруктуруОстатковТовара
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_PRODUCT_STOCKS_STRUCTURE.run_local((empty, lang))
 
@@ -1222,8 +1222,8 @@ class AsyncMethods:
         OInt: GetProductPriceStructure / ПолучитьСтруктуруЦеныТовара
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_PRODUCT_PRICE_STRUCTURE.run_local((empty, lang))
 
@@ -1243,8 +1243,8 @@ class AsyncMethods:
         OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
         Args:
-            action_id (--actionid, Number, required): Promotion ID
-            offset (--offset, Number): Offset in the items list
+            action_id (--actionid, number, required): Promotion ID
+            offset (--offset, number): Offset in the items list
         """
         return await self._call(_GET_AVAILABLE_PROMO_PRODUCTS, (action_id, offset))
 
@@ -1256,8 +1256,8 @@ class AsyncMethods:
         OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
         Args:
-            action_id (--actionid, Number, required): Promotion ID
-            offset (--offset, Number): Offset in the items list
+            action_id (--actionid, number, required): Promotion ID
+            offset (--offset, number): Offset in the items list
         """
         return await self._call(_GET_CURRENT_PROMO_PRODUCTS, (action_id, offset))
 
@@ -1277,7 +1277,7 @@ class AsyncMethods:
         OInt: GetClustersList / ПолучитьСписокКластеров
 
         Args:
-            cluster_type (--type, String): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
+            cluster_type (--type, string): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
         """
         return await self._call(_GET_CLUSTERS_LIST, (cluster_type,))
 
@@ -1288,8 +1288,8 @@ class AsyncMethods:
         OInt: GetShippingWarehousesList / ПолучитьСписокСкладовОтгрузки
 
         Args:
-            search (--search, String, required): Search by name (min 4 chars). For pick-up points give the full name
-            supply_type (--type, String, Array of String): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+            search (--search, string, required): Search by name (min 4 chars). For pick-up points give the full name
+            supply_type (--type, array of strings): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
         """
         return await self._call(_GET_SHIPPING_WAREHOUSES_LIST, (search, supply_type))
 
@@ -1301,10 +1301,10 @@ class AsyncMethods:
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
         Args:
-            filter (--filter, Structure Of KeyAndValue): Shipments filter. See GetShipmentsFilterStructure
-            add_fields (--with, Structure Of KeyAndValue): Additional response fields. See GetShipmentAdditionalFields
-            offset (--offset, Number): Number of items to skip
-            translit (--trlt, Boolean): True to transliterate the address from Cyrillic to Latin
+            filter (--filter, object: shipments filter (see GetShipmentsFilterStructure)): Shipments filter. See GetShipmentsFilterStructure
+            add_fields (--with, object: additional response fields (see GetShipmentAdditionalFields)): Additional response fields. See GetShipmentAdditionalFields
+            offset (--offset, number): Number of items to skip
+            translit (--trlt, boolean (true or false)): True to transliterate the address from Cyrillic to Latin
         """
         return await self._call(_GET_FBO_SHIPMENTS_LIST, (filter, add_fields, offset, translit))
 
@@ -1316,10 +1316,10 @@ class AsyncMethods:
         OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
         Args:
-            clusters (--clusters, String, Array of String, required): Cluster IDs
-            items (--items, Map Of KeyAndValue, required): Items: Key > SKU, Value > quantity
-            supply_type (--type, String): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
-            drop_off_point (--point, String): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
+            clusters (--clusters, array of cluster ids (numbers or strings), required): Cluster IDs
+            items (--items, object: items {SKU: quantity}, required): Items: Key > SKU, Value > quantity
+            supply_type (--type, string): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+            drop_off_point (--point, id (number or string)): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
         """
         return await self._call(_CREATE_FBO_DRAFT, (clusters, items, supply_type, drop_off_point))
 
@@ -1331,7 +1331,7 @@ class AsyncMethods:
         OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
         Args:
-            operation_id (--oper, String, required): Draft (operation) ID
+            operation_id (--oper, string, required): Draft (operation) ID
         """
         return await self._call(_GET_FBO_DRAFT, (operation_id,))
 
@@ -1343,10 +1343,10 @@ class AsyncMethods:
         OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
         Args:
-            date_from (--from, Date, required): Start of the wanted period
-            date_to (--to, Date, required): End of the wanted period (max 28 days from now)
-            draft_id (--draft, Number, String, required): Supply draft ID
-            warehouse_ids (--whs, Array Of Number, required): Warehouse ID or several IDs
+            date_from (--from, date (ISO 8601, or MM/DD/YYYY HH:MM:SS), required): Start of the wanted period
+            date_to (--to, date (ISO 8601, or MM/DD/YYYY HH:MM:SS), required): End of the wanted period (max 28 days from now)
+            draft_id (--draft, id (number or string), required): Supply draft ID
+            warehouse_ids (--whs, array of warehouse ids (numbers), required): Warehouse ID or several IDs
         """
         return await self._call(_GET_FBO_TIMESLOTS, (date_from, date_to, draft_id, warehouse_ids))
 
@@ -1358,8 +1358,8 @@ class AsyncMethods:
         OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_SHIPMENT_ADDITIONAL_FIELDS.run_local((empty, lang))
 
@@ -1371,8 +1371,8 @@ class AsyncMethods:
         OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
 
         Args:
-            empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-            lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+            empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+            lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
         """
         return _GET_SHIPMENTS_FILTER_STRUCTURE.run_local((empty, lang))
 
@@ -1386,7 +1386,7 @@ def get_categories_and_product_types_tree(client_id: str | int, api_key: str, la
     OInt: GetCategoriesAndProductTypesTree / ПолучитьДеревоКатегорийИТиповТоваров
 
     Args:
-        lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
     """
     return _module_call(_GET_CATEGORIES_AND_PRODUCT_TYPES_TREE, client_id, api_key, (lang,), options)
 
@@ -1398,9 +1398,9 @@ def get_category_attributes(client_id: str | int, api_key: str, category_id: int
     OInt: GetCategoryAttributes / ПолучитьХарактеристикиКатегории
 
     Args:
-        category_id (--categoryid, String, Number, required): Category identifier
-        type_id (--typeid, String, Number, required): Product type identifier
-        lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        category_id (--categoryid, id (number or string), required): Category identifier
+        type_id (--typeid, id (number or string), required): Product type identifier
+        lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
     """
     return _module_call(_GET_CATEGORY_ATTRIBUTES, client_id, api_key, (category_id, type_id, lang), options)
 
@@ -1412,11 +1412,11 @@ def get_attribute_values(client_id: str | int, api_key: str, category_id: int | 
     OInt: GetAttributeValues / ПолучитьЗначенияХарактеристики
 
     Args:
-        category_id (--categoryid, String, Number, required): Category identifier
-        type_id (--typeid, String, Number, required): Product type identifier
-        attribute_id (--attributeid, String, Number, required): Attribute ID to get values for
-        start (--start, String, Number): ID of the first dictionary value in the response
-        lang (--lang, String): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
+        category_id (--categoryid, id (number or string), required): Category identifier
+        type_id (--typeid, id (number or string), required): Product type identifier
+        attribute_id (--attributeid, id (number or string), required): Attribute ID to get values for
+        start (--start, id (number or string)): ID of the first dictionary value in the response
+        lang (--lang, string): Response language: DEFAULT (Russian), RU, EN, TR (Turkish), ZH_HANS (Chinese)
     """
     return _module_call(_GET_ATTRIBUTE_VALUES, client_id, api_key, (category_id, type_id, attribute_id, start, lang), options)
 
@@ -1428,10 +1428,10 @@ def search_attribute_value(client_id: str | int, api_key: str, category_id: int 
     OInt: SearchAttributeValue / НайтиЗначенияХарактеристики
 
     Args:
-        category_id (--categoryid, String, Number, required): Category identifier
-        type_id (--typeid, String, Number, required): Product type identifier
-        attribute_id (--attributeid, String, Number, required): Attribute ID to search values of
-        value (--value, String, required): Value to search for
+        category_id (--categoryid, id (number or string), required): Category identifier
+        type_id (--typeid, id (number or string), required): Product type identifier
+        attribute_id (--attributeid, id (number or string), required): Attribute ID to search values of
+        value (--value, string, required): Value to search for
     """
     return _module_call(_SEARCH_ATTRIBUTE_VALUE, client_id, api_key, (category_id, type_id, attribute_id, value), options)
 
@@ -1452,8 +1452,8 @@ def get_product_list(client_id: str | int, api_key: str, filter: Mapping[str, An
     OInt: GetProductList / ПолучитьСписокТоваров
 
     Args:
-        filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-        last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+        last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
     """
     return _module_call(_GET_PRODUCT_LIST, client_id, api_key, (filter, last_id), options)
 
@@ -1465,8 +1465,8 @@ def get_products_attributes_data(client_id: str | int, api_key: str, filter: Map
     OInt: GetProductsAttributesData / ПолучитьОписанияХарактеристикТоваров
 
     Args:
-        filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-        last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+        last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
     """
     return _module_call(_GET_PRODUCTS_ATTRIBUTES_DATA, client_id, api_key, (filter, last_id), options)
 
@@ -1478,9 +1478,9 @@ def get_products_information(client_id: str | int, api_key: str, product_id: int
     OInt: GetProductsInformation / ПолучитьИнформациюОТоварах
 
     Args:
-        product_id (--productid, Number, Array Of Number): Product identifiers
-        sku (--sku, Number, Array Of Number): Product identifiers in the Ozon system (SKU)
-        offer_id (--offerid, String, Array of String): Seller-side identifiers (articles / offer_id)
+        product_id (--productid, array of product ids (numbers or strings)): Product identifiers
+        sku (--sku, array of SKUs (numbers or strings)): Product identifiers in the Ozon system (SKU)
+        offer_id (--offerid, array of strings): Seller-side identifiers (articles / offer_id)
     """
     return _module_call(_GET_PRODUCTS_INFORMATION, client_id, api_key, (product_id, sku, offer_id), options)
 
@@ -1492,8 +1492,8 @@ def get_product_description(client_id: str | int, api_key: str, product_id: int 
     OInt: GetProductDescription / ПолучитьОписаниеТовара
 
     Args:
-        product_id (--productid, String, Number): Product identifier
-        offer_id (--offerid, String, Number): Seller-side identifier (offer_id)
+        product_id (--productid, id (number or string)): Product identifier
+        offer_id (--offerid, string): Seller-side identifier (offer_id)
     """
     return _module_call(_GET_PRODUCT_DESCRIPTION, client_id, api_key, (product_id, offer_id), options)
 
@@ -1505,7 +1505,7 @@ def get_products_content_rating(client_id: str | int, api_key: str, sku: int | s
     OInt: GetProductsContentRating / ПолучитьКонтентРейтингТоваров
 
     Args:
-        sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
     """
     return _module_call(_GET_PRODUCTS_CONTENT_RATING, client_id, api_key, (sku,), options)
 
@@ -1517,7 +1517,7 @@ def create_update_products(client_id: str | int, api_key: str, items: Mapping[st
     OInt: CreateUpdateProducts / СоздатьОбновитьТовары
 
     Args:
-        items (--items, Array Of String, required): Array of (or one) product description structures
+        items (--items, array of objects: product description structures, required): Array of (or one) product description structures
     """
     return _module_call(_CREATE_UPDATE_PRODUCTS, client_id, api_key, (items,), options)
 
@@ -1529,7 +1529,7 @@ def create_product_by_ozon_id(client_id: str | int, api_key: str, items: Mapping
     OInt: CreateProductByOzonID / СоздатьТоварыПоOzonID
 
     Args:
-        items (--items, Array Of String, required): Array of (or one) simplified product structures
+        items (--items, array of objects: simplified product structures, required): Array of (or one) simplified product structures
     """
     return _module_call(_CREATE_PRODUCT_BY_OZON_ID, client_id, api_key, (items,), options)
 
@@ -1541,7 +1541,7 @@ def update_products_attributes(client_id: str | int, api_key: str, items: Mappin
     OInt: UpdateProductsAttributes / ОбновитьХарактеристикиТоваров
 
     Args:
-        items (--items, Array Of String, required): Array of (or one) product attribute structures {offer_id, attributes}
+        items (--items, array of objects: product attribute structures {offer_id, attributes}, required): Array of (or one) product attribute structures {offer_id, attributes}
     """
     return _module_call(_UPDATE_PRODUCTS_ATTRIBUTES, client_id, api_key, (items,), options)
 
@@ -1554,10 +1554,10 @@ def update_product_images(client_id: str | int, api_key: str, product_id: int | 
     OInt: UpdateProductImages / ОбновитьИзображенияТовара
 
     Args:
-        product_id (--productid, String, Number, required): Product identifier
-        images (--images, Array Of String): Array of image URLs
-        images360 (--images360, Array Of String): Array of 360 images
-        color (--color, String): Marketing colour
+        product_id (--productid, id (number or string), required): Product identifier
+        images (--images, array of strings): Array of image URLs
+        images360 (--images360, array of strings): Array of 360 images
+        color (--color, string): Marketing colour
     """
     return _module_call(_UPDATE_PRODUCT_IMAGES, client_id, api_key, (product_id, images, images360, color), options)
 
@@ -1569,7 +1569,7 @@ def check_products_images_upload(client_id: str | int, api_key: str, products: i
     OInt: CheckProductsImagesUpload / ПроверитьЗагрузкуИзображенийТоваров
 
     Args:
-        products (--products, String, Number, Array of String, Number, required): Product IDs to check
+        products (--products, array of product ids (numbers or strings), required): Product IDs to check
     """
     return _module_call(_CHECK_PRODUCTS_IMAGES_UPLOAD, client_id, api_key, (products,), options)
 
@@ -1581,7 +1581,7 @@ def update_products_articles(client_id: str | int, api_key: str, offers: Mapping
     OInt: UpdateProductsArticles / ИзменитьАртикулыТоваров
 
     Args:
-        offers (--offers, Map Of KeyAndValue, required): Articles: Key > current, Value > new
+        offers (--offers, object: articles {current: new}, required): Articles: Key > current, Value > new
     """
     return _module_call(_UPDATE_PRODUCTS_ARTICLES, client_id, api_key, (offers,), options)
 
@@ -1593,7 +1593,7 @@ def archive_products(client_id: str | int, api_key: str, products: int | str | S
     OInt: ArchiveProducts / АрхивироватьТовары
 
     Args:
-        products (--products, String, Number, Array of String, Number, required): Product IDs to archive
+        products (--products, array of product ids (numbers or strings), required): Product IDs to archive
     """
     return _module_call(_ARCHIVE_PRODUCTS, client_id, api_key, (products,), options)
 
@@ -1605,7 +1605,7 @@ def unarchive_products(client_id: str | int, api_key: str, products: int | str |
     OInt: UnarchiveProducts / РазархивироватьТовары
 
     Args:
-        products (--products, String, Number, Array of String, Number, required): Product IDs to restore
+        products (--products, array of product ids (numbers or strings), required): Product IDs to restore
     """
     return _module_call(_UNARCHIVE_PRODUCTS, client_id, api_key, (products,), options)
 
@@ -1617,7 +1617,7 @@ def delete_products_without_sku(client_id: str | int, api_key: str, articles: st
     OInt: DeleteProductsWithoutSKU / УдалитьТоварыБезSKU
 
     Args:
-        articles (--articles, String, Number, Array of String, Number, required): Product articles (offer IDs)
+        articles (--articles, array of strings, required): Product articles (offer IDs)
     """
     return _module_call(_DELETE_PRODUCTS_WITHOUT_SKU, client_id, api_key, (articles,), options)
 
@@ -1630,8 +1630,8 @@ def upload_product_activation_codes(client_id: str | int, api_key: str, product_
     OInt: UploadProductActivationCodes / ЗагрузитьКодыАктивацииТовара
 
     Args:
-        product_id (--productid, Number, required): Product ID
-        codes (--codes, String, Array of String, required): Digital product activation codes
+        product_id (--productid, number, required): Product ID
+        codes (--codes, array of strings, required): Digital product activation codes
     """
     return _module_call(_UPLOAD_PRODUCT_ACTIVATION_CODES, client_id, api_key, (product_id, codes), options)
 
@@ -1643,7 +1643,7 @@ def get_product_subscribers_count(client_id: str | int, api_key: str, sku: int |
     OInt: GetProductSubscribersCount / ПолучитьКоличествоПодписчиковТоваров
 
     Args:
-        sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
     """
     return _module_call(_GET_PRODUCT_SUBSCRIBERS_COUNT, client_id, api_key, (sku,), options)
 
@@ -1655,7 +1655,7 @@ def get_related_skus(client_id: str | int, api_key: str, sku: int | str | Sequen
     OInt: GetRelatedSKUs / ПолучитьСвязанныеSKU
 
     Args:
-        sku (--sku, Number, Array Of Number, required): Product identifiers in the Ozon system (SKU)
+        sku (--sku, array of SKUs (numbers or strings), required): Product identifiers in the Ozon system (SKU)
     """
     return _module_call(_GET_RELATED_SKUS, client_id, api_key, (sku,), options)
 
@@ -1667,7 +1667,7 @@ def get_product_creation_status(client_id: str | int, api_key: str, task_id: int
     OInt: GetProductCreationStatus / ПолучитьСтатусДобавленияТовара
 
     Args:
-        task_id (--taskid, String, Number, required): Task ID
+        task_id (--taskid, id (number or string), required): Task ID
     """
     return _module_call(_GET_PRODUCT_CREATION_STATUS, client_id, api_key, (task_id,), options)
 
@@ -1680,7 +1680,7 @@ def get_codes_upload_status(client_id: str | int, api_key: str, task_id: int | s
     OInt: GetCodesUploadStatus / ПолучитьСтатусДобавленияКодов
 
     Args:
-        task_id (--taskid, String, Number, required): Task ID
+        task_id (--taskid, id (number or string), required): Task ID
     """
     return _module_call(_GET_CODES_UPLOAD_STATUS, client_id, api_key, (task_id,), options)
 
@@ -1692,8 +1692,8 @@ def get_product_structure(empty: bool = False, lang: str = 'en') -> Any:
     OInt: GetProductStructure / ПолучитьСтруктуруТовара
 
     Args:
-        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+        lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
     """
     return _GET_PRODUCT_STRUCTURE.run_local((empty, lang))
 
@@ -1705,8 +1705,8 @@ def get_simplified_product_structure(empty: bool = False, lang: str = 'en') -> A
     OInt: GetSimplifiedProductStructure / ПолучитьСокращеннуюСтруктуруТовара
 
     Args:
-        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+        lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
     """
     return _GET_SIMPLIFIED_PRODUCT_STRUCTURE.run_local((empty, lang))
 
@@ -1718,8 +1718,8 @@ def get_attributes_update_structure(empty: bool = False, lang: str = 'en') -> An
     OInt: GetAttributesUpdateStructure / ПолучитьСтруктуруОбновленияХарактеристик
 
     Args:
-        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+        lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
     """
     return _GET_ATTRIBUTES_UPDATE_STRUCTURE.run_local((empty, lang))
 
@@ -1731,8 +1731,8 @@ def get_products_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
     OInt: GetProductsFilterStructure / ПолучитьСтруктуруФильтраТоваров
 
     Args:
-        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+        lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
     """
     return _GET_PRODUCTS_FILTER_STRUCTURE.run_local((empty, lang))
 
@@ -1744,9 +1744,9 @@ def add_product_video(item: Mapping[str, Any] | str | None, url: str, title: str
     OInt: AddProductVideo / ДобавитьВидеоТовара
 
     Args:
-        item (--item, Structure Of String, required): Base product structure. See GetProductStructure
-        url (--url, String, required): Video URL
-        title (--title, String, required): Technical video name
+        item (--item, object: base product structure (see GetProductStructure), required): Base product structure. See GetProductStructure
+        url (--url, string, required): Video URL
+        title (--title, string, required): Technical video name
     """
     return _ADD_PRODUCT_VIDEO.run_local((item, url, title))
 
@@ -1758,8 +1758,8 @@ def add_product_video_cover(item: Mapping[str, Any] | str | None, url: str) -> A
     OInt: AddProductVideoCover / ДобавитьВидеообложкуТовара
 
     Args:
-        item (--item, Structure Of String, required): Base product structure. See GetProductStructure
-        url (--url, String, required): Video cover URL
+        item (--item, object: base product structure (see GetProductStructure), required): Base product structure. See GetProductStructure
+        url (--url, string, required): Video cover URL
     """
     return _ADD_PRODUCT_VIDEO_COVER.run_local((item, url))
 
@@ -1771,10 +1771,10 @@ def complete_complex_attribute(collection: Mapping[str, Any] | str | None, attri
     OInt: CompleteComplexAttribute / ДополнитьКомплексныйАтрибут
 
     Args:
-        collection (--object, Structure Of String, required): Complex attribute structure or product structure
-        attribute_id (--attributeid, String, Number, required): Attribute ID
-        complex_id (--complexid, String, Number, required): Complex attribute ID
-        values (--values, Arbitrary, required): Value or array of values for 'values'
+        collection (--object, object: complex attribute structure or product structure, required): Complex attribute structure or product structure
+        attribute_id (--attributeid, id (number or string), required): Attribute ID
+        complex_id (--complexid, id (number or string), required): Complex attribute ID
+        values (--values, any value, or an array of values, required): Value or array of values for 'values'
     """
     return _COMPLETE_COMPLEX_ATTRIBUTE.run_local((collection, attribute_id, complex_id, values))
 
@@ -1786,7 +1786,7 @@ def bind_barcodes(client_id: str | int, api_key: str, barcodes: Mapping[str, Any
     OInt: BindBarcodes / ПривязатьШтрихкоды
 
     Args:
-        barcodes (--barcodes, Map Of KeyAndValue, required): Key > product SKU, Value > barcode
+        barcodes (--barcodes, object {product SKU: barcode}, required): Key > product SKU, Value > barcode
     """
     return _module_call(_BIND_BARCODES, client_id, api_key, (barcodes,), options)
 
@@ -1798,7 +1798,7 @@ def create_barcodes(client_id: str | int, api_key: str, product_ids: int | str |
     OInt: CreateBarcodes / СоздатьШтрихкоды
 
     Args:
-        product_ids (--productids, String, Array of String, required): Product IDs to create barcodes for
+        product_ids (--productids, array of product ids (numbers or strings), required): Product IDs to create barcodes for
     """
     return _module_call(_CREATE_BARCODES, client_id, api_key, (product_ids,), options)
 
@@ -1810,8 +1810,8 @@ def get_products_stocks(client_id: str | int, api_key: str, filter: Mapping[str,
     OInt: GetProductsStocks / ПолучитьКоличествоТоваров
 
     Args:
-        filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-        last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+        last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
     """
     return _module_call(_GET_PRODUCTS_STOCKS, client_id, api_key, (filter, last_id), options)
 
@@ -1823,8 +1823,8 @@ def get_products_prices(client_id: str | int, api_key: str, filter: Mapping[str,
     OInt: GetProductsPrices / ПолучитьЦеныТоваров
 
     Args:
-        filter (--filter, Structure Of KeyAndValue): Product selection filter. See GetProductsFilterStructure
-        last_id (--last, String, Number): ID of the last value (last_id) from the previous response
+        filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
+        last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
     """
     return _module_call(_GET_PRODUCTS_PRICES, client_id, api_key, (filter, last_id), options)
 
@@ -1836,7 +1836,7 @@ def get_discount_information(client_id: str | int, api_key: str, sku: int | str 
     OInt: GetDiscountInformation / ПолучитьИнформациюОбУценке
 
     Args:
-        sku (--sku, Number, Array Of Number, required): SKU of discounted products
+        sku (--sku, array of discounted SKUs (numbers or strings), required): SKU of discounted products
     """
     return _module_call(_GET_DISCOUNT_INFORMATION, client_id, api_key, (sku,), options)
 
@@ -1848,7 +1848,7 @@ def update_products_stocks(client_id: str | int, api_key: str, stocks: Mapping[s
     OInt: UpdateProductsStocks / ОбновитьКоличествоТоваров
 
     Args:
-        stocks (--stocks, Array of Structure, required): Array of stock entries. See GetProductStocksStructure
+        stocks (--stocks, array of objects: stock entries (see GetProductStocksStructure), required): Array of stock entries. See GetProductStocksStructure
     """
     return _module_call(_UPDATE_PRODUCTS_STOCKS, client_id, api_key, (stocks,), options)
 
@@ -1860,7 +1860,7 @@ def update_products_prices(client_id: str | int, api_key: str, prices: Mapping[s
     OInt: UpdateProductsPrices / ОбновитьЦеныТоваров
 
     Args:
-        prices (--prices, Array of Structure, required): Product prices. See GetProductPriceStructure
+        prices (--prices, array of objects: product prices (see GetProductPriceStructure), required): Product prices. See GetProductPriceStructure
     """
     return _module_call(_UPDATE_PRODUCTS_PRICES, client_id, api_key, (prices,), options)
 
@@ -1872,8 +1872,8 @@ def set_product_discount(client_id: str | int, api_key: str, product_id: int | s
     OInt: SetProductDiscount / УстановитьСкидкуНаУцененныйТовар
 
     Args:
-        product_id (--productid, String, Number, required): Product identifier
-        discount (--discount, String, Number, required): Discount amount
+        product_id (--productid, id (number or string), required): Product identifier
+        discount (--discount, number, required): Discount amount
     """
     return _module_call(_SET_PRODUCT_DISCOUNT, client_id, api_key, (product_id, discount), options)
 
@@ -1885,8 +1885,8 @@ def get_product_stocks_structure(empty: bool = False, lang: str = 'en') -> Any:
     OInt: GetProductStocksStructure / ПолучитьСтруктуруОстатковТовара
 
     Args:
-        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+        lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
     """
     return _GET_PRODUCT_STOCKS_STRUCTURE.run_local((empty, lang))
 
@@ -1898,8 +1898,8 @@ def get_product_price_structure(empty: bool = False, lang: str = 'en') -> Any:
     OInt: GetProductPriceStructure / ПолучитьСтруктуруЦеныТовара
 
     Args:
-        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+        lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
     """
     return _GET_PRODUCT_PRICE_STRUCTURE.run_local((empty, lang))
 
@@ -1921,8 +1921,8 @@ def get_available_promo_products(client_id: str | int, api_key: str, action_id: 
     OInt: GetAvailablePromoProducts / ПолучитьДоступныеТоварыАкции
 
     Args:
-        action_id (--actionid, Number, required): Promotion ID
-        offset (--offset, Number): Offset in the items list
+        action_id (--actionid, number, required): Promotion ID
+        offset (--offset, number): Offset in the items list
     """
     return _module_call(_GET_AVAILABLE_PROMO_PRODUCTS, client_id, api_key, (action_id, offset), options)
 
@@ -1935,8 +1935,8 @@ def get_current_promo_products(client_id: str | int, api_key: str, action_id: in
     OInt: GetCurrentPromoProducts / ПолучитьУчаствующиеТоварыАкции
 
     Args:
-        action_id (--actionid, Number, required): Promotion ID
-        offset (--offset, Number): Offset in the items list
+        action_id (--actionid, number, required): Promotion ID
+        offset (--offset, number): Offset in the items list
     """
     return _module_call(_GET_CURRENT_PROMO_PRODUCTS, client_id, api_key, (action_id, offset), options)
 
@@ -1958,7 +1958,7 @@ def get_clusters_list(client_id: str | int, api_key: str, cluster_type: str = 'C
     OInt: GetClustersList / ПолучитьСписокКластеров
 
     Args:
-        cluster_type (--type, String): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
+        cluster_type (--type, string): Cluster type: CLUSTER_TYPE_OZON (Russia), CLUSTER_TYPE_CIS (CIS)
     """
     return _module_call(_GET_CLUSTERS_LIST, client_id, api_key, (cluster_type,), options)
 
@@ -1970,8 +1970,8 @@ def get_shipping_warehouses_list(client_id: str | int, api_key: str, search: str
     OInt: GetShippingWarehousesList / ПолучитьСписокСкладовОтгрузки
 
     Args:
-        search (--search, String, required): Search by name (min 4 chars). For pick-up points give the full name
-        supply_type (--type, String, Array of String): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+        search (--search, string, required): Search by name (min 4 chars). For pick-up points give the full name
+        supply_type (--type, array of strings): Supply types: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
     """
     return _module_call(_GET_SHIPPING_WAREHOUSES_LIST, client_id, api_key, (search, supply_type), options)
 
@@ -1984,10 +1984,10 @@ def get_fbo_shipments_list(client_id: str | int, api_key: str, filter: Mapping[s
     OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
     Args:
-        filter (--filter, Structure Of KeyAndValue): Shipments filter. See GetShipmentsFilterStructure
-        add_fields (--with, Structure Of KeyAndValue): Additional response fields. See GetShipmentAdditionalFields
-        offset (--offset, Number): Number of items to skip
-        translit (--trlt, Boolean): True to transliterate the address from Cyrillic to Latin
+        filter (--filter, object: shipments filter (see GetShipmentsFilterStructure)): Shipments filter. See GetShipmentsFilterStructure
+        add_fields (--with, object: additional response fields (see GetShipmentAdditionalFields)): Additional response fields. See GetShipmentAdditionalFields
+        offset (--offset, number): Number of items to skip
+        translit (--trlt, boolean (true or false)): True to transliterate the address from Cyrillic to Latin
     """
     return _module_call(_GET_FBO_SHIPMENTS_LIST, client_id, api_key, (filter, add_fields, offset, translit), options)
 
@@ -2000,10 +2000,10 @@ def create_fbo_draft(client_id: str | int, api_key: str, clusters: int | str | S
     OInt: CreateFBODraft / СоздатьЧерновикЗаявкиFBO
 
     Args:
-        clusters (--clusters, String, Array of String, required): Cluster IDs
-        items (--items, Map Of KeyAndValue, required): Items: Key > SKU, Value > quantity
-        supply_type (--type, String): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
-        drop_off_point (--point, String): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
+        clusters (--clusters, array of cluster ids (numbers or strings), required): Cluster IDs
+        items (--items, object: items {SKU: quantity}, required): Items: Key > SKU, Value > quantity
+        supply_type (--type, string): Supply type: CREATE_TYPE_CROSSDOCK, CREATE_TYPE_DIRECT
+        drop_off_point (--point, id (number or string)): Drop-off point warehouse ID for CREATE_TYPE_CROSSDOCK
     """
     return _module_call(_CREATE_FBO_DRAFT, client_id, api_key, (clusters, items, supply_type, drop_off_point), options)
 
@@ -2016,7 +2016,7 @@ def get_fbo_draft(client_id: str | int, api_key: str, operation_id: str, **optio
     OInt: GetFBODraft / ПолучитьЧерновикЗаявкиFBO
 
     Args:
-        operation_id (--oper, String, required): Draft (operation) ID
+        operation_id (--oper, string, required): Draft (operation) ID
     """
     return _module_call(_GET_FBO_DRAFT, client_id, api_key, (operation_id,), options)
 
@@ -2029,10 +2029,10 @@ def get_fbo_timeslots(client_id: str | int, api_key: str, date_from: dt.datetime
     OInt: GetFBOTimeslots / ПолучитьТаймслотыFBO
 
     Args:
-        date_from (--from, Date, required): Start of the wanted period
-        date_to (--to, Date, required): End of the wanted period (max 28 days from now)
-        draft_id (--draft, Number, String, required): Supply draft ID
-        warehouse_ids (--whs, Array Of Number, required): Warehouse ID or several IDs
+        date_from (--from, date (ISO 8601, or MM/DD/YYYY HH:MM:SS), required): Start of the wanted period
+        date_to (--to, date (ISO 8601, or MM/DD/YYYY HH:MM:SS), required): End of the wanted period (max 28 days from now)
+        draft_id (--draft, id (number or string), required): Supply draft ID
+        warehouse_ids (--whs, array of warehouse ids (numbers), required): Warehouse ID or several IDs
     """
     return _module_call(_GET_FBO_TIMESLOTS, client_id, api_key, (date_from, date_to, draft_id, warehouse_ids), options)
 
@@ -2044,8 +2044,8 @@ def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any
     OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
 
     Args:
-        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+        lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
     """
     return _GET_SHIPMENT_ADDITIONAL_FIELDS.run_local((empty, lang))
 
@@ -2057,8 +2057,8 @@ def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any
     OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
 
     Args:
-        empty (--empty, Boolean): True > structure with empty values, False > field descriptions as values
-        lang (--lang, String): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
+        empty (--empty, boolean (true or false)): True > structure with empty values, False > field descriptions as values
+        lang (--lang, string): Language of the field descriptions: en (default, as OInt's EN build) or ru (as its RU module). An addition of oint, not an OInt option
     """
     return _GET_SHIPMENTS_FILTER_STRUCTURE.run_local((empty, lang))
 

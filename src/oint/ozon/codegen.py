@@ -14,6 +14,7 @@ from pathlib import Path
 
 from oint.ozon.methods import REGISTRY
 from oint.ozon.registry import Method, Param
+from oint.ozon.wording import type_text
 
 TARGET = Path(__file__).with_name("_api.py")
 
@@ -85,7 +86,7 @@ def _doc(m: Method, indent: str) -> str:
         lines.append("Args:")
         for p in m.params:
             req = ", required" if p.required else ""
-            lines.append(f"    {p.name} (--{p.cli}, {p.type_doc}{req}): {p.doc}")
+            lines.append(f"    {p.name} (--{p.cli}, {type_text(p)}{req}): {p.doc}")
     body = "\n".join(lines)
     return textwrap.indent(f'"""{body}\n"""', indent).lstrip()
 

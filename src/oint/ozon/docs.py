@@ -11,7 +11,6 @@ notes and a CLI example. The output is deterministic (no dates), so `--check` ca
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,10 +18,7 @@ from pathlib import Path
 from oint.ozon.codegen import signature as python_parameters
 from oint.ozon.registry import GROUPS, Method, Param
 from oint.ozon.values import (
-    ArrayKind,
-    CollectionKind,
     IdKind,
-    NumberKind,
     StringKind,
     as_int,
     as_number,
@@ -30,6 +26,7 @@ from oint.ozon.values import (
     without_blanks,
     xml_datetime_z,
 )
+from oint.ozon.wording import lower_first, type_text
 
 TARGET = Path(__file__).resolve().parents[3] / "docs" / "reference.md"
 
@@ -85,62 +82,6 @@ def first_paragraph(text: str | None) -> str:
     """The first paragraph of a docstring as one line, whole (never cut mid-sentence), no final dot."""
     paragraph = (text or "").strip().split("\n\n")[0]
     return " ".join(paragraph.split()).rstrip(".")
-
-
-def lower_first(text: str) -> str:
-    """Lower-case the first letter: "Product filter" -> "product filter"; acronyms and names
-    ("SKU", "OInt's") stay as written."""
-    word = text.split(" ", 1)[0]
-    if word[:1].isupper() and not any(c.isupper() for c in word[1:]):
-        return text[0].lower() + text[1:]
-    return text
-
-
-# ----------------------------------------------------------------- what an option takes
-SEE = re.compile(r"\s*\bSee (\w+)\.?")
-MAP_DOC = re.compile(r"^(?:(?P<role>[^:]+):\s*)?Key > (?P<key>[^,]+), Value > (?P<value>.+)$")
-ARRAY_OF = re.compile(r"^Array of (\(or one\) )?", re.I)
-ID_FIELD = re.compile(r"^(?P<what>\w*?)_?(?P<id>ids?|skus?)$")
-
-
-def item_noun(p: Param) -> str | None:
-    """What the items of an id array are ("product ids", "SKUs", "cluster ids"), from its body
-    field (or name) when that says so; None otherwise."""
-    m = ID_FIELD.match(p.field or p.name) or ID_FIELD.match(p.name)
-    if m is None:
-        return None
-    what = m["what"].replace("_", " ")
-    noun = "SKUs" if m["id"].startswith("sku") else "ids"
-    return f"{what} {noun}".strip()
-
-
-def type_text(p: Param) -> str:
-    """What an option takes, in words, from its kind and its declaration: "array of product ids
-    (numbers or strings)", "object: product selection filter (see GetProductsFilterStructure)".
-    (OInt's own type text, e.g. "Array Of String", stays in `Param.type_doc`.)"""
-    kind = p.kind
-    see = SEE.search(p.doc)
-    role = lower_first(SEE.sub("", p.doc).strip().rstrip("."))
-    if isinstance(kind, ArrayKind):
-        item = kind.item
-        if isinstance(item, CollectionKind):  # structures: say which
-            text = f"{kind.text}: {lower_first(ARRAY_OF.sub('', role))}"
-        elif isinstance(item, (IdKind, NumberKind)) and (noun := item_noun(p)):
-            text = f"array of {noun} ({item.plural.removeprefix('ids ').strip('()')})"
-        else:
-            text = kind.text
-    elif isinstance(kind, CollectionKind):
-        pair = MAP_DOC.match(p.doc)
-        if pair:  # OInt's maps: "Key > SKU, Value > quantity"
-            prefix = f": {lower_first(pair['role'])}" if pair["role"] else ""
-            text = f"object{prefix} {{{pair['key'].strip()}: {pair['value'].strip()}}}"
-        elif kind.want == "object":
-            text = f"{kind.text}: {role}" if role else kind.text
-        else:
-            text = kind.text
-    else:
-        text = kind.text
-    return f"{text} (see {see[1]})" if see else text
 
 
 def body_field_text(p: Param) -> str:
