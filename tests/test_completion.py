@@ -161,6 +161,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
         "--quiet",
         "--no-rate-limit",
         "--api-date",
+        "--admin-token",
         "--help",
     ]
 

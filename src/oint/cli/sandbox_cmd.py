@@ -12,7 +12,7 @@ from oint.ozon.errors import UsageError
 USAGE = """oint sandbox: a local emulator of the Ozon Seller API
 
   oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--quiet] [--no-rate-limit]
-        [--api-date YYYY-MM-DD]
+        [--api-date YYYY-MM-DD] [--admin-token TOKEN]
         serve it over HTTP (use with --base-url http://127.0.0.1:8080); --no-rate-limit turns
         off Ozon's 50 requests/s per Client-Id (for benchmarks; OINT_SANDBOX_RATE_LIMITS=0 too);
         --api-date plays Ozon's API of that day (default: today, or OINT_SANDBOX_API_DATE):
@@ -28,7 +28,57 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
         print the state file used by --sandbox
 
 The state file: --db, else OINT_SANDBOX_DB, else ~/.local/state/oint/sandbox.sqlite3.
+'oint sandbox COMMAND --help' shows one command.
 """
+
+HELP = {
+    "serve": """usage: oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--quiet]
+                          [--no-rate-limit] [--api-date YYYY-MM-DD] [--admin-token TOKEN]
+
+Serve the sandbox over HTTP until interrupted; point clients at it with
+--base-url http://HOST:PORT.
+
+  --host H            address to listen on (default 127.0.0.1). An address other machines can
+                      reach needs an admin token: the admin routes (/__sandbox/...) reset the
+                      state and inject faults
+  --port N            port (default 8080; 0 picks a free one)
+  --db PATH           state file (default: OINT_SANDBOX_DB, else ~/.local/state/oint/sandbox.sqlite3)
+  --quiet             log only warnings and errors
+  --no-rate-limit     turn off Ozon's 50 requests/s per Client-Id (OINT_SANDBOX_RATE_LIMITS=0 too)
+  --api-date DATE     play Ozon's API of that day, YYYY-MM-DD (default: today, or
+                      OINT_SANDBOX_API_DATE): endpoints switched off by then answer 410
+  --admin-token TOKEN require the header 'Authorization: Bearer TOKEN' on /__sandbox/...
+                      (or set OINT_SANDBOX_ADMIN_TOKEN)
+""",
+    "reset": """usage: oint sandbox reset [--db PATH]
+
+Put the state file back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...).
+A state file that is not a usable database is moved aside to PATH.broken-<time>, not deleted.
+""",
+    "account": """usage: oint sandbox account --clientid ID --apikey KEY [--name NAME] [--empty] [--db PATH]
+
+Add another seller account, with a copy of the demo catalogue (or none with --empty).
+""",
+    "fault": """usage: oint sandbox fault [--status 500] [--path *] [--times 1] [--retry-after S]
+                          [--delay S] [--body TEXT|JSON] [--db PATH]
+
+Make the next --times requests to --path ("*" = any, else a path starting with /) answer with
+--status (100-599; 0 with --delay only slows the real answer down). --body: a JSON object, or
+text sent as HTML; without it Ozon's error JSON for the status. --retry-after adds that header.
+""",
+    "faults-clear": """usage: oint sandbox faults-clear [--db PATH]
+
+Remove every injected fault.
+""",
+    "where": """usage: oint sandbox where
+
+Print the state file that --sandbox calls use.
+""",
+}
+
+
+def _wants_help(argv: list[str]) -> bool:
+    return any(a in ("-h", "--help") for a in argv)
 
 
 def _options(argv: list[str], allowed: dict[str, bool]) -> dict[str, str | None]:
@@ -70,40 +120,11 @@ def run(argv: list[str]) -> int:
         sys.stdout.write(USAGE)
         return 0
     sub, rest = argv[0].lower(), argv[1:]
-    if sub == "serve":
-        opts = _options(
-            rest,
-            {
-                "host": True,
-                "port": True,
-                "db": True,
-                "quiet": False,
-                "no-rate-limit": False,
-                "api-date": True,
-            },
-        )
-        port = _int(opts, "port", 8080)
-        if not 0 <= port <= 65535:
-            raise UsageError(f"--port: {port} is not a port number")
-        api_date = opts.get("api-date")
-        from oint.sandbox.core import API_DATE_ENV, parse_api_date
-
-        try:
-            parse_api_date(api_date if api_date is not None else os.environ.get(API_DATE_ENV))
-        except ValueError as e:
-            where = "--api-date" if api_date is not None else API_DATE_ENV
-            raise UsageError(f"{where}: {e}") from None
-        from oint.sandbox.app import serve
-
-        serve(
-            opts.get("host") or "127.0.0.1",
-            port,
-            opts.get("db"),
-            log_level="warning" if "quiet" in opts else "info",
-            rate_limits=False if "no-rate-limit" in opts else None,
-            api_date=api_date,
-        )
+    if sub in HELP and _wants_help(rest):
+        sys.stdout.write(HELP[sub])
         return 0
+    if sub == "serve":
+        return _serve(rest)
 
     from oint.sandbox.core import Sandbox
     from oint.sandbox.store import default_db_path
@@ -114,11 +135,7 @@ def run(argv: list[str]) -> int:
         return 0
     if sub == "reset":
         opts = _options(rest, {"db": True})
-        sb = Sandbox(opts.get("db"))
-        sb.reset()
-        sys.stdout.write(f"sandbox reset: {sb.store.path}\n")
-        sb.close()
-        return 0
+        return _reset(opts.get("db"))
     if sub == "account":
         opts = _options(rest, {"clientid": True, "apikey": True, "name": True, "empty": False, "db": True})
         if not opts.get("clientid") or not opts.get("apikey"):
@@ -139,26 +156,113 @@ def run(argv: list[str]) -> int:
         sb.close()
         return 0
     if sub == "fault":
-        opts = _options(
-            rest,
-            {
-                "path": True,
-                "status": True,
-                "times": True,
-                "retry-after": True,
-                "delay": True,
-                "body": True,
-                "db": True,
-            },
-        )
-        body_text = opts.get("body")
-        body: object = None
-        if body_text is not None:
-            try:
-                body = json.loads(body_text)
-            except ValueError:
-                body = body_text
+        return _fault(rest)
+    if sub == "faults-clear":
+        opts = _options(rest, {"db": True})
         sb = Sandbox(opts.get("db"))
+        sb.clear_faults()
+        sb.close()
+        return 0
+    raise UsageError(f"unknown sandbox command {sub!r} (see: oint sandbox)")
+
+
+def _serve(rest: list[str]) -> int:
+    opts = _options(
+        rest,
+        {
+            "host": True,
+            "port": True,
+            "db": True,
+            "quiet": False,
+            "no-rate-limit": False,
+            "api-date": True,
+            "admin-token": True,
+        },
+    )
+    port = _int(opts, "port", 8080)
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port: {port} is not a port number")
+    api_date = opts.get("api-date")
+    from oint.sandbox.core import API_DATE_ENV, parse_api_date
+
+    try:
+        parse_api_date(api_date if api_date is not None else os.environ.get(API_DATE_ENV))
+    except ValueError as e:
+        where = "--api-date" if api_date is not None else API_DATE_ENV
+        raise UsageError(f"{where}: {e}") from None
+    host = opts.get("host") or "127.0.0.1"
+    token = opts.get("admin-token") or os.environ.get("OINT_SANDBOX_ADMIN_TOKEN") or None
+    from oint.sandbox.app import is_loopback, serve
+
+    if not is_loopback(host) and token is None:
+        raise UsageError(
+            f"--host {host}: other machines could reset the sandbox and inject faults; "
+            "give --admin-token TOKEN (or OINT_SANDBOX_ADMIN_TOKEN) to protect /__sandbox/..."
+        )
+    serve(
+        host,
+        port,
+        opts.get("db"),
+        log_level="warning" if "quiet" in opts else "info",
+        rate_limits=False if "no-rate-limit" in opts else None,
+        api_date=api_date,
+        admin_token=token,
+    )
+    return 0
+
+
+def _reset(db: str | None) -> int:
+    """Reset to the demo state; a state file that is not a usable database is moved aside first."""
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.errors import SandboxStateError
+    from oint.sandbox.store import default_db_path, move_aside
+
+    path = db or default_db_path()
+    try:
+        sb = Sandbox(path)
+    except SandboxStateError as e:
+        if e.kind != "damaged" or not os.path.isfile(path):
+            raise  # a directory, no permission: nothing to move aside
+        try:
+            aside = move_aside(path)
+        except OSError as e:
+            raise UsageError(f"sandbox state file {path}: cannot be moved aside: {e.strerror}") from None
+        sys.stderr.write(f"oint: sandbox state file {path} was not usable; moved it to {aside}\n")
+        sb = Sandbox(path)
+    try:
+        sb.reset()
+    finally:
+        sb.close()
+    sys.stdout.write(f"sandbox reset: {path}\n")
+    return 0
+
+
+def _fault(rest: list[str]) -> int:
+    from oint.sandbox.core import FaultSpecError, Sandbox
+
+    opts = _options(
+        rest,
+        {
+            "path": True,
+            "status": True,
+            "times": True,
+            "retry-after": True,
+            "delay": True,
+            "body": True,
+            "db": True,
+        },
+    )
+    body_text = opts.get("body")
+    body: object = None
+    if body_text is not None:
+        try:
+            body = json.loads(body_text)
+        except ValueError:
+            body = body_text
+        if not isinstance(body, (dict, str)):
+            body = body_text  # a JSON scalar or array: sent as text
+    sb = Sandbox(opts.get("db"))
+    try:
         fault = sb.add_fault(
             opts.get("path") or "*",
             _int(opts, "status", 500),
@@ -167,13 +271,9 @@ def run(argv: list[str]) -> int:
             delay=_float(opts, "delay", 0.0) or 0.0,
             retry_after=_float(opts, "retry-after", None),
         )
-        sys.stdout.write(json.dumps(fault, ensure_ascii=False) + "\n")
+    except FaultSpecError as e:
+        raise UsageError(str(e)) from None
+    finally:
         sb.close()
-        return 0
-    if sub == "faults-clear":
-        opts = _options(rest, {"db": True})
-        sb = Sandbox(opts.get("db"))
-        sb.clear_faults()
-        sb.close()
-        return 0
-    raise UsageError(f"unknown sandbox command {sub!r} (see: oint sandbox)")
+    sys.stdout.write(json.dumps(fault, ensure_ascii=False) + "\n")
+    return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from oint.ozon.errors import UsageError
+
 # gRPC codes Ozon puts in `code`
 INVALID_ARGUMENT = 3
 NOT_FOUND = 5
@@ -59,3 +61,19 @@ def too_many(message: str, retry_after: float) -> ApiError:
     return ApiError(
         429, RESOURCE_EXHAUSTED, message, headers={"Retry-After": str(max(1, int(retry_after + 0.999)))}
     )
+
+
+class SandboxStateError(UsageError):
+    """The sandbox's state file cannot be used: not an SQLite database, damaged, a directory,
+    unreadable or unwritable. The message is one line naming the file and what to do
+    (`oint sandbox reset` moves a broken file aside). A `UsageError`, since the file is the
+    caller's to fix: the CLI prints the line and exits with 2.
+
+    `kind`: "damaged" (not a usable database: `oint sandbox reset` moves it aside),
+    "directory", "access" (permissions, a folder that cannot be made) or "other"."""
+
+    def __init__(self, path: str, reason: str, kind: str = "other") -> None:
+        super().__init__(f"sandbox state file {path}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.kind = kind

@@ -10,10 +10,13 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from oint.sandbox.errors import SandboxStateError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -38,19 +41,95 @@ def default_db_path() -> str:
     return os.path.join(base, "oint", "sandbox.sqlite3")
 
 
+def state_error(path: str, error: BaseException) -> SandboxStateError:
+    """What is wrong with a state file, in one line, as a `SandboxStateError`."""
+    text = str(error)
+    if os.path.isdir(path):
+        return SandboxStateError(
+            path,
+            "is a directory, not a state file: give the path of a file (--db / OINT_SANDBOX_DB)",
+            "directory",
+        )
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+        return SandboxStateError(path, f"cannot be created: {error.strerror or text}", "access")
+    if "not a database" in text or "malformed" in text or "quick_check" in text or "corrupt" in text:
+        return SandboxStateError(
+            path,
+            "is not a usable SQLite database (damaged or some other file); "
+            "'oint sandbox reset' moves it aside and starts afresh",
+            "damaged",
+        )
+    if "readonly" in text or "read-only" in text:
+        return SandboxStateError(
+            path, "is read-only: the sandbox needs to write it (check its permissions)", "access"
+        )
+    if "unable to open" in text:
+        return SandboxStateError(
+            path, "cannot be opened: check that it and its folder are readable and writable", "access"
+        )
+    return SandboxStateError(path, f"unusable ({type(error).__name__}: {text})", "other")
+
+
+def move_aside(path: str) -> str:
+    """Rename a broken state file (and its -wal/-shm companions) to `<path>.broken-<UTC time>`;
+    returns the new name. Nothing is deleted."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = f"{path}.broken-{stamp}"
+    n = 1
+    while os.path.lexists(target):
+        n += 1
+        target = f"{path}.broken-{stamp}-{n}"
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        if os.path.lexists(path + suffix):
+            os.replace(path + suffix, target + suffix)
+    return target
+
+
 class Store:
-    """Documents of the sandbox in one SQLite file (":memory:" for throw-away state)."""
+    """Documents of the sandbox in one SQLite file (":memory:" for throw-away state).
+
+    One connection shared by all threads: every access goes through `transaction()`, which
+    holds a lock for its whole duration, so requests handled on several threads are
+    serialised (SQLite would serialise the writers anyway). Raises `SandboxStateError` when
+    the file cannot be used."""
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path or default_db_path()
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                if os.path.isdir(self.path):
+                    raise IsADirectoryError(self.path)
+                existing = os.path.exists(self.path) and os.path.getsize(self.path) > 0
+            else:
+                existing = False
+            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as e:
+            raise state_error(self.path, e) from None
+        try:
+            if existing:  # a damaged file may open fine and fail later, mid-request: check it now
+                row = self._db.execute("PRAGMA quick_check(1)").fetchone()
+                if row is None or row[0] != "ok":
+                    raise sqlite3.DatabaseError(f"quick_check: {row[0] if row else 'no answer'}")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+            # a file SQLite could open only for reading fails at its first write: find out now
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("UPDATE meta SET value=value WHERE 0")
+            finally:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error as e:
+            self._db.close()
+            raise state_error(self.path, e) from None
+
+    def state_error(self, error: BaseException) -> SandboxStateError:
+        """The `SandboxStateError` for an SQLite failure met while using the file."""
+        return state_error(self.path, error)
 
     def close(self) -> None:
         self._db.close()

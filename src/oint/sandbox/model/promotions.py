@@ -99,17 +99,30 @@ def _action_item(account: Account, action: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ paging
 def _encode_last_id(product_id: int) -> str:
+    """The opaque `last_id`: base64 of a JSON array ending with the last id ("" when no more pages).
+
+    The document types /v1's `last_id` as a number (double), but its own examples and the v2
+    successor use an opaque string, as here (tests/answer_conformance.py allows it)."""
     return base64.b64encode(f"[{product_id}]".encode()).decode()
 
 
 def _decode_last_id(value: Any) -> int:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
+    """The product id a page ends with, from the opaque string of `_encode_last_id`, or a number /
+    string of digits (the document's type for /v1). Anything else is Ozon's 400."""
+    if isinstance(value, str) and not value.strip().isdigit():
+        try:
+            value = base64.b64decode(value, validate=True).decode().strip("[]")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise invalid(
+                "Request validation error: invalid last_id: not a page pointer of this list"
+            ) from None
     try:
-        text = base64.b64decode(str(value), validate=True).decode()
-        return int(text.strip("[]"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError):
         raise invalid("Request validation error: invalid last_id: not a page pointer of this list") from None
+    if not math.isfinite(number) or not number.is_integer() or number < 0:
+        raise invalid("Request validation error: invalid last_id: not a page pointer of this list")
+    return int(number)
 
 
 PageRequest = tuple[dict[str, Any], int, int, int | None]  # action, limit, offset, after id
