@@ -89,8 +89,30 @@ class SandboxServer:
         _post(self.url + "/__sandbox/requests/clear")
 
 
+SUITE_ANSWERS_TEST = "test_every_answer_of_the_suite_conforms"  # in test_sandbox_conformance.py
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sandbox_answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every sandbox of the session (in-process, `--sandbox` subprocesses, the server) appends its
+    2xx answers to this JSON-lines file; `SUITE_ANSWERS_TEST`, run last, checks them all."""
+    path = tmp_path_factory.mktemp("answers") / "answers.jsonl"
+    path.touch()
+    old = os.environ.get("OINT_SANDBOX_RECORD")
+    os.environ["OINT_SANDBOX_RECORD"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("OINT_SANDBOX_RECORD", None)
+    else:
+        os.environ["OINT_SANDBOX_RECORD"] = old
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.name == SUITE_ANSWERS_TEST)  # stable: that one goes last
+
+
 @pytest.fixture(scope="session")
-def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+def _server(tmp_path_factory: pytest.TempPathFactory, sandbox_answers: Path) -> Iterator[SandboxServer]:
     port = free_port()
     db = str(tmp_path_factory.mktemp("sandbox") / "server.sqlite3")
     proc = subprocess.Popen(

@@ -150,8 +150,9 @@ def _v2_error(e: dict[str, Any]) -> dict[str, Any]:
         ]
         if rejected
         else [],
-        "macrolocal_cluster_ids": [int(c) for c in e.get("unknown_cluster_ids") or []],
-        "skus": [r["sku"] for r in rejected],
+        # int64 lists as strings, as the operation's schema (reference/operations.json) has them
+        "macrolocal_cluster_ids": [str(c) for c in e.get("unknown_cluster_ids") or []],
+        "skus": [str(r["sku"]) for r in rejected],
     }
 
 

@@ -314,6 +314,7 @@ def cluster_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
                 ],
                 "id": c.id,
                 "name": c.name,
+                # "OZON"/"CIS" as recorded; the document's enum says CLUSTER_TYPE_*: the recording wins
                 "type": c.type,
             }
             for c in clusters
@@ -517,7 +518,7 @@ _SUBSTATUS = {
     "delivered": "posting_received",
     "cancelled": "posting_canceled",
 }
-COMMISSION_PERCENT = 15.0
+COMMISSION_PERCENT = 15  # a whole number: the document types commission_percent as int64
 
 
 def _money(value: float) -> float:
@@ -646,13 +647,14 @@ def _scored_warehouse(draft_key: str, w: Warehouse, bulky: bool, travel_days: in
             "is_available": False,
         }
         entry["restricted_bundle_id"] = _uuid(draft_key, w.warehouse_id, "restricted")
+        # a string, as recorded ("0"); the document says int64: the recording wins
         entry["travel_time_days"] = str(travel_days)
         entry["total_score"] = 0.0
         return entry
     score = 0.3 + 0.6 * (zlib.crc32(f"{draft_key}:{w.warehouse_id}".encode()) % 10000) / 10000
     partial = score < 0.45
     entry["bundle_ids"] = [{"bundle_id": _uuid(draft_key, w.warehouse_id, "bundle"), "is_docless": True}]
-    entry["status"] = {
+    entry["status"] = {  # ..._NO_REASON as recorded, though the document's enum lacks it: the recording wins
         "state": f"WAREHOUSE_SCORING_STATUS_{'PARTIAL' if partial else 'FULL'}_AVAILABLE",
         "invalid_reason": "WAREHOUSE_SCORING_INVALID_REASON_"
         + ("PARTIAL_MATRIX_AVAILABLE" if partial else "NO_REASON"),

@@ -291,7 +291,7 @@ def price_item(product: dict[str, Any]) -> dict[str, Any]:
         "product_id": product["id"],
         "volume_weight": volume_weight(product),
         "commissions": dict(COMMISSIONS),
-        "marketing_actions": {
+        "marketing_actions": {  # nulls as recorded (the document has no nulls): the recording wins
             "current_period_from": None,
             "current_period_to": None,
             "actions": [],

@@ -364,7 +364,7 @@ def related_sku(account: Account, body: dict[str, Any]) -> dict[str, Any]:
                 "sku": sku,
                 "product_id": product["id"],
                 "availability": "HIDDEN" if product["is_archived"] else "AVAILABLE",
-                "deleted_at": None,
+                "deleted_at": None,  # null as recorded (the document has no nulls): the recording wins
             }
         )
     return {"items": items, "errors": errors}

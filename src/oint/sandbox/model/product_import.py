@@ -1221,6 +1221,8 @@ def attributes_item(p: dict[str, Any], model_sizes: dict[int, int]) -> dict[str,
         "type_id": p["type_id"],
         "primary_image": p.get("primary_image") or "",
         "model_info": {"model_id": model_id, "count": model_sizes.get(model_id, 0) if model_id else 0},
+        # images (strings), sku and attributes_with_defaults (numbers) as recorded; the document has
+        # image objects and strings for both: the recording wins (tests/answer_conformance.py)
         "images": list(p["images"]),
         "pdf_list": list(p.get("pdf_list") or []),
         "attributes": attributes,

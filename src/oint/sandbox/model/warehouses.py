@@ -88,7 +88,7 @@ def _warehouse(warehouse_id: int, name: str, **fields: Any) -> dict[str, Any]:
         "is_karantin": False,
         "has_postings_limit": False,
         "postings_limit": -1,
-        "working_days": [1, 2, 3, 4, 5],
+        "working_days": [1, 2, 3, 4, 5],  # numbers as recorded; the document has strings: the recording wins
         "min_postings_limit": 10,
         "is_timetable_editable": True,
         "status": "created",
