@@ -21,7 +21,7 @@ from oint.sandbox.validate import Problem, answer_problems
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "reference" / "openapi-en-2026-05.structure.json"
 OPERATIONS = ROOT / "reference" / "operations.json"  # newer: for the operations the document lacks
-RECORDED = Path(__file__).resolve().parent / "data" / "recorded"
+RECORDED = Path(__file__).resolve().parent / "data" / "oint-ozon" / "results"  # see tests/data/README.md
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Allowed:
     pointer: str
     accept: str | frozenset[str]
     reason: str
-    recording: str | None  # the file in tests/data/recorded/ that shows it, if one does
+    recording: str | None  # the recording in tests/data/oint-ozon/results/ that shows it, if one does
 
     @property
     def paths(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ recorded answer disagrees with it (the allow-list in `answer_conformance.py`).
   answer is checked;
 - every 2xx answer that the whole test suite made any sandbox give (conftest records them
   through OINT_SANDBOX_RECORD) is checked by a test that runs last;
-- every allow-list entry is shown to be needed by its recording in `tests/data/recorded/`.
+- every allow-list entry is shown to be needed by its recording in `tests/data/oint-ozon/results/`.
 """
 
 from __future__ import annotations
