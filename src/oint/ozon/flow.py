@@ -59,6 +59,11 @@ def request(
 
     op = find_operation(operation)
     path = op.url_path(dict(path_params or {}))
+    count = op.over_batch(body)
+    if count is not None:
+        from oint.ozon.errors import UsageError
+
+        raise UsageError(f"{op.name}: {op.batch_error(op.batch.field if op.batch else '', count)}")
     if op.method == "GET" or not op.has_body:
         return Request(op.method, path, None)
     return Request(op.method, path, dict(body or {}))

@@ -136,6 +136,12 @@ class Method(NamedTuple):
                     continue
             if p.empty is not None:
                 body[p.field] = p.empty() if callable(p.empty) else p.empty
+        count = op.over_batch(body)
+        if count is not None:
+            assert op.batch is not None
+            param = next((p for p in self.params if p.field == op.batch.field), None)
+            option = f"--{param.cli}" if param is not None else op.batch.field
+            raise UsageError(f"{self.name_en}: {op.batch_error(option, count)}")
         has_body = self.send_body and op.method != "GET"
         return Request(op.method, op.path, body if has_body else None)
 

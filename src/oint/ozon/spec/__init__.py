@@ -74,6 +74,24 @@ class Operation(NamedTuple):
         text = f"off at Ozon from {self.retired}" if self.retired else "deprecated by Ozon"
         return text + (f"; successor {self.successor}" if self.successor else "")
 
+    def over_batch(self, body: Any) -> int | None:
+        """How many items a body puts in the batch field beyond the documented maximum (None
+        when within it or when the operation has no known maximum)."""
+        if self.batch is None or not self.batch.max or not isinstance(body, dict):
+            return None
+        items = body.get(self.batch.field)
+        if isinstance(items, list) and len(items) > self.batch.max:
+            return len(items)
+        return None
+
+    def batch_error(self, option: str, count: int) -> str:
+        """One line saying the batch is too large, and what to do instead."""
+        assert self.batch is not None
+        return (
+            f"{option} takes at most {self.batch.max} items per request ({self.path}), got {count}: "
+            "send them in several calls, or let 'oint ozon bulk' (oint.bulk) split them at Ozon's limits"
+        )
+
     def url_path(self, path_params: dict[str, Any] | None = None) -> str:
         """The path with its `{name}` parameters filled in."""
         path = self.path
