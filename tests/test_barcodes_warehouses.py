@@ -131,8 +131,13 @@ def test_bind_barcodes_validation(ozon: OzonClient, cli: Cli) -> None:
     r = cli("BindBarcodes", "--barcodes", too_long)
     assert r.code == 1
     assert r.json()["code"] == 3 and "Barcode: value length must be between 1 and 100" in r.json()["message"]
-    with pytest.raises(BadRequestError, match="at most 100 item"):
+    # the client refuses a batch over Ozon's maximum before sending (issue 10) ...
+    with pytest.raises(UsageError, match="at most 100 items per request"):
         ozon.bind_barcodes({str(1626044003 + n): f"B{n}" for n in range(101)})
+    # ... and the sandbox refuses it as Ozon does when it is sent anyway
+    too_many = [{"sku": 1626044003 + n, "barcode": f"B{n}"} for n in range(101)]
+    with pytest.raises(BadRequestError, match="at most 100 item"):
+        ozon.request("POST", "/v1/barcode/add", {"barcodes": too_many})
     r = cli("BindBarcodes", "--barcodes", "{'sku':'1'}")
     assert r.code == 2 and r.out == "" and "keys must be product SKUs" in r.err and "Traceback" not in r.err
     assert barcodes_of(ozon, 1111588193) == []
@@ -186,8 +191,10 @@ def test_create_barcodes_sync_and_async(sandbox_url: str) -> None:
 
 
 def test_create_barcodes_validation(ozon: OzonClient) -> None:
-    with pytest.raises(BadRequestError, match="at most 100 item"):
+    with pytest.raises(UsageError, match="--productids takes at most 100 items per request"):
         ozon.create_barcodes([str(n) for n in range(1, 102)])
+    with pytest.raises(BadRequestError, match="at most 100 item"):  # sent anyway: Ozon's 400
+        ozon.request("POST", "/v1/barcode/generate", {"product_ids": [str(n) for n in range(1, 102)]})
     with pytest.raises(BadRequestError, match="at least 1 item"):
         ozon.request("POST", "/v1/barcode/generate", {"product_ids": []})
 

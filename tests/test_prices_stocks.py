@@ -252,8 +252,12 @@ def test_prices_ten_updates_an_hour_per_product(clocked: tuple[OzonClient, Sandb
 
 
 def test_prices_request_validation(ozon: OzonClient, cli: Cli) -> None:
-    with pytest.raises(BadRequestError, match="at most 1000 item"):
+    with pytest.raises(UsageError, match="--prices takes at most 1000 items per request"):
         ozon.update_products_prices([{"offer_id": "143210609", "price": "1000"}] * 1001)
+    with pytest.raises(BadRequestError, match="at most 1000 item"):  # sent anyway: Ozon's 400
+        ozon.request(
+            "POST", "/v1/product/import/prices", {"prices": [{"offer_id": "1", "price": "1"}] * 1001}
+        )
     with pytest.raises(BadRequestError, match="auto_action_enabled"):
         ozon.update_products_prices({"offer_id": "143210609", "price": "1000", "auto_action_enabled": "YES"})
     r = cli("UpdateProductsPrices", "--prices", "[]")
@@ -460,8 +464,10 @@ def test_stocks_request_validation(ozon: OzonClient, cli: Cli) -> None:
         "value must be greater than 0"
     )
     too_many = [{"offer_id": "91132", "stock": 1, "warehouse_id": FBS}] * 101
-    with pytest.raises(BadRequestError, match="at most 100 item"):
+    with pytest.raises(UsageError, match="--stocks takes at most 100 items per request"):
         ozon.update_products_stocks(too_many)
+    with pytest.raises(BadRequestError, match="at most 100 item"):  # sent anyway: Ozon's 400
+        ozon.request("POST", "/v2/products/stocks", {"stocks": too_many})
     with pytest.raises(BadRequestError, match="Stock: value must be greater than or equal to 0"):
         ozon.update_products_stocks({"offer_id": "91132", "stock": -1, "warehouse_id": FBS})
     assert one_stock(ozon, "91132")["rfbs"]["present"] == 4  # nothing changed

@@ -166,10 +166,12 @@ def test_rename_array_is_a_usage_error(cli: Cli) -> None:
 def test_rename_validation_errors(cli: Cli, ozon: OzonClient) -> None:
     too_many = json.dumps({f"A-{i}": f"B-{i}" for i in range(26)})
     r = cli("UpdateProductsArticles", "--offers", too_many)
-    assert r.code == 1
-    error = r.json()
-    assert error["code"] == 3 and "between 1 and 25 items" in error["message"]
-    assert set(error) == {"code", "message", "details"}
+    assert r.code == 2 and "--offers takes at most 25 items per request, got 26" in r.err  # nothing sent
+    with pytest.raises(BadRequestError) as sent:  # sent anyway: Ozon's 400
+        pairs = [{"offer_id": f"A-{i}", "new_offer_id": f"B-{i}"} for i in range(26)]
+        ozon.request("POST", "/v1/product/update/offer-id", {"update_offer_id": pairs})
+    assert sent.value.code == 3 and "between 1 and 25 items" in sent.value.message
+    assert set(sent.value.to_dict()) == {"code", "message", "details"}
 
     with pytest.raises(BadRequestError) as e:
         ozon.update_products_articles({"143210609": "X" * 51})
@@ -226,8 +228,12 @@ def test_archive_errors(cli: Cli, ozon: OzonClient) -> None:
     assert r.json() == {"code": 5, "message": "products not found: 999", "details": []}
     assert info(ozon, product_id=1111588195)[0]["is_archived"] is False  # all or nothing
 
-    with pytest.raises(BadRequestError) as e:
+    with pytest.raises(UsageError, match="at most 100 items per request"):
         ozon.unarchive_products(list(range(1, model.MAX_ARCHIVE_IDS + 2)))
+    with pytest.raises(BadRequestError) as e:  # sent anyway: Ozon's 400
+        ozon.request(
+            "POST", "/v1/product/unarchive", {"product_id": list(range(1, model.MAX_ARCHIVE_IDS + 2))}
+        )
     assert e.value.code == 3 and "at most 100 item(s)" in e.value.message
     with pytest.raises(NotFoundError):
         ozon.unarchive_products(999)
@@ -365,8 +371,11 @@ def test_delete_products_with_sku_fail_per_item(ozon: OzonClient) -> None:
 def test_delete_limits(cli: Cli, ozon: OzonClient) -> None:
     many = json.dumps([f"A-{i}" for i in range(model.MAX_DELETE_ITEMS + 1)])
     r = cli("DeleteProductsWithoutSKU", "--articles", many)
-    assert r.code == 1
-    assert r.json()["code"] == 3 and "between 1 and 500 items" in r.json()["message"]
+    assert r.code == 2 and "--articles takes at most 500 items per request, got 501" in r.err
+    with pytest.raises(BadRequestError) as sent:  # sent anyway: Ozon's 400
+        products = [{"offer_id": f"A-{i}"} for i in range(model.MAX_DELETE_ITEMS + 1)]
+        ozon.request("POST", "/v2/products/delete", {"products": products})
+    assert sent.value.code == 3 and "between 1 and 500 items" in sent.value.message
     result = ozon.delete_products_without_sku([f"A-{i}" for i in range(model.MAX_DELETE_ITEMS)])
     assert len(result["status"]) == model.MAX_DELETE_ITEMS
     with pytest.raises(BadRequestError) as e:
@@ -470,7 +479,7 @@ def test_related_skus(cli: Cli, ozon: OzonClient) -> None:
     assert result["errors"] == [{"code": "SKU_NOT_FOUND", "sku": 5, "message": "sku 5 not found"}]
 
     r = cli("ПолучитьСвязанныеSKU", "--sku", json.dumps(list(range(1, model.MAX_RELATED_SKUS + 2))))
-    assert r.code == 1 and r.json()["code"] == 3 and "at most 200 item(s)" in r.json()["message"]
+    assert r.code == 2 and "--sku takes at most 200 items per request, got 201" in r.err
 
 
 # ================================================================== content rating

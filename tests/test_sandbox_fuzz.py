@@ -140,6 +140,7 @@ def check_answer(method: str, path: str, status: int, raw: bytes) -> None:
 @pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
 def test_fuzz_route(server: SandboxServer, legacy_api: str, method: str, path: str) -> None:
     """On a day before Ozon switched OInt's own operations off, so that every model is reached."""
+
     @FUZZ
     @given(body=bodies(f"{method} {path}"))
     def run(body: bytes) -> None:

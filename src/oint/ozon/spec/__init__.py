@@ -88,7 +88,7 @@ class Operation(NamedTuple):
         """One line saying the batch is too large, and what to do instead."""
         assert self.batch is not None
         return (
-            f"{option} takes at most {self.batch.max} items per request ({self.path}), got {count}: "
+            f"{option} takes at most {self.batch.max} items per request, got {count} ({self.path}): "
             "send them in several calls, or let 'oint ozon bulk' (oint.bulk) split them at Ozon's limits"
         )
 
