@@ -138,14 +138,35 @@ def test_retry_policy_decisions() -> None:
     assert too_long is None  # raised at once rather than blocking for a day
 
 
-def test_rate_limiter_token_bucket() -> None:
+def test_rate_limiter_sliding_window_no_burst_in_first_window() -> None:
     now = [100.0]
     lim = RateLimiter(50, 1.0, clock=lambda: now[0])
-    waits = [lim.reserve() for _ in range(60)]
-    assert waits[:50] == [0.0] * 50
-    assert waits[50] == pytest.approx(0.02) and waits[59] == pytest.approx(0.2)
+    starts: list[float] = []
+    while len(starts) < 180:  # callers sleep what acquire() says, then ask again
+        wait = lim.acquire()
+        if wait:
+            assert wait > 0
+            now[0] += wait
+        else:
+            starts.append(now[0])
+    assert starts[:50] == [100.0] * 50  # one window's worth at once, never two
+    assert starts[50] == pytest.approx(101.0) and starts[100] == pytest.approx(102.0)
+    for i in range(50, len(starts)):  # any 1-second window holds at most 50 starts
+        assert starts[i] - starts[i - 50] >= 1.0 - 1e-9
     now[0] += 10
-    assert lim.reserve() == 0.0
+    assert lim.acquire() == 0.0
+
+
+def test_acquire_all_takes_one_slot_in_every_window_or_none() -> None:
+    from oint.ozon.retry import acquire_all
+
+    now = [0.0]
+    fast = RateLimiter(50, 1.0, clock=lambda: now[0])
+    slow = RateLimiter(2, 60.0, clock=lambda: now[0], margin=0.5)
+    assert [acquire_all((fast, slow)) for _ in range(3)] == [0.0, 0.0, pytest.approx(60.5)]
+    assert fast.acquire() == 0.0  # the refused call took no slot: other methods go on
+    now[0] = 60.5
+    assert acquire_all((fast, slow)) == 0.0
 
 
 def test_rate_limit_applies_to_ozon_host_only() -> None:

@@ -27,7 +27,7 @@ from oint.ozon.errors import (
     error_for_status,
 )
 from oint.ozon.registry import Method, Request
-from oint.ozon.retry import RateLimiter, RetryPolicy, shared_limiter
+from oint.ozon.retry import RateLimiter, RetryPolicy, acquire_all, shared_limiter
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -143,14 +143,13 @@ class _ClientCore:
 
     # ------------------------------------------------------------------ pure steps
     def _limit_wait(self, path: str) -> float:
-        """Seconds to wait before sending to `path`, within Ozon's limits for this account."""
+        """0.0 when a call to `path` may go now (its slot is taken), else the seconds to wait
+        before asking again, within Ozon's limits for this account."""
         from oint.ozon.spec import find
 
-        wait = max((lim.reserve() for lim in self._global), default=0.0)
         op = find(path)
-        for calls, seconds in op.rate_limits if op is not None else ():
-            wait = max(wait, shared_limiter(self.client_id, path, calls, seconds).reserve())
-        return wait
+        own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
+        return acquire_all([*self._global, *own])  # one slot in every window, at one moment
 
     def _method_flow(self, method: Method, values: tuple[Any, ...]) -> Flow:
         """The flow of one call of an API method under this client's endpoint policy."""
@@ -378,8 +377,7 @@ class SyncClientBase(_ClientCore):
             self._note_retired(req)
         attempt = 0
         while True:
-            wait = self._limit_wait(req.path) if self.rate_limit else 0.0
-            if wait:
+            while self.rate_limit and (wait := self._limit_wait(req.path)):
                 time.sleep(wait)
             try:
                 raw = self._transport.request(req.method, req.path, self._headers, body, self.timeout)
@@ -483,8 +481,7 @@ class AsyncClientBase(_ClientCore):
             self._note_retired(req)
         attempt = 0
         while True:
-            wait = self._limit_wait(req.path) if self.rate_limit else 0.0
-            if wait:
+            while self.rate_limit and (wait := self._limit_wait(req.path)):
                 await _async_sleep(wait)
             try:
                 raw = await self._transport.request(req.method, req.path, self._headers, body, self.timeout)

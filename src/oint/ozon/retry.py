@@ -4,21 +4,46 @@
 Retried: 429 (honouring Retry-After), 5xx, connection errors and timeouts. Other
 4xx are never retried. Backoff is exponential with full jitter, capped.
 
-`RateLimiter` is a token bucket shared by every client of one Client-Id in the
-process: Ozon's limits are per seller account, not per connection.
+`RateLimiter` keeps Ozon's limits the way Ozon counts them: at most `rate` calls in any
+window of `per` seconds (a sliding-window log of the last `rate` reservations), the first
+window included; it is shared by every client of one Client-Id in the process, since
+Ozon's limits are per seller account, not per connection. `acquire_all` takes one slot in
+several windows at once (the global 50/s and a method's own limit).
+
+Ozon time can run faster: `OINT_TIME_SCALE=60` makes an Ozon minute last a real second,
+on the client (limit windows, Retry-After) and in the sandbox alike, so that hours of
+Ozon's quotas are exercised in seconds.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from oint.ozon.errors import APIConnectionError, APIStatusError, OzonError, RateLimitError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Real seconds added to every window: a request reaches Ozon a little after it leaves, and
+# not always equally late; without this margin two requests one window apart may land in
+# the same window at Ozon's end.
+WINDOW_MARGIN = 0.025
+
+
+def time_scale() -> float:
+    """How many Ozon seconds pass in a real second (`OINT_TIME_SCALE`, default 1)."""
+    text = os.environ.get("OINT_TIME_SCALE")
+    if not text:
+        return 1.0
+    try:
+        scale = float(text)
+    except ValueError:
+        return 1.0
+    return scale if scale > 0 else 1.0
 
 
 class RetryPolicy(NamedTuple):
@@ -34,7 +59,7 @@ class RetryPolicy(NamedTuple):
         if isinstance(error, RateLimitError):
             after = error.retry_after
             if after is not None:
-                return after if after <= self.retry_after_max else None
+                return after / time_scale() if after <= self.retry_after_max else None
         elif isinstance(error, APIStatusError):
             if error.status not in RETRY_STATUSES and error.status < 500:
                 return None
@@ -46,41 +71,70 @@ class RetryPolicy(NamedTuple):
 
 NO_RETRIES = RetryPolicy(max_retries=0)
 
+# One lock for every limiter: a call takes its slot in several windows atomically.
+_LOCK = threading.Lock()
+
 
 class RateLimiter:
-    """Token bucket: `rate` calls per `per` seconds, bursts up to `rate`. Thread-safe.
+    """At most `rate` calls in any window of `per` seconds, the first one included. Thread-safe.
 
-    `reserve()` takes a token now and returns how long the caller must wait before using
-    it (0.0 when a token is free): the sync client sleeps, the async one awaits.
+    A sliding-window log of the start times of the last `rate` calls: a call may start once
+    the call `rate` places before it is `per` (+ `margin`) seconds old. `acquire()` takes a
+    slot now and returns 0.0, or returns the seconds until one frees up and takes nothing:
+    the caller sleeps (or awaits) that long and asks again, so nothing is booked ahead and
+    an idle wait never spins. A fresh limiter allows `rate` calls at once, then one per
+    freed slot: never twice the limit in the first window, as a full token bucket would.
     """
 
-    def __init__(self, rate: int, per: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: int, per: float, clock: Callable[[], float] = time.monotonic, margin: float = 0.0
+    ) -> None:
+        if rate < 1 or per <= 0:
+            raise ValueError("a rate limit needs rate >= 1 and per > 0")
         self.rate = rate
         self.per = per
-        self._clock = clock
-        self._interval = per / rate
-        self._tokens = float(rate)
-        self._last = clock()
-        self._lock = threading.Lock()
+        self.window = per + margin
+        self.clock = clock
+        self._log: deque[float] = deque(maxlen=rate)
 
-    def reserve(self) -> float:
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self.rate, self._tokens + (now - self._last) / self._interval) - 1.0
-            self._last = now
-            return 0.0 if self._tokens >= 0 else -self._tokens * self._interval
+    def free_at(self, now: float) -> float:
+        """When the next call may start (`now` when a slot is free)."""
+        log = self._log
+        if len(log) < self.rate:
+            return now
+        return max(now, log[0] + self.window)
+
+    def acquire(self) -> float:
+        return acquire_all((self,))
+
+
+def acquire_all(limiters: Iterable[RateLimiter]) -> float:
+    """Take a slot in every limiter now and return 0.0; or, when one of them is full, take
+    none and return the seconds until all have a free slot. Limiters share a clock."""
+    lims = tuple(limiters)
+    if not lims:
+        return 0.0
+    with _LOCK:
+        now = lims[0].clock()
+        start = max(lim.free_at(now) for lim in lims)
+        if start > now:
+            return start - now
+        for lim in lims:
+            lim._log.append(now)
+        return 0.0
 
 
 _LIMITERS: dict[tuple[str, str, int, float], RateLimiter] = {}
-_LIMITERS_LOCK = threading.Lock()
 
 
 def shared_limiter(client_id: str, scope: str, rate: int, per: float) -> RateLimiter:
     """The process-wide limiter of one seller account for one scope ("*" or a path) and
-    window (an operation may have several: 2 a minute and 50 an hour)."""
-    key = (client_id, scope, rate, per)
-    with _LIMITERS_LOCK:
+    window (an operation may have several: 2 a minute and 50 an hour). `per` is in Ozon
+    seconds (scaled by `OINT_TIME_SCALE`)."""
+    real = per / time_scale()
+    key = (client_id, scope, rate, real)
+    with _LOCK:
         lim = _LIMITERS.get(key)
         if lim is None:
-            lim = _LIMITERS[key] = RateLimiter(rate, per)
+            lim = _LIMITERS[key] = RateLimiter(rate, real, margin=WINDOW_MARGIN)
         return lim
