@@ -38,10 +38,11 @@ ADMIN_ROUTES = {  # action -> its methods
     "faults/clear": ("POST",),
     "requests": ("GET",),
     "requests/clear": ("POST",),
+    "requests/log": ("POST",),
     "api-date": ("GET", "POST"),
 }
 API_DATE_ENV = "OINT_SANDBOX_API_DATE"
-REQUEST_LOG_SIZE = 1000  # the newest requests kept for GET /__sandbox/requests
+REQUEST_LOG_SIZE = 1000  # the newest requests kept in the log (OINT_SANDBOX_LOG), GET /__sandbox/requests
 ROUTE_METHODS: dict[str, list[str]] = {}
 for _method, _path in ROUTES:
     ROUTE_METHODS.setdefault(_path, []).append(_method)
@@ -190,11 +191,14 @@ class Sandbox:
         self,
         db_path: str | None = None,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         rate_limits: bool | None = None,
         api_date: str | dt.date | None = None,
         admin_token: str | None = None,
+        time_scale: float | None = None,
     ) -> None:
+        """`clock`: epoch seconds of Ozon's time (default: the wall clock, running
+        `time_scale` times faster, OINT_TIME_SCALE by default, as the client's limits do)."""
         try:
             self.configured_api_date = parse_api_date(
                 api_date if api_date is not None else os.environ.get(API_DATE_ENV)
@@ -204,9 +208,15 @@ class Sandbox:
 
             raise UsageError(f"{'api_date' if api_date is not None else API_DATE_ENV}: {e}") from None
         self.api_date = self.configured_api_date
-        self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.store = Store(db_path)
-        self.clock = clock
+        if time_scale is None:
+            from oint.ozon.retry import time_scale as env_scale
+
+            time_scale = env_scale()
+        self.time_scale = time_scale
+        self._anchor: str | None = None
+        self.clock = clock or (time.time if time_scale == 1 else self._scaled_clock(time_scale))
+        self.log_size = _env_int("OINT_SANDBOX_LOG", REQUEST_LOG_SIZE)  # requests kept in the log (0: none)
         if rate_limits is None:  # OINT_SANDBOX_RATE_LIMITS=0 turns the global 50 rps limit off (benchmarks)
             rate_limits = os.environ.get("OINT_SANDBOX_RATE_LIMITS", "1").lower() not in (
                 "0",
@@ -224,11 +234,27 @@ class Sandbox:
         try:
             with self.store.transaction():
                 if self.store.get_meta("seeded") is None:
-                    demo.seed(self.store, clock())
+                    demo.seed(self.store, self.clock())
                     self.store.set_meta("seeded", "1")
         except sqlite3.Error as e:
             self.store.close()
             raise self.store.state_error(e) from None
+
+    def _scaled_clock(self, scale: float) -> Callable[[], float]:
+        """Wall time running `scale` times faster from an anchor kept in the state file, so
+        that every process on this state (server, CLI runs) shares one Ozon timeline."""
+        with self.store.transaction():
+            text = self.store.get_meta("clock_anchor")
+            if text is None:
+                text = repr(time.time())
+                self.store.set_meta("clock_anchor", text)
+        anchor = float(text)
+        self._anchor = text
+
+        def clock() -> float:
+            return anchor + (time.time() - anchor) * scale
+
+        return clock
 
     def close(self) -> None:
         self.store.close()
@@ -239,14 +265,21 @@ class Sandbox:
             self.store.wipe()
             demo.seed(self.store, self.clock())
             self.store.set_meta("seeded", "1")
+            if self._anchor is not None:
+                self.store.set_meta("clock_anchor", self._anchor)
         self.api_date = self.configured_api_date
-        self.requests.clear()
 
     def today(self) -> dt.date:
         """The API date in effect: the one set, else the clock's (UTC) day."""
         if self.api_date is not None:
             return self.api_date
         return dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The newest requests answered (at most `log_size`): [{method, path, status}]."""
+        with self.store.transaction():
+            return self.store.last_requests(self.log_size)
 
     # ------------------------------------------------------------------ protocol
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
@@ -263,22 +296,28 @@ class Sandbox:
                 except ApiError as e:
                     return _error(e)
             response = self._answer(method, path, headers, body)
+            if self.log_size > 0:
+                client_id = next((v for k, v in headers.items() if k.lower() == "client-id"), "")
+                with self.store.transaction():
+                    self.store.log_request(
+                        self.clock(), client_id.strip(), method, path, response.status, body, self.log_size
+                    )
         except sqlite3.Error as e:
             raise self.store.state_error(e) from None
-        self.requests.append({"method": method, "path": path, "status": response.status})
         return response
 
     def _answer(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
         try:
             with self.store.transaction():
                 fault = self._take_fault(path)
-            if fault is not None and fault.status:
-                return fault
         except ApiError as e:
             return _error(e)
-        response = self._dispatch(method, path, headers, body)
-        if fault is not None:  # slowness only
-            response.delay = fault.delay
+        if fault is not None and fault.status:
+            response = fault
+        else:
+            response = self._dispatch(method, path, headers, body)
+            if fault is not None:  # slowness only
+                response.delay = fault.delay
         return response
 
     def _dispatch(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
@@ -356,9 +395,10 @@ class Sandbox:
 
     def _check_rate(self, client_id: str) -> None:
         now = time.monotonic()
+        window = 1.0 / self.time_scale
         with self._lock:
             q = self._recent.setdefault(client_id, deque())
-            while q and q[0] <= now - 1.0:
+            while q and q[0] <= now - window:
                 q.popleft()
             if len(q) >= GLOBAL_RATE:
                 raise ApiError(
@@ -469,10 +509,18 @@ class Sandbox:
             self.clear_faults()
             return _json(200, {"result": "cleared"})
         if action == "requests":
-            return _json(200, {"requests": list(self.requests), "kept": REQUEST_LOG_SIZE})
+            return _json(200, {"requests": self.requests, "kept": self.log_size})
         if action == "requests/clear":
-            self.requests.clear()
+            with self.store.transaction():
+                self.store.clear_requests()
             return _json(200, {"result": "cleared"})
+        if action == "requests/log":  # with bodies: {since, path, limit}
+            with self.store.transaction():
+                found = self.store.requests(
+                    int(request.get("since") or 0), request.get("path"), int(request.get("limit") or 1000)
+                )
+                counts = self.store.status_counts()
+            return _json(200, {"requests": found, "statuses": counts})
         if method == "POST":  # api-date
             try:
                 self.api_date = (
@@ -485,6 +533,13 @@ class Sandbox:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"invalid value {name}")
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name) or default)
+    except ValueError:
+        return default
 
 
 def _default_fault_body(status: int) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """SQLite persistence of the sandbox: JSON documents by (account, kind, key), counters,
-and sliding-window rate-limit logs. One transaction per request.
+sliding-window rate-limit logs and a bounded log of the requests served. One transaction
+per request.
+
+Documents are found by key, by key prefix, or by one of the indexed fields
+(`INDEXED_FIELDS`: offer_id, sku), so that catalogues of 100,000 products stay fast.
 
 The model never sees SQL: it reads and writes documents through `Store`.
 """
@@ -29,7 +33,14 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS hits (account TEXT NOT NULL, scope TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS hits_scope ON hits (account, scope, at);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (
+    seq INTEGER PRIMARY KEY, at REAL NOT NULL, account TEXT NOT NULL, method TEXT NOT NULL,
+    path TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_offer_id ON docs (account, kind, json_extract(data, '$.offer_id'));
+CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '$.sku'));
 """
+INDEXED_FIELDS = ("offer_id", "sku")
 
 
 def default_db_path() -> str:
@@ -195,6 +206,39 @@ class Store:
         ).fetchall()
         return [(r[0], json.loads(r[1])) for r in rows]
 
+    def find(self, account: str, kind: str, field: str, value: Any) -> list[Any]:
+        """Documents of a kind whose `field` (one of `INDEXED_FIELDS`) equals `value`, in
+        insertion order."""
+        if field not in INDEXED_FIELDS:
+            raise ValueError(f"{field!r} is not an indexed field")
+        rows = self._db.execute(
+            f"SELECT data FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')=? "
+            "ORDER BY seq",
+            (account, kind, value),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def with_prefix(self, account: str, kind: str, prefix: str) -> list[Any]:
+        """Documents whose key starts with `prefix`, in insertion order."""
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = self._db.execute(
+            "SELECT data FROM docs WHERE account=? AND kind=? AND key>=? AND key<? ORDER BY seq",
+            (account, kind, prefix, end),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def put_many(self, account: str, kind: str, docs: list[tuple[Any, Any]]) -> None:
+        """Insert new documents (keys not yet used) in one go: seeding large catalogues."""
+        row = self._db.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM docs WHERE account=? AND kind=?", (account, kind)
+        ).fetchone()
+        first = int(row[0]) + 1
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self._db.executemany(
+            "INSERT INTO docs (account, kind, key, seq, data) VALUES (?, ?, ?, ?, ?)",
+            ((account, kind, str(key), first + i, dumps(doc)) for i, (key, doc) in enumerate(docs)),
+        )
+
     def count(self, account: str, kind: str) -> int:
         row = self._db.execute(
             "SELECT COUNT(*) FROM docs WHERE account=? AND kind=?", (account, kind)
@@ -212,6 +256,13 @@ class Store:
             (name, value),
         )
         return value
+
+    def next_ids(self, name: str, start: int, n: int) -> int:
+        """The first of `n` consecutive fresh ids from a named sequence."""
+        first = self.next_id(name, start)
+        if n > 1:
+            self._db.execute("UPDATE counters SET value=? WHERE name=?", (first + n - 1, name))
+        return first
 
     def get_meta(self, name: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
@@ -231,9 +282,11 @@ class Store:
         """Record `weight` uses of `scope` unless that would exceed `limit` per `per` seconds.
 
         Returns None when allowed, else the seconds until enough of the window frees up.
+        Uses from the future (a clock that ran faster before, OINT_TIME_SCALE) are forgotten.
         """
         self._db.execute(
-            "DELETE FROM hits WHERE account=? AND scope=? AND at<=?", (account, scope, now - per)
+            "DELETE FROM hits WHERE account=? AND scope=? AND (at<=? OR at>?)",
+            (account, scope, now - per, now),
         )
         rows = self._db.execute(
             "SELECT at FROM hits WHERE account=? AND scope=? ORDER BY at", (account, scope)
@@ -246,7 +299,63 @@ class Store:
         )
         return None
 
+    # ------------------------------------------------------------------ request log
+    def log_request(
+        self, at: float, account: str, method: str, path: str, status: int, body: bytes, keep: int
+    ) -> None:
+        """Record a served request; only the last `keep` are kept. Counts answers by status."""
+        cur = self._db.execute(
+            "INSERT INTO requests (at, account, method, path, status, body) VALUES (?, ?, ?, ?, ?, ?)",
+            (at, account, method, path, status, body.decode("utf-8", "replace")),
+        )
+        if cur.lastrowid is not None and cur.lastrowid > keep:
+            self._db.execute("DELETE FROM requests WHERE seq<=?", (cur.lastrowid - keep,))
+        self.next_id(f"status:{status}", 1)
+
+    def requests(self, since: int = 0, path: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Logged requests after sequence number `since`, oldest first."""
+        sql = "SELECT seq, at, account, method, path, status, body FROM requests WHERE seq>?"
+        args: list[Any] = [since]
+        if path:
+            sql += " AND path=?"
+            args.append(path)
+        rows = self._db.execute(sql + " ORDER BY seq LIMIT ?", (*args, limit)).fetchall()
+        out = []
+        for seq, at, account, method, p, status, body in rows:
+            try:
+                doc: Any = json.loads(body) if body.strip() else None
+            except ValueError:
+                doc = body
+            out.append(
+                {
+                    "seq": seq,
+                    "at": at,
+                    "client_id": account,
+                    "method": method,
+                    "path": p,
+                    "status": status,
+                    "body": doc,
+                }
+            )
+        return out
+
+    def last_requests(self, limit: int) -> list[dict[str, Any]]:
+        """The newest `limit` logged requests, oldest first: [{method, path, status}]."""
+        rows = self._db.execute(
+            "SELECT method, path, status FROM requests ORDER BY seq DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [{"method": m, "path": p, "status": s} for m, p, s in reversed(rows)]
+
+    def clear_requests(self) -> None:
+        self._db.execute("DELETE FROM requests")
+        self._db.execute("DELETE FROM counters WHERE name LIKE 'status:%'")
+
+    def status_counts(self) -> dict[str, int]:
+        """How many answers of each status were served (since the last reset)."""
+        rows = self._db.execute("SELECT name, value FROM counters WHERE name LIKE 'status:%'").fetchall()
+        return {name.split(":", 1)[1]: int(value) for name, value in rows}
+
     def wipe(self) -> None:
         """Forget everything (used by reset)."""
-        for table in ("docs", "counters", "hits", "meta"):
+        for table in ("docs", "counters", "hits", "meta", "requests"):
             self._db.execute(f"DELETE FROM {table}")

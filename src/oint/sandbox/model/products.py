@@ -81,17 +81,15 @@ def all_products(account: Account) -> list[dict[str, Any]]:
 
 
 def find_by_offer(account: Account, offer_id: str) -> dict[str, Any] | None:
-    for p in all_products(account):
-        if p["offer_id"] == offer_id:
-            return p
-    return None
+    found = account.store.find(account.client_id, PRODUCT, "offer_id", offer_id)
+    return found[0] if found else None
 
 
 def find_by_sku(account: Account, sku: int) -> dict[str, Any] | None:
-    for p in all_products(account):
-        if p["sku"] and p["sku"] == sku:
-            return p
-    return None
+    if not sku:
+        return None
+    found = account.store.find(account.client_id, PRODUCT, "sku", sku)
+    return found[0] if found else None
 
 
 def has_stock(p: dict[str, Any], sources: Iterable[str] | None = None) -> bool:

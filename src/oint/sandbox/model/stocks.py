@@ -49,7 +49,8 @@ def stock_key(product_id: int, warehouse_id: int) -> str:
 
 def stocks_of(account: Account, product_id: int) -> list[dict[str, Any]]:
     """The stock documents of one product (one per warehouse), in creation order."""
-    return [s for s in account.all(STOCK) if s["product_id"] == product_id]
+    docs: list[dict[str, Any]] = account.store.with_prefix(account.client_id, STOCK, f"{product_id}:")
+    return docs
 
 
 def by_source(
@@ -345,9 +346,8 @@ def product_info_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any
     `total` was replaced by `total_items` (Ozon switched `total` off on 2026-11-23).
     """
     page, cursor, total = product_page(account, body, "GetProductInfoStocksV4Request")
-    docs = account.all(STOCK)
     return {
-        "items": [stocks_item(account, p, docs) for p in page],
+        "items": [stocks_item(account, p) for p in page],
         "cursor": cursor,
         "total_items": total,
     }
