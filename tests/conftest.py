@@ -88,6 +88,17 @@ class SandboxServer:
     def clear_requests(self) -> None:
         _post(self.url + "/__sandbox/requests/clear")
 
+    def request_log(self, since: int = 0, path: str | None = None, limit: int = 100_000) -> Any:
+        """The log with bodies after sequence number `since`: {"requests": [...], "statuses": {"200": n}}."""
+        return _post(self.url + "/__sandbox/requests/log", {"since": since, "path": path, "limit": limit})
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
 
 SUITE_ANSWERS_TEST = "test_every_answer_of_the_suite_conforms"  # in test_sandbox_conformance.py
 
@@ -111,26 +122,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.name == SUITE_ANSWERS_TEST)  # stable: that one goes last
 
 
-@pytest.fixture(scope="session")
-def _server(tmp_path_factory: pytest.TempPathFactory, sandbox_answers: Path) -> Iterator[SandboxServer]:
+def start_server(db: str, *args: str, env: dict[str, str] | None = None) -> SandboxServer:
+    """`oint sandbox serve` on a free port with state file `db` (extra `args`, `env`); the
+    caller stops it with `server.stop()`."""
     port = free_port()
-    db = str(tmp_path_factory.mktemp("sandbox") / "server.sqlite3")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oint",
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            db,
-            "--quiet",
-            "--no-rate-limit",
-        ],  # the global 50 rps is tested in-process; here it would make tests flaky
+        [sys.executable, "-m", "oint", "sandbox", "serve", "--port", str(port), "--db", db, "--quiet", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -143,13 +143,16 @@ def _server(tmp_path_factory: pytest.TempPathFactory, sandbox_answers: Path) -> 
                 err = proc.stderr.read().decode() if proc.stderr else ""
                 raise RuntimeError(f"sandbox server did not start: {err}") from None
             time.sleep(0.05)
-    server = SandboxServer(url, db, proc)
+    return SandboxServer(url, db, proc)
+
+
+@pytest.fixture(scope="session")
+def _server(tmp_path_factory: pytest.TempPathFactory, sandbox_answers: Path) -> Iterator[SandboxServer]:
+    db = str(tmp_path_factory.mktemp("sandbox") / "server.sqlite3")
+    # the global 50 rps is tested in-process and in test_limits; here it would make tests flaky
+    server = start_server(db, "--no-rate-limit")
     yield server
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    server.stop()
 
 
 @pytest.fixture
