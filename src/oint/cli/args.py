@@ -15,7 +15,7 @@ from oint.ozon.values import BoolKind
 
 # options every API method takes besides its own parameters
 CREDENTIAL_OPTIONS = ("clientid", "apikey")
-FLAG_OPTIONS = ("sandbox", "help", "debug")
+FLAG_OPTIONS = ("sandbox", "help", "debug", "allow-item-errors")
 VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db", "profile", "api")
 
 

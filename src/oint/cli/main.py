@@ -1,8 +1,10 @@
 """The `oint` command line. Thin: every method comes from the registry.
 
-Exit codes: 0 success; 1 Ozon answered with an error (its JSON is printed) or could not
-be reached; 2 usage error (one line on stderr, never a traceback); 3 the call succeeded but
-`--out FILE` could not be written (the answer is printed on stdout instead).
+Exit codes: 0 success; 1 Ozon answered with an error (its JSON is printed), could not be
+reached, or did not apply some items of a write (`--allow-item-errors`: 0); 2 usage error
+(one line on stderr, never a traceback); 3 the call succeeded but `--out FILE` could not be
+written (the answer is printed on stdout instead). `oint ozon bulk|export` and `oint bulk`
+live in `oint.cli.bulk_cmd`.
 """
 
 from __future__ import annotations
@@ -106,6 +108,10 @@ def _main(argv: list[str]) -> int:
         from oint.mcp.cli import run as run_mcp
 
         return run_mcp(rest)
+    if command == "bulk":
+        from oint.cli.bulk_cmd import jobs_command
+
+        return jobs_command(rest)
     raise UsageError(f"unknown command {argv[0]!r}: try 'oint ozon', 'oint sandbox' or 'oint mcp'")
 
 
@@ -178,6 +184,10 @@ def _ozon(argv: list[str]) -> int:
 
         _out(method_list(REGISTRY))
         return EXIT_OK
+    if argv[0].lower() in ("bulk", "export"):
+        from oint.cli.bulk_cmd import ozon_command
+
+        return ozon_command(argv)
     method = REGISTRY.get(argv[0])
     if method is None:
         from oint.cli import ops_cmd
@@ -294,4 +304,15 @@ def _call_api(
     method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
 ) -> int:
     client = make_client(flags, settings)
-    return run_call(client, lambda c: c.run_method(method, values), out)
+    answers: list[Any] = []
+    code = run_call(client, lambda c: answers.append(c.run_method(method, values)) or answers[0], out)
+    if code == EXIT_OK and answers and method.operation and "allow-item-errors" not in flags:
+        from oint.bulk.results import item_errors  # a write whose items Ozon did not all apply
+
+        failed = item_errors(method.operation, answers[0])
+        if failed:
+            sys.stderr.write(
+                f"oint: Ozon did not apply {len(failed)} item(s) (--allow-item-errors: exit 0)\n"
+            )
+            return EXIT_API
+    return code

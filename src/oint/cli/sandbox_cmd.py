@@ -24,6 +24,9 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
   oint sandbox fault --status 429 [--path /v1/...] [--times 1] [--retry-after 2] [--delay S]
         [--body TEXT|JSON] [--db PATH]: make the next requests fail, to test error handling
   oint sandbox faults-clear [--db PATH]
+  oint sandbox seed --products N [--prefix SEED] [--clientid ID] [--db PATH]
+        add N products ready for stocks and prices (offer ids PREFIX-000001...): fast,
+        for bulk jobs and benchmarks
   oint sandbox where
         print the state file used by --sandbox
 
@@ -69,6 +72,13 @@ text sent as HTML; without it Ozon's error JSON for the status. --retry-after ad
     "faults-clear": """usage: oint sandbox faults-clear [--db PATH]
 
 Remove every injected fault.
+""",
+    "seed": """usage: oint sandbox seed --products N [--prefix SEED] [--clientid ID] [--db PATH]
+
+Add N products to an account (default the demo one), spread over the category tree, with names,
+prices, dimensions, barcodes and pictures, already created at Ozon (a SKU), so that stocks and
+prices can be set at once. Offer ids: PREFIX-000001, PREFIX-000002, ... (numbering goes on where
+an earlier seed with the same prefix stopped). 100,000 products take a few seconds.
 """,
     "where": """usage: oint sandbox where
 
@@ -163,6 +173,8 @@ def run(argv: list[str]) -> int:
         sb.clear_faults()
         sb.close()
         return 0
+    if sub == "seed":
+        return _seed(_options(rest, {"products": True, "prefix": True, "clientid": True, "db": True}))
     raise UsageError(f"unknown sandbox command {sub!r} (see: oint sandbox)")
 
 
@@ -276,4 +288,29 @@ def _fault(rest: list[str]) -> int:
     finally:
         sb.close()
     sys.stdout.write(json.dumps(fault, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _seed(opts: dict[str, str | None]) -> int:
+    import time
+
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.demo import DEMO_CLIENT_ID
+    from oint.sandbox.seed import seed_catalogue
+
+    count = _int(opts, "products", 0)
+    if count < 1:
+        raise UsageError("oint sandbox seed needs --products N (N >= 1)")
+    prefix = opts.get("prefix") or "SEED"
+    client_id = opts.get("clientid") or DEMO_CLIENT_ID
+    sb = Sandbox(opts.get("db"))
+    try:
+        if sb.store.get("*", "account", client_id) is None:
+            raise UsageError(f"no sandbox account {client_id} (add it with: oint sandbox account)")
+        start = time.monotonic()
+        first, last = seed_catalogue(sb.store, client_id, count, prefix=prefix, now=sb.clock())
+        took = time.monotonic() - start
+    finally:
+        sb.close()
+    sys.stdout.write(f"{count} products {first}..{last} added to account {client_id} in {took:.1f}s\n")
     return 0

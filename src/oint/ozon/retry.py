@@ -31,7 +31,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Real seconds added to every window: a request reaches Ozon a little after it leaves, and
 # not always equally late; without this margin two requests one window apart may land in
 # the same window at Ozon's end.
-WINDOW_MARGIN = 0.025
+WINDOW_MARGIN = 0.05
 
 
 def time_scale() -> float:
@@ -122,6 +122,16 @@ def acquire_all(limiters: Iterable[RateLimiter]) -> float:
         for lim in lims:
             lim._log.append(now)
         return 0.0
+
+
+def free_in(limiters: Iterable[RateLimiter]) -> float:
+    """Seconds until every limiter has a free slot (0.0: now), taking none."""
+    lims = tuple(limiters)
+    if not lims:
+        return 0.0
+    with _LOCK:
+        now = lims[0].clock()
+        return max(lim.free_at(now) for lim in lims) - now
 
 
 _LIMITERS: dict[tuple[str, str, int, float], RateLimiter] = {}

@@ -211,12 +211,11 @@ class Store:
         insertion order."""
         if field not in INDEXED_FIELDS:
             raise ValueError(f"{field!r} is not an indexed field")
-        rows = self._db.execute(
-            f"SELECT data FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')=? "
-            "ORDER BY seq",
+        rows = self._db.execute(  # no ORDER BY in SQL: it would lead SQLite away from the index
+            f"SELECT seq, data FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')=?",
             (account, kind, value),
         ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [json.loads(data) for _, data in sorted(rows)]
 
     def with_prefix(self, account: str, kind: str, prefix: str) -> list[Any]:
         """Documents whose key starts with `prefix`, in insertion order."""
