@@ -333,7 +333,7 @@ def test_unarchive_restore_limit_for_autoarchived(clocked: tuple[OzonClient, San
 # ================================================================== delete
 def test_delete_archived_product_without_sku(cli: Cli, ozon: OzonClient) -> None:
     r = cli("DeleteProductsWithoutSKU", "--articles", "DRAFT-001")
-    assert r.code == 0, r.err
+    assert r.code == 1, r.err  # the item was not applied
     assert r.json() == {
         "status": [{"offer_id": "DRAFT-001", "is_deleted": False, "error": "product is not archived"}]
     }

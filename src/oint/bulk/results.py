@@ -261,7 +261,7 @@ def item_errors(path: str, answer: Any) -> list[Any]:
     by the operation's reader; for other operations, entries with `updated: false`."""
     spec = READERS.get(path)
     if spec is not None:
-        if spec.items is None:
+        if spec.items is None or path == TASK_INFO:  # a task's report is a read, not a refusal
             return []
         entries = dig(answer, spec.items)
         if not isinstance(entries, list):
