@@ -51,6 +51,7 @@ class Send(NamedTuple):
     rows: tuple[Row, ...] = ()  # the items carried
     task: int | None = None  # the task polled (a poll carries no items)
     attempt: int = 0  # polls of that task so far
+    at: float = 0.0  # when it was chosen (its items' per-item limit counts from then)
 
 
 class Wait(NamedTuple):
@@ -183,7 +184,7 @@ class Engine:
             body = {**self.extra, **rows[0].body} if isinstance(rows[0].body, dict) else rows[0].body
         else:
             body = {**self.extra, self.op.batch.field: [r.body for r in rows]}
-        return Send(self._number, self.op.method, self.op.path, body, tuple(rows))
+        return Send(self._number, self.op.method, self.op.path, body, tuple(rows), at=now)
 
     def _poll(self, task: int, polls: int, now: float) -> Action:
         path = self.reader.task_op or ""
@@ -272,8 +273,12 @@ class Engine:
         return max(wait, 1.0 / self.scale)
 
     def _refused(self, send: Send, error: OzonError, now: float) -> None:
-        """The whole request failed: decide for its items."""
+        """The whole request failed: decide for its items (their per-item uses are given back)."""
         rows = send.rows
+        if self.item_limiter is not None:
+            for row in rows:
+                if row.key:
+                    self.item_limiter.give_back(row.key, send.at)
         doc = _error_doc(error)
         status = error.status if isinstance(error, APIStatusError) else 0
         if isinstance(error, RateLimitError):

@@ -58,11 +58,19 @@ class ItemLimiter:
             uses.append(now)
             self._forget(now)
 
+    def give_back(self, key: str, at: float) -> None:
+        """Undo `take(key, at)`: the request never reached Ozon, or Ozon refused it whole."""
+        with self._lock:
+            uses = self._uses.get(key)
+            if uses is not None and at in uses:
+                uses.remove(at)
+
     def _forget(self, now: float) -> None:
         uses = self._uses
         while uses:
             oldest_key = next(iter(uses))
-            if len(uses) > self.max_keys or uses[oldest_key][-1] + self.horizon <= now:
+            times = uses[oldest_key]
+            if len(uses) > self.max_keys or not times or times[-1] + self.horizon <= now:
                 del uses[oldest_key]
             else:
                 break
