@@ -162,9 +162,10 @@ class Engine:
             if len(chosen) >= cap:
                 break
             if lim is not None and row.key:
+                if row.key in keys:  # the same item twice: not in one request, the second goes next
+                    held.append((row.seq, now))
+                    continue
                 free = lim.free_at(row.key, now)
-                if row.key in keys:  # the same item twice in one request: the second waits
-                    free = max(free, now + self._item_window)
                 if free > now:
                     held.append((row.seq, free))
                     continue

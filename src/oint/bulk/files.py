@@ -251,6 +251,7 @@ class ItemSchema:
     def item_of(self, header: list[str], cells: list[Any]) -> tuple[Any, list[str]]:
         """The item of one row and the problems of its cells ("column 'stock' (C): ...")."""
         problems: list[str] = []
+        bad: set[str] = set()
         item: dict[str, Any] = {}
         if len(cells) == 1 and isinstance(cells[0], JsonLine):  # a JSON line: values typed already
             named = [(name, f"field {name!r}", value, True) for name, value in cells[0].doc.items()]
@@ -270,6 +271,7 @@ class ItemSchema:
                 converted = _convert(value, node, typed, name in self.decimals)
             except ValueError as e:
                 problems.append(f"{where}: {e}")
+                bad.add(name)
                 continue
             if self.scalar:
                 return converted, problems
@@ -277,7 +279,7 @@ class ItemSchema:
         if self.scalar:
             return None, [*problems, f"column {self.field!r}: empty"]
         for name in self.item.get("required", []):
-            if name not in item:
+            if name not in item and name not in bad:
                 problems.append(f"column {name!r}: empty, but Ozon needs it")
         for group in self.one_of:
             if not any(item.get(g) not in (None, "", 0) for g in group):
