@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from oint.cli.args import parse_invocation
+from oint.cli.args import FLAG_OPTIONS, parse_invocation
 from oint.cli.completion import FILES, candidates
 from oint.cli.sandbox_cmd import run as sandbox_run
 from oint.ozon.errors import UsageError
@@ -74,7 +74,7 @@ def test_options_of_every_method(method: Any) -> None:
             assert "--clientid" not in found and "--sandbox" not in found and "--out" in found
         for option in found:  # every candidate is an option the CLI takes
             parse_invocation(
-                method, [option] if option in ("--sandbox", "--debug", "--help") else [option, "1"]
+                method, [option] if option[2:] in FLAG_OPTIONS else [option, "1"]
             )
 
 

@@ -305,7 +305,12 @@ def _call_api(
 ) -> int:
     client = make_client(flags, settings)
     answers: list[Any] = []
-    code = run_call(client, lambda c: answers.append(c.run_method(method, values)) or answers[0], out)
+
+    def call(c: Any) -> Any:
+        answers.append(c.run_method(method, values))
+        return answers[0]
+
+    code = run_call(client, call, out)
     if code == EXIT_OK and answers and method.operation and "allow-item-errors" not in flags:
         from oint.bulk.results import item_errors  # a write whose items Ozon did not all apply
 
