@@ -327,7 +327,9 @@ def test_refused_credentials_stop_the_job_and_resume_goes_on(tmp_path: Path) -> 
     _, stopped = drive(engine, clock, answer)
     assert stopped is not None and "credentials" in stopped
     assert journal.counts == {"pending": 200, "sent": 0, "confirmed": 100, "failed": 0}
-    again, _, _ = make(tmp_path, STOCKS, [], clock)  # the same journal, a new engine
+    again, _, limiters = make(tmp_path, STOCKS, [], clock)  # the same journal, a new engine
+    again.prime(clock.now)  # as a new process would: the first run's requests still count
+    assert limiters[1].free_at(clock.now) == clock.now  # 3 of 80 this minute
     sent, stopped = drive(again, clock, stock_results)
     assert stopped is None and len(sent) == 2 and again.journal.counts["confirmed"] == 300
 
@@ -346,6 +348,30 @@ def test_no_answer_many_times_in_a_row_stops_resumable(tmp_path: Path) -> None:
     assert journal.counts["pending"] == 10
 
 
+def test_a_resumed_job_counts_the_requests_of_the_killed_run(tmp_path: Path) -> None:
+    clock = Clock()
+    engine, journal, _ = make(tmp_path, STOCKS, stocks(12_000), clock)
+    times: list[float] = []
+
+    def answer(send: Send) -> RawResponse:
+        times.append(clock.now)
+        return stock_results(send)
+
+    while len(times) < 80:  # the first run sends the first window's 80 requests, then dies
+        action = engine.next(clock.now)
+        if isinstance(action, Wait) and action.until is not None:
+            clock.now = action.until
+        elif isinstance(action, Send):
+            engine.answered(action, answer(action), clock.now)
+    assert journal.counts["confirmed"] == 8_000 and clock.now == 1_001.0  # 50/s: 50 then 30
+    clock.now += 10
+    fresh, _, _ = make(tmp_path, STOCKS, [], clock)  # a new process: fresh limiters
+    fresh.prime(clock.now)
+    drive(fresh, clock, answer)
+    assert len(times) == 120
+    assert all(times[i] - times[i - 80] >= 60.0 for i in range(80, len(times)))  # not 80 more at once
+
+
 def test_interrupted_in_flight_items_are_sent_again_only_when_idempotent(tmp_path: Path) -> None:
     clock = Clock()
     engine, journal, _ = make(tmp_path, STOCKS, stocks(250), clock)
@@ -360,7 +386,7 @@ def test_interrupted_in_flight_items_are_sent_again_only_when_idempotent(tmp_pat
 
     other = Journal(tmp_path / "other.sqlite3")
     other.add([(1, {"offer_id": "A"}, "offer_id=A")])
-    other.mark_sent([1], 1)
+    other.start_request("/v2/products/delete", clock.now, [1])
     assert other.recover(False, clock.now) == (0, 1)
     assert next(iter(other.outcomes()))["error"]["code"] == "UNKNOWN_AFTER_INTERRUPTION"
 

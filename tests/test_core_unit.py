@@ -149,6 +149,7 @@ def test_rate_limiter_sliding_window_no_burst_in_first_window() -> None:
             now[0] += wait
         else:
             starts.append(now[0])
+            lim.release()  # answered at once
     assert starts[:50] == [100.0] * 50  # one window's worth at once, never two
     assert starts[50] == pytest.approx(101.0) and starts[100] == pytest.approx(102.0)
     for i in range(50, len(starts)):  # any 1-second window holds at most 50 starts
@@ -158,15 +159,36 @@ def test_rate_limiter_sliding_window_no_burst_in_first_window() -> None:
 
 
 def test_acquire_all_takes_one_slot_in_every_window_or_none() -> None:
-    from oint.ozon.retry import acquire_all
+    from oint.ozon.retry import acquire_all, release_all
 
     now = [0.0]
     fast = RateLimiter(50, 1.0, clock=lambda: now[0])
     slow = RateLimiter(2, 60.0, clock=lambda: now[0], margin=0.5)
-    assert [acquire_all((fast, slow)) for _ in range(3)] == [0.0, 0.0, pytest.approx(60.5)]
+    assert [acquire_all((fast, slow)) for _ in range(2)] == [0.0, 0.0]
+    assert acquire_all((fast, slow)) == pytest.approx(60.5)  # both in flight: their answers + window
     assert fast.acquire() == 0.0  # the refused call took no slot: other methods go on
-    now[0] = 60.5
+    now[0] = 2.0
+    release_all((fast, slow))  # the first two answered at 2.0 and 3.0
+    now[0] = 3.0
+    release_all((fast, slow))
+    assert acquire_all((fast, slow)) == pytest.approx(59.5)  # the window runs from the answer
+    now[0] = 62.5
     assert acquire_all((fast, slow)) == 0.0
+
+
+def test_a_slot_is_held_from_sending_to_answer_plus_window() -> None:
+    """A call counted by a busy server as late as its answer still leaves a full window."""
+    now = [0.0]
+    lim = RateLimiter(2, 10.0, clock=lambda: now[0])
+    assert lim.acquire() == 0.0 and lim.acquire() == 0.0
+    now[0] = 4.0
+    lim.release()  # the slow answer: the server may have counted it at 4.0
+    assert lim.acquire() == pytest.approx(10.0)
+    now[0] = 5.0
+    lim.release()
+    assert lim.acquire() == pytest.approx(9.0)  # 4.0 + 10
+    now[0] = 14.0
+    assert lim.acquire() == 0.0
 
 
 def test_rate_limit_applies_to_ozon_host_only() -> None:

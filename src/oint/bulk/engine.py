@@ -25,11 +25,11 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from oint.bulk.journal import Change, Journal, Row
+from oint.bulk.journal import PARKED, Change, Journal, Row
 from oint.bulk.limits import ItemLimiter, item_limits
 from oint.bulk.results import Outcome, Reader, read_answer, read_task, reader
 from oint.ozon.errors import APIStatusError, OzonError, RateLimitError, error_for_status, parse_retry_after
-from oint.ozon.retry import RateLimiter, acquire_all, free_in, time_scale
+from oint.ozon.retry import RateLimiter, acquire_all, free_in, prime_all, release_all, time_scale
 from oint.ozon.spec import Operation
 from oint.ozon.transport.base import RawResponse
 
@@ -38,7 +38,6 @@ POLL_FIRST, POLL_GROWTH, POLL_MAX = 1.0, 1.5, 30.0  # Ozon seconds between polls
 BACKOFF_BASE, BACKOFF_MAX = 0.5, 30.0  # real seconds after 5xx / no answer, doubling
 GIVE_UP_AFTER = 8  # failures in a row (5xx, no answer) before the job stops, resumable
 MAX_ATTEMPTS = 10  # sends of one item refused "for now" before it is reported failed
-PARKED = 1e18  # next_poll of a task whose poll is in flight
 
 
 class Send(NamedTuple):
@@ -116,7 +115,7 @@ class Engine:
         self.failures = 0  # in a row
         self.paused_until = 0.0
         self.stopped: str | None = None
-        self._number = 0
+        self._open: dict[int, str] = {}  # requests holding a slot of the account's limiters
         windows = item_limits(op)
         self._item_window = max((s for _, s in windows), default=0.0) / self.scale
 
@@ -178,24 +177,24 @@ class Engine:
             for row in rows:
                 if row.key:
                     self.item_limiter.take(row.key, now)
-        self._number += 1
-        self.journal.mark_sent([r.seq for r in rows], self._number)
+        number = self.journal.start_request(self.op.path, now, [r.seq for r in rows])
+        self._open[number] = self.op.path
         self.in_flight += 1
         if self.op.batch is None:
             body = {**self.extra, **rows[0].body} if isinstance(rows[0].body, dict) else rows[0].body
         else:
             body = {**self.extra, self.op.batch.field: [r.body for r in rows]}
-        return Send(self._number, self.op.method, self.op.path, body, tuple(rows), at=now)
+        return Send(number, self.op.method, self.op.path, body, tuple(rows), at=now)
 
     def _poll(self, task: int, polls: int, now: float) -> Action:
         path = self.reader.task_op or ""
         wait = acquire_all(self.limits(path))
         if wait > 0:
             return Wait(now + wait)
-        self.journal.postpone_task(task, PARKED)
-        self._number += 1
+        number = self.journal.start_request(path, now, [], park_task=task)
+        self._open[number] = path
         self.in_flight += 1
-        return Send(self._number, "POST", path, {"task_id": task}, (), task, polls)
+        return Send(number, "POST", path, {"task_id": task}, (), task, polls)
 
     def _idle(self, now: float) -> Action:
         counts = self.journal.counts
@@ -210,6 +209,9 @@ class Engine:
     def answered(self, send: Send, raw: RawResponse | OzonError, now: float) -> None:
         """Record the answer to `send` (or the error that stopped it) in the journal."""
         self.in_flight -= 1
+        if self._open.pop(send.number, None) is not None:
+            release_all(self.limits(send.path))  # its window runs from its answer
+        self.journal.note_answer(send.number, now)
         answer: Any = None
         error: OzonError | None = raw if isinstance(raw, OzonError) else None
         if isinstance(raw, RawResponse):
@@ -230,6 +232,24 @@ class Engine:
             self._read(send, answer, headers, now)
         else:
             self._refused(send, error, now)
+
+    def prime(self, now: float) -> None:
+        """Before the first request of a run: the requests of earlier runs of this job (a
+        process that was killed) still hold their slots in Ozon's windows; take them into
+        the account's limiters. A request never answered counts as answered now."""
+        by_path: dict[str, list[float]] = {}
+        for path, answered in reversed(self.journal.recent_requests()):
+            by_path.setdefault(path, []).append(now if answered is None else min(answered, now))
+        for path, times in by_path.items():
+            prime_all(self.limits(path), times, now)
+
+    def abandon(self) -> None:
+        """The driver gives up on the requests in flight (cancelled): free their slots. Their
+        items stay `sent` in the journal and are recovered on resume."""
+        for number, path in list(self._open.items()):
+            del self._open[number]
+            release_all(self.limits(path))
+        self.in_flight = 0
 
     def _read(self, send: Send, answer: Any, headers: dict[str, str], now: float) -> None:
         rows = send.rows

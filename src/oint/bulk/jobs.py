@@ -184,7 +184,7 @@ class Job:
         op = self.operation
         self.journal.recover(reader(op.path).idempotent, time.time())
         self.journal.set(status="running", pid=os.getpid(), started_at=time.time())
-        return Engine(
+        engine = Engine(
             self.journal,
             op,
             limits=lambda path: account_limiters(str(client_id), path),
@@ -192,6 +192,8 @@ class Job:
             max_in_flight=max_in_flight,
             extra=self.journal.get("extra") or {},
         )
+        engine.prime(time.time())
+        return engine
 
     def _finish(self, stopped: str | None) -> Summary:
         if stopped is not None:
@@ -285,6 +287,13 @@ def _wrap(send: Send, e: TransportError) -> OzonError:
 
 def _drive(engine: Engine, client: SyncClientBase, progress: Callable[[], None]) -> str | None:
     """The sync driver: one request at a time; sleeps exactly until the engine can go on."""
+    try:
+        return _drive_steps(engine, client, progress)
+    finally:
+        engine.abandon()
+
+
+def _drive_steps(engine: Engine, client: SyncClientBase, progress: Callable[[], None]) -> str | None:
     while True:
         action = engine.next(time.time())
         if isinstance(action, Send):
@@ -351,6 +360,7 @@ async def _adrive(engine: Engine, client: AsyncClientBase, progress: Callable[[]
             t.cancel()
         if running:
             await asyncio.gather(*running, return_exceptions=True)
+        engine.abandon()
 
 
 # ------------------------------------------------------------------ one-call helpers

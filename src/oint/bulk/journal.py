@@ -1,9 +1,11 @@
 """The journal of a bulk job: one SQLite file per job, every item's state.
 
-    meta   (name, value)              job settings: operation, account, target, counts...
-    items  (seq, row, body, key, state, not_before, attempts, cap, request, task,
-            result, error)            one row per item, in input order
-    tasks  (task, next_poll, polls)   Ozon's asynchronous tasks still followed
+    meta     (name, value)              job settings: operation, account, target...
+    items    (seq, row, body, key, state, not_before, attempts, cap, request, task,
+              result, error)            one row per item, in input order
+    tasks    (task, next_poll, polls)   Ozon's asynchronous tasks still followed
+    requests (id, path, sent_at, answered_at)  every request sent: a resumed job knows
+                                        which of Ozon's windows are still taken
 
 An item is `pending` (to send; `not_before` delays a retry), `sent` (in a request whose
 answer is not recorded yet, or in an Ozon task still running), `confirmed` (Ozon applied
@@ -37,8 +39,11 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE INDEX IF NOT EXISTS items_ready ON items (state, not_before, seq);
 CREATE INDEX IF NOT EXISTS items_task ON items (task) WHERE task IS NOT NULL;
 CREATE TABLE IF NOT EXISTS tasks (task INTEGER PRIMARY KEY, next_poll REAL NOT NULL, polls INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY, path TEXT NOT NULL, sent_at REAL NOT NULL,
+    answered_at REAL);
 """
 STATES = ("pending", "sent", "confirmed", "failed")
+PARKED = 1e18  # next_poll of a task whose poll is in flight
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -90,6 +95,7 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._answers: list[tuple[float, int]] = []
         self.counts = dict.fromkeys(STATES, 0)
         for state, n in self._db.execute("SELECT state, COUNT(*) FROM items GROUP BY state"):
             self.counts[state] = int(n)
@@ -168,16 +174,39 @@ class Journal:
             self._db.executemany("UPDATE items SET not_before=? WHERE seq=?", pairs)
             self._db.execute("COMMIT")
 
-    def mark_sent(self, seqs: list[int], request: int) -> None:
-        """Before a request leaves: its items are `sent` (committed first: write-ahead)."""
+    def start_request(self, path: str, now: float, seqs: list[int], park_task: int | None = None) -> int:
+        """Before a request leaves: it is recorded and its items are `sent` (committed first:
+        write-ahead); a task poll parks its task. Returns the request's id."""
         self._db.execute("BEGIN IMMEDIATE")
+        self._flush()
+        cur = self._db.execute("INSERT INTO requests (path, sent_at) VALUES (?, ?)", (path, now))
+        request = int(cur.lastrowid or 0)
         self._db.executemany(
             "UPDATE items SET state='sent', request=?, attempts=attempts+1 WHERE seq=?",
             [(request, s) for s in seqs],
         )
+        if park_task is not None:
+            self._db.execute("UPDATE tasks SET next_poll=? WHERE task=?", (PARKED, park_task))
         self._db.execute("COMMIT")
         self.counts["pending"] -= len(seqs)
         self.counts["sent"] += len(seqs)
+        return request
+
+    def note_answer(self, request: int, at: float) -> None:
+        """The request's answer came at `at` (written with the next change)."""
+        self._answers.append((at, request))
+
+    def _flush(self) -> None:
+        if self._answers:
+            self._db.executemany("UPDATE requests SET answered_at=? WHERE id=?", self._answers)
+            self._answers = []
+
+    def recent_requests(self, limit: int = 500) -> list[tuple[str, float | None]]:
+        """The last requests (path, answer time or None when never answered), newest first."""
+        rows = self._db.execute(
+            "SELECT path, answered_at FROM requests ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [(str(p), None if a is None else float(a)) for p, a in rows]
 
     def apply(
         self,
@@ -188,6 +217,7 @@ class Journal:
         """Record new states of `sent` items, and follow or drop tasks, in one transaction."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            self._flush()
             self._db.executemany(
                 "UPDATE items SET state=?, not_before=?, result=?, error=?, task=?, cap=? WHERE seq=?",
                 [
@@ -231,6 +261,7 @@ class Journal:
 
     def postpone_task(self, task: int, at: float) -> None:
         self._db.execute("BEGIN IMMEDIATE")
+        self._flush()
         self._db.execute("UPDATE tasks SET next_poll=? WHERE task=?", (at, task))
         self._db.execute("COMMIT")
 

@@ -23,7 +23,15 @@ from oint.cli.args import split_options
 from oint.ozon.errors import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMON = {"clientid": True, "apikey": True, "base-url": True, "db": True, "timeout": True, "sandbox": False}
+COMMON = {
+    "clientid": True,
+    "apikey": True,
+    "base-url": True,
+    "db": True,
+    "timeout": True,
+    "profile": True,
+    "sandbox": False,
+}
 
 
 class Kind(NamedTuple):
@@ -174,11 +182,15 @@ def _client_options(opts: dict[str, str | None], target: str = "") -> dict[str, 
             raise UsageError("--sandbox and --base-url exclude each other")
         options["sandbox"] = opts.get("db") or os.environ.get("OINT_SANDBOX_DB") or True
     elif opts.get("base-url"):
-        options["base_url"] = opts["base-url"]
+        from oint.ozon.base_url import check_base_url
+
+        options["base_url"] = check_base_url(str(opts["base-url"]), "--base-url")
     elif target.startswith("sandbox:"):  # resume where the job ran
         options["sandbox"] = opts.get("db") or target[len("sandbox:") :] or True
     elif target:
         options["base_url"] = target
+    if opts.get("profile"):
+        options["profile"] = opts["profile"]
     return options
 
 

@@ -27,7 +27,7 @@ from oint.ozon.errors import (
     error_for_status,
 )
 from oint.ozon.registry import Method, Request
-from oint.ozon.retry import RateLimiter, RetryPolicy, acquire_all, shared_limiter
+from oint.ozon.retry import RateLimiter, RetryPolicy, acquire_all, release_all, shared_limiter
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -150,6 +150,14 @@ class _ClientCore:
         op = find(path)
         own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
         return acquire_all([*self._global, *own])  # one slot in every window, at one moment
+
+    def _limit_done(self, path: str) -> None:
+        """The call to `path` whose slot `_limit_wait` took is over (answered or failed)."""
+        from oint.ozon.spec import find
+
+        op = find(path)
+        own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
+        release_all([*self._global, *own])
 
     def _method_flow(self, method: Method, values: tuple[Any, ...]) -> Flow:
         """The flow of one call of an API method under this client's endpoint policy."""
@@ -380,7 +388,11 @@ class SyncClientBase(_ClientCore):
             while self.rate_limit and (wait := self._limit_wait(req.path)):
                 time.sleep(wait)
             try:
-                raw = self._transport.request(req.method, req.path, self._headers, body, self.timeout)
+                try:
+                    raw = self._transport.request(req.method, req.path, self._headers, body, self.timeout)
+                finally:
+                    if self.rate_limit:
+                        self._limit_done(req.path)
                 return self._decode(req, raw)
             except TransportError as e:
                 error: OzonError = self._wrap_transport_error(req, e)
@@ -484,7 +496,13 @@ class AsyncClientBase(_ClientCore):
             while self.rate_limit and (wait := self._limit_wait(req.path)):
                 await _async_sleep(wait)
             try:
-                raw = await self._transport.request(req.method, req.path, self._headers, body, self.timeout)
+                try:
+                    raw = await self._transport.request(
+                        req.method, req.path, self._headers, body, self.timeout
+                    )
+                finally:
+                    if self.rate_limit:
+                        self._limit_done(req.path)
                 return self._decode(req, raw)
             except TransportError as e:
                 error: OzonError = self._wrap_transport_error(req, e)

@@ -5,10 +5,11 @@ Retried: 429 (honouring Retry-After), 5xx, connection errors and timeouts. Other
 4xx are never retried. Backoff is exponential with full jitter, capped.
 
 `RateLimiter` keeps Ozon's limits the way Ozon counts them: at most `rate` calls in any
-window of `per` seconds (a sliding-window log of the last `rate` reservations), the first
-window included; it is shared by every client of one Client-Id in the process, since
-Ozon's limits are per seller account, not per connection. `acquire_all` takes one slot in
-several windows at once (the global 50/s and a method's own limit).
+window of `per` seconds, the first window included, whenever the server counts a call
+between its sending and its answer (a sliding-window log of answer times plus the calls
+in flight); it is shared by every client of one Client-Id in the process, since Ozon's
+limits are per seller account, not per connection. `acquire_all` takes one slot in several
+windows at once (the global 50/s and a method's own limit), `release_all` ends the call.
 
 Ozon time can run faster: `OINT_TIME_SCALE=60` makes an Ozon minute last a real second,
 on the client (limit windows, Retry-After) and in the sandbox alike, so that hours of
@@ -28,10 +29,8 @@ from typing import NamedTuple
 from oint.ozon.errors import APIConnectionError, APIStatusError, OzonError, RateLimitError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Real seconds added to every window: a request reaches Ozon a little after it leaves, and
-# not always equally late; without this margin two requests one window apart may land in
-# the same window at Ozon's end.
-WINDOW_MARGIN = 0.05
+# Real seconds added to every window, for clocks that tick differently at the two ends.
+WINDOW_MARGIN = 0.005
 
 
 def time_scale() -> float:
@@ -76,14 +75,21 @@ _LOCK = threading.Lock()
 
 
 class RateLimiter:
-    """At most `rate` calls in any window of `per` seconds, the first one included. Thread-safe.
+    """At most `rate` calls in any window of `per` seconds, as the server counts them, the
+    first window included. Thread-safe.
 
-    A sliding-window log of the start times of the last `rate` calls: a call may start once
-    the call `rate` places before it is `per` (+ `margin`) seconds old. `acquire()` takes a
-    slot now and returns 0.0, or returns the seconds until one frees up and takes nothing:
-    the caller sleeps (or awaits) that long and asks again, so nothing is booked ahead and
-    an idle wait never spins. A fresh limiter allows `rate` calls at once, then one per
-    freed slot: never twice the limit in the first window, as a full token bucket would.
+    Ozon counts a call when it reaches it, some time between the moment the client sends it
+    and the moment the answer comes back; a busy server counts some calls later than others.
+    So a call holds its slot from when it is sent (`acquire`) until its answer arrives
+    (`release`), and then for `per` (+ `margin`) seconds more: whenever the server counted
+    it, a call sent after that is counted more than `per` seconds later. The log keeps the
+    answer times of the last `rate` calls, and how many are in flight.
+
+    `acquire()` takes a slot now and returns 0.0, or returns the seconds until one may free
+    up and takes nothing: the caller sleeps (or awaits) that long and asks again, so nothing
+    is booked ahead and an idle wait never spins. A fresh limiter lets `rate` calls go at
+    once, then one per freed slot: never twice the limit in the first window, as a full
+    token bucket would.
     """
 
     def __init__(
@@ -95,22 +101,34 @@ class RateLimiter:
         self.per = per
         self.window = per + margin
         self.clock = clock
-        self._log: deque[float] = deque(maxlen=rate)
+        self.in_flight = 0
+        self._done: deque[float] = deque(maxlen=rate)  # answer times, oldest first
 
     def free_at(self, now: float) -> float:
-        """When the next call may start (`now` when a slot is free)."""
-        log = self._log
-        if len(log) < self.rate:
+        """When the next call may start, at the soonest (`now` when a slot is free)."""
+        done = self._done
+        while done and done[0] + self.window <= now:
+            done.popleft()
+        busy = self.in_flight + len(done)
+        if busy < self.rate:
             return now
-        return max(now, log[0] + self.window)
+        first = busy - self.rate  # this many answered calls must leave the window first
+        if first < len(done):
+            return max(now, done[first] + self.window)
+        return now + self.window  # only calls still in flight: not before their answers + window
 
     def acquire(self) -> float:
         return acquire_all((self,))
 
+    def release(self) -> None:
+        release_all((self,))
+
 
 def acquire_all(limiters: Iterable[RateLimiter]) -> float:
     """Take a slot in every limiter now and return 0.0; or, when one of them is full, take
-    none and return the seconds until all have a free slot. Limiters share a clock."""
+    none and return the seconds until all may have a free slot. Limiters share a clock.
+    Every successful acquire is followed by a `release_all` of the same limiters once the
+    call is over (answered, failed, or abandoned)."""
     lims = tuple(limiters)
     if not lims:
         return 0.0
@@ -120,12 +138,38 @@ def acquire_all(limiters: Iterable[RateLimiter]) -> float:
         if start > now:
             return start - now
         for lim in lims:
-            lim._log.append(now)
+            lim.in_flight += 1
         return 0.0
 
 
+def release_all(limiters: Iterable[RateLimiter]) -> None:
+    """The call that took a slot in these limiters is over: its window runs from now."""
+    lims = tuple(limiters)
+    if not lims:
+        return
+    with _LOCK:
+        now = lims[0].clock()
+        for lim in lims:
+            lim.in_flight = max(0, lim.in_flight - 1)
+            lim._done.append(now)
+
+
+def prime_all(limiters: Iterable[RateLimiter], answered: Iterable[float], now: float) -> None:
+    """Take into the limiters calls made before (by another process) and answered at these
+    wall-clock times (`now`: the wall clock now), oldest first."""
+    lims = tuple(limiters)
+    if not lims:
+        return
+    times = sorted(answered)
+    with _LOCK:
+        mono = lims[0].clock()
+        for lim in lims:
+            merged = sorted([*lim._done, *(mono - (now - t) for t in times)])
+            lim._done = deque(merged[-lim.rate :], maxlen=lim.rate)
+
+
 def free_in(limiters: Iterable[RateLimiter]) -> float:
-    """Seconds until every limiter has a free slot (0.0: now), taking none."""
+    """Seconds until every limiter may have a free slot (0.0: now), taking none."""
     lims = tuple(limiters)
     if not lims:
         return 0.0
