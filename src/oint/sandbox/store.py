@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS docs_offer_id ON docs (account, kind, json_extract(data, '$.offer_id'));
 CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '$.sku'));
+CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
 """
 INDEXED_FIELDS = ("offer_id", "sku")
 
@@ -225,6 +226,22 @@ class Store:
             (account, kind, prefix, end),
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
+
+    def unarchived_page(self, account: str, kind: str, after: int, limit: int) -> tuple[list[Any], int]:
+        """Documents with numeric keys above `after` whose `is_archived` is false, in key order
+        (at most `limit`), and how many there are in all: a page of a large catalogue without
+        reading it whole."""
+        rows = self._db.execute(
+            "SELECT data FROM docs WHERE account=? AND kind=? AND CAST(key AS INTEGER)>? "
+            "AND NOT json_extract(data, '$.is_archived') ORDER BY CAST(key AS INTEGER) LIMIT ?",
+            (account, kind, after, limit),
+        ).fetchall()
+        total = self._db.execute(
+            "SELECT COUNT(*) FROM docs WHERE account=? AND kind=? "
+            "AND NOT json_extract(data, '$.is_archived')",
+            (account, kind),
+        ).fetchone()
+        return [json.loads(r[0]) for r in rows], int(total[0])
 
     def put_many(self, account: str, kind: str, docs: list[tuple[Any, Any]]) -> None:
         """Insert new documents (keys not yet used) in one go: seeding large catalogues."""

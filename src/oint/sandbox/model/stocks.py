@@ -23,6 +23,7 @@ from typing import Any
 from oint.sandbox.errors import ApiError, invalid
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.products import (
+    PRODUCT,
     VISIBILITIES,
     all_products,
     find_by_offer,
@@ -295,13 +296,19 @@ def product_page(
             f"value must be one of the defined enum values, got {visibility!r}"
         )
 
+    cursor = body.get("cursor") or body.get("last_id") or ""
+    if not offers and not ids and visibility == "ALL":  # the whole catalogue: paged in SQL
+        after = decode_cursor(str(cursor), request) if cursor else 0
+        found, total = account.store.unarchived_page(account.client_id, PRODUCT, after, limit + 1)
+        page = found[:limit]
+        return page, encode_cursor(int(page[-1]["id"])) if len(found) > limit else "", total
+
     def wanted(p: dict[str, Any]) -> bool:
         if offers or ids:  # identifiers select products whatever their visibility
             return p["offer_id"] in offers or p["id"] in ids
         return visible(p, visibility)
 
     matching = sorted((p for p in all_products(account) if wanted(p)), key=lambda p: int(p["id"]))
-    cursor = body.get("cursor") or body.get("last_id") or ""
     if cursor:
         after = decode_cursor(str(cursor), request)
         rest = [p for p in matching if int(p["id"]) > after]
