@@ -277,7 +277,7 @@ class ItemSchema:
                 return converted, problems
             _put(item, name, converted)
         if self.scalar:
-            return None, [*problems, f"column {self.field!r}: empty"]
+            return None, problems or [f"column {self.field!r}: empty"]
         for name in self.item.get("required", []):
             if name not in item and name not in bad:
                 problems.append(f"column {name!r}: empty, but Ozon needs it")
