@@ -84,7 +84,7 @@ class Server:
 
     def log(self, path: str, since: int = 0) -> dict[str, Any]:
         out: dict[str, Any] = post(
-            self.url + "/__sandbox/requests", {"since": since, "path": path, "limit": 100000}
+            self.url + "/__sandbox/requests/log", {"since": since, "path": path, "limit": 100000}
         )
         return out
 

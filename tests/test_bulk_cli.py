@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import json
 import os
 import signal
@@ -340,12 +341,18 @@ def test_export_formats_and_any_paged_operation(run_cli: RunCli, env: dict[str, 
     rows = list(openpyxl.load_workbook(products, read_only=True).worksheets[0].iter_rows(values_only=True))
     assert "offer_id" in rows[0] and len(rows) - 1 >= 1500
     postings = str(tmp_path / "fbo.csv")
-    body = '{"filter": {"since": "2020-01-01T00:00:00Z", "to": "2030-01-01T00:00:00Z"}}'
+    period = ["--since", "2020-01-01", "--to", "2030-01-01"]
+    r = run_cli("ozon", "export", "postings-fbo", *period, "--sandbox", "--out", postings, env=env)
+    assert r.code == 1 and "PERIOD_IS_TOO_LONG" in r.err  # Ozon's rule: at most a year
+    now = dt.datetime.now(dt.timezone.utc)
+    since, to = (d.strftime("%Y-%m-%dT%H:%M:%SZ") for d in (now - dt.timedelta(days=300), now))
+    body = json.dumps({"filter": {"since": since, "to": to}})  # the demo postings: the last months
     r = run_cli(
-        "ozon", "export", "/v2/posting/fbo/list", "--body", body, "--sandbox", "--out", postings, env=env
+        "ozon", "export", "/v3/posting/fbo/list", "--body", body, "--sandbox", "--out", postings, env=env
     )
     assert r.code == 0, r.err
-    assert "posting_number" in read_csv(postings)[0]
+    rows = read_csv(postings)
+    assert rows and "posting_number" in rows[0] and "analytics_data.city" in rows[0]
     r = run_cli("ozon", "export", "/v2/products/stocks", "--sandbox", "--out", postings, env=env)
     assert r.code == 2 and "does not page" in r.err
 
@@ -390,7 +397,7 @@ def test_library_async_and_sync_jobs_at_the_quota_meet_no_429(limited: SandboxSe
         summary = bulk.run(ozon, "v1_product_import_prices", prices, progress=progress.append)
     assert (summary.confirmed, summary.failed) == (2000, 0)
     assert [p.confirmed for p in progress][-1] == 2000 and len(progress) >= 2
-    counts = limited.requests(limit=1)["statuses"]
+    counts = limited.request_log(limit=1)["statuses"]
     assert set(counts) == {"200"}, counts  # not one 429 from the sandbox
 
 
@@ -404,7 +411,7 @@ def test_faults_are_retried_and_confirmed_items_not_sent_twice(limited: SandboxS
         job = bulk.Job.open(summary.job)
         assert max(o["attempts"] for o in job.outcomes()) >= 2
         job.close()
-    log = limited.requests(path="/v2/products/stocks")["requests"]
+    log = limited.request_log(path="/v2/products/stocks")["requests"]
     assert [r["status"] for r in log[:2]] == [429, 500] and {r["status"] for r in log[2:]} == {200}
     applied = [pair for r in log if r["status"] == 200 for pair in pairs_of(r)]
     assert len(applied) == len(set(applied)) == 500
