@@ -307,6 +307,27 @@ def test_products_from_json_lines_follow_import_tasks(
     assert sorted(p["offer_id"] for p in found) == ["NEW-1", "NEW-130"]
 
 
+def test_images_through_pictures_v2_tasks(run_cli: RunCli, env: dict[str, str], tmp_path: Path) -> None:
+    seed(run_cli, env, 150)
+    rows: list[list[Any]] = [
+        [
+            f"SEED-{i:06d}",
+            json.dumps([f"https://cdn.example.com/{i}/a.jpg", f"https://cdn.example.com/{i}/b.jpg"]),
+        ]
+        for i in range(1, 151)
+    ]
+    rows.append(["NO-SUCH", "https://cdn.example.com/x.jpg"])  # one URL: a one-item list
+    path = write_csv(tmp_path / "images.csv", ["offer_id", "images"], rows)
+    report = str(tmp_path / "report.csv")
+    r = run_cli("ozon", "bulk", "images", "--file", path, "--sandbox", "--report", report, env=env)
+    assert r.code == 1 and "1 of 151 items failed" in r.err, r.err
+    failed = [o for o in read_csv(report) if o["state"] != "confirmed"]
+    assert [(o["offer_id"], o["error_code"]) for o in failed] == [("NO-SUCH", "offer_id_not_found")]
+    with OzonClient(sandbox=env["OINT_SANDBOX_DB"]) as ozon:
+        found = ozon.call("/v3/product/info/list", {"offer_id": ["SEED-000150"]})["items"][0]
+    assert found["images"] == ["https://cdn.example.com/150/a.jpg", "https://cdn.example.com/150/b.jpg"]
+
+
 def test_archive_and_unarchive_by_product_id(run_cli: RunCli, env: dict[str, str], tmp_path: Path) -> None:
     seed(run_cli, env, 120)
     with OzonClient(sandbox=env["OINT_SANDBOX_DB"]) as ozon:
