@@ -11,67 +11,76 @@ sends it again later; nothing is lost).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from typing import Any
 
 from oint.ozon.retry import WINDOW_MARGIN, RateLimiter, shared_limiter, time_scale
 from oint.ozon.spec import Operation, global_rate_limits
 
-MAX_KEYS = 200_000
+MAX_KEYS = 100_000
 
 
 class ItemLimiter:
-    """At most `n` uses of one key per window, for each (n, seconds) of `limits` (real seconds)."""
+    """At most `n` uses of one key per window, for each (n, seconds) of `limits` (real seconds).
+
+    Compact: a key is kept as its hash, its uses as one time or a short tuple (about 150 bytes
+    a key), the most recently used last, at most `max_keys` of them."""
 
     def __init__(
         self, limits: tuple[tuple[int, float], ...], margin: float = WINDOW_MARGIN, max_keys: int = MAX_KEYS
     ) -> None:
         self.limits = tuple((n, per + margin) for n, per in limits)
         self.horizon = max((per for _, per in self.limits), default=0.0)
-        self.depth = max((n for n, _ in self.limits), default=0)
+        self.depth = max((n for n, _ in self.limits), default=1)
         self.max_keys = max_keys
-        self._uses: OrderedDict[str, deque[float]] = OrderedDict()
+        self._uses: OrderedDict[int, float | tuple[float, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._uses)
 
+    @staticmethod
+    def _times(uses: float | tuple[float, ...] | None) -> tuple[float, ...]:
+        if uses is None:
+            return ()
+        return (uses,) if isinstance(uses, float) else uses
+
     def free_at(self, key: str, now: float) -> float:
         """When `key` may be used again (`now` when it may be used now)."""
         with self._lock:
-            uses = self._uses.get(key)
-            if not uses:
-                return now
+            times = self._times(self._uses.get(hash(key)))
             start = now
             for n, per in self.limits:
-                if len(uses) >= n:
-                    start = max(start, uses[-n] + per)
+                if len(times) >= n:
+                    start = max(start, times[-n] + per)
             return start
 
     def take(self, key: str, now: float) -> None:
+        h = hash(key)
         with self._lock:
-            uses = self._uses.get(key)
-            if uses is None:
-                uses = self._uses[key] = deque(maxlen=self.depth)
-            else:
-                self._uses.move_to_end(key)
-            uses.append(now)
+            times = (*self._times(self._uses.pop(h, None)), now)[-self.depth :]
+            self._uses[h] = times[0] if len(times) == 1 else times
             self._forget(now)
 
     def give_back(self, key: str, at: float) -> None:
         """Undo `take(key, at)`: the request never reached Ozon, or Ozon refused it whole."""
+        h = hash(key)
         with self._lock:
-            uses = self._uses.get(key)
-            if uses is not None and at in uses:
-                uses.remove(at)
+            times = list(self._times(self._uses.get(h)))
+            if at in times:
+                times.remove(at)
+                if times:
+                    self._uses[h] = times[0] if len(times) == 1 else tuple(times)
+                else:
+                    del self._uses[h]
 
     def _forget(self, now: float) -> None:
         uses = self._uses
         while uses:
-            oldest_key = next(iter(uses))
-            times = uses[oldest_key]
-            if len(uses) > self.max_keys or not times or times[-1] + self.horizon <= now:
-                del uses[oldest_key]
+            oldest = next(iter(uses))
+            last = self._times(uses[oldest])[-1]
+            if len(uses) > self.max_keys or last + self.horizon <= now:
+                del uses[oldest]
             else:
                 break
 
