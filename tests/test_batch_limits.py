@@ -43,7 +43,14 @@ def test_cli_refuses_a_batch_over_the_limit(
 
 
 def test_a_full_batch_is_sent(run_cli: Any, sandbox_url: str) -> None:
-    r = run_cli("ozon", "UpdateProductsStocks", "--stocks", json.dumps(stocks(100)), *creds(sandbox_url))
+    r = run_cli(
+        "ozon",
+        "UpdateProductsStocks",
+        "--stocks",
+        json.dumps(stocks(100)),
+        *creds(sandbox_url),
+        "--allow-item-errors",
+    )
     assert r.code == 0, r.err
     assert len(r.json()["result"]) == 100
 
