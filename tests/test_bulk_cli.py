@@ -438,6 +438,33 @@ def test_faults_are_retried_and_confirmed_items_not_sent_twice(limited: SandboxS
     assert len(applied) == len(set(applied)) == 500
 
 
+def test_ctrl_c_interrupts_resumably(run_cli: RunCli, env: dict[str, str], tmp_path: Path) -> None:
+    seed(run_cli, env, 5000)
+    rows = [[f"SEED-{i:06d}", wh, 1] for i in range(1, 5001) for wh in (FBS, RFBS)]
+    path = write_csv(tmp_path / "stocks.csv", ["offer_id", "warehouse_id", "stock"], rows)
+    slow = {**env, "OINT_TIME_SCALE": "1"}  # 80 requests of 100, then a real minute's wait
+    cmd = [sys.executable, "-m", "oint", "ozon", "bulk", "stocks", "--file", path, "--sandbox"]
+    proc = subprocess.Popen(cmd, env={**os.environ, **slow}, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    done = 0
+    while time.monotonic() < deadline and done < 8000:
+        time.sleep(0.1)
+        jobs = list(Path(env["OINT_JOBS_DIR"]).glob("*.sqlite3"))
+        if jobs:
+            with sqlite3.connect(jobs[0]) as db:
+                try:
+                    done = db.execute("SELECT COUNT(*) FROM items WHERE state='confirmed'").fetchone()[0]
+                except sqlite3.OperationalError:
+                    done = 0
+    time.sleep(0.3)  # waiting for the next minute now
+    proc.send_signal(signal.SIGINT)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert proc.wait(20) == 130, err
+    assert "interrupted; nothing is lost: resume with  oint bulk resume" in err and "Traceback" not in err
+    listed = run_cli("bulk", "list", env=env)
+    assert "interrupted" in listed.out and "confirmed 8000" in listed.out and "left 2000" in listed.out
+
+
 def test_resume_of_a_finished_job_and_list(run_cli: RunCli, env: dict[str, str], tmp_path: Path) -> None:
     seed(run_cli, env, 3)
     path = write_csv(tmp_path / "s.csv", ["offer_id", "warehouse_id", "stock"], [["SEED-000001", FBS, 1]])

@@ -105,7 +105,8 @@ EXPORTS: dict[str, Export] = {
 USAGE = """oint ozon bulk: send thousands of items at Ozon's quota, resumable, with progress
 
   oint ozon bulk KIND --file FILE [--report OUT] [--dry-run] [--concurrency N] [--body JSON]
-        [--clientid ID --apikey KEY | --sandbox [--db PATH] | --base-url URL] [--quiet]
+        [--clientid ID --apikey KEY | --profile NAME | --sandbox [--db PATH] | --base-url URL]
+        [--timeout S] [--quiet]
 
 FILE: CSV, XLSX (pip install 'oint[xlsx]') or JSON lines, a header row naming Ozon's fields
 (nested ones with dotted names). Every row is checked before anything is sent. The job's
@@ -119,7 +120,7 @@ Exit codes: 0 all confirmed, 1 some items failed or the job stopped, 2 bad input
 EXPORT_USAGE = """oint ozon export: every page of a list, streamed to a file
 
   oint ozon export WHAT --out FILE.csv|xlsx|jsonl [--body JSON] [--since DATE --to DATE]
-        [--clientid ID --apikey KEY | --sandbox [--db PATH] | --base-url URL]
+        [--clientid ID --apikey KEY | --profile NAME | --sandbox [--db PATH] | --base-url URL]
 
 WHAT is one of these, or any paged operation by path or name (with --body for its filter):
 {kinds}
@@ -270,7 +271,7 @@ def bulk(argv: list[str]) -> int:
     if "dry-run" in opts:
         count, problems, total = _check_rows(schema, table)
         if total:
-            return _refuse(path, problems, total)
+            return _refuse(path, problems, total, rows=True)
         _say(f"{path}: {count} rows checked, all good; nothing sent (--dry-run)")
         return EXIT_OK
     if "debug" in opts:
@@ -341,16 +342,13 @@ def _check_rows(schema: Any, table: Any) -> tuple[int, list[str], int]:
 
 
 def _refuse(path: str, problems: list[str], total: int, rows: bool = False) -> int:
-    what = (
-        f"{total} bad row{'s' if total != 1 else ''}"
-        if rows or problems[0].startswith("row")
-        else "bad header"
-    )
+    """Exit 2 naming the problems (the first 20) of the header or of `total` bad rows."""
+    what = f"{total} bad row{'s' if total != 1 else ''}" if rows else "bad header"
     _say(f"{path}: {what}; nothing was sent")
     for p in problems[:20]:
         sys.stderr.write(f"  {p}\n")
-    if len(problems) > 20 or (rows and total > len({p.split(":")[0] for p in problems})):
-        sys.stderr.write("  ...\n")
+    if len(problems) > 20 or (rows and len({p.split(":")[0] for p in problems}) < total):
+        sys.stderr.write("  ... (every row is checked: fix these and run again, or --dry-run)\n")
     return EXIT_USAGE
 
 
