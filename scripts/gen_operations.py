@@ -92,17 +92,24 @@ class Schemas:
         if local not in self.out:
             self.out[local] = {}
             self.out[local] = self._clean_oa(self.oa_src[name])
+            if "properties" in self.out[local]:
+                self.out[local]["x-message"] = name
         return local
 
     def _clean_oa(self, node: Schema) -> Schema:
         if "$ref" in node:
             return {"$ref": "#/schemas/" + self.from_oa(node["$ref"].rsplit("/", 1)[1])}
-        if "oneOf" in node:
+        alternatives = required_alternatives(node)
+        if "oneOf" in node and alternatives is None:
             return {"anyOf": [self._clean_oa(v) for v in node["oneOf"]]}
         out: Schema = {}
         for key in ("type", *SCALAR_FACTS, *ARRAY_FACTS):
             if key in node:
                 out[key] = node[key]
+        if "type" not in out and "items" in node:
+            out["type"] = "array"
+        if alternatives:
+            out["anyOf"] = [{"required": alt} for alt in alternatives]
         if "properties" in node:
             out["properties"] = {k: self._clean_oa(v) for k, v in node["properties"].items()}
             if not out.get("type"):
@@ -141,7 +148,8 @@ class Schemas:
             if (tname, oname) in self._merged:
                 return
             self._merged.add((tname, oname))
-        if "anyOf" in tnode or "oneOf" in onode:
+        alternatives = required_alternatives(onode)
+        if "anyOf" in tnode or ("oneOf" in onode and alternatives is None):
             return
         props = tnode.get("properties")
         if props is not None and "properties" in onode:
@@ -152,8 +160,12 @@ class Schemas:
             required = {r for r in onode.get("required", ()) if r in props} | set(tnode.get("required", ()))
             if required:
                 tnode["required"] = sorted(required)
+            if alternatives and all(f in props for alt in alternatives for f in alt):
+                tnode["anyOf"] = [{"required": alt} for alt in alternatives]  # one of these must be set
+            if oname:  # Ozon's name of the message, for its error wording (`ProductsStocksRequest`)
+                tnode.setdefault("x-message", oname)
             return
-        if tnode.get("type") == "array" and onode.get("type") == "array":
+        if is_array(tnode) and is_array(onode):  # the document leaves out `type` on some arrays
             for key in ARRAY_FACTS:
                 if key in onode:
                     tnode[key] = onode[key]
@@ -189,6 +201,19 @@ class Schemas:
             seen.add(name)
             stack.extend(re.findall(r'"#/schemas/([^"]+)"', json.dumps(self.out[name])))
         self.out = {k: self.out[k] for k in sorted(seen)}
+
+
+def is_array(node: Schema) -> bool:
+    return node.get("type") == "array" or (node.get("type") is None and "items" in node)
+
+
+def required_alternatives(node: Schema) -> list[list[str]] | None:
+    """`oneOf`/`anyOf` made only of `required` lists (at least one of them must hold), or None."""
+    for key in ("oneOf", "anyOf"):
+        branches = node.get(key)
+        if isinstance(branches, list) and branches and all(set(b) == {"required"} for b in branches):
+            return [sorted(b["required"]) for b in branches]
+    return None
 
 
 def ref_name(node: Schema | None) -> str | None:
@@ -295,17 +320,59 @@ def batch(
     return {"field": field, "max": maximum} if maximum else {"field": field}
 
 
-def relax(schemas: dict[str, Schema], root: Schema, dotted: str) -> None:
-    """Drop one field (`stocks[].product_id`) from its object's required list."""
-    *parents, field = dotted.split(".")
+def object_at(schemas: dict[str, Schema], root: Schema, dotted: str) -> Schema:
+    """The object schema at a request field path (`stocks[]`; "" for the body itself)."""
     node = resolve(schemas, root)
-    for part in parents:
+    for part in dotted.split(".") if dotted else ():
         node = resolve(schemas, node["properties"][part.removesuffix("[]")])
         if part.endswith("[]"):
             node = resolve(schemas, node["items"])
+    return node
+
+
+def relax(schemas: dict[str, Schema], root: Schema, dotted: str) -> None:
+    """Drop one field (`stocks[].product_id`) from its object's required list."""
+    parent, _, field = dotted.rpartition(".")
+    node = object_at(schemas, root, parent)
     node["required"] = [r for r in node.get("required", ()) if r != field]
     if not node["required"]:
         del node["required"]
+
+
+def request_facts(schemas: dict[str, Schema], facts: dict[str, Any], decls: dict[str, Any]) -> None:
+    """Lay the request facts over the schemas: fields not required, one of several fields required,
+    rules and types of fields, fields OInt sends that the newer structure dropped, and bodies that
+    may be empty."""
+
+    def entries(section: str) -> list[tuple[Schema, dict[str, Any]]]:
+        return [
+            ({"$ref": "#/schemas/" + decls[path]["request"]}, fact)
+            for path, fact in facts[section].items()
+            if path != "about"
+        ]
+
+    for root, fact in entries("not_required"):
+        for field in fact["fields"]:
+            relax(schemas, root, field)
+    for root, fact in entries("required_one_of"):
+        node = object_at(schemas, root, fact["at"])
+        node["anyOf"] = [{"required": [field]} for field in fact["fields"]]
+        node["required"] = [r for r in node.get("required", ()) if r not in fact["fields"]]
+        if not node["required"]:
+            del node["required"]
+    for section in ("field_rules", "field_types"):
+        for root, fact in entries(section):
+            for dotted, rules in fact["fields"].items():
+                parent, _, field = dotted.rpartition(".")
+                props = object_at(schemas, root, parent)["properties"]
+                props[field] = {**props[field], **rules} if section == "field_rules" else dict(rules)
+    for root, fact in entries("accepted_fields"):
+        for dotted, field_schema in fact["fields"].items():
+            parent, _, field = dotted.rpartition(".")
+            object_at(schemas, root, parent)["properties"][field] = {**field_schema, "deprecated": True}
+    for root, _ in entries("empty_body_ok"):
+        node = object_at(schemas, root, "")
+        node["anyOf"] = [{"required": node.pop("required")}, {"maxProperties": 0}]
 
 
 # ---------------------------------------------------------------------------------------- main
@@ -422,10 +489,7 @@ def build() -> dict[str, Any]:
         if found_batch:
             decl["batch"] = found_batch
 
-    for path, relaxed in facts["not_required"].items():
-        if path != "about":
-            for field in relaxed["fields"]:
-                relax(out_schemas, {"$ref": "#/schemas/" + decls[path]["request"]}, field)
+    request_facts(out_schemas, facts, decls)
 
     names = [d["name"] for d in decls.values()]
     duplicates = {n for n in names if names.count(n) > 1}

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from oint.sandbox.validate import Problem, answer_problems
+from oint.ozon.validate import Problem, answer_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "reference" / "openapi-en-2026-05.structure.json"

@@ -20,12 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox_http import call
 
-from oint.sandbox.core import request_schemas
+from oint.ozon.spec import operation, schemas
+from oint.ozon.validate import kind_of, resolve
 from oint.sandbox.model import ROUTES
-from oint.sandbox.validate import kind_of, resolve
 
-SCHEMAS = request_schemas()
-DEFS = SCHEMAS["schemas"]
+DEFS = schemas()
 EXAMPLES = int(os.environ.get("OINT_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -111,8 +110,8 @@ def field(schema: Any, depth: int) -> st.SearchStrategy[Any]:
 
 
 def bodies(key: str) -> st.SearchStrategy[bytes]:
-    entry = SCHEMAS["requests"].get(key)
-    shaped = valid_for(entry["schema"]) if entry else junk
+    request = operation(key.split(" ", 1)[1]).request
+    shaped = valid_for({"$ref": "#/schemas/" + request}) if request else junk
     raw = st.sampled_from(
         [b"", b"{", b"null", b"[]", b'"x"', b"\xff\xfe", b"{}{}", b'{"a":1e999}', b"[" * 5000]
     )

@@ -1,8 +1,8 @@
-"""Request validation of the sandbox, driven by Ozon's document: every required field and every
+"""Request validation of the sandbox, driven by the operation layer: every required field and every
 field's type of the request bodies of the routed operations, Ozon's 400 (code 3) otherwise.
 
-The schemas come from `src/oint/sandbox/data/request_schemas.json`, generated from
-`reference/openapi-en-2026-05.structure.json` by `scripts/gen_sandbox_schemas.py`.
+The schemas are the operation layer's (`oint.ozon.spec`, generated from `reference/` by
+`scripts/gen_operations.py`), as for every other operation; `oint.ozon.validate` checks them.
 """
 
 from __future__ import annotations
@@ -10,21 +10,19 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import ROOT, SandboxServer
+from conftest import SandboxServer
 from sandbox_http import call, ozon_error
 
-from oint.sandbox.core import request_schemas
+from oint.ozon import spec
+from oint.ozon.validate import camel, kind_of, operation_problem, resolve
+from oint.sandbox.core import DEFAULT_MAX_ITEMS
 from oint.sandbox.model import ROUTES
-from oint.sandbox.validate import camel, kind_of, request_problem, resolve
 
-SCHEMAS = request_schemas()
-DEFS = SCHEMAS["schemas"]
+DEFS = spec.schemas()
 FBS = 1020005000050693
 ITEM = {
     "offer_id": "REQ-1",
@@ -180,29 +178,20 @@ BODIES: dict[str, dict[str, Any]] = {
 
 
 def entry(key: str) -> dict[str, Any]:
-    found: dict[str, Any] = SCHEMAS["requests"][key]
-    return found
+    """The request schema of an operation, as a `$ref` into the layer's schemas."""
+    request = spec.operation(key.split(" ", 1)[1]).request
+    assert request is not None, key
+    return {"schema": {"$ref": "#/schemas/" + request}}
 
 
 def problem(key: str, body: Any) -> str | None:
-    e = entry(key)
-    return request_problem(e["schema"], body, DEFS, e["name"])
+    return operation_problem(key.split(" ", 1)[1], body, max_items=DEFAULT_MAX_ITEMS)
 
 
-# ------------------------------------------------------------------ the data file and its coverage
-def test_request_schemas_file_is_up_to_date() -> None:
-    script = ROOT / "scripts" / "gen_sandbox_schemas.py"
-    r = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-
-
+# ------------------------------------------------------------------ coverage
 def test_every_routed_operation_with_a_body_has_a_schema_and_a_sample() -> None:
-    with_body = {
-        f"{m} {p}"
-        for m, p in ROUTES
-        if (m, p) not in {("GET", "/v1/actions"), ("POST", "/v4/product/info/limit")}
-    }
-    assert set(SCHEMAS["requests"]) == with_body == set(BODIES)
+    with_body = {f"{m} {p}" for m, p in ROUTES if spec.schema(spec.operation(p).request).get("properties")}
+    assert with_body == set(BODIES)
     for key, body in BODIES.items():
         assert problem(key, body) is None, (key, problem(key, body))
 

@@ -2121,7 +2121,7 @@ class SyncOperations:
         """Every item of every page of `/v1/warehouse/invalid-products/get`, as large pages as Ozon allows."""
         ...
 
-    def v1_warehouse_list(self, body: t.V1WarehouseListRequest) -> t.V1WarehouseListResponse:
+    def v1_warehouse_list(self, body: t.V1WarehouseListRequest | None = None) -> t.V1WarehouseListResponse:
         """`POST /v1/warehouse/list`: Список складов
 
         Pages by offset: `iter_v1_warehouse_list` walks every page.
@@ -2129,7 +2129,7 @@ class SyncOperations:
         """
         ...
 
-    def iter_v1_warehouse_list(self, body: t.V1WarehouseListRequest) -> Iterator[t.V1WarehouseListItem]:
+    def iter_v1_warehouse_list(self, body: t.V1WarehouseListRequest | None = None) -> Iterator[t.V1WarehouseListItem]:
         """Every item of every page of `/v1/warehouse/list`, as large pages as Ozon allows."""
         ...
 
@@ -5011,7 +5011,7 @@ class AsyncOperations:
         """Every item of every page of `/v1/warehouse/invalid-products/get`, as large pages as Ozon allows."""
         ...
 
-    async def v1_warehouse_list(self, body: t.V1WarehouseListRequest) -> t.V1WarehouseListResponse:
+    async def v1_warehouse_list(self, body: t.V1WarehouseListRequest | None = None) -> t.V1WarehouseListResponse:
         """`POST /v1/warehouse/list`: Список складов
 
         Pages by offset: `iter_v1_warehouse_list` walks every page.
@@ -5019,7 +5019,7 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v1_warehouse_list(self, body: t.V1WarehouseListRequest) -> AsyncIterator[t.V1WarehouseListItem]:
+    def iter_v1_warehouse_list(self, body: t.V1WarehouseListRequest | None = None) -> AsyncIterator[t.V1WarehouseListItem]:
         """Every item of every page of `/v1/warehouse/list`, as large pages as Ozon allows."""
         ...
 

@@ -156,8 +156,9 @@ class ActionsV1ActionsAutoAddProductsUpdateResponseRejected(TypedDict, total=Fal
 
 class PromosCandidates(TypedDict, total=False):
     action_id: float
-    last_id: float
+    last_id: str | float
     limit: float
+    offset: float
 
 
 class SellerApiGetSellerProductV1Response(TypedDict, total=False):
@@ -273,8 +274,9 @@ class V1GetDiscountTaskListResponseTask(TypedDict, total=False):
 
 class PromosProducts(TypedDict, total=False):
     action_id: float
-    last_id: float
+    last_id: str | float
     limit: float
+    offset: float
 
 
 class PromosProductsActivate(TypedDict, total=False):
@@ -5482,17 +5484,17 @@ class ProductUpdateAttributes(TypedDict, total=False):
 
 class V1ProductUpdateAttributesRequestItem(TypedDict, total=False):
     attributes: list[V1ProductUpdateAttributesRequestAttribute]
-    offer_id: str
+    offer_id: Required[str]
 
 
 class V1ProductUpdateAttributesRequestAttribute(TypedDict, total=False):
-    complex_id: int
-    id: int
+    complex_id: int | str
+    id: int | str
     values: list[V1ProductUpdateAttributesRequestValue]
 
 
 class V1ProductUpdateAttributesRequestValue(TypedDict, total=False):
-    dictionary_value_id: int
+    dictionary_value_id: int | str
     value: str
 
 
@@ -5799,7 +5801,7 @@ class ProductImportProductsPricesResponseError(TypedDict, total=False):
 
 class GetProductInfoDescription(TypedDict, total=False):
     offer_id: str
-    product_id: int
+    product_id: int | str
 
 
 class ProductGetProductInfoDescriptionResponse(TypedDict, total=False):
@@ -5938,6 +5940,7 @@ class ProductImportPictures(TypedDict, total=False):
     color_image: str
     images: list[str]
     product_id: Required[int | str]
+    images360: list[str]
 
 
 class Productv1ProductInfoPicturesResponse(TypedDict, total=False):
@@ -6027,7 +6030,7 @@ class ProductV1ProductPricesDetailsResponsePriceWeightIndex(TypedDict, total=Fal
 
 
 class ProductV1QuantInfoRequest(TypedDict, total=False):
-    quant_code: Required[Any]
+    quant_code: Required[list[str]]
 
 
 class ProductV1QuantInfoResponse(TypedDict, total=False):
@@ -6041,7 +6044,46 @@ class ProductV1QuantInfoResponseResultItems(TypedDict, total=False):
 
 
 class ProductV1QuantInfoResponseResultItemsQuantInfo(TypedDict, total=False):
-    quants: Any
+    quants: list[ProductV1QuantInfoResponseResultItemsQuantInfoQuants]
+
+
+class ProductV1QuantInfoResponseResultItemsQuantInfoQuants(TypedDict, total=False):
+    barcodes_extended: list[ProductV1QuantInfoResponseResultItemsQuantInfoQuantsBarcodesExtended]
+    dimensions: ProductV1QuantInfoResponseResultItemsQuantInfoQuantsDimensions
+    marketing_price: ProductV1QuantInfoResponseResultItemsQuantInfoQuantsMarketingPrice
+    min_price: str
+    old_price: str
+    price: str
+    quant_code: str
+    quant_sice: int
+    shipment_type: str
+    sku: int
+    statuses: ProductV1QuantInfoResponseResultItemsQuantInfoQuantsTexts
+
+
+class ProductV1QuantInfoResponseResultItemsQuantInfoQuantsBarcodesExtended(TypedDict, total=False):
+    barcode: str
+    error: str
+    status: str
+
+
+class ProductV1QuantInfoResponseResultItemsQuantInfoQuantsDimensions(TypedDict, total=False):
+    depth: int
+    height: int
+    weight: int
+    width: int
+
+
+class ProductV1QuantInfoResponseResultItemsQuantInfoQuantsMarketingPrice(TypedDict, total=False):
+    price: str
+    seller_price: str
+
+
+class ProductV1QuantInfoResponseResultItemsQuantInfoQuantsTexts(TypedDict, total=False):
+    state_description: str
+    state_name: str
+    state_sys_name: str
+    state_tooltip: str
 
 
 class ProductV1QuantListRequest(TypedDict, total=False):
@@ -6052,8 +6094,19 @@ class ProductV1QuantListRequest(TypedDict, total=False):
 
 class ProductV1QuantListResponse(TypedDict, total=False):
     cursor: str
-    products: Any
+    products: list[ProductV1QuantListResponseProducts]
     total_items: int
+
+
+class ProductV1QuantListResponseProducts(TypedDict, total=False):
+    offer_id: str
+    product_id: int
+    quants: list[ProductV1QuantListResponseProductsQuants]
+
+
+class ProductV1QuantListResponseProductsQuants(TypedDict, total=False):
+    quant_code: str
+    quant_size: int
 
 
 class GetProductRatingBySku(TypedDict, total=False):
@@ -6197,8 +6250,8 @@ class ProductUpdateOfferId(TypedDict, total=False):
 
 
 class ProductUpdateOfferIdRequestUpdateOfferId(TypedDict, total=False):
-    new_offer_id: str
-    offer_id: str
+    new_offer_id: Required[str]
+    offer_id: Required[str]
 
 
 class V1ProductUpdateOfferIdResponse(TypedDict, total=False):
@@ -8996,7 +9049,7 @@ class V1Money(TypedDict, total=False):
 WarehouseList = TypedDict(
     "WarehouseList",
     {
-        'limit': 'Required[int | str]',
+        'limit': 'int | str',
         'offset': 'int | str',
         'with': 'V1WarehouseListRequestWith',
     },
@@ -9764,9 +9817,19 @@ class ChatListRequestFilter(TypedDict, total=False):
 
 
 class V2ChatListResponse(TypedDict, total=False):
-    chats: Any
+    chats: list[ChatInfo]
     total_chats_count: int
     total_unread_count: int
+
+
+class ChatInfo(TypedDict, total=False):
+    chat_id: str
+    chat_status: str
+    chat_type: str
+    created_at: str
+    first_unread_message_id: int
+    last_message_id: int
+    unread_count: int
 
 
 class ChatReadV2(TypedDict, total=False):
@@ -12228,7 +12291,7 @@ class V3ImportProductsRequestItem(TypedDict, total=False):
     complex_attributes: list[V3ImportProductsRequestComplexAttribute]
     currency_code: str
     depth: int
-    description_category_id: Required[int | str]
+    description_category_id: int | str
     dimension_unit: str
     geo_names: list[str]
     height: int
@@ -12238,15 +12301,16 @@ class V3ImportProductsRequestItem(TypedDict, total=False):
     offer_id: str
     old_price: str
     pdf_list: list[ImportProductsRequestPdfList]
-    price: Required[str]
+    price: str
     primary_image: str
     promotions: list[ImportProductRequestPromotion]
     service_type: Literal['IS_CODE_SERVICE', 'IS_NO_CODE_SERVICE']
-    type_id: Required[int | str]
+    type_id: int | str
     vat: str
     weight: int
     weight_unit: str
     width: int
+    images360: list[str]
 
 
 class V3ImportProductsRequestAttribute(TypedDict, total=False):
@@ -12873,12 +12937,12 @@ ShipFbsPostingV4 = TypedDict(
 
 
 class FbsPostingShipV4RequestPackage(TypedDict, total=False):
-    products: list[FbsPostingShipV4RequestPackageProduct]
+    products: Required[list[FbsPostingShipV4RequestPackageProduct]]
 
 
 class FbsPostingShipV4RequestPackageProduct(TypedDict, total=False):
-    product_id: int
-    quantity: int
+    product_id: Required[int | str]
+    quantity: Required[int]
 
 
 class FbsPostingShipV4RequestWith(TypedDict, total=False):
@@ -13203,7 +13267,7 @@ class Productv4GetProductAttributesV4Response(TypedDict, total=False):
 
 class Productv4GetProductAttributesV4ResponseResult(TypedDict, total=False):
     attributes: list[ProductGetProductAttributesV4ResponseAttribute]
-    attributes_with_defaults: list[int]
+    attributes_with_defaults: list[str]
     barcode: str
     barcodes: Any
     color_image: str
@@ -13294,6 +13358,7 @@ class GetProductInfoStocks(TypedDict, total=False):
     cursor: str
     filter: Required[V4GetProductInfoStocksRequestFilter]
     limit: Required[int]
+    last_id: str
 
 
 class V4GetProductInfoStocksRequestFilter(TypedDict, total=False):
@@ -13421,6 +13486,7 @@ class GetProductInfoPrices(TypedDict, total=False):
     cursor: str
     filter: Required[Productv5Filter]
     limit: Required[int]
+    last_id: str
 
 
 class Productv5Filter(TypedDict, total=False):

@@ -3,9 +3,9 @@
 - `model/`: pure, stateful logic of seller accounts (catalogue, tasks, images, prices,
   stocks, warehouses, promotions, FBO drafts), persisted through `store.Store` (SQLite).
 - `core.Sandbox.handle`: Ozon's protocol around the model — routes, auth headers,
-  rate limits, injected faults, error bodies, and request bodies checked against Ozon's
-  document (`validate`, fed by `data/request_schemas.json` from scripts/gen_sandbox_schemas.py)
-  before the model sees them. No sockets.
+  rate limits, injected faults, error bodies, and request bodies checked against the
+  operation layer's request schemas (`oint.ozon.validate`, for every operation) before the
+  model sees them. No sockets.
 - Adapters: `app` (ASGI, served by `oint sandbox serve`) and `transport` (in-process,
   `--sandbox` / `OzonClient(sandbox=True)`).
 """

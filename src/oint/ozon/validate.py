@@ -1,25 +1,27 @@
-"""Checking JSON against the schemas of Ozon's OpenAPI document: request bodies and answers.
+"""Checking JSON against the operation layer's schemas: request bodies and answers.
 
-A small, pure validator of the JSON-schema subset the document uses (`type`, `format`,
-`properties`, `items`, `required`, `enum`, `minimum`/`maximum`, `minItems`/`maxItems`,
-`minLength`/`maxLength`, `pattern`, `oneOf`/`anyOf`, `additionalProperties`, `$ref` into
-`#/components/schemas/`). It takes a schema dict and a value, nothing else, so any source of
-schemas (the sandbox's data file today, the operation layer later) can feed it.
+A small, pure validator of the JSON-schema subset the operation layer (`oint.ozon.spec`) uses
+(`type`, `format`, `properties`, `items`, `required`, `enum`, `minimum`/`maximum`,
+`minItems`/`maxItems`, `minLength`/`maxLength`, `pattern`, `anyOf` (of types, or of `required`
+lists and `maxProperties: 0` for "one of these fields", "or nothing at all"),
+`additionalProperties`, `$ref` to `#/.../NAME`). It takes a schema dict, the schemas its refs
+name and a value, nothing else; `operation_problem` feeds it an operation of the layer. The
+sandbox checks every request body with it; a client may check before sending.
 
-Why not `jsonschema`: the document is OpenAPI 3.0 with gRPC-gateway conventions that plain
-JSON schema does not express — an int64 may arrive as a JSON number or a string of digits
-(protojson accepts both), `null` means "not set", `required: true` appears on properties,
-`type: "int"` occurs — and the sandbox must answer Ozon's error wording with the failing
-field, which needs control over the order of checks and the message. That is ~250 lines here.
+Why not `jsonschema`: Ozon's API follows gRPC-gateway conventions that plain JSON schema does not
+express — an int64 may arrive as a JSON number or a string of digits (protojson accepts both),
+`null` means "not set", unknown fields are refused — and the answer must be Ozon's error wording
+with the failing field, which needs control over the order of checks and the message.
 
 Two modes:
 
 - `request_problem(schema, body, defs, name)`: the first problem as Ozon would report it,
   or None. Like Ozon, decoding comes first (protojson: wrong JSON types, out-of-range
-  numbers; reported with JSON field names: `invalid ImportProductsRequest.items[0].price:
+  numbers, unknown fields; reported with JSON field names: `invalid ImportProductsRequest.items[0].price:
   value must be a string`), then validation rules (protoc-gen-validate: Go field names,
   nested messages as `invalid ProductsStocksRequest.Stocks[0]: embedded message failed
   validation | caused by: invalid ProductsStocksRequest_Stock.Stock: value is required`).
+  Message names are Ozon's (`x-message` in the layer: the OpenAPI document's schema name).
   A missing required id (integer field named `id` or `*_id`) reads as 0 in proto3 and is
   reported as Ozon's rule for ids: `value must be greater than 0`.
 - `answer_problems(schema, doc, defs)`: every mismatch of an answer, strictly (JSON types as
@@ -38,7 +40,6 @@ from typing import Any
 Schema = Mapping[str, Any]
 Defs = Mapping[str, Schema]
 
-REF_PREFIX = "#/components/schemas/"
 _INT_RANGES = {
     "int32": (-(2**31), 2**31 - 1),
     "uint32": (0, 2**32 - 1),
@@ -73,6 +74,11 @@ class SchemaError(ValueError):
 
 
 # ------------------------------------------------------------------ schema helpers
+def ref_target(ref: Any) -> str:
+    """The schema name a `$ref` points to: its last segment (`#/schemas/NAME`)."""
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) and ref.startswith("#/") else ""
+
+
 def resolve(schema: Schema, defs: Defs) -> tuple[Schema, str | None]:
     """Follow `$ref`s; returns the schema and the name of the last one followed (or None)."""
     name = None
@@ -80,9 +86,9 @@ def resolve(schema: Schema, defs: Defs) -> tuple[Schema, str | None]:
         ref = schema.get("$ref")
         if ref is None:
             return schema, name
-        if not isinstance(ref, str) or not ref.startswith(REF_PREFIX) or ref[len(REF_PREFIX) :] not in defs:
+        name = ref_target(ref)
+        if name not in defs:
             raise SchemaError(f"unknown $ref {ref!r}")
-        name = ref[len(REF_PREFIX) :]
         schema = defs[name]
     raise SchemaError("$ref chain too long")
 
@@ -101,9 +107,13 @@ def kind_of(schema: Schema) -> str | None:
     return None
 
 
-def message_name(ref_name: str | None, parent: str, field: str) -> str:
+def message_name(ref_name: str | None, parent: str, field: str, schema: Schema | None = None) -> str:
     """Ozon's (Go) name of a message: `productv2ProductsStocksRequestStock` under
-    `ProductsStocksRequest` is `ProductsStocksRequest_Stock`; inline objects get Parent_Field."""
+    `ProductsStocksRequest` is `ProductsStocksRequest_Stock`; inline objects get Parent_Field.
+    The schema's `x-message` (Ozon's name of it) is preferred to the layer's name."""
+    given = schema.get("x-message") if schema is not None else None
+    if isinstance(given, str):
+        ref_name = given
     if ref_name is None:
         return f"{parent}_{camel(field)}" if parent else camel(field)
     bare = re.sub(r"^[a-z_]+[0-9]*(?=[A-Z])", "", ref_name)
@@ -121,17 +131,36 @@ def _required(schema: Schema) -> list[str]:
     return [r for r in req if isinstance(r, str)] if isinstance(req, list) else []
 
 
+EMPTY = "(nothing)"  # an alternative that holds for an object without any field
+
+
 def _alternatives(schema: Schema) -> list[list[str]] | None:
-    """`oneOf`/`anyOf` made only of `required` lists: at least one of them must hold."""
+    """`anyOf`/`oneOf` made only of `required` lists (and `{"maxProperties": 0}`, given as
+    `[EMPTY]`): at least one of them must hold."""
     for key in ("oneOf", "anyOf"):
         branches = schema.get(key)
         if (
             isinstance(branches, list)
             and branches
-            and all(isinstance(b, dict) and set(b) == {"required"} for b in branches)
+            and all(
+                isinstance(b, dict) and (set(b) == {"required"} or b == {"maxProperties": 0})
+                for b in branches
+            )
         ):
-            return [_required(b) for b in branches]
+            return [_required(b) if "required" in b else [EMPTY] for b in branches]
     return None
+
+
+def _all_required(schema: Schema, value: Any) -> list[str]:
+    """The fields `value` must have: `required`, and the fields of an alternative when it is the
+    only one with fields and `value` is not empty (a body that may be empty or must have X)."""
+    required = _required(schema)
+    alternatives = _alternatives(schema)
+    if alternatives and isinstance(value, dict) and value:
+        with_fields = [alt for alt in alternatives if alt != [EMPTY]]
+        if len(with_fields) == 1 and len(with_fields) < len(alternatives):
+            required = required + with_fields[0]
+    return required
 
 
 def _is_id(field: str) -> bool:
@@ -204,8 +233,11 @@ def _type_problem(schema: Schema, value: Any, lenient: bool) -> str | None:
     return None
 
 
-def _rule_problem(schema: Schema, value: Any, lenient: bool, field: str = "") -> str | None:
-    """Validation-rule problem of a value that has the right type, or None."""
+def _rule_problem(
+    schema: Schema, value: Any, lenient: bool, field: str = "", cap: int | None = None
+) -> str | None:
+    """Validation-rule problem of a value that has the right type, or None. `cap`: the most items
+    of an array whose schema has no `maxItems`."""
     enum = schema.get("enum")
     if isinstance(enum, list) and value not in enum:
         if not lenient:
@@ -243,7 +275,7 @@ def _rule_problem(schema: Schema, value: Any, lenient: bool, field: str = "") ->
             if high is not None and number > high:
                 return f"value must be less than or equal to {high}"
     if isinstance(value, list):
-        low, high = schema.get("minItems"), schema.get("maxItems")
+        low, high = schema.get("minItems"), schema.get("maxItems", cap)
         if isinstance(low, int) and isinstance(high, int) and not low <= len(value) <= high:
             return f"value must contain between {low} and {high} items, inclusive"
         if isinstance(high, int) and len(value) > high:
@@ -260,20 +292,39 @@ class _Found(Exception):
         self.message = message
 
 
-def request_problem(schema: Schema | None, body: Any, defs: Defs, name: str = "") -> str | None:
+def request_problem(
+    schema: Schema | None, body: Any, defs: Defs, name: str = "", *, max_items: int | None = None
+) -> str | None:
     """The first problem of a request body, worded as Ozon does, or None when it is fine.
 
-    `name` is the request message's name (default: derived from the schema's `$ref`)."""
+    `name` is the request message's name (default: the schema's `x-message`, else its name with
+    `Request`). `max_items` bounds the arrays the schema leaves unbounded (None: no bound)."""
     if schema is None:
         return None
     top, ref_name = resolve(schema, defs)
-    root = name or message_name(ref_name, "", "Request")
+    if not name:
+        name = message_name(ref_name, "", "Request", top)
+        if "x-message" not in top and not name.endswith("Request"):
+            name += "Request"
     try:
-        _decode(top, body, defs, root, ())
-        _rules(top, body, defs, root)
+        _decode(top, body, defs, name, (), max_items)
+        _rules(top, body, defs, name, max_items)
     except _Found as found:
         return found.message
     return None
+
+
+def operation_problem(path: str, body: Any, *, max_items: int | None = None) -> str | None:
+    """The first problem of the request body of an operation of the layer (by path or name), or
+    None. An operation without a request schema takes no fields."""
+    from oint.ozon import spec
+
+    op = spec.operation(path)
+    if op.request is None:
+        if isinstance(body, dict) and body:
+            return f'invalid Request: unknown field "{next(iter(body))}"'
+        return None
+    return request_problem({"$ref": "#/schemas/" + op.request}, body, spec.schemas(), max_items=max_items)
 
 
 def _unset(schema: Schema, value: Any) -> bool:
@@ -315,14 +366,33 @@ def _missing_rule(schema: Schema, field: str) -> str | None:
     return rule
 
 
-def _decode(schema: Schema, value: Any, defs: Defs, root: str, parts: tuple[str | int, ...]) -> None:
-    """protojson's pass: JSON types, number ranges, enum names and required fields that have no
-    rule of their own; JSON field names in messages (`invalid Request.items[0].price: ...`)."""
+def _type_choices(schema: Schema) -> list[Schema] | None:
+    """The branches of an `anyOf` of types (`string` or `number`), or None."""
+    branches = schema.get("anyOf")
+    if isinstance(branches, list) and branches and _alternatives(schema) is None:
+        return [b for b in branches if isinstance(b, dict)]
+    return None
+
+
+def _decode(
+    schema: Schema, value: Any, defs: Defs, root: str, parts: tuple[str | int, ...], cap: int | None
+) -> None:
+    """protojson's pass: JSON types, number ranges, enum names, unknown fields and required fields
+    that have no rule of their own; JSON field names in messages (`invalid Request.items[0].price: ...`)."""
     schema, _ = resolve(schema, defs)
     if value is None:
         if parts and isinstance(parts[-1], int):
             raise _Found(f"invalid {_json_path(root, parts)}: value must not be null")
         return
+    choices = _type_choices(schema)
+    if choices is not None:
+        for branch in choices:
+            branch, _ = resolve(branch, defs)
+            if _type_problem(branch, value, lenient=True) is None:
+                _decode(branch, value, defs, root, parts, cap)
+                return
+        kinds = " or ".join(_TYPE_WORDS.get(kind_of(resolve(b, defs)[0]) or "", "a value") for b in choices)
+        raise _Found(f"invalid {_json_path(root, parts)}: value must be {kinds}")
     enum = schema.get("enum")
     if isinstance(enum, list) and isinstance(value, int) and not isinstance(value, bool):
         return  # an enum by number (protojson accepts it; the model maps or rejects the number)
@@ -331,37 +401,46 @@ def _decode(schema: Schema, value: Any, defs: Defs, root: str, parts: tuple[str 
         raise _Found(f"invalid {_json_path(root, parts)}: {problem}")
     if isinstance(value, dict):
         props = schema.get("properties") or {}
-        for field in _required(schema):
+        for field in _all_required(schema, value):
             sub = props.get(field)
             if isinstance(sub, dict):
                 sub, _ = resolve(sub, defs)
                 if _unset(sub, value.get(field)) and _missing_rule(sub, field) is None:
                     raise _Found(f"invalid {_json_path(root, (*parts, field))}: value is required")
         extra = schema.get("additionalProperties")
+        closed = "properties" in schema and extra in (None, False)  # Ozon's gateway refuses unknown fields
         for key, item in value.items():
             sub = props.get(key)
             if sub is None and isinstance(extra, dict):
                 sub = extra
+            if sub is None and closed:
+                raise _Found(f'invalid {_json_path(root, parts)}: unknown field "{key}"')
             if isinstance(sub, dict) and not _unset(resolve(sub, defs)[0], item):
-                _decode(sub, item, defs, root, (*parts, key))
+                _decode(sub, item, defs, root, (*parts, key), cap)
     elif isinstance(value, list):
-        high = schema.get("maxItems")
+        high = schema.get("maxItems", cap)
         if isinstance(high, int) and len(value) > high:
             return  # the rule pass reports the size, without decoding a huge array first
         items = schema.get("items")
         if isinstance(items, dict):
             for i, item in enumerate(value):
-                _decode(items, item, defs, root, (*parts, i))
+                _decode(items, item, defs, root, (*parts, i), cap)
 
 
-def _rules(schema: Schema, value: Any, defs: Defs, msg: str) -> None:
+def _holds(alternative: list[str], props: Schema, value: dict[str, Any], defs: Defs) -> bool:
+    if alternative == [EMPTY]:
+        return not value
+    return all(not _unset(resolve(props.get(f, {}), defs)[0], value.get(f)) for f in alternative)
+
+
+def _rules(schema: Schema, value: Any, defs: Defs, msg: str, cap: int | None) -> None:
     """protoc-gen-validate's pass over a decoded message: rules of the values, including those a
     required field breaks when not set; Go field names, nested messages as Ozon reports them."""
     schema, _ = resolve(schema, defs)
     if not isinstance(value, dict):
         return
     props = schema.get("properties") or {}
-    for field in _required(schema):
+    for field in _all_required(schema, value):
         sub = props.get(field)
         if isinstance(sub, dict):
             sub, _ = resolve(sub, defs)
@@ -369,10 +448,8 @@ def _rules(schema: Schema, value: Any, defs: Defs, msg: str) -> None:
             if rule is not None and _unset(sub, value.get(field)):
                 raise _Found(f"Request validation error: invalid {msg}.{camel(field)}: {rule}")
     alternatives = _alternatives(schema)
-    if alternatives and not any(
-        all(not _unset(resolve(props.get(f, {}), defs)[0], value.get(f)) for f in alt) for alt in alternatives
-    ):
-        wanted = " or ".join(", ".join(alt) for alt in alternatives)
+    if alternatives and not any(_holds(alt, props, value, defs) for alt in alternatives):
+        wanted = " or ".join(", ".join(alt) for alt in alternatives if alt != [EMPTY])
         raise _Found(f"Request validation error: invalid {msg}: {wanted} is required")
     for field, sub_raw in props.items():
         if not isinstance(sub_raw, dict):
@@ -382,24 +459,25 @@ def _rules(schema: Schema, value: Any, defs: Defs, msg: str) -> None:
         if _unset(sub, item):
             continue
         where = f"{msg}.{camel(field)}"
-        problem = _rule_problem(sub, item, lenient=True, field=field)
+        problem = _rule_problem(sub, item, lenient=True, field=field, cap=cap)
         if problem:
             raise _Found(f"Request validation error: invalid {where}: {problem}")
         if isinstance(item, dict):
-            _nested(sub, item, defs, message_name(ref_name, msg, field), where)
+            _nested(sub, item, defs, message_name(ref_name, msg, field, sub), where, cap)
         elif isinstance(item, list) and isinstance(sub.get("items"), dict):
             elem, elem_ref = resolve(sub["items"], defs)
             for i, element in enumerate(item):
-                problem = _rule_problem(elem, element, lenient=True, field=field)
+                problem = _rule_problem(elem, element, lenient=True, field=field, cap=cap)
                 if problem:
                     raise _Found(f"Request validation error: invalid {where}[{i}]: {problem}")
                 if isinstance(element, dict):
-                    _nested(elem, element, defs, message_name(elem_ref, msg, field), f"{where}[{i}]")
+                    name = message_name(elem_ref, msg, field, elem)
+                    _nested(elem, element, defs, name, f"{where}[{i}]", cap)
 
 
-def _nested(schema: Schema, value: dict[str, Any], defs: Defs, msg: str, where: str) -> None:
+def _nested(schema: Schema, value: dict[str, Any], defs: Defs, msg: str, where: str, cap: int | None) -> None:
     try:
-        _rules(schema, value, defs, msg)
+        _rules(schema, value, defs, msg, cap)
     except _Found as inner:
         cause = inner.message.removeprefix("Request validation error: ")
         raise _Found(
