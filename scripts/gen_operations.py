@@ -241,6 +241,13 @@ def oa_response(op: dict[str, Any]) -> Schema | None:
     return schema
 
 
+def oa_file(op: dict[str, Any]) -> str | None:
+    """The media type of an answer that is a file (`application/pdf`, `image/png`), or None."""
+    answer = op.get("responses", {}).get("200") or {}
+    types = [t for t in answer.get("content", {}) if t != "application/json"]
+    return types[0] if types else None
+
+
 # ---------------------------------------------------------------------------------------- paging
 def resolve(schemas: dict[str, Schema], node: Schema | None) -> Schema:
     while node and "$ref" in node:
@@ -399,6 +406,8 @@ def build() -> dict[str, Any]:
             decl["sources"].append("2026-05")
             _, oa_op = found
             oa_req, oa_resp = oa_request(oa, oa_op), oa_response(oa_op)
+            if oa_file(oa_op) and not response:
+                decl["file"] = oa_file(oa_op)
             if request and oa_req:
                 schemas.enrich({"$ref": "#/schemas/" + request}, oa_req)
             if response and oa_resp:
@@ -466,6 +475,9 @@ def build() -> dict[str, Any]:
                 decl["retired"] = ret["date"]
             if ret["successor"]:
                 decl["successor"] = ret["successor"]
+        answer_file = facts["files"].get(path)
+        if answer_file:
+            decl["file"] = answer_file["type"]
         limits = facts["rate_limits"].get(path)
         if limits:
             decl["rate_limits"] = limits["limits"]

@@ -1,6 +1,7 @@
 """Checking sandbox answers against Ozon's OpenAPI document (`reference/`), with the allow-list of
 the places where a real recorded answer disagrees with the document and the sandbox follows the
-recording.
+recording. The answers of the operations without a model (`oint.sandbox.structural`) are checked
+against the operation layer's response schemas they are generated from.
 
 Used by `test_sandbox_conformance.py` (replayed requests to every route, and every answer the
 test suite made the sandbox give: conftest records them through OINT_SANDBOX_RECORD) and by the
@@ -16,7 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from oint.ozon import spec
 from oint.ozon.validate import Problem, answer_problems
+from oint.sandbox.model import ROUTES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "reference" / "openapi-en-2026-05.structure.json"
@@ -168,8 +171,13 @@ def sdk_operations() -> dict[str, Any]:
 
 
 def answer_schema(method: str, path: str, status: int = 200) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """The schema of a JSON answer and the schemas its refs point into: from the document, else
-    (operations newer than it) from operations.json; None when neither has the operation."""
+    """The schema of a JSON answer and the schemas its refs point into: for a route of the model,
+    from the document, else (operations newer than it) from operations.json; for the other
+    operations (structural answers), from the operation layer. None when none has the operation."""
+    if (method, path) not in ROUTES:
+        layer = spec.find(path)
+        if layer is not None and layer.response is not None and layer.method == method:
+            return {"$ref": "#/schemas/" + layer.response}, spec.schemas()
     op = document()["paths"].get(path, {}).get(method.lower())
     if op is not None:
         response = op["responses"].get(str(status)) or op["responses"].get("200")

@@ -29,6 +29,9 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
         for bulk jobs and benchmarks
   oint sandbox where
         print the state file used by --sandbox
+  oint sandbox routes [WORD]
+        how each operation is answered: stateful (a model), structural (a well-formed answer
+        from its schema) or retired (410 from Ozon's switch-off date); WORD filters
 
 The state file: --db, else OINT_SANDBOX_DB, else ~/.local/state/oint/sandbox.sqlite3.
 'oint sandbox COMMAND --help' shows one command.
@@ -84,6 +87,14 @@ an earlier seed with the same prefix stopped). 100,000 products take a few secon
 
 Print the state file that --sandbox calls use.
 """,
+    "routes": """usage: oint sandbox routes [WORD]
+
+List the operations the sandbox answers, one a line: verb, path, kind and Ozon's title.
+  stateful    a model answers from the account's state (and changes it)
+  structural  a well-formed, deterministic answer built from the operation's response schema
+  retired     no model; Ozon switched it off: 410 from that date (structural before)
+WORD keeps the lines whose path, kind or title holds it (any case), e.g. 'stateful' or 'posting'.
+""",
 }
 
 
@@ -135,6 +146,8 @@ def run(argv: list[str]) -> int:
         return 0
     if sub == "serve":
         return _serve(rest)
+    if sub == "routes":
+        return _routes(rest)
 
     from oint.sandbox.core import Sandbox
     from oint.sandbox.store import default_db_path
@@ -176,6 +189,19 @@ def run(argv: list[str]) -> int:
     if sub == "seed":
         return _seed(_options(rest, {"products": True, "prefix": True, "clientid": True, "db": True}))
     raise UsageError(f"unknown sandbox command {sub!r} (see: oint sandbox)")
+
+
+def _routes(rest: list[str]) -> int:
+    from oint.sandbox.routes import KINDS, matching
+
+    words = [a for a in rest if not a.startswith("-")]
+    _options([a for a in rest if a.startswith("-")], {})
+    if len(words) > 1:
+        raise UsageError("oint sandbox routes takes at most one word (see: oint sandbox routes --help)")
+    found = matching(words[0] if words else None)
+    counts = ", ".join(f"{sum(r.kind == k for r in found)} {k}" for k in KINDS)
+    sys.stdout.write("".join(r.line() + "\n" for r in found) + f"{len(found)} operations: {counts}\n")
+    return 0
 
 
 def _serve(rest: list[str]) -> int:

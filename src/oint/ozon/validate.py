@@ -116,9 +116,11 @@ def message_name(ref_name: str | None, parent: str, field: str, schema: Schema |
         ref_name = given
     if ref_name is None:
         return f"{parent}_{camel(field)}" if parent else camel(field)
+    if "." in ref_name:  # a proto's full name: `posting.v3.PostingFboListRequest.Filter`
+        ref_name = "_".join(part for part in ref_name.split(".") if part[:1].isupper())
     bare = re.sub(r"^[a-z_]+[0-9]*(?=[A-Z])", "", ref_name)
     if parent and bare.startswith(parent) and len(bare) > len(parent):
-        return f"{parent}_{bare[len(parent) :]}"
+        return f"{parent}_{bare[len(parent) :].lstrip('_')}"
     return bare
 
 

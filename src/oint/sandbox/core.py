@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from oint.ozon.spec import Operation
 from oint.ozon.validate import operation_problem
-from oint.sandbox import demo
+from oint.sandbox import demo, structural
 from oint.sandbox.errors import INVALID_ARGUMENT, UNAUTHENTICATED, ApiError, SandboxStateError, obsolete
 from oint.sandbox.model import ROUTES
 from oint.sandbox.model.base import BEFORE_REQUEST, Account
+from oint.sandbox.model.products import all_products
+from oint.sandbox.model.warehouses import all_warehouses
 from oint.sandbox.store import Store
 
 GLOBAL_RATE = 50  # requests per second per Client-Id (Ozon's global limit)
@@ -42,9 +45,6 @@ ADMIN_ROUTES = {  # action -> its methods
 }
 API_DATE_ENV = "OINT_SANDBOX_API_DATE"
 REQUEST_LOG_SIZE = 1000  # the newest requests kept in the log (OINT_SANDBOX_LOG), GET /__sandbox/requests
-ROUTE_METHODS: dict[str, list[str]] = {}
-for _method, _path in ROUTES:
-    ROUTE_METHODS.setdefault(_path, []).append(_method)
 log = logging.getLogger("oint.sandbox")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -158,6 +158,43 @@ def parse_api_date(value: str | dt.date | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"API date: expected YYYY-MM-DD, got {value!r}") from None
+
+
+@lru_cache(maxsize=1)
+def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The operations with path parameters (`/v1/cargoes-label/file/{file_guid}`) as patterns."""
+    from oint.ozon.spec import operations
+
+    out = []
+    for template, op in operations().items():
+        if op.path_params:
+            pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template))
+            out.append((re.compile(pattern), template))
+    return tuple(out)
+
+
+def operation_at(path: str) -> Operation | None:
+    """The operation of the layer a request path names (path parameters filled in), or None."""
+    from oint.ozon.spec import operations
+
+    op = operations().get(path)
+    if op is not None:
+        return op
+    for pattern, template in _templates():
+        if pattern.fullmatch(path):
+            return operations()[template]
+    return None
+
+
+def account_ids(account: Account) -> structural.Ids:
+    """The ids of the account's products and warehouses, for the structural answers."""
+    products = tuple(
+        structural.Product(int(p["id"]), str(p.get("offer_id") or p["id"]), int(p.get("sku") or 0))
+        for p in sorted(all_products(account), key=lambda p: int(p["id"]))
+        if not p.get("is_archived")
+    )
+    warehouses = tuple(sorted(int(w["warehouse_id"]) for w in all_warehouses(account)))
+    return structural.Ids(products, warehouses)
 
 
 @lru_cache(maxsize=1)
@@ -315,16 +352,14 @@ class Sandbox:
 
     def _dispatch(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
         try:
-            off = _switch_off_dates().get(path)
-            switched_off = off is not None and off <= self.today()  # answered after auth, see below
-            handler = ROUTES.get((method, path))
-            if handler is None and not switched_off:
-                allowed = ROUTE_METHODS.get(path)
-                if allowed:
-                    raise ApiError(
-                        405, 12, "method is not allowed", headers={"Allow": ", ".join(sorted(allowed))}
-                    )
+            op = operation_at(path)  # every operation of the layer is served (structural.py without a model)
+            if op is None:
                 raise ApiError(404, 5, "Not Found")
+            handler = ROUTES.get((method, op.path))
+            off = _switch_off_dates().get(op.path)
+            switched_off = off is not None and off <= self.today()  # answered after auth, see below
+            if op.method != method and handler is None and not switched_off:
+                raise ApiError(405, 12, "method is not allowed", headers={"Allow": op.method})
             lower = {k.lower(): v for k, v in headers.items()}
             client_id, api_key = lower.get("client-id", "").strip(), lower.get("api-key", "").strip()
             if not client_id or not api_key:
@@ -337,14 +372,20 @@ class Sandbox:
                 acct = self.store.get("*", "account", client_id)
                 if acct is None or acct.get("api_key") != api_key:
                     raise ApiError(403, 7, "Invalid Api-Key, please check the key and try again")
-                if switched_off or handler is None:
+                if switched_off:
                     raise obsolete()
                 if method != "GET":
-                    validate_request(path, request)
+                    validate_request(op.path, request)
                 account = Account(self.store, client_id, now)
                 for hook in BEFORE_REQUEST:
                     hook(account)
-                answer = handler(account, request)
+                if handler is not None:
+                    answer = handler(account, request)
+                elif op.file:
+                    media, content = structural.file_answer(op, request)
+                    return SandboxResponse(200, {"content-type": media}, content)
+                else:
+                    answer = structural.answer(op, request, account_ids(account))
             response = _json(200, answer)
             if self.record_path:
                 self._record(method, path, response)

@@ -59,6 +59,7 @@ class Operation(NamedTuple):
     successor: str | None
     deprecated: bool
     sources: tuple[str, ...]
+    file: str | None = None  # media type of an answer that is a file (application/pdf), not JSON
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -136,6 +137,7 @@ def _operation(path: str, d: dict[str, Any]) -> Operation:
         successor=d.get("successor"),
         deprecated=bool(d.get("deprecated")),
         sources=tuple(d.get("sources", ())),
+        file=d.get("file"),
     )
 
 
