@@ -241,7 +241,11 @@ def _rule_problem(
     """Validation-rule problem of a value that has the right type, or None. `cap`: the most items
     of an array whose schema has no `maxItems`."""
     enum = schema.get("enum")
-    if isinstance(enum, list) and value not in enum:
+    if isinstance(enum, list) and kind_of(schema) in ("integer", "number"):  # a list of allowed numbers
+        allowed = _int_value(value, lenient) if kind_of(schema) == "integer" else value
+        if allowed not in enum:
+            return f"value must be in list [{' '.join(map(str, enum))}]"
+    elif isinstance(enum, list) and value not in enum:
         if not lenient:
             return "value is not one of the document's enum values"
         if not isinstance(value, int) or isinstance(value, bool):  # by number: the model decides
