@@ -28,7 +28,7 @@ from oint.sandbox import demo, structural
 from oint.sandbox.errors import INVALID_ARGUMENT, UNAUTHENTICATED, ApiError, SandboxStateError, obsolete
 from oint.sandbox.model import ROUTES
 from oint.sandbox.model.base import BEFORE_REQUEST, Account
-from oint.sandbox.model.products import all_products
+from oint.sandbox.model.products import PRODUCT, find_by_offer, find_by_sku, get_product
 from oint.sandbox.model.warehouses import all_warehouses
 from oint.sandbox.store import Store
 
@@ -186,15 +186,26 @@ def operation_at(path: str) -> Operation | None:
     return None
 
 
-def account_ids(account: Account) -> structural.Ids:
-    """The ids of the account's products and warehouses, for the structural answers."""
-    products = tuple(
-        structural.Product(int(p["id"]), str(p.get("offer_id") or p["id"]), int(p.get("sku") or 0))
-        for p in sorted(all_products(account), key=lambda p: int(p["id"]))
-        if not p.get("is_archived")
-    )
+ID_SAMPLE = 50  # products a structural answer draws its ids from (besides the ones the request names)
+
+
+def account_ids(account: Account, request: Mapping[str, Any] | None = None) -> structural.Ids:
+    """Ids of the account's products and warehouses for the structural answers: the products the
+    request names (by product id, offer id or SKU) and the first ones of the catalogue, read
+    without loading a large catalogue whole."""
+    asked = structural.asked_ids(request or {})
+    docs: list[dict[str, Any] | None] = [get_product(account, pid) for pid in asked["product"][:100]]
+    docs += [find_by_offer(account, str(offer)) for offer in asked["offer"][:100]]
+    docs += [find_by_sku(account, sku) for sku in asked["sku"][:100]]
+    first, _ = account.store.unarchived_page(account.client_id, PRODUCT, 0, ID_SAMPLE)
+    products: dict[int, structural.Product] = {}
+    for p in [*docs, *first]:
+        if p is not None and int(p["id"]) not in products:
+            products[int(p["id"])] = structural.Product(
+                int(p["id"]), str(p["offer_id"]), int(p.get("sku") or 0)
+            )
     warehouses = tuple(sorted(int(w["warehouse_id"]) for w in all_warehouses(account)))
-    return structural.Ids(products, warehouses)
+    return structural.Ids(tuple(products.values()), warehouses)
 
 
 @lru_cache(maxsize=1)
@@ -385,7 +396,7 @@ class Sandbox:
                     media, content = structural.file_answer(op, request)
                     return SandboxResponse(200, {"content-type": media}, content)
                 else:
-                    answer = structural.answer(op, request, account_ids(account))
+                    answer = structural.answer(op, request, account_ids(account, request))
             response = _json(200, answer)
             if self.record_path:
                 self._record(method, path, response)

@@ -292,6 +292,15 @@ class _Generator:
 
 
 # ------------------------------------------------------------------ request helpers
+def asked_ids(body: Any) -> dict[str, list[Any]]:
+    """The ids a request names, by kind (product, offer, sku, warehouse, posting); product ids,
+    SKUs and warehouse ids as positive integers."""
+    asked = _asked(body)
+    for kind in ("product", "sku", "warehouse"):
+        asked[kind] = _ints(asked[kind])
+    return asked
+
+
 def _asked(body: Any) -> dict[str, list[Any]]:
     """The ids the request names, by kind (product, offer, sku, warehouse, posting)."""
     out: dict[str, list[Any]] = {kind: [] for kind in ID_KEYS}
