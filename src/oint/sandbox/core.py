@@ -25,7 +25,14 @@ from typing import Any
 from oint.ozon.spec import Operation
 from oint.ozon.validate import operation_problem
 from oint.sandbox import demo, structural
-from oint.sandbox.errors import INVALID_ARGUMENT, UNAUTHENTICATED, ApiError, SandboxStateError, obsolete
+from oint.sandbox.errors import (
+    INVALID_ARGUMENT,
+    UNAUTHENTICATED,
+    ApiError,
+    SandboxStateError,
+    invalid,
+    obsolete,
+)
 from oint.sandbox.model import ROUTES
 from oint.sandbox.model.base import BEFORE_REQUEST, Account
 from oint.sandbox.model.products import PRODUCT, find_by_offer, find_by_sku, get_product
@@ -78,7 +85,7 @@ def validate_request(path: str, request: dict[str, Any]) -> None:
     operation of the layer: wrong types, unknown fields, enums, limits, required fields)."""
     problem = operation_problem(path, request, max_items=DEFAULT_MAX_ITEMS)
     if problem is not None:
-        raise ApiError(400, INVALID_ARGUMENT, problem)
+        raise invalid(problem)
 
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")  # an HTTP token
