@@ -30,7 +30,7 @@ from oint.ozon import AsyncOzonClient, OzonClient, spec
 from oint.ozon.errors import APIStatusError
 from oint.ozon.spec import Operation
 from oint.ozon.types import V3PostingFbsListRequest
-from oint.ozon.validate import kind_of, resolve
+from oint.ozon.validate import kind_of, operation_problem, resolve
 from oint.sandbox import routes, structural
 from oint.sandbox.core import Sandbox, account_ids
 from oint.sandbox.model import ROUTES
@@ -319,3 +319,56 @@ def test_readme_whole_api_example_runs_on_the_sandbox(tmp_path: Path) -> None:
     printed = r.stdout.splitlines()
     assert printed and all(POSTING_NUMBER.fullmatch(line) for line in printed), r.stdout
     assert (tmp_path / "sandbox.sqlite3").exists()
+
+
+# ------------------------------------------------------------------ the pure parts
+def test_validator_refuses_unknown_fields_and_checks_number_lists() -> None:
+    valid = {
+        "filter": {"since": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"},
+        "limit": 1,
+        "offset": 0,
+    }
+    assert operation_problem("/v3/posting/fbs/list", valid) is None
+    assert operation_problem("/v3/posting/fbs/list", {**valid, "colour": "red"}) == (
+        'invalid GetFbsPostingListRequest: unknown field "colour"'
+    )
+    nested = {**valid, "filter": {**valid["filter"], "colour": "red"}}
+    assert 'GetFbsPostingListRequest.filter: unknown field "colour"' in str(
+        operation_problem("/v3/posting/fbs/list", nested)
+    )
+    assert operation_problem("/v2/actions/discounts-task/list", {"limit": 7}) == (
+        "Request validation error: invalid GetDiscountTaskListV2Request.Limit: "
+        "value must be in list [5 10 15 20 30 50]"
+    )
+    assert operation_problem("/v1/warehouse/list", {}) is None  # OInt's empty body (a fact)
+    assert (
+        operation_problem("/v4/product/info/limit", {"x": 1})
+        == 'invalid GetUploadQuotaRequest: unknown field "x"'
+    )
+
+
+def test_structural_answers_are_pure() -> None:
+    op = spec.operation("/v3/posting/fbs/list")
+    ids = structural.Ids((structural.Product(7, "A-7", 70), structural.Product(8, "A-8", 0)), (5,))
+    body = {
+        "filter": {"since": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"},
+        "limit": 2,
+        "offset": 0,
+    }
+    first = structural.answer(op, body, ids)
+    assert structural.answer(op, body, ids) == first
+    postings = first["result"]["postings"]
+    assert len(postings) == 2 and first["result"]["has_next"] is True
+    assert {p["offer_id"] for posting in postings for p in posting["products"]} == {"A-7"}  # on sale only
+    last = structural.answer(op, {**body, "offset": 2, "limit": 100}, ids)["result"]
+    assert last["has_next"] is False and last["postings"][0] != postings[0]
+
+
+def test_files_are_well_formed() -> None:
+    pdf = structural.pdf_document("labels (1)")
+    offsets = re.findall(rb"^(\d{10}) 00000 n $", pdf, flags=re.M)
+    assert offsets and all(pdf[int(o) :].startswith(b"%d 0 obj" % (i + 1)) for i, o in enumerate(offsets))
+    start = int(pdf.rsplit(b"startxref\n", 1)[1].split()[0])
+    assert pdf[start:].startswith(b"xref")
+    png = structural.png_image()
+    assert png[12:16] == b"IHDR" and png.endswith(b"IEND\xaeB`\x82")

@@ -37,6 +37,7 @@ ID_KEYS = {
     "warehouse": ("warehouse_id", "warehouse_ids"),
     "posting": ("posting_number", "posting_numbers"),
 }
+MEASURES = ("height", "length", "width", "depth", "weight", "volume", "quantity", "count")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
 
@@ -96,8 +97,9 @@ class _Generator:
         skip = {paging.position, paging.size} if paging else set()
         self.base = f"{op.path}|{_canonical({k: v for k, v in body.items() if k not in skip})}"
         self.asked = _asked(body)
-        products = _match(ids.products, self.asked)
-        self.products = products or ids.products
+        named = _match(ids.products, self.asked)
+        # the products the request names, else the catalogue's on sale (with a SKU) when there are some
+        self.products = named or tuple(p for p in ids.products if p.sku) or ids.products
         self.warehouses = tuple(_ints(self.asked["warehouse"])) or ids.warehouses
         self.postings = tuple(str(p) for p in self.asked["posting"])
         self.start, self.end = _period(body)
@@ -216,6 +218,8 @@ class _Generator:
             text = "0.2"
         elif any(w in field for w in ("price", "amount", "cost", "sum", "commission", "payout")):
             text = f"{100 + h % 4900}.00"
+        elif field in MEASURES or field.endswith(tuple("_" + m for m in MEASURES)):
+            text = str(1 + h % 500)
         elif "barcode" in field:
             text = f"46{h % 10**11:011d}"
         elif any(w in field for w in ("url", "link", "image", "picture", "photo", "file")):
