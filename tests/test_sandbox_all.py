@@ -323,16 +323,13 @@ def test_readme_whole_api_example_runs_on_the_sandbox(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ the pure parts
 def test_validator_refuses_unknown_fields_and_checks_number_lists() -> None:
-    valid = {
-        "filter": {"since": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"},
-        "limit": 1,
-        "offset": 0,
-    }
+    period = {"since": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"}
+    valid: dict[str, Any] = {"filter": period, "limit": 1, "offset": 0}
     assert operation_problem("/v3/posting/fbs/list", valid) is None
     assert operation_problem("/v3/posting/fbs/list", {**valid, "colour": "red"}) == (
         'invalid GetFbsPostingListRequest: unknown field "colour"'
     )
-    nested = {**valid, "filter": {**valid["filter"], "colour": "red"}}
+    nested = {**valid, "filter": {**period, "colour": "red"}}
     assert 'GetFbsPostingListRequest.filter: unknown field "colour"' in str(
         operation_problem("/v3/posting/fbs/list", nested)
     )
