@@ -124,8 +124,8 @@ class _Generator:
             out = {}
             inner = seen | ({name} if name else set())
             required = set(node.get("required") or ())
-            for branch in node.get("anyOf") or ():  # one of several fields: the first
-                required.update(branch.get("required", ())[:1] if "maxProperties" not in branch else ())
+            for branch in node.get("anyOf") or ():  # one of several sets of fields: the first
+                required.update(branch.get("required", ()))
                 break
             for key, sub in props.items():
                 ref = sub.get("$ref", "").rsplit("/", 1)[-1] or None
