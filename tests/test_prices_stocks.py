@@ -56,25 +56,26 @@ def one_price(ozon: OzonClient, offer_id: str) -> dict[str, Any]:
 
 
 # ================================================================== request building
-def test_build_reads_send_fixed_limit_empty_filter_and_last_id_as_string() -> None:
+def test_build_reads_send_fixed_limit_empty_filter_and_the_cursor_as_string() -> None:
+    # OInt sent --last as last_id; the v4/v5 reads page by cursor, so oint sends it as cursor
     assert body("GetProductsStocks", None, None) == {"limit": "100", "filter": {}}
     assert body("ПолучитьКоличествоТоваров", "", 0) == {"limit": "100", "filter": {}}
     assert body("GetProductsPrices", None, None) == {"limit": "300", "filter": {}}
     assert body("GetProductsStocks", "{'visibility':'ALL','offer_id':['143210608']}", "WzEyXQ==") == {
         "limit": "100",
         "filter": {"visibility": "ALL", "offer_id": ["143210608"]},
-        "last_id": "WzEyXQ==",
+        "cursor": "WzEyXQ==",
     }
     assert body("ПолучитьЦеныТоваров", {"product_id": [1111588191]}, 1111588191) == {
         "limit": "300",
         "filter": {"product_id": [1111588191]},
-        "last_id": "1111588191",
+        "cursor": "1111588191",
     }
     first, second = body("GetProductsStocks", None, None), body("GetProductsStocks", None, None)
     first["filter"]["x"] = 1
     assert second["filter"] == {}  # a fresh {} per request
     cli = REGISTRY["GetProductsStocks"].params[1].kind.parse_cli("123", "last")
-    assert body("GetProductsStocks", None, cli)["last_id"] == "123"
+    assert body("GetProductsStocks", None, cli)["cursor"] == "123"
     with pytest.raises(UsageError, match="--filter: expected a JSON object"):
         body("GetProductsStocks", "['a']", None)
 

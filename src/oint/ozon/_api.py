@@ -491,7 +491,7 @@ class SyncMethods:
 
         Args:
             filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
+            last_id (--last, id (number or string)): Cursor of the next page (cursor from the previous response)
         """
         return self._call(_GET_PRODUCTS_STOCKS, (filter, last_id))
 
@@ -503,7 +503,7 @@ class SyncMethods:
 
         Args:
             filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
+            last_id (--last, id (number or string)): Cursor of the next page (cursor from the previous response)
         """
         return self._call(_GET_PRODUCTS_PRICES, (filter, last_id))
 
@@ -1140,7 +1140,7 @@ class AsyncMethods:
 
         Args:
             filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
+            last_id (--last, id (number or string)): Cursor of the next page (cursor from the previous response)
         """
         return await self._call(_GET_PRODUCTS_STOCKS, (filter, last_id))
 
@@ -1152,7 +1152,7 @@ class AsyncMethods:
 
         Args:
             filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
-            last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
+            last_id (--last, id (number or string)): Cursor of the next page (cursor from the previous response)
         """
         return await self._call(_GET_PRODUCTS_PRICES, (filter, last_id))
 
@@ -1811,7 +1811,7 @@ def get_products_stocks(client_id: str | int, api_key: str, filter: Mapping[str,
 
     Args:
         filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
-        last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
+        last_id (--last, id (number or string)): Cursor of the next page (cursor from the previous response)
     """
     return _module_call(_GET_PRODUCTS_STOCKS, client_id, api_key, (filter, last_id), options)
 
@@ -1824,7 +1824,7 @@ def get_products_prices(client_id: str | int, api_key: str, filter: Mapping[str,
 
     Args:
         filter (--filter, object: product selection filter (see GetProductsFilterStructure)): Product selection filter. See GetProductsFilterStructure
-        last_id (--last, id (number or string)): ID of the last value (last_id) from the previous response
+        last_id (--last, id (number or string)): Cursor of the next page (cursor from the previous response)
     """
     return _module_call(_GET_PRODUCTS_PRICES, client_id, api_key, (filter, last_id), options)
 

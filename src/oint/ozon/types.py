@@ -13358,7 +13358,6 @@ class GetProductInfoStocks(TypedDict, total=False):
     cursor: str
     filter: Required[V4GetProductInfoStocksRequestFilter]
     limit: Required[int]
-    last_id: str
 
 
 class V4GetProductInfoStocksRequestFilter(TypedDict, total=False):
@@ -13486,7 +13485,6 @@ class GetProductInfoPrices(TypedDict, total=False):
     cursor: str
     filter: Required[Productv5Filter]
     limit: Required[int]
-    last_id: str
 
 
 class Productv5Filter(TypedDict, total=False):

@@ -11,9 +11,11 @@ STRUCTURES = array_of(OBJECT)  # OInt's "Array of Structure": a single structure
 
 
 _PAGING_NOTE = (
-    "OInt sends the page position as last_id; Ozon's v4 stocks / v5 prices page with an opaque 'cursor' "
-    "(the answer's cursor, \"\" on the last page). Pass the answer's cursor as --last to get the next page."
+    "Ozon's v4 stocks / v5 prices page with an opaque 'cursor' (the answer's cursor, \"\" on the last "
+    "page): pass it as --last to get the next page. OInt sent it as last_id, which these versions do not "
+    "take; oint sends it as cursor."
 )
+CURSOR = LAST_ID._replace(field="cursor", doc="Cursor of the next page (cursor from the previous response)")
 
 GET_PRODUCTS_STOCKS = Method(
     name_en="GetProductsStocks",
@@ -22,7 +24,7 @@ GET_PRODUCTS_STOCKS = Method(
     python="get_products_stocks",
     summary="Get FBS/rFBS/FBO stock quantities of products, optionally filtered (pages of 100).",
     operation="/v4/product/info/stocks",
-    params=(PRODUCT_FILTER, LAST_ID),
+    params=(PRODUCT_FILTER, CURSOR),
     fixed={"limit": "100"},
     notes=(
         "Filter fields: offer_id (array), product_id (array), visibility (e.g. ALL) - see "
@@ -45,7 +47,7 @@ GET_PRODUCTS_PRICES = Method(
     python="get_products_prices",
     summary="Get product prices, commissions and price indexes, optionally filtered (pages of 300).",
     operation="/v5/product/info/prices",
-    params=(PRODUCT_FILTER, LAST_ID),
+    params=(PRODUCT_FILTER, CURSOR),
     fixed={"limit": "300"},
     notes=(
         "Filter fields: offer_id, product_id, visibility - see GetProductsFilterStructure.",
