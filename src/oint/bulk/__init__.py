@@ -11,10 +11,29 @@ a journal, so that an interrupted job resumes without losing or repeating an ite
 
 Layers: `results` (reading per-item outcomes, data-driven), `limits` (per-item limits),
 `journal` (plain state in SQLite), `engine` (pure steps), `jobs` (jobs and drivers),
-`files` (CSV / XLSX / JSON lines in and out).
+`files` (CSV / XLSX / JSON lines in and out), `kinds` (the named kinds of jobs and exports),
+`intake` (rows checked into a new job), `report` (outcomes, failures, rate).
+
+Imported lazily: `oint.bulk.kinds` (the tables of kinds) loads without the jobs, the engine or
+the transports, for shell completion and for the operation layer's messages.
 """
 
-from oint.bulk.jobs import Job, Summary, arun, list_jobs, run, start
-from oint.bulk.journal import jobs_dir
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from oint.bulk.jobs import Job, Summary, arun, list_jobs, run, start
+    from oint.bulk.journal import jobs_dir
+
+_HOMES = {"jobs_dir": "oint.bulk.journal"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(importlib.import_module(_HOMES.get(name, "oint.bulk.jobs")), name)
+    raise AttributeError(f"module 'oint.bulk' has no attribute {name!r}")
+
 
 __all__ = ["Job", "Summary", "arun", "jobs_dir", "list_jobs", "run", "start"]

@@ -15,10 +15,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import deque
-from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
+from oint.bulk.kinds import EXPORTS, KINDS
 from oint.cli.args import split_options
 from oint.ozon.errors import UsageError
 
@@ -33,74 +32,6 @@ COMMON = {
     "sandbox": False,
 }
 
-
-class Kind(NamedTuple):
-    op: str
-    text: str
-    one_of: tuple[tuple[str, ...], ...] = ()
-    checks: tuple[tuple[str, str, float], ...] = ()
-    decimals: tuple[str, ...] = ()
-
-
-PRICE_FIELDS = ("price", "old_price", "min_price", "net_price", "declared_price")
-KINDS: dict[str, Kind] = {
-    "stocks": Kind(
-        "/v2/products/stocks",
-        "stock levels: offer_id or product_id, warehouse_id, stock",
-        (("offer_id", "product_id"),),
-        (("stock", ">=", 0), ("warehouse_id", ">", 0)),
-    ),
-    "prices": Kind(
-        "/v1/product/import/prices",
-        "prices: offer_id or product_id, price, old_price, min_price, ...",
-        (("offer_id", "product_id"),),
-        decimals=PRICE_FIELDS,
-    ),
-    "products": Kind(
-        "/v3/product/import",
-        "create or update products by offer_id (all fields of the card)",
-        (("offer_id",),),
-        decimals=("price", "old_price"),
-    ),
-    "images": Kind(
-        "/v2/product/pictures/import",
-        "replace the pictures of products: offer_id, images, primary_image, color_image",
-        (("offer_id",),),
-    ),
-    "attributes": Kind(
-        "/v1/product/attributes/update", "change attributes: offer_id, attributes", (("offer_id",),)
-    ),
-    "archive": Kind("/v1/product/archive", "archive products: product_id"),
-    "unarchive": Kind("/v1/product/unarchive", "bring products back from the archive: product_id"),
-    "delete": Kind(
-        "/v2/products/delete", "delete archived products without a SKU: offer_id", (("offer_id",),)
-    ),
-}
-
-
-class Export(NamedTuple):
-    op: str
-    text: str
-    body: dict[str, Any]
-    explode: str | None = None  # a list field written one row per entry
-
-
-EXPORTS: dict[str, Export] = {
-    "products": Export(
-        "/v3/product/list", "the product list (ids, archive, stocks flags)", {"filter": {"visibility": "ALL"}}
-    ),
-    "prices": Export(
-        "/v5/product/info/prices", "prices, commissions, indexes", {"filter": {"visibility": "ALL"}}
-    ),
-    "stocks": Export(
-        "/v4/product/info/stocks",
-        "stocks per product and source (fbs, rfbs, fbo)",
-        {"filter": {"visibility": "ALL"}},
-        "stocks",
-    ),
-    "postings": Export("/v4/posting/fbs/list", "FBS postings (--since, --to: default the last 30 days)", {}),
-    "postings-fbo": Export("/v3/posting/fbo/list", "FBO postings (--since, --to)", {}),
-}
 
 USAGE = """oint ozon bulk: send thousands of items at Ozon's quota, resumable, with progress
 
@@ -221,24 +152,14 @@ def ozon_command(argv: list[str]) -> int:
     return bulk(argv[1:])
 
 
-def _operation(name: str, table: dict[str, Any], what: str) -> Any:
-    from oint.ozon.spec import find
-
-    op = find(table[name.lower()].op) if name.lower() in table else find(name)
-    if op is None:
-        raise UsageError(f"unknown {what} {name!r}: one of {', '.join(table)}, or an operation's path")
-    return op
-
-
 def bulk(argv: list[str]) -> int:
     kinds = "\n".join(f"  {k:<11} {v.op:<30} {v.text}" for k, v in KINDS.items())
     if not argv or argv[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE.format(kinds=kinds))
         return EXIT_OK
-    name = argv[0]
-    op = _operation(name, KINDS, "bulk kind")
-    if op.batch is None:
-        raise UsageError(f"{op.path} takes no batch of items: bulk needs a batched operation")
+    from oint.bulk.kinds import bulk_operation
+
+    op, _ = bulk_operation(argv[0])
     allowed = {
         **COMMON,
         "file": True,
@@ -254,100 +175,48 @@ def bulk(argv: list[str]) -> int:
     if not path:
         raise UsageError("oint ozon bulk needs --file FILE")
     report = opts.get("report")
-    from oint.bulk.files import file_format
+    from oint.bulk.files import file_format, read_table
+    from oint.bulk.intake import BadInput, check_rows, create_job
 
     if report:
         file_format(report, "--report")
     concurrency = _number(opts, "concurrency", 4, int)
     extra = _json_option(opts, "body")
-    kind = KINDS.get(name.lower())
-    schema = _item_schema(op, kind)
-    from oint.bulk.files import read_table
+    try:
+        if "dry-run" in opts:
+            checked = check_rows(op, read_table(path), path)
+            _say(f"{path}: {checked.rows} rows checked, all good; nothing sent (--dry-run)")
+            return EXIT_OK
+        if "debug" in opts:
+            import logging
 
-    table = read_table(path)
-    problems = schema.check_header(table.header)
-    if problems:
-        return _refuse(path, problems, len(problems))
-    if "dry-run" in opts:
-        count, problems, total = _check_rows(schema, table)
-        if total:
-            return _refuse(path, problems, total, rows=True)
-        _say(f"{path}: {count} rows checked, all good; nothing sent (--dry-run)")
-        return EXIT_OK
-    if "debug" in opts:
-        import logging
-
-        logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
-    client = _async_client(opts)
-    from oint.bulk.jobs import Job
-
-    bad: list[str] = []
-    tally = [0, 0]  # good rows, bad rows
-
-    def items() -> Iterator[tuple[int, Any]]:
-        for row, cells in table.rows:
-            item, row_problems = schema.item_of(table.header, cells)
-            if row_problems:
-                tally[1] += 1
-                if len(bad) < 20:
-                    bad.extend(f"row {row}: {p}" for p in row_problems)
-                continue
-            tally[0] += 1
-            if not tally[1]:
-                yield row, item
-
-    job = Job.create(
-        op,
-        items(),
-        client_id=client.client_id,
-        target=_target(_client_options(opts), client.base_url),
-        label=name if kind is not None else op.name,
-        extra=extra,
-        numbered=True,
-        source=os.path.abspath(path),
-        columns=table.header if not schema.scalar else [schema.field],
-        kind=name.lower() if kind is not None else "",
-    )
-    if tally[1]:
-        job.delete()
-        _run_close(client)
-        return _refuse(path, bad, tally[1], rows=True)
-    if job.journal.total == 0:
-        job.delete()
-        _run_close(client)
-        raise UsageError(f"--file: {path!r} has no rows under its header")
+            logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
+        client = _async_client(opts)
+        try:
+            job = create_job(
+                op,
+                read_table(path),
+                path,
+                client_id=client.client_id,
+                target=_target(_client_options(opts), client.base_url),
+                source=os.path.abspath(path),
+                extra=extra,
+            )
+        except BaseException:
+            _run_close(client)
+            raise
+    except BadInput as e:
+        return _refuse(e)
     _say(f"job {job.id}: {job.journal.total} items of {op.path}")
     return _run(job, client, opts, concurrency, report)
 
 
-def _item_schema(op: Any, kind: Kind | None) -> Any:
-    from oint.bulk.files import Check, ItemSchema
-
-    if kind is None:
-        return ItemSchema(op)
-    return ItemSchema(op, kind.one_of, tuple(Check(*c) for c in kind.checks), kind.decimals)
-
-
-def _check_rows(schema: Any, table: Any) -> tuple[int, list[str], int]:
-    count, bad_rows = 0, 0
-    shown: list[str] = []
-    for row, cells in table.rows:
-        count += 1
-        _, problems = schema.item_of(table.header, cells)
-        if problems:
-            bad_rows += 1
-            if len(shown) < 20:
-                shown += [f"row {row}: {p}" for p in problems]
-    return count, shown, bad_rows
-
-
-def _refuse(path: str, problems: list[str], total: int, rows: bool = False) -> int:
-    """Exit 2 naming the problems (the first 20) of the header or of `total` bad rows."""
-    what = f"{total} bad row{'s' if total != 1 else ''}" if rows else "bad header"
-    _say(f"{path}: {what}; nothing was sent")
-    for p in problems[:20]:
+def _refuse(e: Any) -> int:
+    """Exit 2 naming the problems (the first 20) of a bad header or bad rows."""
+    _say(str(e))
+    for p in e.problems:
         sys.stderr.write(f"  {p}\n")
-    if len(problems) > 20 or (rows and len({p.split(":")[0] for p in problems}) < total):
+    if e.cut:
         sys.stderr.write("  ... (every row is checked: fix these and run again, or --dry-run)\n")
     return EXIT_USAGE
 
@@ -378,6 +247,8 @@ def _run(job: Any, client: Any, opts: dict[str, str | None], concurrency: int, r
         return EXIT_INTERRUPTED
     progress.end(summary)
     if report:
+        from oint.bulk.report import write_report
+
         written = write_report(job, report)
         _say(f"report of {written} items: {report}")
     job.close()
@@ -396,18 +267,13 @@ def _run(job: Any, client: Any, opts: dict[str, str | None], concurrency: int, r
 
 
 # ------------------------------------------------------------------ progress
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 class ProgressLine:
     """A live bar on a terminal (done, failed, rate, ETA); plain lines every
     OINT_PROGRESS_EVERY seconds (default 10) when stderr is not a terminal."""
 
     def __init__(self, job_id: str, total: int, *, quiet: bool = False, stream: Any = None) -> None:
+        from oint.bulk.report import Rate
+
         self.job_id = job_id
         self.total = total
         self.stream = stream or sys.stderr
@@ -416,26 +282,24 @@ class ProgressLine:
         self.every = 0.1 if self.tty else float(os.environ.get("OINT_PROGRESS_EVERY") or 10)
         self.start = time.monotonic()
         self.last = 0.0
-        self.samples: deque[tuple[float, int]] = deque()
+        self.rate = Rate()
         self.drawn = False
 
     def __call__(self, s: Any, force: bool = False) -> None:
+        from oint.bulk.report import duration
+
         now = time.monotonic()
-        settled = s.confirmed + s.failed
-        self.samples.append((now, settled))
-        while len(self.samples) > 2 and self.samples[0][0] < now - 30:
-            self.samples.popleft()
+        self.rate.add(s, now)
         if self.quiet or (not force and now - self.last < self.every):
             return
         self.last = now
-        t0, n0 = self.samples[0]
-        rate = (settled - n0) / (now - t0) * 60 if now > t0 else 0.0
-        left = s.total - settled
-        eta = _duration(left / rate * 60) if rate > 0 and left else "-"
+        settled = s.confirmed + s.failed
+        rate = self.rate.per_minute()
+        eta = self.rate.eta(s.total - settled)
         pct = settled * 100 // s.total if s.total else 100
         text = (
             f"{settled:,}/{s.total:,} ({pct}%) confirmed {s.confirmed:,} failed {s.failed:,}"
-            f" | {rate:,.0f} items/min | ETA {eta} | {_duration(now - self.start)}"
+            f" | {rate:,.0f} items/min | ETA {duration(eta) if eta else '-'} | {duration(now - self.start)}"
         )
         if self.tty:
             width = 24
@@ -454,75 +318,20 @@ class ProgressLine:
             self.stream.flush()
 
 
-# ------------------------------------------------------------------ reports
-def _dig(doc: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if isinstance(doc, dict):
-            doc = doc.get(part)
-        elif isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
-            doc = doc[int(part)]
-        else:
-            return None
-    return doc
-
-
-def _first_error(error: Any) -> tuple[str, str]:
-    if (
-        isinstance(error, dict)
-        and "errors" in error
-        and isinstance(error["errors"], list)
-        and error["errors"]
-    ):
-        error = error["errors"]
-    if isinstance(error, list):
-        error = error[0] if error else None
-    if isinstance(error, dict):
-        return str(error.get("code", "")), str(error.get("message", ""))
-    return ("", "" if error is None else str(error))
-
-
-def write_report(job: Any, path: str) -> int:
-    """Each item's outcome, in input order: row, the item's columns, state, Ozon's error."""
-    from oint.bulk.files import open_writer
-
-    columns = job.journal.get("columns") or []
-    scalar = len(columns) == 1 and job.operation.batch is not None and columns[0] == job.operation.batch.field
-    out = open_writer(path, ["row", *columns, "state", "error_code", "error_message", "errors"], "--report")
-    count = 0
-    try:
-        for o in job.outcomes():
-            item = o["item"]
-            row: dict[str, Any] = {"row": o["row"], "state": o["state"]}
-            if scalar:
-                row[columns[0]] = item
-            else:
-                row.update({c: _dig(item, c) for c in columns})
-            if o["state"] == "failed" or (o["state"] != "confirmed" and o["error"]):
-                row["error_code"], row["error_message"] = _first_error(o["error"])
-                row["errors"] = o["error"]
-            out.write(row)
-            count += 1
-    finally:
-        out.close()
-    return count
-
-
 # ------------------------------------------------------------------ oint ozon export
 def export(argv: list[str]) -> int:
     kinds = "\n".join(f"  {k:<13} {v.op:<26} {v.text}" for k, v in EXPORTS.items())
     if not argv or argv[0] in ("-h", "--help", "help"):
         sys.stdout.write(EXPORT_USAGE.format(kinds=kinds))
         return EXIT_OK
-    name = argv[0]
-    op = _operation(name, EXPORTS, "export")
-    if op.paging is None:
-        raise UsageError(f"{op.path} does not page: export needs a list operation")
+    from oint.bulk.kinds import export_operation
+
+    op, spec = export_operation(argv[0])
     allowed = {**COMMON, "out": True, "body": True, "since": True, "to": True, "quiet": False}
     opts = _options(argv[1:], allowed, "see: oint ozon export")
     out_path = opts.get("out")
     if not out_path:
         raise UsageError("oint ozon export needs --out FILE.csv|xlsx|jsonl")
-    spec = EXPORTS.get(name.lower())
     body: dict[str, Any] = dict(spec.body) if spec else {}
     body.update(_json_option(opts, "body"))
     if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
@@ -659,6 +468,8 @@ def _show(job: Any, opts: dict[str, str | None]) -> int:
     sys.stdout.write("\n".join(lines) + "\n")
     report = opts.get("report")
     if report:
+        from oint.bulk.report import write_report
+
         written = write_report(job, report)
         _say(f"report of {written} items: {report}")
     return EXIT_OK

@@ -88,9 +88,12 @@ class Operation(NamedTuple):
     def batch_error(self, option: str, count: int) -> str:
         """One line saying the batch is too large, and what to do instead."""
         assert self.batch is not None
+        from oint.bulk.kinds import bulk_command  # the kinds' table, data of oint.bulk (no CLI)
+
         return (
             f"{option} takes at most {self.batch.max} items per request, got {count} ({self.path}): "
-            "send them in several calls, or let 'oint ozon bulk' (oint.bulk) split them at Ozon's limits"
+            f"send them in several calls, or let '{bulk_command(self)}' (oint.bulk) split them at "
+            "Ozon's limits"
         )
 
     def url_path(self, path_params: dict[str, Any] | None = None) -> str:
