@@ -96,3 +96,40 @@ def test_all_pages_error_goes_to_stderr(run_cli: Any, server: Any, sandbox_url: 
     r = run_cli("ozon", "v3_product_list", "--body", "{}", "--all-pages", *creds(sandbox_url))
     assert r.code == 1 and r.out == ""
     assert json.loads(r.err.removeprefix("oint: "))["code"] == 7
+
+
+def test_item_errors_exit_1_as_oint_functions_do(run_cli: Any, sandbox_url: str) -> None:
+    """An answer whose items carry Ozon's errors exits 1, by OInt's function or by operation alike."""
+    fbs, rfbs = 1020005000050693, 1020005000050694
+    unknown = {"offer_id": "NO-SUCH-OFFER", "stock": 1, "warehouse_id": fbs}
+
+    def stocks(offer: str, warehouse: int) -> list[dict[str, Any]]:  # a pair once per 30 s (Ozon's limit)
+        return [unknown, {"offer_id": offer, "stock": 3, "warehouse_id": warehouse}]
+
+    by_operation = run_cli(
+        "ozon",
+        "v2_products_stocks",
+        "--body",
+        json.dumps({"stocks": stocks("91132", fbs)}),
+        *creds(sandbox_url),
+    )
+    by_function = run_cli(
+        "ozon", "UpdateProductsStocks", "--stocks", json.dumps(stocks("91132", rfbs)), *creds(sandbox_url)
+    )
+    for r in (by_operation, by_function):
+        assert r.code == 1, r.err
+        assert "Ozon did not apply 1 item(s) (--allow-item-errors: exit 0)" in r.err
+        assert [x["updated"] for x in r.json()["result"]] == [False, True]  # the answer is printed whole
+    body = json.dumps({"stocks": [unknown]})
+    allowed = run_cli(
+        "ozon", "/v2/products/stocks", "--body", body, "--allow-item-errors", *creds(sandbox_url)
+    )
+    assert allowed.code == 0 and allowed.err == ""
+    clean = run_cli(
+        "ozon",
+        "v2_products_stocks",
+        "--body",
+        json.dumps({"stocks": stocks("143210609", fbs)[1:]}),
+        *creds(sandbox_url),
+    )
+    assert clean.code == 0, clean.err

@@ -273,10 +273,20 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     return SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
 
 
-def run_call(client: Any, call: Callable[[Any], Any], out: str | None, *, streaming: bool = False) -> int:
+def run_call(
+    client: Any,
+    call: Callable[[Any], Any],
+    out: str | None,
+    *,
+    streaming: bool = False,
+    operation: str | None = None,
+    flags: set[str] | frozenset[str] = frozenset(),
+) -> int:
     """Run `call(client)` and print its answer as JSON (a file's bytes as they are), or Ozon's
     error JSON; the exit code says which. A `streaming` call writes its own output (None back) and
-    its error goes to stderr, so that what it wrote stays well-formed."""
+    its error goes to stderr, so that what it wrote stays well-formed. With the path of the
+    `operation` called, an answer whose items Ozon did not all apply exits 1 (unless
+    `--allow-item-errors` is among the `flags`)."""
     from oint.ozon.errors import APIConnectionError, APIStatusError
 
     try:
@@ -297,27 +307,23 @@ def run_call(client: Any, call: Callable[[Any], Any], out: str | None, *, stream
         client.close()
     if streaming:
         return EXIT_OK
-    return _written(_out(result if isinstance(result, bytes) else _json_text(result), out))
-
-
-def _call_api(
-    method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
-) -> int:
-    client = make_client(flags, settings)
-    answers: list[Any] = []
-
-    def call(c: Any) -> Any:
-        answers.append(c.run_method(method, values))
-        return answers[0]
-
-    code = run_call(client, call, out)
-    if code == EXIT_OK and answers and method.operation and "allow-item-errors" not in flags:
+    code = _written(_out(result if isinstance(result, bytes) else _json_text(result), out))
+    if code == EXIT_OK and operation is not None and "allow-item-errors" not in flags:
         from oint.bulk.results import item_errors  # a write whose items Ozon did not all apply
 
-        failed = item_errors(method.operation, answers[0])
+        failed = item_errors(operation, result)
         if failed:
             sys.stderr.write(
                 f"oint: Ozon did not apply {len(failed)} item(s) (--allow-item-errors: exit 0)\n"
             )
             return EXIT_API
     return code
+
+
+def _call_api(
+    method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
+) -> int:
+    client = make_client(flags, settings)
+    return run_call(
+        client, lambda c: c.run_method(method, values), out, operation=method.operation, flags=flags
+    )

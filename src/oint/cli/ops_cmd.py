@@ -201,7 +201,13 @@ def run_operation(name: str, tokens: list[str]) -> int:
             client.close()
             raise UsageError(f"{op.name} does not page: --all-pages does not apply")
         return run_call(client, lambda c: _stream(c, op, body, out), out, streaming=True)
-    return run_call(client, lambda c: c.call(op.path, body if op.has_body else None, **path_params), out)
+    return run_call(
+        client,
+        lambda c: c.call(op.path, body if op.has_body else None, **path_params),
+        out,
+        operation=op.path,
+        flags=flags,
+    )
 
 
 def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | None) -> None:
