@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from oint.bulk.kinds import EXPORTS, KINDS
 from oint.cli.args import FLAG_OPTIONS, parse_invocation
-from oint.cli.completion import FILES, candidates
+from oint.cli.bulk_cmd import jobs_command, ozon_command
+from oint.cli.completion import FILES, OZON_COMMANDS, candidates
 from oint.cli.sandbox_cmd import run as sandbox_run
 from oint.ozon.errors import UsageError
 from oint.ozon.methods import REGISTRY
@@ -33,7 +35,7 @@ OINT = Path(sys.executable).parent / "oint"  # the console script of the environ
 
 
 def test_commands() -> None:
-    assert candidates([""]) == ["ozon", "sandbox", "profiles", "completion", "mcp"]
+    assert candidates([""]) == ["ozon", "sandbox", "bulk", "profiles", "completion", "mcp"]
     assert candidates(["S"]) == ["sandbox"]
     assert candidates(["--"]) == ["--help", "--version"]
     assert candidates([]) == candidates([""])
@@ -46,13 +48,13 @@ def test_commands() -> None:
 )
 def test_method_names_by_prefix(prefix: str) -> None:
     found = candidates(["ozon", prefix])
-    names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY]
+    names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY] + list(OZON_COMMANDS)
     expected = {n for n in names if n.lower().startswith(prefix.lower())}
     assert set(found) == expected and len(found) == len(expected)
     for name in found:
-        assert REGISTRY.get(name) is not None  # each one is a method the CLI accepts
+        assert REGISTRY.get(name) is not None or name in OZON_COMMANDS  # a method the CLI accepts
     if prefix == "":
-        assert len(found) == 2 * len(REGISTRY)
+        assert len(found) == 2 * len(REGISTRY) + 3
 
 
 def test_russian_and_english_names() -> None:
@@ -130,6 +132,76 @@ def test_sandbox_commands() -> None:
     assert candidates(["sandbox", "reset", "--db", ""]) == [FILES]
 
 
+def _accepted(command: Any, before: list[str], option: str) -> None:
+    """`option` is one the command takes: it complains only about the bogus option after it."""
+    for form in ([option], [option, "1"]):
+        try:
+            command([*before, *form, "--no-such-option"])
+        except UsageError as e:
+            if "needs a value" in str(e) and len(form) == 1:
+                continue
+            assert "unknown option --no-such-option" in str(e), (option, str(e))
+            return
+        raise AssertionError(f"{option}: the command ran")
+
+
+def test_bulk_and_export_kinds_and_options() -> None:
+    assert candidates(["ozon", "bulk", ""]) == [*KINDS, "--help"]
+    assert candidates(["ozon", "BULK", "st"]) == ["stocks"]
+    assert candidates(["ozon", "export", ""]) == [*EXPORTS, "--help"]
+    assert candidates(["ozon", "export", "postings"]) == ["postings", "postings-fbo"]
+    for command, kinds in (("bulk", KINDS), ("export", EXPORTS)):
+        for kind in [*kinds, "/v1/barcode/add" if command == "bulk" else "v3_product_list"]:
+            options = candidates(["ozon", command, kind, ""])
+            assert {"--sandbox", "--clientid", "--profile", "--help"} <= set(options)
+            for option in options[:-1]:  # every one is an option the command takes
+                _accepted(ozon_command, [command, kind], option)
+    stocks = ["ozon", "bulk", "stocks"]
+    assert {"--file", "--report", "--dry-run", "--concurrency"} <= set(candidates([*stocks, "--"]))
+    assert "--out" in candidates(["ozon", "export", "stocks", ""])
+    for option in ("--file", "--report", "--db", "--body"):
+        assert candidates([*stocks, option, ""]) == [FILES]
+    assert candidates([*stocks, "--file=st"]) == [FILES]
+    assert candidates([*stocks, "--file", "=", "st"]) == [FILES]
+    assert candidates([*stocks, "--concurrency", ""]) == []
+    assert candidates([*stocks, "--dry-run", "--d"]) == ["--db", "--debug"]  # a flag takes no value
+    given = candidates([*stocks, "--file", "s.csv", "--sandbox", ""])
+    assert "--file" not in given and "--sandbox" not in given and "--report" in given
+    assert candidates(["ozon", "export", "stocks", "--out", "x"]) == [FILES]
+
+
+def test_bulk_jobs_commands_ids_and_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OINT_JOBS_DIR", str(tmp_path / "jobs"))
+    assert candidates(["bulk", ""]) == ["list", "show", "resume", "--help"]
+    assert candidates(["bulk", "show", ""]) == []  # no jobs yet
+    (tmp_path / "jobs").mkdir()
+    for job in ("20261201-100000-stocks-ab12", "20261201-110000-prices-cd34"):
+        (tmp_path / "jobs" / f"{job}.sqlite3").write_bytes(b"")
+        (tmp_path / "jobs" / f"{job}.lock").write_bytes(b"")
+    assert candidates(["bulk", "show", ""]) == ["20261201-100000-stocks-ab12", "20261201-110000-prices-cd34"]
+    assert candidates(["bulk", "RESUME", "20261201-11"]) == ["20261201-110000-prices-cd34"]
+    assert candidates(["bulk", "show", "-"]) == ["--help"]
+    assert candidates(["bulk", "show", "J", ""]) == ["--report", "--failed", "--help"]
+    assert candidates(["bulk", "show", "J", "--report", ""]) == [FILES]
+    assert candidates(["bulk", "list", ""]) == ["--help"]
+    assert candidates(["bulk", "nosuch", ""]) == []
+    resume = candidates(["bulk", "resume", "J", ""])
+    assert {"--concurrency", "--report", "--sandbox", "--profile"} <= set(resume)
+    for before in (["show", "J"], ["resume", "J"], ["list"]):
+        for option in candidates(["bulk", *before, ""])[:-1]:
+            _accepted(jobs_command, before, option)
+
+
+def test_sandbox_seed() -> None:
+    seed = candidates(["sandbox", "seed", ""])
+    assert seed == ["--products", "--prefix", "--clientid", "--db", "--help"]
+    assert candidates(["sandbox", "seed", "--products", ""]) == []
+    assert candidates(["sandbox", "seed", "--products", "10", "--p"]) == ["--prefix"]
+    assert candidates(["sandbox", "seed", "--db", ""]) == [FILES]
+    with pytest.raises(UsageError, match="unknown option --no-such-option"):
+        sandbox_run(["seed", "--products", "1", "--no-such-option"])
+
+
 def test_callback_through_the_cli(run_cli: Any) -> None:
     r = run_cli("completion", "--words", "ozon", "UpdateProductIm")
     assert r.code == 0 and r.out == "UpdateProductImages\n" and r.err == ""
@@ -144,8 +216,11 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
         "import sys\nfrom oint.cli.main import main\n"
         "main(['completion', '--words', 'ozon', 'UpdateProductImages', '--c'])\n"
         "main(['completion', '--words', 'sandbox', 'serve', '--'])\n"
+        "main(['completion', '--words', 'ozon', 'bulk', 'stocks', '--fi'])\n"
+        "main(['completion', '--words', 'bulk', 'show', 'no-such-job'])\n"
         "heavy = [m for m in sys.modules if m.startswith(('oint.sandbox', 'oint.ozon.client', "
-        "'oint.ozon.base_client', 'oint.ozon.transport', 'oint.ozon._api', 'httpx', 'tomllib', 'tomli'))]\n"
+        "'oint.ozon.base_client', 'oint.ozon.transport', 'oint.ozon._api', 'httpx', 'tomllib', 'tomli', "
+        "'oint.bulk.jobs', 'oint.bulk.engine', 'oint.bulk.files'))]\n"
         "print(heavy, file=sys.stderr)\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -161,6 +236,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
         "--api-date",
         "--admin-token",
         "--help",
+        "--file",
     ]
 
 
@@ -218,6 +294,8 @@ printf '%s\\n' "${COMPREPLY[@]}"
         (["oint", "ozon", "UpdateProductImages", "--out", "=", "an"], ["answers"]),
         (["oint", "ozon", "UpdateProductImages", "--out", "an"], ["answers"]),
         (["oint", "sa"], ["sandbox"]),
+        (["oint", "ozon", "bulk", "st"], ["stocks"]),
+        (["oint", "ozon", "bulk", "stocks", "--file", "an"], ["answers"]),
     ],
 )
 def test_bash_script_completes(tmp_path: Path, words: list[str], expected: list[str]) -> None:
@@ -287,3 +365,13 @@ def test_fish_script_completes(tmp_path: Path, line: str, expected: list[str]) -
     )
     assert p.returncode == 0, p.stderr
     assert [c.split("\t")[0] for c in p.stdout.splitlines()] == expected, (p.stdout, p.stderr)
+
+
+def test_help_anywhere_in_bulk_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--help` is among the candidates everywhere: it shows the command's help wherever it is."""
+    assert ozon_command(["bulk", "stocks", "--file", "no.csv", "--help"]) == 0
+    assert "oint ozon bulk KIND --file FILE" in capsys.readouterr().out
+    assert ozon_command(["export", "stocks", "-h"]) == 0
+    assert "oint ozon export WHAT --out FILE" in capsys.readouterr().out
+    assert jobs_command(["show", "J", "--help"]) == 0
+    assert "oint bulk list" in capsys.readouterr().out

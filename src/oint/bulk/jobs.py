@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oint.bulk.engine import Done, Engine, Send, Stop, Wait
-from oint.bulk.journal import Journal, jobs_dir, new_job_id
+from oint.bulk.journal import SUFFIX, Journal, jobs_dir, new_job_id
 from oint.bulk.limits import account_limiters, shared_item_limiter
 from oint.bulk.results import Key, key_of, reader
 from oint.ozon.errors import APIConnectionError, APITimeoutError, OzonError, UsageError
@@ -35,8 +35,6 @@ from oint.ozon.transport.base import RawResponse, TransportError, TransportTimeo
 
 if TYPE_CHECKING:
     from oint.ozon.base_client import AsyncClientBase, SyncClientBase
-
-SUFFIX = ".sqlite3"
 
 
 class Summary(NamedTuple):

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY, path TEXT NOT NULL,
     answered_at REAL);
 """
 STATES = ("pending", "sent", "confirmed", "failed")
+SUFFIX = ".sqlite3"  # a job's journal is <jobs dir>/<job id>.sqlite3
 PARKED = 1e18  # next_poll of a task whose poll is in flight
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -54,6 +55,14 @@ def jobs_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return Path(base) / "oint" / "jobs"
+
+
+def job_ids(directory: str | os.PathLike[str] | None = None) -> list[str]:
+    """The ids of the jobs in the jobs folder, oldest first (no journal is opened)."""
+    folder = Path(directory) if directory is not None else jobs_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[: -len(SUFFIX)] for p in folder.glob("*" + SUFFIX))
 
 
 def new_job_id(label: str) -> str:

@@ -31,6 +31,24 @@ COMMON = {
     "profile": True,
     "sandbox": False,
 }
+# each command's options (True: takes a value), read by the commands and by shell completion
+BULK_OPTIONS = {
+    **COMMON,
+    "file": True,
+    "report": True,
+    "dry-run": False,
+    "concurrency": True,
+    "body": True,
+    "quiet": False,
+    "debug": False,
+}
+EXPORT_OPTIONS = {**COMMON, "out": True, "body": True, "since": True, "to": True, "quiet": False}
+JOBS_OPTIONS: dict[str, dict[str, bool]] = {
+    "list": {},
+    "show": {"report": True, "failed": True},
+    "resume": {**COMMON, "concurrency": True, "report": True, "quiet": False, "debug": False},
+}
+FILE_OPTIONS = ("file", "report", "out", "db", "body")  # a file's name (--body: JSON text or file)
 
 
 USAGE = """oint ozon bulk: send thousands of items at Ozon's quota, resumable, with progress
@@ -65,6 +83,11 @@ JOBS_USAGE = """oint bulk: the jobs of `oint ozon bulk`
   oint bulk resume JOB [--concurrency N] [--report FILE] [common options]
                                         go on where it stopped (same account)
 """
+
+
+def _wants_help(argv: list[str]) -> bool:
+    """No arguments, `help` first, or `--help` / `-h` anywhere (help wins, as elsewhere in oint)."""
+    return not argv or argv[0] == "help" or any(a in ("-h", "--help") for a in argv)
 
 
 def _options(argv: list[str], allowed: dict[str, bool], usage: str) -> dict[str, str | None]:
@@ -154,23 +177,13 @@ def ozon_command(argv: list[str]) -> int:
 
 def bulk(argv: list[str]) -> int:
     kinds = "\n".join(f"  {k:<11} {v.op:<30} {v.text}" for k, v in KINDS.items())
-    if not argv or argv[0] in ("-h", "--help", "help"):
+    if _wants_help(argv):
         sys.stdout.write(USAGE.format(kinds=kinds))
         return EXIT_OK
     from oint.bulk.kinds import bulk_operation
 
     op, _ = bulk_operation(argv[0])
-    allowed = {
-        **COMMON,
-        "file": True,
-        "report": True,
-        "dry-run": False,
-        "concurrency": True,
-        "body": True,
-        "quiet": False,
-        "debug": False,
-    }
-    opts = _options(argv[1:], allowed, "see: oint ozon bulk")
+    opts = _options(argv[1:], BULK_OPTIONS, "see: oint ozon bulk")
     path = opts.get("file")
     if not path:
         raise UsageError("oint ozon bulk needs --file FILE")
@@ -321,14 +334,13 @@ class ProgressLine:
 # ------------------------------------------------------------------ oint ozon export
 def export(argv: list[str]) -> int:
     kinds = "\n".join(f"  {k:<13} {v.op:<26} {v.text}" for k, v in EXPORTS.items())
-    if not argv or argv[0] in ("-h", "--help", "help"):
+    if _wants_help(argv):
         sys.stdout.write(EXPORT_USAGE.format(kinds=kinds))
         return EXIT_OK
     from oint.bulk.kinds import export_operation
 
     op, spec = export_operation(argv[0])
-    allowed = {**COMMON, "out": True, "body": True, "since": True, "to": True, "quiet": False}
-    opts = _options(argv[1:], allowed, "see: oint ozon export")
+    opts = _options(argv[1:], EXPORT_OPTIONS, "see: oint ozon export")
     out_path = opts.get("out")
     if not out_path:
         raise UsageError("oint ozon export needs --out FILE.csv|xlsx|jsonl")
@@ -383,7 +395,7 @@ def _posting_period(body: dict[str, Any], opts: dict[str, str | None]) -> dict[s
 
 # ------------------------------------------------------------------ oint bulk
 def jobs_command(argv: list[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help", "help"):
+    if _wants_help(argv):
         sys.stdout.write(JOBS_USAGE)
         return EXIT_OK
     sub, rest = argv[0].lower(), argv[1:]
@@ -391,7 +403,7 @@ def jobs_command(argv: list[str]) -> int:
     from oint.bulk.journal import jobs_dir
 
     if sub == "list":
-        _options(rest, {}, "see: oint bulk")
+        _options(rest, JOBS_OPTIONS["list"], "see: oint bulk")
         jobs = list_jobs()
         if not jobs:
             sys.stdout.write(f"no jobs in {jobs_dir()}\n")
@@ -408,15 +420,14 @@ def jobs_command(argv: list[str]) -> int:
         raise UsageError(f"oint bulk {sub} needs a job id (see: oint bulk list)")
     job_id, rest = rest[0], rest[1:]
     if sub == "show":
-        opts = _options(rest, {"report": True, "failed": True}, "see: oint bulk")
+        opts = _options(rest, JOBS_OPTIONS["show"], "see: oint bulk")
         job = Job.open(job_id)
         try:
             return _show(job, opts)
         finally:
             job.close()
     if sub == "resume":
-        allowed = {**COMMON, "concurrency": True, "report": True, "quiet": False, "debug": False}
-        opts = _options(rest, allowed, "see: oint bulk")
+        opts = _options(rest, JOBS_OPTIONS["resume"], "see: oint bulk")
         report = opts.get("report")
         if report:
             from oint.bulk.files import file_format

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS
 from oint.ozon.values import ArrayKind, BoolKind, CollectionKind
 
-COMMANDS = ("ozon", "sandbox", "profiles", "completion", "mcp")
+COMMANDS = ("ozon", "sandbox", "bulk", "profiles", "completion", "mcp")
+OZON_COMMANDS = ("bulk", "export", "ops")  # `oint ozon` commands besides the methods
 SHELLS = ("bash", "zsh", "fish")
 FILES = ":files"  # the callback's answer where a file name is expected
 _FILE_OPTIONS = ("out", "db")
@@ -40,6 +42,8 @@ def candidates(words: list[str]) -> list[str]:
         return _ozon(args, cur)
     if command == "sandbox":
         return _sandbox(args, cur)
+    if command == "bulk":
+        return _jobs(args, cur)
     if command == "completion" and not args:
         return _match([*SHELLS, "--help"], cur)
     if command == "profiles" and not args:
@@ -60,10 +64,13 @@ def _match(pool: list[str] | tuple[str, ...], cur: str) -> list[str]:
 def _ozon(args: list[str], cur: str) -> list[str]:
     from oint.ozon.methods import REGISTRY
 
-    if not args:  # the method name
+    if not args:  # the method name, or bulk / export / ops
         if cur.startswith("-"):
             return _match(["--help"], cur)
-        return _match([m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY], cur)
+        names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY]
+        return _match([*names, *OZON_COMMANDS], cur)
+    if args[0].lower() in ("bulk", "export"):
+        return _ozon_bulk(args[0].lower(), args[1:], cur)
     method = REGISTRY.get(args[0])
     if method is None:
         return []
@@ -91,22 +98,90 @@ def _ozon(args: list[str], cur: str) -> list[str]:
             return [FILES]
         return []
 
-    # a value: `--opt=val` (zsh, fish), `--opt = val` (bash splits at '='), `--opt val`
+    def is_value(option: str, cur: str) -> bool:
+        option = option.lower()
+        bool_flag = option in own and isinstance(own[option].kind, BoolKind)
+        return option in takes_value and not (bool_flag and cur.startswith("-"))  # `--empty` alone is true
+
+    found = _value(args[1:], cur, values, is_value)
+    if found is not None:
+        return found
+    given = {a[2:].partition("=")[0].lower() for a in args[1:] if _is_option(a)}
+    return _match(["--" + n for n in names if n.lower() not in given], cur)
+
+
+def _value(
+    args: list[str],
+    cur: str,
+    values: Callable[[str, str], list[str]],
+    is_value: Callable[[str, str], bool],
+) -> list[str] | None:
+    """The candidates when `cur` is an option's value: `--opt=val` (zsh, fish), `--opt = val` (bash
+    splits at '='), `--opt val` (when `is_value(opt, cur)`); None when it is not a value."""
     if cur.startswith("--") and "=" in cur:
         option, _, value = cur.partition("=")
         found = values(option[2:], value)
         return found if found == [FILES] else [f"{option}={v}" for v in found]
-    if cur == "=" and _is_option(args[-1]):
+    if cur == "=" and args and _is_option(args[-1]):
         return values(args[-1][2:], "")
-    if len(args) >= 3 and args[-1] == "=" and _is_option(args[-2]):
+    if len(args) >= 2 and args[-1] == "=" and _is_option(args[-2]):
         return values(args[-2][2:], cur)
-    if len(args) >= 2 and _is_option(args[-1]) and "=" not in args[-1]:
-        option = args[-1][2:].lower()
-        bool_flag = option in own and isinstance(own[option].kind, BoolKind)
-        if option in takes_value and not (bool_flag and cur.startswith("-")):  # `--empty` alone is true
-            return values(option, cur)
-    given = {a[2:].partition("=")[0].lower() for a in args[1:] if _is_option(a)}
-    return _match(["--" + n for n in names if n.lower() not in given], cur)
+    if args and _is_option(args[-1]) and "=" not in args[-1] and is_value(args[-1][2:], cur):
+        return values(args[-1][2:], cur)
+    return None
+
+
+def _table_options(table: dict[str, bool], args: list[str], cur: str) -> list[str]:
+    """The options of a bulk command (`table`: name -> takes a value) and their values."""
+    from oint.cli.bulk_cmd import FILE_OPTIONS
+
+    def values(option: str, value: str) -> list[str]:
+        option = option.lower()
+        if not table.get(option):
+            return []
+        if option in FILE_OPTIONS:
+            return [FILES]
+        if option == "profile":
+            return _match(_profile_names(), value)
+        return []
+
+    found = _value(args, cur, values, lambda option, _: bool(table.get(option.lower())))
+    if found is not None:
+        return found
+    given = {a[2:].partition("=")[0].lower() for a in args if _is_option(a)}
+    return _match(["--" + n for n in [*table, "help"] if n not in given], cur)
+
+
+def _ozon_bulk(command: str, args: list[str], cur: str) -> list[str]:
+    """`oint ozon bulk KIND` and `oint ozon export WHAT`: the kinds (oint.bulk.kinds), the options."""
+    from oint.bulk.kinds import EXPORTS, KINDS
+    from oint.cli.bulk_cmd import BULK_OPTIONS, EXPORT_OPTIONS
+
+    kinds, options = (KINDS, BULK_OPTIONS) if command == "bulk" else (EXPORTS, EXPORT_OPTIONS)
+    if not args:
+        return _match([*kinds, "--help"], cur)
+    return _table_options(options, args[1:], cur)
+
+
+def _jobs(args: list[str], cur: str) -> list[str]:
+    """`oint bulk list|show|resume`: the commands, job ids from the jobs folder, the options."""
+    from oint.cli.bulk_cmd import JOBS_OPTIONS
+
+    if not args:
+        return _match([*JOBS_OPTIONS, "--help"], cur)
+    sub = args[0].lower()
+    options = JOBS_OPTIONS.get(sub)
+    if options is None:
+        return []
+    if sub == "list":
+        return _table_options(options, args[1:], cur)
+    if len(args) == 1:  # the job id comes first
+        if cur.startswith("-"):
+            return _match(["--help"], cur)
+        from oint.bulk.journal import job_ids
+
+        return _match(job_ids(), cur)
+    return _table_options(options, args[2:], cur)
 
 
 def _is_option(token: str) -> bool:
