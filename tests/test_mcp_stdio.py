@@ -94,6 +94,9 @@ def test_read_only_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     async def script(client: Client) -> dict[str, Any]:
         listed = await client.list_tools()
         refused = await client.call_tool("UpdateProductImages", SEED)
+        rows = [{"offer_id": "91132", "warehouse_id": 1020005000050693, "stock": 1}]
+        bulk = await client.call_tool("bulk_start", {"kind": "stocks", "rows": rows})
+        jobs = answer(await client.call_tool("bulk_list", {}))
         found = answer(await client.call_tool("ozon_api_search", {"query": "product list", "limit": 3}))
         first = found["found"][0]["operation"]
         described = answer(await client.call_tool("ozon_api_describe", {"operation": first}))
@@ -104,6 +107,8 @@ def test_read_only_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         return {
             "tools": listed.tools,
             "refused": refused,
+            "bulk": bulk,
+            "jobs": jobs,
             "first": first,
             "described": described,
             "called": called,
@@ -112,7 +117,7 @@ def test_read_only_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
     out, log = over_stdio(tmp_path, ["--sandbox"], script)
     served = dumped(out["tools"])
-    assert len(served) == 57
+    assert len(served) == 61
     assert served == dumped(expected_tools(["--sandbox"], monkeypatch, tmp_path))
     seed_tool = next(t for t in served if t["name"] == "UpdateProductImages")
     assert "ОбновитьИзображенияТовара" in seed_tool["description"]
@@ -123,6 +128,8 @@ def test_read_only_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert refused.is_error
     message = json.loads(text(refused))["error"]["message"]
     assert "read-only" in message and "--allow-write" in message and "Nothing was sent" in message
+    assert out["bulk"].is_error and "read-only" in text(out["bulk"]) and "confirm" not in text(out["bulk"])
+    assert out["jobs"]["jobs"] == []  # no job was made
 
     assert out["first"] == "v3_product_list"
     assert "filter.visibility" in json.dumps(out["described"]["request"])
@@ -168,7 +175,7 @@ def test_streamable_http(tmp_path: Path) -> None:
                 return len(listed.tools), listed_products
 
         count, products = asyncio.run(main())
-        assert count == 57 and products["result"]["items"]
+        assert count == 61 and products["result"]["items"]
     finally:
         proc.terminate()
         try:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from oint.bulk.kinds import KINDS
 from oint.mcp import answers, catalog
 from oint.mcp.access import (
     LOCAL,
@@ -21,7 +22,20 @@ from oint.mcp.access import (
     method_access,
     operation_access,
 )
-from oint.mcp.tools import CALL, DESCRIBE, META_ARGS, MORE, SEARCH, ToolConfig, build_tools, instructions
+from oint.mcp.tools import (
+    BULK_LIST,
+    BULK_PROGRESS,
+    BULK_REPORT,
+    BULK_START,
+    CALL,
+    DESCRIBE,
+    META_ARGS,
+    MORE,
+    SEARCH,
+    ToolConfig,
+    build_tools,
+    instructions,
+)
 from oint.ozon import spec
 from oint.ozon.errors import BadRequestError, PermissionDeniedError, RateLimitError, UsageError
 from oint.ozon.methods import REGISTRY
@@ -49,9 +63,18 @@ def expected_type(kind: Kind) -> Any:
 def test_every_oint_function_is_a_tool_with_its_parameters() -> None:
     tools = build_tools(ToolConfig())
     by_name = {t.name: t for t in tools}
-    assert len(tools) == len(REGISTRY) + 4 == 57
+    assert len(tools) == len(REGISTRY) + 8 == 61
     assert [t.name for t in tools[: len(REGISTRY)]] == [m.name_en for m in REGISTRY]
-    assert [t.name for t in tools[len(REGISTRY) :]] == [SEARCH, DESCRIBE, CALL, MORE]
+    assert [t.name for t in tools[len(REGISTRY) :]] == [
+        SEARCH,
+        DESCRIBE,
+        CALL,
+        MORE,
+        BULK_START,
+        BULK_PROGRESS,
+        BULK_REPORT,
+        BULK_LIST,
+    ]
     for m in REGISTRY:
         tool = by_name[m.name_en]
         assert m.name_ru in tool.description and m.summary in tool.description
@@ -110,6 +133,28 @@ def test_descriptions_say_sandbox_and_read_only() -> None:
     assert "profile" not in profiles["GetProductStructure"].input_schema["properties"]
     assert "profile" in profiles[CALL].input_schema["properties"]
     assert "profile" not in sandbox["GetProductList"].input_schema["properties"]  # nothing to choose
+
+
+def test_bulk_tools_from_the_bulk_library() -> None:
+    read_only = {t.name: t for t in build_tools(ToolConfig(sandbox=True))}
+    start = read_only[BULK_START]
+    for name, kind in KINDS.items():  # the kinds of oint.bulk, each with what its rows hold
+        assert f"{name} ({kind.text})" in start.description
+    assert "Writes are refused now" in start.description and "SANDBOX" in start.description
+    assert start.access == WRITE and start.annotations["read_only_hint"] is False
+    props = start.input_schema["properties"]
+    assert set(props) == {"kind", "rows", "file", "body", "confirm"} and start.input_schema["required"] == [
+        "kind"
+    ]
+    for name in (BULK_PROGRESS, BULK_REPORT, BULK_LIST):  # they read journals on this machine
+        assert read_only[name].access == LOCAL and read_only[name].annotations["read_only_hint"] is True
+    assert read_only[BULK_PROGRESS].input_schema["required"] == ["job"]
+    scoped = {t.name: t for t in build_tools(ToolConfig(sandbox=False, policy=WritePolicy.parse("stocks")))}
+    assert "writes allowed only for: stocks" in scoped[BULK_START].description
+    assert "LIVE" in scoped[BULK_START].description
+    profiles = {t.name: t for t in build_tools(ToolConfig(profiles=("shop1",)))}
+    assert "profile" in profiles[BULK_START].input_schema["properties"]
+    assert BULK_START in instructions(ToolConfig())
 
 
 # ------------------------------------------------------------------ read or write

@@ -160,6 +160,17 @@ class JsonLine(NamedTuple):
     doc: dict[str, Any]
 
 
+def rows_table(rows: Any, option: str = "rows") -> Table:
+    """Items given as JSON objects (an MCP tool's `rows`), read like JSON lines: the header is the
+    keys of the first, rows are numbered from 1."""
+    if not isinstance(rows, list) or not rows:
+        raise UsageError(f"{option}: expected a non-empty list of JSON objects")
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise UsageError(f"{option}: row {number} is not a JSON object")
+    return Table(list(rows[0]), ((number, [JsonLine(row)]) for number, row in enumerate(rows, 1)))
+
+
 def _json_line(line: str, number: int) -> dict[str, Any]:
     try:
         doc = json.loads(line)

@@ -362,16 +362,18 @@ async def _adrive(engine: Engine, client: AsyncClientBase, progress: Callable[[]
 
 
 # ------------------------------------------------------------------ one-call helpers
-def _target(client: Any) -> str:
+def target_of(client: Any) -> str:
+    """Where a client sends: `sandbox:` (and its state file) or its base URL (kept in a job's
+    journal, so that a resumed job goes to the same place)."""
     sandbox = getattr(client, "sandbox", False)
     if sandbox:
-        return "sandbox:" + ("" if sandbox is True else os.fspath(sandbox))
+        return "sandbox:" + ("" if sandbox is True else os.path.abspath(os.fspath(sandbox)))
     return str(client.base_url)
 
 
 def start(client: Any, op: str, items: Iterable[Any], **options: Any) -> Job:
     """A new job of `op` over `items` for `client`'s account (not run yet)."""
-    return Job.create(op, items, client_id=client.client_id, target=_target(client), **options)
+    return Job.create(op, items, client_id=client.client_id, target=target_of(client), **options)
 
 
 def run(
@@ -401,4 +403,5 @@ def list_jobs(directory: str | os.PathLike[str] | None = None) -> list[Job]:
     folder = Path(directory) if directory is not None else jobs_dir()
     if not folder.is_dir():
         return []
-    return [Job(p) for p in sorted(folder.glob("*" + SUFFIX))]
+    jobs = [Job(p) for p in sorted(folder.glob("*" + SUFFIX))]
+    return sorted(jobs, key=lambda job: float(job.journal.get("created_at") or 0))  # ids: to the second

@@ -155,13 +155,6 @@ def _async_client(opts: dict[str, str | None], target: str = "") -> Any:
     return AsyncClientBase(opts.get("clientid"), opts.get("apikey"), **_client_options(opts, target))
 
 
-def _target(options: dict[str, Any], base_url: str) -> str:
-    sandbox = options.get("sandbox")
-    if sandbox:
-        return "sandbox:" + ("" if sandbox is True else os.path.abspath(os.fspath(sandbox)))
-    return base_url
-
-
 def _say(text: str) -> None:
     sys.stderr.write(f"oint: {text}\n")
     sys.stderr.flush()
@@ -190,6 +183,7 @@ def bulk(argv: list[str]) -> int:
     report = opts.get("report")
     from oint.bulk.files import file_format, read_table
     from oint.bulk.intake import BadInput, check_rows, create_job
+    from oint.bulk.jobs import target_of
 
     if report:
         file_format(report, "--report")
@@ -211,7 +205,7 @@ def bulk(argv: list[str]) -> int:
                 read_table(path),
                 path,
                 client_id=client.client_id,
-                target=_target(_client_options(opts), client.base_url),
+                target=target_of(client),
                 source=os.path.abspath(path),
                 extra=extra,
             )

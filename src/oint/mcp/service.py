@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oint.mcp import answers, catalog
 from oint.mcp.access import WRITE, WritePolicy, method_access, operation_access
@@ -36,6 +36,9 @@ from oint.ozon.errors import OzonError, UsageError
 from oint.ozon.methods import REGISTRY
 from oint.ozon.registry import Method, Request
 from oint.ozon.spec import Operation
+
+if TYPE_CHECKING:
+    from oint.mcp.jobs import BulkJobs
 
 CONFIRM_TTL = 600.0  # seconds a preview's token stays valid
 
@@ -115,6 +118,7 @@ class Service:
         self._clients: dict[str | None, Any] = {}
         self._pending: dict[str, _Pending] = {}
         self._lists = answers.ListStore()
+        self._bulk: BulkJobs | None = None  # made on the first bulk tool's call
 
     # ------------------------------------------------------------------ listing
     def tools(self) -> list[ToolSpec]:
@@ -128,6 +132,8 @@ class Service:
         return answers.redact(answers.dumps(reply.payload), self._secrets)
 
     async def aclose(self) -> None:
+        if self._bulk is not None:
+            await self._bulk.aclose()
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
@@ -156,6 +162,8 @@ class Service:
                 return Reply(catalog.describe(_operation(key)))
             if tool.kind == "more":
                 return Reply(self._more(args))
+            if tool.kind == "bulk":
+                return await self._bulk_jobs().call(name, args)
             op = _operation(_required(args, "operation"))
             return Reply(await self._call_operation(op, args))
         except Refused as e:
@@ -235,6 +243,13 @@ class Service:
             result = await client.call(op.name, body, **path_params)
         return self._answer(result, op.name, "save" if args.get("save") else "")
 
+    def _bulk_jobs(self) -> BulkJobs:
+        if self._bulk is None:
+            from oint.mcp.jobs import BulkJobs  # the bulk library loads with the first bulk tool
+
+            self._bulk = BulkJobs(self)
+        return self._bulk
+
     def _search(self, args: dict[str, Any]) -> Any:
         query = str(_required(args, "query"))
         limit = min(max(int(args.get("limit") or 10), 1), 30)
@@ -277,12 +292,7 @@ class Service:
     def _preview(
         self, tool: str, profile: str | None, request: Request, args: dict[str, Any], op: Operation
     ) -> Any:
-        now = time.monotonic()
-        for t in [t for t, p in self._pending.items() if p.expires < now]:
-            del self._pending[t]
-        token = "C" + secrets.token_urlsafe(8)
-        arguments = {k: v for k, v in args.items() if k not in META_ARGS}
-        self._pending[token] = _Pending(tool, profile, request, arguments, now + CONFIRM_TTL)
+        token = self._remember(tool, profile, request, {k: v for k, v in args.items() if k not in META_ARGS})
         body = answers.shape(request.body, self.settings.max_items, None, None, self.settings.max_chars)
         return {
             "preview": {
@@ -298,6 +308,15 @@ class Service:
                 f'confirm="{token}" (and the same arguments, or none).'
             ),
         }
+
+    def _remember(self, tool: str, profile: str | None, request: Request, arguments: dict[str, Any]) -> str:
+        """A one-use token for `request` (what the preview showed), valid CONFIRM_TTL seconds."""
+        now = time.monotonic()
+        for t in [t for t, p in self._pending.items() if p.expires < now]:
+            del self._pending[t]
+        token = "C" + secrets.token_urlsafe(8)
+        self._pending[token] = _Pending(tool, profile, request, arguments, now + CONFIRM_TTL)
+        return token
 
     def _peek(self, token: str) -> _Pending:
         pending = self._pending.get(str(token))

@@ -1,9 +1,7 @@
-"""The tool list, generated: one tool per OInt function of the registry, and the discovery tools
-that reach every operation of the Seller API. Nothing here is written per tool; the SDK glue
-(`oint.mcp.server`) serves `build_tools(...)` as it is, and a test compares the two.
-
-Bulk jobs (start, progress, report) join here when the bulk engine (`oint.bulk`) lands:
-`bulk_tools` is the seam.
+"""The tool list, generated: one tool per OInt function of the registry, the discovery tools
+that reach every operation of the Seller API, and the bulk-job tools over `oint.bulk` (their kinds
+from `oint.bulk.kinds`). Nothing here is written per tool; the SDK glue (`oint.mcp.server`) serves
+`build_tools(...)` as it is, and a test compares the two.
 """
 
 from __future__ import annotations
@@ -18,9 +16,10 @@ from oint.ozon.registry import GROUPS, Method
 from oint.ozon.values import is_filled
 
 SEARCH, DESCRIBE, CALL, MORE = "ozon_api_search", "ozon_api_describe", "ozon_api_call", "ozon_more"
+BULK_START, BULK_PROGRESS, BULK_REPORT, BULK_LIST = "bulk_start", "bulk_progress", "bulk_report", "bulk_list"
 META_ARGS = ("profile", "dry_run", "confirm", "save")  # tool arguments that are not OInt parameters
 
-ToolKind = Literal["oint", "search", "describe", "call", "more"]
+ToolKind = Literal["oint", "search", "describe", "call", "more", "bulk"]
 
 
 @dataclass(frozen=True)
@@ -245,9 +244,97 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
 
 
 def bulk_tools(config: ToolConfig) -> list[ToolSpec]:
-    """The seam for bulk jobs: `bulk_start` (a job over a CSV/JSON of items, dry run first),
-    `bulk_progress` and `bulk_report`, to be generated from `oint.bulk` once it lands. None yet."""
-    return []
+    """Bulk jobs (`oint.bulk`): start one over rows or a file (checked and previewed first), follow
+    it, read what Ozon refused, list the jobs."""
+    from oint.bulk.kinds import KINDS
+
+    kinds = "; ".join(f"{name} ({kind.text})" for name, kind in KINDS.items())
+    writes = (
+        _write_text(config, False).replace("WRITE, refused now", "Writes are refused now")
+        if config.policy.read_only
+        else f"Writes allowed: {config.policy.describe()}."
+    )
+    job = {"type": "string", "description": "The job's id (or a unique part of it)."}
+    local = {"read_only_hint": True, "open_world_hint": False}
+    return [
+        ToolSpec(
+            name=BULK_START,
+            title="Start a bulk job / Массовая загрузка",
+            description=(
+                "Send any number of items (hundreds, millions) at Ozon's quota as a background job: "
+                "split into requests as large as Ozon allows, within every rate limit, each item's "
+                "outcome read from Ozon's answers, resumable. Items inline (rows: JSON objects of Ozon's "
+                "fields) or a CSV/XLSX/JSON-lines file (a header row of Ozon's fields, nested ones dotted). "
+                "The first call checks every row and answers a preview (rows, first items, requests) and a "
+                f"confirm token, or the problems by row and column; confirm=TOKEN starts the job and answers "
+                f"its id at once. Then {BULK_PROGRESS}, {BULK_REPORT}. Kinds: {kinds}; or any batched "
+                f"operation by path or name. {writes} {target_text(config)}"
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {
+                    "kind": {
+                        "type": "string",
+                        "description": "A kind named above, or a batched operation by path or name.",
+                    },
+                    "rows": {
+                        "type": "array",
+                        "items": {"type": "object"},
+                        "description": 'The items, e.g. [{"offer_id": "A1", "warehouse_id": 1, "stock": 5}].',
+                    },
+                    "file": {"type": "string", "description": "Or a .csv, .xlsx or .jsonl file's path."},
+                    "body": {"type": "object", "description": "Fields added to every request."},
+                    **{k: v for k, v in _meta_properties(config, WRITE).items() if k != "dry_run"},
+                },
+                "required": ["kind"],
+            },
+            kind="bulk",
+            access=WRITE,
+            annotations=_annotations(WRITE, config.sandbox),
+        ),
+        ToolSpec(
+            name=BULK_PROGRESS,
+            title="Progress of a bulk job / Ход загрузки",
+            description=(
+                "A bulk job's state: items confirmed, failed, pending and in flight, items per minute, "
+                "ETA, and what to do next."
+            ),
+            input_schema={"type": "object", "properties": {"job": job}, "required": ["job"]},
+            kind="bulk",
+            access=LOCAL,
+            annotations=local,
+        ),
+        ToolSpec(
+            name=BULK_REPORT,
+            title="Report of a bulk job / Отчёт о загрузке",
+            description=(
+                "The items of a bulk job Ozon refused, with Ozon's errors: counts by error code and the "
+                "first items (row, item, code, message). save=true writes every item's outcome to a file."
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {
+                    "job": job,
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 200, "description": "Items shown."},
+                    "save": {"type": "boolean", "description": "Write the whole report to a file."},
+                    "format": {"type": "string", "enum": ["csv", "xlsx", "jsonl"], "default": "csv"},
+                },
+                "required": ["job"],
+            },
+            kind="bulk",
+            access=LOCAL,
+            annotations=local,
+        ),
+        ToolSpec(
+            name=BULK_LIST,
+            title="Bulk jobs / Список загрузок",
+            description="The bulk jobs on this machine (oint mcp's and oint ozon bulk's), newest first.",
+            input_schema={"type": "object", "properties": {}},
+            kind="bulk",
+            access=LOCAL,
+            annotations=local,
+        ),
+    ]
 
 
 def build_tools(config: ToolConfig) -> list[ToolSpec]:
@@ -265,6 +352,8 @@ def instructions(config: ToolConfig, profiles: dict[str, str] | None = None) -> 
         "Russian names in the descriptions), and for the rest of the API "
         f"{SEARCH} -> {DESCRIBE} -> {CALL}.",
         f"{DESCRIBE} with an OInt tool's name gives all its notes.",
+        f"Many items at once (a file, hundreds of rows): {BULK_START} runs them as a background job "
+        f"(every row checked first); {BULK_PROGRESS}, {BULK_REPORT} and {BULK_LIST} follow jobs.",
         f"Long lists are cut to {config.max_items} items with a token for {MORE}; save=true writes a "
         "whole answer to a file. Errors carry Ozon's code and message and a hint.",
     ]
