@@ -68,7 +68,7 @@ def main() -> None:
         read_only = Service(Settings(sandbox=db, out_dir=out))
         writes = Service(Settings(sandbox=db, policy=WritePolicy.parse(""), out_dir=out))
         whole = Service(Settings(sandbox=db, max_items=10**9, max_chars=10**12, out_dir=out))
-        print(f"tools: {len(read_only.tools())} (53 OInt functions + search, describe, call, more)")
+        print(f"tools: {len(read_only.tools())} (53 OInt functions, search/describe/call/more, 4 bulk)")
         print(f"tool list, read-only sandbox:        {tokens(tool_list_chars(read_only))}")
         print(f"tool list, --allow-write sandbox:    {tokens(tool_list_chars(writes))}")
         calls: list[tuple[str, dict[str, Any]]] = [

@@ -261,14 +261,13 @@ def bulk_tools(config: ToolConfig) -> list[ToolSpec]:
             name=BULK_START,
             title="Start a bulk job / Массовая загрузка",
             description=(
-                "Send any number of items (hundreds, millions) at Ozon's quota as a background job: "
-                "split into requests as large as Ozon allows, within every rate limit, each item's "
-                "outcome read from Ozon's answers, resumable. Items inline (rows: JSON objects of Ozon's "
-                "fields) or a CSV/XLSX/JSON-lines file (a header row of Ozon's fields, nested ones dotted). "
-                "The first call checks every row and answers a preview (rows, first items, requests) and a "
-                f"confirm token, or the problems by row and column; confirm=TOKEN starts the job and answers "
-                f"its id at once. Then {BULK_PROGRESS}, {BULK_REPORT}. Kinds: {kinds}; or any batched "
-                f"operation by path or name. {writes} {target_text(config)}"
+                "Send many items (a file, hundreds of rows) at Ozon's quota as a background job: requests "
+                "as large as Ozon allows, within its rate limits, each item's outcome read from Ozon's "
+                "answers, resumable. Items: rows (JSON objects of Ozon's fields) or a CSV/XLSX/JSON-lines "
+                "file (header: Ozon's fields, nested ones dotted). The first call checks every row and "
+                "answers a preview and a confirm token (or the problems by row and column); confirm=TOKEN "
+                f"starts the job and answers its id at once ({BULK_PROGRESS} follows it). Kinds: {kinds}; "
+                f"or any batched operation by path or name. {writes} {target_text(config)}"
             ),
             input_schema={
                 "type": "object",
