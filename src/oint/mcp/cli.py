@@ -30,6 +30,10 @@ store through oint. Speaks MCP over stdio (the default) or streamable HTTP.
   --out-dir DIR       where save=true writes whole answers (default ~/.local/state/oint/mcp)
   --http HOST:PORT    serve streamable HTTP at http://HOST:PORT/mcp instead of stdio
 
+Bulk jobs (bulk_start, bulk_progress, bulk_report, bulk_list) keep their journals in OINT_JOBS_DIR
+(default ~/.local/state/oint/jobs) with those of `oint ozon bulk`: `oint bulk resume JOB` goes on
+with a job the server was running when it stopped.
+
 Needs the MCP SDK: pip install 'oint[mcp]'.
 """
 
