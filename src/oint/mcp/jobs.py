@@ -105,8 +105,8 @@ class BulkJobs:
             arguments = {k: v for k, v in args.items() if k not in ("confirm", "profile")}
             token = service._remember(START, profile, request, arguments)
             return self._preview(op, kind_name, checked, source, extra, profile, token)
-        service._confirm(str(token), START, profile, request)
         client = service._client(profile)
+        service._confirm(str(token), START, profile, request)
 
         def make() -> str:
             job = create_job(
