@@ -355,7 +355,7 @@ class SyncClientBase(_ClientCore):
     def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:
             return method.run_local(values)
-        if method.current is None:
+        if method.current is None or self.api == "legacy":  # one request, nothing to choose
             return self._send(method.build(values))
         return self._drive(self._method_flow(method, values))
 
@@ -463,7 +463,7 @@ class AsyncClientBase(_ClientCore):
     async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
         if method.local is not None:
             return method.run_local(values)
-        if method.current is None:
+        if method.current is None or self.api == "legacy":  # one request, nothing to choose
             return await self._send(method.build(values))
         return await self._drive(self._method_flow(method, values))
 
