@@ -55,7 +55,9 @@ def test_client_constructor_names_the_source(cls: Any, monkeypatch: pytest.Monke
     # the explicit argument wins over the variable, and the sandbox uses neither
     client = cls(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://127.0.0.1:1", transport=_NoTransport())
     assert client.base_url == "http://127.0.0.1:1"
-    assert cls(sandbox=True, transport=_NoTransport()).base_url == "sandbox:"
+    sandboxed = cls(sandbox=":memory:", base_url="http://127.0.0.1:1")
+    assert sandboxed.base_url == "sandbox:"
+    sandboxed._transport.sandbox.close()
 
 
 class _NoTransport:

@@ -182,10 +182,14 @@ def test_precedence_options_then_profile_then_environment(
 
 def test_sandbox_and_profiles(config: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OINT_PROFILE", "vault")  # a selection by the environment: the sandbox ignores it
-    demo = OzonClient(sandbox=True, transport=_NoTransport())  # type: ignore[arg-type]
-    assert (demo.client_id, demo.base_url) == (DEMO_CLIENT_ID, "sandbox:")
-    chosen = OzonClient(sandbox=True, profile="shop1", transport=_NoTransport())  # type: ignore[arg-type]
-    assert (chosen.client_id, chosen._api_key, chosen.base_url) == (DEMO_CLIENT_ID, DEMO_API_KEY, "sandbox:")
+    with OzonClient(sandbox=":memory:") as demo:
+        assert (demo.client_id, demo.base_url) == (DEMO_CLIENT_ID, "sandbox:")
+    with OzonClient(sandbox=":memory:", profile="shop1") as chosen:
+        assert (chosen.client_id, chosen._api_key, chosen.base_url) == (
+            DEMO_CLIENT_ID,
+            DEMO_API_KEY,
+            "sandbox:",
+        )
 
 
 # ---------------------------------------------------------------------------- the OS keyring

@@ -254,7 +254,7 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     if "sandbox" in flags:
         if "base-url" in settings:
             raise UsageError("--sandbox and --base-url exclude each other")
-        options["sandbox"] = settings.get("db") or os.environ.get("OINT_SANDBOX_DB") or True
+        options["sandbox"] = settings.get("db") or os.environ.get("OINT_SANDBOX_DB") or None
     elif "base-url" in settings:
         options["base_url"] = check_base_url(settings["base-url"], "--base-url")
     if "profile" in settings:
@@ -270,6 +270,15 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     import warnings
 
     warnings.showwarning = _warning_line
+    if "sandbox" in options:  # the application builds the sandbox's transport itself
+        from oint.sandbox.transport import connect
+
+        options["transport"] = connect(options.pop("sandbox"))
+        try:
+            return SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
+        except BaseException:
+            options["transport"].close()
+            raise
     return SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
 
 

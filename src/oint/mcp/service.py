@@ -353,7 +353,10 @@ class Service:
                     "the server runs on the sandbox, where profiles do not apply: leave out profile, or "
                     "restart `oint mcp` without --sandbox to reach real seller accounts"
                 )
-            options["sandbox"] = self.settings.sandbox
+            from oint.sandbox.transport import connect_async
+
+            sandbox = self.settings.sandbox
+            options["transport"] = connect_async(sandbox if isinstance(sandbox, str) else None)
         else:
             if self.settings.base_url:
                 options["base_url"] = self.settings.base_url

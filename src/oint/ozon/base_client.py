@@ -55,6 +55,8 @@ class InvalidResponseError(APIStatusError):
 class _ClientCore:
     """Configuration and the pure parts of a call, shared by the sync and async clients."""
 
+    _asynchronous = False  # which transports suit: sync (`SyncClientBase`) or async
+
     def __init__(
         self,
         client_id: str | int | None = None,
@@ -75,46 +77,32 @@ class _ClientCore:
         """See `OzonClient`. `transport` must suit the client (sync or async); `http_client` is an
         `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport;
         `max_connections` sizes the keep-alive pool of the transport oint builds (None: its default).
-        Settings come from the arguments, else the profile (`profile`, or `OINT_PROFILE` unless
-        `sandbox`), else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL. `api` is the endpoint
-        policy of the OInt functions whose endpoints Ozon switched off (`oint.ozon.policy`)."""
+        `sandbox` (True or a state file) asks the transport provider "sandbox"
+        (`oint.ozon.transport.providers`) for the transport. Settings come from the arguments, else
+        the profile (`profile`, or `OINT_PROFILE` unless the transport has default credentials),
+        else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL. A transport may carry `base_url` (where
+        it sends: it wins over the other sources) and `default_credentials` (client id and key used
+        when neither is given nor in the profile). `api` is the endpoint policy of the OInt
+        functions whose endpoints Ozon switched off (`oint.ozon.policy`)."""
         from oint.ozon.policy import api_mode
 
         self.api = api_mode(api)
         if max_connections is not None and max_connections < 1:
             raise UsageError("max_connections must be at least 1")
         self.max_connections = max_connections
-        self.sandbox = sandbox
-        chosen = profile or (None if sandbox else os.environ.get("OINT_PROFILE"))
-        prof = None
-        url_source = "base_url"
-        if chosen:
-            from oint.ozon.profiles import load_profile
+        if sandbox:
+            if transport is not None or http_client is not None:
+                raise UsageError("sandbox= and transport= / http_client= exclude each other")
+            from oint.ozon.transport.providers import provided
 
-            prof = load_profile(chosen, "" if profile else "OINT_PROFILE")
-            if not base_url and prof.base_url:
-                base_url, url_source = prof.base_url, f"profile {prof.name!r}: base_url"
-        if not base_url and os.environ.get("OZON_BASE_URL"):
-            base_url, url_source = os.environ["OZON_BASE_URL"], "OZON_BASE_URL"
-        if not sandbox:
-            check_base_url(base_url or OZON_BASE_URL, url_source)
-        if prof is not None:
-            client_id = client_id if client_id not in (None, "") else prof.client_id
-            api_key = api_key if api_key not in (None, "") else prof.api_key()
-        if sandbox and (client_id is None and api_key is None):
-            from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
-
-            client_id, api_key = DEMO_CLIENT_ID, DEMO_API_KEY
-        client_id = client_id if client_id not in (None, "") else os.environ.get("OZON_CLIENT_ID")
-        api_key = api_key if api_key not in (None, "") else os.environ.get("OZON_API_KEY")
-        if not client_id or not api_key:
-            raise UsageError(
-                "client_id and api_key are required "
-                "(arguments, a profile, or OZON_CLIENT_ID and OZON_API_KEY)"
-            )
-        self.client_id = str(client_id)
-        self._api_key = str(api_key)
-        self.base_url = "sandbox:" if sandbox else (base_url or OZON_BASE_URL).rstrip("/")
+            transport = provided("sandbox", sandbox, asynchronous=self._asynchronous)
+            try:
+                self._configure(client_id, api_key, base_url, profile, transport)
+            except BaseException:
+                _discard(transport)  # the client's own: nobody else would close it
+                raise
+        else:
+            self._configure(client_id, api_key, base_url, profile, transport)
         self.timeout = timeout
         self.retry = retry or RetryPolicy(max_retries=max_retries)
         host = urlsplit(self.base_url).hostname or ""
@@ -134,6 +122,49 @@ class _ClientCore:
             "User-Agent": f"oint/{__version__}",
         }
         self._transport: Any = transport if transport is not None else self._default_transport(http_client)
+
+    def _configure(
+        self,
+        client_id: str | int | None,
+        api_key: str | None,
+        base_url: str | None,
+        profile: str | None,
+        transport: Any,
+    ) -> None:
+        """`client_id`, `_api_key` and `base_url` from the arguments, the transport, the profile and
+        the environment (see `__init__`)."""
+        defaults = getattr(transport, "default_credentials", None)
+        own_url = getattr(transport, "base_url", None) if transport is not None else None
+        chosen = profile or (None if defaults else os.environ.get("OINT_PROFILE"))
+        prof = None
+        url_source = "base_url"
+        if chosen:
+            from oint.ozon.profiles import load_profile
+
+            prof = load_profile(chosen, "" if profile else "OINT_PROFILE")
+            if not base_url and prof.base_url:
+                base_url, url_source = prof.base_url, f"profile {prof.name!r}: base_url"
+        if not base_url and os.environ.get("OZON_BASE_URL"):
+            base_url, url_source = os.environ["OZON_BASE_URL"], "OZON_BASE_URL"
+        if isinstance(own_url, str) and own_url:
+            base_url = own_url  # where the transport sends, whatever else says
+        else:
+            check_base_url(base_url or OZON_BASE_URL, url_source)
+        if prof is not None:
+            client_id = client_id if client_id not in (None, "") else prof.client_id
+            api_key = api_key if api_key not in (None, "") else prof.api_key()
+        if defaults and (client_id is None and api_key is None):
+            client_id, api_key = defaults
+        client_id = client_id if client_id not in (None, "") else os.environ.get("OZON_CLIENT_ID")
+        api_key = api_key if api_key not in (None, "") else os.environ.get("OZON_API_KEY")
+        if not client_id or not api_key:
+            raise UsageError(
+                "client_id and api_key are required "
+                "(arguments, a profile, or OZON_CLIENT_ID and OZON_API_KEY)"
+            )
+        self.client_id = str(client_id)
+        self._api_key = str(api_key)
+        self.base_url = (base_url or OZON_BASE_URL).rstrip("/")
 
     def _default_transport(self, http_client: Any) -> Any:
         raise NotImplementedError
@@ -238,13 +269,7 @@ class _ClientCore:
 _WARNED_RETIRED: set[str] = set()
 
 
-def _sync_transport(
-    base_url: str, sandbox: bool | str | os.PathLike[str], max_connections: int | None = None
-) -> SyncTransport:
-    if sandbox:
-        from oint.sandbox.transport import SandboxTransport
-
-        return SandboxTransport(None if sandbox is True else os.fspath(sandbox))
+def _sync_transport(base_url: str, max_connections: int | None = None) -> SyncTransport:
     if _proxy_configured(base_url):
         from oint.ozon.transport.httpx_backend import HttpxTransport
 
@@ -254,13 +279,7 @@ def _sync_transport(
     return FastTransport(base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS)
 
 
-def _async_transport(
-    base_url: str, sandbox: bool | str | os.PathLike[str], max_connections: int | None = None
-) -> AsyncTransport:
-    if sandbox:
-        from oint.sandbox.transport import AsyncSandboxTransport
-
-        return AsyncSandboxTransport(None if sandbox is True else os.fspath(sandbox))
+def _async_transport(base_url: str, max_connections: int | None = None) -> AsyncTransport:
     if _proxy_configured(base_url):
         from oint.ozon.transport.httpx_backend import AsyncHttpxTransport
 
@@ -268,6 +287,15 @@ def _async_transport(
     from oint.ozon.transport.fast_async import DEFAULT_MAX_CONNECTIONS, AsyncFastTransport
 
     return AsyncFastTransport(base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS)
+
+
+def _discard(transport: Any) -> None:
+    """Close a transport the client made but will not keep (its construction failed)."""
+    import inspect
+
+    close = getattr(transport, "close", None)
+    if callable(close) and not inspect.iscoroutinefunction(close):
+        close()
 
 
 def _method(method: Method | str) -> Method:
@@ -304,7 +332,7 @@ class SyncClientBase(_ClientCore):
             from oint.ozon.transport.httpx_backend import HttpxTransport
 
             return HttpxTransport(self.base_url, client=http_client)
-        return _sync_transport(self.base_url, self.sandbox, self.max_connections)
+        return _sync_transport(self.base_url, self.max_connections)
 
     def __enter__(self) -> Self:
         return self
@@ -409,13 +437,14 @@ class AsyncClientBase(_ClientCore):
     """The async twin of `SyncClientBase` (see `AsyncOzonClient`)."""
 
     _transport: AsyncTransport
+    _asynchronous = True
 
     def _default_transport(self, http_client: Any) -> AsyncTransport:
         if http_client is not None:
             from oint.ozon.transport.httpx_backend import AsyncHttpxTransport
 
             return AsyncHttpxTransport(self.base_url, client=http_client)
-        return _async_transport(self.base_url, self.sandbox, self.max_connections)
+        return _async_transport(self.base_url, self.max_connections)
 
     async def __aenter__(self) -> Self:
         return self

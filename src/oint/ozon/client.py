@@ -17,14 +17,16 @@ __all__ = ["AsyncOzonClient", "InvalidResponseError", "OzonClient"]
 class OzonClient(SyncClientBase, SyncMethods, SyncOperations):
     """Synchronous Ozon Seller API client.
 
-    >>> with OzonClient(client_id="2128753", api_key="...", sandbox=True) as ozon:
+    >>> with OzonClient(client_id="2128753", api_key="...") as ozon:
     ...     ozon.update_product_images(1111588191, ["https://example.com/1.jpg"], color="GREEN")
 
     Credentials come from the arguments or `OZON_CLIENT_ID` / `OZON_API_KEY`; the server
-    from `base_url`, `OZON_BASE_URL`, or `sandbox=True` (in-process sandbox, demo account
-    by default). `profile="shop1"` (or `OINT_PROFILE`) takes what the arguments leave out
-    from a profile of oint's config file, before the environment (`oint.ozon.profiles`).
-    `transport` takes any `SyncTransport`, `http_client` any `httpx.Client`.
+    from `base_url` or `OZON_BASE_URL`. `profile="shop1"` (or `OINT_PROFILE`) takes what the
+    arguments leave out from a profile of oint's config file, before the environment
+    (`oint.ozon.profiles`). `transport` takes any `SyncTransport` — e.g. the sandbox in-process,
+    `transport=oint.sandbox.connect()`, which brings the demo account's keys and needs none —
+    `http_client` any `httpx.Client`; `sandbox=True` (or a state file) is short for the sandbox's
+    transport, found through the entry point `oint.transports` (`oint.ozon.transport.providers`).
     `timeout` (seconds), `max_retries` or `retry=RetryPolicy(...)`, and `rate_limit`
     (default: Ozon's limits against Ozon's host only) tune the behaviour. `api` ("auto",
     "legacy" or "current"; default `OINT_OZON_API`, else "auto") chooses the endpoint of the OInt

@@ -6,6 +6,12 @@
   rate limits, injected faults, error bodies, and request bodies checked against the
   operation layer's request schemas (`oint.ozon.validate`, for every operation) before the
   model sees them. No sockets.
-- Adapters: `app` (ASGI, served by `oint sandbox serve`) and `transport` (in-process,
-  `--sandbox` / `OzonClient(sandbox=True)`).
+- Adapters: `app` (ASGI, served by `oint sandbox serve`) and `transport` (in-process:
+  `OzonClient(transport=oint.sandbox.connect())`, `--sandbox`, `OzonClient(sandbox=True)`).
+
+Importing this package is cheap: the model loads when a transport makes its sandbox.
 """
+
+from oint.sandbox.transport import AsyncSandboxTransport, SandboxTransport, connect, connect_async
+
+__all__ = ["AsyncSandboxTransport", "SandboxTransport", "connect", "connect_async"]

@@ -7,7 +7,10 @@ Each model module seeds its own part (`seed(account)`).
 
 from __future__ import annotations
 
-from oint.sandbox.store import Store
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oint.sandbox.store import Store
 
 DEMO_CLIENT_ID = "2128753"
 DEMO_API_KEY = "7cc90d26-33e4-499b..."

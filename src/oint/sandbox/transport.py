@@ -1,28 +1,64 @@
-"""The sandbox plugged into the client in-process: no server, no sockets.
+"""The sandbox as a transport of the client, in-process: no server, no sockets.
 
-`OzonClient(sandbox=True)` and `oint ozon ... --sandbox` use these. State lives in the
-SQLite file (`OINT_SANDBOX_DB`, default ~/.local/state/oint/sandbox.sqlite3), so
-consecutive CLI calls see each other's effects.
+As httpx's ASGI transport serves an app, `connect()` serves the sandbox to a client:
+
+    from oint.ozon import OzonClient
+    from oint.sandbox import connect
+
+    with OzonClient(transport=connect()) as ozon:          # the demo account: no keys needed
+        ozon.get_products_information(product_id=[1111588191])
+
+`connect_async()` is the twin for `AsyncOzonClient`. Each transport carries what the client reads
+generically: `default_credentials` (the demo account's, used when no keys are given) and
+`base_url` ("sandbox:", so that Ozon's own rate limits and switch-off warnings stay off).
+`OzonClient(sandbox=True | path)` is the same through the entry point `provide` (see
+`oint.ozon.transport.providers`); the CLI's `--sandbox` and `oint mcp` call `connect` directly.
+
+State lives in the SQLite file (`db`, else `OINT_SANDBOX_DB`, default
+~/.local/state/oint/sandbox.sqlite3), so consecutive CLI calls see each other's effects.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from oint.ozon.transport.base import RawResponse, TransportTimeout
-from oint.sandbox.core import Sandbox, SandboxResponse
+from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
+
+if TYPE_CHECKING:
+    from oint.sandbox.core import Sandbox, SandboxResponse
+
+SANDBOX_URL = "sandbox:"
 
 
 def _raw(resp: SandboxResponse) -> RawResponse:
     return RawResponse(resp.status, resp.headers, resp.body)
 
 
-class SandboxTransport:
-    """Sync transport answering from an embedded `Sandbox`."""
+def _sandbox(db_path: str | None, sandbox: Sandbox | None) -> Sandbox:
+    if sandbox is not None:
+        return sandbox
+    from oint.sandbox.core import Sandbox
 
-    def __init__(self, db_path: str | None = None, sandbox: Sandbox | None = None) -> None:
-        self.sandbox = sandbox or Sandbox(db_path)
-        self._own = sandbox is None
+    return Sandbox(db_path)
+
+
+class SandboxTransport:
+    """Sync transport answering from an embedded `Sandbox` (its own unless one is given)."""
+
+    base_url = SANDBOX_URL
+    default_credentials = (DEMO_CLIENT_ID, DEMO_API_KEY)
+
+    def __init__(
+        self, db_path: str | None = None, sandbox: Sandbox | None = None, *, owned: bool | None = None
+    ) -> None:
+        """`owned`: whether closing the transport closes the sandbox (default: when it made it)."""
+        self.sandbox = _sandbox(db_path, sandbox)
+        self._own = sandbox is None if owned is None else owned
 
     def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -43,9 +79,15 @@ class SandboxTransport:
 class AsyncSandboxTransport:
     """Async twin of `SandboxTransport` (the model is fast and synchronous)."""
 
-    def __init__(self, db_path: str | None = None, sandbox: Sandbox | None = None) -> None:
-        self.sandbox = sandbox or Sandbox(db_path)
-        self._own = sandbox is None
+    base_url = SANDBOX_URL
+    default_credentials = (DEMO_CLIENT_ID, DEMO_API_KEY)
+
+    def __init__(
+        self, db_path: str | None = None, sandbox: Sandbox | None = None, *, owned: bool | None = None
+    ) -> None:
+        """`owned`: whether closing the transport closes the sandbox (default: when it made it)."""
+        self.sandbox = _sandbox(db_path, sandbox)
+        self._own = sandbox is None if owned is None else owned
 
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -61,5 +103,54 @@ class AsyncSandboxTransport:
         return _raw(resp)
 
     async def aclose(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Also callable without a loop (a client whose construction failed closes it so)."""
         if self._own:
             self.sandbox.close()
+
+
+def _new_sandbox(
+    db: str | os.PathLike[str] | None,
+    api_date: str | dt.date | None,
+    clock: Callable[[], float] | None,
+    rate_limits: bool | None,
+) -> Sandbox:
+    from oint.sandbox.core import Sandbox
+
+    options: dict[str, Any] = {"api_date": api_date, "rate_limits": rate_limits}
+    if clock is not None:
+        options["clock"] = clock
+    return Sandbox(None if db is None else os.fspath(db), **options)
+
+
+def connect(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    api_date: str | dt.date | None = None,
+    clock: Callable[[], float] | None = None,
+    rate_limits: bool | None = None,
+) -> SandboxTransport:
+    """A transport for `OzonClient` answering from a sandbox of its own over the state file `db`
+    (else `OINT_SANDBOX_DB` or the default; ":memory:" for throw-away state). `api_date`, `clock`
+    and `rate_limits` are `Sandbox`'s. Closing the client closes the sandbox."""
+    return SandboxTransport(sandbox=_new_sandbox(db, api_date, clock, rate_limits), owned=True)
+
+
+def connect_async(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    api_date: str | dt.date | None = None,
+    clock: Callable[[], float] | None = None,
+    rate_limits: bool | None = None,
+) -> AsyncSandboxTransport:
+    """The twin of `connect` for `AsyncOzonClient`."""
+    return AsyncSandboxTransport(sandbox=_new_sandbox(db, api_date, clock, rate_limits), owned=True)
+
+
+def provide(target: bool | str | os.PathLike[str], *, asynchronous: bool) -> Any:
+    """The entry point `oint.transports: sandbox`: what `OzonClient(sandbox=target)` sends through
+    (`target` True for the default state file, else its path)."""
+    db = None if isinstance(target, bool) else os.fspath(target)
+    return connect_async(db) if asynchronous else connect(db)

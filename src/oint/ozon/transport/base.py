@@ -7,7 +7,13 @@ A transport knows nothing of Ozon: no auth, no retries, no JSON. The client
   asyncio) with httptools parsing; the default.
 - `oint.ozon.transport.httpx_backend`: any `httpx.Client` / `httpx.AsyncClient`
   (proxies, HTTP/2, mock transports, custom TLS).
-- `oint.sandbox.transport`: the sandbox model in-process, no sockets at all.
+- transports of other packages, e.g. the sandbox in-process (`oint.sandbox.connect()`), no
+  sockets at all; `OzonClient(sandbox=True)` finds it by name (`providers`).
+
+Two optional attributes the client reads from any transport: `base_url` (where it sends; the
+client takes it as its own, e.g. "sandbox:", which keeps Ozon's rate limits off) and
+`default_credentials` (client id and key used when the caller gives none, e.g. the sandbox's
+demo account).
 """
 
 from __future__ import annotations
