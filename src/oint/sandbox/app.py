@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from oint.sandbox.core import Sandbox, SandboxResponse
-from oint.sandbox.errors import SandboxStateError
+from oint.sandbox.errors import ApiError, SandboxStateError, internal, invalid, too_large
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,9 +31,9 @@ WORKERS = 4
 log = logging.getLogger("oint.sandbox")
 
 
-def _error(status: int, code: int, message: str) -> SandboxResponse:
-    body = json.dumps({"code": code, "message": message, "details": []}, ensure_ascii=False).encode()
-    return SandboxResponse(status, {"content-type": "application/json"}, body)
+def _error(e: ApiError) -> SandboxResponse:
+    body = json.dumps(e.body(), ensure_ascii=False).encode()
+    return SandboxResponse(e.status, {"content-type": "application/json"}, body)
 
 
 class SandboxApp:
@@ -64,10 +64,10 @@ class SandboxApp:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return _error(400, 3, "client disconnected")
+                return _error(invalid("client disconnected"))
             body += message.get("body", b"")
             if len(body) > MAX_BODY:
-                return _error(413, 3, f"request body is larger than {MAX_BODY} bytes")
+                return _error(too_large(MAX_BODY))
             if not message.get("more_body"):
                 break
         path = scope.get("path") or "/"
@@ -82,10 +82,10 @@ class SandboxApp:
             )
         except SandboxStateError as e:
             log.error("%s", e)
-            return _error(500, 13, str(e))
+            return _error(internal(str(e)))
         except Exception as e:  # never a traceback page: Ozon's JSON error shape
             log.exception("sandbox failure answering %s %s", scope.get("method"), path)
-            return _error(500, 13, f"Internal error: {type(e).__name__}")
+            return _error(internal(f"Internal error: {type(e).__name__}"))
         if response.delay:
             await asyncio.sleep(response.delay)
         return response

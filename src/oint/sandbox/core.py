@@ -26,12 +26,19 @@ from oint.ozon.spec import Operation
 from oint.ozon.validate import operation_problem
 from oint.sandbox import demo, structural
 from oint.sandbox.errors import (
-    INVALID_ARGUMENT,
-    UNAUTHENTICATED,
+    PER_SECOND,
     ApiError,
     SandboxStateError,
+    default_body,
+    forbidden,
+    internal,
     invalid,
+    malformed,
+    method_not_allowed,
+    not_found,
     obsolete,
+    rate_limited,
+    unauthenticated,
 )
 from oint.sandbox.model import ROUTES
 from oint.sandbox.model.base import BEFORE_REQUEST, Account
@@ -372,16 +379,16 @@ class Sandbox:
         try:
             op = operation_at(path)  # every operation of the layer is served (structural.py without a model)
             if op is None:
-                raise ApiError(404, 5, "Not Found")
+                raise not_found()
             handler = ROUTES.get((method, op.path))
             off = _switch_off_dates().get(op.path)
             switched_off = off is not None and off <= self.today()  # answered after auth, see below
             if op.method != method and handler is None and not switched_off:
-                raise ApiError(405, 12, "method is not allowed", headers={"Allow": op.method})
+                raise method_not_allowed([op.method])
             lower = {k.lower(): v for k, v in headers.items()}
             client_id, api_key = lower.get("client-id", "").strip(), lower.get("api-key", "").strip()
             if not client_id or not api_key:
-                raise ApiError(401, 16, "Client-Id and Api-Key headers are required")
+                raise unauthenticated()
             if self.rate_limits:
                 self._check_rate(client_id)
             request = self._parse_body(body) if method != "GET" else {}
@@ -389,7 +396,7 @@ class Sandbox:
             with self.store.transaction():
                 acct = self.store.get("*", "account", client_id)
                 if acct is None or acct.get("api_key") != api_key:
-                    raise ApiError(403, 7, "Invalid Api-Key, please check the key and try again")
+                    raise forbidden()
                 if switched_off:
                     raise obsolete()
                 if method != "GET":
@@ -414,7 +421,7 @@ class Sandbox:
             raise
         except Exception as e:  # a bug in the model must still answer like a server would
             log.exception("sandbox bug answering %s %s", method, path)
-            return _json(500, {"code": 13, "message": f"Internal error: {type(e).__name__}", "details": []})
+            return _error(internal(f"Internal error: {type(e).__name__}"))
 
     def _record(self, method: str, path: str, response: SandboxResponse) -> None:
         line = b'{"method":%s,"path":%s,"status":%d,"body":%s}\n' % (
@@ -435,14 +442,14 @@ class Sandbox:
             doc = json.loads(body, parse_constant=_no_constant)
         except (ValueError, RecursionError) as e:
             reason = str(e) if isinstance(e, ValueError) else "nested too deeply"
-            raise ApiError(400, INVALID_ARGUMENT, f"proto: syntax error: {reason}") from None
+            raise malformed(f"syntax error: {reason}") from None
         if not isinstance(doc, dict):
-            raise ApiError(400, INVALID_ARGUMENT, "proto: syntax error: expected an object")
+            raise malformed("syntax error: expected an object")
         if _SURROGATE_ESCAPE.search(body):  # "\ud800" alone decodes to a string no file can hold
             try:
                 json.dumps(doc, ensure_ascii=False).encode("utf-8")
             except UnicodeEncodeError:
-                raise ApiError(400, INVALID_ARGUMENT, "proto: invalid UTF-8 in string") from None
+                raise malformed("invalid UTF-8 in string") from None
         return doc
 
     def _check_rate(self, client_id: str) -> None:
@@ -453,9 +460,7 @@ class Sandbox:
             while q and q[0] <= now - window:
                 q.popleft()
             if len(q) >= GLOBAL_RATE:
-                raise ApiError(
-                    429, 8, "You have reached request rate limit per second", headers={"Retry-After": "1"}
-                )
+                raise rate_limited(PER_SECOND, 1)
             q.append(now)
 
     # ------------------------------------------------------------------ faults
@@ -524,7 +529,7 @@ class Sandbox:
             if isinstance(body, str):
                 resp = SandboxResponse(f["status"], {"content-type": "text/html", **hdrs}, body.encode())
             else:
-                doc = body if body is not None else _default_fault_body(f["status"])
+                doc = body if body is not None else default_body(f["status"])
                 resp = _json(f["status"], doc, hdrs)
             resp.delay = f["delay"]
             return resp
@@ -536,17 +541,15 @@ class Sandbox:
             given = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
             expected = f"Bearer {self.admin_token}"
             if not hmac.compare_digest(given.strip().encode(), expected.encode()):
-                raise ApiError(
-                    401,
-                    UNAUTHENTICATED,
+                raise unauthenticated(
                     "the sandbox's admin routes need the header Authorization: Bearer <admin token>",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
         methods = ADMIN_ROUTES.get(action)
         if methods is None:
-            raise ApiError(404, 5, "Not Found")
+            raise not_found()
         if method not in methods:
-            raise ApiError(405, 12, "method is not allowed", headers={"Allow": ", ".join(methods)})
+            raise method_not_allowed(methods)
         request = self._parse_body(body)
         if action == "reset":
             self.reset()
@@ -556,7 +559,7 @@ class Sandbox:
                 check_fault(request)
                 return _json(200, {"result": self.add_fault(**request)})
             except FaultSpecError as e:
-                raise ApiError(400, INVALID_ARGUMENT, str(e)) from None
+                raise invalid(str(e)) from None
         if action == "faults/clear":
             self.clear_faults()
             return _json(200, {"result": "cleared"})
@@ -579,7 +582,7 @@ class Sandbox:
                     parse_api_date(request.get("date")) if "date" in request else self.configured_api_date
                 )
             except ValueError as e:
-                raise ApiError(400, INVALID_ARGUMENT, str(e)) from None
+                raise invalid(str(e)) from None
         return _json(200, {"api_date": self.today().isoformat(), "set": self.api_date is not None})
 
 
@@ -592,16 +595,3 @@ def _env_int(name: str, default: int) -> int:
         return int(os.environ.get(name) or default)
     except ValueError:
         return default
-
-
-def _default_fault_body(status: int) -> dict[str, Any]:
-    messages = {
-        429: (8, "You have reached request rate limit per second"),
-        500: (13, "Internal error"),
-        503: (14, "Service Unavailable"),
-        403: (7, "Invalid Api-Key, please check the key and try again"),
-    }
-    if status == 410:
-        return obsolete().body()
-    code, message = messages.get(status, (2, f"HTTP {status}"))
-    return {"code": code, "message": message, "details": []}

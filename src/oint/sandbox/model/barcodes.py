@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oint.sandbox.errors import invalid
+from oint.sandbox.errors import PER_MINUTE, rejected, rejected_item
 from oint.sandbox.model.base import Account, id_list, int_id, route
 from oint.sandbox.model.products import all_products, find_by_sku, get_product, save_product
 
@@ -38,17 +38,12 @@ def _owners(account: Account) -> dict[str, int]:
 
 
 def _entry_error(index: int, field: str, rule: str) -> Exception:
-    return invalid(
-        f"Request validation error: invalid AddBarcodesRequest.Barcodes[{index}]: embedded message failed "
-        f"validation | caused by: invalid AddBarcodesRequest_Barcode.{field}: {rule}"
-    )
+    return rejected_item(f"AddBarcodesRequest.Barcodes[{index}]", f"AddBarcodesRequest_Barcode.{field}", rule)
 
 
 def _parse_pair(index: int, entry: Any) -> tuple[str, int]:
     if not isinstance(entry, dict):
-        raise invalid(
-            f"Request validation error: invalid AddBarcodesRequest.Barcodes[{index}]: value must be an object"
-        )
+        raise rejected(f"AddBarcodesRequest.Barcodes[{index}]", "value must be an object")
     barcode = entry.get("barcode")
     if barcode is None or isinstance(barcode, (dict, list, bool)):
         barcode = ""
@@ -67,16 +62,11 @@ def _parse_pair(index: int, entry: Any) -> tuple[str, int]:
 def _check_size(body: dict[str, Any], field: str, request: str) -> list[Any]:
     value = body.get(field)
     if value is None or value == []:
-        raise invalid(
-            f"Request validation error: invalid {request}.{field}: value must contain at least 1 item(s)"
-        )
+        raise rejected(f"{request}.{field}", "value must contain at least 1 item(s)")
     if not isinstance(value, list):
-        raise invalid(f"Request validation error: invalid {request}.{field}: value must be an array")
+        raise rejected(f"{request}.{field}", "value must be an array")
     if len(value) > MAX_PER_REQUEST:
-        raise invalid(
-            f"Request validation error: invalid {request}.{field}: "
-            f"value must contain at most {MAX_PER_REQUEST} item(s)"
-        )
+        raise rejected(f"{request}.{field}", f"value must contain at most {MAX_PER_REQUEST} item(s)")
     return value
 
 
@@ -88,7 +78,7 @@ def barcode_add(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     bound to another product → barcode_already_exists; a full product →
     barcodes_limit_exceeded. Binding a barcode the product already has is a no-op.
     """
-    account.limit("barcode_add", REQUESTS_PER_MINUTE, 60.0, "You have reached request rate limit per minute")
+    account.limit("barcode_add", REQUESTS_PER_MINUTE, 60.0, PER_MINUTE)
     pairs = [_parse_pair(i, e) for i, e in enumerate(_check_size(body, "barcodes", "AddBarcodesRequest"))]
     owners = _owners(account)
     errors: list[dict[str, Any]] = []
@@ -135,9 +125,7 @@ def barcode_generate(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     A product that already has an Ozon-generated barcode keeps it (no second one).
     Per item: unknown product → item_not_found; a full product → barcodes_limit_exceeded.
     """
-    account.limit(
-        "barcode_generate", REQUESTS_PER_MINUTE, 60.0, "You have reached request rate limit per minute"
-    )
+    account.limit("barcode_generate", REQUESTS_PER_MINUTE, 60.0, PER_MINUTE)
     _check_size(body, "product_ids", "GenerateBarcodesRequest")
     ids = id_list(body, "product_ids", max_items=MAX_PER_REQUEST)
     owners = _owners(account)

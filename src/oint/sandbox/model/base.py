@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from oint.sandbox.errors import ApiError, invalid
+from oint.sandbox.errors import invalid, rate_limited, rejected
 from oint.sandbox.store import Store
 
 Handler = Callable[["Account", dict[str, Any]], Any]
@@ -69,7 +69,7 @@ class Account:
         """Count a use of `scope`; answer 429 with Retry-After when over `limit` per `per` s."""
         wait = self.store.hit(self.client_id, scope, limit, per, self.now, weight)
         if wait is not None:
-            raise ApiError(429, 8, message, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+            raise rate_limited(message, wait)
 
     def try_limit(self, scope: str, limit: int, per: float) -> bool:
         """Like `limit` but for per-item limits reported inside a 200 answer: True when allowed."""
@@ -101,14 +101,12 @@ def id_list(
     value = body.get(field)
     if value is None or value == []:
         if required:
-            raise invalid(f"Request validation error: invalid {field}: value must contain at least 1 item(s)")
+            raise rejected(field, "value must contain at least 1 item(s)")
         return []
     if not isinstance(value, list):
         value = [value]
     if max_items is not None and len(value) > max_items:
-        raise invalid(
-            f"Request validation error: invalid {field}: value must contain at most {max_items} item(s)"
-        )
+        raise rejected(field, f"value must contain at most {max_items} item(s)")
     return [int_id(v, field) for v in value]
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from oint.sandbox.errors import invalid, not_found
+from oint.sandbox.errors import invalid, malformed, not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
 
 LANGUAGES = ("DEFAULT", "RU", "EN", "TR", "ZH_HANS")  # Ozon's languageLanguage enum, in number order
@@ -199,7 +199,7 @@ def _language(body: dict[str, Any]) -> str:
         return LANGUAGES[value]
     if isinstance(value, str) and value in LANGUAGES:
         return value
-    raise invalid(f"proto: invalid value for enum field language: {json.dumps(value, ensure_ascii=False)}")
+    raise malformed(f"invalid value for enum field language: {json.dumps(value, ensure_ascii=False)}")
 
 
 def _positive_id(body: dict[str, Any], field: str, message: str, go_field: str) -> int:
@@ -207,7 +207,7 @@ def _positive_id(body: dict[str, Any], field: str, message: str, go_field: str) 
     value = body.get(field)
     number = 0 if value is None or value == "" else int_id(value, field)
     if number <= 0:
-        raise invalid(f"Request validation error: invalid {message}.{go_field}: value must be greater than 0")
+        raise rejected(f"{message}.{go_field}", "value must be greater than 0")
     return number
 
 
@@ -215,9 +215,7 @@ def _limit(body: dict[str, Any], message: str, maximum: int) -> int:
     value = body.get("limit")
     number = 0 if value is None or value == "" else int_id(value, "limit")
     if not 1 <= number <= maximum:
-        raise invalid(
-            f"Request validation error: invalid {message}.Limit: value must be inside range [1, {maximum}]"
-        )
+        raise rejected(f"{message}.Limit", f"value must be inside range [1, {maximum}]")
     return number
 
 
@@ -299,10 +297,7 @@ def attribute_values_search(account: Account, body: dict[str, Any]) -> dict[str,
     if text is not None and not isinstance(text, str):
         raise invalid(f"invalid value: expected a string, got {json.dumps(text, ensure_ascii=False)}")
     if text is None or len(text) < MIN_SEARCH_LENGTH:
-        raise invalid(
-            f"Request validation error: invalid {message}.Value: value length must be at least "
-            f"{MIN_SEARCH_LENGTH} runes"
-        )
+        raise rejected(f"{message}.Value", f"value length must be at least {MIN_SEARCH_LENGTH} runes")
     values = _dictionary_of(category_id, type_id, attribute_id)
     needle = text.casefold()
     exact_key = _search_key(text)

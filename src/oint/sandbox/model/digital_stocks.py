@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oint.sandbox.errors import invalid
+from oint.sandbox.errors import rejected
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.products import find_by_offer, save_product
 
@@ -19,7 +19,7 @@ REQUEST = "StocksImportRequest"
 
 
 def _bad(field: str, rule: str) -> Exception:
-    return invalid(f"Request validation error: invalid {REQUEST}.{field}: {rule}")
+    return rejected(f"{REQUEST}.{field}", rule)
 
 
 @route("POST", "/v1/product/digital/stocks/import")

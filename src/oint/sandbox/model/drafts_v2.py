@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from oint.sandbox.errors import FAILED_PRECONDITION, ApiError, invalid, not_found
+from oint.sandbox.errors import not_found, precondition, rejected, rejected_request
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.fbo import (
     MAX_DRAFT_ITEMS,
@@ -32,7 +32,6 @@ from oint.sandbox.model.fbo import (
     _calculate,
     _draft_status,
     _parse_time,
-    _rejected,
     _stamp,
     _timeslots,
     _utc,
@@ -45,29 +44,29 @@ DRAFT_V2 = "fbo_draft_v2"
 # ------------------------------------------------------------------ create
 def _items(raw: Any, where: str) -> list[dict[str, int]]:
     if not isinstance(raw, list) or not raw:
-        raise _rejected(f"{where}.Items", "value must contain at least 1 item(s)")
+        raise rejected(f"{where}.Items", "value must contain at least 1 item(s)")
     if len(raw) > MAX_DRAFT_ITEMS:
-        raise _rejected(f"{where}.Items", f"value must contain at most {MAX_DRAFT_ITEMS} item(s)")
+        raise rejected(f"{where}.Items", f"value must contain at most {MAX_DRAFT_ITEMS} item(s)")
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
-            raise _rejected(f"{where}.Items[{i}]", "value must be an object")
+            raise rejected(f"{where}.Items[{i}]", "value must be an object")
         sku = int_id(item.get("sku") or 0, "sku")
         quantity = int_id(item.get("quantity") or 0, "quantity")
         if sku <= 0:
-            raise _rejected(f"{where}.Items[{i}].Sku", "value must be greater than 0")
+            raise rejected(f"{where}.Items[{i}].Sku", "value must be greater than 0")
         if quantity <= 0:
-            raise _rejected(f"{where}.Items[{i}].Quantity", "value must be greater than 0")
+            raise rejected(f"{where}.Items[{i}].Quantity", "value must be greater than 0")
         out.append({"sku": sku, "quantity": quantity})
     return out
 
 
 def _cluster(info: Any, where: str) -> tuple[int, list[dict[str, int]]]:
     if not isinstance(info, dict):
-        raise _rejected(where, "value is required")
+        raise rejected(where, "value is required")
     cluster_id = int_id(info.get("macrolocal_cluster_id") or 0, "macrolocal_cluster_id")
     if cluster_id <= 0:
-        raise _rejected(f"{where}.MacrolocalClusterId", "value must be greater than 0")
+        raise rejected(f"{where}.MacrolocalClusterId", "value must be greater than 0")
     return cluster_id, _items(info.get("items"), where)
 
 
@@ -77,7 +76,7 @@ def _drop_off(body: dict[str, Any], request: str, required: bool) -> int:
     value = warehouse.get("warehouse_id") if isinstance(warehouse, dict) else None
     if value in (None, "", 0):
         if required:
-            raise _rejected(
+            raise rejected(
                 f"{request}.DeliveryInfo.DropOffWarehouse.WarehouseId", "value must be greater than 0"
             )
         return 0
@@ -123,7 +122,7 @@ def draft_multi_cluster_create(account: Account, body: dict[str, Any]) -> dict[s
     request = "DraftMultiClusterCreateRequest"
     infos = body.get("clusters_info")
     if not isinstance(infos, list) or not infos:
-        raise _rejected(f"{request}.ClustersInfo", "value must contain at least 1 item(s)")
+        raise rejected(f"{request}.ClustersInfo", "value must contain at least 1 item(s)")
     clusters = [_cluster(info, f"{request}.ClustersInfo[{i}]") for i, info in enumerate(infos)]
     return _create(account, clusters, _drop_off(body, request, required=False))
 
@@ -131,7 +130,7 @@ def draft_multi_cluster_create(account: Account, body: dict[str, Any]) -> dict[s
 # ------------------------------------------------------------------ info
 def _draft(account: Account, body: dict[str, Any], request: str) -> dict[str, Any]:
     if body.get("draft_id") in (None, "", 0):
-        raise _rejected(f"{request}.DraftId", "value must be greater than 0")
+        raise rejected(f"{request}.DraftId", "value must be greater than 0")
     draft_id = int_id(body["draft_id"], "draft_id")
     draft: dict[str, Any] | None = account.get(DRAFT_V2, draft_id)
     if draft is None:
@@ -203,30 +202,28 @@ def draft_timeslot_info_v2(account: Account, body: dict[str, Any]) -> dict[str, 
     draft = _draft(account, body, request)
     selected = body.get("selected_cluster_warehouses")
     if not isinstance(selected, list) or not selected:
-        raise _rejected(f"{request}.SelectedClusterWarehouses", "value must contain at least 1 item(s)")
+        raise rejected(f"{request}.SelectedClusterWarehouses", "value must contain at least 1 item(s)")
     if len(selected) > MAX_TIMESLOT_WAREHOUSES:
-        raise _rejected(
+        raise rejected(
             f"{request}.SelectedClusterWarehouses",
             f"value must contain at most {MAX_TIMESLOT_WAREHOUSES} item(s)",
         )
     supply_type = body.get("supply_type")
     if supply_type not in (None, "") and supply_type not in SUPPLY_TYPES:
-        raise _rejected(f"{request}.SupplyType", "value must be one of the defined enum values")
+        raise rejected(f"{request}.SupplyType", "value must be one of the defined enum values")
     date_from = _parse_time(body, "date_from")
     date_to = _parse_time(body, "date_to")
     assert date_from is not None and date_to is not None
     now_utc = _utc(account.now)
     if date_to < date_from:
-        raise invalid("Request validation error: date_to must not be earlier than date_from")
+        raise rejected_request("date_to must not be earlier than date_from")
     if date_to > now_utc + dt.timedelta(days=TIMESLOT_HORIZON_DAYS):
-        raise invalid(
-            f"Request validation error: date_to must be no more than {TIMESLOT_HORIZON_DAYS} days from now"
-        )
+        raise rejected_request(f"date_to must be no more than {TIMESLOT_HORIZON_DAYS} days from now")
     status = _draft_status(account, draft)
     if status == "CALCULATION_STATUS_EXPIRED":
-        raise ApiError(400, FAILED_PRECONDITION, f"draft {draft['draft_id']} has expired: create a new draft")
+        raise precondition(f"draft {draft['draft_id']} has expired: create a new draft")
     if status == "CALCULATION_STATUS_IN_PROGRESS":
-        raise ApiError(400, FAILED_PRECONDITION, f"draft {draft['draft_id']} is still being calculated")
+        raise precondition(f"draft {draft['draft_id']} is still being calculated")
     supply = {
         (c["cluster_id"], e["supply_warehouse"]["warehouse_id"]): e
         for c in draft["outcome"]["clusters"]
@@ -235,7 +232,7 @@ def draft_timeslot_info_v2(account: Account, body: dict[str, Any]) -> dict[str, 
     first = 0
     for i, pick in enumerate(selected):
         if not isinstance(pick, dict):
-            raise _rejected(f"{request}.SelectedClusterWarehouses[{i}]", "value must be an object")
+            raise rejected(f"{request}.SelectedClusterWarehouses[{i}]", "value must be an object")
         cluster_id = int_id(pick.get("macrolocal_cluster_id") or 0, "macrolocal_cluster_id")
         warehouse_id = int_id(pick.get("storage_warehouse_id") or 0, "storage_warehouse_id")
         entry = supply.get((cluster_id, warehouse_id))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oint.ozon.values import parse_datetime
-from oint.sandbox.errors import FAILED_PRECONDITION, ApiError, invalid, not_found
+from oint.sandbox.errors import invalid, not_found, precondition, rejected, rejected_item, rejected_request
 from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
 from oint.sandbox.model.products import find_by_offer, find_by_sku
 
@@ -257,16 +257,16 @@ def _parse_time(body: dict[str, Any], field: str, *, required: bool = True) -> d
     value = body.get(field)
     if value in (None, ""):
         if required:
-            raise _rejected(field, "value is required")
+            raise rejected(field, "value is required")
         return None
     if not isinstance(value, str):
-        raise _rejected(field, "value must be a timestamp string")
+        raise rejected(field, "value must be a timestamp string")
     try:  # RFC 3339 with "Z" or an offset, fractions of any length (Ozon prints nanoseconds)
         if not _RFC3339_START.match(value.strip()):
             raise ValueError(value)
         moment = parse_datetime(value)
     except ValueError:
-        raise _rejected(field, f"{value!r} is not an RFC 3339 timestamp") from None
+        raise rejected(field, f"{value!r} is not an RFC 3339 timestamp") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return moment
@@ -275,16 +275,11 @@ def _parse_time(body: dict[str, Any], field: str, *, required: bool = True) -> d
 _RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
-def _rejected(subject: str, rule: str) -> ApiError:
-    """400 code 3 in the wording of Ozon's request validation."""
-    return invalid(f"Request validation error: invalid {subject}: {rule}")
-
-
 def _flag(value: Any, field: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise _rejected(field, "value must be a boolean")
+        raise rejected(field, "value must be a boolean")
     return value
 
 
@@ -294,9 +289,9 @@ def cluster_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Ozon's clusters of one type (optionally only `cluster_ids`) with their warehouses."""
     cluster_type = body.get("cluster_type")
     if cluster_type in (None, ""):
-        raise _rejected("ClusterListRequest.ClusterType", "value is required")
+        raise rejected("ClusterListRequest.ClusterType", "value is required")
     if cluster_type not in CLUSTER_TYPES:
-        raise _rejected("ClusterListRequest.ClusterType", "value must be one of the defined enum values")
+        raise rejected("ClusterListRequest.ClusterType", "value must be one of the defined enum values")
     wanted = set(id_list(body, "cluster_ids", required=False))
     clusters = [
         c for c in CLUSTERS if c.type == CLUSTER_TYPES[cluster_type] and (not wanted or c.id in wanted)
@@ -328,16 +323,16 @@ def warehouse_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]
     for cross-docking. Pick-up points are found only by their full name."""
     supply_types = str_list(body, "filter_by_supply_type")
     if not supply_types:
-        raise _rejected("WarehouseFboListRequest.FilterBySupplyType", "value must contain at least 1 item(s)")
+        raise rejected("WarehouseFboListRequest.FilterBySupplyType", "value must contain at least 1 item(s)")
     for i, t in enumerate(supply_types):
         if t not in SUPPLY_TYPES:
-            raise _rejected(
+            raise rejected(
                 f"WarehouseFboListRequest.FilterBySupplyType[{i}]",
                 "value must be one of the defined enum values",
             )
     search = body.get("search")
     if not isinstance(search, str) or len(search.strip()) < 4:
-        raise _rejected("WarehouseFboListRequest.Search", "value length must be at least 4 runes")
+        raise rejected("WarehouseFboListRequest.Search", "value length must be at least 4 runes")
     needle = search.strip().casefold()
     found = []
     for w in NETWORK:
@@ -457,29 +452,29 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """FBO postings created in [since, to], optionally of one status, sorted by creation time."""
     flt = body.get("filter")
     if not isinstance(flt, dict):
-        raise _rejected("GetFboPostingListRequest.Filter", "value is required")
+        raise rejected("GetFboPostingListRequest.Filter", "value is required")
     since = _parse_time(flt, "since")
     until = _parse_time(flt, "to")
     assert since is not None and until is not None
     status = flt.get("status") or ""
     if not isinstance(status, str):
-        raise _rejected("GetFboPostingListRequest.Filter.Status", "value must be a string")
+        raise rejected("GetFboPostingListRequest.Filter.Status", "value must be a string")
     limit = int_id(body.get("limit") or 0, "limit")
     if not 1 <= limit <= POSTINGS_MAX_LIMIT:
-        raise _rejected(
+        raise rejected(
             "GetFboPostingListRequest.Limit", f"value must be inside range [1, {POSTINGS_MAX_LIMIT}]"
         )
     offset = int_id(body.get("offset") or 0, "offset")
     if offset < 0:
-        raise _rejected("GetFboPostingListRequest.Offset", "value must be greater than or equal to 0")
+        raise rejected("GetFboPostingListRequest.Offset", "value must be greater than or equal to 0")
     if offset > POSTINGS_MAX_OFFSET:
         raise invalid("MAX_OFFSET_EXCEEDED")
     direction = str(body.get("dir") or "ASC").upper()
     if direction not in ("ASC", "DESC"):
-        raise _rejected("GetFboPostingListRequest.Dir", "value must be ASC or DESC")
+        raise rejected("GetFboPostingListRequest.Dir", "value must be ASC or DESC")
     with_fields = body.get("with") or {}
     if not isinstance(with_fields, dict):
-        raise _rejected("GetFboPostingListRequest.With", "value must be an object")
+        raise rejected("GetFboPostingListRequest.With", "value must be an object")
     extras = {
         name: _flag(with_fields.get(name), f"with.{name}")
         for name in ("analytics_data", "financial_data", "legal_info")
@@ -613,23 +608,20 @@ def _city_cluster(city: str) -> str:
 def _draft_items(body: dict[str, Any]) -> list[dict[str, int]]:
     items = body.get("items")
     if not isinstance(items, list) or not items:
-        raise _rejected("DraftCreateRequest.Items", "value must contain at least 1 item(s)")
+        raise rejected("DraftCreateRequest.Items", "value must contain at least 1 item(s)")
     if len(items) > MAX_DRAFT_ITEMS:
-        raise _rejected("DraftCreateRequest.Items", f"value must contain at most {MAX_DRAFT_ITEMS} item(s)")
+        raise rejected("DraftCreateRequest.Items", f"value must contain at most {MAX_DRAFT_ITEMS} item(s)")
     out = []
     for i, item in enumerate(items):
-        prefix = (
-            f"Request validation error: invalid DraftCreateRequest.Items[{i}]: embedded message "
-            f"failed validation | caused by: invalid DraftCreateRequest_Item"
-        )
+        where = f"DraftCreateRequest.Items[{i}]"
         if not isinstance(item, dict):
-            raise invalid(f"{prefix}: value must be an object")
+            raise rejected_item(where, "DraftCreateRequest_Item", "value must be an object")
         sku = int_id(item.get("sku") or 0, "sku")
         quantity = int_id(item.get("quantity") or 0, "quantity")
         if sku <= 0:
-            raise invalid(f"{prefix}.Sku: value must be greater than 0")
+            raise rejected_item(where, "DraftCreateRequest_Item.Sku", "value must be greater than 0")
         if quantity <= 0:
-            raise invalid(f"{prefix}.Quantity: value must be greater than 0")
+            raise rejected_item(where, "DraftCreateRequest_Item.Quantity", "value must be greater than 0")
         out.append({"sku": sku, "quantity": quantity})
     return out
 
@@ -730,13 +722,13 @@ def draft_create(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Start calculating a supply draft; the answer is only the operation id to poll."""
     supply_type = body.get("type")
     if supply_type not in SUPPLY_TYPES:
-        raise _rejected("DraftCreateRequest.Type", "value must be one of the defined enum values")
+        raise rejected("DraftCreateRequest.Type", "value must be one of the defined enum values")
     items = _draft_items(body)
     cluster_ids = id_list(body, "cluster_ids")
     drop_off = body.get("drop_off_point_warehouse_id")
     drop_off_id = int_id(drop_off, "drop_off_point_warehouse_id") if drop_off not in (None, "", 0) else 0
     if supply_type == "CREATE_TYPE_CROSSDOCK" and not drop_off_id:
-        raise _rejected(
+        raise rejected(
             "DraftCreateRequest.DropOffPointWarehouseId", "value is required for CREATE_TYPE_CROSSDOCK"
         )
     if supply_type == "CREATE_TYPE_DIRECT":
@@ -783,7 +775,7 @@ def draft_create_info(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """The draft's calculation: in progress, then its warehouses (or errors), expired after 30 minutes."""
     operation_id = body.get("operation_id")
     if not isinstance(operation_id, str) or not operation_id.strip():
-        raise _rejected("DraftCreateInfoRequest.OperationId", "value length must be at least 1 runes")
+        raise rejected("DraftCreateInfoRequest.OperationId", "value length must be at least 1 runes")
     draft = account.get(DRAFT, operation_id.strip())
     if draft is None:
         raise not_found("draft not found")
@@ -837,7 +829,7 @@ def draft_timeslot_info(account: Account, body: dict[str, Any]) -> dict[str, Any
     starts at the beginning of `date_from`'s day.
     """
     if body.get("draft_id") in (None, "", 0):
-        raise _rejected("DraftTimeslotInfoRequest.DraftId", "value must be greater than 0")
+        raise rejected("DraftTimeslotInfoRequest.DraftId", "value must be greater than 0")
     draft_id = int_id(body["draft_id"], "draft_id")
     warehouse_ids = id_list(body, "warehouse_ids", max_items=MAX_TIMESLOT_WAREHOUSES)
     date_from = _parse_time(body, "date_from")
@@ -845,20 +837,18 @@ def draft_timeslot_info(account: Account, body: dict[str, Any]) -> dict[str, Any
     assert date_from is not None and date_to is not None
     now_utc = _utc(account.now)
     if date_to < date_from:
-        raise invalid("Request validation error: date_to must not be earlier than date_from")
+        raise rejected_request("date_to must not be earlier than date_from")
     if date_to > now_utc + dt.timedelta(days=TIMESLOT_HORIZON_DAYS):
-        raise invalid(
-            f"Request validation error: date_to must be no more than {TIMESLOT_HORIZON_DAYS} days from now"
-        )
+        raise rejected_request(f"date_to must be no more than {TIMESLOT_HORIZON_DAYS} days from now")
     operation_id = account.get(DRAFT_BY_ID, draft_id)
     draft = account.get(DRAFT, operation_id) if operation_id is not None else None
     if draft is None:
         raise not_found(f"draft {draft_id} not found")
     status = _draft_status(account, draft)
     if status == "CALCULATION_STATUS_EXPIRED":
-        raise ApiError(400, FAILED_PRECONDITION, f"draft {draft_id} has expired: create a new draft")
+        raise precondition(f"draft {draft_id} has expired: create a new draft")
     if status == "CALCULATION_STATUS_IN_PROGRESS":
-        raise ApiError(400, FAILED_PRECONDITION, f"draft {draft_id} is still being calculated")
+        raise precondition(f"draft {draft_id} is still being calculated")
     supply = {
         e["supply_warehouse"]["warehouse_id"]: e
         for c in draft["outcome"]["clusters"]
@@ -869,7 +859,7 @@ def draft_timeslot_info(account: Account, body: dict[str, Any]) -> dict[str, Any
     for wid in warehouse_ids:
         entry = supply.get(wid)
         if entry is None and not (drop_off is not None and wid == drop_off.warehouse_id):
-            raise invalid(f"Request validation error: warehouse {wid} is not a warehouse of draft {draft_id}")
+            raise rejected_request(f"warehouse {wid} is not a warehouse of draft {draft_id}")
         if entry is not None and not entry["status"]["is_available"]:
             raise invalid(entry["status"]["invalid_reason"])
         target = drop_off or WAREHOUSES[wid]  # cross-docking: the slots are the drop-off point's

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from oint.sandbox.errors import invalid
+from oint.sandbox.errors import rejected
 from oint.sandbox.model import product_import
 from oint.sandbox.model.base import Account, route
 from oint.sandbox.model.products import MAX_IMAGES
@@ -27,33 +27,29 @@ _URL = re.compile(r"^https?://[^\s/]+\S*$", re.I)
 _IMAGE_EXT = re.compile(r"\.(jpe?g|png)$", re.I)
 
 
-def _bad(field: str, rule: str) -> Exception:
-    return invalid(f"Request validation error: invalid {field}: {rule}")
-
-
 def _url(value: Any, field: str) -> str:
     if not isinstance(value, str):
-        raise _bad(field, "value must be a string")
+        raise rejected(field, "value must be a string")
     if not _URL.match(value):
-        raise _bad(field, "value must be a valid URI")
+        raise rejected(field, "value must be a valid URI")
     return value
 
 
 def _item(raw: Any, i: int) -> dict[str, Any]:
     path = f"{REQUEST}.Items[{i}]"
     if not isinstance(raw, dict):
-        raise _bad(path, "value must be an object")
+        raise rejected(path, "value must be an object")
     offer_id = raw.get("offer_id")
     if not isinstance(offer_id, str) or not offer_id:
-        raise _bad(f"{path}.OfferId", "value length must be at least 1 runes")
+        raise rejected(f"{path}.OfferId", "value length must be at least 1 runes")
     images = raw.get("images") or []
     if not isinstance(images, list):
-        raise _bad(f"{path}.Images", "value must be an array")
+        raise rejected(f"{path}.Images", "value must be an array")
     if len(images) > MAX_IMAGES:
-        raise _bad(f"{path}.Images", f"value must contain at most {MAX_IMAGES} item(s)")
+        raise rejected(f"{path}.Images", f"value must contain at most {MAX_IMAGES} item(s)")
     color = raw.get("color_image") or ""
     if not isinstance(color, str):  # a link or, as OInt uses it, a colour's name
-        raise _bad(f"{path}.ColorImage", "value must be a string")
+        raise rejected(f"{path}.ColorImage", "value must be a string")
     primary = raw.get("primary_image") or ""
     return {
         "offer_id": offer_id,
@@ -104,9 +100,9 @@ def pictures_import_v2(account: Account, body: dict[str, Any]) -> dict[str, Any]
     """Replace the images of products by offer_id, in an asynchronous task."""
     items = body.get("items")
     if not isinstance(items, list) or not items:
-        raise _bad(f"{REQUEST}.Items", f"value must contain between 1 and {MAX_ITEMS} items, inclusive")
+        raise rejected(f"{REQUEST}.Items", f"value must contain between 1 and {MAX_ITEMS} items, inclusive")
     if len(items) > MAX_ITEMS:
-        raise _bad(f"{REQUEST}.Items", f"value must contain between 1 and {MAX_ITEMS} items, inclusive")
+        raise rejected(f"{REQUEST}.Items", f"value must contain between 1 and {MAX_ITEMS} items, inclusive")
     parsed = [_item(raw, i) for i, raw in enumerate(items)]
     task_id = product_import._new_task(account, OPERATION, parsed)
     task = account.get(product_import.TASK, task_id)

@@ -15,9 +15,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from oint.sandbox.errors import invalid
+from oint.sandbox.errors import invalid, rejected
 from oint.sandbox.model.base import Account, int_id, route, str_list
-from oint.sandbox.model.fbo import POSTING, _flag, _parse_time, _posting_view, _rejected
+from oint.sandbox.model.fbo import POSTING, _flag, _parse_time, _posting_view
 
 MAX_LIMIT = 100
 MAX_NUMBERS = 1000
@@ -35,7 +35,7 @@ def _after(cursor: Any) -> tuple[str, str]:
         created, number = json.loads(base64.b64decode(str(cursor), validate=True))
         return str(created), str(number)
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise _rejected(f"{REQUEST}.Cursor", "not a cursor of this list") from None
+        raise rejected(f"{REQUEST}.Cursor", "not a cursor of this list") from None
 
 
 def _view(doc: dict[str, Any], extras: dict[str, bool], translit: bool) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
     """FBO postings created in [since, to], of the given statuses and numbers, by cursor."""
     flt = body.get("filter")
     if not isinstance(flt, dict):
-        raise _rejected(f"{REQUEST}.Filter", "value is required")
+        raise rejected(f"{REQUEST}.Filter", "value is required")
     since = _parse_time(flt, "since")
     until = _parse_time(flt, "to")
     assert since is not None and until is not None
@@ -99,16 +99,16 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
     numbers = set(str_list(flt, "posting_numbers"))
     orders = set(str_list(flt, "order_numbers"))
     if len(numbers) > MAX_NUMBERS or len(orders) > MAX_NUMBERS:
-        raise _rejected(f"{REQUEST}.Filter", f"no more than {MAX_NUMBERS} posting or order numbers")
+        raise rejected(f"{REQUEST}.Filter", f"no more than {MAX_NUMBERS} posting or order numbers")
     limit = int_id(body.get("limit") or 0, "limit")
     if not 1 <= limit <= MAX_LIMIT:
-        raise _rejected(f"{REQUEST}.Limit", f"value must be inside range [1, {MAX_LIMIT}]")
+        raise rejected(f"{REQUEST}.Limit", f"value must be inside range [1, {MAX_LIMIT}]")
     direction = str(body.get("sort_dir") or "ASC").upper()
     if direction not in ("ASC", "DESC"):
-        raise _rejected(f"{REQUEST}.SortDir", "value must be ASC or DESC")
+        raise rejected(f"{REQUEST}.SortDir", "value must be ASC or DESC")
     with_fields = body.get("with") or {}
     if not isinstance(with_fields, dict):
-        raise _rejected(f"{REQUEST}.With", "value must be an object")
+        raise rejected(f"{REQUEST}.With", "value must be an object")
     extras = {
         name: _flag(with_fields.get(name), f"with.{name}")
         for name in ("analytics_data", "financial_data", "legal_info")

@@ -17,7 +17,7 @@ import copy
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from oint.sandbox.errors import invalid, not_found
+from oint.sandbox.errors import malformed, not_found, rejected
 from oint.sandbox.model.base import Account, id_list, int_id, route
 from oint.sandbox.model.products import (
     find_by_offer,
@@ -28,6 +28,7 @@ from oint.sandbox.model.products import (
 from oint.sandbox.model.stocks import product_page
 
 MARKDOWN = "markdown"
+PRICES = "ProductImportPricesRequest"
 MAX_PRICES = 1000  # items per /v1/product/import/prices request
 UPDATES_PER_HOUR = 10  # price changes of one product per hour
 VAT_RATES = (Decimal("0"), Decimal("0.05"), Decimal("0.07"), Decimal("0.1"), Decimal("0.2"), Decimal("0.22"))
@@ -115,9 +116,9 @@ def _check_switches(index: int, item: dict[str, Any]) -> None:
     for name in SWITCHES:
         value = item.get(name)
         if value not in (None, "") and value not in SWITCH_VALUES:
-            raise invalid(
-                f"Request validation error: invalid ProductImportPricesRequest.Prices[{index}]."
-                f"{name}: value must be one of {', '.join(SWITCH_VALUES)}, got {value!r}"
+            raise rejected(
+                f"{PRICES}.Prices[{index}].{name}",
+                f"value must be one of {', '.join(SWITCH_VALUES)}, got {value!r}",
             )
 
 
@@ -205,25 +206,14 @@ def import_prices(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """
     items = body.get("prices")
     if items is None or items == []:
-        raise invalid(
-            "Request validation error: invalid ProductImportPricesRequest.Prices: "
-            "value must contain at least 1 item(s)"
-        )
+        raise rejected(f"{PRICES}.Prices", "value must contain at least 1 item(s)")
     if not isinstance(items, list):
-        raise invalid(
-            "Request validation error: invalid ProductImportPricesRequest.Prices: value must be an array"
-        )
+        raise rejected(f"{PRICES}.Prices", "value must be an array")
     if len(items) > MAX_PRICES:
-        raise invalid(
-            f"Request validation error: invalid ProductImportPricesRequest.Prices: "
-            f"value must contain at most {MAX_PRICES} item(s)"
-        )
+        raise rejected(f"{PRICES}.Prices", f"value must contain at most {MAX_PRICES} item(s)")
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise invalid(
-                f"Request validation error: invalid ProductImportPricesRequest.Prices[{i}]: "
-                f"value must be an object"
-            )
+            raise rejected(f"{PRICES}.Prices[{i}]", "value must be an object")
         _check_switches(i, item)
     results = []
     for item in items:
@@ -369,10 +359,7 @@ def info_discounted(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 def update_discount(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Set the discount (3..99 %) of a markdown product sold under FBS → {result: true}."""
     if body.get("product_id") in (None, "", 0, "0"):
-        raise invalid(
-            "Request validation error: invalid ProductUpdateDiscountRequest.ProductId: "
-            "value must be greater than 0"
-        )
+        raise rejected("ProductUpdateDiscountRequest.ProductId", "value must be greater than 0")
     product_id = int_id(body["product_id"], "product_id")
     discount = body.get("discount")
     if isinstance(discount, str) and discount.strip().isdigit():
@@ -380,13 +367,10 @@ def update_discount(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     if isinstance(discount, float) and discount.is_integer():
         discount = int(discount)
     if discount is not None and (isinstance(discount, bool) or not isinstance(discount, int)):
-        raise invalid(f"proto: invalid value for uint32 field discount: {discount!r}")
+        raise malformed(f"invalid value for uint32 field discount: {discount!r}")
     low, high = DISCOUNT_RANGE
     if discount is None or not low <= discount <= high:
-        raise invalid(
-            f"Request validation error: invalid ProductUpdateDiscountRequest.Discount: "
-            f"value must be inside range [{low}, {high}]"
-        )
+        raise rejected("ProductUpdateDiscountRequest.Discount", f"value must be inside range [{low}, {high}]")
     for doc in account.all(MARKDOWN):
         if doc["product_id"] == product_id and doc["scheme"] == "fbs":
             doc["discount"] = discount

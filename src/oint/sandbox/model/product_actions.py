@@ -27,7 +27,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from oint.sandbox.errors import FAILED_PRECONDITION, ApiError, invalid, not_found
+from oint.sandbox.errors import items_rate_limited, not_found, precondition, rejected, rejected_item
 from oint.sandbox.model.base import Account, id_list, int_id, route
 from oint.sandbox.model.products import PRODUCT, find_by_offer, find_by_sku, get_product, save_product
 
@@ -46,16 +46,12 @@ CODES_TASK = "digital_codes_task"
 
 
 # ------------------------------------------------------------------ request helpers
-def _validation(message: str) -> ApiError:
-    return invalid(f"Request validation error: {message}")
-
-
 def _item_list(body: dict[str, Any], field: str, request: str, field_name: str, max_items: int) -> list[Any]:
     """A required array of 1..max_items items, with protoc-gen-validate's wording."""
     value = body.get(field)
     if not isinstance(value, list) or not 1 <= len(value) <= max_items:
-        raise _validation(
-            f"invalid {request}.{field_name}: value must contain between 1 and {max_items} items, inclusive"
+        raise rejected(
+            f"{request}.{field_name}", f"value must contain between 1 and {max_items} items, inclusive"
         )
     return value
 
@@ -72,19 +68,16 @@ def _string_field(
     max_length: int | None = None,
 ) -> str:
     """A required non-empty string field of one item of a request array."""
-    where = (
-        f"invalid {request}.{list_name}[{index}]: embedded message failed validation | caused by: "
-        f"invalid {message}.{field_name}"
-    )
+    where, inner = f"{request}.{list_name}[{index}]", f"{message}.{field_name}"
     if not isinstance(item, dict):
-        raise _validation(f"invalid {request}.{list_name}[{index}]: value must be an object")
+        raise rejected(where, "value must be an object")
     value = item.get(field)
     if value is None or value == "":
-        raise _validation(f"{where}: value length must be at least 1 runes")
+        raise rejected_item(where, inner, "value length must be at least 1 runes")
     if not isinstance(value, str):
-        raise _validation(f"{where}: value must be a string")
+        raise rejected_item(where, inner, "value must be a string")
     if max_length is not None and len(value) > max_length:
-        raise _validation(f"{where}: value length must be between 1 and {max_length} runes, inclusive")
+        raise rejected_item(where, inner, f"value length must be between 1 and {max_length} runes, inclusive")
     return value
 
 
@@ -126,17 +119,7 @@ def _take_rename_quota(account: Account, items: int) -> None:
         remaining = max(0, OFFER_ID_ITEMS_PER_MINUTE - len(recent))
         frees_at = recent[len(recent) + items - OFFER_ID_ITEMS_PER_MINUTE - 1] + 60
         seconds = max(1, math.ceil(frees_at - account.now))
-        raise ApiError(
-            429,
-            "RESOURCE_EXHAUSTED",
-            f"You have reached operation items limits. Retry after {seconds} seconds. "
-            f"Remaining {remaining} items",
-            headers={
-                "Retry-After": str(seconds),
-                "Item-Retry-After": str(math.ceil(seconds / 60)),
-                "Item-Rate-Limit-Remaining": str(remaining),
-            },
-        )
+        raise items_rate_limited(seconds, remaining)
     account.put(RENAME_LOG, "recent", {"at": recent + [account.now] * items})
 
 
@@ -200,11 +183,7 @@ def archive(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     products = _products_by_ids(account, body)
     stocked = [str(p["id"]) for p in products if not p["is_archived"] and _seller_stock(p) > 0]
     if stocked:
-        raise ApiError(
-            400,
-            FAILED_PRECONDITION,
-            f"products have stocks, set zero stocks before archiving: {', '.join(stocked)}",
-        )
+        raise precondition(f"products have stocks, set zero stocks before archiving: {', '.join(stocked)}")
     for product in products:
         if not product["is_archived"]:
             product["is_archived"] = True
@@ -227,7 +206,7 @@ def unarchive(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         day = _restore_day(account)
         used = (account.get(RESTORE_COUNT, day) or {"count": 0})["count"]
         if used + auto > AUTO_ARCHIVE_RESTORES_PER_DAY:
-            raise ApiError(400, FAILED_PRECONDITION, "restore limit exceeded")
+            raise precondition("restore limit exceeded")
         account.put(RESTORE_COUNT, day, {"count": used + auto})
     for product in products:
         if product["is_archived"]:
@@ -278,15 +257,13 @@ def upload_digital_codes(account: Account, body: dict[str, Any]) -> dict[str, An
     or `failed` when the product is unknown or a code is blank or repeated (in the request or
     among the product's codes)."""
     if body.get("product_id") in (None, "", 0):
-        raise _validation("invalid UploadDigitalCodesRequest.ProductId: value must be greater than 0")
+        raise rejected("UploadDigitalCodesRequest.ProductId", "value must be greater than 0")
     product_id = int_id(body["product_id"], "product_id")
     codes = body.get("digital_codes")
     if not isinstance(codes, list) or not codes:
-        raise _validation(
-            "invalid UploadDigitalCodesRequest.DigitalCodes: value must contain at least 1 item(s)"
-        )
+        raise rejected("UploadDigitalCodesRequest.DigitalCodes", "value must contain at least 1 item(s)")
     if not all(isinstance(c, str) for c in codes):
-        raise _validation("invalid UploadDigitalCodesRequest.DigitalCodes: value must be an array of strings")
+        raise rejected("UploadDigitalCodesRequest.DigitalCodes", "value must be an array of strings")
 
     product = get_product(account, product_id)
     known = set(product.get("digital_codes", [])) if product is not None else set()
@@ -318,7 +295,7 @@ def upload_digital_codes(account: Account, body: dict[str, Any]) -> dict[str, An
 def digital_codes_info(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """The status of a codes task: pending, imported or failed."""
     if body.get("task_id") in (None, "", 0, "0"):
-        raise _validation("invalid GetUploadDigitalCodesInfoRequest.TaskId: value must be greater than 0")
+        raise rejected("GetUploadDigitalCodesInfoRequest.TaskId", "value must be greater than 0")
     task_id = int_id(body["task_id"], "task_id")
     task = account.get(CODES_TASK, task_id)
     if task is None:

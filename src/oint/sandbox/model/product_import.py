@@ -41,7 +41,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from oint.sandbox.errors import ApiError, invalid, not_found
+from oint.sandbox.errors import ApiError, not_found, rejected
 from oint.sandbox.model.base import Account, before_request, id_list, int_id, route, str_list
 from oint.sandbox.model.products import (
     MAX_IMAGES,
@@ -153,17 +153,13 @@ OTHER_SELLERS_CARDS: dict[int, dict[str, Any]] = {
 
 
 # ------------------------------------------------------------------ request parsing (400s)
-def _bad(path: str, rule: str) -> Exception:
-    return invalid(f"Request validation error: invalid {path}: {rule}")
-
-
 def _text(item: dict[str, Any], key: str, path: str) -> str:
     """A string field: absent/null is "", anything but a JSON string is rejected (protojson)."""
     value = item.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _bad(f"{path}.{key}", "value must be a string")
+        raise rejected(f"{path}.{key}", "value must be a string")
     return value
 
 
@@ -173,14 +169,14 @@ def _int(item: dict[str, Any], key: str, path: str) -> int:
     if value is None or value == "":
         return 0
     if isinstance(value, bool):
-        raise _bad(f"{path}.{key}", "value must be an integer")
+        raise rejected(f"{path}.{key}", "value must be an integer")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
-    raise _bad(f"{path}.{key}", "value must be an integer")
+    raise rejected(f"{path}.{key}", "value must be an integer")
 
 
 def _items(body: dict[str, Any], request: str, max_items: int) -> list[dict[str, Any]]:
@@ -188,14 +184,14 @@ def _items(body: dict[str, Any], request: str, max_items: int) -> list[dict[str,
     if isinstance(items, dict):
         items = [items]
     if items is None or items == []:
-        raise _bad(f"{request}.Items", f"value must contain between 1 and {max_items} items, inclusive")
+        raise rejected(f"{request}.Items", f"value must contain between 1 and {max_items} items, inclusive")
     if not isinstance(items, list):
-        raise _bad(f"{request}.Items", "value must be an array")
+        raise rejected(f"{request}.Items", "value must be an array")
     if len(items) > max_items:
-        raise _bad(f"{request}.Items", f"value must contain between 1 and {max_items} items, inclusive")
+        raise rejected(f"{request}.Items", f"value must contain between 1 and {max_items} items, inclusive")
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise _bad(f"{request}.Items[{i}]", "value must be an object")
+            raise rejected(f"{request}.Items[{i}]", "value must be an object")
     return items
 
 
@@ -204,8 +200,8 @@ def _offer_id(item: dict[str, Any], path: str) -> str:
     if isinstance(value, str) and 1 <= len(value) <= MAX_OFFER_ID:
         return value
     if value is not None and not isinstance(value, str):
-        raise _bad(f"{path}.offer_id", "value must be a string")
-    raise _bad(f"{path}.offer_id", f"value length must be between 1 and {MAX_OFFER_ID} runes, inclusive")
+        raise rejected(f"{path}.offer_id", "value must be a string")
+    raise rejected(f"{path}.offer_id", f"value length must be between 1 and {MAX_OFFER_ID} runes, inclusive")
 
 
 def _strings(item: dict[str, Any], key: str, path: str) -> list[str]:
@@ -213,7 +209,7 @@ def _strings(item: dict[str, Any], key: str, path: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _bad(f"{path}.{key}", "value must be an array of strings")
+        raise rejected(f"{path}.{key}", "value must be an array of strings")
     return [v for v in value if v]
 
 
@@ -222,22 +218,22 @@ def _attributes(raw: Any, path: str) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise _bad(path, "value must be an array")
+        raise rejected(path, "value must be an array")
     out: list[dict[str, Any]] = []
     for i, attr in enumerate(raw):
         here = f"{path}[{i}]"
         if not isinstance(attr, dict):
-            raise _bad(here, "value must be an object")
+            raise rejected(here, "value must be an object")
         attribute_id = _int(attr, "id", here)
         if attribute_id <= 0:
-            raise _bad(f"{here}.id", "value must be greater than 0")
+            raise rejected(f"{here}.id", "value must be greater than 0")
         values_raw = attr.get("values") or []
         if not isinstance(values_raw, list):
-            raise _bad(f"{here}.values", "value must be an array")
+            raise rejected(f"{here}.values", "value must be an array")
         values = []
         for j, v in enumerate(values_raw):
             if not isinstance(v, dict):
-                raise _bad(f"{here}.values[{j}]", "value must be an object")
+                raise rejected(f"{here}.values[{j}]", "value must be an object")
             values.append(
                 {
                     "dictionary_value_id": _int(v, "dictionary_value_id", f"{here}.values[{j}]"),
@@ -253,11 +249,11 @@ def _complex_attributes(raw: Any, path: str) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise _bad(path, "value must be an array")
+        raise rejected(path, "value must be an array")
     flat: list[dict[str, Any]] = []
     for i, group in enumerate(raw):
         if not isinstance(group, dict):
-            raise _bad(f"{path}[{i}]", "value must be an object")
+            raise rejected(f"{path}[{i}]", "value must be an object")
         flat += _attributes(group.get("attributes"), f"{path}[{i}].attributes")
     return flat
 
@@ -268,13 +264,13 @@ def _parse_import_item(item: dict[str, Any], i: int) -> dict[str, Any]:
     primary = _text(item, "primary_image", path)
     max_images = MAX_IMAGES - 1 if primary else MAX_IMAGES
     if len(images) > max_images:
-        raise _bad(f"{path}.images", f"value must contain at most {max_images} item(s)")
+        raise rejected(f"{path}.images", f"value must contain at most {max_images} item(s)")
     for j, url in enumerate([*images, *([primary] if primary else [])]):
         if not _URL.match(url):
-            raise _bad(f"{path}.images[{j}]", "value must be a valid URI")
+            raise rejected(f"{path}.images[{j}]", "value must be a valid URI")
     pdf_list = item.get("pdf_list") or []
     if not isinstance(pdf_list, list):
-        raise _bad(f"{path}.pdf_list", "value must be an array")
+        raise rejected(f"{path}.pdf_list", "value must be an array")
     return {
         "offer_id": _offer_id(item, path),
         "name": _text(item, "name", path),
@@ -995,7 +991,7 @@ def product_import_by_sku(account: Account, body: dict[str, Any]) -> dict[str, A
         path = f"ProductImportBySkuRequest.Items[{i}]"
         sku = _int(raw, "sku", path)
         if sku <= 0:
-            raise _bad(f"{path}.sku", "value must be greater than 0")
+            raise rejected(f"{path}.sku", "value must be greater than 0")
         item = {
             "sku": sku,
             **{
@@ -1032,7 +1028,7 @@ def product_attributes_update(account: Account, body: dict[str, Any]) -> dict[st
 def product_import_info(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """A task's items: pending until processed, then imported / failed (with errors) / skipped."""
     if body.get("task_id") in (None, "", 0, "0"):
-        raise _bad("ProductImportInfoRequest.TaskId", "value must be greater than 0")
+        raise rejected("ProductImportInfoRequest.TaskId", "value must be greater than 0")
     task_id = int_id(body["task_id"], "task_id")
     task = account.get(TASK, task_id)
     if task is None:
@@ -1073,7 +1069,7 @@ def _filtered(
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise _bad(f"{request}.Filter", "value must be an object")
+        raise rejected(f"{request}.Filter", "value must be an object")
     offers = [o for o in str_list(raw, "offer_id") if o]
     ids = id_list(
         {"product_id": _filled(raw.get("product_id"))}, "product_id", required=False, max_items=MAX_FILTER_IDS
@@ -1084,10 +1080,10 @@ def _filtered(
         else []
     )
     if len(offers) > MAX_FILTER_IDS:
-        raise _bad(f"{request}.Filter.OfferId", f"value must contain at most {MAX_FILTER_IDS} item(s)")
+        raise rejected(f"{request}.Filter.OfferId", f"value must contain at most {MAX_FILTER_IDS} item(s)")
     visibility = raw.get("visibility") or "ALL"
     if not isinstance(visibility, str) or visibility.upper() not in VISIBILITIES:
-        raise _bad(f"{request}.Filter.Visibility", "value must be one of the defined enum values")
+        raise rejected(f"{request}.Filter.Visibility", "value must be one of the defined enum values")
     visibility = visibility.upper()
     products = all_products(account)
     if offers or ids or skus:  # identifiers select products whatever their visibility
@@ -1107,9 +1103,9 @@ def _page_size(body: dict[str, Any], request: str) -> int:
     try:
         size = int_id(raw, "limit")
     except ApiError:
-        raise _bad(f"{request}.Limit", "value must be an integer") from None
+        raise rejected(f"{request}.Limit", "value must be an integer") from None
     if not 1 <= size <= MAX_PAGE:
-        raise _bad(f"{request}.Limit", f"value must be inside range [1, {MAX_PAGE}]")
+        raise rejected(f"{request}.Limit", f"value must be inside range [1, {MAX_PAGE}]")
     return size
 
 
@@ -1126,13 +1122,13 @@ def _decode_last_id(body: dict[str, Any], request: str) -> list[Any] | None:
     if raw in (None, "", 0, "0"):
         return None
     if not isinstance(raw, str):
-        raise _bad(f"{request}.LastId", "value must be a string")
+        raise rejected(f"{request}.LastId", "value must be a string")
     try:
         values = json.loads(base64.b64decode(raw, validate=True))
     except (binascii.Error, ValueError):
-        raise _bad(f"{request}.LastId", _MALFORMED_CURSOR) from None
+        raise rejected(f"{request}.LastId", _MALFORMED_CURSOR) from None
     if not isinstance(values, list) or not values or not all(isinstance(v, (int, str)) for v in values):
-        raise _bad(f"{request}.LastId", _MALFORMED_CURSOR)
+        raise rejected(f"{request}.LastId", _MALFORMED_CURSOR)
     return values
 
 
@@ -1154,7 +1150,7 @@ def product_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     after = 0
     if cursor is not None:
         if not isinstance(cursor[-1], int):
-            raise _bad(f"{request}.LastId", _MALFORMED_CURSOR)
+            raise rejected(f"{request}.LastId", _MALFORMED_CURSOR)
         after = cursor[-1]
     page = [p for p in matching if p["id"] > after][:size]
     items = []
@@ -1262,9 +1258,9 @@ def product_info_attributes(account: Account, body: dict[str, Any]) -> dict[str,
     sort_by = str(body.get("sort_by") or "id").lower()
     sort_dir = str(body.get("sort_dir") or "asc").lower()
     if sort_by not in SORT_FIELDS:
-        raise _bad(f"{request}.SortBy", "value must be one of sku, offer_id, id, title")
+        raise rejected(f"{request}.SortBy", "value must be one of sku, offer_id, id, title")
     if sort_dir not in ("asc", "desc"):
-        raise _bad(f"{request}.SortDir", "value must be one of asc, desc")
+        raise rejected(f"{request}.SortDir", "value must be one of asc, desc")
     key = _sort_key(sort_by)
     descending = sort_dir == "desc"
     matching = sorted(
@@ -1275,7 +1271,7 @@ def product_info_attributes(account: Account, body: dict[str, Any]) -> dict[str,
         mark = tuple(cursor[-2:]) if len(cursor) >= 2 else (cursor[0], cursor[0])
         probe = (key(matching[0]), 0) if matching else mark
         if type(mark[0]) is not type(probe[0]) or not isinstance(mark[1], int):
-            raise _bad(f"{request}.LastId", _MALFORMED_CURSOR)
+            raise rejected(f"{request}.LastId", _MALFORMED_CURSOR)
         rest = [p for p in matching if ((key(p), p["id"]) < mark if descending else (key(p), p["id"]) > mark)]
     page = rest[:size]
     more = len(rest) > size
@@ -1295,7 +1291,7 @@ def product_info_description(account: Account, body: dict[str, Any]) -> dict[str
     product_id = body.get("product_id")
     offer_id = body.get("offer_id")
     if product_id in (None, "", 0, "0") and offer_id in (None, ""):
-        raise _bad("ProductInfoDescriptionRequest", "one of offer_id or product_id is required")
+        raise rejected("ProductInfoDescriptionRequest", "one of offer_id or product_id is required")
     if product_id not in (None, "", 0, "0"):
         product = get_product(account, int_id(product_id, "product_id"))
     else:

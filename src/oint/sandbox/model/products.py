@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from oint.sandbox.errors import invalid, not_found
+from oint.sandbox.errors import not_found, rejected, rejected_request
 from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
 
 PRODUCT = "product"
@@ -18,6 +18,7 @@ MAX_IMAGES = 50  # /v1/product/pictures/import and /v3/product/import (facts §3
 MAX_IMAGES_360 = 70
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.I)
 _IMAGE_EXT = re.compile(r"\.(jpe?g|png)$", re.I)
+PICTURES = "ProductImportPicturesRequest"
 
 
 # ------------------------------------------------------------------ documents
@@ -292,9 +293,9 @@ def product_info_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     skus = id_list(body, "sku", required=False)
     offers = str_list(body, "offer_id")
     if not (ids or skus or offers):
-        raise invalid("Request validation error: at least one of offer_id, product_id, sku is required")
+        raise rejected_request("at least one of offer_id, product_id, sku is required")
     if len(ids) + len(skus) + len(offers) > 1000:
-        raise invalid("Request validation error: no more than 1000 identifiers in one request")
+        raise rejected_request("no more than 1000 identifiers in one request")
     found: list[dict[str, Any]] = []
     seen: set[int] = set()
     candidates = (
@@ -317,36 +318,21 @@ def pictures_import(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     and `/v3/product/info/list` show the processed result.
     """
     if body.get("product_id") in (None, "", 0):
-        raise invalid(
-            "Request validation error: invalid ProductImportPicturesRequest.ProductId: "
-            "value must be greater than 0"
-        )
+        raise rejected(f"{PICTURES}.ProductId", "value must be greater than 0")
     product_id = int_id(body["product_id"], "product_id")
     images = str_list(body, "images")
     images360 = str_list(body, "images360")
     color = body.get("color_image") or ""
     if not isinstance(color, str):
-        raise invalid(
-            "Request validation error: invalid ProductImportPicturesRequest.ColorImage: "
-            "value must be a string"
-        )
+        raise rejected(f"{PICTURES}.ColorImage", "value must be a string")
     if len(images) > MAX_IMAGES:
-        raise invalid(
-            f"Request validation error: invalid ProductImportPicturesRequest.Images: "
-            f"value must contain at most {MAX_IMAGES} item(s)"
-        )
+        raise rejected(f"{PICTURES}.Images", f"value must contain at most {MAX_IMAGES} item(s)")
     if len(images360) > MAX_IMAGES_360:
-        raise invalid(
-            f"Request validation error: invalid ProductImportPicturesRequest.Images360: "
-            f"value must contain at most {MAX_IMAGES_360} item(s)"
-        )
+        raise rejected(f"{PICTURES}.Images360", f"value must contain at most {MAX_IMAGES_360} item(s)")
     for field, urls in (("Images", images), ("Images360", images360)):
         for i, url in enumerate(urls):
             if not _URL.match(url):
-                raise invalid(
-                    f"Request validation error: invalid ProductImportPicturesRequest.{field}[{i}]: "
-                    f"value must be a valid URI"
-                )
+                raise rejected(f"{PICTURES}.{field}[{i}]", "value must be a valid URI")
     product = get_product(account, product_id)
     if product is None:
         raise not_found(f"product {product_id} not found")

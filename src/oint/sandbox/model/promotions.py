@@ -14,7 +14,7 @@ import binascii
 import math
 from typing import Any
 
-from oint.sandbox.errors import invalid, not_found
+from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.products import all_products, find_by_offer, get_product
 
@@ -22,6 +22,7 @@ ACTION = "action"
 MAX_LIMIT = 100  # products per page of /v1/actions/candidates and /v1/actions/products
 DAY = 86400.0
 MOSCOW_OFFSET = 3 * 3600.0  # Ozon's action dates start and end at Moscow midnight
+NOT_A_PAGE = "not a page pointer of this list"
 
 
 # ------------------------------------------------------------------ documents
@@ -113,15 +114,13 @@ def _decode_last_id(value: Any) -> int:
         try:
             value = base64.b64decode(value, validate=True).decode().strip("[]")
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise invalid(
-                "Request validation error: invalid last_id: not a page pointer of this list"
-            ) from None
+            raise rejected("last_id", NOT_A_PAGE) from None
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise invalid("Request validation error: invalid last_id: not a page pointer of this list") from None
+        raise rejected("last_id", NOT_A_PAGE) from None
     if not math.isfinite(number) or not number.is_integer() or number < 0:
-        raise invalid("Request validation error: invalid last_id: not a page pointer of this list")
+        raise rejected("last_id", NOT_A_PAGE)
     return int(number)
 
 
@@ -132,18 +131,14 @@ def _page_request(account: Account, body: dict[str, Any], request: str) -> PageR
     """(action, limit, offset, after_product_id) of a candidates/products request, validated."""
     raw_id = body.get("action_id")
     if raw_id in (None, "", 0):
-        raise invalid(f"Request validation error: invalid {request}.ActionId: value must be greater than 0")
+        raise rejected(f"{request}.ActionId", "value must be greater than 0")
     action_id = int_id(raw_id, "action_id")
     limit = int_id(body.get("limit") or MAX_LIMIT, "limit")
     if not 0 < limit <= MAX_LIMIT:
-        raise invalid(
-            f"Request validation error: invalid {request}.Limit: value must be inside range (0, {MAX_LIMIT}]"
-        )
+        raise rejected(f"{request}.Limit", f"value must be inside range (0, {MAX_LIMIT}]")
     offset = int_id(body.get("offset") or 0, "offset")
     if offset < 0:
-        raise invalid(
-            f"Request validation error: invalid {request}.Offset: value must be greater than or equal to 0"
-        )
+        raise rejected(f"{request}.Offset", "value must be greater than or equal to 0")
     last_id = body.get("last_id")
     after = _decode_last_id(last_id) if last_id not in (None, "", 0) else None
     action = get_action(account, action_id)

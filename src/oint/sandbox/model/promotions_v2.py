@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oint.sandbox.errors import invalid, not_found
+from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.promotions import (
     MAX_LIMIT,
@@ -33,16 +33,14 @@ def _page_request(
 ) -> tuple[dict[str, Any], int, int | None]:
     raw_id = body.get("action_id")
     if raw_id in (None, "", 0):
-        raise invalid(f"Request validation error: invalid {request}.ActionId: value must be greater than 0")
+        raise rejected(f"{request}.ActionId", "value must be greater than 0")
     action_id = int_id(raw_id, "action_id")
     limit = int_id(body.get("limit") or MAX_LIMIT, "limit")
     if not 0 < limit <= MAX_LIMIT:
-        raise invalid(
-            f"Request validation error: invalid {request}.Limit: value must be inside range (0, {MAX_LIMIT}]"
-        )
+        raise rejected(f"{request}.Limit", f"value must be inside range (0, {MAX_LIMIT}]")
     last_id = body.get("last_id")
     if last_id not in (None, "") and not isinstance(last_id, str):
-        raise invalid(f"Request validation error: invalid {request}.LastId: value must be a string")
+        raise rejected(f"{request}.LastId", "value must be a string")
     after = _decode_last_id(last_id) if last_id else None
     action = get_action(account, action_id)
     if action is None:

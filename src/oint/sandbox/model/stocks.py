@@ -20,7 +20,7 @@ import binascii
 import json
 from typing import Any
 
-from oint.sandbox.errors import ApiError, invalid
+from oint.sandbox.errors import PER_MINUTE, ApiError, rejected, rejected_item
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.products import (
     PRODUCT,
@@ -107,9 +107,8 @@ def put_stock(
 
 # ------------------------------------------------------------------ /v2/products/stocks
 def _entry_error(index: int, field: str, rule: str) -> Exception:
-    return invalid(
-        f"Request validation error: invalid ProductsStocksRequest.Stocks[{index}]: embedded message failed "
-        f"validation | caused by: invalid ProductsStocksRequest_Stock.{field}: {rule}"
+    return rejected_item(
+        f"ProductsStocksRequest.Stocks[{index}]", f"ProductsStocksRequest_Stock.{field}", rule
     )
 
 
@@ -125,10 +124,7 @@ def _int_field(entry: dict[str, Any], name: str, index: int, field: str) -> int:
 
 def _parse_entry(index: int, entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
-        raise invalid(
-            f"Request validation error: invalid ProductsStocksRequest.Stocks[{index}]: "
-            f"value must be an object"
-        )
+        raise rejected(f"ProductsStocksRequest.Stocks[{index}]", "value must be an object")
     warehouse_id = _int_field(entry, "warehouse_id", index, "WarehouseId")
     if warehouse_id <= 0:
         raise _entry_error(index, "WarehouseId", "value must be greater than 0")
@@ -210,24 +206,14 @@ def products_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     warehouse, archived or not yet created product, no price, too big a stock, or the same
     pair updated less than 30 s ago (TOO_MANY_REQUESTS).
     """
-    account.limit(
-        "products_stocks", REQUESTS_PER_MINUTE, 60.0, "You have reached request rate limit per minute"
-    )
+    account.limit("products_stocks", REQUESTS_PER_MINUTE, 60.0, PER_MINUTE)
     entries = body.get("stocks")
     if entries is None or entries == []:
-        raise invalid(
-            "Request validation error: invalid ProductsStocksRequest.Stocks: "
-            "value must contain at least 1 item(s)"
-        )
+        raise rejected("ProductsStocksRequest.Stocks", "value must contain at least 1 item(s)")
     if not isinstance(entries, list):
-        raise invalid(
-            "Request validation error: invalid ProductsStocksRequest.Stocks: value must be an array"
-        )
+        raise rejected("ProductsStocksRequest.Stocks", "value must be an array")
     if len(entries) > MAX_ENTRIES:
-        raise invalid(
-            f"Request validation error: invalid ProductsStocksRequest.Stocks: "
-            f"value must contain at most {MAX_ENTRIES} item(s)"
-        )
+        raise rejected("ProductsStocksRequest.Stocks", f"value must contain at most {MAX_ENTRIES} item(s)")
     parsed = [_parse_entry(i, e) for i, e in enumerate(entries)]
     touched: dict[int, dict[str, Any]] = {}
     results = [_apply_entry(account, e, touched) for e in parsed]
@@ -252,7 +238,7 @@ def decode_cursor(text: str, request: str) -> int:
             return int(value[-1])
     except (ValueError, binascii.Error, UnicodeDecodeError):
         pass
-    raise invalid(f"Request validation error: invalid {request}.Cursor: value is not a valid cursor")
+    raise rejected(f"{request}.Cursor", "value is not a valid cursor")
 
 
 def _limit(body: dict[str, Any], request: str) -> int:
@@ -262,9 +248,7 @@ def _limit(body: dict[str, Any], request: str) -> int:
     except (TypeError, ValueError):
         limit = -1
     if not 1 <= limit <= MAX_PAGE:
-        raise invalid(
-            f"Request validation error: invalid {request}.Limit: value must be inside range [1, {MAX_PAGE}]"
-        )
+        raise rejected(f"{request}.Limit", f"value must be inside range [1, {MAX_PAGE}]")
     return limit
 
 
@@ -278,22 +262,19 @@ def product_page(
     """
     flt = body.get("filter")
     if flt is None:
-        raise invalid(f"Request validation error: invalid {request}.Filter: value is required")
+        raise rejected(f"{request}.Filter", "value is required")
     if not isinstance(flt, dict):
-        raise invalid(f"Request validation error: invalid {request}.Filter: value must be an object")
+        raise rejected(f"{request}.Filter", "value must be an object")
     limit = _limit(body, request)
     offers = {str(o) for o in _as_list(flt.get("offer_id"))}
     ids = {int_id(i, "filter.product_id") for i in _as_list(flt.get("product_id"))}
     if len(offers) > MAX_PAGE or len(ids) > MAX_PAGE:
-        raise invalid(
-            f"Request validation error: invalid {request}.Filter: no more than {MAX_PAGE} "
-            f"identifiers of one kind"
-        )
+        raise rejected(f"{request}.Filter", f"no more than {MAX_PAGE} identifiers of one kind")
     visibility = str(flt.get("visibility") or "ALL").upper()
     if visibility not in VISIBILITIES:
-        raise invalid(
-            f"Request validation error: invalid {request}.Filter.Visibility: "
-            f"value must be one of the defined enum values, got {visibility!r}"
+        raise rejected(
+            f"{request}.Filter.Visibility",
+            f"value must be one of the defined enum values, got {visibility!r}",
         )
 
     cursor = body.get("cursor") or body.get("last_id") or ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from oint.sandbox.errors import invalid
+from oint.sandbox.errors import PER_MINUTE, rejected
 from oint.sandbox.model.base import Account, route
 
 WAREHOUSE = "warehouse"
@@ -35,15 +35,9 @@ def _non_negative(body: dict[str, Any], field: str, default: int) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise invalid(
-            f"Request validation error: invalid WarehouseListRequest.{field.title()}: "
-            f"value must be an integer"
-        ) from None
+        raise rejected(f"WarehouseListRequest.{field.title()}", "value must be an integer") from None
     if number < 0:
-        raise invalid(
-            f"Request validation error: invalid WarehouseListRequest.{field.title()}: "
-            f"value must be greater than or equal to 0"
-        )
+        raise rejected(f"WarehouseListRequest.{field.title()}", "value must be greater than or equal to 0")
     return number
 
 
@@ -57,11 +51,8 @@ def warehouse_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     limit = _non_negative(body, "limit", 0)
     offset = _non_negative(body, "offset", 0)
     if limit > MAX_PAGE:
-        raise invalid(
-            f"Request validation error: invalid WarehouseListRequest.Limit: "
-            f"value must be less than or equal to {MAX_PAGE}"
-        )
-    account.limit("warehouse_list", *LIST_LIMIT, "You have reached request rate limit per minute")
+        raise rejected("WarehouseListRequest.Limit", f"value must be less than or equal to {MAX_PAGE}")
+    account.limit("warehouse_list", *LIST_LIMIT, PER_MINUTE)
     warehouses = all_warehouses(account)[offset:]
     if limit:
         warehouses = warehouses[:limit]

@@ -12,7 +12,7 @@ import base64
 import binascii
 from typing import Any
 
-from oint.sandbox.errors import invalid
+from oint.sandbox.errors import rejected
 from oint.sandbox.model.base import Account, id_list, int_id, route
 from oint.sandbox.model.warehouses import MAX_PAGE, all_warehouses
 
@@ -22,7 +22,7 @@ REQUEST = "WarehouseListV2Request"
 
 
 def _bad(field: str, rule: str) -> Exception:
-    return invalid(f"Request validation error: invalid {REQUEST}.{field}: {rule}")
+    return rejected(f"{REQUEST}.{field}", rule)
 
 
 def _cursor(position: int) -> str:
