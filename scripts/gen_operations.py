@@ -307,6 +307,8 @@ def paging(
         out["next"] = find_field(schemas, response, (style,))
     if style == "page" and position == "next_page_number":
         out["next"] = find_field(schemas, response, ("next_page_number",))
+    if facts.get("next_item"):  # no token in the answer: the last item's field is the next position
+        out["next_item"] = facts["next_item"]
     out["has_next"] = find_field(schemas, response, ("has_next",))
     if style == "page":
         out["pages"] = find_field(schemas, response, ("page_count", "total_pages"))

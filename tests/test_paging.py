@@ -152,3 +152,32 @@ def test_async_iterators_walk_the_sandbox(sandbox_url: str) -> None:
             i["product_id"] for i in sync.iter_items("v3_product_list", {"filter": {"visibility": "ALL"}})
         ]
     assert asyncio.run(main()) == expected
+
+
+@pytest.mark.parametrize("has_next", [None, "has_next"])
+def test_last_item_id_as_the_next_position(has_next: str | None) -> None:
+    """Some last_id lists carry no token: the next page starts after the last item's id."""
+    op = fake("last_id", next=None, has_next=has_next)._replace()
+    assert op.paging is not None
+    op = op._replace(paging=op.paging._replace(next_item="id"))
+    data = [{"id": 100 + i} for i in range(23)]
+
+    def page(body: dict[str, Any]) -> dict[str, Any]:
+        after = body.get("last_id")
+        start = next((i + 1 for i, d in enumerate(data) if d["id"] == after), 0)
+        chunk = data[start : start + int(body["limit"])]
+        answer: dict[str, Any] = {"items": chunk}
+        if has_next:
+            answer["has_next"] = start + len(chunk) < len(data)
+        return answer
+
+    body: dict[str, Any] | None = paging.first_body(op, {"limit": 5})
+    got: list[Any] = []
+    while body is not None:
+        answer = page(body)
+        got += paging.page_items(op, answer)
+        body = paging.next_body(op, body, answer)
+    assert got == data
+    assert spec.operation("/v1/returns/list").paging == spec.Paging(
+        "last_id", "returns", "last_id", "limit", None, None, "has_next", None, "id"
+    )

@@ -59,13 +59,19 @@ def next_body(op: Operation, body: dict[str, Any], answer: Any) -> dict[str, Any
     has_next = dig(answer, p.has_next)
     if has_next is False or items == []:
         return None
+    asked = int(body.get(p.size) or 0) if p.size is not None else 0
+    short = has_next is None and items is not None and len(items) < asked
     if p.style in ("last_id", "cursor") or p.position == "next_page_number":
-        token = dig(answer, p.next)
+        if p.next is None and p.next_item and items:  # the position is the last item's id
+            last = items[-1]
+            token = last.get(p.next_item) if isinstance(last, dict) else None
+            if short:
+                return None
+        else:
+            token = dig(answer, p.next)
         if token in (None, "", 0) or token == body.get(p.position):
             return None
         return {**body, p.position: token}
-    asked = int(body.get(p.size) or 0) if p.size is not None else 0
-    short = has_next is None and items is not None and len(items) < asked
     if p.style == "offset":
         if short or items is None:
             return None

@@ -29,6 +29,7 @@ from oint.ozon.spec import Operation
 
 MAX_DEPTH = 8  # nested objects deeper than this are left out (recursive schemas)
 PAGE_SIZE = 3  # items per page of an operation whose request has no page size
+ITEM_ID_BASE = 1_000_000  # ids of the items of lists whose next position is the last item's id
 DEFAULT_DAY = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)  # dates when the request gives none
 ID_KEYS = {
     "product": ("product_id", "product_ids"),
@@ -261,6 +262,8 @@ class _Generator:
             start = max(_int(position) or 0, 0)
         elif p.style == "page":
             start = (max(_int(position) or 1, 1) - 1) * size
+        elif p.next is None and p.next_item:  # the position is the last item's id (see below)
+            start = min(max((_int(position) or ITEM_ID_BASE) - ITEM_ID_BASE, 0), total)
         else:
             start = _decode_token(position)
         stop = min(start + size, total)
@@ -273,6 +276,11 @@ class _Generator:
                 self.value(items, f"/{items_at.replace('.', '/')}/{i}", 1, frozenset(), i)
                 for i in range(start, max(start, stop))
             ]
+            if p.next is None and p.next_item:  # each item's id says where the list goes on after it
+                for i, value in zip(range(start, stop), values, strict=False):
+                    if isinstance(value, dict):
+                        n = ITEM_ID_BASE + i + 1
+                        value[p.next_item] = str(n) if isinstance(value.get(p.next_item), str) else n
             _put(doc, items_at, values)
             parent = _dig(doc, items_at.rpartition(".")[0]) if "." in items_at else doc
             for holder in (doc, parent):

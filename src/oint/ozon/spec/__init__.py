@@ -31,6 +31,7 @@ class Paging(NamedTuple):
     next: str | None  # where the answer carries the next last_id / cursor
     has_next: str | None
     pages: str | None  # page count, for the page style
+    next_item: str | None = None  # no token in the answer: this field of the last item is the next position
 
 
 class Batch(NamedTuple):
@@ -119,6 +120,7 @@ def _operation(path: str, d: dict[str, Any]) -> Operation:
             p.get("next"),
             p.get("has_next"),
             p.get("pages"),
+            p.get("next_item"),
         )
     b = d.get("batch")
     return Operation(
