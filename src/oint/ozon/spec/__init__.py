@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
-_HERE = Path(__file__).parent
+_HERE = os.path.dirname(__file__)  # os.path, not pathlib: this is on the CLI's start path
 
 
 class Paging(NamedTuple):
@@ -146,29 +146,44 @@ def _operation(path: str, d: dict[str, Any]) -> Operation:
     )
 
 
+def _read(name: str) -> bytes:
+    with open(os.path.join(_HERE, name), "rb") as fh:
+        return fh.read()
+
+
 @lru_cache(maxsize=1)
 def _declarations() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((_HERE / "operations.json").read_bytes())
+    data: dict[str, Any] = json.loads(_read("operations.json"))
     return data
+
+
+_BUILT: dict[str, Operation] = {}  # operations made so far, by path: a call needs only its own
 
 
 @lru_cache(maxsize=1)
 def operations() -> dict[str, Operation]:
     """Every operation by path, in path order."""
-    return {path: _operation(path, d) for path, d in _declarations()["operations"].items()}
+    return {path: _built(path) for path in _declarations()["operations"]}
 
 
 @lru_cache(maxsize=1)
-def _by_name() -> dict[str, Operation]:
-    return {op.name: op for op in operations().values()}
+def _paths_by_name() -> dict[str, str]:
+    return {d["name"]: path for path, d in _declarations()["operations"].items()}
+
+
+def _built(path: str) -> Operation:
+    op = _BUILT.get(path)
+    if op is None:
+        op = _BUILT[path] = _operation(path, _declarations()["operations"][path])
+    return op
 
 
 def operation(key: str) -> Operation:
     """An operation by path (`/v3/posting/fbs/list`) or name (`v3_posting_fbs_list`)."""
-    found = operations().get(key) if key.startswith("/") else _by_name().get(key.replace("-", "_").lower())
-    if found is None:
+    path = key if key.startswith("/") else _paths_by_name().get(key.replace("-", "_").lower())
+    if path is None or path not in _declarations()["operations"]:
         raise KeyError(f"no Seller API operation {key!r}")
-    return found
+    return _built(path)
 
 
 def find(key: str) -> Operation | None:
@@ -186,7 +201,7 @@ def global_rate_limits() -> tuple[tuple[int, float], ...]:
 @lru_cache(maxsize=1)
 def schemas() -> dict[str, dict[str, Any]]:
     """The request and response schemas (a JSON Schema subset; refs are `#/schemas/NAME`)."""
-    data: dict[str, dict[str, Any]] = json.loads((_HERE / "schemas.json").read_bytes())["schemas"]
+    data: dict[str, dict[str, Any]] = json.loads(_read("schemas.json"))["schemas"]
     return data
 
 
