@@ -1,6 +1,7 @@
 """The sandbox over HTTP: an ASGI app that hands every request, whatever its method and path,
-to `Sandbox.handle`, which decides (404, 405 with Allow, Ozon's answers). Served by
-`oint sandbox serve` (uvicorn).
+to `Sandbox.handle`, which decides (404, 405 with Allow, Ozon's answers), but for the pages of
+the web view (GET `/__sandbox/...` HTML, `oint.sandbox.web`). Served by `oint sandbox serve`
+(uvicorn).
 
 `Sandbox.handle` is synchronous model work on SQLite: it runs on a small thread pool, never on
 the event loop, so one slow request does not hold up the others (the store serialises the
@@ -18,6 +19,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from oint.sandbox import web
 from oint.sandbox.core import Sandbox, SandboxResponse
 from oint.sandbox.errors import ApiError, SandboxStateError, internal, invalid, too_large
 
@@ -77,6 +79,8 @@ class SandboxApp:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         loop = asyncio.get_running_loop()
         try:
+            if web.wants(scope["method"], path, headers):
+                return await loop.run_in_executor(self.executor, web.answer, self.sandbox, path, headers)
             response = await loop.run_in_executor(
                 self.executor, self.sandbox.handle, scope["method"], path, headers, bytes(body)
             )

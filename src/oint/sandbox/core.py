@@ -355,7 +355,15 @@ class Sandbox:
                 client_id = next((v for k, v in headers.items() if k.lower() == "client-id"), "")
                 with self.store.transaction():
                     self.store.log_request(
-                        self.clock(), client_id.strip(), method, path, response.status, body, self.log_size
+                        self.clock(),
+                        client_id.strip(),
+                        method,
+                        path,
+                        response.status,
+                        body,
+                        self.log_size,
+                        answer=response.body,
+                        answer_type=response.headers.get("content-type", ""),
                     )
         except sqlite3.Error as e:
             raise self.store.state_error(e) from None

@@ -35,13 +35,23 @@ CREATE INDEX IF NOT EXISTS hits_scope ON hits (account, scope, at);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS requests (
     seq INTEGER PRIMARY KEY, at REAL NOT NULL, account TEXT NOT NULL, method TEXT NOT NULL,
-    path TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL
+    path TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+    answer TEXT NOT NULL DEFAULT '', answer_type TEXT NOT NULL DEFAULT '',
+    answer_size INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS docs_offer_id ON docs (account, kind, json_extract(data, '$.offer_id'));
 CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '$.sku'));
 CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
 """
 INDEXED_FIELDS = ("offer_id", "sku")
+# the columns of the request log added after its first release: state files made before get them
+LOG_COLUMNS = (
+    ("answer", "TEXT NOT NULL DEFAULT ''"),
+    ("answer_type", "TEXT NOT NULL DEFAULT ''"),
+    ("answer_size", "INTEGER NOT NULL DEFAULT 0"),
+)
+ANSWER_KEPT = 16 * 1024  # bytes of each answer the request log keeps (the web view shows them)
+_TEXT_TYPES = ("application/json", "text/")
 
 
 def default_db_path() -> str:
@@ -129,6 +139,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._add_log_columns()
             # a file SQLite could open only for reading fails at its first write: find out now
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -138,6 +149,13 @@ class Store:
         except sqlite3.Error as e:
             self._db.close()
             raise state_error(self.path, e) from None
+
+    def _add_log_columns(self) -> None:
+        """Bring the request log of an older state file up to `LOG_COLUMNS`."""
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
+        for name, decl in LOG_COLUMNS:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE requests ADD COLUMN {name} {decl}")
 
     def state_error(self, error: BaseException) -> SandboxStateError:
         """The `SandboxStateError` for an SQLite failure met while using the file."""
@@ -255,6 +273,15 @@ class Store:
             ((account, kind, str(key), first + i, dumps(doc)) for i, (key, doc) in enumerate(docs)),
         )
 
+    def page(self, account: str, kind: str, offset: int, limit: int) -> list[Any]:
+        """Documents of a kind in insertion order, `limit` of them from `offset` (a large catalogue
+        a page at a time)."""
+        rows = self._db.execute(
+            "SELECT data FROM docs WHERE account=? AND kind=? ORDER BY seq LIMIT ? OFFSET ?",
+            (account, kind, limit, offset),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def count(self, account: str, kind: str) -> int:
         row = self._db.execute(
             "SELECT COUNT(*) FROM docs WHERE account=? AND kind=?", (account, kind)
@@ -317,12 +344,39 @@ class Store:
 
     # ------------------------------------------------------------------ request log
     def log_request(
-        self, at: float, account: str, method: str, path: str, status: int, body: bytes, keep: int
+        self,
+        at: float,
+        account: str,
+        method: str,
+        path: str,
+        status: int,
+        body: bytes,
+        keep: int,
+        *,
+        answer: bytes = b"",
+        answer_type: str = "",
     ) -> None:
-        """Record a served request; only the last `keep` are kept. Counts answers by status."""
+        """Record a served request and its answer (the first `ANSWER_KEPT` bytes of a text answer;
+        of a file, its type and size); only the last `keep` are kept. Counts answers by status."""
+        text = ""
+        if answer_type.startswith(_TEXT_TYPES) or not answer_type:
+            text = answer[:ANSWER_KEPT].decode("utf-8", "replace")
+            if len(answer) > ANSWER_KEPT:
+                text = text.rstrip("\ufffd")  # a character cut in two at the end
         cur = self._db.execute(
-            "INSERT INTO requests (at, account, method, path, status, body) VALUES (?, ?, ?, ?, ?, ?)",
-            (at, account, method, path, status, body.decode("utf-8", "replace")),
+            "INSERT INTO requests (at, account, method, path, status, body, answer, answer_type, answer_size)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                at,
+                account,
+                method,
+                path,
+                status,
+                body.decode("utf-8", "replace"),
+                text,
+                answer_type,
+                len(answer),
+            ),
         )
         if cur.lastrowid is not None and cur.lastrowid > keep:
             self._db.execute("DELETE FROM requests WHERE seq<=?", (cur.lastrowid - keep,))
@@ -354,6 +408,41 @@ class Store:
                 }
             )
         return out
+
+    def log_page(self, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+        """The newest logged requests (before sequence number `before`), newest first, without
+        bodies: [{seq, at, client_id, method, path, status, size, answer_size}]."""
+        sql = (
+            "SELECT seq, at, account, method, path, status, LENGTH(CAST(body AS BLOB)), answer_size "
+            "FROM requests"
+        )
+        args: list[Any] = []
+        if before is not None:
+            sql += " WHERE seq<?"
+            args.append(before)
+        rows = self._db.execute(sql + " ORDER BY seq DESC LIMIT ?", (*args, limit)).fetchall()
+        names = ("seq", "at", "client_id", "method", "path", "status", "size", "answer_size")
+        return [dict(zip(names, row, strict=False)) for row in rows]
+
+    def log_entry(self, seq: int) -> dict[str, Any] | None:
+        """One logged request with its body and answer as kept (text), or None when it is gone."""
+        row = self._db.execute(
+            "SELECT seq, at, account, method, path, status, body, answer, answer_type, answer_size "
+            "FROM requests WHERE seq=?",
+            (seq,),
+        ).fetchone()
+        if row is None:
+            return None
+        names = ("seq", "at", "client_id", "method", "path", "status", "body", "answer", "answer_type")
+        return {
+            **dict(zip(names, row, strict=False)),
+            "answer_size": int(row[9]),
+            "size": len(row[6].encode()),
+        }
+
+    def request_count(self) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM requests").fetchone()
+        return int(row[0])
 
     def last_requests(self, limit: int) -> list[dict[str, Any]]:
         """The newest `limit` logged requests, oldest first: [{method, path, status}]."""
