@@ -285,8 +285,8 @@ def product(v: ProductDetail) -> str:
         [
             (
                 esc(money(p.price)),
-                esc(money(p.old_price)),
-                esc(money(p.min_price)),
+                esc(money(p.old_price, zero=False)),
+                esc(money(p.min_price, zero=False)),
                 esc(p.vat),
                 esc(p.currency),
             )
