@@ -249,7 +249,8 @@ def request_log(store: Store, kept: int, before: int | None = None, limit: int =
         counts = store.status_counts()
     rows = tuple(_request_row(d) for d in found[:limit])
     older = rows[-1].seq if len(found) > limit else None
-    return RequestLog(rows, kept, tuple(sorted(counts.items())), older)
+    statuses = tuple(sorted((int(s), n) for s, n in counts.items() if s.isdigit()))
+    return RequestLog(rows, kept, statuses, older)
 
 
 def request_detail(store: Store, seq: int) -> RequestDetail | None:

@@ -421,7 +421,7 @@ REQUEST_HEADERS = (
 
 
 def requests(v: RequestLog) -> str:
-    counts = ", ".join(f'<span class="{status_class(int(s))}">{esc(s)}</span>: {n}' for s, n in v.statuses)
+    counts = ", ".join(f'<span class="{status_class(s)}">{s}</span>: {n}' for s, n in v.statuses)
     body = f'<p class="muted">The log keeps the newest {v.kept:,} requests to the API.'
     body += f" Answers by status: {counts}.</p>" if counts else "</p>"
     if not v.rows:

@@ -141,7 +141,7 @@ class RequestRow:
 class RequestLog:
     rows: tuple[RequestRow, ...]  # newest first
     kept: int  # how many the log keeps (OINT_SANDBOX_LOG)
-    statuses: tuple[tuple[str, int], ...]  # answers by status since the last reset
+    statuses: tuple[tuple[int, int], ...]  # answers by status since the last reset
     older: int | None = None  # `before` of the next (older) page, None on the last one
 
 
