@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_CLIENT_ID, SandboxServer, start_server
+from conftest import DEMO_CLIENT_ID, ROOT, SandboxServer, start_server
 from sandbox_http import call
 
 from oint.sandbox.core import Sandbox
@@ -289,3 +292,34 @@ def test_a_token_in_the_address_once_then_a_cookie(guarded: str) -> None:
     # the cookie opens the read-only pages, never the admin routes that change or read state as JSON
     assert call(guarded, "POST", "/__sandbox/reset", {}, {"Cookie": pair})[0] == 401
     assert call(guarded, "GET", "/__sandbox/requests", None, {"Cookie": pair})[0] == 401
+
+
+# ================================================================== the browser test's own rule
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_without_chromium_the_browser_test_skips_except_in_ci(ci: str, tmp_path: Path) -> None:
+    env = {**os.environ, "OINT_CHROMIUM": str(tmp_path / "no-chromium"), "CI": ci}
+    env.pop("OINT_NO_BROWSER", None)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_sandbox_web_browser.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if ci:
+        assert (
+            run.returncode == 1 and "1 error" in run.stdout and "CI must run the browser test" in run.stdout
+        )
+    else:
+        assert run.returncode == 0 and "1 skipped" in run.stdout
+        assert "no Chromium on this machine (apt-get install chromium chromium-driver)" in run.stdout

@@ -41,7 +41,7 @@ table{border-collapse:collapse;background:#fff;margin:.4em 0 1em}
 th,td{border:1px solid #dde;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#eef0f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
 img.thumb{width:48px;height:48px;object-fit:contain;background:#eee}
-img.pic{max-width:160px;max-height:160px;background:#eee;margin:.2em}
+img.pic{width:160px;height:120px;object-fit:contain;background:#eee;margin:.2em}
 pre{background:#fff;border:1px solid #dde;padding:.6em;overflow:auto;white-space:pre-wrap;
 word-break:break-all;max-height:40em}
 .s2{color:#176c2c}.s4{color:#a35a00}.s5{color:#b0142a}.muted{color:#778}.empty{color:#778;font-style:italic}
@@ -135,6 +135,7 @@ def layout(title: str, body: str, account: AccountRef | None = None) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'  # no request for /favicon.ico (it would fill the API's log)
         f"<title>{esc(title)} · oint sandbox</title><style>{CSS}</style></head>"
         f'<body><header><a class="brand" href="{href("", account)}">oint sandbox</a>{nav}{who}</header>'
         f"<main><h1>{esc(title)}</h1>\n{body}\n</main></body></html>\n"
