@@ -42,7 +42,8 @@ HELP = {
                           [--no-rate-limit] [--api-date YYYY-MM-DD] [--admin-token TOKEN]
 
 Serve the sandbox over HTTP until interrupted; point clients at it with
---base-url http://HOST:PORT.
+--base-url http://HOST:PORT. A browser sees the state, read-only, at
+http://HOST:PORT/__sandbox/ (the web view).
 
   --host H            address to listen on (default 127.0.0.1). An address other machines can
                       reach needs an admin token: the admin routes (/__sandbox/...) reset the
@@ -54,7 +55,8 @@ Serve the sandbox over HTTP until interrupted; point clients at it with
   --api-date DATE     play Ozon's API of that day, YYYY-MM-DD (default: today, or
                       OINT_SANDBOX_API_DATE): endpoints switched off by then answer 410
   --admin-token TOKEN require the header 'Authorization: Bearer TOKEN' on /__sandbox/...
-                      (or set OINT_SANDBOX_ADMIN_TOKEN)
+                      (or set OINT_SANDBOX_ADMIN_TOKEN); the web view takes it as the Basic auth
+                      password or once as ?token=TOKEN
 """,
     "reset": """usage: oint sandbox reset [--db PATH]
 
