@@ -45,7 +45,9 @@ def test_check_base_url_accepts(url: str) -> None:
 
 
 @pytest.mark.parametrize("cls", [OzonClient, AsyncOzonClient])
-def test_client_constructor_names_the_source(cls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_client_constructor_names_the_source(
+    cls: Any, monkeypatch: pytest.MonkeyPatch, sandbox_db: str
+) -> None:
     monkeypatch.delenv("OZON_BASE_URL", raising=False)
     with pytest.raises(UsageError, match=r"^base_url: port 'abc' is not"):
         cls(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://host:abc")
@@ -55,7 +57,7 @@ def test_client_constructor_names_the_source(cls: Any, monkeypatch: pytest.Monke
     # the explicit argument wins over the variable, and the sandbox uses neither
     client = cls(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://127.0.0.1:1", transport=_NoTransport())
     assert client.base_url == "http://127.0.0.1:1"
-    sandboxed = cls(sandbox=":memory:", base_url="http://127.0.0.1:1")
+    sandboxed = cls(sandbox=True, base_url="http://127.0.0.1:1")
     assert sandboxed.base_url == "sandbox:"
     sandboxed._transport.sandbox.close()
 

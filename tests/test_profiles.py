@@ -180,11 +180,11 @@ def test_precedence_options_then_profile_then_environment(
     assert client(api_key="arg-key").client_id == DEMO_CLIENT_ID  # the profile's key is not needed
 
 
-def test_sandbox_and_profiles(config: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sandbox_and_profiles(config: str, monkeypatch: pytest.MonkeyPatch, sandbox_db: str) -> None:
     monkeypatch.setenv("OINT_PROFILE", "vault")  # a selection by the environment: the sandbox ignores it
-    with OzonClient(sandbox=":memory:") as demo:
+    with OzonClient(sandbox=True) as demo:
         assert (demo.client_id, demo.base_url) == (DEMO_CLIENT_ID, "sandbox:")
-    with OzonClient(sandbox=":memory:", profile="shop1") as chosen:
+    with OzonClient(sandbox=True, profile="shop1") as chosen:
         assert (chosen.client_id, chosen._api_key, chosen.base_url) == (
             DEMO_CLIENT_ID,
             DEMO_API_KEY,

@@ -363,11 +363,8 @@ async def _adrive(engine: Engine, client: AsyncClientBase, progress: Callable[[]
 
 # ------------------------------------------------------------------ one-call helpers
 def target_of(client: Any) -> str:
-    """Where a client sends: `sandbox:` (and its state file) or its base URL (kept in a job's
-    journal, so that a resumed job goes to the same place)."""
-    sandbox = getattr(client, "sandbox", False)
-    if sandbox:
-        return "sandbox:" + ("" if sandbox is True else os.path.abspath(os.fspath(sandbox)))
+    """Where a client sends: its base URL, "sandbox:" and the state file's absolute path for the
+    sandbox (kept in a job's journal, so that a resumed job goes to the same place)."""
     return str(client.base_url)
 
 

@@ -10,7 +10,8 @@ As httpx's ASGI transport serves an app, `connect()` serves the sandbox to a cli
 
 `connect_async()` is the twin for `AsyncOzonClient`. Each transport carries what the client reads
 generically: `default_credentials` (the demo account's, used when no keys are given) and
-`base_url` ("sandbox:", so that Ozon's own rate limits and switch-off warnings stay off).
+`base_url` ("sandbox:" and the state file's absolute path, so that Ozon's own rate limits and switch-off
+warnings stay off, and a bulk job records where it ran).
 `OzonClient(sandbox=True | path)` is the same through the entry point `provide` (see
 `oint.ozon.transport.providers`); the CLI's `--sandbox` and `oint mcp` call `connect` directly.
 
@@ -35,6 +36,13 @@ if TYPE_CHECKING:
 SANDBOX_URL = "sandbox:"
 
 
+def _url(db_path: str | None) -> str:
+    """Where a sandbox transport sends: "sandbox:" and its state file, if one was given."""
+    if not db_path:
+        return SANDBOX_URL
+    return SANDBOX_URL + (db_path if db_path == ":memory:" else os.path.abspath(db_path))
+
+
 def _raw(resp: SandboxResponse) -> RawResponse:
     return RawResponse(resp.status, resp.headers, resp.body)
 
@@ -50,15 +58,16 @@ def _sandbox(db_path: str | None, sandbox: Sandbox | None) -> Sandbox:
 class SandboxTransport:
     """Sync transport answering from an embedded `Sandbox` (its own unless one is given)."""
 
-    base_url = SANDBOX_URL
     default_credentials = (DEMO_CLIENT_ID, DEMO_API_KEY)
 
     def __init__(
         self, db_path: str | None = None, sandbox: Sandbox | None = None, *, owned: bool | None = None
     ) -> None:
-        """`owned`: whether closing the transport closes the sandbox (default: when it made it)."""
+        """`owned`: whether closing the transport closes the sandbox (default: when it made it).
+        `base_url` is "sandbox:" and the absolute path of `db_path` ("sandbox:" for the default file)."""
         self.sandbox = _sandbox(db_path, sandbox)
         self._own = sandbox is None if owned is None else owned
+        self.base_url = _url(db_path)
 
     def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -79,15 +88,16 @@ class SandboxTransport:
 class AsyncSandboxTransport:
     """Async twin of `SandboxTransport` (the model is fast and synchronous)."""
 
-    base_url = SANDBOX_URL
     default_credentials = (DEMO_CLIENT_ID, DEMO_API_KEY)
 
     def __init__(
         self, db_path: str | None = None, sandbox: Sandbox | None = None, *, owned: bool | None = None
     ) -> None:
-        """`owned`: whether closing the transport closes the sandbox (default: when it made it)."""
+        """`owned`: whether closing the transport closes the sandbox (default: when it made it).
+        `base_url` is "sandbox:" and the absolute path of `db_path` ("sandbox:" for the default file)."""
         self.sandbox = _sandbox(db_path, sandbox)
         self._own = sandbox is None if owned is None else owned
+        self.base_url = _url(db_path)
 
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -112,7 +122,7 @@ class AsyncSandboxTransport:
 
 
 def _new_sandbox(
-    db: str | os.PathLike[str] | None,
+    db: str | None,
     api_date: str | dt.date | None,
     clock: Callable[[], float] | None,
     rate_limits: bool | None,
@@ -122,7 +132,7 @@ def _new_sandbox(
     options: dict[str, Any] = {"api_date": api_date, "rate_limits": rate_limits}
     if clock is not None:
         options["clock"] = clock
-    return Sandbox(None if db is None else os.fspath(db), **options)
+    return Sandbox(db, **options)
 
 
 def connect(
@@ -135,7 +145,8 @@ def connect(
     """A transport for `OzonClient` answering from a sandbox of its own over the state file `db`
     (else `OINT_SANDBOX_DB` or the default; ":memory:" for throw-away state). `api_date`, `clock`
     and `rate_limits` are `Sandbox`'s. Closing the client closes the sandbox."""
-    return SandboxTransport(sandbox=_new_sandbox(db, api_date, clock, rate_limits), owned=True)
+    path = None if db is None else os.fspath(db)
+    return SandboxTransport(path, _new_sandbox(path, api_date, clock, rate_limits), owned=True)
 
 
 def connect_async(
@@ -146,7 +157,8 @@ def connect_async(
     rate_limits: bool | None = None,
 ) -> AsyncSandboxTransport:
     """The twin of `connect` for `AsyncOzonClient`."""
-    return AsyncSandboxTransport(sandbox=_new_sandbox(db, api_date, clock, rate_limits), owned=True)
+    path = None if db is None else os.fspath(db)
+    return AsyncSandboxTransport(path, _new_sandbox(path, api_date, clock, rate_limits), owned=True)
 
 
 def provide(target: bool | str | os.PathLike[str], *, asynchronous: bool) -> Any:
