@@ -21,8 +21,7 @@ from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.prices import get_markdown
-from oint.sandbox.model.products import get_product, new_product, save_product
-from oint.sandbox.model.stocks import decode_cursor, encode_cursor
+from oint.sandbox.model.products import after_product, get_product, new_product, product_cursor, save_product
 
 FBS = 1020005000050693  # demo FBS warehouse
 RFBS = 1020005000050694  # demo rFBS warehouse
@@ -115,9 +114,9 @@ def test_declarations() -> None:
 
 
 def test_cursor_is_opaque_base64_and_accepts_plain_ids() -> None:
-    assert encode_cursor(1111588192) == "WzExMTE1ODgxOTJd"
-    assert decode_cursor("WzExMTE1ODgxOTJd", "R") == 1111588192
-    assert decode_cursor("1111588192", "R") == 1111588192
+    assert product_cursor(1111588192) == "WzExMTE1ODgxOTJd"
+    assert after_product("WzExMTE1ODgxOTJd", "R") == 1111588192
+    assert after_product("1111588192", "R") == 1111588192
 
 
 # ================================================================== prices end to end

@@ -75,6 +75,11 @@ class Account:
         """Like `limit` but for per-item limits reported inside a 200 answer: True when allowed."""
         return self.store.hit(self.client_id, scope, limit, per, self.now) is None
 
+    def currency(self) -> str:
+        """The account's currency (`currency_code` of its account document; RUB by default)."""
+        doc = self.store.get("*", "account", self.client_id) or {}
+        return str(doc.get("currency_code") or "RUB")
+
     def iso(self, ts: float | None = None) -> str:
         """Ozon's timestamp form: 2025-10-14T12:14:12.617004Z."""
         t = dt.datetime.fromtimestamp(self.now if ts is None else ts, dt.timezone.utc)

@@ -15,11 +15,11 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from oint.sandbox.errors import invalid, malformed, not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
+from oint.sandbox.model.common import data_file, page_after, page_size
 
 LANGUAGES = ("DEFAULT", "RU", "EN", "TR", "ZH_HANS")  # Ozon's languageLanguage enum, in number order
 MAX_VALUES_PAGE = 2000  # /v1/description-category/attribute/values: limit 1..2000
@@ -71,8 +71,7 @@ class _Reference:
 @lru_cache(maxsize=1)
 def _reference() -> _Reference:
     """categories.json, loaded and indexed once per process (read-only, not account state)."""
-    text = resources.files("oint.sandbox").joinpath("data/categories.json").read_text(encoding="utf-8")
-    doc = json.loads(text)
+    doc = data_file("categories.json")
     attributes = {a["id"]: a for a in doc["attributes"]}
     head, tail = doc["common_attributes"]["head"], doc["common_attributes"]["tail"]
     types: dict[tuple[int, int], _TypeEntry] = {}
@@ -211,14 +210,6 @@ def _positive_id(body: dict[str, Any], field: str, message: str, go_field: str) 
     return number
 
 
-def _limit(body: dict[str, Any], message: str, maximum: int) -> int:
-    value = body.get("limit")
-    number = 0 if value is None or value == "" else int_id(value, "limit")
-    if not 1 <= number <= maximum:
-        raise rejected(f"{message}.Limit", f"value must be inside range [1, {maximum}]")
-    return number
-
-
 def _type_entry(category_id: int, type_id: int) -> _TypeEntry:
     ref = _reference()
     entry = ref.types.get((category_id, type_id))
@@ -275,13 +266,13 @@ def attribute_values(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     attribute_id = _positive_id(body, "attribute_id", message, "AttributeId")
     category_id = _positive_id(body, "description_category_id", message, "DescriptionCategoryId")
     type_id = _positive_id(body, "type_id", message, "TypeId")
-    limit = _limit(body, message, MAX_VALUES_PAGE)
+    limit = page_size(body, message, MAX_VALUES_PAGE)
     raw_last = body.get("last_value_id")
     last_value_id = 0 if raw_last is None or raw_last == "" else int_id(raw_last, "last_value_id")
     language = _language(body)
     values = _dictionary_of(category_id, type_id, attribute_id)
-    after = [v for v in values if v["id"] > last_value_id]
-    return {"result": [_render_value(v, language) for v in after[:limit]], "has_next": len(after) > limit}
+    page, more = page_after(values, lambda v: v["id"], last_value_id, limit)
+    return {"result": [_render_value(v, language) for v in page], "has_next": more}
 
 
 @route("POST", "/v1/description-category/attribute/values/search")
@@ -292,7 +283,7 @@ def attribute_values_search(account: Account, body: dict[str, Any]) -> dict[str,
     attribute_id = _positive_id(body, "attribute_id", message, "AttributeId")
     category_id = _positive_id(body, "description_category_id", message, "DescriptionCategoryId")
     type_id = _positive_id(body, "type_id", message, "TypeId")
-    limit = _limit(body, message, MAX_SEARCH_RESULTS)
+    limit = page_size(body, message, MAX_SEARCH_RESULTS)
     text = body.get("value")
     if text is not None and not isinstance(text, str):
         raise invalid(f"invalid value: expected a string, got {json.dumps(text, ensure_ascii=False)}")

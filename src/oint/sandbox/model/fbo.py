@@ -23,6 +23,7 @@ from typing import Any
 from oint.ozon.values import parse_datetime
 from oint.sandbox.errors import invalid, not_found, precondition, rejected, rejected_item, rejected_request
 from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
+from oint.sandbox.model.common import amount, page_size
 from oint.sandbox.model.products import find_by_offer, find_by_sku
 
 POSTING = "fbo_posting"
@@ -459,11 +460,7 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     status = flt.get("status") or ""
     if not isinstance(status, str):
         raise rejected("GetFboPostingListRequest.Filter.Status", "value must be a string")
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= POSTINGS_MAX_LIMIT:
-        raise rejected(
-            "GetFboPostingListRequest.Limit", f"value must be inside range [1, {POSTINGS_MAX_LIMIT}]"
-        )
+    limit = page_size(body, "GetFboPostingListRequest", POSTINGS_MAX_LIMIT)
     offset = int_id(body.get("offset") or 0, "offset")
     if offset < 0:
         raise rejected("GetFboPostingListRequest.Offset", "value must be greater than or equal to 0")
@@ -528,8 +525,8 @@ def seed(account: Account) -> None:
             p = find_by_offer(account, offer_id)
             if p is None or not p["sku"]:
                 continue
-            price = float(p["price"] or 0)
-            old_price = max(float(p["old_price"] or 0), price)
+            price = amount(p["price"])
+            old_price = max(amount(p["old_price"]), price)
             products.append(
                 {
                     "sku": p["sku"],

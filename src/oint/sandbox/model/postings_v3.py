@@ -9,14 +9,12 @@ A period longer than a year answers 400 PERIOD_IS_TOO_LONG.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from typing import Any
 
 from oint.sandbox.errors import invalid, rejected
-from oint.sandbox.model.base import Account, int_id, route, str_list
+from oint.sandbox.model.base import Account, route, str_list
+from oint.sandbox.model.common import decode_cursor, encode_cursor, page_after, page_size
 from oint.sandbox.model.fbo import POSTING, _flag, _parse_time, _posting_view
 
 MAX_LIMIT = 100
@@ -26,16 +24,12 @@ REQUEST = "PostingFboListRequest"
 _CANCELLATION = {"cancel_reason": "", "cancellation_initiator": "", "cancellation_type": ""}
 
 
-def _cursor(key: tuple[str, str]) -> str:
-    return base64.b64encode(json.dumps(list(key)).encode()).decode()
-
-
 def _after(cursor: Any) -> tuple[str, str]:
-    try:
-        created, number = json.loads(base64.b64decode(str(cursor), validate=True))
-        return str(created), str(number)
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise rejected(f"{REQUEST}.Cursor", "not a cursor of this list") from None
+    """The (created_at, posting_number) a cursor of `encode_cursor` points after."""
+    values = decode_cursor(str(cursor))
+    if values is None or len(values) != 2:
+        raise rejected(f"{REQUEST}.Cursor", "not a cursor of this list")
+    return str(values[0]), str(values[1])
 
 
 def _view(doc: dict[str, Any], extras: dict[str, bool], translit: bool) -> dict[str, Any]:
@@ -100,9 +94,7 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
     orders = set(str_list(flt, "order_numbers"))
     if len(numbers) > MAX_NUMBERS or len(orders) > MAX_NUMBERS:
         raise rejected(f"{REQUEST}.Filter", f"no more than {MAX_NUMBERS} posting or order numbers")
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise rejected(f"{REQUEST}.Limit", f"value must be inside range [1, {MAX_LIMIT}]")
+    limit = page_size(body, REQUEST, MAX_LIMIT)
     direction = str(body.get("sort_dir") or "ASC").upper()
     if direction not in ("ASC", "DESC"):
         raise rejected(f"{REQUEST}.SortDir", "value must be ASC or DESC")
@@ -130,12 +122,10 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
         wanted.append(((created.isoformat(), doc["posting_number"]), doc))
     descending = direction == "DESC"
     wanted.sort(key=lambda pair: pair[0], reverse=descending)
-    if body.get("cursor"):
-        after = _after(body["cursor"])
-        wanted = [pair for pair in wanted if (pair[0] < after if descending else pair[0] > after)]
-    page, has_next = wanted[:limit], len(wanted) > limit
+    after = _after(body["cursor"]) if body.get("cursor") else None
+    page, has_next = page_after(wanted, lambda pair: pair[0], after, limit, descending=descending)
     return {
         "postings": [_view(doc, extras, translit) for _, doc in page],
-        "cursor": _cursor(page[-1][0]) if page and has_next else "",
+        "cursor": encode_cursor(page[-1][0]) if page and has_next else "",
         "has_next": has_next,
     }

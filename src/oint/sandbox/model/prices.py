@@ -14,24 +14,18 @@ Ozon makes FBO markdowns itself; FBS markdowns belong to the seller, who sets th
 from __future__ import annotations
 
 import copy
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from oint.sandbox.errors import malformed, not_found, rejected
 from oint.sandbox.model.base import Account, id_list, int_id, route
-from oint.sandbox.model.products import (
-    find_by_offer,
-    get_product,
-    save_product,
-    volume_weight,
-)
-from oint.sandbox.model.stocks import product_page
+from oint.sandbox.model.common import VAT_RATES, decimal, vat_rates_text
+from oint.sandbox.model.products import find_by_offer, get_product, product_page, save_product, volume_weight
 
 MARKDOWN = "markdown"
 PRICES = "ProductImportPricesRequest"
 MAX_PRICES = 1000  # items per /v1/product/import/prices request
 UPDATES_PER_HOUR = 10  # price changes of one product per hour
-VAT_RATES = (Decimal("0"), Decimal("0.05"), Decimal("0.07"), Decimal("0.1"), Decimal("0.2"), Decimal("0.22"))
 SWITCHES = ("auto_action_enabled", "price_strategy_enabled", "auto_add_to_ozon_actions_list_enabled")
 SWITCH_VALUES = ("UNKNOWN", "ENABLED", "DISABLED")
 ACQUIRING_RATE = Decimal("0.019")
@@ -43,17 +37,6 @@ ITEM_LIMIT_MESSAGE = (
 
 
 # ------------------------------------------------------------------ money helpers
-def _decimal(value: Any) -> Decimal | None:
-    """A price the write API accepts: a string (or number) with a point separator; None if not one."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def _text(number: Decimal) -> str:
     """ "1300", "1299.5": how prices are kept on the product document."""
     return format(number.normalize(), "f") if number else "0"
@@ -61,15 +44,10 @@ def _text(number: Decimal) -> str:
 
 def _number(text: Any) -> int | float:
     """A stored price as the read API prints it (a double; integral values without fraction)."""
-    number = _decimal(text) if text not in (None, "") else Decimal(0)
+    number = decimal(text) if text not in (None, "") else Decimal(0)
     if number is None:
         return 0
     return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _account_currency(account: Account) -> str:
-    doc = account.store.get("*", "account", account.client_id) or {}
-    return str(doc.get("currency_code") or "RUB")
 
 
 # ------------------------------------------------------------------ /v1/product/import/prices
@@ -135,7 +113,7 @@ def _new_prices(
     for field in ("price", "old_price", "min_price", "net_price"):
         sent = item.get(field)
         raw = product.get(field) if sent in (None, "") else sent
-        number = _decimal(raw if raw not in (None, "") else "0")
+        number = decimal(raw if raw not in (None, "") else "0")
         if number is None:
             errors.append(
                 _err("invalid_price", f"{field} must be a decimal number with a point, got {sent!r}")
@@ -156,20 +134,17 @@ def _new_prices(
             elif 0 < min_price < price / 2:
                 errors.append(_err("min_auto_price_too_small", "min_price must be at least 50% of price"))
     currency = item.get("currency_code") or product.get("currency_code") or "RUB"
-    if currency != _account_currency(account):
+    if currency != account.currency():
         errors.append(
             _err(
                 "currency_code_mismatch",
-                f"currency_code {currency!r} differs from the account currency "
-                f"{_account_currency(account)!r}",
+                f"currency_code {currency!r} differs from the account currency {account.currency()!r}",
             )
         )
     vat_sent = item.get("vat")
-    vat = _decimal(vat_sent) if vat_sent not in (None, "") else _decimal(product.get("vat") or "0")
+    vat = decimal(vat_sent) if vat_sent not in (None, "") else decimal(product.get("vat") or "0")
     if vat not in VAT_RATES:
-        errors.append(
-            _err("vat_invalid", f"vat must be one of 0, 0.05, 0.07, 0.1, 0.2, 0.22, got {vat_sent!r}")
-        )
+        errors.append(_err("vat_invalid", f"vat must be one of {vat_rates_text()}, got {vat_sent!r}"))
     switches = {
         name: item[name] if item.get(name) not in (None, "", "UNKNOWN") else product.get(name, default)
         for name, default in (

@@ -32,27 +32,33 @@ follows type_id, 4191 (annotation) is the product description.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from oint.sandbox.errors import ApiError, not_found, rejected
-from oint.sandbox.model.base import Account, before_request, id_list, int_id, route, str_list
+from oint.sandbox.errors import not_found, rejected
+from oint.sandbox.model.base import Account, before_request, int_id, route
+from oint.sandbox.model.common import (
+    VAT_RATES,
+    decimal,
+    decode_cursor,
+    encode_cursor,
+    page_after,
+    page_size,
+    vat_rates_text,
+)
 from oint.sandbox.model.products import (
     MAX_IMAGES,
-    VISIBILITIES,
+    ProductFilter,
     all_products,
     find_by_offer,
     get_product,
     has_stock,
     new_product,
     save_product,
-    visible,
 )
 
 TASK = "import_task"
@@ -67,12 +73,10 @@ MAX_IMPORT_BY_SKU_ITEMS = 1000
 MAX_ATTRIBUTE_UPDATE_ITEMS = 100
 MAX_OFFER_ID = 50
 MAX_NAME = 500  # the `name` field's documented length (the error text of name_too_long says 255)
-MAX_FILTER_IDS = 1000
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 DEFAULT_LIMITS = {"daily_create": 1500, "daily_update": 5000, "total": 252500}
 
-VAT_RATES = frozenset(Decimal(v) for v in ("0", "0.05", "0.07", "0.1", "0.2", "0.22"))
 MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "in": 25.4}
 GRAMS_PER_UNIT = {"g": 1.0, "kg": 1000.0, "lb": 453.59237}
 DENSITY_RANGE = (0.001, 13.55)  # g/cm³: weight×1000 / (h×w×d in mm)
@@ -343,25 +347,17 @@ def _info_error(e: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip().replace(",", "."))
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() else None
-
-
 def _price_errors(account: Account, item: dict[str, Any]) -> list[dict[str, Any]]:
     """price, old_price, vat and currency of an import or import-by-sku item."""
     errors: list[dict[str, Any]] = []
-    price = _decimal(item["price"]) if item["price"] else None
+    price = decimal(item["price"], comma=True) if item["price"] else None
     if not item["price"]:
         errors.append(_error("EMPTY_REQUIRED", "Укажите цену товара (price).", field="price"))
     elif price is None:
         errors.append(_error("price_out_of_range", f"Некорректная цена: {item['price']!r}.", field="price"))
     elif price <= 0:
         errors.append(_error("price_is_negative", "Цена должна быть больше нуля.", field="price"))
-    old = _decimal(item["old_price"]) if item["old_price"] else Decimal(0)
+    old = decimal(item["old_price"], comma=True) if item["old_price"] else Decimal(0)
     if old is None or old < 0:
         errors.append(
             _error(
@@ -378,25 +374,20 @@ def _price_errors(account: Account, item: dict[str, Any]) -> list[dict[str, Any]
                 field="old_price",
             )
         )
-    vat = _decimal(item["vat"]) if item["vat"] else None
+    vat = decimal(item["vat"], comma=True) if item["vat"] else None
     if vat is None or vat not in VAT_RATES:
         errors.append(
             _error(
                 "vat_invalid",
-                f"Недопустимая ставка НДС {item['vat']!r}: используйте 0, 0.05, 0.07, 0.1, 0.2 или 0.22.",
+                f"Недопустимая ставка НДС {item['vat']!r}: используйте {vat_rates_text(' или ')}.",
                 field="vat",
             )
         )
-    currency = _account_currency(account)
+    currency = account.currency()
     if item["currency_code"] and item["currency_code"] != currency:
         text = f"Валюта {item['currency_code']} не совпадает с валютой кабинета {currency}."
         errors.append(_error("currency_code_invalid", text, field="currency_code"))
     return errors
-
-
-def _account_currency(account: Account) -> str:
-    doc = account.store.get("*", "account", account.client_id) or {}
-    return str(doc.get("currency_code") or "RUB")
 
 
 def _size_errors(item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -461,7 +452,7 @@ def _value_fits(kind: str, text: str) -> bool:
     if kind == "integer":
         return re.fullmatch(r"-?\d+", text.strip()) is not None
     if kind == "decimal":
-        return _decimal(text) is not None
+        return decimal(text, comma=True) is not None
     if kind == "boolean":
         return text.strip().lower() in ("true", "false")
     if kind == "url":
@@ -730,7 +721,7 @@ _COPIED = (
 
 def _same(product: dict[str, Any], fields: dict[str, Any]) -> bool:
     for key in ("price", "old_price", "vat"):
-        if _decimal(str(product.get(key) or "0")) != _decimal(str(fields[key] or "0")):
+        if decimal(product.get(key) or "0", comma=True) != decimal(fields[key] or "0", comma=True):
             return False
     return all(product.get(key) == fields[key] for key in _COMPARED if key in fields)
 
@@ -769,7 +760,7 @@ def _import_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
         "price": item["price"],
         "old_price": item["old_price"] or "0",
         "vat": item["vat"],
-        "currency_code": item["currency_code"] or _account_currency(batch.account),
+        "currency_code": item["currency_code"] or batch.account.currency(),
         **{k: item[k] for k in _COPIED},
         "attributes": attributes,
         "barcodes": barcodes,
@@ -847,7 +838,7 @@ def _copy_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
         price=item["price"],
         old_price=item["old_price"] or "0",
         vat=item["vat"],
-        currency_code=item["currency_code"] or _account_currency(batch.account),
+        currency_code=item["currency_code"] or batch.account.currency(),
     )
     product = new_product(batch.account, **card)
     batch.complete(product, [])
@@ -1055,79 +1046,18 @@ def product_info_limit(account: Account, body: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _filled(value: Any) -> Any:
-    """An id filter without its empty entries ("" from GetProductsFilterStructure's empty template)."""
-    if isinstance(value, list):
-        return [v for v in value if v not in ("", 0, None)]
-    return None if value in ("", 0) else value
-
-
-def _filtered(
-    account: Account, body: dict[str, Any], request: str, *, with_sku: bool
-) -> list[dict[str, Any]]:
-    raw = body.get("filter")
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise rejected(f"{request}.Filter", "value must be an object")
-    offers = [o for o in str_list(raw, "offer_id") if o]
-    ids = id_list(
-        {"product_id": _filled(raw.get("product_id"))}, "product_id", required=False, max_items=MAX_FILTER_IDS
-    )
-    skus = (
-        id_list({"sku": _filled(raw.get("sku"))}, "sku", required=False, max_items=MAX_FILTER_IDS)
-        if with_sku
-        else []
-    )
-    if len(offers) > MAX_FILTER_IDS:
-        raise rejected(f"{request}.Filter.OfferId", f"value must contain at most {MAX_FILTER_IDS} item(s)")
-    visibility = raw.get("visibility") or "ALL"
-    if not isinstance(visibility, str) or visibility.upper() not in VISIBILITIES:
-        raise rejected(f"{request}.Filter.Visibility", "value must be one of the defined enum values")
-    visibility = visibility.upper()
-    products = all_products(account)
-    if offers or ids or skus:  # identifiers select products whatever their visibility
-        offer_set, id_set, sku_set = set(offers), set(ids), set(skus)
-        return [
-            p
-            for p in products
-            if p["offer_id"] in offer_set or p["id"] in id_set or (p["sku"] and p["sku"] in sku_set)
-        ]
-    return [p for p in products if visible(p, visibility)]
-
-
-def _page_size(body: dict[str, Any], request: str) -> int:
-    raw = body.get("limit")
-    if raw is None or raw == "":
-        return DEFAULT_PAGE
-    try:
-        size = int_id(raw, "limit")
-    except ApiError:
-        raise rejected(f"{request}.Limit", "value must be an integer") from None
-    if not 1 <= size <= MAX_PAGE:
-        raise rejected(f"{request}.Limit", f"value must be inside range [1, {MAX_PAGE}]")
-    return size
-
-
-def encode_last_id(values: list[Any]) -> str:
-    """Ozon's opaque cursor: base64 of a JSON array, e.g. [2836178441,2836178441]."""
-    return base64.b64encode(json.dumps(values, separators=(",", ":"), ensure_ascii=False).encode()).decode()
-
-
 _MALFORMED_CURSOR = "malformed last_id: pass the last_id of the previous answer"
 
 
-def _decode_last_id(body: dict[str, Any], request: str) -> list[Any] | None:
+def _last_id(body: dict[str, Any], request: str) -> list[Any] | None:
+    """The values of the opaque `last_id` of the previous page (None on the first page)."""
     raw = body.get("last_id")
     if raw in (None, "", 0, "0"):
         return None
     if not isinstance(raw, str):
         raise rejected(f"{request}.LastId", "value must be a string")
-    try:
-        values = json.loads(base64.b64decode(raw, validate=True))
-    except (binascii.Error, ValueError):
-        raise rejected(f"{request}.LastId", _MALFORMED_CURSOR) from None
-    if not isinstance(values, list) or not values or not all(isinstance(v, (int, str)) for v in values):
+    values = decode_cursor(raw)
+    if values is None or not all(isinstance(v, (int, str)) for v in values):
         raise rejected(f"{request}.LastId", _MALFORMED_CURSOR)
     return values
 
@@ -1144,15 +1074,15 @@ def product_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     final page); the page after the last one has no items and last_id "".
     """
     request = "ProductListRequest"
-    size = _page_size(body, request)
-    cursor = _decode_last_id(body, request)
-    matching = sorted(_filtered(account, body, request, with_sku=False), key=lambda p: int(p["id"]))
+    size = page_size(body, request, MAX_PAGE, DEFAULT_PAGE)
+    cursor = _last_id(body, request)
+    flt = ProductFilter.parse(body, request)
     after = 0
     if cursor is not None:
         if not isinstance(cursor[-1], int):
             raise rejected(f"{request}.LastId", _MALFORMED_CURSOR)
         after = cursor[-1]
-    page = [p for p in matching if p["id"] > after][:size]
+    page, _, total = flt.page(account, after, size)
     items = []
     for p in page:
         fbo, fbs = _stock_flags(p)
@@ -1167,8 +1097,7 @@ def product_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
                 "quants": [],
             }
         )
-    last_id = encode_last_id([page[-1]["id"], page[-1]["id"]]) if page else ""
-    total = len(matching)
+    last_id = encode_cursor([page[-1]["id"], page[-1]["id"]]) if page else ""
     return {"result": {"items": items, "total_items": total, "last_id": last_id}}
 
 
@@ -1253,8 +1182,8 @@ def product_info_attributes(account: Account, body: dict[str, Any]) -> dict[str,
     `last_id` encodes [sort value, product id] of the page's last product; it is "" on the last page.
     """
     request = "ProductGetProductAttributesV4Request"
-    size = _page_size(body, request)
-    cursor = _decode_last_id(body, request)
+    size = page_size(body, request, MAX_PAGE, DEFAULT_PAGE)
+    cursor = _last_id(body, request)
     sort_by = str(body.get("sort_by") or "id").lower()
     sort_dir = str(body.get("sort_dir") or "asc").lower()
     if sort_by not in SORT_FIELDS:
@@ -1264,23 +1193,23 @@ def product_info_attributes(account: Account, body: dict[str, Any]) -> dict[str,
     key = _sort_key(sort_by)
     descending = sort_dir == "desc"
     matching = sorted(
-        _filtered(account, body, request, with_sku=True), key=lambda p: (key(p), p["id"]), reverse=descending
+        ProductFilter.parse(body, request, with_sku=True).select(account),
+        key=lambda p: (key(p), p["id"]),
+        reverse=descending,
     )
-    rest = matching
+    mark = None
     if cursor is not None:
         mark = tuple(cursor[-2:]) if len(cursor) >= 2 else (cursor[0], cursor[0])
         probe = (key(matching[0]), 0) if matching else mark
         if type(mark[0]) is not type(probe[0]) or not isinstance(mark[1], int):
             raise rejected(f"{request}.LastId", _MALFORMED_CURSOR)
-        rest = [p for p in matching if ((key(p), p["id"]) < mark if descending else (key(p), p["id"]) > mark)]
-    page = rest[:size]
-    more = len(rest) > size
+    page, more = page_after(matching, lambda p: (key(p), p["id"]), mark, size, descending=descending)
     products = all_products(account)
     model_sizes: dict[int, int] = {}
     for p in products:
         if p.get("model_id") and p["sku"]:
             model_sizes[int(p["model_id"])] = model_sizes.get(int(p["model_id"]), 0) + 1
-    last_id = encode_last_id([key(page[-1]), page[-1]["id"]]) if page and more else ""
+    last_id = encode_cursor([key(page[-1]), page[-1]["id"]]) if page and more else ""
     result = [attributes_item(p, model_sizes) for p in page]
     return {"result": result, "last_id": last_id, "total": len(matching)}
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from oint.sandbox.errors import not_found, rejected, rejected_request
 from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
+from oint.sandbox.model.common import amount, decode_cursor, encode_cursor, page_after, page_size
 
 PRODUCT = "product"
 MAX_IMAGES = 50  # /v1/product/pictures/import and /v3/product/import (facts §3.1, since 2026-09-08)
@@ -104,10 +106,7 @@ def has_stock(p: dict[str, Any], sources: Iterable[str] | None = None) -> bool:
 
 
 def has_price(p: dict[str, Any]) -> bool:
-    try:
-        return float(p.get("price") or 0) > 0
-    except (TypeError, ValueError):
-        return False
+    return amount(p.get("price")) > 0
 
 
 # Ozon's visibility values of product filters (list, attributes, stocks, prices)
@@ -170,6 +169,119 @@ def visible(p: dict[str, Any], visibility: str) -> bool:
         "BARCODE_EXISTS": bool(p["barcodes"]),
     }
     return groups.get(visibility, False)
+
+
+# ------------------------------------------------------------------ the product filter, product pages
+MAX_FILTER_IDS = 1000  # identifiers of one kind in a product filter
+MAX_PAGE = 1000  # `limit` of the product lists paged by product id
+
+
+def _filled(value: Any) -> list[Any]:
+    """An identifier list without its empty entries ("" comes from OInt's empty filter template)."""
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if v not in (None, "", 0)]
+
+
+def _by_id(p: dict[str, Any]) -> int:
+    return int(p["id"])
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    """Ozon's product filter, `filter` {offer_id[], product_id[], sku[], visibility} of
+    `/v3/product/list`, `/v4/product/info/attributes`, `/v4/product/info/stocks` and
+    `/v5/product/info/prices`: identifiers select products whatever their visibility; without
+    them, the visibility group (ALL: every product but the archived ones, see `visible`)."""
+
+    offer_ids: tuple[str, ...] = ()
+    product_ids: tuple[int, ...] = ()
+    skus: tuple[int, ...] = ()
+    visibility: str = "ALL"
+
+    @classmethod
+    def parse(
+        cls, body: dict[str, Any], request: str, *, required: bool = False, with_sku: bool = False
+    ) -> ProductFilter:
+        """The filter of a request (400 naming `request` when it is malformed)."""
+        raw = body.get("filter")
+        if raw is None and required:
+            raise rejected(f"{request}.Filter", "value is required")
+        raw = {} if raw is None else raw
+        if not isinstance(raw, dict):
+            raise rejected(f"{request}.Filter", "value must be an object")
+
+        def listed(field: str, name: str) -> list[Any]:
+            values = _filled(raw.get(field))
+            if len(values) > MAX_FILTER_IDS:
+                raise rejected(
+                    f"{request}.Filter.{name}", f"value must contain at most {MAX_FILTER_IDS} item(s)"
+                )
+            return values
+
+        offers = tuple(dict.fromkeys(str(v) for v in listed("offer_id", "OfferId")))
+        ids = tuple(dict.fromkeys(int_id(v, "filter.product_id") for v in listed("product_id", "ProductId")))
+        skus = tuple(dict.fromkeys(int_id(v, "filter.sku") for v in listed("sku", "Sku"))) if with_sku else ()
+        visibility = raw.get("visibility") or "ALL"
+        if not isinstance(visibility, str) or visibility.upper() not in VISIBILITIES:
+            raise rejected(f"{request}.Filter.Visibility", "value must be one of the defined enum values")
+        return cls(offers, ids, skus, visibility.upper())
+
+    @property
+    def by_identifiers(self) -> bool:
+        return bool(self.offer_ids or self.product_ids or self.skus)
+
+    def select(self, account: Account) -> list[dict[str, Any]]:
+        """The matching products of the account, by product id."""
+        if not self.by_identifiers:
+            return sorted((p for p in all_products(account) if visible(p, self.visibility)), key=_by_id)
+        found: dict[int, dict[str, Any]] = {}
+        for p in (
+            *(get_product(account, i) for i in self.product_ids),
+            *(find_by_offer(account, o) for o in self.offer_ids),
+            *(find_by_sku(account, s) for s in self.skus),
+        ):
+            if p is not None:
+                found.setdefault(p["id"], p)
+        return sorted(found.values(), key=_by_id)
+
+    def page(self, account: Account, after: int, limit: int) -> tuple[list[dict[str, Any]], bool, int]:
+        """The matching products with ids above `after` (at most `limit`), whether more follow, and
+        how many match in all. The whole catalogue (ALL) is paged in SQL, never read whole."""
+        if not self.by_identifiers and self.visibility == "ALL":
+            found, total = account.store.unarchived_page(account.client_id, PRODUCT, after, limit + 1)
+            return found[:limit], len(found) > limit, total
+        matching = self.select(account)
+        page, more = page_after(matching, _by_id, after, limit)
+        return page, more, len(matching)
+
+
+def product_cursor(product_id: int) -> str:
+    """The cursor of a page that ends with `product_id` ("WzExMTE1ODgxOTJd" for 1111588192)."""
+    return encode_cursor([product_id])
+
+
+def after_product(text: str, request: str) -> int:
+    """The product id a cursor of `product_cursor` points after; plain digits are taken as that id."""
+    if text.isdigit():
+        return int(text)
+    values = decode_cursor(text)
+    if values is None or not isinstance(values[-1], int):
+        raise rejected(f"{request}.Cursor", "value is not a valid cursor")
+    return int(values[-1])
+
+
+def product_page(
+    account: Account, body: dict[str, Any], request: str
+) -> tuple[list[dict[str, Any]], str, int]:
+    """Products selected by the (required) `filter`, one page of `limit` (1..1000) after the cursor
+    (`cursor`, or OInt's `last_id` as an alias), ordered by product id: /v4/product/info/stocks and
+    /v5/product/info/prices. Returns (the page, the next page's cursor or "" at the end, total)."""
+    flt = ProductFilter.parse(body, request, required=True)
+    limit = page_size(body, request, MAX_PAGE)
+    cursor = body.get("cursor") or body.get("last_id") or ""
+    after = after_product(str(cursor), request) if cursor else 0
+    page, more, total = flt.page(account, after, limit)
+    return page, product_cursor(int(page[-1]["id"])) if more else "", total
 
 
 def _money(value: Any) -> str:

@@ -9,13 +9,12 @@ counts in `GET /v1/actions` always agree with the two product lists.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from typing import Any
 
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
+from oint.sandbox.model.common import amount, decode_cursor, encode_cursor, page_after
 from oint.sandbox.model.products import all_products, find_by_offer, get_product
 
 ACTION = "action"
@@ -38,13 +37,6 @@ def _eligible(action: dict[str, Any], product: dict[str, Any]) -> bool:
     return rule is None or product["offer_id"] in rule
 
 
-def _price(product: dict[str, Any]) -> float:
-    try:
-        return float(product.get("price") or 0)
-    except (TypeError, ValueError):
-        return 0.0
-
-
 def _number(value: float) -> int | float:
     """Money as Ozon's v1 actions print it: a JSON number, integral when it is whole."""
     value = round(value, 2)
@@ -53,7 +45,7 @@ def _number(value: float) -> int | float:
 
 def _max_action_price(action: dict[str, Any], product: dict[str, Any]) -> int | float:
     """The highest price the product may have in the action (its price less the minimal discount)."""
-    return _number(math.floor(_price(product) * (100 - action["min_discount_percent"])) / 100)
+    return _number(math.floor(amount(product.get("price")) * (100 - action["min_discount_percent"])) / 100)
 
 
 def candidates(account: Account, action: dict[str, Any]) -> list[dict[str, Any]]:
@@ -99,22 +91,16 @@ def _action_item(account: Account, action: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ paging
-def _encode_last_id(product_id: int) -> str:
-    """The opaque `last_id`: base64 of a JSON array ending with the last id ("" when no more pages).
-
-    The document types /v1's `last_id` as a number (double), but its own examples and the v2
-    successor use an opaque string, as here (tests/answer_conformance.py allows it)."""
-    return base64.b64encode(f"[{product_id}]".encode()).decode()
-
-
 def _decode_last_id(value: Any) -> int:
-    """The product id a page ends with, from the opaque string of `_encode_last_id`, or a number /
-    string of digits (the document's type for /v1). Anything else is Ozon's 400."""
+    """The product id a page ends with, from the opaque `last_id` (`common.encode_cursor` of that id),
+    or a number / string of digits (the document types /v1's `last_id` as a number, but its own
+    examples and the v2 successor use the opaque string, as here: tests/answer_conformance.py allows
+    it). Anything else is Ozon's 400."""
     if isinstance(value, str) and not value.strip().isdigit():
-        try:
-            value = base64.b64decode(value, validate=True).decode().strip("[]")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise rejected("last_id", NOT_A_PAGE) from None
+        values = decode_cursor(value)
+        if values is None or len(values) != 1:
+            raise rejected("last_id", NOT_A_PAGE)
+        value = values[0]
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -147,22 +133,23 @@ def _page_request(account: Account, body: dict[str, Any], request: str) -> PageR
     return action, limit, offset, after
 
 
-def _page(items: list[dict[str, Any]], limit: int, offset: int, after: int | None) -> dict[str, Any]:
-    """One page by last_id (when given) or offset, in product id order, with Ozon's result envelope."""
-    items = sorted(items, key=lambda item: int(item["id"]))
+def page(items: list[dict[str, Any]], limit: int, after: int | None, offset: int = 0) -> dict[str, Any]:
+    """One page of products by `last_id` (when given) or `offset`, in product id order:
+    {products, total, last_id} ("" on the last page), as v2 answers and v1 wraps in `result`."""
+    items = sorted(items, key=_item_id)
     if after is not None:
-        start = next((i for i, item in enumerate(items) if item["id"] > after), len(items))
+        chosen, more = page_after(items, _item_id, after, limit)
     else:
-        start = offset
-    page = items[start : start + limit]
-    more = start + limit < len(items)
+        chosen, more = items[offset : offset + limit], offset + limit < len(items)
     return {
-        "result": {
-            "products": page,
-            "total": len(items),
-            "last_id": _encode_last_id(page[-1]["id"]) if page and more else "",
-        }
+        "products": chosen,
+        "total": len(items),
+        "last_id": encode_cursor([chosen[-1]["id"]]) if chosen and more else "",
     }
+
+
+def _item_id(item: dict[str, Any]) -> int:
+    return int(item["id"])
 
 
 # ------------------------------------------------------------------ routes
@@ -180,7 +167,7 @@ def actions_candidates(account: Account, body: dict[str, Any]) -> dict[str, Any]
     items = [
         {
             "id": p["id"],
-            "price": _number(_price(p)),
+            "price": _number(amount(p.get("price"))),
             "action_price": 0,
             "max_action_price": _max_action_price(action, p),
             "add_mode": "NOT_SET",
@@ -189,7 +176,7 @@ def actions_candidates(account: Account, body: dict[str, Any]) -> dict[str, Any]
         }
         for p in candidates(account, action)
     ]
-    return _page(items, limit, offset, after)
+    return {"result": page(items, limit, after, offset)}
 
 
 @route("POST", "/v1/actions/products")
@@ -199,7 +186,7 @@ def actions_products(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     items = [
         {
             "id": p["id"],
-            "price": _number(_price(p)),
+            "price": _number(amount(p.get("price"))),
             "action_price": terms["action_price"],
             "max_action_price": _max_action_price(action, p),
             "add_mode": terms["add_mode"],
@@ -208,7 +195,7 @@ def actions_products(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         }
         for p, terms in participants(account, action)
     ]
-    return _page(items, limit, offset, after)
+    return {"result": page(items, limit, after, offset)}
 
 
 # ------------------------------------------------------------------ demo data

@@ -12,14 +12,14 @@ from typing import Any
 
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
+from oint.sandbox.model.common import amount
 from oint.sandbox.model.promotions import (
     MAX_LIMIT,
     _decode_last_id,
-    _encode_last_id,
     _max_action_price,
-    _price,
     candidates,
     get_action,
+    page,
     participants,
 )
 
@@ -48,21 +48,9 @@ def _page_request(
     return action, limit, after
 
 
-def _page(items: list[dict[str, Any]], limit: int, after: int | None) -> dict[str, Any]:
-    items = sorted(items, key=lambda item: int(item["id"]))
-    start = 0 if after is None else next((i for i, it in enumerate(items) if it["id"] > after), len(items))
-    page = items[start : start + limit]
-    more = start + limit < len(items)
-    return {
-        "products": page,
-        "total": len(items),
-        "last_id": _encode_last_id(page[-1]["id"]) if page and more else "",
-    }
-
-
 def _product(action: dict[str, Any], p: dict[str, Any], action_price: float) -> dict[str, Any]:
     currency = p.get("currency_code") or "RUB"
-    price = _price(p)
+    price = amount(p.get("price"))
     return {
         "id": p["id"],
         "price": money(price, currency),
@@ -86,7 +74,7 @@ def actions_candidates_v2(account: Account, body: dict[str, Any]) -> dict[str, A
     """Products that may join the action, as `/v1/actions/candidates` counts them."""
     action, limit, after = _page_request(account, body, "ActionsCandidatesRequest")
     items = [_product(action, p, 0) for p in candidates(account, action)]
-    return _page(items, limit, after)
+    return page(items, limit, after)
 
 
 @route("POST", "/v2/actions/products")
@@ -100,4 +88,4 @@ def actions_products_v2(account: Account, body: dict[str, Any]) -> dict[str, Any
             add_mode=terms["add_mode"], min_stock=terms.get("min_stock", 0), stock=terms.get("stock", 0)
         )
         items.append(item)
-    return _page(items, limit, after)
+    return page(items, limit, after)

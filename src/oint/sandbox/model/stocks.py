@@ -9,28 +9,16 @@ cannot write it.
 After every change the product document gets `stocks_summary` (one entry per source:
 fbs, rfbs, fbo) and `has_stock`, so `/v3/product/info/list` shows the stocks.
 
-`product_page` (filter, visibility and cursor paging) is shared with
-`/v5/product/info/prices` (model/prices.py).
+`/v4/product/info/stocks` pages products as `/v5/product/info/prices` does (`products.product_page`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import Any
 
 from oint.sandbox.errors import PER_MINUTE, ApiError, rejected, rejected_item
 from oint.sandbox.model.base import Account, int_id, route
-from oint.sandbox.model.products import (
-    PRODUCT,
-    VISIBILITIES,
-    all_products,
-    find_by_offer,
-    get_product,
-    save_product,
-    visible,
-)
+from oint.sandbox.model.products import find_by_offer, get_product, product_page, save_product
 from oint.sandbox.model.warehouses import get_warehouse
 
 STOCK = "stock"
@@ -38,7 +26,6 @@ MAX_ENTRIES = 100  # product-warehouse pairs per /v2/products/stocks request
 REQUESTS_PER_MINUTE = 80  # /v2/products/stocks per account
 PAIR_INTERVAL = 30.0  # seconds between two updates of one product-warehouse pair
 STOCK_CEILING = 1_000_000  # stock must be below this (STOCK_TOO_BIG)
-MAX_PAGE = 1000  # `limit` of /v4/product/info/stocks and /v5/product/info/prices
 FBO_WAREHOUSE = 0
 SOURCES = ("fbs", "rfbs", "fbo")  # order of entries in answers
 
@@ -220,90 +207,6 @@ def products_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     for product in touched.values():
         refresh_summary(account, product)
     return {"result": results}
-
-
-# ------------------------------------------------------------------ filters and cursor paging
-def encode_cursor(product_id: int) -> str:
-    """Opaque cursor as Ozon's: base64 of a JSON array, e.g. "WzExMTE1ODgxOTJd"."""
-    return base64.b64encode(json.dumps([product_id]).encode()).decode()
-
-
-def decode_cursor(text: str, request: str) -> int:
-    """The last product id a cursor points after. Plain digits are taken as that id."""
-    if text.isdigit():
-        return int(text)
-    try:
-        value = json.loads(base64.b64decode(text.encode(), validate=True))
-        if isinstance(value, list) and value and isinstance(value[-1], int):
-            return int(value[-1])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        pass
-    raise rejected(f"{request}.Cursor", "value is not a valid cursor")
-
-
-def _limit(body: dict[str, Any], request: str) -> int:
-    value = body.get("limit")
-    try:
-        limit = int(value) if value not in (None, "") else 0
-    except (TypeError, ValueError):
-        limit = -1
-    if not 1 <= limit <= MAX_PAGE:
-        raise rejected(f"{request}.Limit", f"value must be inside range [1, {MAX_PAGE}]")
-    return limit
-
-
-def product_page(
-    account: Account, body: dict[str, Any], request: str
-) -> tuple[list[dict[str, Any]], str, int]:
-    """Products selected by `filter` {offer_id[], product_id[], visibility}, one page after the
-    cursor (`cursor`, or OInt's `last_id` as an alias), ordered by product id.
-
-    Returns (products of the page, cursor of the next page or "" at the end, total matching).
-    """
-    flt = body.get("filter")
-    if flt is None:
-        raise rejected(f"{request}.Filter", "value is required")
-    if not isinstance(flt, dict):
-        raise rejected(f"{request}.Filter", "value must be an object")
-    limit = _limit(body, request)
-    offers = {str(o) for o in _as_list(flt.get("offer_id"))}
-    ids = {int_id(i, "filter.product_id") for i in _as_list(flt.get("product_id"))}
-    if len(offers) > MAX_PAGE or len(ids) > MAX_PAGE:
-        raise rejected(f"{request}.Filter", f"no more than {MAX_PAGE} identifiers of one kind")
-    visibility = str(flt.get("visibility") or "ALL").upper()
-    if visibility not in VISIBILITIES:
-        raise rejected(
-            f"{request}.Filter.Visibility",
-            f"value must be one of the defined enum values, got {visibility!r}",
-        )
-
-    cursor = body.get("cursor") or body.get("last_id") or ""
-    if not offers and not ids and visibility == "ALL":  # the whole catalogue: paged in SQL
-        after = decode_cursor(str(cursor), request) if cursor else 0
-        found, total = account.store.unarchived_page(account.client_id, PRODUCT, after, limit + 1)
-        page = found[:limit]
-        return page, encode_cursor(int(page[-1]["id"])) if len(found) > limit else "", total
-
-    def wanted(p: dict[str, Any]) -> bool:
-        if offers or ids:  # identifiers select products whatever their visibility
-            return p["offer_id"] in offers or p["id"] in ids
-        return visible(p, visibility)
-
-    matching = sorted((p for p in all_products(account) if wanted(p)), key=lambda p: int(p["id"]))
-    if cursor:
-        after = decode_cursor(str(cursor), request)
-        rest = [p for p in matching if int(p["id"]) > after]
-    else:
-        rest = matching
-    page = rest[:limit]
-    next_cursor = encode_cursor(int(page[-1]["id"])) if len(rest) > limit else ""
-    return page, next_cursor, len(matching)
-
-
-def _as_list(value: Any) -> list[Any]:
-    """A filter's id list without empty entries ("" comes from OInt's empty filter template)."""
-    values = value if isinstance(value, list) else [value]
-    return [v for v in values if v not in (None, "", 0)]
 
 
 # ------------------------------------------------------------------ /v4/product/info/stocks

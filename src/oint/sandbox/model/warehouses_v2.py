@@ -8,12 +8,11 @@ one call a minute), so none is applied.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from oint.sandbox.errors import rejected
-from oint.sandbox.model.base import Account, id_list, int_id, route
+from oint.sandbox.model.base import Account, id_list, route
+from oint.sandbox.model.common import decode_cursor, encode_cursor, page_size
 from oint.sandbox.model.warehouses import MAX_PAGE, all_warehouses
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -25,17 +24,14 @@ def _bad(field: str, rule: str) -> Exception:
     return rejected(f"{REQUEST}.{field}", rule)
 
 
-def _cursor(position: int) -> str:
-    return base64.b64encode(f"[{position}]".encode()).decode()
-
-
 def _position(cursor: Any) -> int:
+    """The position in the list a cursor (`encode_cursor([position])`) points at."""
     if not isinstance(cursor, str):
         raise _bad("Cursor", "value must be a string")
-    try:
-        return int(base64.b64decode(cursor, validate=True).decode().strip("[]"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _bad("Cursor", "not a cursor of this list") from None
+    values = decode_cursor(cursor)
+    if values is None or len(values) != 1 or not isinstance(values[0], int):
+        raise _bad("Cursor", "not a cursor of this list")
+    return int(values[0])
 
 
 def v2_warehouse(w: dict[str, Any]) -> dict[str, Any]:
@@ -79,11 +75,7 @@ def v2_warehouse(w: dict[str, Any]) -> dict[str, Any]:
 @route("POST", "/v2/warehouse/list")
 def warehouse_list_v2(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """The account's warehouses, `limit` at a time, by cursor."""
-    if body.get("limit") in (None, "", 0):
-        raise _bad("Limit", f"value must be inside range [1, {MAX_PAGE}]")
-    limit = int_id(body["limit"], "limit")
-    if not 1 <= limit <= MAX_PAGE:
-        raise _bad("Limit", f"value must be inside range [1, {MAX_PAGE}]")
+    limit = page_size(body, REQUEST, MAX_PAGE)
     wanted = set(id_list(body, "warehouse_ids", required=False, max_items=MAX_PAGE))
     start = _position(body["cursor"]) if body.get("cursor") else 0
     warehouses = [w for w in all_warehouses(account) if not wanted or w["warehouse_id"] in wanted]
@@ -91,6 +83,6 @@ def warehouse_list_v2(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     has_next = start + limit < len(warehouses)
     return {
         "warehouses": [v2_warehouse(w) for w in page],
-        "cursor": _cursor(start + limit) if has_next else "",
+        "cursor": encode_cursor([start + limit]) if has_next else "",
         "has_next": has_next,
     }

@@ -1,0 +1,108 @@
+"""What several model modules need, written once: decimal numbers and VAT rates, Ozon's opaque
+cursors, pages after a cursor, page sizes, and the read-only data files of `sandbox/data/`.
+
+Nothing here knows a document kind; the product filter and product pages are in `products.py`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
+
+from oint.sandbox.errors import ApiError, rejected
+from oint.sandbox.model.base import int_id
+
+T = TypeVar("T")
+
+# ------------------------------------------------------------------ numbers
+VAT_RATES: tuple[Decimal, ...] = tuple(Decimal(v) for v in ("0", "0.05", "0.07", "0.1", "0.2", "0.22"))
+
+
+def vat_rates_text(last: str = ", ") -> str:
+    """The VAT rates Ozon accepts, for messages: "0, 0.05, 0.07, 0.1, 0.2, 0.22" (`last` before the
+    last one, e.g. " или ")."""
+    texts = [format(rate, "f") for rate in VAT_RATES]
+    return ", ".join(texts[:-1]) + last + texts[-1]
+
+
+def decimal(value: Any, *, comma: bool = False) -> Decimal | None:
+    """A finite decimal number from a string (or a number), None when it is not one. `comma`: a
+    decimal comma counts as the point (product import takes "1300,50"; the price API does not)."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    if comma:
+        text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def amount(value: Any) -> float:
+    """A stored price (a string such as "1300" or "1299.5") as a float; 0.0 when unset or not a number."""
+    number = decimal(value)
+    return float(number) if number is not None else 0.0
+
+
+# ------------------------------------------------------------------ cursors and pages
+def encode_cursor(values: Sequence[Any]) -> str:
+    """Ozon's opaque cursor: base64 of a compact JSON array ([1111588192] -> "WzExMTE1ODgxOTJd")."""
+    text = json.dumps(list(values), separators=(",", ":"), ensure_ascii=False)
+    return base64.b64encode(text.encode()).decode()
+
+
+def decode_cursor(text: Any) -> list[Any] | None:
+    """The values of a cursor of `encode_cursor`; None when `text` is not one (each caller answers
+    that with its own 400)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        values = json.loads(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+    return values if isinstance(values, list) and values else None
+
+
+def page_after(
+    ordered: Sequence[T], key: Callable[[T], Any], mark: Any, limit: int, *, descending: bool = False
+) -> tuple[list[T], bool]:
+    """One page of `ordered` (sorted by `key`, descending when asked): at most `limit` items whose key
+    comes after `mark` (from the first when `mark` is None), and whether more items follow."""
+    if mark is None:
+        rest: Sequence[T] = ordered
+    elif descending:
+        rest = [item for item in ordered if key(item) < mark]
+    else:
+        rest = [item for item in ordered if key(item) > mark]
+    return list(rest[:limit]), len(rest) > limit
+
+
+def page_size(body: dict[str, Any], request: str, maximum: int, default: int | None = None) -> int:
+    """`limit` of a paged request: 1..maximum (`default` when absent, else it is required)."""
+    raw = body.get("limit")
+    if raw in (None, "") and default is not None:
+        return default
+    try:
+        size = 0 if raw in (None, "") else int_id(raw, "limit")
+    except ApiError:
+        raise rejected(f"{request}.Limit", "value must be an integer") from None
+    if not 1 <= size <= maximum:
+        raise rejected(f"{request}.Limit", f"value must be inside range [1, {maximum}]")
+    return size
+
+
+# ------------------------------------------------------------------ data files
+@cache
+def data_file(name: str) -> Any:
+    """A JSON file of `oint/sandbox/data/`, read once per process: read-only reference data, shared
+    by every account (callers copy what they change)."""
+    text = resources.files("oint.sandbox").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return json.loads(text)
