@@ -2,6 +2,8 @@
 
 Importing a module registers its routes in `ROUTES`; `MODULES` lists them in seeding
 order (later modules may rely on what earlier ones seeded, e.g. stocks on products).
+Shared helpers without routes: `base` (the account, the route table, request fields),
+`common` (numbers, cursors and pages, data files), `product_items` (import item rules).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from oint.sandbox.model import (
     digital_stocks,
     drafts_v2,
     fbo,
+    pictures,
     pictures_v2,
     postings_v3,
     prices,
     product_actions,
     product_import,
+    product_reads,
     products,
     promotions,
     promotions_v2,
@@ -31,6 +35,8 @@ from oint.sandbox.model.base import ROUTES, Account, route
 MODULES: tuple[ModuleType, ...] = (
     categories,
     products,
+    product_reads,
+    pictures,
     product_import,
     product_actions,
     warehouses,

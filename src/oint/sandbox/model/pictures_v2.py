@@ -17,6 +17,7 @@ from typing import Any
 from oint.sandbox.errors import rejected
 from oint.sandbox.model import product_import
 from oint.sandbox.model.base import Account, route
+from oint.sandbox.model.product_items import item_error
 from oint.sandbox.model.products import MAX_IMAGES
 
 OPERATION = "pictures_import"
@@ -71,28 +72,28 @@ def _process(batch: Any, item: dict[str, Any]) -> dict[str, Any]:
     """Apply one item of a pictures task at the task's moment."""
     product = batch.by_offer.get(item["offer_id"])
     if product is None:
-        return product_import._result(
+        return product_import.result(
             item["offer_id"],
             0,
             "failed",
             [
-                product_import._error(
+                item_error(
                     "offer_id_not_found", f"Товар с артикулом {item['offer_id']} не найден.", field="offer_id"
                 )
             ],
         )
     changes = {k: item[k] for k in ("images", "color_image", "primary_image")}
     if all(product.get(k) == v for k, v in changes.items()):
-        return product_import._result(item["offer_id"], product["id"], "skipped", [])
+        return product_import.result(item["offer_id"], product["id"], "skipped", [])
     product.update(changes)
     product["image_errors"] = _picture_errors(item["images"]) + [
         e for e in product.get("image_errors", []) if e["url"] in product.get("images360", [])
     ]
     batch.save(product)
-    return product_import._result(item["offer_id"], product["id"], "imported", [])
+    return product_import.result(item["offer_id"], product["id"], "imported", [])
 
 
-product_import._PROCESSORS[OPERATION] = _process
+product_import.PROCESSORS[OPERATION] = _process
 
 
 @route("POST", "/v2/product/pictures/import")
@@ -104,7 +105,7 @@ def pictures_import_v2(account: Account, body: dict[str, Any]) -> dict[str, Any]
     if len(items) > MAX_ITEMS:
         raise rejected(f"{REQUEST}.Items", f"value must contain between 1 and {MAX_ITEMS} items, inclusive")
     parsed = [_item(raw, i) for i, raw in enumerate(items)]
-    task_id = product_import._new_task(account, OPERATION, parsed)
+    task_id = product_import.new_task(account, OPERATION, parsed)
     task = account.get(product_import.TASK, task_id)
     task["ready_at"] = account.now + PROCESSING_SECONDS
     account.put(product_import.TASK, task_id, task)

@@ -1,26 +1,33 @@
-"""Products: the catalogue documents, product info, and pictures.
+"""Products: the catalogue's documents, Ozon's product filter and pages of products.
 
-A product is stored as one document (kind "product", key product_id) in a flat,
-internal form; `info_item` renders it the way `/v3/product/info/list` answers.
+A product is stored as one document (kind "product", key product_id) in a flat, internal
+form, created by `new_product`, read and written through `get_product`, `find_by_offer`,
+`find_by_sku`, `all_products` and `save_product`. The modules that answer with products
+render it: `product_reads` (info, list, attributes, description), `pictures`, `prices`,
+`stocks`, `promotions`, ... Four attributes are derived from the document rather than
+stored in its `attributes` (`DERIVED_ATTRIBUTES`). The demo catalogue is seeded here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from oint.sandbox.errors import not_found, rejected, rejected_request
-from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
+from oint.sandbox.errors import rejected
+from oint.sandbox.model.base import Account, int_id
 from oint.sandbox.model.common import amount, decode_cursor, encode_cursor, page_after, page_size
 
 PRODUCT = "product"
 MAX_IMAGES = 50  # /v1/product/pictures/import and /v3/product/import (facts §3.1, since 2026-09-08)
-MAX_IMAGES_360 = 70
-_URL = re.compile(r"^https?://[^\s/]+\S*$", re.I)
-_IMAGE_EXT = re.compile(r"\.(jpe?g|png)$", re.I)
-PICTURES = "ProductImportPicturesRequest"
+
+# attributes that come from the product document, not from its `attributes`
+NAME_ATTRIBUTE = 4180  # the name
+DESCRIPTION_ATTRIBUTE = 4191  # the annotation: the description
+SELLER_CODE_ATTRIBUTE = 9024  # the offer_id
+TYPE_ATTRIBUTE = 8229  # follows type_id
+MODEL_NAME_ATTRIBUTE = 9048  # products of one type with the same model name share a model
+DERIVED_ATTRIBUTES = frozenset({NAME_ATTRIBUTE, DESCRIPTION_ATTRIBUTE, SELLER_CODE_ATTRIBUTE, TYPE_ATTRIBUTE})
 
 
 # ------------------------------------------------------------------ documents
@@ -171,6 +178,12 @@ def visible(p: dict[str, Any], visibility: str) -> bool:
     return groups.get(visibility, False)
 
 
+def volume_weight(p: dict[str, Any]) -> float:
+    factor = {"mm": 0.1, "cm": 1.0, "in": 2.54}.get(p.get("dimension_unit", "mm"), 0.1)
+    litres = (p["height"] * factor) * (p["width"] * factor) * (p["depth"] * factor) / 1000
+    return round(litres / 5, 1) if litres else 0.0
+
+
 # ------------------------------------------------------------------ the product filter, product pages
 MAX_FILTER_IDS = 1000  # identifiers of one kind in a product filter
 MAX_PAGE = 1000  # `limit` of the product lists paged by product id
@@ -282,227 +295,6 @@ def product_page(
     after = after_product(str(cursor), request) if cursor else 0
     page, more, total = flt.page(account, after, limit)
     return page, product_cursor(int(page[-1]["id"])) if more else "", total
-
-
-def _money(value: Any) -> str:
-    """Prices as Ozon prints them in product info: "1300.00"; "" when unset."""
-    if value in (None, ""):
-        return ""
-    try:
-        return f"{float(value):.2f}"
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def volume_weight(p: dict[str, Any]) -> float:
-    factor = {"mm": 0.1, "cm": 1.0, "in": 2.54}.get(p.get("dimension_unit", "mm"), 0.1)
-    litres = (p["height"] * factor) * (p["width"] * factor) * (p["depth"] * factor) / 1000
-    return round(litres / 5, 1) if litres else 0.0
-
-
-def statuses(p: dict[str, Any]) -> dict[str, Any]:
-    created = bool(p["sku"])
-    on_sale = created and not p["is_archived"] and p.get("has_stock", False)
-    if p["is_archived"]:
-        name, description = "Архив", "Товар в архиве"
-    elif on_sale:
-        name, description = "Продается", "Готов к продаже"
-    else:
-        name, description = "Не продается", "Готов к продаже" if created else "Не создан"
-    return {
-        "status": "price_sent" if created else "new",
-        "status_failed": "" if created else "imported",
-        "moderate_status": "approved" if created else "",
-        "validation_status": "success" if created else "pending",
-        "status_name": name,
-        "status_description": description,
-        "is_created": created,
-        "status_tooltip": "" if created else "Не прошел валидацию",
-        "status_updated_at": p["updated_at"],
-    }
-
-
-def info_item(p: dict[str, Any]) -> dict[str, Any]:
-    """One item of `/v3/product/info/list`, shaped like Ozon's answer."""
-    stocks = p.get("stocks_summary") or []
-    return {
-        "id": p["id"],
-        "name": p["name"],
-        "offer_id": p["offer_id"],
-        "is_archived": p["is_archived"],
-        "is_autoarchived": p["is_autoarchived"],
-        "barcodes": list(p["barcodes"]),
-        "description_category_id": p["description_category_id"],
-        "type_id": p["type_id"],
-        "created_at": p["created_at"],
-        "images": list(p["images"]),
-        "currency_code": p["currency_code"],
-        "marketing_price": "",
-        "min_price": _money(p.get("min_price")),
-        "old_price": _money(p.get("old_price")),
-        "price": _money(p.get("price")),
-        "declared_price": "",
-        "sources": [
-            {
-                "sku": p["sku"],
-                "source": "sds",
-                "created_at": p["created_at"],
-                "shipment_type": "SHIPMENT_TYPE_GENERAL",
-                "quant_code": "",
-            }
-        ]
-        if p["sku"]
-        else [],
-        "model_info": {"model_id": p.get("model_id", 0), "count": 1 if p["sku"] else 0},
-        "commissions": [],
-        "is_prepayment_allowed": False,
-        "volume_weight": volume_weight(p),
-        "has_discounted_fbo_item": p.get("has_discounted_fbo_item", False),
-        "is_discounted": p["is_discounted"],
-        "discounted_fbo_stocks": p.get("discounted_fbo_stocks", 0),
-        "stocks": {"has_stock": any(s.get("present", 0) > 0 for s in stocks), "stocks": stocks},
-        "errors": list(p["errors"]),
-        "updated_at": p["updated_at"],
-        "vat": _money(p.get("vat")),
-        "visibility_details": {
-            "has_price": bool(p.get("price") not in (None, "", "0")),
-            "has_stock": any(s.get("present", 0) > 0 for s in stocks),
-        },
-        "price_indexes": {
-            "color_index": "COLOR_INDEX_WITHOUT_INDEX",
-            "external_index_data": {
-                "minimal_price": "",
-                "minimal_price_currency": "",
-                "price_index_value": 0,
-            },
-            "ozon_index_data": {"minimal_price": "", "minimal_price_currency": "", "price_index_value": 0},
-            "self_marketplaces_index_data": {
-                "minimal_price": "",
-                "minimal_price_currency": "",
-                "price_index_value": 0,
-            },
-        },
-        "images360": list(p["images360"]),
-        "is_kgt": False,
-        "color_image": [p["color_image"]] if p["color_image"] else [],
-        "primary_image": [p["primary_image"]] if p["primary_image"] else [],
-        "statuses": statuses(p),
-        "is_super": False,
-        "is_seasonal": False,
-        "promotions": [{"is_enabled": False, "type": "REVIEWS_PROMO"}],
-        "sku": p["sku"],
-        "availabilities": [{"availability": "AVAILABLE", "reasons": [], "sku": p["sku"], "source": "sds"}]
-        if p["sku"] and not p["is_archived"]
-        else [],
-    }
-
-
-# ------------------------------------------------------------------ routes
-@route("POST", "/v3/product/info/list")
-def product_info_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    """Products by product_id, offer_id or sku (up to 1000 in all), in request order."""
-    ids = id_list(body, "product_id", required=False)
-    skus = id_list(body, "sku", required=False)
-    offers = str_list(body, "offer_id")
-    if not (ids or skus or offers):
-        raise rejected_request("at least one of offer_id, product_id, sku is required")
-    if len(ids) + len(skus) + len(offers) > 1000:
-        raise rejected_request("no more than 1000 identifiers in one request")
-    found: list[dict[str, Any]] = []
-    seen: set[int] = set()
-    candidates = (
-        [get_product(account, i) for i in ids]
-        + [find_by_offer(account, o) for o in offers]
-        + [find_by_sku(account, s) for s in skus]
-    )
-    for p in candidates:
-        if p is not None and p["id"] not in seen:
-            seen.add(p["id"])
-            found.append(info_item(p))
-    return {"items": found}
-
-
-@route("POST", "/v1/product/pictures/import")
-def pictures_import(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    """Replace all pictures of a product: the first image becomes the primary one.
-
-    The answer is preliminary: every picture is `imported`; `/v2/product/pictures/info`
-    and `/v3/product/info/list` show the processed result.
-    """
-    if body.get("product_id") in (None, "", 0):
-        raise rejected(f"{PICTURES}.ProductId", "value must be greater than 0")
-    product_id = int_id(body["product_id"], "product_id")
-    images = str_list(body, "images")
-    images360 = str_list(body, "images360")
-    color = body.get("color_image") or ""
-    if not isinstance(color, str):
-        raise rejected(f"{PICTURES}.ColorImage", "value must be a string")
-    if len(images) > MAX_IMAGES:
-        raise rejected(f"{PICTURES}.Images", f"value must contain at most {MAX_IMAGES} item(s)")
-    if len(images360) > MAX_IMAGES_360:
-        raise rejected(f"{PICTURES}.Images360", f"value must contain at most {MAX_IMAGES_360} item(s)")
-    for field, urls in (("Images", images), ("Images360", images360)):
-        for i, url in enumerate(urls):
-            if not _URL.match(url):
-                raise rejected(f"{PICTURES}.{field}[{i}]", "value must be a valid URI")
-    product = get_product(account, product_id)
-    if product is None:
-        raise not_found(f"product {product_id} not found")
-
-    product["images"] = images
-    product["images360"] = images360
-    product["color_image"] = color
-    product["image_errors"] = [
-        {"message": "image format is not supported: use JPG or PNG", "url": u}
-        for u in images
-        if not _IMAGE_EXT.search(u.split("?", 1)[0])
-    ] + [
-        {"message": "360 image format is not supported: use JPG", "url": u}
-        for u in images360
-        if not re.search(r"\.jpe?g$", u.split("?", 1)[0], re.I)
-    ]
-    save_product(account, product)
-
-    def picture(
-        url: str, primary: bool = False, is_360: bool = False, is_color: bool = False
-    ) -> dict[str, Any]:
-        return {
-            "product_id": product_id,
-            "url": url,
-            "state": "imported",
-            "is_primary": primary,
-            "is_360": is_360,
-            "is_color": is_color,
-        }
-
-    pictures = [picture(u, primary=(i == 0)) for i, u in enumerate(images)]
-    pictures += [picture(u, is_360=True) for u in images360]
-    if color:
-        pictures.append(picture(color, is_color=True))
-    return {"result": {"pictures": pictures}}
-
-
-@route("POST", "/v2/product/pictures/info")
-def pictures_info(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    """The processed pictures of products (up to 1000 ids); unknown ids are left out."""
-    ids = id_list(body, "product_id", max_items=1000)
-    items = []
-    for pid in ids:
-        p = get_product(account, pid)
-        if p is None:
-            continue
-        failed = {e["url"] for e in p.get("image_errors", [])}
-        items.append(
-            {
-                "product_id": pid,
-                "primary_photo": [p["primary_image"]] if p["primary_image"] else [],
-                "photo": [u for u in p["images"] if u not in failed],
-                "color_photo": [p["color_image"]] if p["color_image"] else [],
-                "photo_360": [u for u in p["images360"] if u not in failed],
-                "errors": list(p.get("image_errors", [])),
-            }
-        )
-    return {"items": items}
 
 
 # ------------------------------------------------------------------ demo data
