@@ -42,7 +42,7 @@ from oint.sandbox.errors import (
 )
 from oint.sandbox.model import ROUTES
 from oint.sandbox.model.base import BEFORE_REQUEST, Account
-from oint.sandbox.model.products import PRODUCT, find_by_offer, find_by_sku, get_product
+from oint.sandbox.model.products import PRODUCT, ProductDoc, find_by_offer, find_by_sku, get_product
 from oint.sandbox.model.warehouses import all_warehouses
 from oint.sandbox.store import Store
 
@@ -208,7 +208,7 @@ def account_ids(account: Account, request: Mapping[str, Any] | None = None) -> s
     request names (by product id, offer id or SKU) and the first ones of the catalogue, read
     without loading a large catalogue whole."""
     asked = structural.asked_ids(request or {})
-    docs: list[dict[str, Any] | None] = [get_product(account, pid) for pid in asked["product"][:100]]
+    docs: list[ProductDoc | None] = [get_product(account, pid) for pid in asked["product"][:100]]
     docs += [find_by_offer(account, str(offer)) for offer in asked["offer"][:100]]
     docs += [find_by_sku(account, sku) for sku in asked["sku"][:100]]
     first, _ = account.store.unarchived_page(account.client_id, PRODUCT, 0, ID_SAMPLE)

@@ -20,7 +20,15 @@ from typing import Any
 from oint.sandbox.errors import malformed, not_found, rejected
 from oint.sandbox.model.base import Account, id_list, int_id, route
 from oint.sandbox.model.common import VAT_RATES, decimal, vat_rates_text
-from oint.sandbox.model.products import find_by_offer, get_product, product_page, save_product, volume_weight
+from oint.sandbox.model.products import (
+    ProductDoc,
+    find_by_offer,
+    get_product,
+    product_page,
+    save_product,
+    set_fields,
+    volume_weight,
+)
 
 MARKDOWN = "markdown"
 PRICES = "ProductImportPricesRequest"
@@ -105,7 +113,7 @@ ItemErrors = list[dict[str, str]]
 
 
 def _new_prices(
-    account: Account, product: dict[str, Any], item: dict[str, Any]
+    account: Account, product: ProductDoc, item: dict[str, Any]
 ) -> tuple[PriceFields, ItemErrors]:
     """The product's price fields after this item (unsent fields keep their value) and the errors."""
     errors: list[dict[str, str]] = []
@@ -196,7 +204,7 @@ def import_prices(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         sent_id = item.get("product_id")
         product_id = int_id(sent_id, "product_id") if sent_id not in (None, "", 0) else 0
         # offer_id wins when both ids are given, as in /v2/products/stocks
-        product: dict[str, Any] | None = None
+        product: ProductDoc | None = None
         if offer_id:
             product = find_by_offer(account, offer_id)
         elif product_id:
@@ -218,7 +226,7 @@ def import_prices(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         if not account.try_limit(f"price:{product['id']}", UPDATES_PER_HOUR, 3600.0):
             result["errors"].append(_err("RESOURCE_EXHAUSTED", ITEM_LIMIT_MESSAGE))
             continue
-        product.update(fields)
+        set_fields(product, fields)
         save_product(account, product)
         result["updated"] = True
     return {"result": results}
@@ -247,7 +255,7 @@ def _index_data() -> dict[str, Any]:
     return {"min_price": 0, "min_price_currency": "RUB", "price_index_value": 0}
 
 
-def price_item(product: dict[str, Any]) -> dict[str, Any]:
+def price_item(product: ProductDoc) -> dict[str, Any]:
     """One item of `/v5/product/info/prices` (numbers, not strings)."""
     price = _number(product.get("price"))
     return {

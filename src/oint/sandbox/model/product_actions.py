@@ -25,11 +25,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from oint.sandbox.errors import items_rate_limited, not_found, precondition, rejected, rejected_item
 from oint.sandbox.model.base import Account, id_list, int_id, route
-from oint.sandbox.model.products import PRODUCT, find_by_offer, find_by_sku, get_product, save_product
+from oint.sandbox.model.products import (
+    DESCRIPTION_ATTRIBUTE,
+    NAME_ATTRIBUTE,
+    PRODUCT,
+    SELLER_CODE_ATTRIBUTE,
+    ProductDoc,
+    find_by_offer,
+    find_by_sku,
+    get_product,
+    save_product,
+)
 
 MAX_OFFER_ID_PAIRS = 25  # /v1/product/update/offer-id (S-EN26 maxItems=25)
 MAX_OFFER_ID_LENGTH = 50
@@ -84,7 +95,7 @@ def _string_field(
 SELLER_STOCK_SOURCES = ("fbs", "rfbs")
 
 
-def _seller_stock(product: dict[str, Any]) -> int:
+def _seller_stock(product: ProductDoc) -> int:
     """Stock the seller still offers on own warehouses: `present - reserved` of the fbs/rfbs
     entries of `stocks_summary` (FBO stock and reserved units cannot be zeroed by the seller)."""
     total = 0
@@ -94,10 +105,10 @@ def _seller_stock(product: dict[str, Any]) -> int:
     return total
 
 
-def _products_by_ids(account: Account, body: dict[str, Any]) -> list[dict[str, Any]]:
+def _products_by_ids(account: Account, body: dict[str, Any]) -> list[ProductDoc]:
     """The account's products for `product_id` (1..100 ids); 404 when any id is unknown."""
     ids = id_list(body, "product_id", max_items=MAX_ARCHIVE_IDS)
-    products: dict[int, dict[str, Any]] = {}
+    products: dict[int, ProductDoc] = {}
     missing: list[str] = []
     for pid in ids:
         product = get_product(account, pid)
@@ -305,7 +316,7 @@ def digital_codes_info(account: Account, body: dict[str, Any]) -> dict[str, Any]
 
 
 # ------------------------------------------------------------------ subscribers, related SKUs
-def subscribers(product: dict[str, Any]) -> int:
+def subscribers(product: ProductDoc) -> int:
     """Users waiting for a product: the document's `subscribers`, else a stable number from its SKU."""
     count = product.get("subscribers")
     return int(count) if count is not None else product["sku"] % 1000 % 50
@@ -365,15 +376,14 @@ OTHER_ATTRIBUTES = {
     4385: "Гарантийный срок",
     11650: "Количество заводских упаковок",
 }
-NAME_ATTRIBUTE, OFFER_ID_ATTRIBUTE = 4180, 9024  # filled from the product's name and offer_id
-ANNOTATION = (4191, "Аннотация")
+ANNOTATION = (DESCRIPTION_ATTRIBUTE, "Аннотация")
 RICH_CONTENT = (11254, "Rich-контент JSON")
 VIDEO = (21841, "Озон.Видео: ссылка")
 VIDEO_COVER = (21845, "Озон.Видеообложка: ссылка")
 GROUP_WEIGHTS = {"important_attributes": 30, "other_attributes": 25, "text": 20, "media": 25}
 
 
-def rated_attributes(product: dict[str, Any]) -> tuple[dict[int, str], dict[int, str]]:
+def rated_attributes(product: Mapping[str, Any]) -> tuple[dict[int, str], dict[int, str]]:
     """(important, other) attributes of the product's category: id -> name."""
     from oint.sandbox.model.categories import attributes_for
 
@@ -399,7 +409,7 @@ def _value_filled(value: Any) -> bool:
     return bool(isinstance(text, str) and text.strip()) or bool(value.get("dictionary_value_id"))
 
 
-def _attribute_values(product: dict[str, Any]) -> dict[int, list[str]]:
+def _attribute_values(product: Mapping[str, Any]) -> dict[int, list[str]]:
     """Filled attributes of a product: id -> text values. Reads `attributes` and
     `complex_attributes` in both Ozon forms (flat, or nested under `attributes`)."""
     found: dict[int, list[str]] = {}
@@ -470,14 +480,14 @@ def _share_group(
     return _group(key, name, conditions, missing, max(0, min(needed, len(attributes)) - count))
 
 
-def content_rating(product: dict[str, Any]) -> dict[str, Any]:
+def content_rating(product: Mapping[str, Any]) -> dict[str, Any]:
     """The content rating of a product, computed from its document (shape of /v1/product/rating-by-sku)."""
     values = _attribute_values(product)
     filled = set(values)
     if product.get("name"):
         filled.add(NAME_ATTRIBUTE)
     if product.get("offer_id"):
-        filled.add(OFFER_ID_ATTRIBUTE)
+        filled.add(SELLER_CODE_ATTRIBUTE)
 
     important_attributes, other_attributes = rated_attributes(product)
     important = _share_group(

@@ -46,10 +46,13 @@ from oint.sandbox.model.products import (
     DESCRIPTION_ATTRIBUTE,
     MODEL_NAME_ATTRIBUTE,
     NAME_ATTRIBUTE,
+    Attribute,
+    ProductDoc,
     all_products,
     find_by_offer,
     new_product,
     save_product,
+    set_fields,
 )
 
 TASK = "import_task"
@@ -190,19 +193,19 @@ class _Batch:
         self.by_offer = {p["offer_id"]: p for p in products}
         self.quota = _Quota(account, at, len(products))
 
-    def save(self, product: dict[str, Any]) -> None:
+    def save(self, product: ProductDoc) -> None:
         product["updated_at"] = self.stamp
         save_product(self.account, product, touch=False)
         self.by_offer[product["offer_id"]] = product
 
-    def complete(self, product: dict[str, Any], attribute_errors: list[dict[str, Any]]) -> None:
+    def complete(self, product: ProductDoc, attribute_errors: list[dict[str, Any]]) -> None:
         """Attach attribute errors; a product without them gets its SKU (and model) once."""
         product["errors"] = [info_error(e) for e in attribute_errors]
         if not attribute_errors and not product["sku"]:
             product["sku"] = self.account.next_id("sku", 1700000001)
             product["model_id"] = self._model_for(product)
 
-    def _model_for(self, product: dict[str, Any]) -> int:
+    def _model_for(self, product: ProductDoc) -> int:
         """Products of one type with the same model name (attribute 9048) share a model."""
         name = _attribute_text(product, MODEL_NAME_ATTRIBUTE)
         if name:
@@ -217,7 +220,7 @@ class _Batch:
         return int(product["id"])
 
 
-def _attribute_text(product: dict[str, Any], attribute_id: int) -> str:
+def _attribute_text(product: ProductDoc, attribute_id: int) -> str:
     for a in product.get("attributes", []):
         if a["id"] == attribute_id and a["values"]:
             return str(a["values"][0]["value"])
@@ -267,7 +270,7 @@ _COPIED = (
 )
 
 
-def _same(product: dict[str, Any], fields: dict[str, Any]) -> bool:
+def _same(product: ProductDoc, fields: dict[str, Any]) -> bool:
     for key in ("price", "old_price", "vat"):
         if decimal(product.get(key) or "0", comma=True) != decimal(fields[key] or "0", comma=True):
             return False
@@ -279,7 +282,7 @@ def _import_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
     product_id = existing["id"] if existing else 0
     errors = name_errors(item["name"])
     category_problem = category_error(item["description_category_id"], item["type_id"])
-    attributes: list[dict[str, Any]] = []
+    attributes: list[Attribute] = []
     derived: dict[int, str] = {}
     if category_problem is not None:
         errors.append(category_problem)
@@ -318,7 +321,7 @@ def _import_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
         product = new_product(batch.account, offer_id=item["offer_id"], created_at=batch.stamp, **fields)
     else:
         product = existing
-        product.update(fields)
+        set_fields(product, fields)
     batch.complete(product, missing)
     batch.save(product)
     return result(item["offer_id"], product["id"], "imported", missing)
@@ -411,14 +414,11 @@ def _update_attributes_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any
     complex_attributes = _merge(
         product["complex_attributes"],
         [
-            {
-                **a,
-                "values": [
-                    {"dictionary_value_id": v["dictionary_value_id"], "value": v["value"]}
-                    for v in a["values"]
-                    if v["value"] or v["dictionary_value_id"]
-                ],
-            }
+            Attribute(
+                id=a["id"],
+                complex_id=a["complex_id"],
+                values=[v for v in a["values"] if v["value"] or v["dictionary_value_id"]],
+            )
             for a in complex_
         ],
     )
@@ -432,16 +432,16 @@ def _update_attributes_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any
     limit_error = batch.quota.take("update")
     if limit_error is not None:
         return result(item["offer_id"], product["id"], "failed", [limit_error])
-    product.update(changes)
+    set_fields(product, changes)
     missing = missing_required(cat, type_id, attributes)
     batch.complete(product, missing)
     batch.save(product)
     return result(item["offer_id"], product["id"], "imported", missing)
 
 
-def _merge(current: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _merge(current: list[Attribute], changes: list[Attribute]) -> list[Attribute]:
     """Listed attributes replace those with the same (id, complex_id); empty ones never delete."""
-    merged = [dict(a) for a in current]
+    merged = [a.copy() for a in current]
     for change in changes:
         if not change["values"]:
             continue

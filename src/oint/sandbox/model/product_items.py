@@ -23,7 +23,7 @@ from typing import Any
 from oint.sandbox.errors import rejected
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.common import VAT_RATES, decimal, vat_rates_text
-from oint.sandbox.model.products import DERIVED_ATTRIBUTES, MAX_IMAGES
+from oint.sandbox.model.products import DERIVED_ATTRIBUTES, MAX_IMAGES, Attribute, AttributeValue
 
 MAX_OFFER_ID = 50
 MAX_NAME = 500  # the `name` field's documented length (the error text of name_too_long says 255)
@@ -101,13 +101,13 @@ def _strings(item: dict[str, Any], key: str, path: str) -> list[str]:
     return [v for v in value if v]
 
 
-def attributes_of(raw: Any, path: str) -> list[dict[str, Any]]:
+def attributes_of(raw: Any, path: str) -> list[Attribute]:
     """[{id, complex_id, values: [{dictionary_value_id, value}]}] with ints and strings checked."""
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise rejected(path, "value must be an array")
-    out: list[dict[str, Any]] = []
+    out: list[Attribute] = []
     for i, attr in enumerate(raw):
         here = f"{path}[{i}]"
         if not isinstance(attr, dict):
@@ -118,7 +118,7 @@ def attributes_of(raw: Any, path: str) -> list[dict[str, Any]]:
         values_raw = attr.get("values") or []
         if not isinstance(values_raw, list):
             raise rejected(f"{here}.values", "value must be an array")
-        values = []
+        values: list[AttributeValue] = []
         for j, v in enumerate(values_raw):
             if not isinstance(v, dict):
                 raise rejected(f"{here}.values[{j}]", "value must be an object")
@@ -132,13 +132,13 @@ def attributes_of(raw: Any, path: str) -> list[dict[str, Any]]:
     return out
 
 
-def _complex_attributes(raw: Any, path: str) -> list[dict[str, Any]]:
+def _complex_attributes(raw: Any, path: str) -> list[Attribute]:
     """Import's [{attributes: [...]}] groups, flattened as Ozon shows them."""
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise rejected(path, "value must be an array")
-    flat: list[dict[str, Any]] = []
+    flat: list[Attribute] = []
     for i, group in enumerate(raw):
         if not isinstance(group, dict):
             raise rejected(f"{path}[{i}]", "value must be an object")
@@ -355,8 +355,8 @@ def _value_fits(kind: str, text: str) -> bool:
 
 
 def check_attributes(
-    cat: int, type_id: int, attributes: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[int, str]]:
+    cat: int, type_id: int, attributes: list[Attribute]
+) -> tuple[list[Attribute], list[dict[str, Any]], dict[int, str]]:
     """Validate attributes against the category: (kept attributes, failing errors, derived values).
 
     Attributes the category does not have are dropped (Ozon ignores them); 4180/9024/8229
@@ -365,7 +365,7 @@ def check_attributes(
     from oint.sandbox.model.categories import attributes_for, dictionary_value
 
     known = {int(a["id"]): a for a in attributes_for(cat, type_id)}
-    kept: list[dict[str, Any]] = []
+    kept: list[Attribute] = []
     errors: list[dict[str, Any]] = []
     derived: dict[int, str] = {}
     for attr in attributes:
@@ -390,7 +390,7 @@ def check_attributes(
                 )
             )
             continue
-        clean = []
+        clean: list[AttributeValue] = []
         for v in values:
             if int(meta.get("dictionary_id") or 0):
                 entry = dictionary_value(aid, v["dictionary_value_id"]) if v["dictionary_value_id"] else None
@@ -445,7 +445,7 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def missing_required(cat: int, type_id: int, attributes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def missing_required(cat: int, type_id: int, attributes: list[Attribute]) -> list[dict[str, Any]]:
     """`error_attribute_values_empty` for each required attribute left empty (does not fail the item)."""
     from oint.sandbox.model.categories import attributes_for
 

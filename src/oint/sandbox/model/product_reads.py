@@ -20,6 +20,7 @@ from oint.sandbox.model.products import (
     DESCRIPTION_ATTRIBUTE,
     NAME_ATTRIBUTE,
     SELLER_CODE_ATTRIBUTE,
+    ProductDoc,
     ProductFilter,
     all_products,
     find_by_offer,
@@ -45,7 +46,7 @@ def _money(value: Any) -> str:
         return str(value)
 
 
-def statuses(p: dict[str, Any]) -> dict[str, Any]:
+def statuses(p: ProductDoc) -> dict[str, Any]:
     created = bool(p["sku"])
     on_sale = created and not p["is_archived"] and p.get("has_stock", False)
     if p["is_archived"]:
@@ -67,7 +68,7 @@ def statuses(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def info_item(p: dict[str, Any]) -> dict[str, Any]:
+def info_item(p: ProductDoc) -> dict[str, Any]:
     """One item of `/v3/product/info/list`, shaped like Ozon's answer."""
     stocks = p.get("stocks_summary") or []
     return {
@@ -183,7 +184,7 @@ def _last_id(body: dict[str, Any], request: str) -> list[Any] | None:
     return values
 
 
-def _stock_flags(p: dict[str, Any]) -> tuple[bool, bool]:
+def _stock_flags(p: ProductDoc) -> tuple[bool, bool]:
     return has_stock(p, ("fbo",)), has_stock(p, ("fbs", "rfbs"))
 
 
@@ -222,7 +223,7 @@ def product_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     return {"result": {"items": items, "total_items": total, "last_id": last_id}}
 
 
-def _sort_key(sort_by: str) -> Callable[[dict[str, Any]], Any]:
+def _sort_key(sort_by: str) -> Callable[[ProductDoc], Any]:
     if sort_by == "sku":
         return lambda p: int(p["sku"] or 0)
     if sort_by == "offer_id":
@@ -232,7 +233,7 @@ def _sort_key(sort_by: str) -> Callable[[dict[str, Any]], Any]:
     return lambda p: int(p["id"])
 
 
-def attributes_item(p: dict[str, Any], model_sizes: dict[int, int]) -> dict[str, Any]:
+def attributes_item(p: ProductDoc, model_sizes: dict[int, int]) -> dict[str, Any]:
     """One product of `/v4/product/info/attributes`, shaped like Ozon's answer."""
     attributes = [a for a in p.get("attributes", []) if a["id"] not in DERIVED_ATTRIBUTES]
     if p.get("description"):
@@ -280,7 +281,7 @@ def attributes_item(p: dict[str, Any], model_sizes: dict[int, int]) -> dict[str,
     }
 
 
-def attributes_with_defaults(p: dict[str, Any]) -> list[int]:
+def attributes_with_defaults(p: ProductDoc) -> list[int]:
     """Ids of the category's optional plain (non-dictionary) attributes the product leaves
     empty: Ozon fills those with defaults and lists them here."""
     from oint.sandbox.model.categories import attributes_for

@@ -10,9 +10,9 @@ stored in its `attributes` (`DERIVED_ATTRIBUTES`). The demo catalogue is seeded 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from oint.sandbox.errors import rejected
 from oint.sandbox.model.base import Account, int_id
@@ -30,12 +30,97 @@ MODEL_NAME_ATTRIBUTE = 9048  # products of one type with the same model name sha
 DERIVED_ATTRIBUTES = frozenset({NAME_ATTRIBUTE, DESCRIPTION_ATTRIBUTE, SELLER_CODE_ATTRIBUTE, TYPE_ATTRIBUTE})
 
 
-# ------------------------------------------------------------------ documents
-def new_product(account: Account, **fields: Any) -> dict[str, Any]:
+# ------------------------------------------------------------------ the document
+class AttributeValue(TypedDict):
+    dictionary_value_id: int  # 0 for free text
+    value: str
+
+
+class Attribute(TypedDict):
+    """A characteristic of the product, as Ozon's import takes it (complex ones flattened, with
+    their `complex_id`)."""
+
+    id: int
+    complex_id: int
+    values: list[AttributeValue]
+
+
+class _ProductFields(TypedDict):
+    """What every product document has (`new_product` gives Ozon's defaults)."""
+
+    id: int
+    offer_id: str
+    name: str
+    description: str
+    barcodes: list[str]
+    description_category_id: int
+    type_id: int
+    price: str  # prices as the write API takes them: decimal text ("1300", "1299.5")
+    old_price: str
+    min_price: str  # "" when unset
+    currency_code: str
+    vat: str  # "0.2"
+    height: int
+    width: int
+    depth: int
+    dimension_unit: str  # mm, cm, in
+    weight: int
+    weight_unit: str  # g, kg, lb
+    images: list[str]
+    images360: list[str]
+    color_image: str
+    primary_image: str
+    attributes: list[Attribute]  # without DERIVED_ATTRIBUTES, which come from the fields above
+    complex_attributes: list[Attribute]
+    pdf_list: list[Any]
+    sku: int  # 0 until the product is created at Ozon
+    is_archived: bool
+    is_autoarchived: bool
+    is_discounted: bool
+    created_at: str  # Ozon's timestamps (Account.iso)
+    updated_at: str
+    status: str
+    errors: list[dict[str, Any]]  # as /v3/product/info/list shows them (product_items.info_error)
+    image_errors: list[dict[str, str]]  # {message, url} of pictures that failed
+
+
+class ProductDoc(_ProductFields, total=False):
+    """A product of the catalogue: one document of kind "product", key its id, declared here once.
+    The fields below appear when the module that owns them sets them."""
+
+    model_id: int  # product_import: products of one type and model name (9048) share one
+    stocks_summary: list[dict[str, Any]]  # stocks: {present, reserved, sku, source} per source
+    has_stock: bool  # stocks
+    net_price: str  # prices
+    auto_action_enabled: str  # prices: ENABLED / DISABLED
+    price_strategy_enabled: str
+    auto_add_to_ozon_actions_list_enabled: str
+    min_price_for_auto_actions_enabled: bool
+    has_discounted_fbo_item: bool  # prices: an FBO markdown of it exists
+    discounted_fbo_stocks: int
+    ozon_barcode: str  # barcodes: the one Ozon generated
+    digital_codes: list[str]  # product_actions: activation codes (switched off 2025-07-01)
+    digital_stock: int  # digital_stocks
+    subscribers: int  # product_actions: else derived from the SKU
+    is_kgt: bool  # bulky: only such products go to a KGT warehouse
+
+
+PRODUCT_FIELDS = frozenset(_ProductFields.__annotations__) | frozenset(ProductDoc.__annotations__)
+
+
+def set_fields(product: ProductDoc, fields: Mapping[str, Any]) -> None:
+    """Set fields of a product document by name (KeyError for a name the document does not declare)."""
+    unknown = sorted(set(fields) - PRODUCT_FIELDS)
+    if unknown:
+        raise KeyError(f"not fields of a product document: {', '.join(unknown)}")
+    cast("dict[str, Any]", product).update(fields)
+
+
+def new_product(account: Account, **fields: Any) -> ProductDoc:
     """A product document with Ozon's defaults; `fields` override them. Not saved."""
     pid = fields.pop("id", None) or account.next_id("product_id", 2900000001)
     stamp = account.iso()
-    doc: dict[str, Any] = {
+    doc: ProductDoc = {
         "id": pid,
         "offer_id": str(pid),
         "name": "",
@@ -71,38 +156,38 @@ def new_product(account: Account, **fields: Any) -> dict[str, Any]:
         "errors": [],
         "image_errors": [],
     }
-    doc.update(fields)
+    set_fields(doc, fields)
     return doc
 
 
-def get_product(account: Account, product_id: Any) -> dict[str, Any] | None:
-    doc: dict[str, Any] | None = account.get(PRODUCT, product_id)
+def get_product(account: Account, product_id: Any) -> ProductDoc | None:
+    doc: ProductDoc | None = account.get(PRODUCT, product_id)
     return doc
 
 
-def save_product(account: Account, doc: dict[str, Any], *, touch: bool = True) -> None:
+def save_product(account: Account, doc: ProductDoc, *, touch: bool = True) -> None:
     if touch:
         doc["updated_at"] = account.iso()
     account.put(PRODUCT, doc["id"], doc)
 
 
-def all_products(account: Account) -> list[dict[str, Any]]:
+def all_products(account: Account) -> list[ProductDoc]:
     return account.all(PRODUCT)
 
 
-def find_by_offer(account: Account, offer_id: str) -> dict[str, Any] | None:
+def find_by_offer(account: Account, offer_id: str) -> ProductDoc | None:
     found = account.store.find(account.client_id, PRODUCT, "offer_id", offer_id)
     return found[0] if found else None
 
 
-def find_by_sku(account: Account, sku: int) -> dict[str, Any] | None:
+def find_by_sku(account: Account, sku: int) -> ProductDoc | None:
     if not sku:
         return None
     found = account.store.find(account.client_id, PRODUCT, "sku", sku)
     return found[0] if found else None
 
 
-def has_stock(p: dict[str, Any], sources: Iterable[str] | None = None) -> bool:
+def has_stock(p: ProductDoc, sources: Iterable[str] | None = None) -> bool:
     """Stock present in `stocks_summary` (entries per source: fbs, rfbs, fbo), of the given sources."""
     wanted = set(sources) if sources is not None else None
     for s in p.get("stocks_summary") or []:
@@ -112,7 +197,7 @@ def has_stock(p: dict[str, Any], sources: Iterable[str] | None = None) -> bool:
     return False
 
 
-def has_price(p: dict[str, Any]) -> bool:
+def has_price(p: ProductDoc) -> bool:
     return amount(p.get("price")) > 0
 
 
@@ -146,7 +231,7 @@ VISIBILITIES = frozenset(
 )
 
 
-def visible(p: dict[str, Any], visibility: str) -> bool:
+def visible(p: ProductDoc, visibility: str) -> bool:
     """Whether a product belongs to a visibility group of Ozon's product filters.
 
     ALL is every product but the archived ones (ARCHIVED lists those); "created" means the
@@ -178,7 +263,7 @@ def visible(p: dict[str, Any], visibility: str) -> bool:
     return groups.get(visibility, False)
 
 
-def volume_weight(p: dict[str, Any]) -> float:
+def volume_weight(p: ProductDoc) -> float:
     factor = {"mm": 0.1, "cm": 1.0, "in": 2.54}.get(p.get("dimension_unit", "mm"), 0.1)
     litres = (p["height"] * factor) * (p["width"] * factor) * (p["depth"] * factor) / 1000
     return round(litres / 5, 1) if litres else 0.0
@@ -195,7 +280,7 @@ def _filled(value: Any) -> list[Any]:
     return [v for v in values if v not in (None, "", 0)]
 
 
-def _by_id(p: dict[str, Any]) -> int:
+def _by_id(p: ProductDoc) -> int:
     return int(p["id"])
 
 
@@ -243,11 +328,11 @@ class ProductFilter:
     def by_identifiers(self) -> bool:
         return bool(self.offer_ids or self.product_ids or self.skus)
 
-    def select(self, account: Account) -> list[dict[str, Any]]:
+    def select(self, account: Account) -> list[ProductDoc]:
         """The matching products of the account, by product id."""
         if not self.by_identifiers:
             return sorted((p for p in all_products(account) if visible(p, self.visibility)), key=_by_id)
-        found: dict[int, dict[str, Any]] = {}
+        found: dict[int, ProductDoc] = {}
         for p in (
             *(get_product(account, i) for i in self.product_ids),
             *(find_by_offer(account, o) for o in self.offer_ids),
@@ -257,7 +342,7 @@ class ProductFilter:
                 found.setdefault(p["id"], p)
         return sorted(found.values(), key=_by_id)
 
-    def page(self, account: Account, after: int, limit: int) -> tuple[list[dict[str, Any]], bool, int]:
+    def page(self, account: Account, after: int, limit: int) -> tuple[list[ProductDoc], bool, int]:
         """The matching products with ids above `after` (at most `limit`), whether more follow, and
         how many match in all. The whole catalogue (ALL) is paged in SQL, never read whole."""
         if not self.by_identifiers and self.visibility == "ALL":
@@ -283,9 +368,7 @@ def after_product(text: str, request: str) -> int:
     return int(values[-1])
 
 
-def product_page(
-    account: Account, body: dict[str, Any], request: str
-) -> tuple[list[dict[str, Any]], str, int]:
+def product_page(account: Account, body: dict[str, Any], request: str) -> tuple[list[ProductDoc], str, int]:
     """Products selected by the (required) `filter`, one page of `limit` (1..1000) after the cursor
     (`cursor`, or OInt's `last_id` as an alias), ordered by product id: /v4/product/info/stocks and
     /v5/product/info/prices. Returns (the page, the next page's cursor or "" at the end, total)."""

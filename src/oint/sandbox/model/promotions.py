@@ -15,7 +15,7 @@ from typing import Any
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.common import amount, decode_cursor, encode_cursor, page_after
-from oint.sandbox.model.products import all_products, find_by_offer, get_product
+from oint.sandbox.model.products import ProductDoc, all_products, find_by_offer, get_product
 
 ACTION = "action"
 MAX_LIMIT = 100  # products per page of /v1/actions/candidates and /v1/actions/products
@@ -30,7 +30,7 @@ def get_action(account: Account, action_id: int) -> dict[str, Any] | None:
     return doc
 
 
-def _eligible(action: dict[str, Any], product: dict[str, Any]) -> bool:
+def _eligible(action: dict[str, Any], product: ProductDoc) -> bool:
     if not product["sku"] or product["is_archived"]:
         return False
     rule = action.get("offer_ids")
@@ -43,12 +43,12 @@ def _number(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _max_action_price(action: dict[str, Any], product: dict[str, Any]) -> int | float:
+def _max_action_price(action: dict[str, Any], product: ProductDoc) -> int | float:
     """The highest price the product may have in the action (its price less the minimal discount)."""
     return _number(math.floor(amount(product.get("price")) * (100 - action["min_discount_percent"])) / 100)
 
 
-def candidates(account: Account, action: dict[str, Any]) -> list[dict[str, Any]]:
+def candidates(account: Account, action: dict[str, Any]) -> list[ProductDoc]:
     banned = {int(i) for i in action.get("banned", [])}
     taking_part = {int(i) for i in action.get("participants", {})}
     return [
@@ -58,7 +58,7 @@ def candidates(account: Account, action: dict[str, Any]) -> list[dict[str, Any]]
     ]
 
 
-def participants(account: Account, action: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def participants(account: Account, action: dict[str, Any]) -> list[tuple[ProductDoc, dict[str, Any]]]:
     """(product, terms) of every participant whose product still exists and is on sale."""
     out = []
     for product_id, terms in action.get("participants", {}).items():

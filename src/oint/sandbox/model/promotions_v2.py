@@ -13,6 +13,7 @@ from typing import Any
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.common import amount
+from oint.sandbox.model.products import ProductDoc
 from oint.sandbox.model.promotions import (
     MAX_LIMIT,
     _decode_last_id,
@@ -48,7 +49,7 @@ def _page_request(
     return action, limit, after
 
 
-def _product(action: dict[str, Any], p: dict[str, Any], action_price: float) -> dict[str, Any]:
+def _product(action: dict[str, Any], p: ProductDoc, action_price: float) -> dict[str, Any]:
     currency = p.get("currency_code") or "RUB"
     price = amount(p.get("price"))
     return {

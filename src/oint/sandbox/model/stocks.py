@@ -18,7 +18,7 @@ from typing import Any
 
 from oint.sandbox.errors import PER_MINUTE, ApiError, rejected, rejected_item
 from oint.sandbox.model.base import Account, int_id, route
-from oint.sandbox.model.products import find_by_offer, get_product, product_page, save_product
+from oint.sandbox.model.products import ProductDoc, find_by_offer, get_product, product_page, save_product
 from oint.sandbox.model.warehouses import get_warehouse
 
 STOCK = "stock"
@@ -61,7 +61,7 @@ def by_source(
     return {t: out[t] for t in SOURCES if t in out}
 
 
-def refresh_summary(account: Account, product: dict[str, Any]) -> None:
+def refresh_summary(account: Account, product: ProductDoc) -> None:
     """Copy the product's stocks into its document (`stocks_summary`, `has_stock`) and save it."""
     summary = [
         {"present": v["present"], "reserved": v["reserved"], "sku": product["sku"], "source": t}
@@ -130,9 +130,7 @@ def _error(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": message}
 
 
-def _apply_entry(
-    account: Account, entry: dict[str, Any], touched: dict[int, dict[str, Any]]
-) -> dict[str, Any]:
+def _apply_entry(account: Account, entry: dict[str, Any], touched: dict[int, ProductDoc]) -> dict[str, Any]:
     """One pair of the request: Ozon's per-item checks, then the update."""
     offer_id, warehouse_id = entry["offer_id"], entry["warehouse_id"]
     # offer_id wins when both ids are given (Ozon's rule)
@@ -202,7 +200,7 @@ def products_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     if len(entries) > MAX_ENTRIES:
         raise rejected("ProductsStocksRequest.Stocks", f"value must contain at most {MAX_ENTRIES} item(s)")
     parsed = [_parse_entry(i, e) for i, e in enumerate(entries)]
-    touched: dict[int, dict[str, Any]] = {}
+    touched: dict[int, ProductDoc] = {}
     results = [_apply_entry(account, e, touched) for e in parsed]
     for product in touched.values():
         refresh_summary(account, product)
@@ -211,7 +209,7 @@ def products_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ /v4/product/info/stocks
 def stocks_item(
-    account: Account, product: dict[str, Any], docs: list[dict[str, Any]] | None = None
+    account: Account, product: ProductDoc, docs: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     return {
         "offer_id": product["offer_id"],

@@ -14,7 +14,7 @@ from typing import Any
 
 from oint.sandbox.model import fbo
 from oint.sandbox.model.base import Account
-from oint.sandbox.model.products import PRODUCT, get_product
+from oint.sandbox.model.products import PRODUCT, ProductDoc, get_product
 from oint.sandbox.model.stocks import FBO_WAREHOUSE, SOURCES, STOCK, stocks_of
 from oint.sandbox.model.warehouses import WAREHOUSE, all_warehouses
 from oint.sandbox.store import ANSWER_KEPT, Store
@@ -90,13 +90,13 @@ def _stocks(acct: Account, product_id: int, names: dict[int, str]) -> tuple[Stoc
     return tuple(sorted(rows, key=lambda s: (order.get(s.source, len(order)), s.warehouse)))
 
 
-def _status(p: dict[str, Any]) -> str:
+def _status(p: ProductDoc) -> str:
     if not p.get("sku"):
         return "not created"
     return "on sale" if p.get("has_stock") else "not on sale"
 
 
-def product_row(acct: Account, p: dict[str, Any], names: dict[int, str]) -> ProductRow:
+def product_row(acct: Account, p: ProductDoc, names: dict[int, str]) -> ProductRow:
     primary = str(p.get("primary_image") or "")
     images = [str(u) for u in p.get("images") or []]
     if primary and primary not in images:
