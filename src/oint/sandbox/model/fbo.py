@@ -1,7 +1,8 @@
 """The FBO scheme: clusters, shipping points, FBO postings, supply drafts and timeslots.
 
 Ozon's logistics network (clusters, warehouses, drop-off and pick-up points) is the same for
-every seller, so it is built-in data (`NETWORK`). Per account the sandbox keeps:
+every seller, so it is reference data, `data/fbo_network.json`, read once (`NETWORK`, `WAREHOUSES`,
+`CLUSTERS`, `CITIES`). Per account the sandbox keeps:
 
 - FBO postings (kind "fbo_posting", key posting_number), seeded from the demo catalogue;
 - supply drafts (kind "fbo_draft", key operation_id; kind "fbo_draft_id": draft_id ->
@@ -23,7 +24,7 @@ from typing import Any
 from oint.ozon.values import parse_datetime
 from oint.sandbox.errors import invalid, not_found, precondition, rejected, rejected_item, rejected_request
 from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
-from oint.sandbox.model.common import amount, page_size
+from oint.sandbox.model.common import amount, data_file, page_size
 from oint.sandbox.model.products import find_by_offer, find_by_sku
 
 POSTING = "fbo_posting"
@@ -43,7 +44,7 @@ CLUSTER_TYPES = {"CLUSTER_TYPE_OZON": "OZON", "CLUSTER_TYPE_CIS": "CIS"}
 POSTING_STATUSES = ("awaiting_packaging", "awaiting_deliver", "delivering", "delivered", "cancelled")
 
 
-# ------------------------------------------------------------------ the logistics network
+# ------------------------------------------------------------------ the logistics network (a data file)
 @dataclass(frozen=True, slots=True)
 class City:
     name: str
@@ -54,26 +55,6 @@ class City:
     utc_offset_hours: int
 
 
-CITIES = {
-    c.name: c
-    for c in (
-        City("Москва", "г. Москва", 55.755826, 37.6173, "Europe/Moscow", 3),
-        City("Жуковский", "Московская обл.", 55.599803, 38.116871, "Europe/Moscow", 3),
-        City("Ногинск", "Московская обл.", 55.8686, 38.4438, "Europe/Moscow", 3),
-        City("Пушкино", "Московская обл.", 56.0104, 37.8471, "Europe/Moscow", 3),
-        City("Хоругвино", "Московская обл.", 56.0593, 37.1727, "Europe/Moscow", 3),
-        City("Тверь", "обл. Тверская", 56.79799, 35.934505, "Europe/Moscow", 3),
-        City("Ярославль", "Ярославская обл.", 57.626559, 39.893813, "Europe/Moscow", 3),
-        City("Хабаровск", "Хабаровский край", 48.480229, 135.071917, "Asia/Vladivostok", 10),
-        City("Тюмень", "Тюменская обл.", 57.153033, 65.534328, "Asia/Yekaterinburg", 5),
-        City("Пермь", "Пермский край", 58.010455, 56.229443, "Asia/Yekaterinburg", 5),
-        City("Алматы", "Алматинская обл.", 43.238949, 76.889709, "Asia/Almaty", 5),
-        City("Астана", "Акмолинская обл.", 51.169392, 71.449074, "Asia/Almaty", 5),
-        City("Минск", "Минская обл.", 53.902284, 27.561831, "Europe/Minsk", 3),
-    )
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Warehouse:
     warehouse_id: int
@@ -81,7 +62,7 @@ class Warehouse:
     name: str
     city: str
     street: str
-    cluster_id: int  # 0: not shown in /v1/cluster/list (pick-up points)
+    cluster_id: int
     bulky_only: bool = False
 
     @property
@@ -116,117 +97,22 @@ class Cluster:
     type: str  # OZON or CIS
 
 
-CLUSTERS = (
-    Cluster(2, "Москва, МО и Дальние регионы", "OZON"),
-    Cluster(7, "Дальний Восток", "OZON"),
-    Cluster(144, "Тюмень", "OZON"),
-    Cluster(146, "Пермь", "OZON"),
-    Cluster(154, "Казахстан", "CIS"),
-    Cluster(155, "Беларусь", "CIS"),
-)
-CLUSTERS_BY_ID = {c.id: c for c in CLUSTERS}
+def _network() -> tuple[dict[str, City], tuple[Cluster, ...], tuple[Warehouse, ...]]:
+    """`data/fbo_network.json`: the cities, clusters and warehouses."""
+    doc = data_file("fbo_network.json")
+    cities = {c["name"]: City(**c) for c in doc["cities"]}
+    clusters = tuple(Cluster(**c) for c in doc["clusters"])
+    warehouses = tuple(Warehouse(**w) for w in doc["warehouses"])
+    unknown = sorted({w.city for w in warehouses} - set(cities)) + sorted(
+        {str(w.cluster_id) for w in warehouses} - {str(c.id) for c in clusters}
+    )
+    if unknown:
+        raise ValueError(f"fbo_network.json: unknown cities or clusters {unknown}")
+    return cities, clusters, warehouses
 
-W = Warehouse
-NETWORK: tuple[Warehouse, ...] = (
-    # Москва, МО и Дальние регионы
-    W(
-        1020000115166000,
-        "FULL_FILLMENT",
-        "ЖУКОВСКИЙ_РФЦ",
-        "Жуковский",
-        "р-н Замоскворечье, д. 457, стр. 5",
-        2,
-    ),
-    W(
-        1020000759116000,
-        "FULL_FILLMENT",
-        "НОГИНСК_РФЦ",
-        "Ногинск",
-        "территория Обухово-Парк, д. 2, стр. 1",
-        2,
-    ),
-    W(
-        1020001642383000,
-        "FULL_FILLMENT",
-        "НОГИНСК_РФЦ_НЕГАБАРИТ",
-        "Ногинск",
-        "территория Обухово-Парк, д. 2, стр. 2",
-        2,
-        bulky_only=True,
-    ),
-    W(23021125185000, "FULL_FILLMENT", "ТВЕРЬ_РФЦ", "Тверь", "промышленная зона Боровлево-2, стр. 1 А", 2),
-    W(6048863967000, "FULL_FILLMENT", "ТВЕРЬ_ХАБ", "Тверь", "промышленная зона Боровлево-2, стр. 1 Б", 2),
-    W(23902289166000, "FULL_FILLMENT", "ПУШКИНО_2_РФЦ", "Пушкино", "шоссе Ярославское, д. 218", 2),
-    W(23843917228000, "FULL_FILLMENT", "ПУШКИНО_1_РФЦ", "Пушкино", "шоссе Ярославское, д. 216", 2),
-    W(1020002006967000, "FULL_FILLMENT", "ЯРОСЛАВЛЬ_РФЦ", "Ярославль", "д. Корюково, ул. Торговая, зд. 3", 2),
-    W(1020001649180000, "CROSS_DOCK", "ХОРУГВИНО_РФЦ_КРОССДОКИНГ", "Хоругвино", "ул. Логистическая, д. 1", 2),
-    W(15431806189000, "SORTING_CENTER", "СЦ_ТВЕРЬ_ЛОГИСТИЧЕСКАЯ", "Тверь", "ул. Логистическая, д. 14", 2),
-    W(
-        1020000524818000,
-        "ORDERS_RECEIVING_POINT",
-        "МОСКВА_ППЗ_ВОЛГОГРАДСКИЙ",
-        "Москва",
-        "Волгоградский пр-т, д. 42",
-        2,
-    ),
-    # Дальний Восток
-    W(21225173751000, "FULL_FILLMENT", "Хабаровск_РФЦ", "Хабаровск", "ул. Промышленная, д. 20", 7),
-    W(1020000890160000, "FULL_FILLMENT", "ХАБАРОВСК_2_РФЦ", "Хабаровск", "ул. Промышленная, д. 22", 7),
-    W(20547966481000, "SORTING_CENTER", "СЦ_ХАБАРОВСК_ПУТЕВАЯ", "Хабаровск", "ул. Путевая, д. 1", 7),
-    W(
-        1020000890284000,
-        "CROSS_DOCK",
-        "ХАБАРОВСК_2_РФЦ_КРОССДОКИНГ",
-        "Хабаровск",
-        "ул. Промышленная, д. 22/1",
-        7,
-    ),
-    W(21957712892000, "CROSS_DOCK", "ХАБАРОВСК_РФЦ_Кроссдокинг", "Хабаровск", "ул. Промышленная, д. 20/1", 7),
-    W(
-        1020002042107000,
-        "SORTING_CENTER",
-        "ХАБАРОВСК_ХАБ_ИНДУСТРИАЛЬНАЯ",
-        "Хабаровск",
-        "ул. Индустриальная, д. 8",
-        7,
-    ),
-    W(1020001008722000, "SORTING_CENTER", "ХАБАРОВСК_КГТ", "Хабаровск", "ул. Индустриальная, д. 10", 7),
-    W(1020000811274000, "SORTING_CENTER", "ХАБАРОВСК_ХАБ_СУВОРОВА", "Хабаровск", "ул. Суворова, д. 73", 7),
-    # Тюмень
-    W(1020002007530000, "FULL_FILLMENT", "ТЮМЕНЬ_РФЦ", "Тюмень", "ул. Ирбитская, д. 19", 144),
-    W(1020002007577000, "CROSS_DOCK", "ТЮМЕНЬ_РФЦ_КРОССДОКИНГ", "Тюмень", "ул. Ирбитская, д. 19/1", 144),
-    W(1020003227894000, "SORTING_CENTER", "ТЮМЕНЬ_ХАБ_УСПЕНКА", "Тюмень", "с. Успенка, ул. Новая, д. 3", 144),
-    W(1020000866625000, "SORTING_CENTER", "ТЮМЕНЬ_ХАБ_ТОБОЛЬСКОГО", "Тюмень", "ул. Тобольская, д. 5", 144),
-    # Пермь
-    W(1020001853819000, "FULL_FILLMENT", "ПЕРМЬ_РФЦ", "Пермь", "с. Култаево, ул. Логистическая, д. 1", 146),
-    W(
-        1020001853873000,
-        "CROSS_DOCK",
-        "ПЕРМЬ_РФЦ_КРОССДОКИНГ",
-        "Пермь",
-        "с. Култаево, ул. Логистическая, д. 1/1",
-        146,
-    ),
-    W(
-        1020002581291000,
-        "SORTING_CENTER",
-        "ПЕРМЬ_ХАБ_КУЛТАЕВО",
-        "Пермь",
-        "с. Култаево, ул. Складская, д. 2",
-        146,
-    ),
-    W(23967301431000, "ORDERS_RECEIVING_POINT", "ПЕРМЬ_СППЗ_СОВЕТСКАЯ", "Пермь", "ул. Советская, д. 10", 146),
-    # Казахстан, Беларусь
-    W(1020002263416000, "FULL_FILLMENT", "АЛМАТЫ_РФЦ", "Алматы", "ул. Бекмаханова, д. 93", 154),
-    W(1020002455313000, "FULL_FILLMENT", "АСТАНА_РФЦ", "Астана", "ул. Тасшокы, д. 4", 154),
-    W(1020001768390000, "SORTING_CENTER", "АЛМАТЫ_СЦ", "Алматы", "ул. Бекмаханова, д. 95", 154),
-    W(1020002118764000, "FULL_FILLMENT", "МИНСК_РФЦ", "Минск", "ул. Промышленная, д. 12", 155),
-    W(1020002118801000, "SORTING_CENTER", "МИНСК_СЦ", "Минск", "ул. Промышленная, д. 14", 155),
-    # pick-up points: found only by their full name, not part of the cluster list
-    W(1020000693217000, "DELIVERY_POINT", "ТВЕРЬ_ПВЗ_СОВЕТСКАЯ_10", "Тверь", "ул. Советская, д. 10", 2),
-    W(1020000693254000, "DELIVERY_POINT", "МОСКВА_ПВЗ_ТВЕРСКАЯ_7", "Москва", "ул. Тверская, д. 7", 2),
-)
-del W
+
+CITIES, CLUSTERS, NETWORK = _network()
+CLUSTERS_BY_ID = {c.id: c for c in CLUSTERS}
 WAREHOUSES = {w.warehouse_id: w for w in NETWORK}
 
 

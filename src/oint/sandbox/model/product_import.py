@@ -18,6 +18,7 @@ limits in the "product_quota" document).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from typing import Any
 
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, before_request, int_id, route
-from oint.sandbox.model.common import decimal
+from oint.sandbox.model.common import data_file, decimal
 from oint.sandbox.model.product_items import (
     attributes_of,
     category_error,
@@ -67,62 +68,13 @@ MAX_IMPORT_BY_SKU_ITEMS = 1000
 MAX_ATTRIBUTE_UPDATE_ITEMS = 100
 DEFAULT_LIMITS = {"daily_create": 1500, "daily_update": 5000, "total": 252500}
 
-# Other sellers' product cards Ozon knows by SKU: what /v1/product/import-by-sku can copy.
-OTHER_SELLERS_CARDS: dict[int, dict[str, Any]] = {
-    180550365: {
-        "name": "Защитная плёнка для X3 NFC, матовая",
-        "description_category_id": 17028922,
-        "type_id": 91565,
-        "price": "590",
-        "vat": "0.2",
-        "height": 240,
-        "width": 140,
-        "depth": 5,
-        "weight": 40,
-        "images": ["https://cdn1.ozone.ru/s3/multimedia-x/6601244310.jpg"],
-        "attributes": [
-            {"id": 85, "complex_id": 0, "values": [{"dictionary_value_id": 5060050, "value": "Samsung"}]},
-            {
-                "id": 9048,
-                "complex_id": 0,
-                "values": [{"dictionary_value_id": 0, "value": "Защитная плёнка X3 NFC матовая"}],
-            },
-        ],
-        "description": "Матовая защитная плёнка для X3 NFC, не оставляет отпечатков.",
-    },
-    1062361430: {
-        "name": "Чехол-книжка для X3 NFC, синий",
-        "description_category_id": 17028922,
-        "type_id": 91565,
-        "price": "990",
-        "vat": "0.2",
-        "height": 170,
-        "width": 90,
-        "depth": 18,
-        "weight": 110,
-        "images": ["https://cdn1.ozone.ru/s3/multimedia-5/6427347617.jpg"],
-        "attributes": [
-            {"id": 85, "complex_id": 0, "values": [{"dictionary_value_id": 5060050, "value": "Samsung"}]},
-            {"id": 10096, "complex_id": 0, "values": [{"dictionary_value_id": 61576, "value": "серый"}]},
-        ],
-        "description": "",
-    },
-    1445625485: {
-        "name": "Кабель USB Type-C, 1 м",
-        "description_category_id": 17028922,
-        "type_id": 91565,
-        "price": "350",
-        "vat": "0.2",
-        "height": 120,
-        "width": 80,
-        "depth": 20,
-        "weight": 45,
-        "images": [],
-        "attributes": [],
-        "description": "",
-        "copy_forbidden": True,
-    },
-}
+
+
+def other_sellers_card(sku: int) -> dict[str, Any] | None:
+    """Another seller's product card Ozon knows by SKU (`data/other_sellers_cards.json`): what
+    `/v1/product/import-by-sku` copies. A copy the caller may change."""
+    card = data_file("other_sellers_cards.json")["cards"].get(str(sku))
+    return None if card is None else copy.deepcopy(card)
 
 
 # ------------------------------------------------------------------ quotas
@@ -329,7 +281,7 @@ def _import_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
 
 def _copy_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
     offer_id, sku = item["offer_id"], item["sku"]
-    source = OTHER_SELLERS_CARDS.get(sku)
+    source = other_sellers_card(sku)
     if item.get("own"):
         return result(
             offer_id,
@@ -375,7 +327,7 @@ def _copy_one(batch: _Batch, item: dict[str, Any]) -> dict[str, Any]:
     limit_error = batch.quota.take("create")
     if limit_error is not None:
         return result(offer_id, 0, "failed", [limit_error])
-    card: dict[str, Any] = json.loads(json.dumps({k: v for k, v in source.items() if k != "copy_forbidden"}))
+    card = {k: v for k, v in source.items() if k != "copy_forbidden"}  # a copy already
     card.update(
         offer_id=offer_id,
         created_at=batch.stamp,
@@ -534,7 +486,7 @@ def product_import_by_sku(account: Account, body: dict[str, Any]) -> dict[str, A
         }
         if sku in own_skus:
             item["own"] = True
-        elif sku not in OTHER_SELLERS_CARDS:
+        elif other_sellers_card(sku) is None:
             unmatched.append(sku)
             continue
         items.append(item)
