@@ -25,6 +25,7 @@ from typing import Any
 from oint.ozon.spec import Operation
 from oint.ozon.validate import operation_problem
 from oint.sandbox import demo, structural
+from oint.sandbox.clock import ClockError, SandboxClock
 from oint.sandbox.errors import (
     PER_SECOND,
     ApiError,
@@ -41,7 +42,7 @@ from oint.sandbox.errors import (
     unauthenticated,
 )
 from oint.sandbox.model import ROUTES
-from oint.sandbox.model.base import BEFORE_REQUEST, Account
+from oint.sandbox.model.base import BEFORE_REQUEST, Account, FileAnswer
 from oint.sandbox.model.products import PRODUCT, ProductDoc, find_by_offer, find_by_sku, get_product
 from oint.sandbox.model.warehouses import all_warehouses
 from oint.sandbox.store import Store
@@ -56,6 +57,7 @@ ADMIN_ROUTES = {  # action -> its methods
     "requests/clear": ("POST",),
     "requests/log": ("POST",),
     "api-date": ("GET", "POST"),
+    "clock": ("GET", "POST"),
 }
 API_DATE_ENV = "OINT_SANDBOX_API_DATE"
 REQUEST_LOG_SIZE = 1000  # the newest requests kept in the log (OINT_SANDBOX_LOG), GET /__sandbox/requests
@@ -252,8 +254,10 @@ class Sandbox:
         admin_token: str | None = None,
         time_scale: float | None = None,
     ) -> None:
-        """`clock`: epoch seconds of Ozon's time (default: the wall clock, running
-        `time_scale` times faster, OINT_TIME_SCALE by default, as the client's limits do)."""
+        """`clock`: the base of Ozon's time, epoch seconds (default: the wall clock), running
+        `time_scale` times faster (OINT_TIME_SCALE by default, as the client's limits do); the
+        sandbox's clock (`self.clock`, `oint.sandbox.clock`) can then be frozen, advanced, set or
+        run at another rate, shared through the state file."""
         try:
             self.configured_api_date = parse_api_date(
                 api_date if api_date is not None else os.environ.get(API_DATE_ENV)
@@ -269,8 +273,7 @@ class Sandbox:
 
             time_scale = env_scale()
         self.time_scale = time_scale
-        self._anchor: str | None = None
-        self.clock = clock or (time.time if time_scale == 1 else self._scaled_clock(time_scale))
+        self.clock = SandboxClock(self.store, clock, time_scale)
         self.log_size = _env_int("OINT_SANDBOX_LOG", REQUEST_LOG_SIZE)  # requests kept in the log (0: none)
         if rate_limits is None:  # OINT_SANDBOX_RATE_LIMITS=0 turns the global 50 rps limit off (benchmarks)
             rate_limits = os.environ.get("OINT_SANDBOX_RATE_LIMITS", "1").lower() not in (
@@ -295,33 +298,17 @@ class Sandbox:
             self.store.close()
             raise self.store.state_error(e) from None
 
-    def _scaled_clock(self, scale: float) -> Callable[[], float]:
-        """Wall time running `scale` times faster from an anchor kept in the state file, so
-        that every process on this state (server, CLI runs) shares one Ozon timeline."""
-        with self.store.transaction():
-            text = self.store.get_meta("clock_anchor")
-            if text is None:
-                text = repr(time.time())
-                self.store.set_meta("clock_anchor", text)
-        anchor = float(text)
-        self._anchor = text
-
-        def clock() -> float:
-            return anchor + (time.time() - anchor) * scale
-
-        return clock
-
     def close(self) -> None:
         self.store.close()
 
     def reset(self) -> None:
-        """Back to the demo state (and the API date it was started with; the request log emptied)."""
+        """Back to the demo state (and the API date it was started with; the request log emptied;
+        the clock back to its base: changes made to it are forgotten)."""
         with self.store.transaction():
             self.store.wipe()
+            self.clock.restore_anchor()
             demo.seed(self.store, self.clock())
             self.store.set_meta("seeded", "1")
-            if self._anchor is not None:
-                self.store.set_meta("clock_anchor", self._anchor)
         self.api_date = self.configured_api_date
 
     def today(self) -> dt.date:
@@ -414,6 +401,8 @@ class Sandbox:
                     hook(account)
                 if handler is not None:
                     answer = handler(account, request)
+                    if isinstance(answer, FileAnswer):
+                        return SandboxResponse(200, {"content-type": answer.media}, answer.content)
                 elif op.file:
                     media, content = structural.file_answer(op, request)
                     return SandboxResponse(200, {"content-type": media}, content)
@@ -584,6 +573,8 @@ class Sandbox:
                 )
                 counts = self.store.status_counts()
             return _json(200, {"requests": found, "statuses": counts})
+        if action == "clock":
+            return _json(200, self._clock(method, request))
         if method == "POST":  # api-date
             try:
                 self.api_date = (
@@ -592,6 +583,29 @@ class Sandbox:
             except ValueError as e:
                 raise invalid(str(e)) from None
         return _json(200, {"api_date": self.today().isoformat(), "set": self.api_date is not None})
+
+
+    def _clock(self, method: str, request: dict[str, Any]) -> dict[str, Any]:
+        """GET: the clock; POST {advance, freeze, rate, set}: change it, then let every account's
+        marketplace catch up with the new time (orders due, deliveries, ...)."""
+        if method == "GET":
+            return self.clock.describe()
+        try:
+            answer = self.clock.change(**request)
+        except ClockError as e:
+            raise invalid(str(e)) from None
+        self.catch_up()
+        return answer
+
+    def catch_up(self) -> None:
+        """Run every account's marketplace up to the clock's time (what each account's next
+        request would do first)."""
+        now = self.clock()
+        with self.store.transaction():
+            for client_id, _ in self.store.items("*", "account"):
+                account = Account(self.store, client_id, now)
+                for hook in BEFORE_REQUEST:
+                    hook(account)
 
 
 def _no_constant(name: str) -> Any:

@@ -245,6 +245,27 @@ class Store:
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def key_range(
+        self,
+        account: str,
+        kind: str,
+        low: str = "",
+        high: str | None = None,
+        limit: int = -1,
+        *,
+        descending: bool = False,
+    ) -> list[tuple[str, Any]]:
+        """(key, document) pairs whose key is in [low, high) (no upper bound without `high`), in
+        key order (text), at most `limit` (-1: all): time-ordered logs and queues keyed by time."""
+        sql = "SELECT key, data FROM docs WHERE account=? AND kind=? AND key>=?"
+        args: list[Any] = [account, kind, low]
+        if high is not None:
+            sql += " AND key<?"
+            args.append(high)
+        sql += f" ORDER BY key {'DESC' if descending else 'ASC'} LIMIT ?"
+        rows = self._db.execute(sql, (*args, limit)).fetchall()
+        return [(r[0], json.loads(r[1])) for r in rows]
+
     def unarchived_page(self, account: str, kind: str, after: int, limit: int) -> tuple[list[Any], int]:
         """Documents with numeric keys above `after` whose `is_archived` is false, in key order
         (at most `limit`), and how many there are in all: a page of a large catalogue without

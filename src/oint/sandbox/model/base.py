@@ -40,6 +40,15 @@ def route(http_method: str, path: str) -> Callable[[Handler], Handler]:
     return deco
 
 
+@dataclass(frozen=True, slots=True)
+class FileAnswer:
+    """What a route returns for an answer that is a file (a PDF label, an act): the core sends
+    `content` as is with `media` as its content type."""
+
+    media: str
+    content: bytes
+
+
 @dataclass
 class Account:
     """One seller account's state, as seen by one request at time `now` (epoch seconds)."""
