@@ -102,7 +102,9 @@ class ClockState:
     def from_json(cls, text: str) -> ClockState:
         doc = json.loads(text)
         rate = doc.get("rate")
-        return cls(float(doc["wall"]), float(doc["at"]), None if rate is None else float(rate), bool(doc["frozen"]))
+        return cls(
+            float(doc["wall"]), float(doc["at"]), None if rate is None else float(rate), bool(doc["frozen"])
+        )
 
 
 def changed(state: ClockState, base: float, scale: float, change: Mapping[str, Any]) -> ClockState:

@@ -42,7 +42,7 @@ from oint.sandbox.errors import (
     unauthenticated,
 )
 from oint.sandbox.model import ROUTES
-from oint.sandbox.model.base import BEFORE_REQUEST, Account, FileAnswer
+from oint.sandbox.model.base import BEFORE_REQUEST, FILES, Account, FileAnswer
 from oint.sandbox.model.products import PRODUCT, ProductDoc, find_by_offer, find_by_sku, get_product
 from oint.sandbox.model.warehouses import all_warehouses
 from oint.sandbox.store import Store
@@ -58,7 +58,9 @@ ADMIN_ROUTES = {  # action -> its methods
     "requests/log": ("POST",),
     "api-date": ("GET", "POST"),
     "clock": ("GET", "POST"),
+    "buyers": ("GET", "POST"),
 }
+FILES_PREFIX = "files/"  # GET /__sandbox/files/<client id>/<kind>-<name>: files answers point to
 API_DATE_ENV = "OINT_SANDBOX_API_DATE"
 REQUEST_LOG_SIZE = 1000  # the newest requests kept in the log (OINT_SANDBOX_LOG), GET /__sandbox/requests
 log = logging.getLogger("oint.sandbox")
@@ -396,7 +398,8 @@ class Sandbox:
                     raise obsolete()
                 if method != "GET":
                     validate_request(op.path, request)
-                account = Account(self.store, client_id, now)
+                host = lower.get("host", "").strip()
+                account = Account(self.store, client_id, now, f"http://{host}" if host else "sandbox:")
                 for hook in BEFORE_REQUEST:
                     hook(account)
                 if handler is not None:
@@ -542,6 +545,10 @@ class Sandbox:
                     "the sandbox's admin routes need the header Authorization: Bearer <admin token>",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
+        if action.startswith(FILES_PREFIX):
+            if method != "GET":
+                raise method_not_allowed(("GET",))
+            return self._file(action[len(FILES_PREFIX) :])
         methods = ADMIN_ROUTES.get(action)
         if methods is None:
             raise not_found()
@@ -575,6 +582,8 @@ class Sandbox:
             return _json(200, {"requests": found, "statuses": counts})
         if action == "clock":
             return _json(200, self._clock(method, request))
+        if action == "buyers":
+            return _json(200, self._buyers(method, request))
         if method == "POST":  # api-date
             try:
                 self.api_date = (
@@ -583,7 +592,6 @@ class Sandbox:
             except ValueError as e:
                 raise invalid(str(e)) from None
         return _json(200, {"api_date": self.today().isoformat(), "set": self.api_date is not None})
-
 
     def _clock(self, method: str, request: dict[str, Any]) -> dict[str, Any]:
         """GET: the clock; POST {advance, freeze, rate, set}: change it, then let every account's
@@ -596,6 +604,47 @@ class Sandbox:
             raise invalid(str(e)) from None
         self.catch_up()
         return answer
+
+    def _buyers(self, method: str, request: dict[str, Any]) -> dict[str, Any]:
+        """GET: every account's buyers; POST {client_id (the demo account's by default),
+        orders_per_day, seed, fbo_share, cancel_share, return_share, review_share, question_share,
+        chat_share}: set them (orders then arrive as sandbox time passes)."""
+        from oint.sandbox.model import buyers
+
+        now = self.clock()
+        with self.store.transaction():
+            if method == "GET":
+                return {
+                    "accounts": {
+                        client_id: buyers.describe(Account(self.store, client_id, now))
+                        for client_id, _ in self.store.items("*", "account")
+                    }
+                }
+            settings = dict(request)
+            client_id = str(settings.pop("client_id", None) or demo.DEMO_CLIENT_ID)
+            if self.store.get("*", "account", client_id) is None:
+                raise not_found(f"no sandbox account {client_id}")
+            account = Account(self.store, client_id, now)
+            for hook in BEFORE_REQUEST:  # what was due under the old settings happens first
+                hook(account)
+            try:
+                buyers.configure(account, **settings)
+            except buyers.BuyersError as e:
+                raise invalid(str(e)) from None
+            return {"client_id": client_id, **buyers.describe(account)}
+
+    def _file(self, rest: str) -> SandboxResponse:
+        """A file an answer pointed to (`file_url`): `<client id>/<kind>-<name>`."""
+        client_id, _, name = rest.partition("/")
+        kind, _, key = name.partition("-")
+        maker = FILES.get(kind)
+        with self.store.transaction():
+            if maker is None or self.store.get("*", "account", client_id) is None:
+                raise not_found()
+            made = maker(Account(self.store, client_id, self.clock()), key)
+        if made is None:
+            raise not_found()
+        return SandboxResponse(200, {"content-type": made.media}, made.content)
 
     def catch_up(self) -> None:
         """Run every account's marketplace up to the clock's time (what each account's next

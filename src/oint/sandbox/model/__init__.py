@@ -11,13 +11,22 @@ from __future__ import annotations
 from types import ModuleType
 
 from oint.sandbox.model import (
+    analytics,
     barcodes,
+    buyers,
     categories,
+    chats,
     digital_stocks,
     drafts_v2,
     fbo,
+    fbo_orders,
+    fbs_actions,
+    finance,
+    labels,
+    market,
     pictures,
     pictures_v2,
+    postings_fbs,
     postings_v3,
     prices,
     product_actions,
@@ -26,6 +35,8 @@ from oint.sandbox.model import (
     products,
     promotions,
     promotions_v2,
+    returns,
+    reviews,
     stocks,
     warehouses,
     warehouses_v2,
@@ -57,4 +68,19 @@ SUCCESSORS: tuple[ModuleType, ...] = (
     digital_stocks,
 )
 
-__all__ = ["MODULES", "ROUTES", "SUCCESSORS", "Account", "route"]
+# the living marketplace: buyers' orders on the sandbox's clock, and what follows from them
+MARKETPLACE: tuple[ModuleType, ...] = (
+    market,
+    buyers,
+    postings_fbs,
+    fbs_actions,
+    fbo_orders,
+    labels,
+    returns,
+    finance,
+    analytics,
+    reviews,
+    chats,
+)
+
+__all__ = ["MARKETPLACE", "MODULES", "ROUTES", "SUCCESSORS", "Account", "route"]

@@ -18,6 +18,8 @@ Handler = Callable[["Account", dict[str, Any]], Any]
 ROUTES: dict[tuple[str, str], Handler] = {}
 Hook = Callable[["Account"], None]
 BEFORE_REQUEST: list[Hook] = []
+FileMaker = Callable[["Account", str], "FileAnswer | None"]
+FILES: dict[str, FileMaker] = {}
 
 
 def before_request(fn: Hook) -> Hook:
@@ -25,6 +27,17 @@ def before_request(fn: Hook) -> Hook:
     (e.g. to finish asynchronous tasks whose time has come, whatever route is called)."""
     BEFORE_REQUEST.append(fn)
     return fn
+
+
+def file_maker(kind: str) -> Callable[[FileMaker], FileMaker]:
+    """Register `fn(account, name)` as the maker of the account's files `<kind>-<name>` (the
+    `file_url` of answers: `GET /__sandbox/files/<client id>/<kind>-<name>`); None: no such file."""
+
+    def deco(fn: FileMaker) -> FileMaker:
+        FILES[kind] = fn
+        return fn
+
+    return deco
 
 
 def route(http_method: str, path: str) -> Callable[[Handler], Handler]:
@@ -56,6 +69,11 @@ class Account:
     store: Store
     client_id: str
     now: float
+    origin: str = "sandbox:"  # how clients reach this sandbox (http://host:port), for file URLs
+
+    def file_url(self, kind: str, name: str) -> str:
+        """Where a client downloads a file this account made (see `file_maker`)."""
+        return f"{self.origin}/__sandbox/files/{self.client_id}/{kind}-{name}"
 
     # documents of this account
     def get(self, kind: str, key: Any) -> Any:

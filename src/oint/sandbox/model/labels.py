@@ -1,0 +1,408 @@
+"""Package labels, acts and delivery methods of FBS/rFBS postings, with real PDF files.
+
+- Labels of shipped postings: `/v2/posting/fbs/package-label` answers the PDF itself (≤20
+  postings); the task variants (`/v1/posting/fbs/package-label/create|get`,
+  `/v2/posting/fbs/package-label/create|get`, `/v3/posting/fbs/package-label/create`) make a task
+  that is pending for `LABEL_SECONDS` of sandbox time, then completed with a `file_url`
+  (`GET /__sandbox/files/<client id>/labels-<task id>`, made afresh from the postings).
+- Acts: `/v2/posting/fbs/act/create` takes every posting of a delivery method that waits to be
+  handed over and is in no act yet; the courier takes them at the act's departure (the act's
+  time plus `DEPARTURE_HOURS`, or `departure_date`). `/act/check-status` (forming for
+  `ACT_SECONDS`, then formed), `/act/get-pdf` (the act as a PDF), `/act/list`, `/act/get-postings`,
+  `/act/get-barcode/text`.
+- `/v1/delivery-method/list`: the delivery methods of the seller's warehouses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from oint.sandbox.errors import not_found, precondition, rejected
+from oint.sandbox.model import postings_fbs as pf
+from oint.sandbox.model.base import Account, FileAnswer, file_maker, int_id, route, str_list
+from oint.sandbox.model.buyers import delivery_methods
+from oint.sandbox.model.fbo import _parse_time
+from oint.sandbox.model.labels_pdf import LABEL_SIZE, act_pages, document, label_page
+from oint.sandbox.model.warehouses import all_warehouses
+
+LABEL_TASK = "label_task"
+ACT = "fbs_act"
+PDF = "application/pdf"
+MAX_LABELS = 20
+LABEL_SECONDS = 5.0
+ACT_SECONDS = 10.0
+DEPARTURE_HOURS = 2.0
+PRINTABLE = ("awaiting_deliver", "arbitration", "delivering", "driver_pickup", "delivered")
+
+
+# ------------------------------------------------------------------ labels
+def _unprintable(account: Account, numbers: list[str]) -> list[dict[str, str]]:
+    out = []
+    for number in numbers:
+        doc = pf.get_posting(account, number)
+        if doc is None:
+            out.append({"posting_number": number, "msg": "POSTING_NOT_FOUND"})
+        elif doc["status"] not in PRINTABLE:
+            out.append({"posting_number": number, "msg": f"INVALID_POSTING_STATUS: {doc['status']}"})
+    return out
+
+
+def labels_pdf(account: Account, numbers: list[str], big: bool = True) -> bytes:
+    """One label per printable posting, in the order given."""
+    pages = []
+    for number in numbers:
+        doc = pf.get_posting(account, number)
+        if doc is None or doc["status"] not in PRINTABLE:
+            continue
+        method = doc["delivery_method"]
+        items = sum(p["quantity"] for p in doc["products"])
+        lines = [
+            method["name"],
+            f"{doc['customer']['city']}, {doc['customer']['zip']}",
+            f"order {doc['order_number']}, items: {items}",
+            f"ship by {doc['shipment_date'][:16].replace('T', ' ')}",
+            f"from {method['warehouse']}",
+        ]
+        pages.append(label_page(number, doc["barcodes"]["lower_barcode"], lines, big=big))
+    return document(pages, LABEL_SIZE, "package labels")
+
+
+def _numbers(body: dict[str, Any], field: str, request: str) -> list[str]:
+    numbers = str_list(body, field)
+    if not numbers:
+        raise rejected(f"{request}.PostingNumber", "value must contain at least 1 item(s)")
+    if len(numbers) > MAX_LABELS:
+        raise rejected(f"{request}.PostingNumber", f"value must contain at most {MAX_LABELS} item(s)")
+    return numbers
+
+
+@route("POST", "/v2/posting/fbs/package-label")
+def package_label(account: Account, body: dict[str, Any]) -> FileAnswer:
+    """The labels of shipped postings as one PDF (a page each)."""
+    numbers = _numbers(body, "posting_number", "PostingFbsPackageLabelRequest")
+    bad = _unprintable(account, numbers)
+    if bad:
+        raise precondition("; ".join(f"{b['posting_number']}: {b['msg']}" for b in bad))
+    return FileAnswer(PDF, labels_pdf(account, numbers))
+
+
+def _new_task(account: Account, numbers: list[str], kind: str) -> int:
+    task_id = account.next_id("label_task_id", 5_000_001)
+    account.put(
+        LABEL_TASK, task_id, {"task_id": task_id, "postings": numbers, "type": kind, "at": account.now}
+    )
+    return task_id
+
+
+def _task(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    task: dict[str, Any] | None = account.get(LABEL_TASK, int_id(body.get("task_id"), "task_id"))
+    if task is None:
+        raise not_found("TASK_NOT_FOUND")
+    return task
+
+
+@route("POST", "/v1/posting/fbs/package-label/create")
+def label_task_v1(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    numbers = _numbers(body, "posting_number", "CreateLabelBatchRequest")
+    return {"result": {"task_id": _new_task(account, numbers, "big_label")}}
+
+
+def _tasks(account: Account, numbers: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"task_id": _new_task(account, numbers, kind), "task_type": kind}
+        for kind in ("big_label", "small_label")
+    ]
+
+
+@route("POST", "/v2/posting/fbs/package-label/create")
+def label_task_v2(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """Two tasks: big labels and small ones."""
+    return {
+        "result": {"tasks": _tasks(account, _numbers(body, "posting_number", "CreateLabelBatchV2Request"))}
+    }
+
+
+@route("POST", "/v3/posting/fbs/package-label/create")
+def label_task_v3(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "tasks": _tasks(account, _numbers(body, "posting_numbers", "PostingFbsPackageLabelCreateRequest"))
+    }
+
+
+def _task_state(account: Account, task: dict[str, Any]) -> tuple[bool, list[dict[str, str]], str]:
+    done = account.now - float(task["at"]) >= LABEL_SECONDS
+    bad = _unprintable(account, task["postings"])
+    url = (
+        account.file_url("labels", str(task["task_id"])) if done and len(bad) < len(task["postings"]) else ""
+    )
+    return done, bad, url
+
+
+@route("POST", "/v1/posting/fbs/package-label/get")
+def label_get_v1(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """pending, then completed with the file's URL (error when no posting could be printed)."""
+    task = _task(account, body)
+    done, bad, url = _task_state(account, task)
+    status = "pending" if not done else "completed" if url else "error"
+    return {
+        "result": {
+            "status": status,
+            "file_url": url,
+            "error": "" if status != "error" else "NO_PRINTABLE_POSTINGS",
+            "printed_postings_count": len(task["postings"]) - len(bad) if done else 0,
+            "unprinted_postings_count": len(bad) if done else 0,
+            "unprinted_postings": bad if done else [],
+        }
+    }
+
+
+@route("POST", "/v2/posting/fbs/package-label/get")
+def label_get_v2(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    task = _task(account, body)
+    done, bad, url = _task_state(account, task)
+    code = "pending" if not done else "completed" if url else "error"
+    return {
+        "status": {
+            "code": code,
+            "postings_count": len(task["postings"]),
+            "printed_postings_count": len(task["postings"]) - len(bad) if done else 0,
+            "unprinted_postings": [{"posting_number": b["posting_number"], "message": b["msg"]} for b in bad]
+            if done
+            else [],
+        },
+        "file_url": url,
+        "error": {"code": "NO_PRINTABLE_POSTINGS" if code == "error" else "", "message": ""},
+    }
+
+
+@file_maker("labels")
+def _labels_file(account: Account, name: str) -> FileAnswer | None:
+    if not name.isdigit():
+        return None
+    task: dict[str, Any] | None = account.get(LABEL_TASK, int(name))
+    if task is None or account.now - float(task["at"]) < LABEL_SECONDS:
+        return None
+    return FileAnswer(PDF, labels_pdf(account, task["postings"], big=task["type"] != "small_label"))
+
+
+# ------------------------------------------------------------------ delivery methods
+def all_methods(account: Account) -> list[dict[str, Any]]:
+    """Every delivery method of the seller's FBS/rFBS warehouses."""
+    return [m for w in all_warehouses(account) for m in delivery_methods(w)]
+
+
+@route("POST", "/v1/delivery-method/list")
+def delivery_method_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The delivery methods of the seller's warehouses: filter by warehouse, offset/limit (≤50)."""
+    limit = int_id(body.get("limit") or 0, "limit")
+    if not 1 <= limit <= 50:
+        raise rejected("DeliveryMethodListRequest.Limit", "value must be inside range [1, 50]")
+    offset = int_id(body.get("offset") or 0, "offset")
+    flt = body.get("filter") or {}
+    warehouse = int_id(flt.get("warehouse_id") or 0, "filter.warehouse_id")
+    status = str(flt.get("status") or "")
+    methods = [m for m in all_methods(account) if not warehouse or m["warehouse_id"] == warehouse]
+    if status and status.upper() != "ACTIVE":
+        methods = []
+    page = methods[offset : offset + limit]
+    created = "2025-01-15T10:00:00Z"
+    return {
+        "result": [
+            {
+                "id": m["id"],
+                "name": m["name"],
+                "warehouse_id": m["warehouse_id"],
+                "provider_id": m["tpl_provider_id"],
+                "company_id": int(account.client_id) if account.client_id.isdigit() else 0,
+                "status": "ACTIVE",
+                "cutoff": "14:00",
+                "sla_cut_in": 1440,
+                "template_id": 0,
+                "created_at": created,
+                "updated_at": created,
+            }
+            for m in page
+        ],
+        "has_next": offset + limit < len(methods),
+    }
+
+
+# ------------------------------------------------------------------ acts
+def get_act(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    act: dict[str, Any] | None = account.get(ACT, int_id(body.get("id"), "id"))
+    if act is None:
+        raise not_found("ACT_NOT_FOUND")
+    return act
+
+
+def _ready(account: Account, act: dict[str, Any]) -> bool:
+    return account.now - float(act["at"]) >= ACT_SECONDS
+
+
+@route("POST", "/v2/posting/fbs/act/create")
+def act_create(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """An act for every posting of the delivery method waiting to be handed over, in no act yet."""
+    method_id = int_id(body.get("delivery_method_id"), "delivery_method_id")
+    method = next((m for m in all_methods(account) if m["id"] == method_id), None)
+    if method is None:
+        raise not_found("DELIVERY_METHOD_NOT_FOUND")
+    postings = [
+        d
+        for d in pf.all_postings(account)
+        if d["delivery_method"]["id"] == method_id
+        and d["status"] == "awaiting_deliver"
+        and not d.get("act_id")
+    ]
+    if not postings:
+        raise precondition("NO_POSTINGS_TO_HAND_OVER: no posting of this delivery method awaits handing over")
+    departure = account.now + DEPARTURE_HOURS * 3600
+    if body.get("departure_date"):
+        moment = _parse_time(body, "departure_date")
+        assert moment is not None
+        departure = max(departure, moment.replace(tzinfo=dt.timezone.utc).timestamp())
+    act_id = account.next_id("act_id", 40_000_001)
+    act = {
+        "id": act_id,
+        "delivery_method_id": method_id,
+        "delivery_method_name": method["name"],
+        "warehouse_id": method["warehouse_id"],
+        "warehouse": method["warehouse"],
+        "postings": [d["posting_number"] for d in postings],
+        "containers_count": int_id(body.get("containers_count") or 0, "containers_count"),
+        "at": account.now,
+        "created_at": account.iso(),
+        "departure_date": account.iso(departure),
+    }
+    account.put(ACT, act_id, act)
+    for doc in postings:
+        doc["act_id"] = act_id
+        pf.save_posting(account, doc)
+        pf.hand_over_soon(account, doc, departure)
+    return {"result": {"id": act_id}}
+
+
+@route("POST", "/v2/posting/fbs/act/check-status")
+def act_check_status(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    act = get_act(account, body)
+    return {
+        "result": {
+            "status": "FORMED" if _ready(account, act) else "FORMING",
+            "act_type": "common",
+            "added_to_act": list(act["postings"]),
+            "removed_from_act": [],
+            "is_partial": False,
+            "partial_num": 0,
+            "has_postings_for_next_carriage": False,
+        }
+    }
+
+
+def act_pdf(account: Account, act: dict[str, Any]) -> bytes:
+    rows = []
+    for number in act["postings"]:
+        doc = pf.get_posting(account, number)
+        items = sum(p["quantity"] for p in doc["products"]) if doc else 0
+        rows.append((number, f"items: {items}", doc["barcodes"]["lower_barcode"] if doc else ""))
+    head = [
+        f"act {act['id']} of {act['created_at'][:10]}",
+        f"delivery method: {act['delivery_method_name']}",
+        f"warehouse: {act['warehouse']}",
+        f"departure: {act['departure_date'][:16].replace('T', ' ')}",
+        f"postings: {len(rows)}",
+    ]
+    return document(act_pages("Akt priema-peredachi otpravlenii", head, rows), title=f"act {act['id']}")
+
+
+@route("POST", "/v2/posting/fbs/act/get-pdf")
+def act_get_pdf(account: Account, body: dict[str, Any]) -> FileAnswer:
+    act = get_act(account, body)
+    if not _ready(account, act):
+        raise precondition(
+            "ACT_IS_NOT_READY: the act is still forming (see /v2/posting/fbs/act/check-status)"
+        )
+    return FileAnswer(PDF, act_pdf(account, act))
+
+
+@route("POST", "/v2/posting/fbs/act/list")
+def act_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """Acts created in [date_from, date_to] (dates or times), newest first, at most `limit`."""
+    flt = body.get("filter") or {}
+    since = str(flt.get("date_from") or "")[:10]
+    until = str(flt.get("date_to") or "9999")[:10]
+    limit = int_id(body.get("limit") or 0, "limit")
+    if not 1 <= limit <= 1000:
+        raise rejected("FbsActListRequest.Limit", "value must be inside range [1, 1000]")
+    statuses = {s.upper() for s in str_list(flt, "status")}
+    out = []
+    for act in reversed(account.all(ACT)):
+        status = "FORMED" if _ready(account, act) else "FORMING"
+        if not since <= act["created_at"][:10] <= until or (statuses and status not in statuses):
+            continue
+        out.append(
+            {
+                "id": act["id"],
+                "act_type": "common",
+                "containers_count": act["containers_count"],
+                "created_at": act["created_at"],
+                "updated_at": act["created_at"],
+                "delivery_method_id": act["delivery_method_id"],
+                "delivery_method_name": act["delivery_method_name"],
+                "departure_date": act["departure_date"][:10],
+                "has_postings_for_next_carriage": False,
+                "integration_type": "ozon",
+                "is_partial": False,
+                "partial_num": 0,
+                "status": status,
+                "related_docs": {
+                    "act_of_acceptance": {"created_at": act["created_at"], "document_status": status},
+                },
+            }
+        )
+    return {"result": out[:limit]}
+
+
+@route("POST", "/v2/posting/fbs/act/get-postings")
+def act_postings(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    act = get_act(account, body)
+    out = []
+    for number in act["postings"]:
+        doc = pf.get_posting(account, number)
+        if doc is None:
+            continue
+        out.append(
+            {
+                "id": doc["order_id"],
+                "posting_number": number,
+                "status": doc["status"],
+                "multi_box_qty": 1,
+                "seller_error": "",
+                "created_at": doc["created_at"],
+                "updated_at": doc.get("status_changed_at", doc["created_at"]),
+                "products": [
+                    {
+                        "sku": p["sku"],
+                        "offer_id": p["offer_id"],
+                        "name": p["name"],
+                        "quantity": p["quantity"],
+                        "price": f"{float(p['price']):.4f}",
+                    }
+                    for p in doc["products"]
+                ],
+            }
+        )
+    return {"result": out}
+
+
+@route("POST", "/v2/posting/fbs/act/get-barcode/text")
+def act_barcode_text(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    act = get_act(account, body)
+    return {"result": f"ACT{act['id']:010d}"}
+
+
+@file_maker("act")
+def _act_file(account: Account, name: str) -> FileAnswer | None:
+    act: dict[str, Any] | None = account.get(ACT, int(name)) if name.isdigit() else None
+    if act is None or not _ready(account, act):
+        return None
+    return FileAnswer(PDF, act_pdf(account, act))
