@@ -387,7 +387,18 @@ def test_unknown_paths_get_ozons_404_for_any_method(server: SandboxServer, metho
 
 
 # ================================================================== --help
-SUBCOMMANDS = ["serve", "reset", "account", "fault", "faults-clear", "where", "routes"]
+SUBCOMMANDS = [
+    "serve",
+    "reset",
+    "account",
+    "fault",
+    "faults-clear",
+    "where",
+    "routes",
+    "clock",
+    "advance",
+    "buyers",
+]
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])

@@ -27,6 +27,12 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
   oint sandbox seed --products N [--prefix SEED] [--clientid ID] [--db PATH]
         add N products ready for stocks and prices (offer ids PREFIX-000001...): fast,
         for bulk jobs and benchmarks
+  oint sandbox clock [--freeze | --unfreeze] [--rate N] [--set TIME] [--advance D] [--db PATH]
+        show or change the sandbox's clock (every process on the state file shares it)
+  oint sandbox advance DURATION [--db PATH]
+        move sandbox time on (2h, 30m, 1d12h, 1w): orders, deliveries, returns due meanwhile happen
+  oint sandbox buyers --orders-per-day N [--seed S] [--fbo-share F] [--clientid ID] [--db PATH]
+        buyers order what is on sale as sandbox time passes (--orders-per-day 0 stops them)
   oint sandbox where
         print the state file used by --sandbox
   oint sandbox routes [WORD]
@@ -84,6 +90,30 @@ Add N products to an account (default the demo one), spread over the category tr
 prices, dimensions, barcodes and pictures, already created at Ozon (a SKU), so that stocks and
 prices can be set at once. Offer ids: PREFIX-000001, PREFIX-000002, ... (numbering goes on where
 an earlier seed with the same prefix stopped). 100,000 products take a few seconds.
+""",
+    "clock": """usage: oint sandbox clock [--freeze | --unfreeze] [--rate N] [--set TIME] [--advance D]
+                          [--db PATH]
+
+Show the sandbox's clock (now, frozen, rate) as JSON, or change it: --freeze stops it, --unfreeze
+lets it run again, --rate N runs it N times faster than its base (the wall clock; below 1:
+slower), --set TIME puts it at a moment (2026-12-01T10:00:00Z), --advance D moves it on (2h, 1d,
+1w, seconds). The clock lives in the state file: a server on the same file follows it. Moving it
+on makes what was due meanwhile happen (buyers' orders, deliveries, returns, ...). The admin
+route GET|POST /__sandbox/clock does the same over HTTP; 'oint sandbox reset' forgets changes.
+""",
+    "advance": """usage: oint sandbox advance DURATION [--db PATH]
+
+Move the sandbox's time on by DURATION: 2h, 30m, 1d12h, 1w, or seconds. What was due meanwhile
+happens now, in time order: buyers' orders, handovers, deliveries, returns, reviews.
+""",
+    "buyers": """usage: oint sandbox buyers --orders-per-day N [--seed S] [--fbo-share F] [--clientid ID]
+                           [--cancel-share F] [--return-share F] [--review-share F] [--db PATH]
+
+Let buyers order from an account (default the demo one) as sandbox time passes: N orders a day
+on average (0 stops them), drawn from seed S (the same seed and timeline give the same orders),
+for products on sale with stock on the seller's FBS/rFBS warehouses, or with the share F
+(0 to 1) on FBO stock. Shares of buyers cancel, return, review. Without options: the settings.
+Time passes with the clock ('oint sandbox advance 1d', or a server's wall clock).
 """,
     "where": """usage: oint sandbox where
 
@@ -188,6 +218,19 @@ def run(argv: list[str]) -> int:
         sb.clear_faults()
         sb.close()
         return 0
+    if sub == "clock":
+        return _clock_cmd(rest)
+    if sub == "advance":
+        words = [a for i, a in enumerate(rest) if not a.startswith("-") and (i == 0 or rest[i - 1] != "--db")]
+        if len(words) != 1:
+            raise UsageError(
+                "oint sandbox advance needs a duration, e.g. 2h, 1d, 30m (see: oint sandbox advance --help)"
+            )
+        options = list(rest)
+        options.remove(words[0])
+        return _clock_change(_options(options, {"db": True}).get("db"), {"advance": words[0]})
+    if sub == "buyers":
+        return _buyers(rest)
     if sub == "seed":
         return _seed(_options(rest, {"products": True, "prefix": True, "clientid": True, "db": True}))
     raise UsageError(f"unknown sandbox command {sub!r} (see: oint sandbox)")
@@ -316,6 +359,68 @@ def _fault(rest: list[str]) -> int:
     finally:
         sb.close()
     sys.stdout.write(json.dumps(fault, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _clock_change(db: str | None, change: dict[str, object]) -> int:
+    from oint.sandbox.clock import ClockError
+    from oint.sandbox.core import Sandbox
+
+    sb = Sandbox(db)
+    try:
+        state = sb.change_clock(**change) if change else sb.clock.describe()
+    except ClockError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        sb.close()
+    sys.stdout.write(json.dumps(state) + "\n")
+    return 0
+
+
+def _clock_cmd(rest: list[str]) -> int:
+    opts = _options(
+        rest,
+        {"freeze": False, "unfreeze": False, "rate": True, "set": True, "advance": True, "db": True},
+    )
+    if "freeze" in opts and "unfreeze" in opts:
+        raise UsageError("--freeze and --unfreeze: one or the other")
+    change: dict[str, object] = {}
+    if "set" in opts:
+        change["set"] = opts["set"]
+    if "rate" in opts:
+        change["rate"] = _float(opts, "rate", None)
+    if "freeze" in opts or "unfreeze" in opts:
+        change["freeze"] = "freeze" in opts
+    if "advance" in opts:
+        change["advance"] = opts["advance"]
+    return _clock_change(opts.get("db"), change)
+
+
+def _buyers(rest: list[str]) -> int:
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.demo import DEMO_CLIENT_ID
+    from oint.sandbox.model import buyers
+
+    names = {"orders-per-day", "seed", "fbo-share", "cancel-share", "return-share", "review-share"}
+    opts = _options(rest, {**{n: True for n in names}, "clientid": True, "db": True})
+    settings: dict[str, object] = {}
+    for name in names & set(opts):
+        if name == "seed":
+            text = str(opts[name])
+            settings["seed"] = int(text) if text.lstrip("-").isdigit() else text
+        else:
+            settings[name.replace("-", "_")] = _float(opts, name, None)
+    client_id = opts.get("clientid") or DEMO_CLIENT_ID
+    sb = Sandbox(opts.get("db"))
+    try:
+        if sb.store.get("*", "account", client_id) is None:
+            raise UsageError(f"no sandbox account {client_id} (add it with: oint sandbox account)")
+        state = sb.buyers(client_id, **settings)
+    except buyers.BuyersError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        sb.close()
+    sys.stdout.write(json.dumps(state, ensure_ascii=False) + "\n")
     return 0
 
 

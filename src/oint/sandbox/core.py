@@ -594,44 +594,63 @@ class Sandbox:
         return _json(200, {"api_date": self.today().isoformat(), "set": self.api_date is not None})
 
     def _clock(self, method: str, request: dict[str, Any]) -> dict[str, Any]:
-        """GET: the clock; POST {advance, freeze, rate, set}: change it, then let every account's
-        marketplace catch up with the new time (orders due, deliveries, ...)."""
+        """GET: the clock; POST {advance, freeze, rate, set}: change it (see `change_clock`)."""
         if method == "GET":
             return self.clock.describe()
         try:
-            answer = self.clock.change(**request)
+            return self.change_clock(**request)
         except ClockError as e:
             raise invalid(str(e)) from None
+
+    # ------------------------------------------------------------------ the living marketplace
+    def change_clock(self, **change: Any) -> dict[str, Any]:
+        """Change the clock ({set, rate, freeze, advance}: `oint.sandbox.clock.changed`), then let
+        every account's marketplace catch up with the new time; returns the clock's description.
+        Raises `ClockError` for a change that makes no sense."""
+        answer = self.clock.change(**change)
         self.catch_up()
         return answer
 
-    def _buyers(self, method: str, request: dict[str, Any]) -> dict[str, Any]:
-        """GET: every account's buyers; POST {client_id (the demo account's by default),
-        orders_per_day, seed, fbo_share, cancel_share, return_share, review_share, question_share,
-        chat_share}: set them (orders then arrive as sandbox time passes)."""
+    def advance(self, duration: str | float) -> dict[str, Any]:
+        """Move sandbox time on by `duration` ("2h", "1d", "1w", seconds): what was due meanwhile
+        (buyers' orders, deliveries, returns, ...) happens, in time order."""
+        return self.change_clock(advance=duration)
+
+    def buyers(self, client_id: str | None = None, **settings: Any) -> dict[str, Any]:
+        """Set the buyers of an account (the demo one by default): orders_per_day, seed,
+        fbo_share, cancel_share, return_share, review_share, question_share, chat_share (see
+        `oint.sandbox.model.buyers`); without settings, read them. Raises `BuyersError` for a bad
+        setting, `ApiError` (404) for an unknown account."""
         from oint.sandbox.model import buyers
 
+        client_id = str(client_id or demo.DEMO_CLIENT_ID)
         now = self.clock()
         with self.store.transaction():
-            if method == "GET":
-                return {
-                    "accounts": {
-                        client_id: buyers.describe(Account(self.store, client_id, now))
-                        for client_id, _ in self.store.items("*", "account")
-                    }
-                }
-            settings = dict(request)
-            client_id = str(settings.pop("client_id", None) or demo.DEMO_CLIENT_ID)
             if self.store.get("*", "account", client_id) is None:
                 raise not_found(f"no sandbox account {client_id}")
             account = Account(self.store, client_id, now)
-            for hook in BEFORE_REQUEST:  # what was due under the old settings happens first
-                hook(account)
-            try:
+            if settings:
+                for hook in BEFORE_REQUEST:  # what was due under the old settings happens first
+                    hook(account)
                 buyers.configure(account, **settings)
-            except buyers.BuyersError as e:
-                raise invalid(str(e)) from None
             return {"client_id": client_id, **buyers.describe(account)}
+
+    def _buyers(self, method: str, request: dict[str, Any]) -> dict[str, Any]:
+        """GET: every account's buyers; POST {client_id, settings...}: set them (`buyers`)."""
+        from oint.sandbox.model import buyers
+
+        if method == "GET":
+            with self.store.transaction():
+                ids = [client_id for client_id, _ in self.store.items("*", "account")]
+            return {"accounts": {client_id: self.buyers(client_id) for client_id in ids}}
+        settings = dict(request)
+        client_id = settings.pop("client_id", None)
+        if not settings:
+            raise invalid("buyers: give at least one setting (orders_per_day, seed, fbo_share, ...)")
+        try:
+            return self.buyers(None if client_id is None else str(client_id), **settings)
+        except buyers.BuyersError as e:
+            raise invalid(str(e)) from None
 
     def _file(self, rest: str) -> SandboxResponse:
         """A file an answer pointed to (`file_url`): `<client id>/<kind>-<name>`."""

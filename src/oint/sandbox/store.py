@@ -10,6 +10,7 @@ The model never sees SQL: it reads and writes documents through `Store`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -480,6 +481,19 @@ class Store:
         """How many answers of each status were served (since the last reset)."""
         rows = self._db.execute("SELECT name, value FROM counters WHERE name LIKE 'status:%'").fetchall()
         return {name.split(":", 1)[1]: int(value) for name, value in rows}
+
+    def digest(self) -> str:
+        """A SHA-256 of every document and counter: two stores in the same state have the same
+        digest (the request log, limits and meta are left out)."""
+        h = hashlib.sha256()
+        for table, sql in (
+            ("docs", "SELECT account, kind, key, data FROM docs ORDER BY account, kind, key"),
+            ("counters", "SELECT name, value FROM counters WHERE name NOT LIKE 'status:%' ORDER BY name"),
+        ):
+            h.update(table.encode())
+            for row in self._db.execute(sql):
+                h.update(json.dumps(row, ensure_ascii=False).encode())
+        return h.hexdigest()
 
     def wipe(self) -> None:
         """Forget everything (used by reset)."""

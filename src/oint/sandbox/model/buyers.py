@@ -204,7 +204,7 @@ def place_order(account: Account, cfg: dict[str, Any], k: int) -> bool:
     warehouse_id, lines = _lines(rng, offers)
     who = buyer(rng, account)
     order_id = account.next_id("order_id", 30_000_000_001)
-    order_number = f"{order_id % 10**10:010d}-{k % 9999 + 1:04d}"
+    order_number = f"{order_id % 10**8:08d}-{k % 9999 + 1:04d}"
     if fbo:
         from oint.sandbox.model import fbo_orders
 

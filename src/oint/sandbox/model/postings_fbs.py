@@ -483,7 +483,6 @@ def view(
                 "provider_pvz_code": "",
             },
         }
-        out["addressee"] = {"name": customer["name"], "phone": customer["phone"]}
     if flags.get("analytics_data"):
         out["analytics_data"] = {
             "city": city,

@@ -27,6 +27,7 @@ REVIEW = "review"
 QUESTION = "question"
 REVIEW_STATUSES = ("ALL", "UNPROCESSED", "PROCESSED")
 QUESTION_STATUSES = ("ALL", "NEW", "VIEWED", "PROCESSED", "UNPROCESSED")
+PAGE_OF_QUESTIONS = 10
 
 
 def _delivered_line(account: Account, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -258,7 +259,8 @@ def _question_item(doc: dict[str, Any]) -> dict[str, Any]:
 
 @route("POST", "/v1/question/list")
 def question_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    """Questions of a status and period, newest first (ASC: oldest), 100 a page after `last_id`."""
+    """Questions of a status and period, newest first (ASC: oldest), after `last_id`: at most 10 a
+    page, however large `limit` (1..100) is, since the document bounds the answer to 10."""
     flt = body.get("filter") or {}
     status = str(flt.get("status") or "ALL").upper()
     if status not in QUESTION_STATUSES:
@@ -283,9 +285,10 @@ def question_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     if after:
         ids = [d["id"] for d in docs]
         docs = docs[ids.index(after) + 1 :] if after in ids else []
-    limit = int_id(body.get("limit") or 100, "limit")
+    limit = int_id(body.get("limit") or PAGE_OF_QUESTIONS, "limit")
     if not 1 <= limit <= 100:
         raise rejected("QuestionListRequest.Limit", "value must be inside range [1, 100]")
+    limit = min(limit, PAGE_OF_QUESTIONS)
     page = docs[:limit]
     has_next = len(docs) > limit
     return {
