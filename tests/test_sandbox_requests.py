@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from answer_conformance import MARKETPLACE_ROUTES
 from conftest import SandboxServer
 from sandbox_http import call, ozon_error
 
 from oint.ozon import spec
 from oint.ozon.validate import camel, kind_of, operation_problem, resolve
+from oint.sandbox import structural
 from oint.sandbox.core import DEFAULT_MAX_ITEMS
 from oint.sandbox.model import ROUTES
 
@@ -174,6 +176,13 @@ BODIES: dict[str, dict[str, Any]] = {
         "with": {"analytics_data": True},
     },
     "POST /v1/product/digital/stocks/import": {"stocks": [{"offer_id": "A", "stock": 1}]},
+}
+# the living marketplace's operations (test_living_marketplace.py drives them with real ids): a body
+# with every field of the request schema, made as the structural answers' examples are
+BODIES |= {
+    f"POST {path}": structural.request_example(spec.operation(path), full=True)
+    for _, path in sorted(MARKETPLACE_ROUTES)
+    if spec.schema(spec.operation(path).request).get("properties")
 }
 
 

@@ -222,13 +222,13 @@ def run(argv: list[str]) -> int:
         return _clock_cmd(rest)
     if sub == "advance":
         words = [a for i, a in enumerate(rest) if not a.startswith("-") and (i == 0 or rest[i - 1] != "--db")]
+        options = [a for a in rest if a not in words]
+        db = _options(options, {"db": True}).get("db")
         if len(words) != 1:
             raise UsageError(
                 "oint sandbox advance needs a duration, e.g. 2h, 1d, 30m (see: oint sandbox advance --help)"
             )
-        options = list(rest)
-        options.remove(words[0])
-        return _clock_change(_options(options, {"db": True}).get("db"), {"advance": words[0]})
+        return _clock_change(db, {"advance": words[0]})
     if sub == "buyers":
         return _buyers(rest)
     if sub == "seed":

@@ -28,6 +28,7 @@ from oint.sandbox.model.products import find_by_sku
 
 MONEY_EVENTS = ("delivered", "returned", "compensation")
 MAX_PERIOD = dt.timedelta(days=32)  # /v3/finance/transaction/list and totals: one month at most
+MAX_STATEMENT = dt.timedelta(days=366)  # the cash-flow statement: a year at most (the sandbox's bound)
 TYPE_OF = {"delivered": "orders", "returned": "returns", "compensation": "returns"}
 OPERATION = {
     "delivered": ("OperationAgentDeliveredToCustomer", "Доставка покупателю"),
@@ -249,6 +250,8 @@ def cash_flow(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     page, size = int_id(body.get("page"), "page"), int_id(body.get("page_size"), "page_size")
     if page < 1 or not 1 <= size <= 1000:
         raise rejected(f"{request}.PageSize", "page from 1, page_size inside range [1, 1000]")
+    if period[1] - period[0] > MAX_STATEMENT.total_seconds():
+        raise invalid("the period must not be longer than a year")
     utc = dt.timezone.utc
     periods = half_months(
         dt.datetime.fromtimestamp(period[0], utc).replace(tzinfo=None),
@@ -308,6 +311,8 @@ def realization(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     month, year = int_id(body.get("month"), "month"), int_id(body.get("year"), "year")
     if not 1 <= month <= 12:
         raise rejected("GetRealizationReportRequestV2.Month", "value must be inside range [1, 12]")
+    if not 2000 <= year <= 2100:
+        raise rejected("GetRealizationReportRequestV2.Year", "value must be inside range [2000, 2100]")
     begin = dt.datetime(year, month, 1, tzinfo=dt.timezone.utc)
     end = (begin + dt.timedelta(days=32)).replace(day=1)
     rows: dict[int, dict[str, Any]] = {}

@@ -397,7 +397,10 @@ def _decide(account: Account, doc: dict[str, Any], action_id: int, body: dict[st
         if doc.get("received_goods", True):
             postings_fbs.move_stock(account, {"warehouse_id": doc["warehouse_id"]}, [line], "release")
     else:
-        amount = float(body.get("compensation_amount") or 0)
+        try:
+            amount = float(body.get("compensation_amount") or 0)
+        except (TypeError, ValueError):
+            amount = -1.0
         if not 0 < amount <= float(line["price"]) * int(line["quantity"]):
             raise rejected("compensation_amount", "value must be above 0 and at most the price paid")
         doc["state"] = "compensated"
