@@ -10686,7 +10686,7 @@ class PostingFbsGetAct(TypedDict, total=False):
 
 
 class ActPostingList(TypedDict, total=False):
-    id: Required[Any]
+    id: Required[int | str]
 
 
 class V2PostingFbsActGetPostingsResponse(TypedDict, total=False):
