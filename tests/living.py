@@ -23,6 +23,7 @@ from oint.sandbox.seed import seed_catalogue
 
 START = 1_790_000_000.0  # 2026-09-21T14:13:20Z
 FBS_WAREHOUSE = 1020005000050693
+RFBS_WAREHOUSE = 1020005000050694
 EVERYTHING = {"since": "2026-06-01T00:00:00Z", "to": "2027-05-31T00:00:00Z"}
 MARK = "0104601234567890215Abc123"  # 01 + GTIN-14, 21 + serial
 
@@ -75,9 +76,9 @@ class Market:
                 self.labels.append(
                     self.client.call("/v2/posting/fbs/package-label", {"posting_number": numbers})
                 )
-        for posting in self.postings(statuses=["awaiting_deliver", "delivering"]):
-            if posting["delivery_schema"] != "RFBS":
-                continue
+        for posting in self.postings(
+            statuses=["awaiting_deliver", "delivering"], warehouse_ids=[str(RFBS_WAREHOUSE)]
+        ):
             number = posting["posting_number"]
             if posting["status"] == "awaiting_deliver":
                 track = {
@@ -139,8 +140,9 @@ def load_products(m: Market, count: int = 20, stock: int = 30) -> dict[int, int]
         if str(p["offer_id"]).startswith("LIVE-")
     ]
     entries = [{"product_id": pid, "stock": stock, "warehouse_id": FBS_WAREHOUSE} for pid in ids]
-    answer = m.client.call("/v2/products/stocks", {"stocks": entries})
-    assert all(r["updated"] for r in answer["result"]), answer
+    for i in range(0, len(entries), 100):  # Ozon's batch
+        answer = m.client.call("/v2/products/stocks", {"stocks": entries[i : i + 100]})
+        assert all(r["updated"] for r in answer["result"]), answer
     return {pid: stock for pid in ids}
 
 

@@ -267,6 +267,15 @@ class Store:
         rows = self._db.execute(sql, (*args, limit)).fetchall()
         return [(r[0], json.loads(r[1])) for r in rows]
 
+    def keys_above_zero(self, account: str, kind: str, field: str) -> list[str]:
+        """Keys of the documents whose numeric `field` is above 0, in insertion order (the
+        documents are not read into Python: cheap on large kinds)."""
+        if not field.isidentifier():
+            raise ValueError(f"{field!r} is not a field name")
+        sql = f"SELECT key FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')>0"
+        rows = self._db.execute(sql + " ORDER BY seq", (account, kind)).fetchall()
+        return [r[0] for r in rows]
+
     def unarchived_page(self, account: str, kind: str, after: int, limit: int) -> tuple[list[Any], int]:
         """Documents with numeric keys above `after` whose `is_archived` is false, in key order
         (at most `limit`), and how many there are in all: a page of a large catalogue without

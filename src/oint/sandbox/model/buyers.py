@@ -122,21 +122,32 @@ def commission_percent(category_id: int) -> int:
     return rates[int(category_id) % len(rates)]
 
 
-def _offers(account: Account, fbo: bool) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(stock document, product) pairs a buyer can order from: in stock, product visible."""
-    out = []
-    products: dict[int, dict[str, Any] | None] = {}
-    for stock in account.all(STOCK):
-        if stock["stock"] <= 0 or (stock["warehouse_id"] == FBO_WAREHOUSE) != fbo:
-            continue
-        pid = stock["product_id"]
-        if pid not in products:
-            p = get_product(account, pid)
-            products[pid] = p if p is not None and visible(p, "VISIBLE") else None
-        product = products[pid]
-        if product is not None:
-            out.append((stock, product))
-    return out
+class Offers:
+    """What a buyer can order from, found lazily: the keys of the stock documents with stock on
+    one side (FBO, or the seller's warehouses); a document is read, and its product checked
+    visible, only when a buyer picks it."""
+
+    def __init__(self, account: Account, fbo: bool) -> None:
+        self.account = account
+        keys = account.store.keys_above_zero(account.client_id, STOCK, "stock")
+        self.keys = [k for k in keys if k.endswith(f":{FBO_WAREHOUSE}") == fbo]
+
+    def pick(
+        self, rng: random.Random, warehouse: int | None = None, but: int = 0
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """A (stock document, product) on sale chosen by `rng`, on `warehouse` if given, not of
+        product `but`; None when there is none."""
+        keys = [k for k in self.keys if (warehouse is None or k.endswith(f":{warehouse}"))]
+        keys = [k for k in keys if not k.startswith(f"{but}:")]
+        while keys:
+            key = rng.choice(keys)
+            stock = self.account.get(STOCK, key)
+            product = get_product(self.account, stock["product_id"]) if stock else None
+            if stock and stock["stock"] > 0 and product is not None and visible(product, "VISIBLE"):
+                return stock, product
+            keys.remove(key)
+            self.keys.remove(key)
+        return None
 
 
 def buyer(rng: random.Random, account: Account) -> dict[str, Any]:
@@ -161,18 +172,17 @@ def buyer(rng: random.Random, account: Account) -> dict[str, Any]:
     }
 
 
-def _lines(
-    rng: random.Random, offers: list[tuple[dict[str, Any], dict[str, Any]]]
-) -> tuple[int, list[dict[str, Any]]]:
-    """The warehouse and one or two lines of an order."""
-    stock, product = rng.choice(offers)
-    picks = [(stock, product)]
+def _lines(rng: random.Random, offers: Offers) -> tuple[int, list[dict[str, Any]]] | None:
+    """The warehouse and one or two lines of an order (None: nothing on sale)."""
+    first = offers.pick(rng)
+    if first is None:
+        return None
+    stock, product = first
+    picks = [first]
     if rng.random() < 0.15:
-        more = [
-            o for o in offers if o[0]["warehouse_id"] == stock["warehouse_id"] and o[1]["id"] != product["id"]
-        ]
-        if more:
-            picks.append(rng.choice(more))
+        second = offers.pick(rng, stock["warehouse_id"], but=product["id"])
+        if second is not None:
+            picks.append(second)
     lines = []
     for s, p in picks:
         want = rng.choices((1, 2, 3), weights=(80, 15, 5))[0]
@@ -198,10 +208,10 @@ def place_order(account: Account, cfg: dict[str, Any], k: int) -> bool:
     """The k-th buyer orders (False when there is nothing on sale to order)."""
     rng = random.Random(f"{cfg['seed']}:order:{k}")
     fbo = rng.random() < float(cfg.get("fbo_share") or 0)
-    offers = _offers(account, fbo)
-    if not offers:
+    chosen = _lines(rng, Offers(account, fbo))
+    if chosen is None:
         return False
-    warehouse_id, lines = _lines(rng, offers)
+    warehouse_id, lines = chosen
     who = buyer(rng, account)
     order_id = account.next_id("order_id", 30_000_000_001)
     order_number = f"{order_id % 10**8:08d}-{k % 9999 + 1:04d}"

@@ -74,7 +74,7 @@ def _ready_to_ship(doc: dict[str, Any]) -> None:
 
 def _split(account: Account, doc: dict[str, Any], items: dict[int, int]) -> dict[str, Any]:
     """A new posting of the order holding `items` (taken out of `doc`, whose stock stays reserved)."""
-    siblings = [d for d in pf.all_postings(account) if d["order_number"] == doc["order_number"]]
+    siblings = account.store.with_prefix(account.client_id, pf.POSTING, f"{doc['order_number']}-")
     number = f"{doc['order_number']}-{len(siblings) + 1}"
     lines = []
     for line in doc["products"]:
