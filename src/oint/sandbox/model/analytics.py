@@ -20,7 +20,7 @@ from oint.sandbox.errors import rejected
 from oint.sandbox.model import market
 from oint.sandbox.model.base import Account, int_id, route, str_list
 from oint.sandbox.model.fbo import NETWORK
-from oint.sandbox.model.products import find_by_sku, get_product
+from oint.sandbox.model.products import ProductDoc, find_by_sku, get_product
 from oint.sandbox.model.stocks import FBO_WAREHOUSE, STOCK
 
 COUNTED = (
@@ -216,7 +216,7 @@ def turnover(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         for item in event["items"]:
             sold[item["sku"]] += int(item["quantity"]) * (1 if event["type"] == "order_created" else -1)
     present: dict[int, int] = defaultdict(int)
-    products: dict[int, dict[str, Any]] = {}
+    products: dict[int, ProductDoc] = {}
     for stock in account.all(STOCK):
         product = get_product(account, stock["product_id"])
         if product is None or not product.get("sku"):
@@ -227,15 +227,16 @@ def turnover(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     for sku in sorted(set(present) | set(sold)):
         if wanted and sku not in wanted:
             continue
-        product = products.get(sku) or find_by_sku(account, sku) or {}
+        found = products.get(sku) or find_by_sku(account, sku)
+        card: dict[str, Any] = dict(found) if found else {}
         ads = round(max(0, sold.get(sku, 0)) / ADS_DAYS, 2)
         stock = present.get(sku, 0)
         idc = round(stock / ads, 1) if ads else 0.0
         items.append(
             {
                 "sku": sku,
-                "offer_id": product.get("offer_id", ""),
-                "name": product.get("name", ""),
+                "offer_id": card.get("offer_id", ""),
+                "name": card.get("name", ""),
                 "ads": ads,
                 "current_stock": stock,
                 "idc": idc,

@@ -24,7 +24,7 @@ from typing import Any
 
 from oint.sandbox.model import market
 from oint.sandbox.model.base import Account
-from oint.sandbox.model.products import get_product, visible
+from oint.sandbox.model.products import ProductDoc, get_product, visible
 from oint.sandbox.model.stocks import FBO_WAREHOUSE, STOCK
 from oint.sandbox.model.warehouses import get_warehouse
 
@@ -134,7 +134,7 @@ class Offers:
 
     def pick(
         self, rng: random.Random, warehouse: int | None = None, but: int = 0
-    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    ) -> tuple[dict[str, Any], ProductDoc] | None:
         """A (stock document, product) on sale chosen by `rng`, on `warehouse` if given, not of
         product `but`; None when there is none."""
         keys = [k for k in self.keys if (warehouse is None or k.endswith(f":{warehouse}"))]

@@ -17,13 +17,11 @@ schedule others and record events. `static(name)` reads a table of `sandbox/data
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from oint.sandbox.model.base import Account, before_request
+from oint.sandbox.model.common import data_file
 
 EVENT = "event"
 DUE = "due"
@@ -108,8 +106,6 @@ def catch_up(account: Account) -> None:
         done += 1
 
 
-@cache
 def static(name: str) -> Any:
     """A static table of the sandbox (`sandbox/data/<name>.json`), read once."""
-    text = resources.files("oint.sandbox").joinpath(f"data/{name}.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return data_file(f"{name}.json")

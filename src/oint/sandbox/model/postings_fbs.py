@@ -25,10 +25,7 @@ Reads: `/v3/posting/fbs/list` and `/v4/posting/fbs/list`, the unfulfilled lists 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 import random
 from collections.abc import Iterable
 from typing import Any
@@ -36,6 +33,7 @@ from typing import Any
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model import market, shape
 from oint.sandbox.model.base import Account, int_id, route, str_list
+from oint.sandbox.model.common import decode_cursor, encode_cursor
 from oint.sandbox.model.fbo import _parse_time, transliterate
 from oint.sandbox.model.products import get_product
 from oint.sandbox.model.stocks import STOCK, refresh_summary, stock_key
@@ -675,7 +673,7 @@ def _key(doc: dict[str, Any]) -> tuple[str, str]:
 
 
 def _cursor(doc: dict[str, Any]) -> str:
-    return base64.b64encode(json.dumps([doc["in_process_at"], doc["posting_number"]]).encode()).decode()
+    return encode_cursor([doc["in_process_at"], doc["posting_number"]])
 
 
 def _cursor_page(
@@ -687,10 +685,10 @@ def _cursor_page(
         docs = docs[::-1]
     cursor = body.get("cursor")
     if cursor:
-        try:
-            after: tuple[str, ...] = tuple(json.loads(base64.b64decode(str(cursor), validate=True)))
-        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-            raise rejected(f"{request}.Cursor", "not a cursor of this list") from None
+        values = decode_cursor(cursor)
+        if values is None:
+            raise rejected(f"{request}.Cursor", "not a cursor of this list")
+        after = tuple(values)
         docs = [d for d in docs if ((_key(d) < after) if descending else (_key(d) > after))]
     page = docs[:limit]
     has_next = len(docs) > limit

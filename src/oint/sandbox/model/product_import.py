@@ -69,7 +69,6 @@ MAX_ATTRIBUTE_UPDATE_ITEMS = 100
 DEFAULT_LIMITS = {"daily_create": 1500, "daily_update": 5000, "total": 252500}
 
 
-
 def other_sellers_card(sku: int) -> dict[str, Any] | None:
     """Another seller's product card Ozon knows by SKU (`data/other_sellers_cards.json`): what
     `/v1/product/import-by-sku` copies. A copy the caller may change."""
