@@ -13,11 +13,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import living
 import pytest
 from conftest import DEMO_CLIENT_ID, ROOT, SandboxServer, start_server
 from sandbox_http import call
 
 from oint.sandbox.core import Sandbox
+from oint.sandbox.model import finance, postings_fbs
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.products import new_product, save_product
 from oint.sandbox.store import ANSWER_KEPT, Store
@@ -160,7 +162,40 @@ def test_the_seam_reads_the_demo_state(sandbox: Sandbox) -> None:
     assert data.product_detail(store, ref, now, 42) is None
     delivered = data.postings(store, ref, now, "delivered")
     assert delivered.total == 6 and {r.status for r in delivered.rows} == {"delivered"}
-    assert data.finance(store, ref, now).rows == ()  # no finance model yet
+    assert data.finance(store, ref, now).rows == ()  # a new sandbox: no money has moved yet
+
+
+def test_the_seam_shows_a_week_of_the_living_marketplace() -> None:
+    """FBS/rFBS postings and finance operations of the marketplace models reach the pages."""
+    for m in living.market():
+        living.load_products(m, count=8, stock=20)
+        living.run_week(m, orders_per_day=20, seed=5)
+        store, now = m.sandbox.store, m.clock()
+        with store.transaction():
+            ref = data.account(store, None)
+            acct = Account(store, DEMO_CLIENT_ID, now)
+            grouped = postings_fbs.by_status(acct)
+            totals = finance.totals(acct)
+            operations = finance.transactions(acct)
+        assert ref is not None and grouped and operations
+        view = data.postings(store, ref, now)
+        fbs_rows = [r for r in view.rows if r.scheme in ("FBS", "rFBS")]
+        assert view.total < data.MAX_POSTINGS  # every posting is on the page
+        assert len(fbs_rows) == sum(len(v) for v in grouped.values())
+        counted = dict(view.counts)
+        assert sum(counted.values()) == view.total
+        for status, docs in grouped.items():
+            assert counted[status] >= len(docs)  # FBO postings of the demo may share a status
+        delivered = data.postings(store, ref, now, "delivered")
+        assert delivered.rows and {r.status for r in delivered.rows} == {"delivered"}
+        assert all(r.lines and r.place for r in fbs_rows)
+        money = data.finance(store, ref, now)
+        assert money.total == len(operations)
+        named = dict(money.totals)
+        assert named["total"] == pytest.approx(sum(totals.values()), abs=0.005)
+        assert named["orders"] > 0 and named["returns"] < 0  # a week has sales and some returns
+        overview = data.overview(store, ref, now, "2026-01-01")
+        assert overview.transactions == len(operations)
 
 
 def test_the_log_keeps_answers_cut_to_a_size(sandbox: Sandbox) -> None:

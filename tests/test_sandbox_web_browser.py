@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import living
 import pytest
 from conftest import DEMO_CLIENT_ID, ROOT, SandboxServer, start_server
 from sandbox_http import call
@@ -102,9 +103,13 @@ def screenshot(driver: Any, tmp_path: Path, name: str) -> Path:
 
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[SandboxServer]:
-    """`oint sandbox serve` with an admin token, on a state with one more product (the evil name),
-    a stock change and a few requests made over HTTP."""
+    """`oint sandbox serve` with an admin token, on a state where buyers ordered for a simulated
+    week and the seller shipped through the library (`living.run_week`), then one more product
+    (the evil name), a stock change and a few requests made over HTTP."""
     db = str(tmp_path / "web.sqlite3")
+    for m in living.market(db=db):
+        living.load_products(m, count=8, stock=20)
+        living.run_week(m, orders_per_day=20, seed=5)
     box = Sandbox(db)
     with box.store.transaction():
         account = Account(box.store, DEMO_CLIENT_ID, box.clock())
@@ -151,12 +156,15 @@ def test_the_web_view_in_a_browser(browser: Any, seeded: SandboxServer, tmp_path
     assert browser.current_url == base and text(browser, "h1") == "Overview"
     body = text(browser, "body")
     assert "Комплект защитных плёнок для X3 NFC. Темный хлопок" in body
-    assert EVIL in body  # shown as text, tags and all
     assert browser.find_elements(By.TAG_NAME, "script") == []
-    assert browser.find_elements(By.CSS_SELECTOR, f'img[src="{IMAGE}"]')  # the image, loaded or not
     screenshot(browser, tmp_path, "overview")
 
-    browser.find_element(By.LINK_TEXT, EVIL).click()  # from the overview to the product
+    browser.find_element(By.LINK_TEXT, "Products").click()
+    assert text(browser, "h1") == "Products" and "1–14 of 14" in text(browser, "body")
+    assert EVIL in text(browser, "body")  # shown as text, tags and all
+    assert browser.find_elements(By.TAG_NAME, "script") == []
+    assert browser.find_elements(By.CSS_SELECTOR, f'img[src="{IMAGE}"]')  # the image, loaded or not
+    browser.find_element(By.LINK_TEXT, EVIL).click()  # from the list to the product
     assert browser.current_url == base + "products/1111588999"
     assert text(browser, "h1") == EVIL
     row = browser.find_element(By.XPATH, "//tr[td[1][contains(., 'Основной склад FBS')]]")
@@ -165,11 +173,8 @@ def test_the_web_view_in_a_browser(browser: Any, seeded: SandboxServer, tmp_path
     assert "777.00" in text(browser, "body")
     screenshot(browser, tmp_path, "product")
 
-    browser.find_element(By.LINK_TEXT, "Products").click()
-    assert text(browser, "h1") == "Products" and "1–6 of 6" in text(browser, "body")
-
     browser.find_element(By.LINK_TEXT, "Requests").click()
-    rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr")
+    rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr")[:3]  # the newest: the week's before
     logged = [[c.text for c in r.find_elements(By.TAG_NAME, "td")][3:6] for r in rows]
     assert logged == [
         ["POST", "/v3/product/info/list", "400"],
@@ -178,16 +183,19 @@ def test_the_web_view_in_a_browser(browser: Any, seeded: SandboxServer, tmp_path
     ]
     screenshot(browser, tmp_path, "requests")
     rows[2].find_element(By.TAG_NAME, "a").click()  # the stock change, with its answer
-    assert text(browser, "h1") == "Request 1: POST /v2/products/stocks"
+    heading = text(browser, "h1")
+    assert heading.startswith("Request ") and heading.endswith(": POST /v2/products/stocks")
     bodies = [p.text for p in browser.find_elements(By.TAG_NAME, "pre")]
     assert '"stock": 42' in bodies[0] and '"updated": true' in bodies[1]
 
     browser.get(base + "postings?status=delivered")
     assert text(browser, "h1") == "Postings: delivered"
-    statuses = {
-        r.find_elements(By.TAG_NAME, "td")[2].text.split("\n")[0]
-        for r in browser.find_elements(By.CSS_SELECTOR, "tbody tr")
-    }
-    assert statuses == {"delivered"}
+    cells = [r.find_elements(By.TAG_NAME, "td") for r in browser.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert {c[2].text.split("\n")[0] for c in cells} == {"delivered"}
+    assert "FBS" in {c[1].text for c in cells}  # the week's FBS postings beside the demo's FBO ones
+    screenshot(browser, tmp_path, "postings")
     browser.find_element(By.LINK_TEXT, "Finance").click()
-    assert "No transactions yet." in text(browser, "main")
+    main = text(browser, "main")
+    assert "No transactions yet." not in main and "orders" in main and "total" in main
+    assert browser.find_elements(By.CSS_SELECTOR, "tbody tr")
+    screenshot(browser, tmp_path, "finance")

@@ -1,9 +1,10 @@
 """The web view's seam to the model: one function per page reads what it shows from the store
 (inside one transaction) and returns the plain data of `views.py`.
 
-Postings and finance come from whatever models keep them: `POSTING_SOURCES` and
-`TRANSACTION_SOURCES` list the functions that read them, so a new model (FBS postings, finance
-events) is one line here.
+Postings and finance come from whatever models keep them: `POSTING_SOURCES` (FBO postings of
+`model/fbo.py`, FBS/rFBS postings of `model/postings_fbs.py`) and `TRANSACTION_SOURCES` (the
+operations `model/finance.py` derives from the marketplace's events) list the functions that read
+them, so a new model is one line here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from oint.sandbox.model import fbo
+from oint.sandbox.model import fbo, postings_fbs
+from oint.sandbox.model import finance as finance_model
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.products import PRODUCT, ProductDoc, get_product
 from oint.sandbox.model.stocks import FBO_WAREHOUSE, SOURCES, STOCK, stocks_of
@@ -184,8 +186,45 @@ def fbo_postings(acct: Account) -> list[PostingRow]:
     return out
 
 
-POSTING_SOURCES: tuple[Callable[[Account], list[PostingRow]], ...] = (fbo_postings,)
-STATUS_ORDER = fbo.POSTING_STATUSES  # statuses first in this order, any others after them
+def fbs_postings(acct: Account) -> list[PostingRow]:
+    """FBS and rFBS postings of the living marketplace (`model/postings_fbs.py`, also served by
+    `/v3/posting/fbs/list` and `/v4/posting/fbs/list`)."""
+    names = _warehouse_names(acct)
+    out = []
+    for d in postings_fbs.all_postings(acct):
+        customer = d.get("customer") or {}
+        warehouse = names.get(int(d.get("warehouse_id") or 0), "")
+        place = ", ".join(x for x in (warehouse, str(customer.get("city") or "")) if x)
+        lines = tuple(
+            PostingLine(
+                name=str(x.get("name") or ""),
+                offer_id=str(x.get("offer_id") or ""),
+                sku=int(x.get("sku") or 0),
+                quantity=int(x.get("quantity") or 0),
+                price=str(x.get("price") or ""),
+                currency=str(x.get("currency_code") or "RUB"),
+            )
+            for x in d.get("products") or []
+        )
+        out.append(
+            PostingRow(
+                number=str(d["posting_number"]),
+                scheme="rFBS" if d.get("scheme") == "rfbs" else "FBS",
+                status=str(d.get("status") or ""),
+                substatus=str(d.get("substatus") or ""),
+                created_at=str(d.get("created_at") or ""),
+                lines=lines,
+                place=place,
+            )
+        )
+    return out
+
+
+POSTING_SOURCES: tuple[Callable[[Account], list[PostingRow]], ...] = (fbo_postings, fbs_postings)
+# statuses first in this order (the order loop's), any others after them
+STATUS_ORDER = tuple(
+    dict.fromkeys((*postings_fbs.UNFULFILLED, "arbitration", "driver_pickup", *fbo.POSTING_STATUSES))
+)
 
 
 def all_postings(acct: Account) -> list[PostingRow]:
@@ -210,7 +249,23 @@ def postings(store: Store, ref: AccountRef, now: float, status: str = "") -> Pos
 
 
 # ------------------------------------------------------------------ finance
-TRANSACTION_SOURCES: tuple[Callable[[Account], list[Transaction]], ...] = ()  # no finance model yet
+def finance_transactions(acct: Account) -> list[Transaction]:
+    """The finance operations of the living marketplace (`model/finance.py`, also served by
+    `/v3/finance/transaction/list`): sales, returns, compensations with their commission and logistics."""
+    return [
+        Transaction(
+            id=str(op["operation_id"]),
+            date=str(op["operation_date"]),
+            type=str(op["type"]),
+            amount=float(op["amount"]),
+            posting=str(op["posting"]["posting_number"]),
+            description=str(op["operation_type_name"]),
+        )
+        for op in finance_model.transactions(acct)
+    ]
+
+
+TRANSACTION_SOURCES: tuple[Callable[[Account], list[Transaction]], ...] = (finance_transactions,)
 
 
 def finance(store: Store, ref: AccountRef, now: float) -> Finance:
@@ -221,10 +276,11 @@ def finance(store: Store, ref: AccountRef, now: float) -> Finance:
             key=lambda t: (t.date, t.id),
             reverse=True,
         )
-    totals: dict[str, float] = {}
+    kopecks: dict[str, int] = {}  # summed in kopecks: no float drift over thousands of rows
     for t in rows:
-        totals[t.type] = totals.get(t.type, 0.0) + t.amount
-    named = [*sorted(totals.items()), ("total", sum(totals.values()))] if rows else []
+        kopecks[t.type] = kopecks.get(t.type, 0) + round(t.amount * 100)
+    totals = {name: k / 100 for name, k in sorted(kopecks.items())}
+    named = [*totals.items(), ("total", sum(kopecks.values()) / 100)] if rows else []
     currency = rows[0].currency if rows else "RUB"
     return Finance(ref, tuple(rows[:MAX_TRANSACTIONS]), tuple(named), currency, len(rows))
 
