@@ -155,34 +155,36 @@ def product_detail(store: Store, ref: AccountRef, now: float, product_id: int) -
 
 
 # ------------------------------------------------------------------ postings
+def _posting_row(d: dict[str, Any], scheme: str, place: tuple[Any, ...]) -> PostingRow:
+    """A posting document of either model (both keep Ozon's posting fields) as a row of the page."""
+    lines = tuple(
+        PostingLine(
+            name=str(x.get("name") or ""),
+            offer_id=str(x.get("offer_id") or ""),
+            sku=int(x.get("sku") or 0),
+            quantity=int(x.get("quantity") or 0),
+            price=str(x.get("price") or ""),
+            currency=str(x.get("currency_code") or "RUB"),
+        )
+        for x in d.get("products") or []
+    )
+    return PostingRow(
+        number=str(d["posting_number"]),
+        scheme=scheme,
+        status=str(d.get("status") or ""),
+        substatus=str(d.get("substatus") or ""),
+        created_at=str(d.get("created_at") or ""),
+        lines=lines,
+        place=", ".join(str(x) for x in place if x),
+    )
+
+
 def fbo_postings(acct: Account) -> list[PostingRow]:
     """FBO postings (`model/fbo.py`, also served by `/v3/posting/fbo/list`)."""
     out = []
     for d in acct.all(fbo.POSTING):
         analytics = d.get("analytics") or {}
-        place = ", ".join(str(x) for x in (analytics.get("warehouse_name"), analytics.get("city")) if x)
-        lines = tuple(
-            PostingLine(
-                name=str(x.get("name") or ""),
-                offer_id=str(x.get("offer_id") or ""),
-                sku=int(x.get("sku") or 0),
-                quantity=int(x.get("quantity") or 0),
-                price=str(x.get("price") or ""),
-                currency=str(x.get("currency_code") or "RUB"),
-            )
-            for x in d.get("products") or []
-        )
-        out.append(
-            PostingRow(
-                number=str(d["posting_number"]),
-                scheme="FBO",
-                status=str(d.get("status") or ""),
-                substatus=str(d.get("substatus") or ""),
-                created_at=str(d.get("created_at") or ""),
-                lines=lines,
-                place=place,
-            )
-        )
+        out.append(_posting_row(d, "FBO", (analytics.get("warehouse_name"), analytics.get("city"))))
     return out
 
 
@@ -192,31 +194,9 @@ def fbs_postings(acct: Account) -> list[PostingRow]:
     names = _warehouse_names(acct)
     out = []
     for d in postings_fbs.all_postings(acct):
-        customer = d.get("customer") or {}
+        scheme = "rFBS" if d.get("scheme") == "rfbs" else "FBS"
         warehouse = names.get(int(d.get("warehouse_id") or 0), "")
-        place = ", ".join(x for x in (warehouse, str(customer.get("city") or "")) if x)
-        lines = tuple(
-            PostingLine(
-                name=str(x.get("name") or ""),
-                offer_id=str(x.get("offer_id") or ""),
-                sku=int(x.get("sku") or 0),
-                quantity=int(x.get("quantity") or 0),
-                price=str(x.get("price") or ""),
-                currency=str(x.get("currency_code") or "RUB"),
-            )
-            for x in d.get("products") or []
-        )
-        out.append(
-            PostingRow(
-                number=str(d["posting_number"]),
-                scheme="rFBS" if d.get("scheme") == "rfbs" else "FBS",
-                status=str(d.get("status") or ""),
-                substatus=str(d.get("substatus") or ""),
-                created_at=str(d.get("created_at") or ""),
-                lines=lines,
-                place=place,
-            )
-        )
+        out.append(_posting_row(d, scheme, (warehouse, (d.get("customer") or {}).get("city"))))
     return out
 
 
