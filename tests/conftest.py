@@ -37,6 +37,31 @@ DEMO_API_KEY = "7cc90d26-33e4-499b..."
 BEFORE_SWITCH_OFF = "2025-06-01"  # an API date before Ozon switched off any endpoint OInt calls
 ROOT = Path(__file__).resolve().parents[1]
 
+# the demo account's warehouses: FBS (Moscow), rFBS (St Petersburg), bulky goods (Podolsk)
+FBS, RFBS = 1020005000050693, 1020005000050694
+DEMO_WAREHOUSES = [FBS, RFBS, 1020005000113280]
+# the fields of a warehouse in /v1/warehouse/list's answer (GetWarehousesList)
+V1_WAREHOUSE_KEYS = {
+    "warehouse_id",
+    "name",
+    "is_rfbs",
+    "is_able_to_set_price",
+    "has_entrusted_acceptance",
+    "first_mile_type",
+    "is_kgt",
+    "can_print_act_in_advance",
+    "min_working_days",
+    "is_karantin",
+    "has_postings_limit",
+    "postings_limit",
+    "working_days",
+    "min_postings_limit",
+    "is_timetable_editable",
+    "status",
+    "is_economy",
+    "is_presorted",
+}
+
 
 def free_port() -> int:
     with socket.socket() as s:

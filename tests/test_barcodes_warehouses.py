@@ -11,16 +11,21 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock, http_client
+from conftest import (
+    DEMO_API_KEY,
+    DEMO_CLIENT_ID,
+    DEMO_WAREHOUSES,
+    V1_WAREHOUSE_KEYS,
+    Cli,
+    Clock,
+    http_client,
+)
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import BadRequestError, RateLimitError, UsageError
 from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.barcodes import ean13_check_digit, is_valid_ean13
-
-FBS = 1020005000050693
-DEMO_WAREHOUSES = [1020005000050693, 1020005000050694, 1020005000113280]
 
 
 def body(name: str, *values: Any) -> Any:
@@ -219,26 +224,7 @@ def test_warehouses_cli_once_a_minute(cli: Cli) -> None:
     assert r.code == 0, r.err
     warehouses = r.json()["result"]
     assert [w["warehouse_id"] for w in warehouses] == DEMO_WAREHOUSES
-    assert set(warehouses[0]) == {
-        "warehouse_id",
-        "name",
-        "is_rfbs",
-        "is_able_to_set_price",
-        "has_entrusted_acceptance",
-        "first_mile_type",
-        "is_kgt",
-        "can_print_act_in_advance",
-        "min_working_days",
-        "is_karantin",
-        "has_postings_limit",
-        "postings_limit",
-        "working_days",
-        "min_postings_limit",
-        "is_timetable_editable",
-        "status",
-        "is_economy",
-        "is_presorted",
-    }
+    assert set(warehouses[0]) == V1_WAREHOUSE_KEYS
     assert [w["is_rfbs"] for w in warehouses] == [False, True, False]
     assert [w["is_kgt"] for w in warehouses] == [False, False, True]
     again = cli("ПолучитьСписокСкладов", "--retries", "0")

@@ -28,7 +28,9 @@ import pytest
 from conftest import (
     DEMO_API_KEY,
     DEMO_CLIENT_ID,
+    DEMO_WAREHOUSES,
     ROOT,
+    V1_WAREHOUSE_KEYS,
     CliResult,
     SandboxServer,
     creds,
@@ -63,27 +65,6 @@ ON_SALE = [1111588191, 1111588192, 1111588193]
 MAX_BOOST, ELASTIC = 2840538, 1977747  # demo actions: every product a candidate; 143210609 takes part
 MOSCOW = 2  # the demo cluster "Москва, МО и Дальние регионы"
 CROSSDOCK_POINT = 1020001649180000  # a cross-docking drop-off point of that cluster
-DEMO_WAREHOUSES = [1020005000050693, 1020005000050694, 1020005000113280]
-V1_WAREHOUSE_KEYS = {
-    "warehouse_id",
-    "name",
-    "is_rfbs",
-    "is_able_to_set_price",
-    "has_entrusted_acceptance",
-    "first_mile_type",
-    "is_kgt",
-    "can_print_act_in_advance",
-    "min_working_days",
-    "is_karantin",
-    "has_postings_limit",
-    "postings_limit",
-    "working_days",
-    "min_postings_limit",
-    "is_timetable_editable",
-    "status",
-    "is_economy",
-    "is_presorted",
-}
 V1_PROMO_KEYS = {"id", "price", "action_price", "max_action_price", "add_mode", "min_stock", "stock"}
 
 
