@@ -335,3 +335,48 @@ def attribute(
     if dictionary_value_id:
         entry["dictionary_value_id"] = dictionary_value_id
     return {"id": attribute_id, "complex_id": complex_id, "values": [entry]}
+
+
+FILM_CATEGORY, FILM_TYPE = 17028922, 91565  # the demo's products: protective films
+BRAND, TNVED = 85, 22232  # attributes of that type: brand, ТН ВЭД (customs code)
+TNVED_FILM = 971030001  # a value of attribute 22232 (ТН ВЭД) in the sandbox's dictionary
+
+
+def film_product(
+    offer_id: str,
+    attributes: list[dict[str, Any]] | None = None,
+    *,
+    without: tuple[int, ...] = (),
+    **fields: Any,
+) -> dict[str, Any]:
+    """A product for /v3/product/import in category 17028922 / type 91565 that passes the sandbox's
+    checks: priced and measured like the demo's, with one picture and the `attributes` (by default
+    every one the type requires: brand, model, colour, ТН ВЭД, description) but those whose ids are
+    in `without`; `fields` are set over it."""
+    if attributes is None:
+        attributes = [
+            attribute(BRAND, "Samsung", 5060050),
+            attribute(9048, f"Модель {offer_id}"),
+            attribute(10096, "gray", 61576),
+            attribute(TNVED, "3919900000", TNVED_FILM),
+            attribute(4191, f"Описание товара {offer_id}"),
+        ]
+    item: dict[str, Any] = {
+        "description_category_id": FILM_CATEGORY,
+        "type_id": FILM_TYPE,
+        "name": f"Защитная плёнка {offer_id}",
+        "offer_id": offer_id,
+        "price": "1300",
+        "old_price": "1500",
+        "vat": "0.1",
+        "height": 250,
+        "width": 150,
+        "depth": 10,
+        "dimension_unit": "mm",
+        "weight": 100,
+        "weight_unit": "g",
+        "images": ["https://openintegrations.dev/test_data/picture.jpg"],
+        "attributes": [a for a in attributes if a["id"] not in without],
+    }
+    item.update(fields)
+    return item

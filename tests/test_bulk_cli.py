@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, CliResult, SandboxServer, start_server
+from conftest import (
+    BRAND,
+    DEMO_API_KEY,
+    DEMO_CLIENT_ID,
+    CliResult,
+    SandboxServer,
+    attribute,
+    film_product,
+    start_server,
+)
 
 from oint import bulk
 from oint.ozon import AsyncOzonClient, OzonClient
@@ -269,25 +278,12 @@ def test_products_from_json_lines_follow_import_tasks(
 ) -> None:
     lines = []
     for i in range(1, 131):
-        item: dict[str, Any] = {
-            "offer_id": f"NEW-{i}",
-            "name": f"Защитная плёнка {i}",
-            "description_category_id": 17028922,
-            "type_id": 91565,
-            "price": "1300",
-            "old_price": "1500",
-            "vat": "0.1",
-            "height": 250,
-            "width": 150,
-            "depth": 10,
-            "dimension_unit": "mm",
-            "weight": 100,
-            "weight_unit": "g",
-            "images": ["https://example.com/1.jpg"],
-            "attributes": [
-                {"id": 85, "complex_id": 0, "values": [{"value": "Samsung", "dictionary_value_id": 5060050}]}
-            ],
-        }
+        item = film_product(
+            f"NEW-{i}",
+            [attribute(BRAND, "Samsung", 5060050)],
+            name=f"Защитная плёнка {i}",
+            images=["https://example.com/1.jpg"],
+        )
         if i == 5:
             item["vat"] = "0.33"  # Ozon fails it in the task
         lines.append(json.dumps(item, ensure_ascii=False))

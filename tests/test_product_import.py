@@ -20,7 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock, attribute, http_client, single_quoted
+from conftest import (
+    DEMO_API_KEY,
+    DEMO_CLIENT_ID,
+    FILM_CATEGORY,
+    FILM_TYPE,
+    TNVED_FILM,
+    Cli,
+    Clock,
+    attribute,
+    film_product,
+    http_client,
+    single_quoted,
+)
 
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.errors import BadRequestError, NotFoundError, UsageError
@@ -29,8 +41,6 @@ from oint.sandbox.core import Sandbox
 from oint.sandbox.model.product_import import PROCESSING_SECONDS
 from oint.sandbox.transport import SandboxTransport
 
-CATEGORY, TYPE = 17028922, 91565
-TNVED_FILM = 971030001  # a value of attribute 22232 (ТН ВЭД) in the sandbox's dictionary
 OTHER_SELLER_SKU = 180550365  # a card of another seller the sandbox can copy
 COPY_FORBIDDEN_SKU = 1445625485
 OWN_SKU = 1626044001  # the demo's own product 1111588191
@@ -40,34 +50,9 @@ MOSCOW_EVENING = 1_760_036_400.0  # 2025-10-09T19:00:00Z
 
 
 def product_item(offer_id: str, *, without: tuple[int, ...] = (), **fields: Any) -> dict[str, Any]:
-    """A product structure that passes Ozon's checks in category 17028922 / type 91565."""
-    attributes = [
-        attribute(85, "Samsung", 5060050),
-        attribute(9048, f"Модель {offer_id}"),
-        attribute(10096, "gray", 61576),
-        attribute(22232, "3919900000", TNVED_FILM),
-        attribute(4191, f"Описание товара {offer_id}"),
-    ]
-    item: dict[str, Any] = {
-        "description_category_id": CATEGORY,
-        "type_id": TYPE,
-        "name": f"Защитная плёнка {offer_id}",
-        "offer_id": offer_id,
-        "barcode": "",
-        "price": "1300",
-        "old_price": "1500",
-        "vat": "0.1",
-        "height": 250,
-        "width": 150,
-        "depth": 10,
-        "dimension_unit": "mm",
-        "weight": 100,
-        "weight_unit": "g",
-        "images": ["https://openintegrations.dev/test_data/picture.jpg"],
-        "attributes": [a for a in attributes if a["id"] not in without],
-    }
-    item.update(fields)
-    return item
+    """A product structure that passes Ozon's checks in category 17028922 / type 91565, with an
+    empty barcode unless `fields` give one."""
+    return film_product(offer_id, without=without, **{"barcode": "", **fields})
 
 
 def statuses(answer: dict[str, Any]) -> dict[str, str]:
@@ -730,7 +715,11 @@ def test_cli_create_by_ozon_id(cli: Cli, sandbox_url: str) -> None:
         assert all(by_offer[o]["status"] == "failed" for o in by_offer if o != "COPY-1")
         card = ozon.get_products_attributes_data({"offer_id": ["COPY-1"]})["result"][0]
         assert card["name"] == "Копия матовой плёнки" and card["id"] == by_offer["COPY-1"]["product_id"]
-        assert (card["description_category_id"], card["type_id"], card["weight"]) == (CATEGORY, TYPE, 40)
+        assert (card["description_category_id"], card["type_id"], card["weight"]) == (
+            FILM_CATEGORY,
+            FILM_TYPE,
+            40,
+        )
         assert card["sku"] > 0 and card["sku"] != OTHER_SELLER_SKU
         assert ozon.get_products_information(offer_id="COPY-1")["items"][0]["price"] == "650.00"
         assert ozon.get_product_description(offer_id="COPY-1")["result"]["description"].startswith("Матовая")

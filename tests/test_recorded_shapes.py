@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import attribute
+from conftest import BRAND, FILM_CATEGORY, FILM_TYPE, TNVED, attribute, film_product
 
 from oint.ozon import OzonClient
 
@@ -345,42 +345,12 @@ KNOWN_GAPS: dict[str, tuple[str, set[str]]] = {}  # none left: the three this te
 # ------------------------------------------------------------------ how each function is called
 SKU_1, SKU_2, UNKNOWN_SKU, OTHER_SELLER_SKU = 1626044001, 1626044002, 1626099999, 180550365
 FBO_MARKDOWN_SKU = 1626044101
-CATEGORY, TYPE, BRAND = 17028922, 91565, 85
-TNVED, TNVED_FILM = 22232, 971030001
 MOSCOW_CLUSTER = 2
 PICTURES = [
     "https://openintegrations.dev/test_data/picture.jpg",
     "https://openintegrations.dev/test_data/picture2.jpg",
 ]
 VIDEO_URL = "https://rutube.ru/video/c6cc4d620b1d4338901770a44b3e82f4/"
-
-
-def product_item(offer_id: str, *, without: tuple[int, ...] = ()) -> dict[str, Any]:
-    """A product of category 17028922 / type 91565 that passes the sandbox's checks."""
-    attributes = [
-        attribute(BRAND, "Samsung", 5060050),
-        attribute(9048, f"Модель {offer_id}"),
-        attribute(10096, "gray", 61576),
-        attribute(TNVED, "3919900000", TNVED_FILM),
-        attribute(4191, f"Описание товара {offer_id}"),
-    ]
-    return {
-        "description_category_id": CATEGORY,
-        "type_id": TYPE,
-        "name": f"Защитная плёнка {offer_id}",
-        "offer_id": offer_id,
-        "price": "1300",
-        "old_price": "1500",
-        "vat": "0.1",
-        "height": 250,
-        "width": 150,
-        "depth": 10,
-        "dimension_unit": "mm",
-        "weight": 100,
-        "weight_unit": "g",
-        "images": PICTURES[:1],
-        "attributes": [a for a in attributes if a["id"] not in without],
-    }
 
 
 def wait(poll: Callable[[], Any], done: Callable[[Any], bool], seconds: float = 10.0) -> Any:
@@ -401,7 +371,7 @@ def settled_task(ozon: OzonClient, task_id: int) -> Any:
 def import_without_tnved(ozon: OzonClient, offer_id: str) -> Any:
     """Import a product lacking the required ТН ВЭД attribute (as in the recording: imported, with an
     error_attribute_values_empty error); returns the settled import status."""
-    task_id = ozon.create_update_products(product_item(offer_id, without=(TNVED,)))["result"]["task_id"]
+    task_id = ozon.create_update_products(film_product(offer_id, without=(TNVED,)))["result"]["task_id"]
     return settled_task(ozon, task_id)
 
 
@@ -468,10 +438,14 @@ SCENARIOS: dict[str, Scenario] = {
     "GetCategoriesAndProductTypesTree": Scenario(
         lambda o: o.get_categories_and_product_types_tree(), ("result",)
     ),
-    "GetCategoryAttributes": Scenario(lambda o: o.get_category_attributes(CATEGORY, TYPE), ("result",)),
-    "GetAttributeValues": Scenario(lambda o: o.get_attribute_values(CATEGORY, TYPE, BRAND), ("result",)),
+    "GetCategoryAttributes": Scenario(
+        lambda o: o.get_category_attributes(FILM_CATEGORY, FILM_TYPE), ("result",)
+    ),
+    "GetAttributeValues": Scenario(
+        lambda o: o.get_attribute_values(FILM_CATEGORY, FILM_TYPE, BRAND), ("result",)
+    ),
     "SearchAttributeValue": Scenario(
-        lambda o: o.search_attribute_value(CATEGORY, TYPE, BRAND, "Sam"), ("result",)
+        lambda o: o.search_attribute_value(FILM_CATEGORY, FILM_TYPE, BRAND, "Sam"), ("result",)
     ),
     "GetProductsRequestsLimits": Scenario(lambda o: o.get_products_requests_limits(), ("daily_create",)),
     "GetProductList": Scenario(lambda o: o.get_product_list(), ("result.items",)),
@@ -480,7 +454,7 @@ SCENARIOS: dict[str, Scenario] = {
     "GetProductDescription": Scenario(lambda o: o.get_product_description(1111588191), ("result",)),
     "GetProductsContentRating": Scenario(lambda o: o.get_products_content_rating(SKU_1), ("products",)),
     "CreateUpdateProducts": Scenario(
-        lambda o: o.create_update_products(product_item("SHAPE-NEW")), ("result",)
+        lambda o: o.create_update_products(film_product("SHAPE-NEW")), ("result",)
     ),
     "CreateProductByOzonID": Scenario(
         lambda o: o.create_product_by_ozon_id(

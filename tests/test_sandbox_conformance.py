@@ -27,7 +27,15 @@ from answer_conformance import (
     raw_problems,
     value_at,
 )
-from conftest import SUITE_ANSWERS_TEST, SandboxServer, attribute
+from conftest import (
+    BRAND,
+    FILM_CATEGORY,
+    FILM_TYPE,
+    SUITE_ANSWERS_TEST,
+    SandboxServer,
+    attribute,
+    film_product,
+)
 from sandbox_http import call
 
 from oint.sandbox.model import ROUTES
@@ -35,30 +43,17 @@ from oint.sandbox.model import ROUTES
 SKU_1, SKU_2, OTHER_SELLER_SKU = 1626044001, 1626044002, 1626099999
 FOREIGN_SKU = 180550365
 FBO_MARKDOWN_SKU, FBS_MARKDOWN_PRODUCT = 1626044101, 1111588292
-CATEGORY, TYPE, BRAND = 17028922, 91565, 85
 MOSCOW_CLUSTER = 2
 FBS_WAREHOUSE = 1020005000050693
 PICTURES = ["https://example.com/a.jpg", "https://example.com/b.jpg"]
 
 
 def product_item(offer_id: str) -> dict[str, Any]:
-    return {
-        "description_category_id": CATEGORY,
-        "type_id": TYPE,
-        "name": f"Защитная плёнка {offer_id}",
-        "offer_id": offer_id,
-        "price": "1300",
-        "old_price": "1500",
-        "vat": "0.1",
-        "height": 250,
-        "width": 150,
-        "depth": 10,
-        "dimension_unit": "mm",
-        "weight": 100,
-        "weight_unit": "g",
-        "images": PICTURES[:1],
-        "attributes": [attribute(BRAND, "Samsung", 5060050), attribute(9048, f"Модель {offer_id}")],
-    }
+    return film_product(
+        offer_id,
+        [attribute(BRAND, "Samsung", 5060050), attribute(9048, f"Модель {offer_id}")],
+        images=PICTURES[:1],
+    )
 
 
 class Replay:
@@ -93,8 +88,9 @@ def test_every_routed_operation_answers_as_documented(server: SandboxServer, leg
     stamp = "%Y-%m-%dT%H:%M:%SZ"
     # categories
     r("POST", "/v1/description-category/tree", {"language": "DEFAULT"})
-    r("POST", "/v1/description-category/attribute", {"description_category_id": CATEGORY, "type_id": TYPE})
-    values = {"attribute_id": BRAND, "description_category_id": CATEGORY, "type_id": TYPE}
+    films = {"description_category_id": FILM_CATEGORY, "type_id": FILM_TYPE}
+    r("POST", "/v1/description-category/attribute", films)
+    values = {"attribute_id": BRAND, **films}
     r("POST", "/v1/description-category/attribute/values", {**values, "limit": 50})
     r("POST", "/v1/description-category/attribute/values/search", {**values, "limit": 10, "value": "Sam"})
     # products: reading
