@@ -188,6 +188,18 @@ def make(
     return engine, journal, limiters
 
 
+def timed(clock: Clock, answer: Answer = stock_results) -> tuple[list[float], Answer]:
+    """`answer` (by default every stock updated), noting the fake clock at each request in the list
+    returned with it."""
+    times: list[float] = []
+
+    def noted(send: Send) -> RawResponse | OzonError:
+        times.append(clock.now)
+        return answer(send)
+
+    return times, noted
+
+
 def drive(engine: Engine, clock: Clock, answer: Answer, limit: int = 10_000) -> tuple[list[Send], str | None]:
     """Run the steps as a driver would, the fake clock jumping over every wait."""
     sent: list[Send] = []
@@ -223,11 +235,7 @@ def test_batches_at_the_maximum_within_80_a_minute(tmp_path: Path) -> None:
 def test_never_more_than_the_limit_in_any_window(tmp_path: Path) -> None:
     clock = Clock()
     engine, _, _ = make(tmp_path, STOCKS, stocks(30_000), clock)
-    times: list[float] = []
-
-    def answer(send: Send) -> RawResponse:
-        times.append(clock.now)
-        return stock_results(send)
+    times, answer = timed(clock)
 
     drive(engine, clock, answer)
     assert len(times) == 300
@@ -264,11 +272,7 @@ def test_the_same_pair_twice_waits_its_30_seconds(tmp_path: Path) -> None:
         {"offer_id": "A", "warehouse_id": WH, "stock": 2},
     ]
     engine, journal, _ = make(tmp_path, STOCKS, items, clock)
-    times: list[float] = []
-
-    def answer(send: Send) -> RawResponse:
-        times.append(clock.now)
-        return stock_results(send)
+    times, answer = timed(clock)
 
     sent, _ = drive(engine, clock, answer)
     assert [[s["stock"] for s in x.body["stocks"]] for x in sent] == [[1], [2]]  # in the file's order
@@ -283,11 +287,7 @@ def test_429_and_5xx_are_retried_other_4xx_are_not(tmp_path: Path) -> None:
         RawResponse(429, {"retry-after": "3"}, b'{"code":8,"message":"slow down"}'),
         RawResponse(503, {}, b"<html>busy</html>"),
     ]
-    times: list[float] = []
-
-    def answer(send: Send) -> RawResponse:
-        times.append(clock.now)
-        return script.pop(0) if script else stock_results(send)
+    times, answer = timed(clock, lambda send: script.pop(0) if script else stock_results(send))
 
     sent, _ = drive(engine, clock, answer)
     assert journal.counts["confirmed"] == 150 and len(sent) == 4
@@ -351,11 +351,7 @@ def test_no_answer_many_times_in_a_row_stops_resumable(tmp_path: Path) -> None:
 def test_a_resumed_job_counts_the_requests_of_the_killed_run(tmp_path: Path) -> None:
     clock = Clock()
     engine, journal, _ = make(tmp_path, STOCKS, stocks(12_000), clock)
-    times: list[float] = []
-
-    def answer(send: Send) -> RawResponse:
-        times.append(clock.now)
-        return stock_results(send)
+    times, answer = timed(clock)
 
     while len(times) < 80:  # the first run sends the first window's 80 requests, then dies
         action = engine.next(clock.now)
@@ -442,11 +438,7 @@ def test_retry_after_is_in_ozon_seconds(tmp_path: Path, scale: float) -> None:
     engine, _, _ = make(tmp_path, STOCKS, stocks(1), clock)
     engine.scale = scale
     script = [RawResponse(429, {"retry-after": "60"}, b"{}")]
-    times: list[float] = []
-
-    def answer(send: Send) -> RawResponse:
-        times.append(clock.now)
-        return script.pop(0) if script else stock_results(send)
+    times, answer = timed(clock, lambda send: script.pop(0) if script else stock_results(send))
 
     drive(engine, clock, answer)
     assert times[1] - times[0] == pytest.approx(60.0 / scale)
