@@ -79,6 +79,10 @@ class Replay:
             time.sleep(0.05)
         return answer
 
+    def calculated(self, path: str, body: Any) -> Any:
+        """A supply draft's info (`path`), once Ozon has calculated it."""
+        return self.wait("POST", path, body, lambda a: a["status"] != "CALCULATION_STATUS_IN_PROGRESS")
+
 
 def test_every_routed_operation_answers_as_documented(server: SandboxServer, legacy_api: str) -> None:
     """OInt's own operations on a day before Ozon switched them off (`legacy_api`), and their
@@ -173,12 +177,7 @@ def test_every_routed_operation_answers_as_documented(server: SandboxServer, leg
         "items": [{"sku": SKU_1, "quantity": 5}],
     }
     operation = r("POST", "/v1/draft/create", draft)["operation_id"]
-    calculated = r.wait(
-        "POST",
-        "/v1/draft/create/info",
-        {"operation_id": operation},
-        lambda a: a["status"] != "CALCULATION_STATUS_IN_PROGRESS",
-    )
+    calculated = r.calculated("/v1/draft/create/info", {"operation_id": operation})
     warehouses = [
         str(w["supply_warehouse"]["warehouse_id"])
         for c in calculated["clusters"]
@@ -214,12 +213,7 @@ def test_every_routed_operation_answers_as_documented(server: SandboxServer, leg
     )
     r("POST", "/v1/draft/multi-cluster/create", {"clusters_info": [cluster]})
     draft_id = r("POST", "/v1/draft/direct/create", {"cluster_info": cluster})["draft_id"]
-    info = r.wait(
-        "POST",
-        "/v2/draft/create/info",
-        {"draft_id": draft_id},
-        lambda a: a["status"] != "CALCULATION_STATUS_IN_PROGRESS",
-    )
+    info = r.calculated("/v2/draft/create/info", {"draft_id": draft_id})
     picks = [
         {
             "macrolocal_cluster_id": c["macrolocal_cluster_id"],
