@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import socket
@@ -335,6 +336,21 @@ def attribute(
     if dictionary_value_id:
         entry["dictionary_value_id"] = dictionary_value_id
     return {"id": attribute_id, "complex_id": complex_id, "values": [entry]}
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> str:
+    """A CSV file (UTF-8) of the header and rows at `path`; its name."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return str(path)
+
+
+def read_csv(path: str | Path) -> list[dict[str, str]]:
+    """The rows of a CSV file with a header row, as dicts."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
 FILM_CATEGORY, FILM_TYPE = 17028922, 91565  # the demo's products: protective films

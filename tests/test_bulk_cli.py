@@ -5,7 +5,6 @@ minute lasts a second at both ends)."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
 import json
 import os
@@ -23,18 +22,21 @@ from conftest import (
     BRAND,
     DEMO_API_KEY,
     DEMO_CLIENT_ID,
+    FBS,
+    RFBS,
     CliResult,
     SandboxServer,
     attribute,
     film_product,
+    read_csv,
     start_server,
+    write_csv,
 )
 
 from oint import bulk
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.sandbox.store import Store
 
-FBS, RFBS = 1020005000050693, 1020005000050694
 RunCli = Any  # the run_cli fixture
 
 
@@ -55,19 +57,6 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def seed(run_cli: RunCli, env: dict[str, str], products: int) -> None:
     r = run_cli("sandbox", "seed", "--products", str(products), env=env)
     assert r.code == 0, r.err
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> str:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return str(path)
-
-
-def read_csv(path: str | Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def the_job(env: dict[str, str]) -> Path:

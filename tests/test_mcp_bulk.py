@@ -7,30 +7,19 @@ write guard and the input checks."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY
+from conftest import DEMO_API_KEY, FBS, RFBS, read_csv, write_csv
 from mcp import Client
 from test_mcp_stdio import answer, over_stdio, server_env, text
 
 from oint.bulk.jobs import Job
 from oint.mcp.access import WritePolicy
 from oint.mcp.service import Service, Settings
-
-FBS, RFBS = 1020005000050693, 1020005000050694
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> str:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return str(path)
 
 
 async def until_done(client: Client, job: str, timeout: float = 60) -> dict[str, Any]:
@@ -116,8 +105,7 @@ def test_stocks_jobs_previewed_confirmed_followed_and_reported(tmp_path: Path, r
     assert [i["row"] for i in report["items"]] == [21, 22]  # limit=2: the first two, by row
     assert report["items"][1]["code"] == "STOCK_TOO_BIG"
     assert report["items"][1]["message"] == "stock must be less than 1000000"
-    with open(report["report_file"], newline="", encoding="utf-8") as fh:
-        lines = list(csv.DictReader(fh))
+    lines = read_csv(report["report_file"])
     assert len(lines) == 23 and sum(line["state"] == "failed" for line in lines) == 3
 
     listed = out["listed"]
