@@ -148,6 +148,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.name == SUITE_ANSWERS_TEST)  # stable: that one goes last
 
 
+def listening(port: int, proc: subprocess.Popen[bytes], seconds: float = 30) -> bool:
+    """Wait until the server `proc` started accepts connections on local `port`: True; False if it
+    exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
 def start_server(db: str, *args: str, env: dict[str, str] | None = None) -> SandboxServer:
     """`oint sandbox serve` on a free port with state file `db` (extra `args`, `env`); the
     caller stops it with `server.stop()`."""
@@ -158,18 +172,10 @@ def start_server(db: str, *args: str, env: dict[str, str] | None = None) -> Sand
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"sandbox server did not start: {err}") from None
-            time.sleep(0.05)
-    return SandboxServer(url, db, proc)
+    if not listening(port, proc):
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"sandbox server did not start: {err}")
+    return SandboxServer(f"http://127.0.0.1:{port}", db, proc)
 
 
 @pytest.fixture(scope="session")

@@ -9,16 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, SandboxServer, free_port
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, SandboxServer, free_port, listening
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult, Tool
@@ -159,14 +157,7 @@ def test_streamable_http(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "the HTTP server did not start"
-                time.sleep(0.1)
+        assert listening(port, proc), "the HTTP server did not start"
 
         async def main() -> tuple[int, Any]:
             async with Client(f"http://127.0.0.1:{port}/mcp") as client:
