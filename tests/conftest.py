@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -357,6 +358,28 @@ def read_csv(path: str | Path) -> list[dict[str, str]]:
     """The rows of a CSV file with a header row, as dicts."""
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def readme_python(section: str) -> str:
+    """The one ```python block of the README's `## {section}` section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    part = text[text.index(f"\n## {section}\n") :]
+    part = part[: part.index("\n## ", 1)]
+    blocks = re.findall(r"^```python\n(.*?)^```$", part, flags=re.M | re.S)
+    assert len(blocks) == 1, f"one Python block in the README's {section!r} section"
+    return str(blocks[0])
+
+
+def run_example(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`code` run as a pasted script, in and at home in `tmp_path`, its embedded sandbox's state in
+    `tmp_path / "sandbox.sqlite3"`, with no Ozon or OInt settings from the environment."""
+    script = tmp_path / "example.py"
+    script.write_text(code, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OZON_", "OINT_"))}
+    env |= {"OINT_SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"), "HOME": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 FILM_CATEGORY, FILM_TYPE = 17028922, 91565  # the demo's products: protective films

@@ -13,17 +13,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from answer_conformance import problems
-from conftest import BEFORE_SWITCH_OFF, DEMO_API_KEY, DEMO_CLIENT_ID, CliResult, SandboxServer, creds
+from conftest import (
+    BEFORE_SWITCH_OFF,
+    DEMO_API_KEY,
+    DEMO_CLIENT_ID,
+    CliResult,
+    SandboxServer,
+    creds,
+    readme_python,
+    run_example,
+)
 from sandbox_http import call
 
 from oint.ozon import AsyncOzonClient, OzonClient, spec
@@ -36,7 +42,6 @@ from oint.sandbox.core import Sandbox, account_ids
 from oint.sandbox.model import ROUTES
 from oint.sandbox.model.base import Account
 
-README = Path(__file__).resolve().parent.parent / "README.md"
 CURRENT = [op for op in spec.operations().values() if "2026-autumn" in op.sources]
 STRUCTURAL_PAGED = [op for op in CURRENT if op.paging and ("POST", op.path) not in ROUTES]
 POSTING_NUMBER = re.compile(r"\d{8}-\d{4}-\d")
@@ -303,24 +308,8 @@ def test_cli_reaches_the_served_sandbox(run_cli: Any, sandbox_url: str) -> None:
 
 
 # ------------------------------------------------------------------ the README
-def whole_api_example() -> str:
-    """The ```python block of the README's "The whole Seller API" section."""
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("\n## The whole Seller API\n") :]
-    section = section[: section.index("\n## ", 1)]
-    blocks = re.findall(r"^```python\n(.*?)^```$", section, flags=re.M | re.S)
-    assert len(blocks) == 1, "one Python block in the whole-API section"
-    return str(blocks[0])
-
-
 def test_readme_whole_api_example_runs_on_the_sandbox(tmp_path: Path) -> None:
-    script = tmp_path / "example.py"
-    script.write_text(whole_api_example(), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OZON_", "OINT_"))}
-    env |= {"OINT_SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"), "HOME": str(tmp_path)}
-    r = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
-    )
+    r = run_example(readme_python("The whole Seller API"), tmp_path)
     assert r.returncode == 0, r.stderr
     printed = r.stdout.splitlines()
     assert printed and all(POSTING_NUMBER.fullmatch(line) for line in printed), r.stdout
