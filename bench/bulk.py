@@ -30,7 +30,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -40,14 +39,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from harness import API_KEY, CLIENT_ID, start_sandbox
+
 FBS = 1020005000050693
-CLIENT = ["--clientid", "2128753", "--apikey", "7cc90d26-33e4-499b..."]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+CLIENT = ["--clientid", CLIENT_ID, "--apikey", API_KEY]
 
 
 def post(url: str, doc: Any) -> Any:
@@ -58,29 +53,8 @@ def post(url: str, doc: Any) -> Any:
 
 class Server:
     def __init__(self, db: str, scale: float) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "OINT_TIME_SCALE": str(scale), "OINT_SANDBOX_LOG": "20000"}
-        cmd = [
-            sys.executable,
-            "-m",
-            "oint",
-            "sandbox",
-            "serve",
-            "--port",
-            str(self.port),
-            "--db",
-            db,
-            "--quiet",
-        ]
-        self.proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("sandbox did not start")
+        self.proc, self.url = start_sandbox(db, env=env, stderr=subprocess.DEVNULL)
 
     def log(self, path: str, since: int = 0) -> dict[str, Any]:
         out: dict[str, Any] = post(
@@ -200,6 +174,12 @@ def write(path: Path, header: list[str], rows: list[list[Any]]) -> str:
     return str(path)
 
 
+def job_env(scale: float, jobs: str) -> dict[str, str]:
+    """The environment of an `oint` run: Ozon's clock `scale` times faster, the jobs' journals in
+    `jobs`, a progress line every 30 s."""
+    return {**os.environ, "OINT_TIME_SCALE": str(scale), "OINT_JOBS_DIR": jobs, "OINT_PROGRESS_EVERY": "30"}
+
+
 def million(tmp: Path, n: int) -> dict[str, float]:
     """The engine and its journal alone: n stock items against an instant fake Ozon, in a child
     process (its peak RSS is the figure)."""
@@ -260,12 +240,7 @@ def main() -> None:
         scale = args.stocks_scale
         server = Server(db, scale)
         jobs = str(tmp / "jobs-stocks")
-        env = {
-            **os.environ,
-            "OINT_TIME_SCALE": str(scale),
-            "OINT_JOBS_DIR": jobs,
-            "OINT_PROGRESS_EVERY": "30",
-        }
+        env = job_env(scale, jobs)
         wanted = {o: (i * 7) % 500 for i, o in enumerate(offers)}
         path = write(
             tmp / "stocks.csv",
@@ -291,12 +266,7 @@ def main() -> None:
         scale = args.prices_scale
         server = Server(db, scale)
         jobs = str(tmp / "jobs-prices")
-        env = {
-            **os.environ,
-            "OINT_TIME_SCALE": str(scale),
-            "OINT_JOBS_DIR": jobs,
-            "OINT_PROGRESS_EVERY": "30",
-        }
+        env = job_env(scale, jobs)
         prices = {o: str(300 + (i * 13) % 9000) for i, o in enumerate(offers)}
         path = write(
             tmp / "prices.csv", ["offer_id", "price", "old_price"], [[o, p, "0"] for o, p in prices.items()]
@@ -321,12 +291,7 @@ def main() -> None:
         server = Server(db, scale)
         since = max((x["seq"] for x in server.log("/v2/products/stocks", 0)["requests"]), default=0)
         jobs = str(tmp / "jobs-resume")
-        env = {
-            **os.environ,
-            "OINT_TIME_SCALE": str(scale),
-            "OINT_JOBS_DIR": jobs,
-            "OINT_PROGRESS_EVERY": "30",
-        }
+        env = job_env(scale, jobs)
         wanted = {o: (i * 11 + 3) % 500 for i, o in enumerate(offers)}
         path = write(
             tmp / "stocks2.csv",

@@ -17,39 +17,21 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-CLIENT_ID, API_KEY = "2128753", "7cc90d26-33e4-499b..."
-IMAGES = ["https://example.com/1.jpg", "https://example.com/2.jpg"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wall(cmd: list[str], runs: int, env: dict[str, str]) -> float:
-    times = []
-    for _ in range(runs + 1):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times[1:])
+from harness import API_KEY, CLIENT_ID, IMAGES, PRODUCT, median_wall, start_sandbox, update_images_command
 
 
 def per_call_sync(make: object, calls: int) -> tuple[float, float]:
     with make() as ozon:  # type: ignore[operator]
         for _ in range(50):
-            ozon.update_product_images(1111588191, IMAGES, color="GREEN")
+            ozon.update_product_images(PRODUCT, IMAGES, color="GREEN")
         cpu, t0 = time.process_time(), time.perf_counter()
         for _ in range(calls):
-            ozon.update_product_images(1111588191, IMAGES, color="GREEN")
+            ozon.update_product_images(PRODUCT, IMAGES, color="GREEN")
         return (time.perf_counter() - t0) / calls, (time.process_time() - cpu) / calls
 
 
@@ -57,10 +39,10 @@ def per_call_async(make: object, calls: int) -> tuple[float, float]:
     async def go() -> tuple[float, float]:
         async with make() as ozon:  # type: ignore[operator]
             for _ in range(50):
-                await ozon.update_product_images(1111588191, IMAGES, color="GREEN")
+                await ozon.update_product_images(PRODUCT, IMAGES, color="GREEN")
             cpu, t0 = time.process_time(), time.perf_counter()
             for _ in range(calls):
-                await ozon.update_product_images(1111588191, IMAGES, color="GREEN")
+                await ozon.update_product_images(PRODUCT, IMAGES, color="GREEN")
             return (time.perf_counter() - t0) / calls, (time.process_time() - cpu) / calls
 
     return asyncio.run(go())
@@ -80,30 +62,8 @@ def main() -> int:
     from oint.ozon import AsyncOzonClient, OzonClient
 
     tmp = tempfile.mkdtemp(prefix="oint-bench-")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oint",
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            os.path.join(tmp, "server.sqlite3"),
-            "--quiet",
-            "--no-rate-limit",
-        ]
-    )
+    server, url = start_sandbox(os.path.join(tmp, "server.sqlite3"), "--no-rate-limit")
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         # as installed: bytecode cached (pip compiles on install), so drop PYTHONDONTWRITEBYTECODE
         env = {
             k: v
@@ -122,29 +82,12 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
             env=env,
         )
-        oint_cmd = shutil.which("oint") or ""
-        cli = [oint_cmd] if oint_cmd else [sys.executable, "-m", "oint"]
-        cli += [
-            "ozon",
-            "UpdateProductImages",
-            "--clientid",
-            CLIENT_ID,
-            "--apikey",
-            API_KEY,
-            "--base-url",
-            url,
-            "--productid",
-            "1111588191",
-            "--images",
-            repr(IMAGES),
-            "--color",
-            "GREEN",
-        ]
-        baseline = wall([sys.executable, "-c", "pass"], a.runs, env)
-        cli_time = wall(cli, a.runs, env)
+        cli = update_images_command(url)
+        baseline = median_wall([sys.executable, "-c", "pass"], a.runs, env)
+        cli_time = median_wall(cli, a.runs, env)
         sandbox_env = {**env, "OINT_SANDBOX_DB": os.path.join(tmp, "embedded.sqlite3")}
         cli_sandbox = [c for c in cli if c not in ("--base-url", url)] + ["--sandbox"]
-        cli_sandbox_time = wall(cli_sandbox, a.runs, sandbox_env)
+        cli_sandbox_time = median_wall(cli_sandbox, a.runs, sandbox_env)
 
         rows = [
             (

@@ -18,26 +18,16 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-CLIENT_ID, API_KEY = "2128753", "7cc90d26-33e4-499b..."
-PRODUCT = 1111588191
-IMAGES = ["https://example.com/1.jpg", "https://example.com/2.jpg"]
+from harness import API_KEY, CLIENT_ID, IMAGES, PRODUCT, median_wall, start_sandbox, update_images_command
+
 BEFORE = "2026-09-01"  # OInt's endpoint still on at Ozon
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def admin(url: str, action: str, doc: Any = None) -> Any:
@@ -111,32 +101,7 @@ def library(url: str, api: str, calls: int) -> dict[str, float]:
 
 
 def cli(url: str, api: str, runs: int, env: dict[str, str]) -> float:
-    oint_cmd = shutil.which("oint")
-    cmd = [oint_cmd] if oint_cmd else [sys.executable, "-m", "oint"]
-    cmd += [
-        "ozon",
-        "UpdateProductImages",
-        "--clientid",
-        CLIENT_ID,
-        "--apikey",
-        API_KEY,
-        "--base-url",
-        url,
-        "--productid",
-        str(PRODUCT),
-        "--images",
-        json.dumps(IMAGES),
-        "--color",
-        "GREEN",
-        "--api",
-        api,
-    ]
-    times = []
-    for _ in range(runs + 1):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
-        times.append(time.perf_counter() - t0)
-    return median_ms(times[1:])
+    return median_wall(update_images_command(url, "--api", api), runs, env) * 1000
 
 
 def main() -> int:
@@ -145,19 +110,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=50, help="CLI runs (median)")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="oint-bench-today-")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OZON_", "OINT_"))}
-    db = os.path.join(tmp, "server.sqlite3")
-    serve = ["sandbox", "serve", "--port", str(port), "--db", db, "--quiet", "--no-rate-limit"]
-    server = subprocess.Popen([sys.executable, "-m", "oint", *serve], env=env)
+    server, url = start_sandbox(os.path.join(tmp, "server.sqlite3"), "--no-rate-limit", env=env)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         rows = {}
         for api, day in (("legacy", BEFORE), ("current", None)):
             admin(url, "api-date", {"date": day})

@@ -22,6 +22,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from harness import accepting, free_port
+
 SRC = Path(__file__).resolve().parent.parent / "src"
 if SRC.is_dir() and str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
@@ -87,23 +89,13 @@ def serve(port: int) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server() -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("server did not start")
+    if not accepting(port, proc):
+        proc.kill()
+        raise SystemExit("server did not start")
+    return proc, port
 
 
 # ---------------------------------------------------------------------------- clients
