@@ -7,7 +7,8 @@ quotes, JSON files, numbers, booleans, dates, escapes in plain strings).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 from oint.ozon.errors import UsageError
 from oint.ozon.registry import Method
@@ -49,6 +50,46 @@ def split_options(tokens: list[str]) -> list[tuple[str, str | None]]:
             out.append((name.lower(), None))
             i += 1
     return out
+
+
+def checked_options(tokens: list[str], allowed: Mapping[str, bool], see: str) -> dict[str, str | None]:
+    """A command's options by name (`split_options`), each one of `allowed` (name -> takes a value):
+    UsageError otherwise, pointing to `see`, the command whose help lists them."""
+    out: dict[str, str | None] = {}
+    for name, value in split_options(tokens):
+        if name not in allowed:
+            raise UsageError(f"unknown option --{name} (see: {see})")
+        if allowed[name] and value is None:
+            raise UsageError(f"option --{name} needs a value")
+        if not allowed[name] and value is not None:
+            raise UsageError(f"option --{name} takes no value")
+        out[name] = value
+    return out
+
+
+def number_option(
+    options: Mapping[str, Any],
+    name: str,
+    default: Any = None,
+    kind: Callable[[str], Any] = float,
+    *,
+    noun: str = "a number",
+    sign: Literal["any", "positive", "not negative"] = "any",
+) -> Any:
+    """Option `--name` as a number (`kind` of its text), or `default` when it is not given.
+    UsageError when its text is not `noun`, or its value is not of the `sign` asked."""
+    text = options.get(name)
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise UsageError(f"--{name}: expected {noun}, got {text!r}") from None
+    if sign == "positive" and value <= 0:
+        raise UsageError(f"--{name}: must be greater than 0")
+    if sign == "not negative" and value < 0:
+        raise UsageError(f"--{name}: must not be negative")
+    return value
 
 
 def _is_option(token: str) -> bool:

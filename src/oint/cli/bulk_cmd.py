@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from oint.bulk.kinds import EXPORTS, KINDS
-from oint.cli.args import split_options
+from oint.cli.args import checked_options, number_option
 from oint.ozon.errors import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -90,32 +90,6 @@ def _wants_help(argv: list[str]) -> bool:
     return not argv or argv[0] == "help" or any(a in ("-h", "--help") for a in argv)
 
 
-def _options(argv: list[str], allowed: dict[str, bool], usage: str) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name, value in split_options(argv):
-        if name not in allowed:
-            raise UsageError(f"unknown option --{name} ({usage})")
-        if allowed[name] and value is None:
-            raise UsageError(f"option --{name} needs a value")
-        if not allowed[name] and value is not None:
-            raise UsageError(f"option --{name} takes no value")
-        out[name] = value
-    return out
-
-
-def _number(opts: dict[str, str | None], name: str, default: float, kind: type = float) -> Any:
-    text = opts.get(name)
-    if text is None:
-        return default
-    try:
-        value = kind(text)
-    except ValueError:
-        raise UsageError(f"--{name}: expected a number, got {text!r}") from None
-    if value <= 0:
-        raise UsageError(f"--{name}: must be greater than 0")
-    return value
-
-
 def _json_option(opts: dict[str, str | None], name: str) -> dict[str, Any]:
     text = opts.get(name)
     if not text:
@@ -131,7 +105,7 @@ def _json_option(opts: dict[str, str | None], name: str) -> dict[str, Any]:
 def _client_options(opts: dict[str, str | None], target: str = "") -> dict[str, Any]:
     options: dict[str, Any] = {}
     if opts.get("timeout") is not None:
-        options["timeout"] = _number(opts, "timeout", 30.0)
+        options["timeout"] = number_option(opts, "timeout", 30.0, sign="positive")
     if "sandbox" in opts:
         if "base-url" in opts:
             raise UsageError("--sandbox and --base-url exclude each other")
@@ -176,7 +150,7 @@ def bulk(argv: list[str]) -> int:
     from oint.bulk.kinds import bulk_operation
 
     op, _ = bulk_operation(argv[0])
-    opts = _options(argv[1:], BULK_OPTIONS, "see: oint ozon bulk")
+    opts = checked_options(argv[1:], BULK_OPTIONS, "oint ozon bulk")
     path = opts.get("file")
     if not path:
         raise UsageError("oint ozon bulk needs --file FILE")
@@ -187,7 +161,7 @@ def bulk(argv: list[str]) -> int:
 
     if report:
         file_format(report, "--report")
-    concurrency = _number(opts, "concurrency", 4, int)
+    concurrency = number_option(opts, "concurrency", 4, int, sign="positive")
     extra = _json_option(opts, "body")
     try:
         if "dry-run" in opts:
@@ -334,7 +308,7 @@ def export(argv: list[str]) -> int:
     from oint.bulk.kinds import export_operation
 
     op, spec = export_operation(argv[0])
-    opts = _options(argv[1:], EXPORT_OPTIONS, "see: oint ozon export")
+    opts = checked_options(argv[1:], EXPORT_OPTIONS, "oint ozon export")
     out_path = opts.get("out")
     if not out_path:
         raise UsageError("oint ozon export needs --out FILE.csv|xlsx|jsonl")
@@ -397,7 +371,7 @@ def jobs_command(argv: list[str]) -> int:
     from oint.bulk.journal import jobs_dir
 
     if sub == "list":
-        _options(rest, JOBS_OPTIONS["list"], "see: oint bulk")
+        checked_options(rest, JOBS_OPTIONS["list"], "oint bulk")
         jobs = list_jobs()
         if not jobs:
             sys.stdout.write(f"no jobs in {jobs_dir()}\n")
@@ -414,14 +388,14 @@ def jobs_command(argv: list[str]) -> int:
         raise UsageError(f"oint bulk {sub} needs a job id (see: oint bulk list)")
     job_id, rest = rest[0], rest[1:]
     if sub == "show":
-        opts = _options(rest, JOBS_OPTIONS["show"], "see: oint bulk")
+        opts = checked_options(rest, JOBS_OPTIONS["show"], "oint bulk")
         job = Job.open(job_id)
         try:
             return _show(job, opts)
         finally:
             job.close()
     if sub == "resume":
-        opts = _options(rest, JOBS_OPTIONS["resume"], "see: oint bulk")
+        opts = checked_options(rest, JOBS_OPTIONS["resume"], "oint bulk")
         report = opts.get("report")
         if report:
             from oint.bulk.files import file_format
@@ -435,7 +409,7 @@ def jobs_command(argv: list[str]) -> int:
         client = _async_client(opts, str(job.journal.get("target") or ""))
         s = job.summary()
         _say(f"job {job.id}: resuming, {s.pending + s.sent} of {s.total} items left")
-        return _run(job, client, opts, _number(opts, "concurrency", 4, int), report)
+        return _run(job, client, opts, number_option(opts, "concurrency", 4, int, sign="positive"), report)
     raise UsageError(f"unknown command oint bulk {sub} (see: oint bulk)")
 
 
@@ -458,7 +432,7 @@ def _show(job: Any, opts: dict[str, str | None]) -> int:
         f"items      {s.total}: confirmed {s.confirmed}, failed {s.failed}, pending {s.pending}, "
         f"in flight {s.sent}",
     ]
-    limit = int(_number(opts, "failed", 20, int))
+    limit = int(number_option(opts, "failed", 20, int, sign="positive"))
     shown = 0
     for o in job.outcomes(["failed"]):
         if shown == 0:

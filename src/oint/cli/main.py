@@ -221,19 +221,6 @@ def _written(ok: bool) -> int:
     return EXIT_OK if ok else EXIT_UNWRITTEN
 
 
-def _number_setting(settings: dict[str, str], name: str, kind: type) -> Any:
-    text = settings.get(name)
-    if text is None:
-        return None
-    try:
-        value = kind(text)
-    except ValueError:
-        raise UsageError(f"--{name}: expected a number, got {text!r}") from None
-    if value < 0:
-        raise UsageError(f"--{name}: must not be negative")
-    return value
-
-
 def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> None:
     """Python warnings (e.g. what a current implementation cannot do) as one line on stderr."""
     sys.stderr.write(f"oint: warning: {message}\n")
@@ -241,14 +228,15 @@ def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> None:
 
 def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     """The client an API command asks for with its common options (UsageError on bad ones)."""
+    from oint.cli.args import number_option
     from oint.ozon.base_client import SyncClientBase
     from oint.ozon.base_url import check_base_url
 
     options: dict[str, Any] = {}
-    timeout = _number_setting(settings, "timeout", float)
+    timeout = number_option(settings, "timeout", sign="not negative")
     if timeout is not None:
         options["timeout"] = timeout
-    retries = _number_setting(settings, "retries", int)
+    retries = number_option(settings, "retries", None, int, sign="not negative")
     if retries is not None:
         options["max_retries"] = retries
     if "sandbox" in flags:

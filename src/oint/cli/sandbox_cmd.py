@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from oint.cli.args import split_options
+from oint.cli.args import checked_options, number_option
 from oint.ozon.errors import UsageError
 
 USAGE = """oint sandbox: a local emulator of the Ozon Seller API
@@ -136,36 +136,12 @@ def _wants_help(argv: list[str]) -> bool:
 
 def _options(argv: list[str], allowed: dict[str, bool]) -> dict[str, str | None]:
     """Options of a subcommand; `allowed` maps name -> takes a value."""
-    out: dict[str, str | None] = {}
-    for name, value in split_options(argv):
-        if name not in allowed:
-            raise UsageError(f"unknown option --{name} (see: oint sandbox)")
-        if allowed[name] and value is None:
-            raise UsageError(f"option --{name} needs a value")
-        if not allowed[name] and value is not None:
-            raise UsageError(f"option --{name} takes no value")
-        out[name] = value
-    return out
+    return checked_options(argv, allowed, "oint sandbox")
 
 
 def _int(opts: dict[str, str | None], name: str, default: int) -> int:
-    text = opts.get(name)
-    if text is None:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise UsageError(f"--{name}: expected a whole number, got {text!r}") from None
-
-
-def _float(opts: dict[str, str | None], name: str, default: float | None) -> float | None:
-    text = opts.get(name)
-    if text is None:
-        return default
-    try:
-        return float(text)
-    except ValueError:
-        raise UsageError(f"--{name}: expected a number, got {text!r}") from None
+    value: int = number_option(opts, name, default, int, noun="a whole number")
+    return value
 
 
 def run(argv: list[str]) -> int:
@@ -351,8 +327,8 @@ def _fault(rest: list[str]) -> int:
             _int(opts, "status", 500),
             times=_int(opts, "times", 1),
             body=body,
-            delay=_float(opts, "delay", 0.0) or 0.0,
-            retry_after=_float(opts, "retry-after", None),
+            delay=number_option(opts, "delay", 0.0) or 0.0,
+            retry_after=number_option(opts, "retry-after"),
         )
     except FaultSpecError as e:
         raise UsageError(str(e)) from None
@@ -388,7 +364,7 @@ def _clock_cmd(rest: list[str]) -> int:
     if "set" in opts:
         change["set"] = opts["set"]
     if "rate" in opts:
-        change["rate"] = _float(opts, "rate", None)
+        change["rate"] = number_option(opts, "rate")
     if "freeze" in opts or "unfreeze" in opts:
         change["freeze"] = "freeze" in opts
     if "advance" in opts:
@@ -409,7 +385,7 @@ def _buyers(rest: list[str]) -> int:
             text = str(opts[name])
             settings["seed"] = int(text) if text.lstrip("-").isdigit() else text
         else:
-            settings[name.replace("-", "_")] = _float(opts, name, None)
+            settings[name.replace("-", "_")] = number_option(opts, name)
     client_id = opts.get("clientid") or DEMO_CLIENT_ID
     sb = Sandbox(opts.get("db"))
     try:

@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from oint.cli.args import number_option
 from oint.mcp.access import WritePolicy
 from oint.mcp.service import Service, Settings, default_out_dir
 from oint.ozon.errors import UsageError
@@ -72,16 +73,8 @@ def parse(argv: list[str]) -> dict[str, Any]:
 
 
 def _count(opts: dict[str, Any], name: str, default: int) -> int:
-    text = opts.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"--{name}: expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise UsageError(f"--{name}: must not be negative")
-    return value
+    count: int = number_option(opts, name, default, int, noun="a whole number", sign="not negative")
+    return count
 
 
 def _profiles_module() -> Any:
