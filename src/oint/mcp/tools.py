@@ -145,6 +145,7 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
     )
     read_meta = _meta_properties(config, READ)
     write_meta = _meta_properties(config, WRITE)
+    local = _annotations(LOCAL, config.sandbox)  # they answer without calling Ozon
     operation = {"type": "string", "description": "Operation name (v3_posting_fbs_list) or path."}
     described = {
         "type": "string",
@@ -173,7 +174,7 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
             },
             kind="search",
             access=READ,
-            annotations={"read_only_hint": True, "open_world_hint": False},
+            annotations=local,
         ),
         ToolSpec(
             name=DESCRIBE,
@@ -190,7 +191,7 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
             },
             kind="describe",
             access=READ,
-            annotations={"read_only_hint": True, "open_world_hint": False},
+            annotations=local,
         ),
         ToolSpec(
             name=CALL,
@@ -238,7 +239,7 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
             },
             kind="more",
             access=READ,
-            annotations={"read_only_hint": True, "open_world_hint": False},
+            annotations=local,
         ),
     ]
 
@@ -255,7 +256,7 @@ def bulk_tools(config: ToolConfig) -> list[ToolSpec]:
         else f"Writes allowed: {config.policy.describe()}."
     )
     job = {"type": "string", "description": "The job's id (or a unique part of it)."}
-    local = {"read_only_hint": True, "open_world_hint": False}
+    local = _annotations(LOCAL, config.sandbox)
     return [
         ToolSpec(
             name=BULK_START,
