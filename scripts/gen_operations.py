@@ -126,24 +126,10 @@ class Schemas:
         return out
 
     # -- facts of the OpenAPI document laid over the newer structure
-    def _oa_resolve(self, node: Schema) -> tuple[str, Schema]:
-        name = ""
-        while "$ref" in node:
-            name = node["$ref"].rsplit("/", 1)[1]
-            node = self.oa_src[name]
-        return name, node
-
-    def _target(self, node: Schema) -> tuple[str, Schema]:
-        name = ""
-        while "$ref" in node:
-            name = node["$ref"].rsplit("/", 1)[1]
-            node = self.out[name]
-        return name, node
-
     def enrich(self, target: Schema, oa: Schema) -> None:
         """Copy required fields, enums, formats and limits from `oa` into `target` (in place)."""
-        tname, tnode = self._target(target)
-        oname, onode = self._oa_resolve(oa)
+        tname, tnode = resolve_named(self.out, target)
+        oname, onode = resolve_named(self.oa_src, oa)
         if tname and oname:
             if (tname, oname) in self._merged:
                 return
@@ -249,10 +235,18 @@ def oa_file(op: dict[str, Any]) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------- paging
+def resolve_named(schemas: dict[str, Schema], node: Schema) -> tuple[str, Schema]:
+    """`node` with its `$ref`s followed in `schemas`: the last schema name referred to ("" when none)
+    and the schema."""
+    name = ""
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[1]
+        node = schemas[name]
+    return name, node
+
+
 def resolve(schemas: dict[str, Schema], node: Schema | None) -> Schema:
-    while node and "$ref" in node:
-        node = schemas[node["$ref"].rsplit("/", 1)[1]]
-    return node or {}
+    return resolve_named(schemas, node)[1] if node else {}
 
 
 def find_field(schemas: dict[str, Schema], response: Schema, names: tuple[str, ...]) -> str | None:
