@@ -114,17 +114,26 @@ class Account:
 
 
 # ------------------------------------------------------------------ request field helpers
-def int_id(value: Any, field: str) -> int:
-    """An int64 id that Ozon accepts as a JSON number or a string of digits."""
+def as_int(value: Any) -> int | None:
+    """An integer as protojson reads one (a JSON number without fraction or a string of digits);
+    None when `value` is not one (booleans are not)."""
     if isinstance(value, bool):
-        raise invalid(f"invalid {field}: value must be an integer")
+        return None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
-    raise invalid(f"invalid {field}: value must be an integer")
+    return None
+
+
+def int_id(value: Any, field: str) -> int:
+    """An int64 id that Ozon accepts as a JSON number or a string of digits."""
+    number = as_int(value)
+    if number is None:
+        raise invalid(f"invalid {field}: value must be an integer")
+    return number
 
 
 def id_list(

@@ -15,8 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
-from oint.sandbox.errors import ApiError, rejected
-from oint.sandbox.model.base import int_id
+from oint.sandbox.errors import rejected
+from oint.sandbox.model.base import as_int
 
 T = TypeVar("T")
 
@@ -90,10 +90,9 @@ def page_size(body: dict[str, Any], request: str, maximum: int, default: int | N
     raw = body.get("limit")
     if raw in (None, "") and default is not None:
         return default
-    try:
-        size = 0 if raw in (None, "") else int_id(raw, "limit")
-    except ApiError:
-        raise rejected(f"{request}.Limit", "value must be an integer") from None
+    size = 0 if raw in (None, "") else as_int(raw)
+    if size is None:
+        raise rejected(f"{request}.Limit", "value must be an integer")
     if not 1 <= size <= maximum:
         raise rejected(f"{request}.Limit", f"value must be inside range [1, {maximum}]")
     return size

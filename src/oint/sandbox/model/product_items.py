@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from oint.sandbox.errors import rejected
-from oint.sandbox.model.base import Account
+from oint.sandbox.model.base import Account, as_int
 from oint.sandbox.model.common import VAT_RATES, decimal, vat_rates_text
 from oint.sandbox.model.products import DERIVED_ATTRIBUTES, MAX_IMAGES, Attribute, AttributeValue
 
@@ -56,15 +56,10 @@ def int_field(item: dict[str, Any], key: str, path: str) -> int:
     value = item.get(key)
     if value is None or value == "":
         return 0
-    if isinstance(value, bool):
+    number = as_int(value)
+    if number is None:
         raise rejected(f"{path}.{key}", "value must be an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise rejected(f"{path}.{key}", "value must be an integer")
+    return number
 
 
 def items_of(body: dict[str, Any], request: str, max_items: int) -> list[dict[str, Any]]:
