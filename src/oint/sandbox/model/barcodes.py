@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from oint.sandbox.errors import PER_MINUTE, rejected, rejected_item
-from oint.sandbox.model.base import Account, id_list, int_id, route
+from oint.sandbox.model.base import Account, id_list, int_id, item_list, route
 from oint.sandbox.model.products import all_products, find_by_sku, get_product, save_product
 
 MAX_PER_REQUEST = 100  # barcodes (add) or product ids (generate) per request
@@ -59,17 +59,6 @@ def _parse_pair(index: int, entry: Any) -> tuple[str, int]:
     return barcode, sku_id
 
 
-def _check_size(body: dict[str, Any], field: str, request: str) -> list[Any]:
-    value = body.get(field)
-    if value is None or value == []:
-        raise rejected(f"{request}.{field}", "value must contain at least 1 item(s)")
-    if not isinstance(value, list):
-        raise rejected(f"{request}.{field}", "value must be an array")
-    if len(value) > MAX_PER_REQUEST:
-        raise rejected(f"{request}.{field}", f"value must contain at most {MAX_PER_REQUEST} item(s)")
-    return value
-
-
 @route("POST", "/v1/barcode/add")
 def barcode_add(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Bind barcodes to products by SKU (≤ 100 per request, ≤ 100 per product).
@@ -79,7 +68,8 @@ def barcode_add(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     barcodes_limit_exceeded. Binding a barcode the product already has is a no-op.
     """
     account.limit("barcode_add", REQUESTS_PER_MINUTE, 60.0, PER_MINUTE)
-    pairs = [_parse_pair(i, e) for i, e in enumerate(_check_size(body, "barcodes", "AddBarcodesRequest"))]
+    entries = item_list(body, "barcodes", "AddBarcodesRequest.barcodes", MAX_PER_REQUEST)
+    pairs = [_parse_pair(i, e) for i, e in enumerate(entries)]
     owners = _owners(account)
     errors: list[dict[str, Any]] = []
 
@@ -126,7 +116,7 @@ def barcode_generate(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     Per item: unknown product → item_not_found; a full product → barcodes_limit_exceeded.
     """
     account.limit("barcode_generate", REQUESTS_PER_MINUTE, 60.0, PER_MINUTE)
-    _check_size(body, "product_ids", "GenerateBarcodesRequest")
+    item_list(body, "product_ids", "GenerateBarcodesRequest.product_ids", MAX_PER_REQUEST)
     ids = id_list(body, "product_ids", max_items=MAX_PER_REQUEST)
     owners = _owners(account)
     errors: list[dict[str, Any]] = []

@@ -151,6 +151,19 @@ def id_list(
     return [int_id(v, field) for v in value]
 
 
+def item_list(body: dict[str, Any], field: str, subject: str, max_items: int) -> list[Any]:
+    """A request's array `field` of 1..max_items elements, refused in protoc-gen-validate's words
+    about `subject` (e.g. "ProductsStocksRequest.Stocks")."""
+    value = body.get(field)
+    if value is None or value == []:
+        raise rejected(subject, "value must contain at least 1 item(s)")
+    if not isinstance(value, list):
+        raise rejected(subject, "value must be an array")
+    if len(value) > max_items:
+        raise rejected(subject, f"value must contain at most {max_items} item(s)")
+    return value
+
+
 def str_list(body: dict[str, Any], field: str) -> list[str]:
     value = body.get(field)
     if value is None:

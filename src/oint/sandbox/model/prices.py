@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from oint.sandbox.errors import malformed, not_found, rejected
-from oint.sandbox.model.base import Account, id_list, int_id, route
+from oint.sandbox.model.base import Account, id_list, int_id, item_list, route
 from oint.sandbox.model.common import VAT_RATES, decimal, vat_rates_text
 from oint.sandbox.model.products import (
     ProductDoc,
@@ -187,13 +187,7 @@ def import_prices(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     against Ozon's price rules; failures come back per item (`updated: false`, `errors`)
     inside the 200 answer, as does the per-product hourly limit.
     """
-    items = body.get("prices")
-    if items is None or items == []:
-        raise rejected(f"{PRICES}.Prices", "value must contain at least 1 item(s)")
-    if not isinstance(items, list):
-        raise rejected(f"{PRICES}.Prices", "value must be an array")
-    if len(items) > MAX_PRICES:
-        raise rejected(f"{PRICES}.Prices", f"value must contain at most {MAX_PRICES} item(s)")
+    items = item_list(body, "prices", f"{PRICES}.Prices", MAX_PRICES)
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise rejected(f"{PRICES}.Prices[{i}]", "value must be an object")

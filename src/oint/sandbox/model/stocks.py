@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from oint.sandbox.errors import PER_MINUTE, ApiError, rejected, rejected_item
-from oint.sandbox.model.base import Account, int_id, route
+from oint.sandbox.model.base import Account, int_id, item_list, route
 from oint.sandbox.model.products import ProductDoc, find_by_offer, get_product, product_page, save_product
 from oint.sandbox.model.warehouses import get_warehouse
 
@@ -192,13 +192,7 @@ def products_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     pair updated less than 30 s ago (TOO_MANY_REQUESTS).
     """
     account.limit("products_stocks", REQUESTS_PER_MINUTE, 60.0, PER_MINUTE)
-    entries = body.get("stocks")
-    if entries is None or entries == []:
-        raise rejected("ProductsStocksRequest.Stocks", "value must contain at least 1 item(s)")
-    if not isinstance(entries, list):
-        raise rejected("ProductsStocksRequest.Stocks", "value must be an array")
-    if len(entries) > MAX_ENTRIES:
-        raise rejected("ProductsStocksRequest.Stocks", f"value must contain at most {MAX_ENTRIES} item(s)")
+    entries = item_list(body, "stocks", "ProductsStocksRequest.Stocks", MAX_ENTRIES)
     parsed = [_parse_entry(i, e) for i, e in enumerate(entries)]
     touched: dict[int, ProductDoc] = {}
     results = [_apply_entry(account, e, touched) for e in parsed]
