@@ -1,5 +1,6 @@
 """What several model modules need, written once: decimal numbers and VAT rates, Ozon's opaque
-cursors, pages after a cursor, page sizes, and the read-only data files of `sandbox/data/`.
+cursors, pages after a cursor, page sizes, offsets and sort directions, and the read-only data
+files of `sandbox/data/`.
 
 Nothing here knows a document kind; the product filter and product pages are in `products.py`.
 """
@@ -16,7 +17,7 @@ from importlib import resources
 from typing import Any, TypeVar
 
 from oint.sandbox.errors import rejected
-from oint.sandbox.model.base import as_int
+from oint.sandbox.model.base import as_int, int_id
 
 T = TypeVar("T")
 
@@ -96,6 +97,23 @@ def page_size(body: dict[str, Any], request: str, maximum: int, default: int | N
     if not 1 <= size <= maximum:
         raise rejected(f"{request}.Limit", f"value must be inside range [1, {maximum}]")
     return size
+
+
+def page_offset(body: dict[str, Any], request: str) -> int:
+    """`offset` of a paged request: 0 when absent, never negative."""
+    offset = int_id(body.get("offset") or 0, "offset")
+    if offset < 0:
+        raise rejected(f"{request}.Offset", "value must be greater than or equal to 0")
+    return offset
+
+
+def sort_descending(value: Any, subject: str) -> bool:
+    """A sort direction, ASC (the default) or DESC in any case: True for DESC; anything else is
+    refused about `subject` (e.g. "PostingFbsListRequest.SortDir")."""
+    direction = str(value or "ASC").upper()
+    if direction not in ("ASC", "DESC"):
+        raise rejected(subject, "value must be ASC or DESC")
+    return direction == "DESC"
 
 
 # ------------------------------------------------------------------ data files

@@ -24,7 +24,7 @@ from typing import Any
 from oint.ozon.values import parse_datetime
 from oint.sandbox.errors import invalid, not_found, precondition, rejected, rejected_item, rejected_request
 from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
-from oint.sandbox.model.common import amount, data_file, page_size
+from oint.sandbox.model.common import amount, data_file, page_offset, page_size, sort_descending
 from oint.sandbox.model.products import find_by_offer, find_by_sku
 
 POSTING = "fbo_posting"
@@ -347,14 +347,10 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(status, str):
         raise rejected("GetFboPostingListRequest.Filter.Status", "value must be a string")
     limit = page_size(body, "GetFboPostingListRequest", POSTINGS_MAX_LIMIT)
-    offset = int_id(body.get("offset") or 0, "offset")
-    if offset < 0:
-        raise rejected("GetFboPostingListRequest.Offset", "value must be greater than or equal to 0")
+    offset = page_offset(body, "GetFboPostingListRequest")
     if offset > POSTINGS_MAX_OFFSET:
         raise invalid("MAX_OFFSET_EXCEEDED")
-    direction = str(body.get("dir") or "ASC").upper()
-    if direction not in ("ASC", "DESC"):
-        raise rejected("GetFboPostingListRequest.Dir", "value must be ASC or DESC")
+    descending = sort_descending(body.get("dir"), "GetFboPostingListRequest.Dir")
     with_fields = body.get("with") or {}
     if not isinstance(with_fields, dict):
         raise rejected("GetFboPostingListRequest.With", "value must be an object")
@@ -370,7 +366,7 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         assert created is not None
         if since <= created <= until and (not status or doc["status"] == status.lower()):
             wanted.append((created, doc))
-    wanted.sort(key=lambda pair: (pair[0], pair[1]["posting_number"]), reverse=direction == "DESC")
+    wanted.sort(key=lambda pair: (pair[0], pair[1]["posting_number"]), reverse=descending)
     page = wanted[offset : offset + limit]
     return {"result": [_posting_view(doc, extras, translit) for _, doc in page]}
 

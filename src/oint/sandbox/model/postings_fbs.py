@@ -33,7 +33,14 @@ from typing import Any
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model import market, shape
 from oint.sandbox.model.base import Account, int_id, route, str_list
-from oint.sandbox.model.common import decode_cursor, encode_cursor
+from oint.sandbox.model.common import (
+    decode_cursor,
+    encode_cursor,
+    page_after,
+    page_offset,
+    page_size,
+    sort_descending,
+)
 from oint.sandbox.model.fbo import _parse_time, transliterate
 from oint.sandbox.model.products import get_product
 from oint.sandbox.model.stocks import STOCK, refresh_summary, stock_key
@@ -641,29 +648,12 @@ def _filter_of(body: dict[str, Any], request: str, required: bool = True) -> dic
     return flt
 
 
-def _limit(body: dict[str, Any], request: str, most: int, default: int | None = None) -> int:
-    raw = body.get("limit")
-    limit = default if raw in (None, "", 0) and default is not None else int_id(raw or 0, "limit")
-    if not 1 <= limit <= most:
-        raise rejected(f"{request}.Limit", f"value must be inside range [1, {most}]")
-    return limit
-
-
-def _descending(value: Any, request: str, field: str) -> bool:
-    direction = str(value or "ASC").upper()
-    if direction not in ("ASC", "DESC"):
-        raise rejected(f"{request}.{field}", "value must be ASC or DESC")
-    return direction == "DESC"
-
-
 def _offset_page(
     body: dict[str, Any], docs: list[dict[str, Any]], request: str
 ) -> tuple[list[dict[str, Any]], bool]:
-    limit = _limit(body, request, V3_MAX_LIMIT)
-    offset = int_id(body.get("offset") or 0, "offset")
-    if offset < 0:
-        raise rejected(f"{request}.Offset", "value must be greater than or equal to 0")
-    if _descending(body.get("dir"), request, "Dir"):
+    limit = page_size(body, request, V3_MAX_LIMIT)
+    offset = page_offset(body, request)
+    if sort_descending(body.get("dir"), f"{request}.Dir"):
         docs = docs[::-1]
     return docs[offset : offset + limit], offset + limit < len(docs)
 
@@ -672,27 +662,21 @@ def _key(doc: dict[str, Any]) -> tuple[str, str]:
     return doc["in_process_at"], doc["posting_number"]
 
 
-def _cursor(doc: dict[str, Any]) -> str:
-    return encode_cursor([doc["in_process_at"], doc["posting_number"]])
-
-
 def _cursor_page(
     body: dict[str, Any], docs: list[dict[str, Any]], request: str
 ) -> tuple[list[dict[str, Any]], str, bool]:
-    limit = _limit(body, request, V4_MAX_LIMIT, default=V4_MAX_LIMIT)
-    descending = _descending(body.get("sort_dir"), request, "SortDir")
+    limit = page_size(body, request, V4_MAX_LIMIT, default=V4_MAX_LIMIT)
+    descending = sort_descending(body.get("sort_dir"), f"{request}.SortDir")
     if descending:
         docs = docs[::-1]
-    cursor = body.get("cursor")
-    if cursor:
-        values = decode_cursor(cursor)
+    after = None
+    if body.get("cursor"):
+        values = decode_cursor(body["cursor"])
         if values is None:
             raise rejected(f"{request}.Cursor", "not a cursor of this list")
         after = tuple(values)
-        docs = [d for d in docs if ((_key(d) < after) if descending else (_key(d) > after))]
-    page = docs[:limit]
-    has_next = len(docs) > limit
-    return page, _cursor(page[-1]) if page and has_next else "", has_next
+    page, has_next = page_after(docs, _key, after, limit, descending=descending)
+    return page, encode_cursor(_key(page[-1])) if page and has_next else "", has_next
 
 
 LIST_FLAGS = ("analytics_data", "financial_data", "barcodes", "legal_info")

@@ -14,7 +14,7 @@ from typing import Any
 
 from oint.sandbox.errors import invalid, rejected
 from oint.sandbox.model.base import Account, route, str_list
-from oint.sandbox.model.common import decode_cursor, encode_cursor, page_after, page_size
+from oint.sandbox.model.common import decode_cursor, encode_cursor, page_after, page_size, sort_descending
 from oint.sandbox.model.fbo import POSTING, _flag, _parse_time, _posting_view
 
 MAX_LIMIT = 100
@@ -95,9 +95,7 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
     if len(numbers) > MAX_NUMBERS or len(orders) > MAX_NUMBERS:
         raise rejected(f"{REQUEST}.Filter", f"no more than {MAX_NUMBERS} posting or order numbers")
     limit = page_size(body, REQUEST, MAX_LIMIT)
-    direction = str(body.get("sort_dir") or "ASC").upper()
-    if direction not in ("ASC", "DESC"):
-        raise rejected(f"{REQUEST}.SortDir", "value must be ASC or DESC")
+    descending = sort_descending(body.get("sort_dir"), f"{REQUEST}.SortDir")
     with_fields = body.get("with") or {}
     if not isinstance(with_fields, dict):
         raise rejected(f"{REQUEST}.With", "value must be an object")
@@ -120,7 +118,6 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
         ):
             continue
         wanted.append(((created.isoformat(), doc["posting_number"]), doc))
-    descending = direction == "DESC"
     wanted.sort(key=lambda pair: pair[0], reverse=descending)
     after = _after(body["cursor"]) if body.get("cursor") else None
     page, has_next = page_after(wanted, lambda pair: pair[0], after, limit, descending=descending)

@@ -14,7 +14,7 @@ from typing import Any
 
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
-from oint.sandbox.model.common import amount, decode_cursor, encode_cursor, page_after
+from oint.sandbox.model.common import amount, decode_cursor, encode_cursor, page_after, page_offset
 from oint.sandbox.model.products import ProductDoc, all_products, find_by_offer, get_product
 
 ACTION = "action"
@@ -122,9 +122,7 @@ def _page_request(account: Account, body: dict[str, Any], request: str) -> PageR
     limit = int_id(body.get("limit") or MAX_LIMIT, "limit")
     if not 0 < limit <= MAX_LIMIT:
         raise rejected(f"{request}.Limit", f"value must be inside range (0, {MAX_LIMIT}]")
-    offset = int_id(body.get("offset") or 0, "offset")
-    if offset < 0:
-        raise rejected(f"{request}.Offset", "value must be greater than or equal to 0")
+    offset = page_offset(body, request)
     last_id = body.get("last_id")
     after = _decode_last_id(last_id) if last_id not in (None, "", 0) else None
     action = get_action(account, action_id)
