@@ -170,6 +170,19 @@ def _flag(value: Any, field: str) -> bool:
     return value
 
 
+def _view_options(body: dict[str, Any], request: str) -> tuple[dict[str, bool], bool]:
+    """What an FBO posting list adds to each posting: the parts `with` asks for (analytics_data,
+    financial_data, legal_info), and whether names are transliterated (`translit`)."""
+    with_fields = body.get("with") or {}
+    if not isinstance(with_fields, dict):
+        raise rejected(f"{request}.With", "value must be an object")
+    extras = {
+        name: _flag(with_fields.get(name), f"with.{name}")
+        for name in ("analytics_data", "financial_data", "legal_info")
+    }
+    return extras, _flag(body.get("translit"), "translit")
+
+
 # ------------------------------------------------------------------ clusters, shipping points
 @route("POST", "/v1/cluster/list")
 def cluster_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
@@ -351,14 +364,7 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     if offset > POSTINGS_MAX_OFFSET:
         raise invalid("MAX_OFFSET_EXCEEDED")
     descending = sort_descending(body.get("dir"), "GetFboPostingListRequest.Dir")
-    with_fields = body.get("with") or {}
-    if not isinstance(with_fields, dict):
-        raise rejected("GetFboPostingListRequest.With", "value must be an object")
-    extras = {
-        name: _flag(with_fields.get(name), f"with.{name}")
-        for name in ("analytics_data", "financial_data", "legal_info")
-    }
-    translit = _flag(body.get("translit"), "translit")
+    extras, translit = _view_options(body, "GetFboPostingListRequest")
 
     wanted = []
     for doc in account.all(POSTING):

@@ -16,7 +16,14 @@ from typing import Any
 from oint.sandbox.errors import not_found
 from oint.sandbox.model import market, shape
 from oint.sandbox.model.base import Account, route
-from oint.sandbox.model.fbo import CLUSTERS_BY_ID, NETWORK, POSTING, _city_cluster, _flag, _posting_view
+from oint.sandbox.model.fbo import (
+    CLUSTERS_BY_ID,
+    NETWORK,
+    POSTING,
+    _city_cluster,
+    _posting_view,
+    _view_options,
+)
 from oint.sandbox.model.postings_fbs import cancel_reasons, move_stock
 from oint.sandbox.model.stocks import FBO_WAREHOUSE
 
@@ -237,9 +244,8 @@ def fbo_get(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     doc = get_fbo(account, str(body.get("posting_number") or ""))
     if doc is None:
         raise not_found("POSTING_NOT_FOUND")
-    given = body.get("with") or {}
-    extras = {n: _flag(given.get(n), f"with.{n}") for n in ("analytics_data", "financial_data", "legal_info")}
-    view = _posting_view(doc, extras, _flag(body.get("translit"), "translit"))
+    extras, translit = _view_options(body, "GetFboPostingRequest")
+    view = _posting_view(doc, extras, translit)
     view = {k: v for k, v in view.items() if v is not None}
     result = shape.answer("/v2/posting/fbo/get", {"result": view})
     for key in ("analytics_data", "financial_data", "legal_info"):

@@ -15,7 +15,7 @@ from typing import Any
 from oint.sandbox.errors import invalid, rejected
 from oint.sandbox.model.base import Account, route, str_list
 from oint.sandbox.model.common import decode_cursor, encode_cursor, page_after, page_size, sort_descending
-from oint.sandbox.model.fbo import POSTING, _flag, _parse_time, _posting_view
+from oint.sandbox.model.fbo import POSTING, _parse_time, _posting_view, _view_options
 
 MAX_LIMIT = 100
 MAX_NUMBERS = 1000
@@ -96,14 +96,7 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
         raise rejected(f"{REQUEST}.Filter", f"no more than {MAX_NUMBERS} posting or order numbers")
     limit = page_size(body, REQUEST, MAX_LIMIT)
     descending = sort_descending(body.get("sort_dir"), f"{REQUEST}.SortDir")
-    with_fields = body.get("with") or {}
-    if not isinstance(with_fields, dict):
-        raise rejected(f"{REQUEST}.With", "value must be an object")
-    extras = {
-        name: _flag(with_fields.get(name), f"with.{name}")
-        for name in ("analytics_data", "financial_data", "legal_info")
-    }
-    translit = _flag(body.get("translit"), "translit")
+    extras, translit = _view_options(body, REQUEST)
 
     wanted = []
     for doc in account.all(POSTING):
