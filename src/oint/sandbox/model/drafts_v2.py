@@ -18,23 +18,21 @@ no draft limits for these endpoints, so none are applied.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from oint.sandbox.errors import not_found, precondition, rejected, rejected_request
+from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.fbo import (
     MAX_DRAFT_ITEMS,
     MAX_TIMESLOT_WAREHOUSES,
     SUPPLY_TYPES,
-    TIMESLOT_HORIZON_DAYS,
     WAREHOUSES,
     _calculate,
+    _check_calculated,
     _draft_status,
-    _parse_time,
     _stamp,
+    _timeslot_window,
     _timeslots,
-    _utc,
     _uuid,
 )
 
@@ -211,19 +209,8 @@ def draft_timeslot_info_v2(account: Account, body: dict[str, Any]) -> dict[str, 
     supply_type = body.get("supply_type")
     if supply_type not in (None, "") and supply_type not in SUPPLY_TYPES:
         raise rejected(f"{request}.SupplyType", "value must be one of the defined enum values")
-    date_from = _parse_time(body, "date_from")
-    date_to = _parse_time(body, "date_to")
-    assert date_from is not None and date_to is not None
-    now_utc = _utc(account.now)
-    if date_to < date_from:
-        raise rejected_request("date_to must not be earlier than date_from")
-    if date_to > now_utc + dt.timedelta(days=TIMESLOT_HORIZON_DAYS):
-        raise rejected_request(f"date_to must be no more than {TIMESLOT_HORIZON_DAYS} days from now")
-    status = _draft_status(account, draft)
-    if status == "CALCULATION_STATUS_EXPIRED":
-        raise precondition(f"draft {draft['draft_id']} has expired: create a new draft")
-    if status == "CALCULATION_STATUS_IN_PROGRESS":
-        raise precondition(f"draft {draft['draft_id']} is still being calculated")
+    since, date_to, now_utc = _timeslot_window(account, body)
+    _check_calculated(account, draft)
     supply = {
         (c["cluster_id"], e["supply_warehouse"]["warehouse_id"]): e
         for c in draft["outcome"]["clusters"]
@@ -242,7 +229,6 @@ def draft_timeslot_info_v2(account: Account, body: dict[str, Any]) -> dict[str, 
             return {"error_reason": entry["status"]["invalid_reason"], "result": None}
         first = first or warehouse_id
     target = WAREHOUSES.get(draft["drop_off_point"]) or WAREHOUSES[first]
-    since = date_from.replace(hour=0, minute=0, second=0, microsecond=0)
     slots = _timeslots(target, now_utc, since, date_to)
     slots.pop("drop_off_warehouse_id")
     return {

@@ -655,6 +655,29 @@ def _draft_status(account: Account, draft: dict[str, Any]) -> str:
     return status
 
 
+def _timeslot_window(account: Account, body: dict[str, Any]) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """The window of a timeslot request: the start of `date_from`'s day, `date_to`, and the time now
+    (naive UTC); 400 when `date_to` is before `date_from` or beyond the horizon."""
+    date_from = _parse_time(body, "date_from")
+    date_to = _parse_time(body, "date_to")
+    assert date_from is not None and date_to is not None
+    now_utc = _utc(account.now)
+    if date_to < date_from:
+        raise rejected_request("date_to must not be earlier than date_from")
+    if date_to > now_utc + dt.timedelta(days=TIMESLOT_HORIZON_DAYS):
+        raise rejected_request(f"date_to must be no more than {TIMESLOT_HORIZON_DAYS} days from now")
+    return date_from.replace(hour=0, minute=0, second=0, microsecond=0), date_to, now_utc
+
+
+def _check_calculated(account: Account, draft: dict[str, Any]) -> None:
+    """A draft whose timeslots are asked for must be calculated and not expired (else 400, code 9)."""
+    status = _draft_status(account, draft)
+    if status == "CALCULATION_STATUS_EXPIRED":
+        raise precondition(f"draft {draft['draft_id']} has expired: create a new draft")
+    if status == "CALCULATION_STATUS_IN_PROGRESS":
+        raise precondition(f"draft {draft['draft_id']} is still being calculated")
+
+
 @route("POST", "/v1/draft/create/info")
 def draft_create_info(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """The draft's calculation: in progress, then its warehouses (or errors), expired after 30 minutes."""
@@ -717,23 +740,12 @@ def draft_timeslot_info(account: Account, body: dict[str, Any]) -> dict[str, Any
         raise rejected("DraftTimeslotInfoRequest.DraftId", "value must be greater than 0")
     draft_id = int_id(body["draft_id"], "draft_id")
     warehouse_ids = id_list(body, "warehouse_ids", max_items=MAX_TIMESLOT_WAREHOUSES)
-    date_from = _parse_time(body, "date_from")
-    date_to = _parse_time(body, "date_to")
-    assert date_from is not None and date_to is not None
-    now_utc = _utc(account.now)
-    if date_to < date_from:
-        raise rejected_request("date_to must not be earlier than date_from")
-    if date_to > now_utc + dt.timedelta(days=TIMESLOT_HORIZON_DAYS):
-        raise rejected_request(f"date_to must be no more than {TIMESLOT_HORIZON_DAYS} days from now")
+    since, date_to, now_utc = _timeslot_window(account, body)
     operation_id = account.get(DRAFT_BY_ID, draft_id)
     draft = account.get(DRAFT, operation_id) if operation_id is not None else None
     if draft is None:
         raise not_found(f"draft {draft_id} not found")
-    status = _draft_status(account, draft)
-    if status == "CALCULATION_STATUS_EXPIRED":
-        raise precondition(f"draft {draft_id} has expired: create a new draft")
-    if status == "CALCULATION_STATUS_IN_PROGRESS":
-        raise precondition(f"draft {draft_id} is still being calculated")
+    _check_calculated(account, draft)
     supply = {
         e["supply_warehouse"]["warehouse_id"]: e
         for c in draft["outcome"]["clusters"]
@@ -749,11 +761,9 @@ def draft_timeslot_info(account: Account, body: dict[str, Any]) -> dict[str, Any
             raise invalid(entry["status"]["invalid_reason"])
         target = drop_off or WAREHOUSES[wid]  # cross-docking: the slots are the drop-off point's
         if target.warehouse_id not in result:
-            result[target.warehouse_id] = _timeslots(
-                target, now_utc, date_from.replace(hour=0, minute=0, second=0, microsecond=0), date_to
-            )
+            result[target.warehouse_id] = _timeslots(target, now_utc, since, date_to)
     return {
         "drop_off_warehouse_timeslots": list(result.values()),
-        "requested_date_from": _stamp(date_from.replace(hour=0, minute=0, second=0, microsecond=0)),
+        "requested_date_from": _stamp(since),
         "requested_date_to": _stamp(date_to, fraction=bool(date_to.microsecond)),
     }
