@@ -19,6 +19,7 @@ from typing import Any
 from oint.sandbox.errors import rejected
 from oint.sandbox.model import market
 from oint.sandbox.model.base import Account, int_id, route, str_list
+from oint.sandbox.model.common import page_size
 from oint.sandbox.model.fbo import NETWORK
 from oint.sandbox.model.products import ProductDoc, find_by_sku, get_product
 from oint.sandbox.model.stocks import FBO_WAREHOUSE, STOCK
@@ -124,9 +125,7 @@ def analytics_data(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         raise rejected("AnalyticsGetDataRequest.Metrics", "value must contain at least 1 item(s)")
     if len(asked) > 14:
         raise rejected("AnalyticsGetDataRequest.Metrics", "value must contain at most 14 item(s)")
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= 1000:
-        raise rejected("AnalyticsGetDataRequest.Limit", "value must be inside range [1, 1000]")
+    limit = page_size(body, "AnalyticsGetDataRequest", 1000)
     offset = int_id(body.get("offset") or 0, "offset")
     utc = dt.timezone.utc
     start = dt.datetime.combine(since, dt.time(), utc).timestamp()
@@ -166,9 +165,7 @@ def _compare(left: str, op: str, right: str) -> bool:
 @route("POST", "/v2/analytics/stock_on_warehouses")
 def stock_on_warehouses(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """The FBO stock per SKU: free to sell and reserved; offset/limit (≤1000)."""
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= 1000:
-        raise rejected("AnalyticsGetStockOnWarehousesRequest.Limit", "value must be inside range [1, 1000]")
+    limit = page_size(body, "AnalyticsGetStockOnWarehousesRequest", 1000)
     offset = int_id(body.get("offset") or 0, "offset")
     rows = []
     for stock in account.all(STOCK):

@@ -16,6 +16,7 @@ from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model import market
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.buyers import config, tables
+from oint.sandbox.model.common import page_after_item, page_size
 from oint.sandbox.model.fbo import POSTING as FBO_POSTING
 from oint.sandbox.model.fbo import _uuid
 from oint.sandbox.model.postings_fbs import get_posting
@@ -115,21 +116,14 @@ def chat_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Chats newest first, of a status (ALL, OPENED, CLOSED), only unread ones if asked; cursor."""
     flt = body.get("filter") or {}
     status = str(flt.get("chat_status") or "ALL").upper()
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= 100:
-        raise rejected("ChatListV3Request.Limit", "value must be inside range [1, 100]")
+    limit = page_size(body, "ChatListV3Request", 100)
     docs = [
         d
         for d in reversed(chats(account))
         if (status in ("ALL", "UNSPECIFIED") or d["chat_status"] == status)
         and (not flt.get("unread_only") or _unread(d))
     ]
-    cursor = str(body.get("cursor") or "")
-    if cursor:
-        ids = [d["chat_id"] for d in docs]
-        docs = docs[ids.index(cursor) + 1 :] if cursor in ids else []
-    page = docs[:limit]
-    has_next = len(docs) > limit
+    page, has_next = page_after_item(docs, lambda d: d["chat_id"], str(body.get("cursor") or ""), limit)
     items = []
     for d in page:
         unread = _unread(d)

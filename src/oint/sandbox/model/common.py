@@ -86,16 +86,31 @@ def page_after(
     return list(rest[:limit]), len(rest) > limit
 
 
-def page_size(body: dict[str, Any], request: str, maximum: int, default: int | None = None) -> int:
-    """`limit` of a paged request: 1..maximum (`default` when absent, else it is required)."""
+def page_after_item(
+    ordered: Sequence[T], key: Callable[[T], Any], mark: Any, limit: int
+) -> tuple[list[T], bool]:
+    """One page of `ordered` (in any order, e.g. newest first): at most `limit` items after the one
+    whose key is `mark` (from the first when `mark` is empty, none when no item has it), and
+    whether more items follow."""
+    rest: Sequence[T] = ordered
+    if mark:
+        keys = [key(item) for item in ordered]
+        rest = ordered[keys.index(mark) + 1 :] if mark in keys else []
+    return list(rest[:limit]), len(rest) > limit
+
+
+def page_size(
+    body: dict[str, Any], request: str, maximum: int, default: int | None = None, *, minimum: int = 1
+) -> int:
+    """`limit` of a paged request: minimum..maximum (`default` when absent, else it is required)."""
     raw = body.get("limit")
     if raw in (None, "") and default is not None:
         return default
     size = 0 if raw in (None, "") else as_int(raw)
     if size is None:
         raise rejected(f"{request}.Limit", "value must be an integer")
-    if not 1 <= size <= maximum:
-        raise rejected(f"{request}.Limit", f"value must be inside range [1, {maximum}]")
+    if not minimum <= size <= maximum:
+        raise rejected(f"{request}.Limit", f"value must be inside range [{minimum}, {maximum}]")
     return size
 
 

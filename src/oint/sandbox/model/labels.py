@@ -22,6 +22,7 @@ from oint.sandbox.errors import not_found, precondition, rejected
 from oint.sandbox.model import postings_fbs as pf
 from oint.sandbox.model.base import Account, FileAnswer, file_maker, int_id, route, str_list
 from oint.sandbox.model.buyers import delivery_methods
+from oint.sandbox.model.common import page_size
 from oint.sandbox.model.fbo import _parse_time
 from oint.sandbox.model.labels_pdf import LABEL_SIZE, act_pages, document, label_page
 from oint.sandbox.model.warehouses import all_warehouses
@@ -195,9 +196,7 @@ def all_methods(account: Account) -> list[dict[str, Any]]:
 @route("POST", "/v1/delivery-method/list")
 def delivery_method_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """The delivery methods of the seller's warehouses: filter by warehouse, offset/limit (≤50)."""
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= 50:
-        raise rejected("DeliveryMethodListRequest.Limit", "value must be inside range [1, 50]")
+    limit = page_size(body, "DeliveryMethodListRequest", 50)
     offset = int_id(body.get("offset") or 0, "offset")
     flt = body.get("filter") or {}
     warehouse = int_id(flt.get("warehouse_id") or 0, "filter.warehouse_id")
@@ -330,9 +329,7 @@ def act_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     flt = body.get("filter") or {}
     since = str(flt.get("date_from") or "")[:10]
     until = str(flt.get("date_to") or "9999")[:10]
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= 1000:
-        raise rejected("FbsActListRequest.Limit", "value must be inside range [1, 1000]")
+    limit = page_size(body, "FbsActListRequest", 1000)
     statuses = {s.upper() for s in str_list(flt, "status")}
     out = []
     for act in reversed(account.all(ACT)):

@@ -23,6 +23,7 @@ from oint.sandbox.errors import not_found, precondition, rejected
 from oint.sandbox.model import market, postings_fbs
 from oint.sandbox.model.base import Account, int_id, route, str_list
 from oint.sandbox.model.buyers import config, tables
+from oint.sandbox.model.common import page_size
 from oint.sandbox.model.fbo import POSTING as FBO_POSTING
 from oint.sandbox.model.fbo import _parse_time
 from oint.sandbox.model.stocks import FBO_WAREHOUSE
@@ -210,9 +211,7 @@ def _in(ret_time: str, rng_filter: Any) -> bool:
 def returns_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """FBS and FBO returns, by id after `last_id`, `limit` 1..500; filter by postings, offer,
     order, schema, status, warehouse, return date and status change."""
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= 500:
-        raise rejected("ReturnsListRequest.Limit", "value must be inside range [1, 500]")
+    limit = page_size(body, "ReturnsListRequest", 500)
     after = int_id(body.get("last_id") or 0, "last_id")
     flt = body.get("filter") or {}
     numbers = set(str_list(flt, "posting_numbers"))
@@ -289,9 +288,7 @@ def _product(doc: dict[str, Any]) -> dict[str, Any]:
 def rfbs_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """rFBS return requests after `last_id` (by id), `limit` 1..1000; filter by posting, offer,
     group state, creation time."""
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 1 <= limit <= 1000:
-        raise rejected("ReturnsRfbsListV2Request.Limit", "value must be inside range [1, 1000]")
+    limit = page_size(body, "ReturnsRfbsListV2Request", 1000)
     after = int_id(body.get("last_id") or 0, "last_id")
     flt = body.get("filter") or {}
     groups = {g.lower() for g in str_list(flt, "group_state")}

@@ -19,6 +19,7 @@ from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model import market
 from oint.sandbox.model.base import Account, int_id, route, str_list
 from oint.sandbox.model.buyers import config, tables
+from oint.sandbox.model.common import page_after_item, page_size
 from oint.sandbox.model.fbo import POSTING as FBO_POSTING
 from oint.sandbox.model.fbo import _uuid
 from oint.sandbox.model.postings_fbs import get_posting
@@ -81,11 +82,46 @@ def _buyer_reviews(account: Account, data: dict[str, Any]) -> None:
     )
 
 
-def _review(account: Account, review_id: Any) -> dict[str, Any]:
-    doc: dict[str, Any] | None = account.get(REVIEW, str(review_id or ""))
+def _require(account: Account, kind: str, key: Any, missing: str) -> dict[str, Any]:
+    """A review or a question by its id; 404 `missing` when there is none."""
+    doc: dict[str, Any] | None = account.get(kind, str(key or ""))
     if doc is None:
-        raise not_found("REVIEW_NOT_FOUND")
+        raise not_found(missing)
     return doc
+
+
+def _review(account: Account, review_id: Any) -> dict[str, Any]:
+    return _require(account, REVIEW, review_id, "REVIEW_NOT_FOUND")
+
+
+def _newest_first(
+    docs: list[dict[str, Any]], body: dict[str, Any], limit: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The page of `docs` (oldest first) a list asks for: newest first unless `sort_dir` is ASC, at
+    most `limit` after the id `last_id`; with the answer's `has_next` and `last_id`."""
+    if str(body.get("sort_dir") or "DESC").upper() != "ASC":
+        docs = docs[::-1]
+    page, has_next = page_after_item(docs, lambda d: d["id"], str(body.get("last_id") or ""), limit)
+    return page, {"has_next": has_next, "last_id": page[-1]["id"] if page and has_next else ""}
+
+
+def _set_status(account: Account, kind: str, docs: list[dict[str, Any]], status: str) -> dict[str, Any]:
+    """Give reviews or questions a new status (the answer of a change-status request)."""
+    for doc in docs:
+        doc["status"] = status
+        account.put(kind, doc["id"], doc)
+    return {}
+
+
+def _remove_reply(docs: list[dict[str, Any]], field: str, reply_id: str) -> dict[str, Any] | None:
+    """The review or question whose `field` (comments, answers) held `reply_id`, without it (not
+    saved yet); None when no document has it."""
+    for doc in docs:
+        kept = [r for r in doc[field] if r["id"] != reply_id]
+        if len(kept) != len(doc[field]):
+            doc[field] = kept
+            return doc
+    return None
 
 
 def _review_item(doc: dict[str, Any]) -> dict[str, Any]:
@@ -108,26 +144,13 @@ def _review_item(doc: dict[str, Any]) -> dict[str, Any]:
 def review_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Reviews of a status (ALL by default), newest first unless `sort_dir` ASC; `limit` 20..100
     after `last_id` (a review id)."""
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 20 <= limit <= 100:
-        raise rejected("ReviewListRequest.Limit", "value must be inside range [20, 100]")
+    limit = page_size(body, "ReviewListRequest", 100, minimum=20)
     status = str(body.get("status") or "ALL").upper()
     if status not in REVIEW_STATUSES:
         raise rejected("ReviewListRequest.Status", f"value must be one of {', '.join(REVIEW_STATUSES)}")
     docs = [d for d in reviews(account) if status == "ALL" or d["status"] == status]
-    if str(body.get("sort_dir") or "DESC").upper() != "ASC":
-        docs.reverse()
-    after = str(body.get("last_id") or "")
-    if after:
-        ids = [d["id"] for d in docs]
-        docs = docs[ids.index(after) + 1 :] if after in ids else []
-    page = docs[:limit]
-    has_next = len(docs) > limit
-    return {
-        "reviews": [_review_item(d) for d in page],
-        "has_next": has_next,
-        "last_id": page[-1]["id"] if page and has_next else "",
-    }
+    page, more = _newest_first(docs, body, limit)
+    return {"reviews": [_review_item(d) for d in page], **more}
 
 
 @route("POST", "/v1/review/info")
@@ -148,11 +171,7 @@ def review_change_status(account: Account, body: dict[str, Any]) -> dict[str, An
     status = str(body.get("status") or "").upper()
     if status not in ("PROCESSED", "UNPROCESSED"):
         raise rejected("ReviewChangeStatusRequest.Status", "value must be PROCESSED or UNPROCESSED")
-    docs = [_review(account, r) for r in str_list(body, "review_ids")]
-    for doc in docs:
-        doc["status"] = status
-        account.put(REVIEW, doc["id"], doc)
-    return {}
+    return _set_status(account, REVIEW, [_review(account, r) for r in str_list(body, "review_ids")], status)
 
 
 @route("POST", "/v1/review/comment/create")
@@ -185,9 +204,7 @@ def comment_create(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 @route("POST", "/v1/review/comment/list")
 def comment_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     doc = _review(account, body.get("review_id"))
-    limit = int_id(body.get("limit") or 0, "limit")
-    if not 20 <= limit <= 100:
-        raise rejected("CommentListRequest.Limit", "value must be inside range [20, 100]")
+    limit = page_size(body, "CommentListRequest", 100, minimum=20)
     offset = int_id(body.get("offset") or 0, "offset")
     comments = list(doc["comments"])
     if str(body.get("sort_dir") or "ASC").upper() == "DESC":
@@ -198,14 +215,11 @@ def comment_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 @route("POST", "/v1/review/comment/delete")
 def comment_delete(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    comment_id = str(body.get("comment_id") or "")
-    for doc in reviews(account):
-        kept = [c for c in doc["comments"] if c["id"] != comment_id]
-        if len(kept) != len(doc["comments"]):
-            doc["comments"] = kept
-            account.put(REVIEW, doc["id"], doc)
-            return {}
-    raise not_found("COMMENT_NOT_FOUND")
+    doc = _remove_reply(reviews(account), "comments", str(body.get("comment_id") or ""))
+    if doc is None:
+        raise not_found("COMMENT_NOT_FOUND")
+    account.put(REVIEW, doc["id"], doc)
+    return {}
 
 
 # ------------------------------------------------------------------ questions
@@ -235,10 +249,7 @@ def _buyer_asks(account: Account, data: dict[str, Any]) -> None:
 
 
 def _question(account: Account, question_id: Any) -> dict[str, Any]:
-    doc: dict[str, Any] | None = account.get(QUESTION, str(question_id or ""))
-    if doc is None:
-        raise not_found("QUESTION_NOT_FOUND")
-    return doc
+    return _require(account, QUESTION, question_id, "QUESTION_NOT_FOUND")
 
 
 def _question_item(doc: dict[str, Any]) -> dict[str, Any]:
@@ -279,23 +290,11 @@ def question_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         and (not since or d["published_at"] >= since)
         and (not until or d["published_at"] <= until)
     ]
-    if str(body.get("sort_dir") or "DESC").upper() != "ASC":
-        docs.reverse()
-    after = str(body.get("last_id") or "")
-    if after:
-        ids = [d["id"] for d in docs]
-        docs = docs[ids.index(after) + 1 :] if after in ids else []
     limit = int_id(body.get("limit") or PAGE_OF_QUESTIONS, "limit")
     if not 1 <= limit <= 100:
         raise rejected("QuestionListRequest.Limit", "value must be inside range [1, 100]")
-    limit = min(limit, PAGE_OF_QUESTIONS)
-    page = docs[:limit]
-    has_next = len(docs) > limit
-    return {
-        "questions": [_question_item(d) for d in page],
-        "has_next": has_next,
-        "last_id": page[-1]["id"] if page and has_next else "",
-    }
+    page, more = _newest_first(docs, body, min(limit, PAGE_OF_QUESTIONS))
+    return {"questions": [_question_item(d) for d in page], **more}
 
 
 @route("POST", "/v1/question/info")
@@ -321,11 +320,9 @@ def question_change_status(account: Account, body: dict[str, Any]) -> dict[str, 
     status = str(body.get("status") or "").upper()
     if status not in ("NEW", "VIEWED", "PROCESSED"):
         raise rejected("QuestionChangeStatusRequest.Status", "value must be NEW, VIEWED or PROCESSED")
-    docs = [_question(account, q) for q in str_list(body, "question_ids")]
-    for doc in docs:
-        doc["status"] = status
-        account.put(QUESTION, doc["id"], doc)
-    return {}
+    return _set_status(
+        account, QUESTION, [_question(account, q) for q in str_list(body, "question_ids")], status
+    )
 
 
 @route("POST", "/v1/question/answer/create")
@@ -362,13 +359,10 @@ def answer_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 @route("POST", "/v1/question/answer/delete")
 def answer_delete(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    answer_id = str(body.get("answer_id") or "")
-    for doc in questions(account):
-        kept = [a for a in doc["answers"] if a["id"] != answer_id]
-        if len(kept) != len(doc["answers"]):
-            doc["answers"] = kept
-            if not kept:
-                doc["status"] = "VIEWED"
-            account.put(QUESTION, doc["id"], doc)
-            return {}
-    raise not_found("ANSWER_NOT_FOUND")
+    doc = _remove_reply(questions(account), "answers", str(body.get("answer_id") or ""))
+    if doc is None:
+        raise not_found("ANSWER_NOT_FOUND")
+    if not doc["answers"]:
+        doc["status"] = "VIEWED"
+    account.put(QUESTION, doc["id"], doc)
+    return {}
