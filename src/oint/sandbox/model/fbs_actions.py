@@ -213,14 +213,24 @@ def cancel_products(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     return {"result": doc["posting_number"]}
 
 
+def _require_status(doc: dict[str, Any], status: str) -> None:
+    """400 (code 9) unless the posting is in `status`."""
+    if doc["status"] != status:
+        raise precondition(f"INVALID_POSTING_STATUS: posting {doc['posting_number']} is {doc['status']}")
+
+
+def _postings_in(account: Account, body: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    """The postings `posting_number` lists, each of them in `status` (else 404 or 400)."""
+    docs = [require_posting(account, n) for n in str_list(body, "posting_number")]
+    for doc in docs:
+        _require_status(doc, status)
+    return docs
+
+
 @route("POST", "/v2/posting/fbs/arbitration")
 def arbitration(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Open a dispute about shipped postings Ozon did not take: they wait in arbitration."""
-    docs = [require_posting(account, n) for n in str_list(body, "posting_number")]
-    for doc in docs:
-        if doc["status"] != "awaiting_deliver":
-            raise precondition(f"INVALID_POSTING_STATUS: posting {doc['posting_number']} is {doc['status']}")
-    for doc in docs:
+    for doc in _postings_in(account, body, "awaiting_deliver"):
         pf.set_status(account, doc, "arbitration")
         save_posting(account, doc)
         pf.record(account, doc, "arbitration")
@@ -230,11 +240,7 @@ def arbitration(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 @route("POST", "/v2/posting/fbs/awaiting-delivery")
 def awaiting_delivery(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Back from a dispute to awaiting_deliver (handed over again some hours later)."""
-    docs = [require_posting(account, n) for n in str_list(body, "posting_number")]
-    for doc in docs:
-        if doc["status"] != "arbitration":
-            raise precondition(f"INVALID_POSTING_STATUS: posting {doc['posting_number']} is {doc['status']}")
-    for doc in docs:
+    for doc in _postings_in(account, body, "arbitration"):
         pf.shipped(account, doc)
     return {"result": True}
 
@@ -410,8 +416,7 @@ def exemplars_validate(account: Account, body: dict[str, Any]) -> dict[str, Any]
 def exemplars_set(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Save the marks of the exemplars (checked at once: see .../exemplar/status)."""
     doc = require_posting(account, body.get("posting_number"))
-    if doc["status"] != "awaiting_packaging":
-        raise precondition(f"INVALID_POSTING_STATUS: posting {doc['posting_number']} is {doc['status']}")
+    _require_status(doc, "awaiting_packaging")
     store = _exemplars(account, doc)
     for product in body.get("products") or []:
         line = _line_for(doc, product.get("product_id"))
