@@ -107,15 +107,7 @@ def _shipped_lines(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "posting_number": doc["posting_number"],
         "products": [
-            {
-                "sku": p["sku"],
-                "offer_id": p["offer_id"],
-                "name": p["name"],
-                "quantity": p["quantity"],
-                "price": f"{float(p['price']):.4f}",
-                "currency_code": p["currency_code"],
-                "mandatory_mark": [],
-            }
+            {**pf.product_line(p), "currency_code": p["currency_code"], "mandatory_mark": []}
             for p in doc["products"]
         ],
     }

@@ -376,16 +376,7 @@ def act_postings(account: Account, body: dict[str, Any]) -> dict[str, Any]:
                 "seller_error": "",
                 "created_at": doc["created_at"],
                 "updated_at": doc.get("status_changed_at", doc["created_at"]),
-                "products": [
-                    {
-                        "sku": p["sku"],
-                        "offer_id": p["offer_id"],
-                        "name": p["name"],
-                        "quantity": p["quantity"],
-                        "price": f"{float(p['price']):.4f}",
-                    }
-                    for p in doc["products"]
-                ],
+                "products": [pf.product_line(p) for p in doc["products"]],
             }
         )
     return {"result": out}

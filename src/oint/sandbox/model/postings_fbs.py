@@ -118,6 +118,18 @@ def line_total(p: dict[str, Any]) -> float:
     return float(p["price"]) * int(p["quantity"])
 
 
+def product_line(p: dict[str, Any]) -> dict[str, Any]:
+    """A line of a posting as the short answers show it (get-by-barcode, acts, ship): sku, offer_id,
+    name, quantity and the price as text with four decimals."""
+    return {
+        "sku": p["sku"],
+        "offer_id": p["offer_id"],
+        "name": p["name"],
+        "quantity": p["quantity"],
+        "price": f"{float(p['price']):.4f}",
+    }
+
+
 def set_status(account: Account, doc: dict[str, Any], status: str, substatus: str | None = None) -> None:
     doc["previous_substatus"] = doc["substatus"]
     doc["status"] = status
@@ -535,26 +547,30 @@ def _actions(doc: dict[str, Any]) -> list[str]:
     }.get(doc["status"], [])
 
 
-def _cut(schema_of_posting: str, views: list[dict[str, Any]], flags: dict[str, bool]) -> list[dict[str, Any]]:
-    """Each view filled to the schema of one posting; the parts not asked for are left out."""
-    out = []
-    optional = (
-        "analytics_data",
-        "financial_data",
-        "barcodes",
-        "legal_info",
-        "product_exemplars",
-        "related_postings",
-        "customer",
-        "addressee",
-    )
-    for v in views:
-        filled = shape.fill(schema_of_posting, v)
-        for key in optional:
-            if key not in v:
-                filled.pop(key, None)
-        out.append(filled)
-    return out
+OPTIONAL_PARTS = (  # left out of an answer when the view has none (not asked for, not shown)
+    "analytics_data",
+    "financial_data",
+    "barcodes",
+    "legal_info",
+    "product_exemplars",
+    "related_postings",
+    "customer",
+    "addressee",
+)
+
+
+def _filled(schema_of_posting: str, v: dict[str, Any]) -> dict[str, Any]:
+    """A view filled to the schema of one posting; the optional parts it has not are left out."""
+    filled: dict[str, Any] = shape.fill(schema_of_posting, v)
+    for key in OPTIONAL_PARTS:
+        if key not in v:
+            filled.pop(key, None)
+    return filled
+
+
+def _cut(schema_of_posting: str, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each view filled to the schema of one posting (see `_filled`)."""
+    return [_filled(schema_of_posting, v) for v in views]
 
 
 def _posting_schema(path: str, *pointer: str) -> str:
@@ -691,7 +707,7 @@ def fbs_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     page, has_next = _offset_page(body, docs, request)
     flags = _flags(body, (*LIST_FLAGS, "translit"))
     views = [view(d, flags, translit=flags["translit"]) for d in page]
-    postings = _cut(_posting_schema("/v3/posting/fbs/list", "result", "postings"), views, flags)
+    postings = _cut(_posting_schema("/v3/posting/fbs/list", "result", "postings"), views)
     return {"result": {"postings": postings, "has_next": has_next}}
 
 
@@ -705,7 +721,7 @@ def fbs_list_v4(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     flags = _flags(body, LIST_FLAGS)
     translit = bool(body.get("translit"))
     views = [view(d, flags, v4=True, translit=translit) for d in page]
-    postings = _cut(_posting_schema("/v4/posting/fbs/list", "postings"), views, flags)
+    postings = _cut(_posting_schema("/v4/posting/fbs/list", "postings"), views)
     return {"postings": postings, "cursor": cursor, "has_next": has_next}
 
 
@@ -724,7 +740,7 @@ def fbs_unfulfilled_v3(account: Account, body: dict[str, Any]) -> dict[str, Any]
     page, _ = _offset_page(body, docs, request)
     flags = _flags(body, (*LIST_FLAGS, "translit"))
     views = [view(d, flags, translit=flags["translit"]) for d in page]
-    postings = _cut(_posting_schema("/v3/posting/fbs/unfulfilled/list", "result", "postings"), views, flags)
+    postings = _cut(_posting_schema("/v3/posting/fbs/unfulfilled/list", "result", "postings"), views)
     return {"result": {"postings": postings, "count": len(docs)}}
 
 
@@ -736,7 +752,7 @@ def fbs_unfulfilled_v4(account: Account, body: dict[str, Any]) -> dict[str, Any]
     page, cursor, has_next = _cursor_page(body, docs, request)
     flags = _flags(body, LIST_FLAGS)
     views = [view(d, flags, v4=True, translit=bool(body.get("translit"))) for d in page]
-    postings = _cut(_posting_schema("/v4/posting/fbs/unfulfilled/list", "postings"), views, flags)
+    postings = _cut(_posting_schema("/v4/posting/fbs/unfulfilled/list", "postings"), views)
     return {"postings": postings, "cursor": cursor, "has_next": has_next, "count": len(docs)}
 
 
@@ -749,20 +765,7 @@ def fbs_get_v3(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     doc = require_posting(account, body.get("posting_number"))
     flags = _flags(body, GET_FLAGS)
     v = view(doc, flags, translit=flags["translit"])
-    result = shape.fill(str(_get_schema()), v)
-    for key in (
-        "analytics_data",
-        "financial_data",
-        "barcodes",
-        "legal_info",
-        "product_exemplars",
-        "related_postings",
-        "customer",
-        "addressee",
-    ):
-        if key not in v:
-            result.pop(key, None)
-    return {"result": result}
+    return {"result": _filled(str(_get_schema()), v)}
 
 
 def _get_schema() -> str:
@@ -779,15 +782,6 @@ def fbs_get_by_barcode(account: Account, body: dict[str, Any]) -> dict[str, Any]
     for doc in all_postings(account):
         if barcode and barcode in (doc["barcodes"]["upper_barcode"], doc["barcodes"]["lower_barcode"]):
             v = view(doc, {"barcodes": True})
-            v["products"] = [
-                {
-                    "sku": p["sku"],
-                    "offer_id": p["offer_id"],
-                    "name": p["name"],
-                    "quantity": p["quantity"],
-                    "price": f"{float(p['price']):.4f}",
-                }
-                for p in doc["products"]
-            ]
+            v["products"] = [product_line(p) for p in doc["products"]]
             return shape.answer("/v2/posting/fbs/get-by-barcode", {"result": v})
     raise not_found("POSTING_NOT_FOUND")
