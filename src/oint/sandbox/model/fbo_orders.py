@@ -60,22 +60,7 @@ def _record(account: Account, doc: dict[str, Any], type: str, **extra: Any) -> N
         order_number=doc["order_number"],
         order_date=doc["created_at"],
         warehouse_id=doc["analytics"]["warehouse_id"],
-        items=[
-            {
-                k: ln[k]
-                for k in (
-                    "sku",
-                    "product_id",
-                    "offer_id",
-                    "name",
-                    "quantity",
-                    "price",
-                    "commission_percent",
-                    "category_id",
-                )
-            }
-            for ln in doc["lines"]
-        ],
+        items=market.event_items(doc["lines"]),
         city=doc["analytics"]["city"],
         **extra,
     )

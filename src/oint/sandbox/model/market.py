@@ -69,6 +69,24 @@ def record(account: Account, type: str, **data: Any) -> dict[str, Any]:
     return event
 
 
+def event_items(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of an event about posting lines (FBS products, FBO lines, a returned line): what
+    finance and analytics need of each (category_id 0 when a line has none)."""
+    return [
+        {
+            "sku": line["sku"],
+            "product_id": line["product_id"],
+            "offer_id": line["offer_id"],
+            "name": line["name"],
+            "quantity": line["quantity"],
+            "price": line["price"],
+            "commission_percent": line["commission_percent"],
+            "category_id": line.get("category_id", 0),
+        }
+        for line in lines
+    ]
+
+
 def events(
     account: Account,
     since: float | None = None,

@@ -142,23 +142,6 @@ def rng_of(doc: dict[str, Any], what: str) -> random.Random:
     return random.Random(f"{doc.get('seed', 0)}:{doc['posting_number']}:{what}")
 
 
-def event_items(doc: dict[str, Any], lines: Iterable[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Items of an event: what finance and analytics need of each line."""
-    return [
-        {
-            "sku": p["sku"],
-            "product_id": p["product_id"],
-            "offer_id": p["offer_id"],
-            "name": p["name"],
-            "quantity": p["quantity"],
-            "price": p["price"],
-            "commission_percent": p["commission_percent"],
-            "category_id": p.get("category_id", 0),
-        }
-        for p in (doc["products"] if lines is None else lines)
-    ]
-
-
 def record(
     account: Account, doc: dict[str, Any], type: str, lines: list[dict[str, Any]] | None = None, **extra: Any
 ) -> dict[str, Any]:
@@ -172,7 +155,7 @@ def record(
         order_number=doc["order_number"],
         order_date=doc["created_at"],
         warehouse_id=doc["warehouse_id"],
-        items=event_items(doc, lines),
+        items=market.event_items(doc["products"] if lines is None else lines),
         city=doc["customer"]["city"],
         **extra,
     )

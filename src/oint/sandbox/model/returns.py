@@ -108,29 +108,11 @@ def _buyer_returns(account: Account, data: dict[str, Any]) -> None:
         order_number=doc["order_number"],
         order_date=doc["created_at"],
         warehouse_id=warehouse_id,
-        items=_items(returned),
+        items=market.event_items([returned]),
         return_id=return_id,
         reason=reason["name"],
     )
     market.schedule(account, account.now + rng.uniform(1.5, 3.5) * DAY, "return_arrives", return_id=return_id)
-
-
-def _items(line: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            k: line.get(k, 0)
-            for k in (
-                "sku",
-                "product_id",
-                "offer_id",
-                "name",
-                "quantity",
-                "price",
-                "commission_percent",
-                "category_id",
-            )
-        }
-    ]
 
 
 @market.action("return_arrives")
@@ -374,7 +356,7 @@ def _decide(account: Account, doc: dict[str, Any], action_id: int, body: dict[st
         order_number=doc["order_number"],
         order_date=doc["order_date"],
         warehouse_id=doc["warehouse_id"],
-        items=_items(line),
+        items=market.event_items([line]),
         return_id=doc["return_id"],
         reason=doc["reason"]["name"],
     )
