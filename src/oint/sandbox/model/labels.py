@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from oint.sandbox.errors import not_found, precondition, rejected
 from oint.sandbox.model import postings_fbs as pf
@@ -96,13 +96,6 @@ def _new_task(account: Account, numbers: list[str], kind: str) -> int:
     return task_id
 
 
-def _task(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    task: dict[str, Any] | None = account.get(LABEL_TASK, int_id(body.get("task_id"), "task_id"))
-    if task is None:
-        raise not_found("TASK_NOT_FOUND")
-    return task
-
-
 @route("POST", "/v1/posting/fbs/package-label/create")
 def label_task_v1(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     numbers = _numbers(body, "posting_number", "CreateLabelBatchRequest")
@@ -131,49 +124,63 @@ def label_task_v3(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _task_state(account: Account, task: dict[str, Any]) -> tuple[bool, list[dict[str, str]], str]:
-    done = account.now - float(task["at"]) >= LABEL_SECONDS
+class LabelTask(NamedTuple):
+    """Where a label task stands: `status` pending, completed (`url`: the file) or error (no
+    posting printable); once done, how many of its `total` postings were printed, and the others."""
+
+    status: str
+    url: str
+    total: int
+    printed: int
+    unprinted: list[dict[str, str]]
+
+
+def _label_task(account: Account, body: dict[str, Any]) -> LabelTask:
+    """The label task `task_id` names (404 when there is none), as it stands now."""
+    task: dict[str, Any] | None = account.get(LABEL_TASK, int_id(body.get("task_id"), "task_id"))
+    if task is None:
+        raise not_found("TASK_NOT_FOUND")
+    total = len(task["postings"])
+    if account.now - float(task["at"]) < LABEL_SECONDS:
+        return LabelTask("pending", "", total, 0, [])
     bad = _unprintable(account, task["postings"])
-    url = (
-        account.file_url("labels", str(task["task_id"])) if done and len(bad) < len(task["postings"]) else ""
+    if len(bad) == total:
+        return LabelTask("error", "", total, 0, bad)
+    return LabelTask(
+        "completed", account.file_url("labels", str(task["task_id"])), total, total - len(bad), bad
     )
-    return done, bad, url
 
 
 @route("POST", "/v1/posting/fbs/package-label/get")
 def label_get_v1(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """pending, then completed with the file's URL (error when no posting could be printed)."""
-    task = _task(account, body)
-    done, bad, url = _task_state(account, task)
-    status = "pending" if not done else "completed" if url else "error"
+    task = _label_task(account, body)
     return {
         "result": {
-            "status": status,
-            "file_url": url,
-            "error": "" if status != "error" else "NO_PRINTABLE_POSTINGS",
-            "printed_postings_count": len(task["postings"]) - len(bad) if done else 0,
-            "unprinted_postings_count": len(bad) if done else 0,
-            "unprinted_postings": bad if done else [],
+            "status": task.status,
+            "file_url": task.url,
+            "error": "NO_PRINTABLE_POSTINGS" if task.status == "error" else "",
+            "printed_postings_count": task.printed,
+            "unprinted_postings_count": len(task.unprinted),
+            "unprinted_postings": task.unprinted,
         }
     }
 
 
 @route("POST", "/v2/posting/fbs/package-label/get")
 def label_get_v2(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    task = _task(account, body)
-    done, bad, url = _task_state(account, task)
-    code = "pending" if not done else "completed" if url else "error"
+    task = _label_task(account, body)
     return {
         "status": {
-            "code": code,
-            "postings_count": len(task["postings"]),
-            "printed_postings_count": len(task["postings"]) - len(bad) if done else 0,
-            "unprinted_postings": [{"posting_number": b["posting_number"], "message": b["msg"]} for b in bad]
-            if done
-            else [],
+            "code": task.status,
+            "postings_count": task.total,
+            "printed_postings_count": task.printed,
+            "unprinted_postings": [
+                {"posting_number": b["posting_number"], "message": b["msg"]} for b in task.unprinted
+            ],
         },
-        "file_url": url,
-        "error": {"code": "NO_PRINTABLE_POSTINGS" if code == "error" else "", "message": ""},
+        "file_url": task.url,
+        "error": {"code": "NO_PRINTABLE_POSTINGS" if task.status == "error" else "", "message": ""},
     }
 
 
