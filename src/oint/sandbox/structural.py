@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from oint.ozon import spec
 from oint.ozon.spec import Operation
+from oint.sandbox.model.labels_pdf import pdf_escape, pdf_file
 
 MAX_DEPTH = 8  # nested objects deeper than this are left out (recursive schemas)
 PAGE_SIZE = 3  # items per page of an operation whose request has no page size
@@ -478,8 +479,7 @@ def _field_schema(defs: Mapping[str, Any], root: str | None, dotted: str) -> Map
 # ------------------------------------------------------------------ files
 def pdf_document(text: str) -> bytes:
     """A one-page PDF showing `text` (ASCII), valid enough for any reader."""
-    safe = re.sub(r"[^ -~]", "?", text).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    stream = f"BT /F1 12 Tf 72 770 Td ({safe}) Tj ET".encode()
+    stream = f"BT /F1 12 Tf 72 770 Td ({pdf_escape(text)}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -488,16 +488,7 @@ def pdf_document(text: str) -> bytes:
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def png_image() -> bytes:

@@ -35,10 +35,32 @@ class Page:
         self.barcodes.append((x, y, height, digits, module))
 
 
+def pdf_escape(text: str) -> str:
+    """Text as a PDF string literal holds it: anything but printable ASCII as '?', `\\ ( )` escaped."""
+    plain = re.sub(r"[^ -~]", "?", text)
+    return plain.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
 def ascii_text(text: str) -> str:
     """Text the standard fonts can show: Cyrillic transliterated, other letters '?', PDF-escaped."""
-    plain = re.sub(r"[^ -~]", "?", transliterate(text))
-    return plain.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    return pdf_escape(transliterate(text))
+
+
+def pdf_file(
+    objects: Sequence[bytes], *, head: bytes = b"%PDF-1.4\n", trailer: bytes = b"/Root 1 0 R"
+) -> bytes:
+    """A PDF file of these objects (numbered from 1): `head`, the objects, the cross-reference table
+    and the trailer (`/Size` and the entries of `trailer`)."""
+    out = bytearray(head)
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    return bytes(out)
 
 
 def bars(digits: str) -> list[tuple[float, float]]:
@@ -93,19 +115,7 @@ def document(pages: Sequence[Page], size: tuple[int, int] = A4, title: str = "")
             b"/Resources << /Font << /F1 3 0 R >> >> >>" % (size[0], size[1], 6 + 2 * i)
         )
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects, head=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", trailer=b"/Root 1 0 R /Info 4 0 R")
 
 
 def label_page(posting_number: str, barcode: str, lines: Sequence[str], *, big: bool = True) -> Page:
