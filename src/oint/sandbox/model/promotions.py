@@ -113,8 +113,8 @@ def _decode_last_id(value: Any) -> int:
 PageRequest = tuple[dict[str, Any], int, int, int | None]  # action, limit, offset, after id
 
 
-def _page_request(account: Account, body: dict[str, Any], request: str) -> PageRequest:
-    """(action, limit, offset, after_product_id) of a candidates/products request, validated."""
+def _action_id_and_limit(body: dict[str, Any], request: str) -> tuple[int, int]:
+    """`action_id` and `limit` (MAX_LIMIT when absent) of a candidates/products request, v1 or v2."""
     raw_id = body.get("action_id")
     if raw_id in (None, "", 0):
         raise rejected(f"{request}.ActionId", "value must be greater than 0")
@@ -122,13 +122,23 @@ def _page_request(account: Account, body: dict[str, Any], request: str) -> PageR
     limit = int_id(body.get("limit") or MAX_LIMIT, "limit")
     if not 0 < limit <= MAX_LIMIT:
         raise rejected(f"{request}.Limit", f"value must be inside range (0, {MAX_LIMIT}]")
-    offset = page_offset(body, request)
-    last_id = body.get("last_id")
-    after = _decode_last_id(last_id) if last_id not in (None, "", 0) else None
+    return action_id, limit
+
+
+def _require_action(account: Account, action_id: int) -> dict[str, Any]:
     action = get_action(account, action_id)
     if action is None:
         raise not_found("Resource not found")
-    return action, limit, offset, after
+    return action
+
+
+def _page_request(account: Account, body: dict[str, Any], request: str) -> PageRequest:
+    """(action, limit, offset, after_product_id) of a candidates/products request, validated."""
+    action_id, limit = _action_id_and_limit(body, request)
+    offset = page_offset(body, request)
+    last_id = body.get("last_id")
+    after = _decode_last_id(last_id) if last_id not in (None, "", 0) else None
+    return _require_action(account, action_id), limit, offset, after
 
 
 def page(items: list[dict[str, Any]], limit: int, after: int | None, offset: int = 0) -> dict[str, Any]:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from oint.sandbox.errors import not_found, rejected
-from oint.sandbox.model.base import Account, int_id, route
+from oint.sandbox.errors import rejected
+from oint.sandbox.model.base import Account, route
 from oint.sandbox.model.common import amount
 from oint.sandbox.model.products import ProductDoc
 from oint.sandbox.model.promotions import (
-    MAX_LIMIT,
+    _action_id_and_limit,
     _decode_last_id,
     _max_action_price,
+    _require_action,
     candidates,
-    get_action,
     page,
     participants,
 )
@@ -32,21 +32,12 @@ def money(value: float | int, currency: str = "RUB") -> dict[str, str]:
 def _page_request(
     account: Account, body: dict[str, Any], request: str
 ) -> tuple[dict[str, Any], int, int | None]:
-    raw_id = body.get("action_id")
-    if raw_id in (None, "", 0):
-        raise rejected(f"{request}.ActionId", "value must be greater than 0")
-    action_id = int_id(raw_id, "action_id")
-    limit = int_id(body.get("limit") or MAX_LIMIT, "limit")
-    if not 0 < limit <= MAX_LIMIT:
-        raise rejected(f"{request}.Limit", f"value must be inside range (0, {MAX_LIMIT}]")
+    action_id, limit = _action_id_and_limit(body, request)
     last_id = body.get("last_id")
     if last_id not in (None, "") and not isinstance(last_id, str):
         raise rejected(f"{request}.LastId", "value must be a string")
     after = _decode_last_id(last_id) if last_id else None
-    action = get_action(account, action_id)
-    if action is None:
-        raise not_found("Resource not found")
-    return action, limit, after
+    return _require_action(account, action_id), limit, after
 
 
 def _product(action: dict[str, Any], p: ProductDoc, action_price: float) -> dict[str, Any]:
