@@ -55,8 +55,9 @@ def _sandbox(db_path: str | None, sandbox: Sandbox | None) -> Sandbox:
     return Sandbox(db_path)
 
 
-class SandboxTransport:
-    """Sync transport answering from an embedded `Sandbox` (its own unless one is given)."""
+class _Transport:
+    """What both sandbox transports hold: the sandbox (closed with the transport when it is owned),
+    the demo account's credentials and `base_url`."""
 
     default_credentials = (DEMO_CLIENT_ID, DEMO_API_KEY)
 
@@ -68,6 +69,15 @@ class SandboxTransport:
         self.sandbox = _sandbox(db_path, sandbox)
         self._own = sandbox is None if owned is None else owned
         self.base_url = _url(db_path)
+
+    def close(self) -> None:
+        """Also callable without a loop (an async client whose construction failed closes it so)."""
+        if self._own:
+            self.sandbox.close()
+
+
+class SandboxTransport(_Transport):
+    """Sync transport answering from an embedded `Sandbox` (its own unless one is given)."""
 
     def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -80,24 +90,9 @@ class SandboxTransport:
             time.sleep(resp.delay)
         return _raw(resp)
 
-    def close(self) -> None:
-        if self._own:
-            self.sandbox.close()
 
-
-class AsyncSandboxTransport:
+class AsyncSandboxTransport(_Transport):
     """Async twin of `SandboxTransport` (the model is fast and synchronous)."""
-
-    default_credentials = (DEMO_CLIENT_ID, DEMO_API_KEY)
-
-    def __init__(
-        self, db_path: str | None = None, sandbox: Sandbox | None = None, *, owned: bool | None = None
-    ) -> None:
-        """`owned`: whether closing the transport closes the sandbox (default: when it made it).
-        `base_url` is "sandbox:" and the absolute path of `db_path` ("sandbox:" for the default file)."""
-        self.sandbox = _sandbox(db_path, sandbox)
-        self._own = sandbox is None if owned is None else owned
-        self.base_url = _url(db_path)
 
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -114,11 +109,6 @@ class AsyncSandboxTransport:
 
     async def aclose(self) -> None:
         self.close()
-
-    def close(self) -> None:
-        """Also callable without a loop (a client whose construction failed closes it so)."""
-        if self._own:
-            self.sandbox.close()
 
 
 def _new_sandbox(
