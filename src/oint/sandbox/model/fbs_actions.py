@@ -37,6 +37,24 @@ def _line_for(doc: dict[str, Any], product: Any) -> dict[str, Any]:
     raise precondition(f"PRODUCT_NOT_IN_POSTING: {pid}")
 
 
+def _units(doc: dict[str, Any], entries: Any, key: str) -> dict[int, int]:
+    """The units of the posting a request names ({sku: quantity}; `key` names the product in each
+    entry): 400 (code 9) when a line is asked for more units than it has."""
+    units: dict[int, int] = {}
+    for entry in entries or []:
+        line = _line_for(doc, entry.get(key))
+        q = int_id(entry.get("quantity"), "quantity")
+        if not 0 < q <= line["quantity"] - units.get(line["sku"], 0):
+            raise precondition(f"QUANTITY_MISMATCH: SKU {line['sku']} has {line['quantity']} units")
+        units[line["sku"]] = units.get(line["sku"], 0) + q
+    return units
+
+
+def _every_unit(doc: dict[str, Any], units: dict[int, int]) -> bool:
+    """Whether `units` are all the units of the posting."""
+    return all(units.get(ln["sku"], 0) == ln["quantity"] for ln in doc["products"])
+
+
 def _packages(doc: dict[str, Any], packages: list[Any]) -> list[dict[int, int]]:
     """Each package as {sku: quantity}, checked against the posting: every unit packed once."""
     out: list[dict[int, int]] = []
@@ -143,17 +161,10 @@ def ship_package(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     stays awaiting_packaging. Naming every unit ships the posting itself."""
     doc = require_posting(account, body.get("posting_number"))
     _ready_to_ship(doc)
-    items: dict[int, int] = {}
-    for product in body.get("products") or []:
-        line = _line_for(doc, product.get("product_id"))
-        q = int_id(product.get("quantity"), "quantity")
-        if not 0 < q <= line["quantity"] - items.get(line["sku"], 0):
-            raise precondition(f"QUANTITY_MISMATCH: SKU {line['sku']} has {line['quantity']} units")
-        items[line["sku"]] = items.get(line["sku"], 0) + q
+    items = _units(doc, body.get("products"), "product_id")
     if not items:
         raise rejected("ShipFbsPostingPackageRequest.Products", "value must contain at least 1 item(s)")
-    whole = all(items.get(ln["sku"], 0) == ln["quantity"] for ln in doc["products"])
-    target = doc if whole else _split(account, doc, items)
+    target = doc if _every_unit(doc, items) else _split(account, doc, items)
     pf.shipped(account, target)
     return {"result": target["posting_number"]}
 
@@ -184,15 +195,9 @@ def cancel_products(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         raise invalid(f"cancel_reason_id {reason_id} is not a seller's reason")
     if doc["status"] != "awaiting_packaging":
         raise precondition(f"POSTING_CANNOT_BE_CANCELLED: posting {doc['posting_number']} is {doc['status']}")
-    taken: dict[int, int] = {}
-    for item in body.get("items") or []:
-        line = _line_for(doc, item.get("sku"))
-        q = int_id(item.get("quantity"), "quantity")
-        if not 0 < q <= line["quantity"] - taken.get(line["sku"], 0):
-            raise precondition(f"QUANTITY_MISMATCH: SKU {line['sku']} has {line['quantity']} units")
-        taken[line["sku"]] = taken.get(line["sku"], 0) + q
+    taken = _units(doc, body.get("items"), "sku")
     message = str(body.get("cancel_reason_message") or "")
-    if all(taken.get(ln["sku"], 0) == ln["quantity"] for ln in doc["products"]):
+    if _every_unit(doc, taken):
         pf.cancel(account, doc, reason_id, "SELLER", message)
         return {"result": doc["posting_number"]}
     cancelled = [{**ln, "quantity": taken[ln["sku"]]} for ln in doc["products"] if taken.get(ln["sku"])]
