@@ -23,6 +23,7 @@ from sandbox_http import call
 from oint.ozon.spec import operation, schemas
 from oint.ozon.validate import kind_of, resolve
 from oint.sandbox.model import ROUTES
+from oint.sandbox.model.common import encode_cursor
 
 DEFS = schemas()
 EXAMPLES = int(os.environ.get("OINT_FUZZ_EXAMPLES", "25"))
@@ -147,6 +148,59 @@ def test_fuzz_route(server: SandboxServer, legacy_api: str, method: str, path: s
         check_answer(method, path, status, raw)
 
     run()
+
+
+# well-formed cursors (base64 of a JSON array) of other lists, or of no list at all
+_FOREIGN_VALUES: tuple[list[Any], ...] = (
+    [1],
+    ["x"],
+    [1, 2],
+    ["a", "b"],
+    [1, "a"],
+    ["a", 1],
+    [True],
+    [None],
+    [1.5],
+    [[1]],
+    [{}],
+    ["2026-01-01T00:00:00Z", "1-1", 3],
+)
+FOREIGN_CURSORS = [encode_cursor(values) for values in _FOREIGN_VALUES]
+PAGED_BY_POSITION = sorted(
+    (method, path)
+    for method, path in ROUTES
+    if (paging := operation(path).paging) is not None and paging.style in ("cursor", "last_id")
+)
+
+
+@pytest.mark.parametrize(("method", "path"), PAGED_BY_POSITION)
+def test_a_cursor_of_another_list_is_refused_never_a_500(
+    server: SandboxServer, legacy_api: str, method: str, path: str
+) -> None:
+    """A cursor that decodes, but to values of another shape, meets the same 400 as garbage."""
+    op = operation(path)
+    assert op.paging is not None and op.request
+    position = op.paging.position
+
+    @FUZZ
+    @given(body=valid_for({"$ref": "#/schemas/" + op.request}), cursor=st.sampled_from(FOREIGN_CURSORS))
+    def run(body: Any, cursor: str) -> None:
+        body = body if isinstance(body, dict) else {}
+        body[position] = cursor
+        status, _, raw = call(server.url, method, path, json.dumps(body).encode())
+        check_answer(method, path, status, raw)
+
+    run()
+
+
+def test_the_fbs_list_refuses_a_cursor_of_another_list(server: SandboxServer) -> None:
+    period = {"since": "2026-01-01T00:00:00Z", "to": "2026-12-31T00:00:00Z"}
+    for cursor in FOREIGN_CURSORS:
+        if cursor == encode_cursor(["a", "b"]):  # the shape of this list's own cursors: a page after it
+            continue
+        body = {"filter": period, "limit": 10, "cursor": cursor}
+        status, _, raw = call(server.url, "POST", "/v4/posting/fbs/list", json.dumps(body).encode())
+        assert status == 400 and json.loads(raw)["code"] == 3, (cursor, raw)
 
 
 fault_values = st.fixed_dictionaries(

@@ -60,16 +60,25 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def decode_cursor(text: Any) -> list[Any] | None:
+def decode_cursor(text: Any, kinds: tuple[type, ...] | None = None) -> list[Any] | None:
     """The values of a cursor of `encode_cursor`; None when `text` is not one (each caller answers
-    that with its own 400)."""
+    that with its own 400). With `kinds`, also None unless the values are exactly that many, of
+    those types (a bool is not an int): a well-formed cursor of another list never reaches a
+    comparison of unlike values."""
     if not isinstance(text, str):
         return None
     try:
         values = json.loads(base64.b64decode(text, validate=True))
     except (binascii.Error, ValueError):
         return None
-    return values if isinstance(values, list) and values else None
+    if not isinstance(values, list) or not values:
+        return None
+    if kinds is not None and (
+        len(values) != len(kinds)
+        or not all(type(v) is k or (k is float and type(v) is int) for v, k in zip(values, kinds))
+    ):
+        return None
+    return values
 
 
 def page_after(

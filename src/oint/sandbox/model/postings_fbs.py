@@ -670,7 +670,7 @@ def _cursor_page(
         docs = docs[::-1]
     after = None
     if body.get("cursor"):
-        values = decode_cursor(body["cursor"])
+        values = decode_cursor(body["cursor"], (str, str))
         if values is None:
             raise rejected(f"{request}.Cursor", "not a cursor of this list")
         after = tuple(values)

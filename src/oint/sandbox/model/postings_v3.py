@@ -26,8 +26,8 @@ _CANCELLATION = {"cancel_reason": "", "cancellation_initiator": "", "cancellatio
 
 def _after(cursor: Any) -> tuple[str, str]:
     """The (created_at, posting_number) a cursor of `encode_cursor` points after."""
-    values = decode_cursor(str(cursor))
-    if values is None or len(values) != 2:
+    values = decode_cursor(str(cursor), (str, str))
+    if values is None:
         raise rejected(f"{REQUEST}.Cursor", "not a cursor of this list")
     return str(values[0]), str(values[1])
 

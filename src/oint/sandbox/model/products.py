@@ -362,8 +362,8 @@ def after_product(text: str, request: str) -> int:
     """The product id a cursor of `product_cursor` points after; plain digits are taken as that id."""
     if text.isdigit():
         return int(text)
-    values = decode_cursor(text)
-    if values is None or not isinstance(values[-1], int):
+    values = decode_cursor(text, (int,))
+    if values is None:
         raise rejected(f"{request}.Cursor", "value is not a valid cursor")
     return int(values[-1])
 

@@ -28,8 +28,8 @@ def _position(cursor: Any) -> int:
     """The position in the list a cursor (`encode_cursor([position])`) points at."""
     if not isinstance(cursor, str):
         raise _bad("Cursor", "value must be a string")
-    values = decode_cursor(cursor)
-    if values is None or len(values) != 1 or not isinstance(values[0], int):
+    values = decode_cursor(cursor, (int,))
+    if values is None:
         raise _bad("Cursor", "not a cursor of this list")
     return int(values[0])
 
