@@ -75,7 +75,9 @@ def decode_cursor(text: Any, kinds: tuple[type, ...] | None = None) -> list[Any]
         return None
     if kinds is not None and (
         len(values) != len(kinds)
-        or not all(type(v) is k or (k is float and type(v) is int) for v, k in zip(values, kinds))
+        or not all(
+            type(v) is k or (k is float and type(v) is int) for v, k in zip(values, kinds, strict=True)
+        )
     ):
         return None
     return values
