@@ -39,9 +39,10 @@ from oint.ozon.types import V1PostingDigitalListRequest
 from oint.ozon.validate import kind_of, operation_problem, resolve
 from oint.sandbox import routes, structural
 from oint.sandbox.core import Sandbox, account_ids
-from oint.sandbox.model import ROUTES
+from oint.sandbox.model import load_all
 from oint.sandbox.model.base import Account
 
+ROUTES = load_all()  # every model route (the model loads lazily)
 CURRENT = [op for op in spec.operations().values() if "2026-autumn" in op.sources]
 STRUCTURAL_PAGED = [op for op in CURRENT if op.paging and ("POST", op.path) not in ROUTES]
 POSTING_NUMBER = re.compile(r"\d{8}-\d{4}-\d")

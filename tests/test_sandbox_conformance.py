@@ -38,8 +38,9 @@ from conftest import (
 )
 from sandbox_http import call
 
-from oint.sandbox.model import ROUTES
+from oint.sandbox.model import load_all
 
+ROUTES = load_all()  # every model route (the model loads lazily)
 SKU_1, SKU_2, OTHER_SELLER_SKU = 1626044001, 1626044002, 1626099999
 FOREIGN_SKU = 180550365
 FBO_MARKDOWN_SKU, FBS_MARKDOWN_PRODUCT = 1626044101, 1111588292

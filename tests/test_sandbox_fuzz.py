@@ -22,9 +22,10 @@ from sandbox_http import call
 
 from oint.ozon.spec import operation, schemas
 from oint.ozon.validate import kind_of, resolve
-from oint.sandbox.model import ROUTES
+from oint.sandbox.model import load_all
 from oint.sandbox.model.common import encode_cursor
 
+ROUTES = load_all()  # every model route (the model loads lazily)
 DEFS = schemas()
 EXAMPLES = int(os.environ.get("OINT_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(

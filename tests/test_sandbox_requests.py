@@ -22,8 +22,9 @@ from oint.ozon import spec
 from oint.ozon.validate import camel, kind_of, operation_problem, resolve
 from oint.sandbox import structural
 from oint.sandbox.core import DEFAULT_MAX_ITEMS
-from oint.sandbox.model import ROUTES
+from oint.sandbox.model import load_all
 
+ROUTES = load_all()  # every model route (the model loads lazily)
 DEFS = spec.schemas()
 FBS = 1020005000050693
 ITEM = {

@@ -20,11 +20,11 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oint.ozon.spec import Operation
 from oint.ozon.validate import operation_problem
-from oint.sandbox import demo, structural
+from oint.sandbox import demo, model
 from oint.sandbox.clock import ClockError, SandboxClock
 from oint.sandbox.errors import (
     PER_SECOND,
@@ -41,11 +41,11 @@ from oint.sandbox.errors import (
     rate_limited,
     unauthenticated,
 )
-from oint.sandbox.model import ROUTES
-from oint.sandbox.model.base import BEFORE_REQUEST, FILES, Account, FileAnswer
-from oint.sandbox.model.products import PRODUCT, ProductDoc, find_by_offer, find_by_sku, get_product
-from oint.sandbox.model.warehouses import all_warehouses
+from oint.sandbox.model.base import FILES, Account, FileAnswer
 from oint.sandbox.store import Store
+
+if TYPE_CHECKING:
+    from oint.sandbox import structural
 
 GLOBAL_RATE = 50  # requests per second per Client-Id (Ozon's global limit)
 ADMIN_PREFIX = "/__sandbox/"
@@ -211,6 +211,10 @@ def account_ids(account: Account, request: Mapping[str, Any] | None = None) -> s
     """Ids of the account's products and warehouses for the structural answers: the products the
     request names (by product id, offer id or SKU) and the first ones of the catalogue, read
     without loading a large catalogue whole."""
+    from oint.sandbox import structural
+    from oint.sandbox.model.products import PRODUCT, ProductDoc, find_by_offer, find_by_sku, get_product
+    from oint.sandbox.model.warehouses import all_warehouses
+
     asked = structural.asked_ids(request or {})
     docs: list[ProductDoc | None] = [get_product(account, pid) for pid in asked["product"][:100]]
     docs += [find_by_offer(account, str(offer)) for offer in asked["offer"][:100]]
@@ -377,7 +381,7 @@ class Sandbox:
             op = operation_at(path)  # every operation of the layer is served (structural.py without a model)
             if op is None:
                 raise not_found()
-            handler = ROUTES.get((method, op.path))
+            handler = model.handler(method, op.path)  # imports only the module that owns the route
             off = _switch_off_dates().get(op.path)
             switched_off = off is not None and off <= self.today()  # answered after auth, see below
             if op.method != method and handler is None and not switched_off:
@@ -400,16 +404,19 @@ class Sandbox:
                     validate_request(op.path, request)
                 host = lower.get("host", "").strip()
                 account = Account(self.store, client_id, now, f"http://{host}" if host else "sandbox:")
-                for hook in BEFORE_REQUEST:
-                    hook(account)
+                model.before_request(account)
                 if handler is not None:
                     answer = handler(account, request)
                     if isinstance(answer, FileAnswer):
                         return SandboxResponse(200, {"content-type": answer.media}, answer.content)
                 elif op.file:
+                    from oint.sandbox import structural
+
                     media, content = structural.file_answer(op, request)
                     return SandboxResponse(200, {"content-type": media}, content)
                 else:
+                    from oint.sandbox import structural
+
                     answer = structural.answer(op, request, account_ids(account, request))
             response = _json(200, answer)
             if self.record_path:
@@ -630,8 +637,7 @@ class Sandbox:
                 raise not_found(f"no sandbox account {client_id}")
             account = Account(self.store, client_id, now)
             if settings:
-                for hook in BEFORE_REQUEST:  # what was due under the old settings happens first
-                    hook(account)
+                model.before_request(account)  # what was due under the old settings happens first
                 buyers.configure(account, **settings)
             return {"client_id": client_id, **buyers.describe(account)}
 
@@ -656,6 +662,7 @@ class Sandbox:
         """A file an answer pointed to (`file_url`): `<client id>/<kind>-<name>`."""
         client_id, _, name = rest.partition("/")
         kind, _, key = name.partition("-")
+        model.load_all()  # the makers are registered by the modules that make the files
         maker = FILES.get(kind)
         with self.store.transaction():
             if maker is None or self.store.get("*", "account", client_id) is None:
@@ -671,9 +678,7 @@ class Sandbox:
         now = self.clock()
         with self.store.transaction():
             for client_id, _ in self.store.items("*", "account"):
-                account = Account(self.store, client_id, now)
-                for hook in BEFORE_REQUEST:
-                    hook(account)
+                model.before_request(Account(self.store, client_id, now))
 
 
 def _no_constant(name: str) -> Any:

@@ -26,7 +26,7 @@ def add_account(
     store: Store, client_id: str, api_key: str, name: str = "", *, now: float, with_demo_data: bool
 ) -> None:
     """A seller account, empty or with the demo catalogue (ids are fresh per account)."""
-    from oint.sandbox.model import MODULES
+    from oint.sandbox.model import MODULES, load
     from oint.sandbox.model.base import Account
 
     store.put(
@@ -42,7 +42,7 @@ def add_account(
     )
     if with_demo_data:
         account = Account(store, client_id, now)
-        for module in MODULES:
+        for module in load(MODULES):
             seed_module = getattr(module, "seed", None)
             if seed_module is not None:
                 seed_module(account)

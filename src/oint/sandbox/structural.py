@@ -26,7 +26,6 @@ from typing import Any, NamedTuple
 
 from oint.ozon import spec
 from oint.ozon.spec import Operation
-from oint.sandbox.model.labels_pdf import pdf_escape, pdf_file
 
 MAX_DEPTH = 8  # nested objects deeper than this are left out (recursive schemas)
 PAGE_SIZE = 3  # items per page of an operation whose request has no page size
@@ -479,6 +478,8 @@ def _field_schema(defs: Mapping[str, Any], root: str | None, dotted: str) -> Map
 # ------------------------------------------------------------------ files
 def pdf_document(text: str) -> bytes:
     """A one-page PDF showing `text` (ASCII), valid enough for any reader."""
+    from oint.sandbox.model.labels_pdf import pdf_escape, pdf_file  # the model's PDF writer
+
     stream = f"BT /F1 12 Tf 72 770 Td ({pdf_escape(text)}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",

@@ -15,18 +15,10 @@ from oint.sandbox.errors import invalid, rate_limited, rejected
 from oint.sandbox.store import Store
 
 Handler = Callable[["Account", dict[str, Any]], Any]
+# the routes of the model modules imported so far (`oint.sandbox.model.load_all()`: all of them)
 ROUTES: dict[tuple[str, str], Handler] = {}
-Hook = Callable[["Account"], None]
-BEFORE_REQUEST: list[Hook] = []
 FileMaker = Callable[["Account", str], "FileAnswer | None"]
 FILES: dict[str, FileMaker] = {}
-
-
-def before_request(fn: Hook) -> Hook:
-    """Run `fn(account)` before every authenticated request, inside its transaction
-    (e.g. to finish asynchronous tasks whose time has come, whatever route is called)."""
-    BEFORE_REQUEST.append(fn)
-    return fn
 
 
 def file_maker(kind: str) -> Callable[[FileMaker], FileMaker]:

@@ -206,7 +206,7 @@ def _step(account: Account, data: dict[str, Any]) -> None:
         **({"delivery_type": doc["analytics"]["delivery_type"]} if new == "delivered" else {}),
     )
     if new == "delivered":
-        market.ACTIONS["after_delivery"](account, {"scheme": "fbo", "posting_number": doc["posting_number"]})
+        market.named("after_delivery")(account, {"scheme": "fbo", "posting_number": doc["posting_number"]})
     else:
         _next_step(account, doc)
 

@@ -6,13 +6,15 @@
   (`events(account, since, until, types)`), never stored twice.
 - **The queue** (kind "due", key `<time>:<seq>`): what will happen at a moment of sandbox time (a
   buyer's next order, a posting's handover or delivery, a return, a review): an action name and
-  its data. `catch_up(account)` runs before every request (and when the clock is moved): it
-  applies what is due up to the account's time, in time order, each at its own moment (an
-  `Account` whose `now` is that moment), so lazily that no thread runs in the background, and
-  deterministically: the same timeline of requests gives the same state.
+  its data. `catch_up(account)` runs before every request (`oint.sandbox.model.HOOKS`) and when
+  the clock is moved: it applies what is due up to the account's time, in time order, each at its
+  own moment (an `Account` whose `now` is that moment), so lazily that no thread runs in the
+  background, and deterministically: the same timeline of requests gives the same state.
 
 Actions are registered by the modules that own them (`@action("deliver")`); an action may
-schedule others and record events. `static(name)` reads a table of `sandbox/data/`.
+schedule others and record events. Those modules load lazily: the model is loaded whole when
+something is due (or an action not yet registered is named: `named`), so a sandbox without buyers
+never imports the marketplace. `static(name)` reads a table of `sandbox/data/`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from oint.sandbox.model.base import Account, before_request
+from oint.sandbox.model import load_all
+from oint.sandbox.model.base import Account
 from oint.sandbox.model.common import data_file
 
 EVENT = "event"
@@ -42,6 +45,14 @@ def action(name: str) -> Callable[[Action], Action]:
     return deco
 
 
+def named(name: str) -> Action:
+    """The action registered as `name`, importing the model modules (which register them) the first
+    time one is needed; KeyError for an unknown name."""
+    if name not in ACTIONS:
+        load_all()
+    return ACTIONS[name]
+
+
 def time_key(at: float, seq: int = 0) -> str:
     """Keys sort as time: `1760000000.000000:000000042`."""
     return f"{at:017.6f}:{seq:09d}"
@@ -49,8 +60,10 @@ def time_key(at: float, seq: int = 0) -> str:
 
 def schedule(account: Account, at: float, name: str, **data: Any) -> str:
     """Queue action `name` with `data` for moment `at` (not before the account's time); its key."""
-    if name not in ACTIONS:
-        raise ValueError(f"unknown action {name!r}")
+    try:
+        named(name)
+    except KeyError:
+        raise ValueError(f"unknown action {name!r}") from None
     at = max(at, account.now)
     key = time_key(at, account.next_id("due_seq", 1))
     account.put(DUE, key, {"at": at, "action": name, "data": data})
@@ -109,7 +122,6 @@ def pending(account: Account) -> list[dict[str, Any]]:
     return [{"key": k, **d} for k, d in account.store.key_range(account.client_id, DUE)]
 
 
-@before_request
 def catch_up(account: Account) -> None:
     """Apply every queued action due by the account's time, in time order, each at its moment."""
     until = f"{account.now:017.6f}~"  # every key of this moment sorts before it
@@ -118,6 +130,8 @@ def catch_up(account: Account) -> None:
         due = account.store.key_range(account.client_id, DUE, "", until, 1)
         if not due:
             break
+        if not done:  # something is due: every module that registers actions, wholly imported
+            load_all()
         key, item = due[0]
         account.delete(DUE, key)
         ACTIONS[item["action"]](Account(account.store, account.client_id, float(item["at"])), item["data"])

@@ -260,7 +260,7 @@ def delivered(account: Account, doc: dict[str, Any]) -> None:
     doc["delivered_at"] = account.iso()
     save_posting(account, doc)
     record(account, doc, "delivered", delivery_type=doc["delivery_type"])
-    market.ACTIONS["after_delivery"](
+    market.named("after_delivery")(
         account, {"scheme": doc["scheme"], "posting_number": doc["posting_number"]}
     )
 

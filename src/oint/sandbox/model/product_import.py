@@ -8,9 +8,10 @@ A task stays `pending` for `PROCESSING_SECONDS` after it was created (derived fr
 against the category tree, the products and the daily quotas (`product_items`), then
 products are created or updated, all at the task's `ready_at` moment, and the per-item
 outcome (`imported`, `failed`, `skipped`) is kept for `/v1/product/import/info`.
-`settle_due_tasks(account)` does that processing; it runs before every request (a
-`before_request` hook), so every read is consistent with the tasks. Other operations
-plug their own item processing in (`PROCESSORS`, e.g. `pictures_v2`).
+`settle_due_tasks(account)` does that processing; it runs before every request (one of
+`oint.sandbox.model.HOOKS`), so every read is consistent with the tasks. Other operations
+plug their own item processing in (`PROCESSORS`, e.g. `pictures_v2`: the model is loaded whole
+the first time a task needs a processor not yet registered).
 
 The daily quotas: `/v4/product/info/limit` (reset at 03:00 Moscow time = 00:00 UTC;
 limits in the "product_quota" document).
@@ -25,7 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 from oint.sandbox.errors import not_found, rejected
-from oint.sandbox.model.base import Account, before_request, int_id, route
+from oint.sandbox.model import load_all
+from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.common import data_file, decimal
 from oint.sandbox.model.product_items import (
     attributes_of,
@@ -412,7 +414,14 @@ PROCESSORS: dict[str, Callable[[_Batch, dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-@before_request
+def _processor(operation: str) -> Callable[[_Batch, dict[str, Any]], dict[str, Any]]:
+    """The processor of a task's operation, loading the model modules that plug theirs in the
+    first time one is needed."""
+    if operation not in PROCESSORS:
+        load_all()
+    return PROCESSORS[operation]
+
+
 def settle_due_tasks(account: Account) -> None:
     """Process every pending task whose processing time has come, oldest first."""
     queue = account.get(QUEUE, "pending") or []
@@ -427,7 +436,7 @@ def settle_due_tasks(account: Account) -> None:
             still_pending.append(task_id)
             continue
         batch = _Batch(account, task["ready_at"])
-        task["results"] = [PROCESSORS[task["operation"]](batch, item) for item in task["items"]]
+        task["results"] = [_processor(task["operation"])(batch, item) for item in task["items"]]
         task["state"] = "done"
         batch.quota.save()
         account.put(TASK, task_id, task)
