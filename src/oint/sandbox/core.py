@@ -7,9 +7,7 @@ in-process transport needs; it never touches sockets.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import json
-import logging
 import math
 import os
 import re
@@ -63,7 +61,6 @@ ADMIN_ROUTES = {  # action -> its methods
 FILES_PREFIX = "files/"  # GET /__sandbox/files/<client id>/<kind>-<name>: files answers point to
 API_DATE_ENV = "OINT_SANDBOX_API_DATE"
 REQUEST_LOG_SIZE = 1000  # the newest requests kept in the log (OINT_SANDBOX_LOG), GET /__sandbox/requests
-log = logging.getLogger("oint.sandbox")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -427,7 +424,9 @@ class Sandbox:
         except (sqlite3.Error, SandboxStateError):
             raise
         except Exception as e:  # a bug in the model must still answer like a server would
-            log.exception("sandbox bug answering %s %s", method, path)
+            import logging
+
+            logging.getLogger("oint.sandbox").exception("sandbox bug answering %s %s", method, path)
             return _error(internal(f"Internal error: {type(e).__name__}"))
 
     def _record(self, method: str, path: str, response: SandboxResponse) -> None:
@@ -545,6 +544,8 @@ class Sandbox:
     # ------------------------------------------------------------------ admin
     def _admin(self, method: str, action: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
         if self.admin_token is not None:
+            import hmac
+
             given = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
             expected = f"Bearer {self.admin_token}"
             if not hmac.compare_digest(given.strip().encode(), expected.encode()):

@@ -10,7 +10,6 @@ The model never sees SQL: it reads and writes documents through `Store`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -18,7 +17,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from oint.sandbox.errors import SandboxStateError
@@ -123,7 +121,7 @@ class Store:
         self._depth = 0
         try:
             if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(os.path.dirname(self.path.rstrip("/" + os.sep)) or ".", exist_ok=True)
                 if os.path.isdir(self.path):
                     raise IsADirectoryError(self.path)
                 existing = os.path.exists(self.path) and os.path.getsize(self.path) > 0
@@ -494,6 +492,8 @@ class Store:
     def digest(self) -> str:
         """A SHA-256 of every document and counter: two stores in the same state have the same
         digest (the request log, limits and meta are left out)."""
+        import hashlib  # (OpenSSL's module: not loaded on every start)
+
         h = hashlib.sha256()
         for table, sql in (
             ("docs", "SELECT account, kind, key, data FROM docs ORDER BY account, kind, key"),

@@ -10,10 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
 from typing import Any, TypeVar
 
 from oint.sandbox.errors import rejected
@@ -147,5 +147,6 @@ def sort_descending(value: Any, subject: str) -> bool:
 def data_file(name: str) -> Any:
     """A JSON file of `oint/sandbox/data/`, read once per process: read-only reference data, shared
     by every account (callers copy what they change)."""
-    text = resources.files("oint.sandbox").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return json.loads(text)
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", name)
+    with open(path, encoding="utf-8") as fh:  # a path, as the operation layer reads its files
+        return json.load(fh)
