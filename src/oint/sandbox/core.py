@@ -189,15 +189,16 @@ def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def operation_at(path: str) -> Operation | None:
-    """The operation of the layer a request path names (path parameters filled in), or None."""
-    from oint.ozon.spec import operations
+    """The operation of the layer a request path names (path parameters filled in), or None. Only
+    that operation is built (a call needs no other), unless the path fills in path parameters."""
+    from oint.ozon import spec
 
-    op = operations().get(path)
+    op = spec.find(path) if path.startswith("/") else None  # by path: never by name
     if op is not None:
         return op
     for pattern, template in _templates():
         if pattern.fullmatch(path):
-            return operations()[template]
+            return spec.operation(template)
     return None
 
 
@@ -227,12 +228,9 @@ def account_ids(account: Account, request: Mapping[str, Any] | None = None) -> s
     return structural.Ids(tuple(products.values()), warehouses)
 
 
-@lru_cache(maxsize=1)
-def _switch_off_dates() -> dict[str, dt.date]:
-    """Every operation Ozon switches off, with the date, from the operation layer."""
-    from oint.ozon.spec import operations
-
-    return {path: dt.date.fromisoformat(op.retired) for path, op in operations().items() if op.retired}
+def _switch_off_date(op: Operation) -> dt.date | None:
+    """The day Ozon switches the operation off, if it does (the operation layer's `retired`)."""
+    return dt.date.fromisoformat(op.retired) if op.retired else None
 
 
 class Sandbox:
@@ -379,7 +377,7 @@ class Sandbox:
             if op is None:
                 raise not_found()
             handler = model.handler(method, op.path)  # imports only the module that owns the route
-            off = _switch_off_dates().get(op.path)
+            off = _switch_off_date(op)
             switched_off = off is not None and off <= self.today()  # answered after auth, see below
             if op.method != method and handler is None and not switched_off:
                 raise method_not_allowed([op.method])
