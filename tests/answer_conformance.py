@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -185,7 +186,9 @@ def sdk_operations() -> dict[str, Any]:
     return doc
 
 
-def answer_schema(method: str, path: str, status: int = 200) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def answer_schema(
+    method: str, path: str, status: int = 200
+) -> tuple[dict[str, Any], Mapping[str, Any]] | None:
     """The schema of a JSON answer and the schemas its refs point into: for a route of the model,
     from the document, else (operations newer than it) from operations.json; for the other
     operations (structural answers), from the operation layer. None when none has the operation."""

@@ -25,6 +25,22 @@ def test_generated_spec_is_up_to_date() -> None:
     assert run.returncode == 0, run.stderr
 
 
+def test_schemas_are_parsed_one_at_a_time_as_the_file_holds_them() -> None:
+    text = (ROOT / "src" / "oint" / "ozon" / "spec" / "schemas.json").read_text(encoding="utf-8")
+    whole = json.loads(text)
+    table = spec._Schemas(text)
+    assert table._parsed == {}  # nothing parsed until read
+    assert table["ProductImportPictures"] == whole["schemas"]["ProductImportPictures"]
+    assert list(table._parsed) == ["ProductImportPictures"]
+    assert list(table) == list(whole["schemas"]) and len(table) == len(whole["schemas"])
+    assert dict(table.items()) == whole["schemas"]
+    assert "ProductImportPictures" in table and "NoSuchSchema" not in table
+    with pytest.raises(KeyError):
+        table["NoSuchSchema"]
+    other_layout = spec._Schemas(json.dumps(whole))  # any valid file reads the same
+    assert dict(other_layout.items()) == whole["schemas"]
+
+
 def test_every_current_operation_is_declared_once() -> None:
     current = json.loads((ROOT / "reference" / "operations.json").read_text(encoding="utf-8"))
     paths = {o["path"] for o in current["operations"]}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -198,11 +199,42 @@ def global_rate_limits() -> tuple[tuple[int, float], ...]:
     return tuple((int(n), float(s)) for n, s in _declarations()["global_rate_limits"])
 
 
+class _Schemas(Mapping[str, dict[str, Any]]):
+    """The schemas by name, each parsed the first time it is read: `schemas.json` holds one a line
+    (`"NAME":{...},`, names without quotes or backslashes), so that a call parses the few it needs,
+    not the whole file."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.split("\n")
+        self._parsed: dict[str, dict[str, Any]] = {}
+        self._line: dict[str, int] = {}
+        if not self._lines[0].endswith('"schemas":{') or self._lines[-2:] != ["}}", ""]:
+            self._parsed = json.loads(text)["schemas"]  # any other layout: parsed whole
+            return
+        self._line = {line[1 : line.index('":', 1)]: i for i, line in enumerate(self._lines[1:-2], 1)}
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        found = self._parsed.get(name)
+        if found is None:
+            line = self._lines[self._line[name]]
+            found = self._parsed[name] = json.loads(line[line.index('":', 1) + 2 :].rstrip(","))
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._line or name in self._parsed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._line or self._parsed)
+
+    def __len__(self) -> int:
+        return len(self._line or self._parsed)
+
+
 @lru_cache(maxsize=1)
-def schemas() -> dict[str, dict[str, Any]]:
-    """The request and response schemas (a JSON Schema subset; refs are `#/schemas/NAME`)."""
-    data: dict[str, dict[str, Any]] = json.loads(_read("schemas.json"))["schemas"]
-    return data
+def schemas() -> Mapping[str, dict[str, Any]]:
+    """The request and response schemas (a JSON Schema subset; refs are `#/schemas/NAME`), each
+    parsed when it is first read."""
+    return _Schemas(_read("schemas.json").decode("utf-8"))
 
 
 def resolve(node: dict[str, Any] | None) -> dict[str, Any]:
