@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult, SandboxServer, free_port
+from conftest import DEMO_CLIENT_ID, CliResult, SandboxServer, free_port
 from sandbox_http import AUTH, call, ozon_error
 
 from oint.ozon import OzonClient
+from oint.sandbox import model
 from oint.sandbox.app import SandboxApp, is_loopback
 from oint.sandbox.core import Sandbox, SandboxResponse
-from oint.sandbox.errors import SandboxStateError
+from oint.sandbox.errors import SandboxStateError, not_found
+from oint.sandbox.model.base import ROUTES, Account, Handler
+from oint.sandbox.store import Store
 
 
 def one_line_error(r: CliResult, path: str) -> None:
@@ -407,3 +410,52 @@ def test_every_sandbox_command_has_help(sub: str, flag: str, run_cli: Any) -> No
     r = run_cli("sandbox", sub, flag)
     assert r.code == 0 and r.err == ""
     assert r.out.startswith(f"usage: oint sandbox {sub}")
+
+
+# ================================================================== one transaction a request
+def test_a_savepoint_undoes_only_its_own_changes() -> None:
+    store = Store(":memory:")
+    with store.transaction():
+        store.put("a", "k", "1", {"n": 1})
+        with pytest.raises(ValueError), store.savepoint():
+            store.put("a", "k", "2", {"n": 2})
+            raise ValueError("undone")
+        store.put("a", "k", "3", {"n": 3})  # the transaction goes on
+    assert [key for key, _ in store.items("a", "k")] == ["1", "3"]
+    with pytest.raises(ValueError), store.savepoint():  # outside a transaction: one of its own
+        store.put("a", "k", "4", {"n": 4})
+        raise ValueError("undone")
+    assert [key for key, _ in store.items("a", "k")] == ["1", "3"]
+    store.close()
+
+
+def _writes_then(error: Exception | None) -> Handler:
+    def handler(account: Account, body: dict[str, Any]) -> Any:
+        account.put("probe", "written", {"by": "the model"})
+        if error is not None:
+            raise error
+        return {"result": "kept"}
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("error", "status"), [(None, 200), (not_found("no such thing"), 404), (RuntimeError("a bug"), 500)]
+)
+def test_an_error_answer_undoes_the_models_changes_not_the_fault_or_the_log(
+    error: Exception | None, status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fault a request takes, its model's changes and its log line are one transaction; the
+    model's changes are undone when it answers an error."""
+    path = "/v2/product/pictures/info"
+    sandbox = Sandbox(":memory:", rate_limits=False)
+    model.handler("POST", path)  # the route's module imported (its route registered), then replaced
+    monkeypatch.setitem(ROUTES, ("POST", path), _writes_then(error))
+    sandbox.add_fault(path, status=0, delay=0.0)  # slowness only: the request takes it, then is answered
+    response = sandbox.handle("POST", path, AUTH, b'{"product_id": [1111588191]}')
+    assert response.status == status, response.body
+    written = sandbox.store.get(DEMO_CLIENT_ID, "probe", "written")
+    assert written == ({"by": "the model"} if error is None else None)
+    assert sandbox.requests == [{"method": "POST", "path": path, "status": status}]
+    assert sandbox.store.items("*", "fault") == []  # taken
+    sandbox.close()

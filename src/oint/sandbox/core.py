@@ -338,10 +338,12 @@ class Sandbox:
                     return self._admin(method, path[len(ADMIN_PREFIX) :], headers, body)
                 except ApiError as e:
                     return _error(e)
-            response = self._answer(method, path, headers, body)
-            if self.log_size > 0:
-                client_id = next((v for k, v in headers.items() if k.lower() == "client-id"), "")
-                with self.store.transaction():
+            # one transaction a request: the fault it takes, the model's changes (a savepoint of
+            # their own: an error answer undoes them) and its line in the request log
+            with self.store.transaction():
+                response = self._answer(method, path, headers, body)
+                if self.log_size > 0:
+                    client_id = next((v for k, v in headers.items() if k.lower() == "client-id"), "")
                     self.store.log_request(
                         self.clock(),
                         client_id.strip(),
@@ -389,7 +391,7 @@ class Sandbox:
                 self._check_rate(client_id)
             request = self._parse_body(body) if method != "GET" else {}
             now = self.clock()
-            with self.store.transaction():
+            with self.store.savepoint():
                 acct = self.store.get("*", "account", client_id)
                 if acct is None or acct.get("api_key") != api_key:
                     raise forbidden()

@@ -186,6 +186,25 @@ class Store:
             finally:
                 self._depth = 0
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A unit of work undone if it raises, inside the current transaction, which goes on (a
+        transaction of its own outside one): a request's model changes, not its log line."""
+        with self._lock:
+            if not self._depth:
+                with self.transaction():
+                    yield
+                return
+            self._db.execute("SAVEPOINT unit")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK TO unit")
+                self._db.execute("RELEASE unit")
+                raise
+            else:
+                self._db.execute("RELEASE unit")
+
     # ------------------------------------------------------------------ documents
     def get(self, account: str, kind: str, key: Any) -> Any:
         row = self._db.execute(
@@ -409,7 +428,10 @@ class Store:
         )
         if cur.lastrowid is not None and cur.lastrowid > keep:
             self._db.execute("DELETE FROM requests WHERE seq<=?", (cur.lastrowid - keep,))
-        self.next_id(f"status:{status}", 1)
+        self._db.execute(  # one more answer of this status (the counter starts at 1)
+            "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value=value+1",
+            (f"status:{status}",),
+        )
 
     def requests(self, since: int = 0, path: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """Logged requests after sequence number `since`, oldest first."""
