@@ -143,6 +143,7 @@ class SandboxClock:
         self.base = base or time.time
         self.scale = scale
         self._anchor: str | None = None
+        self._read: tuple[str, ClockState] | None = None  # the meta last read, and its state
         if scale != 1:  # the older scaled clock: a wall anchor shared through the state file
             with store.transaction():
                 text = store.get_meta(ANCHOR_META)
@@ -158,7 +159,10 @@ class SandboxClock:
         with self.store.transaction():
             text = self.store.get_meta(META)
         if text is not None:
-            return ClockState.from_json(text)
+            read = self._read  # (one attribute: threads read text and state together)
+            if read is None or read[0] != text:
+                read = self._read = (text, ClockState.from_json(text))
+            return read[1]
         if self._anchor is not None:
             anchor = float(self._anchor)
             return ClockState(anchor, anchor)
