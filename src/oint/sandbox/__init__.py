@@ -9,7 +9,8 @@
 - Adapters: `app` (ASGI, served by `oint sandbox serve`) and `transport` (in-process:
   `OzonClient(transport=oint.sandbox.connect())`, `--sandbox`, `OzonClient(sandbox=True)`).
 
-Importing this package is cheap: the model loads when a transport makes its sandbox.
+Importing this package is cheap: the core loads when a transport makes its sandbox, and a request
+loads only the model module that owns its route (`oint.sandbox.model`).
 """
 
 from oint.sandbox.transport import AsyncSandboxTransport, SandboxTransport, connect, connect_async
