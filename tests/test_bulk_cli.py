@@ -429,7 +429,14 @@ def test_ctrl_c_interrupts_resumably(run_cli: RunCli, env: dict[str, str], tmp_p
     path = write_csv(tmp_path / "stocks.csv", ["offer_id", "warehouse_id", "stock"], rows)
     slow = {**env, "OINT_TIME_SCALE": "1"}  # 80 requests of 100, then a real minute's wait
     cmd = [sys.executable, "-m", "oint", "ozon", "bulk", "stocks", "--file", path, "--sandbox"]
-    proc = subprocess.Popen(cmd, env={**os.environ, **slow}, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        env={**os.environ, **slow},
+        stderr=subprocess.PIPE,
+        text=True,
+        # a shell's background job ignores SIGINT and children inherit that: give Ctrl-C back
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 30
     done = 0
     while time.monotonic() < deadline and done < 8000:
