@@ -262,7 +262,7 @@ class ProgressLine:
         self.quiet = quiet
         self.every = 0.1 if self.tty else float(os.environ.get("OINT_PROGRESS_EVERY") or 10)
         self.start = time.monotonic()
-        self.last = 0.0
+        self.last: float | None = None  # never printed yet (monotonic time may be small after a boot)
         self.rate = Rate()
         self.drawn = False
 
@@ -271,7 +271,7 @@ class ProgressLine:
 
         now = time.monotonic()
         self.rate.add(s, now)
-        if self.quiet or (not force and now - self.last < self.every):
+        if self.quiet or (not force and self.last is not None and now - self.last < self.every):
             return
         self.last = now
         settled = s.confirmed + s.failed
