@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,8 @@ def test_stocks_jobs_previewed_confirmed_followed_and_reported(tmp_path: Path, r
         )
         return out
 
-    out, log = over_stdio(tmp_path, ["--sandbox", "--allow-write"], script, env)
+    args = ["--sandbox", "--allow-write", "--files-dir", str(tmp_path)]
+    out, log = over_stdio(tmp_path, args, script, env)
     preview = out["preview"]["preview"]
     assert preview["rows"] == 200 and preview["requests"] == 2 and preview["items_per_request"] == 100
     assert preview["first"][0] == {
@@ -85,7 +87,7 @@ def test_stocks_jobs_previewed_confirmed_followed_and_reported(tmp_path: Path, r
         "item": {"offer_id": "SEED-000001", "warehouse_id": FBS, "stock": 1},
     }
     assert len(preview["first"]) == 5 and preview["operation"] == "POST /v2/products/stocks"
-    assert preview["source"] == stocks and "nothing was sent" in out["preview"]["next"]
+    assert preview["source"] == os.path.realpath(stocks) and "nothing was sent" in out["preview"]["next"]
     job = out["started"]["job"]
     assert out["started"]["items"] == 200 and out["started"]["status"] == "running" and "stocks" in job
     assert out["progress"]["status"] == "done" and out["progress"]["confirmed"] == 200
@@ -146,6 +148,7 @@ def run_tools(tmp_path: Path, allow: str | None, script: Script) -> None:
         sandbox=str(tmp_path / "sandbox.sqlite3"),
         policy=WritePolicy.parse(allow),
         out_dir=str(tmp_path / "out"),
+        files_dirs=(str(tmp_path),),
     )
     service = Service(settings, secrets=[DEMO_API_KEY])
 
@@ -203,7 +206,7 @@ def test_rows_and_header_are_checked_first_problems_by_row_and_column(tmp_path: 
 
     async def script(t: Tools) -> None:
         rows = await t.fail("bulk_start", kind="stocks", file=bad)
-        assert rows["error"]["message"] == f"{bad}: 3 bad rows; nothing was sent"
+        assert rows["error"]["message"] == f"{os.path.realpath(bad)}: 3 bad rows; nothing was sent"
         assert rows["problems"] == [
             "row 3: column 'stock' (C): expected a whole number, got 'many'",
             "row 4: columns 'offer_id' / 'product_id': one of them must be filled",
@@ -221,7 +224,7 @@ def test_rows_and_header_are_checked_first_problems_by_row_and_column(tmp_path: 
             ({"kind": "stocks"}, "give the items as rows"),
             ({"kind": "stocks", "rows": ROWS, "file": bad}, "give the items as rows"),
             ({"kind": "stocks", "rows": [1, 2]}, "row 1 is not a JSON object"),
-            ({"kind": "stocks", "file": str(tmp_path / "none.csv")}, "does not exist"),
+            ({"kind": "stocks", "file": str(tmp_path / "none.csv")}, "is not a file in the folders"),
             ({"kind": "stocks", "file": "/etc/passwd"}, "use a .csv, .xlsx or .jsonl file"),
             ({"kind": "stocks", "rows": ROWS, "stock": 1}, "unknown argument(s) stock"),
         ):

@@ -143,9 +143,10 @@ def test_bulk_tools_from_the_bulk_library() -> None:
     assert "Writes are refused now" in start.description and "SANDBOX" in start.description
     assert start.access == WRITE and start.annotations["read_only_hint"] is False
     props = start.input_schema["properties"]
-    assert set(props) == {"kind", "rows", "file", "body", "confirm"} and start.input_schema["required"] == [
-        "kind"
-    ]
+    assert set(props) == {"kind", "rows", "body", "confirm"} and start.input_schema["required"] == ["kind"]
+    assert "reads no files" in start.description  # no --files-dir: rows only
+    reading = {t.name: t for t in build_tools(ToolConfig(sandbox=True, files=True))}[BULK_START]
+    assert "file" in reading.input_schema["properties"] and "--files-dir" in str(reading.input_schema)
     for name in (BULK_PROGRESS, BULK_REPORT, BULK_LIST):  # they read journals on this machine
         assert read_only[name].access == LOCAL and read_only[name].annotations["read_only_hint"] is True
     assert read_only[BULK_PROGRESS].input_schema["required"] == ["job"]

@@ -211,7 +211,8 @@ def test_model_work_does_not_stall_the_event_loop() -> None:
         async def send(message: Any) -> None:
             sent.append(message)
 
-        scope = {"type": "http", "method": "POST", "path": path, "query_string": b"", "headers": []}
+        host = [(b"host", b"127.0.0.1:8080")]
+        scope = {"type": "http", "method": "POST", "path": path, "query_string": b"", "headers": host}
         await app(scope, receive, send)
         assert sent[0]["status"] == 200
         return time.monotonic()

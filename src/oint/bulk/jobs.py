@@ -18,6 +18,7 @@ create or update by offer_id), else reported failed as unknown.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oint.bulk.engine import Done, Engine, Send, Stop, Wait
-from oint.bulk.journal import SUFFIX, Journal, jobs_dir, new_job_id
+from oint.bulk.journal import SUFFIX, Journal, check_job_id, jobs_dir, new_job_id
 from oint.bulk.limits import account_limiters, shared_item_limiter
 from oint.bulk.results import Key, key_of, reader
 from oint.ozon.errors import APIConnectionError, APITimeoutError, OzonError, UsageError
@@ -112,19 +113,30 @@ class Job:
     def open(cls, job: str | os.PathLike[str], directory: str | os.PathLike[str] | None = None) -> Job:
         """A job by id (in the jobs folder) or by path to its journal."""
         path = Path(job)
-        if not path.exists():
-            folder = Path(directory) if directory is not None else jobs_dir()
-            path = folder / (str(job) + SUFFIX)
-            if not path.exists():
-                matches = sorted(folder.glob(f"*{job}*{SUFFIX}")) if folder.is_dir() else []
-                if len(matches) != 1:
-                    raise UsageError(
-                        f"no bulk job {str(job)!r} in {folder}"
-                        if not matches
-                        else f"{str(job)!r} names {len(matches)} jobs: give more of the id"
-                    )
-                path = matches[0]
-        return cls(path)
+        if path.exists():
+            return cls(path)
+        return cls._in_folder(str(job), directory)
+
+    @classmethod
+    def by_id(cls, job_id: object, directory: str | os.PathLike[str] | None = None) -> Job:
+        """A job of the jobs folder by its id (or a unique part of it), never by path: for callers
+        that must not open files they are told of (the MCP tools)."""
+        return cls._in_folder(check_job_id(job_id), directory)
+
+    @classmethod
+    def _in_folder(cls, job_id: str, directory: str | os.PathLike[str] | None) -> Job:
+        folder = Path(directory) if directory is not None else jobs_dir()
+        path = folder / (job_id + SUFFIX)
+        if path.is_file():
+            return cls(path)
+        matches = sorted(folder.glob(f"*{glob.escape(job_id)}*{SUFFIX}")) if folder.is_dir() else []
+        if len(matches) != 1:
+            raise UsageError(
+                f"no bulk job {job_id!r} in {folder}"
+                if not matches
+                else f"{job_id!r} names {len(matches)} jobs: give more of the id"
+            )
+        return cls(matches[0])
 
     def close(self) -> None:
         self._unlock()

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from oint.ozon.errors import UsageError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
@@ -65,6 +67,31 @@ def job_ids(directory: str | os.PathLike[str] | None = None) -> list[str]:
     return sorted(p.name[: -len(SUFFIX)] for p in folder.glob("*" + SUFFIX))
 
 
+JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")  # what new_job_id makes (and a part of it)
+
+
+def check_job_id(text: object) -> str:
+    """`text` when it can only name a job of the jobs folder (letters, digits, - and _), never a
+    path: the MCP tools take a job by its id, and nothing else opens a file."""
+    if not isinstance(text, str) or not JOB_ID.fullmatch(text):
+        raise UsageError(f"{str(text)[:60]!r} is not a job id (bulk_list lists the jobs)")
+    return text
+
+
+def check_journal(path: Path) -> None:
+    """Refuse a file that is not a bulk job's journal, reading it only (nothing is changed)."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        tables = set()
+    if not {"meta", "items", "tasks", "requests"} <= tables:
+        raise UsageError(f"{path}: not a bulk job's journal")
+
+
 def new_job_id(label: str) -> str:
     """`20261127-064012-stocks-3f2a`: sortable by time, readable, unique."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
@@ -99,6 +126,8 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        if self.path.is_file() and self.path.stat().st_size > 0:
+            check_journal(self.path)  # before anything is written into someone else's database
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")

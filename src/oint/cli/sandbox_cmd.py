@@ -46,6 +46,7 @@ The state file: --db, else OINT_SANDBOX_DB, else ~/.local/state/oint/sandbox.sql
 HELP = {
     "serve": """usage: oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--quiet]
                           [--no-rate-limit] [--api-date YYYY-MM-DD] [--admin-token TOKEN]
+                          [--allowed-host NAME[,NAME...]]
 
 Serve the sandbox over HTTP until interrupted; point clients at it with
 --base-url http://HOST:PORT. A browser sees the state, read-only, at
@@ -63,6 +64,10 @@ http://HOST:PORT/__sandbox/ (the web view).
   --admin-token TOKEN require the header 'Authorization: Bearer TOKEN' on /__sandbox/...
                       (or set OINT_SANDBOX_ADMIN_TOKEN); the web view takes it as the Basic auth
                       password or once as ?token=TOKEN
+  --allowed-host NAMES the admin routes and the web view answer only requests whose Host is
+                      this machine (localhost, 127.0.0.1, ::1) or the --host address; add the
+                      names clients use for it, comma-separated (or OINT_SANDBOX_ALLOWED_HOSTS).
+                      Admin writes take JSON only, and nothing from another site's web page
 """,
     "reset": """usage: oint sandbox reset [--db PATH]
 
@@ -236,6 +241,7 @@ def _serve(rest: list[str]) -> int:
             "no-rate-limit": False,
             "api-date": True,
             "admin-token": True,
+            "allowed-host": True,
         },
     )
     port = _int(opts, "port", 8080)
@@ -266,8 +272,14 @@ def _serve(rest: list[str]) -> int:
         rate_limits=False if "no-rate-limit" in opts else None,
         api_date=api_date,
         admin_token=token,
+        allowed_hosts=_names(opts.get("allowed-host") or os.environ.get("OINT_SANDBOX_ALLOWED_HOSTS")),
     )
     return 0
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    """Comma-separated names, blanks dropped."""
+    return tuple(name.strip() for name in (text or "").split(",") if name.strip())
 
 
 def _reset(db: str | None) -> int:

@@ -17,7 +17,7 @@ store through oint. Speaks MCP over stdio (the default) or streamable HTTP.
 
   oint mcp [--sandbox [--db PATH] | --base-url URL] [--profile NAME]
            [--allow-write [SCOPES]] [--confirm-over N] [--max-items N] [--out-dir DIR]
-           [--http HOST:PORT]
+           [--files-dir DIR]... [--http HOST:PORT]
 
   --sandbox           every tool runs on oint's embedded sandbox (a demo store), state in --db or
                       OINT_SANDBOX_DB. The default when no credentials are configured.
@@ -29,6 +29,9 @@ store through oint. Speaks MCP over stdio (the default) or streamable HTTP.
                       (default 1; dry_run=true previews any change)
   --max-items N       long lists in answers are cut to N items, with a token for more (default 20)
   --out-dir DIR       where save=true writes whole answers (default ~/.local/state/oint/mcp)
+  --files-dir DIR     bulk_start may read .csv/.xlsx/.jsonl files in DIR (and its subfolders, not
+                      through links that lead out of it); repeat for more folders. Without it
+                      the server reads no file: bulk jobs take their items as rows
   --http HOST:PORT    serve streamable HTTP at http://HOST:PORT/mcp instead of stdio
 
 Bulk jobs (bulk_start, bulk_progress, bulk_report, bulk_list) keep their journals in OINT_JOBS_DIR
@@ -57,6 +60,13 @@ def parse(argv: list[str]) -> dict[str, Any]:
                 i += 1
                 value = argv[i]
             opts[name] = value
+        elif name == "files-dir":
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise UsageError(f"oint mcp: --{name} needs a value")
+                i += 1
+                value = argv[i]
+            opts.setdefault(name, []).append(value)
         elif name in FLAGS and not eq:
             opts[name] = True
         elif name in VALUES:
@@ -130,6 +140,7 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
         confirm_over=_count(opts, "confirm-over", 1),
         max_items=max(1, _count(opts, "max-items", 20)),
         out_dir=opts.get("out-dir") or default_out_dir(),
+        files_dirs=tuple(_folder(d) for d in opts.get("files-dir", [])),
     )
     secrets = [*keys, os.environ.get("OZON_API_KEY") or "", DEMO_API_KEY]
     if implicit:
@@ -137,6 +148,12 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
             "oint mcp: no Ozon credentials configured: serving the sandbox (a local demo store)\n"
         )
     return settings, profiles, secrets, env_credentials
+
+
+def _folder(path: str) -> str:
+    if not os.path.isdir(path):
+        raise UsageError(f"--files-dir: {path!r} is not a folder")
+    return os.path.realpath(path)
 
 
 def _http_address(text: str) -> tuple[str, int]:

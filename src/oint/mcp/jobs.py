@@ -91,9 +91,7 @@ class BulkJobs:
             rows = _scalar_rows(op, rows)
             name, source, fingerprint = "rows", f"{len(rows)} rows given inline", {"rows": rows}
         else:
-            name = str(path)
-            file_format(name)
-            source = os.path.abspath(name)
+            name = source = allowed_file(path, self.service.settings.files_dirs)
             fingerprint = {"file": [source, *_stamp(source)]}
         request = Request("BULK", op.path, {**fingerprint, "body": extra})
 
@@ -272,7 +270,7 @@ class BulkJobs:
         running = self._running.get(str(key))
         if running is not None:
             return _Borrowed(running[0])
-        return Job.open(str(key))
+        return Job.by_id(key)  # an id only: a path is refused before any file is opened
 
     async def aclose(self) -> None:
         """Stop the jobs running here (their journals say interrupted: `oint bulk resume` goes on)."""
@@ -326,6 +324,28 @@ def _scalar_rows(op: Operation, rows: Any) -> Any:
         if schema.scalar:
             return [r if isinstance(r, dict) else {schema.field: r} for r in rows]
     return rows
+
+
+def allowed_file(path: object, folders: tuple[str, ...]) -> str:
+    """The real path of a file `bulk_start` may read: inside one of the folders the user allowed
+    (`oint mcp --files-dir DIR`), reached without a link that leads out of it, of a kind bulk jobs
+    read. Anything else is refused before the file is opened, and nothing of it is echoed."""
+    if not isinstance(path, str) or not path.strip():
+        raise UsageError(f"{START}: file must be a file's name")
+    if not folders:
+        raise UsageError(
+            f"{START}: this server reads no files (started without --files-dir): give the items as rows"
+        )
+    file_format(path, "file")
+    for folder in folders:
+        root = os.path.realpath(folder)
+        real = os.path.realpath(os.path.join(root, path))  # an absolute path stays itself
+        if os.path.commonpath([root, real]) == root and real != root:
+            if os.path.isfile(real):
+                file_format(real, "file")  # the link's target must be such a file too
+                return real
+    allowed = ", ".join(folders)
+    raise UsageError(f"{START}: file {path!r} is not a file in the folders this server may read ({allowed})")
 
 
 def _stamp(path: str) -> tuple[int, int]:

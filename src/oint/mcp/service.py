@@ -61,6 +61,7 @@ class Settings:
     max_items: int = 20
     max_chars: int = answers.MAX_CHARS
     out_dir: str = field(default_factory=default_out_dir)
+    files_dirs: tuple[str, ...] = ()  # folders bulk_start may read files from (--files-dir); none: rows only
     timeout: float = 60.0
     max_retries: int = 2
 
@@ -111,6 +112,7 @@ class Service:
             default_profile=settings.profile,
             confirm_over=settings.confirm_over,
             max_items=settings.max_items,
+            files=bool(settings.files_dirs),
         )
         self._tools = {t.name: t for t in build_tools(self.config)}
         self._secrets = tuple(s for s in secrets if s)

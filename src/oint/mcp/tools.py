@@ -32,6 +32,7 @@ class ToolConfig:
     default_profile: str | None = None
     confirm_over: int = 1
     max_items: int = 20
+    files: bool = False  # bulk_start reads files (the server has --files-dir folders)
 
 
 @dataclass(frozen=True)
@@ -264,8 +265,14 @@ def bulk_tools(config: ToolConfig) -> list[ToolSpec]:
             description=(
                 "Send many items (a file, hundreds of rows) at Ozon's quota as a background job: requests "
                 "as large as Ozon allows, within its rate limits, each item's outcome read from Ozon's "
-                "answers, resumable. Items: rows (JSON objects of Ozon's fields) or a CSV/XLSX/JSON-lines "
-                "file (header: Ozon's fields, nested ones dotted). The first call checks every row and "
+                "answers, resumable. Items: rows (JSON objects of Ozon's fields)"
+                + (
+                    " or a CSV/XLSX/JSON-lines file of the folders this server may read (header: Ozon's "
+                    "fields, nested ones dotted)"
+                    if config.files
+                    else " (this server reads no files)"
+                )
+                + ". The first call checks every row and "
                 "answers a preview and a confirm token (or the problems by row and column); confirm=TOKEN "
                 f"starts the job and answers its id at once ({BULK_PROGRESS} follows it). Kinds: {kinds}; "
                 f"or any batched operation by path or name. {writes} {target_text(config)}"
@@ -282,7 +289,17 @@ def bulk_tools(config: ToolConfig) -> list[ToolSpec]:
                         "items": {"type": "object"},
                         "description": 'The items, e.g. [{"offer_id": "A1", "warehouse_id": 1, "stock": 5}].',
                     },
-                    "file": {"type": "string", "description": "Or a .csv, .xlsx or .jsonl file's path."},
+                    **(
+                        {
+                            "file": {
+                                "type": "string",
+                                "description": "Or a .csv, .xlsx or .jsonl file in the folders the server "
+                                "was started with (--files-dir), by path or relative to such a folder.",
+                            }
+                        }
+                        if config.files
+                        else {}
+                    ),
                     "body": {"type": "object", "description": "Fields added to every request."},
                     **{k: v for k, v in _meta_properties(config, WRITE).items() if k != "dry_run"},
                 },

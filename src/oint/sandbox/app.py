@@ -11,7 +11,6 @@ transactions themselves). Injected slowness is awaited on the loop.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import sys
@@ -22,6 +21,9 @@ from typing import Any
 from oint.sandbox import web
 from oint.sandbox.core import Sandbox, SandboxResponse
 from oint.sandbox.errors import ApiError, SandboxStateError, internal, invalid, too_large
+from oint.sandbox.guard import HostPolicy, check, is_loopback
+
+__all__ = ["HostPolicy", "SandboxApp", "create_app", "is_loopback", "serve"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,10 +41,12 @@ def _error(e: ApiError) -> SandboxResponse:
 
 
 class SandboxApp:
-    """ASGI application of one `Sandbox`."""
+    """ASGI application of one `Sandbox`. `hosts`: whom the admin routes and the web view answer
+    (`oint.sandbox.guard`; default: a server bound to 127.0.0.1)."""
 
-    def __init__(self, sandbox: Sandbox, workers: int = WORKERS) -> None:
+    def __init__(self, sandbox: Sandbox, workers: int = WORKERS, hosts: HostPolicy | None = None) -> None:
         self.sandbox = sandbox
+        self.hosts = hosts or HostPolicy()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="oint-sandbox")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,6 +81,12 @@ class SandboxApp:
         if query:
             path += "?" + query.decode("latin-1")
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        refusal = check(self.hosts, scope["method"], path, headers)
+        if refusal is not None:
+            log.warning(
+                "refused %s %s (Host %r): %s", scope["method"], path, headers.get("host"), refusal.message
+            )
+            return _error(refusal)
         loop = asyncio.get_running_loop()
         try:
             if web.wants(scope["method"], path, headers):
@@ -105,18 +115,8 @@ class SandboxApp:
                 return
 
 
-def create_app(sandbox: Sandbox) -> SandboxApp:
-    return SandboxApp(sandbox)
-
-
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+def create_app(sandbox: Sandbox, hosts: HostPolicy | None = None) -> SandboxApp:
+    return SandboxApp(sandbox, hosts=hosts)
 
 
 def serve(
@@ -128,15 +128,21 @@ def serve(
     rate_limits: bool | None = None,
     api_date: str | None = None,
     admin_token: str | None = None,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> None:
     """Run the sandbox server until interrupted. Raises `SandboxStateError` when the state file
-    cannot be used, before listening."""
+    cannot be used, before listening. `allowed_hosts`: names besides localhost and `host` that
+    the admin routes and the web view answer to (`oint.sandbox.guard`)."""
     import uvicorn
 
     sandbox = Sandbox(db_path, rate_limits=rate_limits, api_date=api_date, admin_token=admin_token)
     logging.basicConfig(stream=sys.stderr, format="oint sandbox: %(message)s")
     config = uvicorn.Config(
-        create_app(sandbox), host=host, port=port, log_level=log_level, access_log=log_level == "debug"
+        create_app(sandbox, HostPolicy.of(host, allowed_hosts)),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=log_level == "debug",
     )
     server = uvicorn.Server(config)
     try:

@@ -107,6 +107,24 @@ def move_aside(path: str) -> str:
     return target
 
 
+def private_file(path: str) -> None:
+    """Make the state file readable by its owner only (0600): it holds the accounts' Api-Keys.
+    A new file is created so before SQLite opens it (SQLite gives its -wal and -shm files the
+    same mode); an existing file of ours that others can read is narrowed, with its companions."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        for name in (path, path + "-wal", path + "-shm"):
+            try:
+                st = os.stat(name)
+            except OSError:
+                continue
+            if st.st_mode & 0o077 and st.st_uid == os.getuid() and os.path.isfile(name):
+                os.chmod(name, st.st_mode & 0o700)
+    else:
+        os.close(fd)
+
+
 class Store:
     """Documents of the sandbox in one SQLite file (":memory:" for throw-away state).
 
@@ -125,6 +143,7 @@ class Store:
                 if os.path.isdir(self.path):
                     raise IsADirectoryError(self.path)
                 existing = os.path.exists(self.path) and os.path.getsize(self.path) > 0
+                private_file(self.path)
             else:
                 existing = False
             self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
