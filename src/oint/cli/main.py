@@ -3,8 +3,11 @@
 Exit codes: 0 success; 1 Ozon answered with an error (its JSON is printed), could not be
 reached, or did not apply some items of a write (`--allow-item-errors`: 0); 2 usage error
 (one line on stderr, never a traceback); 3 the call succeeded but `--out FILE` could not be
-written (the answer is printed on stdout instead). `oint ozon bulk|export` and `oint bulk`
-live in `oint.cli.bulk_cmd`.
+written (the answer is printed on stdout instead). With `--out FILE` an error answer goes to the
+file and one line on stderr says so. An answer that is a file (a PDF label) is never written to a
+terminal: without `--out` it is refused (exit 2, before sending when the operation layer says the
+answer is a file); a pipe or a redirection gets it. `oint ozon bulk|export` and `oint bulk` live in
+`oint.cli.bulk_cmd`.
 """
 
 from __future__ import annotations
@@ -291,8 +294,8 @@ def run_call(
     except APIStatusError as e:
         if streaming:
             sys.stderr.write("oint: " + json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            _out(_json_text(e.to_dict()), out)
+        elif _out(_json_text(e.to_dict()), out) and out:  # the terminal still learns it failed
+            sys.stderr.write(f"oint: {error_line(e)}; the error JSON is in {out}\n")
         wait = e.headers.get("retry-after") if e.status == 429 else None
         if wait:
             sys.stderr.write(f"oint: Ozon asks to wait {wait} s before the next call of this method\n")
@@ -304,6 +307,9 @@ def run_call(
         client.close()
     if streaming:
         return EXIT_OK
+    if isinstance(result, bytes) and out is None and _is_terminal():
+        sys.stderr.write(f"oint: {binary_refusal(len(result))}\n")
+        return EXIT_USAGE
     code = _written(_out(result if isinstance(result, bytes) else _json_text(result), out))
     if code == EXIT_OK and operation is not None and "allow-item-errors" not in flags:
         from oint.bulk.results import item_errors  # a write whose items Ozon did not all apply
@@ -315,6 +321,35 @@ def run_call(
             )
             return EXIT_API
     return code
+
+
+def error_line(e: Any) -> str:
+    """One line for Ozon's error answer `e` (an `APIStatusError`): status, code, message."""
+    code = f", code {e.code}" if e.code is not None else ""
+    message = " ".join(str(e.message).split())
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return f"Ozon answered HTTP {e.status}{code}" + (f": {message}" if message else "")
+
+
+def _is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stdout
+        return False
+
+
+def binary_refusal(size: int | None = None, media: str | None = None) -> str:
+    """Why a file answer is not written to a terminal (as httpie and gh refuse to)."""
+    what = "a file" + (f" ({media})" if media else "") + (f" of {size} bytes" if size is not None else "")
+    return f"the answer is {what}, not shown in a terminal: add --out FILE, or redirect stdout (> FILE)"
+
+
+def refuse_binary_to_terminal(media: str | None, out: str | None) -> None:
+    """Before sending: an operation whose answer is a file (`media`, e.g. application/pdf) with no
+    `--out` and stdout a terminal is refused (UsageError), so nothing is sent for nothing."""
+    if media and out is None and _is_terminal():
+        raise UsageError(binary_refusal(media=media))
 
 
 def _call_api(

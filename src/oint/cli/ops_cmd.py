@@ -185,7 +185,7 @@ def parse_call(
 
 
 def run_operation(name: str, tokens: list[str]) -> int:
-    from oint.cli.main import EXIT_OK, check_out, make_client, run_call
+    from oint.cli.main import EXIT_OK, check_out, make_client, refuse_binary_to_terminal, run_call
 
     op = spec.operation(name)
     if not tokens or any(t.lower() in ("--help", "-h") for t in tokens):
@@ -195,6 +195,7 @@ def run_operation(name: str, tokens: list[str]) -> int:
     out = settings.get("out")
     if out is not None:
         check_out(out)
+    refuse_binary_to_terminal(op.file, out)
     client = make_client(flags, settings)
     if "all-pages" in flags:
         if op.paging is None:

@@ -1,0 +1,117 @@
+"""What a user of gh, httpie or aws expects of the command line: an error the terminal sees even
+with `--out`, no binary on a terminal, exit codes that say "nothing found", "did you mean", a
+start page that lists every command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DEMO_API_KEY, CliResult, SandboxServer, creds
+
+from oint.cli import main as cli_main
+from oint.ozon.errors import APIStatusError
+
+PRODUCT_LIST = "/v3/product/list"
+PDF_OPERATION = "v1_return_giveout_get_pdf"  # answered with a PDF (the operation layer's `file`)
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str] | None = None) -> tuple[int, bytes, str]:
+    """`python -m oint ARGS` with stdout on a pseudo-terminal: (exit code, what the terminal got,
+    stderr)."""
+    pty = pytest.importorskip("pty")
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "oint", *args],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+            timeout=60,
+        )
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    return proc.returncode, shown, proc.stderr.decode()
+
+
+# ------------------------------------------------------------------- 17: --out and error answers
+def test_error_answer_with_out_says_so_on_stderr(run_cli: Any, server: SandboxServer, tmp_path: Path) -> None:
+    server.fault(path=PRODUCT_LIST, status=500, times=1, body={"code": 13, "message": "boom"})
+    target = tmp_path / "answer.json"
+    r: CliResult = run_cli(
+        "ozon", "GetProductList", *creds(server.url), "--retries", "0", "--out", str(target)
+    )
+    assert r.code == 1, (r.out, r.err)
+    assert json.loads(target.read_text())["message"] == "boom"  # the error JSON where it was asked
+    assert r.out == ""
+    assert r.err.count("\n") == 1 and r.err.startswith("oint: Ozon answered HTTP 500, code 13: boom")
+    assert str(target) in r.err and DEMO_API_KEY not in r.err
+
+
+def test_error_answer_of_an_operation_with_out(run_cli: Any, server: SandboxServer, tmp_path: Path) -> None:
+    target = tmp_path / "e.json"
+    r = run_cli("ozon", "/v3/product/info/list", *creds(server.url), "--body", "{}", "--out", str(target))
+    assert r.code == 1 and r.out == ""
+    assert json.loads(target.read_text())["code"] == 3
+    assert r.err.startswith("oint: Ozon answered HTTP 400, code 3") and r.err.count("\n") == 1
+
+
+def test_error_line_is_one_line() -> None:
+    e = APIStatusError(502, b"<html>\n<body>Bad\ngateway</body></html>", method="POST", path="/v1/x")
+    line = cli_main.error_line(e)
+    assert "\n" not in line and line.startswith("Ozon answered HTTP 502")
+
+
+# ------------------------------------------------------------------- 17: binary answers
+def test_binary_answer_is_not_written_to_a_terminal(sandbox_db: str) -> None:
+    code, shown, err = _on_a_terminal(["ozon", PDF_OPERATION, "--sandbox", "--body", "{}"])
+    assert code == 2, (shown, err)
+    assert b"%PDF" not in shown and shown == b""
+    assert err.count("\n") == 1 and "--out FILE" in err and "application/pdf" in err
+
+
+def test_binary_answer_goes_to_a_pipe_or_a_file(run_cli: Any, sandbox_db: str, tmp_path: Path) -> None:
+    piped = subprocess.run(
+        [sys.executable, "-m", "oint", "ozon", PDF_OPERATION, "--sandbox", "--body", "{}"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert piped.returncode == 0 and piped.stdout.startswith(b"%PDF"), piped.stderr
+    target = tmp_path / "label.pdf"
+    code, shown, err = _on_a_terminal(
+        ["ozon", PDF_OPERATION, "--sandbox", "--body", "{}", "--out", str(target)]
+    )
+    assert code == 0 and shown == b"" and err == ""
+    assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_unexpected_binary_answer_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsysbinary: Any) -> None:
+    """An answer that turns out to be bytes (the operation layer did not say so) is refused too."""
+
+    class Client:
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(cli_main, "_is_terminal", lambda: True)
+    code = cli_main.run_call(Client(), lambda c: b"%PDF-1.4 ...", None)
+    captured = capsysbinary.readouterr()
+    assert code == 2 and captured.out == b""
+    assert b"of 12 bytes" in captured.err and b"--out FILE" in captured.err
