@@ -115,3 +115,38 @@ def test_unexpected_binary_answer_on_a_terminal(monkeypatch: pytest.MonkeyPatch,
     captured = capsysbinary.readouterr()
     assert code == 2 and captured.out == b""
     assert b"of 12 bytes" in captured.err and b"--out FILE" in captured.err
+
+
+# ------------------------------------------------------------------- 18: sandbox account twice
+def _offer_ids(run_cli: Any, client_id: str, key: str) -> list[str]:
+    r = run_cli("ozon", "GetProductList", "--sandbox", "--clientid", client_id, "--apikey", key)
+    assert r.code == 0, (r.out, r.err)
+    return [item["offer_id"] for item in r.json()["result"]["items"]]
+
+
+def test_account_added_twice_is_refused(run_cli: Any, sandbox_db: str) -> None:
+    first = run_cli("sandbox", "account", "--clientid", "3000001", "--apikey", "first-key")
+    assert first.code == 0 and "3000001" in first.out and "first-key" not in first.out
+    offers = _offer_ids(run_cli, "3000001", "first-key")
+    assert offers and len(offers) == len(set(offers))
+    again = run_cli("sandbox", "account", "--clientid", "3000001", "--apikey", "other")
+    assert again.code == 2 and again.out == ""
+    assert again.err.count("\n") == 1 and "already exists" in again.err and "--rotate-key" in again.err
+    assert "other" not in again.err.replace("--rotate-key", "")
+    assert _offer_ids(run_cli, "3000001", "first-key") == offers  # no second copy of the catalogue
+    refused = run_cli("ozon", "GetProductList", "--sandbox", "--clientid", "3000001", "--apikey", "other")
+    assert refused.code == 1  # the key did not change
+
+
+def test_rotate_key_replaces_only_the_key(run_cli: Any, sandbox_db: str) -> None:
+    assert run_cli("sandbox", "account", "--clientid", "3000002", "--apikey", "old-key").code == 0
+    offers = _offer_ids(run_cli, "3000002", "old-key")
+    r = run_cli("sandbox", "account", "--clientid", "3000002", "--apikey", "new-key", "--rotate-key")
+    assert r.code == 0 and "key replaced" in r.out and "new-key" not in r.out
+    assert _offer_ids(run_cli, "3000002", "new-key") == offers
+    old = run_cli("ozon", "GetProductList", "--sandbox", "--clientid", "3000002", "--apikey", "old-key")
+    assert old.code == 1
+    missing = run_cli("sandbox", "account", "--clientid", "3000003", "--apikey", "k", "--rotate-key")
+    assert missing.code == 2 and "no sandbox account 3000003" in missing.err
+    both = run_cli("sandbox", "account", "--clientid", "3000002", "--apikey", "k", "--rotate-key", "--empty")
+    assert both.code == 2 and both.err.count("\n") == 1

@@ -19,8 +19,9 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
         endpoints Ozon had switched off by then answer 410 "obsolete method cannot be used"
   oint sandbox reset [--db PATH]
         back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...)
-  oint sandbox account --clientid ID --apikey KEY [--empty] [--db PATH]
-        add another seller account (with a copy of the demo catalogue unless --empty)
+  oint sandbox account --clientid ID --apikey KEY [--empty] [--rotate-key] [--db PATH]
+        add another seller account (with a copy of the demo catalogue unless --empty);
+        an existing account is refused (exit 2) unless --rotate-key replaces its key
   oint sandbox fault --status 429 [--path /v1/...] [--times 1] [--retry-after 2] [--delay S]
         [--body TEXT|JSON] [--db PATH]: make the next requests fail, to test error handling
   oint sandbox faults-clear [--db PATH]
@@ -70,8 +71,11 @@ Put the state file back to the demo account (Client-Id 2128753, Api-Key 7cc90d26
 A state file that is not a usable database is moved aside to PATH.broken-<time>, not deleted.
 """,
     "account": """usage: oint sandbox account --clientid ID --apikey KEY [--name NAME] [--empty] [--db PATH]
+       oint sandbox account --clientid ID --apikey KEY --rotate-key [--db PATH]
 
 Add another seller account, with a copy of the demo catalogue (or none with --empty).
+An account that exists is left as it is: one line on stderr, exit 2 (as gh refuses to create
+what exists). --rotate-key gives an existing account the new key KEY and changes nothing else.
 """,
     "fault": """usage: oint sandbox fault [--status 500] [--path *] [--times 1] [--retry-after S]
                           [--delay S] [--body TEXT|JSON] [--db PATH]
@@ -168,24 +172,7 @@ def run(argv: list[str]) -> int:
         opts = _options(rest, {"db": True})
         return _reset(opts.get("db"))
     if sub == "account":
-        opts = _options(rest, {"clientid": True, "apikey": True, "name": True, "empty": False, "db": True})
-        if not opts.get("clientid") or not opts.get("apikey"):
-            raise UsageError("oint sandbox account needs --clientid and --apikey")
-        from oint.sandbox.demo import add_account
-
-        sb = Sandbox(opts.get("db"))
-        with sb.store.transaction():
-            add_account(
-                sb.store,
-                str(opts["clientid"]),
-                str(opts["apikey"]),
-                opts.get("name") or "",
-                now=sb.clock(),
-                with_demo_data="empty" not in opts,
-            )
-        sys.stdout.write(f"account {opts['clientid']} added to {sb.store.path}\n")
-        sb.close()
-        return 0
+        return _account(rest)
     if sub == "fault":
         return _fault(rest)
     if sub == "faults-clear":
@@ -210,6 +197,54 @@ def run(argv: list[str]) -> int:
     if sub == "seed":
         return _seed(_options(rest, {"products": True, "prefix": True, "clientid": True, "db": True}))
     raise UsageError(f"unknown sandbox command {sub!r} (see: oint sandbox)")
+
+
+def _account(rest: list[str]) -> int:
+    """Add an account; an existing one is left alone (exit 2, as `gh label create` refuses a label
+    that exists) unless `--rotate-key` asks to replace its key, which changes nothing else."""
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.demo import add_account
+
+    opts = _options(
+        rest,
+        {"clientid": True, "apikey": True, "name": True, "empty": False, "rotate-key": False, "db": True},
+    )
+    client_id, api_key = str(opts.get("clientid") or ""), str(opts.get("apikey") or "")
+    if not client_id or not api_key:
+        raise UsageError("oint sandbox account needs --clientid and --apikey")
+    rotate = "rotate-key" in opts
+    if rotate and ("empty" in opts or "name" in opts):
+        raise UsageError("--rotate-key changes only the key: --empty and --name are for a new account")
+    sb = Sandbox(opts.get("db"))
+    try:
+        with sb.store.transaction():
+            existing = sb.store.get("*", "account", client_id)
+            if existing is not None and not rotate:
+                raise UsageError(
+                    f"sandbox account {client_id} already exists in {sb.store.path}; "
+                    "its key stays (--rotate-key replaces it)"
+                )
+            if existing is None and rotate:
+                raise UsageError(
+                    f"no sandbox account {client_id} to give a new key (add it without --rotate-key)"
+                )
+            if existing is not None:
+                sb.store.put("*", "account", client_id, {**existing, "api_key": api_key})
+                done = "key replaced"
+            else:
+                add_account(
+                    sb.store,
+                    client_id,
+                    api_key,
+                    opts.get("name") or "",
+                    now=sb.clock(),
+                    with_demo_data="empty" not in opts,
+                )
+                done = "added" + (" (empty)" if "empty" in opts else " with a copy of the demo catalogue")
+        sys.stdout.write(f"account {client_id} {done} in {sb.store.path}\n")
+    finally:
+        sb.close()
+    return 0
 
 
 def _routes(rest: list[str]) -> int:
