@@ -150,3 +150,28 @@ def test_rotate_key_replaces_only_the_key(run_cli: Any, sandbox_db: str) -> None
     assert missing.code == 2 and "no sandbox account 3000003" in missing.err
     both = run_cli("sandbox", "account", "--clientid", "3000002", "--apikey", "k", "--rotate-key", "--empty")
     assert both.code == 2 and both.err.count("\n") == 1
+
+
+# ------------------------------------------------------------------- 22: MCP refusal wording
+@pytest.mark.parametrize(
+    ("today", "mode", "named", "not_named"),
+    [
+        ("2026-12-01", "auto", "POST /v2/product/pictures/import", "/v1/product/pictures/import"),
+        ("2025-06-01", "auto", "POST /v1/product/pictures/import", "/v2/product/pictures/import"),
+        ("2025-06-01", "current", "POST /v2/product/pictures/import", "/v1/product/pictures/import"),
+    ],
+)
+def test_mcp_refusal_names_the_endpoint_of_today(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, today: str, mode: str, named: str, not_named: str
+) -> None:
+    from test_mcp_service import make
+
+    monkeypatch.setenv("OINT_OZON_TODAY", today)
+    monkeypatch.setenv("OINT_OZON_API", mode)
+    session = make(tmp_path)
+    try:
+        refused = session.fail("UpdateProductImages", product_id=1111588191, images=["https://x/1.jpg"])
+    finally:
+        session.close()
+    message = refused["error"]["message"]
+    assert named in message and not_named not in message and "read-only" in message
