@@ -196,8 +196,7 @@ def _ozon(argv: list[str]) -> int:
         from oint.cli import ops_cmd
 
         if argv[0].lower() == "ops":
-            _out(ops_cmd.list_operations(argv[1:]))
-            return EXIT_OK
+            return ops_cmd.ops_command(argv[1:])
         if ops_cmd.is_operation(argv[0]):
             return ops_cmd.run_operation(argv[0], argv[1:])
         hint = "'oint ozon' lists OInt's methods, 'oint ozon ops' every operation"

@@ -32,16 +32,14 @@ def is_operation(name: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------ listing
-def list_operations(words: list[str]) -> str:
+def list_operations(words: list[str]) -> str | None:
     """`oint ozon ops [WORD ...]`: the operations matching every word (path, name, Ozon's title,
-    OInt function, field names; English or Russian)."""
+    OInt function, field names; English or Russian); None when none matches."""
     from oint.ozon.catalog import matching
 
     found = matching(" ".join(words))
     if not found:
-        return (
-            f"No operation matches {' '.join(words)!r}; 'oint ozon ops' lists all {len(spec.operations())}.\n"
-        )
+        return None
     head = f"{len(found)} operations" + (f" matching {' '.join(words)!r}" if words else "")
     lines = [f"{head}. Call one: oint ozon <path or name> --body JSON; help: oint ozon <name> --help", ""]
     width = max(len(op.path) for op in found)
@@ -55,6 +53,20 @@ def list_operations(words: list[str]) -> str:
             marks.append("deprecated")
         lines.append(f"  {op.method:<4} {op.path:<{width}}  {', '.join(marks):<22} {op.title}".rstrip())
     return "\n".join(lines) + "\n"
+
+
+def ops_command(words: list[str]) -> int:
+    """`oint ozon ops [WORD ...]`: the list on stdout; as grep, exit 1 with one line on stderr
+    when nothing matches."""
+    text = list_operations(words)
+    if text is None:
+        sys.stderr.write(
+            f"oint: no operation matches {' '.join(words)!r} ('oint ozon ops' lists all "
+            f"{len(spec.operations())})\n"
+        )
+        return 1
+    sys.stdout.write(text)
+    return 0
 
 
 # ------------------------------------------------------------------------------------ help
@@ -228,4 +240,4 @@ def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | No
             sink.close()
 
 
-__all__ = ["is_operation", "list_operations", "operation_help", "run_operation"]
+__all__ = ["is_operation", "list_operations", "ops_command", "operation_help", "run_operation"]
