@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,54 @@ def test_mcp_refusal_names_the_endpoint_of_today(
         session.close()
     message = refused["error"]["message"]
     assert named in message and not_named not in message and "read-only" in message
+
+
+# ------------------------------------------------------------------- 22: successor warnings
+AFTER_SWITCH_OFF = "2026-12-01"  # /v1/warehouse/list was switched off on 2026-04-07
+
+
+def _warehouse_warnings(sandbox_db: str, calls: int) -> list[str]:
+    from oint.ozon import OzonClient
+    from oint.ozon.errors import SuccessorWarning
+    from oint.ozon.flow import forget_said
+
+    forget_said()
+    with warnings.catch_warnings(record=True) as caught, OzonClient(sandbox=sandbox_db) as ozon:
+        warnings.simplefilter("always")
+        for _ in range(calls):
+            assert len(ozon.get_warehouses_list()["result"]) == 3
+    return [str(w.message) for w in caught if issubclass(w.category, SuccessorWarning)]
+
+
+def test_warehouses_limitation_is_said_once_per_process(
+    sandbox_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OINT_OZON_TODAY", AFTER_SWITCH_OFF)
+    monkeypatch.delenv("OINT_SUCCESSOR_WARNINGS", raising=False)
+    said = _warehouse_warnings(sandbox_db, 3)
+    assert len(said) == 1 and said[0].startswith("GetWarehousesList: /v2/warehouse/list does not report")
+
+
+@pytest.mark.parametrize("value", ["off", "0", "false"])
+def test_successor_warnings_off_by_environment(
+    sandbox_db: str, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("OINT_OZON_TODAY", AFTER_SWITCH_OFF)
+    monkeypatch.setenv("OINT_SUCCESSOR_WARNINGS", value)
+    assert _warehouse_warnings(sandbox_db, 2) == []
+
+
+def test_successor_warnings_off_in_the_cli(run_cli: Any, sandbox_db: str) -> None:
+    env = {"OINT_OZON_TODAY": AFTER_SWITCH_OFF, "OINT_SANDBOX_DB": sandbox_db}
+    said = run_cli("ozon", "GetWarehousesList", "--sandbox", env=env)
+    assert (
+        said.code == 0
+        and said.err.startswith("oint: warning: GetWarehousesList:")
+        and said.err.count("\n") == 1
+    )
+    flag = run_cli("ozon", "GetWarehousesList", "--sandbox", "--no-successor-warnings", env=env)
+    assert flag.code == 0 and flag.err == "" and len(flag.json()["result"]) == 3
+    quiet = run_cli("ozon", "GetWarehousesList", "--sandbox", env={**env, "OINT_SUCCESSOR_WARNINGS": "off"})
+    assert quiet.code == 0 and quiet.err == ""
+    helped = run_cli("ozon", "GetWarehousesList", "--help")
+    assert "--no-successor-warnings" in helped.out and "OINT_SUCCESSOR_WARNINGS=off" in helped.out

@@ -260,6 +260,10 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     import warnings
 
     warnings.showwarning = _warning_line
+    if "no-successor-warnings" in flags:
+        from oint.ozon.errors import SuccessorWarning
+
+        warnings.filterwarnings("ignore", category=SuccessorWarning)
     if "sandbox" in options:  # the application builds the sandbox's transport itself
         from oint.sandbox.transport import connect
 

@@ -240,4 +240,4 @@ def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | No
             sink.close()
 
 
-__all__ = ["is_operation", "list_operations", "ops_command", "operation_help", "run_operation"]
+__all__ = ["is_operation", "list_operations", "operation_help", "ops_command", "run_operation"]

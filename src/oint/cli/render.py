@@ -125,6 +125,8 @@ def method_help(m: Method) -> str:
         lines.append("      --timeout S, --retries N")
         if m.current is not None:
             lines.append("      --api auto|legacy|current (or OINT_OZON_API): which endpoint, see above")
+            lines.append("      --no-successor-warnings (or OINT_SUCCESSOR_WARNINGS=off): no line about what")
+            lines.append("      the current implementation cannot do")
         lines.append("")
     if m.example:
         lines.append("Example:")
