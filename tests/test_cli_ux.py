@@ -227,3 +227,23 @@ def test_successor_warnings_off_in_the_cli(run_cli: Any, sandbox_db: str) -> Non
     assert quiet.code == 0 and quiet.err == ""
     helped = run_cli("ozon", "GetWarehousesList", "--help")
     assert "--no-successor-warnings" in helped.out and "OINT_SUCCESSOR_WARNINGS=off" in helped.out
+
+
+# ------------------------------------------------------------------- 22: oint --help
+def test_start_page_lists_every_command() -> None:
+    """Every command the dispatcher knows (as completion lists them) is on `oint --help`."""
+    from oint.cli.bulk_cmd import JOBS_OPTIONS
+    from oint.cli.completion import COMMANDS, OZON_COMMANDS
+    from oint.cli.render import start_page
+    from oint.cli.sandbox_cmd import HELP as SANDBOX_HELP
+
+    usage = start_page().split("Usage:", 1)[1].split("\n\n", 1)[0]
+    words = {tuple(line.split()[:3]) for line in usage.splitlines() if line.strip().startswith("oint ")}
+    firsts = {w[1] for w in words}
+    assert set(COMMANDS) <= firsts, set(COMMANDS) - firsts
+    ozon = {w[2] for w in words if w[1] == "ozon" and len(w) > 2}
+    assert set(OZON_COMMANDS) <= ozon, set(OZON_COMMANDS) - ozon
+    jobs = {name for w in words if w[1] == "bulk" for name in w[2].split("|")}
+    assert set(JOBS_OPTIONS) <= jobs
+    sandbox = {name for w in words if w[1] == "sandbox" for name in w[2].split("|")}
+    assert set(SANDBOX_HELP) <= sandbox
