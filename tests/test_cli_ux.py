@@ -247,3 +247,35 @@ def test_start_page_lists_every_command() -> None:
     assert set(JOBS_OPTIONS) <= jobs
     sandbox = {name for w in words if w[1] == "sandbox" for name in w[2].split("|")}
     assert set(SANDBOX_HELP) <= sandbox
+
+
+# ------------------------------------------------------------------- 23: did you mean
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (["ozon", "UpdateProductImage"], "did you mean UpdateProductImages?"),
+        (["ozon", "updateproductimage", "--productid", "1"], "did you mean UpdateProductImages?"),
+        (["ozon", "ПолучитьСписокСклад"], "did you mean ПолучитьСписокСкладов?"),
+        (["ozon", "exprt", "stocks"], "did you mean export?"),
+        (["ozon", "v3_posting_fbs_lis"], "did you mean v3_posting_fbs_list?"),
+        (["ozon", "/v3/posting/fbs/lst"], "did you mean /v3/posting/fbs/list?"),
+        (
+            ["ozon", "UpdateProductImages", "--sandbox", "--productid", "1", "--imagess", "['x']"],
+            "did you mean --images?",
+        ),
+        (["ozon", "GetProductList", "--sandbox", "--sandbx"], "did you mean --sandbox?"),
+        (["ozon", "v3_posting_fbs_list", "--sandbox", "--limt", "3"], "did you mean --limit?"),
+        (["ozn"], "did you mean ozon?"),
+        (["sandbox", "advnce", "1h"], "did you mean advance?"),
+        (["sandbox", "serve", "--prot", "0"], "did you mean --port?"),
+    ],
+)
+def test_did_you_mean(run_cli: Any, sandbox_db: str, args: list[str], suggestion: str) -> None:
+    r = run_cli(*args, env={"OINT_SANDBOX_DB": sandbox_db})
+    assert r.code == 2 and r.out == "", (r.out, r.err)
+    assert r.err.count("\n") == 1 and suggestion in r.err and "Traceback" not in r.err
+
+
+def test_no_suggestion_when_nothing_is_near(run_cli: Any) -> None:
+    r = run_cli("ozon", "TotallyUnrelatedWords")
+    assert r.code == 2 and "did you mean" not in r.err and "'oint ozon' lists" in r.err

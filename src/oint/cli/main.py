@@ -115,7 +115,11 @@ def _main(argv: list[str]) -> int:
         from oint.cli.bulk_cmd import jobs_command
 
         return jobs_command(rest)
-    raise UsageError(f"unknown command {argv[0]!r}: try 'oint ozon', 'oint sandbox' or 'oint mcp'")
+    from oint.cli.args import did_you_mean
+    from oint.cli.completion import COMMANDS
+
+    hint = did_you_mean(argv[0], COMMANDS)
+    raise UsageError(f"unknown command {argv[0]!r}{hint}: 'oint --help' lists the commands")
 
 
 def _completion(argv: list[str]) -> int:
@@ -200,7 +204,7 @@ def _ozon(argv: list[str]) -> int:
         if ops_cmd.is_operation(argv[0]):
             return ops_cmd.run_operation(argv[0], argv[1:])
         hint = "'oint ozon' lists OInt's methods, 'oint ozon ops' every operation"
-        raise UsageError(f"unknown Ozon method {argv[0]!r}: {hint}")
+        raise UsageError(f"unknown Ozon method {argv[0]!r}{_nearest_method(argv[0])}: {hint}")
     from oint.cli.args import convert_values, parse_invocation, wants_help
 
     shows_help = method.calls_api or any(p.required for p in method.params)
@@ -217,6 +221,23 @@ def _ozon(argv: list[str]) -> int:
     if method.local is not None:
         return _written(_out(_json_text(method.run_local(values)), out_path))
     return _call_api(method, values, inv.flags, inv.settings, out_path)
+
+
+def _nearest_method(name: str) -> str:
+    """ " (did you mean UpdateProductImages?)" for a misspelt OInt function, `oint ozon` command or
+    operation (by name or path), or ""."""
+    from oint.cli.args import did_you_mean
+    from oint.cli.completion import OZON_COMMANDS
+    from oint.cli.ops_cmd import OPERATION_NAME
+    from oint.ozon import spec
+    from oint.ozon.methods import REGISTRY
+
+    if name.startswith("/"):
+        return did_you_mean(name, spec.operations())
+    if OPERATION_NAME.match(name.lower().replace("-", "_")):
+        return did_you_mean(name, [spec.operation(path).name for path in spec.operations()])
+    names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY]
+    return did_you_mean(name, [*names, *OZON_COMMANDS])
 
 
 def _written(ok: bool) -> int:

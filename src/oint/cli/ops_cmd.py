@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Any
 
-from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, split_options
+from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, did_you_mean, split_options
 from oint.ozon import spec
 from oint.ozon.errors import UsageError
 from oint.ozon.values import CollectionKind, parse_bool
@@ -181,8 +181,11 @@ def parse_call(
                 value = "true"
             given[field] = _field_value(fields[field], value, name)
         else:
-            known = ", ".join("--" + f for f in [*op.path_params, *fields]) or "none but --body"
-            raise UsageError(f"unknown option --{name} for {op.name} (its fields: {known})")
+            own = [*op.path_params, *fields]
+            common = [*FLAG_OPTIONS, *OWN_FLAGS, *VALUE_OPTIONS, *CREDENTIAL_OPTIONS, "body"]
+            hint = did_you_mean(name, [*own, *common], "--")
+            known = ", ".join("--" + f for f in own) or "none but --body"
+            raise UsageError(f"unknown option --{name} for {op.name}{hint} (its fields: {known})")
     if "body" in settings:
         if not op.has_body:
             raise UsageError(f"{op.name} takes no body")

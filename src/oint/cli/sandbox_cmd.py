@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from oint.cli.args import checked_options, number_option
+from oint.cli.args import checked_options, did_you_mean, number_option
 from oint.ozon.errors import UsageError
 
 USAGE = """oint sandbox: a local emulator of the Ozon Seller API
@@ -196,7 +196,7 @@ def run(argv: list[str]) -> int:
         return _buyers(rest)
     if sub == "seed":
         return _seed(_options(rest, {"products": True, "prefix": True, "clientid": True, "db": True}))
-    raise UsageError(f"unknown sandbox command {sub!r} (see: oint sandbox)")
+    raise UsageError(f"unknown sandbox command {sub!r}{did_you_mean(sub, HELP)} (see: oint sandbox)")
 
 
 def _account(rest: list[str]) -> int:
