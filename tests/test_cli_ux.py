@@ -279,3 +279,34 @@ def test_did_you_mean(run_cli: Any, sandbox_db: str, args: list[str], suggestion
 def test_no_suggestion_when_nothing_is_near(run_cli: Any) -> None:
     r = run_cli("ozon", "TotallyUnrelatedWords")
     assert r.code == 2 and "did you mean" not in r.err and "'oint ozon' lists" in r.err
+
+
+# ------------------------------------------------------------------- 23: sandbox advance reports
+def test_advance_reports_what_happened(run_cli: Any, tmp_path: Path) -> None:
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.model import market
+    from oint.sandbox.model.base import Account
+
+    db = str(tmp_path / "advance.sqlite3")
+    assert run_cli("sandbox", "buyers", "--orders-per-day", "200", "--seed", "5", "--db", db).code == 0
+    before = run_cli("sandbox", "clock", "--freeze", "--db", db).json()
+    orders_before = run_cli("sandbox", "buyers", "--db", db).json()["orders"]
+    moved = run_cli("sandbox", "advance", "1d", "--db", db)
+    assert moved.code == 0, moved.err
+    answer = moved.json()
+    assert answer["epoch"] - before["epoch"] == 86400  # still the clock's description
+    orders = run_cli("sandbox", "buyers", "--db", db).json()["orders"] - orders_before
+    demo = answer["happened"]["2128753"]
+    assert orders > 0 and demo["order_created"] == orders
+    sb = Sandbox(db)
+    try:
+        logged = market.events(Account(sb.store, "2128753", sb.clock()), before["epoch"])
+    finally:
+        sb.close()
+    assert sum(demo.values()) == len(logged)
+    lines = moved.err.splitlines()
+    assert lines[0].startswith("oint sandbox: sandbox time moved on 1d, to ")
+    assert f"account 2128753: {orders} orders" in lines[1]
+    assert run_cli("sandbox", "buyers", "--orders-per-day", "0", "--db", db).code == 0
+    quiet = run_cli("sandbox", "advance", "1m", "--db", db)
+    assert quiet.code == 0 and "nothing happened" in quiet.err and quiet.json()["happened"] == {}

@@ -109,6 +109,9 @@ route GET|POST /__sandbox/clock does the same over HTTP; 'oint sandbox reset' fo
 
 Move the sandbox's time on by DURATION: 2h, 30m, 1d12h, 1w, or seconds. What was due meanwhile
 happens now, in time order: buyers' orders, handovers, deliveries, returns, reviews.
+It reports what happened, counted from the event log over the advanced period: on stdout the
+clock as JSON with "happened" ({client id: {event type: count}}), on stderr the same in words,
+one line an account ("account 2128753: 19 orders, 4 delivered, 1 returned").
 """,
     "buyers": """usage: oint sandbox buyers --orders-per-day N [--seed S] [--fbo-share F] [--clientid ID]
                            [--cancel-share F] [--return-share F] [--review-share F] [--db PATH]
@@ -191,7 +194,7 @@ def run(argv: list[str]) -> int:
             raise UsageError(
                 "oint sandbox advance needs a duration, e.g. 2h, 1d, 30m (see: oint sandbox advance --help)"
             )
-        return _clock_change(db, {"advance": words[0]})
+        return _advance(db, words[0])
     if sub == "buyers":
         return _buyers(rest)
     if sub == "seed":
@@ -385,6 +388,75 @@ def _clock_change(db: str | None, change: dict[str, object]) -> int:
     finally:
         sb.close()
     sys.stdout.write(json.dumps(state) + "\n")
+    return 0
+
+
+# what the event log's types are called in `oint sandbox advance`'s report, in a posting's order
+EVENT_WORDS = {
+    "order_created": "orders",
+    "shipped": "shipped",
+    "delivering": "handed to delivery",
+    "last_mile": "last mile",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+    "arbitration": "arbitration",
+    "returned": "returned",
+    "compensation": "compensations",
+}
+
+
+def happened(sandbox: object, since: float) -> dict[str, dict[str, int]]:
+    """Per account, the number of events of each type in the event log from `since` on
+    (`oint.sandbox.model.market.events`); accounts without any are left out."""
+    from collections import Counter
+
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.model import market
+    from oint.sandbox.model.base import Account
+
+    assert isinstance(sandbox, Sandbox)
+    now = sandbox.clock()
+    counts: dict[str, dict[str, int]] = {}
+    for client_id, _ in sandbox.store.items("*", "account"):
+        found = Counter(e["type"] for e in market.events(Account(sandbox.store, client_id, now), since))
+        if found:
+            order = list(EVENT_WORDS)
+            counts[client_id] = dict(sorted(found.items(), key=lambda kv: (order + [kv[0]]).index(kv[0])))
+    return counts
+
+
+def happened_lines(counts: dict[str, dict[str, int]]) -> list[str]:
+    """`happened` in words: one line an account ("account 2128753: 12 orders, 3 delivered")."""
+    if not counts:
+        return ["nothing happened meanwhile (no buyers? see: oint sandbox buyers)"]
+    return [
+        f"account {client_id}: "
+        + ", ".join(f"{n} {EVENT_WORDS.get(kind, kind)}" for kind, n in found.items())
+        for client_id, found in counts.items()
+    ]
+
+
+def _advance(db: str | None, duration: str) -> int:
+    """Move the clock on; stdout: the clock as JSON with `happened` (events by type per account over
+    the advanced period); stderr: the same in words, one line an account."""
+    from oint.sandbox.clock import ClockError
+    from oint.sandbox.core import Sandbox
+
+    sb = Sandbox(db)
+    try:
+        before = sb.clock()
+        state = sb.change_clock(advance=duration)
+        counts = happened(sb, before)
+    except ClockError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        sb.close()
+    sys.stdout.write(json.dumps({**state, "happened": counts}) + "\n")
+    sys.stdout.flush()
+    moment = str(state.get("now", ""))[:19].replace("T", " ")
+    sys.stderr.write(f"oint sandbox: sandbox time moved on {duration}, to {moment} UTC\n")
+    for line in happened_lines(counts):
+        sys.stderr.write(f"oint sandbox: {line}\n")
     return 0
 
 
