@@ -420,8 +420,10 @@ def happened(sandbox: object, since: float) -> dict[str, dict[str, int]]:
     for client_id, _ in sandbox.store.items("*", "account"):
         found = Counter(e["type"] for e in market.events(Account(sandbox.store, client_id, now), since))
         if found:
-            order = list(EVENT_WORDS)
-            counts[client_id] = dict(sorted(found.items(), key=lambda kv: (order + [kv[0]]).index(kv[0])))
+            order = {kind: i for i, kind in enumerate(EVENT_WORDS)}
+            counts[client_id] = dict(
+                sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+            )
     return counts
 
 
