@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import warnings
 from pathlib import Path
 from typing import Any
@@ -310,3 +314,107 @@ def test_advance_reports_what_happened(run_cli: Any, tmp_path: Path) -> None:
     assert run_cli("sandbox", "buyers", "--orders-per-day", "0", "--db", db).code == 0
     quiet = run_cli("sandbox", "advance", "1m", "--db", db)
     assert quiet.code == 0 and "nothing happened" in quiet.err and quiet.json()["happened"] == {}
+
+
+# ------------------------------------------------------------------- 23: sandbox serve
+class Served:
+    """`oint sandbox serve --port 0` with its stdout and stderr in files, once its banner is out."""
+
+    def __init__(self, tmp_path: Path, db: str, *args: str) -> None:
+        self.out_path, self.err_path = tmp_path / "serve.out", tmp_path / "serve.err"
+        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "oint", "sandbox", "serve", "--port", "0", "--db", db, *args],
+                stdout=out,
+                stderr=err,
+            )
+        self.url = ""
+        for _ in range(600):  # the banner comes once the server listens
+            found = re.search(r"listening at (http://\S+)", self.out_path.read_text())
+            if found:
+                self.url = found.group(1)
+                break
+            assert self.proc.poll() is None, self.err_path.read_text()
+            time.sleep(0.05)
+        assert self.url, "no banner"
+
+    @property
+    def banner(self) -> str:
+        return self.out_path.read_text()
+
+    def log(self) -> list[str]:
+        return self.err_path.read_text().splitlines()
+
+    def post(self, path: str, key: str = DEMO_API_KEY) -> int:
+        request = urllib.request.Request(
+            self.url + path,
+            data=b"{}",
+            method="POST",
+            headers={"Client-Id": "2128753", "Api-Key": key, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as e:
+            return int(e.code)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (GET|POST) (\S+) (\d{3}) \d+\.\d ms$")
+
+
+def test_serve_prints_a_banner_and_logs_each_request(tmp_path: Path) -> None:
+    served = Served(tmp_path, str(tmp_path / "s.sqlite3"))
+    try:
+        port = int(served.url.rsplit(":", 1)[1])
+        assert port > 0  # --port 0: the port it got, not 0
+        banner = served.banner
+        assert f"{served.url}/__sandbox/" in banner and "2128753" in banner and DEMO_API_KEY in banner
+        assert str(tmp_path / "s.sqlite3") in banner
+        assert served.post("/v3/product/list") == 200
+        assert served.post("/v3/product/list", key="wrong") == 403
+        with urllib.request.urlopen(served.url + "/__sandbox/requests?token=s3cret&x=1", timeout=30) as page:
+            assert page.status == 200
+        for _ in range(100):  # the line is written once the answer is sent
+            if len(served.log()) >= 3:
+                break
+            time.sleep(0.05)
+    finally:
+        served.stop()
+    lines = served.log()
+    parsed = [LOG_LINE.match(line) for line in lines]
+    assert all(parsed), lines
+    seen = [(m.group(1), m.group(2), m.group(3)) for m in parsed if m]
+    assert seen[:3] == [
+        ("POST", "/v3/product/list", "200"),
+        ("POST", "/v3/product/list", "403"),
+        ("GET", "/__sandbox/requests?token=***&x=1", "200"),
+    ]
+    assert "s3cret" not in served.err_path.read_text()
+
+
+def test_serve_quiet_logs_no_request(tmp_path: Path) -> None:
+    served = Served(tmp_path, str(tmp_path / "q.sqlite3"), "--quiet")
+    try:
+        assert served.post("/v3/product/list") == 200
+    finally:
+        served.stop()
+    assert "listening at" in served.banner and served.log() == []
+
+
+def test_serve_masks_a_key_that_is_not_the_demo_one(tmp_path: Path, run_cli: Any) -> None:
+    db = str(tmp_path / "k.sqlite3")
+    assert run_cli("sandbox", "reset", "--db", db).code == 0
+    rotated = run_cli(
+        "sandbox", "account", "--clientid", "2128753", "--apikey", "private-k3y", "--rotate-key", "--db", db
+    )
+    assert rotated.code == 0, rotated.err
+    served = Served(tmp_path, db, "--quiet")
+    try:
+        assert served.post("/v3/product/list", key="private-k3y") == 200
+    finally:
+        served.stop()
+    assert "private-k3y" not in served.banner and "masked" in served.banner and "2128753" in served.banner

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 from oint.cli.args import checked_options, did_you_mean, number_option
 from oint.ozon.errors import UsageError
@@ -50,14 +51,17 @@ HELP = {
 
 Serve the sandbox over HTTP until interrupted; point clients at it with
 --base-url http://HOST:PORT. A browser sees the state, read-only, at
-http://HOST:PORT/__sandbox/ (the web view).
+http://HOST:PORT/__sandbox/ (the web view). Once it listens, it prints on stdout its address,
+the web view's, the state file and the demo account (Client-Id 2128753 and its public key;
+a key it was given since with 'oint sandbox account --rotate-key' is masked). Each request is
+then logged on stderr, one line: time (UTC), method, path, status, duration.
 
   --host H            address to listen on (default 127.0.0.1). An address other machines can
                       reach needs an admin token: the admin routes (/__sandbox/...) reset the
                       state and inject faults
   --port N            port (default 8080; 0 picks a free one)
   --db PATH           state file (default: OINT_SANDBOX_DB, else ~/.local/state/oint/sandbox.sqlite3)
-  --quiet             log only warnings and errors
+  --quiet             no request log: only warnings and errors on stderr
   --no-rate-limit     turn off Ozon's 50 requests/s per Client-Id (OINT_SANDBOX_RATE_LIMITS=0 too)
   --api-date DATE     play Ozon's API of that day, YYYY-MM-DD (default: today, or
                       OINT_SANDBOX_API_DATE): endpoints switched off by then answer 410
@@ -289,23 +293,151 @@ def _serve(rest: list[str]) -> int:
         raise UsageError(f"{where}: {e}") from None
     host = opts.get("host") or "127.0.0.1"
     token = opts.get("admin-token") or os.environ.get("OINT_SANDBOX_ADMIN_TOKEN") or None
-    from oint.sandbox.app import is_loopback, serve
+    from oint.sandbox.app import is_loopback
 
     if not is_loopback(host) and token is None:
         raise UsageError(
             f"--host {host}: other machines could reset the sandbox and inject faults; "
             "give --admin-token TOKEN (or OINT_SANDBOX_ADMIN_TOKEN) to protect /__sandbox/..."
         )
-    serve(
+    run_server(
         host,
         port,
         opts.get("db"),
-        log_level="warning" if "quiet" in opts else "info",
+        quiet="quiet" in opts,
         rate_limits=False if "no-rate-limit" in opts else None,
         api_date=api_date,
         admin_token=token,
     )
     return 0
+
+
+def banner(url: str, state_file: str, api_key: str | None, admin_token: bool) -> str:
+    """What `oint sandbox serve` prints once it listens at `url`: the address, the web view, the
+    state file and the demo account. Its key is shown while it is the public demo key (the one
+    OInt's documentation prints); a key given to it since (`--rotate-key`) is masked."""
+    from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
+
+    shown = api_key == DEMO_API_KEY
+    if api_key is None:
+        key = "(no demo account in this state file: oint sandbox reset)"
+    elif shown:
+        key = api_key
+    else:
+        key = "******** (masked: not the public demo key)"
+    try_key = f"'{api_key}'" if shown else "KEY"
+    lines = [
+        f"oint sandbox: the Ozon Seller API sandbox is listening at {url}",
+        f"  web view:    {url}/__sandbox/" + (" (admin token required)" if admin_token else ""),
+        f"  state file:  {state_file}",
+        f"  Client-Id:   {DEMO_CLIENT_ID}",
+        f"  Api-Key:     {key}",
+        f"  try:         oint ozon GetProductList --base-url {url} "
+        f"--clientid {DEMO_CLIENT_ID} --apikey {try_key}",
+        "  Ctrl-C stops it; each request is logged on stderr (--quiet: not logged)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def request_line(when: float, method: str, path: str, status: int, seconds: float) -> str:
+    """One line of `oint sandbox serve`'s request log: time (UTC), method, path, status, duration.
+    A `token=` in the query (the web view's admin token) is masked."""
+    import datetime as dt
+    import re
+
+    moment = dt.datetime.fromtimestamp(when, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = re.sub(r"(?i)([?&]token=)[^&]*", r"\1***", path)
+    return f"{moment} {method} {path} {status} {seconds * 1000:.1f} ms"
+
+
+class RequestLog:
+    """ASGI middleware around the sandbox's app: one `request_line` a request, written to `write`."""
+
+    def __init__(self, app: Any, write: Any) -> None:
+        self.app = app
+        self.write = write
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        import time
+
+        started, began = time.time(), time.perf_counter()
+        status = 0
+
+        async def sending(message: Any) -> None:
+            nonlocal status
+            if message.get("type") == "http.response.start":
+                status = int(message.get("status", 0))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = scope.get("path") or "/"
+            query = scope.get("query_string") or b""
+            if query:
+                path += "?" + query.decode("latin-1")
+            self.write(
+                request_line(started, scope.get("method", ""), path, status, time.perf_counter() - began)
+            )
+
+
+def run_server(
+    host: str,
+    port: int,
+    db_path: str | None,
+    *,
+    quiet: bool,
+    rate_limits: bool | None,
+    api_date: str | None,
+    admin_token: str | None,
+) -> None:
+    """Serve the sandbox (`oint.sandbox.app`) until interrupted: the banner on stdout once it
+    listens, a line a request on stderr unless `quiet`. Raises `SandboxStateError` when the state
+    file cannot be used, before listening."""
+    import logging
+
+    import uvicorn
+
+    from oint.sandbox.app import create_app
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.demo import DEMO_CLIENT_ID
+
+    sandbox = Sandbox(db_path, rate_limits=rate_limits, api_date=api_date, admin_token=admin_token)
+    logging.basicConfig(stream=sys.stderr, format="oint sandbox: %(message)s")
+
+    def log_request(line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    app: Any = create_app(sandbox)
+    if not quiet:
+        app = RequestLog(app, log_request)
+
+    def listening(addresses: list[tuple[str, int]]) -> None:
+        bound_host, bound_port = addresses[0] if addresses else (host, port)
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        account = sandbox.store.get("*", "account", DEMO_CLIENT_ID)
+        key = str(account["api_key"]) if account else None
+        sys.stdout.write(
+            banner(f"http://{shown}:{bound_port}", sandbox.store.path, key, admin_token is not None)
+        )
+        sys.stdout.flush()
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if not self.should_exit:
+                found = [sock.getsockname()[:2] for server in self.servers for sock in server.sockets or ()]
+                listening(found)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        Server(config).run()
+    finally:
+        sandbox.close()
 
 
 def _reset(db: str | None) -> int:
