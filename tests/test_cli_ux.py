@@ -418,3 +418,73 @@ def test_serve_masks_a_key_that_is_not_the_demo_one(tmp_path: Path, run_cli: Any
     finally:
         served.stop()
     assert "private-k3y" not in served.banner and "masked" in served.banner and "2128753" in served.banner
+
+
+# ------------------------------------------------------------------- 23: --all-pages of OInt's lists
+SEEDED = 450  # with the demo's 4 products: three pages of GetProductList (200 a page)
+
+
+@pytest.fixture
+def seeded_db(run_cli: Any, sandbox_db: str) -> str:
+    r = run_cli("sandbox", "seed", "--products", str(SEEDED), "--db", sandbox_db)
+    assert r.code == 0, r.err
+    return sandbox_db
+
+
+def _lines(r: CliResult) -> list[Any]:
+    assert r.code == 0, r.err
+    return [json.loads(line) for line in r.out.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("function", "key"),
+    [
+        ("GetProductList", "product_id"),  # by last_id, 200 a page
+        ("GetProductsStocks", "product_id"),  # by cursor, 100 a page
+        ("GetProductsPrices", "product_id"),  # by cursor
+        ("GetProductsAttributesData", "id"),  # by last_id, items at 'result'
+    ],
+)
+def test_all_pages_of_an_oint_function(run_cli: Any, seeded_db: str, function: str, key: str) -> None:
+    items = _lines(run_cli("ozon", function, "--sandbox", "--all-pages"))
+    ids = [item[key] for item in items]
+    assert len(ids) == SEEDED + 4 and len(set(ids)) == len(ids)
+    from oint.ozon.methods import REGISTRY
+    from oint.ozon.paging import page_items
+
+    endpoint = REGISTRY[function].endpoint
+    assert endpoint is not None
+    page = page_items(endpoint, run_cli("ozon", function, "--sandbox").json())
+    assert 0 < len(page) < len(ids) and ids[: len(page)] == [item[key] for item in page]
+
+
+def test_all_pages_by_offset(run_cli: Any, seeded_db: str) -> None:
+    """GetAvailablePromoProducts pages by --offset (100 a page) in both implementations."""
+    action = run_cli("ozon", "GetPromotionsList", "--sandbox").json()["result"][0]
+    for today in ("2025-06-01", "2026-12-01"):  # OInt's /v1/actions/candidates, then /v2's
+        env = {"OINT_OZON_TODAY": today, "OINT_SANDBOX_API_DATE": today}
+        r = run_cli(
+            "ozon",
+            "GetAvailablePromoProducts",
+            "--sandbox",
+            "--actionid",
+            str(action["id"]),
+            "--all-pages",
+            env=env,
+        )
+        ids = [item["id"] for item in _lines(r)]
+        assert len(ids) == action["potential_products_count"] > 100 and len(set(ids)) == len(ids), today
+
+
+def test_all_pages_to_a_file_and_refused_where_nothing_pages(
+    run_cli: Any, seeded_db: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "products.jsonl"
+    r = run_cli("ozon", "GetProductList", "--sandbox", "--all-pages", "--out", str(target))
+    assert r.code == 0 and r.out == "" and len(target.read_text().splitlines()) == SEEDED + 4
+    refused = run_cli(
+        "ozon", "GetProductsInformation", "--sandbox", "--productid", "1111588191", "--all-pages"
+    )
+    assert refused.code == 2 and refused.err.count("\n") == 1 and "does not page" in refused.err
+    helped = run_cli("ozon", "GetProductList", "--help")
+    assert "--all-pages" in helped.out

@@ -20,6 +20,11 @@ FLAG_OPTIONS = ("sandbox", "help", "debug", "allow-item-errors", "no-successor-w
 VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db", "profile", "api")
 
 
+def pages(method: Method) -> bool:
+    """Whether an OInt function calls a paged list (`--all-pages` applies)."""
+    return method.endpoint is not None and method.endpoint.paging is not None
+
+
 class Invocation:
     """A parsed `oint ozon <Method> ...` command line."""
 
@@ -148,9 +153,11 @@ def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
             if name in inv.values:
                 raise UsageError(f"option --{name} is given twice")
             inv.values[name] = value
-        elif name in FLAG_OPTIONS:
+        elif name in FLAG_OPTIONS or name == "all-pages":
             if value is not None and name != "help":
                 raise UsageError(f"option --{name} takes no value")
+            if name == "all-pages" and not pages(method):
+                raise UsageError(f"{method.name_en} does not page: --all-pages does not apply")
             inv.flags.add(name)
         elif name in VALUE_OPTIONS or (method.calls_api and name in CREDENTIAL_OPTIONS):
             if value is None:

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable
 
-from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS
+from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, pages
 from oint.ozon.values import ArrayKind, BoolKind, CollectionKind
 
 COMMANDS = ("ozon", "sandbox", "bulk", "profiles", "completion", "mcp")
@@ -76,8 +76,14 @@ def _ozon(args: list[str], cur: str) -> list[str]:
         return []
     own = {p.cli.lower(): p for p in method.params}
     common = [*FLAG_OPTIONS, *VALUE_OPTIONS] if method.calls_api else ["out", "help"]
-    names = [*(CREDENTIAL_OPTIONS if method.calls_api else ()), *(p.cli for p in method.params), *common]
-    takes_value = {n for n in names if n.lower() not in FLAG_OPTIONS}
+    paged = ["all-pages"] if pages(method) else []
+    names = [
+        *(CREDENTIAL_OPTIONS if method.calls_api else ()),
+        *(p.cli for p in method.params),
+        *common,
+        *paged,
+    ]
+    takes_value = {n for n in names if n.lower() not in (*FLAG_OPTIONS, *paged)}
 
     def values(option: str, value: str) -> list[str]:
         option = option.lower()

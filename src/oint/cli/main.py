@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 from oint.ozon.errors import UsageError
@@ -380,6 +380,52 @@ def _call_api(
     method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
 ) -> int:
     client = make_client(flags, settings)
+    if "all-pages" in flags:
+        return run_call(client, lambda c: stream_pages(c, method, values, out), out, streaming=True)
     return run_call(
         client, lambda c: c.run_method(method, values), out, operation=method.operation, flags=flags
     )
+
+
+def method_pages(client: Any, method: Any, values: tuple[Any, ...]) -> Iterator[Any]:
+    """The items of every page of an OInt list function, page after page: the function is called
+    with its own paging option moved on (`--last`: the answer's last_id or cursor, by
+    `oint.ozon.paging.next_body`; `--offset`: by the items read, until a short page). A function
+    without such an option already reads every page (GetWarehousesList): its items, once."""
+    from oint.ozon.paging import next_body, page_items
+
+    op = method.endpoint
+    paging = op.paging
+    fields = [p.field for p in method.params]
+    token_at = fields.index(paging.position) if paging.position in fields else None
+    offset_at = fields.index("offset") if token_at is None and "offset" in fields else None
+    current = list(values)
+    while True:
+        answer = client.run_method(method, tuple(current))
+        items = page_items(op, answer)
+        yield from items
+        body = method.build(tuple(current)).body or {}
+        if token_at is not None:
+            following = next_body(op, body, answer)
+            if following is None:
+                return
+            current[token_at] = following[paging.position]
+        elif offset_at is not None:
+            asked = int(body.get(paging.size) or 0) if paging.size else 0
+            if not items or (asked and len(items) < asked):
+                return
+            current[offset_at] = int(current[offset_at] or 0) + len(items)
+        else:
+            return
+
+
+def stream_pages(client: Any, method: Any, values: tuple[Any, ...], out: str | None) -> None:
+    """`--all-pages` of an OInt function: every item of every page as a JSON line (stdout or `out`)."""
+    sink = open(out, "w", encoding="utf-8") if out else sys.stdout
+    try:
+        for item in method_pages(client, method, values):
+            sink.write(json.dumps(item, ensure_ascii=False) + "\n")
+    finally:
+        sink.flush()
+        if sink is not sys.stdout:
+            sink.close()

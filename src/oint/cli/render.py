@@ -133,6 +133,8 @@ def method_help(m: Method) -> str:
     if m.calls_api:
         lines.append("Also: --sandbox (local sandbox), --profile NAME, --base-url URL, --out FILE,")
         lines.append("      --timeout S, --retries N")
+        if m.endpoint is not None and m.endpoint.paging is not None:
+            lines.append("      --all-pages: every item of every page, one JSON line each")
         if m.current is not None:
             lines.append("      --api auto|legacy|current (or OINT_OZON_API): which endpoint, see above")
             lines.append("      --no-successor-warnings (or OINT_SUCCESSOR_WARNINGS=off): no line about what")
