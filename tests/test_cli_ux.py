@@ -488,3 +488,118 @@ def test_all_pages_to_a_file_and_refused_where_nothing_pages(
     assert refused.code == 2 and refused.err.count("\n") == 1 and "does not page" in refused.err
     helped = run_cli("ozon", "GetProductList", "--help")
     assert "--all-pages" in helped.out
+
+
+# ------------------------------------------------------------------- 23: completion of operations
+def test_completion_of_operation_names_and_paths() -> None:
+    from oint.cli.completion import candidates
+
+    assert candidates(["ozon", "v3_posting_fbs_l"]) == ["v3_posting_fbs_list"]
+    assert candidates(["ozon", "V3_POSTING_FBS_L"]) == ["v3_posting_fbs_list"]
+    assert candidates(["ozon", "/v3/posting/fbs/l"]) == ["/v3/posting/fbs/list"]
+    assert "v3_product_list" in candidates(["ozon", "v3"]) and "GetProductList" not in candidates(
+        ["ozon", "v3"]
+    )
+    assert "GetProductList" in candidates(["ozon", "Get"])  # OInt's functions as before
+
+
+def test_completion_of_every_operations_options() -> None:
+    """Each option offered after an operation is one `oint ozon <operation>` takes."""
+    from oint.cli.completion import FILES, candidates
+    from oint.cli.ops_cmd import parse_call
+    from oint.ozon import spec
+    from oint.ozon.errors import UsageError
+
+    for path in spec.operations():
+        op = spec.operation(path)
+        found = candidates(["ozon", op.name, "--"])
+        assert found == candidates(["ozon", path, ""]), path
+        assert ("--all-pages" in found) == (op.paging is not None)
+        assert ("--body" in found) == op.has_body
+        for option in found:
+            try:
+                parse_call(
+                    op,
+                    [option]
+                    if option in ("--sandbox", "--help", "--debug", "--all-pages")
+                    else [option, "1"],
+                )
+            except UsageError as e:
+                assert "unknown option" not in str(e), (path, option, str(e))
+    assert candidates(["ozon", "v3_posting_fbs_list", "--fil"]) == ["--filter"]
+    assert candidates(["ozon", "v3_posting_fbs_list", "--limit", "5", "--l"]) == []  # given already
+    assert candidates(["ozon", "v3_posting_fbs_list", "--filter", ""]) == [FILES]  # JSON or a JSON file
+    assert candidates(["ozon", "v3_posting_fbs_list", "--body", ""]) == [FILES]
+    assert candidates(["ozon", "v1_analytics_product_queries", "--sort_dir", ""]) == [
+        "DESCENDING",
+        "ASCENDING",
+    ]
+    assert candidates(["ozon", "v1_analytics_product_queries", "--sort_dir=a"]) == ["--sort_dir=ASCENDING"]
+    assert candidates(["ozon", "v1_analytics_stocks", "--unmarked_stocks_only", ""]) == ["true", "false"]
+    assert candidates(["ozon", "v3_posting_fbs_list", "--all-pages", "--l"]) == ["--limit"]
+    assert candidates(["ozon", "v9_no_such_thing", ""]) == []
+
+
+OPERATION_CASES = [
+    (["oint", "ozon", "v3_posting_fbs_l"], ["v3_posting_fbs_list"]),
+    (["oint", "ozon", "/v3/posting/fbs/l"], ["/v3/posting/fbs/list"]),
+    (["oint", "ozon", "v3_posting_fbs_list", "--fil"], ["--filter"]),
+    (["oint", "ozon", "v1_analytics_product_queries", "--sort_dir", "D"], ["DESCENDING"]),
+]
+
+
+@pytest.mark.parametrize(("words", "expected"), OPERATION_CASES)
+def test_bash_completes_operations(tmp_path: Path, words: list[str], expected: list[str]) -> None:
+    from test_completion import BASH_DRIVER, _env, _shell
+
+    p = subprocess.run(
+        [_shell("bash"), "-c", BASH_DRIVER, "driver", *words],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert p.returncode == 0 and p.stdout.split("\n")[:-1] == expected, (p.stdout, p.stderr)
+
+
+@pytest.mark.parametrize(("words", "expected"), OPERATION_CASES)
+def test_zsh_completes_operations(words: list[str], expected: list[str]) -> None:
+    from test_completion import ZSH_DRIVER, _env, _shell
+
+    p = subprocess.run(
+        [_shell("zsh"), "-f", "-c", ZSH_DRIVER, "driver", *words],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=_env(),
+    )
+    assert p.returncode == 0 and p.stdout.split("\n")[:-1] == expected, (p.stdout, p.stderr)
+
+
+@pytest.mark.parametrize(("words", "expected"), OPERATION_CASES)
+def test_fish_completes_operations(tmp_path: Path, words: list[str], expected: list[str]) -> None:
+    from test_completion import _env, _shell
+
+    code = f'oint completion fish | source; complete -C "{" ".join(words)}"'
+    p = subprocess.run(
+        [_shell("fish"), "--no-config", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert p.returncode == 0, p.stderr
+    assert [c.split("\t")[0] for c in p.stdout.splitlines()] == expected, (p.stdout, p.stderr)
+
+
+def test_operation_fields_in_any_case() -> None:
+    """Options are read case-insensitively (as completion offers them): --warehouseid is warehouseId."""
+    from oint.cli.ops_cmd import parse_call
+    from oint.ozon import spec
+
+    op = spec.operation("v1_report_warehouse_stock")
+    for option in ("--warehouseId", "--warehouseid", "--WAREHOUSEID"):
+        body, _, _, _ = parse_call(op, [option, "[1020005000050693]", "--language", "EN"])
+        assert body == {"warehouseId": [1020005000050693], "language": "EN"}

@@ -150,6 +150,16 @@ def _field_value(node: dict[str, Any], text: str, option: str) -> Any:
     return CollectionKind(want).parse_cli(text, option)
 
 
+def _field_named(option: str, fields: dict[str, Any]) -> str | None:
+    """The body field an option names: as written, with '-' for '_', in any case (option names are
+    read case-insensitively, as OInt's are: --warehouseid is warehouseId)."""
+    for name in (option, option.replace("-", "_")):
+        if name in fields:
+            return name
+    folded = {f.casefold(): f for f in fields}
+    return folded.get(option.casefold()) or folded.get(option.replace("-", "_").casefold())
+
+
 def parse_call(
     op: spec.Operation, tokens: list[str]
 ) -> tuple[dict[str, Any], dict[str, Any], set[str], dict[str, str]]:
@@ -173,8 +183,8 @@ def parse_call(
             if value is None:
                 raise UsageError(f"option --{name} needs a value")
             path_params[name.replace("-", "_")] = value
-        elif op.has_body and (name in fields or name.replace("-", "_") in fields):
-            field = name if name in fields else name.replace("-", "_")
+        elif op.has_body and _field_named(name, fields) is not None:
+            field = _field_named(name, fields) or name
             if value is None:
                 if spec.resolve(fields[field]).get("type") != "boolean":
                     raise UsageError(f"option --{name} needs a value")
