@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oint.cli.args import checked_options, did_you_mean, number_option
 from oint.ozon.errors import UsageError
+
+if TYPE_CHECKING:
+    from oint.sandbox.core import Sandbox
 
 USAGE = """oint sandbox: a local emulator of the Ozon Seller API
 
@@ -537,16 +540,14 @@ EVENT_WORDS = {
 }
 
 
-def happened(sandbox: object, since: float) -> dict[str, dict[str, int]]:
+def happened(sandbox: Sandbox, since: float) -> dict[str, dict[str, int]]:
     """Per account, the number of events of each type in the event log from `since` on
     (`oint.sandbox.model.market.events`); accounts without any are left out."""
     from collections import Counter
 
-    from oint.sandbox.core import Sandbox
     from oint.sandbox.model import market
     from oint.sandbox.model.base import Account
 
-    assert isinstance(sandbox, Sandbox)
     now = sandbox.clock()
     counts: dict[str, dict[str, int]] = {}
     for client_id, _ in sandbox.store.items("*", "account"):
