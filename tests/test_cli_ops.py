@@ -18,8 +18,9 @@ def test_ops_lists_operations_by_word(run_cli: Any) -> None:
     assert ru.code == 0 and "/v3/posting/fbs/list" in ru.out
     everything = run_cli("ozon", "ops")
     assert everything.out.startswith("509 operations") and "off 2026-10-01" in everything.out
-    none = run_cli("ozon", "ops", "zzzz")
-    assert none.code == 0 and "No operation matches" in none.out
+    none = run_cli("ozon", "ops", "zzzz")  # as grep: nothing found is exit 1, one line on stderr
+    assert none.code == 1 and none.out == ""
+    assert none.err.count("\n") == 1 and none.err.startswith("oint: no operation matches 'zzzz'")
 
 
 def test_operation_help_shows_fields_and_types(run_cli: Any) -> None:

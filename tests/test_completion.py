@@ -75,7 +75,8 @@ def test_options_of_every_method(method: Any) -> None:
         else:
             assert "--clientid" not in found and "--sandbox" not in found and "--out" in found
         for option in found:  # every candidate is an option the CLI takes
-            parse_invocation(method, [option] if option[2:] in FLAG_OPTIONS else [option, "1"])
+            flag = option[2:] in FLAG_OPTIONS or option == "--all-pages"  # the flag of paged lists
+            parse_invocation(method, [option] if flag else [option, "1"])
 
 
 def test_options_by_prefix_and_already_given() -> None:

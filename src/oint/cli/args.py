@@ -7,7 +7,7 @@ quotes, JSON files, numbers, booleans, dates, escapes in plain strings).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from oint.ozon.errors import UsageError
@@ -16,8 +16,13 @@ from oint.ozon.values import BoolKind
 
 # options every API method takes besides its own parameters
 CREDENTIAL_OPTIONS = ("clientid", "apikey")
-FLAG_OPTIONS = ("sandbox", "help", "debug", "allow-item-errors")
+FLAG_OPTIONS = ("sandbox", "help", "debug", "allow-item-errors", "no-successor-warnings")
 VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db", "profile", "api")
+
+
+def pages(method: Method) -> bool:
+    """Whether an OInt function calls a paged list (`--all-pages` applies)."""
+    return method.endpoint is not None and method.endpoint.paging is not None
 
 
 class Invocation:
@@ -52,13 +57,31 @@ def split_options(tokens: list[str]) -> list[tuple[str, str | None]]:
     return out
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice nearest to a misspelt `word` (difflib, case-insensitive), or None."""
+    import difflib
+
+    by_key: dict[str, str] = {}
+    for choice in choices:
+        by_key.setdefault(choice.casefold(), choice)
+    found = difflib.get_close_matches(word.casefold(), list(by_key), n=1, cutoff=0.75)
+    return by_key[found[0]] if found else None
+
+
+def did_you_mean(word: str, choices: Iterable[str], prefix: str = "") -> str:
+    """ " (did you mean --images?)" for a misspelt `word` among `choices` (each shown with `prefix`),
+    or "" when none is near."""
+    found = closest(word, choices)
+    return f" (did you mean {prefix}{found}?)" if found else ""
+
+
 def checked_options(tokens: list[str], allowed: Mapping[str, bool], see: str) -> dict[str, str | None]:
     """A command's options by name (`split_options`), each one of `allowed` (name -> takes a value):
     UsageError otherwise, pointing to `see`, the command whose help lists them."""
     out: dict[str, str | None] = {}
     for name, value in split_options(tokens):
         if name not in allowed:
-            raise UsageError(f"unknown option --{name} (see: {see})")
+            raise UsageError(f"unknown option --{name}{did_you_mean(name, allowed, '--')} (see: {see})")
         if allowed[name] and value is None:
             raise UsageError(f"option --{name} needs a value")
         if not allowed[name] and value is not None:
@@ -130,17 +153,21 @@ def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
             if name in inv.values:
                 raise UsageError(f"option --{name} is given twice")
             inv.values[name] = value
-        elif name in FLAG_OPTIONS:
+        elif name in FLAG_OPTIONS or name == "all-pages":
             if value is not None and name != "help":
                 raise UsageError(f"option --{name} takes no value")
+            if name == "all-pages" and not pages(method):
+                raise UsageError(f"{method.name_en} does not page: --all-pages does not apply")
             inv.flags.add(name)
         elif name in VALUE_OPTIONS or (method.calls_api and name in CREDENTIAL_OPTIONS):
             if value is None:
                 raise UsageError(f"option --{name} needs a value")
             inv.settings[name] = value
         else:
+            common = [*FLAG_OPTIONS, *VALUE_OPTIONS, *(CREDENTIAL_OPTIONS if method.calls_api else ())]
+            hint = did_you_mean(name, [*own, *common], "--")
             known = ", ".join("--" + p.cli for p in method.params) or "none"
-            raise UsageError(f"unknown option --{name} for {method.name_en} (its options: {known})")
+            raise UsageError(f"unknown option --{name} for {method.name_en}{hint} (its options: {known})")
     return inv
 
 

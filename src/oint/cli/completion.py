@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable
 
-from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS
+from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, pages
 from oint.ozon.values import ArrayKind, BoolKind, CollectionKind
 
 COMMANDS = ("ozon", "sandbox", "bulk", "profiles", "completion", "mcp")
@@ -21,7 +21,8 @@ SHELLS = ("bash", "zsh", "fish")
 FILES = ":files"  # the callback's answer where a file name is expected
 _FILE_OPTIONS = ("out", "db")
 
-USAGE = """oint completion: shell completion of libraries, Ozon methods (English and Russian) and options
+USAGE = """oint completion: shell completion of commands, Ozon methods (English and Russian), Seller API
+operations (by name or path) and their options and values
 
   oint completion bash    eval "$(oint completion bash)"       e.g. in ~/.bashrc
   oint completion zsh     eval "$(oint completion zsh)"        in ~/.zshrc, after compinit
@@ -64,20 +65,28 @@ def _match(pool: list[str] | tuple[str, ...], cur: str) -> list[str]:
 def _ozon(args: list[str], cur: str) -> list[str]:
     from oint.ozon.methods import REGISTRY
 
-    if not args:  # the method name, or bulk / export / ops
+    if not args:  # the method name, or bulk / export / ops, or an operation's name or path
         if cur.startswith("-"):
             return _match(["--help"], cur)
+        if cur.startswith("/") or re.match(r"(?i)v\d*$|v\d+[_-]", cur):
+            return _operations(cur)
         names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY]
         return _match([*names, *OZON_COMMANDS], cur)
     if args[0].lower() in ("bulk", "export"):
         return _ozon_bulk(args[0].lower(), args[1:], cur)
     method = REGISTRY.get(args[0])
     if method is None:
-        return []
+        return _operation_options(args[0], args[1:], cur)
     own = {p.cli.lower(): p for p in method.params}
     common = [*FLAG_OPTIONS, *VALUE_OPTIONS] if method.calls_api else ["out", "help"]
-    names = [*(CREDENTIAL_OPTIONS if method.calls_api else ()), *(p.cli for p in method.params), *common]
-    takes_value = {n for n in names if n.lower() not in FLAG_OPTIONS}
+    paged = ["all-pages"] if pages(method) else []
+    names = [
+        *(CREDENTIAL_OPTIONS if method.calls_api else ()),
+        *(p.cli for p in method.params),
+        *common,
+        *paged,
+    ]
+    takes_value = {n for n in names if n.lower() not in (*FLAG_OPTIONS, *paged)}
 
     def values(option: str, value: str) -> list[str]:
         option = option.lower()
@@ -107,6 +116,77 @@ def _ozon(args: list[str], cur: str) -> list[str]:
     if found is not None:
         return found
     given = {a[2:].partition("=")[0].lower() for a in args[1:] if _is_option(a)}
+    return _match(["--" + n for n in names if n.lower() not in given], cur)
+
+
+def _operations(cur: str) -> list[str]:
+    """Operations of the layer by path (`/v3/posting/...`) or by name (`v3_posting_...`)."""
+    from oint.ozon import spec
+
+    paths = spec.operations()
+    if cur.startswith("/"):
+        return _match(sorted(paths), cur)
+    return _match(sorted(spec.operation(path).name for path in paths), cur.replace("-", "_"))
+
+
+def _operation_options(name: str, args: list[str], cur: str) -> list[str]:
+    """After `oint ozon <operation>`: its path parameters and top-level body fields as options
+    (`--limit`, `--filter`), the common ones, and their values: an enum's values, true/false for a
+    boolean, a file for --body, --out, --db and for objects and arrays (JSON files)."""
+    from oint.cli.ops_cmd import OWN_FLAGS, is_operation
+    from oint.ozon import spec
+
+    if not is_operation(name):
+        return []
+    op = spec.operation(name)
+    fields = (
+        spec.resolve({"$ref": "#/schemas/" + op.request}).get("properties", {})
+        if op.request and op.has_body
+        else {}
+    )
+    flags = [*FLAG_OPTIONS, *(OWN_FLAGS if op.paging else ())]
+    names = [
+        *op.path_params,
+        *fields,
+        *(["body"] if op.has_body else []),
+        *CREDENTIAL_OPTIONS,
+        *VALUE_OPTIONS,
+        *flags,
+    ]
+
+    def field_of(option: str) -> dict[str, object] | None:
+        node = fields.get(option) or fields.get(option.replace("-", "_"))
+        return spec.resolve(node) if isinstance(node, dict) else None
+
+    def values(option: str, value: str) -> list[str]:
+        option = option.lower()
+        if option in (*_FILE_OPTIONS, "body"):
+            return [FILES]
+        if option == "profile":
+            return _match(_profile_names(), value)
+        node = field_of(option)
+        if node is None:
+            return []
+        if node.get("type") == "boolean":
+            return _match(["true", "false"], value)
+        enum = node.get("enum")
+        if isinstance(enum, list):
+            return _match([str(v) for v in enum], value)
+        if node.get("type") in ("object", "array"):
+            return [FILES]
+        return []
+
+    def is_value(option: str, cur: str) -> bool:
+        option = option.lower()
+        if option in flags:
+            return False
+        node = field_of(option)
+        return not (node is not None and node.get("type") == "boolean" and cur.startswith("-"))
+
+    found = _value(args, cur, values, is_value)
+    if found is not None:
+        return found
+    given = {a[2:].partition("=")[0].lower() for a in args if _is_option(a)}
     return _match(["--" + n for n in names if n.lower() not in given], cur)
 
 

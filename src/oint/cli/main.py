@@ -3,8 +3,11 @@
 Exit codes: 0 success; 1 Ozon answered with an error (its JSON is printed), could not be
 reached, or did not apply some items of a write (`--allow-item-errors`: 0); 2 usage error
 (one line on stderr, never a traceback); 3 the call succeeded but `--out FILE` could not be
-written (the answer is printed on stdout instead). `oint ozon bulk|export` and `oint bulk`
-live in `oint.cli.bulk_cmd`.
+written (the answer is printed on stdout instead). With `--out FILE` an error answer goes to the
+file and one line on stderr says so. An answer that is a file (a PDF label) is never written to a
+terminal: without `--out` it is refused (exit 2, before sending when the operation layer says the
+answer is a file); a pipe or a redirection gets it. `oint ozon bulk|export` and `oint bulk` live in
+`oint.cli.bulk_cmd`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 from oint.ozon.errors import UsageError
@@ -112,7 +115,11 @@ def _main(argv: list[str]) -> int:
         from oint.cli.bulk_cmd import jobs_command
 
         return jobs_command(rest)
-    raise UsageError(f"unknown command {argv[0]!r}: try 'oint ozon', 'oint sandbox' or 'oint mcp'")
+    from oint.cli.args import did_you_mean
+    from oint.cli.completion import COMMANDS
+
+    hint = did_you_mean(argv[0], COMMANDS)
+    raise UsageError(f"unknown command {argv[0]!r}{hint}: 'oint --help' lists the commands")
 
 
 def _completion(argv: list[str]) -> int:
@@ -193,12 +200,11 @@ def _ozon(argv: list[str]) -> int:
         from oint.cli import ops_cmd
 
         if argv[0].lower() == "ops":
-            _out(ops_cmd.list_operations(argv[1:]))
-            return EXIT_OK
+            return ops_cmd.ops_command(argv[1:])
         if ops_cmd.is_operation(argv[0]):
             return ops_cmd.run_operation(argv[0], argv[1:])
         hint = "'oint ozon' lists OInt's methods, 'oint ozon ops' every operation"
-        raise UsageError(f"unknown Ozon method {argv[0]!r}: {hint}")
+        raise UsageError(f"unknown Ozon method {argv[0]!r}{_nearest_method(argv[0])}: {hint}")
     from oint.cli.args import convert_values, parse_invocation, wants_help
 
     shows_help = method.calls_api or any(p.required for p in method.params)
@@ -215,6 +221,23 @@ def _ozon(argv: list[str]) -> int:
     if method.local is not None:
         return _written(_out(_json_text(method.run_local(values)), out_path))
     return _call_api(method, values, inv.flags, inv.settings, out_path)
+
+
+def _nearest_method(name: str) -> str:
+    """ " (did you mean UpdateProductImages?)" for a misspelt OInt function, `oint ozon` command or
+    operation (by name or path), or ""."""
+    from oint.cli.args import did_you_mean
+    from oint.cli.completion import OZON_COMMANDS
+    from oint.cli.ops_cmd import OPERATION_NAME
+    from oint.ozon import spec
+    from oint.ozon.methods import REGISTRY
+
+    if name.startswith("/"):
+        return did_you_mean(name, spec.operations())
+    if OPERATION_NAME.match(name.lower().replace("-", "_")):
+        return did_you_mean(name, [spec.operation(path).name for path in spec.operations()])
+    names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY]
+    return did_you_mean(name, [*names, *OZON_COMMANDS])
 
 
 def _written(ok: bool) -> int:
@@ -258,6 +281,10 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     import warnings
 
     warnings.showwarning = _warning_line
+    if "no-successor-warnings" in flags:
+        from oint.ozon.errors import SuccessorWarning
+
+        warnings.filterwarnings("ignore", category=SuccessorWarning)
     if "sandbox" in options:  # the application builds the sandbox's transport itself
         from oint.sandbox.transport import connect
 
@@ -291,8 +318,8 @@ def run_call(
     except APIStatusError as e:
         if streaming:
             sys.stderr.write("oint: " + json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            _out(_json_text(e.to_dict()), out)
+        elif _out(_json_text(e.to_dict()), out) and out:  # the terminal still learns it failed
+            sys.stderr.write(f"oint: {error_line(e)}; the error JSON is in {out}\n")
         wait = e.headers.get("retry-after") if e.status == 429 else None
         if wait:
             sys.stderr.write(f"oint: Ozon asks to wait {wait} s before the next call of this method\n")
@@ -304,6 +331,9 @@ def run_call(
         client.close()
     if streaming:
         return EXIT_OK
+    if isinstance(result, bytes) and out is None and _is_terminal():
+        sys.stderr.write(f"oint: {binary_refusal(len(result))}\n")
+        return EXIT_USAGE
     code = _written(_out(result if isinstance(result, bytes) else _json_text(result), out))
     if code == EXIT_OK and operation is not None and "allow-item-errors" not in flags:
         from oint.bulk.results import item_errors  # a write whose items Ozon did not all apply
@@ -317,10 +347,85 @@ def run_call(
     return code
 
 
+def error_line(e: Any) -> str:
+    """One line for Ozon's error answer `e` (an `APIStatusError`): status, code, message."""
+    code = f", code {e.code}" if e.code is not None else ""
+    message = " ".join(str(e.message).split())
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return f"Ozon answered HTTP {e.status}{code}" + (f": {message}" if message else "")
+
+
+def _is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stdout
+        return False
+
+
+def binary_refusal(size: int | None = None, media: str | None = None) -> str:
+    """Why a file answer is not written to a terminal (as httpie and gh refuse to)."""
+    what = "a file" + (f" ({media})" if media else "") + (f" of {size} bytes" if size is not None else "")
+    return f"the answer is {what}, not shown in a terminal: add --out FILE, or redirect stdout (> FILE)"
+
+
+def refuse_binary_to_terminal(media: str | None, out: str | None) -> None:
+    """Before sending: an operation whose answer is a file (`media`, e.g. application/pdf) with no
+    `--out` and stdout a terminal is refused (UsageError), so nothing is sent for nothing."""
+    if media and out is None and _is_terminal():
+        raise UsageError(binary_refusal(media=media))
+
+
 def _call_api(
     method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
 ) -> int:
     client = make_client(flags, settings)
+    if "all-pages" in flags:
+        return run_call(client, lambda c: stream_pages(c, method, values, out), out, streaming=True)
     return run_call(
         client, lambda c: c.run_method(method, values), out, operation=method.operation, flags=flags
     )
+
+
+def method_pages(client: Any, method: Any, values: tuple[Any, ...]) -> Iterator[Any]:
+    """The items of every page of an OInt list function, page after page: the function is called
+    with its own paging option moved on (`--last`: the answer's last_id or cursor, by
+    `oint.ozon.paging.next_body`; `--offset`: by the items read, until a short page). A function
+    without such an option already reads every page (GetWarehousesList): its items, once."""
+    from oint.ozon.paging import next_body, page_items
+
+    op = method.endpoint
+    paging = op.paging
+    fields = [p.field for p in method.params]
+    token_at = fields.index(paging.position) if paging.position in fields else None
+    offset_at = fields.index("offset") if token_at is None and "offset" in fields else None
+    current = list(values)
+    while True:
+        answer = client.run_method(method, tuple(current))
+        items = page_items(op, answer)
+        yield from items
+        body = method.build(tuple(current)).body or {}
+        if token_at is not None:
+            following = next_body(op, body, answer)
+            if following is None:
+                return
+            current[token_at] = following[paging.position]
+        elif offset_at is not None:
+            asked = int(body.get(paging.size) or 0) if paging.size else 0
+            if not items or (asked and len(items) < asked):
+                return
+            current[offset_at] = int(current[offset_at] or 0) + len(items)
+        else:
+            return
+
+
+def stream_pages(client: Any, method: Any, values: tuple[Any, ...], out: str | None) -> None:
+    """`--all-pages` of an OInt function: every item of every page as a JSON line (stdout or `out`)."""
+    sink = open(out, "w", encoding="utf-8") if out else sys.stdout
+    try:
+        for item in method_pages(client, method, values):
+            sink.write(json.dumps(item, ensure_ascii=False) + "\n")
+    finally:
+        sink.flush()
+        if sink is not sys.stdout:
+            sink.close()

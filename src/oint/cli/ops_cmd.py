@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Any
 
-from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, split_options
+from oint.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, did_you_mean, split_options
 from oint.ozon import spec
 from oint.ozon.errors import UsageError
 from oint.ozon.values import CollectionKind, parse_bool
@@ -32,16 +32,14 @@ def is_operation(name: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------ listing
-def list_operations(words: list[str]) -> str:
+def list_operations(words: list[str]) -> str | None:
     """`oint ozon ops [WORD ...]`: the operations matching every word (path, name, Ozon's title,
-    OInt function, field names; English or Russian)."""
+    OInt function, field names; English or Russian); None when none matches."""
     from oint.ozon.catalog import matching
 
     found = matching(" ".join(words))
     if not found:
-        return (
-            f"No operation matches {' '.join(words)!r}; 'oint ozon ops' lists all {len(spec.operations())}.\n"
-        )
+        return None
     head = f"{len(found)} operations" + (f" matching {' '.join(words)!r}" if words else "")
     lines = [f"{head}. Call one: oint ozon <path or name> --body JSON; help: oint ozon <name> --help", ""]
     width = max(len(op.path) for op in found)
@@ -55,6 +53,20 @@ def list_operations(words: list[str]) -> str:
             marks.append("deprecated")
         lines.append(f"  {op.method:<4} {op.path:<{width}}  {', '.join(marks):<22} {op.title}".rstrip())
     return "\n".join(lines) + "\n"
+
+
+def ops_command(words: list[str]) -> int:
+    """`oint ozon ops [WORD ...]`: the list on stdout; as grep, exit 1 with one line on stderr
+    when nothing matches."""
+    text = list_operations(words)
+    if text is None:
+        sys.stderr.write(
+            f"oint: no operation matches {' '.join(words)!r} ('oint ozon ops' lists all "
+            f"{len(spec.operations())})\n"
+        )
+        return 1
+    sys.stdout.write(text)
+    return 0
 
 
 # ------------------------------------------------------------------------------------ help
@@ -138,6 +150,16 @@ def _field_value(node: dict[str, Any], text: str, option: str) -> Any:
     return CollectionKind(want).parse_cli(text, option)
 
 
+def _field_named(option: str, fields: dict[str, Any]) -> str | None:
+    """The body field an option names: as written, with '-' for '_', in any case (option names are
+    read case-insensitively, as OInt's are: --warehouseid is warehouseId)."""
+    for name in (option, option.replace("-", "_")):
+        if name in fields:
+            return name
+    folded = {f.casefold(): f for f in fields}
+    return folded.get(option.casefold()) or folded.get(option.replace("-", "_").casefold())
+
+
 def parse_call(
     op: spec.Operation, tokens: list[str]
 ) -> tuple[dict[str, Any], dict[str, Any], set[str], dict[str, str]]:
@@ -161,16 +183,19 @@ def parse_call(
             if value is None:
                 raise UsageError(f"option --{name} needs a value")
             path_params[name.replace("-", "_")] = value
-        elif op.has_body and (name in fields or name.replace("-", "_") in fields):
-            field = name if name in fields else name.replace("-", "_")
+        elif op.has_body and _field_named(name, fields) is not None:
+            field = _field_named(name, fields) or name
             if value is None:
                 if spec.resolve(fields[field]).get("type") != "boolean":
                     raise UsageError(f"option --{name} needs a value")
                 value = "true"
             given[field] = _field_value(fields[field], value, name)
         else:
-            known = ", ".join("--" + f for f in [*op.path_params, *fields]) or "none but --body"
-            raise UsageError(f"unknown option --{name} for {op.name} (its fields: {known})")
+            own = [*op.path_params, *fields]
+            common = [*FLAG_OPTIONS, *OWN_FLAGS, *VALUE_OPTIONS, *CREDENTIAL_OPTIONS, "body"]
+            hint = did_you_mean(name, [*own, *common], "--")
+            known = ", ".join("--" + f for f in own) or "none but --body"
+            raise UsageError(f"unknown option --{name} for {op.name}{hint} (its fields: {known})")
     if "body" in settings:
         if not op.has_body:
             raise UsageError(f"{op.name} takes no body")
@@ -185,7 +210,7 @@ def parse_call(
 
 
 def run_operation(name: str, tokens: list[str]) -> int:
-    from oint.cli.main import EXIT_OK, check_out, make_client, run_call
+    from oint.cli.main import EXIT_OK, check_out, make_client, refuse_binary_to_terminal, run_call
 
     op = spec.operation(name)
     if not tokens or any(t.lower() in ("--help", "-h") for t in tokens):
@@ -195,6 +220,7 @@ def run_operation(name: str, tokens: list[str]) -> int:
     out = settings.get("out")
     if out is not None:
         check_out(out)
+    refuse_binary_to_terminal(op.file, out)
     client = make_client(flags, settings)
     if "all-pages" in flags:
         if op.paging is None:
@@ -227,4 +253,4 @@ def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | No
             sink.close()
 
 
-__all__ = ["is_operation", "list_operations", "operation_help", "run_operation"]
+__all__ = ["is_operation", "list_operations", "operation_help", "ops_command", "run_operation"]

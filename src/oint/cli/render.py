@@ -8,6 +8,10 @@ from oint.ozon.wording import type_text
 
 
 def start_page() -> str:
+    """`oint --help`: every command (a test checks it against the dispatcher's lists)."""
+    from oint.cli.sandbox_cmd import HELP as SANDBOX_HELP
+
+    sandbox_commands = "|".join(name for name in SANDBOX_HELP if name != "serve")
     lines = [
         f"oint {__version__}: OpenIntegrations-compatible command line for the Ozon Seller API",
         "",
@@ -21,10 +25,16 @@ def start_page() -> str:
         "  oint ozon <Method>                show a method's options and an example",
         "  oint ozon <Method> --opt value    call it; add --sandbox to use the local sandbox",
         "  oint ozon ops [WORD]              every Seller API operation; call one by path or name",
-        "  oint sandbox serve [--port 8080]  run the Ozon sandbox as an HTTP server",
+        "  oint ozon bulk KIND --file FILE   send thousands of items (stocks, prices...) at Ozon's quota",
+        "  oint ozon export WHAT --out FILE  every page of a list to CSV, XLSX or JSON lines",
+        "  oint bulk list|show|resume [JOB]  the jobs of 'oint ozon bulk': progress, failures, resume",
+        "  oint sandbox serve [--port 8080]  run the Ozon sandbox as an HTTP server (and its web view)",
+        f"  oint sandbox {sandbox_commands}",
+        "                                    the sandbox's state, clock, faults ('oint sandbox' tells)",
         "  oint profiles                     list the seller accounts of the config file",
         "  oint completion bash|zsh|fish     print a shell completion script",
         "  oint mcp [--sandbox]              serve the tools to AI assistants (pip install 'oint[mcp]')",
+        "  oint --version                    the version",
         "",
         "Common options: --clientid, --apikey (or OZON_CLIENT_ID / OZON_API_KEY), --profile NAME",
         "(or OINT_PROFILE), --base-url URL (or OZON_BASE_URL), --sandbox, --out FILE,",
@@ -123,8 +133,12 @@ def method_help(m: Method) -> str:
     if m.calls_api:
         lines.append("Also: --sandbox (local sandbox), --profile NAME, --base-url URL, --out FILE,")
         lines.append("      --timeout S, --retries N")
+        if m.endpoint is not None and m.endpoint.paging is not None:
+            lines.append("      --all-pages: every item of every page, one JSON line each")
         if m.current is not None:
             lines.append("      --api auto|legacy|current (or OINT_OZON_API): which endpoint, see above")
+            lines.append("      --no-successor-warnings (or OINT_SUCCESSOR_WARNINGS=off): no line about what")
+            lines.append("      the current implementation cannot do")
         lines.append("")
     if m.example:
         lines.append("Example:")

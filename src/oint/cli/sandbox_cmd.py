@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from oint.cli.args import checked_options, number_option
+from oint.cli.args import checked_options, did_you_mean, number_option
 from oint.ozon.errors import UsageError
+
+if TYPE_CHECKING:
+    from oint.sandbox.core import Sandbox
 
 USAGE = """oint sandbox: a local emulator of the Ozon Seller API
 
@@ -19,8 +23,9 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
         endpoints Ozon had switched off by then answer 410 "obsolete method cannot be used"
   oint sandbox reset [--db PATH]
         back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...)
-  oint sandbox account --clientid ID --apikey KEY [--empty] [--db PATH]
-        add another seller account (with a copy of the demo catalogue unless --empty)
+  oint sandbox account --clientid ID --apikey KEY [--empty] [--rotate-key] [--db PATH]
+        add another seller account (with a copy of the demo catalogue unless --empty);
+        an existing account is refused (exit 2) unless --rotate-key replaces its key
   oint sandbox fault --status 429 [--path /v1/...] [--times 1] [--retry-after 2] [--delay S]
         [--body TEXT|JSON] [--db PATH]: make the next requests fail, to test error handling
   oint sandbox faults-clear [--db PATH]
@@ -50,14 +55,17 @@ HELP = {
 
 Serve the sandbox over HTTP until interrupted; point clients at it with
 --base-url http://HOST:PORT. A browser sees the state, read-only, at
-http://HOST:PORT/__sandbox/ (the web view).
+http://HOST:PORT/__sandbox/ (the web view). Once it listens, it prints on stdout its address,
+the web view's, the state file and the demo account (Client-Id 2128753 and its public key;
+a key it was given since with 'oint sandbox account --rotate-key' is masked). Each request is
+then logged on stderr, one line: time (UTC), method, path, status, duration.
 
   --host H            address to listen on (default 127.0.0.1). An address other machines can
                       reach needs an admin token: the admin routes (/__sandbox/...) reset the
                       state and inject faults
   --port N            port (default 8080; 0 picks a free one)
   --db PATH           state file (default: OINT_SANDBOX_DB, else ~/.local/state/oint/sandbox.sqlite3)
-  --quiet             log only warnings and errors
+  --quiet             no request log: only warnings and errors on stderr
   --no-rate-limit     turn off Ozon's 50 requests/s per Client-Id (OINT_SANDBOX_RATE_LIMITS=0 too)
   --api-date DATE     play Ozon's API of that day, YYYY-MM-DD (default: today, or
                       OINT_SANDBOX_API_DATE): endpoints switched off by then answer 410
@@ -75,8 +83,11 @@ Put the state file back to the demo account (Client-Id 2128753, Api-Key 7cc90d26
 A state file that is not a usable database is moved aside to PATH.broken-<time>, not deleted.
 """,
     "account": """usage: oint sandbox account --clientid ID --apikey KEY [--name NAME] [--empty] [--db PATH]
+       oint sandbox account --clientid ID --apikey KEY --rotate-key [--db PATH]
 
 Add another seller account, with a copy of the demo catalogue (or none with --empty).
+An account that exists is left as it is: one line on stderr, exit 2 (as gh refuses to create
+what exists). --rotate-key gives an existing account the new key KEY and changes nothing else.
 """,
     "fault": """usage: oint sandbox fault [--status 500] [--path *] [--times 1] [--retry-after S]
                           [--delay S] [--body TEXT|JSON] [--db PATH]
@@ -110,6 +121,9 @@ route GET|POST /__sandbox/clock does the same over HTTP; 'oint sandbox reset' fo
 
 Move the sandbox's time on by DURATION: 2h, 30m, 1d12h, 1w, or seconds. What was due meanwhile
 happens now, in time order: buyers' orders, handovers, deliveries, returns, reviews.
+It reports what happened, counted from the event log over the advanced period: on stdout the
+clock as JSON with "happened" ({client id: {event type: count}}), on stderr the same in words,
+one line an account ("account 2128753: 19 orders, 4 delivered, 1 returned").
 """,
     "buyers": """usage: oint sandbox buyers --orders-per-day N [--seed S] [--fbo-share F] [--clientid ID]
                            [--cancel-share F] [--return-share F] [--review-share F] [--db PATH]
@@ -173,24 +187,7 @@ def run(argv: list[str]) -> int:
         opts = _options(rest, {"db": True})
         return _reset(opts.get("db"))
     if sub == "account":
-        opts = _options(rest, {"clientid": True, "apikey": True, "name": True, "empty": False, "db": True})
-        if not opts.get("clientid") or not opts.get("apikey"):
-            raise UsageError("oint sandbox account needs --clientid and --apikey")
-        from oint.sandbox.demo import add_account
-
-        sb = Sandbox(opts.get("db"))
-        with sb.store.transaction():
-            add_account(
-                sb.store,
-                str(opts["clientid"]),
-                str(opts["apikey"]),
-                opts.get("name") or "",
-                now=sb.clock(),
-                with_demo_data="empty" not in opts,
-            )
-        sys.stdout.write(f"account {opts['clientid']} added to {sb.store.path}\n")
-        sb.close()
-        return 0
+        return _account(rest)
     if sub == "fault":
         return _fault(rest)
     if sub == "faults-clear":
@@ -209,12 +206,60 @@ def run(argv: list[str]) -> int:
             raise UsageError(
                 "oint sandbox advance needs a duration, e.g. 2h, 1d, 30m (see: oint sandbox advance --help)"
             )
-        return _clock_change(db, {"advance": words[0]})
+        return _advance(db, words[0])
     if sub == "buyers":
         return _buyers(rest)
     if sub == "seed":
         return _seed(_options(rest, {"products": True, "prefix": True, "clientid": True, "db": True}))
-    raise UsageError(f"unknown sandbox command {sub!r} (see: oint sandbox)")
+    raise UsageError(f"unknown sandbox command {sub!r}{did_you_mean(sub, HELP)} (see: oint sandbox)")
+
+
+def _account(rest: list[str]) -> int:
+    """Add an account; an existing one is left alone (exit 2, as `gh label create` refuses a label
+    that exists) unless `--rotate-key` asks to replace its key, which changes nothing else."""
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.demo import add_account
+
+    opts = _options(
+        rest,
+        {"clientid": True, "apikey": True, "name": True, "empty": False, "rotate-key": False, "db": True},
+    )
+    client_id, api_key = str(opts.get("clientid") or ""), str(opts.get("apikey") or "")
+    if not client_id or not api_key:
+        raise UsageError("oint sandbox account needs --clientid and --apikey")
+    rotate = "rotate-key" in opts
+    if rotate and ("empty" in opts or "name" in opts):
+        raise UsageError("--rotate-key changes only the key: --empty and --name are for a new account")
+    sb = Sandbox(opts.get("db"))
+    try:
+        with sb.store.transaction():
+            existing = sb.store.get("*", "account", client_id)
+            if existing is not None and not rotate:
+                raise UsageError(
+                    f"sandbox account {client_id} already exists in {sb.store.path}; "
+                    "its key stays (--rotate-key replaces it)"
+                )
+            if existing is None and rotate:
+                raise UsageError(
+                    f"no sandbox account {client_id} to give a new key (add it without --rotate-key)"
+                )
+            if existing is not None:
+                sb.store.put("*", "account", client_id, {**existing, "api_key": api_key})
+                done = "key replaced"
+            else:
+                add_account(
+                    sb.store,
+                    client_id,
+                    api_key,
+                    opts.get("name") or "",
+                    now=sb.clock(),
+                    with_demo_data="empty" not in opts,
+                )
+                done = "added" + (" (empty)" if "empty" in opts else " with a copy of the demo catalogue")
+        sys.stdout.write(f"account {client_id} {done} in {sb.store.path}\n")
+    finally:
+        sb.close()
+    return 0
 
 
 def _routes(rest: list[str]) -> int:
@@ -264,11 +309,21 @@ def _serve(rest: list[str]) -> int:
             f"--host {host}: other machines could reset the sandbox and inject faults; "
             "give --admin-token TOKEN (or OINT_SANDBOX_ADMIN_TOKEN) to protect /__sandbox/..."
         )
+
+    def listening(url: str, state_file: str, api_key: str | None) -> None:
+        sys.stdout.write(banner(url, state_file, api_key, token is not None))
+        sys.stdout.flush()
+
+    def log_request(line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
     serve(
         host,
         port,
         opts.get("db"),
-        log_level="warning" if "quiet" in opts else "info",
+        log_request=None if "quiet" in opts else log_request,
+        on_listening=listening,
         rate_limits=False if "no-rate-limit" in opts else None,
         api_date=api_date,
         admin_token=token,
@@ -280,6 +335,33 @@ def _serve(rest: list[str]) -> int:
 def _names(text: str | None) -> tuple[str, ...]:
     """Comma-separated names, blanks dropped."""
     return tuple(name.strip() for name in (text or "").split(",") if name.strip())
+
+
+def banner(url: str, state_file: str, api_key: str | None, admin_token: bool) -> str:
+    """What `oint sandbox serve` prints once it listens at `url`: the address, the web view, the
+    state file and the demo account. Its key is shown while it is the public demo key (the one
+    OInt's documentation prints); a key given to it since (`--rotate-key`) is masked."""
+    from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
+
+    shown = api_key == DEMO_API_KEY
+    if api_key is None:
+        key = "(no demo account in this state file: oint sandbox reset)"
+    elif shown:
+        key = api_key
+    else:
+        key = "******** (masked: not the public demo key)"
+    try_key = f"'{api_key}'" if shown else "KEY"
+    lines = [
+        f"oint sandbox: the Ozon Seller API sandbox is listening at {url}",
+        f"  web view:    {url}/__sandbox/" + (" (admin token required)" if admin_token else ""),
+        f"  state file:  {state_file}",
+        f"  Client-Id:   {DEMO_CLIENT_ID}",
+        f"  Api-Key:     {key}",
+        f"  try:         oint ozon GetProductList --base-url {url} "
+        f"--clientid {DEMO_CLIENT_ID} --apikey {try_key}",
+        "  Ctrl-C stops it; each request is logged on stderr (--quiet: not logged)",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _reset(db: str | None) -> int:
@@ -362,6 +444,75 @@ def _clock_change(db: str | None, change: dict[str, object]) -> int:
     finally:
         sb.close()
     sys.stdout.write(json.dumps(state) + "\n")
+    return 0
+
+
+# what the event log's types are called in `oint sandbox advance`'s report, in a posting's order
+EVENT_WORDS = {
+    "order_created": "orders",
+    "shipped": "shipped",
+    "delivering": "handed to delivery",
+    "last_mile": "last mile",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+    "arbitration": "arbitration",
+    "returned": "returned",
+    "compensation": "compensations",
+}
+
+
+def happened(sandbox: Sandbox, since: float) -> dict[str, dict[str, int]]:
+    """Per account, the number of events of each type in the event log from `since` on
+    (`oint.sandbox.model.market.events`); accounts without any are left out."""
+    from collections import Counter
+
+    from oint.sandbox.model import market
+    from oint.sandbox.model.base import Account
+
+    now = sandbox.clock()
+    counts: dict[str, dict[str, int]] = {}
+    for client_id, _ in sandbox.store.items("*", "account"):
+        found = Counter(e["type"] for e in market.events(Account(sandbox.store, client_id, now), since))
+        if found:
+            order = {kind: i for i, kind in enumerate(EVENT_WORDS)}
+            counts[client_id] = dict(
+                sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+            )
+    return counts
+
+
+def happened_lines(counts: dict[str, dict[str, int]]) -> list[str]:
+    """`happened` in words: one line an account ("account 2128753: 12 orders, 3 delivered")."""
+    if not counts:
+        return ["nothing happened meanwhile (no buyers? see: oint sandbox buyers)"]
+    return [
+        f"account {client_id}: "
+        + ", ".join(f"{n} {EVENT_WORDS.get(kind, kind)}" for kind, n in found.items())
+        for client_id, found in counts.items()
+    ]
+
+
+def _advance(db: str | None, duration: str) -> int:
+    """Move the clock on; stdout: the clock as JSON with `happened` (events by type per account over
+    the advanced period); stderr: the same in words, one line an account."""
+    from oint.sandbox.clock import ClockError
+    from oint.sandbox.core import Sandbox
+
+    sb = Sandbox(db)
+    try:
+        before = sb.clock()
+        state = sb.change_clock(advance=duration)
+        counts = happened(sb, before)
+    except ClockError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        sb.close()
+    sys.stdout.write(json.dumps({**state, "happened": counts}) + "\n")
+    sys.stdout.flush()
+    moment = str(state.get("now", ""))[:19].replace("T", " ")
+    sys.stderr.write(f"oint sandbox: sandbox time moved on {duration}, to {moment} UTC\n")
+    for line in happened_lines(counts):
+        sys.stderr.write(f"oint sandbox: {line}\n")
     return 0
 
 

@@ -49,6 +49,19 @@ def default_out_dir() -> str:
     return os.path.join(state, "oint", "mcp")
 
 
+def _calls_today(method: Method) -> str:
+    """The endpoints a call of `method` uses today (`oint.ozon.policy`: the mode of OINT_OZON_API,
+    today's date): its current implementation's once Ozon switched OInt's endpoint off."""
+    from oint.ozon import policy
+
+    op = method.endpoint
+    assert op is not None
+    if method.current is None or not policy.uses_current(method, policy.api_mode(), policy.today()):
+        return f"{op.method} {op.path}"
+    main, *others = [spec.operation(path) for path in method.current.uses]
+    return f"{main.method} {main.path}" + (f", with {', '.join(o.path for o in others)}" if others else "")
+
+
 @dataclass(frozen=True)
 class Settings:
     """How the server reaches Ozon and what it allows (from `oint mcp`'s options)."""
@@ -187,7 +200,7 @@ class Service:
         assert op is not None
         profile = meta.get("profile") or None
         if method_access(method) == WRITE:
-            self._check_allowed(op, method.name_en, [method.name_en], method.group)
+            self._check_allowed(op, method.name_en, [method.name_en], method.group, _calls_today(method))
             token = meta.get("confirm")
             if token:
                 pending = self._peek(token)
@@ -278,11 +291,15 @@ class Service:
         return answers.shape(result, self.settings.max_items, self._lists, saved, self.settings.max_chars)
 
     # ------------------------------------------------------------------ the write guard
-    def _check_allowed(self, op: Operation, tool: str, names: list[str], group: str | None) -> None:
+    def _check_allowed(
+        self, op: Operation, tool: str, names: list[str], group: str | None, calls: str | None = None
+    ) -> None:
+        """Refused unless the write policy allows `op`; `calls` says which endpoints the call would
+        use today (default `op` itself)."""
         policy = self.settings.policy
         if policy.allows(op.path, names, group):
             return
-        what = f"{tool} changes the store ({op.method} {op.path})"
+        what = f"{tool} changes the store ({calls or f'{op.method} {op.path}'})"
         if policy.read_only:
             raise Refused(
                 f"{what}, and this server is read-only. Nothing was sent. The user can allow changes "

@@ -17,6 +17,8 @@ and the errors and warnings a flow raises itself.
 from __future__ import annotations
 
 import json
+import os
+import threading
 import warnings
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, NamedTuple
@@ -108,9 +110,37 @@ def failure(
     return error_for_status(status, json.dumps(body, ensure_ascii=False).encode(), method="POST", path=path)
 
 
-def lacks(function: str, text: str) -> None:
-    """Say that the current implementation of `function` cannot do something OInt's endpoint did."""
-    warnings.warn(f"{function}: {text}", SuccessorWarning, stacklevel=3)
+SUCCESSOR_WARNINGS_ENV = "OINT_SUCCESSOR_WARNINGS"  # off / 0 / no / false: say none
+_said: set[str] = set()
+_said_lock = threading.Lock()
+
+
+def successor_warnings_on() -> bool:
+    """False when `OINT_SUCCESSOR_WARNINGS` is off (0, off, no, false)."""
+    return os.environ.get(SUCCESSOR_WARNINGS_ENV, "").strip().lower() not in ("0", "off", "no", "false")
+
+
+def lacks(function: str, text: str, *, once: bool = False) -> None:
+    """Say that the current implementation of `function` cannot do something OInt's endpoint did
+    (a `SuccessorWarning`). What a call's own values lost (images not sent) is said on every call;
+    a limitation that is the same on every call (fields the successor never reports) is said
+    `once` per process. `OINT_SUCCESSOR_WARNINGS=off` (the CLI's `--no-successor-warnings`) says
+    none; in Python, `warnings.filterwarnings("ignore", category=SuccessorWarning)` too."""
+    if not successor_warnings_on():
+        return
+    message = f"{function}: {text}"
+    if once:
+        with _said_lock:
+            if message in _said:
+                return
+            _said.add(message)
+    warnings.warn(message, SuccessorWarning, stacklevel=3)
+
+
+def forget_said() -> None:
+    """Forget the warnings said once (for tests)."""
+    with _said_lock:
+        _said.clear()
 
 
 # ------------------------------------------------------------------ values

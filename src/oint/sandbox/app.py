@@ -23,7 +23,7 @@ from oint.sandbox.core import Sandbox, SandboxResponse
 from oint.sandbox.errors import ApiError, SandboxStateError, internal, invalid, too_large
 from oint.sandbox.guard import HostPolicy, check, is_loopback
 
-__all__ = ["HostPolicy", "SandboxApp", "create_app", "is_loopback", "serve"]
+__all__ = ["HostPolicy", "RequestLog", "SandboxApp", "create_app", "is_loopback", "request_line", "serve"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -119,33 +119,97 @@ def create_app(sandbox: Sandbox, hosts: HostPolicy | None = None) -> SandboxApp:
     return SandboxApp(sandbox, hosts=hosts)
 
 
+def request_line(when: float, method: str, path: str, status: int, seconds: float) -> str:
+    """One line of the served sandbox's request log: time (UTC), method, path, status, duration.
+    A `token=` in the query (the web view's admin token) is masked."""
+    import datetime as dt
+    import re
+
+    moment = dt.datetime.fromtimestamp(when, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = re.sub(r"(?i)([?&]token=)[^&]*", r"\1***", path)
+    return f"{moment} {method} {path} {status} {seconds * 1000:.1f} ms"
+
+
+class RequestLog:
+    """ASGI middleware: one `request_line` a request, written to `write`."""
+
+    def __init__(self, app: Any, write: Callable[[str], None]) -> None:
+        self.app = app
+        self.write = write
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        import time
+
+        started, began = time.time(), time.perf_counter()
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message.get("type") == "http.response.start":
+                status = int(message.get("status", 0))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = scope.get("path") or "/"
+            query = scope.get("query_string") or b""
+            if query:
+                path += "?" + query.decode("latin-1")
+            self.write(
+                request_line(started, scope.get("method", ""), path, status, time.perf_counter() - began)
+            )
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     db_path: str | None = None,
     *,
-    log_level: str = "info",
     rate_limits: bool | None = None,
     api_date: str | None = None,
     admin_token: str | None = None,
     allowed_hosts: tuple[str, ...] = (),
+    log_request: Callable[[str], None] | None = None,
+    on_listening: Callable[[str, str, str | None], None] | None = None,
 ) -> None:
     """Run the sandbox server until interrupted. Raises `SandboxStateError` when the state file
     cannot be used, before listening. `allowed_hosts`: names besides localhost and `host` that
-    the admin routes and the web view answer to (`oint.sandbox.guard`)."""
+    the admin routes and the web view answer to (`oint.sandbox.guard`); `log_request` gets one
+    line a request (`request_line`); `on_listening(url, state file, the demo account's key or
+    None)` is called once the server listens (on the port it really got, for port 0)."""
     import uvicorn
+
+    from oint.sandbox.demo import DEMO_CLIENT_ID
 
     sandbox = Sandbox(db_path, rate_limits=rate_limits, api_date=api_date, admin_token=admin_token)
     logging.basicConfig(stream=sys.stderr, format="oint sandbox: %(message)s")
-    config = uvicorn.Config(
-        create_app(sandbox, HostPolicy.of(host, allowed_hosts)),
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=log_level == "debug",
-    )
-    server = uvicorn.Server(config)
+    app: Any = create_app(sandbox, HostPolicy.of(host, allowed_hosts))
+    if log_request is not None:
+        app = RequestLog(app, log_request)
+
+    def listening(addresses: list[tuple[str, int]]) -> None:
+        if on_listening is None:
+            return
+        bound_host, bound_port = addresses[0] if addresses else (host, port)
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        account = sandbox.store.get("*", "account", DEMO_CLIENT_ID)
+        on_listening(
+            f"http://{shown}:{bound_port}", sandbox.store.path, str(account["api_key"]) if account else None
+        )
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if not self.should_exit:
+                found = [sock.getsockname()[:2] for server in self.servers for sock in server.sockets or ()]
+                listening(found)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     try:
-        server.run()
+        Server(config).run()
     finally:
         sandbox.close()

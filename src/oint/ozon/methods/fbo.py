@@ -338,6 +338,7 @@ def get_fbo_draft_current(body: dict[str, Any]) -> Flow:
             "GetFBODraft",
             "/v2/draft/create/info does not report travel_time_days nor whether a bundle is docless: "
             "travel_time_days is left out, is_docless is false",
+            once=True,
         )
     status = info.get("status", "")
     return {

@@ -68,6 +68,7 @@ def get_warehouses_list_current(body: dict[str, Any]) -> Flow:
     lacks(
         "GetWarehousesList",
         "/v2/warehouse/list does not report " + ", ".join(NOT_IN_V2) + ": they are given as false or 0",
+        once=True,
     )
     return {"result": warehouses}
 
