@@ -194,7 +194,7 @@ class RawSocket(Runner):
 
 class Fast(Runner):
     def __init__(self, base: str) -> None:
-        from oint.ozon.transport.fast import FastTransport
+        from oint.core.transport.fast import FastTransport
 
         self.t = FastTransport(base)
 
@@ -208,7 +208,7 @@ class Fast(Runner):
 
 class AsyncFast(AsyncRunner):
     def __init__(self, base: str, use_uvloop: bool = False) -> None:
-        from oint.ozon.transport.fast_async import AsyncFastTransport
+        from oint.core.transport.fast_async import AsyncFastTransport
 
         self.t = AsyncFastTransport(base)
         super().__init__(use_uvloop)

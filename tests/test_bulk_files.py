@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from oint.bulk.export import columns, rows_of
-from oint.bulk.files import Check, ItemSchema, open_writer, read_table
-from oint.cli.bulk_cmd import ProgressLine
-from oint.ozon.errors import UsageError
-from oint.ozon.spec import operation
+from oint.apis.seller.spec import operation
+from oint.apps.cli.bulk_cmd import ProgressLine
+from oint.core.errors import UsageError
+from oint.jobs.export import columns, rows_of
+from oint.jobs.files import Check, ItemSchema, open_writer, read_table
 
 
 def items(schema: ItemSchema, path: Path) -> list[tuple[Any, list[str]]]:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, CliResult, SandboxServer, creds
 
-from oint.cli import main as cli_main
-from oint.ozon.base_client import SyncClientBase
-from oint.ozon.errors import UsageError
+from oint.apps.cli import main as cli_main
+from oint.core.client import SyncClientBase
+from oint.core.errors import UsageError
 
 PRODUCT_LIST = "/v3/product/list"
 ARMED = "armed before the refused call"

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from oint.ozon import AsyncOzonClient, OzonClient, UsageError, spec
-from oint.ozon._operations import _bind_arguments  # type: ignore[attr-defined]  # private: not in the stub
+from oint.apis.seller import spec
+from oint.apis.seller._operations import _bind_arguments  # type: ignore[attr-defined]  # private: not in the stub
+from oint.ozon import AsyncOzonClient, OzonClient, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
-STUB = ROOT / "src" / "oint" / "ozon" / "_operations.pyi"
+STUB = ROOT / "src" / "oint" / "apis" / "seller" / "_operations.pyi"
 
 
 def stub_methods(cls: str) -> set[str]:

@@ -32,11 +32,12 @@ from conftest import (
 )
 from sandbox_http import call
 
-from oint.ozon import AsyncOzonClient, OzonClient, spec
-from oint.ozon.errors import APIStatusError
-from oint.ozon.spec import Operation
+from oint.apis.seller import spec
+from oint.apis.seller.spec import Operation
+from oint.core.errors import APIStatusError
+from oint.core.validate import kind_of, operation_problem, resolve
+from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.types import V1PostingDigitalListRequest
-from oint.ozon.validate import kind_of, operation_problem, resolve
 from oint.sandbox import routes, structural
 from oint.sandbox.core import Sandbox, account_ids
 from oint.sandbox.model import load_all

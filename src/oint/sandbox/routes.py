@@ -44,7 +44,7 @@ class Route(NamedTuple):
 
 def build() -> list[Route]:
     """The index from its sources: the operation layer and the model's routes."""
-    from oint.ozon.spec import operations
+    from oint.apis.seller.spec import operations
     from oint.sandbox.model import load_all
 
     owners = {path: fn.__module__.rpartition(".")[2] for (_, path), fn in load_all().items()}

@@ -1,0 +1,544 @@
+"""The machinery of the Ozon clients, without the per-method functions.
+
+Both twins share everything but waiting: configuration, request encoding, answer
+decoding, the retry policy and rate limits live in `_ClientCore`; `SyncClientBase`
+and `AsyncClientBase` only send through their transport and sleep their own way.
+`OzonClient` / `AsyncOzonClient` (`oint.compat.client`) add the typed methods generated
+from the registry; the CLI uses `SyncClientBase` directly, which keeps it fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from oint import __version__
+from oint.compat.registry import Method, Request
+from oint.core.base_url import check_base_url
+from oint.core.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    OzonError,
+    UsageError,
+    error_for_status,
+)
+from oint.core.retry import RateLimiter, RetryPolicy, acquire_all, release_all, shared_limiter
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from oint.core.flow import Flow
+
+from oint.core.transport.base import (
+    AsyncTransport,
+    RawResponse,
+    SyncTransport,
+    TransportError,
+    TransportTimeout,
+)
+
+OZON_BASE_URL = "https://api-seller.ozon.ru"
+OZON_HOSTS = frozenset({"api-seller.ozon.ru"})
+BINARY_TYPES = frozenset({"application/pdf", "application/octet-stream", "application/zip", "image/png"})
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class InvalidResponseError(APIStatusError):
+    """A 2xx answer whose body is not JSON."""
+
+
+class _ClientCore:
+    """Configuration and the pure parts of a call, shared by the sync and async clients."""
+
+    _asynchronous = False  # which transports suit: sync (`SyncClientBase`) or async
+
+    def __init__(
+        self,
+        client_id: str | int | None = None,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = 30.0,
+        max_retries: int = 3,
+        retry: RetryPolicy | None = None,
+        rate_limit: bool | None = None,
+        sandbox: bool | str | os.PathLike[str] = False,
+        transport: SyncTransport | AsyncTransport | None = None,
+        http_client: Any = None,
+        profile: str | None = None,
+        api: str | None = None,
+        max_connections: int | None = None,
+    ) -> None:
+        """See `OzonClient`. `transport` must suit the client (sync or async); `http_client` is an
+        `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport;
+        `max_connections` sizes the keep-alive pool of the transport oint builds (None: its default).
+        `sandbox` (True or a state file) asks the transport provider "sandbox"
+        (`oint.core.transport.providers`) for the transport. Settings come from the arguments, else
+        the profile (`profile`, or `OINT_PROFILE` unless the transport has default credentials),
+        else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL. A transport may carry `base_url` (where
+        it sends: it wins over the other sources) and `default_credentials` (client id and key used
+        when neither is given nor in the profile). `api` is the endpoint policy of the OInt
+        functions whose endpoints Ozon switched off (`oint.compat.policy`)."""
+        from oint.compat.policy import api_mode
+
+        self.api = api_mode(api)
+        if max_connections is not None and max_connections < 1:
+            raise UsageError("max_connections must be at least 1")
+        self.max_connections = max_connections
+        if sandbox:
+            if transport is not None or http_client is not None:
+                raise UsageError("sandbox= and transport= / http_client= exclude each other")
+            from oint.core.transport.providers import provided
+
+            transport = provided("sandbox", sandbox, asynchronous=self._asynchronous)
+            try:
+                self._configure(client_id, api_key, base_url, profile, transport)
+            except BaseException:
+                _discard(transport)  # the client's own: nobody else would close it
+                raise
+        else:
+            self._configure(client_id, api_key, base_url, profile, transport)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy(max_retries=max_retries)
+        host = urlsplit(self.base_url).hostname or ""
+        # Ozon's documented limits are applied where they matter: against Ozon itself. Local
+        # servers and the sandbox enforce their own (and answer 429 with Retry-After).
+        self.rate_limit = (host in OZON_HOSTS) if rate_limit is None else rate_limit
+        self._at_ozon = host in OZON_HOSTS  # requests to switched-off endpoints warn there
+        self._global: list[RateLimiter] = []
+        if self.rate_limit:
+            from oint.apis.seller.spec import global_rate_limits
+
+            self._global = [shared_limiter(self.client_id, "*", n, s) for n, s in global_rate_limits()]
+        self._headers = {
+            "Client-Id": self.client_id,
+            "Api-Key": self._api_key,
+            "Content-Type": "application/json",
+            "User-Agent": f"oint/{__version__}",
+        }
+        self._transport: Any = transport if transport is not None else self._default_transport(http_client)
+
+    def _configure(
+        self,
+        client_id: str | int | None,
+        api_key: str | None,
+        base_url: str | None,
+        profile: str | None,
+        transport: Any,
+    ) -> None:
+        """`client_id`, `_api_key` and `base_url` from the arguments, the transport, the profile and
+        the environment (see `__init__`)."""
+        defaults = getattr(transport, "default_credentials", None)
+        own_url = getattr(transport, "base_url", None) if transport is not None else None
+        chosen = profile or (None if defaults else os.environ.get("OINT_PROFILE"))
+        prof = None
+        url_source = "base_url"
+        if chosen:
+            from oint.core.profiles import load_profile
+
+            prof = load_profile(chosen, "" if profile else "OINT_PROFILE")
+            if not base_url and prof.base_url:
+                base_url, url_source = prof.base_url, f"profile {prof.name!r}: base_url"
+        if not base_url and os.environ.get("OZON_BASE_URL"):
+            base_url, url_source = os.environ["OZON_BASE_URL"], "OZON_BASE_URL"
+        if isinstance(own_url, str) and own_url:
+            base_url = own_url  # where the transport sends, whatever else says
+        else:
+            check_base_url(base_url or OZON_BASE_URL, url_source)
+        if prof is not None:
+            client_id = client_id if client_id not in (None, "") else prof.client_id
+            api_key = api_key if api_key not in (None, "") else prof.api_key()
+        if defaults and (client_id is None and api_key is None):
+            client_id, api_key = defaults
+        client_id = client_id if client_id not in (None, "") else os.environ.get("OZON_CLIENT_ID")
+        api_key = api_key if api_key not in (None, "") else os.environ.get("OZON_API_KEY")
+        if not client_id or not api_key:
+            raise UsageError(
+                "client_id and api_key are required "
+                "(arguments, a profile, or OZON_CLIENT_ID and OZON_API_KEY)"
+            )
+        self.client_id = str(client_id)
+        self._api_key = str(api_key)
+        self.base_url = (base_url or OZON_BASE_URL).rstrip("/")
+
+    def _default_transport(self, http_client: Any) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
+
+    # ------------------------------------------------------------------ pure steps
+    def _limit_wait(self, path: str) -> float:
+        """0.0 when a call to `path` may go now (its slot is taken), else the seconds to wait
+        before asking again, within Ozon's limits for this account."""
+        from oint.apis.seller.spec import find
+
+        op = find(path)
+        own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
+        return acquire_all([*self._global, *own])  # one slot in every window, at one moment
+
+    def _limit_done(self, path: str) -> None:
+        """The call to `path` whose slot `_limit_wait` took is over (answered or failed)."""
+        from oint.apis.seller.spec import find
+
+        op = find(path)
+        own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
+        release_all([*self._global, *own])
+
+    def _method_flow(self, method: Method, values: tuple[Any, ...]) -> Flow:
+        """The flow of one call of an API method under this client's endpoint policy."""
+        from oint.compat.policy import method_flow, today
+
+        return method_flow(method, values, self.api, today())
+
+    @staticmethod
+    def _note_retired(req: Request) -> None:
+        """Warn (once per process and endpoint) about a request to an endpoint Ozon switched off."""
+        if req.path in _WARNED_RETIRED:
+            return
+        from oint.apis.seller.spec import find
+        from oint.compat.policy import today
+
+        op = find(req.path)
+        if op is None or not op.retired_on(today()):
+            return
+        _WARNED_RETIRED.add(req.path)
+        import warnings
+
+        from oint.core.errors import RetiredEndpointWarning
+
+        successor = f"; its successor is {op.successor}" if op.successor else ""
+        warnings.warn(
+            f"{op} was switched off by Ozon on {op.retired}{successor}", RetiredEndpointWarning, stacklevel=4
+        )
+
+    @staticmethod
+    def _encode(req: Request) -> bytes | None:
+        return None if req.body is None else _dumps(req.body).encode()
+
+    @staticmethod
+    def _operation_request(
+        operation: str, body: Mapping[str, Any] | None, path_params: dict[str, Any]
+    ) -> Request:
+        """The request for one operation of the Seller API, by path or name (pure)."""
+        from oint.core.flow import request
+
+        try:
+            return request(operation, body, path_params)
+        except KeyError as e:
+            raise UsageError(str(e.args[0])) from None
+
+    @staticmethod
+    def _decode(req: Request, raw: RawResponse) -> Any:
+        """The parsed JSON of a 2xx answer (bytes for a file such as a PDF label), or the
+        error to raise for anything else."""
+        if 200 <= raw.status < 300:
+            if not raw.content:
+                return {}
+            if raw.headers.get("content-type", "").split(";")[0].strip() in BINARY_TYPES:
+                return raw.content
+            try:
+                return json.loads(raw.content)
+            except ValueError:
+                raise InvalidResponseError(
+                    raw.status, raw.content, method=req.method, path=req.path, headers=raw.headers
+                ) from None
+        raise error_for_status(raw.status, raw.content, method=req.method, path=req.path, headers=raw.headers)
+
+    @staticmethod
+    def _wrap_transport_error(req: Request, e: TransportError) -> APIConnectionError:
+        cls = APITimeoutError if isinstance(e, TransportTimeout) else APIConnectionError
+        return cls(f"{req.method} {req.path}: {e}", method=req.method, path=req.path)
+
+    def _next_delay(self, attempt: int, error: OzonError, req: Request) -> float | None:
+        delay = self.retry.delay(attempt, error)
+        if delay is not None:
+            import logging  # only when retrying: keeps the CLI's start-up lean
+
+            logging.getLogger("oint.ozon").info(
+                "%s %s failed (%s); retry %d in %.2fs", req.method, req.path, error, attempt + 1, delay
+            )
+        return delay
+
+
+_WARNED_RETIRED: set[str] = set()
+
+
+def _sync_transport(base_url: str, max_connections: int | None = None) -> SyncTransport:
+    if _proxy_configured(base_url):
+        from oint.core.transport.httpx_backend import HttpxTransport
+
+        return HttpxTransport(base_url, max_connections=max_connections)
+    from oint.core.transport.fast import DEFAULT_MAX_CONNECTIONS, FastTransport
+
+    return FastTransport(base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS)
+
+
+def _async_transport(base_url: str, max_connections: int | None = None) -> AsyncTransport:
+    if _proxy_configured(base_url):
+        from oint.core.transport.httpx_backend import AsyncHttpxTransport
+
+        return AsyncHttpxTransport(base_url, max_connections=max_connections)
+    from oint.core.transport.fast_async import DEFAULT_MAX_CONNECTIONS, AsyncFastTransport
+
+    return AsyncFastTransport(base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS)
+
+
+def _discard(transport: Any) -> None:
+    """Close a transport the client made but will not keep (its construction failed)."""
+    import inspect
+
+    close = getattr(transport, "close", None)
+    if callable(close) and not inspect.iscoroutinefunction(close):
+        close()
+
+
+def _method(method: Method | str) -> Method:
+    if not isinstance(method, str):
+        return method
+    from oint.compat.methods import REGISTRY
+
+    found = REGISTRY.get(method)
+    if found is None:
+        raise UsageError(f"unknown OInt method {method!r}")
+    return found
+
+
+async def _async_sleep(seconds: float) -> None:
+    import asyncio  # imported on first use: the sync client and the CLI never need it
+
+    await asyncio.sleep(seconds)
+
+
+def _proxy_configured(base_url: str) -> bool:
+    """Proxies are httpx's job: use it when the environment asks for one."""
+    scheme = urlsplit(base_url).scheme
+    names = ("https_proxy", "all_proxy") if scheme == "https" else ("http_proxy", "all_proxy")
+    return any(os.environ.get(n) or os.environ.get(n.upper()) for n in names)
+
+
+class SyncClientBase(_ClientCore):
+    """A synchronous client without the per-method functions (see `OzonClient`)."""
+
+    _transport: SyncTransport
+
+    def _default_transport(self, http_client: Any) -> SyncTransport:
+        if http_client is not None:
+            from oint.core.transport.httpx_backend import HttpxTransport
+
+            return HttpxTransport(self.base_url, client=http_client)
+        return _sync_transport(self.base_url, self.max_connections)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call any Seller API endpoint: `client.request("POST", "/v2/warehouse/list", {"limit": 50})`."""
+        return self._send(Request(http_method.upper(), path, body))
+
+    def call(self, operation: str, body: Mapping[str, Any] | None = None, **path_params: Any) -> Any:
+        """Call any operation of the Seller API by path or name:
+        `client.call("/v3/posting/fbs/list", {...})` or `client.call("v3_posting_fbs_list", {...})`.
+        The typed methods (`client.v3_posting_fbs_list(...)`) do the same."""
+        return self._send(self._operation_request(operation, body, path_params))
+
+    def iter_pages(self, operation: str, body: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """Every page (answer) of a paged operation, from the first to the last, one at a time;
+        pages are as large as Ozon allows unless `body` sets the page size."""
+        from oint.apis.seller.spec import operation as find_operation
+        from oint.core import paging
+
+        op = find_operation(operation)
+        page: dict[str, Any] | None = paging.first_body(op, dict(body or {}))
+        while page is not None:
+            answer = self._send(self._operation_request(op.path, page, {}))
+            yield answer
+            page = paging.next_body(op, page, answer)
+
+    def iter_items(self, operation: str, body: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """Every item of every page of a paged operation (the typed `iter_…` methods do this)."""
+        from oint.apis.seller.spec import operation as find_operation
+        from oint.core import paging
+
+        op = find_operation(operation)
+        for answer in self.iter_pages(op.path, body):
+            yield from paging.page_items(op, answer)
+
+    def run_method(self, method: Method | str, values: Sequence[Any]) -> Any:
+        """Run one OInt function (a registry `Method` or its EN/RU/Python name) with its parameter
+        values in declaration order: what the typed methods, the CLI and the MCP tools call."""
+        return self._call(_method(method), tuple(values))
+
+    def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
+        if method.local is not None:
+            return method.run_local(values)
+        if method.current is None or self.api == "legacy":  # one request, nothing to choose
+            return self._send(method.build(values))
+        return self._drive(self._method_flow(method, values))
+
+    def _drive(self, flow: Flow) -> Any:
+        """Run a flow (`oint.core.flow`): send its requests, sleep its waits, return its answer."""
+        from oint.core.flow import Wait
+
+        answer: Any = None
+        error: OzonError | None = None
+        while True:
+            try:
+                step = flow.send(answer) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            answer, error = None, None
+            if isinstance(step, Wait):
+                time.sleep(step.seconds)
+                continue
+            try:
+                answer = self._send(step)
+            except OzonError as e:
+                error = e
+
+    def _send(self, req: Request) -> Any:
+        body = self._encode(req)
+        if self._at_ozon:
+            self._note_retired(req)
+        attempt = 0
+        while True:
+            while self.rate_limit and (wait := self._limit_wait(req.path)):
+                time.sleep(wait)
+            try:
+                try:
+                    raw = self._transport.request(req.method, req.path, self._headers, body, self.timeout)
+                finally:
+                    if self.rate_limit:
+                        self._limit_done(req.path)
+                return self._decode(req, raw)
+            except TransportError as e:
+                error: OzonError = self._wrap_transport_error(req, e)
+            except APIStatusError as e:
+                error = e
+            delay = self._next_delay(attempt, error, req)
+            if delay is None:
+                raise error
+            time.sleep(delay)
+            attempt += 1
+
+
+class AsyncClientBase(_ClientCore):
+    """The async twin of `SyncClientBase` (see `AsyncOzonClient`)."""
+
+    _transport: AsyncTransport
+    _asynchronous = True
+
+    def _default_transport(self, http_client: Any) -> AsyncTransport:
+        if http_client is not None:
+            from oint.core.transport.httpx_backend import AsyncHttpxTransport
+
+            return AsyncHttpxTransport(self.base_url, client=http_client)
+        return _async_transport(self.base_url, self.max_connections)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    async def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call any Seller API endpoint (see `OzonClient.request`)."""
+        return await self._send(Request(http_method.upper(), path, body))
+
+    async def call(self, operation: str, body: Mapping[str, Any] | None = None, **path_params: Any) -> Any:
+        """Call any operation of the Seller API by path or name (see `OzonClient.call`)."""
+        return await self._send(self._operation_request(operation, body, path_params))
+
+    async def iter_pages(self, operation: str, body: Mapping[str, Any] | None = None) -> AsyncIterator[Any]:
+        """Every page of a paged operation, one at a time (see `OzonClient.iter_pages`)."""
+        from oint.apis.seller.spec import operation as find_operation
+        from oint.core import paging
+
+        op = find_operation(operation)
+        page: dict[str, Any] | None = paging.first_body(op, dict(body or {}))
+        while page is not None:
+            answer = await self._send(self._operation_request(op.path, page, {}))
+            yield answer
+            page = paging.next_body(op, page, answer)
+
+    async def iter_items(self, operation: str, body: Mapping[str, Any] | None = None) -> AsyncIterator[Any]:
+        """Every item of every page of a paged operation: `async for item in client.iter_items(...)`."""
+        from oint.apis.seller.spec import operation as find_operation
+        from oint.core import paging
+
+        op = find_operation(operation)
+        async for answer in self.iter_pages(op.path, body):
+            for item in paging.page_items(op, answer):
+                yield item
+
+    async def run_method(self, method: Method | str, values: Sequence[Any]) -> Any:
+        """Run one OInt function by registry entry or name (see `OzonClient.run_method`)."""
+        return await self._call(_method(method), tuple(values))
+
+    async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
+        if method.local is not None:
+            return method.run_local(values)
+        if method.current is None or self.api == "legacy":  # one request, nothing to choose
+            return await self._send(method.build(values))
+        return await self._drive(self._method_flow(method, values))
+
+    async def _drive(self, flow: Flow) -> Any:
+        """Run a flow (see `SyncClientBase._drive`), awaiting its requests and waits."""
+        from oint.core.flow import Wait
+
+        answer: Any = None
+        error: OzonError | None = None
+        while True:
+            try:
+                step = flow.send(answer) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            answer, error = None, None
+            if isinstance(step, Wait):
+                await _async_sleep(step.seconds)
+                continue
+            try:
+                answer = await self._send(step)
+            except OzonError as e:
+                error = e
+
+    async def _send(self, req: Request) -> Any:
+        body = self._encode(req)
+        if self._at_ozon:
+            self._note_retired(req)
+        attempt = 0
+        while True:
+            while self.rate_limit and (wait := self._limit_wait(req.path)):
+                await _async_sleep(wait)
+            try:
+                try:
+                    raw = await self._transport.request(
+                        req.method, req.path, self._headers, body, self.timeout
+                    )
+                finally:
+                    if self.rate_limit:
+                        self._limit_done(req.path)
+                return self._decode(req, raw)
+            except TransportError as e:
+                error: OzonError = self._wrap_transport_error(req, e)
+            except APIStatusError as e:
+                error = e
+            delay = self._next_delay(attempt, error, req)
+            if delay is None:
+                raise error
+            await _async_sleep(delay)
+            attempt += 1
