@@ -1,7 +1,8 @@
-"""Import time of the request/answer types and of the client, this tree against another one, run
-side by side (alternately, so that both see the same load of the machine).
+"""Import time of the request/answer types and of the client in two trees, run side by side
+(alternately, so that both see the same load of the machine).
 
-    python bench/types_import.py OTHER/src [RUNS]   # OTHER: e.g. `git archive BASE src | tar -x -C OTHER`
+    python bench/types_import.py BEFORE/src AFTER/src [RUNS]
+    # a tree of a commit: mkdir -p DIR && git archive COMMIT src | tar -x -C DIR
 
 Each figure is the lower quartile of RUNS fresh `python -c ...` processes (default 20), in ms.
 """
@@ -15,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = (
     "pass",
     "import oint.ozon.types",
@@ -32,16 +32,18 @@ def wall_ms(src: Path, code: str) -> float:
 
 
 def main(argv: list[str]) -> int:
-    other, runs = Path(argv[0]).resolve(), int(argv[1]) if len(argv) > 1 else 20
-    here = ROOT / "src"
-    print(f"| python -c | {other} (ms) | {here} (ms) |\n|---|---:|---:|")
+    before, after = Path(argv[0]).resolve(), Path(argv[1]).resolve()
+    runs = int(argv[2]) if len(argv) > 2 else 20
+    print(f"| python -c | {before} (ms) | {after} (ms) |\n|---|---:|---:|")
     for code in SNIPPETS:
-        times: dict[Path, list[float]] = {other: [], here: []}
+        times: dict[Path, list[float]] = {before: [], after: []}
+        for src in (before, after):
+            wall_ms(src, code)  # compiles the tree's .pyc files once, outside the figures
         for _ in range(runs):
-            for src in (other, here):
+            for src in (before, after):
                 times[src].append(wall_ms(src, code))
         low = {src: statistics.quantiles(t, n=4)[0] for src, t in times.items()}
-        print(f"| `{code}` | {low[other]:.1f} | {low[here]:.1f} |")
+        print(f"| `{code}` | {low[before]:.1f} | {low[after]:.1f} |")
     return 0
 
 
