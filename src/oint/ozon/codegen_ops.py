@@ -418,23 +418,14 @@ def _typing_names(exprs: list[Expr], classes: bool, aliases: bool) -> list[str]:
     return names
 
 
-def _module_text(module: str, parts: list[str], exprs: list[Expr], imported: list[str], classes: bool) -> str:
-    if module == COMMON:
-        about = (
-            "Request and answer structures of the Seller API, as `TypedDict`s, that operations of"
-            " several sections use: the sections' modules import them from here."
-        )
-    else:
-        about = (
-            f"Section `{module}` of the Seller API ({ABOUT[module]}): request and answer structures, as"
-            " `TypedDict`s, and"
-            " per operation `<Name>Request`, `<Name>Response` and, for paged lists, `<Name>Item`."
-            " What other sections use too is in `common`."
-        )
-    out = [MODULE_HEADER.format(about=textwrap.fill(about, 100), noqa="{noqa}")]
+def _module_text(
+    module: str, parts: list[str], exprs: list[Expr], imported: list[str], kinds: set[str]
+) -> str:
+    """A module of the package: its docstring, the imports its `parts` need, the parts. `kinds`:
+    what it defines ("class" for TypedDicts, "alias" for TypeAliases)."""
     required = any(n[0] == "req" for e in exprs for n in _walk(e))
-    out.append("\n" + ("import sys\n" if required else ""))
-    typing = _typing_names(exprs, classes, aliases=True)
+    out = ["\n" + ("import sys\n" if required else "")]
+    typing = _typing_names(exprs, "class" in kinds, "alias" in kinds)
     out.append(f"from typing import {', '.join(typing)}\n")
     if imported:
         names = "".join(f"    {name},\n" for name in imported)
@@ -444,9 +435,23 @@ def _module_text(module: str, parts: list[str], exprs: list[Expr], imported: lis
             "\nif sys.version_info >= (3, 11):\n    from typing import Required\n"
             "else:  # pragma: no cover\n    from typing_extensions import Required\n"
         )
-    text = "".join(out) + "\n\n" + "\n\n".join(parts)
-    long = any(len(line) > LINE_LENGTH for line in text.splitlines())
-    return text.replace("{noqa}", "\n# ruff: noqa: E501" if long else "", 1)
+    body = "".join(out) + "\n\n" + "\n\n".join(parts)
+    if module == COMMON:
+        about = (
+            "Request and answer structures of the Seller API, as `TypedDict`s, that operations of"
+            " several sections use: the sections' modules import them from here."
+        )
+    else:
+        about = (
+            f"Section `{module}` of the Seller API ({ABOUT[module]}): request and answer structures, as"
+            " `TypedDict`s, and per operation `<Name>Request`, `<Name>Response` and, for paged lists,"
+            " `<Name>Item`. What other sections use too is in `common`."
+        )
+    long = any(len(line) > LINE_LENGTH for line in body.splitlines())
+    return (
+        MODULE_HEADER.format(about=textwrap.fill(about, 100), noqa="\n# ruff: noqa: E501" if long else "")
+        + body
+    )
 
 
 def _import_order(name: str) -> tuple[int, list[tuple[int, int | str]]]:
@@ -511,8 +516,9 @@ def _package(writer: TypeWriter, typed: dict[str, OperationTypes]) -> tuple[dict
         wrong = [name for name in foreign if where[name] != COMMON]
         if wrong:
             raise RuntimeError(f"types.{module} would import from a section: {wrong}")
-        classes = any(defs[name].fields is not None for name in mine)
-        files[f"{module}.py"] = _module_text(module, parts, exprs, foreign, classes)
+        kinds = {"class" if defs[name].fields is not None else "alias" for name in mine}
+        kinds |= {"alias"} if others.get(module) or per_operation.get(module) else set()
+        files[f"{module}.py"] = _module_text(module, parts, exprs, foreign, kinds)
     stars = "".join(f"from oint.ozon.types.{module} import *\n" for module in modules)
     files["__init__.py"] = INIT_HEADER + "\n" + stars
     return files, where
