@@ -502,7 +502,8 @@ def _package(writer: TypeWriter, typed: dict[str, OperationTypes]) -> tuple[dict
         needed = {canon(r) for e in exprs for r in refs(e)}
         if others.get(module):
             lines = "".join(f"{name}: TypeAlias = {canon(name)}\n" for name in others[module])
-            parts.append("# other names of the structures above, each defined once\n" + lines)
+            home = "above" if module == COMMON else f"above or in `{COMMON}`"
+            parts.append(f"# other names of identical structures, whose one class is {home}\n" + lines)
             needed |= {canon(name) for name in others[module]}
         if per_operation.get(module):
             lines = ""

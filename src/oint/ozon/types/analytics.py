@@ -612,7 +612,7 @@ class AnalyticsStockOnWarehouseResultRows(TypedDict, total=False):
     warehouse_name: str
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 V1AverageDeliveryTimeResponseMetrics: TypeAlias = AverageDeliveryTimeResponseTotal
 V1AverageDeliveryTimeResponseMetricsOrdersCount: TypeAlias = V1AverageDeliveryTimeResponseOrdersCount
 V1AverageDeliveryTimeResponseMetricsOrdersCountValueFast: TypeAlias = V1AverageDeliveryTimeResponseOrdersCountValueFast

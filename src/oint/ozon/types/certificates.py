@@ -271,7 +271,7 @@ class CertificationV2ProductCertificateParamsResponseParam(TypedDict, total=Fals
     variants: list[HumanTextsParam]
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 ProductProductCertificateAccordanceTypesResponse: TypeAlias = ProductProductCertificateTypesResponse
 ProductProductCertificateAccordanceTypesResponseType: TypeAlias = HumanTextsParam
 V1ProductCertificateProductStatusListResponse: TypeAlias = V1ProductCertificateStatusListResponse

@@ -290,7 +290,7 @@ class HumanTextsParam(TypedDict, total=False):
     value: str
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above
 MoneyMoneySellerPrice: TypeAlias = MoneyMoney
 CommonCreateReportResponse: TypeAlias = CreateReportResponse
 Ozon_sdkseller_apibetamodelsMoneyPostingMoney: TypeAlias = MoneyMoney

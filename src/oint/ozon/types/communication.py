@@ -395,7 +395,7 @@ class V3ChatDetailsInfo(TypedDict, total=False):
     created_at: str
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 ChatChatSendMessageResponse: TypeAlias = ChatChatSendFileResponse
 V1QuestionListResponseQuestions: TypeAlias = V1QuestionInfoResponse
 ReviewV2ReviewInfoV2Response: TypeAlias = V1ReviewInfoResponse

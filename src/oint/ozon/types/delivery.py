@@ -312,7 +312,7 @@ class V1OrderCreateResponse(TypedDict, total=False):
     postings: list[str]
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 DeliveryMapRequestViewportCoordinatesLeft: TypeAlias = PointDeliveryMethodCoordinates
 DeliveryMapRequestViewportCoordinatesRight: TypeAlias = PointDeliveryMethodCoordinates
 DeliveryMapResponseClusterCoordinates: TypeAlias = PointDeliveryMethodCoordinates

@@ -210,7 +210,7 @@ class PostingV2PostingDigitalListResponsePostingsProducts(TypedDict, total=False
     sku: int
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 ListPostingCodesRequestWithParams: TypeAlias = PostingFboPostingWithParams
 PostingAdditionalDataItem: TypeAlias = V2AdditionalDataItem
 PostingPostingFinancialData: TypeAlias = V3PostingFinancialData

@@ -1582,7 +1582,7 @@ class V3SupplyOrderListResponse(TypedDict, total=False):
     order_ids: list[str]
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 V1CargoesLabelCreateRequestCargo: TypeAlias = CargoValue
 CargoesDeleteStatus: TypeAlias = CargoesLabelGet
 V1CargoesDeleteStatusResponseError: TypeAlias = V1CargoesDeleteResponseError

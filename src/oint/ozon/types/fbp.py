@@ -765,7 +765,7 @@ class PostingV1PostingFbpListResponsePostingsProducts(TypedDict, total=False):
     sku: int
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 FbpCreateAct: TypeAlias = FbpDraftGet
 FbpCreateConsignmentNote: TypeAlias = FbpDraftGet
 V1FbpCreateConsignmentNoteResponse: TypeAlias = CreateReportResponseCode

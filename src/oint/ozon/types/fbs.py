@@ -1793,7 +1793,7 @@ class FbsPostingProductExemplarSetV6RequestExemplars(TypedDict, total=False):
     weight: float
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 V1AssemblyCarriagePostingListResponsePostingProduct: TypeAlias = V1AssemblyFbsPostingListResponsePostingProduct
 AssemblyCarriageProductList: TypeAlias = AssemblyCarriagePostingList
 V1AssemblyCarriageProductListRequestFilter: TypeAlias = V1AssemblyCarriagePostingListRequestFilter

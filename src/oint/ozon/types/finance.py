@@ -561,7 +561,7 @@ class Financev3FinanceTransactionTotalsV3ResponseResult(TypedDict, total=False):
     services_amount: float
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 FinanceV1GetFinanceAccrualByDayResponseAccrualContainFa495b: TypeAlias = FinanceV1GetFinanceAccrualByDayResponseAccrualNonItemFee
 MoneyMoneyAccrued: TypeAlias = MoneyMoney
 FinanceV1GetFinanceAccrualByDayResponseAccrualItemFeeBa83dc: TypeAlias = FinanceV1GetFinanceAccrualByDayResponseAccrualNonItemFee

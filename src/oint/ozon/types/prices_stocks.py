@@ -568,7 +568,7 @@ class PriceIndexesIndexOzonData(TypedDict, total=False):
     price_index_value: float
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 PricingCompetitors: TypeAlias = PricingList
 PricingDelete: TypeAlias = PricingInfo
 PricingItemsDelete: TypeAlias = PricingIds

@@ -920,7 +920,7 @@ class GetUploadQuotaResponseTotal(TypedDict, total=False):
     usage: int
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 BarcodeV1BarcodeDeleteResponse: TypeAlias = V1AddBarcodeResponse
 BarcodeV1BarcodeDeleteResponseErrors: TypeAlias = V1AddBarcodeResult
 V1GetAttributeValuesResponseDictionaryValue: TypeAlias = SearchAttributeValuesResponseValue

@@ -709,7 +709,7 @@ class ActionsProductsDeactivate(TypedDict, total=False):
     product_ids: list[str]
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 ActionsAutoAddProductsCandidates: TypeAlias = ActionsAutoAddProductsList
 ActionsV1ActionsAutoAddProductsDeleteResponse: TypeAlias = ActionTimerStatus
 ActionsV1ActionsAutoAddProductsUpdateResponseBelowMinPrice: TypeAlias = ActionsV1ActionsAutoAddProductsUpdateResponseFailedPrice

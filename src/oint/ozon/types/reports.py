@@ -129,7 +129,7 @@ class V2ReportReturnsCreateRequestFilter(TypedDict, total=False):
     status: Required[Literal['DisputeOpened', 'OnSellerApproval', 'ArrivedAtReturnPlace', 'OnSellerClarification', 'OnSellerClarificationAfterPartialCompensation', 'OfferedPartialCompensation', 'ReturnMoneyApproved', 'PartialCompensationReturned', 'CancelledDisputeNotOpen', 'Rejected', 'CrmRejected', 'Cancelled', 'Approved', 'ApprovedByOzon', 'ReceivedBySeller', 'MovingToSeller', 'ReturnCompensated', 'ReturningToSellerByCourier', 'Utilizing', 'Utilized', 'MoneyReturned', 'PartialCompensationInProcess', 'DisputeYouOpened', 'CompensationRejected', 'DisputeOpening', 'CompensationOffered', 'WaitingCompensation', 'SendingError', 'CompensationRejectedBySla', 'CompensationRejectedBySeller', 'MovingToOzon', 'ReturnedToOzon', 'MoneyReturnedBySystem', 'WaitingShipment']]
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 ReportCreateDiscountedResponse: TypeAlias = CreateReportResponseCode
 ReportReportinfo: TypeAlias = ReportReport
 ReportCommonReportAdditionalDataItem: TypeAlias = V2AdditionalDataItem

@@ -418,7 +418,7 @@ class V2ReturnsRfbsVerifyRequest(TypedDict, total=False):
     return_method_description: str
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 V1TimeRangeReturnDate: TypeAlias = TimetableWorkingHours
 V1TimeRangeStorageTariffication: TypeAlias = TimetableWorkingHours
 V1TimeRangeVisualStatus: TypeAlias = TimetableWorkingHours

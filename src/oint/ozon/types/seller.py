@@ -292,7 +292,7 @@ class V1SellerOzonLogisticsInfoResponse(TypedDict, total=False):
     ozon_logistics_enabled: bool
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 DeleteNotification: TypeAlias = ActPostingList
 NotificationV1NotificationListResponseNotificationNot7e614f: TypeAlias = NotificationV1CheckNotificationResponseError
 RatingValueCurrent: TypeAlias = RatingValuePast

@@ -816,7 +816,7 @@ class WarehouseTimetable(TypedDict, total=False):
     working_hours: list[TimetableWorkingHours]
 
 
-# other names of the structures above, each defined once
+# other names of identical structures, whose one class is above or in `common`
 V1ArchiveWarehouseFbsResponse: TypeAlias = CargoesLabelGet
 V1WarehouseErfbsAggregatorCreateRequestAddressCoordinates: TypeAlias = DropOffPointCoordinates
 WarehouseErfbsAggregatorCreateRequestDeliveryMethodDe77b6a0: TypeAlias = V1WarehouseErfbsAggregatorDeliveryMethodUpdateRequest7e960f
