@@ -1,6 +1,6 @@
 """Generate the typed Python layers: `oint/ozon/_api.py` from the OInt registry (typed sync and
-async client methods and OInt-style module functions), and `types.py` / `_operations.pyi` from
-the operation layer (`oint.ozon.codegen_ops`), so that IDEs and mypy see every method.
+async client methods and OInt-style module functions), and the `types` package / `_operations.pyi`
+from the operation layer (`oint.ozon.codegen_ops`), so that IDEs and mypy see every method.
 
     python -m oint.ozon.codegen          # rewrite them
     python -m oint.ozon.codegen --check  # exit 1 when one is out of date (run by the tests)
@@ -152,26 +152,48 @@ def generate() -> str:
     return "".join(out)
 
 
-def outputs() -> dict[Path, str]:
-    """Every generated module: the OInt methods and the typed operations with their types."""
+def outputs(here: Path = TARGET.parent) -> dict[Path, str]:
+    """Every generated module under `here` (`oint/ozon/`): the OInt methods, the typed operations
+    and the package of their types."""
     from oint.ozon import codegen_ops
 
-    types_text, operations_text = codegen_ops.generate()
-    here = TARGET.parent
-    return {TARGET: generate(), here / "types.py": types_text, here / "_operations.pyi": operations_text}
+    types_files, operations_text = codegen_ops.generate()
+    files = {here / TARGET.name: generate(), here / "_operations.pyi": operations_text}
+    files.update({here / "types" / name: text for name, text in types_files.items()})
+    return files
+
+
+def leftovers(here: Path, files: dict[Path, str]) -> list[Path]:
+    """Generated files the generator no longer writes: a module of the types package it does not
+    make (a section renamed) and the single `types.py` the package replaced."""
+    package = sorted(p for p in (here / "types").glob("*.py") if p not in files)
+    return package + [p for p in (here / "types.py",) if p.exists()]
+
+
+def stale(here: Path = TARGET.parent) -> list[Path]:
+    """The generated files under `here` that differ from what the generator makes now, the missing
+    ones and the left-over ones."""
+    files = outputs(here)
+    changed = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+    return changed + leftovers(here, files)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    files = outputs()
     if "--check" in argv:
-        stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-        for path in stale:
+        out_of_date = stale()
+        for path in out_of_date:
             print(f"{path} is out of date: run python -m oint.ozon.codegen", file=sys.stderr)
-        return 1 if stale else 0
+        return 1 if out_of_date else 0
+    files = outputs()
     for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
+        path.parent.mkdir(exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    for path in leftovers(TARGET.parent, files):
+        path.unlink()
+        print(f"removed {path}")
     return 0
 
 
