@@ -1240,7 +1240,7 @@ class SyncOperations:
         """`POST /v1/product/certificate/bind`: Привязать сертификат к товару"""
         ...
 
-    def v1_product_certificate_create(self) -> t.V1ProductCertificateCreateResponse:
+    def v1_product_certificate_create(self, body: t.V1ProductCertificateCreateRequest) -> t.V1ProductCertificateCreateResponse:
         """`POST /v1/product/certificate/create`.
 
         Retired: deprecated by Ozon; successor /v2/product/certificate/create.
@@ -1572,7 +1572,7 @@ class SyncOperations:
         """Every item of every page of `/v1/receipts/seller/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_receipts_upload(self) -> t.V1ReceiptsUploadResponse:
+    def v1_receipts_upload(self, body: t.V1ReceiptsUploadRequest) -> t.V1ReceiptsUploadResponse:
         """`POST /v1/receipts/upload`.
 
         Retired: deprecated by Ozon.
@@ -4130,7 +4130,7 @@ class AsyncOperations:
         """`POST /v1/product/certificate/bind`: Привязать сертификат к товару"""
         ...
 
-    async def v1_product_certificate_create(self) -> t.V1ProductCertificateCreateResponse:
+    async def v1_product_certificate_create(self, body: t.V1ProductCertificateCreateRequest) -> t.V1ProductCertificateCreateResponse:
         """`POST /v1/product/certificate/create`.
 
         Retired: deprecated by Ozon; successor /v2/product/certificate/create.
@@ -4462,7 +4462,7 @@ class AsyncOperations:
         """Every item of every page of `/v1/receipts/seller/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_receipts_upload(self) -> t.V1ReceiptsUploadResponse:
+    async def v1_receipts_upload(self, body: t.V1ReceiptsUploadRequest) -> t.V1ReceiptsUploadResponse:
         """`POST /v1/receipts/upload`.
 
         Retired: deprecated by Ozon.

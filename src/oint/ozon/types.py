@@ -2980,7 +2980,7 @@ class FbpDraftDirectCreate(TypedDict, total=False):
 
 
 class V1FbpDraftDirectCreateRequestDirectDetails(TypedDict, total=False):
-    timeslot_start: Required[str]
+    timeslot_start: Required[str | list[str]]
 
 
 class V1FbpDraftDirectCreateResponse(TypedDict, total=False):
@@ -5520,6 +5520,16 @@ class ProductCertificateBind(TypedDict, total=False):
     skus: list[str]
 
 
+class V1ProductCertificateCreateRequest(TypedDict, total=False):
+    accordance_type_code: Literal['technical_regulations_rf', 'technical_regulations_cu', 'gost']
+    expire_date: str
+    files: Required[list[Any]]
+    issue_date: Required[str]
+    name: Required[str]
+    number: Required[str]
+    type_code: Required[Literal['certificate_of_conformity', 'declaration', 'certificate_of_registration', 'registration_certificate', 'refused_letter', 'veterinary_cover_document', 'safety_data_sheet']]
+
+
 V1ProductCertificateCreateResponse: TypeAlias = 'int'
 
 
@@ -6346,7 +6356,7 @@ class QuestionAnswerDelete(TypedDict, total=False):
 
 
 class QuestionAnswerList(TypedDict, total=False):
-    last_id: dict[str, Any]
+    last_id: Any
     question_id: Required[str]
     sku: Required[int | str]
 
@@ -6599,6 +6609,18 @@ class ReceiptsSellerListResponseReceipt(TypedDict, total=False):
     updated_at: str
 
 
+class V1UploadReceiptRequest(TypedDict, total=False):
+    content: Required[str]
+    operation_type: Required[str]
+    parent_receipt_id: str
+    posting_numbers: Required[list[str]]
+    receipt_number: Required[str]
+    type: Required[V1UploadReceiptRequestTypeEnum]
+
+
+V1UploadReceiptRequestTypeEnum: TypeAlias = "Literal['INCOMING', 'REFUND']"
+
+
 class V1UploadReceiptResponse(TypedDict, total=False):
     receipt_id: str
 
@@ -6801,6 +6823,7 @@ class ReportCreateCompanyPostingsReportRequestFilter(TypedDict, total=False):
     status_alias: list[str]
     statuses: list[int | str]
     warehouse_id: list[int | str]
+    title: str
 
 
 class CreateCompanyPostingsReportRequestWith(TypedDict, total=False):
@@ -6833,7 +6856,7 @@ class ReportV1CreateCompanyFinanceRealizationPostingReportResponse(TypedDict, to
 
 class CreateStockByWarehouseReport(TypedDict, total=False):
     language: str
-    warehouseId: Required[list[str]]
+    warehouseId: Required[list[str] | str]
 
 
 GiveoutGetBarcode: TypeAlias = dict[str, Any]
@@ -7391,6 +7414,7 @@ class SellerActionsCreateDiscount(TypedDict, total=False):
     date_end: Required[str]
     date_start: Required[str]
     min_action_percent: Required[float]
+    title: str
 
 
 class V1SellerActionsCreateDiscountResponse(TypedDict, total=False):
@@ -7403,6 +7427,7 @@ class SellerActionsCreateDiscountWithCondition(TypedDict, total=False):
     discount_type: Required[Literal['PERCENT', 'CURRENCY']]
     discount_value: Required[float]
     min_order_amount: Required[float]
+    title: str
 
 
 class V1SellerActionsCreateDiscountWithConditionResponse(TypedDict, total=False):
@@ -7411,6 +7436,7 @@ class V1SellerActionsCreateDiscountWithConditionResponse(TypedDict, total=False)
 
 class SellerActionsCreateInstallment(TypedDict, total=False):
     date_start: Required[str]
+    title: Required[str]
 
 
 class V1SellerActionsCreateInstallmentResponse(TypedDict, total=False):
@@ -7423,6 +7449,7 @@ class SellerActionsCreateMultiLevelDiscount(TypedDict, total=False):
     discount_levels: Required[list[V1SellerActionsCreateMultiLevelDiscountRequestDiscountLevel]]
     discount_type: Required[Literal['PERCENT', 'CURRENCY']]
     is_legal_entities_segment: bool
+    title: str
 
 
 class V1SellerActionsCreateMultiLevelDiscountRequestDiscountLevel(TypedDict, total=False):
@@ -7442,6 +7469,7 @@ class SellerActionsCreateVoucher(TypedDict, total=False):
     discount_value: Required[float]
     user_ids: list[str]
     voucher_parameters: Required[V1SellerActionsCreateVoucherRequestVoucherParameter]
+    title: Required[str]
 
 
 class V1SellerActionsCreateVoucherRequestVoucherParameter(TypedDict, total=False):
@@ -7594,6 +7622,7 @@ class SellerActionsUpdateDiscount(TypedDict, total=False):
 class V1SellerActionsUpdateDiscountRequestActionParameters(TypedDict, total=False):
     date_end: Required[str]
     date_start: Required[str]
+    title: Required[str]
 
 
 class SellerActionsUpdateDiscountWithCondition(TypedDict, total=False):
@@ -7606,6 +7635,7 @@ class V1SellerActionsUpdateDiscountWithConditionRequestActi1b4411(TypedDict, tot
     date_start: Required[str]
     discount_value: Required[float]
     min_order_amount: Required[float]
+    title: Required[str]
 
 
 class SellerActionsUpdateInstallment(TypedDict, total=False):
@@ -7615,6 +7645,7 @@ class SellerActionsUpdateInstallment(TypedDict, total=False):
 
 class V1SellerActionsUpdateInstallmentRequestActionParameters(TypedDict, total=False):
     date_start: Required[str]
+    title: Required[str]
 
 
 class SellerActionsUpdateMultiLevelDiscount(TypedDict, total=False):
@@ -7627,6 +7658,7 @@ class V1SellerActionsUpdateMultiLevelDiscountRequestActionP932669(TypedDict, tot
     date_start: Required[str]
     discount_levels: Required[list[SellerActionsUpdateMultiLevelDiscountRequestActionPar39c868]]
     is_legal_entities_segment: bool
+    title: Required[str]
 
 
 class SellerActionsUpdateMultiLevelDiscountRequestActionPar39c868(TypedDict, total=False):
@@ -7645,6 +7677,7 @@ class V1SellerActionsUpdateVoucherRequestActionParameters(TypedDict, total=False
     date_start: Required[str]
     discount_value: Required[float]
     user_ids: list[str]
+    title: Required[str]
 
 
 class SellerActionsVoucherGet(TypedDict, total=False):
@@ -10809,7 +10842,7 @@ class V2PostingFbsDigitalActCheckStatusResponse(TypedDict, total=False):
 
 
 class PostingFbsGetDigitalAct(TypedDict, total=False):
-    doc_type: dict[str, Any]
+    doc_type: str
     id: Required[int | str]
 
 
@@ -12107,6 +12140,7 @@ class Postingv3GetFbsPostingListRequestFilter(TypedDict, total=False):
     status: str
     to: Required[str]
     warehouse_id: list[str]
+    fbpFilter: str
 
 
 PostinglistV3status = TypedDict(
@@ -12246,6 +12280,7 @@ class Postingv3GetFbsPostingUnfulfilledListRequestFilter(TypedDict, total=False)
     provider_id: list[int | str]
     status: str
     warehouse_id: list[int | str]
+    fbpFilter: str
 
 
 V3TimeRange = TypedDict(
@@ -14113,6 +14148,7 @@ V1ReceiptsGetRequest: TypeAlias = GetReceipt
 V1ReceiptsGetResponse: TypeAlias = V1GetReceiptResponse
 V1ReceiptsSellerListRequest: TypeAlias = ReceiptsSellerList
 V1ReceiptsSellerListItem: TypeAlias = ReceiptsSellerListResponseReceipt
+V1ReceiptsUploadRequest: TypeAlias = V1UploadReceiptRequest
 V1ReceiptsUploadResponse: TypeAlias = V1UploadReceiptResponse
 V1RemovalFromStockListRequest: TypeAlias = GetSupplierReturnsSummaryReport
 V1RemovalFromStockListResponse: TypeAlias = V1GetSupplierReturnsSummaryReportResponse

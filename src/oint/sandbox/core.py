@@ -389,7 +389,17 @@ class Sandbox:
                 raise unauthenticated()
             if self.rate_limits:
                 self._check_rate(client_id)
-            request = self._parse_body(body) if method != "GET" else {}
+            content_type = lower.get("content-type", "")
+            if method == "GET":
+                request: dict[str, Any] = {}
+            elif op.form and content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
+                from oint.ozon import spec
+                from oint.sandbox import forms
+
+                schema = {"$ref": "#/schemas/" + op.request} if op.request else None
+                request = forms.parse_form(content_type, body, schema, spec.schemas())
+            else:
+                request = self._parse_body(body)
             now = self.clock()
             with self.store.savepoint():
                 acct = self.store.get("*", "account", client_id)
