@@ -148,8 +148,11 @@ class Schemas:
             for field, sub in props.items():
                 if field in oprops:
                     self.enrich(sub, oprops[field], request)
-            if request and tnode.get("additionalProperties") in (None, False):
-                for field in sorted(set(oprops) - set(props)):  # documented, unknown to the newer structure
+            if tnode.get("additionalProperties") in (None, False):
+                # documented, unknown to the newer structure: a request takes them all, an answer
+                # has those the document requires
+                wanted = set(oprops) if request else set(onode.get("required", ()))
+                for field in sorted(wanted & set(oprops) - set(props)):
                     props[field] = self._clean_oa(oprops[field])
             required = {r for r in onode.get("required", ()) if r in props} | set(tnode.get("required", ()))
             if required:
@@ -171,6 +174,9 @@ class Schemas:
             and "properties" not in onode
         ):
             okind = onode.get("type")
+            template = onode.get("pattern")
+            if isinstance(template, str) and re.search("YYYY|XXX", template):
+                tnode["x-template"] = template.strip()  # `+7(XXX)XXX-XX-XX`: a form in words, no regex
             for key in SCALAR_FACTS:
                 if key not in onode:
                     continue
@@ -444,6 +450,10 @@ def build() -> dict[str, Any]:
     ops_doc = json.loads((REFERENCE / "operations.json").read_text(encoding="utf-8"))
     oa = json.loads((REFERENCE / "openapi-en-2026-05.structure.json").read_text(encoding="utf-8"))
     facts = json.loads((REFERENCE / "facts.json").read_text(encoding="utf-8"))
+    for name, rules in facts["document_rules"].items():  # the document's prose, as data
+        if name != "about":
+            for field, rule in rules["fields"].items():
+                oa["components"]["schemas"][name]["properties"][field].update(rule)
     schemas = Schemas(ops_doc["components"]["schemas"], oa["components"]["schemas"])
     retired = facts["retired"]
     decls: dict[str, dict[str, Any]] = {}

@@ -4482,6 +4482,7 @@ class NotificationV1NotificationListResponseNotification(TypedDict, total=False)
 
 class NotificationV1NotificationListResponseNotificationNot7e614f(TypedDict, total=False):
     type: str
+    description: str
 
 
 GetNotificationPushTypeList: TypeAlias = dict[str, Any]
@@ -4494,6 +4495,7 @@ class NotificationV1GetNotificationPushTypeListResponse(TypedDict, total=False):
 class NotificationV1GetNotificationPushTypeListResponseNoti6016e6(TypedDict, total=False):
     seller_endpoint: NotificationV1GetNotificationPushTypeListResponseNoti384581
     type: str
+    description: str
 
 
 class NotificationV1GetNotificationPushTypeListResponseNoti384581(TypedDict, total=False):
