@@ -12,6 +12,7 @@ from oint.ozon import OzonClient
 from oint.ozon.errors import BadRequestError
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.base import Account
+from oint.sandbox.model.product_items import price_errors
 from oint.sandbox.model.products import find_by_offer, save_product
 
 
@@ -77,3 +78,26 @@ def test_a_bad_price_stored_earlier_never_breaks_a_read(
     for action in ozon.call("/v1/actions", None)["result"][:2]:  # promotions price the products
         ozon.call("/v1/actions/candidates", {"action_id": action["id"], "limit": 100})
         ozon.call("/v2/actions/candidates", {"action_id": action["id"], "limit": 100})
+
+
+def test_the_cli_refuses_1e308_and_later_reads_work(run_cli: Any, sandbox_db: str) -> None:
+    listed = run_cli("ozon", "/v3/product/list", "--body", "{'filter': {}, 'limit': 1}", "--sandbox")
+    offer = listed.json()["result"]["items"][0]["offer_id"]
+    prices = "[{'offer_id':'" + offer + "','price':'1e308','old_price':'0'}]"
+    refused = run_cli("ozon", "UpdateProductsPrices", "--sandbox", "--prices", prices)
+    assert refused.code == 1 and refused.json()["code"] == 3, (refused.out, refused.err)
+    assert "Traceback" not in refused.err
+    read = run_cli("ozon", "GetProductsPrices", "--sandbox", "--filter", "{'offer_id': ['" + offer + "']}")
+    assert read.code == 0 and "Traceback" not in read.err, read.err
+
+
+@pytest.mark.parametrize("price", ["1e308", "99.999", "1000000000"])
+def test_product_import_reports_a_price_out_of_range(
+    clocked: tuple[OzonClient, Sandbox, Clock], price: str
+) -> None:
+    _, sandbox, clock = clocked
+    with sandbox.store.transaction():
+        account = Account(sandbox.store, DEMO_CLIENT_ID, clock())
+        item = {"price": price, "old_price": "", "vat": "0.2", "currency_code": "RUB"}
+        errors = price_errors(account, item)
+    assert [e["code"] for e in errors] == ["price_out_of_range"], errors
