@@ -127,10 +127,10 @@ class Schemas:
 
     # -- facts of the OpenAPI document laid over the newer structure
     def enrich(self, target: Schema, oa: Schema, request: bool = False) -> None:
-        """Copy required fields, enums, formats and limits from `oa` into `target` (in place).
-        Of a request, also what Ozon's document accepts and the newer structure lacks: its fields
-        (optional: the newer structure dropped them), its type where the two differ (either is
-        accepted), its enum values."""
+        """Copy required fields, enums, formats, limits and forms in words (`x-template`) from `oa`
+        into `target` (in place). Of a request, also what Ozon's document accepts and the newer
+        structure lacks: its fields, its type where the two differ (either is accepted), and the
+        enum values of both; of an answer, the fields the document requires."""
         tname, tnode = resolve_named(self.out, target)
         oname, onode = resolve_named(self.oa_src, oa)
         if tname and oname:
@@ -182,7 +182,7 @@ class Schemas:
                     continue
                 if key == "enum" and tnode.get("type") not in (None, okind):
                     continue
-                if key == "enum" and isinstance(tnode.get("enum"), list) and onode["enum"]:
+                if key == "enum" and request and isinstance(tnode.get("enum"), list) and onode["enum"]:
                     newer = [v for v in tnode["enum"] if v not in onode["enum"]]  # values added since
                     tnode["enum"] = onode["enum"] + newer
                     continue
