@@ -159,3 +159,22 @@ def test_every_structural_answer_conforms_to_both_documents_and_is_plausible() -
                 )
                 break
     assert not failures, f"{len(failures)} operation(s):\n" + "\n".join(failures)
+
+
+def test_declared_price_is_a_money_object_as_the_layer_says() -> None:
+    """The product info model answered `declared_price: ""` where the layer has an object."""
+    from conftest import sandbox_client
+
+    from oint.sandbox.core import Sandbox
+
+    sandbox = Sandbox(":memory:", rate_limits=False)
+    try:
+        with sandbox_client(sandbox) as ozon:
+            listed = ozon.call("/v3/product/list", {"filter": {}, "limit": 5})["result"]["items"]
+            info = ozon.call("/v3/product/info/list", {"product_id": [p["product_id"] for p in listed]})
+    finally:
+        sandbox.close()
+    item_schema = {"$ref": "#/schemas/ProductDeclaredPriceMoney"}
+    for item in info["items"]:
+        assert isinstance(item["declared_price"], dict), item["declared_price"]
+        assert not answer_problems(item_schema, item["declared_price"], spec.schemas())
