@@ -1258,7 +1258,7 @@ class SyncOperations:
         """`POST /v1/product/certificate/bind`: Привязать сертификат к товару"""
         ...
 
-    def v1_product_certificate_create(self) -> certificates.V1ProductCertificateCreateResponse:
+    def v1_product_certificate_create(self, body: certificates.V1ProductCertificateCreateRequest) -> certificates.V1ProductCertificateCreateResponse:
         """`POST /v1/product/certificate/create`.
 
         Retired: deprecated by Ozon; successor /v2/product/certificate/create.
@@ -1590,7 +1590,7 @@ class SyncOperations:
         """Every item of every page of `/v1/receipts/seller/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_receipts_upload(self) -> finance.V1ReceiptsUploadResponse:
+    def v1_receipts_upload(self, body: finance.V1ReceiptsUploadRequest) -> finance.V1ReceiptsUploadResponse:
         """`POST /v1/receipts/upload`.
 
         Retired: deprecated by Ozon.
@@ -4148,7 +4148,7 @@ class AsyncOperations:
         """`POST /v1/product/certificate/bind`: Привязать сертификат к товару"""
         ...
 
-    async def v1_product_certificate_create(self) -> certificates.V1ProductCertificateCreateResponse:
+    async def v1_product_certificate_create(self, body: certificates.V1ProductCertificateCreateRequest) -> certificates.V1ProductCertificateCreateResponse:
         """`POST /v1/product/certificate/create`.
 
         Retired: deprecated by Ozon; successor /v2/product/certificate/create.
@@ -4480,7 +4480,7 @@ class AsyncOperations:
         """Every item of every page of `/v1/receipts/seller/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_receipts_upload(self) -> finance.V1ReceiptsUploadResponse:
+    async def v1_receipts_upload(self, body: finance.V1ReceiptsUploadRequest) -> finance.V1ReceiptsUploadResponse:
         """`POST /v1/receipts/upload`.
 
         Retired: deprecated by Ozon.

@@ -9,7 +9,7 @@ paged lists, `<Name>Item`. What other sections use too is in `common`.
 from __future__ import annotations
 
 import sys
-from typing import Any, TypeAlias, TypedDict
+from typing import Any, Literal, TypeAlias, TypedDict
 
 from oint.ozon.types.common import (
     CreateReportResponseCode,
@@ -47,6 +47,16 @@ class ProductCertificateBind(TypedDict, total=False):
     certificate_id: Required[int | str]
     product_id: Required[list[int | str]]
     skus: list[str]
+
+
+class V1ProductCertificateCreateRequest(TypedDict, total=False):
+    accordance_type_code: Literal['technical_regulations_rf', 'technical_regulations_cu', 'gost']
+    expire_date: str
+    files: Required[list[Any]]
+    issue_date: Required[str]
+    name: Required[str]
+    number: Required[str]
+    type_code: Required[Literal['certificate_of_conformity', 'declaration', 'certificate_of_registration', 'registration_certificate', 'refused_letter', 'veterinary_cover_document', 'safety_data_sheet']]
 
 
 V1ProductCertificateCreateResponse: TypeAlias = 'int'

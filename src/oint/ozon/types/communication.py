@@ -57,7 +57,7 @@ class QuestionAnswerDelete(TypedDict, total=False):
 
 
 class QuestionAnswerList(TypedDict, total=False):
-    last_id: dict[str, Any]
+    last_id: Any
     question_id: Required[str]
     sku: Required[int | str]
 

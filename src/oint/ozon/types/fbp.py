@@ -156,7 +156,7 @@ class FbpDraftDirectCreate(TypedDict, total=False):
 
 
 class V1FbpDraftDirectCreateRequestDirectDetails(TypedDict, total=False):
-    timeslot_start: Required[str]
+    timeslot_start: Required[str | list[str]]
 
 
 class V1FbpDraftDirectCreateResponse(TypedDict, total=False):

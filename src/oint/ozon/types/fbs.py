@@ -936,7 +936,7 @@ class V2PostingFbsDigitalActCheckStatusResponse(TypedDict, total=False):
 
 
 class PostingFbsGetDigitalAct(TypedDict, total=False):
-    doc_type: dict[str, Any]
+    doc_type: str
     id: Required[int | str]
 
 
@@ -1302,6 +1302,7 @@ class Postingv3GetFbsPostingListRequestFilter(TypedDict, total=False):
     status: str
     to: Required[str]
     warehouse_id: list[str]
+    fbpFilter: str
 
 
 class Postingv3FbsPostingWithParams(TypedDict, total=False):
@@ -1413,6 +1414,7 @@ class Postingv3GetFbsPostingUnfulfilledListRequestFilter(TypedDict, total=False)
     provider_id: list[int | str]
     status: str
     warehouse_id: list[int | str]
+    fbpFilter: str
 
 
 class Postingv3GetFbsPostingUnfulfilledListResponse(TypedDict, total=False):

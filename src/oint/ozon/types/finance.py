@@ -9,7 +9,7 @@ and, for paged lists, `<Name>Item`. What other sections use too is in `common`.
 from __future__ import annotations
 
 import sys
-from typing import Any, TypeAlias, TypedDict
+from typing import Any, Literal, TypeAlias, TypedDict
 
 from oint.ozon.types.common import (
     CarriagePickupFee,
@@ -441,6 +441,18 @@ class ReceiptsSellerListResponseReceipt(TypedDict, total=False):
     updated_at: str
 
 
+class V1UploadReceiptRequest(TypedDict, total=False):
+    content: Required[str]
+    operation_type: Required[str]
+    parent_receipt_id: str
+    posting_numbers: Required[list[str]]
+    receipt_number: Required[str]
+    type: Required[V1UploadReceiptRequestTypeEnum]
+
+
+V1UploadReceiptRequestTypeEnum: TypeAlias = "Literal['INCOMING', 'REFUND']"
+
+
 class V1UploadReceiptResponse(TypedDict, total=False):
     receipt_id: str
 
@@ -648,6 +660,7 @@ V1ReceiptsGetRequest: TypeAlias = GetReceipt
 V1ReceiptsGetResponse: TypeAlias = V1GetReceiptResponse
 V1ReceiptsSellerListRequest: TypeAlias = ReceiptsSellerList
 V1ReceiptsSellerListItem: TypeAlias = ReceiptsSellerListResponseReceipt
+V1ReceiptsUploadRequest: TypeAlias = V1UploadReceiptRequest
 V1ReceiptsUploadResponse: TypeAlias = V1UploadReceiptResponse
 V2FinanceRealizationRequest: TypeAlias = GetRealizationReportV1
 V2FinanceRealizationResponse: TypeAlias = V2GetRealizationReportResponseV2

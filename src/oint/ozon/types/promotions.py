@@ -315,6 +315,7 @@ class SellerActionsCreateDiscount(TypedDict, total=False):
     date_end: Required[str]
     date_start: Required[str]
     min_action_percent: Required[float]
+    title: str
 
 
 class SellerActionsCreateDiscountWithCondition(TypedDict, total=False):
@@ -323,10 +324,12 @@ class SellerActionsCreateDiscountWithCondition(TypedDict, total=False):
     discount_type: Required[Literal['PERCENT', 'CURRENCY']]
     discount_value: Required[float]
     min_order_amount: Required[float]
+    title: str
 
 
 class SellerActionsCreateInstallment(TypedDict, total=False):
     date_start: Required[str]
+    title: Required[str]
 
 
 class SellerActionsCreateMultiLevelDiscount(TypedDict, total=False):
@@ -335,6 +338,7 @@ class SellerActionsCreateMultiLevelDiscount(TypedDict, total=False):
     discount_levels: Required[list[SellerActionsUpdateMultiLevelDiscountRequestActionPar39c868]]
     discount_type: Required[Literal['PERCENT', 'CURRENCY']]
     is_legal_entities_segment: bool
+    title: str
 
 
 class SellerActionsCreateVoucher(TypedDict, total=False):
@@ -345,6 +349,7 @@ class SellerActionsCreateVoucher(TypedDict, total=False):
     discount_value: Required[float]
     user_ids: list[str]
     voucher_parameters: Required[V1SellerActionsCreateVoucherRequestVoucherParameter]
+    title: Required[str]
 
 
 class V1SellerActionsCreateVoucherRequestVoucherParameter(TypedDict, total=False):
@@ -469,6 +474,7 @@ class SellerActionsUpdateDiscount(TypedDict, total=False):
 class V1SellerActionsUpdateDiscountRequestActionParameters(TypedDict, total=False):
     date_end: Required[str]
     date_start: Required[str]
+    title: Required[str]
 
 
 class SellerActionsUpdateDiscountWithCondition(TypedDict, total=False):
@@ -481,6 +487,7 @@ class V1SellerActionsUpdateDiscountWithConditionRequestActi1b4411(TypedDict, tot
     date_start: Required[str]
     discount_value: Required[float]
     min_order_amount: Required[float]
+    title: Required[str]
 
 
 class SellerActionsUpdateInstallment(TypedDict, total=False):
@@ -498,6 +505,7 @@ class V1SellerActionsUpdateMultiLevelDiscountRequestActionP932669(TypedDict, tot
     date_start: Required[str]
     discount_levels: Required[list[SellerActionsUpdateMultiLevelDiscountRequestActionPar39c868]]
     is_legal_entities_segment: bool
+    title: Required[str]
 
 
 class SellerActionsUpdateMultiLevelDiscountRequestActionPar39c868(TypedDict, total=False):
@@ -516,6 +524,7 @@ class V1SellerActionsUpdateVoucherRequestActionParameters(TypedDict, total=False
     date_start: Required[str]
     discount_value: Required[float]
     user_ids: list[str]
+    title: Required[str]
 
 
 class V1SellerActionsVoucherGetResponse(TypedDict, total=False):

@@ -90,6 +90,7 @@ class ReportCreateCompanyPostingsReportRequestFilter(TypedDict, total=False):
     status_alias: list[str]
     statuses: list[int | str]
     warehouse_id: list[int | str]
+    title: str
 
 
 class CreateCompanyPostingsReportRequestWith(TypedDict, total=False):
@@ -114,7 +115,7 @@ class CreateCompanyFinanceRealizationPostingReport(TypedDict, total=False):
 
 class CreateStockByWarehouseReport(TypedDict, total=False):
     language: str
-    warehouseId: Required[list[str]]
+    warehouseId: Required[list[str] | str]
 
 
 class ReportReturnsCreate(TypedDict, total=False):

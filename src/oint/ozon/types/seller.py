@@ -66,8 +66,13 @@ class NotificationV1NotificationListResponseNotification(TypedDict, total=False)
     id: int
     problematic_type: str
     reason_details: str
-    types: list[NotificationV1CheckNotificationResponseError]
+    types: list[NotificationV1NotificationListResponseNotificationNot7e614f]
     url: str
+
+
+class NotificationV1NotificationListResponseNotificationNot7e614f(TypedDict, total=False):
+    type: str
+    description: str
 
 
 GetNotificationPushTypeList: TypeAlias = dict[str, Any]
@@ -80,6 +85,7 @@ class NotificationV1GetNotificationPushTypeListResponse(TypedDict, total=False):
 class NotificationV1GetNotificationPushTypeListResponseNoti6016e6(TypedDict, total=False):
     seller_endpoint: NotificationV1GetNotificationPushTypeListResponseNoti384581
     type: str
+    description: str
 
 
 class NotificationV1GetNotificationPushTypeListResponseNoti384581(TypedDict, total=False):
@@ -294,7 +300,6 @@ class V1SellerOzonLogisticsInfoResponse(TypedDict, total=False):
 
 # other names of identical structures, whose one class is above or in `common`
 DeleteNotification: TypeAlias = ActPostingList
-NotificationV1NotificationListResponseNotificationNot7e614f: TypeAlias = NotificationV1CheckNotificationResponseError
 RatingValueCurrent: TypeAlias = RatingValuePast
 
 
