@@ -433,10 +433,18 @@ class Sandbox:
             return _error(e)
         except (sqlite3.Error, SandboxStateError):
             raise
-        except Exception:  # a bug in the model must still answer like a server would
+        except Exception as e:  # a bug in the model must still answer like a server would
             import logging
 
-            logging.getLogger("oint.sandbox").exception("sandbox bug answering %s %s", method, path)
+            log = logging.getLogger("oint.sandbox")
+            log.error(  # one line; the traceback with --debug (or the logger at DEBUG)
+                "sandbox bug answering %s %s: %s: %s",
+                method,
+                path,
+                type(e).__name__,
+                e,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
             return _error(internal())
 
     def _record(self, method: str, path: str, response: SandboxResponse) -> None:
