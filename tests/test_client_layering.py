@@ -1,6 +1,7 @@
 """The client does not depend on the sandbox: the sandbox is a transport it is given.
 
-- no source file of the client (`oint.core`, `oint.apis`, `oint.compat`, `oint.ozon`) imports `oint.sandbox` (nor names it for a dynamic import);
+- no source file of the client (`oint.core`, `oint.apis`, `oint.compat`, `oint.ozon`) imports
+  `oint.sandbox` (nor names it for a dynamic import);
 - importing `oint.ozon` and calling a real URL (sync, async, OInt-style) never loads `oint.sandbox`;
 - `OzonClient(transport=oint.sandbox.connect())` works without keys (the transport's default
   credentials), as does `sandbox=` through the `oint.transports` entry point.

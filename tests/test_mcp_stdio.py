@@ -24,7 +24,7 @@ from test_seed_example import PICTURE, PICTURE2, assert_seed_shape
 
 from oint.apps.mcp.cli import parse, settings_from
 from oint.apps.mcp.server import sdk_tool
-from oint.apps.mcp.service import Service, supports_profiles
+from oint.apps.mcp.service import Service
 
 T = TypeVar("T")
 SEED = {"product_id": 1111588191, "images": [PICTURE, PICTURE2], "color": "GREEN"}
@@ -211,7 +211,6 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert help_run.returncode == 0 and "--allow-write" in help_run.stdout
 
 
-@pytest.mark.skipif(not supports_profiles(), reason="adapt on rebase: profiles land with the CLI work")
 def test_profiles_select_the_seller_account(tmp_path: Path, server: SandboxServer) -> None:
     config = tmp_path / "config.toml"
     config.write_text(

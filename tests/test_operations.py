@@ -4,17 +4,24 @@ they reach the sandbox; mypy --strict checks what a user writes with them."""
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
+import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from tools import codegen, codegen_ops
 
+import oint.ozon.types
 from oint.apis.seller import spec
 from oint.apis.seller._operations import _bind_arguments  # type: ignore[attr-defined]  # private: not in the stub
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 STUB = ROOT / "src" / "oint" / "apis" / "seller" / "_operations.pyi"
+TYPES = ROOT / "src" / "oint" / "apis" / "seller" / "types"
 
 
 def stub_methods(cls: str) -> set[str]:
@@ -69,12 +76,19 @@ def test_typed_methods_call_the_sandbox(ozon: OzonClient) -> None:
 
 TYPED_USE = """
 from oint.ozon import OzonClient
-from oint.ozon.types import V2ProductsStocksRequest
+from oint.ozon.types import MoneyMoneyAccrued, V2ProductsStocksRequest
+from oint.ozon.types.fbs import V3PostingFbsListItem, V3PostingFbsListRequest
 
 def push(client: OzonClient) -> list[bool]:
     body: V2ProductsStocksRequest = {"stocks": [{"offer_id": "A-1", "stock": 5, "warehouse_id": 1}]}
     answer = client.v2_products_stocks(body)
     return [item.get("updated", False) for item in answer.get("result", [])]
+
+def numbers(client: OzonClient) -> list[str]:
+    body: V3PostingFbsListRequest = {"filter": {"since": "", "to": ""}, "limit": 1, "offset": 0}
+    first: V3PostingFbsListItem = next(client.iter_v3_posting_fbs_list(body))
+    money: MoneyMoneyAccrued = {"amount": "1.00", "currency": "RUB"}
+    return [first.get("posting_number", ""), money.get("amount", "")]
 """
 
 MISTAKES = """
@@ -101,3 +115,68 @@ def test_mypy_strict_checks_typed_calls(tmp_path: Path) -> None:
     assert 'Missing keys ("since", "to")' in out  # a required field left out
     assert '"v3_product_list"' in out  # a value outside the enum ("SIDEWAYS")
     assert 'has no key "no_such_field"' in out  # an answer field that does not exist
+
+
+def _types_size() -> ModuleType:
+    """bench/types_size.py: reads TypedDicts from the source alone, independently of the generator."""
+    found = importlib.util.spec_from_file_location("types_size", ROOT / "bench" / "types_size.py")
+    assert found is not None and found.loader is not None
+    module = importlib.util.module_from_spec(found)
+    sys.modules.setdefault("types_size", module)  # its dataclasses look their module up
+    found.loader.exec_module(module)
+    return module
+
+
+def test_identical_structures_are_emitted_once() -> None:
+    size = _types_size()
+    lines, classes, distinct = size.figures(TYPES)
+    assert classes == distinct, "two generated TypedDicts have the same fields of the same types"
+    assert lines > 0 and classes > 1000
+    money = oint.ozon.types.MoneyMoney  # one class for Ozon's dozens of {amount, currency}
+    assert oint.ozon.types.MoneyMoneyAccrued is money and oint.ozon.types.UtilizationMoney is money
+    assert "MoneyMoneyAccrued: TypeAlias = MoneyMoney" in (TYPES / "finance.py").read_text(encoding="utf-8")
+
+
+def test_every_former_name_still_imports() -> None:
+    names = (ROOT / "tests" / "data" / "types-names-2026-12.txt").read_text(encoding="utf-8").split()
+    assert len(names) == 2956
+    missing = [name for name in names if not hasattr(oint.ozon.types, name)]
+    assert not missing, missing[:20]
+    assert set(names) <= set(dir(oint.ozon.types))
+
+
+def test_types_are_split_by_section_and_import_only_common() -> None:
+    assert codegen_ops.section("/v3/posting/fbs/list") == "fbs"
+    assert codegen_ops.section("/v1/product/import/prices") == "prices_stocks"
+    assert codegen_ops.section("/v3/product/info/list") == "products"
+    assert codegen_ops.section("/v3/finance/transaction/list") == "finance"
+    assert codegen_ops.section("/v9/something/new") == "other"
+    fbs = importlib.import_module("oint.ozon.types.fbs")
+    assert fbs.V3PostingFbsListRequest is oint.ozon.types.V3PostingFbsListRequest
+    modules = {p.stem for p in TYPES.glob("*.py")} - {"__init__"}
+    assert {"common", "fbs", "fbo", "products", "prices_stocks", "finance"} <= modules
+    for module in sorted(modules):
+        tree = ast.parse((TYPES / f"{module}.py").read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        ours = {m for m in imported if m.startswith("oint")}
+        assert ours <= ({"oint.apis.seller.types.common"} if module != "common" else set()), (module, ours)
+    stub = STUB.read_text(encoding="utf-8")
+    assert "def v3_posting_fbs_list(self, body: fbs.V3PostingFbsListRequest" in stub
+
+
+def test_check_fails_when_a_generated_file_is_edited_or_left_over(tmp_path: Path) -> None:
+    for path, text in codegen.outputs(tmp_path).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert codegen.stale(tmp_path) == []
+    seller = tmp_path / "apis" / "seller"
+    fbs = seller / "types" / "fbs.py"
+    fresh = fbs.read_text(encoding="utf-8")
+    fbs.write_text(fresh.replace("total=False", "total=True", 1), encoding="utf-8")
+    assert codegen.stale(tmp_path) == [fbs]
+    fbs.write_text(fresh, encoding="utf-8")
+    (seller / "types" / "gone.py").write_text("", encoding="utf-8")
+    (seller / "types.py").write_text("", encoding="utf-8")
+    assert codegen.stale(tmp_path) == [seller / "types" / "gone.py", seller / "types.py"]
+    (seller / "_operations.pyi").unlink()
+    assert seller / "_operations.pyi" in codegen.stale(tmp_path)

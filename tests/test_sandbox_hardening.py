@@ -460,3 +460,25 @@ def test_an_error_answer_undoes_the_models_changes_not_the_fault_or_the_log(
     assert sandbox.requests == [{"method": "POST", "path": path, "status": status}]
     assert sandbox.store.items("*", "fault") == []  # taken
     sandbox.close()
+
+
+def test_a_model_bug_is_one_line_of_log_and_a_plain_500(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug answers Ozon's 500 without Python's words, and logs one line; the traceback only at
+    DEBUG (no traceback on a `--sandbox` call's terminal)."""
+    path = "/v2/product/pictures/info"
+    sandbox = Sandbox(":memory:", rate_limits=False)
+    model.handler("POST", path)
+    monkeypatch.setitem(ROUTES, ("POST", path), _writes_then(ZeroDivisionError("division by zero")))
+    with caplog.at_level("ERROR", logger="oint.sandbox"):
+        response = sandbox.handle("POST", path, AUTH, b'{"product_id": [1111588191]}')
+    assert response.status == 500 and json.loads(response.body)["message"] == "Internal error"
+    (record,) = caplog.records
+    assert not record.exc_info and "\n" not in record.getMessage()
+    assert "ZeroDivisionError: division by zero" in record.getMessage()
+    caplog.clear()
+    with caplog.at_level("DEBUG", logger="oint.sandbox"):
+        sandbox.handle("POST", path, AUTH, b'{"product_id": [1111588191]}')
+    assert caplog.records[0].exc_info
+    sandbox.close()

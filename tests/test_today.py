@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 import shlex
 import time
 import warnings
@@ -762,7 +763,8 @@ def test_typed_methods_cover_every_successor() -> None:
         for path in {*m.current.uses, m.endpoint.successor}:
             name = spec.operation(path).name
             assert callable(getattr(sync, name)) and callable(getattr(async_, name)), name
-            assert f"    def {name}(self, body: t." in stub and f"    async def {name}(self, body: t." in stub
+            typed_body = rf"def {name}\(self, body: [a-z_]+\.\w+"  # a TypedDict of oint.ozon.types
+            assert re.search(rf"\n    {typed_body}", stub) and re.search(rf"\n    async {typed_body}", stub)
 
 
 def test_each_successor_through_its_typed_method(ozon: OzonClient) -> None:

@@ -126,23 +126,34 @@ class Schemas:
         return out
 
     # -- facts of the OpenAPI document laid over the newer structure
-    def enrich(self, target: Schema, oa: Schema) -> None:
-        """Copy required fields, enums, formats and limits from `oa` into `target` (in place)."""
+    def enrich(self, target: Schema, oa: Schema, request: bool = False) -> None:
+        """Copy required fields, enums, formats, limits and forms in words (`x-template`) from `oa`
+        into `target` (in place). Of a request, also what Ozon's document accepts and the newer
+        structure lacks: its fields, its type where the two differ (either is accepted), and the
+        enum values of both; of an answer, the fields the document requires."""
         tname, tnode = resolve_named(self.out, target)
         oname, onode = resolve_named(self.oa_src, oa)
         if tname and oname:
-            if (tname, oname) in self._merged:
+            if (tname, oname, request) in self._merged:
                 return
-            self._merged.add((tname, oname))
+            self._merged.add((tname, oname, request))
         alternatives = required_alternatives(onode)
         if "anyOf" in tnode or ("oneOf" in onode and alternatives is None):
+            return
+        if request and self._other_type(tnode, onode):
             return
         props = tnode.get("properties")
         if props is not None and "properties" in onode:
             oprops = onode["properties"]
             for field, sub in props.items():
                 if field in oprops:
-                    self.enrich(sub, oprops[field])
+                    self.enrich(sub, oprops[field], request)
+            if tnode.get("additionalProperties") in (None, False):
+                # documented, unknown to the newer structure: a request takes them all, an answer
+                # has those the document requires
+                wanted = set(oprops) if request else set(onode.get("required", ()))
+                for field in sorted(wanted & set(oprops) - set(props)):
+                    props[field] = self._clean_oa(oprops[field])
             required = {r for r in onode.get("required", ()) if r in props} | set(tnode.get("required", ()))
             if required:
                 tnode["required"] = sorted(required)
@@ -156,17 +167,24 @@ class Schemas:
                 if key in onode:
                     tnode[key] = onode[key]
             if "items" in tnode and "items" in onode:
-                self.enrich(tnode["items"], onode["items"])
+                self.enrich(tnode["items"], onode["items"], request)
             return
         if (
             tnode.get("type") in ("string", "integer", "number", "boolean", None)
             and "properties" not in onode
         ):
             okind = onode.get("type")
+            template = onode.get("pattern")
+            if isinstance(template, str) and re.search("YYYY|XXX", template):
+                tnode["x-template"] = template.strip()  # `+7(XXX)XXX-XX-XX`: a form in words, no regex
             for key in SCALAR_FACTS:
                 if key not in onode:
                     continue
                 if key == "enum" and tnode.get("type") not in (None, okind):
+                    continue
+                if key == "enum" and request and isinstance(tnode.get("enum"), list) and onode["enum"]:
+                    newer = [v for v in tnode["enum"] if v not in onode["enum"]]  # values added since
+                    tnode["enum"] = onode["enum"] + newer
                     continue
                 tnode[key] = onode[key]
             if (
@@ -175,6 +193,31 @@ class Schemas:
                 and onode.get("format") in ("int64", "uint64")
             ):
                 tnode["x-string"] = True  # Ozon's document sends this int64 as a JSON string
+
+    def _other_type(self, tnode: Schema, onode: Schema) -> bool:
+        """Where Ozon's document types a request field otherwise than the newer structure, make
+        the field take both (the newer's bare `object`, its placeholder for a type it could not
+        name, gives way to the document's scalar). True when the field was changed."""
+        tkind, okind = schema_kind(tnode), schema_kind(onode)
+        if tkind == "object" and "properties" not in tnode and "type" in onode and okind is None:
+            tnode.clear()  # neither document could type it (`"type": null` there): any JSON value
+            return True
+        if tkind is None or okind is None or tkind == okind:
+            return False
+        if (okind, tkind) == ("integer", "number") or (
+            (okind, tkind) == ("string", "integer") and onode.get("format") in ("int64", "uint64")
+        ):
+            return False
+        documented = self._clean_oa(onode)
+        if okind == "integer" and documented.get("type") == "int":
+            documented["type"] = "integer"
+        if tkind == "object" and "properties" not in tnode and okind not in ("object", "array"):
+            replacement = documented
+        else:
+            replacement = {"anyOf": [dict(tnode), documented]}
+        tnode.clear()  # where it is defined: inline, or the named schema `target` refers to
+        tnode.update(replacement)
+        return True
 
     def prune(self, roots: set[str]) -> None:
         """Keep only the schemas reachable from `roots`."""
@@ -187,6 +230,20 @@ class Schemas:
             seen.add(name)
             stack.extend(re.findall(r'"#/schemas/([^"]+)"', json.dumps(self.out[name])))
         self.out = {k: self.out[k] for k in sorted(seen)}
+
+
+def schema_kind(node: Schema) -> str | None:
+    """The JSON type of a schema ("int", the document's slip, as integer), None when it has none."""
+    kind = node.get("type")
+    if kind == "int":
+        return "integer"
+    if isinstance(kind, str):
+        return kind
+    if "properties" in node:
+        return "object"
+    if "items" in node:
+        return "array"
+    return None
 
 
 def is_array(node: Schema) -> bool:
@@ -213,12 +270,22 @@ def oa_operation(oa: dict[str, Any], path: str) -> tuple[str, dict[str, Any]] | 
     return None
 
 
+FORM = "multipart/form-data"
+
+
 def oa_request(oa: dict[str, Any], op: dict[str, Any]) -> Schema | None:
+    """The schema of the request body: JSON, or the fields of a multipart form (see `oa_form`)."""
     body = op.get("requestBody") or {}
     if "$ref" in body:
         body = oa["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[1]]
-    schema: Schema | None = body.get("content", {}).get("application/json", {}).get("schema")
+    content = body.get("content", {})
+    schema: Schema | None = (content.get("application/json") or content.get(FORM) or {}).get("schema")
     return schema
+
+
+def oa_form(op: dict[str, Any]) -> bool:
+    """Whether the request is a multipart/form-data form (files and text fields), not JSON."""
+    return FORM in (op.get("requestBody") or {}).get("content", {})
 
 
 def oa_response(op: dict[str, Any]) -> Schema | None:
@@ -383,6 +450,10 @@ def build() -> dict[str, Any]:
     ops_doc = json.loads((REFERENCE / "operations.json").read_text(encoding="utf-8"))
     oa = json.loads((REFERENCE / "openapi-en-2026-05.structure.json").read_text(encoding="utf-8"))
     facts = json.loads((REFERENCE / "facts.json").read_text(encoding="utf-8"))
+    for name, rules in facts["document_rules"].items():  # the document's prose, as data
+        if name != "about":
+            for field, rule in rules["fields"].items():
+                oa["components"]["schemas"][name]["properties"][field].update(rule)
     schemas = Schemas(ops_doc["components"]["schemas"], oa["components"]["schemas"])
     retired = facts["retired"]
     decls: dict[str, dict[str, Any]] = {}
@@ -404,8 +475,10 @@ def build() -> dict[str, Any]:
             oa_req, oa_resp = oa_request(oa, oa_op), oa_response(oa_op)
             if oa_file(oa_op) and not response:
                 decl["file"] = oa_file(oa_op)
+            if oa_form(oa_op):
+                decl["form"] = True
             if request and oa_req:
-                schemas.enrich({"$ref": "#/schemas/" + request}, oa_req)
+                schemas.enrich({"$ref": "#/schemas/" + request}, oa_req, request=True)
             if response and oa_resp:
                 schemas.enrich({"$ref": "#/schemas/" + response}, oa_resp)
             if oa_op.get("deprecated"):
@@ -434,6 +507,8 @@ def build() -> dict[str, Any]:
         verb, oa_op = found
         decl = {"method": verb, "sources": ["2026-05"], "deprecated": True}
         oa_req, oa_resp = oa_request(oa, oa_op), oa_response(oa_op)
+        if oa_form(oa_op):
+            decl["form"] = True
         for part, node in (("request", oa_req), ("response", oa_resp)):
             if node is None:
                 continue

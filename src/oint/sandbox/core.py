@@ -389,7 +389,17 @@ class Sandbox:
                 raise unauthenticated()
             if self.rate_limits:
                 self._check_rate(client_id)
-            request = self._parse_body(body) if method != "GET" else {}
+            content_type = lower.get("content-type", "")
+            if method == "GET":
+                request: dict[str, Any] = {}
+            elif op.form and content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
+                from oint.apis.seller import spec
+                from oint.sandbox import forms
+
+                schema = {"$ref": "#/schemas/" + op.request} if op.request else None
+                request = forms.parse_form(content_type, body, schema, spec.schemas())
+            else:
+                request = self._parse_body(body)
             now = self.clock()
             with self.store.savepoint():
                 acct = self.store.get("*", "account", client_id)
@@ -426,8 +436,16 @@ class Sandbox:
         except Exception as e:  # a bug in the model must still answer like a server would
             import logging
 
-            logging.getLogger("oint.sandbox").exception("sandbox bug answering %s %s", method, path)
-            return _error(internal(f"Internal error: {type(e).__name__}"))
+            log = logging.getLogger("oint.sandbox")
+            log.error(  # one line; the traceback with --debug (or the logger at DEBUG)
+                "sandbox bug answering %s %s: %s: %s",
+                method,
+                path,
+                type(e).__name__,
+                e,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            return _error(internal())
 
     def _record(self, method: str, path: str, response: SandboxResponse) -> None:
         line = b'{"method":%s,"path":%s,"status":%d,"body":%s}\n' % (
@@ -445,12 +463,20 @@ class Sandbox:
         if not body.strip():
             return {}
         try:
-            doc = json.loads(body, parse_constant=_no_constant)
-        except (ValueError, RecursionError) as e:
-            reason = str(e) if isinstance(e, ValueError) else "nested too deeply"
-            raise malformed(f"syntax error: {reason}") from None
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line, column = _position(body[: e.start].decode("utf-8", "replace"), e.start)
+            raise malformed(f"syntax error ({line}:{column}): invalid UTF-8") from None
+        try:
+            doc = json.loads(text, parse_constant=_no_constant)
+        except json.JSONDecodeError as e:
+            raise malformed(f"syntax error ({e.lineno}:{e.colno}): {_decoder_reason(e, text)}") from None
+        except RecursionError:
+            raise malformed("syntax error: exceeded max recursion depth") from None
+        except ValueError:  # NaN, Infinity
+            raise malformed("syntax error: unexpected token") from None
         if not isinstance(doc, dict):
-            raise malformed("syntax error: expected an object")
+            raise malformed("syntax error (1:1): unexpected token, expected {")
         if _SURROGATE_ESCAPE.search(body):  # "\ud800" alone decodes to a string no file can hold
             try:
                 json.dumps(doc, ensure_ascii=False).encode("utf-8")
@@ -547,8 +573,10 @@ class Sandbox:
             import hmac
 
             given = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
-            expected = f"Bearer {self.admin_token}"
-            if not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            scheme, _, token = given.strip().partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(  # schemes are case-insensitive
+                token.strip().encode(), self.admin_token.encode()
+            ):
                 raise unauthenticated(
                     "the sandbox's admin routes need the header Authorization: Bearer <admin token>",
                     headers={"WWW-Authenticate": "Bearer"},
@@ -680,6 +708,24 @@ class Sandbox:
         with self.store.transaction():
             for client_id, _ in self.store.items("*", "account"):
                 model.before_request(Account(self.store, client_id, now))
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """(line, column), from 1, of a character offset into `text`."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _decoder_reason(e: json.JSONDecodeError, text: str) -> str:
+    """Ozon's (protojson's) words for what Python's JSON decoder found: never Python's own text."""
+    if e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated"):
+        return "unexpected EOF"
+    if e.msg.startswith("Invalid control character"):
+        return "invalid character in string"
+    if e.msg.startswith(("Invalid \\escape", "Invalid \\uXXXX")):
+        return "invalid escape sequence in string"
+    token = text[e.pos : e.pos + 1]
+    return f"unexpected token {json.dumps(token)}" if token.strip() else "unexpected token"
 
 
 def _no_constant(name: str) -> Any:

@@ -181,6 +181,9 @@ class _Generator:
 
     def number(self, node: Mapping[str, Any], field: str, where: str) -> float:
         h = _hash(self.base, where)
+        low, high = node.get("minimum"), node.get("maximum")
+        if isinstance(low, (int, float)) and isinstance(high, (int, float)):  # somewhere in the range
+            return float(round(low + (high - low) * (h % 1001) / 1000, 2))
         if any(w in field for w in ("percent", "rate", "ratio", "rating", "index", "coefficient")):
             value = round((h % 1000) / 100, 2)
         else:
@@ -191,11 +194,19 @@ class _Generator:
         h = _hash(self.base, where)
         fmt = node.get("format")
         product = self.product(k)
+        template = node.get("x-template")
         text: str
-        if fmt == "date-time" or field.endswith(("_at", "_date", "date_from", "date_to", "since")):
+        if fmt == "date-time":
             text = _iso(self.moment(where))
-        elif fmt == "date":
+        elif fmt == "date" or (isinstance(template, str) and "YYYY-MM-DD" == template):
             text = self.moment(where).date().isoformat()
+        elif isinstance(template, str) and "YYYY" not in template:  # `+7(XXX)XXX-XX-XX`: digits for the X
+            digits = iter(f"{h:020d}")
+            text = re.sub("X", lambda _: next(digits), template)
+        elif isinstance(template, str) or _is_moment(field):
+            text = _iso(self.moment(where))
+        elif field in REQUISITES:
+            text = _requisite(field, h)
         elif field in ID_KEYS["offer"] and product:
             text = product.offer_id
         elif field in ID_KEYS["product"] and product:
@@ -233,8 +244,16 @@ class _Generator:
             text = "RU"
         elif field.endswith(("guid", "uuid")) or field == "cursor":
             text = _uuid(h)
+        elif field in ("latitude", "lat"):
+            text = f"{55 + h % 1000 / 1000:.6f}"
+        elif field in ("longitude", "lon", "lng"):
+            text = f"{37 + h % 1000 / 1000:.6f}"
+        elif any(w in field for w in ("zipcode", "zip_code", "postcode", "postal_code")):
+            text = f"{101000 + h % 800000}"
+        elif any(w in field for w in ("percent", "share", "rate", "ratio", "points", "coefficient")):
+            text = f"{h % 10000 / 100:.2f}"
         else:
-            text = f"{field or 'value'}-{h % 10_000}"
+            text = _text(field, h)
         low, high = node.get("minLength"), node.get("maxLength")
         if isinstance(high, int):
             text = text[:high]
@@ -382,6 +401,8 @@ def _period(body: Any) -> tuple[dt.datetime, dt.datetime]:
     if len(moments) >= 2 and min(moments) < max(moments):
         return min(moments).replace(microsecond=0), max(moments).replace(microsecond=0)
     start = moments[0].replace(microsecond=0) if moments else DEFAULT_DAY
+    if start.year > 9000:  # a month after it must still be a date
+        start = DEFAULT_DAY
     return start, start + dt.timedelta(days=30)
 
 
@@ -414,7 +435,82 @@ def _bounded(node: Mapping[str, Any], value: float) -> float:
 
 
 def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC, the year in four digits (strftime leaves years before 1000 short)."""
+    m = moment.astimezone(dt.timezone.utc)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
+
+
+_MOMENT_WORDS = {"date", "time", "datetime", "timestamp", "deadline", "moment", "timeslot", "dt"}
+_NOT_MOMENT_WORDS = {"zone", "timezone", "days", "hours", "minutes", "seconds", "type", "id", "name"}
+_BOUNDS = {"from", "to", "since", "till", "until"}
+_PLACES = {
+    "cluster",
+    "warehouse",
+    "city",
+    "region",
+    "address",
+    "country",
+    "place",
+    "point",
+    "zone",
+    "district",
+}
+
+
+def _is_moment(field: str) -> bool:
+    """Whether a text field's name says it holds a moment (`created_at`, `date`, `period_from`,
+    `delivery_date_begin`, `timeslot_start`), not a duration, a zone, a name or a place
+    (`cluster_from`)."""
+    words = field.lower().split("_")
+    if words[-1] == "at" or (words[-1] in _BOUNDS and not _PLACES & set(words)):
+        return True
+    return bool(_MOMENT_WORDS & set(words)) and not (_NOT_MOMENT_WORDS & set(words))
+
+
+# Russian company and bank requisites, by field name: (digits, prefix)
+REQUISITES = {
+    "inn": 10,
+    "payer_inn": 10,
+    "seller_inn": 10,
+    "buyer_inn": 10,
+    "receiver_inn": 10,
+    "inn_kio": 10,
+    "kpp": 9,
+    "payer_kpp": 9,
+    "seller_kpp": 9,
+    "buyer_kpp": 9,
+    "receiver_kpp": 9,
+    "ogrn": 13,
+    "ogrnip": 15,
+    "bik": 9,
+    "bic": 9,
+    "okpo": 8,
+    "correspondent_account": 20,
+    "checking_account": 20,
+    "account_number": 20,
+    "settlement_account": 20,
+}
+
+
+def _requisite(field: str, h: int) -> str:
+    """An INN (10 digits), KPP (9), OGRN (13), BIK (9, `04…`), account number (20) of the right length."""
+    size = REQUISITES[field]
+    digits = f"{h:020d}"[-size:]
+    if field in ("bik", "bic"):
+        return "04" + digits[2:]
+    return str(7 if digits[0] == "0" else digits[0]) + digits[1:]
+
+
+_WORDS = (
+    "north", "river", "garden", "amber", "harbour", "maple", "summit", "cedar", "silver", "meadow",
+    "falcon", "willow", "granite", "orchid", "coral", "aspen",
+)  # fmt: skip
+
+
+def _text(field: str, h: int) -> str:
+    """Readable text for a field the name says nothing more about: `Warehouse name: amber 4661`."""
+    label = (field or "value").replace("_", " ").strip().capitalize()
+    return f"{label}: {_WORDS[h % len(_WORDS)]} {h % 10_000}"
 
 
 def _posting(h: int) -> str:

@@ -8,7 +8,25 @@ The typed face of `_operations.py`: one method per Seller API operation, named a
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
-from oint.apis.seller import types as t
+from oint.apis.seller.types import (
+    analytics,
+    certificates,
+    common,
+    communication,
+    delivery,
+    digital,
+    fbo,
+    fbp,
+    fbs,
+    finance,
+    prices_stocks,
+    products,
+    promotions,
+    reports,
+    returns,
+    seller,
+    warehouses,
+)
 
 __all__ = ["AsyncOperations", "SyncOperations"]
 
@@ -22,41 +40,41 @@ class SyncOperations:
     def iter_items(self, operation: str, body: Mapping[str, Any] | None = None) -> Iterator[Any]:
         ...
 
-    def v1_actions(self) -> t.V1ActionsResponse:
+    def v1_actions(self) -> promotions.V1ActionsResponse:
         """`GET /v1/actions`: Список акций"""
         ...
 
-    def v1_actions_auto_add_products_candidates(self, body: t.V1ActionsAutoAddProductsCandidatesRequest | None = None) -> t.V1ActionsAutoAddProductsCandidatesResponse:
+    def v1_actions_auto_add_products_candidates(self, body: promotions.V1ActionsAutoAddProductsCandidatesRequest | None = None) -> promotions.V1ActionsAutoAddProductsCandidatesResponse:
         """`POST /v1/actions/auto-add/products/candidates`: Получить список доступных товаров для автодобавления в акцию
 
         Pages by offset: `iter_v1_actions_auto_add_products_candidates` walks every page.
         """
         ...
 
-    def iter_v1_actions_auto_add_products_candidates(self, body: t.V1ActionsAutoAddProductsCandidatesRequest | None = None) -> Iterator[t.V1ActionsAutoAddProductsCandidatesItem]:
+    def iter_v1_actions_auto_add_products_candidates(self, body: promotions.V1ActionsAutoAddProductsCandidatesRequest | None = None) -> Iterator[promotions.V1ActionsAutoAddProductsCandidatesItem]:
         """Every item of every page of `/v1/actions/auto-add/products/candidates`, as large pages as Ozon allows."""
         ...
 
-    def v1_actions_auto_add_products_delete(self, body: t.V1ActionsAutoAddProductsDeleteRequest | None = None) -> t.V1ActionsAutoAddProductsDeleteResponse:
+    def v1_actions_auto_add_products_delete(self, body: promotions.V1ActionsAutoAddProductsDeleteRequest | None = None) -> promotions.V1ActionsAutoAddProductsDeleteResponse:
         """`POST /v1/actions/auto-add/products/delete`: Удалить товары из автодобавления в акцию"""
         ...
 
-    def v1_actions_auto_add_products_list(self, body: t.V1ActionsAutoAddProductsListRequest | None = None) -> t.V1ActionsAutoAddProductsListResponse:
+    def v1_actions_auto_add_products_list(self, body: promotions.V1ActionsAutoAddProductsListRequest | None = None) -> promotions.V1ActionsAutoAddProductsListResponse:
         """`POST /v1/actions/auto-add/products/list`: Получить список товаров из автодобавления в акцию
 
         Pages by offset: `iter_v1_actions_auto_add_products_list` walks every page.
         """
         ...
 
-    def iter_v1_actions_auto_add_products_list(self, body: t.V1ActionsAutoAddProductsListRequest | None = None) -> Iterator[t.V1ActionsAutoAddProductsListItem]:
+    def iter_v1_actions_auto_add_products_list(self, body: promotions.V1ActionsAutoAddProductsListRequest | None = None) -> Iterator[promotions.V1ActionsAutoAddProductsListItem]:
         """Every item of every page of `/v1/actions/auto-add/products/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_actions_auto_add_products_update(self, body: t.V1ActionsAutoAddProductsUpdateRequest | None = None) -> t.V1ActionsAutoAddProductsUpdateResponse:
+    def v1_actions_auto_add_products_update(self, body: promotions.V1ActionsAutoAddProductsUpdateRequest | None = None) -> promotions.V1ActionsAutoAddProductsUpdateResponse:
         """`POST /v1/actions/auto-add/products/update`: Добавить или обновить товары в автодобавлении в акцию"""
         ...
 
-    def v1_actions_candidates(self, body: t.V1ActionsCandidatesRequest | None = None) -> t.V1ActionsCandidatesResponse:
+    def v1_actions_candidates(self, body: promotions.V1ActionsCandidatesRequest | None = None) -> promotions.V1ActionsCandidatesResponse:
         """`POST /v1/actions/candidates`: Список доступных для акции товаров
 
         Pages by last_id: `iter_v1_actions_candidates` walks every page.
@@ -64,30 +82,30 @@ class SyncOperations:
         """
         ...
 
-    def iter_v1_actions_candidates(self, body: t.V1ActionsCandidatesRequest | None = None) -> Iterator[t.V1ActionsCandidatesItem]:
+    def iter_v1_actions_candidates(self, body: promotions.V1ActionsCandidatesRequest | None = None) -> Iterator[promotions.V1ActionsCandidatesItem]:
         """Every item of every page of `/v1/actions/candidates`, as large pages as Ozon allows."""
         ...
 
-    def v1_actions_discounts_task_approve(self, body: t.V1ActionsDiscountsTaskApproveRequest) -> t.V1ActionsDiscountsTaskApproveResponse:
+    def v1_actions_discounts_task_approve(self, body: promotions.V1ActionsDiscountsTaskApproveRequest) -> promotions.V1ActionsDiscountsTaskApproveResponse:
         """`POST /v1/actions/discounts-task/approve`: Согласовать заявку на скидку"""
         ...
 
-    def v1_actions_discounts_task_decline(self, body: t.V1ActionsDiscountsTaskDeclineRequest) -> t.V1ActionsDiscountsTaskDeclineResponse:
+    def v1_actions_discounts_task_decline(self, body: promotions.V1ActionsDiscountsTaskDeclineRequest) -> promotions.V1ActionsDiscountsTaskDeclineResponse:
         """`POST /v1/actions/discounts-task/decline`: Отклонить заявку на скидку"""
         ...
 
-    def v1_actions_discounts_task_list(self, body: t.V1ActionsDiscountsTaskListRequest) -> t.V1ActionsDiscountsTaskListResponse:
+    def v1_actions_discounts_task_list(self, body: promotions.V1ActionsDiscountsTaskListRequest) -> promotions.V1ActionsDiscountsTaskListResponse:
         """`POST /v1/actions/discounts-task/list`: Список заявок на скидку
 
         Pages by page: `iter_v1_actions_discounts_task_list` walks every page.
         """
         ...
 
-    def iter_v1_actions_discounts_task_list(self, body: t.V1ActionsDiscountsTaskListRequest) -> Iterator[t.V1ActionsDiscountsTaskListItem]:
+    def iter_v1_actions_discounts_task_list(self, body: promotions.V1ActionsDiscountsTaskListRequest) -> Iterator[promotions.V1ActionsDiscountsTaskListItem]:
         """Every item of every page of `/v1/actions/discounts-task/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_actions_products(self, body: t.V1ActionsProductsRequest | None = None) -> t.V1ActionsProductsResponse:
+    def v1_actions_products(self, body: promotions.V1ActionsProductsRequest | None = None) -> promotions.V1ActionsProductsResponse:
         """`POST /v1/actions/products`: Список участвующих в акции товаров
 
         Pages by last_id: `iter_v1_actions_products` walks every page.
@@ -95,11 +113,11 @@ class SyncOperations:
         """
         ...
 
-    def iter_v1_actions_products(self, body: t.V1ActionsProductsRequest | None = None) -> Iterator[t.V1ActionsProductsItem]:
+    def iter_v1_actions_products(self, body: promotions.V1ActionsProductsRequest | None = None) -> Iterator[promotions.V1ActionsProductsItem]:
         """Every item of every page of `/v1/actions/products`, as large pages as Ozon allows."""
         ...
 
-    def v1_actions_products_activate(self, body: t.V1ActionsProductsActivateRequest) -> t.V1ActionsProductsActivateResponse:
+    def v1_actions_products_activate(self, body: promotions.V1ActionsProductsActivateRequest) -> promotions.V1ActionsProductsActivateResponse:
         """`POST /v1/actions/products/activate`: Добавить товар в акцию
 
         Batch field: `products` (at most 1000 per request).
@@ -107,234 +125,234 @@ class SyncOperations:
         """
         ...
 
-    def v1_actions_products_deactivate(self, body: t.V1ActionsProductsDeactivateRequest) -> t.V1ActionsProductsDeactivateResponse:
+    def v1_actions_products_deactivate(self, body: promotions.V1ActionsProductsDeactivateRequest) -> promotions.V1ActionsProductsDeactivateResponse:
         """`POST /v1/actions/products/deactivate`: Удалить товары из акции
 
         Retired: off at Ozon from 2026-10-13; successor /v2/actions/products/deactivate.
         """
         ...
 
-    def v1_actions_products_update(self, body: t.V1ActionsProductsUpdateRequest | None = None) -> t.V1ActionsProductsUpdateResponse:
+    def v1_actions_products_update(self, body: promotions.V1ActionsProductsUpdateRequest | None = None) -> promotions.V1ActionsProductsUpdateResponse:
         """`POST /v1/actions/products/update`: Добавить или обновить товар в акции
 
         Batch field: `products`.
         """
         ...
 
-    def v1_analytics_average_delivery_time(self, body: t.V1AnalyticsAverageDeliveryTimeRequest) -> t.V1AnalyticsAverageDeliveryTimeResponse:
+    def v1_analytics_average_delivery_time(self, body: analytics.V1AnalyticsAverageDeliveryTimeRequest) -> analytics.V1AnalyticsAverageDeliveryTimeResponse:
         """`POST /v1/analytics/average-delivery-time`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v1_analytics_average_delivery_time_details(self, body: t.V1AnalyticsAverageDeliveryTimeDetailsRequest) -> t.V1AnalyticsAverageDeliveryTimeDetailsResponse:
+    def v1_analytics_average_delivery_time_details(self, body: analytics.V1AnalyticsAverageDeliveryTimeDetailsRequest) -> analytics.V1AnalyticsAverageDeliveryTimeDetailsResponse:
         """`POST /v1/analytics/average-delivery-time/details`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v1_analytics_average_delivery_time_summary(self) -> t.V1AnalyticsAverageDeliveryTimeSummaryResponse:
+    def v1_analytics_average_delivery_time_summary(self) -> analytics.V1AnalyticsAverageDeliveryTimeSummaryResponse:
         """`POST /v1/analytics/average-delivery-time/summary`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v1_analytics_category_comparison(self, body: t.V1AnalyticsCategoryComparisonRequest | None = None) -> t.V1AnalyticsCategoryComparisonResponse:
+    def v1_analytics_category_comparison(self, body: analytics.V1AnalyticsCategoryComparisonRequest | None = None) -> analytics.V1AnalyticsCategoryComparisonResponse:
         """`POST /v1/analytics/category/comparison`: Получить информацию о сравнении категорий
 
         Pages by offset: `iter_v1_analytics_category_comparison` walks every page.
         """
         ...
 
-    def iter_v1_analytics_category_comparison(self, body: t.V1AnalyticsCategoryComparisonRequest | None = None) -> Iterator[t.V1AnalyticsCategoryComparisonItem]:
+    def iter_v1_analytics_category_comparison(self, body: analytics.V1AnalyticsCategoryComparisonRequest | None = None) -> Iterator[analytics.V1AnalyticsCategoryComparisonItem]:
         """Every item of every page of `/v1/analytics/category/comparison`, as large pages as Ozon allows."""
         ...
 
-    def v1_analytics_data(self, body: t.V1AnalyticsDataRequest) -> t.V1AnalyticsDataResponse:
+    def v1_analytics_data(self, body: analytics.V1AnalyticsDataRequest) -> analytics.V1AnalyticsDataResponse:
         """`POST /v1/analytics/data`: Данные аналитики
 
         Pages by offset: `iter_v1_analytics_data` walks every page.
         """
         ...
 
-    def iter_v1_analytics_data(self, body: t.V1AnalyticsDataRequest) -> Iterator[t.V1AnalyticsDataItem]:
+    def iter_v1_analytics_data(self, body: analytics.V1AnalyticsDataRequest) -> Iterator[analytics.V1AnalyticsDataItem]:
         """Every item of every page of `/v1/analytics/data`, as large pages as Ozon allows."""
         ...
 
-    def v1_analytics_decommissioned_goods(self, body: t.V1AnalyticsDecommissionedGoodsRequest | None = None) -> t.V1AnalyticsDecommissionedGoodsResponse:
+    def v1_analytics_decommissioned_goods(self, body: analytics.V1AnalyticsDecommissionedGoodsRequest | None = None) -> analytics.V1AnalyticsDecommissionedGoodsResponse:
         """`POST /v1/analytics/decommissioned-goods`: Получить отчёт о списанных товарах
 
         Pages by page: `iter_v1_analytics_decommissioned_goods` walks every page.
         """
         ...
 
-    def iter_v1_analytics_decommissioned_goods(self, body: t.V1AnalyticsDecommissionedGoodsRequest | None = None) -> Iterator[t.V1AnalyticsDecommissionedGoodsItem]:
+    def iter_v1_analytics_decommissioned_goods(self, body: analytics.V1AnalyticsDecommissionedGoodsRequest | None = None) -> Iterator[analytics.V1AnalyticsDecommissionedGoodsItem]:
         """Every item of every page of `/v1/analytics/decommissioned-goods`, as large pages as Ozon allows."""
         ...
 
-    def v1_analytics_local_sale_clusters_items_info(self, body: t.V1AnalyticsLocalSaleClustersItemsInfoRequest | None = None) -> t.V1AnalyticsLocalSaleClustersItemsInfoResponse:
+    def v1_analytics_local_sale_clusters_items_info(self, body: analytics.V1AnalyticsLocalSaleClustersItemsInfoRequest | None = None) -> analytics.V1AnalyticsLocalSaleClustersItemsInfoResponse:
         """`POST /v1/analytics/local-sale/clusters-items/info`: Получить информацию о локальности продаж по кластерам
 
         Pages by offset: `iter_v1_analytics_local_sale_clusters_items_info` walks every page.
         """
         ...
 
-    def iter_v1_analytics_local_sale_clusters_items_info(self, body: t.V1AnalyticsLocalSaleClustersItemsInfoRequest | None = None) -> Iterator[t.V1AnalyticsLocalSaleClustersItemsInfoItem]:
+    def iter_v1_analytics_local_sale_clusters_items_info(self, body: analytics.V1AnalyticsLocalSaleClustersItemsInfoRequest | None = None) -> Iterator[analytics.V1AnalyticsLocalSaleClustersItemsInfoItem]:
         """Every item of every page of `/v1/analytics/local-sale/clusters-items/info`, as large pages as Ozon allows."""
         ...
 
-    def v1_analytics_local_sale_items_clusters_info(self, body: t.V1AnalyticsLocalSaleItemsClustersInfoRequest | None = None) -> t.V1AnalyticsLocalSaleItemsClustersInfoResponse:
+    def v1_analytics_local_sale_items_clusters_info(self, body: analytics.V1AnalyticsLocalSaleItemsClustersInfoRequest | None = None) -> analytics.V1AnalyticsLocalSaleItemsClustersInfoResponse:
         """`POST /v1/analytics/local-sale/items-clusters/info`: Получить информацию о локальности продаж товара по кластерам
 
         Pages by offset: `iter_v1_analytics_local_sale_items_clusters_info` walks every page.
         """
         ...
 
-    def iter_v1_analytics_local_sale_items_clusters_info(self, body: t.V1AnalyticsLocalSaleItemsClustersInfoRequest | None = None) -> Iterator[t.V1AnalyticsLocalSaleItemsClustersInfoItem]:
+    def iter_v1_analytics_local_sale_items_clusters_info(self, body: analytics.V1AnalyticsLocalSaleItemsClustersInfoRequest | None = None) -> Iterator[analytics.V1AnalyticsLocalSaleItemsClustersInfoItem]:
         """Every item of every page of `/v1/analytics/local-sale/items-clusters/info`, as large pages as Ozon allows."""
         ...
 
-    def v1_analytics_local_sale_total(self, body: t.V1AnalyticsLocalSaleTotalRequest | None = None) -> t.V1AnalyticsLocalSaleTotalResponse:
+    def v1_analytics_local_sale_total(self, body: analytics.V1AnalyticsLocalSaleTotalRequest | None = None) -> analytics.V1AnalyticsLocalSaleTotalResponse:
         """`POST /v1/analytics/local-sale/total`: Получить общую информацию о локальности продаж"""
         ...
 
-    def v1_analytics_manage_stocks(self, body: t.V1AnalyticsManageStocksRequest | None = None) -> t.V1AnalyticsManageStocksResponse:
+    def v1_analytics_manage_stocks(self, body: analytics.V1AnalyticsManageStocksRequest | None = None) -> analytics.V1AnalyticsManageStocksResponse:
         """`POST /v1/analytics/manage/stocks`: Управление остатками
 
         Pages by offset: `iter_v1_analytics_manage_stocks` walks every page.
         """
         ...
 
-    def iter_v1_analytics_manage_stocks(self, body: t.V1AnalyticsManageStocksRequest | None = None) -> Iterator[t.V1AnalyticsManageStocksItem]:
+    def iter_v1_analytics_manage_stocks(self, body: analytics.V1AnalyticsManageStocksRequest | None = None) -> Iterator[analytics.V1AnalyticsManageStocksItem]:
         """Every item of every page of `/v1/analytics/manage/stocks`, as large pages as Ozon allows."""
         ...
 
-    def v1_analytics_product_queries(self, body: t.V1AnalyticsProductQueriesRequest) -> t.V1AnalyticsProductQueriesResponse:
+    def v1_analytics_product_queries(self, body: analytics.V1AnalyticsProductQueriesRequest) -> analytics.V1AnalyticsProductQueriesResponse:
         """`POST /v1/analytics/product-queries`: Получить информацию о запросах моих товаров
 
         Pages by page: `iter_v1_analytics_product_queries` walks every page.
         """
         ...
 
-    def iter_v1_analytics_product_queries(self, body: t.V1AnalyticsProductQueriesRequest) -> Iterator[t.V1AnalyticsProductQueriesItem]:
+    def iter_v1_analytics_product_queries(self, body: analytics.V1AnalyticsProductQueriesRequest) -> Iterator[analytics.V1AnalyticsProductQueriesItem]:
         """Every item of every page of `/v1/analytics/product-queries`, as large pages as Ozon allows."""
         ...
 
-    def v1_analytics_product_queries_details(self, body: t.V1AnalyticsProductQueriesDetailsRequest) -> t.V1AnalyticsProductQueriesDetailsResponse:
+    def v1_analytics_product_queries_details(self, body: analytics.V1AnalyticsProductQueriesDetailsRequest) -> analytics.V1AnalyticsProductQueriesDetailsResponse:
         """`POST /v1/analytics/product-queries/details`: Получить детализацию запросов по товару
 
         Pages by page: `iter_v1_analytics_product_queries_details` walks every page.
         """
         ...
 
-    def iter_v1_analytics_product_queries_details(self, body: t.V1AnalyticsProductQueriesDetailsRequest) -> Iterator[t.V1AnalyticsProductQueriesDetailsItem]:
+    def iter_v1_analytics_product_queries_details(self, body: analytics.V1AnalyticsProductQueriesDetailsRequest) -> Iterator[analytics.V1AnalyticsProductQueriesDetailsItem]:
         """Every item of every page of `/v1/analytics/product-queries/details`, as large pages as Ozon allows."""
         ...
 
-    def v1_analytics_stocks(self, body: t.V1AnalyticsStocksRequest) -> t.V1AnalyticsStocksResponse:
+    def v1_analytics_stocks(self, body: analytics.V1AnalyticsStocksRequest) -> analytics.V1AnalyticsStocksResponse:
         """`POST /v1/analytics/stocks`: Получить аналитику по остаткам"""
         ...
 
-    def v1_analytics_turnover_stocks(self, body: t.V1AnalyticsTurnoverStocksRequest | None = None) -> t.V1AnalyticsTurnoverStocksResponse:
+    def v1_analytics_turnover_stocks(self, body: analytics.V1AnalyticsTurnoverStocksRequest | None = None) -> analytics.V1AnalyticsTurnoverStocksResponse:
         """`POST /v1/analytics/turnover/stocks`: Оборачиваемость товара
 
         Pages by offset: `iter_v1_analytics_turnover_stocks` walks every page.
         """
         ...
 
-    def iter_v1_analytics_turnover_stocks(self, body: t.V1AnalyticsTurnoverStocksRequest | None = None) -> Iterator[t.V1AnalyticsTurnoverStocksItem]:
+    def iter_v1_analytics_turnover_stocks(self, body: analytics.V1AnalyticsTurnoverStocksRequest | None = None) -> Iterator[analytics.V1AnalyticsTurnoverStocksItem]:
         """Every item of every page of `/v1/analytics/turnover/stocks`, as large pages as Ozon allows."""
         ...
 
-    def v1_assembly_carriage_posting_list(self, body: t.V1AssemblyCarriagePostingListRequest) -> t.V1AssemblyCarriagePostingListResponse:
+    def v1_assembly_carriage_posting_list(self, body: fbs.V1AssemblyCarriagePostingListRequest) -> fbs.V1AssemblyCarriagePostingListResponse:
         """`POST /v1/assembly/carriage/posting/list`: Получить список отправлений в отгрузке
 
         Pages by cursor: `iter_v1_assembly_carriage_posting_list` walks every page.
         """
         ...
 
-    def iter_v1_assembly_carriage_posting_list(self, body: t.V1AssemblyCarriagePostingListRequest) -> Iterator[t.V1AssemblyCarriagePostingListItem]:
+    def iter_v1_assembly_carriage_posting_list(self, body: fbs.V1AssemblyCarriagePostingListRequest) -> Iterator[fbs.V1AssemblyCarriagePostingListItem]:
         """Every item of every page of `/v1/assembly/carriage/posting/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_assembly_carriage_product_list(self, body: t.V1AssemblyCarriageProductListRequest) -> t.V1AssemblyCarriageProductListResponse:
+    def v1_assembly_carriage_product_list(self, body: fbs.V1AssemblyCarriageProductListRequest) -> fbs.V1AssemblyCarriageProductListResponse:
         """`POST /v1/assembly/carriage/product/list`: Получить список товаров в отгрузке
 
         Pages by cursor: `iter_v1_assembly_carriage_product_list` walks every page.
         """
         ...
 
-    def iter_v1_assembly_carriage_product_list(self, body: t.V1AssemblyCarriageProductListRequest) -> Iterator[t.V1AssemblyCarriageProductListItem]:
+    def iter_v1_assembly_carriage_product_list(self, body: fbs.V1AssemblyCarriageProductListRequest) -> Iterator[fbs.V1AssemblyCarriageProductListItem]:
         """Every item of every page of `/v1/assembly/carriage/product/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_assembly_fbs_posting_list(self, body: t.V1AssemblyFbsPostingListRequest) -> t.V1AssemblyFbsPostingListResponse:
+    def v1_assembly_fbs_posting_list(self, body: fbs.V1AssemblyFbsPostingListRequest) -> fbs.V1AssemblyFbsPostingListResponse:
         """`POST /v1/assembly/fbs/posting/list`: Получить список отправлений
 
         Pages by cursor: `iter_v1_assembly_fbs_posting_list` walks every page.
         """
         ...
 
-    def iter_v1_assembly_fbs_posting_list(self, body: t.V1AssemblyFbsPostingListRequest) -> Iterator[t.V1AssemblyFbsPostingListItem]:
+    def iter_v1_assembly_fbs_posting_list(self, body: fbs.V1AssemblyFbsPostingListRequest) -> Iterator[fbs.V1AssemblyFbsPostingListItem]:
         """Every item of every page of `/v1/assembly/fbs/posting/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_assembly_fbs_product_list(self, body: t.V1AssemblyFbsProductListRequest) -> t.V1AssemblyFbsProductListResponse:
+    def v1_assembly_fbs_product_list(self, body: fbs.V1AssemblyFbsProductListRequest) -> fbs.V1AssemblyFbsProductListResponse:
         """`POST /v1/assembly/fbs/product/list`: Получить список товаров в отправлениях
 
         Pages by offset: `iter_v1_assembly_fbs_product_list` walks every page.
         """
         ...
 
-    def iter_v1_assembly_fbs_product_list(self, body: t.V1AssemblyFbsProductListRequest) -> Iterator[t.V1AssemblyFbsProductListItem]:
+    def iter_v1_assembly_fbs_product_list(self, body: fbs.V1AssemblyFbsProductListRequest) -> Iterator[fbs.V1AssemblyFbsProductListItem]:
         """Every item of every page of `/v1/assembly/fbs/product/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_barcode_add(self, body: t.V1BarcodeAddRequest) -> t.V1BarcodeAddResponse:
+    def v1_barcode_add(self, body: products.V1BarcodeAddRequest) -> products.V1BarcodeAddResponse:
         """`POST /v1/barcode/add`: Привязать штрихкод к товару
 
         Batch field: `barcodes` (at most 100 per request).
         """
         ...
 
-    def v1_barcode_delete(self, body: t.V1BarcodeDeleteRequest | None = None) -> t.V1BarcodeDeleteResponse:
+    def v1_barcode_delete(self, body: products.V1BarcodeDeleteRequest | None = None) -> products.V1BarcodeDeleteResponse:
         """`POST /v1/barcode/delete`: Отвязать штрихкод от товара"""
         ...
 
-    def v1_barcode_generate(self, body: t.V1BarcodeGenerateRequest) -> t.V1BarcodeGenerateResponse:
+    def v1_barcode_generate(self, body: products.V1BarcodeGenerateRequest) -> products.V1BarcodeGenerateResponse:
         """`POST /v1/barcode/generate`: Создать штрихкод для товара
 
         Batch field: `product_ids` (at most 100 per request).
         """
         ...
 
-    def v1_brand_company_certification_list(self, body: t.V1BrandCompanyCertificationListRequest) -> t.V1BrandCompanyCertificationListResponse:
+    def v1_brand_company_certification_list(self, body: certificates.V1BrandCompanyCertificationListRequest) -> certificates.V1BrandCompanyCertificationListResponse:
         """`POST /v1/brand/company-certification/list`: Список сертифицируемых брендов
 
         Pages by page: `iter_v1_brand_company_certification_list` walks every page.
         """
         ...
 
-    def iter_v1_brand_company_certification_list(self, body: t.V1BrandCompanyCertificationListRequest) -> Iterator[t.V1BrandCompanyCertificationListItem]:
+    def iter_v1_brand_company_certification_list(self, body: certificates.V1BrandCompanyCertificationListRequest) -> Iterator[certificates.V1BrandCompanyCertificationListItem]:
         """Every item of every page of `/v1/brand/company-certification/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_cancel_reason_list(self, body: t.V1CancelReasonListRequest | None = None) -> t.V1CancelReasonListResponse:
+    def v1_cancel_reason_list(self, body: fbs.V1CancelReasonListRequest | None = None) -> common.V1CancelReasonListResponse:
         """`POST /v1/cancel-reason/list`: Причины отмены отправлений"""
         ...
 
-    def v1_cancel_reason_list_by_order(self, body: t.V1CancelReasonListByOrderRequest) -> t.V1CancelReasonListByOrderResponse:
+    def v1_cancel_reason_list_by_order(self, body: fbs.V1CancelReasonListByOrderRequest) -> fbs.V1CancelReasonListByOrderResponse:
         """`POST /v1/cancel-reason/list-by-order`: Причины отмены заказа"""
         ...
 
-    def v1_cancel_reason_list_by_posting(self, body: t.V1CancelReasonListByPostingRequest) -> t.V1CancelReasonListByPostingResponse:
+    def v1_cancel_reason_list_by_posting(self, body: fbs.V1CancelReasonListByPostingRequest) -> fbs.V1CancelReasonListByPostingResponse:
         """`POST /v1/cancel-reason/list-by-posting`: Причины отмены отправления"""
         ...
 
-    def v1_cargoes_label_create(self, body: t.V1CargoesLabelCreateRequest | None = None) -> t.V1CargoesLabelCreateResponse:
+    def v1_cargoes_label_create(self, body: fbo.V1CargoesLabelCreateRequest | None = None) -> fbo.V1CargoesLabelCreateResponse:
         """`POST /v1/cargoes-label/create`: Сгенерировать этикетки для грузомест"""
         ...
 
@@ -342,280 +360,280 @@ class SyncOperations:
         """`GET /v1/cargoes-label/file/{file_guid}`: Получить PDF с этикетками грузовых мест"""
         ...
 
-    def v1_cargoes_label_get(self, body: t.V1CargoesLabelGetRequest | None = None) -> t.V1CargoesLabelGetResponse:
+    def v1_cargoes_label_get(self, body: fbo.V1CargoesLabelGetRequest | None = None) -> fbo.V1CargoesLabelGetResponse:
         """`POST /v1/cargoes-label/get`: Получить идентификатор этикетки для грузомест"""
         ...
 
-    def v1_cargoes_create(self, body: t.V1CargoesCreateRequest | None = None) -> t.V1CargoesCreateResponse:
+    def v1_cargoes_create(self, body: fbo.V1CargoesCreateRequest | None = None) -> fbo.V1CargoesCreateResponse:
         """`POST /v1/cargoes/create`: Установка грузомест"""
         ...
 
-    def v1_cargoes_delete(self, body: t.V1CargoesDeleteRequest | None = None) -> t.V1CargoesDeleteResponse:
+    def v1_cargoes_delete(self, body: fbo.V1CargoesDeleteRequest | None = None) -> fbo.V1CargoesDeleteResponse:
         """`POST /v1/cargoes/delete`: Удалить грузоместо в заявке на поставку"""
         ...
 
-    def v1_cargoes_delete_status(self, body: t.V1CargoesDeleteStatusRequest | None = None) -> t.V1CargoesDeleteStatusResponse:
+    def v1_cargoes_delete_status(self, body: fbo.V1CargoesDeleteStatusRequest | None = None) -> fbo.V1CargoesDeleteStatusResponse:
         """`POST /v1/cargoes/delete/status`: Информация о статусе удаления грузоместа"""
         ...
 
-    def v1_cargoes_get(self, body: t.V1CargoesGetRequest | None = None) -> t.V1CargoesGetResponse:
+    def v1_cargoes_get(self, body: fbo.V1CargoesGetRequest | None = None) -> fbo.V1CargoesGetResponse:
         """`POST /v1/cargoes/get`: Получить информацию о грузоместах"""
         ...
 
-    def v1_cargoes_label_transport_by_order_create(self, body: t.V1CargoesLabelTransportByOrderCreateRequest | None = None) -> t.V1CargoesLabelTransportByOrderCreateResponse:
+    def v1_cargoes_label_transport_by_order_create(self, body: fbo.V1CargoesLabelTransportByOrderCreateRequest | None = None) -> fbo.V1CargoesLabelTransportByOrderCreateResponse:
         """`POST /v1/cargoes/label/transport-by-order/create`: Сгенерировать этикетки для транспортных грузомест по идентификатору поставки"""
         ...
 
-    def v1_cargoes_label_transport_by_order_status(self, body: t.V1CargoesLabelTransportByOrderStatusRequest | None = None) -> t.V1CargoesLabelTransportByOrderStatusResponse:
+    def v1_cargoes_label_transport_by_order_status(self, body: fbo.V1CargoesLabelTransportByOrderStatusRequest | None = None) -> fbo.V1CargoesLabelTransportByOrderStatusResponse:
         """`POST /v1/cargoes/label/transport-by-order/status`: Получить статус генерации этикеток для транспортных грузомеcт по идентификатору поставки"""
         ...
 
-    def v1_cargoes_label_transport_create(self, body: t.V1CargoesLabelTransportCreateRequest | None = None) -> t.V1CargoesLabelTransportCreateResponse:
+    def v1_cargoes_label_transport_create(self, body: fbo.V1CargoesLabelTransportCreateRequest | None = None) -> fbo.V1CargoesLabelTransportCreateResponse:
         """`POST /v1/cargoes/label/transport/create`: Сгенерировать этикетки транспортных грузомест по идентификатору грузоместа"""
         ...
 
-    def v1_cargoes_label_transport_status(self, body: t.V1CargoesLabelTransportStatusRequest | None = None) -> t.V1CargoesLabelTransportStatusResponse:
+    def v1_cargoes_label_transport_status(self, body: fbo.V1CargoesLabelTransportStatusRequest | None = None) -> fbo.V1CargoesLabelTransportStatusResponse:
         """`POST /v1/cargoes/label/transport/status`: Получить статус генерации этикеток транспортных грузомест по идентификатору грузоместа"""
         ...
 
-    def v1_cargoes_rules_get(self, body: t.V1CargoesRulesGetRequest | None = None) -> t.V1CargoesRulesGetResponse:
+    def v1_cargoes_rules_get(self, body: fbo.V1CargoesRulesGetRequest | None = None) -> fbo.V1CargoesRulesGetResponse:
         """`POST /v1/cargoes/rules/get`: Чек-лист по установке грузомест FBO"""
         ...
 
-    def v1_cargoes_supplies_get(self, body: t.V1CargoesSuppliesGetRequest | None = None) -> t.V1CargoesSuppliesGetResponse:
+    def v1_cargoes_supplies_get(self, body: fbo.V1CargoesSuppliesGetRequest | None = None) -> fbo.V1CargoesSuppliesGetResponse:
         """`POST /v1/cargoes/supplies/get`: Получить информацию о грузоместах в поставках"""
         ...
 
-    def v1_cargoes_transport_activate(self, body: t.V1CargoesTransportActivateRequest | None = None) -> t.V1CargoesTransportActivateResponse:
+    def v1_cargoes_transport_activate(self, body: fbo.V1CargoesTransportActivateRequest | None = None) -> fbo.V1CargoesTransportActivateResponse:
         """`POST /v1/cargoes/transport/activate`: Включить или отключить транспортные грузоместа в поставке
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v1_cargoes_transport_activate_status(self, body: t.V1CargoesTransportActivateStatusRequest | None = None) -> t.V1CargoesTransportActivateStatusResponse:
+    def v1_cargoes_transport_activate_status(self, body: fbo.V1CargoesTransportActivateStatusRequest | None = None) -> fbo.V1CargoesTransportActivateStatusResponse:
         """`POST /v1/cargoes/transport/activate/status`: Получить статус включения или отключения транспортных грузомест
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v1_cargoes_transport_bind(self, body: t.V1CargoesTransportBindRequest | None = None) -> t.V1CargoesTransportBindResponse:
+    def v1_cargoes_transport_bind(self, body: fbo.V1CargoesTransportBindRequest | None = None) -> fbo.V1CargoesTransportBindResponse:
         """`POST /v1/cargoes/transport/bind`: Связать или отвязать грузоместа и транспортные грузоместа"""
         ...
 
-    def v1_cargoes_transport_bind_status(self, body: t.V1CargoesTransportBindStatusRequest | None = None) -> t.V1CargoesTransportBindStatusResponse:
+    def v1_cargoes_transport_bind_status(self, body: fbo.V1CargoesTransportBindStatusRequest | None = None) -> fbo.V1CargoesTransportBindStatusResponse:
         """`POST /v1/cargoes/transport/bind/status`: Получить статус связывания или отвязывания грузомест и транспортных грузомест"""
         ...
 
-    def v1_cargoes_transport_create(self, body: t.V1CargoesTransportCreateRequest | None = None) -> t.V1CargoesTransportCreateResponse:
+    def v1_cargoes_transport_create(self, body: fbo.V1CargoesTransportCreateRequest | None = None) -> fbo.V1CargoesTransportCreateResponse:
         """`POST /v1/cargoes/transport/create`: Создать транспортное грузоместо"""
         ...
 
-    def v1_cargoes_transport_create_status(self, body: t.V1CargoesTransportCreateStatusRequest | None = None) -> t.V1CargoesTransportCreateStatusResponse:
+    def v1_cargoes_transport_create_status(self, body: fbo.V1CargoesTransportCreateStatusRequest | None = None) -> fbo.V1CargoesTransportCreateStatusResponse:
         """`POST /v1/cargoes/transport/create/status`: Получить статус создания транспортного грузоместа"""
         ...
 
-    def v1_carriage_act_discrepancy_pdf(self, body: t.V1CarriageActDiscrepancyPdfRequest | None = None) -> t.V1CarriageActDiscrepancyPdfResponse:
+    def v1_carriage_act_discrepancy_pdf(self, body: fbs.V1CarriageActDiscrepancyPdfRequest | None = None) -> fbs.V1CarriageActDiscrepancyPdfResponse:
         """`POST /v1/carriage/act-discrepancy/pdf`: Получить акт о расхождениях по отгрузке FBS"""
         ...
 
-    def v1_carriage_approve(self, body: t.V1CarriageApproveRequest | None = None) -> t.V1CarriageApproveResponse:
+    def v1_carriage_approve(self, body: fbs.V1CarriageApproveRequest | None = None) -> fbs.V1CarriageApproveResponse:
         """`POST /v1/carriage/approve`: Подтверждение отгрузки"""
         ...
 
-    def v1_carriage_cancel(self, body: t.V1CarriageCancelRequest) -> t.V1CarriageCancelResponse:
+    def v1_carriage_cancel(self, body: fbs.V1CarriageCancelRequest) -> fbs.V1CarriageCancelResponse:
         """`POST /v1/carriage/cancel`: Удаление отгрузки"""
         ...
 
-    def v1_carriage_container_approve(self, body: t.V1CarriageContainerApproveRequest | None = None) -> t.V1CarriageContainerApproveResponse:
+    def v1_carriage_container_approve(self, body: fbs.V1CarriageContainerApproveRequest | None = None) -> fbs.V1CarriageContainerApproveResponse:
         """`POST /v1/carriage/container/approve`: Подтвердить состав грузоместа"""
         ...
 
-    def v1_carriage_container_cancel(self, body: t.V1CarriageContainerCancelRequest | None = None) -> t.V1CarriageContainerCancelResponse:
+    def v1_carriage_container_cancel(self, body: fbs.V1CarriageContainerCancelRequest | None = None) -> fbs.V1CarriageContainerCancelResponse:
         """`POST /v1/carriage/container/cancel`: Отменить грузоместо"""
         ...
 
-    def v1_carriage_container_create(self, body: t.V1CarriageContainerCreateRequest | None = None) -> t.V1CarriageContainerCreateResponse:
+    def v1_carriage_container_create(self, body: fbs.V1CarriageContainerCreateRequest | None = None) -> fbs.V1CarriageContainerCreateResponse:
         """`POST /v1/carriage/container/create`: Создать грузоместо"""
         ...
 
-    def v1_carriage_container_document_get(self, body: t.V1CarriageContainerDocumentGetRequest | None = None) -> t.V1CarriageContainerDocumentGetResponse:
+    def v1_carriage_container_document_get(self, body: fbs.V1CarriageContainerDocumentGetRequest | None = None) -> fbs.V1CarriageContainerDocumentGetResponse:
         """`POST /v1/carriage/container/document/get`: Получить документы по грузоместам — ТрН и лист отгрузки"""
         ...
 
-    def v1_carriage_container_fill(self, body: t.V1CarriageContainerFillRequest | None = None) -> t.V1CarriageContainerFillResponse:
+    def v1_carriage_container_fill(self, body: fbs.V1CarriageContainerFillRequest | None = None) -> fbs.V1CarriageContainerFillResponse:
         """`POST /v1/carriage/container/fill`: Наполнить грузоместо отправлениями"""
         ...
 
-    def v1_carriage_container_get(self, body: t.V1CarriageContainerGetRequest | None = None) -> t.V1CarriageContainerGetResponse:
+    def v1_carriage_container_get(self, body: fbs.V1CarriageContainerGetRequest | None = None) -> fbs.V1CarriageContainerGetResponse:
         """`POST /v1/carriage/container/get`: Получить информацию о грузоместах"""
         ...
 
-    def v1_carriage_container_label_get(self, body: t.V1CarriageContainerLabelGetRequest | None = None) -> t.V1CarriageContainerLabelGetResponse:
+    def v1_carriage_container_label_get(self, body: fbs.V1CarriageContainerLabelGetRequest | None = None) -> fbs.V1CarriageContainerLabelGetResponse:
         """`POST /v1/carriage/container/label/get`: Получить этикетку по грузоместам"""
         ...
 
-    def v1_carriage_container_list(self, body: t.V1CarriageContainerListRequest | None = None) -> t.V1CarriageContainerListResponse:
+    def v1_carriage_container_list(self, body: fbs.V1CarriageContainerListRequest | None = None) -> fbs.V1CarriageContainerListResponse:
         """`POST /v1/carriage/container/list`: Получить список грузомест
 
         Pages by cursor: `iter_v1_carriage_container_list` walks every page.
         """
         ...
 
-    def iter_v1_carriage_container_list(self, body: t.V1CarriageContainerListRequest | None = None) -> Iterator[t.V1CarriageContainerListItem]:
+    def iter_v1_carriage_container_list(self, body: fbs.V1CarriageContainerListRequest | None = None) -> Iterator[fbs.V1CarriageContainerListItem]:
         """Every item of every page of `/v1/carriage/container/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_carriage_container_place_into(self, body: t.V1CarriageContainerPlaceIntoRequest | None = None) -> t.V1CarriageContainerPlaceIntoResponse:
+    def v1_carriage_container_place_into(self, body: fbs.V1CarriageContainerPlaceIntoRequest | None = None) -> fbs.V1CarriageContainerPlaceIntoResponse:
         """`POST /v1/carriage/container/place-into`: Разместить коробки на палете"""
         ...
 
-    def v1_carriage_container_remove_from(self, body: t.V1CarriageContainerRemoveFromRequest | None = None) -> t.V1CarriageContainerRemoveFromResponse:
+    def v1_carriage_container_remove_from(self, body: fbs.V1CarriageContainerRemoveFromRequest | None = None) -> fbs.V1CarriageContainerRemoveFromResponse:
         """`POST /v1/carriage/container/remove-from`: Убрать коробки с палеты"""
         ...
 
-    def v1_carriage_container_remove_postings(self, body: t.V1CarriageContainerRemovePostingsRequest | None = None) -> t.V1CarriageContainerRemovePostingsResponse:
+    def v1_carriage_container_remove_postings(self, body: fbs.V1CarriageContainerRemovePostingsRequest | None = None) -> fbs.V1CarriageContainerRemovePostingsResponse:
         """`POST /v1/carriage/container/remove-postings`: Убрать отправления из грузоместа"""
         ...
 
-    def v1_carriage_container_status_get(self, body: t.V1CarriageContainerStatusGetRequest | None = None) -> t.V1CarriageContainerStatusGetResponse:
+    def v1_carriage_container_status_get(self, body: fbs.V1CarriageContainerStatusGetRequest | None = None) -> fbs.V1CarriageContainerStatusGetResponse:
         """`POST /v1/carriage/container/status/get`: Получить статус грузомест FBS"""
         ...
 
-    def v1_carriage_container_task_info(self, body: t.V1CarriageContainerTaskInfoRequest | None = None) -> t.V1CarriageContainerTaskInfoResponse:
+    def v1_carriage_container_task_info(self, body: fbs.V1CarriageContainerTaskInfoRequest | None = None) -> fbs.V1CarriageContainerTaskInfoResponse:
         """`POST /v1/carriage/container/task/info`: Получить статус задачи грузового места"""
         ...
 
-    def v1_carriage_courier_contact_get(self, body: t.V1CarriageCourierContactGetRequest | None = None) -> t.V1CarriageCourierContactGetResponse:
+    def v1_carriage_courier_contact_get(self, body: fbs.V1CarriageCourierContactGetRequest | None = None) -> fbs.V1CarriageCourierContactGetResponse:
         """`POST /v1/carriage/courier-contact/get`: Получить контактные данные продавца для курьера"""
         ...
 
-    def v1_carriage_courier_contact_set(self, body: t.V1CarriageCourierContactSetRequest | None = None) -> Any:
+    def v1_carriage_courier_contact_set(self, body: fbs.V1CarriageCourierContactSetRequest | None = None) -> Any:
         """`POST /v1/carriage/courier-contact/set`: Добавить или обновить контактные данные продавца для курьера"""
         ...
 
-    def v1_carriage_create(self, body: t.V1CarriageCreateRequest | None = None) -> t.V1CarriageCreateResponse:
+    def v1_carriage_create(self, body: fbs.V1CarriageCreateRequest | None = None) -> fbs.V1CarriageCreateResponse:
         """`POST /v1/carriage/create`: Создание отгрузки"""
         ...
 
-    def v1_carriage_delivery_list(self, body: t.V1CarriageDeliveryListRequest | None = None) -> t.V1CarriageDeliveryListResponse:
+    def v1_carriage_delivery_list(self, body: fbs.V1CarriageDeliveryListRequest | None = None) -> fbs.V1CarriageDeliveryListResponse:
         """`POST /v1/carriage/delivery/list`: Список методов доставки и отгрузок"""
         ...
 
-    def v1_carriage_ettn_status(self, body: t.V1CarriageEttnStatusRequest) -> t.V1CarriageEttnStatusResponse:
+    def v1_carriage_ettn_status(self, body: fbs.V1CarriageEttnStatusRequest) -> common.V1CarriageEttnStatusResponse:
         """`POST /v1/carriage/ettn/status`: Получить статус проверки электронной ТТН на прослеживаемой перевозке FBS"""
         ...
 
-    def v1_carriage_get(self, body: t.V1CarriageGetRequest) -> t.V1CarriageGetResponse:
+    def v1_carriage_get(self, body: fbs.V1CarriageGetRequest) -> fbs.V1CarriageGetResponse:
         """`POST /v1/carriage/get`: Информация о перевозке"""
         ...
 
-    def v1_carriage_pass_create(self, body: t.V1CarriagePassCreateRequest) -> t.V1CarriagePassCreateResponse:
+    def v1_carriage_pass_create(self, body: fbs.V1CarriagePassCreateRequest) -> fbs.V1CarriagePassCreateResponse:
         """`POST /v1/carriage/pass/create`: Создать пропуск"""
         ...
 
-    def v1_carriage_pass_delete(self, body: t.V1CarriagePassDeleteRequest) -> Any:
+    def v1_carriage_pass_delete(self, body: fbs.V1CarriagePassDeleteRequest) -> Any:
         """`POST /v1/carriage/pass/delete`: Удалить пропуск"""
         ...
 
-    def v1_carriage_pass_update(self, body: t.V1CarriagePassUpdateRequest) -> Any:
+    def v1_carriage_pass_update(self, body: fbs.V1CarriagePassUpdateRequest) -> Any:
         """`POST /v1/carriage/pass/update`: Обновить пропуск"""
         ...
 
-    def v1_carriage_set_postings(self, body: t.V1CarriageSetPostingsRequest) -> t.V1CarriageSetPostingsResponse:
+    def v1_carriage_set_postings(self, body: fbs.V1CarriageSetPostingsRequest) -> fbs.V1CarriageSetPostingsResponse:
         """`POST /v1/carriage/set-postings`: Изменение состава отгрузки"""
         ...
 
-    def v1_chat_send_file(self, body: t.V1ChatSendFileRequest) -> t.V1ChatSendFileResponse:
+    def v1_chat_send_file(self, body: communication.V1ChatSendFileRequest) -> communication.V1ChatSendFileResponse:
         """`POST /v1/chat/send/file`: Отправить файл"""
         ...
 
-    def v1_chat_send_message(self, body: t.V1ChatSendMessageRequest) -> t.V1ChatSendMessageResponse:
+    def v1_chat_send_message(self, body: communication.V1ChatSendMessageRequest) -> communication.V1ChatSendMessageResponse:
         """`POST /v1/chat/send/message`: Отправить сообщение"""
         ...
 
-    def v1_chat_start(self, body: t.V1ChatStartRequest) -> t.V1ChatStartResponse:
+    def v1_chat_start(self, body: communication.V1ChatStartRequest) -> communication.V1ChatStartResponse:
         """`POST /v1/chat/start`: Создать новый чат"""
         ...
 
-    def v1_cluster_list(self, body: t.V1ClusterListRequest) -> t.V1ClusterListResponse:
+    def v1_cluster_list(self, body: fbo.V1ClusterListRequest) -> fbo.V1ClusterListResponse:
         """`POST /v1/cluster/list`: Информация о кластерах и их складах"""
         ...
 
-    def v1_delivery_method_list(self, body: t.V1DeliveryMethodListRequest) -> t.V1DeliveryMethodListResponse:
+    def v1_delivery_method_list(self, body: warehouses.V1DeliveryMethodListRequest) -> warehouses.V1DeliveryMethodListResponse:
         """`POST /v1/delivery-method/list`: Список методов доставки склада
 
         Pages by offset: `iter_v1_delivery_method_list` walks every page.
         """
         ...
 
-    def iter_v1_delivery_method_list(self, body: t.V1DeliveryMethodListRequest) -> Iterator[t.V1DeliveryMethodListItem]:
+    def iter_v1_delivery_method_list(self, body: warehouses.V1DeliveryMethodListRequest) -> Iterator[warehouses.V1DeliveryMethodListItem]:
         """Every item of every page of `/v1/delivery-method/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_delivery_method_return_settings_get(self, body: t.V1DeliveryMethodReturnSettingsGetRequest | None = None) -> t.V1DeliveryMethodReturnSettingsGetResponse:
+    def v1_delivery_method_return_settings_get(self, body: warehouses.V1DeliveryMethodReturnSettingsGetRequest | None = None) -> warehouses.V1DeliveryMethodReturnSettingsGetResponse:
         """`POST /v1/delivery-method/return/settings/get`: Получить информацию по возвратным настройкам rFBS и rFBS Express"""
         ...
 
-    def v1_delivery_check(self, body: t.V1DeliveryCheckRequest) -> t.V1DeliveryCheckResponse:
+    def v1_delivery_check(self, body: delivery.V1DeliveryCheckRequest) -> delivery.V1DeliveryCheckResponse:
         """`POST /v1/delivery/check`: Проверить доступность доставки для покупателя"""
         ...
 
-    def v1_delivery_map(self, body: t.V1DeliveryMapRequest | None = None) -> t.V1DeliveryMapResponse:
+    def v1_delivery_map(self, body: delivery.V1DeliveryMapRequest | None = None) -> delivery.V1DeliveryMapResponse:
         """`POST /v1/delivery/map`: Отрисовать точки на карте"""
         ...
 
-    def v1_delivery_point_info(self, body: t.V1DeliveryPointInfoRequest | None = None) -> t.V1DeliveryPointInfoResponse:
+    def v1_delivery_point_info(self, body: delivery.V1DeliveryPointInfoRequest | None = None) -> delivery.V1DeliveryPointInfoResponse:
         """`POST /v1/delivery/point/info`: Получить информацию о точке самовывоза
 
         Batch field: `map_point_ids` (at most 100 per request).
         """
         ...
 
-    def v1_delivery_point_list(self, body: t.V1DeliveryPointListRequest | None = None) -> t.V1DeliveryPointListResponse:
+    def v1_delivery_point_list(self, body: delivery.V1DeliveryPointListRequest | None = None) -> delivery.V1DeliveryPointListResponse:
         """`POST /v1/delivery/point/list`: Получить список точек самовывоза"""
         ...
 
-    def v1_description_category_attribute(self, body: t.V1DescriptionCategoryAttributeRequest) -> t.V1DescriptionCategoryAttributeResponse:
+    def v1_description_category_attribute(self, body: products.V1DescriptionCategoryAttributeRequest) -> products.V1DescriptionCategoryAttributeResponse:
         """`POST /v1/description-category/attribute`: Список характеристик категории"""
         ...
 
-    def v1_description_category_attribute_values(self, body: t.V1DescriptionCategoryAttributeValuesRequest) -> t.V1DescriptionCategoryAttributeValuesResponse:
+    def v1_description_category_attribute_values(self, body: products.V1DescriptionCategoryAttributeValuesRequest) -> products.V1DescriptionCategoryAttributeValuesResponse:
         """`POST /v1/description-category/attribute/values`: Справочник значений характеристики"""
         ...
 
-    def v1_description_category_attribute_values_search(self, body: t.V1DescriptionCategoryAttributeValuesSearchRequest) -> t.V1DescriptionCategoryAttributeValuesSearchResponse:
+    def v1_description_category_attribute_values_search(self, body: products.V1DescriptionCategoryAttributeValuesSearchRequest) -> products.V1DescriptionCategoryAttributeValuesSearchResponse:
         """`POST /v1/description-category/attribute/values/search`: Поиск по справочным значениям характеристики"""
         ...
 
-    def v1_description_category_dependent_attributes(self, body: t.V1DescriptionCategoryDependentAttributesRequest | None = None) -> t.V1DescriptionCategoryDependentAttributesResponse:
+    def v1_description_category_dependent_attributes(self, body: products.V1DescriptionCategoryDependentAttributesRequest | None = None) -> products.V1DescriptionCategoryDependentAttributesResponse:
         """`POST /v1/description-category/dependent-attributes`: Получить зависимые характеристики"""
         ...
 
-    def v1_description_category_dependent_attributes_values(self, body: t.V1DescriptionCategoryDependentAttributesValuesRequest | None = None) -> t.V1DescriptionCategoryDependentAttributesValuesResponse:
+    def v1_description_category_dependent_attributes_values(self, body: products.V1DescriptionCategoryDependentAttributesValuesRequest | None = None) -> products.V1DescriptionCategoryDependentAttributesValuesResponse:
         """`POST /v1/description-category/dependent-attributes/values`: Получить возможные значения дочерней характеристики
 
         Pages by cursor: `iter_v1_description_category_dependent_attributes_values` walks every page.
         """
         ...
 
-    def iter_v1_description_category_dependent_attributes_values(self, body: t.V1DescriptionCategoryDependentAttributesValuesRequest | None = None) -> Iterator[t.V1DescriptionCategoryDependentAttributesValuesItem]:
+    def iter_v1_description_category_dependent_attributes_values(self, body: products.V1DescriptionCategoryDependentAttributesValuesRequest | None = None) -> Iterator[products.V1DescriptionCategoryDependentAttributesValuesItem]:
         """Every item of every page of `/v1/description-category/dependent-attributes/values`, as large pages as Ozon allows."""
         ...
 
-    def v1_description_category_tips(self, body: t.V1DescriptionCategoryTipsRequest | None = None) -> t.V1DescriptionCategoryTipsResponse:
+    def v1_description_category_tips(self, body: products.V1DescriptionCategoryTipsRequest | None = None) -> products.V1DescriptionCategoryTipsResponse:
         """`POST /v1/description-category/tips`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v1_description_category_tree(self, body: t.V1DescriptionCategoryTreeRequest | None = None) -> t.V1DescriptionCategoryTreeResponse:
+    def v1_description_category_tree(self, body: products.V1DescriptionCategoryTreeRequest | None = None) -> products.V1DescriptionCategoryTreeResponse:
         """`POST /v1/description-category/tree`: Дерево категорий и типов товаров"""
         ...
 
-    def v1_draft_create(self, body: t.V1DraftCreateRequest) -> t.V1DraftCreateResponse:
+    def v1_draft_create(self, body: fbo.V1DraftCreateRequest) -> fbo.V1DraftCreateResponse:
         """`POST /v1/draft/create`.
 
         Batch field: `items` (at most 5000 per request).
@@ -623,439 +641,439 @@ class SyncOperations:
         """
         ...
 
-    def v1_draft_create_info(self, body: t.V1DraftCreateInfoRequest) -> t.V1DraftCreateInfoResponse:
+    def v1_draft_create_info(self, body: fbo.V1DraftCreateInfoRequest) -> fbo.V1DraftCreateInfoResponse:
         """`POST /v1/draft/create/info`.
 
         Retired: off at Ozon from 2026-03-16; successor /v2/draft/create/info.
         """
         ...
 
-    def v1_draft_crossdock_create(self, body: t.V1DraftCrossdockCreateRequest | None = None) -> t.V1DraftCrossdockCreateResponse:
+    def v1_draft_crossdock_create(self, body: fbo.V1DraftCrossdockCreateRequest | None = None) -> fbo.V1DraftCrossdockCreateResponse:
         """`POST /v1/draft/crossdock/create`: Создать черновик заявки на поставку кросс-докингом"""
         ...
 
-    def v1_draft_direct_create(self, body: t.V1DraftDirectCreateRequest | None = None) -> t.V1DraftDirectCreateResponse:
+    def v1_draft_direct_create(self, body: fbo.V1DraftDirectCreateRequest | None = None) -> fbo.V1DraftDirectCreateResponse:
         """`POST /v1/draft/direct/create`: Создать черновик заявки на прямую поставку"""
         ...
 
-    def v1_draft_multi_cluster_create(self, body: t.V1DraftMultiClusterCreateRequest | None = None) -> t.V1DraftMultiClusterCreateResponse:
+    def v1_draft_multi_cluster_create(self, body: fbo.V1DraftMultiClusterCreateRequest | None = None) -> fbo.V1DraftMultiClusterCreateResponse:
         """`POST /v1/draft/multi-cluster/create`: Создать черновик заявки на поставку для нескольких кластеров"""
         ...
 
-    def v1_draft_supply_create(self, body: t.V1DraftSupplyCreateRequest) -> t.V1DraftSupplyCreateResponse:
+    def v1_draft_supply_create(self, body: fbo.V1DraftSupplyCreateRequest) -> fbo.V1DraftSupplyCreateResponse:
         """`POST /v1/draft/supply/create`.
 
         Retired: off at Ozon from 2026-03-16; successor /v2/draft/supply/create.
         """
         ...
 
-    def v1_draft_supply_create_status(self, body: t.V1DraftSupplyCreateStatusRequest) -> t.V1DraftSupplyCreateStatusResponse:
+    def v1_draft_supply_create_status(self, body: fbo.V1DraftSupplyCreateStatusRequest) -> fbo.V1DraftSupplyCreateStatusResponse:
         """`POST /v1/draft/supply/create/status`.
 
         Retired: off at Ozon from 2026-03-16; successor /v2/draft/supply/create/status.
         """
         ...
 
-    def v1_draft_timeslot_info(self, body: t.V1DraftTimeslotInfoRequest) -> t.V1DraftTimeslotInfoResponse:
+    def v1_draft_timeslot_info(self, body: fbo.V1DraftTimeslotInfoRequest) -> fbo.V1DraftTimeslotInfoResponse:
         """`POST /v1/draft/timeslot/info`.
 
         Retired: off at Ozon from 2026-03-16; successor /v2/draft/timeslot/info.
         """
         ...
 
-    def v1_fbp_act_from_create(self, body: t.V1FbpActFromCreateRequest) -> t.V1FbpActFromCreateResponse:
+    def v1_fbp_act_from_create(self, body: fbp.V1FbpActFromCreateRequest) -> fbp.V1FbpActFromCreateResponse:
         """`POST /v1/fbp/act-from/create`: Сгенерировать акт приёмки"""
         ...
 
-    def v1_fbp_act_from_get(self, body: t.V1FbpActFromGetRequest) -> t.V1FbpActFromGetResponse:
+    def v1_fbp_act_from_get(self, body: fbp.V1FbpActFromGetRequest) -> fbp.V1FbpActFromGetResponse:
         """`POST /v1/fbp/act-from/get`: Получить статус генерации акта приёмки"""
         ...
 
-    def v1_fbp_act_to_create(self, body: t.V1FbpActToCreateRequest) -> t.V1FbpActToCreateResponse:
+    def v1_fbp_act_to_create(self, body: fbp.V1FbpActToCreateRequest) -> fbp.V1FbpActToCreateResponse:
         """`POST /v1/fbp/act-to/create`: Сгенерировать транспортную накладную"""
         ...
 
-    def v1_fbp_act_to_get(self, body: t.V1FbpActToGetRequest) -> t.V1FbpActToGetResponse:
+    def v1_fbp_act_to_get(self, body: fbp.V1FbpActToGetRequest) -> fbp.V1FbpActToGetResponse:
         """`POST /v1/fbp/act-to/get`: Получить статус генерации транспортной накладной"""
         ...
 
-    def v1_fbp_archive_get(self, body: t.V1FbpArchiveGetRequest) -> t.V1FbpArchiveGetResponse:
+    def v1_fbp_archive_get(self, body: fbp.V1FbpArchiveGetRequest) -> fbp.V1FbpArchiveGetResponse:
         """`POST /v1/fbp/archive/get`: Получить информацию о завершённой поставке"""
         ...
 
-    def v1_fbp_archive_list(self, body: t.V1FbpArchiveListRequest) -> t.V1FbpArchiveListResponse:
+    def v1_fbp_archive_list(self, body: fbp.V1FbpArchiveListRequest) -> fbp.V1FbpArchiveListResponse:
         """`POST /v1/fbp/archive/list`: Получить список завершённых поставок
 
         Pages by last_id: `iter_v1_fbp_archive_list` walks every page.
         """
         ...
 
-    def iter_v1_fbp_archive_list(self, body: t.V1FbpArchiveListRequest) -> Iterator[t.V1FbpArchiveListItem]:
+    def iter_v1_fbp_archive_list(self, body: fbp.V1FbpArchiveListRequest) -> Iterator[fbp.V1FbpArchiveListItem]:
         """Every item of every page of `/v1/fbp/archive/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_fbp_draft_direct_create(self, body: t.V1FbpDraftDirectCreateRequest) -> t.V1FbpDraftDirectCreateResponse:
+    def v1_fbp_draft_direct_create(self, body: fbp.V1FbpDraftDirectCreateRequest) -> fbp.V1FbpDraftDirectCreateResponse:
         """`POST /v1/fbp/draft/direct/create`: Создать черновик заявки на поставку без указания способа доставки"""
         ...
 
-    def v1_fbp_draft_direct_delete(self, body: t.V1FbpDraftDirectDeleteRequest) -> t.V1FbpDraftDirectDeleteResponse:
+    def v1_fbp_draft_direct_delete(self, body: fbp.V1FbpDraftDirectDeleteRequest) -> fbp.V1FbpDraftDirectDeleteResponse:
         """`POST /v1/fbp/draft/direct/delete`: Удалить черновик заявки на поставку"""
         ...
 
-    def v1_fbp_draft_direct_product_validate(self, body: t.V1FbpDraftDirectProductValidateRequest) -> t.V1FbpDraftDirectProductValidateResponse:
+    def v1_fbp_draft_direct_product_validate(self, body: fbp.V1FbpDraftDirectProductValidateRequest) -> fbp.V1FbpDraftDirectProductValidateResponse:
         """`POST /v1/fbp/draft/direct/product/validate`: Проверить список товаров для склада партнёра"""
         ...
 
-    def v1_fbp_draft_direct_registrate(self, body: t.V1FbpDraftDirectRegistrateRequest) -> t.V1FbpDraftDirectRegistrateResponse:
+    def v1_fbp_draft_direct_registrate(self, body: fbp.V1FbpDraftDirectRegistrateRequest) -> fbp.V1FbpDraftDirectRegistrateResponse:
         """`POST /v1/fbp/draft/direct/registrate`: Перевести черновик в действующую поставку"""
         ...
 
-    def v1_fbp_draft_direct_seller_dlv_create(self, body: t.V1FbpDraftDirectSellerDlvCreateRequest) -> t.V1FbpDraftDirectSellerDlvCreateResponse:
+    def v1_fbp_draft_direct_seller_dlv_create(self, body: fbp.V1FbpDraftDirectSellerDlvCreateRequest) -> fbp.V1FbpDraftDirectSellerDlvCreateResponse:
         """`POST /v1/fbp/draft/direct/seller-dlv/create`: Создать черновик с доставкой силами продавца"""
         ...
 
-    def v1_fbp_draft_direct_seller_dlv_edit(self, body: t.V1FbpDraftDirectSellerDlvEditRequest) -> t.V1FbpDraftDirectSellerDlvEditResponse:
+    def v1_fbp_draft_direct_seller_dlv_edit(self, body: fbp.V1FbpDraftDirectSellerDlvEditRequest) -> fbp.V1FbpDraftDirectSellerDlvEditResponse:
         """`POST /v1/fbp/draft/direct/seller-dlv/edit`: Обновить информацию о доставке силами продавца в черновике"""
         ...
 
-    def v1_fbp_draft_direct_timeslot_edit(self, body: t.V1FbpDraftDirectTimeslotEditRequest) -> t.V1FbpDraftDirectTimeslotEditResponse:
+    def v1_fbp_draft_direct_timeslot_edit(self, body: fbp.V1FbpDraftDirectTimeslotEditRequest) -> fbp.V1FbpDraftDirectTimeslotEditResponse:
         """`POST /v1/fbp/draft/direct/timeslot/edit`: Отредактировать таймслот в черновике"""
         ...
 
-    def v1_fbp_draft_direct_timeslot_get(self, body: t.V1FbpDraftDirectTimeslotGetRequest) -> t.V1FbpDraftDirectTimeslotGetResponse:
+    def v1_fbp_draft_direct_timeslot_get(self, body: fbp.V1FbpDraftDirectTimeslotGetRequest) -> fbp.V1FbpDraftDirectTimeslotGetResponse:
         """`POST /v1/fbp/draft/direct/timeslot/get`: Получить список таймслотов для прямой поставки"""
         ...
 
-    def v1_fbp_draft_direct_tpl_dlv_create(self, body: t.V1FbpDraftDirectTplDlvCreateRequest) -> t.V1FbpDraftDirectTplDlvCreateResponse:
+    def v1_fbp_draft_direct_tpl_dlv_create(self, body: fbp.V1FbpDraftDirectTplDlvCreateRequest) -> fbp.V1FbpDraftDirectTplDlvCreateResponse:
         """`POST /v1/fbp/draft/direct/tpl-dlv/create`: Создать черновик заявки на доставку сторонней транспортной компанией"""
         ...
 
-    def v1_fbp_draft_direct_tpl_dlv_edit(self, body: t.V1FbpDraftDirectTplDlvEditRequest) -> t.V1FbpDraftDirectTplDlvEditResponse:
+    def v1_fbp_draft_direct_tpl_dlv_edit(self, body: fbp.V1FbpDraftDirectTplDlvEditRequest) -> fbp.V1FbpDraftDirectTplDlvEditResponse:
         """`POST /v1/fbp/draft/direct/tpl-dlv/edit`: Редактировать черновик поставки со способом доставки сторонней транспортной компанией"""
         ...
 
-    def v1_fbp_draft_drop_off_create(self, body: t.V1FbpDraftDropOffCreateRequest) -> t.V1FbpDraftDropOffCreateResponse:
+    def v1_fbp_draft_drop_off_create(self, body: fbp.V1FbpDraftDropOffCreateRequest) -> fbp.V1FbpDraftDropOffCreateResponse:
         """`POST /v1/fbp/draft/drop-off/create`: Создать черновик для доставки в drop-off пункт"""
         ...
 
-    def v1_fbp_draft_drop_off_delete(self, body: t.V1FbpDraftDropOffDeleteRequest) -> t.V1FbpDraftDropOffDeleteResponse:
+    def v1_fbp_draft_drop_off_delete(self, body: fbp.V1FbpDraftDropOffDeleteRequest) -> fbp.V1FbpDraftDropOffDeleteResponse:
         """`POST /v1/fbp/draft/drop-off/delete`: Удалить черновик для доставки в drop-off пункт"""
         ...
 
-    def v1_fbp_draft_drop_off_dlv_edit(self, body: t.V1FbpDraftDropOffDlvEditRequest) -> t.V1FbpDraftDropOffDlvEditResponse:
+    def v1_fbp_draft_drop_off_dlv_edit(self, body: fbp.V1FbpDraftDropOffDlvEditRequest) -> fbp.V1FbpDraftDropOffDlvEditResponse:
         """`POST /v1/fbp/draft/drop-off/dlv/edit`: Отредактировать детали доставки для drop-off черновика"""
         ...
 
-    def v1_fbp_draft_drop_off_point_list(self, body: t.V1FbpDraftDropOffPointListRequest) -> t.V1FbpDraftDropOffPointListResponse:
+    def v1_fbp_draft_drop_off_point_list(self, body: fbp.V1FbpDraftDropOffPointListRequest) -> fbp.V1FbpDraftDropOffPointListResponse:
         """`POST /v1/fbp/draft/drop-off/point/list`: Получить список drop-off пунктов в провинции
 
         Pages by page: `iter_v1_fbp_draft_drop_off_point_list` walks every page.
         """
         ...
 
-    def iter_v1_fbp_draft_drop_off_point_list(self, body: t.V1FbpDraftDropOffPointListRequest) -> Iterator[t.V1FbpDraftDropOffPointListItem]:
+    def iter_v1_fbp_draft_drop_off_point_list(self, body: fbp.V1FbpDraftDropOffPointListRequest) -> Iterator[fbp.V1FbpDraftDropOffPointListItem]:
         """Every item of every page of `/v1/fbp/draft/drop-off/point/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_fbp_draft_drop_off_point_timetable(self, body: t.V1FbpDraftDropOffPointTimetableRequest) -> t.V1FbpDraftDropOffPointTimetableResponse:
+    def v1_fbp_draft_drop_off_point_timetable(self, body: fbp.V1FbpDraftDropOffPointTimetableRequest) -> fbp.V1FbpDraftDropOffPointTimetableResponse:
         """`POST /v1/fbp/draft/drop-off/point/timetable`: Получить расписание работы drop-off пункта"""
         ...
 
-    def v1_fbp_draft_drop_off_product_validate(self, body: t.V1FbpDraftDropOffProductValidateRequest) -> t.V1FbpDraftDropOffProductValidateResponse:
+    def v1_fbp_draft_drop_off_product_validate(self, body: fbp.V1FbpDraftDropOffProductValidateRequest) -> fbp.V1FbpDraftDropOffProductValidateResponse:
         """`POST /v1/fbp/draft/drop-off/product/validate`: Проверить список товаров, которые склад партнёра может принять"""
         ...
 
-    def v1_fbp_draft_drop_off_province_list(self, body: t.V1FbpDraftDropOffProvinceListRequest) -> t.V1FbpDraftDropOffProvinceListResponse:
+    def v1_fbp_draft_drop_off_province_list(self, body: fbp.V1FbpDraftDropOffProvinceListRequest) -> fbp.V1FbpDraftDropOffProvinceListResponse:
         """`POST /v1/fbp/draft/drop-off/province/list`: Получить список провинций"""
         ...
 
-    def v1_fbp_draft_drop_off_registrate(self, body: t.V1FbpDraftDropOffRegistrateRequest) -> t.V1FbpDraftDropOffRegistrateResponse:
+    def v1_fbp_draft_drop_off_registrate(self, body: fbp.V1FbpDraftDropOffRegistrateRequest) -> fbp.V1FbpDraftDropOffRegistrateResponse:
         """`POST /v1/fbp/draft/drop-off/registrate`: Перевести черновик в действующую поставку"""
         ...
 
-    def v1_fbp_draft_get(self, body: t.V1FbpDraftGetRequest) -> t.V1FbpDraftGetResponse:
+    def v1_fbp_draft_get(self, body: fbp.V1FbpDraftGetRequest) -> fbp.V1FbpDraftGetResponse:
         """`POST /v1/fbp/draft/get`: Получить информацию о черновике поставки"""
         ...
 
-    def v1_fbp_draft_list(self, body: t.V1FbpDraftListRequest) -> t.V1FbpDraftListResponse:
+    def v1_fbp_draft_list(self, body: fbp.V1FbpDraftListRequest) -> fbp.V1FbpDraftListResponse:
         """`POST /v1/fbp/draft/list`: Список черновиков поставки
 
         Pages by last_id: `iter_v1_fbp_draft_list` walks every page.
         """
         ...
 
-    def iter_v1_fbp_draft_list(self, body: t.V1FbpDraftListRequest) -> Iterator[t.V1FbpDraftListItem]:
+    def iter_v1_fbp_draft_list(self, body: fbp.V1FbpDraftListRequest) -> Iterator[fbp.V1FbpDraftListItem]:
         """Every item of every page of `/v1/fbp/draft/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_fbp_draft_pick_up_create(self, body: t.V1FbpDraftPickUpCreateRequest) -> t.V1FbpDraftPickUpCreateResponse:
+    def v1_fbp_draft_pick_up_create(self, body: fbp.V1FbpDraftPickUpCreateRequest) -> fbp.V1FbpDraftPickUpCreateResponse:
         """`POST /v1/fbp/draft/pick-up/create`: Создать черновик заявки на pick-up поставку"""
         ...
 
-    def v1_fbp_draft_pick_up_delete(self, body: t.V1FbpDraftPickUpDeleteRequest) -> t.V1FbpDraftPickUpDeleteResponse:
+    def v1_fbp_draft_pick_up_delete(self, body: fbp.V1FbpDraftPickUpDeleteRequest) -> fbp.V1FbpDraftPickUpDeleteResponse:
         """`POST /v1/fbp/draft/pick-up/delete`: Отменить черновик заявки на pick-up поставку"""
         ...
 
-    def v1_fbp_draft_pick_up_dlv_edit(self, body: t.V1FbpDraftPickUpDlvEditRequest) -> t.V1FbpDraftPickUpDlvEditResponse:
+    def v1_fbp_draft_pick_up_dlv_edit(self, body: fbp.V1FbpDraftPickUpDlvEditRequest) -> fbp.V1FbpDraftPickUpDlvEditResponse:
         """`POST /v1/fbp/draft/pick-up/dlv/edit`: Изменить черновик заявки на pick-up поставку"""
         ...
 
-    def v1_fbp_draft_pick_up_product_validate(self, body: t.V1FbpDraftPickUpProductValidateRequest) -> t.V1FbpDraftPickUpProductValidateResponse:
+    def v1_fbp_draft_pick_up_product_validate(self, body: fbp.V1FbpDraftPickUpProductValidateRequest) -> fbp.V1FbpDraftPickUpProductValidateResponse:
         """`POST /v1/fbp/draft/pick-up/product/validate`: Провалидировать список товаров для pick-up поставки"""
         ...
 
-    def v1_fbp_draft_pick_up_registrate(self, body: t.V1FbpDraftPickUpRegistrateRequest) -> t.V1FbpDraftPickUpRegistrateResponse:
+    def v1_fbp_draft_pick_up_registrate(self, body: fbp.V1FbpDraftPickUpRegistrateRequest) -> fbp.V1FbpDraftPickUpRegistrateResponse:
         """`POST /v1/fbp/draft/pick-up/registrate`: Перевести черновик в действующую поставку"""
         ...
 
-    def v1_fbp_label_create(self, body: t.V1FbpLabelCreateRequest) -> t.V1FbpLabelCreateResponse:
+    def v1_fbp_label_create(self, body: fbp.V1FbpLabelCreateRequest) -> fbp.V1FbpLabelCreateResponse:
         """`POST /v1/fbp/label/create`: Cоздать задание на генерацию этикеток"""
         ...
 
-    def v1_fbp_label_get(self, body: t.V1FbpLabelGetRequest) -> t.V1FbpLabelGetResponse:
+    def v1_fbp_label_get(self, body: fbp.V1FbpLabelGetRequest) -> fbp.V1FbpLabelGetResponse:
         """`POST /v1/fbp/label/get`: Получить статус задания на генерацию этикеток"""
         ...
 
-    def v1_fbp_order_direct_cancel(self, body: t.V1FbpOrderDirectCancelRequest) -> t.V1FbpOrderDirectCancelResponse:
+    def v1_fbp_order_direct_cancel(self, body: fbp.V1FbpOrderDirectCancelRequest) -> fbp.V1FbpOrderDirectCancelResponse:
         """`POST /v1/fbp/order/direct/cancel`: Отменить поставку"""
         ...
 
-    def v1_fbp_order_direct_seller_dlv_edit(self, body: t.V1FbpOrderDirectSellerDlvEditRequest) -> t.V1FbpOrderDirectSellerDlvEditResponse:
+    def v1_fbp_order_direct_seller_dlv_edit(self, body: fbp.V1FbpOrderDirectSellerDlvEditRequest) -> fbp.V1FbpOrderDirectSellerDlvEditResponse:
         """`POST /v1/fbp/order/direct/seller-dlv/edit`: Обновить информацию о доставке силами продавца"""
         ...
 
-    def v1_fbp_order_direct_timeslot_edit(self, body: t.V1FbpOrderDirectTimeslotEditRequest) -> t.V1FbpOrderDirectTimeslotEditResponse:
+    def v1_fbp_order_direct_timeslot_edit(self, body: fbp.V1FbpOrderDirectTimeslotEditRequest) -> fbp.V1FbpOrderDirectTimeslotEditResponse:
         """`POST /v1/fbp/order/direct/timeslot/edit`: Отредактировать таймслот в заявке на поставку"""
         ...
 
-    def v1_fbp_order_direct_timeslot_list(self, body: t.V1FbpOrderDirectTimeslotListRequest) -> t.V1FbpOrderDirectTimeslotListResponse:
+    def v1_fbp_order_direct_timeslot_list(self, body: fbp.V1FbpOrderDirectTimeslotListRequest) -> fbp.V1FbpOrderDirectTimeslotListResponse:
         """`POST /v1/fbp/order/direct/timeslot/list`: Получить список таймслотов для поставки"""
         ...
 
-    def v1_fbp_order_direct_tpl_dlv_edit(self, body: t.V1FbpOrderDirectTplDlvEditRequest | None = None) -> t.V1FbpOrderDirectTplDlvEditResponse:
+    def v1_fbp_order_direct_tpl_dlv_edit(self, body: fbp.V1FbpOrderDirectTplDlvEditRequest | None = None) -> fbp.V1FbpOrderDirectTplDlvEditResponse:
         """`POST /v1/fbp/order/direct/tpl-dlv/edit`: Обновить информацию о доставке сторонней транспортной компанией"""
         ...
 
-    def v1_fbp_order_drop_off_cancel(self, body: t.V1FbpOrderDropOffCancelRequest) -> t.V1FbpOrderDropOffCancelResponse:
+    def v1_fbp_order_drop_off_cancel(self, body: fbp.V1FbpOrderDropOffCancelRequest) -> fbp.V1FbpOrderDropOffCancelResponse:
         """`POST /v1/fbp/order/drop-off/cancel`: Отменить поставку drop-off"""
         ...
 
-    def v1_fbp_order_drop_off_dlv_edit(self, body: t.V1FbpOrderDropOffDlvEditRequest) -> t.V1FbpOrderDropOffDlvEditResponse:
+    def v1_fbp_order_drop_off_dlv_edit(self, body: fbp.V1FbpOrderDropOffDlvEditRequest) -> fbp.V1FbpOrderDropOffDlvEditResponse:
         """`POST /v1/fbp/order/drop-off/dlv/edit`: Отредактировать информацию о поставке на drop-off пункт"""
         ...
 
-    def v1_fbp_order_drop_off_timetable(self, body: t.V1FbpOrderDropOffTimetableRequest) -> t.V1FbpOrderDropOffTimetableResponse:
+    def v1_fbp_order_drop_off_timetable(self, body: fbp.V1FbpOrderDropOffTimetableRequest) -> fbp.V1FbpOrderDropOffTimetableResponse:
         """`POST /v1/fbp/order/drop-off/timetable`: Получить график работы drop-off пункта"""
         ...
 
-    def v1_fbp_order_get(self, body: t.V1FbpOrderGetRequest) -> t.V1FbpOrderGetResponse:
+    def v1_fbp_order_get(self, body: fbp.V1FbpOrderGetRequest) -> fbp.V1FbpOrderGetResponse:
         """`POST /v1/fbp/order/get`: Получить информацию о конкретной поставке"""
         ...
 
-    def v1_fbp_order_list(self, body: t.V1FbpOrderListRequest) -> t.V1FbpOrderListResponse:
+    def v1_fbp_order_list(self, body: fbp.V1FbpOrderListRequest) -> fbp.V1FbpOrderListResponse:
         """`POST /v1/fbp/order/list`: Получить список поставок
 
         Pages by last_id: `iter_v1_fbp_order_list` walks every page.
         """
         ...
 
-    def iter_v1_fbp_order_list(self, body: t.V1FbpOrderListRequest) -> Iterator[t.V1FbpOrderListItem]:
+    def iter_v1_fbp_order_list(self, body: fbp.V1FbpOrderListRequest) -> Iterator[fbp.V1FbpOrderListItem]:
         """Every item of every page of `/v1/fbp/order/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_fbp_order_pick_up_cancel(self, body: t.V1FbpOrderPickUpCancelRequest) -> t.V1FbpOrderPickUpCancelResponse:
+    def v1_fbp_order_pick_up_cancel(self, body: fbp.V1FbpOrderPickUpCancelRequest) -> fbp.V1FbpOrderPickUpCancelResponse:
         """`POST /v1/fbp/order/pick-up/cancel`: Отменить pick-up поставку"""
         ...
 
-    def v1_fbp_order_pick_up_dlv_edit(self, body: t.V1FbpOrderPickUpDlvEditRequest) -> t.V1FbpOrderPickUpDlvEditResponse:
+    def v1_fbp_order_pick_up_dlv_edit(self, body: fbp.V1FbpOrderPickUpDlvEditRequest) -> fbp.V1FbpOrderPickUpDlvEditResponse:
         """`POST /v1/fbp/order/pick-up/dlv/edit`: Изменить данные о точке забора"""
         ...
 
-    def v1_fbp_warehouse_list(self, body: t.V1FbpWarehouseListRequest | None = None) -> t.V1FbpWarehouseListResponse:
+    def v1_fbp_warehouse_list(self, body: fbp.V1FbpWarehouseListRequest | None = None) -> fbp.V1FbpWarehouseListResponse:
         """`POST /v1/fbp/warehouse/list`: Получить список партнёрских складов"""
         ...
 
-    def v1_fbs_posting_product_exemplar_update(self, body: t.V1FbsPostingProductExemplarUpdateRequest) -> Any:
+    def v1_fbs_posting_product_exemplar_update(self, body: fbs.V1FbsPostingProductExemplarUpdateRequest) -> Any:
         """`POST /v1/fbs/posting/product/exemplar/update`: Обновить данные экземпляров"""
         ...
 
-    def v1_finance_accrual_by_day(self, body: t.V1FinanceAccrualByDayRequest | None = None) -> t.V1FinanceAccrualByDayResponse:
+    def v1_finance_accrual_by_day(self, body: finance.V1FinanceAccrualByDayRequest | None = None) -> finance.V1FinanceAccrualByDayResponse:
         """`POST /v1/finance/accrual/by-day`: Получить начисления за день
 
         Pages by last_id: `iter_v1_finance_accrual_by_day` walks every page.
         """
         ...
 
-    def iter_v1_finance_accrual_by_day(self, body: t.V1FinanceAccrualByDayRequest | None = None) -> Iterator[t.V1FinanceAccrualByDayItem]:
+    def iter_v1_finance_accrual_by_day(self, body: finance.V1FinanceAccrualByDayRequest | None = None) -> Iterator[finance.V1FinanceAccrualByDayItem]:
         """Every item of every page of `/v1/finance/accrual/by-day`, as large pages as Ozon allows."""
         ...
 
-    def v1_finance_accrual_postings(self, body: t.V1FinanceAccrualPostingsRequest | None = None) -> t.V1FinanceAccrualPostingsResponse:
+    def v1_finance_accrual_postings(self, body: finance.V1FinanceAccrualPostingsRequest | None = None) -> finance.V1FinanceAccrualPostingsResponse:
         """`POST /v1/finance/accrual/postings`: Получить начисления по отправлениям"""
         ...
 
-    def v1_finance_accrual_types(self, body: t.V1FinanceAccrualTypesRequest | None = None) -> t.V1FinanceAccrualTypesResponse:
+    def v1_finance_accrual_types(self, body: finance.V1FinanceAccrualTypesRequest | None = None) -> finance.V1FinanceAccrualTypesResponse:
         """`POST /v1/finance/accrual/types`: Получить справочник начислений"""
         ...
 
-    def v1_finance_balance(self, body: t.V1FinanceBalanceRequest) -> t.V1FinanceBalanceResponse:
+    def v1_finance_balance(self, body: finance.V1FinanceBalanceRequest) -> finance.V1FinanceBalanceResponse:
         """`POST /v1/finance/balance`: Получить отчёт о балансе"""
         ...
 
-    def v1_finance_cash_flow_statement_list(self, body: t.V1FinanceCashFlowStatementListRequest) -> t.V1FinanceCashFlowStatementListResponse:
+    def v1_finance_cash_flow_statement_list(self, body: finance.V1FinanceCashFlowStatementListRequest) -> finance.V1FinanceCashFlowStatementListResponse:
         """`POST /v1/finance/cash-flow-statement/list`: Финансовый отчёт
 
         Pages by page: `iter_v1_finance_cash_flow_statement_list` walks every page.
         """
         ...
 
-    def iter_v1_finance_cash_flow_statement_list(self, body: t.V1FinanceCashFlowStatementListRequest) -> Iterator[t.V1FinanceCashFlowStatementListItem]:
+    def iter_v1_finance_cash_flow_statement_list(self, body: finance.V1FinanceCashFlowStatementListRequest) -> Iterator[finance.V1FinanceCashFlowStatementListItem]:
         """Every item of every page of `/v1/finance/cash-flow-statement/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_finance_compensation(self, body: t.V1FinanceCompensationRequest) -> t.V1FinanceCompensationResponse:
+    def v1_finance_compensation(self, body: finance.V1FinanceCompensationRequest) -> finance.V1FinanceCompensationResponse:
         """`POST /v1/finance/compensation`: Отчёт о компенсациях"""
         ...
 
-    def v1_finance_decompensation(self, body: t.V1FinanceDecompensationRequest) -> t.V1FinanceDecompensationResponse:
+    def v1_finance_decompensation(self, body: finance.V1FinanceDecompensationRequest) -> finance.V1FinanceDecompensationResponse:
         """`POST /v1/finance/decompensation`: Отчёт о декомпенсациях"""
         ...
 
-    def v1_finance_document_b2b_sales(self, body: t.V1FinanceDocumentB2BSalesRequest) -> t.V1FinanceDocumentB2BSalesResponse:
+    def v1_finance_document_b2b_sales(self, body: finance.V1FinanceDocumentB2BSalesRequest) -> finance.V1FinanceDocumentB2BSalesResponse:
         """`POST /v1/finance/document-b2b-sales`: Реестр продаж юридическим лицам"""
         ...
 
-    def v1_finance_document_b2b_sales_json(self, body: t.V1FinanceDocumentB2BSalesJsonRequest) -> t.V1FinanceDocumentB2BSalesJsonResponse:
+    def v1_finance_document_b2b_sales_json(self, body: finance.V1FinanceDocumentB2BSalesJsonRequest) -> finance.V1FinanceDocumentB2BSalesJsonResponse:
         """`POST /v1/finance/document-b2b-sales/json`: Реестр продаж юридическим лицам в JSON-формате"""
         ...
 
-    def v1_finance_mutual_settlement(self, body: t.V1FinanceMutualSettlementRequest) -> t.V1FinanceMutualSettlementResponse:
+    def v1_finance_mutual_settlement(self, body: finance.V1FinanceMutualSettlementRequest) -> finance.V1FinanceMutualSettlementResponse:
         """`POST /v1/finance/mutual-settlement`: Отчёт о взаиморасчётах"""
         ...
 
-    def v1_finance_products_buyout(self, body: t.V1FinanceProductsBuyoutRequest) -> t.V1FinanceProductsBuyoutResponse:
+    def v1_finance_products_buyout(self, body: finance.V1FinanceProductsBuyoutRequest) -> finance.V1FinanceProductsBuyoutResponse:
         """`POST /v1/finance/products/buyout`: Отчёт о выкупленных товарах"""
         ...
 
-    def v1_finance_realization_by_day(self, body: t.V1FinanceRealizationByDayRequest) -> t.V1FinanceRealizationByDayResponse:
+    def v1_finance_realization_by_day(self, body: finance.V1FinanceRealizationByDayRequest) -> finance.V1FinanceRealizationByDayResponse:
         """`POST /v1/finance/realization/by-day`: Отчёт о реализации товаров за день"""
         ...
 
-    def v1_finance_realization_posting(self, body: t.V1FinanceRealizationPostingRequest) -> t.V1FinanceRealizationPostingResponse:
+    def v1_finance_realization_posting(self, body: finance.V1FinanceRealizationPostingRequest) -> finance.V1FinanceRealizationPostingResponse:
         """`POST /v1/finance/realization/posting`: Позаказный отчёт о реализации товаров"""
         ...
 
-    def v1_invoice_delete(self, body: t.V1InvoiceDeleteRequest) -> t.V1InvoiceDeleteResponse:
+    def v1_invoice_delete(self, body: finance.V1InvoiceDeleteRequest) -> finance.V1InvoiceDeleteResponse:
         """`POST /v1/invoice/delete`: Удалить ссылку на счёт-фактуру"""
         ...
 
-    def v1_invoice_file_upload(self, body: t.V1InvoiceFileUploadRequest) -> t.V1InvoiceFileUploadResponse:
+    def v1_invoice_file_upload(self, body: finance.V1InvoiceFileUploadRequest) -> finance.V1InvoiceFileUploadResponse:
         """`POST /v1/invoice/file/upload`: Загрузка счёта-фактуры"""
         ...
 
-    def v1_notification_check(self, body: t.V1NotificationCheckRequest) -> t.V1NotificationCheckResponse:
+    def v1_notification_check(self, body: seller.V1NotificationCheckRequest) -> seller.V1NotificationCheckResponse:
         """`POST /v1/notification/check`: Проверить URL-адрес для уведомлений"""
         ...
 
-    def v1_notification_delete(self, body: t.V1NotificationDeleteRequest) -> Any:
+    def v1_notification_delete(self, body: seller.V1NotificationDeleteRequest) -> Any:
         """`POST /v1/notification/delete`: Удалить URL-адрес для уведомлений"""
         ...
 
-    def v1_notification_enable(self, body: t.V1NotificationEnableRequest) -> Any:
+    def v1_notification_enable(self, body: seller.V1NotificationEnableRequest) -> Any:
         """`POST /v1/notification/enable`: Включить или выключить уведомления на URL-адрес"""
         ...
 
-    def v1_notification_list(self, body: t.V1NotificationListRequest | None = None) -> t.V1NotificationListResponse:
+    def v1_notification_list(self, body: seller.V1NotificationListRequest | None = None) -> seller.V1NotificationListResponse:
         """`POST /v1/notification/list`: Получить информацию по подключённым URL-адресам
 
         Pages by offset: `iter_v1_notification_list` walks every page.
         """
         ...
 
-    def iter_v1_notification_list(self, body: t.V1NotificationListRequest | None = None) -> Iterator[t.V1NotificationListItem]:
+    def iter_v1_notification_list(self, body: seller.V1NotificationListRequest | None = None) -> Iterator[seller.V1NotificationListItem]:
         """Every item of every page of `/v1/notification/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_notification_push_type_list(self, body: t.V1NotificationPushTypeListRequest | None = None) -> t.V1NotificationPushTypeListResponse:
+    def v1_notification_push_type_list(self, body: seller.V1NotificationPushTypeListRequest | None = None) -> seller.V1NotificationPushTypeListResponse:
         """`POST /v1/notification/push-type/list`: Получить типы пуш-уведомлений"""
         ...
 
-    def v1_notification_set(self, body: t.V1NotificationSetRequest) -> Any:
+    def v1_notification_set(self, body: seller.V1NotificationSetRequest) -> Any:
         """`POST /v1/notification/set`: Подключить URL-адрес для уведомлений"""
         ...
 
-    def v1_notification_update(self, body: t.V1NotificationUpdateRequest) -> Any:
+    def v1_notification_update(self, body: seller.V1NotificationUpdateRequest) -> Any:
         """`POST /v1/notification/update`: Изменить URL-адрес для уведомлений"""
         ...
 
-    def v1_order_cancel(self, body: t.V1OrderCancelRequest) -> t.V1OrderCancelResponse:
+    def v1_order_cancel(self, body: delivery.V1OrderCancelRequest) -> delivery.V1OrderCancelResponse:
         """`POST /v1/order/cancel`: Отменить заказ"""
         ...
 
-    def v1_order_cancel_check(self, body: t.V1OrderCancelCheckRequest) -> t.V1OrderCancelCheckResponse:
+    def v1_order_cancel_check(self, body: delivery.V1OrderCancelCheckRequest) -> delivery.V1OrderCancelCheckResponse:
         """`POST /v1/order/cancel/check`: Проверить возможность отмены заказа"""
         ...
 
-    def v1_order_cancel_status(self, body: t.V1OrderCancelStatusRequest) -> t.V1OrderCancelStatusResponse:
+    def v1_order_cancel_status(self, body: delivery.V1OrderCancelStatusRequest) -> delivery.V1OrderCancelStatusResponse:
         """`POST /v1/order/cancel/status`: Получить статус отмены заказа"""
         ...
 
-    def v1_pass_list(self, body: t.V1PassListRequest) -> t.V1PassListResponse:
+    def v1_pass_list(self, body: fbs.V1PassListRequest) -> fbs.V1PassListResponse:
         """`POST /v1/pass/list`: Список пропусков
 
         Pages by cursor: `iter_v1_pass_list` walks every page.
         """
         ...
 
-    def iter_v1_pass_list(self, body: t.V1PassListRequest) -> Iterator[t.V1PassListItem]:
+    def iter_v1_pass_list(self, body: fbs.V1PassListRequest) -> Iterator[fbs.V1PassListItem]:
         """Every item of every page of `/v1/pass/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_polygon_bind(self, body: t.V1PolygonBindRequest) -> t.V1PolygonBindResponse:
+    def v1_polygon_bind(self, body: warehouses.V1PolygonBindRequest) -> warehouses.V1PolygonBindResponse:
         """`POST /v1/polygon/bind`: Свяжите метод доставки с полигоном доставки"""
         ...
 
-    def v1_polygon_create(self, body: t.V1PolygonCreateRequest) -> t.V1PolygonCreateResponse:
+    def v1_polygon_create(self, body: warehouses.V1PolygonCreateRequest) -> warehouses.V1PolygonCreateResponse:
         """`POST /v1/polygon/create`: Создайте полигон доставки"""
         ...
 
-    def v1_polygon_delete(self, body: t.V1PolygonDeleteRequest | None = None) -> Any:
+    def v1_polygon_delete(self, body: warehouses.V1PolygonDeleteRequest | None = None) -> Any:
         """`POST /v1/polygon/delete`: Удалить полигон из области доставки"""
         ...
 
-    def v1_polygon_list(self, body: t.V1PolygonListRequest | None = None) -> t.V1PolygonListResponse:
+    def v1_polygon_list(self, body: warehouses.V1PolygonListRequest | None = None) -> warehouses.V1PolygonListResponse:
         """`POST /v1/polygon/list`: Получить список установленных полигонов на метод доставки"""
         ...
 
-    def v1_polygon_time_coordinates_update(self, body: t.V1PolygonTimeCoordinatesUpdateRequest | None = None) -> Any:
+    def v1_polygon_time_coordinates_update(self, body: warehouses.V1PolygonTimeCoordinatesUpdateRequest | None = None) -> Any:
         """`POST /v1/polygon/time/coordinates/update`: Обновить координаты полигона доставки"""
         ...
 
-    def v1_polygon_time_set(self, body: t.V1PolygonTimeSetRequest | None = None) -> Any:
+    def v1_polygon_time_set(self, body: warehouses.V1PolygonTimeSetRequest | None = None) -> Any:
         """`POST /v1/polygon/time/set`: Установить новое время доставки в полигоне"""
         ...
 
-    def v1_posting_cancel(self, body: t.V1PostingCancelRequest) -> t.V1PostingCancelResponse:
+    def v1_posting_cancel(self, body: delivery.V1PostingCancelRequest) -> delivery.V1PostingCancelResponse:
         """`POST /v1/posting/cancel`: Отменить отправление из заказа"""
         ...
 
-    def v1_posting_cancel_status(self, body: t.V1PostingCancelStatusRequest | None = None) -> t.V1PostingCancelStatusResponse:
+    def v1_posting_cancel_status(self, body: delivery.V1PostingCancelStatusRequest | None = None) -> delivery.V1PostingCancelStatusResponse:
         """`POST /v1/posting/cancel/status`: Проверить статус отмены отправления"""
         ...
 
-    def v1_posting_carriage_available_list(self, body: t.V1PostingCarriageAvailableListRequest) -> t.V1PostingCarriageAvailableListResponse:
+    def v1_posting_carriage_available_list(self, body: fbs.V1PostingCarriageAvailableListRequest) -> fbs.V1PostingCarriageAvailableListResponse:
         """`POST /v1/posting/carriage-available/list`: Список доступных перевозок"""
         ...
 
-    def v1_posting_cutoff_set(self, body: t.V1PostingCutoffSetRequest) -> t.V1PostingCutoffSetResponse:
+    def v1_posting_cutoff_set(self, body: fbs.V1PostingCutoffSetRequest) -> fbs.V1PostingCutoffSetResponse:
         """`POST /v1/posting/cutoff/set`: Уточнить дату отгрузки отправления"""
         ...
 
-    def v1_posting_digital_codes_upload(self, body: t.V1PostingDigitalCodesUploadRequest | None = None) -> t.V1PostingDigitalCodesUploadResponse:
+    def v1_posting_digital_codes_upload(self, body: digital.V1PostingDigitalCodesUploadRequest | None = None) -> digital.V1PostingDigitalCodesUploadResponse:
         """`POST /v1/posting/digital/codes/upload`: Загрузить коды цифровых товаров для отправления"""
         ...
 
-    def v1_posting_digital_list(self, body: t.V1PostingDigitalListRequest | None = None) -> t.V1PostingDigitalListResponse:
+    def v1_posting_digital_list(self, body: digital.V1PostingDigitalListRequest | None = None) -> digital.V1PostingDigitalListResponse:
         """`POST /v1/posting/digital/list`: Получить список отправлений
 
         Pages by offset: `iter_v1_posting_digital_list` walks every page.
@@ -1063,267 +1081,267 @@ class SyncOperations:
         """
         ...
 
-    def iter_v1_posting_digital_list(self, body: t.V1PostingDigitalListRequest | None = None) -> Iterator[t.V1PostingDigitalListItem]:
+    def iter_v1_posting_digital_list(self, body: digital.V1PostingDigitalListRequest | None = None) -> Iterator[digital.V1PostingDigitalListItem]:
         """Every item of every page of `/v1/posting/digital/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_posting_fbo_cancel_reason_list(self, body: t.V1PostingFboCancelReasonListRequest | None = None) -> t.V1PostingFboCancelReasonListResponse:
+    def v1_posting_fbo_cancel_reason_list(self, body: fbo.V1PostingFboCancelReasonListRequest | None = None) -> fbo.V1PostingFboCancelReasonListResponse:
         """`POST /v1/posting/fbo/cancel-reason/list`: Причины отмены отправлений по схеме FBO"""
         ...
 
-    def v1_posting_fbp_get(self, body: t.V1PostingFbpGetRequest | None = None) -> t.V1PostingFbpGetResponse:
+    def v1_posting_fbp_get(self, body: fbp.V1PostingFbpGetRequest | None = None) -> fbp.V1PostingFbpGetResponse:
         """`POST /v1/posting/fbp/get`: Получить информацию об отправлении по идентификатору"""
         ...
 
-    def v1_posting_fbp_list(self, body: t.V1PostingFbpListRequest | None = None) -> t.V1PostingFbpListResponse:
+    def v1_posting_fbp_list(self, body: fbp.V1PostingFbpListRequest | None = None) -> fbp.V1PostingFbpListResponse:
         """`POST /v1/posting/fbp/list`: Получить список отправлений
 
         Pages by cursor: `iter_v1_posting_fbp_list` walks every page.
         """
         ...
 
-    def iter_v1_posting_fbp_list(self, body: t.V1PostingFbpListRequest | None = None) -> Iterator[t.V1PostingFbpListItem]:
+    def iter_v1_posting_fbp_list(self, body: fbp.V1PostingFbpListRequest | None = None) -> Iterator[fbp.V1PostingFbpListItem]:
         """Every item of every page of `/v1/posting/fbp/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_posting_fbs_cancel_reason(self, body: t.V1PostingFbsCancelReasonRequest) -> t.V1PostingFbsCancelReasonResponse:
+    def v1_posting_fbs_cancel_reason(self, body: fbs.V1PostingFbsCancelReasonRequest) -> fbs.V1PostingFbsCancelReasonResponse:
         """`POST /v1/posting/fbs/cancel-reason`: Причины отмены отправления"""
         ...
 
-    def v1_posting_fbs_package_label_create(self, body: t.V1PostingFbsPackageLabelCreateRequest) -> t.V1PostingFbsPackageLabelCreateResponse:
+    def v1_posting_fbs_package_label_create(self, body: fbs.V1PostingFbsPackageLabelCreateRequest) -> fbs.V1PostingFbsPackageLabelCreateResponse:
         """`POST /v1/posting/fbs/package-label/create`: Создать задание на выгрузку этикеток"""
         ...
 
-    def v1_posting_fbs_package_label_get(self, body: t.V1PostingFbsPackageLabelGetRequest) -> t.V1PostingFbsPackageLabelGetResponse:
+    def v1_posting_fbs_package_label_get(self, body: fbs.V1PostingFbsPackageLabelGetRequest) -> fbs.V1PostingFbsPackageLabelGetResponse:
         """`POST /v1/posting/fbs/package-label/get`: Получить файл с этикетками"""
         ...
 
-    def v1_posting_fbs_pick_up_code_verify(self, body: t.V1PostingFbsPickUpCodeVerifyRequest) -> t.V1PostingFbsPickUpCodeVerifyResponse:
+    def v1_posting_fbs_pick_up_code_verify(self, body: fbs.V1PostingFbsPickUpCodeVerifyRequest) -> fbs.V1PostingFbsPickUpCodeVerifyResponse:
         """`POST /v1/posting/fbs/pick-up-code/verify`: Проверить код курьера"""
         ...
 
-    def v1_posting_fbs_product_traceable_attribute(self, body: t.V1PostingFbsProductTraceableAttributeRequest) -> t.V1PostingFbsProductTraceableAttributeResponse:
+    def v1_posting_fbs_product_traceable_attribute(self, body: fbs.V1PostingFbsProductTraceableAttributeRequest) -> fbs.V1PostingFbsProductTraceableAttributeResponse:
         """`POST /v1/posting/fbs/product/traceable/attribute`: Получить список незаполненных атрибутов для прослеживаемых товаров"""
         ...
 
-    def v1_posting_fbs_restrictions(self, body: t.V1PostingFbsRestrictionsRequest) -> t.V1PostingFbsRestrictionsResponse:
+    def v1_posting_fbs_restrictions(self, body: fbs.V1PostingFbsRestrictionsRequest) -> fbs.V1PostingFbsRestrictionsResponse:
         """`POST /v1/posting/fbs/restrictions`: Получить ограничения пункта приёма"""
         ...
 
-    def v1_posting_fbs_split(self, body: t.V1PostingFbsSplitRequest) -> t.V1PostingFbsSplitResponse:
+    def v1_posting_fbs_split(self, body: fbs.V1PostingFbsSplitRequest) -> fbs.V1PostingFbsSplitResponse:
         """`POST /v1/posting/fbs/split`: Разделить заказ на отправления без сборки"""
         ...
 
-    def v1_posting_fbs_timeslot_change_restrictions(self, body: t.V1PostingFbsTimeslotChangeRestrictionsRequest) -> t.V1PostingFbsTimeslotChangeRestrictionsResponse:
+    def v1_posting_fbs_timeslot_change_restrictions(self, body: fbs.V1PostingFbsTimeslotChangeRestrictionsRequest) -> fbs.V1PostingFbsTimeslotChangeRestrictionsResponse:
         """`POST /v1/posting/fbs/timeslot/change-restrictions`: Доступные даты для переноса доставки"""
         ...
 
-    def v1_posting_fbs_timeslot_set(self, body: t.V1PostingFbsTimeslotSetRequest) -> t.V1PostingFbsTimeslotSetResponse:
+    def v1_posting_fbs_timeslot_set(self, body: fbs.V1PostingFbsTimeslotSetRequest) -> fbs.V1PostingFbsTimeslotSetResponse:
         """`POST /v1/posting/fbs/timeslot/set`: Перенести дату доставки"""
         ...
 
-    def v1_posting_fbs_traceable_split(self, body: t.V1PostingFbsTraceableSplitRequest) -> t.V1PostingFbsTraceableSplitResponse:
+    def v1_posting_fbs_traceable_split(self, body: fbs.V1PostingFbsTraceableSplitRequest) -> fbs.V1PostingFbsTraceableSplitResponse:
         """`POST /v1/posting/fbs/traceable/split`: Разделить отправление с прослеживаемыми товарами"""
         ...
 
-    def v1_posting_global_etgb(self, body: t.V1PostingGlobalEtgbRequest) -> t.V1PostingGlobalEtgbResponse:
+    def v1_posting_global_etgb(self, body: fbs.V1PostingGlobalEtgbRequest) -> fbs.V1PostingGlobalEtgbResponse:
         """`POST /v1/posting/global/etgb`: Таможенные декларации ETGB"""
         ...
 
-    def v1_posting_marks(self, body: t.V1PostingMarksRequest | None = None) -> t.V1PostingMarksResponse:
+    def v1_posting_marks(self, body: delivery.V1PostingMarksRequest | None = None) -> delivery.V1PostingMarksResponse:
         """`POST /v1/posting/marks`: Получить маркировки экземпляров из отправления"""
         ...
 
-    def v1_posting_unpaid_legal_product_list(self, body: t.V1PostingUnpaidLegalProductListRequest) -> t.V1PostingUnpaidLegalProductListResponse:
+    def v1_posting_unpaid_legal_product_list(self, body: fbs.V1PostingUnpaidLegalProductListRequest) -> fbs.V1PostingUnpaidLegalProductListResponse:
         """`POST /v1/posting/unpaid-legal/product/list`: Список неоплаченных товаров, заказанных юридическими лицами
 
         Pages by cursor: `iter_v1_posting_unpaid_legal_product_list` walks every page.
         """
         ...
 
-    def iter_v1_posting_unpaid_legal_product_list(self, body: t.V1PostingUnpaidLegalProductListRequest) -> Iterator[t.V1PostingUnpaidLegalProductListItem]:
+    def iter_v1_posting_unpaid_legal_product_list(self, body: fbs.V1PostingUnpaidLegalProductListRequest) -> Iterator[fbs.V1PostingUnpaidLegalProductListItem]:
         """Every item of every page of `/v1/posting/unpaid-legal/product/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_pricing_strategy_competitors_list(self, body: t.V1PricingStrategyCompetitorsListRequest) -> t.V1PricingStrategyCompetitorsListResponse:
+    def v1_pricing_strategy_competitors_list(self, body: prices_stocks.V1PricingStrategyCompetitorsListRequest) -> prices_stocks.V1PricingStrategyCompetitorsListResponse:
         """`POST /v1/pricing-strategy/competitors/list`: Список конкурентов
 
         Pages by page: `iter_v1_pricing_strategy_competitors_list` walks every page.
         """
         ...
 
-    def iter_v1_pricing_strategy_competitors_list(self, body: t.V1PricingStrategyCompetitorsListRequest) -> Iterator[t.V1PricingStrategyCompetitorsListItem]:
+    def iter_v1_pricing_strategy_competitors_list(self, body: prices_stocks.V1PricingStrategyCompetitorsListRequest) -> Iterator[prices_stocks.V1PricingStrategyCompetitorsListItem]:
         """Every item of every page of `/v1/pricing-strategy/competitors/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_pricing_strategy_create(self, body: t.V1PricingStrategyCreateRequest) -> t.V1PricingStrategyCreateResponse:
+    def v1_pricing_strategy_create(self, body: prices_stocks.V1PricingStrategyCreateRequest) -> prices_stocks.V1PricingStrategyCreateResponse:
         """`POST /v1/pricing-strategy/create`: Создать стратегию"""
         ...
 
-    def v1_pricing_strategy_delete(self, body: t.V1PricingStrategyDeleteRequest) -> t.V1PricingStrategyDeleteResponse:
+    def v1_pricing_strategy_delete(self, body: prices_stocks.V1PricingStrategyDeleteRequest) -> prices_stocks.V1PricingStrategyDeleteResponse:
         """`POST /v1/pricing-strategy/delete`: Удалить стратегию"""
         ...
 
-    def v1_pricing_strategy_info(self, body: t.V1PricingStrategyInfoRequest) -> t.V1PricingStrategyInfoResponse:
+    def v1_pricing_strategy_info(self, body: prices_stocks.V1PricingStrategyInfoRequest) -> prices_stocks.V1PricingStrategyInfoResponse:
         """`POST /v1/pricing-strategy/info`: Информация о стратегии"""
         ...
 
-    def v1_pricing_strategy_list(self, body: t.V1PricingStrategyListRequest) -> t.V1PricingStrategyListResponse:
+    def v1_pricing_strategy_list(self, body: prices_stocks.V1PricingStrategyListRequest) -> prices_stocks.V1PricingStrategyListResponse:
         """`POST /v1/pricing-strategy/list`: Список стратегий
 
         Pages by page: `iter_v1_pricing_strategy_list` walks every page.
         """
         ...
 
-    def iter_v1_pricing_strategy_list(self, body: t.V1PricingStrategyListRequest) -> Iterator[t.V1PricingStrategyListItem]:
+    def iter_v1_pricing_strategy_list(self, body: prices_stocks.V1PricingStrategyListRequest) -> Iterator[prices_stocks.V1PricingStrategyListItem]:
         """Every item of every page of `/v1/pricing-strategy/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_pricing_strategy_product_info(self, body: t.V1PricingStrategyProductInfoRequest) -> t.V1PricingStrategyProductInfoResponse:
+    def v1_pricing_strategy_product_info(self, body: prices_stocks.V1PricingStrategyProductInfoRequest) -> prices_stocks.V1PricingStrategyProductInfoResponse:
         """`POST /v1/pricing-strategy/product/info`: Цена товара у конкурента"""
         ...
 
-    def v1_pricing_strategy_products_add(self, body: t.V1PricingStrategyProductsAddRequest) -> t.V1PricingStrategyProductsAddResponse:
+    def v1_pricing_strategy_products_add(self, body: prices_stocks.V1PricingStrategyProductsAddRequest) -> prices_stocks.V1PricingStrategyProductsAddResponse:
         """`POST /v1/pricing-strategy/products/add`: Добавить товары в стратегию"""
         ...
 
-    def v1_pricing_strategy_products_delete(self, body: t.V1PricingStrategyProductsDeleteRequest) -> t.V1PricingStrategyProductsDeleteResponse:
+    def v1_pricing_strategy_products_delete(self, body: prices_stocks.V1PricingStrategyProductsDeleteRequest) -> prices_stocks.V1PricingStrategyProductsDeleteResponse:
         """`POST /v1/pricing-strategy/products/delete`: Удалить товары из стратегии"""
         ...
 
-    def v1_pricing_strategy_products_list(self, body: t.V1PricingStrategyProductsListRequest) -> t.V1PricingStrategyProductsListResponse:
+    def v1_pricing_strategy_products_list(self, body: prices_stocks.V1PricingStrategyProductsListRequest) -> prices_stocks.V1PricingStrategyProductsListResponse:
         """`POST /v1/pricing-strategy/products/list`: Список товаров в стратегии"""
         ...
 
-    def v1_pricing_strategy_status(self, body: t.V1PricingStrategyStatusRequest) -> t.V1PricingStrategyStatusResponse:
+    def v1_pricing_strategy_status(self, body: prices_stocks.V1PricingStrategyStatusRequest) -> prices_stocks.V1PricingStrategyStatusResponse:
         """`POST /v1/pricing-strategy/status`: Изменить статус стратегии"""
         ...
 
-    def v1_pricing_strategy_strategy_ids_by_product_ids(self, body: t.V1PricingStrategyStrategyIdsByProductIdsRequest) -> t.V1PricingStrategyStrategyIdsByProductIdsResponse:
+    def v1_pricing_strategy_strategy_ids_by_product_ids(self, body: prices_stocks.V1PricingStrategyStrategyIdsByProductIdsRequest) -> prices_stocks.V1PricingStrategyStrategyIdsByProductIdsResponse:
         """`POST /v1/pricing-strategy/strategy-ids-by-product-ids`: Список идентификаторов стратегий"""
         ...
 
-    def v1_pricing_strategy_update(self, body: t.V1PricingStrategyUpdateRequest) -> t.V1PricingStrategyUpdateResponse:
+    def v1_pricing_strategy_update(self, body: prices_stocks.V1PricingStrategyUpdateRequest) -> prices_stocks.V1PricingStrategyUpdateResponse:
         """`POST /v1/pricing-strategy/update`: Обновить стратегию"""
         ...
 
-    def v1_product_action_timer_status(self, body: t.V1ProductActionTimerStatusRequest | None = None) -> t.V1ProductActionTimerStatusResponse:
+    def v1_product_action_timer_status(self, body: prices_stocks.V1ProductActionTimerStatusRequest | None = None) -> prices_stocks.V1ProductActionTimerStatusResponse:
         """`POST /v1/product/action/timer/status`: Получить статус установленного таймера"""
         ...
 
-    def v1_product_action_timer_update(self, body: t.V1ProductActionTimerUpdateRequest | None = None) -> Any:
+    def v1_product_action_timer_update(self, body: prices_stocks.V1ProductActionTimerUpdateRequest | None = None) -> Any:
         """`POST /v1/product/action/timer/update`: Обновление таймера актуальности минимальной цены
 
         Batch field: `product_ids` (at most 1000 per request).
         """
         ...
 
-    def v1_product_archive(self, body: t.V1ProductArchiveRequest) -> t.V1ProductArchiveResponse:
+    def v1_product_archive(self, body: products.V1ProductArchiveRequest) -> products.V1ProductArchiveResponse:
         """`POST /v1/product/archive`: Перенести товар в архив
 
         Batch field: `product_id` (at most 100 per request).
         """
         ...
 
-    def v1_product_attributes_update(self, body: t.V1ProductAttributesUpdateRequest | None = None) -> t.V1ProductAttributesUpdateResponse:
+    def v1_product_attributes_update(self, body: products.V1ProductAttributesUpdateRequest | None = None) -> products.V1ProductAttributesUpdateResponse:
         """`POST /v1/product/attributes/update`: Обновить характеристики товара
 
         Batch field: `items`.
         """
         ...
 
-    def v1_product_certificate_accordance_types(self) -> t.V1ProductCertificateAccordanceTypesResponse:
+    def v1_product_certificate_accordance_types(self) -> certificates.V1ProductCertificateAccordanceTypesResponse:
         """`GET /v1/product/certificate/accordance-types`: Список типов соответствия требованиям (версия 1)"""
         ...
 
-    def v1_product_certificate_bind(self, body: t.V1ProductCertificateBindRequest) -> t.V1ProductCertificateBindResponse:
+    def v1_product_certificate_bind(self, body: certificates.V1ProductCertificateBindRequest) -> certificates.V1ProductCertificateBindResponse:
         """`POST /v1/product/certificate/bind`: Привязать сертификат к товару"""
         ...
 
-    def v1_product_certificate_create(self) -> t.V1ProductCertificateCreateResponse:
+    def v1_product_certificate_create(self, body: certificates.V1ProductCertificateCreateRequest) -> certificates.V1ProductCertificateCreateResponse:
         """`POST /v1/product/certificate/create`.
 
         Retired: deprecated by Ozon; successor /v2/product/certificate/create.
         """
         ...
 
-    def v1_product_certificate_delete(self, body: t.V1ProductCertificateDeleteRequest) -> t.V1ProductCertificateDeleteResponse:
+    def v1_product_certificate_delete(self, body: certificates.V1ProductCertificateDeleteRequest) -> certificates.V1ProductCertificateDeleteResponse:
         """`POST /v1/product/certificate/delete`: Удалить сертификат"""
         ...
 
-    def v1_product_certificate_info(self, body: t.V1ProductCertificateInfoRequest) -> t.V1ProductCertificateInfoResponse:
+    def v1_product_certificate_info(self, body: certificates.V1ProductCertificateInfoRequest) -> certificates.V1ProductCertificateInfoResponse:
         """`POST /v1/product/certificate/info`: Информация о сертификате"""
         ...
 
-    def v1_product_certificate_list(self, body: t.V1ProductCertificateListRequest) -> t.V1ProductCertificateListResponse:
+    def v1_product_certificate_list(self, body: certificates.V1ProductCertificateListRequest) -> certificates.V1ProductCertificateListResponse:
         """`POST /v1/product/certificate/list`: Список сертификатов
 
         Pages by page: `iter_v1_product_certificate_list` walks every page.
         """
         ...
 
-    def iter_v1_product_certificate_list(self, body: t.V1ProductCertificateListRequest) -> Iterator[t.V1ProductCertificateListItem]:
+    def iter_v1_product_certificate_list(self, body: certificates.V1ProductCertificateListRequest) -> Iterator[certificates.V1ProductCertificateListItem]:
         """Every item of every page of `/v1/product/certificate/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_product_certificate_product_status_list(self, body: t.V1ProductCertificateProductStatusListRequest | None = None) -> t.V1ProductCertificateProductStatusListResponse:
+    def v1_product_certificate_product_status_list(self, body: certificates.V1ProductCertificateProductStatusListRequest | None = None) -> certificates.V1ProductCertificateProductStatusListResponse:
         """`POST /v1/product/certificate/product_status/list`: Список возможных статусов товаров"""
         ...
 
-    def v1_product_certificate_products_list(self, body: t.V1ProductCertificateProductsListRequest) -> t.V1ProductCertificateProductsListResponse:
+    def v1_product_certificate_products_list(self, body: certificates.V1ProductCertificateProductsListRequest) -> certificates.V1ProductCertificateProductsListResponse:
         """`POST /v1/product/certificate/products/list`: Список товаров, привязанных к сертификату
 
         Pages by last_id: `iter_v1_product_certificate_products_list` walks every page.
         """
         ...
 
-    def iter_v1_product_certificate_products_list(self, body: t.V1ProductCertificateProductsListRequest) -> Iterator[t.V1ProductCertificateProductsListItem]:
+    def iter_v1_product_certificate_products_list(self, body: certificates.V1ProductCertificateProductsListRequest) -> Iterator[certificates.V1ProductCertificateProductsListItem]:
         """Every item of every page of `/v1/product/certificate/products/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_product_certificate_rejection_reasons_list(self, body: t.V1ProductCertificateRejectionReasonsListRequest | None = None) -> t.V1ProductCertificateRejectionReasonsListResponse:
+    def v1_product_certificate_rejection_reasons_list(self, body: certificates.V1ProductCertificateRejectionReasonsListRequest | None = None) -> certificates.V1ProductCertificateRejectionReasonsListResponse:
         """`POST /v1/product/certificate/rejection_reasons/list`: Возможные причины отклонения сертификата"""
         ...
 
-    def v1_product_certificate_status_list(self, body: t.V1ProductCertificateStatusListRequest | None = None) -> t.V1ProductCertificateStatusListResponse:
+    def v1_product_certificate_status_list(self, body: certificates.V1ProductCertificateStatusListRequest | None = None) -> certificates.V1ProductCertificateStatusListResponse:
         """`POST /v1/product/certificate/status/list`: Возможные статусы сертификатов"""
         ...
 
-    def v1_product_certificate_types(self) -> t.V1ProductCertificateTypesResponse:
+    def v1_product_certificate_types(self) -> certificates.V1ProductCertificateTypesResponse:
         """`GET /v1/product/certificate/types`: Справочник типов документов"""
         ...
 
-    def v1_product_certificate_unbind(self, body: t.V1ProductCertificateUnbindRequest) -> t.V1ProductCertificateUnbindResponse:
+    def v1_product_certificate_unbind(self, body: certificates.V1ProductCertificateUnbindRequest) -> certificates.V1ProductCertificateUnbindResponse:
         """`POST /v1/product/certificate/unbind`: Отвязать товар от сертификата"""
         ...
 
-    def v1_product_certification_list(self, body: t.V1ProductCertificationListRequest | None = None) -> t.V1ProductCertificationListResponse:
+    def v1_product_certification_list(self, body: certificates.V1ProductCertificationListRequest | None = None) -> certificates.V1ProductCertificationListResponse:
         """`POST /v1/product/certification/list`: Список сертифицируемых категорий
 
         Pages by page: `iter_v1_product_certification_list` walks every page.
         """
         ...
 
-    def iter_v1_product_certification_list(self, body: t.V1ProductCertificationListRequest | None = None) -> Iterator[t.V1ProductCertificationListItem]:
+    def iter_v1_product_certification_list(self, body: certificates.V1ProductCertificationListRequest | None = None) -> Iterator[certificates.V1ProductCertificationListItem]:
         """Every item of every page of `/v1/product/certification/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_product_digital_stocks_import(self, body: t.V1ProductDigitalStocksImportRequest | None = None) -> t.V1ProductDigitalStocksImportResponse:
+    def v1_product_digital_stocks_import(self, body: digital.V1ProductDigitalStocksImportRequest | None = None) -> digital.V1ProductDigitalStocksImportResponse:
         """`POST /v1/product/digital/stocks/import`: Обновить количество цифровых товаров"""
         ...
 
-    def v1_product_import_by_sku(self, body: t.V1ProductImportBySkuRequest | None = None) -> t.V1ProductImportBySkuResponse:
+    def v1_product_import_by_sku(self, body: products.V1ProductImportBySkuRequest | None = None) -> products.V1ProductImportBySkuResponse:
         """`POST /v1/product/import-by-sku`: Создать товар по SKU
 
         Batch field: `items` (at most 1000 per request).
         """
         ...
 
-    def v1_product_import_info(self, body: t.V1ProductImportInfoRequest) -> t.V1ProductImportInfoResponse:
+    def v1_product_import_info(self, body: products.V1ProductImportInfoRequest) -> products.V1ProductImportInfoResponse:
         """`POST /v1/product/import/info`: Узнать статус добавления или обновления товара"""
         ...
 
-    def v1_product_import_prices(self, body: t.V1ProductImportPricesRequest | None = None) -> t.V1ProductImportPricesResponse:
+    def v1_product_import_prices(self, body: prices_stocks.V1ProductImportPricesRequest | None = None) -> prices_stocks.V1ProductImportPricesResponse:
         """`POST /v1/product/import/prices`: Обновить цену
 
         Batch field: `prices` (at most 1000 per request).
@@ -1337,56 +1355,56 @@ class SyncOperations:
         """
         ...
 
-    def v1_product_info_description(self, body: t.V1ProductInfoDescriptionRequest | None = None) -> t.V1ProductInfoDescriptionResponse:
+    def v1_product_info_description(self, body: products.V1ProductInfoDescriptionRequest | None = None) -> products.V1ProductInfoDescriptionResponse:
         """`POST /v1/product/info/description`: Получить описание товара"""
         ...
 
-    def v1_product_info_discounted(self, body: t.V1ProductInfoDiscountedRequest) -> t.V1ProductInfoDiscountedResponse:
+    def v1_product_info_discounted(self, body: prices_stocks.V1ProductInfoDiscountedRequest) -> prices_stocks.V1ProductInfoDiscountedResponse:
         """`POST /v1/product/info/discounted`: Узнать информацию об уценке и основном товаре по SKU уценённого товара"""
         ...
 
-    def v1_product_info_stocks_by_warehouse_fbo(self, body: t.V1ProductInfoStocksByWarehouseFboRequest | None = None) -> t.V1ProductInfoStocksByWarehouseFboResponse:
+    def v1_product_info_stocks_by_warehouse_fbo(self, body: prices_stocks.V1ProductInfoStocksByWarehouseFboRequest | None = None) -> prices_stocks.V1ProductInfoStocksByWarehouseFboResponse:
         """`POST /v1/product/info/stocks-by-warehouse/fbo`: Получить информацию о стоках на складах FBO
 
         Pages by cursor: `iter_v1_product_info_stocks_by_warehouse_fbo` walks every page.
         """
         ...
 
-    def iter_v1_product_info_stocks_by_warehouse_fbo(self, body: t.V1ProductInfoStocksByWarehouseFboRequest | None = None) -> Iterator[t.V1ProductInfoStocksByWarehouseFboItem]:
+    def iter_v1_product_info_stocks_by_warehouse_fbo(self, body: prices_stocks.V1ProductInfoStocksByWarehouseFboRequest | None = None) -> Iterator[prices_stocks.V1ProductInfoStocksByWarehouseFboItem]:
         """Every item of every page of `/v1/product/info/stocks-by-warehouse/fbo`, as large pages as Ozon allows."""
         ...
 
-    def v1_product_info_stocks_by_warehouse_fbs(self, body: t.V1ProductInfoStocksByWarehouseFbsRequest | None = None) -> t.V1ProductInfoStocksByWarehouseFbsResponse:
+    def v1_product_info_stocks_by_warehouse_fbs(self, body: prices_stocks.V1ProductInfoStocksByWarehouseFbsRequest | None = None) -> prices_stocks.V1ProductInfoStocksByWarehouseFbsResponse:
         """`POST /v1/product/info/stocks-by-warehouse/fbs`: Информация об остатках на складах продавца (FBS и rFBS)"""
         ...
 
-    def v1_product_info_subscription(self, body: t.V1ProductInfoSubscriptionRequest) -> t.V1ProductInfoSubscriptionResponse:
+    def v1_product_info_subscription(self, body: products.V1ProductInfoSubscriptionRequest) -> products.V1ProductInfoSubscriptionResponse:
         """`POST /v1/product/info/subscription`: Количество подписавшихся на товар пользователей"""
         ...
 
-    def v1_product_info_warehouse_stocks(self, body: t.V1ProductInfoWarehouseStocksRequest) -> t.V1ProductInfoWarehouseStocksResponse:
+    def v1_product_info_warehouse_stocks(self, body: prices_stocks.V1ProductInfoWarehouseStocksRequest) -> prices_stocks.V1ProductInfoWarehouseStocksResponse:
         """`POST /v1/product/info/warehouse/stocks`: Получить информацию по остаткам на складе FBS и rFBS
 
         Pages by cursor: `iter_v1_product_info_warehouse_stocks` walks every page.
         """
         ...
 
-    def iter_v1_product_info_warehouse_stocks(self, body: t.V1ProductInfoWarehouseStocksRequest) -> Iterator[t.V1ProductInfoWarehouseStocksItem]:
+    def iter_v1_product_info_warehouse_stocks(self, body: prices_stocks.V1ProductInfoWarehouseStocksRequest) -> Iterator[prices_stocks.V1ProductInfoWarehouseStocksItem]:
         """Every item of every page of `/v1/product/info/warehouse/stocks`, as large pages as Ozon allows."""
         ...
 
-    def v1_product_info_wrong_volume(self, body: t.V1ProductInfoWrongVolumeRequest) -> t.V1ProductInfoWrongVolumeResponse:
+    def v1_product_info_wrong_volume(self, body: products.V1ProductInfoWrongVolumeRequest) -> products.V1ProductInfoWrongVolumeResponse:
         """`POST /v1/product/info/wrong-volume`: Список товаров с некорректными ОВХ
 
         Pages by cursor: `iter_v1_product_info_wrong_volume` walks every page.
         """
         ...
 
-    def iter_v1_product_info_wrong_volume(self, body: t.V1ProductInfoWrongVolumeRequest) -> Iterator[t.V1ProductInfoWrongVolumeItem]:
+    def iter_v1_product_info_wrong_volume(self, body: products.V1ProductInfoWrongVolumeRequest) -> Iterator[products.V1ProductInfoWrongVolumeItem]:
         """Every item of every page of `/v1/product/info/wrong-volume`, as large pages as Ozon allows."""
         ...
 
-    def v1_product_pictures_import(self, body: t.V1ProductPicturesImportRequest) -> t.V1ProductPicturesImportResponse:
+    def v1_product_pictures_import(self, body: products.V1ProductPicturesImportRequest) -> products.V1ProductPicturesImportResponse:
         """`POST /v1/product/pictures/import`: Загрузить или обновить изображения товара
 
         Retired: off at Ozon from 2026-10-01; successor /v2/product/pictures/import.
@@ -1400,18 +1418,18 @@ class SyncOperations:
         """
         ...
 
-    def v1_product_placement_zone_info(self, body: t.V1ProductPlacementZoneInfoRequest | None = None) -> t.V1ProductPlacementZoneInfoResponse:
+    def v1_product_placement_zone_info(self, body: products.V1ProductPlacementZoneInfoRequest | None = None) -> products.V1ProductPlacementZoneInfoResponse:
         """`POST /v1/product/placement-zone/info`: Получить зоны размещения товаров по SKU перед поставкой"""
         ...
 
-    def v1_product_prices_details(self, body: t.V1ProductPricesDetailsRequest) -> t.V1ProductPricesDetailsResponse:
+    def v1_product_prices_details(self, body: prices_stocks.V1ProductPricesDetailsRequest) -> prices_stocks.V1ProductPricesDetailsResponse:
         """`POST /v1/product/prices/details`: Получить подробную информацию о ценах товаров
 
         Batch field: `skus` (at most 1000 per request).
         """
         ...
 
-    def v1_product_quant_info(self, body: t.V1ProductQuantInfoRequest) -> t.V1ProductQuantInfoResponse:
+    def v1_product_quant_info(self, body: products.V1ProductQuantInfoRequest) -> products.V1ProductQuantInfoResponse:
         """`POST /v1/product/quant/info`.
 
         Batch field: `quant_code` (at most 1000 per request).
@@ -1419,410 +1437,410 @@ class SyncOperations:
         """
         ...
 
-    def v1_product_quant_list(self, body: t.V1ProductQuantListRequest) -> t.V1ProductQuantListResponse:
+    def v1_product_quant_list(self, body: products.V1ProductQuantListRequest) -> products.V1ProductQuantListResponse:
         """`POST /v1/product/quant/list`.
 
         Retired: off at Ozon from 2026-09-08.
         """
         ...
 
-    def v1_product_rating_by_sku(self, body: t.V1ProductRatingBySkuRequest) -> t.V1ProductRatingBySkuResponse:
+    def v1_product_rating_by_sku(self, body: products.V1ProductRatingBySkuRequest) -> products.V1ProductRatingBySkuResponse:
         """`POST /v1/product/rating-by-sku`: Получить контент-рейтинг товаров по SKU"""
         ...
 
-    def v1_product_related_sku_get(self, body: t.V1ProductRelatedSkuGetRequest) -> t.V1ProductRelatedSkuGetResponse:
+    def v1_product_related_sku_get(self, body: products.V1ProductRelatedSkuGetRequest) -> products.V1ProductRelatedSkuGetResponse:
         """`POST /v1/product/related-sku/get`: Получить связанные SKU
 
         Batch field: `sku` (at most 200 per request).
         """
         ...
 
-    def v1_product_stairway_discount_by_quantity_get(self, body: t.V1ProductStairwayDiscountByQuantityGetRequest) -> t.V1ProductStairwayDiscountByQuantityGetResponse:
+    def v1_product_stairway_discount_by_quantity_get(self, body: prices_stocks.V1ProductStairwayDiscountByQuantityGetRequest) -> prices_stocks.V1ProductStairwayDiscountByQuantityGetResponse:
         """`POST /v1/product/stairway-discount/by-quantity/get`: Получить информацию о скидке от количества
 
         Batch field: `skus` (at most 5000 per request).
         """
         ...
 
-    def v1_product_stairway_discount_by_quantity_set(self, body: t.V1ProductStairwayDiscountByQuantitySetRequest) -> t.V1ProductStairwayDiscountByQuantitySetResponse:
+    def v1_product_stairway_discount_by_quantity_set(self, body: prices_stocks.V1ProductStairwayDiscountByQuantitySetRequest) -> prices_stocks.V1ProductStairwayDiscountByQuantitySetResponse:
         """`POST /v1/product/stairway-discount/by-quantity/set`: Управлять скидкой от количества"""
         ...
 
-    def v1_product_unarchive(self, body: t.V1ProductUnarchiveRequest) -> t.V1ProductUnarchiveResponse:
+    def v1_product_unarchive(self, body: products.V1ProductUnarchiveRequest) -> products.V1ProductUnarchiveResponse:
         """`POST /v1/product/unarchive`: Вернуть товар из архива
 
         Batch field: `product_id` (at most 100 per request).
         """
         ...
 
-    def v1_product_update_discount(self, body: t.V1ProductUpdateDiscountRequest) -> t.V1ProductUpdateDiscountResponse:
+    def v1_product_update_discount(self, body: prices_stocks.V1ProductUpdateDiscountRequest) -> prices_stocks.V1ProductUpdateDiscountResponse:
         """`POST /v1/product/update/discount`: Установить скидку на уценённый товар"""
         ...
 
-    def v1_product_update_offer_id(self, body: t.V1ProductUpdateOfferIdRequest) -> t.V1ProductUpdateOfferIdResponse:
+    def v1_product_update_offer_id(self, body: products.V1ProductUpdateOfferIdRequest) -> products.V1ProductUpdateOfferIdResponse:
         """`POST /v1/product/update/offer-id`: Изменить артикулы товаров из системы продавца
 
         Batch field: `update_offer_id` (at most 25 per request).
         """
         ...
 
-    def v1_product_upload_digital_codes(self, body: t.V1ProductUploadDigitalCodesRequest) -> t.V1ProductUploadDigitalCodesResponse:
+    def v1_product_upload_digital_codes(self, body: digital.V1ProductUploadDigitalCodesRequest) -> digital.V1ProductUploadDigitalCodesResponse:
         """`POST /v1/product/upload_digital_codes`.
 
         Retired: off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import.
         """
         ...
 
-    def v1_product_upload_digital_codes_info(self, body: t.V1ProductUploadDigitalCodesInfoRequest) -> t.V1ProductUploadDigitalCodesInfoResponse:
+    def v1_product_upload_digital_codes_info(self, body: digital.V1ProductUploadDigitalCodesInfoRequest) -> digital.V1ProductUploadDigitalCodesInfoResponse:
         """`POST /v1/product/upload_digital_codes/info`.
 
         Retired: off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import.
         """
         ...
 
-    def v1_product_visibility_info(self, body: t.V1ProductVisibilityInfoRequest | None = None) -> t.V1ProductVisibilityInfoResponse:
+    def v1_product_visibility_info(self, body: products.V1ProductVisibilityInfoRequest | None = None) -> products.V1ProductVisibilityInfoResponse:
         """`POST /v1/product/visibility/info`: Получить информацию о видимости товара"""
         ...
 
-    def v1_product_visibility_set(self, body: t.V1ProductVisibilitySetRequest) -> t.V1ProductVisibilitySetResponse:
+    def v1_product_visibility_set(self, body: products.V1ProductVisibilitySetRequest) -> products.V1ProductVisibilitySetResponse:
         """`POST /v1/product/visibility/set`: Настроить видимость товара на витрине Ozon и Ozon Селект"""
         ...
 
-    def v1_question_answer_create(self, body: t.V1QuestionAnswerCreateRequest) -> t.V1QuestionAnswerCreateResponse:
+    def v1_question_answer_create(self, body: communication.V1QuestionAnswerCreateRequest) -> communication.V1QuestionAnswerCreateResponse:
         """`POST /v1/question/answer/create`: Создать ответ на вопрос"""
         ...
 
-    def v1_question_answer_delete(self, body: t.V1QuestionAnswerDeleteRequest) -> Any:
+    def v1_question_answer_delete(self, body: communication.V1QuestionAnswerDeleteRequest) -> Any:
         """`POST /v1/question/answer/delete`: Удалить ответ на вопрос"""
         ...
 
-    def v1_question_answer_list(self, body: t.V1QuestionAnswerListRequest) -> t.V1QuestionAnswerListResponse:
+    def v1_question_answer_list(self, body: communication.V1QuestionAnswerListRequest) -> communication.V1QuestionAnswerListResponse:
         """`POST /v1/question/answer/list`: Список ответов на вопрос
 
         Pages by last_id: `iter_v1_question_answer_list` walks every page.
         """
         ...
 
-    def iter_v1_question_answer_list(self, body: t.V1QuestionAnswerListRequest) -> Iterator[t.V1QuestionAnswerListItem]:
+    def iter_v1_question_answer_list(self, body: communication.V1QuestionAnswerListRequest) -> Iterator[communication.V1QuestionAnswerListItem]:
         """Every item of every page of `/v1/question/answer/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_question_change_status(self, body: t.V1QuestionChangeStatusRequest) -> Any:
+    def v1_question_change_status(self, body: communication.V1QuestionChangeStatusRequest) -> Any:
         """`POST /v1/question/change-status`: Изменить статус вопросов"""
         ...
 
-    def v1_question_count(self, body: t.V1QuestionCountRequest | None = None) -> t.V1QuestionCountResponse:
+    def v1_question_count(self, body: communication.V1QuestionCountRequest | None = None) -> communication.V1QuestionCountResponse:
         """`POST /v1/question/count`: Количество вопросов по статусам"""
         ...
 
-    def v1_question_info(self, body: t.V1QuestionInfoRequest) -> t.V1QuestionInfoResponse:
+    def v1_question_info(self, body: communication.V1QuestionInfoRequest) -> communication.V1QuestionInfoResponse:
         """`POST /v1/question/info`: Информация о вопросе"""
         ...
 
-    def v1_question_list(self, body: t.V1QuestionListRequest | None = None) -> t.V1QuestionListResponse:
+    def v1_question_list(self, body: communication.V1QuestionListRequest | None = None) -> communication.V1QuestionListResponse:
         """`POST /v1/question/list`: Список вопросов
 
         Pages by last_id: `iter_v1_question_list` walks every page.
         """
         ...
 
-    def iter_v1_question_list(self, body: t.V1QuestionListRequest | None = None) -> Iterator[t.V1QuestionListItem]:
+    def iter_v1_question_list(self, body: communication.V1QuestionListRequest | None = None) -> Iterator[communication.V1QuestionListItem]:
         """Every item of every page of `/v1/question/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_question_top_sku(self, body: t.V1QuestionTopSkuRequest) -> t.V1QuestionTopSkuResponse:
+    def v1_question_top_sku(self, body: communication.V1QuestionTopSkuRequest) -> communication.V1QuestionTopSkuResponse:
         """`POST /v1/question/top-sku`: Товары с наибольшим количеством вопросов"""
         ...
 
-    def v1_rating_history(self, body: t.V1RatingHistoryRequest) -> t.V1RatingHistoryResponse:
+    def v1_rating_history(self, body: seller.V1RatingHistoryRequest) -> seller.V1RatingHistoryResponse:
         """`POST /v1/rating/history`: Получить информацию о рейтингах продавца за период"""
         ...
 
-    def v1_rating_index_fbs_info(self, body: t.V1RatingIndexFbsInfoRequest | None = None) -> t.V1RatingIndexFbsInfoResponse:
+    def v1_rating_index_fbs_info(self, body: seller.V1RatingIndexFbsInfoRequest | None = None) -> seller.V1RatingIndexFbsInfoResponse:
         """`POST /v1/rating/index/fbs/info`: Получить индекс ошибок FBS и rFBS"""
         ...
 
-    def v1_rating_index_fbs_posting_list(self, body: t.V1RatingIndexFbsPostingListRequest) -> t.V1RatingIndexFbsPostingListResponse:
+    def v1_rating_index_fbs_posting_list(self, body: seller.V1RatingIndexFbsPostingListRequest) -> seller.V1RatingIndexFbsPostingListResponse:
         """`POST /v1/rating/index/fbs/posting/list`: Список отправлений, которые повлияли на индекс ошибок FBS и rFBS
 
         Pages by cursor: `iter_v1_rating_index_fbs_posting_list` walks every page.
         """
         ...
 
-    def iter_v1_rating_index_fbs_posting_list(self, body: t.V1RatingIndexFbsPostingListRequest) -> Iterator[t.V1RatingIndexFbsPostingListItem]:
+    def iter_v1_rating_index_fbs_posting_list(self, body: seller.V1RatingIndexFbsPostingListRequest) -> Iterator[seller.V1RatingIndexFbsPostingListItem]:
         """Every item of every page of `/v1/rating/index/fbs/posting/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_rating_summary(self, body: t.V1RatingSummaryRequest | None = None) -> t.V1RatingSummaryResponse:
+    def v1_rating_summary(self, body: seller.V1RatingSummaryRequest | None = None) -> seller.V1RatingSummaryResponse:
         """`POST /v1/rating/summary`: Получить информацию о текущих рейтингах продавца"""
         ...
 
-    def v1_receipts_get(self, body: t.V1ReceiptsGetRequest) -> t.V1ReceiptsGetResponse:
+    def v1_receipts_get(self, body: finance.V1ReceiptsGetRequest) -> finance.V1ReceiptsGetResponse:
         """`POST /v1/receipts/get`: Получить чек в формате PDF"""
         ...
 
-    def v1_receipts_seller_list(self, body: t.V1ReceiptsSellerListRequest | None = None) -> t.V1ReceiptsSellerListResponse:
+    def v1_receipts_seller_list(self, body: finance.V1ReceiptsSellerListRequest | None = None) -> finance.V1ReceiptsSellerListResponse:
         """`POST /v1/receipts/seller/list`: Получить список чеков продавца
 
         Pages by page: `iter_v1_receipts_seller_list` walks every page.
         """
         ...
 
-    def iter_v1_receipts_seller_list(self, body: t.V1ReceiptsSellerListRequest | None = None) -> Iterator[t.V1ReceiptsSellerListItem]:
+    def iter_v1_receipts_seller_list(self, body: finance.V1ReceiptsSellerListRequest | None = None) -> Iterator[finance.V1ReceiptsSellerListItem]:
         """Every item of every page of `/v1/receipts/seller/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_receipts_upload(self) -> t.V1ReceiptsUploadResponse:
+    def v1_receipts_upload(self, body: finance.V1ReceiptsUploadRequest) -> finance.V1ReceiptsUploadResponse:
         """`POST /v1/receipts/upload`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v1_removal_from_stock_list(self, body: t.V1RemovalFromStockListRequest) -> t.V1RemovalFromStockListResponse:
+    def v1_removal_from_stock_list(self, body: fbo.V1RemovalFromStockListRequest) -> fbo.V1RemovalFromStockListResponse:
         """`POST /v1/removal/from-stock/list`: Отчёт по вывозу и утилизации со стока FBO
 
         Pages by last_id: `iter_v1_removal_from_stock_list` walks every page.
         """
         ...
 
-    def iter_v1_removal_from_stock_list(self, body: t.V1RemovalFromStockListRequest) -> Iterator[t.V1RemovalFromStockListItem]:
+    def iter_v1_removal_from_stock_list(self, body: fbo.V1RemovalFromStockListRequest) -> Iterator[fbo.V1RemovalFromStockListItem]:
         """Every item of every page of `/v1/removal/from-stock/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_removal_from_supply_list(self, body: t.V1RemovalFromSupplyListRequest) -> t.V1RemovalFromSupplyListResponse:
+    def v1_removal_from_supply_list(self, body: fbo.V1RemovalFromSupplyListRequest) -> fbo.V1RemovalFromSupplyListResponse:
         """`POST /v1/removal/from-supply/list`: Отчёт по вывозу и утилизации с поставки FBO
 
         Pages by last_id: `iter_v1_removal_from_supply_list` walks every page.
         """
         ...
 
-    def iter_v1_removal_from_supply_list(self, body: t.V1RemovalFromSupplyListRequest) -> Iterator[t.V1RemovalFromSupplyListItem]:
+    def iter_v1_removal_from_supply_list(self, body: fbo.V1RemovalFromSupplyListRequest) -> Iterator[fbo.V1RemovalFromSupplyListItem]:
         """Every item of every page of `/v1/removal/from-supply/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_report_discounted_create(self, body: t.V1ReportDiscountedCreateRequest | None = None) -> t.V1ReportDiscountedCreateResponse:
+    def v1_report_discounted_create(self, body: reports.V1ReportDiscountedCreateRequest | None = None) -> reports.V1ReportDiscountedCreateResponse:
         """`POST /v1/report/discounted/create`: Отчёт об уценённых товарах"""
         ...
 
-    def v1_report_info(self, body: t.V1ReportInfoRequest) -> t.V1ReportInfoResponse:
+    def v1_report_info(self, body: reports.V1ReportInfoRequest) -> reports.V1ReportInfoResponse:
         """`POST /v1/report/info`: Информация об отчёте"""
         ...
 
-    def v1_report_list(self, body: t.V1ReportListRequest) -> t.V1ReportListResponse:
+    def v1_report_list(self, body: reports.V1ReportListRequest) -> reports.V1ReportListResponse:
         """`POST /v1/report/list`: Список отчётов
 
         Pages by page: `iter_v1_report_list` walks every page.
         """
         ...
 
-    def iter_v1_report_list(self, body: t.V1ReportListRequest) -> Iterator[t.V1ReportListItem]:
+    def iter_v1_report_list(self, body: reports.V1ReportListRequest) -> Iterator[reports.V1ReportListItem]:
         """Every item of every page of `/v1/report/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_report_marked_products_sales_create(self, body: t.V1ReportMarkedProductsSalesCreateRequest | None = None) -> t.V1ReportMarkedProductsSalesCreateResponse:
+    def v1_report_marked_products_sales_create(self, body: reports.V1ReportMarkedProductsSalesCreateRequest | None = None) -> reports.V1ReportMarkedProductsSalesCreateResponse:
         """`POST /v1/report/marked-products-sales/create`: Сгенерировать отчёт по продажам товаров с маркировкой"""
         ...
 
-    def v1_report_placement_by_products_create(self, body: t.V1ReportPlacementByProductsCreateRequest) -> t.V1ReportPlacementByProductsCreateResponse:
+    def v1_report_placement_by_products_create(self, body: reports.V1ReportPlacementByProductsCreateRequest) -> reports.V1ReportPlacementByProductsCreateResponse:
         """`POST /v1/report/placement/by-products/create`: Получить отчёт о стоимости размещения по товарам"""
         ...
 
-    def v1_report_placement_by_supplies_create(self, body: t.V1ReportPlacementBySuppliesCreateRequest) -> t.V1ReportPlacementBySuppliesCreateResponse:
+    def v1_report_placement_by_supplies_create(self, body: reports.V1ReportPlacementBySuppliesCreateRequest) -> reports.V1ReportPlacementBySuppliesCreateResponse:
         """`POST /v1/report/placement/by-supplies/create`: Получить отчёт о стоимости размещения по поставкам"""
         ...
 
-    def v1_report_postings_create(self, body: t.V1ReportPostingsCreateRequest) -> t.V1ReportPostingsCreateResponse:
+    def v1_report_postings_create(self, body: reports.V1ReportPostingsCreateRequest) -> reports.V1ReportPostingsCreateResponse:
         """`POST /v1/report/postings/create`: Отчёт об отправлениях"""
         ...
 
-    def v1_report_products_create(self, body: t.V1ReportProductsCreateRequest | None = None) -> t.V1ReportProductsCreateResponse:
+    def v1_report_products_create(self, body: reports.V1ReportProductsCreateRequest | None = None) -> reports.V1ReportProductsCreateResponse:
         """`POST /v1/report/products/create`: Отчёт по товарам"""
         ...
 
-    def v1_report_realization_posting_create(self, body: t.V1ReportRealizationPostingCreateRequest | None = None) -> t.V1ReportRealizationPostingCreateResponse:
+    def v1_report_realization_posting_create(self, body: reports.V1ReportRealizationPostingCreateRequest | None = None) -> reports.V1ReportRealizationPostingCreateResponse:
         """`POST /v1/report/realization/posting/create`: Получить позаказный отчёт о реализации товаров"""
         ...
 
-    def v1_report_warehouse_stock(self, body: t.V1ReportWarehouseStockRequest) -> t.V1ReportWarehouseStockResponse:
+    def v1_report_warehouse_stock(self, body: reports.V1ReportWarehouseStockRequest) -> reports.V1ReportWarehouseStockResponse:
         """`POST /v1/report/warehouse/stock`: Отчёт об остатках на FBS-складе"""
         ...
 
-    def v1_return_giveout_barcode(self, body: t.V1ReturnGiveoutBarcodeRequest | None = None) -> t.V1ReturnGiveoutBarcodeResponse:
+    def v1_return_giveout_barcode(self, body: returns.V1ReturnGiveoutBarcodeRequest | None = None) -> returns.V1ReturnGiveoutBarcodeResponse:
         """`POST /v1/return/giveout/barcode`: Значение штрихкода для возвратных отгрузок"""
         ...
 
-    def v1_return_giveout_barcode_reset(self, body: t.V1ReturnGiveoutBarcodeResetRequest | None = None) -> Any:
+    def v1_return_giveout_barcode_reset(self, body: returns.V1ReturnGiveoutBarcodeResetRequest | None = None) -> Any:
         """`POST /v1/return/giveout/barcode-reset`: Сгенерировать новый штрихкод"""
         ...
 
-    def v1_return_giveout_get_pdf(self, body: t.V1ReturnGiveoutGetPdfRequest | None = None) -> Any:
+    def v1_return_giveout_get_pdf(self, body: returns.V1ReturnGiveoutGetPdfRequest | None = None) -> Any:
         """`POST /v1/return/giveout/get-pdf`: Штрихкод для получения возвратной отгрузки в формате PDF"""
         ...
 
-    def v1_return_giveout_get_png(self, body: t.V1ReturnGiveoutGetPngRequest | None = None) -> Any:
+    def v1_return_giveout_get_png(self, body: returns.V1ReturnGiveoutGetPngRequest | None = None) -> Any:
         """`POST /v1/return/giveout/get-png`: Штрихкод для получения возвратной отгрузки в формате PNG"""
         ...
 
-    def v1_return_giveout_info(self, body: t.V1ReturnGiveoutInfoRequest) -> t.V1ReturnGiveoutInfoResponse:
+    def v1_return_giveout_info(self, body: returns.V1ReturnGiveoutInfoRequest) -> returns.V1ReturnGiveoutInfoResponse:
         """`POST /v1/return/giveout/info`: Информация о возвратной отгрузке"""
         ...
 
-    def v1_return_giveout_is_enabled(self, body: t.V1ReturnGiveoutIsEnabledRequest | None = None) -> t.V1ReturnGiveoutIsEnabledResponse:
+    def v1_return_giveout_is_enabled(self, body: returns.V1ReturnGiveoutIsEnabledRequest | None = None) -> returns.V1ReturnGiveoutIsEnabledResponse:
         """`POST /v1/return/giveout/is-enabled`: Проверить возможность получения возвратных отгрузок по штрихкоду"""
         ...
 
-    def v1_return_giveout_list(self, body: t.V1ReturnGiveoutListRequest) -> t.V1ReturnGiveoutListResponse:
+    def v1_return_giveout_list(self, body: returns.V1ReturnGiveoutListRequest) -> returns.V1ReturnGiveoutListResponse:
         """`POST /v1/return/giveout/list`: Список возвратных отгрузок
 
         Pages by last_id: `iter_v1_return_giveout_list` walks every page.
         """
         ...
 
-    def iter_v1_return_giveout_list(self, body: t.V1ReturnGiveoutListRequest) -> Iterator[t.V1ReturnGiveoutListItem]:
+    def iter_v1_return_giveout_list(self, body: returns.V1ReturnGiveoutListRequest) -> Iterator[returns.V1ReturnGiveoutListItem]:
         """Every item of every page of `/v1/return/giveout/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_return_pass_create(self, body: t.V1ReturnPassCreateRequest) -> t.V1ReturnPassCreateResponse:
+    def v1_return_pass_create(self, body: returns.V1ReturnPassCreateRequest) -> returns.V1ReturnPassCreateResponse:
         """`POST /v1/return/pass/create`: Создать пропуск для возврата"""
         ...
 
-    def v1_return_pass_delete(self, body: t.V1ReturnPassDeleteRequest) -> Any:
+    def v1_return_pass_delete(self, body: returns.V1ReturnPassDeleteRequest) -> Any:
         """`POST /v1/return/pass/delete`: Удалить пропуск для возврата"""
         ...
 
-    def v1_return_pass_update(self, body: t.V1ReturnPassUpdateRequest) -> Any:
+    def v1_return_pass_update(self, body: returns.V1ReturnPassUpdateRequest) -> Any:
         """`POST /v1/return/pass/update`: Обновить пропуск для возврата"""
         ...
 
-    def v1_returns_company_fbs_info(self, body: t.V1ReturnsCompanyFbsInfoRequest) -> t.V1ReturnsCompanyFbsInfoResponse:
+    def v1_returns_company_fbs_info(self, body: returns.V1ReturnsCompanyFbsInfoRequest) -> returns.V1ReturnsCompanyFbsInfoResponse:
         """`POST /v1/returns/company/fbs/info`: Количество возвратов FBS"""
         ...
 
-    def v1_returns_list(self, body: t.V1ReturnsListRequest) -> t.V1ReturnsListResponse:
+    def v1_returns_list(self, body: returns.V1ReturnsListRequest) -> returns.V1ReturnsListResponse:
         """`POST /v1/returns/list`: Информация о возвратах FBO и FBS
 
         Pages by last_id: `iter_v1_returns_list` walks every page.
         """
         ...
 
-    def iter_v1_returns_list(self, body: t.V1ReturnsListRequest) -> Iterator[t.V1ReturnsListItem]:
+    def iter_v1_returns_list(self, body: returns.V1ReturnsListRequest) -> Iterator[returns.V1ReturnsListItem]:
         """Every item of every page of `/v1/returns/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_returns_rfbs_action_set(self, body: t.V1ReturnsRfbsActionSetRequest) -> Any:
+    def v1_returns_rfbs_action_set(self, body: returns.V1ReturnsRfbsActionSetRequest) -> Any:
         """`POST /v1/returns/rfbs/action/set`: Передать доступные действия для rFBS возвратов"""
         ...
 
-    def v1_returns_settings_utilization_history(self, body: t.V1ReturnsSettingsUtilizationHistoryRequest | None = None) -> t.V1ReturnsSettingsUtilizationHistoryResponse:
+    def v1_returns_settings_utilization_history(self, body: returns.V1ReturnsSettingsUtilizationHistoryRequest | None = None) -> returns.V1ReturnsSettingsUtilizationHistoryResponse:
         """`POST /v1/returns/settings/utilization/history`: Получить историю изменений автоутилизации"""
         ...
 
-    def v1_returns_settings_utilization_info(self, body: t.V1ReturnsSettingsUtilizationInfoRequest | None = None) -> t.V1ReturnsSettingsUtilizationInfoResponse:
+    def v1_returns_settings_utilization_info(self, body: returns.V1ReturnsSettingsUtilizationInfoRequest | None = None) -> returns.V1ReturnsSettingsUtilizationInfoResponse:
         """`POST /v1/returns/settings/utilization/info`: Получить настройки автоутилизации"""
         ...
 
-    def v1_returns_settings_utilization_update(self, body: t.V1ReturnsSettingsUtilizationUpdateRequest | None = None) -> Any:
+    def v1_returns_settings_utilization_update(self, body: returns.V1ReturnsSettingsUtilizationUpdateRequest | None = None) -> Any:
         """`POST /v1/returns/settings/utilization/update`: Обновить настройки автоутилизации"""
         ...
 
-    def v1_review_change_status(self, body: t.V1ReviewChangeStatusRequest) -> t.V1ReviewChangeStatusResponse:
+    def v1_review_change_status(self, body: communication.V1ReviewChangeStatusRequest) -> communication.V1ReviewChangeStatusResponse:
         """`POST /v1/review/change-status`: Изменить статус отзывов"""
         ...
 
-    def v1_review_comment_create(self, body: t.V1ReviewCommentCreateRequest) -> t.V1ReviewCommentCreateResponse:
+    def v1_review_comment_create(self, body: communication.V1ReviewCommentCreateRequest) -> communication.V1ReviewCommentCreateResponse:
         """`POST /v1/review/comment/create`: Оставить комментарий на отзыв"""
         ...
 
-    def v1_review_comment_delete(self, body: t.V1ReviewCommentDeleteRequest) -> t.V1ReviewCommentDeleteResponse:
+    def v1_review_comment_delete(self, body: communication.V1ReviewCommentDeleteRequest) -> communication.V1ReviewCommentDeleteResponse:
         """`POST /v1/review/comment/delete`: Удалить комментарий на отзыв"""
         ...
 
-    def v1_review_comment_list(self, body: t.V1ReviewCommentListRequest) -> t.V1ReviewCommentListResponse:
+    def v1_review_comment_list(self, body: communication.V1ReviewCommentListRequest) -> communication.V1ReviewCommentListResponse:
         """`POST /v1/review/comment/list`: Получить список комментариев на отзыв
 
         Pages by offset: `iter_v1_review_comment_list` walks every page.
         """
         ...
 
-    def iter_v1_review_comment_list(self, body: t.V1ReviewCommentListRequest) -> Iterator[t.V1ReviewCommentListItem]:
+    def iter_v1_review_comment_list(self, body: communication.V1ReviewCommentListRequest) -> Iterator[communication.V1ReviewCommentListItem]:
         """Every item of every page of `/v1/review/comment/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_review_count(self, body: t.V1ReviewCountRequest | None = None) -> t.V1ReviewCountResponse:
+    def v1_review_count(self, body: communication.V1ReviewCountRequest | None = None) -> communication.V1ReviewCountResponse:
         """`POST /v1/review/count`: Количество отзывов по статусам"""
         ...
 
-    def v1_review_info(self, body: t.V1ReviewInfoRequest) -> t.V1ReviewInfoResponse:
+    def v1_review_info(self, body: communication.V1ReviewInfoRequest) -> communication.V1ReviewInfoResponse:
         """`POST /v1/review/info`: Получить информацию об отзыве"""
         ...
 
-    def v1_review_list(self, body: t.V1ReviewListRequest) -> t.V1ReviewListResponse:
+    def v1_review_list(self, body: communication.V1ReviewListRequest) -> communication.V1ReviewListResponse:
         """`POST /v1/review/list`: Получить список отзывов
 
         Pages by last_id: `iter_v1_review_list` walks every page.
         """
         ...
 
-    def iter_v1_review_list(self, body: t.V1ReviewListRequest) -> Iterator[t.V1ReviewListItem]:
+    def iter_v1_review_list(self, body: communication.V1ReviewListRequest) -> Iterator[communication.V1ReviewListItem]:
         """Every item of every page of `/v1/review/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_roles(self, body: t.V1RolesRequest | None = None) -> t.V1RolesResponse:
+    def v1_roles(self, body: seller.V1RolesRequest | None = None) -> seller.V1RolesResponse:
         """`POST /v1/roles`: Получить список ролей и методов по API-ключу"""
         ...
 
-    def v1_search_queries_text(self, body: t.V1SearchQueriesTextRequest) -> t.V1SearchQueriesTextResponse:
+    def v1_search_queries_text(self, body: analytics.V1SearchQueriesTextRequest) -> analytics.V1SearchQueriesTextResponse:
         """`POST /v1/search-queries/text`: Получить список поисковых запросов по тексту
 
         Pages by offset: `iter_v1_search_queries_text` walks every page.
         """
         ...
 
-    def iter_v1_search_queries_text(self, body: t.V1SearchQueriesTextRequest) -> Iterator[t.V1SearchQueriesTextItem]:
+    def iter_v1_search_queries_text(self, body: analytics.V1SearchQueriesTextRequest) -> Iterator[analytics.V1SearchQueriesTextItem]:
         """Every item of every page of `/v1/search-queries/text`, as large pages as Ozon allows."""
         ...
 
-    def v1_search_queries_top(self, body: t.V1SearchQueriesTopRequest) -> t.V1SearchQueriesTopResponse:
+    def v1_search_queries_top(self, body: analytics.V1SearchQueriesTopRequest) -> analytics.V1SearchQueriesTopResponse:
         """`POST /v1/search-queries/top`: Получить список популярных поисковых запросов
 
         Pages by offset: `iter_v1_search_queries_top` walks every page.
         """
         ...
 
-    def iter_v1_search_queries_top(self, body: t.V1SearchQueriesTopRequest) -> Iterator[t.V1SearchQueriesTopItem]:
+    def iter_v1_search_queries_top(self, body: analytics.V1SearchQueriesTopRequest) -> Iterator[analytics.V1SearchQueriesTopItem]:
         """Every item of every page of `/v1/search-queries/top`, as large pages as Ozon allows."""
         ...
 
-    def v1_seller_actions_archive(self, body: t.V1SellerActionsArchiveRequest) -> Any:
+    def v1_seller_actions_archive(self, body: promotions.V1SellerActionsArchiveRequest) -> Any:
         """`POST /v1/seller-actions/archive`: Перенести акцию в архив"""
         ...
 
-    def v1_seller_actions_change_activity(self, body: t.V1SellerActionsChangeActivityRequest) -> Any:
+    def v1_seller_actions_change_activity(self, body: promotions.V1SellerActionsChangeActivityRequest) -> Any:
         """`POST /v1/seller-actions/change-activity`: Включить или выключить акцию"""
         ...
 
-    def v1_seller_actions_create_discount(self, body: t.V1SellerActionsCreateDiscountRequest) -> t.V1SellerActionsCreateDiscountResponse:
+    def v1_seller_actions_create_discount(self, body: promotions.V1SellerActionsCreateDiscountRequest) -> promotions.V1SellerActionsCreateDiscountResponse:
         """`POST /v1/seller-actions/create/discount`: Создать акцию с механикой «Скидка»"""
         ...
 
-    def v1_seller_actions_create_discount_with_condition(self, body: t.V1SellerActionsCreateDiscountWithConditionRequest) -> t.V1SellerActionsCreateDiscountWithConditionResponse:
+    def v1_seller_actions_create_discount_with_condition(self, body: promotions.V1SellerActionsCreateDiscountWithConditionRequest) -> promotions.V1SellerActionsCreateDiscountWithConditionResponse:
         """`POST /v1/seller-actions/create/discount-with-condition`: Создать акцию с механикой «Скидка от суммы заказа»"""
         ...
 
-    def v1_seller_actions_create_installment(self, body: t.V1SellerActionsCreateInstallmentRequest) -> t.V1SellerActionsCreateInstallmentResponse:
+    def v1_seller_actions_create_installment(self, body: promotions.V1SellerActionsCreateInstallmentRequest) -> promotions.V1SellerActionsCreateInstallmentResponse:
         """`POST /v1/seller-actions/create/installment`: Создать акцию с механикой «Беспроцентная рассрочка»"""
         ...
 
-    def v1_seller_actions_create_multi_level_discount(self, body: t.V1SellerActionsCreateMultiLevelDiscountRequest) -> t.V1SellerActionsCreateMultiLevelDiscountResponse:
+    def v1_seller_actions_create_multi_level_discount(self, body: promotions.V1SellerActionsCreateMultiLevelDiscountRequest) -> promotions.V1SellerActionsCreateMultiLevelDiscountResponse:
         """`POST /v1/seller-actions/create/multi-level-discount`: Создать акцию с механикой «Многоуровневая скидка от суммы»"""
         ...
 
-    def v1_seller_actions_create_voucher(self, body: t.V1SellerActionsCreateVoucherRequest) -> t.V1SellerActionsCreateVoucherResponse:
+    def v1_seller_actions_create_voucher(self, body: promotions.V1SellerActionsCreateVoucherRequest) -> promotions.V1SellerActionsCreateVoucherResponse:
         """`POST /v1/seller-actions/create/voucher`: Создать акцию с механикой «Скидка по промокоду»"""
         ...
 
-    def v1_seller_actions_list(self, body: t.V1SellerActionsListRequest) -> t.V1SellerActionsListResponse:
+    def v1_seller_actions_list(self, body: promotions.V1SellerActionsListRequest) -> promotions.V1SellerActionsListResponse:
         """`POST /v1/seller-actions/list`: Получить список акций
 
         Pages by offset: `iter_v1_seller_actions_list` walks every page.
@@ -1830,99 +1848,99 @@ class SyncOperations:
         """
         ...
 
-    def iter_v1_seller_actions_list(self, body: t.V1SellerActionsListRequest) -> Iterator[t.V1SellerActionsListItem]:
+    def iter_v1_seller_actions_list(self, body: promotions.V1SellerActionsListRequest) -> Iterator[promotions.V1SellerActionsListItem]:
         """Every item of every page of `/v1/seller-actions/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_seller_actions_products_add(self, body: t.V1SellerActionsProductsAddRequest) -> Any:
+    def v1_seller_actions_products_add(self, body: promotions.V1SellerActionsProductsAddRequest) -> Any:
         """`POST /v1/seller-actions/products/add`: Добавить товары в акцию
 
         Batch field: `products` (at most 100 per request).
         """
         ...
 
-    def v1_seller_actions_products_candidates(self, body: t.V1SellerActionsProductsCandidatesRequest) -> t.V1SellerActionsProductsCandidatesResponse:
+    def v1_seller_actions_products_candidates(self, body: promotions.V1SellerActionsProductsCandidatesRequest) -> promotions.V1SellerActionsProductsCandidatesResponse:
         """`POST /v1/seller-actions/products/candidates`: Получить список доступных для акции товаров
 
         Pages by cursor: `iter_v1_seller_actions_products_candidates` walks every page.
         """
         ...
 
-    def iter_v1_seller_actions_products_candidates(self, body: t.V1SellerActionsProductsCandidatesRequest) -> Iterator[t.V1SellerActionsProductsCandidatesItem]:
+    def iter_v1_seller_actions_products_candidates(self, body: promotions.V1SellerActionsProductsCandidatesRequest) -> Iterator[promotions.V1SellerActionsProductsCandidatesItem]:
         """Every item of every page of `/v1/seller-actions/products/candidates`, as large pages as Ozon allows."""
         ...
 
-    def v1_seller_actions_products_delete(self, body: t.V1SellerActionsProductsDeleteRequest) -> Any:
+    def v1_seller_actions_products_delete(self, body: promotions.V1SellerActionsProductsDeleteRequest) -> Any:
         """`POST /v1/seller-actions/products/delete`: Удалить товары из акции
 
         Batch field: `skus` (at most 1000 per request).
         """
         ...
 
-    def v1_seller_actions_products_list(self, body: t.V1SellerActionsProductsListRequest) -> t.V1SellerActionsProductsListResponse:
+    def v1_seller_actions_products_list(self, body: promotions.V1SellerActionsProductsListRequest) -> promotions.V1SellerActionsProductsListResponse:
         """`POST /v1/seller-actions/products/list`: Получить список участвующих в акции товаров
 
         Pages by cursor: `iter_v1_seller_actions_products_list` walks every page.
         """
         ...
 
-    def iter_v1_seller_actions_products_list(self, body: t.V1SellerActionsProductsListRequest) -> Iterator[t.V1SellerActionsProductsListItem]:
+    def iter_v1_seller_actions_products_list(self, body: promotions.V1SellerActionsProductsListRequest) -> Iterator[promotions.V1SellerActionsProductsListItem]:
         """Every item of every page of `/v1/seller-actions/products/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_seller_actions_update_discount(self, body: t.V1SellerActionsUpdateDiscountRequest | None = None) -> Any:
+    def v1_seller_actions_update_discount(self, body: promotions.V1SellerActionsUpdateDiscountRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/discount`: Обновить акцию с механикой «Скидка»"""
         ...
 
-    def v1_seller_actions_update_discount_with_condition(self, body: t.V1SellerActionsUpdateDiscountWithConditionRequest | None = None) -> Any:
+    def v1_seller_actions_update_discount_with_condition(self, body: promotions.V1SellerActionsUpdateDiscountWithConditionRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/discount-with-condition`: Обновить акцию с механикой «Скидка от суммы заказа»"""
         ...
 
-    def v1_seller_actions_update_installment(self, body: t.V1SellerActionsUpdateInstallmentRequest | None = None) -> Any:
+    def v1_seller_actions_update_installment(self, body: promotions.V1SellerActionsUpdateInstallmentRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/installment`: Обновить акцию с механикой «Беспроцентная рассрочка»"""
         ...
 
-    def v1_seller_actions_update_multi_level_discount(self, body: t.V1SellerActionsUpdateMultiLevelDiscountRequest | None = None) -> Any:
+    def v1_seller_actions_update_multi_level_discount(self, body: promotions.V1SellerActionsUpdateMultiLevelDiscountRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/multi-level-discount`: Обновить акцию с механикой «Многоуровневая скидка от суммы»"""
         ...
 
-    def v1_seller_actions_update_voucher(self, body: t.V1SellerActionsUpdateVoucherRequest | None = None) -> Any:
+    def v1_seller_actions_update_voucher(self, body: promotions.V1SellerActionsUpdateVoucherRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/voucher`: Обновить акцию с механикой «Скидка по промокоду»"""
         ...
 
-    def v1_seller_actions_voucher_get(self, body: t.V1SellerActionsVoucherGetRequest) -> t.V1SellerActionsVoucherGetResponse:
+    def v1_seller_actions_voucher_get(self, body: promotions.V1SellerActionsVoucherGetRequest) -> promotions.V1SellerActionsVoucherGetResponse:
         """`POST /v1/seller-actions/voucher/get`: Получить файл с промокодами в формате CSV"""
         ...
 
-    def v1_seller_info(self, body: t.V1SellerInfoRequest | None = None) -> t.V1SellerInfoResponse:
+    def v1_seller_info(self, body: seller.V1SellerInfoRequest | None = None) -> seller.V1SellerInfoResponse:
         """`POST /v1/seller/info`: Информация о кабинете продавца"""
         ...
 
-    def v1_seller_ozon_logistics_info(self, body: t.V1SellerOzonLogisticsInfoRequest | None = None) -> t.V1SellerOzonLogisticsInfoResponse:
+    def v1_seller_ozon_logistics_info(self, body: seller.V1SellerOzonLogisticsInfoRequest | None = None) -> seller.V1SellerOzonLogisticsInfoResponse:
         """`POST /v1/seller/ozon-logistics/info`: Информация о подключении Ozon Доставки"""
         ...
 
-    def v1_supplier_available_warehouses(self) -> t.V1SupplierAvailableWarehousesResponse:
+    def v1_supplier_available_warehouses(self) -> fbo.V1SupplierAvailableWarehousesResponse:
         """`GET /v1/supplier/available_warehouses`: Загруженность складов Ozon"""
         ...
 
-    def v1_supply_order_act_accept(self, body: t.V1SupplyOrderActAcceptRequest | None = None) -> t.V1SupplyOrderActAcceptResponse:
+    def v1_supply_order_act_accept(self, body: fbo.V1SupplyOrderActAcceptRequest | None = None) -> fbo.V1SupplyOrderActAcceptResponse:
         """`POST /v1/supply-order/act/accept`: Согласовать акт"""
         ...
 
-    def v1_supply_order_act_accept_status(self, body: t.V1SupplyOrderActAcceptStatusRequest | None = None) -> t.V1SupplyOrderActAcceptStatusResponse:
+    def v1_supply_order_act_accept_status(self, body: fbo.V1SupplyOrderActAcceptStatusRequest | None = None) -> fbo.V1SupplyOrderActAcceptStatusResponse:
         """`POST /v1/supply-order/act/accept/status`: Получить статус согласования акта"""
         ...
 
-    def v1_supply_order_act_product_get(self, body: t.V1SupplyOrderActProductGetRequest | None = None) -> t.V1SupplyOrderActProductGetResponse:
+    def v1_supply_order_act_product_get(self, body: fbo.V1SupplyOrderActProductGetRequest | None = None) -> fbo.V1SupplyOrderActProductGetResponse:
         """`POST /v1/supply-order/act/product/get`: Получить информацию о товарах в акте"""
         ...
 
-    def v1_supply_order_act_summary_get(self, body: t.V1SupplyOrderActSummaryGetRequest | None = None) -> t.V1SupplyOrderActSummaryGetResponse:
+    def v1_supply_order_act_summary_get(self, body: fbo.V1SupplyOrderActSummaryGetRequest | None = None) -> fbo.V1SupplyOrderActSummaryGetResponse:
         """`POST /v1/supply-order/act/summary/get`: Получить информацию об акте"""
         ...
 
-    def v1_supply_order_bundle(self, body: t.V1SupplyOrderBundleRequest) -> t.V1SupplyOrderBundleResponse:
+    def v1_supply_order_bundle(self, body: fbo.V1SupplyOrderBundleRequest) -> fbo.V1SupplyOrderBundleResponse:
         """`POST /v1/supply-order/bundle`: Состав поставки или заявки на поставку
 
         Pages by last_id: `iter_v1_supply_order_bundle` walks every page.
@@ -1930,198 +1948,198 @@ class SyncOperations:
         """
         ...
 
-    def iter_v1_supply_order_bundle(self, body: t.V1SupplyOrderBundleRequest) -> Iterator[t.V1SupplyOrderBundleItem]:
+    def iter_v1_supply_order_bundle(self, body: fbo.V1SupplyOrderBundleRequest) -> Iterator[fbo.V1SupplyOrderBundleItem]:
         """Every item of every page of `/v1/supply-order/bundle`, as large pages as Ozon allows."""
         ...
 
-    def v1_supply_order_cancel(self, body: t.V1SupplyOrderCancelRequest) -> t.V1SupplyOrderCancelResponse:
+    def v1_supply_order_cancel(self, body: fbo.V1SupplyOrderCancelRequest) -> fbo.V1SupplyOrderCancelResponse:
         """`POST /v1/supply-order/cancel`: Отменить заявку на поставку"""
         ...
 
-    def v1_supply_order_cancel_status(self, body: t.V1SupplyOrderCancelStatusRequest) -> t.V1SupplyOrderCancelStatusResponse:
+    def v1_supply_order_cancel_status(self, body: fbo.V1SupplyOrderCancelStatusRequest) -> fbo.V1SupplyOrderCancelStatusResponse:
         """`POST /v1/supply-order/cancel/status`: Получить статус отмены заявки на поставку"""
         ...
 
-    def v1_supply_order_content_update(self, body: t.V1SupplyOrderContentUpdateRequest | None = None) -> t.V1SupplyOrderContentUpdateResponse:
+    def v1_supply_order_content_update(self, body: fbo.V1SupplyOrderContentUpdateRequest | None = None) -> fbo.V1SupplyOrderContentUpdateResponse:
         """`POST /v1/supply-order/content/update`: Редактирование товарного состава
 
         Batch field: `items`.
         """
         ...
 
-    def v1_supply_order_content_update_status(self, body: t.V1SupplyOrderContentUpdateStatusRequest | None = None) -> t.V1SupplyOrderContentUpdateStatusResponse:
+    def v1_supply_order_content_update_status(self, body: fbo.V1SupplyOrderContentUpdateStatusRequest | None = None) -> fbo.V1SupplyOrderContentUpdateStatusResponse:
         """`POST /v1/supply-order/content/update/status`: Информация о статусе редактирования товарного состава"""
         ...
 
-    def v1_supply_order_content_update_validation(self, body: t.V1SupplyOrderContentUpdateValidationRequest | None = None) -> t.V1SupplyOrderContentUpdateValidationResponse:
+    def v1_supply_order_content_update_validation(self, body: fbo.V1SupplyOrderContentUpdateValidationRequest | None = None) -> fbo.V1SupplyOrderContentUpdateValidationResponse:
         """`POST /v1/supply-order/content/update/validation`: Проверить новый товарный состав"""
         ...
 
-    def v1_supply_order_details(self, body: t.V1SupplyOrderDetailsRequest | None = None) -> t.V1SupplyOrderDetailsResponse:
+    def v1_supply_order_details(self, body: fbo.V1SupplyOrderDetailsRequest | None = None) -> fbo.V1SupplyOrderDetailsResponse:
         """`POST /v1/supply-order/details`: Получить подробную информацию о заявке на поставку"""
         ...
 
-    def v1_supply_order_pass_create(self, body: t.V1SupplyOrderPassCreateRequest) -> t.V1SupplyOrderPassCreateResponse:
+    def v1_supply_order_pass_create(self, body: fbo.V1SupplyOrderPassCreateRequest) -> fbo.V1SupplyOrderPassCreateResponse:
         """`POST /v1/supply-order/pass/create`: Указать данные о водителе и автомобиле"""
         ...
 
-    def v1_supply_order_pass_status(self, body: t.V1SupplyOrderPassStatusRequest) -> t.V1SupplyOrderPassStatusResponse:
+    def v1_supply_order_pass_status(self, body: fbo.V1SupplyOrderPassStatusRequest) -> fbo.V1SupplyOrderPassStatusResponse:
         """`POST /v1/supply-order/pass/status`: Статус ввода данных о водителе и автомобиле"""
         ...
 
-    def v1_supply_order_shipment_plan_compliance_get(self, body: t.V1SupplyOrderShipmentPlanComplianceGetRequest | None = None) -> t.V1SupplyOrderShipmentPlanComplianceGetResponse:
+    def v1_supply_order_shipment_plan_compliance_get(self, body: fbo.V1SupplyOrderShipmentPlanComplianceGetRequest | None = None) -> fbo.V1SupplyOrderShipmentPlanComplianceGetResponse:
         """`POST /v1/supply-order/shipment-plan-compliance/get`: Получить информацию о выполнении плана отгрузок"""
         ...
 
-    def v1_supply_order_status_counter(self, body: t.V1SupplyOrderStatusCounterRequest | None = None) -> t.V1SupplyOrderStatusCounterResponse:
+    def v1_supply_order_status_counter(self, body: fbo.V1SupplyOrderStatusCounterRequest | None = None) -> fbo.V1SupplyOrderStatusCounterResponse:
         """`POST /v1/supply-order/status/counter`: Количество заявок по статусам"""
         ...
 
-    def v1_supply_order_timeslot_get(self, body: t.V1SupplyOrderTimeslotGetRequest) -> t.V1SupplyOrderTimeslotGetResponse:
+    def v1_supply_order_timeslot_get(self, body: fbo.V1SupplyOrderTimeslotGetRequest) -> fbo.V1SupplyOrderTimeslotGetResponse:
         """`POST /v1/supply-order/timeslot/get`: Интервалы поставки"""
         ...
 
-    def v1_supply_order_timeslot_status(self, body: t.V1SupplyOrderTimeslotStatusRequest) -> t.V1SupplyOrderTimeslotStatusResponse:
+    def v1_supply_order_timeslot_status(self, body: fbo.V1SupplyOrderTimeslotStatusRequest) -> fbo.V1SupplyOrderTimeslotStatusResponse:
         """`POST /v1/supply-order/timeslot/status`: Статус интервала поставки"""
         ...
 
-    def v1_supply_order_timeslot_update(self, body: t.V1SupplyOrderTimeslotUpdateRequest) -> t.V1SupplyOrderTimeslotUpdateResponse:
+    def v1_supply_order_timeslot_update(self, body: fbo.V1SupplyOrderTimeslotUpdateRequest) -> fbo.V1SupplyOrderTimeslotUpdateResponse:
         """`POST /v1/supply-order/timeslot/update`: Обновить интервал поставки"""
         ...
 
-    def v1_warehouse_archive(self, body: t.V1WarehouseArchiveRequest) -> t.V1WarehouseArchiveResponse:
+    def v1_warehouse_archive(self, body: warehouses.V1WarehouseArchiveRequest) -> warehouses.V1WarehouseArchiveResponse:
         """`POST /v1/warehouse/archive`: Перенести склад в архив"""
         ...
 
-    def v1_warehouse_erfbs_aggregator_create(self, body: t.V1WarehouseErfbsAggregatorCreateRequest | None = None) -> t.V1WarehouseErfbsAggregatorCreateResponse:
+    def v1_warehouse_erfbs_aggregator_create(self, body: warehouses.V1WarehouseErfbsAggregatorCreateRequest | None = None) -> warehouses.V1WarehouseErfbsAggregatorCreateResponse:
         """`POST /v1/warehouse/erfbs/aggregator/create`: Создать склад с методом доставки «Партнёры Ozon»"""
         ...
 
-    def v1_warehouse_erfbs_aggregator_delivery_method_update(self, body: t.V1WarehouseErfbsAggregatorDeliveryMethodUpdateRequest | None = None) -> t.V1WarehouseErfbsAggregatorDeliveryMethodUpdateResponse:
+    def v1_warehouse_erfbs_aggregator_delivery_method_update(self, body: warehouses.V1WarehouseErfbsAggregatorDeliveryMethodUpdateRequest | None = None) -> warehouses.V1WarehouseErfbsAggregatorDeliveryMethodUpdateResponse:
         """`POST /v1/warehouse/erfbs/aggregator/delivery-method/update`: Обновить метод доставки «Партнёры Ozon»"""
         ...
 
-    def v1_warehouse_erfbs_non_integrated_create(self, body: t.V1WarehouseErfbsNonIntegratedCreateRequest | None = None) -> t.V1WarehouseErfbsNonIntegratedCreateResponse:
+    def v1_warehouse_erfbs_non_integrated_create(self, body: warehouses.V1WarehouseErfbsNonIntegratedCreateRequest | None = None) -> warehouses.V1WarehouseErfbsNonIntegratedCreateResponse:
         """`POST /v1/warehouse/erfbs/non-integrated/create`: Создать склад с методом доставки «Вы или сторонняя служба»"""
         ...
 
-    def v1_warehouse_erfbs_non_integrated_delivery_method_update(self, body: t.V1WarehouseErfbsNonIntegratedDeliveryMethodUpdateRequest | None = None) -> t.V1WarehouseErfbsNonIntegratedDeliveryMethodUpdateResponse:
+    def v1_warehouse_erfbs_non_integrated_delivery_method_update(self, body: warehouses.V1WarehouseErfbsNonIntegratedDeliveryMethodUpdateRequest | None = None) -> warehouses.V1WarehouseErfbsNonIntegratedDeliveryMethodUpdateResponse:
         """`POST /v1/warehouse/erfbs/non-integrated/delivery-method/update`: Обновить метод доставки «Вы или сторонняя служба»"""
         ...
 
-    def v1_warehouse_erfbs_update(self, body: t.V1WarehouseErfbsUpdateRequest | None = None) -> t.V1WarehouseErfbsUpdateResponse:
+    def v1_warehouse_erfbs_update(self, body: warehouses.V1WarehouseErfbsUpdateRequest | None = None) -> warehouses.V1WarehouseErfbsUpdateResponse:
         """`POST /v1/warehouse/erfbs/update`: Обновить склад"""
         ...
 
-    def v1_warehouse_fbo_list(self, body: t.V1WarehouseFboListRequest) -> t.V1WarehouseFboListResponse:
+    def v1_warehouse_fbo_list(self, body: fbo.V1WarehouseFboListRequest) -> fbo.V1WarehouseFboListResponse:
         """`POST /v1/warehouse/fbo/list`: Поиск точек для отгрузки поставки"""
         ...
 
-    def v1_warehouse_fbo_seller_list(self, body: t.V1WarehouseFboSellerListRequest | None = None) -> t.V1WarehouseFboSellerListResponse:
+    def v1_warehouse_fbo_seller_list(self, body: fbo.V1WarehouseFboSellerListRequest | None = None) -> fbo.V1WarehouseFboSellerListResponse:
         """`POST /v1/warehouse/fbo/seller/list`: Получить список складов продавца"""
         ...
 
-    def v1_warehouse_fbs_create(self, body: t.V1WarehouseFbsCreateRequest) -> t.V1WarehouseFbsCreateResponse:
+    def v1_warehouse_fbs_create(self, body: warehouses.V1WarehouseFbsCreateRequest) -> warehouses.V1WarehouseFbsCreateResponse:
         """`POST /v1/warehouse/fbs/create`: Создать склад"""
         ...
 
-    def v1_warehouse_fbs_create_drop_off_list(self, body: t.V1WarehouseFbsCreateDropOffListRequest) -> t.V1WarehouseFbsCreateDropOffListResponse:
+    def v1_warehouse_fbs_create_drop_off_list(self, body: warehouses.V1WarehouseFbsCreateDropOffListRequest) -> warehouses.V1WarehouseFbsCreateDropOffListResponse:
         """`POST /v1/warehouse/fbs/create/drop-off/list`: Получить список drop-off пунктов для создания склада"""
         ...
 
-    def v1_warehouse_fbs_create_drop_off_timeslot_list(self, body: t.V1WarehouseFbsCreateDropOffTimeslotListRequest) -> t.V1WarehouseFbsCreateDropOffTimeslotListResponse:
+    def v1_warehouse_fbs_create_drop_off_timeslot_list(self, body: warehouses.V1WarehouseFbsCreateDropOffTimeslotListRequest) -> warehouses.V1WarehouseFbsCreateDropOffTimeslotListResponse:
         """`POST /v1/warehouse/fbs/create/drop-off/timeslot/list`: Получить список таймслотов для создания склада с отгрузкой drop-off"""
         ...
 
-    def v1_warehouse_fbs_create_pick_up_timeslot_list(self, body: t.V1WarehouseFbsCreatePickUpTimeslotListRequest) -> t.V1WarehouseFbsCreatePickUpTimeslotListResponse:
+    def v1_warehouse_fbs_create_pick_up_timeslot_list(self, body: warehouses.V1WarehouseFbsCreatePickUpTimeslotListRequest) -> warehouses.V1WarehouseFbsCreatePickUpTimeslotListResponse:
         """`POST /v1/warehouse/fbs/create/pick-up/timeslot/list`: Получить список таймслотов для создания склада с отгрузкой pick-up"""
         ...
 
-    def v1_warehouse_fbs_create_return_point_list(self, body: t.V1WarehouseFbsCreateReturnPointListRequest | None = None) -> t.V1WarehouseFbsCreateReturnPointListResponse:
+    def v1_warehouse_fbs_create_return_point_list(self, body: warehouses.V1WarehouseFbsCreateReturnPointListRequest | None = None) -> warehouses.V1WarehouseFbsCreateReturnPointListResponse:
         """`POST /v1/warehouse/fbs/create/return-point/list`: Получить список пунктов возврата для создания склада
 
         Pages by last_id: `iter_v1_warehouse_fbs_create_return_point_list` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_fbs_create_return_point_list(self, body: t.V1WarehouseFbsCreateReturnPointListRequest | None = None) -> Iterator[t.V1WarehouseFbsCreateReturnPointListItem]:
+    def iter_v1_warehouse_fbs_create_return_point_list(self, body: warehouses.V1WarehouseFbsCreateReturnPointListRequest | None = None) -> Iterator[warehouses.V1WarehouseFbsCreateReturnPointListItem]:
         """Every item of every page of `/v1/warehouse/fbs/create/return-point/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_warehouse_fbs_first_mile_update(self, body: t.V1WarehouseFbsFirstMileUpdateRequest) -> t.V1WarehouseFbsFirstMileUpdateResponse:
+    def v1_warehouse_fbs_first_mile_update(self, body: warehouses.V1WarehouseFbsFirstMileUpdateRequest) -> warehouses.V1WarehouseFbsFirstMileUpdateResponse:
         """`POST /v1/warehouse/fbs/first-mile/update`: Обновить первую милю"""
         ...
 
-    def v1_warehouse_fbs_pickup_courier_cancel(self, body: t.V1WarehouseFbsPickupCourierCancelRequest) -> Any:
+    def v1_warehouse_fbs_pickup_courier_cancel(self, body: warehouses.V1WarehouseFbsPickupCourierCancelRequest) -> Any:
         """`POST /v1/warehouse/fbs/pickup/courier/cancel`: Отменить вызов курьера на забор отгрузки pick-up"""
         ...
 
-    def v1_warehouse_fbs_pickup_courier_create(self, body: t.V1WarehouseFbsPickupCourierCreateRequest) -> Any:
+    def v1_warehouse_fbs_pickup_courier_create(self, body: warehouses.V1WarehouseFbsPickupCourierCreateRequest) -> Any:
         """`POST /v1/warehouse/fbs/pickup/courier/create`: Создать вызов курьера на забор отгрузки pick-up"""
         ...
 
-    def v1_warehouse_fbs_pickup_history_list(self, body: t.V1WarehouseFbsPickupHistoryListRequest) -> t.V1WarehouseFbsPickupHistoryListResponse:
+    def v1_warehouse_fbs_pickup_history_list(self, body: warehouses.V1WarehouseFbsPickupHistoryListRequest) -> warehouses.V1WarehouseFbsPickupHistoryListResponse:
         """`POST /v1/warehouse/fbs/pickup/history/list`: Получить историю отгрузок курьерам
 
         Pages by cursor: `iter_v1_warehouse_fbs_pickup_history_list` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_fbs_pickup_history_list(self, body: t.V1WarehouseFbsPickupHistoryListRequest) -> Iterator[t.V1WarehouseFbsPickupHistoryListItem]:
+    def iter_v1_warehouse_fbs_pickup_history_list(self, body: warehouses.V1WarehouseFbsPickupHistoryListRequest) -> Iterator[warehouses.V1WarehouseFbsPickupHistoryListItem]:
         """Every item of every page of `/v1/warehouse/fbs/pickup/history/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_warehouse_fbs_pickup_planning_list(self, body: t.V1WarehouseFbsPickupPlanningListRequest | None = None) -> t.V1WarehouseFbsPickupPlanningListResponse:
+    def v1_warehouse_fbs_pickup_planning_list(self, body: warehouses.V1WarehouseFbsPickupPlanningListRequest | None = None) -> warehouses.V1WarehouseFbsPickupPlanningListResponse:
         """`POST /v1/warehouse/fbs/pickup/planning/list`: Получить список складов для планирования отгрузок курьеру"""
         ...
 
-    def v1_warehouse_fbs_return_mile_check(self, body: t.V1WarehouseFbsReturnMileCheckRequest | None = None) -> t.V1WarehouseFbsReturnMileCheckResponse:
+    def v1_warehouse_fbs_return_mile_check(self, body: warehouses.V1WarehouseFbsReturnMileCheckRequest | None = None) -> warehouses.V1WarehouseFbsReturnMileCheckResponse:
         """`POST /v1/warehouse/fbs/return-mile/check`: Проверить необходимость установки возвратной мили на склад"""
         ...
 
-    def v1_warehouse_fbs_return_mile_info(self, body: t.V1WarehouseFbsReturnMileInfoRequest | None = None) -> t.V1WarehouseFbsReturnMileInfoResponse:
+    def v1_warehouse_fbs_return_mile_info(self, body: warehouses.V1WarehouseFbsReturnMileInfoRequest | None = None) -> warehouses.V1WarehouseFbsReturnMileInfoResponse:
         """`POST /v1/warehouse/fbs/return-mile/info`: Получить информацию о возвратной миле"""
         ...
 
-    def v1_warehouse_fbs_update(self, body: t.V1WarehouseFbsUpdateRequest) -> t.V1WarehouseFbsUpdateResponse:
+    def v1_warehouse_fbs_update(self, body: warehouses.V1WarehouseFbsUpdateRequest) -> warehouses.V1WarehouseFbsUpdateResponse:
         """`POST /v1/warehouse/fbs/update`: Обновить склад"""
         ...
 
-    def v1_warehouse_fbs_update_drop_off_list(self, body: t.V1WarehouseFbsUpdateDropOffListRequest) -> t.V1WarehouseFbsUpdateDropOffListResponse:
+    def v1_warehouse_fbs_update_drop_off_list(self, body: warehouses.V1WarehouseFbsUpdateDropOffListRequest) -> warehouses.V1WarehouseFbsUpdateDropOffListResponse:
         """`POST /v1/warehouse/fbs/update/drop-off/list`: Получить список drop-off пунктов для изменения информации склада"""
         ...
 
-    def v1_warehouse_fbs_update_drop_off_timeslot_list(self, body: t.V1WarehouseFbsUpdateDropOffTimeslotListRequest) -> t.V1WarehouseFbsUpdateDropOffTimeslotListResponse:
+    def v1_warehouse_fbs_update_drop_off_timeslot_list(self, body: warehouses.V1WarehouseFbsUpdateDropOffTimeslotListRequest) -> warehouses.V1WarehouseFbsUpdateDropOffTimeslotListResponse:
         """`POST /v1/warehouse/fbs/update/drop-off/timeslot/list`: Получить список таймслотов для обновления склада с отгрузкой drop-off"""
         ...
 
-    def v1_warehouse_fbs_update_pick_up_timeslot_list(self, body: t.V1WarehouseFbsUpdatePickUpTimeslotListRequest) -> t.V1WarehouseFbsUpdatePickUpTimeslotListResponse:
+    def v1_warehouse_fbs_update_pick_up_timeslot_list(self, body: warehouses.V1WarehouseFbsUpdatePickUpTimeslotListRequest) -> warehouses.V1WarehouseFbsUpdatePickUpTimeslotListResponse:
         """`POST /v1/warehouse/fbs/update/pick-up/timeslot/list`: Получить список таймслотов для обновления склада с отгрузкой pick-up"""
         ...
 
-    def v1_warehouse_fbs_update_return_point_list(self, body: t.V1WarehouseFbsUpdateReturnPointListRequest | None = None) -> t.V1WarehouseFbsUpdateReturnPointListResponse:
+    def v1_warehouse_fbs_update_return_point_list(self, body: warehouses.V1WarehouseFbsUpdateReturnPointListRequest | None = None) -> warehouses.V1WarehouseFbsUpdateReturnPointListResponse:
         """`POST /v1/warehouse/fbs/update/return-point/list`: Получить список пунктов возврата для обновления склада
 
         Pages by last_id: `iter_v1_warehouse_fbs_update_return_point_list` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_fbs_update_return_point_list(self, body: t.V1WarehouseFbsUpdateReturnPointListRequest | None = None) -> Iterator[t.V1WarehouseFbsUpdateReturnPointListItem]:
+    def iter_v1_warehouse_fbs_update_return_point_list(self, body: warehouses.V1WarehouseFbsUpdateReturnPointListRequest | None = None) -> Iterator[warehouses.V1WarehouseFbsUpdateReturnPointListItem]:
         """Every item of every page of `/v1/warehouse/fbs/update/return-point/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_warehouse_invalid_products_get(self, body: t.V1WarehouseInvalidProductsGetRequest) -> t.V1WarehouseInvalidProductsGetResponse:
+    def v1_warehouse_invalid_products_get(self, body: warehouses.V1WarehouseInvalidProductsGetRequest) -> warehouses.V1WarehouseInvalidProductsGetResponse:
         """`POST /v1/warehouse/invalid-products/get`: Получить список товаров с ограничениями по доставке
 
         Pages by last_id: `iter_v1_warehouse_invalid_products_get` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_invalid_products_get(self, body: t.V1WarehouseInvalidProductsGetRequest) -> Iterator[t.V1WarehouseInvalidProductsGetItem]:
+    def iter_v1_warehouse_invalid_products_get(self, body: warehouses.V1WarehouseInvalidProductsGetRequest) -> Iterator[warehouses.V1WarehouseInvalidProductsGetItem]:
         """Every item of every page of `/v1/warehouse/invalid-products/get`, as large pages as Ozon allows."""
         ...
 
-    def v1_warehouse_list(self, body: t.V1WarehouseListRequest | None = None) -> t.V1WarehouseListResponse:
+    def v1_warehouse_list(self, body: warehouses.V1WarehouseListRequest | None = None) -> warehouses.V1WarehouseListResponse:
         """`POST /v1/warehouse/list`: Список складов
 
         Pages by offset: `iter_v1_warehouse_list` walks every page.
@@ -2129,273 +2147,273 @@ class SyncOperations:
         """
         ...
 
-    def iter_v1_warehouse_list(self, body: t.V1WarehouseListRequest | None = None) -> Iterator[t.V1WarehouseListItem]:
+    def iter_v1_warehouse_list(self, body: warehouses.V1WarehouseListRequest | None = None) -> Iterator[warehouses.V1WarehouseListItem]:
         """Every item of every page of `/v1/warehouse/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_warehouse_operation_status(self, body: t.V1WarehouseOperationStatusRequest) -> t.V1WarehouseOperationStatusResponse:
+    def v1_warehouse_operation_status(self, body: warehouses.V1WarehouseOperationStatusRequest) -> warehouses.V1WarehouseOperationStatusResponse:
         """`POST /v1/warehouse/operation/status`: Получить статус операции"""
         ...
 
-    def v1_warehouse_ozon_list(self, body: t.V1WarehouseOzonListRequest | None = None) -> t.V1WarehouseOzonListResponse:
+    def v1_warehouse_ozon_list(self, body: warehouses.V1WarehouseOzonListRequest | None = None) -> warehouses.V1WarehouseOzonListResponse:
         """`POST /v1/warehouse/ozon/list`: Получить список складов Ozon"""
         ...
 
-    def v1_warehouse_rfbs_pause(self, body: t.V1WarehouseRfbsPauseRequest | None = None) -> t.V1WarehouseRfbsPauseResponse:
+    def v1_warehouse_rfbs_pause(self, body: warehouses.V1WarehouseRfbsPauseRequest | None = None) -> warehouses.V1WarehouseRfbsPauseResponse:
         """`POST /v1/warehouse/rfbs/pause`: Поставить rFBS-склад на паузу"""
         ...
 
-    def v1_warehouse_rfbs_return_point_list(self, body: t.V1WarehouseRfbsReturnPointListRequest | None = None) -> t.V1WarehouseRfbsReturnPointListResponse:
+    def v1_warehouse_rfbs_return_point_list(self, body: warehouses.V1WarehouseRfbsReturnPointListRequest | None = None) -> warehouses.V1WarehouseRfbsReturnPointListResponse:
         """`POST /v1/warehouse/rfbs/return-point/list`: Получить список пунктов возврата для склада rFBS
 
         Pages by last_id: `iter_v1_warehouse_rfbs_return_point_list` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_rfbs_return_point_list(self, body: t.V1WarehouseRfbsReturnPointListRequest | None = None) -> Iterator[t.V1WarehouseRfbsReturnPointListItem]:
+    def iter_v1_warehouse_rfbs_return_point_list(self, body: warehouses.V1WarehouseRfbsReturnPointListRequest | None = None) -> Iterator[warehouses.V1WarehouseRfbsReturnPointListItem]:
         """Every item of every page of `/v1/warehouse/rfbs/return-point/list`, as large pages as Ozon allows."""
         ...
 
-    def v1_warehouse_rfbs_unpause(self, body: t.V1WarehouseRfbsUnpauseRequest | None = None) -> t.V1WarehouseRfbsUnpauseResponse:
+    def v1_warehouse_rfbs_unpause(self, body: warehouses.V1WarehouseRfbsUnpauseRequest | None = None) -> warehouses.V1WarehouseRfbsUnpauseResponse:
         """`POST /v1/warehouse/rfbs/unpause`: Снять rFBS-склад с паузы"""
         ...
 
-    def v1_warehouse_unarchive(self, body: t.V1WarehouseUnarchiveRequest) -> t.V1WarehouseUnarchiveResponse:
+    def v1_warehouse_unarchive(self, body: warehouses.V1WarehouseUnarchiveRequest) -> warehouses.V1WarehouseUnarchiveResponse:
         """`POST /v1/warehouse/unarchive`: Перенести склад из архива"""
         ...
 
-    def v1_warehouse_warehouses_with_invalid_products(self, body: t.V1WarehouseWarehousesWithInvalidProductsRequest | None = None) -> t.V1WarehouseWarehousesWithInvalidProductsResponse:
+    def v1_warehouse_warehouses_with_invalid_products(self, body: warehouses.V1WarehouseWarehousesWithInvalidProductsRequest | None = None) -> warehouses.V1WarehouseWarehousesWithInvalidProductsResponse:
         """`POST /v1/warehouse/warehouses-with-invalid-products`: Получить список складов с ограниченными для доставки товарами"""
         ...
 
-    def v2_actions_auto_add_products_candidates(self, body: t.V2ActionsAutoAddProductsCandidatesRequest | None = None) -> t.V2ActionsAutoAddProductsCandidatesResponse:
+    def v2_actions_auto_add_products_candidates(self, body: promotions.V2ActionsAutoAddProductsCandidatesRequest | None = None) -> promotions.V2ActionsAutoAddProductsCandidatesResponse:
         """`POST /v2/actions/auto-add/products/candidates`: Получить список доступных товаров для автодобавления в акцию
 
         Pages by offset: `iter_v2_actions_auto_add_products_candidates` walks every page.
         """
         ...
 
-    def iter_v2_actions_auto_add_products_candidates(self, body: t.V2ActionsAutoAddProductsCandidatesRequest | None = None) -> Iterator[t.V2ActionsAutoAddProductsCandidatesItem]:
+    def iter_v2_actions_auto_add_products_candidates(self, body: promotions.V2ActionsAutoAddProductsCandidatesRequest | None = None) -> Iterator[promotions.V2ActionsAutoAddProductsCandidatesItem]:
         """Every item of every page of `/v2/actions/auto-add/products/candidates`, as large pages as Ozon allows."""
         ...
 
-    def v2_actions_auto_add_products_delete(self, body: t.V2ActionsAutoAddProductsDeleteRequest | None = None) -> t.V2ActionsAutoAddProductsDeleteResponse:
+    def v2_actions_auto_add_products_delete(self, body: promotions.V2ActionsAutoAddProductsDeleteRequest | None = None) -> promotions.V2ActionsAutoAddProductsDeleteResponse:
         """`POST /v2/actions/auto-add/products/delete`: Удалить товары из автодобавления в акцию"""
         ...
 
-    def v2_actions_auto_add_products_list(self, body: t.V2ActionsAutoAddProductsListRequest | None = None) -> t.V2ActionsAutoAddProductsListResponse:
+    def v2_actions_auto_add_products_list(self, body: promotions.V2ActionsAutoAddProductsListRequest | None = None) -> promotions.V2ActionsAutoAddProductsListResponse:
         """`POST /v2/actions/auto-add/products/list`: Получить список товаров из автодобавления в акцию
 
         Pages by offset: `iter_v2_actions_auto_add_products_list` walks every page.
         """
         ...
 
-    def iter_v2_actions_auto_add_products_list(self, body: t.V2ActionsAutoAddProductsListRequest | None = None) -> Iterator[t.V2ActionsAutoAddProductsListItem]:
+    def iter_v2_actions_auto_add_products_list(self, body: promotions.V2ActionsAutoAddProductsListRequest | None = None) -> Iterator[promotions.V2ActionsAutoAddProductsListItem]:
         """Every item of every page of `/v2/actions/auto-add/products/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_actions_auto_add_products_update(self, body: t.V2ActionsAutoAddProductsUpdateRequest | None = None) -> t.V2ActionsAutoAddProductsUpdateResponse:
+    def v2_actions_auto_add_products_update(self, body: promotions.V2ActionsAutoAddProductsUpdateRequest | None = None) -> promotions.V2ActionsAutoAddProductsUpdateResponse:
         """`POST /v2/actions/auto-add/products/update`: Добавить или обновить товары в автодобавлении в акцию
 
         Batch field: `products`.
         """
         ...
 
-    def v2_actions_candidates(self, body: t.V2ActionsCandidatesRequest | None = None) -> t.V2ActionsCandidatesResponse:
+    def v2_actions_candidates(self, body: promotions.V2ActionsCandidatesRequest | None = None) -> promotions.V2ActionsCandidatesResponse:
         """`POST /v2/actions/candidates`: Получить список товаров, которые могут участвовать в акции
 
         Pages by last_id: `iter_v2_actions_candidates` walks every page.
         """
         ...
 
-    def iter_v2_actions_candidates(self, body: t.V2ActionsCandidatesRequest | None = None) -> Iterator[t.V2ActionsCandidatesItem]:
+    def iter_v2_actions_candidates(self, body: promotions.V2ActionsCandidatesRequest | None = None) -> Iterator[promotions.V2ActionsCandidatesItem]:
         """Every item of every page of `/v2/actions/candidates`, as large pages as Ozon allows."""
         ...
 
-    def v2_actions_discounts_task_list(self, body: t.V2ActionsDiscountsTaskListRequest | None = None) -> t.V2ActionsDiscountsTaskListResponse:
+    def v2_actions_discounts_task_list(self, body: promotions.V2ActionsDiscountsTaskListRequest | None = None) -> promotions.V2ActionsDiscountsTaskListResponse:
         """`POST /v2/actions/discounts-task/list`: Получить список заявок на скидку
 
         Pages by last_id: `iter_v2_actions_discounts_task_list` walks every page.
         """
         ...
 
-    def iter_v2_actions_discounts_task_list(self, body: t.V2ActionsDiscountsTaskListRequest | None = None) -> Iterator[t.V2ActionsDiscountsTaskListItem]:
+    def iter_v2_actions_discounts_task_list(self, body: promotions.V2ActionsDiscountsTaskListRequest | None = None) -> Iterator[promotions.V2ActionsDiscountsTaskListItem]:
         """Every item of every page of `/v2/actions/discounts-task/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_actions_products(self, body: t.V2ActionsProductsRequest | None = None) -> t.V2ActionsProductsResponse:
+    def v2_actions_products(self, body: promotions.V2ActionsProductsRequest | None = None) -> promotions.V2ActionsProductsResponse:
         """`POST /v2/actions/products`: Получить список товаров, которые участвуют в акции
 
         Pages by last_id: `iter_v2_actions_products` walks every page.
         """
         ...
 
-    def iter_v2_actions_products(self, body: t.V2ActionsProductsRequest | None = None) -> Iterator[t.V2ActionsProductsItem]:
+    def iter_v2_actions_products(self, body: promotions.V2ActionsProductsRequest | None = None) -> Iterator[promotions.V2ActionsProductsItem]:
         """Every item of every page of `/v2/actions/products`, as large pages as Ozon allows."""
         ...
 
-    def v2_actions_products_deactivate(self, body: t.V2ActionsProductsDeactivateRequest | None = None) -> t.V2ActionsProductsDeactivateResponse:
+    def v2_actions_products_deactivate(self, body: promotions.V2ActionsProductsDeactivateRequest | None = None) -> promotions.V2ActionsProductsDeactivateResponse:
         """`POST /v2/actions/products/deactivate`: Удалить товары из акции «Промокоды»"""
         ...
 
-    def v2_analytics_stock_on_warehouses(self, body: t.V2AnalyticsStockOnWarehousesRequest) -> t.V2AnalyticsStockOnWarehousesResponse:
+    def v2_analytics_stock_on_warehouses(self, body: analytics.V2AnalyticsStockOnWarehousesRequest) -> analytics.V2AnalyticsStockOnWarehousesResponse:
         """`POST /v2/analytics/stock_on_warehouses`: Отчёт по остаткам и товарам
 
         Pages by offset: `iter_v2_analytics_stock_on_warehouses` walks every page.
         """
         ...
 
-    def iter_v2_analytics_stock_on_warehouses(self, body: t.V2AnalyticsStockOnWarehousesRequest) -> Iterator[t.V2AnalyticsStockOnWarehousesItem]:
+    def iter_v2_analytics_stock_on_warehouses(self, body: analytics.V2AnalyticsStockOnWarehousesRequest) -> Iterator[analytics.V2AnalyticsStockOnWarehousesItem]:
         """Every item of every page of `/v2/analytics/stock_on_warehouses`, as large pages as Ozon allows."""
         ...
 
-    def v2_cargoes_create_info(self, body: t.V2CargoesCreateInfoRequest | None = None) -> t.V2CargoesCreateInfoResponse:
+    def v2_cargoes_create_info(self, body: fbo.V2CargoesCreateInfoRequest | None = None) -> fbo.V2CargoesCreateInfoResponse:
         """`POST /v2/cargoes/create/info`: Получить информацию по установке грузомест"""
         ...
 
-    def v2_cargoes_delete(self, body: t.V2CargoesDeleteRequest | None = None) -> t.V2CargoesDeleteResponse:
+    def v2_cargoes_delete(self, body: fbo.V2CargoesDeleteRequest | None = None) -> fbo.V2CargoesDeleteResponse:
         """`POST /v2/cargoes/delete`: Удалить грузоместа и транспортные грузоместа в заявке на поставку"""
         ...
 
-    def v2_cargoes_delete_status(self, body: t.V2CargoesDeleteStatusRequest | None = None) -> t.V2CargoesDeleteStatusResponse:
+    def v2_cargoes_delete_status(self, body: fbo.V2CargoesDeleteStatusRequest | None = None) -> fbo.V2CargoesDeleteStatusResponse:
         """`POST /v2/cargoes/delete/status`: Получить информацию о статусе удаления грузомест и транспортных грузомест"""
         ...
 
-    def v2_cargoes_get(self, body: t.V2CargoesGetRequest | None = None) -> t.V2CargoesGetResponse:
+    def v2_cargoes_get(self, body: fbo.V2CargoesGetRequest | None = None) -> fbo.V2CargoesGetResponse:
         """`POST /v2/cargoes/get`: Получить информацию о грузоместах"""
         ...
 
-    def v2_carriage_delivery_list(self, body: t.V2CarriageDeliveryListRequest) -> t.V2CarriageDeliveryListResponse:
+    def v2_carriage_delivery_list(self, body: fbs.V2CarriageDeliveryListRequest) -> fbs.V2CarriageDeliveryListResponse:
         """`POST /v2/carriage/delivery/list`: Список методов доставки и отгрузок
 
         Pages by cursor: `iter_v2_carriage_delivery_list` walks every page.
         """
         ...
 
-    def iter_v2_carriage_delivery_list(self, body: t.V2CarriageDeliveryListRequest) -> Iterator[t.V2CarriageDeliveryListItem]:
+    def iter_v2_carriage_delivery_list(self, body: fbs.V2CarriageDeliveryListRequest) -> Iterator[fbs.V2CarriageDeliveryListItem]:
         """Every item of every page of `/v2/carriage/delivery/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_chat_list(self, body: t.V2ChatListRequest) -> t.V2ChatListResponse:
+    def v2_chat_list(self, body: communication.V2ChatListRequest) -> communication.V2ChatListResponse:
         """`POST /v2/chat/list`.
 
         Retired: deprecated by Ozon; successor /v3/chat/list.
         """
         ...
 
-    def v2_chat_read(self, body: t.V2ChatReadRequest) -> t.V2ChatReadResponse:
+    def v2_chat_read(self, body: communication.V2ChatReadRequest) -> communication.V2ChatReadResponse:
         """`POST /v2/chat/read`: Отметить сообщения как прочитанные"""
         ...
 
-    def v2_cluster_list(self, body: t.V2ClusterListRequest | None = None) -> t.V2ClusterListResponse:
+    def v2_cluster_list(self, body: fbo.V2ClusterListRequest | None = None) -> fbo.V2ClusterListResponse:
         """`POST /v2/cluster/list`: Получить информацию о макролокальных кластерах"""
         ...
 
-    def v2_conditional_cancellation_approve(self, body: t.V2ConditionalCancellationApproveRequest) -> Any:
+    def v2_conditional_cancellation_approve(self, body: fbs.V2ConditionalCancellationApproveRequest) -> Any:
         """`POST /v2/conditional-cancellation/approve`: Подтвердить заявку на отмену rFBS"""
         ...
 
-    def v2_conditional_cancellation_list(self, body: t.V2ConditionalCancellationListRequest) -> t.V2ConditionalCancellationListResponse:
+    def v2_conditional_cancellation_list(self, body: fbs.V2ConditionalCancellationListRequest) -> fbs.V2ConditionalCancellationListResponse:
         """`POST /v2/conditional-cancellation/list`: Получить список заявок на отмену rFBS
 
         Pages by last_id: `iter_v2_conditional_cancellation_list` walks every page.
         """
         ...
 
-    def iter_v2_conditional_cancellation_list(self, body: t.V2ConditionalCancellationListRequest) -> Iterator[t.V2ConditionalCancellationListItem]:
+    def iter_v2_conditional_cancellation_list(self, body: fbs.V2ConditionalCancellationListRequest) -> Iterator[fbs.V2ConditionalCancellationListItem]:
         """Every item of every page of `/v2/conditional-cancellation/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_conditional_cancellation_reject(self, body: t.V2ConditionalCancellationRejectRequest) -> Any:
+    def v2_conditional_cancellation_reject(self, body: fbs.V2ConditionalCancellationRejectRequest) -> Any:
         """`POST /v2/conditional-cancellation/reject`: Отклонить заявку на отмену rFBS"""
         ...
 
-    def v2_delivery_method_list(self, body: t.V2DeliveryMethodListRequest) -> t.V2DeliveryMethodListResponse:
+    def v2_delivery_method_list(self, body: warehouses.V2DeliveryMethodListRequest) -> warehouses.V2DeliveryMethodListResponse:
         """`POST /v2/delivery-method/list`: Список методов доставки realFBS-склада
 
         Pages by cursor: `iter_v2_delivery_method_list` walks every page.
         """
         ...
 
-    def iter_v2_delivery_method_list(self, body: t.V2DeliveryMethodListRequest) -> Iterator[t.V2DeliveryMethodListItem]:
+    def iter_v2_delivery_method_list(self, body: warehouses.V2DeliveryMethodListRequest) -> Iterator[warehouses.V2DeliveryMethodListItem]:
         """Every item of every page of `/v2/delivery-method/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_delivery_checkout(self, body: t.V2DeliveryCheckoutRequest | None = None) -> t.V2DeliveryCheckoutResponse:
+    def v2_delivery_checkout(self, body: delivery.V2DeliveryCheckoutRequest | None = None) -> delivery.V2DeliveryCheckoutResponse:
         """`POST /v2/delivery/checkout`: Получить доступные варианты доставки
 
         Batch field: `items` (at most 1000 per request).
         """
         ...
 
-    def v2_draft_create_info(self, body: t.V2DraftCreateInfoRequest | None = None) -> t.V2DraftCreateInfoResponse:
+    def v2_draft_create_info(self, body: fbo.V2DraftCreateInfoRequest | None = None) -> fbo.V2DraftCreateInfoResponse:
         """`POST /v2/draft/create/info`: Получить информацию о черновике заявки на поставку"""
         ...
 
-    def v2_draft_supply_create(self, body: t.V2DraftSupplyCreateRequest | None = None) -> t.V2DraftSupplyCreateResponse:
+    def v2_draft_supply_create(self, body: fbo.V2DraftSupplyCreateRequest | None = None) -> fbo.V2DraftSupplyCreateResponse:
         """`POST /v2/draft/supply/create`: Создать заявку на поставку по черновику"""
         ...
 
-    def v2_draft_supply_create_status(self, body: t.V2DraftSupplyCreateStatusRequest | None = None) -> t.V2DraftSupplyCreateStatusResponse:
+    def v2_draft_supply_create_status(self, body: fbo.V2DraftSupplyCreateStatusRequest | None = None) -> fbo.V2DraftSupplyCreateStatusResponse:
         """`POST /v2/draft/supply/create/status`: Получить информацию о создании заявки на поставку"""
         ...
 
-    def v2_draft_timeslot_info(self, body: t.V2DraftTimeslotInfoRequest | None = None) -> t.V2DraftTimeslotInfoResponse:
+    def v2_draft_timeslot_info(self, body: fbo.V2DraftTimeslotInfoRequest | None = None) -> fbo.V2DraftTimeslotInfoResponse:
         """`POST /v2/draft/timeslot/info`: Получить список доступных таймслотов"""
         ...
 
-    def v2_fbs_posting_delivered(self, body: t.V2FbsPostingDeliveredRequest) -> t.V2FbsPostingDeliveredResponse:
+    def v2_fbs_posting_delivered(self, body: fbs.V2FbsPostingDeliveredRequest) -> fbs.V2FbsPostingDeliveredResponse:
         """`POST /v2/fbs/posting/delivered`: Изменить статус на «Доставлено»"""
         ...
 
-    def v2_fbs_posting_delivering(self, body: t.V2FbsPostingDeliveringRequest) -> t.V2FbsPostingDeliveringResponse:
+    def v2_fbs_posting_delivering(self, body: fbs.V2FbsPostingDeliveringRequest) -> fbs.V2FbsPostingDeliveringResponse:
         """`POST /v2/fbs/posting/delivering`: Изменить статус на «Доставляется»"""
         ...
 
-    def v2_fbs_posting_last_mile(self, body: t.V2FbsPostingLastMileRequest) -> t.V2FbsPostingLastMileResponse:
+    def v2_fbs_posting_last_mile(self, body: fbs.V2FbsPostingLastMileRequest) -> fbs.V2FbsPostingLastMileResponse:
         """`POST /v2/fbs/posting/last-mile`: Изменить статус на «Последняя миля»"""
         ...
 
-    def v2_fbs_posting_tracking_number_set(self, body: t.V2FbsPostingTrackingNumberSetRequest) -> t.V2FbsPostingTrackingNumberSetResponse:
+    def v2_fbs_posting_tracking_number_set(self, body: fbs.V2FbsPostingTrackingNumberSetRequest) -> fbs.V2FbsPostingTrackingNumberSetResponse:
         """`POST /v2/fbs/posting/tracking-number/set`: Добавить трек-номера"""
         ...
 
-    def v2_finance_realization(self, body: t.V2FinanceRealizationRequest) -> t.V2FinanceRealizationResponse:
+    def v2_finance_realization(self, body: finance.V2FinanceRealizationRequest) -> finance.V2FinanceRealizationResponse:
         """`POST /v2/finance/realization`: Отчёт о реализации товаров (версия 2)"""
         ...
 
-    def v2_invoice_create_or_update(self, body: t.V2InvoiceCreateOrUpdateRequest) -> t.V2InvoiceCreateOrUpdateResponse:
+    def v2_invoice_create_or_update(self, body: finance.V2InvoiceCreateOrUpdateRequest) -> finance.V2InvoiceCreateOrUpdateResponse:
         """`POST /v2/invoice/create-or-update`: Создать или изменить счёт-фактуру"""
         ...
 
-    def v2_invoice_get(self, body: t.V2InvoiceGetRequest) -> t.V2InvoiceGetResponse:
+    def v2_invoice_get(self, body: finance.V2InvoiceGetRequest) -> finance.V2InvoiceGetResponse:
         """`POST /v2/invoice/get`: Получить информацию о счёте-фактуре"""
         ...
 
-    def v2_order_create(self, body: t.V2OrderCreateRequest) -> t.V2OrderCreateResponse:
+    def v2_order_create(self, body: delivery.V2OrderCreateRequest) -> delivery.V2OrderCreateResponse:
         """`POST /v2/order/create`: Создать заказ"""
         ...
 
-    def v2_polygon_bind(self, body: t.V2PolygonBindRequest | None = None) -> Any:
+    def v2_polygon_bind(self, body: warehouses.V2PolygonBindRequest | None = None) -> Any:
         """`POST /v2/polygon/bind`: Связать метод доставки с полигоном"""
         ...
 
-    def v2_posting_digital_list(self, body: t.V2PostingDigitalListRequest | None = None) -> t.V2PostingDigitalListResponse:
+    def v2_posting_digital_list(self, body: digital.V2PostingDigitalListRequest | None = None) -> digital.V2PostingDigitalListResponse:
         """`POST /v2/posting/digital/list`: Получить список отправлений
 
         Pages by cursor: `iter_v2_posting_digital_list` walks every page.
         """
         ...
 
-    def iter_v2_posting_digital_list(self, body: t.V2PostingDigitalListRequest | None = None) -> Iterator[t.V2PostingDigitalListItem]:
+    def iter_v2_posting_digital_list(self, body: digital.V2PostingDigitalListRequest | None = None) -> Iterator[digital.V2PostingDigitalListItem]:
         """Every item of every page of `/v2/posting/digital/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_posting_fbo_get(self, body: t.V2PostingFboGetRequest) -> t.V2PostingFboGetResponse:
+    def v2_posting_fbo_get(self, body: fbo.V2PostingFboGetRequest) -> fbo.V2PostingFboGetResponse:
         """`POST /v2/posting/fbo/get`: Информация об отправлении"""
         ...
 
-    def v2_posting_fbo_list(self, body: t.V2PostingFboListRequest) -> t.V2PostingFboListResponse:
+    def v2_posting_fbo_list(self, body: fbo.V2PostingFboListRequest) -> fbo.V2PostingFboListResponse:
         """`POST /v2/posting/fbo/list`: Список отправлений
 
         Pages by offset: `iter_v2_posting_fbo_list` walks every page.
@@ -2403,127 +2421,127 @@ class SyncOperations:
         """
         ...
 
-    def iter_v2_posting_fbo_list(self, body: t.V2PostingFboListRequest) -> Iterator[t.V2PostingFboListItem]:
+    def iter_v2_posting_fbo_list(self, body: fbo.V2PostingFboListRequest) -> Iterator[fbo.V2PostingFboListItem]:
         """Every item of every page of `/v2/posting/fbo/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_posting_fbs_act_check_status(self, body: t.V2PostingFbsActCheckStatusRequest) -> t.V2PostingFbsActCheckStatusResponse:
+    def v2_posting_fbs_act_check_status(self, body: fbs.V2PostingFbsActCheckStatusRequest) -> fbs.V2PostingFbsActCheckStatusResponse:
         """`POST /v2/posting/fbs/act/check-status`: Статус отгрузки и документов"""
         ...
 
-    def v2_posting_fbs_act_create(self, body: t.V2PostingFbsActCreateRequest) -> t.V2PostingFbsActCreateResponse:
+    def v2_posting_fbs_act_create(self, body: fbs.V2PostingFbsActCreateRequest) -> fbs.V2PostingFbsActCreateResponse:
         """`POST /v2/posting/fbs/act/create`: Подтвердить отгрузку и создать документы"""
         ...
 
-    def v2_posting_fbs_act_get_barcode(self, body: t.V2PostingFbsActGetBarcodeRequest) -> Any:
+    def v2_posting_fbs_act_get_barcode(self, body: fbs.V2PostingFbsActGetBarcodeRequest) -> Any:
         """`POST /v2/posting/fbs/act/get-barcode`: Штрихкод для отгрузки отправления"""
         ...
 
-    def v2_posting_fbs_act_get_barcode_text(self, body: t.V2PostingFbsActGetBarcodeTextRequest) -> t.V2PostingFbsActGetBarcodeTextResponse:
+    def v2_posting_fbs_act_get_barcode_text(self, body: fbs.V2PostingFbsActGetBarcodeTextRequest) -> fbs.V2PostingFbsActGetBarcodeTextResponse:
         """`POST /v2/posting/fbs/act/get-barcode/text`: Значение штрихкода для отгрузки отправления"""
         ...
 
-    def v2_posting_fbs_act_get_container_labels(self, body: t.V2PostingFbsActGetContainerLabelsRequest) -> Any:
+    def v2_posting_fbs_act_get_container_labels(self, body: fbs.V2PostingFbsActGetContainerLabelsRequest) -> Any:
         """`POST /v2/posting/fbs/act/get-container-labels`: Этикетки для грузового места"""
         ...
 
-    def v2_posting_fbs_act_get_pdf(self, body: t.V2PostingFbsActGetPdfRequest) -> Any:
+    def v2_posting_fbs_act_get_pdf(self, body: fbs.V2PostingFbsActGetPdfRequest) -> Any:
         """`POST /v2/posting/fbs/act/get-pdf`: Получить PDF c документами"""
         ...
 
-    def v2_posting_fbs_act_get_postings(self, body: t.V2PostingFbsActGetPostingsRequest) -> t.V2PostingFbsActGetPostingsResponse:
+    def v2_posting_fbs_act_get_postings(self, body: fbs.V2PostingFbsActGetPostingsRequest) -> fbs.V2PostingFbsActGetPostingsResponse:
         """`POST /v2/posting/fbs/act/get-postings`: Список отправлений в акте"""
         ...
 
-    def v2_posting_fbs_act_list(self, body: t.V2PostingFbsActListRequest) -> t.V2PostingFbsActListResponse:
+    def v2_posting_fbs_act_list(self, body: fbs.V2PostingFbsActListRequest) -> fbs.V2PostingFbsActListResponse:
         """`POST /v2/posting/fbs/act/list`: Список актов по отгрузкам"""
         ...
 
-    def v2_posting_fbs_arbitration(self, body: t.V2PostingFbsArbitrationRequest) -> t.V2PostingFbsArbitrationResponse:
+    def v2_posting_fbs_arbitration(self, body: fbs.V2PostingFbsArbitrationRequest) -> fbs.V2PostingFbsArbitrationResponse:
         """`POST /v2/posting/fbs/arbitration`: Открыть спор по отправлению"""
         ...
 
-    def v2_posting_fbs_awaiting_delivery(self, body: t.V2PostingFbsAwaitingDeliveryRequest) -> t.V2PostingFbsAwaitingDeliveryResponse:
+    def v2_posting_fbs_awaiting_delivery(self, body: fbs.V2PostingFbsAwaitingDeliveryRequest) -> fbs.V2PostingFbsAwaitingDeliveryResponse:
         """`POST /v2/posting/fbs/awaiting-delivery`: Передать отправление к отгрузке"""
         ...
 
-    def v2_posting_fbs_cancel(self, body: t.V2PostingFbsCancelRequest) -> t.V2PostingFbsCancelResponse:
+    def v2_posting_fbs_cancel(self, body: fbs.V2PostingFbsCancelRequest) -> fbs.V2PostingFbsCancelResponse:
         """`POST /v2/posting/fbs/cancel`: Отменить отправление"""
         ...
 
-    def v2_posting_fbs_cancel_reason_list(self, body: t.V2PostingFbsCancelReasonListRequest | None = None) -> t.V2PostingFbsCancelReasonListResponse:
+    def v2_posting_fbs_cancel_reason_list(self, body: fbs.V2PostingFbsCancelReasonListRequest | None = None) -> fbs.V2PostingFbsCancelReasonListResponse:
         """`POST /v2/posting/fbs/cancel-reason/list`: Причины отмены отправлений"""
         ...
 
-    def v2_posting_fbs_digital_act_check_status(self, body: t.V2PostingFbsDigitalActCheckStatusRequest) -> t.V2PostingFbsDigitalActCheckStatusResponse:
+    def v2_posting_fbs_digital_act_check_status(self, body: fbs.V2PostingFbsDigitalActCheckStatusRequest) -> fbs.V2PostingFbsDigitalActCheckStatusResponse:
         """`POST /v2/posting/fbs/digital/act/check-status`: Статус формирования накладной
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v2_posting_fbs_digital_act_get_pdf(self, body: t.V2PostingFbsDigitalActGetPdfRequest) -> Any:
+    def v2_posting_fbs_digital_act_get_pdf(self, body: fbs.V2PostingFbsDigitalActGetPdfRequest) -> Any:
         """`POST /v2/posting/fbs/digital/act/get-pdf`: Получить лист отгрузки по перевозке
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v2_posting_fbs_get_by_barcode(self, body: t.V2PostingFbsGetByBarcodeRequest) -> t.V2PostingFbsGetByBarcodeResponse:
+    def v2_posting_fbs_get_by_barcode(self, body: fbs.V2PostingFbsGetByBarcodeRequest) -> fbs.V2PostingFbsGetByBarcodeResponse:
         """`POST /v2/posting/fbs/get-by-barcode`: Получить информацию об отправлении по штрихкоду"""
         ...
 
-    def v2_posting_fbs_package_label(self, body: t.V2PostingFbsPackageLabelRequest) -> Any:
+    def v2_posting_fbs_package_label(self, body: fbs.V2PostingFbsPackageLabelRequest) -> Any:
         """`POST /v2/posting/fbs/package-label`: Напечатать этикетку"""
         ...
 
-    def v2_posting_fbs_package_label_create(self, body: t.V2PostingFbsPackageLabelCreateRequest) -> t.V2PostingFbsPackageLabelCreateResponse:
+    def v2_posting_fbs_package_label_create(self, body: fbs.V2PostingFbsPackageLabelCreateRequest) -> fbs.V2PostingFbsPackageLabelCreateResponse:
         """`POST /v2/posting/fbs/package-label/create`: Создать задание на формирование этикеток"""
         ...
 
-    def v2_posting_fbs_package_label_get(self, body: t.V2PostingFbsPackageLabelGetRequest | None = None) -> t.V2PostingFbsPackageLabelGetResponse:
+    def v2_posting_fbs_package_label_get(self, body: fbs.V2PostingFbsPackageLabelGetRequest | None = None) -> fbs.V2PostingFbsPackageLabelGetResponse:
         """`POST /v2/posting/fbs/package-label/get`: Получить файл с этикетками"""
         ...
 
-    def v2_posting_fbs_product_cancel(self, body: t.V2PostingFbsProductCancelRequest) -> t.V2PostingFbsProductCancelResponse:
+    def v2_posting_fbs_product_cancel(self, body: fbs.V2PostingFbsProductCancelRequest) -> fbs.V2PostingFbsProductCancelResponse:
         """`POST /v2/posting/fbs/product/cancel`: Отменить отправку некоторых товаров в отправлении
 
         Batch field: `items`.
         """
         ...
 
-    def v2_posting_fbs_product_country_list(self, body: t.V2PostingFbsProductCountryListRequest | None = None) -> t.V2PostingFbsProductCountryListResponse:
+    def v2_posting_fbs_product_country_list(self, body: fbs.V2PostingFbsProductCountryListRequest | None = None) -> fbs.V2PostingFbsProductCountryListResponse:
         """`POST /v2/posting/fbs/product/country/list`: Список доступных стран-изготовителей"""
         ...
 
-    def v2_posting_fbs_product_country_set(self, body: t.V2PostingFbsProductCountrySetRequest) -> t.V2PostingFbsProductCountrySetResponse:
+    def v2_posting_fbs_product_country_set(self, body: fbs.V2PostingFbsProductCountrySetRequest) -> fbs.V2PostingFbsProductCountrySetResponse:
         """`POST /v2/posting/fbs/product/country/set`: Добавить информацию о стране-изготовителе товара"""
         ...
 
-    def v2_product_certificate_accordance_types_list(self) -> t.V2ProductCertificateAccordanceTypesListResponse:
+    def v2_product_certificate_accordance_types_list(self) -> certificates.V2ProductCertificateAccordanceTypesListResponse:
         """`GET /v2/product/certificate/accordance-types/list`: Список типов соответствия требованиям (версия 2)"""
         ...
 
-    def v2_product_certificate_create(self, body: t.V2ProductCertificateCreateRequest | None = None) -> t.V2ProductCertificateCreateResponse:
+    def v2_product_certificate_create(self, body: certificates.V2ProductCertificateCreateRequest | None = None) -> certificates.V2ProductCertificateCreateResponse:
         """`POST /v2/product/certificate/create`: Создать сертификат качества"""
         ...
 
-    def v2_product_certification_list(self, body: t.V2ProductCertificationListRequest) -> t.V2ProductCertificationListResponse:
+    def v2_product_certification_list(self, body: certificates.V2ProductCertificationListRequest) -> certificates.V2ProductCertificationListResponse:
         """`POST /v2/product/certification/list`: Список сертифицируемых категорий
 
         Pages by page: `iter_v2_product_certification_list` walks every page.
         """
         ...
 
-    def iter_v2_product_certification_list(self, body: t.V2ProductCertificationListRequest) -> Iterator[t.V2ProductCertificationListItem]:
+    def iter_v2_product_certification_list(self, body: certificates.V2ProductCertificationListRequest) -> Iterator[certificates.V2ProductCertificationListItem]:
         """Every item of every page of `/v2/product/certification/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_product_certification_options(self, body: t.V2ProductCertificationOptionsRequest | None = None) -> t.V2ProductCertificationOptionsResponse:
+    def v2_product_certification_options(self, body: certificates.V2ProductCertificationOptionsRequest | None = None) -> certificates.V2ProductCertificationOptionsResponse:
         """`POST /v2/product/certification/options`: Получить параметры для создания сертификата качества"""
         ...
 
-    def v2_product_certification_params(self, body: t.V2ProductCertificationParamsRequest | None = None) -> t.V2ProductCertificationParamsResponse:
+    def v2_product_certification_params(self, body: certificates.V2ProductCertificationParamsRequest | None = None) -> certificates.V2ProductCertificationParamsResponse:
         """`POST /v2/product/certification/params`: Получить обязательные параметры для создания сертификата качества"""
         ...
 
@@ -2541,14 +2559,14 @@ class SyncOperations:
         """
         ...
 
-    def v2_product_info_stocks_by_warehouse_fbs(self, body: t.V2ProductInfoStocksByWarehouseFbsRequest | None = None) -> t.V2ProductInfoStocksByWarehouseFbsResponse:
+    def v2_product_info_stocks_by_warehouse_fbs(self, body: prices_stocks.V2ProductInfoStocksByWarehouseFbsRequest | None = None) -> prices_stocks.V2ProductInfoStocksByWarehouseFbsResponse:
         """`POST /v2/product/info/stocks-by-warehouse/fbs`: Получить информацию об остатках на складах продавца
 
         Pages by cursor: `iter_v2_product_info_stocks_by_warehouse_fbs` walks every page.
         """
         ...
 
-    def iter_v2_product_info_stocks_by_warehouse_fbs(self, body: t.V2ProductInfoStocksByWarehouseFbsRequest | None = None) -> Iterator[t.V2ProductInfoStocksByWarehouseFbsItem]:
+    def iter_v2_product_info_stocks_by_warehouse_fbs(self, body: prices_stocks.V2ProductInfoStocksByWarehouseFbsRequest | None = None) -> Iterator[prices_stocks.V2ProductInfoStocksByWarehouseFbsItem]:
         """Every item of every page of `/v2/product/info/stocks-by-warehouse/fbs`, as large pages as Ozon allows."""
         ...
 
@@ -2559,172 +2577,172 @@ class SyncOperations:
         """
         ...
 
-    def v2_product_pictures_import(self, body: t.V2ProductPicturesImportRequest | None = None) -> t.V2ProductPicturesImportResponse:
+    def v2_product_pictures_import(self, body: products.V2ProductPicturesImportRequest | None = None) -> products.V2ProductPicturesImportResponse:
         """`POST /v2/product/pictures/import`: Загрузить или обновить изображения товара
 
         Batch field: `items`.
         """
         ...
 
-    def v2_product_pictures_info(self, body: t.V2ProductPicturesInfoRequest) -> t.V2ProductPicturesInfoResponse:
+    def v2_product_pictures_info(self, body: products.V2ProductPicturesInfoRequest) -> products.V2ProductPicturesInfoResponse:
         """`POST /v2/product/pictures/info`: Получить изображения товаров
 
         Batch field: `product_id` (at most 1000 per request).
         """
         ...
 
-    def v2_products_delete(self, body: t.V2ProductsDeleteRequest) -> t.V2ProductsDeleteResponse:
+    def v2_products_delete(self, body: products.V2ProductsDeleteRequest) -> products.V2ProductsDeleteResponse:
         """`POST /v2/products/delete`: Удалить товар без SKU из архива
 
         Batch field: `products` (at most 500 per request).
         """
         ...
 
-    def v2_products_stocks(self, body: t.V2ProductsStocksRequest) -> t.V2ProductsStocksResponse:
+    def v2_products_stocks(self, body: prices_stocks.V2ProductsStocksRequest) -> prices_stocks.V2ProductsStocksResponse:
         """`POST /v2/products/stocks`: Обновить количество товаров на складах
 
         Batch field: `stocks` (at most 100 per request).
         """
         ...
 
-    def v2_report_returns_create(self, body: t.V2ReportReturnsCreateRequest) -> t.V2ReportReturnsCreateResponse:
+    def v2_report_returns_create(self, body: reports.V2ReportReturnsCreateRequest) -> reports.V2ReportReturnsCreateResponse:
         """`POST /v2/report/returns/create`: Отчёт о возвратах"""
         ...
 
-    def v2_returns_rfbs_compensate(self, body: t.V2ReturnsRfbsCompensateRequest) -> t.V2ReturnsRfbsCompensateResponse:
+    def v2_returns_rfbs_compensate(self, body: returns.V2ReturnsRfbsCompensateRequest) -> returns.V2ReturnsRfbsCompensateResponse:
         """`POST /v2/returns/rfbs/compensate`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v2_returns_rfbs_get(self, body: t.V2ReturnsRfbsGetRequest) -> t.V2ReturnsRfbsGetResponse:
+    def v2_returns_rfbs_get(self, body: returns.V2ReturnsRfbsGetRequest) -> returns.V2ReturnsRfbsGetResponse:
         """`POST /v2/returns/rfbs/get`: Информация о заявке на возврат"""
         ...
 
-    def v2_returns_rfbs_list(self, body: t.V2ReturnsRfbsListRequest) -> t.V2ReturnsRfbsListResponse:
+    def v2_returns_rfbs_list(self, body: returns.V2ReturnsRfbsListRequest) -> returns.V2ReturnsRfbsListResponse:
         """`POST /v2/returns/rfbs/list`: Список заявок на возврат
 
         Pages by last_id: `iter_v2_returns_rfbs_list` walks every page.
         """
         ...
 
-    def v2_returns_rfbs_receive_return(self, body: t.V2ReturnsRfbsReceiveReturnRequest) -> t.V2ReturnsRfbsReceiveReturnResponse:
+    def v2_returns_rfbs_receive_return(self, body: returns.V2ReturnsRfbsReceiveReturnRequest) -> returns.V2ReturnsRfbsReceiveReturnResponse:
         """`POST /v2/returns/rfbs/receive-return`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v2_returns_rfbs_reject(self, body: t.V2ReturnsRfbsRejectRequest) -> t.V2ReturnsRfbsRejectResponse:
+    def v2_returns_rfbs_reject(self, body: returns.V2ReturnsRfbsRejectRequest) -> returns.V2ReturnsRfbsRejectResponse:
         """`POST /v2/returns/rfbs/reject`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v2_returns_rfbs_return_money(self, body: t.V2ReturnsRfbsReturnMoneyRequest) -> t.V2ReturnsRfbsReturnMoneyResponse:
+    def v2_returns_rfbs_return_money(self, body: returns.V2ReturnsRfbsReturnMoneyRequest) -> returns.V2ReturnsRfbsReturnMoneyResponse:
         """`POST /v2/returns/rfbs/return-money`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v2_returns_rfbs_verify(self, body: t.V2ReturnsRfbsVerifyRequest) -> t.V2ReturnsRfbsVerifyResponse:
+    def v2_returns_rfbs_verify(self, body: returns.V2ReturnsRfbsVerifyRequest) -> returns.V2ReturnsRfbsVerifyResponse:
         """`POST /v2/returns/rfbs/verify`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    def v2_review_change_status(self, body: t.V2ReviewChangeStatusRequest | None = None) -> Any:
+    def v2_review_change_status(self, body: communication.V2ReviewChangeStatusRequest | None = None) -> Any:
         """`POST /v2/review/change-status`: Изменить статус отзывов"""
         ...
 
-    def v2_review_comment_delete(self, body: t.V2ReviewCommentDeleteRequest | None = None) -> Any:
+    def v2_review_comment_delete(self, body: communication.V2ReviewCommentDeleteRequest | None = None) -> Any:
         """`POST /v2/review/comment/delete`: Удалить комментарий на отзыв"""
         ...
 
-    def v2_review_count(self, body: t.V2ReviewCountRequest | None = None) -> t.V2ReviewCountResponse:
+    def v2_review_count(self, body: communication.V2ReviewCountRequest | None = None) -> communication.V2ReviewCountResponse:
         """`POST /v2/review/count`: Получить количество отзывов по статусам"""
         ...
 
-    def v2_review_info(self, body: t.V2ReviewInfoRequest | None = None) -> t.V2ReviewInfoResponse:
+    def v2_review_info(self, body: communication.V2ReviewInfoRequest | None = None) -> communication.V2ReviewInfoResponse:
         """`POST /v2/review/info`: Получить информацию по отзыву"""
         ...
 
-    def v2_review_list(self, body: t.V2ReviewListRequest | None = None) -> t.V2ReviewListResponse:
+    def v2_review_list(self, body: communication.V2ReviewListRequest | None = None) -> communication.V2ReviewListResponse:
         """`POST /v2/review/list`: Получить список отзывов
 
         Pages by last_id: `iter_v2_review_list` walks every page.
         """
         ...
 
-    def iter_v2_review_list(self, body: t.V2ReviewListRequest | None = None) -> Iterator[t.V2ReviewListItem]:
+    def iter_v2_review_list(self, body: communication.V2ReviewListRequest | None = None) -> Iterator[communication.V2ReviewListItem]:
         """Every item of every page of `/v2/review/list`, as large pages as Ozon allows."""
         ...
 
-    def v2_supply_order_timeslot_list(self, body: t.V2SupplyOrderTimeslotListRequest | None = None) -> t.V2SupplyOrderTimeslotListResponse:
+    def v2_supply_order_timeslot_list(self, body: fbo.V2SupplyOrderTimeslotListRequest | None = None) -> fbo.V2SupplyOrderTimeslotListResponse:
         """`POST /v2/supply-order/timeslot/list`: Получить список доступных интервалов поставки"""
         ...
 
-    def v2_warehouse_list(self, body: t.V2WarehouseListRequest) -> t.V2WarehouseListResponse:
+    def v2_warehouse_list(self, body: warehouses.V2WarehouseListRequest) -> warehouses.V2WarehouseListResponse:
         """`POST /v2/warehouse/list`: Список складов
 
         Pages by cursor: `iter_v2_warehouse_list` walks every page.
         """
         ...
 
-    def iter_v2_warehouse_list(self, body: t.V2WarehouseListRequest) -> Iterator[t.V2WarehouseListItem]:
+    def iter_v2_warehouse_list(self, body: warehouses.V2WarehouseListRequest) -> Iterator[warehouses.V2WarehouseListItem]:
         """Every item of every page of `/v2/warehouse/list`, as large pages as Ozon allows."""
         ...
 
-    def v3_chat_history(self, body: t.V3ChatHistoryRequest) -> t.V3ChatHistoryResponse:
+    def v3_chat_history(self, body: communication.V3ChatHistoryRequest) -> communication.V3ChatHistoryResponse:
         """`POST /v3/chat/history`: История чата"""
         ...
 
-    def v3_chat_list(self, body: t.V3ChatListRequest) -> t.V3ChatListResponse:
+    def v3_chat_list(self, body: communication.V3ChatListRequest) -> communication.V3ChatListResponse:
         """`POST /v3/chat/list`: Список чатов
 
         Pages by cursor: `iter_v3_chat_list` walks every page.
         """
         ...
 
-    def iter_v3_chat_list(self, body: t.V3ChatListRequest) -> Iterator[t.V3ChatListItem]:
+    def iter_v3_chat_list(self, body: communication.V3ChatListRequest) -> Iterator[communication.V3ChatListItem]:
         """Every item of every page of `/v3/chat/list`, as large pages as Ozon allows."""
         ...
 
-    def v3_finance_transaction_list(self, body: t.V3FinanceTransactionListRequest) -> t.V3FinanceTransactionListResponse:
+    def v3_finance_transaction_list(self, body: finance.V3FinanceTransactionListRequest) -> finance.V3FinanceTransactionListResponse:
         """`POST /v3/finance/transaction/list`: Список транзакций
 
         Pages by page: `iter_v3_finance_transaction_list` walks every page.
         """
         ...
 
-    def iter_v3_finance_transaction_list(self, body: t.V3FinanceTransactionListRequest) -> Iterator[t.V3FinanceTransactionListItem]:
+    def iter_v3_finance_transaction_list(self, body: finance.V3FinanceTransactionListRequest) -> Iterator[finance.V3FinanceTransactionListItem]:
         """Every item of every page of `/v3/finance/transaction/list`, as large pages as Ozon allows."""
         ...
 
-    def v3_finance_transaction_totals(self, body: t.V3FinanceTransactionTotalsRequest | None = None) -> t.V3FinanceTransactionTotalsResponse:
+    def v3_finance_transaction_totals(self, body: finance.V3FinanceTransactionTotalsRequest | None = None) -> finance.V3FinanceTransactionTotalsResponse:
         """`POST /v3/finance/transaction/totals`: Суммы транзакций"""
         ...
 
-    def v3_posting_fbo_list(self, body: t.V3PostingFboListRequest | None = None) -> t.V3PostingFboListResponse:
+    def v3_posting_fbo_list(self, body: fbo.V3PostingFboListRequest | None = None) -> fbo.V3PostingFboListResponse:
         """`POST /v3/posting/fbo/list`: Получить список отправлений
 
         Pages by cursor: `iter_v3_posting_fbo_list` walks every page.
         """
         ...
 
-    def iter_v3_posting_fbo_list(self, body: t.V3PostingFboListRequest | None = None) -> Iterator[t.V3PostingFboListItem]:
+    def iter_v3_posting_fbo_list(self, body: fbo.V3PostingFboListRequest | None = None) -> Iterator[fbo.V3PostingFboListItem]:
         """Every item of every page of `/v3/posting/fbo/list`, as large pages as Ozon allows."""
         ...
 
-    def v3_posting_fbs_get(self, body: t.V3PostingFbsGetRequest) -> t.V3PostingFbsGetResponse:
+    def v3_posting_fbs_get(self, body: fbs.V3PostingFbsGetRequest) -> fbs.V3PostingFbsGetResponse:
         """`POST /v3/posting/fbs/get`: Получить информацию об отправлении по идентификатору"""
         ...
 
-    def v3_posting_fbs_list(self, body: t.V3PostingFbsListRequest) -> t.V3PostingFbsListResponse:
+    def v3_posting_fbs_list(self, body: fbs.V3PostingFbsListRequest) -> fbs.V3PostingFbsListResponse:
         """`POST /v3/posting/fbs/list`: Список отправлений
 
         Pages by offset: `iter_v3_posting_fbs_list` walks every page.
@@ -2732,15 +2750,15 @@ class SyncOperations:
         """
         ...
 
-    def iter_v3_posting_fbs_list(self, body: t.V3PostingFbsListRequest) -> Iterator[t.V3PostingFbsListItem]:
+    def iter_v3_posting_fbs_list(self, body: fbs.V3PostingFbsListRequest) -> Iterator[fbs.V3PostingFbsListItem]:
         """Every item of every page of `/v3/posting/fbs/list`, as large pages as Ozon allows."""
         ...
 
-    def v3_posting_fbs_package_label_create(self, body: t.V3PostingFbsPackageLabelCreateRequest | None = None) -> t.V3PostingFbsPackageLabelCreateResponse:
+    def v3_posting_fbs_package_label_create(self, body: fbs.V3PostingFbsPackageLabelCreateRequest | None = None) -> fbs.V3PostingFbsPackageLabelCreateResponse:
         """`POST /v3/posting/fbs/package-label/create`: Создать задание на формирование этикеток"""
         ...
 
-    def v3_posting_fbs_unfulfilled_list(self, body: t.V3PostingFbsUnfulfilledListRequest) -> t.V3PostingFbsUnfulfilledListResponse:
+    def v3_posting_fbs_unfulfilled_list(self, body: fbs.V3PostingFbsUnfulfilledListRequest) -> fbs.V3PostingFbsUnfulfilledListResponse:
         """`POST /v3/posting/fbs/unfulfilled/list`: Список необработанных отправлений
 
         Pages by offset: `iter_v3_posting_fbs_unfulfilled_list` walks every page.
@@ -2748,22 +2766,22 @@ class SyncOperations:
         """
         ...
 
-    def iter_v3_posting_fbs_unfulfilled_list(self, body: t.V3PostingFbsUnfulfilledListRequest) -> Iterator[t.V3PostingFbsUnfulfilledListItem]:
+    def iter_v3_posting_fbs_unfulfilled_list(self, body: fbs.V3PostingFbsUnfulfilledListRequest) -> Iterator[fbs.V3PostingFbsUnfulfilledListItem]:
         """Every item of every page of `/v3/posting/fbs/unfulfilled/list`, as large pages as Ozon allows."""
         ...
 
-    def v3_posting_multiboxqty_set(self, body: t.V3PostingMultiboxqtySetRequest) -> t.V3PostingMultiboxqtySetResponse:
+    def v3_posting_multiboxqty_set(self, body: fbs.V3PostingMultiboxqtySetRequest) -> fbs.V3PostingMultiboxqtySetResponse:
         """`POST /v3/posting/multiboxqty/set`: Указать количество коробок для многокоробочных отправлений"""
         ...
 
-    def v3_product_import(self, body: t.V3ProductImportRequest | None = None) -> t.V3ProductImportResponse:
+    def v3_product_import(self, body: products.V3ProductImportRequest | None = None) -> products.V3ProductImportResponse:
         """`POST /v3/product/import`: Создать или обновить товар
 
         Batch field: `items` (at most 100 per request).
         """
         ...
 
-    def v3_product_info_list(self, body: t.V3ProductInfoListRequest | None = None) -> t.V3ProductInfoListResponse:
+    def v3_product_info_list(self, body: products.V3ProductInfoListRequest | None = None) -> products.V3ProductInfoListResponse:
         """`POST /v3/product/info/list`: Получить информацию о товарах по идентификаторам"""
         ...
 
@@ -2774,80 +2792,80 @@ class SyncOperations:
         """
         ...
 
-    def v3_product_list(self, body: t.V3ProductListRequest | None = None) -> t.V3ProductListResponse:
+    def v3_product_list(self, body: products.V3ProductListRequest | None = None) -> products.V3ProductListResponse:
         """`POST /v3/product/list`: Список товаров
 
         Pages by last_id: `iter_v3_product_list` walks every page.
         """
         ...
 
-    def iter_v3_product_list(self, body: t.V3ProductListRequest | None = None) -> Iterator[t.V3ProductListItem]:
+    def iter_v3_product_list(self, body: products.V3ProductListRequest | None = None) -> Iterator[products.V3ProductListItem]:
         """Every item of every page of `/v3/product/list`, as large pages as Ozon allows."""
         ...
 
-    def v3_supply_order_get(self, body: t.V3SupplyOrderGetRequest) -> t.V3SupplyOrderGetResponse:
+    def v3_supply_order_get(self, body: fbo.V3SupplyOrderGetRequest) -> fbo.V3SupplyOrderGetResponse:
         """`POST /v3/supply-order/get`: Информация о заявке на поставку
 
         Batch field: `order_ids` (at most 50 per request).
         """
         ...
 
-    def v3_supply_order_list(self, body: t.V3SupplyOrderListRequest) -> t.V3SupplyOrderListResponse:
+    def v3_supply_order_list(self, body: fbo.V3SupplyOrderListRequest) -> fbo.V3SupplyOrderListResponse:
         """`POST /v3/supply-order/list`: Список заявок на поставку на склад Ozon
 
         Pages by last_id: `iter_v3_supply_order_list` walks every page.
         """
         ...
 
-    def iter_v3_supply_order_list(self, body: t.V3SupplyOrderListRequest) -> Iterator[t.V3SupplyOrderListItem]:
+    def iter_v3_supply_order_list(self, body: fbo.V3SupplyOrderListRequest) -> Iterator[fbo.V3SupplyOrderListItem]:
         """Every item of every page of `/v3/supply-order/list`, as large pages as Ozon allows."""
         ...
 
-    def v4_posting_fbs_list(self, body: t.V4PostingFbsListRequest) -> t.V4PostingFbsListResponse:
+    def v4_posting_fbs_list(self, body: fbs.V4PostingFbsListRequest) -> fbs.V4PostingFbsListResponse:
         """`POST /v4/posting/fbs/list`: Получить список отправлений
 
         Pages by cursor: `iter_v4_posting_fbs_list` walks every page.
         """
         ...
 
-    def iter_v4_posting_fbs_list(self, body: t.V4PostingFbsListRequest) -> Iterator[t.V4PostingFbsListItem]:
+    def iter_v4_posting_fbs_list(self, body: fbs.V4PostingFbsListRequest) -> Iterator[fbs.V4PostingFbsListItem]:
         """Every item of every page of `/v4/posting/fbs/list`, as large pages as Ozon allows."""
         ...
 
-    def v4_posting_fbs_ship(self, body: t.V4PostingFbsShipRequest) -> t.V4PostingFbsShipResponse:
+    def v4_posting_fbs_ship(self, body: fbs.V4PostingFbsShipRequest) -> fbs.V4PostingFbsShipResponse:
         """`POST /v4/posting/fbs/ship`: Собрать заказ (версия 4)"""
         ...
 
-    def v4_posting_fbs_ship_package(self, body: t.V4PostingFbsShipPackageRequest) -> t.V4PostingFbsShipPackageResponse:
+    def v4_posting_fbs_ship_package(self, body: fbs.V4PostingFbsShipPackageRequest) -> fbs.V4PostingFbsShipPackageResponse:
         """`POST /v4/posting/fbs/ship/package`: Частичная сборка отправления (версия 4)
 
         Batch field: `products`.
         """
         ...
 
-    def v4_posting_fbs_unfulfilled_list(self, body: t.V4PostingFbsUnfulfilledListRequest | None = None) -> t.V4PostingFbsUnfulfilledListResponse:
+    def v4_posting_fbs_unfulfilled_list(self, body: fbs.V4PostingFbsUnfulfilledListRequest | None = None) -> fbs.V4PostingFbsUnfulfilledListResponse:
         """`POST /v4/posting/fbs/unfulfilled/list`: Получить список необработанных отправлений
 
         Pages by cursor: `iter_v4_posting_fbs_unfulfilled_list` walks every page.
         """
         ...
 
-    def iter_v4_posting_fbs_unfulfilled_list(self, body: t.V4PostingFbsUnfulfilledListRequest | None = None) -> Iterator[t.V4PostingFbsUnfulfilledListItem]:
+    def iter_v4_posting_fbs_unfulfilled_list(self, body: fbs.V4PostingFbsUnfulfilledListRequest | None = None) -> Iterator[fbs.V4PostingFbsUnfulfilledListItem]:
         """Every item of every page of `/v4/posting/fbs/unfulfilled/list`, as large pages as Ozon allows."""
         ...
 
-    def v4_product_info_attributes(self, body: t.V4ProductInfoAttributesRequest | None = None) -> t.V4ProductInfoAttributesResponse:
+    def v4_product_info_attributes(self, body: products.V4ProductInfoAttributesRequest | None = None) -> products.V4ProductInfoAttributesResponse:
         """`POST /v4/product/info/attributes`: Получить описание характеристик товара
 
         Pages by last_id: `iter_v4_product_info_attributes` walks every page.
         """
         ...
 
-    def iter_v4_product_info_attributes(self, body: t.V4ProductInfoAttributesRequest | None = None) -> Iterator[t.V4ProductInfoAttributesItem]:
+    def iter_v4_product_info_attributes(self, body: products.V4ProductInfoAttributesRequest | None = None) -> Iterator[products.V4ProductInfoAttributesItem]:
         """Every item of every page of `/v4/product/info/attributes`, as large pages as Ozon allows."""
         ...
 
-    def v4_product_info_limit(self, body: t.V4ProductInfoLimitRequest | None = None) -> t.V4ProductInfoLimitResponse:
+    def v4_product_info_limit(self, body: products.V4ProductInfoLimitRequest | None = None) -> products.V4ProductInfoLimitResponse:
         """`POST /v4/product/info/limit`: Лимиты на ассортимент, создание и обновление товаров"""
         ...
 
@@ -2858,44 +2876,44 @@ class SyncOperations:
         """
         ...
 
-    def v4_product_info_stocks(self, body: t.V4ProductInfoStocksRequest) -> t.V4ProductInfoStocksResponse:
+    def v4_product_info_stocks(self, body: prices_stocks.V4ProductInfoStocksRequest) -> prices_stocks.V4ProductInfoStocksResponse:
         """`POST /v4/product/info/stocks`: Информация о количестве товаров
 
         Pages by cursor: `iter_v4_product_info_stocks` walks every page.
         """
         ...
 
-    def iter_v4_product_info_stocks(self, body: t.V4ProductInfoStocksRequest) -> Iterator[t.V4ProductInfoStocksItem]:
+    def iter_v4_product_info_stocks(self, body: prices_stocks.V4ProductInfoStocksRequest) -> Iterator[prices_stocks.V4ProductInfoStocksItem]:
         """Every item of every page of `/v4/product/info/stocks`, as large pages as Ozon allows."""
         ...
 
-    def v5_fbs_posting_product_exemplar_status(self, body: t.V5FbsPostingProductExemplarStatusRequest) -> t.V5FbsPostingProductExemplarStatusResponse:
+    def v5_fbs_posting_product_exemplar_status(self, body: fbs.V5FbsPostingProductExemplarStatusRequest) -> fbs.V5FbsPostingProductExemplarStatusResponse:
         """`POST /v5/fbs/posting/product/exemplar/status`: Получить статус добавления экземпляров"""
         ...
 
-    def v5_fbs_posting_product_exemplar_validate(self, body: t.V5FbsPostingProductExemplarValidateRequest) -> t.V5FbsPostingProductExemplarValidateResponse:
+    def v5_fbs_posting_product_exemplar_validate(self, body: fbs.V5FbsPostingProductExemplarValidateRequest) -> fbs.V5FbsPostingProductExemplarValidateResponse:
         """`POST /v5/fbs/posting/product/exemplar/validate`: Валидация кодов маркировки
 
         Batch field: `products`.
         """
         ...
 
-    def v5_product_info_prices(self, body: t.V5ProductInfoPricesRequest) -> t.V5ProductInfoPricesResponse:
+    def v5_product_info_prices(self, body: prices_stocks.V5ProductInfoPricesRequest) -> prices_stocks.V5ProductInfoPricesResponse:
         """`POST /v5/product/info/prices`: Получить информацию о цене товара
 
         Pages by cursor: `iter_v5_product_info_prices` walks every page.
         """
         ...
 
-    def iter_v5_product_info_prices(self, body: t.V5ProductInfoPricesRequest) -> Iterator[t.V5ProductInfoPricesItem]:
+    def iter_v5_product_info_prices(self, body: prices_stocks.V5ProductInfoPricesRequest) -> Iterator[prices_stocks.V5ProductInfoPricesItem]:
         """Every item of every page of `/v5/product/info/prices`, as large pages as Ozon allows."""
         ...
 
-    def v6_fbs_posting_product_exemplar_create_or_get(self, body: t.V6FbsPostingProductExemplarCreateOrGetRequest) -> t.V6FbsPostingProductExemplarCreateOrGetResponse:
+    def v6_fbs_posting_product_exemplar_create_or_get(self, body: fbs.V6FbsPostingProductExemplarCreateOrGetRequest) -> fbs.V6FbsPostingProductExemplarCreateOrGetResponse:
         """`POST /v6/fbs/posting/product/exemplar/create-or-get`: Получить данные созданных экземпляров"""
         ...
 
-    def v6_fbs_posting_product_exemplar_set(self, body: t.V6FbsPostingProductExemplarSetRequest) -> Any:
+    def v6_fbs_posting_product_exemplar_set(self, body: fbs.V6FbsPostingProductExemplarSetRequest) -> Any:
         """`POST /v6/fbs/posting/product/exemplar/set`: Проверить и сохранить данные экземпляров
 
         Batch field: `products`.
@@ -2912,41 +2930,41 @@ class AsyncOperations:
     def iter_items(self, operation: str, body: Mapping[str, Any] | None = None) -> AsyncIterator[Any]:
         ...
 
-    async def v1_actions(self) -> t.V1ActionsResponse:
+    async def v1_actions(self) -> promotions.V1ActionsResponse:
         """`GET /v1/actions`: Список акций"""
         ...
 
-    async def v1_actions_auto_add_products_candidates(self, body: t.V1ActionsAutoAddProductsCandidatesRequest | None = None) -> t.V1ActionsAutoAddProductsCandidatesResponse:
+    async def v1_actions_auto_add_products_candidates(self, body: promotions.V1ActionsAutoAddProductsCandidatesRequest | None = None) -> promotions.V1ActionsAutoAddProductsCandidatesResponse:
         """`POST /v1/actions/auto-add/products/candidates`: Получить список доступных товаров для автодобавления в акцию
 
         Pages by offset: `iter_v1_actions_auto_add_products_candidates` walks every page.
         """
         ...
 
-    def iter_v1_actions_auto_add_products_candidates(self, body: t.V1ActionsAutoAddProductsCandidatesRequest | None = None) -> AsyncIterator[t.V1ActionsAutoAddProductsCandidatesItem]:
+    def iter_v1_actions_auto_add_products_candidates(self, body: promotions.V1ActionsAutoAddProductsCandidatesRequest | None = None) -> AsyncIterator[promotions.V1ActionsAutoAddProductsCandidatesItem]:
         """Every item of every page of `/v1/actions/auto-add/products/candidates`, as large pages as Ozon allows."""
         ...
 
-    async def v1_actions_auto_add_products_delete(self, body: t.V1ActionsAutoAddProductsDeleteRequest | None = None) -> t.V1ActionsAutoAddProductsDeleteResponse:
+    async def v1_actions_auto_add_products_delete(self, body: promotions.V1ActionsAutoAddProductsDeleteRequest | None = None) -> promotions.V1ActionsAutoAddProductsDeleteResponse:
         """`POST /v1/actions/auto-add/products/delete`: Удалить товары из автодобавления в акцию"""
         ...
 
-    async def v1_actions_auto_add_products_list(self, body: t.V1ActionsAutoAddProductsListRequest | None = None) -> t.V1ActionsAutoAddProductsListResponse:
+    async def v1_actions_auto_add_products_list(self, body: promotions.V1ActionsAutoAddProductsListRequest | None = None) -> promotions.V1ActionsAutoAddProductsListResponse:
         """`POST /v1/actions/auto-add/products/list`: Получить список товаров из автодобавления в акцию
 
         Pages by offset: `iter_v1_actions_auto_add_products_list` walks every page.
         """
         ...
 
-    def iter_v1_actions_auto_add_products_list(self, body: t.V1ActionsAutoAddProductsListRequest | None = None) -> AsyncIterator[t.V1ActionsAutoAddProductsListItem]:
+    def iter_v1_actions_auto_add_products_list(self, body: promotions.V1ActionsAutoAddProductsListRequest | None = None) -> AsyncIterator[promotions.V1ActionsAutoAddProductsListItem]:
         """Every item of every page of `/v1/actions/auto-add/products/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_actions_auto_add_products_update(self, body: t.V1ActionsAutoAddProductsUpdateRequest | None = None) -> t.V1ActionsAutoAddProductsUpdateResponse:
+    async def v1_actions_auto_add_products_update(self, body: promotions.V1ActionsAutoAddProductsUpdateRequest | None = None) -> promotions.V1ActionsAutoAddProductsUpdateResponse:
         """`POST /v1/actions/auto-add/products/update`: Добавить или обновить товары в автодобавлении в акцию"""
         ...
 
-    async def v1_actions_candidates(self, body: t.V1ActionsCandidatesRequest | None = None) -> t.V1ActionsCandidatesResponse:
+    async def v1_actions_candidates(self, body: promotions.V1ActionsCandidatesRequest | None = None) -> promotions.V1ActionsCandidatesResponse:
         """`POST /v1/actions/candidates`: Список доступных для акции товаров
 
         Pages by last_id: `iter_v1_actions_candidates` walks every page.
@@ -2954,30 +2972,30 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v1_actions_candidates(self, body: t.V1ActionsCandidatesRequest | None = None) -> AsyncIterator[t.V1ActionsCandidatesItem]:
+    def iter_v1_actions_candidates(self, body: promotions.V1ActionsCandidatesRequest | None = None) -> AsyncIterator[promotions.V1ActionsCandidatesItem]:
         """Every item of every page of `/v1/actions/candidates`, as large pages as Ozon allows."""
         ...
 
-    async def v1_actions_discounts_task_approve(self, body: t.V1ActionsDiscountsTaskApproveRequest) -> t.V1ActionsDiscountsTaskApproveResponse:
+    async def v1_actions_discounts_task_approve(self, body: promotions.V1ActionsDiscountsTaskApproveRequest) -> promotions.V1ActionsDiscountsTaskApproveResponse:
         """`POST /v1/actions/discounts-task/approve`: Согласовать заявку на скидку"""
         ...
 
-    async def v1_actions_discounts_task_decline(self, body: t.V1ActionsDiscountsTaskDeclineRequest) -> t.V1ActionsDiscountsTaskDeclineResponse:
+    async def v1_actions_discounts_task_decline(self, body: promotions.V1ActionsDiscountsTaskDeclineRequest) -> promotions.V1ActionsDiscountsTaskDeclineResponse:
         """`POST /v1/actions/discounts-task/decline`: Отклонить заявку на скидку"""
         ...
 
-    async def v1_actions_discounts_task_list(self, body: t.V1ActionsDiscountsTaskListRequest) -> t.V1ActionsDiscountsTaskListResponse:
+    async def v1_actions_discounts_task_list(self, body: promotions.V1ActionsDiscountsTaskListRequest) -> promotions.V1ActionsDiscountsTaskListResponse:
         """`POST /v1/actions/discounts-task/list`: Список заявок на скидку
 
         Pages by page: `iter_v1_actions_discounts_task_list` walks every page.
         """
         ...
 
-    def iter_v1_actions_discounts_task_list(self, body: t.V1ActionsDiscountsTaskListRequest) -> AsyncIterator[t.V1ActionsDiscountsTaskListItem]:
+    def iter_v1_actions_discounts_task_list(self, body: promotions.V1ActionsDiscountsTaskListRequest) -> AsyncIterator[promotions.V1ActionsDiscountsTaskListItem]:
         """Every item of every page of `/v1/actions/discounts-task/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_actions_products(self, body: t.V1ActionsProductsRequest | None = None) -> t.V1ActionsProductsResponse:
+    async def v1_actions_products(self, body: promotions.V1ActionsProductsRequest | None = None) -> promotions.V1ActionsProductsResponse:
         """`POST /v1/actions/products`: Список участвующих в акции товаров
 
         Pages by last_id: `iter_v1_actions_products` walks every page.
@@ -2985,11 +3003,11 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v1_actions_products(self, body: t.V1ActionsProductsRequest | None = None) -> AsyncIterator[t.V1ActionsProductsItem]:
+    def iter_v1_actions_products(self, body: promotions.V1ActionsProductsRequest | None = None) -> AsyncIterator[promotions.V1ActionsProductsItem]:
         """Every item of every page of `/v1/actions/products`, as large pages as Ozon allows."""
         ...
 
-    async def v1_actions_products_activate(self, body: t.V1ActionsProductsActivateRequest) -> t.V1ActionsProductsActivateResponse:
+    async def v1_actions_products_activate(self, body: promotions.V1ActionsProductsActivateRequest) -> promotions.V1ActionsProductsActivateResponse:
         """`POST /v1/actions/products/activate`: Добавить товар в акцию
 
         Batch field: `products` (at most 1000 per request).
@@ -2997,234 +3015,234 @@ class AsyncOperations:
         """
         ...
 
-    async def v1_actions_products_deactivate(self, body: t.V1ActionsProductsDeactivateRequest) -> t.V1ActionsProductsDeactivateResponse:
+    async def v1_actions_products_deactivate(self, body: promotions.V1ActionsProductsDeactivateRequest) -> promotions.V1ActionsProductsDeactivateResponse:
         """`POST /v1/actions/products/deactivate`: Удалить товары из акции
 
         Retired: off at Ozon from 2026-10-13; successor /v2/actions/products/deactivate.
         """
         ...
 
-    async def v1_actions_products_update(self, body: t.V1ActionsProductsUpdateRequest | None = None) -> t.V1ActionsProductsUpdateResponse:
+    async def v1_actions_products_update(self, body: promotions.V1ActionsProductsUpdateRequest | None = None) -> promotions.V1ActionsProductsUpdateResponse:
         """`POST /v1/actions/products/update`: Добавить или обновить товар в акции
 
         Batch field: `products`.
         """
         ...
 
-    async def v1_analytics_average_delivery_time(self, body: t.V1AnalyticsAverageDeliveryTimeRequest) -> t.V1AnalyticsAverageDeliveryTimeResponse:
+    async def v1_analytics_average_delivery_time(self, body: analytics.V1AnalyticsAverageDeliveryTimeRequest) -> analytics.V1AnalyticsAverageDeliveryTimeResponse:
         """`POST /v1/analytics/average-delivery-time`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v1_analytics_average_delivery_time_details(self, body: t.V1AnalyticsAverageDeliveryTimeDetailsRequest) -> t.V1AnalyticsAverageDeliveryTimeDetailsResponse:
+    async def v1_analytics_average_delivery_time_details(self, body: analytics.V1AnalyticsAverageDeliveryTimeDetailsRequest) -> analytics.V1AnalyticsAverageDeliveryTimeDetailsResponse:
         """`POST /v1/analytics/average-delivery-time/details`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v1_analytics_average_delivery_time_summary(self) -> t.V1AnalyticsAverageDeliveryTimeSummaryResponse:
+    async def v1_analytics_average_delivery_time_summary(self) -> analytics.V1AnalyticsAverageDeliveryTimeSummaryResponse:
         """`POST /v1/analytics/average-delivery-time/summary`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v1_analytics_category_comparison(self, body: t.V1AnalyticsCategoryComparisonRequest | None = None) -> t.V1AnalyticsCategoryComparisonResponse:
+    async def v1_analytics_category_comparison(self, body: analytics.V1AnalyticsCategoryComparisonRequest | None = None) -> analytics.V1AnalyticsCategoryComparisonResponse:
         """`POST /v1/analytics/category/comparison`: Получить информацию о сравнении категорий
 
         Pages by offset: `iter_v1_analytics_category_comparison` walks every page.
         """
         ...
 
-    def iter_v1_analytics_category_comparison(self, body: t.V1AnalyticsCategoryComparisonRequest | None = None) -> AsyncIterator[t.V1AnalyticsCategoryComparisonItem]:
+    def iter_v1_analytics_category_comparison(self, body: analytics.V1AnalyticsCategoryComparisonRequest | None = None) -> AsyncIterator[analytics.V1AnalyticsCategoryComparisonItem]:
         """Every item of every page of `/v1/analytics/category/comparison`, as large pages as Ozon allows."""
         ...
 
-    async def v1_analytics_data(self, body: t.V1AnalyticsDataRequest) -> t.V1AnalyticsDataResponse:
+    async def v1_analytics_data(self, body: analytics.V1AnalyticsDataRequest) -> analytics.V1AnalyticsDataResponse:
         """`POST /v1/analytics/data`: Данные аналитики
 
         Pages by offset: `iter_v1_analytics_data` walks every page.
         """
         ...
 
-    def iter_v1_analytics_data(self, body: t.V1AnalyticsDataRequest) -> AsyncIterator[t.V1AnalyticsDataItem]:
+    def iter_v1_analytics_data(self, body: analytics.V1AnalyticsDataRequest) -> AsyncIterator[analytics.V1AnalyticsDataItem]:
         """Every item of every page of `/v1/analytics/data`, as large pages as Ozon allows."""
         ...
 
-    async def v1_analytics_decommissioned_goods(self, body: t.V1AnalyticsDecommissionedGoodsRequest | None = None) -> t.V1AnalyticsDecommissionedGoodsResponse:
+    async def v1_analytics_decommissioned_goods(self, body: analytics.V1AnalyticsDecommissionedGoodsRequest | None = None) -> analytics.V1AnalyticsDecommissionedGoodsResponse:
         """`POST /v1/analytics/decommissioned-goods`: Получить отчёт о списанных товарах
 
         Pages by page: `iter_v1_analytics_decommissioned_goods` walks every page.
         """
         ...
 
-    def iter_v1_analytics_decommissioned_goods(self, body: t.V1AnalyticsDecommissionedGoodsRequest | None = None) -> AsyncIterator[t.V1AnalyticsDecommissionedGoodsItem]:
+    def iter_v1_analytics_decommissioned_goods(self, body: analytics.V1AnalyticsDecommissionedGoodsRequest | None = None) -> AsyncIterator[analytics.V1AnalyticsDecommissionedGoodsItem]:
         """Every item of every page of `/v1/analytics/decommissioned-goods`, as large pages as Ozon allows."""
         ...
 
-    async def v1_analytics_local_sale_clusters_items_info(self, body: t.V1AnalyticsLocalSaleClustersItemsInfoRequest | None = None) -> t.V1AnalyticsLocalSaleClustersItemsInfoResponse:
+    async def v1_analytics_local_sale_clusters_items_info(self, body: analytics.V1AnalyticsLocalSaleClustersItemsInfoRequest | None = None) -> analytics.V1AnalyticsLocalSaleClustersItemsInfoResponse:
         """`POST /v1/analytics/local-sale/clusters-items/info`: Получить информацию о локальности продаж по кластерам
 
         Pages by offset: `iter_v1_analytics_local_sale_clusters_items_info` walks every page.
         """
         ...
 
-    def iter_v1_analytics_local_sale_clusters_items_info(self, body: t.V1AnalyticsLocalSaleClustersItemsInfoRequest | None = None) -> AsyncIterator[t.V1AnalyticsLocalSaleClustersItemsInfoItem]:
+    def iter_v1_analytics_local_sale_clusters_items_info(self, body: analytics.V1AnalyticsLocalSaleClustersItemsInfoRequest | None = None) -> AsyncIterator[analytics.V1AnalyticsLocalSaleClustersItemsInfoItem]:
         """Every item of every page of `/v1/analytics/local-sale/clusters-items/info`, as large pages as Ozon allows."""
         ...
 
-    async def v1_analytics_local_sale_items_clusters_info(self, body: t.V1AnalyticsLocalSaleItemsClustersInfoRequest | None = None) -> t.V1AnalyticsLocalSaleItemsClustersInfoResponse:
+    async def v1_analytics_local_sale_items_clusters_info(self, body: analytics.V1AnalyticsLocalSaleItemsClustersInfoRequest | None = None) -> analytics.V1AnalyticsLocalSaleItemsClustersInfoResponse:
         """`POST /v1/analytics/local-sale/items-clusters/info`: Получить информацию о локальности продаж товара по кластерам
 
         Pages by offset: `iter_v1_analytics_local_sale_items_clusters_info` walks every page.
         """
         ...
 
-    def iter_v1_analytics_local_sale_items_clusters_info(self, body: t.V1AnalyticsLocalSaleItemsClustersInfoRequest | None = None) -> AsyncIterator[t.V1AnalyticsLocalSaleItemsClustersInfoItem]:
+    def iter_v1_analytics_local_sale_items_clusters_info(self, body: analytics.V1AnalyticsLocalSaleItemsClustersInfoRequest | None = None) -> AsyncIterator[analytics.V1AnalyticsLocalSaleItemsClustersInfoItem]:
         """Every item of every page of `/v1/analytics/local-sale/items-clusters/info`, as large pages as Ozon allows."""
         ...
 
-    async def v1_analytics_local_sale_total(self, body: t.V1AnalyticsLocalSaleTotalRequest | None = None) -> t.V1AnalyticsLocalSaleTotalResponse:
+    async def v1_analytics_local_sale_total(self, body: analytics.V1AnalyticsLocalSaleTotalRequest | None = None) -> analytics.V1AnalyticsLocalSaleTotalResponse:
         """`POST /v1/analytics/local-sale/total`: Получить общую информацию о локальности продаж"""
         ...
 
-    async def v1_analytics_manage_stocks(self, body: t.V1AnalyticsManageStocksRequest | None = None) -> t.V1AnalyticsManageStocksResponse:
+    async def v1_analytics_manage_stocks(self, body: analytics.V1AnalyticsManageStocksRequest | None = None) -> analytics.V1AnalyticsManageStocksResponse:
         """`POST /v1/analytics/manage/stocks`: Управление остатками
 
         Pages by offset: `iter_v1_analytics_manage_stocks` walks every page.
         """
         ...
 
-    def iter_v1_analytics_manage_stocks(self, body: t.V1AnalyticsManageStocksRequest | None = None) -> AsyncIterator[t.V1AnalyticsManageStocksItem]:
+    def iter_v1_analytics_manage_stocks(self, body: analytics.V1AnalyticsManageStocksRequest | None = None) -> AsyncIterator[analytics.V1AnalyticsManageStocksItem]:
         """Every item of every page of `/v1/analytics/manage/stocks`, as large pages as Ozon allows."""
         ...
 
-    async def v1_analytics_product_queries(self, body: t.V1AnalyticsProductQueriesRequest) -> t.V1AnalyticsProductQueriesResponse:
+    async def v1_analytics_product_queries(self, body: analytics.V1AnalyticsProductQueriesRequest) -> analytics.V1AnalyticsProductQueriesResponse:
         """`POST /v1/analytics/product-queries`: Получить информацию о запросах моих товаров
 
         Pages by page: `iter_v1_analytics_product_queries` walks every page.
         """
         ...
 
-    def iter_v1_analytics_product_queries(self, body: t.V1AnalyticsProductQueriesRequest) -> AsyncIterator[t.V1AnalyticsProductQueriesItem]:
+    def iter_v1_analytics_product_queries(self, body: analytics.V1AnalyticsProductQueriesRequest) -> AsyncIterator[analytics.V1AnalyticsProductQueriesItem]:
         """Every item of every page of `/v1/analytics/product-queries`, as large pages as Ozon allows."""
         ...
 
-    async def v1_analytics_product_queries_details(self, body: t.V1AnalyticsProductQueriesDetailsRequest) -> t.V1AnalyticsProductQueriesDetailsResponse:
+    async def v1_analytics_product_queries_details(self, body: analytics.V1AnalyticsProductQueriesDetailsRequest) -> analytics.V1AnalyticsProductQueriesDetailsResponse:
         """`POST /v1/analytics/product-queries/details`: Получить детализацию запросов по товару
 
         Pages by page: `iter_v1_analytics_product_queries_details` walks every page.
         """
         ...
 
-    def iter_v1_analytics_product_queries_details(self, body: t.V1AnalyticsProductQueriesDetailsRequest) -> AsyncIterator[t.V1AnalyticsProductQueriesDetailsItem]:
+    def iter_v1_analytics_product_queries_details(self, body: analytics.V1AnalyticsProductQueriesDetailsRequest) -> AsyncIterator[analytics.V1AnalyticsProductQueriesDetailsItem]:
         """Every item of every page of `/v1/analytics/product-queries/details`, as large pages as Ozon allows."""
         ...
 
-    async def v1_analytics_stocks(self, body: t.V1AnalyticsStocksRequest) -> t.V1AnalyticsStocksResponse:
+    async def v1_analytics_stocks(self, body: analytics.V1AnalyticsStocksRequest) -> analytics.V1AnalyticsStocksResponse:
         """`POST /v1/analytics/stocks`: Получить аналитику по остаткам"""
         ...
 
-    async def v1_analytics_turnover_stocks(self, body: t.V1AnalyticsTurnoverStocksRequest | None = None) -> t.V1AnalyticsTurnoverStocksResponse:
+    async def v1_analytics_turnover_stocks(self, body: analytics.V1AnalyticsTurnoverStocksRequest | None = None) -> analytics.V1AnalyticsTurnoverStocksResponse:
         """`POST /v1/analytics/turnover/stocks`: Оборачиваемость товара
 
         Pages by offset: `iter_v1_analytics_turnover_stocks` walks every page.
         """
         ...
 
-    def iter_v1_analytics_turnover_stocks(self, body: t.V1AnalyticsTurnoverStocksRequest | None = None) -> AsyncIterator[t.V1AnalyticsTurnoverStocksItem]:
+    def iter_v1_analytics_turnover_stocks(self, body: analytics.V1AnalyticsTurnoverStocksRequest | None = None) -> AsyncIterator[analytics.V1AnalyticsTurnoverStocksItem]:
         """Every item of every page of `/v1/analytics/turnover/stocks`, as large pages as Ozon allows."""
         ...
 
-    async def v1_assembly_carriage_posting_list(self, body: t.V1AssemblyCarriagePostingListRequest) -> t.V1AssemblyCarriagePostingListResponse:
+    async def v1_assembly_carriage_posting_list(self, body: fbs.V1AssemblyCarriagePostingListRequest) -> fbs.V1AssemblyCarriagePostingListResponse:
         """`POST /v1/assembly/carriage/posting/list`: Получить список отправлений в отгрузке
 
         Pages by cursor: `iter_v1_assembly_carriage_posting_list` walks every page.
         """
         ...
 
-    def iter_v1_assembly_carriage_posting_list(self, body: t.V1AssemblyCarriagePostingListRequest) -> AsyncIterator[t.V1AssemblyCarriagePostingListItem]:
+    def iter_v1_assembly_carriage_posting_list(self, body: fbs.V1AssemblyCarriagePostingListRequest) -> AsyncIterator[fbs.V1AssemblyCarriagePostingListItem]:
         """Every item of every page of `/v1/assembly/carriage/posting/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_assembly_carriage_product_list(self, body: t.V1AssemblyCarriageProductListRequest) -> t.V1AssemblyCarriageProductListResponse:
+    async def v1_assembly_carriage_product_list(self, body: fbs.V1AssemblyCarriageProductListRequest) -> fbs.V1AssemblyCarriageProductListResponse:
         """`POST /v1/assembly/carriage/product/list`: Получить список товаров в отгрузке
 
         Pages by cursor: `iter_v1_assembly_carriage_product_list` walks every page.
         """
         ...
 
-    def iter_v1_assembly_carriage_product_list(self, body: t.V1AssemblyCarriageProductListRequest) -> AsyncIterator[t.V1AssemblyCarriageProductListItem]:
+    def iter_v1_assembly_carriage_product_list(self, body: fbs.V1AssemblyCarriageProductListRequest) -> AsyncIterator[fbs.V1AssemblyCarriageProductListItem]:
         """Every item of every page of `/v1/assembly/carriage/product/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_assembly_fbs_posting_list(self, body: t.V1AssemblyFbsPostingListRequest) -> t.V1AssemblyFbsPostingListResponse:
+    async def v1_assembly_fbs_posting_list(self, body: fbs.V1AssemblyFbsPostingListRequest) -> fbs.V1AssemblyFbsPostingListResponse:
         """`POST /v1/assembly/fbs/posting/list`: Получить список отправлений
 
         Pages by cursor: `iter_v1_assembly_fbs_posting_list` walks every page.
         """
         ...
 
-    def iter_v1_assembly_fbs_posting_list(self, body: t.V1AssemblyFbsPostingListRequest) -> AsyncIterator[t.V1AssemblyFbsPostingListItem]:
+    def iter_v1_assembly_fbs_posting_list(self, body: fbs.V1AssemblyFbsPostingListRequest) -> AsyncIterator[fbs.V1AssemblyFbsPostingListItem]:
         """Every item of every page of `/v1/assembly/fbs/posting/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_assembly_fbs_product_list(self, body: t.V1AssemblyFbsProductListRequest) -> t.V1AssemblyFbsProductListResponse:
+    async def v1_assembly_fbs_product_list(self, body: fbs.V1AssemblyFbsProductListRequest) -> fbs.V1AssemblyFbsProductListResponse:
         """`POST /v1/assembly/fbs/product/list`: Получить список товаров в отправлениях
 
         Pages by offset: `iter_v1_assembly_fbs_product_list` walks every page.
         """
         ...
 
-    def iter_v1_assembly_fbs_product_list(self, body: t.V1AssemblyFbsProductListRequest) -> AsyncIterator[t.V1AssemblyFbsProductListItem]:
+    def iter_v1_assembly_fbs_product_list(self, body: fbs.V1AssemblyFbsProductListRequest) -> AsyncIterator[fbs.V1AssemblyFbsProductListItem]:
         """Every item of every page of `/v1/assembly/fbs/product/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_barcode_add(self, body: t.V1BarcodeAddRequest) -> t.V1BarcodeAddResponse:
+    async def v1_barcode_add(self, body: products.V1BarcodeAddRequest) -> products.V1BarcodeAddResponse:
         """`POST /v1/barcode/add`: Привязать штрихкод к товару
 
         Batch field: `barcodes` (at most 100 per request).
         """
         ...
 
-    async def v1_barcode_delete(self, body: t.V1BarcodeDeleteRequest | None = None) -> t.V1BarcodeDeleteResponse:
+    async def v1_barcode_delete(self, body: products.V1BarcodeDeleteRequest | None = None) -> products.V1BarcodeDeleteResponse:
         """`POST /v1/barcode/delete`: Отвязать штрихкод от товара"""
         ...
 
-    async def v1_barcode_generate(self, body: t.V1BarcodeGenerateRequest) -> t.V1BarcodeGenerateResponse:
+    async def v1_barcode_generate(self, body: products.V1BarcodeGenerateRequest) -> products.V1BarcodeGenerateResponse:
         """`POST /v1/barcode/generate`: Создать штрихкод для товара
 
         Batch field: `product_ids` (at most 100 per request).
         """
         ...
 
-    async def v1_brand_company_certification_list(self, body: t.V1BrandCompanyCertificationListRequest) -> t.V1BrandCompanyCertificationListResponse:
+    async def v1_brand_company_certification_list(self, body: certificates.V1BrandCompanyCertificationListRequest) -> certificates.V1BrandCompanyCertificationListResponse:
         """`POST /v1/brand/company-certification/list`: Список сертифицируемых брендов
 
         Pages by page: `iter_v1_brand_company_certification_list` walks every page.
         """
         ...
 
-    def iter_v1_brand_company_certification_list(self, body: t.V1BrandCompanyCertificationListRequest) -> AsyncIterator[t.V1BrandCompanyCertificationListItem]:
+    def iter_v1_brand_company_certification_list(self, body: certificates.V1BrandCompanyCertificationListRequest) -> AsyncIterator[certificates.V1BrandCompanyCertificationListItem]:
         """Every item of every page of `/v1/brand/company-certification/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_cancel_reason_list(self, body: t.V1CancelReasonListRequest | None = None) -> t.V1CancelReasonListResponse:
+    async def v1_cancel_reason_list(self, body: fbs.V1CancelReasonListRequest | None = None) -> common.V1CancelReasonListResponse:
         """`POST /v1/cancel-reason/list`: Причины отмены отправлений"""
         ...
 
-    async def v1_cancel_reason_list_by_order(self, body: t.V1CancelReasonListByOrderRequest) -> t.V1CancelReasonListByOrderResponse:
+    async def v1_cancel_reason_list_by_order(self, body: fbs.V1CancelReasonListByOrderRequest) -> fbs.V1CancelReasonListByOrderResponse:
         """`POST /v1/cancel-reason/list-by-order`: Причины отмены заказа"""
         ...
 
-    async def v1_cancel_reason_list_by_posting(self, body: t.V1CancelReasonListByPostingRequest) -> t.V1CancelReasonListByPostingResponse:
+    async def v1_cancel_reason_list_by_posting(self, body: fbs.V1CancelReasonListByPostingRequest) -> fbs.V1CancelReasonListByPostingResponse:
         """`POST /v1/cancel-reason/list-by-posting`: Причины отмены отправления"""
         ...
 
-    async def v1_cargoes_label_create(self, body: t.V1CargoesLabelCreateRequest | None = None) -> t.V1CargoesLabelCreateResponse:
+    async def v1_cargoes_label_create(self, body: fbo.V1CargoesLabelCreateRequest | None = None) -> fbo.V1CargoesLabelCreateResponse:
         """`POST /v1/cargoes-label/create`: Сгенерировать этикетки для грузомест"""
         ...
 
@@ -3232,280 +3250,280 @@ class AsyncOperations:
         """`GET /v1/cargoes-label/file/{file_guid}`: Получить PDF с этикетками грузовых мест"""
         ...
 
-    async def v1_cargoes_label_get(self, body: t.V1CargoesLabelGetRequest | None = None) -> t.V1CargoesLabelGetResponse:
+    async def v1_cargoes_label_get(self, body: fbo.V1CargoesLabelGetRequest | None = None) -> fbo.V1CargoesLabelGetResponse:
         """`POST /v1/cargoes-label/get`: Получить идентификатор этикетки для грузомест"""
         ...
 
-    async def v1_cargoes_create(self, body: t.V1CargoesCreateRequest | None = None) -> t.V1CargoesCreateResponse:
+    async def v1_cargoes_create(self, body: fbo.V1CargoesCreateRequest | None = None) -> fbo.V1CargoesCreateResponse:
         """`POST /v1/cargoes/create`: Установка грузомест"""
         ...
 
-    async def v1_cargoes_delete(self, body: t.V1CargoesDeleteRequest | None = None) -> t.V1CargoesDeleteResponse:
+    async def v1_cargoes_delete(self, body: fbo.V1CargoesDeleteRequest | None = None) -> fbo.V1CargoesDeleteResponse:
         """`POST /v1/cargoes/delete`: Удалить грузоместо в заявке на поставку"""
         ...
 
-    async def v1_cargoes_delete_status(self, body: t.V1CargoesDeleteStatusRequest | None = None) -> t.V1CargoesDeleteStatusResponse:
+    async def v1_cargoes_delete_status(self, body: fbo.V1CargoesDeleteStatusRequest | None = None) -> fbo.V1CargoesDeleteStatusResponse:
         """`POST /v1/cargoes/delete/status`: Информация о статусе удаления грузоместа"""
         ...
 
-    async def v1_cargoes_get(self, body: t.V1CargoesGetRequest | None = None) -> t.V1CargoesGetResponse:
+    async def v1_cargoes_get(self, body: fbo.V1CargoesGetRequest | None = None) -> fbo.V1CargoesGetResponse:
         """`POST /v1/cargoes/get`: Получить информацию о грузоместах"""
         ...
 
-    async def v1_cargoes_label_transport_by_order_create(self, body: t.V1CargoesLabelTransportByOrderCreateRequest | None = None) -> t.V1CargoesLabelTransportByOrderCreateResponse:
+    async def v1_cargoes_label_transport_by_order_create(self, body: fbo.V1CargoesLabelTransportByOrderCreateRequest | None = None) -> fbo.V1CargoesLabelTransportByOrderCreateResponse:
         """`POST /v1/cargoes/label/transport-by-order/create`: Сгенерировать этикетки для транспортных грузомест по идентификатору поставки"""
         ...
 
-    async def v1_cargoes_label_transport_by_order_status(self, body: t.V1CargoesLabelTransportByOrderStatusRequest | None = None) -> t.V1CargoesLabelTransportByOrderStatusResponse:
+    async def v1_cargoes_label_transport_by_order_status(self, body: fbo.V1CargoesLabelTransportByOrderStatusRequest | None = None) -> fbo.V1CargoesLabelTransportByOrderStatusResponse:
         """`POST /v1/cargoes/label/transport-by-order/status`: Получить статус генерации этикеток для транспортных грузомеcт по идентификатору поставки"""
         ...
 
-    async def v1_cargoes_label_transport_create(self, body: t.V1CargoesLabelTransportCreateRequest | None = None) -> t.V1CargoesLabelTransportCreateResponse:
+    async def v1_cargoes_label_transport_create(self, body: fbo.V1CargoesLabelTransportCreateRequest | None = None) -> fbo.V1CargoesLabelTransportCreateResponse:
         """`POST /v1/cargoes/label/transport/create`: Сгенерировать этикетки транспортных грузомест по идентификатору грузоместа"""
         ...
 
-    async def v1_cargoes_label_transport_status(self, body: t.V1CargoesLabelTransportStatusRequest | None = None) -> t.V1CargoesLabelTransportStatusResponse:
+    async def v1_cargoes_label_transport_status(self, body: fbo.V1CargoesLabelTransportStatusRequest | None = None) -> fbo.V1CargoesLabelTransportStatusResponse:
         """`POST /v1/cargoes/label/transport/status`: Получить статус генерации этикеток транспортных грузомест по идентификатору грузоместа"""
         ...
 
-    async def v1_cargoes_rules_get(self, body: t.V1CargoesRulesGetRequest | None = None) -> t.V1CargoesRulesGetResponse:
+    async def v1_cargoes_rules_get(self, body: fbo.V1CargoesRulesGetRequest | None = None) -> fbo.V1CargoesRulesGetResponse:
         """`POST /v1/cargoes/rules/get`: Чек-лист по установке грузомест FBO"""
         ...
 
-    async def v1_cargoes_supplies_get(self, body: t.V1CargoesSuppliesGetRequest | None = None) -> t.V1CargoesSuppliesGetResponse:
+    async def v1_cargoes_supplies_get(self, body: fbo.V1CargoesSuppliesGetRequest | None = None) -> fbo.V1CargoesSuppliesGetResponse:
         """`POST /v1/cargoes/supplies/get`: Получить информацию о грузоместах в поставках"""
         ...
 
-    async def v1_cargoes_transport_activate(self, body: t.V1CargoesTransportActivateRequest | None = None) -> t.V1CargoesTransportActivateResponse:
+    async def v1_cargoes_transport_activate(self, body: fbo.V1CargoesTransportActivateRequest | None = None) -> fbo.V1CargoesTransportActivateResponse:
         """`POST /v1/cargoes/transport/activate`: Включить или отключить транспортные грузоместа в поставке
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v1_cargoes_transport_activate_status(self, body: t.V1CargoesTransportActivateStatusRequest | None = None) -> t.V1CargoesTransportActivateStatusResponse:
+    async def v1_cargoes_transport_activate_status(self, body: fbo.V1CargoesTransportActivateStatusRequest | None = None) -> fbo.V1CargoesTransportActivateStatusResponse:
         """`POST /v1/cargoes/transport/activate/status`: Получить статус включения или отключения транспортных грузомест
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v1_cargoes_transport_bind(self, body: t.V1CargoesTransportBindRequest | None = None) -> t.V1CargoesTransportBindResponse:
+    async def v1_cargoes_transport_bind(self, body: fbo.V1CargoesTransportBindRequest | None = None) -> fbo.V1CargoesTransportBindResponse:
         """`POST /v1/cargoes/transport/bind`: Связать или отвязать грузоместа и транспортные грузоместа"""
         ...
 
-    async def v1_cargoes_transport_bind_status(self, body: t.V1CargoesTransportBindStatusRequest | None = None) -> t.V1CargoesTransportBindStatusResponse:
+    async def v1_cargoes_transport_bind_status(self, body: fbo.V1CargoesTransportBindStatusRequest | None = None) -> fbo.V1CargoesTransportBindStatusResponse:
         """`POST /v1/cargoes/transport/bind/status`: Получить статус связывания или отвязывания грузомест и транспортных грузомест"""
         ...
 
-    async def v1_cargoes_transport_create(self, body: t.V1CargoesTransportCreateRequest | None = None) -> t.V1CargoesTransportCreateResponse:
+    async def v1_cargoes_transport_create(self, body: fbo.V1CargoesTransportCreateRequest | None = None) -> fbo.V1CargoesTransportCreateResponse:
         """`POST /v1/cargoes/transport/create`: Создать транспортное грузоместо"""
         ...
 
-    async def v1_cargoes_transport_create_status(self, body: t.V1CargoesTransportCreateStatusRequest | None = None) -> t.V1CargoesTransportCreateStatusResponse:
+    async def v1_cargoes_transport_create_status(self, body: fbo.V1CargoesTransportCreateStatusRequest | None = None) -> fbo.V1CargoesTransportCreateStatusResponse:
         """`POST /v1/cargoes/transport/create/status`: Получить статус создания транспортного грузоместа"""
         ...
 
-    async def v1_carriage_act_discrepancy_pdf(self, body: t.V1CarriageActDiscrepancyPdfRequest | None = None) -> t.V1CarriageActDiscrepancyPdfResponse:
+    async def v1_carriage_act_discrepancy_pdf(self, body: fbs.V1CarriageActDiscrepancyPdfRequest | None = None) -> fbs.V1CarriageActDiscrepancyPdfResponse:
         """`POST /v1/carriage/act-discrepancy/pdf`: Получить акт о расхождениях по отгрузке FBS"""
         ...
 
-    async def v1_carriage_approve(self, body: t.V1CarriageApproveRequest | None = None) -> t.V1CarriageApproveResponse:
+    async def v1_carriage_approve(self, body: fbs.V1CarriageApproveRequest | None = None) -> fbs.V1CarriageApproveResponse:
         """`POST /v1/carriage/approve`: Подтверждение отгрузки"""
         ...
 
-    async def v1_carriage_cancel(self, body: t.V1CarriageCancelRequest) -> t.V1CarriageCancelResponse:
+    async def v1_carriage_cancel(self, body: fbs.V1CarriageCancelRequest) -> fbs.V1CarriageCancelResponse:
         """`POST /v1/carriage/cancel`: Удаление отгрузки"""
         ...
 
-    async def v1_carriage_container_approve(self, body: t.V1CarriageContainerApproveRequest | None = None) -> t.V1CarriageContainerApproveResponse:
+    async def v1_carriage_container_approve(self, body: fbs.V1CarriageContainerApproveRequest | None = None) -> fbs.V1CarriageContainerApproveResponse:
         """`POST /v1/carriage/container/approve`: Подтвердить состав грузоместа"""
         ...
 
-    async def v1_carriage_container_cancel(self, body: t.V1CarriageContainerCancelRequest | None = None) -> t.V1CarriageContainerCancelResponse:
+    async def v1_carriage_container_cancel(self, body: fbs.V1CarriageContainerCancelRequest | None = None) -> fbs.V1CarriageContainerCancelResponse:
         """`POST /v1/carriage/container/cancel`: Отменить грузоместо"""
         ...
 
-    async def v1_carriage_container_create(self, body: t.V1CarriageContainerCreateRequest | None = None) -> t.V1CarriageContainerCreateResponse:
+    async def v1_carriage_container_create(self, body: fbs.V1CarriageContainerCreateRequest | None = None) -> fbs.V1CarriageContainerCreateResponse:
         """`POST /v1/carriage/container/create`: Создать грузоместо"""
         ...
 
-    async def v1_carriage_container_document_get(self, body: t.V1CarriageContainerDocumentGetRequest | None = None) -> t.V1CarriageContainerDocumentGetResponse:
+    async def v1_carriage_container_document_get(self, body: fbs.V1CarriageContainerDocumentGetRequest | None = None) -> fbs.V1CarriageContainerDocumentGetResponse:
         """`POST /v1/carriage/container/document/get`: Получить документы по грузоместам — ТрН и лист отгрузки"""
         ...
 
-    async def v1_carriage_container_fill(self, body: t.V1CarriageContainerFillRequest | None = None) -> t.V1CarriageContainerFillResponse:
+    async def v1_carriage_container_fill(self, body: fbs.V1CarriageContainerFillRequest | None = None) -> fbs.V1CarriageContainerFillResponse:
         """`POST /v1/carriage/container/fill`: Наполнить грузоместо отправлениями"""
         ...
 
-    async def v1_carriage_container_get(self, body: t.V1CarriageContainerGetRequest | None = None) -> t.V1CarriageContainerGetResponse:
+    async def v1_carriage_container_get(self, body: fbs.V1CarriageContainerGetRequest | None = None) -> fbs.V1CarriageContainerGetResponse:
         """`POST /v1/carriage/container/get`: Получить информацию о грузоместах"""
         ...
 
-    async def v1_carriage_container_label_get(self, body: t.V1CarriageContainerLabelGetRequest | None = None) -> t.V1CarriageContainerLabelGetResponse:
+    async def v1_carriage_container_label_get(self, body: fbs.V1CarriageContainerLabelGetRequest | None = None) -> fbs.V1CarriageContainerLabelGetResponse:
         """`POST /v1/carriage/container/label/get`: Получить этикетку по грузоместам"""
         ...
 
-    async def v1_carriage_container_list(self, body: t.V1CarriageContainerListRequest | None = None) -> t.V1CarriageContainerListResponse:
+    async def v1_carriage_container_list(self, body: fbs.V1CarriageContainerListRequest | None = None) -> fbs.V1CarriageContainerListResponse:
         """`POST /v1/carriage/container/list`: Получить список грузомест
 
         Pages by cursor: `iter_v1_carriage_container_list` walks every page.
         """
         ...
 
-    def iter_v1_carriage_container_list(self, body: t.V1CarriageContainerListRequest | None = None) -> AsyncIterator[t.V1CarriageContainerListItem]:
+    def iter_v1_carriage_container_list(self, body: fbs.V1CarriageContainerListRequest | None = None) -> AsyncIterator[fbs.V1CarriageContainerListItem]:
         """Every item of every page of `/v1/carriage/container/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_carriage_container_place_into(self, body: t.V1CarriageContainerPlaceIntoRequest | None = None) -> t.V1CarriageContainerPlaceIntoResponse:
+    async def v1_carriage_container_place_into(self, body: fbs.V1CarriageContainerPlaceIntoRequest | None = None) -> fbs.V1CarriageContainerPlaceIntoResponse:
         """`POST /v1/carriage/container/place-into`: Разместить коробки на палете"""
         ...
 
-    async def v1_carriage_container_remove_from(self, body: t.V1CarriageContainerRemoveFromRequest | None = None) -> t.V1CarriageContainerRemoveFromResponse:
+    async def v1_carriage_container_remove_from(self, body: fbs.V1CarriageContainerRemoveFromRequest | None = None) -> fbs.V1CarriageContainerRemoveFromResponse:
         """`POST /v1/carriage/container/remove-from`: Убрать коробки с палеты"""
         ...
 
-    async def v1_carriage_container_remove_postings(self, body: t.V1CarriageContainerRemovePostingsRequest | None = None) -> t.V1CarriageContainerRemovePostingsResponse:
+    async def v1_carriage_container_remove_postings(self, body: fbs.V1CarriageContainerRemovePostingsRequest | None = None) -> fbs.V1CarriageContainerRemovePostingsResponse:
         """`POST /v1/carriage/container/remove-postings`: Убрать отправления из грузоместа"""
         ...
 
-    async def v1_carriage_container_status_get(self, body: t.V1CarriageContainerStatusGetRequest | None = None) -> t.V1CarriageContainerStatusGetResponse:
+    async def v1_carriage_container_status_get(self, body: fbs.V1CarriageContainerStatusGetRequest | None = None) -> fbs.V1CarriageContainerStatusGetResponse:
         """`POST /v1/carriage/container/status/get`: Получить статус грузомест FBS"""
         ...
 
-    async def v1_carriage_container_task_info(self, body: t.V1CarriageContainerTaskInfoRequest | None = None) -> t.V1CarriageContainerTaskInfoResponse:
+    async def v1_carriage_container_task_info(self, body: fbs.V1CarriageContainerTaskInfoRequest | None = None) -> fbs.V1CarriageContainerTaskInfoResponse:
         """`POST /v1/carriage/container/task/info`: Получить статус задачи грузового места"""
         ...
 
-    async def v1_carriage_courier_contact_get(self, body: t.V1CarriageCourierContactGetRequest | None = None) -> t.V1CarriageCourierContactGetResponse:
+    async def v1_carriage_courier_contact_get(self, body: fbs.V1CarriageCourierContactGetRequest | None = None) -> fbs.V1CarriageCourierContactGetResponse:
         """`POST /v1/carriage/courier-contact/get`: Получить контактные данные продавца для курьера"""
         ...
 
-    async def v1_carriage_courier_contact_set(self, body: t.V1CarriageCourierContactSetRequest | None = None) -> Any:
+    async def v1_carriage_courier_contact_set(self, body: fbs.V1CarriageCourierContactSetRequest | None = None) -> Any:
         """`POST /v1/carriage/courier-contact/set`: Добавить или обновить контактные данные продавца для курьера"""
         ...
 
-    async def v1_carriage_create(self, body: t.V1CarriageCreateRequest | None = None) -> t.V1CarriageCreateResponse:
+    async def v1_carriage_create(self, body: fbs.V1CarriageCreateRequest | None = None) -> fbs.V1CarriageCreateResponse:
         """`POST /v1/carriage/create`: Создание отгрузки"""
         ...
 
-    async def v1_carriage_delivery_list(self, body: t.V1CarriageDeliveryListRequest | None = None) -> t.V1CarriageDeliveryListResponse:
+    async def v1_carriage_delivery_list(self, body: fbs.V1CarriageDeliveryListRequest | None = None) -> fbs.V1CarriageDeliveryListResponse:
         """`POST /v1/carriage/delivery/list`: Список методов доставки и отгрузок"""
         ...
 
-    async def v1_carriage_ettn_status(self, body: t.V1CarriageEttnStatusRequest) -> t.V1CarriageEttnStatusResponse:
+    async def v1_carriage_ettn_status(self, body: fbs.V1CarriageEttnStatusRequest) -> common.V1CarriageEttnStatusResponse:
         """`POST /v1/carriage/ettn/status`: Получить статус проверки электронной ТТН на прослеживаемой перевозке FBS"""
         ...
 
-    async def v1_carriage_get(self, body: t.V1CarriageGetRequest) -> t.V1CarriageGetResponse:
+    async def v1_carriage_get(self, body: fbs.V1CarriageGetRequest) -> fbs.V1CarriageGetResponse:
         """`POST /v1/carriage/get`: Информация о перевозке"""
         ...
 
-    async def v1_carriage_pass_create(self, body: t.V1CarriagePassCreateRequest) -> t.V1CarriagePassCreateResponse:
+    async def v1_carriage_pass_create(self, body: fbs.V1CarriagePassCreateRequest) -> fbs.V1CarriagePassCreateResponse:
         """`POST /v1/carriage/pass/create`: Создать пропуск"""
         ...
 
-    async def v1_carriage_pass_delete(self, body: t.V1CarriagePassDeleteRequest) -> Any:
+    async def v1_carriage_pass_delete(self, body: fbs.V1CarriagePassDeleteRequest) -> Any:
         """`POST /v1/carriage/pass/delete`: Удалить пропуск"""
         ...
 
-    async def v1_carriage_pass_update(self, body: t.V1CarriagePassUpdateRequest) -> Any:
+    async def v1_carriage_pass_update(self, body: fbs.V1CarriagePassUpdateRequest) -> Any:
         """`POST /v1/carriage/pass/update`: Обновить пропуск"""
         ...
 
-    async def v1_carriage_set_postings(self, body: t.V1CarriageSetPostingsRequest) -> t.V1CarriageSetPostingsResponse:
+    async def v1_carriage_set_postings(self, body: fbs.V1CarriageSetPostingsRequest) -> fbs.V1CarriageSetPostingsResponse:
         """`POST /v1/carriage/set-postings`: Изменение состава отгрузки"""
         ...
 
-    async def v1_chat_send_file(self, body: t.V1ChatSendFileRequest) -> t.V1ChatSendFileResponse:
+    async def v1_chat_send_file(self, body: communication.V1ChatSendFileRequest) -> communication.V1ChatSendFileResponse:
         """`POST /v1/chat/send/file`: Отправить файл"""
         ...
 
-    async def v1_chat_send_message(self, body: t.V1ChatSendMessageRequest) -> t.V1ChatSendMessageResponse:
+    async def v1_chat_send_message(self, body: communication.V1ChatSendMessageRequest) -> communication.V1ChatSendMessageResponse:
         """`POST /v1/chat/send/message`: Отправить сообщение"""
         ...
 
-    async def v1_chat_start(self, body: t.V1ChatStartRequest) -> t.V1ChatStartResponse:
+    async def v1_chat_start(self, body: communication.V1ChatStartRequest) -> communication.V1ChatStartResponse:
         """`POST /v1/chat/start`: Создать новый чат"""
         ...
 
-    async def v1_cluster_list(self, body: t.V1ClusterListRequest) -> t.V1ClusterListResponse:
+    async def v1_cluster_list(self, body: fbo.V1ClusterListRequest) -> fbo.V1ClusterListResponse:
         """`POST /v1/cluster/list`: Информация о кластерах и их складах"""
         ...
 
-    async def v1_delivery_method_list(self, body: t.V1DeliveryMethodListRequest) -> t.V1DeliveryMethodListResponse:
+    async def v1_delivery_method_list(self, body: warehouses.V1DeliveryMethodListRequest) -> warehouses.V1DeliveryMethodListResponse:
         """`POST /v1/delivery-method/list`: Список методов доставки склада
 
         Pages by offset: `iter_v1_delivery_method_list` walks every page.
         """
         ...
 
-    def iter_v1_delivery_method_list(self, body: t.V1DeliveryMethodListRequest) -> AsyncIterator[t.V1DeliveryMethodListItem]:
+    def iter_v1_delivery_method_list(self, body: warehouses.V1DeliveryMethodListRequest) -> AsyncIterator[warehouses.V1DeliveryMethodListItem]:
         """Every item of every page of `/v1/delivery-method/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_delivery_method_return_settings_get(self, body: t.V1DeliveryMethodReturnSettingsGetRequest | None = None) -> t.V1DeliveryMethodReturnSettingsGetResponse:
+    async def v1_delivery_method_return_settings_get(self, body: warehouses.V1DeliveryMethodReturnSettingsGetRequest | None = None) -> warehouses.V1DeliveryMethodReturnSettingsGetResponse:
         """`POST /v1/delivery-method/return/settings/get`: Получить информацию по возвратным настройкам rFBS и rFBS Express"""
         ...
 
-    async def v1_delivery_check(self, body: t.V1DeliveryCheckRequest) -> t.V1DeliveryCheckResponse:
+    async def v1_delivery_check(self, body: delivery.V1DeliveryCheckRequest) -> delivery.V1DeliveryCheckResponse:
         """`POST /v1/delivery/check`: Проверить доступность доставки для покупателя"""
         ...
 
-    async def v1_delivery_map(self, body: t.V1DeliveryMapRequest | None = None) -> t.V1DeliveryMapResponse:
+    async def v1_delivery_map(self, body: delivery.V1DeliveryMapRequest | None = None) -> delivery.V1DeliveryMapResponse:
         """`POST /v1/delivery/map`: Отрисовать точки на карте"""
         ...
 
-    async def v1_delivery_point_info(self, body: t.V1DeliveryPointInfoRequest | None = None) -> t.V1DeliveryPointInfoResponse:
+    async def v1_delivery_point_info(self, body: delivery.V1DeliveryPointInfoRequest | None = None) -> delivery.V1DeliveryPointInfoResponse:
         """`POST /v1/delivery/point/info`: Получить информацию о точке самовывоза
 
         Batch field: `map_point_ids` (at most 100 per request).
         """
         ...
 
-    async def v1_delivery_point_list(self, body: t.V1DeliveryPointListRequest | None = None) -> t.V1DeliveryPointListResponse:
+    async def v1_delivery_point_list(self, body: delivery.V1DeliveryPointListRequest | None = None) -> delivery.V1DeliveryPointListResponse:
         """`POST /v1/delivery/point/list`: Получить список точек самовывоза"""
         ...
 
-    async def v1_description_category_attribute(self, body: t.V1DescriptionCategoryAttributeRequest) -> t.V1DescriptionCategoryAttributeResponse:
+    async def v1_description_category_attribute(self, body: products.V1DescriptionCategoryAttributeRequest) -> products.V1DescriptionCategoryAttributeResponse:
         """`POST /v1/description-category/attribute`: Список характеристик категории"""
         ...
 
-    async def v1_description_category_attribute_values(self, body: t.V1DescriptionCategoryAttributeValuesRequest) -> t.V1DescriptionCategoryAttributeValuesResponse:
+    async def v1_description_category_attribute_values(self, body: products.V1DescriptionCategoryAttributeValuesRequest) -> products.V1DescriptionCategoryAttributeValuesResponse:
         """`POST /v1/description-category/attribute/values`: Справочник значений характеристики"""
         ...
 
-    async def v1_description_category_attribute_values_search(self, body: t.V1DescriptionCategoryAttributeValuesSearchRequest) -> t.V1DescriptionCategoryAttributeValuesSearchResponse:
+    async def v1_description_category_attribute_values_search(self, body: products.V1DescriptionCategoryAttributeValuesSearchRequest) -> products.V1DescriptionCategoryAttributeValuesSearchResponse:
         """`POST /v1/description-category/attribute/values/search`: Поиск по справочным значениям характеристики"""
         ...
 
-    async def v1_description_category_dependent_attributes(self, body: t.V1DescriptionCategoryDependentAttributesRequest | None = None) -> t.V1DescriptionCategoryDependentAttributesResponse:
+    async def v1_description_category_dependent_attributes(self, body: products.V1DescriptionCategoryDependentAttributesRequest | None = None) -> products.V1DescriptionCategoryDependentAttributesResponse:
         """`POST /v1/description-category/dependent-attributes`: Получить зависимые характеристики"""
         ...
 
-    async def v1_description_category_dependent_attributes_values(self, body: t.V1DescriptionCategoryDependentAttributesValuesRequest | None = None) -> t.V1DescriptionCategoryDependentAttributesValuesResponse:
+    async def v1_description_category_dependent_attributes_values(self, body: products.V1DescriptionCategoryDependentAttributesValuesRequest | None = None) -> products.V1DescriptionCategoryDependentAttributesValuesResponse:
         """`POST /v1/description-category/dependent-attributes/values`: Получить возможные значения дочерней характеристики
 
         Pages by cursor: `iter_v1_description_category_dependent_attributes_values` walks every page.
         """
         ...
 
-    def iter_v1_description_category_dependent_attributes_values(self, body: t.V1DescriptionCategoryDependentAttributesValuesRequest | None = None) -> AsyncIterator[t.V1DescriptionCategoryDependentAttributesValuesItem]:
+    def iter_v1_description_category_dependent_attributes_values(self, body: products.V1DescriptionCategoryDependentAttributesValuesRequest | None = None) -> AsyncIterator[products.V1DescriptionCategoryDependentAttributesValuesItem]:
         """Every item of every page of `/v1/description-category/dependent-attributes/values`, as large pages as Ozon allows."""
         ...
 
-    async def v1_description_category_tips(self, body: t.V1DescriptionCategoryTipsRequest | None = None) -> t.V1DescriptionCategoryTipsResponse:
+    async def v1_description_category_tips(self, body: products.V1DescriptionCategoryTipsRequest | None = None) -> products.V1DescriptionCategoryTipsResponse:
         """`POST /v1/description-category/tips`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v1_description_category_tree(self, body: t.V1DescriptionCategoryTreeRequest | None = None) -> t.V1DescriptionCategoryTreeResponse:
+    async def v1_description_category_tree(self, body: products.V1DescriptionCategoryTreeRequest | None = None) -> products.V1DescriptionCategoryTreeResponse:
         """`POST /v1/description-category/tree`: Дерево категорий и типов товаров"""
         ...
 
-    async def v1_draft_create(self, body: t.V1DraftCreateRequest) -> t.V1DraftCreateResponse:
+    async def v1_draft_create(self, body: fbo.V1DraftCreateRequest) -> fbo.V1DraftCreateResponse:
         """`POST /v1/draft/create`.
 
         Batch field: `items` (at most 5000 per request).
@@ -3513,439 +3531,439 @@ class AsyncOperations:
         """
         ...
 
-    async def v1_draft_create_info(self, body: t.V1DraftCreateInfoRequest) -> t.V1DraftCreateInfoResponse:
+    async def v1_draft_create_info(self, body: fbo.V1DraftCreateInfoRequest) -> fbo.V1DraftCreateInfoResponse:
         """`POST /v1/draft/create/info`.
 
         Retired: off at Ozon from 2026-03-16; successor /v2/draft/create/info.
         """
         ...
 
-    async def v1_draft_crossdock_create(self, body: t.V1DraftCrossdockCreateRequest | None = None) -> t.V1DraftCrossdockCreateResponse:
+    async def v1_draft_crossdock_create(self, body: fbo.V1DraftCrossdockCreateRequest | None = None) -> fbo.V1DraftCrossdockCreateResponse:
         """`POST /v1/draft/crossdock/create`: Создать черновик заявки на поставку кросс-докингом"""
         ...
 
-    async def v1_draft_direct_create(self, body: t.V1DraftDirectCreateRequest | None = None) -> t.V1DraftDirectCreateResponse:
+    async def v1_draft_direct_create(self, body: fbo.V1DraftDirectCreateRequest | None = None) -> fbo.V1DraftDirectCreateResponse:
         """`POST /v1/draft/direct/create`: Создать черновик заявки на прямую поставку"""
         ...
 
-    async def v1_draft_multi_cluster_create(self, body: t.V1DraftMultiClusterCreateRequest | None = None) -> t.V1DraftMultiClusterCreateResponse:
+    async def v1_draft_multi_cluster_create(self, body: fbo.V1DraftMultiClusterCreateRequest | None = None) -> fbo.V1DraftMultiClusterCreateResponse:
         """`POST /v1/draft/multi-cluster/create`: Создать черновик заявки на поставку для нескольких кластеров"""
         ...
 
-    async def v1_draft_supply_create(self, body: t.V1DraftSupplyCreateRequest) -> t.V1DraftSupplyCreateResponse:
+    async def v1_draft_supply_create(self, body: fbo.V1DraftSupplyCreateRequest) -> fbo.V1DraftSupplyCreateResponse:
         """`POST /v1/draft/supply/create`.
 
         Retired: off at Ozon from 2026-03-16; successor /v2/draft/supply/create.
         """
         ...
 
-    async def v1_draft_supply_create_status(self, body: t.V1DraftSupplyCreateStatusRequest) -> t.V1DraftSupplyCreateStatusResponse:
+    async def v1_draft_supply_create_status(self, body: fbo.V1DraftSupplyCreateStatusRequest) -> fbo.V1DraftSupplyCreateStatusResponse:
         """`POST /v1/draft/supply/create/status`.
 
         Retired: off at Ozon from 2026-03-16; successor /v2/draft/supply/create/status.
         """
         ...
 
-    async def v1_draft_timeslot_info(self, body: t.V1DraftTimeslotInfoRequest) -> t.V1DraftTimeslotInfoResponse:
+    async def v1_draft_timeslot_info(self, body: fbo.V1DraftTimeslotInfoRequest) -> fbo.V1DraftTimeslotInfoResponse:
         """`POST /v1/draft/timeslot/info`.
 
         Retired: off at Ozon from 2026-03-16; successor /v2/draft/timeslot/info.
         """
         ...
 
-    async def v1_fbp_act_from_create(self, body: t.V1FbpActFromCreateRequest) -> t.V1FbpActFromCreateResponse:
+    async def v1_fbp_act_from_create(self, body: fbp.V1FbpActFromCreateRequest) -> fbp.V1FbpActFromCreateResponse:
         """`POST /v1/fbp/act-from/create`: Сгенерировать акт приёмки"""
         ...
 
-    async def v1_fbp_act_from_get(self, body: t.V1FbpActFromGetRequest) -> t.V1FbpActFromGetResponse:
+    async def v1_fbp_act_from_get(self, body: fbp.V1FbpActFromGetRequest) -> fbp.V1FbpActFromGetResponse:
         """`POST /v1/fbp/act-from/get`: Получить статус генерации акта приёмки"""
         ...
 
-    async def v1_fbp_act_to_create(self, body: t.V1FbpActToCreateRequest) -> t.V1FbpActToCreateResponse:
+    async def v1_fbp_act_to_create(self, body: fbp.V1FbpActToCreateRequest) -> fbp.V1FbpActToCreateResponse:
         """`POST /v1/fbp/act-to/create`: Сгенерировать транспортную накладную"""
         ...
 
-    async def v1_fbp_act_to_get(self, body: t.V1FbpActToGetRequest) -> t.V1FbpActToGetResponse:
+    async def v1_fbp_act_to_get(self, body: fbp.V1FbpActToGetRequest) -> fbp.V1FbpActToGetResponse:
         """`POST /v1/fbp/act-to/get`: Получить статус генерации транспортной накладной"""
         ...
 
-    async def v1_fbp_archive_get(self, body: t.V1FbpArchiveGetRequest) -> t.V1FbpArchiveGetResponse:
+    async def v1_fbp_archive_get(self, body: fbp.V1FbpArchiveGetRequest) -> fbp.V1FbpArchiveGetResponse:
         """`POST /v1/fbp/archive/get`: Получить информацию о завершённой поставке"""
         ...
 
-    async def v1_fbp_archive_list(self, body: t.V1FbpArchiveListRequest) -> t.V1FbpArchiveListResponse:
+    async def v1_fbp_archive_list(self, body: fbp.V1FbpArchiveListRequest) -> fbp.V1FbpArchiveListResponse:
         """`POST /v1/fbp/archive/list`: Получить список завершённых поставок
 
         Pages by last_id: `iter_v1_fbp_archive_list` walks every page.
         """
         ...
 
-    def iter_v1_fbp_archive_list(self, body: t.V1FbpArchiveListRequest) -> AsyncIterator[t.V1FbpArchiveListItem]:
+    def iter_v1_fbp_archive_list(self, body: fbp.V1FbpArchiveListRequest) -> AsyncIterator[fbp.V1FbpArchiveListItem]:
         """Every item of every page of `/v1/fbp/archive/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_fbp_draft_direct_create(self, body: t.V1FbpDraftDirectCreateRequest) -> t.V1FbpDraftDirectCreateResponse:
+    async def v1_fbp_draft_direct_create(self, body: fbp.V1FbpDraftDirectCreateRequest) -> fbp.V1FbpDraftDirectCreateResponse:
         """`POST /v1/fbp/draft/direct/create`: Создать черновик заявки на поставку без указания способа доставки"""
         ...
 
-    async def v1_fbp_draft_direct_delete(self, body: t.V1FbpDraftDirectDeleteRequest) -> t.V1FbpDraftDirectDeleteResponse:
+    async def v1_fbp_draft_direct_delete(self, body: fbp.V1FbpDraftDirectDeleteRequest) -> fbp.V1FbpDraftDirectDeleteResponse:
         """`POST /v1/fbp/draft/direct/delete`: Удалить черновик заявки на поставку"""
         ...
 
-    async def v1_fbp_draft_direct_product_validate(self, body: t.V1FbpDraftDirectProductValidateRequest) -> t.V1FbpDraftDirectProductValidateResponse:
+    async def v1_fbp_draft_direct_product_validate(self, body: fbp.V1FbpDraftDirectProductValidateRequest) -> fbp.V1FbpDraftDirectProductValidateResponse:
         """`POST /v1/fbp/draft/direct/product/validate`: Проверить список товаров для склада партнёра"""
         ...
 
-    async def v1_fbp_draft_direct_registrate(self, body: t.V1FbpDraftDirectRegistrateRequest) -> t.V1FbpDraftDirectRegistrateResponse:
+    async def v1_fbp_draft_direct_registrate(self, body: fbp.V1FbpDraftDirectRegistrateRequest) -> fbp.V1FbpDraftDirectRegistrateResponse:
         """`POST /v1/fbp/draft/direct/registrate`: Перевести черновик в действующую поставку"""
         ...
 
-    async def v1_fbp_draft_direct_seller_dlv_create(self, body: t.V1FbpDraftDirectSellerDlvCreateRequest) -> t.V1FbpDraftDirectSellerDlvCreateResponse:
+    async def v1_fbp_draft_direct_seller_dlv_create(self, body: fbp.V1FbpDraftDirectSellerDlvCreateRequest) -> fbp.V1FbpDraftDirectSellerDlvCreateResponse:
         """`POST /v1/fbp/draft/direct/seller-dlv/create`: Создать черновик с доставкой силами продавца"""
         ...
 
-    async def v1_fbp_draft_direct_seller_dlv_edit(self, body: t.V1FbpDraftDirectSellerDlvEditRequest) -> t.V1FbpDraftDirectSellerDlvEditResponse:
+    async def v1_fbp_draft_direct_seller_dlv_edit(self, body: fbp.V1FbpDraftDirectSellerDlvEditRequest) -> fbp.V1FbpDraftDirectSellerDlvEditResponse:
         """`POST /v1/fbp/draft/direct/seller-dlv/edit`: Обновить информацию о доставке силами продавца в черновике"""
         ...
 
-    async def v1_fbp_draft_direct_timeslot_edit(self, body: t.V1FbpDraftDirectTimeslotEditRequest) -> t.V1FbpDraftDirectTimeslotEditResponse:
+    async def v1_fbp_draft_direct_timeslot_edit(self, body: fbp.V1FbpDraftDirectTimeslotEditRequest) -> fbp.V1FbpDraftDirectTimeslotEditResponse:
         """`POST /v1/fbp/draft/direct/timeslot/edit`: Отредактировать таймслот в черновике"""
         ...
 
-    async def v1_fbp_draft_direct_timeslot_get(self, body: t.V1FbpDraftDirectTimeslotGetRequest) -> t.V1FbpDraftDirectTimeslotGetResponse:
+    async def v1_fbp_draft_direct_timeslot_get(self, body: fbp.V1FbpDraftDirectTimeslotGetRequest) -> fbp.V1FbpDraftDirectTimeslotGetResponse:
         """`POST /v1/fbp/draft/direct/timeslot/get`: Получить список таймслотов для прямой поставки"""
         ...
 
-    async def v1_fbp_draft_direct_tpl_dlv_create(self, body: t.V1FbpDraftDirectTplDlvCreateRequest) -> t.V1FbpDraftDirectTplDlvCreateResponse:
+    async def v1_fbp_draft_direct_tpl_dlv_create(self, body: fbp.V1FbpDraftDirectTplDlvCreateRequest) -> fbp.V1FbpDraftDirectTplDlvCreateResponse:
         """`POST /v1/fbp/draft/direct/tpl-dlv/create`: Создать черновик заявки на доставку сторонней транспортной компанией"""
         ...
 
-    async def v1_fbp_draft_direct_tpl_dlv_edit(self, body: t.V1FbpDraftDirectTplDlvEditRequest) -> t.V1FbpDraftDirectTplDlvEditResponse:
+    async def v1_fbp_draft_direct_tpl_dlv_edit(self, body: fbp.V1FbpDraftDirectTplDlvEditRequest) -> fbp.V1FbpDraftDirectTplDlvEditResponse:
         """`POST /v1/fbp/draft/direct/tpl-dlv/edit`: Редактировать черновик поставки со способом доставки сторонней транспортной компанией"""
         ...
 
-    async def v1_fbp_draft_drop_off_create(self, body: t.V1FbpDraftDropOffCreateRequest) -> t.V1FbpDraftDropOffCreateResponse:
+    async def v1_fbp_draft_drop_off_create(self, body: fbp.V1FbpDraftDropOffCreateRequest) -> fbp.V1FbpDraftDropOffCreateResponse:
         """`POST /v1/fbp/draft/drop-off/create`: Создать черновик для доставки в drop-off пункт"""
         ...
 
-    async def v1_fbp_draft_drop_off_delete(self, body: t.V1FbpDraftDropOffDeleteRequest) -> t.V1FbpDraftDropOffDeleteResponse:
+    async def v1_fbp_draft_drop_off_delete(self, body: fbp.V1FbpDraftDropOffDeleteRequest) -> fbp.V1FbpDraftDropOffDeleteResponse:
         """`POST /v1/fbp/draft/drop-off/delete`: Удалить черновик для доставки в drop-off пункт"""
         ...
 
-    async def v1_fbp_draft_drop_off_dlv_edit(self, body: t.V1FbpDraftDropOffDlvEditRequest) -> t.V1FbpDraftDropOffDlvEditResponse:
+    async def v1_fbp_draft_drop_off_dlv_edit(self, body: fbp.V1FbpDraftDropOffDlvEditRequest) -> fbp.V1FbpDraftDropOffDlvEditResponse:
         """`POST /v1/fbp/draft/drop-off/dlv/edit`: Отредактировать детали доставки для drop-off черновика"""
         ...
 
-    async def v1_fbp_draft_drop_off_point_list(self, body: t.V1FbpDraftDropOffPointListRequest) -> t.V1FbpDraftDropOffPointListResponse:
+    async def v1_fbp_draft_drop_off_point_list(self, body: fbp.V1FbpDraftDropOffPointListRequest) -> fbp.V1FbpDraftDropOffPointListResponse:
         """`POST /v1/fbp/draft/drop-off/point/list`: Получить список drop-off пунктов в провинции
 
         Pages by page: `iter_v1_fbp_draft_drop_off_point_list` walks every page.
         """
         ...
 
-    def iter_v1_fbp_draft_drop_off_point_list(self, body: t.V1FbpDraftDropOffPointListRequest) -> AsyncIterator[t.V1FbpDraftDropOffPointListItem]:
+    def iter_v1_fbp_draft_drop_off_point_list(self, body: fbp.V1FbpDraftDropOffPointListRequest) -> AsyncIterator[fbp.V1FbpDraftDropOffPointListItem]:
         """Every item of every page of `/v1/fbp/draft/drop-off/point/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_fbp_draft_drop_off_point_timetable(self, body: t.V1FbpDraftDropOffPointTimetableRequest) -> t.V1FbpDraftDropOffPointTimetableResponse:
+    async def v1_fbp_draft_drop_off_point_timetable(self, body: fbp.V1FbpDraftDropOffPointTimetableRequest) -> fbp.V1FbpDraftDropOffPointTimetableResponse:
         """`POST /v1/fbp/draft/drop-off/point/timetable`: Получить расписание работы drop-off пункта"""
         ...
 
-    async def v1_fbp_draft_drop_off_product_validate(self, body: t.V1FbpDraftDropOffProductValidateRequest) -> t.V1FbpDraftDropOffProductValidateResponse:
+    async def v1_fbp_draft_drop_off_product_validate(self, body: fbp.V1FbpDraftDropOffProductValidateRequest) -> fbp.V1FbpDraftDropOffProductValidateResponse:
         """`POST /v1/fbp/draft/drop-off/product/validate`: Проверить список товаров, которые склад партнёра может принять"""
         ...
 
-    async def v1_fbp_draft_drop_off_province_list(self, body: t.V1FbpDraftDropOffProvinceListRequest) -> t.V1FbpDraftDropOffProvinceListResponse:
+    async def v1_fbp_draft_drop_off_province_list(self, body: fbp.V1FbpDraftDropOffProvinceListRequest) -> fbp.V1FbpDraftDropOffProvinceListResponse:
         """`POST /v1/fbp/draft/drop-off/province/list`: Получить список провинций"""
         ...
 
-    async def v1_fbp_draft_drop_off_registrate(self, body: t.V1FbpDraftDropOffRegistrateRequest) -> t.V1FbpDraftDropOffRegistrateResponse:
+    async def v1_fbp_draft_drop_off_registrate(self, body: fbp.V1FbpDraftDropOffRegistrateRequest) -> fbp.V1FbpDraftDropOffRegistrateResponse:
         """`POST /v1/fbp/draft/drop-off/registrate`: Перевести черновик в действующую поставку"""
         ...
 
-    async def v1_fbp_draft_get(self, body: t.V1FbpDraftGetRequest) -> t.V1FbpDraftGetResponse:
+    async def v1_fbp_draft_get(self, body: fbp.V1FbpDraftGetRequest) -> fbp.V1FbpDraftGetResponse:
         """`POST /v1/fbp/draft/get`: Получить информацию о черновике поставки"""
         ...
 
-    async def v1_fbp_draft_list(self, body: t.V1FbpDraftListRequest) -> t.V1FbpDraftListResponse:
+    async def v1_fbp_draft_list(self, body: fbp.V1FbpDraftListRequest) -> fbp.V1FbpDraftListResponse:
         """`POST /v1/fbp/draft/list`: Список черновиков поставки
 
         Pages by last_id: `iter_v1_fbp_draft_list` walks every page.
         """
         ...
 
-    def iter_v1_fbp_draft_list(self, body: t.V1FbpDraftListRequest) -> AsyncIterator[t.V1FbpDraftListItem]:
+    def iter_v1_fbp_draft_list(self, body: fbp.V1FbpDraftListRequest) -> AsyncIterator[fbp.V1FbpDraftListItem]:
         """Every item of every page of `/v1/fbp/draft/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_fbp_draft_pick_up_create(self, body: t.V1FbpDraftPickUpCreateRequest) -> t.V1FbpDraftPickUpCreateResponse:
+    async def v1_fbp_draft_pick_up_create(self, body: fbp.V1FbpDraftPickUpCreateRequest) -> fbp.V1FbpDraftPickUpCreateResponse:
         """`POST /v1/fbp/draft/pick-up/create`: Создать черновик заявки на pick-up поставку"""
         ...
 
-    async def v1_fbp_draft_pick_up_delete(self, body: t.V1FbpDraftPickUpDeleteRequest) -> t.V1FbpDraftPickUpDeleteResponse:
+    async def v1_fbp_draft_pick_up_delete(self, body: fbp.V1FbpDraftPickUpDeleteRequest) -> fbp.V1FbpDraftPickUpDeleteResponse:
         """`POST /v1/fbp/draft/pick-up/delete`: Отменить черновик заявки на pick-up поставку"""
         ...
 
-    async def v1_fbp_draft_pick_up_dlv_edit(self, body: t.V1FbpDraftPickUpDlvEditRequest) -> t.V1FbpDraftPickUpDlvEditResponse:
+    async def v1_fbp_draft_pick_up_dlv_edit(self, body: fbp.V1FbpDraftPickUpDlvEditRequest) -> fbp.V1FbpDraftPickUpDlvEditResponse:
         """`POST /v1/fbp/draft/pick-up/dlv/edit`: Изменить черновик заявки на pick-up поставку"""
         ...
 
-    async def v1_fbp_draft_pick_up_product_validate(self, body: t.V1FbpDraftPickUpProductValidateRequest) -> t.V1FbpDraftPickUpProductValidateResponse:
+    async def v1_fbp_draft_pick_up_product_validate(self, body: fbp.V1FbpDraftPickUpProductValidateRequest) -> fbp.V1FbpDraftPickUpProductValidateResponse:
         """`POST /v1/fbp/draft/pick-up/product/validate`: Провалидировать список товаров для pick-up поставки"""
         ...
 
-    async def v1_fbp_draft_pick_up_registrate(self, body: t.V1FbpDraftPickUpRegistrateRequest) -> t.V1FbpDraftPickUpRegistrateResponse:
+    async def v1_fbp_draft_pick_up_registrate(self, body: fbp.V1FbpDraftPickUpRegistrateRequest) -> fbp.V1FbpDraftPickUpRegistrateResponse:
         """`POST /v1/fbp/draft/pick-up/registrate`: Перевести черновик в действующую поставку"""
         ...
 
-    async def v1_fbp_label_create(self, body: t.V1FbpLabelCreateRequest) -> t.V1FbpLabelCreateResponse:
+    async def v1_fbp_label_create(self, body: fbp.V1FbpLabelCreateRequest) -> fbp.V1FbpLabelCreateResponse:
         """`POST /v1/fbp/label/create`: Cоздать задание на генерацию этикеток"""
         ...
 
-    async def v1_fbp_label_get(self, body: t.V1FbpLabelGetRequest) -> t.V1FbpLabelGetResponse:
+    async def v1_fbp_label_get(self, body: fbp.V1FbpLabelGetRequest) -> fbp.V1FbpLabelGetResponse:
         """`POST /v1/fbp/label/get`: Получить статус задания на генерацию этикеток"""
         ...
 
-    async def v1_fbp_order_direct_cancel(self, body: t.V1FbpOrderDirectCancelRequest) -> t.V1FbpOrderDirectCancelResponse:
+    async def v1_fbp_order_direct_cancel(self, body: fbp.V1FbpOrderDirectCancelRequest) -> fbp.V1FbpOrderDirectCancelResponse:
         """`POST /v1/fbp/order/direct/cancel`: Отменить поставку"""
         ...
 
-    async def v1_fbp_order_direct_seller_dlv_edit(self, body: t.V1FbpOrderDirectSellerDlvEditRequest) -> t.V1FbpOrderDirectSellerDlvEditResponse:
+    async def v1_fbp_order_direct_seller_dlv_edit(self, body: fbp.V1FbpOrderDirectSellerDlvEditRequest) -> fbp.V1FbpOrderDirectSellerDlvEditResponse:
         """`POST /v1/fbp/order/direct/seller-dlv/edit`: Обновить информацию о доставке силами продавца"""
         ...
 
-    async def v1_fbp_order_direct_timeslot_edit(self, body: t.V1FbpOrderDirectTimeslotEditRequest) -> t.V1FbpOrderDirectTimeslotEditResponse:
+    async def v1_fbp_order_direct_timeslot_edit(self, body: fbp.V1FbpOrderDirectTimeslotEditRequest) -> fbp.V1FbpOrderDirectTimeslotEditResponse:
         """`POST /v1/fbp/order/direct/timeslot/edit`: Отредактировать таймслот в заявке на поставку"""
         ...
 
-    async def v1_fbp_order_direct_timeslot_list(self, body: t.V1FbpOrderDirectTimeslotListRequest) -> t.V1FbpOrderDirectTimeslotListResponse:
+    async def v1_fbp_order_direct_timeslot_list(self, body: fbp.V1FbpOrderDirectTimeslotListRequest) -> fbp.V1FbpOrderDirectTimeslotListResponse:
         """`POST /v1/fbp/order/direct/timeslot/list`: Получить список таймслотов для поставки"""
         ...
 
-    async def v1_fbp_order_direct_tpl_dlv_edit(self, body: t.V1FbpOrderDirectTplDlvEditRequest | None = None) -> t.V1FbpOrderDirectTplDlvEditResponse:
+    async def v1_fbp_order_direct_tpl_dlv_edit(self, body: fbp.V1FbpOrderDirectTplDlvEditRequest | None = None) -> fbp.V1FbpOrderDirectTplDlvEditResponse:
         """`POST /v1/fbp/order/direct/tpl-dlv/edit`: Обновить информацию о доставке сторонней транспортной компанией"""
         ...
 
-    async def v1_fbp_order_drop_off_cancel(self, body: t.V1FbpOrderDropOffCancelRequest) -> t.V1FbpOrderDropOffCancelResponse:
+    async def v1_fbp_order_drop_off_cancel(self, body: fbp.V1FbpOrderDropOffCancelRequest) -> fbp.V1FbpOrderDropOffCancelResponse:
         """`POST /v1/fbp/order/drop-off/cancel`: Отменить поставку drop-off"""
         ...
 
-    async def v1_fbp_order_drop_off_dlv_edit(self, body: t.V1FbpOrderDropOffDlvEditRequest) -> t.V1FbpOrderDropOffDlvEditResponse:
+    async def v1_fbp_order_drop_off_dlv_edit(self, body: fbp.V1FbpOrderDropOffDlvEditRequest) -> fbp.V1FbpOrderDropOffDlvEditResponse:
         """`POST /v1/fbp/order/drop-off/dlv/edit`: Отредактировать информацию о поставке на drop-off пункт"""
         ...
 
-    async def v1_fbp_order_drop_off_timetable(self, body: t.V1FbpOrderDropOffTimetableRequest) -> t.V1FbpOrderDropOffTimetableResponse:
+    async def v1_fbp_order_drop_off_timetable(self, body: fbp.V1FbpOrderDropOffTimetableRequest) -> fbp.V1FbpOrderDropOffTimetableResponse:
         """`POST /v1/fbp/order/drop-off/timetable`: Получить график работы drop-off пункта"""
         ...
 
-    async def v1_fbp_order_get(self, body: t.V1FbpOrderGetRequest) -> t.V1FbpOrderGetResponse:
+    async def v1_fbp_order_get(self, body: fbp.V1FbpOrderGetRequest) -> fbp.V1FbpOrderGetResponse:
         """`POST /v1/fbp/order/get`: Получить информацию о конкретной поставке"""
         ...
 
-    async def v1_fbp_order_list(self, body: t.V1FbpOrderListRequest) -> t.V1FbpOrderListResponse:
+    async def v1_fbp_order_list(self, body: fbp.V1FbpOrderListRequest) -> fbp.V1FbpOrderListResponse:
         """`POST /v1/fbp/order/list`: Получить список поставок
 
         Pages by last_id: `iter_v1_fbp_order_list` walks every page.
         """
         ...
 
-    def iter_v1_fbp_order_list(self, body: t.V1FbpOrderListRequest) -> AsyncIterator[t.V1FbpOrderListItem]:
+    def iter_v1_fbp_order_list(self, body: fbp.V1FbpOrderListRequest) -> AsyncIterator[fbp.V1FbpOrderListItem]:
         """Every item of every page of `/v1/fbp/order/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_fbp_order_pick_up_cancel(self, body: t.V1FbpOrderPickUpCancelRequest) -> t.V1FbpOrderPickUpCancelResponse:
+    async def v1_fbp_order_pick_up_cancel(self, body: fbp.V1FbpOrderPickUpCancelRequest) -> fbp.V1FbpOrderPickUpCancelResponse:
         """`POST /v1/fbp/order/pick-up/cancel`: Отменить pick-up поставку"""
         ...
 
-    async def v1_fbp_order_pick_up_dlv_edit(self, body: t.V1FbpOrderPickUpDlvEditRequest) -> t.V1FbpOrderPickUpDlvEditResponse:
+    async def v1_fbp_order_pick_up_dlv_edit(self, body: fbp.V1FbpOrderPickUpDlvEditRequest) -> fbp.V1FbpOrderPickUpDlvEditResponse:
         """`POST /v1/fbp/order/pick-up/dlv/edit`: Изменить данные о точке забора"""
         ...
 
-    async def v1_fbp_warehouse_list(self, body: t.V1FbpWarehouseListRequest | None = None) -> t.V1FbpWarehouseListResponse:
+    async def v1_fbp_warehouse_list(self, body: fbp.V1FbpWarehouseListRequest | None = None) -> fbp.V1FbpWarehouseListResponse:
         """`POST /v1/fbp/warehouse/list`: Получить список партнёрских складов"""
         ...
 
-    async def v1_fbs_posting_product_exemplar_update(self, body: t.V1FbsPostingProductExemplarUpdateRequest) -> Any:
+    async def v1_fbs_posting_product_exemplar_update(self, body: fbs.V1FbsPostingProductExemplarUpdateRequest) -> Any:
         """`POST /v1/fbs/posting/product/exemplar/update`: Обновить данные экземпляров"""
         ...
 
-    async def v1_finance_accrual_by_day(self, body: t.V1FinanceAccrualByDayRequest | None = None) -> t.V1FinanceAccrualByDayResponse:
+    async def v1_finance_accrual_by_day(self, body: finance.V1FinanceAccrualByDayRequest | None = None) -> finance.V1FinanceAccrualByDayResponse:
         """`POST /v1/finance/accrual/by-day`: Получить начисления за день
 
         Pages by last_id: `iter_v1_finance_accrual_by_day` walks every page.
         """
         ...
 
-    def iter_v1_finance_accrual_by_day(self, body: t.V1FinanceAccrualByDayRequest | None = None) -> AsyncIterator[t.V1FinanceAccrualByDayItem]:
+    def iter_v1_finance_accrual_by_day(self, body: finance.V1FinanceAccrualByDayRequest | None = None) -> AsyncIterator[finance.V1FinanceAccrualByDayItem]:
         """Every item of every page of `/v1/finance/accrual/by-day`, as large pages as Ozon allows."""
         ...
 
-    async def v1_finance_accrual_postings(self, body: t.V1FinanceAccrualPostingsRequest | None = None) -> t.V1FinanceAccrualPostingsResponse:
+    async def v1_finance_accrual_postings(self, body: finance.V1FinanceAccrualPostingsRequest | None = None) -> finance.V1FinanceAccrualPostingsResponse:
         """`POST /v1/finance/accrual/postings`: Получить начисления по отправлениям"""
         ...
 
-    async def v1_finance_accrual_types(self, body: t.V1FinanceAccrualTypesRequest | None = None) -> t.V1FinanceAccrualTypesResponse:
+    async def v1_finance_accrual_types(self, body: finance.V1FinanceAccrualTypesRequest | None = None) -> finance.V1FinanceAccrualTypesResponse:
         """`POST /v1/finance/accrual/types`: Получить справочник начислений"""
         ...
 
-    async def v1_finance_balance(self, body: t.V1FinanceBalanceRequest) -> t.V1FinanceBalanceResponse:
+    async def v1_finance_balance(self, body: finance.V1FinanceBalanceRequest) -> finance.V1FinanceBalanceResponse:
         """`POST /v1/finance/balance`: Получить отчёт о балансе"""
         ...
 
-    async def v1_finance_cash_flow_statement_list(self, body: t.V1FinanceCashFlowStatementListRequest) -> t.V1FinanceCashFlowStatementListResponse:
+    async def v1_finance_cash_flow_statement_list(self, body: finance.V1FinanceCashFlowStatementListRequest) -> finance.V1FinanceCashFlowStatementListResponse:
         """`POST /v1/finance/cash-flow-statement/list`: Финансовый отчёт
 
         Pages by page: `iter_v1_finance_cash_flow_statement_list` walks every page.
         """
         ...
 
-    def iter_v1_finance_cash_flow_statement_list(self, body: t.V1FinanceCashFlowStatementListRequest) -> AsyncIterator[t.V1FinanceCashFlowStatementListItem]:
+    def iter_v1_finance_cash_flow_statement_list(self, body: finance.V1FinanceCashFlowStatementListRequest) -> AsyncIterator[finance.V1FinanceCashFlowStatementListItem]:
         """Every item of every page of `/v1/finance/cash-flow-statement/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_finance_compensation(self, body: t.V1FinanceCompensationRequest) -> t.V1FinanceCompensationResponse:
+    async def v1_finance_compensation(self, body: finance.V1FinanceCompensationRequest) -> finance.V1FinanceCompensationResponse:
         """`POST /v1/finance/compensation`: Отчёт о компенсациях"""
         ...
 
-    async def v1_finance_decompensation(self, body: t.V1FinanceDecompensationRequest) -> t.V1FinanceDecompensationResponse:
+    async def v1_finance_decompensation(self, body: finance.V1FinanceDecompensationRequest) -> finance.V1FinanceDecompensationResponse:
         """`POST /v1/finance/decompensation`: Отчёт о декомпенсациях"""
         ...
 
-    async def v1_finance_document_b2b_sales(self, body: t.V1FinanceDocumentB2BSalesRequest) -> t.V1FinanceDocumentB2BSalesResponse:
+    async def v1_finance_document_b2b_sales(self, body: finance.V1FinanceDocumentB2BSalesRequest) -> finance.V1FinanceDocumentB2BSalesResponse:
         """`POST /v1/finance/document-b2b-sales`: Реестр продаж юридическим лицам"""
         ...
 
-    async def v1_finance_document_b2b_sales_json(self, body: t.V1FinanceDocumentB2BSalesJsonRequest) -> t.V1FinanceDocumentB2BSalesJsonResponse:
+    async def v1_finance_document_b2b_sales_json(self, body: finance.V1FinanceDocumentB2BSalesJsonRequest) -> finance.V1FinanceDocumentB2BSalesJsonResponse:
         """`POST /v1/finance/document-b2b-sales/json`: Реестр продаж юридическим лицам в JSON-формате"""
         ...
 
-    async def v1_finance_mutual_settlement(self, body: t.V1FinanceMutualSettlementRequest) -> t.V1FinanceMutualSettlementResponse:
+    async def v1_finance_mutual_settlement(self, body: finance.V1FinanceMutualSettlementRequest) -> finance.V1FinanceMutualSettlementResponse:
         """`POST /v1/finance/mutual-settlement`: Отчёт о взаиморасчётах"""
         ...
 
-    async def v1_finance_products_buyout(self, body: t.V1FinanceProductsBuyoutRequest) -> t.V1FinanceProductsBuyoutResponse:
+    async def v1_finance_products_buyout(self, body: finance.V1FinanceProductsBuyoutRequest) -> finance.V1FinanceProductsBuyoutResponse:
         """`POST /v1/finance/products/buyout`: Отчёт о выкупленных товарах"""
         ...
 
-    async def v1_finance_realization_by_day(self, body: t.V1FinanceRealizationByDayRequest) -> t.V1FinanceRealizationByDayResponse:
+    async def v1_finance_realization_by_day(self, body: finance.V1FinanceRealizationByDayRequest) -> finance.V1FinanceRealizationByDayResponse:
         """`POST /v1/finance/realization/by-day`: Отчёт о реализации товаров за день"""
         ...
 
-    async def v1_finance_realization_posting(self, body: t.V1FinanceRealizationPostingRequest) -> t.V1FinanceRealizationPostingResponse:
+    async def v1_finance_realization_posting(self, body: finance.V1FinanceRealizationPostingRequest) -> finance.V1FinanceRealizationPostingResponse:
         """`POST /v1/finance/realization/posting`: Позаказный отчёт о реализации товаров"""
         ...
 
-    async def v1_invoice_delete(self, body: t.V1InvoiceDeleteRequest) -> t.V1InvoiceDeleteResponse:
+    async def v1_invoice_delete(self, body: finance.V1InvoiceDeleteRequest) -> finance.V1InvoiceDeleteResponse:
         """`POST /v1/invoice/delete`: Удалить ссылку на счёт-фактуру"""
         ...
 
-    async def v1_invoice_file_upload(self, body: t.V1InvoiceFileUploadRequest) -> t.V1InvoiceFileUploadResponse:
+    async def v1_invoice_file_upload(self, body: finance.V1InvoiceFileUploadRequest) -> finance.V1InvoiceFileUploadResponse:
         """`POST /v1/invoice/file/upload`: Загрузка счёта-фактуры"""
         ...
 
-    async def v1_notification_check(self, body: t.V1NotificationCheckRequest) -> t.V1NotificationCheckResponse:
+    async def v1_notification_check(self, body: seller.V1NotificationCheckRequest) -> seller.V1NotificationCheckResponse:
         """`POST /v1/notification/check`: Проверить URL-адрес для уведомлений"""
         ...
 
-    async def v1_notification_delete(self, body: t.V1NotificationDeleteRequest) -> Any:
+    async def v1_notification_delete(self, body: seller.V1NotificationDeleteRequest) -> Any:
         """`POST /v1/notification/delete`: Удалить URL-адрес для уведомлений"""
         ...
 
-    async def v1_notification_enable(self, body: t.V1NotificationEnableRequest) -> Any:
+    async def v1_notification_enable(self, body: seller.V1NotificationEnableRequest) -> Any:
         """`POST /v1/notification/enable`: Включить или выключить уведомления на URL-адрес"""
         ...
 
-    async def v1_notification_list(self, body: t.V1NotificationListRequest | None = None) -> t.V1NotificationListResponse:
+    async def v1_notification_list(self, body: seller.V1NotificationListRequest | None = None) -> seller.V1NotificationListResponse:
         """`POST /v1/notification/list`: Получить информацию по подключённым URL-адресам
 
         Pages by offset: `iter_v1_notification_list` walks every page.
         """
         ...
 
-    def iter_v1_notification_list(self, body: t.V1NotificationListRequest | None = None) -> AsyncIterator[t.V1NotificationListItem]:
+    def iter_v1_notification_list(self, body: seller.V1NotificationListRequest | None = None) -> AsyncIterator[seller.V1NotificationListItem]:
         """Every item of every page of `/v1/notification/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_notification_push_type_list(self, body: t.V1NotificationPushTypeListRequest | None = None) -> t.V1NotificationPushTypeListResponse:
+    async def v1_notification_push_type_list(self, body: seller.V1NotificationPushTypeListRequest | None = None) -> seller.V1NotificationPushTypeListResponse:
         """`POST /v1/notification/push-type/list`: Получить типы пуш-уведомлений"""
         ...
 
-    async def v1_notification_set(self, body: t.V1NotificationSetRequest) -> Any:
+    async def v1_notification_set(self, body: seller.V1NotificationSetRequest) -> Any:
         """`POST /v1/notification/set`: Подключить URL-адрес для уведомлений"""
         ...
 
-    async def v1_notification_update(self, body: t.V1NotificationUpdateRequest) -> Any:
+    async def v1_notification_update(self, body: seller.V1NotificationUpdateRequest) -> Any:
         """`POST /v1/notification/update`: Изменить URL-адрес для уведомлений"""
         ...
 
-    async def v1_order_cancel(self, body: t.V1OrderCancelRequest) -> t.V1OrderCancelResponse:
+    async def v1_order_cancel(self, body: delivery.V1OrderCancelRequest) -> delivery.V1OrderCancelResponse:
         """`POST /v1/order/cancel`: Отменить заказ"""
         ...
 
-    async def v1_order_cancel_check(self, body: t.V1OrderCancelCheckRequest) -> t.V1OrderCancelCheckResponse:
+    async def v1_order_cancel_check(self, body: delivery.V1OrderCancelCheckRequest) -> delivery.V1OrderCancelCheckResponse:
         """`POST /v1/order/cancel/check`: Проверить возможность отмены заказа"""
         ...
 
-    async def v1_order_cancel_status(self, body: t.V1OrderCancelStatusRequest) -> t.V1OrderCancelStatusResponse:
+    async def v1_order_cancel_status(self, body: delivery.V1OrderCancelStatusRequest) -> delivery.V1OrderCancelStatusResponse:
         """`POST /v1/order/cancel/status`: Получить статус отмены заказа"""
         ...
 
-    async def v1_pass_list(self, body: t.V1PassListRequest) -> t.V1PassListResponse:
+    async def v1_pass_list(self, body: fbs.V1PassListRequest) -> fbs.V1PassListResponse:
         """`POST /v1/pass/list`: Список пропусков
 
         Pages by cursor: `iter_v1_pass_list` walks every page.
         """
         ...
 
-    def iter_v1_pass_list(self, body: t.V1PassListRequest) -> AsyncIterator[t.V1PassListItem]:
+    def iter_v1_pass_list(self, body: fbs.V1PassListRequest) -> AsyncIterator[fbs.V1PassListItem]:
         """Every item of every page of `/v1/pass/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_polygon_bind(self, body: t.V1PolygonBindRequest) -> t.V1PolygonBindResponse:
+    async def v1_polygon_bind(self, body: warehouses.V1PolygonBindRequest) -> warehouses.V1PolygonBindResponse:
         """`POST /v1/polygon/bind`: Свяжите метод доставки с полигоном доставки"""
         ...
 
-    async def v1_polygon_create(self, body: t.V1PolygonCreateRequest) -> t.V1PolygonCreateResponse:
+    async def v1_polygon_create(self, body: warehouses.V1PolygonCreateRequest) -> warehouses.V1PolygonCreateResponse:
         """`POST /v1/polygon/create`: Создайте полигон доставки"""
         ...
 
-    async def v1_polygon_delete(self, body: t.V1PolygonDeleteRequest | None = None) -> Any:
+    async def v1_polygon_delete(self, body: warehouses.V1PolygonDeleteRequest | None = None) -> Any:
         """`POST /v1/polygon/delete`: Удалить полигон из области доставки"""
         ...
 
-    async def v1_polygon_list(self, body: t.V1PolygonListRequest | None = None) -> t.V1PolygonListResponse:
+    async def v1_polygon_list(self, body: warehouses.V1PolygonListRequest | None = None) -> warehouses.V1PolygonListResponse:
         """`POST /v1/polygon/list`: Получить список установленных полигонов на метод доставки"""
         ...
 
-    async def v1_polygon_time_coordinates_update(self, body: t.V1PolygonTimeCoordinatesUpdateRequest | None = None) -> Any:
+    async def v1_polygon_time_coordinates_update(self, body: warehouses.V1PolygonTimeCoordinatesUpdateRequest | None = None) -> Any:
         """`POST /v1/polygon/time/coordinates/update`: Обновить координаты полигона доставки"""
         ...
 
-    async def v1_polygon_time_set(self, body: t.V1PolygonTimeSetRequest | None = None) -> Any:
+    async def v1_polygon_time_set(self, body: warehouses.V1PolygonTimeSetRequest | None = None) -> Any:
         """`POST /v1/polygon/time/set`: Установить новое время доставки в полигоне"""
         ...
 
-    async def v1_posting_cancel(self, body: t.V1PostingCancelRequest) -> t.V1PostingCancelResponse:
+    async def v1_posting_cancel(self, body: delivery.V1PostingCancelRequest) -> delivery.V1PostingCancelResponse:
         """`POST /v1/posting/cancel`: Отменить отправление из заказа"""
         ...
 
-    async def v1_posting_cancel_status(self, body: t.V1PostingCancelStatusRequest | None = None) -> t.V1PostingCancelStatusResponse:
+    async def v1_posting_cancel_status(self, body: delivery.V1PostingCancelStatusRequest | None = None) -> delivery.V1PostingCancelStatusResponse:
         """`POST /v1/posting/cancel/status`: Проверить статус отмены отправления"""
         ...
 
-    async def v1_posting_carriage_available_list(self, body: t.V1PostingCarriageAvailableListRequest) -> t.V1PostingCarriageAvailableListResponse:
+    async def v1_posting_carriage_available_list(self, body: fbs.V1PostingCarriageAvailableListRequest) -> fbs.V1PostingCarriageAvailableListResponse:
         """`POST /v1/posting/carriage-available/list`: Список доступных перевозок"""
         ...
 
-    async def v1_posting_cutoff_set(self, body: t.V1PostingCutoffSetRequest) -> t.V1PostingCutoffSetResponse:
+    async def v1_posting_cutoff_set(self, body: fbs.V1PostingCutoffSetRequest) -> fbs.V1PostingCutoffSetResponse:
         """`POST /v1/posting/cutoff/set`: Уточнить дату отгрузки отправления"""
         ...
 
-    async def v1_posting_digital_codes_upload(self, body: t.V1PostingDigitalCodesUploadRequest | None = None) -> t.V1PostingDigitalCodesUploadResponse:
+    async def v1_posting_digital_codes_upload(self, body: digital.V1PostingDigitalCodesUploadRequest | None = None) -> digital.V1PostingDigitalCodesUploadResponse:
         """`POST /v1/posting/digital/codes/upload`: Загрузить коды цифровых товаров для отправления"""
         ...
 
-    async def v1_posting_digital_list(self, body: t.V1PostingDigitalListRequest | None = None) -> t.V1PostingDigitalListResponse:
+    async def v1_posting_digital_list(self, body: digital.V1PostingDigitalListRequest | None = None) -> digital.V1PostingDigitalListResponse:
         """`POST /v1/posting/digital/list`: Получить список отправлений
 
         Pages by offset: `iter_v1_posting_digital_list` walks every page.
@@ -3953,267 +3971,267 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v1_posting_digital_list(self, body: t.V1PostingDigitalListRequest | None = None) -> AsyncIterator[t.V1PostingDigitalListItem]:
+    def iter_v1_posting_digital_list(self, body: digital.V1PostingDigitalListRequest | None = None) -> AsyncIterator[digital.V1PostingDigitalListItem]:
         """Every item of every page of `/v1/posting/digital/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_posting_fbo_cancel_reason_list(self, body: t.V1PostingFboCancelReasonListRequest | None = None) -> t.V1PostingFboCancelReasonListResponse:
+    async def v1_posting_fbo_cancel_reason_list(self, body: fbo.V1PostingFboCancelReasonListRequest | None = None) -> fbo.V1PostingFboCancelReasonListResponse:
         """`POST /v1/posting/fbo/cancel-reason/list`: Причины отмены отправлений по схеме FBO"""
         ...
 
-    async def v1_posting_fbp_get(self, body: t.V1PostingFbpGetRequest | None = None) -> t.V1PostingFbpGetResponse:
+    async def v1_posting_fbp_get(self, body: fbp.V1PostingFbpGetRequest | None = None) -> fbp.V1PostingFbpGetResponse:
         """`POST /v1/posting/fbp/get`: Получить информацию об отправлении по идентификатору"""
         ...
 
-    async def v1_posting_fbp_list(self, body: t.V1PostingFbpListRequest | None = None) -> t.V1PostingFbpListResponse:
+    async def v1_posting_fbp_list(self, body: fbp.V1PostingFbpListRequest | None = None) -> fbp.V1PostingFbpListResponse:
         """`POST /v1/posting/fbp/list`: Получить список отправлений
 
         Pages by cursor: `iter_v1_posting_fbp_list` walks every page.
         """
         ...
 
-    def iter_v1_posting_fbp_list(self, body: t.V1PostingFbpListRequest | None = None) -> AsyncIterator[t.V1PostingFbpListItem]:
+    def iter_v1_posting_fbp_list(self, body: fbp.V1PostingFbpListRequest | None = None) -> AsyncIterator[fbp.V1PostingFbpListItem]:
         """Every item of every page of `/v1/posting/fbp/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_posting_fbs_cancel_reason(self, body: t.V1PostingFbsCancelReasonRequest) -> t.V1PostingFbsCancelReasonResponse:
+    async def v1_posting_fbs_cancel_reason(self, body: fbs.V1PostingFbsCancelReasonRequest) -> fbs.V1PostingFbsCancelReasonResponse:
         """`POST /v1/posting/fbs/cancel-reason`: Причины отмены отправления"""
         ...
 
-    async def v1_posting_fbs_package_label_create(self, body: t.V1PostingFbsPackageLabelCreateRequest) -> t.V1PostingFbsPackageLabelCreateResponse:
+    async def v1_posting_fbs_package_label_create(self, body: fbs.V1PostingFbsPackageLabelCreateRequest) -> fbs.V1PostingFbsPackageLabelCreateResponse:
         """`POST /v1/posting/fbs/package-label/create`: Создать задание на выгрузку этикеток"""
         ...
 
-    async def v1_posting_fbs_package_label_get(self, body: t.V1PostingFbsPackageLabelGetRequest) -> t.V1PostingFbsPackageLabelGetResponse:
+    async def v1_posting_fbs_package_label_get(self, body: fbs.V1PostingFbsPackageLabelGetRequest) -> fbs.V1PostingFbsPackageLabelGetResponse:
         """`POST /v1/posting/fbs/package-label/get`: Получить файл с этикетками"""
         ...
 
-    async def v1_posting_fbs_pick_up_code_verify(self, body: t.V1PostingFbsPickUpCodeVerifyRequest) -> t.V1PostingFbsPickUpCodeVerifyResponse:
+    async def v1_posting_fbs_pick_up_code_verify(self, body: fbs.V1PostingFbsPickUpCodeVerifyRequest) -> fbs.V1PostingFbsPickUpCodeVerifyResponse:
         """`POST /v1/posting/fbs/pick-up-code/verify`: Проверить код курьера"""
         ...
 
-    async def v1_posting_fbs_product_traceable_attribute(self, body: t.V1PostingFbsProductTraceableAttributeRequest) -> t.V1PostingFbsProductTraceableAttributeResponse:
+    async def v1_posting_fbs_product_traceable_attribute(self, body: fbs.V1PostingFbsProductTraceableAttributeRequest) -> fbs.V1PostingFbsProductTraceableAttributeResponse:
         """`POST /v1/posting/fbs/product/traceable/attribute`: Получить список незаполненных атрибутов для прослеживаемых товаров"""
         ...
 
-    async def v1_posting_fbs_restrictions(self, body: t.V1PostingFbsRestrictionsRequest) -> t.V1PostingFbsRestrictionsResponse:
+    async def v1_posting_fbs_restrictions(self, body: fbs.V1PostingFbsRestrictionsRequest) -> fbs.V1PostingFbsRestrictionsResponse:
         """`POST /v1/posting/fbs/restrictions`: Получить ограничения пункта приёма"""
         ...
 
-    async def v1_posting_fbs_split(self, body: t.V1PostingFbsSplitRequest) -> t.V1PostingFbsSplitResponse:
+    async def v1_posting_fbs_split(self, body: fbs.V1PostingFbsSplitRequest) -> fbs.V1PostingFbsSplitResponse:
         """`POST /v1/posting/fbs/split`: Разделить заказ на отправления без сборки"""
         ...
 
-    async def v1_posting_fbs_timeslot_change_restrictions(self, body: t.V1PostingFbsTimeslotChangeRestrictionsRequest) -> t.V1PostingFbsTimeslotChangeRestrictionsResponse:
+    async def v1_posting_fbs_timeslot_change_restrictions(self, body: fbs.V1PostingFbsTimeslotChangeRestrictionsRequest) -> fbs.V1PostingFbsTimeslotChangeRestrictionsResponse:
         """`POST /v1/posting/fbs/timeslot/change-restrictions`: Доступные даты для переноса доставки"""
         ...
 
-    async def v1_posting_fbs_timeslot_set(self, body: t.V1PostingFbsTimeslotSetRequest) -> t.V1PostingFbsTimeslotSetResponse:
+    async def v1_posting_fbs_timeslot_set(self, body: fbs.V1PostingFbsTimeslotSetRequest) -> fbs.V1PostingFbsTimeslotSetResponse:
         """`POST /v1/posting/fbs/timeslot/set`: Перенести дату доставки"""
         ...
 
-    async def v1_posting_fbs_traceable_split(self, body: t.V1PostingFbsTraceableSplitRequest) -> t.V1PostingFbsTraceableSplitResponse:
+    async def v1_posting_fbs_traceable_split(self, body: fbs.V1PostingFbsTraceableSplitRequest) -> fbs.V1PostingFbsTraceableSplitResponse:
         """`POST /v1/posting/fbs/traceable/split`: Разделить отправление с прослеживаемыми товарами"""
         ...
 
-    async def v1_posting_global_etgb(self, body: t.V1PostingGlobalEtgbRequest) -> t.V1PostingGlobalEtgbResponse:
+    async def v1_posting_global_etgb(self, body: fbs.V1PostingGlobalEtgbRequest) -> fbs.V1PostingGlobalEtgbResponse:
         """`POST /v1/posting/global/etgb`: Таможенные декларации ETGB"""
         ...
 
-    async def v1_posting_marks(self, body: t.V1PostingMarksRequest | None = None) -> t.V1PostingMarksResponse:
+    async def v1_posting_marks(self, body: delivery.V1PostingMarksRequest | None = None) -> delivery.V1PostingMarksResponse:
         """`POST /v1/posting/marks`: Получить маркировки экземпляров из отправления"""
         ...
 
-    async def v1_posting_unpaid_legal_product_list(self, body: t.V1PostingUnpaidLegalProductListRequest) -> t.V1PostingUnpaidLegalProductListResponse:
+    async def v1_posting_unpaid_legal_product_list(self, body: fbs.V1PostingUnpaidLegalProductListRequest) -> fbs.V1PostingUnpaidLegalProductListResponse:
         """`POST /v1/posting/unpaid-legal/product/list`: Список неоплаченных товаров, заказанных юридическими лицами
 
         Pages by cursor: `iter_v1_posting_unpaid_legal_product_list` walks every page.
         """
         ...
 
-    def iter_v1_posting_unpaid_legal_product_list(self, body: t.V1PostingUnpaidLegalProductListRequest) -> AsyncIterator[t.V1PostingUnpaidLegalProductListItem]:
+    def iter_v1_posting_unpaid_legal_product_list(self, body: fbs.V1PostingUnpaidLegalProductListRequest) -> AsyncIterator[fbs.V1PostingUnpaidLegalProductListItem]:
         """Every item of every page of `/v1/posting/unpaid-legal/product/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_pricing_strategy_competitors_list(self, body: t.V1PricingStrategyCompetitorsListRequest) -> t.V1PricingStrategyCompetitorsListResponse:
+    async def v1_pricing_strategy_competitors_list(self, body: prices_stocks.V1PricingStrategyCompetitorsListRequest) -> prices_stocks.V1PricingStrategyCompetitorsListResponse:
         """`POST /v1/pricing-strategy/competitors/list`: Список конкурентов
 
         Pages by page: `iter_v1_pricing_strategy_competitors_list` walks every page.
         """
         ...
 
-    def iter_v1_pricing_strategy_competitors_list(self, body: t.V1PricingStrategyCompetitorsListRequest) -> AsyncIterator[t.V1PricingStrategyCompetitorsListItem]:
+    def iter_v1_pricing_strategy_competitors_list(self, body: prices_stocks.V1PricingStrategyCompetitorsListRequest) -> AsyncIterator[prices_stocks.V1PricingStrategyCompetitorsListItem]:
         """Every item of every page of `/v1/pricing-strategy/competitors/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_pricing_strategy_create(self, body: t.V1PricingStrategyCreateRequest) -> t.V1PricingStrategyCreateResponse:
+    async def v1_pricing_strategy_create(self, body: prices_stocks.V1PricingStrategyCreateRequest) -> prices_stocks.V1PricingStrategyCreateResponse:
         """`POST /v1/pricing-strategy/create`: Создать стратегию"""
         ...
 
-    async def v1_pricing_strategy_delete(self, body: t.V1PricingStrategyDeleteRequest) -> t.V1PricingStrategyDeleteResponse:
+    async def v1_pricing_strategy_delete(self, body: prices_stocks.V1PricingStrategyDeleteRequest) -> prices_stocks.V1PricingStrategyDeleteResponse:
         """`POST /v1/pricing-strategy/delete`: Удалить стратегию"""
         ...
 
-    async def v1_pricing_strategy_info(self, body: t.V1PricingStrategyInfoRequest) -> t.V1PricingStrategyInfoResponse:
+    async def v1_pricing_strategy_info(self, body: prices_stocks.V1PricingStrategyInfoRequest) -> prices_stocks.V1PricingStrategyInfoResponse:
         """`POST /v1/pricing-strategy/info`: Информация о стратегии"""
         ...
 
-    async def v1_pricing_strategy_list(self, body: t.V1PricingStrategyListRequest) -> t.V1PricingStrategyListResponse:
+    async def v1_pricing_strategy_list(self, body: prices_stocks.V1PricingStrategyListRequest) -> prices_stocks.V1PricingStrategyListResponse:
         """`POST /v1/pricing-strategy/list`: Список стратегий
 
         Pages by page: `iter_v1_pricing_strategy_list` walks every page.
         """
         ...
 
-    def iter_v1_pricing_strategy_list(self, body: t.V1PricingStrategyListRequest) -> AsyncIterator[t.V1PricingStrategyListItem]:
+    def iter_v1_pricing_strategy_list(self, body: prices_stocks.V1PricingStrategyListRequest) -> AsyncIterator[prices_stocks.V1PricingStrategyListItem]:
         """Every item of every page of `/v1/pricing-strategy/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_pricing_strategy_product_info(self, body: t.V1PricingStrategyProductInfoRequest) -> t.V1PricingStrategyProductInfoResponse:
+    async def v1_pricing_strategy_product_info(self, body: prices_stocks.V1PricingStrategyProductInfoRequest) -> prices_stocks.V1PricingStrategyProductInfoResponse:
         """`POST /v1/pricing-strategy/product/info`: Цена товара у конкурента"""
         ...
 
-    async def v1_pricing_strategy_products_add(self, body: t.V1PricingStrategyProductsAddRequest) -> t.V1PricingStrategyProductsAddResponse:
+    async def v1_pricing_strategy_products_add(self, body: prices_stocks.V1PricingStrategyProductsAddRequest) -> prices_stocks.V1PricingStrategyProductsAddResponse:
         """`POST /v1/pricing-strategy/products/add`: Добавить товары в стратегию"""
         ...
 
-    async def v1_pricing_strategy_products_delete(self, body: t.V1PricingStrategyProductsDeleteRequest) -> t.V1PricingStrategyProductsDeleteResponse:
+    async def v1_pricing_strategy_products_delete(self, body: prices_stocks.V1PricingStrategyProductsDeleteRequest) -> prices_stocks.V1PricingStrategyProductsDeleteResponse:
         """`POST /v1/pricing-strategy/products/delete`: Удалить товары из стратегии"""
         ...
 
-    async def v1_pricing_strategy_products_list(self, body: t.V1PricingStrategyProductsListRequest) -> t.V1PricingStrategyProductsListResponse:
+    async def v1_pricing_strategy_products_list(self, body: prices_stocks.V1PricingStrategyProductsListRequest) -> prices_stocks.V1PricingStrategyProductsListResponse:
         """`POST /v1/pricing-strategy/products/list`: Список товаров в стратегии"""
         ...
 
-    async def v1_pricing_strategy_status(self, body: t.V1PricingStrategyStatusRequest) -> t.V1PricingStrategyStatusResponse:
+    async def v1_pricing_strategy_status(self, body: prices_stocks.V1PricingStrategyStatusRequest) -> prices_stocks.V1PricingStrategyStatusResponse:
         """`POST /v1/pricing-strategy/status`: Изменить статус стратегии"""
         ...
 
-    async def v1_pricing_strategy_strategy_ids_by_product_ids(self, body: t.V1PricingStrategyStrategyIdsByProductIdsRequest) -> t.V1PricingStrategyStrategyIdsByProductIdsResponse:
+    async def v1_pricing_strategy_strategy_ids_by_product_ids(self, body: prices_stocks.V1PricingStrategyStrategyIdsByProductIdsRequest) -> prices_stocks.V1PricingStrategyStrategyIdsByProductIdsResponse:
         """`POST /v1/pricing-strategy/strategy-ids-by-product-ids`: Список идентификаторов стратегий"""
         ...
 
-    async def v1_pricing_strategy_update(self, body: t.V1PricingStrategyUpdateRequest) -> t.V1PricingStrategyUpdateResponse:
+    async def v1_pricing_strategy_update(self, body: prices_stocks.V1PricingStrategyUpdateRequest) -> prices_stocks.V1PricingStrategyUpdateResponse:
         """`POST /v1/pricing-strategy/update`: Обновить стратегию"""
         ...
 
-    async def v1_product_action_timer_status(self, body: t.V1ProductActionTimerStatusRequest | None = None) -> t.V1ProductActionTimerStatusResponse:
+    async def v1_product_action_timer_status(self, body: prices_stocks.V1ProductActionTimerStatusRequest | None = None) -> prices_stocks.V1ProductActionTimerStatusResponse:
         """`POST /v1/product/action/timer/status`: Получить статус установленного таймера"""
         ...
 
-    async def v1_product_action_timer_update(self, body: t.V1ProductActionTimerUpdateRequest | None = None) -> Any:
+    async def v1_product_action_timer_update(self, body: prices_stocks.V1ProductActionTimerUpdateRequest | None = None) -> Any:
         """`POST /v1/product/action/timer/update`: Обновление таймера актуальности минимальной цены
 
         Batch field: `product_ids` (at most 1000 per request).
         """
         ...
 
-    async def v1_product_archive(self, body: t.V1ProductArchiveRequest) -> t.V1ProductArchiveResponse:
+    async def v1_product_archive(self, body: products.V1ProductArchiveRequest) -> products.V1ProductArchiveResponse:
         """`POST /v1/product/archive`: Перенести товар в архив
 
         Batch field: `product_id` (at most 100 per request).
         """
         ...
 
-    async def v1_product_attributes_update(self, body: t.V1ProductAttributesUpdateRequest | None = None) -> t.V1ProductAttributesUpdateResponse:
+    async def v1_product_attributes_update(self, body: products.V1ProductAttributesUpdateRequest | None = None) -> products.V1ProductAttributesUpdateResponse:
         """`POST /v1/product/attributes/update`: Обновить характеристики товара
 
         Batch field: `items`.
         """
         ...
 
-    async def v1_product_certificate_accordance_types(self) -> t.V1ProductCertificateAccordanceTypesResponse:
+    async def v1_product_certificate_accordance_types(self) -> certificates.V1ProductCertificateAccordanceTypesResponse:
         """`GET /v1/product/certificate/accordance-types`: Список типов соответствия требованиям (версия 1)"""
         ...
 
-    async def v1_product_certificate_bind(self, body: t.V1ProductCertificateBindRequest) -> t.V1ProductCertificateBindResponse:
+    async def v1_product_certificate_bind(self, body: certificates.V1ProductCertificateBindRequest) -> certificates.V1ProductCertificateBindResponse:
         """`POST /v1/product/certificate/bind`: Привязать сертификат к товару"""
         ...
 
-    async def v1_product_certificate_create(self) -> t.V1ProductCertificateCreateResponse:
+    async def v1_product_certificate_create(self, body: certificates.V1ProductCertificateCreateRequest) -> certificates.V1ProductCertificateCreateResponse:
         """`POST /v1/product/certificate/create`.
 
         Retired: deprecated by Ozon; successor /v2/product/certificate/create.
         """
         ...
 
-    async def v1_product_certificate_delete(self, body: t.V1ProductCertificateDeleteRequest) -> t.V1ProductCertificateDeleteResponse:
+    async def v1_product_certificate_delete(self, body: certificates.V1ProductCertificateDeleteRequest) -> certificates.V1ProductCertificateDeleteResponse:
         """`POST /v1/product/certificate/delete`: Удалить сертификат"""
         ...
 
-    async def v1_product_certificate_info(self, body: t.V1ProductCertificateInfoRequest) -> t.V1ProductCertificateInfoResponse:
+    async def v1_product_certificate_info(self, body: certificates.V1ProductCertificateInfoRequest) -> certificates.V1ProductCertificateInfoResponse:
         """`POST /v1/product/certificate/info`: Информация о сертификате"""
         ...
 
-    async def v1_product_certificate_list(self, body: t.V1ProductCertificateListRequest) -> t.V1ProductCertificateListResponse:
+    async def v1_product_certificate_list(self, body: certificates.V1ProductCertificateListRequest) -> certificates.V1ProductCertificateListResponse:
         """`POST /v1/product/certificate/list`: Список сертификатов
 
         Pages by page: `iter_v1_product_certificate_list` walks every page.
         """
         ...
 
-    def iter_v1_product_certificate_list(self, body: t.V1ProductCertificateListRequest) -> AsyncIterator[t.V1ProductCertificateListItem]:
+    def iter_v1_product_certificate_list(self, body: certificates.V1ProductCertificateListRequest) -> AsyncIterator[certificates.V1ProductCertificateListItem]:
         """Every item of every page of `/v1/product/certificate/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_product_certificate_product_status_list(self, body: t.V1ProductCertificateProductStatusListRequest | None = None) -> t.V1ProductCertificateProductStatusListResponse:
+    async def v1_product_certificate_product_status_list(self, body: certificates.V1ProductCertificateProductStatusListRequest | None = None) -> certificates.V1ProductCertificateProductStatusListResponse:
         """`POST /v1/product/certificate/product_status/list`: Список возможных статусов товаров"""
         ...
 
-    async def v1_product_certificate_products_list(self, body: t.V1ProductCertificateProductsListRequest) -> t.V1ProductCertificateProductsListResponse:
+    async def v1_product_certificate_products_list(self, body: certificates.V1ProductCertificateProductsListRequest) -> certificates.V1ProductCertificateProductsListResponse:
         """`POST /v1/product/certificate/products/list`: Список товаров, привязанных к сертификату
 
         Pages by last_id: `iter_v1_product_certificate_products_list` walks every page.
         """
         ...
 
-    def iter_v1_product_certificate_products_list(self, body: t.V1ProductCertificateProductsListRequest) -> AsyncIterator[t.V1ProductCertificateProductsListItem]:
+    def iter_v1_product_certificate_products_list(self, body: certificates.V1ProductCertificateProductsListRequest) -> AsyncIterator[certificates.V1ProductCertificateProductsListItem]:
         """Every item of every page of `/v1/product/certificate/products/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_product_certificate_rejection_reasons_list(self, body: t.V1ProductCertificateRejectionReasonsListRequest | None = None) -> t.V1ProductCertificateRejectionReasonsListResponse:
+    async def v1_product_certificate_rejection_reasons_list(self, body: certificates.V1ProductCertificateRejectionReasonsListRequest | None = None) -> certificates.V1ProductCertificateRejectionReasonsListResponse:
         """`POST /v1/product/certificate/rejection_reasons/list`: Возможные причины отклонения сертификата"""
         ...
 
-    async def v1_product_certificate_status_list(self, body: t.V1ProductCertificateStatusListRequest | None = None) -> t.V1ProductCertificateStatusListResponse:
+    async def v1_product_certificate_status_list(self, body: certificates.V1ProductCertificateStatusListRequest | None = None) -> certificates.V1ProductCertificateStatusListResponse:
         """`POST /v1/product/certificate/status/list`: Возможные статусы сертификатов"""
         ...
 
-    async def v1_product_certificate_types(self) -> t.V1ProductCertificateTypesResponse:
+    async def v1_product_certificate_types(self) -> certificates.V1ProductCertificateTypesResponse:
         """`GET /v1/product/certificate/types`: Справочник типов документов"""
         ...
 
-    async def v1_product_certificate_unbind(self, body: t.V1ProductCertificateUnbindRequest) -> t.V1ProductCertificateUnbindResponse:
+    async def v1_product_certificate_unbind(self, body: certificates.V1ProductCertificateUnbindRequest) -> certificates.V1ProductCertificateUnbindResponse:
         """`POST /v1/product/certificate/unbind`: Отвязать товар от сертификата"""
         ...
 
-    async def v1_product_certification_list(self, body: t.V1ProductCertificationListRequest | None = None) -> t.V1ProductCertificationListResponse:
+    async def v1_product_certification_list(self, body: certificates.V1ProductCertificationListRequest | None = None) -> certificates.V1ProductCertificationListResponse:
         """`POST /v1/product/certification/list`: Список сертифицируемых категорий
 
         Pages by page: `iter_v1_product_certification_list` walks every page.
         """
         ...
 
-    def iter_v1_product_certification_list(self, body: t.V1ProductCertificationListRequest | None = None) -> AsyncIterator[t.V1ProductCertificationListItem]:
+    def iter_v1_product_certification_list(self, body: certificates.V1ProductCertificationListRequest | None = None) -> AsyncIterator[certificates.V1ProductCertificationListItem]:
         """Every item of every page of `/v1/product/certification/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_product_digital_stocks_import(self, body: t.V1ProductDigitalStocksImportRequest | None = None) -> t.V1ProductDigitalStocksImportResponse:
+    async def v1_product_digital_stocks_import(self, body: digital.V1ProductDigitalStocksImportRequest | None = None) -> digital.V1ProductDigitalStocksImportResponse:
         """`POST /v1/product/digital/stocks/import`: Обновить количество цифровых товаров"""
         ...
 
-    async def v1_product_import_by_sku(self, body: t.V1ProductImportBySkuRequest | None = None) -> t.V1ProductImportBySkuResponse:
+    async def v1_product_import_by_sku(self, body: products.V1ProductImportBySkuRequest | None = None) -> products.V1ProductImportBySkuResponse:
         """`POST /v1/product/import-by-sku`: Создать товар по SKU
 
         Batch field: `items` (at most 1000 per request).
         """
         ...
 
-    async def v1_product_import_info(self, body: t.V1ProductImportInfoRequest) -> t.V1ProductImportInfoResponse:
+    async def v1_product_import_info(self, body: products.V1ProductImportInfoRequest) -> products.V1ProductImportInfoResponse:
         """`POST /v1/product/import/info`: Узнать статус добавления или обновления товара"""
         ...
 
-    async def v1_product_import_prices(self, body: t.V1ProductImportPricesRequest | None = None) -> t.V1ProductImportPricesResponse:
+    async def v1_product_import_prices(self, body: prices_stocks.V1ProductImportPricesRequest | None = None) -> prices_stocks.V1ProductImportPricesResponse:
         """`POST /v1/product/import/prices`: Обновить цену
 
         Batch field: `prices` (at most 1000 per request).
@@ -4227,56 +4245,56 @@ class AsyncOperations:
         """
         ...
 
-    async def v1_product_info_description(self, body: t.V1ProductInfoDescriptionRequest | None = None) -> t.V1ProductInfoDescriptionResponse:
+    async def v1_product_info_description(self, body: products.V1ProductInfoDescriptionRequest | None = None) -> products.V1ProductInfoDescriptionResponse:
         """`POST /v1/product/info/description`: Получить описание товара"""
         ...
 
-    async def v1_product_info_discounted(self, body: t.V1ProductInfoDiscountedRequest) -> t.V1ProductInfoDiscountedResponse:
+    async def v1_product_info_discounted(self, body: prices_stocks.V1ProductInfoDiscountedRequest) -> prices_stocks.V1ProductInfoDiscountedResponse:
         """`POST /v1/product/info/discounted`: Узнать информацию об уценке и основном товаре по SKU уценённого товара"""
         ...
 
-    async def v1_product_info_stocks_by_warehouse_fbo(self, body: t.V1ProductInfoStocksByWarehouseFboRequest | None = None) -> t.V1ProductInfoStocksByWarehouseFboResponse:
+    async def v1_product_info_stocks_by_warehouse_fbo(self, body: prices_stocks.V1ProductInfoStocksByWarehouseFboRequest | None = None) -> prices_stocks.V1ProductInfoStocksByWarehouseFboResponse:
         """`POST /v1/product/info/stocks-by-warehouse/fbo`: Получить информацию о стоках на складах FBO
 
         Pages by cursor: `iter_v1_product_info_stocks_by_warehouse_fbo` walks every page.
         """
         ...
 
-    def iter_v1_product_info_stocks_by_warehouse_fbo(self, body: t.V1ProductInfoStocksByWarehouseFboRequest | None = None) -> AsyncIterator[t.V1ProductInfoStocksByWarehouseFboItem]:
+    def iter_v1_product_info_stocks_by_warehouse_fbo(self, body: prices_stocks.V1ProductInfoStocksByWarehouseFboRequest | None = None) -> AsyncIterator[prices_stocks.V1ProductInfoStocksByWarehouseFboItem]:
         """Every item of every page of `/v1/product/info/stocks-by-warehouse/fbo`, as large pages as Ozon allows."""
         ...
 
-    async def v1_product_info_stocks_by_warehouse_fbs(self, body: t.V1ProductInfoStocksByWarehouseFbsRequest | None = None) -> t.V1ProductInfoStocksByWarehouseFbsResponse:
+    async def v1_product_info_stocks_by_warehouse_fbs(self, body: prices_stocks.V1ProductInfoStocksByWarehouseFbsRequest | None = None) -> prices_stocks.V1ProductInfoStocksByWarehouseFbsResponse:
         """`POST /v1/product/info/stocks-by-warehouse/fbs`: Информация об остатках на складах продавца (FBS и rFBS)"""
         ...
 
-    async def v1_product_info_subscription(self, body: t.V1ProductInfoSubscriptionRequest) -> t.V1ProductInfoSubscriptionResponse:
+    async def v1_product_info_subscription(self, body: products.V1ProductInfoSubscriptionRequest) -> products.V1ProductInfoSubscriptionResponse:
         """`POST /v1/product/info/subscription`: Количество подписавшихся на товар пользователей"""
         ...
 
-    async def v1_product_info_warehouse_stocks(self, body: t.V1ProductInfoWarehouseStocksRequest) -> t.V1ProductInfoWarehouseStocksResponse:
+    async def v1_product_info_warehouse_stocks(self, body: prices_stocks.V1ProductInfoWarehouseStocksRequest) -> prices_stocks.V1ProductInfoWarehouseStocksResponse:
         """`POST /v1/product/info/warehouse/stocks`: Получить информацию по остаткам на складе FBS и rFBS
 
         Pages by cursor: `iter_v1_product_info_warehouse_stocks` walks every page.
         """
         ...
 
-    def iter_v1_product_info_warehouse_stocks(self, body: t.V1ProductInfoWarehouseStocksRequest) -> AsyncIterator[t.V1ProductInfoWarehouseStocksItem]:
+    def iter_v1_product_info_warehouse_stocks(self, body: prices_stocks.V1ProductInfoWarehouseStocksRequest) -> AsyncIterator[prices_stocks.V1ProductInfoWarehouseStocksItem]:
         """Every item of every page of `/v1/product/info/warehouse/stocks`, as large pages as Ozon allows."""
         ...
 
-    async def v1_product_info_wrong_volume(self, body: t.V1ProductInfoWrongVolumeRequest) -> t.V1ProductInfoWrongVolumeResponse:
+    async def v1_product_info_wrong_volume(self, body: products.V1ProductInfoWrongVolumeRequest) -> products.V1ProductInfoWrongVolumeResponse:
         """`POST /v1/product/info/wrong-volume`: Список товаров с некорректными ОВХ
 
         Pages by cursor: `iter_v1_product_info_wrong_volume` walks every page.
         """
         ...
 
-    def iter_v1_product_info_wrong_volume(self, body: t.V1ProductInfoWrongVolumeRequest) -> AsyncIterator[t.V1ProductInfoWrongVolumeItem]:
+    def iter_v1_product_info_wrong_volume(self, body: products.V1ProductInfoWrongVolumeRequest) -> AsyncIterator[products.V1ProductInfoWrongVolumeItem]:
         """Every item of every page of `/v1/product/info/wrong-volume`, as large pages as Ozon allows."""
         ...
 
-    async def v1_product_pictures_import(self, body: t.V1ProductPicturesImportRequest) -> t.V1ProductPicturesImportResponse:
+    async def v1_product_pictures_import(self, body: products.V1ProductPicturesImportRequest) -> products.V1ProductPicturesImportResponse:
         """`POST /v1/product/pictures/import`: Загрузить или обновить изображения товара
 
         Retired: off at Ozon from 2026-10-01; successor /v2/product/pictures/import.
@@ -4290,18 +4308,18 @@ class AsyncOperations:
         """
         ...
 
-    async def v1_product_placement_zone_info(self, body: t.V1ProductPlacementZoneInfoRequest | None = None) -> t.V1ProductPlacementZoneInfoResponse:
+    async def v1_product_placement_zone_info(self, body: products.V1ProductPlacementZoneInfoRequest | None = None) -> products.V1ProductPlacementZoneInfoResponse:
         """`POST /v1/product/placement-zone/info`: Получить зоны размещения товаров по SKU перед поставкой"""
         ...
 
-    async def v1_product_prices_details(self, body: t.V1ProductPricesDetailsRequest) -> t.V1ProductPricesDetailsResponse:
+    async def v1_product_prices_details(self, body: prices_stocks.V1ProductPricesDetailsRequest) -> prices_stocks.V1ProductPricesDetailsResponse:
         """`POST /v1/product/prices/details`: Получить подробную информацию о ценах товаров
 
         Batch field: `skus` (at most 1000 per request).
         """
         ...
 
-    async def v1_product_quant_info(self, body: t.V1ProductQuantInfoRequest) -> t.V1ProductQuantInfoResponse:
+    async def v1_product_quant_info(self, body: products.V1ProductQuantInfoRequest) -> products.V1ProductQuantInfoResponse:
         """`POST /v1/product/quant/info`.
 
         Batch field: `quant_code` (at most 1000 per request).
@@ -4309,410 +4327,410 @@ class AsyncOperations:
         """
         ...
 
-    async def v1_product_quant_list(self, body: t.V1ProductQuantListRequest) -> t.V1ProductQuantListResponse:
+    async def v1_product_quant_list(self, body: products.V1ProductQuantListRequest) -> products.V1ProductQuantListResponse:
         """`POST /v1/product/quant/list`.
 
         Retired: off at Ozon from 2026-09-08.
         """
         ...
 
-    async def v1_product_rating_by_sku(self, body: t.V1ProductRatingBySkuRequest) -> t.V1ProductRatingBySkuResponse:
+    async def v1_product_rating_by_sku(self, body: products.V1ProductRatingBySkuRequest) -> products.V1ProductRatingBySkuResponse:
         """`POST /v1/product/rating-by-sku`: Получить контент-рейтинг товаров по SKU"""
         ...
 
-    async def v1_product_related_sku_get(self, body: t.V1ProductRelatedSkuGetRequest) -> t.V1ProductRelatedSkuGetResponse:
+    async def v1_product_related_sku_get(self, body: products.V1ProductRelatedSkuGetRequest) -> products.V1ProductRelatedSkuGetResponse:
         """`POST /v1/product/related-sku/get`: Получить связанные SKU
 
         Batch field: `sku` (at most 200 per request).
         """
         ...
 
-    async def v1_product_stairway_discount_by_quantity_get(self, body: t.V1ProductStairwayDiscountByQuantityGetRequest) -> t.V1ProductStairwayDiscountByQuantityGetResponse:
+    async def v1_product_stairway_discount_by_quantity_get(self, body: prices_stocks.V1ProductStairwayDiscountByQuantityGetRequest) -> prices_stocks.V1ProductStairwayDiscountByQuantityGetResponse:
         """`POST /v1/product/stairway-discount/by-quantity/get`: Получить информацию о скидке от количества
 
         Batch field: `skus` (at most 5000 per request).
         """
         ...
 
-    async def v1_product_stairway_discount_by_quantity_set(self, body: t.V1ProductStairwayDiscountByQuantitySetRequest) -> t.V1ProductStairwayDiscountByQuantitySetResponse:
+    async def v1_product_stairway_discount_by_quantity_set(self, body: prices_stocks.V1ProductStairwayDiscountByQuantitySetRequest) -> prices_stocks.V1ProductStairwayDiscountByQuantitySetResponse:
         """`POST /v1/product/stairway-discount/by-quantity/set`: Управлять скидкой от количества"""
         ...
 
-    async def v1_product_unarchive(self, body: t.V1ProductUnarchiveRequest) -> t.V1ProductUnarchiveResponse:
+    async def v1_product_unarchive(self, body: products.V1ProductUnarchiveRequest) -> products.V1ProductUnarchiveResponse:
         """`POST /v1/product/unarchive`: Вернуть товар из архива
 
         Batch field: `product_id` (at most 100 per request).
         """
         ...
 
-    async def v1_product_update_discount(self, body: t.V1ProductUpdateDiscountRequest) -> t.V1ProductUpdateDiscountResponse:
+    async def v1_product_update_discount(self, body: prices_stocks.V1ProductUpdateDiscountRequest) -> prices_stocks.V1ProductUpdateDiscountResponse:
         """`POST /v1/product/update/discount`: Установить скидку на уценённый товар"""
         ...
 
-    async def v1_product_update_offer_id(self, body: t.V1ProductUpdateOfferIdRequest) -> t.V1ProductUpdateOfferIdResponse:
+    async def v1_product_update_offer_id(self, body: products.V1ProductUpdateOfferIdRequest) -> products.V1ProductUpdateOfferIdResponse:
         """`POST /v1/product/update/offer-id`: Изменить артикулы товаров из системы продавца
 
         Batch field: `update_offer_id` (at most 25 per request).
         """
         ...
 
-    async def v1_product_upload_digital_codes(self, body: t.V1ProductUploadDigitalCodesRequest) -> t.V1ProductUploadDigitalCodesResponse:
+    async def v1_product_upload_digital_codes(self, body: digital.V1ProductUploadDigitalCodesRequest) -> digital.V1ProductUploadDigitalCodesResponse:
         """`POST /v1/product/upload_digital_codes`.
 
         Retired: off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import.
         """
         ...
 
-    async def v1_product_upload_digital_codes_info(self, body: t.V1ProductUploadDigitalCodesInfoRequest) -> t.V1ProductUploadDigitalCodesInfoResponse:
+    async def v1_product_upload_digital_codes_info(self, body: digital.V1ProductUploadDigitalCodesInfoRequest) -> digital.V1ProductUploadDigitalCodesInfoResponse:
         """`POST /v1/product/upload_digital_codes/info`.
 
         Retired: off at Ozon from 2025-07-01; successor /v1/product/digital/stocks/import.
         """
         ...
 
-    async def v1_product_visibility_info(self, body: t.V1ProductVisibilityInfoRequest | None = None) -> t.V1ProductVisibilityInfoResponse:
+    async def v1_product_visibility_info(self, body: products.V1ProductVisibilityInfoRequest | None = None) -> products.V1ProductVisibilityInfoResponse:
         """`POST /v1/product/visibility/info`: Получить информацию о видимости товара"""
         ...
 
-    async def v1_product_visibility_set(self, body: t.V1ProductVisibilitySetRequest) -> t.V1ProductVisibilitySetResponse:
+    async def v1_product_visibility_set(self, body: products.V1ProductVisibilitySetRequest) -> products.V1ProductVisibilitySetResponse:
         """`POST /v1/product/visibility/set`: Настроить видимость товара на витрине Ozon и Ozon Селект"""
         ...
 
-    async def v1_question_answer_create(self, body: t.V1QuestionAnswerCreateRequest) -> t.V1QuestionAnswerCreateResponse:
+    async def v1_question_answer_create(self, body: communication.V1QuestionAnswerCreateRequest) -> communication.V1QuestionAnswerCreateResponse:
         """`POST /v1/question/answer/create`: Создать ответ на вопрос"""
         ...
 
-    async def v1_question_answer_delete(self, body: t.V1QuestionAnswerDeleteRequest) -> Any:
+    async def v1_question_answer_delete(self, body: communication.V1QuestionAnswerDeleteRequest) -> Any:
         """`POST /v1/question/answer/delete`: Удалить ответ на вопрос"""
         ...
 
-    async def v1_question_answer_list(self, body: t.V1QuestionAnswerListRequest) -> t.V1QuestionAnswerListResponse:
+    async def v1_question_answer_list(self, body: communication.V1QuestionAnswerListRequest) -> communication.V1QuestionAnswerListResponse:
         """`POST /v1/question/answer/list`: Список ответов на вопрос
 
         Pages by last_id: `iter_v1_question_answer_list` walks every page.
         """
         ...
 
-    def iter_v1_question_answer_list(self, body: t.V1QuestionAnswerListRequest) -> AsyncIterator[t.V1QuestionAnswerListItem]:
+    def iter_v1_question_answer_list(self, body: communication.V1QuestionAnswerListRequest) -> AsyncIterator[communication.V1QuestionAnswerListItem]:
         """Every item of every page of `/v1/question/answer/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_question_change_status(self, body: t.V1QuestionChangeStatusRequest) -> Any:
+    async def v1_question_change_status(self, body: communication.V1QuestionChangeStatusRequest) -> Any:
         """`POST /v1/question/change-status`: Изменить статус вопросов"""
         ...
 
-    async def v1_question_count(self, body: t.V1QuestionCountRequest | None = None) -> t.V1QuestionCountResponse:
+    async def v1_question_count(self, body: communication.V1QuestionCountRequest | None = None) -> communication.V1QuestionCountResponse:
         """`POST /v1/question/count`: Количество вопросов по статусам"""
         ...
 
-    async def v1_question_info(self, body: t.V1QuestionInfoRequest) -> t.V1QuestionInfoResponse:
+    async def v1_question_info(self, body: communication.V1QuestionInfoRequest) -> communication.V1QuestionInfoResponse:
         """`POST /v1/question/info`: Информация о вопросе"""
         ...
 
-    async def v1_question_list(self, body: t.V1QuestionListRequest | None = None) -> t.V1QuestionListResponse:
+    async def v1_question_list(self, body: communication.V1QuestionListRequest | None = None) -> communication.V1QuestionListResponse:
         """`POST /v1/question/list`: Список вопросов
 
         Pages by last_id: `iter_v1_question_list` walks every page.
         """
         ...
 
-    def iter_v1_question_list(self, body: t.V1QuestionListRequest | None = None) -> AsyncIterator[t.V1QuestionListItem]:
+    def iter_v1_question_list(self, body: communication.V1QuestionListRequest | None = None) -> AsyncIterator[communication.V1QuestionListItem]:
         """Every item of every page of `/v1/question/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_question_top_sku(self, body: t.V1QuestionTopSkuRequest) -> t.V1QuestionTopSkuResponse:
+    async def v1_question_top_sku(self, body: communication.V1QuestionTopSkuRequest) -> communication.V1QuestionTopSkuResponse:
         """`POST /v1/question/top-sku`: Товары с наибольшим количеством вопросов"""
         ...
 
-    async def v1_rating_history(self, body: t.V1RatingHistoryRequest) -> t.V1RatingHistoryResponse:
+    async def v1_rating_history(self, body: seller.V1RatingHistoryRequest) -> seller.V1RatingHistoryResponse:
         """`POST /v1/rating/history`: Получить информацию о рейтингах продавца за период"""
         ...
 
-    async def v1_rating_index_fbs_info(self, body: t.V1RatingIndexFbsInfoRequest | None = None) -> t.V1RatingIndexFbsInfoResponse:
+    async def v1_rating_index_fbs_info(self, body: seller.V1RatingIndexFbsInfoRequest | None = None) -> seller.V1RatingIndexFbsInfoResponse:
         """`POST /v1/rating/index/fbs/info`: Получить индекс ошибок FBS и rFBS"""
         ...
 
-    async def v1_rating_index_fbs_posting_list(self, body: t.V1RatingIndexFbsPostingListRequest) -> t.V1RatingIndexFbsPostingListResponse:
+    async def v1_rating_index_fbs_posting_list(self, body: seller.V1RatingIndexFbsPostingListRequest) -> seller.V1RatingIndexFbsPostingListResponse:
         """`POST /v1/rating/index/fbs/posting/list`: Список отправлений, которые повлияли на индекс ошибок FBS и rFBS
 
         Pages by cursor: `iter_v1_rating_index_fbs_posting_list` walks every page.
         """
         ...
 
-    def iter_v1_rating_index_fbs_posting_list(self, body: t.V1RatingIndexFbsPostingListRequest) -> AsyncIterator[t.V1RatingIndexFbsPostingListItem]:
+    def iter_v1_rating_index_fbs_posting_list(self, body: seller.V1RatingIndexFbsPostingListRequest) -> AsyncIterator[seller.V1RatingIndexFbsPostingListItem]:
         """Every item of every page of `/v1/rating/index/fbs/posting/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_rating_summary(self, body: t.V1RatingSummaryRequest | None = None) -> t.V1RatingSummaryResponse:
+    async def v1_rating_summary(self, body: seller.V1RatingSummaryRequest | None = None) -> seller.V1RatingSummaryResponse:
         """`POST /v1/rating/summary`: Получить информацию о текущих рейтингах продавца"""
         ...
 
-    async def v1_receipts_get(self, body: t.V1ReceiptsGetRequest) -> t.V1ReceiptsGetResponse:
+    async def v1_receipts_get(self, body: finance.V1ReceiptsGetRequest) -> finance.V1ReceiptsGetResponse:
         """`POST /v1/receipts/get`: Получить чек в формате PDF"""
         ...
 
-    async def v1_receipts_seller_list(self, body: t.V1ReceiptsSellerListRequest | None = None) -> t.V1ReceiptsSellerListResponse:
+    async def v1_receipts_seller_list(self, body: finance.V1ReceiptsSellerListRequest | None = None) -> finance.V1ReceiptsSellerListResponse:
         """`POST /v1/receipts/seller/list`: Получить список чеков продавца
 
         Pages by page: `iter_v1_receipts_seller_list` walks every page.
         """
         ...
 
-    def iter_v1_receipts_seller_list(self, body: t.V1ReceiptsSellerListRequest | None = None) -> AsyncIterator[t.V1ReceiptsSellerListItem]:
+    def iter_v1_receipts_seller_list(self, body: finance.V1ReceiptsSellerListRequest | None = None) -> AsyncIterator[finance.V1ReceiptsSellerListItem]:
         """Every item of every page of `/v1/receipts/seller/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_receipts_upload(self) -> t.V1ReceiptsUploadResponse:
+    async def v1_receipts_upload(self, body: finance.V1ReceiptsUploadRequest) -> finance.V1ReceiptsUploadResponse:
         """`POST /v1/receipts/upload`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v1_removal_from_stock_list(self, body: t.V1RemovalFromStockListRequest) -> t.V1RemovalFromStockListResponse:
+    async def v1_removal_from_stock_list(self, body: fbo.V1RemovalFromStockListRequest) -> fbo.V1RemovalFromStockListResponse:
         """`POST /v1/removal/from-stock/list`: Отчёт по вывозу и утилизации со стока FBO
 
         Pages by last_id: `iter_v1_removal_from_stock_list` walks every page.
         """
         ...
 
-    def iter_v1_removal_from_stock_list(self, body: t.V1RemovalFromStockListRequest) -> AsyncIterator[t.V1RemovalFromStockListItem]:
+    def iter_v1_removal_from_stock_list(self, body: fbo.V1RemovalFromStockListRequest) -> AsyncIterator[fbo.V1RemovalFromStockListItem]:
         """Every item of every page of `/v1/removal/from-stock/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_removal_from_supply_list(self, body: t.V1RemovalFromSupplyListRequest) -> t.V1RemovalFromSupplyListResponse:
+    async def v1_removal_from_supply_list(self, body: fbo.V1RemovalFromSupplyListRequest) -> fbo.V1RemovalFromSupplyListResponse:
         """`POST /v1/removal/from-supply/list`: Отчёт по вывозу и утилизации с поставки FBO
 
         Pages by last_id: `iter_v1_removal_from_supply_list` walks every page.
         """
         ...
 
-    def iter_v1_removal_from_supply_list(self, body: t.V1RemovalFromSupplyListRequest) -> AsyncIterator[t.V1RemovalFromSupplyListItem]:
+    def iter_v1_removal_from_supply_list(self, body: fbo.V1RemovalFromSupplyListRequest) -> AsyncIterator[fbo.V1RemovalFromSupplyListItem]:
         """Every item of every page of `/v1/removal/from-supply/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_report_discounted_create(self, body: t.V1ReportDiscountedCreateRequest | None = None) -> t.V1ReportDiscountedCreateResponse:
+    async def v1_report_discounted_create(self, body: reports.V1ReportDiscountedCreateRequest | None = None) -> reports.V1ReportDiscountedCreateResponse:
         """`POST /v1/report/discounted/create`: Отчёт об уценённых товарах"""
         ...
 
-    async def v1_report_info(self, body: t.V1ReportInfoRequest) -> t.V1ReportInfoResponse:
+    async def v1_report_info(self, body: reports.V1ReportInfoRequest) -> reports.V1ReportInfoResponse:
         """`POST /v1/report/info`: Информация об отчёте"""
         ...
 
-    async def v1_report_list(self, body: t.V1ReportListRequest) -> t.V1ReportListResponse:
+    async def v1_report_list(self, body: reports.V1ReportListRequest) -> reports.V1ReportListResponse:
         """`POST /v1/report/list`: Список отчётов
 
         Pages by page: `iter_v1_report_list` walks every page.
         """
         ...
 
-    def iter_v1_report_list(self, body: t.V1ReportListRequest) -> AsyncIterator[t.V1ReportListItem]:
+    def iter_v1_report_list(self, body: reports.V1ReportListRequest) -> AsyncIterator[reports.V1ReportListItem]:
         """Every item of every page of `/v1/report/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_report_marked_products_sales_create(self, body: t.V1ReportMarkedProductsSalesCreateRequest | None = None) -> t.V1ReportMarkedProductsSalesCreateResponse:
+    async def v1_report_marked_products_sales_create(self, body: reports.V1ReportMarkedProductsSalesCreateRequest | None = None) -> reports.V1ReportMarkedProductsSalesCreateResponse:
         """`POST /v1/report/marked-products-sales/create`: Сгенерировать отчёт по продажам товаров с маркировкой"""
         ...
 
-    async def v1_report_placement_by_products_create(self, body: t.V1ReportPlacementByProductsCreateRequest) -> t.V1ReportPlacementByProductsCreateResponse:
+    async def v1_report_placement_by_products_create(self, body: reports.V1ReportPlacementByProductsCreateRequest) -> reports.V1ReportPlacementByProductsCreateResponse:
         """`POST /v1/report/placement/by-products/create`: Получить отчёт о стоимости размещения по товарам"""
         ...
 
-    async def v1_report_placement_by_supplies_create(self, body: t.V1ReportPlacementBySuppliesCreateRequest) -> t.V1ReportPlacementBySuppliesCreateResponse:
+    async def v1_report_placement_by_supplies_create(self, body: reports.V1ReportPlacementBySuppliesCreateRequest) -> reports.V1ReportPlacementBySuppliesCreateResponse:
         """`POST /v1/report/placement/by-supplies/create`: Получить отчёт о стоимости размещения по поставкам"""
         ...
 
-    async def v1_report_postings_create(self, body: t.V1ReportPostingsCreateRequest) -> t.V1ReportPostingsCreateResponse:
+    async def v1_report_postings_create(self, body: reports.V1ReportPostingsCreateRequest) -> reports.V1ReportPostingsCreateResponse:
         """`POST /v1/report/postings/create`: Отчёт об отправлениях"""
         ...
 
-    async def v1_report_products_create(self, body: t.V1ReportProductsCreateRequest | None = None) -> t.V1ReportProductsCreateResponse:
+    async def v1_report_products_create(self, body: reports.V1ReportProductsCreateRequest | None = None) -> reports.V1ReportProductsCreateResponse:
         """`POST /v1/report/products/create`: Отчёт по товарам"""
         ...
 
-    async def v1_report_realization_posting_create(self, body: t.V1ReportRealizationPostingCreateRequest | None = None) -> t.V1ReportRealizationPostingCreateResponse:
+    async def v1_report_realization_posting_create(self, body: reports.V1ReportRealizationPostingCreateRequest | None = None) -> reports.V1ReportRealizationPostingCreateResponse:
         """`POST /v1/report/realization/posting/create`: Получить позаказный отчёт о реализации товаров"""
         ...
 
-    async def v1_report_warehouse_stock(self, body: t.V1ReportWarehouseStockRequest) -> t.V1ReportWarehouseStockResponse:
+    async def v1_report_warehouse_stock(self, body: reports.V1ReportWarehouseStockRequest) -> reports.V1ReportWarehouseStockResponse:
         """`POST /v1/report/warehouse/stock`: Отчёт об остатках на FBS-складе"""
         ...
 
-    async def v1_return_giveout_barcode(self, body: t.V1ReturnGiveoutBarcodeRequest | None = None) -> t.V1ReturnGiveoutBarcodeResponse:
+    async def v1_return_giveout_barcode(self, body: returns.V1ReturnGiveoutBarcodeRequest | None = None) -> returns.V1ReturnGiveoutBarcodeResponse:
         """`POST /v1/return/giveout/barcode`: Значение штрихкода для возвратных отгрузок"""
         ...
 
-    async def v1_return_giveout_barcode_reset(self, body: t.V1ReturnGiveoutBarcodeResetRequest | None = None) -> Any:
+    async def v1_return_giveout_barcode_reset(self, body: returns.V1ReturnGiveoutBarcodeResetRequest | None = None) -> Any:
         """`POST /v1/return/giveout/barcode-reset`: Сгенерировать новый штрихкод"""
         ...
 
-    async def v1_return_giveout_get_pdf(self, body: t.V1ReturnGiveoutGetPdfRequest | None = None) -> Any:
+    async def v1_return_giveout_get_pdf(self, body: returns.V1ReturnGiveoutGetPdfRequest | None = None) -> Any:
         """`POST /v1/return/giveout/get-pdf`: Штрихкод для получения возвратной отгрузки в формате PDF"""
         ...
 
-    async def v1_return_giveout_get_png(self, body: t.V1ReturnGiveoutGetPngRequest | None = None) -> Any:
+    async def v1_return_giveout_get_png(self, body: returns.V1ReturnGiveoutGetPngRequest | None = None) -> Any:
         """`POST /v1/return/giveout/get-png`: Штрихкод для получения возвратной отгрузки в формате PNG"""
         ...
 
-    async def v1_return_giveout_info(self, body: t.V1ReturnGiveoutInfoRequest) -> t.V1ReturnGiveoutInfoResponse:
+    async def v1_return_giveout_info(self, body: returns.V1ReturnGiveoutInfoRequest) -> returns.V1ReturnGiveoutInfoResponse:
         """`POST /v1/return/giveout/info`: Информация о возвратной отгрузке"""
         ...
 
-    async def v1_return_giveout_is_enabled(self, body: t.V1ReturnGiveoutIsEnabledRequest | None = None) -> t.V1ReturnGiveoutIsEnabledResponse:
+    async def v1_return_giveout_is_enabled(self, body: returns.V1ReturnGiveoutIsEnabledRequest | None = None) -> returns.V1ReturnGiveoutIsEnabledResponse:
         """`POST /v1/return/giveout/is-enabled`: Проверить возможность получения возвратных отгрузок по штрихкоду"""
         ...
 
-    async def v1_return_giveout_list(self, body: t.V1ReturnGiveoutListRequest) -> t.V1ReturnGiveoutListResponse:
+    async def v1_return_giveout_list(self, body: returns.V1ReturnGiveoutListRequest) -> returns.V1ReturnGiveoutListResponse:
         """`POST /v1/return/giveout/list`: Список возвратных отгрузок
 
         Pages by last_id: `iter_v1_return_giveout_list` walks every page.
         """
         ...
 
-    def iter_v1_return_giveout_list(self, body: t.V1ReturnGiveoutListRequest) -> AsyncIterator[t.V1ReturnGiveoutListItem]:
+    def iter_v1_return_giveout_list(self, body: returns.V1ReturnGiveoutListRequest) -> AsyncIterator[returns.V1ReturnGiveoutListItem]:
         """Every item of every page of `/v1/return/giveout/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_return_pass_create(self, body: t.V1ReturnPassCreateRequest) -> t.V1ReturnPassCreateResponse:
+    async def v1_return_pass_create(self, body: returns.V1ReturnPassCreateRequest) -> returns.V1ReturnPassCreateResponse:
         """`POST /v1/return/pass/create`: Создать пропуск для возврата"""
         ...
 
-    async def v1_return_pass_delete(self, body: t.V1ReturnPassDeleteRequest) -> Any:
+    async def v1_return_pass_delete(self, body: returns.V1ReturnPassDeleteRequest) -> Any:
         """`POST /v1/return/pass/delete`: Удалить пропуск для возврата"""
         ...
 
-    async def v1_return_pass_update(self, body: t.V1ReturnPassUpdateRequest) -> Any:
+    async def v1_return_pass_update(self, body: returns.V1ReturnPassUpdateRequest) -> Any:
         """`POST /v1/return/pass/update`: Обновить пропуск для возврата"""
         ...
 
-    async def v1_returns_company_fbs_info(self, body: t.V1ReturnsCompanyFbsInfoRequest) -> t.V1ReturnsCompanyFbsInfoResponse:
+    async def v1_returns_company_fbs_info(self, body: returns.V1ReturnsCompanyFbsInfoRequest) -> returns.V1ReturnsCompanyFbsInfoResponse:
         """`POST /v1/returns/company/fbs/info`: Количество возвратов FBS"""
         ...
 
-    async def v1_returns_list(self, body: t.V1ReturnsListRequest) -> t.V1ReturnsListResponse:
+    async def v1_returns_list(self, body: returns.V1ReturnsListRequest) -> returns.V1ReturnsListResponse:
         """`POST /v1/returns/list`: Информация о возвратах FBO и FBS
 
         Pages by last_id: `iter_v1_returns_list` walks every page.
         """
         ...
 
-    def iter_v1_returns_list(self, body: t.V1ReturnsListRequest) -> AsyncIterator[t.V1ReturnsListItem]:
+    def iter_v1_returns_list(self, body: returns.V1ReturnsListRequest) -> AsyncIterator[returns.V1ReturnsListItem]:
         """Every item of every page of `/v1/returns/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_returns_rfbs_action_set(self, body: t.V1ReturnsRfbsActionSetRequest) -> Any:
+    async def v1_returns_rfbs_action_set(self, body: returns.V1ReturnsRfbsActionSetRequest) -> Any:
         """`POST /v1/returns/rfbs/action/set`: Передать доступные действия для rFBS возвратов"""
         ...
 
-    async def v1_returns_settings_utilization_history(self, body: t.V1ReturnsSettingsUtilizationHistoryRequest | None = None) -> t.V1ReturnsSettingsUtilizationHistoryResponse:
+    async def v1_returns_settings_utilization_history(self, body: returns.V1ReturnsSettingsUtilizationHistoryRequest | None = None) -> returns.V1ReturnsSettingsUtilizationHistoryResponse:
         """`POST /v1/returns/settings/utilization/history`: Получить историю изменений автоутилизации"""
         ...
 
-    async def v1_returns_settings_utilization_info(self, body: t.V1ReturnsSettingsUtilizationInfoRequest | None = None) -> t.V1ReturnsSettingsUtilizationInfoResponse:
+    async def v1_returns_settings_utilization_info(self, body: returns.V1ReturnsSettingsUtilizationInfoRequest | None = None) -> returns.V1ReturnsSettingsUtilizationInfoResponse:
         """`POST /v1/returns/settings/utilization/info`: Получить настройки автоутилизации"""
         ...
 
-    async def v1_returns_settings_utilization_update(self, body: t.V1ReturnsSettingsUtilizationUpdateRequest | None = None) -> Any:
+    async def v1_returns_settings_utilization_update(self, body: returns.V1ReturnsSettingsUtilizationUpdateRequest | None = None) -> Any:
         """`POST /v1/returns/settings/utilization/update`: Обновить настройки автоутилизации"""
         ...
 
-    async def v1_review_change_status(self, body: t.V1ReviewChangeStatusRequest) -> t.V1ReviewChangeStatusResponse:
+    async def v1_review_change_status(self, body: communication.V1ReviewChangeStatusRequest) -> communication.V1ReviewChangeStatusResponse:
         """`POST /v1/review/change-status`: Изменить статус отзывов"""
         ...
 
-    async def v1_review_comment_create(self, body: t.V1ReviewCommentCreateRequest) -> t.V1ReviewCommentCreateResponse:
+    async def v1_review_comment_create(self, body: communication.V1ReviewCommentCreateRequest) -> communication.V1ReviewCommentCreateResponse:
         """`POST /v1/review/comment/create`: Оставить комментарий на отзыв"""
         ...
 
-    async def v1_review_comment_delete(self, body: t.V1ReviewCommentDeleteRequest) -> t.V1ReviewCommentDeleteResponse:
+    async def v1_review_comment_delete(self, body: communication.V1ReviewCommentDeleteRequest) -> communication.V1ReviewCommentDeleteResponse:
         """`POST /v1/review/comment/delete`: Удалить комментарий на отзыв"""
         ...
 
-    async def v1_review_comment_list(self, body: t.V1ReviewCommentListRequest) -> t.V1ReviewCommentListResponse:
+    async def v1_review_comment_list(self, body: communication.V1ReviewCommentListRequest) -> communication.V1ReviewCommentListResponse:
         """`POST /v1/review/comment/list`: Получить список комментариев на отзыв
 
         Pages by offset: `iter_v1_review_comment_list` walks every page.
         """
         ...
 
-    def iter_v1_review_comment_list(self, body: t.V1ReviewCommentListRequest) -> AsyncIterator[t.V1ReviewCommentListItem]:
+    def iter_v1_review_comment_list(self, body: communication.V1ReviewCommentListRequest) -> AsyncIterator[communication.V1ReviewCommentListItem]:
         """Every item of every page of `/v1/review/comment/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_review_count(self, body: t.V1ReviewCountRequest | None = None) -> t.V1ReviewCountResponse:
+    async def v1_review_count(self, body: communication.V1ReviewCountRequest | None = None) -> communication.V1ReviewCountResponse:
         """`POST /v1/review/count`: Количество отзывов по статусам"""
         ...
 
-    async def v1_review_info(self, body: t.V1ReviewInfoRequest) -> t.V1ReviewInfoResponse:
+    async def v1_review_info(self, body: communication.V1ReviewInfoRequest) -> communication.V1ReviewInfoResponse:
         """`POST /v1/review/info`: Получить информацию об отзыве"""
         ...
 
-    async def v1_review_list(self, body: t.V1ReviewListRequest) -> t.V1ReviewListResponse:
+    async def v1_review_list(self, body: communication.V1ReviewListRequest) -> communication.V1ReviewListResponse:
         """`POST /v1/review/list`: Получить список отзывов
 
         Pages by last_id: `iter_v1_review_list` walks every page.
         """
         ...
 
-    def iter_v1_review_list(self, body: t.V1ReviewListRequest) -> AsyncIterator[t.V1ReviewListItem]:
+    def iter_v1_review_list(self, body: communication.V1ReviewListRequest) -> AsyncIterator[communication.V1ReviewListItem]:
         """Every item of every page of `/v1/review/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_roles(self, body: t.V1RolesRequest | None = None) -> t.V1RolesResponse:
+    async def v1_roles(self, body: seller.V1RolesRequest | None = None) -> seller.V1RolesResponse:
         """`POST /v1/roles`: Получить список ролей и методов по API-ключу"""
         ...
 
-    async def v1_search_queries_text(self, body: t.V1SearchQueriesTextRequest) -> t.V1SearchQueriesTextResponse:
+    async def v1_search_queries_text(self, body: analytics.V1SearchQueriesTextRequest) -> analytics.V1SearchQueriesTextResponse:
         """`POST /v1/search-queries/text`: Получить список поисковых запросов по тексту
 
         Pages by offset: `iter_v1_search_queries_text` walks every page.
         """
         ...
 
-    def iter_v1_search_queries_text(self, body: t.V1SearchQueriesTextRequest) -> AsyncIterator[t.V1SearchQueriesTextItem]:
+    def iter_v1_search_queries_text(self, body: analytics.V1SearchQueriesTextRequest) -> AsyncIterator[analytics.V1SearchQueriesTextItem]:
         """Every item of every page of `/v1/search-queries/text`, as large pages as Ozon allows."""
         ...
 
-    async def v1_search_queries_top(self, body: t.V1SearchQueriesTopRequest) -> t.V1SearchQueriesTopResponse:
+    async def v1_search_queries_top(self, body: analytics.V1SearchQueriesTopRequest) -> analytics.V1SearchQueriesTopResponse:
         """`POST /v1/search-queries/top`: Получить список популярных поисковых запросов
 
         Pages by offset: `iter_v1_search_queries_top` walks every page.
         """
         ...
 
-    def iter_v1_search_queries_top(self, body: t.V1SearchQueriesTopRequest) -> AsyncIterator[t.V1SearchQueriesTopItem]:
+    def iter_v1_search_queries_top(self, body: analytics.V1SearchQueriesTopRequest) -> AsyncIterator[analytics.V1SearchQueriesTopItem]:
         """Every item of every page of `/v1/search-queries/top`, as large pages as Ozon allows."""
         ...
 
-    async def v1_seller_actions_archive(self, body: t.V1SellerActionsArchiveRequest) -> Any:
+    async def v1_seller_actions_archive(self, body: promotions.V1SellerActionsArchiveRequest) -> Any:
         """`POST /v1/seller-actions/archive`: Перенести акцию в архив"""
         ...
 
-    async def v1_seller_actions_change_activity(self, body: t.V1SellerActionsChangeActivityRequest) -> Any:
+    async def v1_seller_actions_change_activity(self, body: promotions.V1SellerActionsChangeActivityRequest) -> Any:
         """`POST /v1/seller-actions/change-activity`: Включить или выключить акцию"""
         ...
 
-    async def v1_seller_actions_create_discount(self, body: t.V1SellerActionsCreateDiscountRequest) -> t.V1SellerActionsCreateDiscountResponse:
+    async def v1_seller_actions_create_discount(self, body: promotions.V1SellerActionsCreateDiscountRequest) -> promotions.V1SellerActionsCreateDiscountResponse:
         """`POST /v1/seller-actions/create/discount`: Создать акцию с механикой «Скидка»"""
         ...
 
-    async def v1_seller_actions_create_discount_with_condition(self, body: t.V1SellerActionsCreateDiscountWithConditionRequest) -> t.V1SellerActionsCreateDiscountWithConditionResponse:
+    async def v1_seller_actions_create_discount_with_condition(self, body: promotions.V1SellerActionsCreateDiscountWithConditionRequest) -> promotions.V1SellerActionsCreateDiscountWithConditionResponse:
         """`POST /v1/seller-actions/create/discount-with-condition`: Создать акцию с механикой «Скидка от суммы заказа»"""
         ...
 
-    async def v1_seller_actions_create_installment(self, body: t.V1SellerActionsCreateInstallmentRequest) -> t.V1SellerActionsCreateInstallmentResponse:
+    async def v1_seller_actions_create_installment(self, body: promotions.V1SellerActionsCreateInstallmentRequest) -> promotions.V1SellerActionsCreateInstallmentResponse:
         """`POST /v1/seller-actions/create/installment`: Создать акцию с механикой «Беспроцентная рассрочка»"""
         ...
 
-    async def v1_seller_actions_create_multi_level_discount(self, body: t.V1SellerActionsCreateMultiLevelDiscountRequest) -> t.V1SellerActionsCreateMultiLevelDiscountResponse:
+    async def v1_seller_actions_create_multi_level_discount(self, body: promotions.V1SellerActionsCreateMultiLevelDiscountRequest) -> promotions.V1SellerActionsCreateMultiLevelDiscountResponse:
         """`POST /v1/seller-actions/create/multi-level-discount`: Создать акцию с механикой «Многоуровневая скидка от суммы»"""
         ...
 
-    async def v1_seller_actions_create_voucher(self, body: t.V1SellerActionsCreateVoucherRequest) -> t.V1SellerActionsCreateVoucherResponse:
+    async def v1_seller_actions_create_voucher(self, body: promotions.V1SellerActionsCreateVoucherRequest) -> promotions.V1SellerActionsCreateVoucherResponse:
         """`POST /v1/seller-actions/create/voucher`: Создать акцию с механикой «Скидка по промокоду»"""
         ...
 
-    async def v1_seller_actions_list(self, body: t.V1SellerActionsListRequest) -> t.V1SellerActionsListResponse:
+    async def v1_seller_actions_list(self, body: promotions.V1SellerActionsListRequest) -> promotions.V1SellerActionsListResponse:
         """`POST /v1/seller-actions/list`: Получить список акций
 
         Pages by offset: `iter_v1_seller_actions_list` walks every page.
@@ -4720,99 +4738,99 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v1_seller_actions_list(self, body: t.V1SellerActionsListRequest) -> AsyncIterator[t.V1SellerActionsListItem]:
+    def iter_v1_seller_actions_list(self, body: promotions.V1SellerActionsListRequest) -> AsyncIterator[promotions.V1SellerActionsListItem]:
         """Every item of every page of `/v1/seller-actions/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_seller_actions_products_add(self, body: t.V1SellerActionsProductsAddRequest) -> Any:
+    async def v1_seller_actions_products_add(self, body: promotions.V1SellerActionsProductsAddRequest) -> Any:
         """`POST /v1/seller-actions/products/add`: Добавить товары в акцию
 
         Batch field: `products` (at most 100 per request).
         """
         ...
 
-    async def v1_seller_actions_products_candidates(self, body: t.V1SellerActionsProductsCandidatesRequest) -> t.V1SellerActionsProductsCandidatesResponse:
+    async def v1_seller_actions_products_candidates(self, body: promotions.V1SellerActionsProductsCandidatesRequest) -> promotions.V1SellerActionsProductsCandidatesResponse:
         """`POST /v1/seller-actions/products/candidates`: Получить список доступных для акции товаров
 
         Pages by cursor: `iter_v1_seller_actions_products_candidates` walks every page.
         """
         ...
 
-    def iter_v1_seller_actions_products_candidates(self, body: t.V1SellerActionsProductsCandidatesRequest) -> AsyncIterator[t.V1SellerActionsProductsCandidatesItem]:
+    def iter_v1_seller_actions_products_candidates(self, body: promotions.V1SellerActionsProductsCandidatesRequest) -> AsyncIterator[promotions.V1SellerActionsProductsCandidatesItem]:
         """Every item of every page of `/v1/seller-actions/products/candidates`, as large pages as Ozon allows."""
         ...
 
-    async def v1_seller_actions_products_delete(self, body: t.V1SellerActionsProductsDeleteRequest) -> Any:
+    async def v1_seller_actions_products_delete(self, body: promotions.V1SellerActionsProductsDeleteRequest) -> Any:
         """`POST /v1/seller-actions/products/delete`: Удалить товары из акции
 
         Batch field: `skus` (at most 1000 per request).
         """
         ...
 
-    async def v1_seller_actions_products_list(self, body: t.V1SellerActionsProductsListRequest) -> t.V1SellerActionsProductsListResponse:
+    async def v1_seller_actions_products_list(self, body: promotions.V1SellerActionsProductsListRequest) -> promotions.V1SellerActionsProductsListResponse:
         """`POST /v1/seller-actions/products/list`: Получить список участвующих в акции товаров
 
         Pages by cursor: `iter_v1_seller_actions_products_list` walks every page.
         """
         ...
 
-    def iter_v1_seller_actions_products_list(self, body: t.V1SellerActionsProductsListRequest) -> AsyncIterator[t.V1SellerActionsProductsListItem]:
+    def iter_v1_seller_actions_products_list(self, body: promotions.V1SellerActionsProductsListRequest) -> AsyncIterator[promotions.V1SellerActionsProductsListItem]:
         """Every item of every page of `/v1/seller-actions/products/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_seller_actions_update_discount(self, body: t.V1SellerActionsUpdateDiscountRequest | None = None) -> Any:
+    async def v1_seller_actions_update_discount(self, body: promotions.V1SellerActionsUpdateDiscountRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/discount`: Обновить акцию с механикой «Скидка»"""
         ...
 
-    async def v1_seller_actions_update_discount_with_condition(self, body: t.V1SellerActionsUpdateDiscountWithConditionRequest | None = None) -> Any:
+    async def v1_seller_actions_update_discount_with_condition(self, body: promotions.V1SellerActionsUpdateDiscountWithConditionRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/discount-with-condition`: Обновить акцию с механикой «Скидка от суммы заказа»"""
         ...
 
-    async def v1_seller_actions_update_installment(self, body: t.V1SellerActionsUpdateInstallmentRequest | None = None) -> Any:
+    async def v1_seller_actions_update_installment(self, body: promotions.V1SellerActionsUpdateInstallmentRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/installment`: Обновить акцию с механикой «Беспроцентная рассрочка»"""
         ...
 
-    async def v1_seller_actions_update_multi_level_discount(self, body: t.V1SellerActionsUpdateMultiLevelDiscountRequest | None = None) -> Any:
+    async def v1_seller_actions_update_multi_level_discount(self, body: promotions.V1SellerActionsUpdateMultiLevelDiscountRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/multi-level-discount`: Обновить акцию с механикой «Многоуровневая скидка от суммы»"""
         ...
 
-    async def v1_seller_actions_update_voucher(self, body: t.V1SellerActionsUpdateVoucherRequest | None = None) -> Any:
+    async def v1_seller_actions_update_voucher(self, body: promotions.V1SellerActionsUpdateVoucherRequest | None = None) -> Any:
         """`POST /v1/seller-actions/update/voucher`: Обновить акцию с механикой «Скидка по промокоду»"""
         ...
 
-    async def v1_seller_actions_voucher_get(self, body: t.V1SellerActionsVoucherGetRequest) -> t.V1SellerActionsVoucherGetResponse:
+    async def v1_seller_actions_voucher_get(self, body: promotions.V1SellerActionsVoucherGetRequest) -> promotions.V1SellerActionsVoucherGetResponse:
         """`POST /v1/seller-actions/voucher/get`: Получить файл с промокодами в формате CSV"""
         ...
 
-    async def v1_seller_info(self, body: t.V1SellerInfoRequest | None = None) -> t.V1SellerInfoResponse:
+    async def v1_seller_info(self, body: seller.V1SellerInfoRequest | None = None) -> seller.V1SellerInfoResponse:
         """`POST /v1/seller/info`: Информация о кабинете продавца"""
         ...
 
-    async def v1_seller_ozon_logistics_info(self, body: t.V1SellerOzonLogisticsInfoRequest | None = None) -> t.V1SellerOzonLogisticsInfoResponse:
+    async def v1_seller_ozon_logistics_info(self, body: seller.V1SellerOzonLogisticsInfoRequest | None = None) -> seller.V1SellerOzonLogisticsInfoResponse:
         """`POST /v1/seller/ozon-logistics/info`: Информация о подключении Ozon Доставки"""
         ...
 
-    async def v1_supplier_available_warehouses(self) -> t.V1SupplierAvailableWarehousesResponse:
+    async def v1_supplier_available_warehouses(self) -> fbo.V1SupplierAvailableWarehousesResponse:
         """`GET /v1/supplier/available_warehouses`: Загруженность складов Ozon"""
         ...
 
-    async def v1_supply_order_act_accept(self, body: t.V1SupplyOrderActAcceptRequest | None = None) -> t.V1SupplyOrderActAcceptResponse:
+    async def v1_supply_order_act_accept(self, body: fbo.V1SupplyOrderActAcceptRequest | None = None) -> fbo.V1SupplyOrderActAcceptResponse:
         """`POST /v1/supply-order/act/accept`: Согласовать акт"""
         ...
 
-    async def v1_supply_order_act_accept_status(self, body: t.V1SupplyOrderActAcceptStatusRequest | None = None) -> t.V1SupplyOrderActAcceptStatusResponse:
+    async def v1_supply_order_act_accept_status(self, body: fbo.V1SupplyOrderActAcceptStatusRequest | None = None) -> fbo.V1SupplyOrderActAcceptStatusResponse:
         """`POST /v1/supply-order/act/accept/status`: Получить статус согласования акта"""
         ...
 
-    async def v1_supply_order_act_product_get(self, body: t.V1SupplyOrderActProductGetRequest | None = None) -> t.V1SupplyOrderActProductGetResponse:
+    async def v1_supply_order_act_product_get(self, body: fbo.V1SupplyOrderActProductGetRequest | None = None) -> fbo.V1SupplyOrderActProductGetResponse:
         """`POST /v1/supply-order/act/product/get`: Получить информацию о товарах в акте"""
         ...
 
-    async def v1_supply_order_act_summary_get(self, body: t.V1SupplyOrderActSummaryGetRequest | None = None) -> t.V1SupplyOrderActSummaryGetResponse:
+    async def v1_supply_order_act_summary_get(self, body: fbo.V1SupplyOrderActSummaryGetRequest | None = None) -> fbo.V1SupplyOrderActSummaryGetResponse:
         """`POST /v1/supply-order/act/summary/get`: Получить информацию об акте"""
         ...
 
-    async def v1_supply_order_bundle(self, body: t.V1SupplyOrderBundleRequest) -> t.V1SupplyOrderBundleResponse:
+    async def v1_supply_order_bundle(self, body: fbo.V1SupplyOrderBundleRequest) -> fbo.V1SupplyOrderBundleResponse:
         """`POST /v1/supply-order/bundle`: Состав поставки или заявки на поставку
 
         Pages by last_id: `iter_v1_supply_order_bundle` walks every page.
@@ -4820,198 +4838,198 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v1_supply_order_bundle(self, body: t.V1SupplyOrderBundleRequest) -> AsyncIterator[t.V1SupplyOrderBundleItem]:
+    def iter_v1_supply_order_bundle(self, body: fbo.V1SupplyOrderBundleRequest) -> AsyncIterator[fbo.V1SupplyOrderBundleItem]:
         """Every item of every page of `/v1/supply-order/bundle`, as large pages as Ozon allows."""
         ...
 
-    async def v1_supply_order_cancel(self, body: t.V1SupplyOrderCancelRequest) -> t.V1SupplyOrderCancelResponse:
+    async def v1_supply_order_cancel(self, body: fbo.V1SupplyOrderCancelRequest) -> fbo.V1SupplyOrderCancelResponse:
         """`POST /v1/supply-order/cancel`: Отменить заявку на поставку"""
         ...
 
-    async def v1_supply_order_cancel_status(self, body: t.V1SupplyOrderCancelStatusRequest) -> t.V1SupplyOrderCancelStatusResponse:
+    async def v1_supply_order_cancel_status(self, body: fbo.V1SupplyOrderCancelStatusRequest) -> fbo.V1SupplyOrderCancelStatusResponse:
         """`POST /v1/supply-order/cancel/status`: Получить статус отмены заявки на поставку"""
         ...
 
-    async def v1_supply_order_content_update(self, body: t.V1SupplyOrderContentUpdateRequest | None = None) -> t.V1SupplyOrderContentUpdateResponse:
+    async def v1_supply_order_content_update(self, body: fbo.V1SupplyOrderContentUpdateRequest | None = None) -> fbo.V1SupplyOrderContentUpdateResponse:
         """`POST /v1/supply-order/content/update`: Редактирование товарного состава
 
         Batch field: `items`.
         """
         ...
 
-    async def v1_supply_order_content_update_status(self, body: t.V1SupplyOrderContentUpdateStatusRequest | None = None) -> t.V1SupplyOrderContentUpdateStatusResponse:
+    async def v1_supply_order_content_update_status(self, body: fbo.V1SupplyOrderContentUpdateStatusRequest | None = None) -> fbo.V1SupplyOrderContentUpdateStatusResponse:
         """`POST /v1/supply-order/content/update/status`: Информация о статусе редактирования товарного состава"""
         ...
 
-    async def v1_supply_order_content_update_validation(self, body: t.V1SupplyOrderContentUpdateValidationRequest | None = None) -> t.V1SupplyOrderContentUpdateValidationResponse:
+    async def v1_supply_order_content_update_validation(self, body: fbo.V1SupplyOrderContentUpdateValidationRequest | None = None) -> fbo.V1SupplyOrderContentUpdateValidationResponse:
         """`POST /v1/supply-order/content/update/validation`: Проверить новый товарный состав"""
         ...
 
-    async def v1_supply_order_details(self, body: t.V1SupplyOrderDetailsRequest | None = None) -> t.V1SupplyOrderDetailsResponse:
+    async def v1_supply_order_details(self, body: fbo.V1SupplyOrderDetailsRequest | None = None) -> fbo.V1SupplyOrderDetailsResponse:
         """`POST /v1/supply-order/details`: Получить подробную информацию о заявке на поставку"""
         ...
 
-    async def v1_supply_order_pass_create(self, body: t.V1SupplyOrderPassCreateRequest) -> t.V1SupplyOrderPassCreateResponse:
+    async def v1_supply_order_pass_create(self, body: fbo.V1SupplyOrderPassCreateRequest) -> fbo.V1SupplyOrderPassCreateResponse:
         """`POST /v1/supply-order/pass/create`: Указать данные о водителе и автомобиле"""
         ...
 
-    async def v1_supply_order_pass_status(self, body: t.V1SupplyOrderPassStatusRequest) -> t.V1SupplyOrderPassStatusResponse:
+    async def v1_supply_order_pass_status(self, body: fbo.V1SupplyOrderPassStatusRequest) -> fbo.V1SupplyOrderPassStatusResponse:
         """`POST /v1/supply-order/pass/status`: Статус ввода данных о водителе и автомобиле"""
         ...
 
-    async def v1_supply_order_shipment_plan_compliance_get(self, body: t.V1SupplyOrderShipmentPlanComplianceGetRequest | None = None) -> t.V1SupplyOrderShipmentPlanComplianceGetResponse:
+    async def v1_supply_order_shipment_plan_compliance_get(self, body: fbo.V1SupplyOrderShipmentPlanComplianceGetRequest | None = None) -> fbo.V1SupplyOrderShipmentPlanComplianceGetResponse:
         """`POST /v1/supply-order/shipment-plan-compliance/get`: Получить информацию о выполнении плана отгрузок"""
         ...
 
-    async def v1_supply_order_status_counter(self, body: t.V1SupplyOrderStatusCounterRequest | None = None) -> t.V1SupplyOrderStatusCounterResponse:
+    async def v1_supply_order_status_counter(self, body: fbo.V1SupplyOrderStatusCounterRequest | None = None) -> fbo.V1SupplyOrderStatusCounterResponse:
         """`POST /v1/supply-order/status/counter`: Количество заявок по статусам"""
         ...
 
-    async def v1_supply_order_timeslot_get(self, body: t.V1SupplyOrderTimeslotGetRequest) -> t.V1SupplyOrderTimeslotGetResponse:
+    async def v1_supply_order_timeslot_get(self, body: fbo.V1SupplyOrderTimeslotGetRequest) -> fbo.V1SupplyOrderTimeslotGetResponse:
         """`POST /v1/supply-order/timeslot/get`: Интервалы поставки"""
         ...
 
-    async def v1_supply_order_timeslot_status(self, body: t.V1SupplyOrderTimeslotStatusRequest) -> t.V1SupplyOrderTimeslotStatusResponse:
+    async def v1_supply_order_timeslot_status(self, body: fbo.V1SupplyOrderTimeslotStatusRequest) -> fbo.V1SupplyOrderTimeslotStatusResponse:
         """`POST /v1/supply-order/timeslot/status`: Статус интервала поставки"""
         ...
 
-    async def v1_supply_order_timeslot_update(self, body: t.V1SupplyOrderTimeslotUpdateRequest) -> t.V1SupplyOrderTimeslotUpdateResponse:
+    async def v1_supply_order_timeslot_update(self, body: fbo.V1SupplyOrderTimeslotUpdateRequest) -> fbo.V1SupplyOrderTimeslotUpdateResponse:
         """`POST /v1/supply-order/timeslot/update`: Обновить интервал поставки"""
         ...
 
-    async def v1_warehouse_archive(self, body: t.V1WarehouseArchiveRequest) -> t.V1WarehouseArchiveResponse:
+    async def v1_warehouse_archive(self, body: warehouses.V1WarehouseArchiveRequest) -> warehouses.V1WarehouseArchiveResponse:
         """`POST /v1/warehouse/archive`: Перенести склад в архив"""
         ...
 
-    async def v1_warehouse_erfbs_aggregator_create(self, body: t.V1WarehouseErfbsAggregatorCreateRequest | None = None) -> t.V1WarehouseErfbsAggregatorCreateResponse:
+    async def v1_warehouse_erfbs_aggregator_create(self, body: warehouses.V1WarehouseErfbsAggregatorCreateRequest | None = None) -> warehouses.V1WarehouseErfbsAggregatorCreateResponse:
         """`POST /v1/warehouse/erfbs/aggregator/create`: Создать склад с методом доставки «Партнёры Ozon»"""
         ...
 
-    async def v1_warehouse_erfbs_aggregator_delivery_method_update(self, body: t.V1WarehouseErfbsAggregatorDeliveryMethodUpdateRequest | None = None) -> t.V1WarehouseErfbsAggregatorDeliveryMethodUpdateResponse:
+    async def v1_warehouse_erfbs_aggregator_delivery_method_update(self, body: warehouses.V1WarehouseErfbsAggregatorDeliveryMethodUpdateRequest | None = None) -> warehouses.V1WarehouseErfbsAggregatorDeliveryMethodUpdateResponse:
         """`POST /v1/warehouse/erfbs/aggregator/delivery-method/update`: Обновить метод доставки «Партнёры Ozon»"""
         ...
 
-    async def v1_warehouse_erfbs_non_integrated_create(self, body: t.V1WarehouseErfbsNonIntegratedCreateRequest | None = None) -> t.V1WarehouseErfbsNonIntegratedCreateResponse:
+    async def v1_warehouse_erfbs_non_integrated_create(self, body: warehouses.V1WarehouseErfbsNonIntegratedCreateRequest | None = None) -> warehouses.V1WarehouseErfbsNonIntegratedCreateResponse:
         """`POST /v1/warehouse/erfbs/non-integrated/create`: Создать склад с методом доставки «Вы или сторонняя служба»"""
         ...
 
-    async def v1_warehouse_erfbs_non_integrated_delivery_method_update(self, body: t.V1WarehouseErfbsNonIntegratedDeliveryMethodUpdateRequest | None = None) -> t.V1WarehouseErfbsNonIntegratedDeliveryMethodUpdateResponse:
+    async def v1_warehouse_erfbs_non_integrated_delivery_method_update(self, body: warehouses.V1WarehouseErfbsNonIntegratedDeliveryMethodUpdateRequest | None = None) -> warehouses.V1WarehouseErfbsNonIntegratedDeliveryMethodUpdateResponse:
         """`POST /v1/warehouse/erfbs/non-integrated/delivery-method/update`: Обновить метод доставки «Вы или сторонняя служба»"""
         ...
 
-    async def v1_warehouse_erfbs_update(self, body: t.V1WarehouseErfbsUpdateRequest | None = None) -> t.V1WarehouseErfbsUpdateResponse:
+    async def v1_warehouse_erfbs_update(self, body: warehouses.V1WarehouseErfbsUpdateRequest | None = None) -> warehouses.V1WarehouseErfbsUpdateResponse:
         """`POST /v1/warehouse/erfbs/update`: Обновить склад"""
         ...
 
-    async def v1_warehouse_fbo_list(self, body: t.V1WarehouseFboListRequest) -> t.V1WarehouseFboListResponse:
+    async def v1_warehouse_fbo_list(self, body: fbo.V1WarehouseFboListRequest) -> fbo.V1WarehouseFboListResponse:
         """`POST /v1/warehouse/fbo/list`: Поиск точек для отгрузки поставки"""
         ...
 
-    async def v1_warehouse_fbo_seller_list(self, body: t.V1WarehouseFboSellerListRequest | None = None) -> t.V1WarehouseFboSellerListResponse:
+    async def v1_warehouse_fbo_seller_list(self, body: fbo.V1WarehouseFboSellerListRequest | None = None) -> fbo.V1WarehouseFboSellerListResponse:
         """`POST /v1/warehouse/fbo/seller/list`: Получить список складов продавца"""
         ...
 
-    async def v1_warehouse_fbs_create(self, body: t.V1WarehouseFbsCreateRequest) -> t.V1WarehouseFbsCreateResponse:
+    async def v1_warehouse_fbs_create(self, body: warehouses.V1WarehouseFbsCreateRequest) -> warehouses.V1WarehouseFbsCreateResponse:
         """`POST /v1/warehouse/fbs/create`: Создать склад"""
         ...
 
-    async def v1_warehouse_fbs_create_drop_off_list(self, body: t.V1WarehouseFbsCreateDropOffListRequest) -> t.V1WarehouseFbsCreateDropOffListResponse:
+    async def v1_warehouse_fbs_create_drop_off_list(self, body: warehouses.V1WarehouseFbsCreateDropOffListRequest) -> warehouses.V1WarehouseFbsCreateDropOffListResponse:
         """`POST /v1/warehouse/fbs/create/drop-off/list`: Получить список drop-off пунктов для создания склада"""
         ...
 
-    async def v1_warehouse_fbs_create_drop_off_timeslot_list(self, body: t.V1WarehouseFbsCreateDropOffTimeslotListRequest) -> t.V1WarehouseFbsCreateDropOffTimeslotListResponse:
+    async def v1_warehouse_fbs_create_drop_off_timeslot_list(self, body: warehouses.V1WarehouseFbsCreateDropOffTimeslotListRequest) -> warehouses.V1WarehouseFbsCreateDropOffTimeslotListResponse:
         """`POST /v1/warehouse/fbs/create/drop-off/timeslot/list`: Получить список таймслотов для создания склада с отгрузкой drop-off"""
         ...
 
-    async def v1_warehouse_fbs_create_pick_up_timeslot_list(self, body: t.V1WarehouseFbsCreatePickUpTimeslotListRequest) -> t.V1WarehouseFbsCreatePickUpTimeslotListResponse:
+    async def v1_warehouse_fbs_create_pick_up_timeslot_list(self, body: warehouses.V1WarehouseFbsCreatePickUpTimeslotListRequest) -> warehouses.V1WarehouseFbsCreatePickUpTimeslotListResponse:
         """`POST /v1/warehouse/fbs/create/pick-up/timeslot/list`: Получить список таймслотов для создания склада с отгрузкой pick-up"""
         ...
 
-    async def v1_warehouse_fbs_create_return_point_list(self, body: t.V1WarehouseFbsCreateReturnPointListRequest | None = None) -> t.V1WarehouseFbsCreateReturnPointListResponse:
+    async def v1_warehouse_fbs_create_return_point_list(self, body: warehouses.V1WarehouseFbsCreateReturnPointListRequest | None = None) -> warehouses.V1WarehouseFbsCreateReturnPointListResponse:
         """`POST /v1/warehouse/fbs/create/return-point/list`: Получить список пунктов возврата для создания склада
 
         Pages by last_id: `iter_v1_warehouse_fbs_create_return_point_list` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_fbs_create_return_point_list(self, body: t.V1WarehouseFbsCreateReturnPointListRequest | None = None) -> AsyncIterator[t.V1WarehouseFbsCreateReturnPointListItem]:
+    def iter_v1_warehouse_fbs_create_return_point_list(self, body: warehouses.V1WarehouseFbsCreateReturnPointListRequest | None = None) -> AsyncIterator[warehouses.V1WarehouseFbsCreateReturnPointListItem]:
         """Every item of every page of `/v1/warehouse/fbs/create/return-point/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_warehouse_fbs_first_mile_update(self, body: t.V1WarehouseFbsFirstMileUpdateRequest) -> t.V1WarehouseFbsFirstMileUpdateResponse:
+    async def v1_warehouse_fbs_first_mile_update(self, body: warehouses.V1WarehouseFbsFirstMileUpdateRequest) -> warehouses.V1WarehouseFbsFirstMileUpdateResponse:
         """`POST /v1/warehouse/fbs/first-mile/update`: Обновить первую милю"""
         ...
 
-    async def v1_warehouse_fbs_pickup_courier_cancel(self, body: t.V1WarehouseFbsPickupCourierCancelRequest) -> Any:
+    async def v1_warehouse_fbs_pickup_courier_cancel(self, body: warehouses.V1WarehouseFbsPickupCourierCancelRequest) -> Any:
         """`POST /v1/warehouse/fbs/pickup/courier/cancel`: Отменить вызов курьера на забор отгрузки pick-up"""
         ...
 
-    async def v1_warehouse_fbs_pickup_courier_create(self, body: t.V1WarehouseFbsPickupCourierCreateRequest) -> Any:
+    async def v1_warehouse_fbs_pickup_courier_create(self, body: warehouses.V1WarehouseFbsPickupCourierCreateRequest) -> Any:
         """`POST /v1/warehouse/fbs/pickup/courier/create`: Создать вызов курьера на забор отгрузки pick-up"""
         ...
 
-    async def v1_warehouse_fbs_pickup_history_list(self, body: t.V1WarehouseFbsPickupHistoryListRequest) -> t.V1WarehouseFbsPickupHistoryListResponse:
+    async def v1_warehouse_fbs_pickup_history_list(self, body: warehouses.V1WarehouseFbsPickupHistoryListRequest) -> warehouses.V1WarehouseFbsPickupHistoryListResponse:
         """`POST /v1/warehouse/fbs/pickup/history/list`: Получить историю отгрузок курьерам
 
         Pages by cursor: `iter_v1_warehouse_fbs_pickup_history_list` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_fbs_pickup_history_list(self, body: t.V1WarehouseFbsPickupHistoryListRequest) -> AsyncIterator[t.V1WarehouseFbsPickupHistoryListItem]:
+    def iter_v1_warehouse_fbs_pickup_history_list(self, body: warehouses.V1WarehouseFbsPickupHistoryListRequest) -> AsyncIterator[warehouses.V1WarehouseFbsPickupHistoryListItem]:
         """Every item of every page of `/v1/warehouse/fbs/pickup/history/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_warehouse_fbs_pickup_planning_list(self, body: t.V1WarehouseFbsPickupPlanningListRequest | None = None) -> t.V1WarehouseFbsPickupPlanningListResponse:
+    async def v1_warehouse_fbs_pickup_planning_list(self, body: warehouses.V1WarehouseFbsPickupPlanningListRequest | None = None) -> warehouses.V1WarehouseFbsPickupPlanningListResponse:
         """`POST /v1/warehouse/fbs/pickup/planning/list`: Получить список складов для планирования отгрузок курьеру"""
         ...
 
-    async def v1_warehouse_fbs_return_mile_check(self, body: t.V1WarehouseFbsReturnMileCheckRequest | None = None) -> t.V1WarehouseFbsReturnMileCheckResponse:
+    async def v1_warehouse_fbs_return_mile_check(self, body: warehouses.V1WarehouseFbsReturnMileCheckRequest | None = None) -> warehouses.V1WarehouseFbsReturnMileCheckResponse:
         """`POST /v1/warehouse/fbs/return-mile/check`: Проверить необходимость установки возвратной мили на склад"""
         ...
 
-    async def v1_warehouse_fbs_return_mile_info(self, body: t.V1WarehouseFbsReturnMileInfoRequest | None = None) -> t.V1WarehouseFbsReturnMileInfoResponse:
+    async def v1_warehouse_fbs_return_mile_info(self, body: warehouses.V1WarehouseFbsReturnMileInfoRequest | None = None) -> warehouses.V1WarehouseFbsReturnMileInfoResponse:
         """`POST /v1/warehouse/fbs/return-mile/info`: Получить информацию о возвратной миле"""
         ...
 
-    async def v1_warehouse_fbs_update(self, body: t.V1WarehouseFbsUpdateRequest) -> t.V1WarehouseFbsUpdateResponse:
+    async def v1_warehouse_fbs_update(self, body: warehouses.V1WarehouseFbsUpdateRequest) -> warehouses.V1WarehouseFbsUpdateResponse:
         """`POST /v1/warehouse/fbs/update`: Обновить склад"""
         ...
 
-    async def v1_warehouse_fbs_update_drop_off_list(self, body: t.V1WarehouseFbsUpdateDropOffListRequest) -> t.V1WarehouseFbsUpdateDropOffListResponse:
+    async def v1_warehouse_fbs_update_drop_off_list(self, body: warehouses.V1WarehouseFbsUpdateDropOffListRequest) -> warehouses.V1WarehouseFbsUpdateDropOffListResponse:
         """`POST /v1/warehouse/fbs/update/drop-off/list`: Получить список drop-off пунктов для изменения информации склада"""
         ...
 
-    async def v1_warehouse_fbs_update_drop_off_timeslot_list(self, body: t.V1WarehouseFbsUpdateDropOffTimeslotListRequest) -> t.V1WarehouseFbsUpdateDropOffTimeslotListResponse:
+    async def v1_warehouse_fbs_update_drop_off_timeslot_list(self, body: warehouses.V1WarehouseFbsUpdateDropOffTimeslotListRequest) -> warehouses.V1WarehouseFbsUpdateDropOffTimeslotListResponse:
         """`POST /v1/warehouse/fbs/update/drop-off/timeslot/list`: Получить список таймслотов для обновления склада с отгрузкой drop-off"""
         ...
 
-    async def v1_warehouse_fbs_update_pick_up_timeslot_list(self, body: t.V1WarehouseFbsUpdatePickUpTimeslotListRequest) -> t.V1WarehouseFbsUpdatePickUpTimeslotListResponse:
+    async def v1_warehouse_fbs_update_pick_up_timeslot_list(self, body: warehouses.V1WarehouseFbsUpdatePickUpTimeslotListRequest) -> warehouses.V1WarehouseFbsUpdatePickUpTimeslotListResponse:
         """`POST /v1/warehouse/fbs/update/pick-up/timeslot/list`: Получить список таймслотов для обновления склада с отгрузкой pick-up"""
         ...
 
-    async def v1_warehouse_fbs_update_return_point_list(self, body: t.V1WarehouseFbsUpdateReturnPointListRequest | None = None) -> t.V1WarehouseFbsUpdateReturnPointListResponse:
+    async def v1_warehouse_fbs_update_return_point_list(self, body: warehouses.V1WarehouseFbsUpdateReturnPointListRequest | None = None) -> warehouses.V1WarehouseFbsUpdateReturnPointListResponse:
         """`POST /v1/warehouse/fbs/update/return-point/list`: Получить список пунктов возврата для обновления склада
 
         Pages by last_id: `iter_v1_warehouse_fbs_update_return_point_list` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_fbs_update_return_point_list(self, body: t.V1WarehouseFbsUpdateReturnPointListRequest | None = None) -> AsyncIterator[t.V1WarehouseFbsUpdateReturnPointListItem]:
+    def iter_v1_warehouse_fbs_update_return_point_list(self, body: warehouses.V1WarehouseFbsUpdateReturnPointListRequest | None = None) -> AsyncIterator[warehouses.V1WarehouseFbsUpdateReturnPointListItem]:
         """Every item of every page of `/v1/warehouse/fbs/update/return-point/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_warehouse_invalid_products_get(self, body: t.V1WarehouseInvalidProductsGetRequest) -> t.V1WarehouseInvalidProductsGetResponse:
+    async def v1_warehouse_invalid_products_get(self, body: warehouses.V1WarehouseInvalidProductsGetRequest) -> warehouses.V1WarehouseInvalidProductsGetResponse:
         """`POST /v1/warehouse/invalid-products/get`: Получить список товаров с ограничениями по доставке
 
         Pages by last_id: `iter_v1_warehouse_invalid_products_get` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_invalid_products_get(self, body: t.V1WarehouseInvalidProductsGetRequest) -> AsyncIterator[t.V1WarehouseInvalidProductsGetItem]:
+    def iter_v1_warehouse_invalid_products_get(self, body: warehouses.V1WarehouseInvalidProductsGetRequest) -> AsyncIterator[warehouses.V1WarehouseInvalidProductsGetItem]:
         """Every item of every page of `/v1/warehouse/invalid-products/get`, as large pages as Ozon allows."""
         ...
 
-    async def v1_warehouse_list(self, body: t.V1WarehouseListRequest | None = None) -> t.V1WarehouseListResponse:
+    async def v1_warehouse_list(self, body: warehouses.V1WarehouseListRequest | None = None) -> warehouses.V1WarehouseListResponse:
         """`POST /v1/warehouse/list`: Список складов
 
         Pages by offset: `iter_v1_warehouse_list` walks every page.
@@ -5019,273 +5037,273 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v1_warehouse_list(self, body: t.V1WarehouseListRequest | None = None) -> AsyncIterator[t.V1WarehouseListItem]:
+    def iter_v1_warehouse_list(self, body: warehouses.V1WarehouseListRequest | None = None) -> AsyncIterator[warehouses.V1WarehouseListItem]:
         """Every item of every page of `/v1/warehouse/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_warehouse_operation_status(self, body: t.V1WarehouseOperationStatusRequest) -> t.V1WarehouseOperationStatusResponse:
+    async def v1_warehouse_operation_status(self, body: warehouses.V1WarehouseOperationStatusRequest) -> warehouses.V1WarehouseOperationStatusResponse:
         """`POST /v1/warehouse/operation/status`: Получить статус операции"""
         ...
 
-    async def v1_warehouse_ozon_list(self, body: t.V1WarehouseOzonListRequest | None = None) -> t.V1WarehouseOzonListResponse:
+    async def v1_warehouse_ozon_list(self, body: warehouses.V1WarehouseOzonListRequest | None = None) -> warehouses.V1WarehouseOzonListResponse:
         """`POST /v1/warehouse/ozon/list`: Получить список складов Ozon"""
         ...
 
-    async def v1_warehouse_rfbs_pause(self, body: t.V1WarehouseRfbsPauseRequest | None = None) -> t.V1WarehouseRfbsPauseResponse:
+    async def v1_warehouse_rfbs_pause(self, body: warehouses.V1WarehouseRfbsPauseRequest | None = None) -> warehouses.V1WarehouseRfbsPauseResponse:
         """`POST /v1/warehouse/rfbs/pause`: Поставить rFBS-склад на паузу"""
         ...
 
-    async def v1_warehouse_rfbs_return_point_list(self, body: t.V1WarehouseRfbsReturnPointListRequest | None = None) -> t.V1WarehouseRfbsReturnPointListResponse:
+    async def v1_warehouse_rfbs_return_point_list(self, body: warehouses.V1WarehouseRfbsReturnPointListRequest | None = None) -> warehouses.V1WarehouseRfbsReturnPointListResponse:
         """`POST /v1/warehouse/rfbs/return-point/list`: Получить список пунктов возврата для склада rFBS
 
         Pages by last_id: `iter_v1_warehouse_rfbs_return_point_list` walks every page.
         """
         ...
 
-    def iter_v1_warehouse_rfbs_return_point_list(self, body: t.V1WarehouseRfbsReturnPointListRequest | None = None) -> AsyncIterator[t.V1WarehouseRfbsReturnPointListItem]:
+    def iter_v1_warehouse_rfbs_return_point_list(self, body: warehouses.V1WarehouseRfbsReturnPointListRequest | None = None) -> AsyncIterator[warehouses.V1WarehouseRfbsReturnPointListItem]:
         """Every item of every page of `/v1/warehouse/rfbs/return-point/list`, as large pages as Ozon allows."""
         ...
 
-    async def v1_warehouse_rfbs_unpause(self, body: t.V1WarehouseRfbsUnpauseRequest | None = None) -> t.V1WarehouseRfbsUnpauseResponse:
+    async def v1_warehouse_rfbs_unpause(self, body: warehouses.V1WarehouseRfbsUnpauseRequest | None = None) -> warehouses.V1WarehouseRfbsUnpauseResponse:
         """`POST /v1/warehouse/rfbs/unpause`: Снять rFBS-склад с паузы"""
         ...
 
-    async def v1_warehouse_unarchive(self, body: t.V1WarehouseUnarchiveRequest) -> t.V1WarehouseUnarchiveResponse:
+    async def v1_warehouse_unarchive(self, body: warehouses.V1WarehouseUnarchiveRequest) -> warehouses.V1WarehouseUnarchiveResponse:
         """`POST /v1/warehouse/unarchive`: Перенести склад из архива"""
         ...
 
-    async def v1_warehouse_warehouses_with_invalid_products(self, body: t.V1WarehouseWarehousesWithInvalidProductsRequest | None = None) -> t.V1WarehouseWarehousesWithInvalidProductsResponse:
+    async def v1_warehouse_warehouses_with_invalid_products(self, body: warehouses.V1WarehouseWarehousesWithInvalidProductsRequest | None = None) -> warehouses.V1WarehouseWarehousesWithInvalidProductsResponse:
         """`POST /v1/warehouse/warehouses-with-invalid-products`: Получить список складов с ограниченными для доставки товарами"""
         ...
 
-    async def v2_actions_auto_add_products_candidates(self, body: t.V2ActionsAutoAddProductsCandidatesRequest | None = None) -> t.V2ActionsAutoAddProductsCandidatesResponse:
+    async def v2_actions_auto_add_products_candidates(self, body: promotions.V2ActionsAutoAddProductsCandidatesRequest | None = None) -> promotions.V2ActionsAutoAddProductsCandidatesResponse:
         """`POST /v2/actions/auto-add/products/candidates`: Получить список доступных товаров для автодобавления в акцию
 
         Pages by offset: `iter_v2_actions_auto_add_products_candidates` walks every page.
         """
         ...
 
-    def iter_v2_actions_auto_add_products_candidates(self, body: t.V2ActionsAutoAddProductsCandidatesRequest | None = None) -> AsyncIterator[t.V2ActionsAutoAddProductsCandidatesItem]:
+    def iter_v2_actions_auto_add_products_candidates(self, body: promotions.V2ActionsAutoAddProductsCandidatesRequest | None = None) -> AsyncIterator[promotions.V2ActionsAutoAddProductsCandidatesItem]:
         """Every item of every page of `/v2/actions/auto-add/products/candidates`, as large pages as Ozon allows."""
         ...
 
-    async def v2_actions_auto_add_products_delete(self, body: t.V2ActionsAutoAddProductsDeleteRequest | None = None) -> t.V2ActionsAutoAddProductsDeleteResponse:
+    async def v2_actions_auto_add_products_delete(self, body: promotions.V2ActionsAutoAddProductsDeleteRequest | None = None) -> promotions.V2ActionsAutoAddProductsDeleteResponse:
         """`POST /v2/actions/auto-add/products/delete`: Удалить товары из автодобавления в акцию"""
         ...
 
-    async def v2_actions_auto_add_products_list(self, body: t.V2ActionsAutoAddProductsListRequest | None = None) -> t.V2ActionsAutoAddProductsListResponse:
+    async def v2_actions_auto_add_products_list(self, body: promotions.V2ActionsAutoAddProductsListRequest | None = None) -> promotions.V2ActionsAutoAddProductsListResponse:
         """`POST /v2/actions/auto-add/products/list`: Получить список товаров из автодобавления в акцию
 
         Pages by offset: `iter_v2_actions_auto_add_products_list` walks every page.
         """
         ...
 
-    def iter_v2_actions_auto_add_products_list(self, body: t.V2ActionsAutoAddProductsListRequest | None = None) -> AsyncIterator[t.V2ActionsAutoAddProductsListItem]:
+    def iter_v2_actions_auto_add_products_list(self, body: promotions.V2ActionsAutoAddProductsListRequest | None = None) -> AsyncIterator[promotions.V2ActionsAutoAddProductsListItem]:
         """Every item of every page of `/v2/actions/auto-add/products/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_actions_auto_add_products_update(self, body: t.V2ActionsAutoAddProductsUpdateRequest | None = None) -> t.V2ActionsAutoAddProductsUpdateResponse:
+    async def v2_actions_auto_add_products_update(self, body: promotions.V2ActionsAutoAddProductsUpdateRequest | None = None) -> promotions.V2ActionsAutoAddProductsUpdateResponse:
         """`POST /v2/actions/auto-add/products/update`: Добавить или обновить товары в автодобавлении в акцию
 
         Batch field: `products`.
         """
         ...
 
-    async def v2_actions_candidates(self, body: t.V2ActionsCandidatesRequest | None = None) -> t.V2ActionsCandidatesResponse:
+    async def v2_actions_candidates(self, body: promotions.V2ActionsCandidatesRequest | None = None) -> promotions.V2ActionsCandidatesResponse:
         """`POST /v2/actions/candidates`: Получить список товаров, которые могут участвовать в акции
 
         Pages by last_id: `iter_v2_actions_candidates` walks every page.
         """
         ...
 
-    def iter_v2_actions_candidates(self, body: t.V2ActionsCandidatesRequest | None = None) -> AsyncIterator[t.V2ActionsCandidatesItem]:
+    def iter_v2_actions_candidates(self, body: promotions.V2ActionsCandidatesRequest | None = None) -> AsyncIterator[promotions.V2ActionsCandidatesItem]:
         """Every item of every page of `/v2/actions/candidates`, as large pages as Ozon allows."""
         ...
 
-    async def v2_actions_discounts_task_list(self, body: t.V2ActionsDiscountsTaskListRequest | None = None) -> t.V2ActionsDiscountsTaskListResponse:
+    async def v2_actions_discounts_task_list(self, body: promotions.V2ActionsDiscountsTaskListRequest | None = None) -> promotions.V2ActionsDiscountsTaskListResponse:
         """`POST /v2/actions/discounts-task/list`: Получить список заявок на скидку
 
         Pages by last_id: `iter_v2_actions_discounts_task_list` walks every page.
         """
         ...
 
-    def iter_v2_actions_discounts_task_list(self, body: t.V2ActionsDiscountsTaskListRequest | None = None) -> AsyncIterator[t.V2ActionsDiscountsTaskListItem]:
+    def iter_v2_actions_discounts_task_list(self, body: promotions.V2ActionsDiscountsTaskListRequest | None = None) -> AsyncIterator[promotions.V2ActionsDiscountsTaskListItem]:
         """Every item of every page of `/v2/actions/discounts-task/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_actions_products(self, body: t.V2ActionsProductsRequest | None = None) -> t.V2ActionsProductsResponse:
+    async def v2_actions_products(self, body: promotions.V2ActionsProductsRequest | None = None) -> promotions.V2ActionsProductsResponse:
         """`POST /v2/actions/products`: Получить список товаров, которые участвуют в акции
 
         Pages by last_id: `iter_v2_actions_products` walks every page.
         """
         ...
 
-    def iter_v2_actions_products(self, body: t.V2ActionsProductsRequest | None = None) -> AsyncIterator[t.V2ActionsProductsItem]:
+    def iter_v2_actions_products(self, body: promotions.V2ActionsProductsRequest | None = None) -> AsyncIterator[promotions.V2ActionsProductsItem]:
         """Every item of every page of `/v2/actions/products`, as large pages as Ozon allows."""
         ...
 
-    async def v2_actions_products_deactivate(self, body: t.V2ActionsProductsDeactivateRequest | None = None) -> t.V2ActionsProductsDeactivateResponse:
+    async def v2_actions_products_deactivate(self, body: promotions.V2ActionsProductsDeactivateRequest | None = None) -> promotions.V2ActionsProductsDeactivateResponse:
         """`POST /v2/actions/products/deactivate`: Удалить товары из акции «Промокоды»"""
         ...
 
-    async def v2_analytics_stock_on_warehouses(self, body: t.V2AnalyticsStockOnWarehousesRequest) -> t.V2AnalyticsStockOnWarehousesResponse:
+    async def v2_analytics_stock_on_warehouses(self, body: analytics.V2AnalyticsStockOnWarehousesRequest) -> analytics.V2AnalyticsStockOnWarehousesResponse:
         """`POST /v2/analytics/stock_on_warehouses`: Отчёт по остаткам и товарам
 
         Pages by offset: `iter_v2_analytics_stock_on_warehouses` walks every page.
         """
         ...
 
-    def iter_v2_analytics_stock_on_warehouses(self, body: t.V2AnalyticsStockOnWarehousesRequest) -> AsyncIterator[t.V2AnalyticsStockOnWarehousesItem]:
+    def iter_v2_analytics_stock_on_warehouses(self, body: analytics.V2AnalyticsStockOnWarehousesRequest) -> AsyncIterator[analytics.V2AnalyticsStockOnWarehousesItem]:
         """Every item of every page of `/v2/analytics/stock_on_warehouses`, as large pages as Ozon allows."""
         ...
 
-    async def v2_cargoes_create_info(self, body: t.V2CargoesCreateInfoRequest | None = None) -> t.V2CargoesCreateInfoResponse:
+    async def v2_cargoes_create_info(self, body: fbo.V2CargoesCreateInfoRequest | None = None) -> fbo.V2CargoesCreateInfoResponse:
         """`POST /v2/cargoes/create/info`: Получить информацию по установке грузомест"""
         ...
 
-    async def v2_cargoes_delete(self, body: t.V2CargoesDeleteRequest | None = None) -> t.V2CargoesDeleteResponse:
+    async def v2_cargoes_delete(self, body: fbo.V2CargoesDeleteRequest | None = None) -> fbo.V2CargoesDeleteResponse:
         """`POST /v2/cargoes/delete`: Удалить грузоместа и транспортные грузоместа в заявке на поставку"""
         ...
 
-    async def v2_cargoes_delete_status(self, body: t.V2CargoesDeleteStatusRequest | None = None) -> t.V2CargoesDeleteStatusResponse:
+    async def v2_cargoes_delete_status(self, body: fbo.V2CargoesDeleteStatusRequest | None = None) -> fbo.V2CargoesDeleteStatusResponse:
         """`POST /v2/cargoes/delete/status`: Получить информацию о статусе удаления грузомест и транспортных грузомест"""
         ...
 
-    async def v2_cargoes_get(self, body: t.V2CargoesGetRequest | None = None) -> t.V2CargoesGetResponse:
+    async def v2_cargoes_get(self, body: fbo.V2CargoesGetRequest | None = None) -> fbo.V2CargoesGetResponse:
         """`POST /v2/cargoes/get`: Получить информацию о грузоместах"""
         ...
 
-    async def v2_carriage_delivery_list(self, body: t.V2CarriageDeliveryListRequest) -> t.V2CarriageDeliveryListResponse:
+    async def v2_carriage_delivery_list(self, body: fbs.V2CarriageDeliveryListRequest) -> fbs.V2CarriageDeliveryListResponse:
         """`POST /v2/carriage/delivery/list`: Список методов доставки и отгрузок
 
         Pages by cursor: `iter_v2_carriage_delivery_list` walks every page.
         """
         ...
 
-    def iter_v2_carriage_delivery_list(self, body: t.V2CarriageDeliveryListRequest) -> AsyncIterator[t.V2CarriageDeliveryListItem]:
+    def iter_v2_carriage_delivery_list(self, body: fbs.V2CarriageDeliveryListRequest) -> AsyncIterator[fbs.V2CarriageDeliveryListItem]:
         """Every item of every page of `/v2/carriage/delivery/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_chat_list(self, body: t.V2ChatListRequest) -> t.V2ChatListResponse:
+    async def v2_chat_list(self, body: communication.V2ChatListRequest) -> communication.V2ChatListResponse:
         """`POST /v2/chat/list`.
 
         Retired: deprecated by Ozon; successor /v3/chat/list.
         """
         ...
 
-    async def v2_chat_read(self, body: t.V2ChatReadRequest) -> t.V2ChatReadResponse:
+    async def v2_chat_read(self, body: communication.V2ChatReadRequest) -> communication.V2ChatReadResponse:
         """`POST /v2/chat/read`: Отметить сообщения как прочитанные"""
         ...
 
-    async def v2_cluster_list(self, body: t.V2ClusterListRequest | None = None) -> t.V2ClusterListResponse:
+    async def v2_cluster_list(self, body: fbo.V2ClusterListRequest | None = None) -> fbo.V2ClusterListResponse:
         """`POST /v2/cluster/list`: Получить информацию о макролокальных кластерах"""
         ...
 
-    async def v2_conditional_cancellation_approve(self, body: t.V2ConditionalCancellationApproveRequest) -> Any:
+    async def v2_conditional_cancellation_approve(self, body: fbs.V2ConditionalCancellationApproveRequest) -> Any:
         """`POST /v2/conditional-cancellation/approve`: Подтвердить заявку на отмену rFBS"""
         ...
 
-    async def v2_conditional_cancellation_list(self, body: t.V2ConditionalCancellationListRequest) -> t.V2ConditionalCancellationListResponse:
+    async def v2_conditional_cancellation_list(self, body: fbs.V2ConditionalCancellationListRequest) -> fbs.V2ConditionalCancellationListResponse:
         """`POST /v2/conditional-cancellation/list`: Получить список заявок на отмену rFBS
 
         Pages by last_id: `iter_v2_conditional_cancellation_list` walks every page.
         """
         ...
 
-    def iter_v2_conditional_cancellation_list(self, body: t.V2ConditionalCancellationListRequest) -> AsyncIterator[t.V2ConditionalCancellationListItem]:
+    def iter_v2_conditional_cancellation_list(self, body: fbs.V2ConditionalCancellationListRequest) -> AsyncIterator[fbs.V2ConditionalCancellationListItem]:
         """Every item of every page of `/v2/conditional-cancellation/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_conditional_cancellation_reject(self, body: t.V2ConditionalCancellationRejectRequest) -> Any:
+    async def v2_conditional_cancellation_reject(self, body: fbs.V2ConditionalCancellationRejectRequest) -> Any:
         """`POST /v2/conditional-cancellation/reject`: Отклонить заявку на отмену rFBS"""
         ...
 
-    async def v2_delivery_method_list(self, body: t.V2DeliveryMethodListRequest) -> t.V2DeliveryMethodListResponse:
+    async def v2_delivery_method_list(self, body: warehouses.V2DeliveryMethodListRequest) -> warehouses.V2DeliveryMethodListResponse:
         """`POST /v2/delivery-method/list`: Список методов доставки realFBS-склада
 
         Pages by cursor: `iter_v2_delivery_method_list` walks every page.
         """
         ...
 
-    def iter_v2_delivery_method_list(self, body: t.V2DeliveryMethodListRequest) -> AsyncIterator[t.V2DeliveryMethodListItem]:
+    def iter_v2_delivery_method_list(self, body: warehouses.V2DeliveryMethodListRequest) -> AsyncIterator[warehouses.V2DeliveryMethodListItem]:
         """Every item of every page of `/v2/delivery-method/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_delivery_checkout(self, body: t.V2DeliveryCheckoutRequest | None = None) -> t.V2DeliveryCheckoutResponse:
+    async def v2_delivery_checkout(self, body: delivery.V2DeliveryCheckoutRequest | None = None) -> delivery.V2DeliveryCheckoutResponse:
         """`POST /v2/delivery/checkout`: Получить доступные варианты доставки
 
         Batch field: `items` (at most 1000 per request).
         """
         ...
 
-    async def v2_draft_create_info(self, body: t.V2DraftCreateInfoRequest | None = None) -> t.V2DraftCreateInfoResponse:
+    async def v2_draft_create_info(self, body: fbo.V2DraftCreateInfoRequest | None = None) -> fbo.V2DraftCreateInfoResponse:
         """`POST /v2/draft/create/info`: Получить информацию о черновике заявки на поставку"""
         ...
 
-    async def v2_draft_supply_create(self, body: t.V2DraftSupplyCreateRequest | None = None) -> t.V2DraftSupplyCreateResponse:
+    async def v2_draft_supply_create(self, body: fbo.V2DraftSupplyCreateRequest | None = None) -> fbo.V2DraftSupplyCreateResponse:
         """`POST /v2/draft/supply/create`: Создать заявку на поставку по черновику"""
         ...
 
-    async def v2_draft_supply_create_status(self, body: t.V2DraftSupplyCreateStatusRequest | None = None) -> t.V2DraftSupplyCreateStatusResponse:
+    async def v2_draft_supply_create_status(self, body: fbo.V2DraftSupplyCreateStatusRequest | None = None) -> fbo.V2DraftSupplyCreateStatusResponse:
         """`POST /v2/draft/supply/create/status`: Получить информацию о создании заявки на поставку"""
         ...
 
-    async def v2_draft_timeslot_info(self, body: t.V2DraftTimeslotInfoRequest | None = None) -> t.V2DraftTimeslotInfoResponse:
+    async def v2_draft_timeslot_info(self, body: fbo.V2DraftTimeslotInfoRequest | None = None) -> fbo.V2DraftTimeslotInfoResponse:
         """`POST /v2/draft/timeslot/info`: Получить список доступных таймслотов"""
         ...
 
-    async def v2_fbs_posting_delivered(self, body: t.V2FbsPostingDeliveredRequest) -> t.V2FbsPostingDeliveredResponse:
+    async def v2_fbs_posting_delivered(self, body: fbs.V2FbsPostingDeliveredRequest) -> fbs.V2FbsPostingDeliveredResponse:
         """`POST /v2/fbs/posting/delivered`: Изменить статус на «Доставлено»"""
         ...
 
-    async def v2_fbs_posting_delivering(self, body: t.V2FbsPostingDeliveringRequest) -> t.V2FbsPostingDeliveringResponse:
+    async def v2_fbs_posting_delivering(self, body: fbs.V2FbsPostingDeliveringRequest) -> fbs.V2FbsPostingDeliveringResponse:
         """`POST /v2/fbs/posting/delivering`: Изменить статус на «Доставляется»"""
         ...
 
-    async def v2_fbs_posting_last_mile(self, body: t.V2FbsPostingLastMileRequest) -> t.V2FbsPostingLastMileResponse:
+    async def v2_fbs_posting_last_mile(self, body: fbs.V2FbsPostingLastMileRequest) -> fbs.V2FbsPostingLastMileResponse:
         """`POST /v2/fbs/posting/last-mile`: Изменить статус на «Последняя миля»"""
         ...
 
-    async def v2_fbs_posting_tracking_number_set(self, body: t.V2FbsPostingTrackingNumberSetRequest) -> t.V2FbsPostingTrackingNumberSetResponse:
+    async def v2_fbs_posting_tracking_number_set(self, body: fbs.V2FbsPostingTrackingNumberSetRequest) -> fbs.V2FbsPostingTrackingNumberSetResponse:
         """`POST /v2/fbs/posting/tracking-number/set`: Добавить трек-номера"""
         ...
 
-    async def v2_finance_realization(self, body: t.V2FinanceRealizationRequest) -> t.V2FinanceRealizationResponse:
+    async def v2_finance_realization(self, body: finance.V2FinanceRealizationRequest) -> finance.V2FinanceRealizationResponse:
         """`POST /v2/finance/realization`: Отчёт о реализации товаров (версия 2)"""
         ...
 
-    async def v2_invoice_create_or_update(self, body: t.V2InvoiceCreateOrUpdateRequest) -> t.V2InvoiceCreateOrUpdateResponse:
+    async def v2_invoice_create_or_update(self, body: finance.V2InvoiceCreateOrUpdateRequest) -> finance.V2InvoiceCreateOrUpdateResponse:
         """`POST /v2/invoice/create-or-update`: Создать или изменить счёт-фактуру"""
         ...
 
-    async def v2_invoice_get(self, body: t.V2InvoiceGetRequest) -> t.V2InvoiceGetResponse:
+    async def v2_invoice_get(self, body: finance.V2InvoiceGetRequest) -> finance.V2InvoiceGetResponse:
         """`POST /v2/invoice/get`: Получить информацию о счёте-фактуре"""
         ...
 
-    async def v2_order_create(self, body: t.V2OrderCreateRequest) -> t.V2OrderCreateResponse:
+    async def v2_order_create(self, body: delivery.V2OrderCreateRequest) -> delivery.V2OrderCreateResponse:
         """`POST /v2/order/create`: Создать заказ"""
         ...
 
-    async def v2_polygon_bind(self, body: t.V2PolygonBindRequest | None = None) -> Any:
+    async def v2_polygon_bind(self, body: warehouses.V2PolygonBindRequest | None = None) -> Any:
         """`POST /v2/polygon/bind`: Связать метод доставки с полигоном"""
         ...
 
-    async def v2_posting_digital_list(self, body: t.V2PostingDigitalListRequest | None = None) -> t.V2PostingDigitalListResponse:
+    async def v2_posting_digital_list(self, body: digital.V2PostingDigitalListRequest | None = None) -> digital.V2PostingDigitalListResponse:
         """`POST /v2/posting/digital/list`: Получить список отправлений
 
         Pages by cursor: `iter_v2_posting_digital_list` walks every page.
         """
         ...
 
-    def iter_v2_posting_digital_list(self, body: t.V2PostingDigitalListRequest | None = None) -> AsyncIterator[t.V2PostingDigitalListItem]:
+    def iter_v2_posting_digital_list(self, body: digital.V2PostingDigitalListRequest | None = None) -> AsyncIterator[digital.V2PostingDigitalListItem]:
         """Every item of every page of `/v2/posting/digital/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_posting_fbo_get(self, body: t.V2PostingFboGetRequest) -> t.V2PostingFboGetResponse:
+    async def v2_posting_fbo_get(self, body: fbo.V2PostingFboGetRequest) -> fbo.V2PostingFboGetResponse:
         """`POST /v2/posting/fbo/get`: Информация об отправлении"""
         ...
 
-    async def v2_posting_fbo_list(self, body: t.V2PostingFboListRequest) -> t.V2PostingFboListResponse:
+    async def v2_posting_fbo_list(self, body: fbo.V2PostingFboListRequest) -> fbo.V2PostingFboListResponse:
         """`POST /v2/posting/fbo/list`: Список отправлений
 
         Pages by offset: `iter_v2_posting_fbo_list` walks every page.
@@ -5293,127 +5311,127 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v2_posting_fbo_list(self, body: t.V2PostingFboListRequest) -> AsyncIterator[t.V2PostingFboListItem]:
+    def iter_v2_posting_fbo_list(self, body: fbo.V2PostingFboListRequest) -> AsyncIterator[fbo.V2PostingFboListItem]:
         """Every item of every page of `/v2/posting/fbo/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_posting_fbs_act_check_status(self, body: t.V2PostingFbsActCheckStatusRequest) -> t.V2PostingFbsActCheckStatusResponse:
+    async def v2_posting_fbs_act_check_status(self, body: fbs.V2PostingFbsActCheckStatusRequest) -> fbs.V2PostingFbsActCheckStatusResponse:
         """`POST /v2/posting/fbs/act/check-status`: Статус отгрузки и документов"""
         ...
 
-    async def v2_posting_fbs_act_create(self, body: t.V2PostingFbsActCreateRequest) -> t.V2PostingFbsActCreateResponse:
+    async def v2_posting_fbs_act_create(self, body: fbs.V2PostingFbsActCreateRequest) -> fbs.V2PostingFbsActCreateResponse:
         """`POST /v2/posting/fbs/act/create`: Подтвердить отгрузку и создать документы"""
         ...
 
-    async def v2_posting_fbs_act_get_barcode(self, body: t.V2PostingFbsActGetBarcodeRequest) -> Any:
+    async def v2_posting_fbs_act_get_barcode(self, body: fbs.V2PostingFbsActGetBarcodeRequest) -> Any:
         """`POST /v2/posting/fbs/act/get-barcode`: Штрихкод для отгрузки отправления"""
         ...
 
-    async def v2_posting_fbs_act_get_barcode_text(self, body: t.V2PostingFbsActGetBarcodeTextRequest) -> t.V2PostingFbsActGetBarcodeTextResponse:
+    async def v2_posting_fbs_act_get_barcode_text(self, body: fbs.V2PostingFbsActGetBarcodeTextRequest) -> fbs.V2PostingFbsActGetBarcodeTextResponse:
         """`POST /v2/posting/fbs/act/get-barcode/text`: Значение штрихкода для отгрузки отправления"""
         ...
 
-    async def v2_posting_fbs_act_get_container_labels(self, body: t.V2PostingFbsActGetContainerLabelsRequest) -> Any:
+    async def v2_posting_fbs_act_get_container_labels(self, body: fbs.V2PostingFbsActGetContainerLabelsRequest) -> Any:
         """`POST /v2/posting/fbs/act/get-container-labels`: Этикетки для грузового места"""
         ...
 
-    async def v2_posting_fbs_act_get_pdf(self, body: t.V2PostingFbsActGetPdfRequest) -> Any:
+    async def v2_posting_fbs_act_get_pdf(self, body: fbs.V2PostingFbsActGetPdfRequest) -> Any:
         """`POST /v2/posting/fbs/act/get-pdf`: Получить PDF c документами"""
         ...
 
-    async def v2_posting_fbs_act_get_postings(self, body: t.V2PostingFbsActGetPostingsRequest) -> t.V2PostingFbsActGetPostingsResponse:
+    async def v2_posting_fbs_act_get_postings(self, body: fbs.V2PostingFbsActGetPostingsRequest) -> fbs.V2PostingFbsActGetPostingsResponse:
         """`POST /v2/posting/fbs/act/get-postings`: Список отправлений в акте"""
         ...
 
-    async def v2_posting_fbs_act_list(self, body: t.V2PostingFbsActListRequest) -> t.V2PostingFbsActListResponse:
+    async def v2_posting_fbs_act_list(self, body: fbs.V2PostingFbsActListRequest) -> fbs.V2PostingFbsActListResponse:
         """`POST /v2/posting/fbs/act/list`: Список актов по отгрузкам"""
         ...
 
-    async def v2_posting_fbs_arbitration(self, body: t.V2PostingFbsArbitrationRequest) -> t.V2PostingFbsArbitrationResponse:
+    async def v2_posting_fbs_arbitration(self, body: fbs.V2PostingFbsArbitrationRequest) -> fbs.V2PostingFbsArbitrationResponse:
         """`POST /v2/posting/fbs/arbitration`: Открыть спор по отправлению"""
         ...
 
-    async def v2_posting_fbs_awaiting_delivery(self, body: t.V2PostingFbsAwaitingDeliveryRequest) -> t.V2PostingFbsAwaitingDeliveryResponse:
+    async def v2_posting_fbs_awaiting_delivery(self, body: fbs.V2PostingFbsAwaitingDeliveryRequest) -> fbs.V2PostingFbsAwaitingDeliveryResponse:
         """`POST /v2/posting/fbs/awaiting-delivery`: Передать отправление к отгрузке"""
         ...
 
-    async def v2_posting_fbs_cancel(self, body: t.V2PostingFbsCancelRequest) -> t.V2PostingFbsCancelResponse:
+    async def v2_posting_fbs_cancel(self, body: fbs.V2PostingFbsCancelRequest) -> fbs.V2PostingFbsCancelResponse:
         """`POST /v2/posting/fbs/cancel`: Отменить отправление"""
         ...
 
-    async def v2_posting_fbs_cancel_reason_list(self, body: t.V2PostingFbsCancelReasonListRequest | None = None) -> t.V2PostingFbsCancelReasonListResponse:
+    async def v2_posting_fbs_cancel_reason_list(self, body: fbs.V2PostingFbsCancelReasonListRequest | None = None) -> fbs.V2PostingFbsCancelReasonListResponse:
         """`POST /v2/posting/fbs/cancel-reason/list`: Причины отмены отправлений"""
         ...
 
-    async def v2_posting_fbs_digital_act_check_status(self, body: t.V2PostingFbsDigitalActCheckStatusRequest) -> t.V2PostingFbsDigitalActCheckStatusResponse:
+    async def v2_posting_fbs_digital_act_check_status(self, body: fbs.V2PostingFbsDigitalActCheckStatusRequest) -> fbs.V2PostingFbsDigitalActCheckStatusResponse:
         """`POST /v2/posting/fbs/digital/act/check-status`: Статус формирования накладной
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v2_posting_fbs_digital_act_get_pdf(self, body: t.V2PostingFbsDigitalActGetPdfRequest) -> Any:
+    async def v2_posting_fbs_digital_act_get_pdf(self, body: fbs.V2PostingFbsDigitalActGetPdfRequest) -> Any:
         """`POST /v2/posting/fbs/digital/act/get-pdf`: Получить лист отгрузки по перевозке
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v2_posting_fbs_get_by_barcode(self, body: t.V2PostingFbsGetByBarcodeRequest) -> t.V2PostingFbsGetByBarcodeResponse:
+    async def v2_posting_fbs_get_by_barcode(self, body: fbs.V2PostingFbsGetByBarcodeRequest) -> fbs.V2PostingFbsGetByBarcodeResponse:
         """`POST /v2/posting/fbs/get-by-barcode`: Получить информацию об отправлении по штрихкоду"""
         ...
 
-    async def v2_posting_fbs_package_label(self, body: t.V2PostingFbsPackageLabelRequest) -> Any:
+    async def v2_posting_fbs_package_label(self, body: fbs.V2PostingFbsPackageLabelRequest) -> Any:
         """`POST /v2/posting/fbs/package-label`: Напечатать этикетку"""
         ...
 
-    async def v2_posting_fbs_package_label_create(self, body: t.V2PostingFbsPackageLabelCreateRequest) -> t.V2PostingFbsPackageLabelCreateResponse:
+    async def v2_posting_fbs_package_label_create(self, body: fbs.V2PostingFbsPackageLabelCreateRequest) -> fbs.V2PostingFbsPackageLabelCreateResponse:
         """`POST /v2/posting/fbs/package-label/create`: Создать задание на формирование этикеток"""
         ...
 
-    async def v2_posting_fbs_package_label_get(self, body: t.V2PostingFbsPackageLabelGetRequest | None = None) -> t.V2PostingFbsPackageLabelGetResponse:
+    async def v2_posting_fbs_package_label_get(self, body: fbs.V2PostingFbsPackageLabelGetRequest | None = None) -> fbs.V2PostingFbsPackageLabelGetResponse:
         """`POST /v2/posting/fbs/package-label/get`: Получить файл с этикетками"""
         ...
 
-    async def v2_posting_fbs_product_cancel(self, body: t.V2PostingFbsProductCancelRequest) -> t.V2PostingFbsProductCancelResponse:
+    async def v2_posting_fbs_product_cancel(self, body: fbs.V2PostingFbsProductCancelRequest) -> fbs.V2PostingFbsProductCancelResponse:
         """`POST /v2/posting/fbs/product/cancel`: Отменить отправку некоторых товаров в отправлении
 
         Batch field: `items`.
         """
         ...
 
-    async def v2_posting_fbs_product_country_list(self, body: t.V2PostingFbsProductCountryListRequest | None = None) -> t.V2PostingFbsProductCountryListResponse:
+    async def v2_posting_fbs_product_country_list(self, body: fbs.V2PostingFbsProductCountryListRequest | None = None) -> fbs.V2PostingFbsProductCountryListResponse:
         """`POST /v2/posting/fbs/product/country/list`: Список доступных стран-изготовителей"""
         ...
 
-    async def v2_posting_fbs_product_country_set(self, body: t.V2PostingFbsProductCountrySetRequest) -> t.V2PostingFbsProductCountrySetResponse:
+    async def v2_posting_fbs_product_country_set(self, body: fbs.V2PostingFbsProductCountrySetRequest) -> fbs.V2PostingFbsProductCountrySetResponse:
         """`POST /v2/posting/fbs/product/country/set`: Добавить информацию о стране-изготовителе товара"""
         ...
 
-    async def v2_product_certificate_accordance_types_list(self) -> t.V2ProductCertificateAccordanceTypesListResponse:
+    async def v2_product_certificate_accordance_types_list(self) -> certificates.V2ProductCertificateAccordanceTypesListResponse:
         """`GET /v2/product/certificate/accordance-types/list`: Список типов соответствия требованиям (версия 2)"""
         ...
 
-    async def v2_product_certificate_create(self, body: t.V2ProductCertificateCreateRequest | None = None) -> t.V2ProductCertificateCreateResponse:
+    async def v2_product_certificate_create(self, body: certificates.V2ProductCertificateCreateRequest | None = None) -> certificates.V2ProductCertificateCreateResponse:
         """`POST /v2/product/certificate/create`: Создать сертификат качества"""
         ...
 
-    async def v2_product_certification_list(self, body: t.V2ProductCertificationListRequest) -> t.V2ProductCertificationListResponse:
+    async def v2_product_certification_list(self, body: certificates.V2ProductCertificationListRequest) -> certificates.V2ProductCertificationListResponse:
         """`POST /v2/product/certification/list`: Список сертифицируемых категорий
 
         Pages by page: `iter_v2_product_certification_list` walks every page.
         """
         ...
 
-    def iter_v2_product_certification_list(self, body: t.V2ProductCertificationListRequest) -> AsyncIterator[t.V2ProductCertificationListItem]:
+    def iter_v2_product_certification_list(self, body: certificates.V2ProductCertificationListRequest) -> AsyncIterator[certificates.V2ProductCertificationListItem]:
         """Every item of every page of `/v2/product/certification/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_product_certification_options(self, body: t.V2ProductCertificationOptionsRequest | None = None) -> t.V2ProductCertificationOptionsResponse:
+    async def v2_product_certification_options(self, body: certificates.V2ProductCertificationOptionsRequest | None = None) -> certificates.V2ProductCertificationOptionsResponse:
         """`POST /v2/product/certification/options`: Получить параметры для создания сертификата качества"""
         ...
 
-    async def v2_product_certification_params(self, body: t.V2ProductCertificationParamsRequest | None = None) -> t.V2ProductCertificationParamsResponse:
+    async def v2_product_certification_params(self, body: certificates.V2ProductCertificationParamsRequest | None = None) -> certificates.V2ProductCertificationParamsResponse:
         """`POST /v2/product/certification/params`: Получить обязательные параметры для создания сертификата качества"""
         ...
 
@@ -5431,14 +5449,14 @@ class AsyncOperations:
         """
         ...
 
-    async def v2_product_info_stocks_by_warehouse_fbs(self, body: t.V2ProductInfoStocksByWarehouseFbsRequest | None = None) -> t.V2ProductInfoStocksByWarehouseFbsResponse:
+    async def v2_product_info_stocks_by_warehouse_fbs(self, body: prices_stocks.V2ProductInfoStocksByWarehouseFbsRequest | None = None) -> prices_stocks.V2ProductInfoStocksByWarehouseFbsResponse:
         """`POST /v2/product/info/stocks-by-warehouse/fbs`: Получить информацию об остатках на складах продавца
 
         Pages by cursor: `iter_v2_product_info_stocks_by_warehouse_fbs` walks every page.
         """
         ...
 
-    def iter_v2_product_info_stocks_by_warehouse_fbs(self, body: t.V2ProductInfoStocksByWarehouseFbsRequest | None = None) -> AsyncIterator[t.V2ProductInfoStocksByWarehouseFbsItem]:
+    def iter_v2_product_info_stocks_by_warehouse_fbs(self, body: prices_stocks.V2ProductInfoStocksByWarehouseFbsRequest | None = None) -> AsyncIterator[prices_stocks.V2ProductInfoStocksByWarehouseFbsItem]:
         """Every item of every page of `/v2/product/info/stocks-by-warehouse/fbs`, as large pages as Ozon allows."""
         ...
 
@@ -5449,172 +5467,172 @@ class AsyncOperations:
         """
         ...
 
-    async def v2_product_pictures_import(self, body: t.V2ProductPicturesImportRequest | None = None) -> t.V2ProductPicturesImportResponse:
+    async def v2_product_pictures_import(self, body: products.V2ProductPicturesImportRequest | None = None) -> products.V2ProductPicturesImportResponse:
         """`POST /v2/product/pictures/import`: Загрузить или обновить изображения товара
 
         Batch field: `items`.
         """
         ...
 
-    async def v2_product_pictures_info(self, body: t.V2ProductPicturesInfoRequest) -> t.V2ProductPicturesInfoResponse:
+    async def v2_product_pictures_info(self, body: products.V2ProductPicturesInfoRequest) -> products.V2ProductPicturesInfoResponse:
         """`POST /v2/product/pictures/info`: Получить изображения товаров
 
         Batch field: `product_id` (at most 1000 per request).
         """
         ...
 
-    async def v2_products_delete(self, body: t.V2ProductsDeleteRequest) -> t.V2ProductsDeleteResponse:
+    async def v2_products_delete(self, body: products.V2ProductsDeleteRequest) -> products.V2ProductsDeleteResponse:
         """`POST /v2/products/delete`: Удалить товар без SKU из архива
 
         Batch field: `products` (at most 500 per request).
         """
         ...
 
-    async def v2_products_stocks(self, body: t.V2ProductsStocksRequest) -> t.V2ProductsStocksResponse:
+    async def v2_products_stocks(self, body: prices_stocks.V2ProductsStocksRequest) -> prices_stocks.V2ProductsStocksResponse:
         """`POST /v2/products/stocks`: Обновить количество товаров на складах
 
         Batch field: `stocks` (at most 100 per request).
         """
         ...
 
-    async def v2_report_returns_create(self, body: t.V2ReportReturnsCreateRequest) -> t.V2ReportReturnsCreateResponse:
+    async def v2_report_returns_create(self, body: reports.V2ReportReturnsCreateRequest) -> reports.V2ReportReturnsCreateResponse:
         """`POST /v2/report/returns/create`: Отчёт о возвратах"""
         ...
 
-    async def v2_returns_rfbs_compensate(self, body: t.V2ReturnsRfbsCompensateRequest) -> t.V2ReturnsRfbsCompensateResponse:
+    async def v2_returns_rfbs_compensate(self, body: returns.V2ReturnsRfbsCompensateRequest) -> returns.V2ReturnsRfbsCompensateResponse:
         """`POST /v2/returns/rfbs/compensate`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v2_returns_rfbs_get(self, body: t.V2ReturnsRfbsGetRequest) -> t.V2ReturnsRfbsGetResponse:
+    async def v2_returns_rfbs_get(self, body: returns.V2ReturnsRfbsGetRequest) -> returns.V2ReturnsRfbsGetResponse:
         """`POST /v2/returns/rfbs/get`: Информация о заявке на возврат"""
         ...
 
-    async def v2_returns_rfbs_list(self, body: t.V2ReturnsRfbsListRequest) -> t.V2ReturnsRfbsListResponse:
+    async def v2_returns_rfbs_list(self, body: returns.V2ReturnsRfbsListRequest) -> returns.V2ReturnsRfbsListResponse:
         """`POST /v2/returns/rfbs/list`: Список заявок на возврат
 
         Pages by last_id: `iter_v2_returns_rfbs_list` walks every page.
         """
         ...
 
-    async def v2_returns_rfbs_receive_return(self, body: t.V2ReturnsRfbsReceiveReturnRequest) -> t.V2ReturnsRfbsReceiveReturnResponse:
+    async def v2_returns_rfbs_receive_return(self, body: returns.V2ReturnsRfbsReceiveReturnRequest) -> returns.V2ReturnsRfbsReceiveReturnResponse:
         """`POST /v2/returns/rfbs/receive-return`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v2_returns_rfbs_reject(self, body: t.V2ReturnsRfbsRejectRequest) -> t.V2ReturnsRfbsRejectResponse:
+    async def v2_returns_rfbs_reject(self, body: returns.V2ReturnsRfbsRejectRequest) -> returns.V2ReturnsRfbsRejectResponse:
         """`POST /v2/returns/rfbs/reject`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v2_returns_rfbs_return_money(self, body: t.V2ReturnsRfbsReturnMoneyRequest) -> t.V2ReturnsRfbsReturnMoneyResponse:
+    async def v2_returns_rfbs_return_money(self, body: returns.V2ReturnsRfbsReturnMoneyRequest) -> returns.V2ReturnsRfbsReturnMoneyResponse:
         """`POST /v2/returns/rfbs/return-money`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v2_returns_rfbs_verify(self, body: t.V2ReturnsRfbsVerifyRequest) -> t.V2ReturnsRfbsVerifyResponse:
+    async def v2_returns_rfbs_verify(self, body: returns.V2ReturnsRfbsVerifyRequest) -> returns.V2ReturnsRfbsVerifyResponse:
         """`POST /v2/returns/rfbs/verify`.
 
         Retired: deprecated by Ozon.
         """
         ...
 
-    async def v2_review_change_status(self, body: t.V2ReviewChangeStatusRequest | None = None) -> Any:
+    async def v2_review_change_status(self, body: communication.V2ReviewChangeStatusRequest | None = None) -> Any:
         """`POST /v2/review/change-status`: Изменить статус отзывов"""
         ...
 
-    async def v2_review_comment_delete(self, body: t.V2ReviewCommentDeleteRequest | None = None) -> Any:
+    async def v2_review_comment_delete(self, body: communication.V2ReviewCommentDeleteRequest | None = None) -> Any:
         """`POST /v2/review/comment/delete`: Удалить комментарий на отзыв"""
         ...
 
-    async def v2_review_count(self, body: t.V2ReviewCountRequest | None = None) -> t.V2ReviewCountResponse:
+    async def v2_review_count(self, body: communication.V2ReviewCountRequest | None = None) -> communication.V2ReviewCountResponse:
         """`POST /v2/review/count`: Получить количество отзывов по статусам"""
         ...
 
-    async def v2_review_info(self, body: t.V2ReviewInfoRequest | None = None) -> t.V2ReviewInfoResponse:
+    async def v2_review_info(self, body: communication.V2ReviewInfoRequest | None = None) -> communication.V2ReviewInfoResponse:
         """`POST /v2/review/info`: Получить информацию по отзыву"""
         ...
 
-    async def v2_review_list(self, body: t.V2ReviewListRequest | None = None) -> t.V2ReviewListResponse:
+    async def v2_review_list(self, body: communication.V2ReviewListRequest | None = None) -> communication.V2ReviewListResponse:
         """`POST /v2/review/list`: Получить список отзывов
 
         Pages by last_id: `iter_v2_review_list` walks every page.
         """
         ...
 
-    def iter_v2_review_list(self, body: t.V2ReviewListRequest | None = None) -> AsyncIterator[t.V2ReviewListItem]:
+    def iter_v2_review_list(self, body: communication.V2ReviewListRequest | None = None) -> AsyncIterator[communication.V2ReviewListItem]:
         """Every item of every page of `/v2/review/list`, as large pages as Ozon allows."""
         ...
 
-    async def v2_supply_order_timeslot_list(self, body: t.V2SupplyOrderTimeslotListRequest | None = None) -> t.V2SupplyOrderTimeslotListResponse:
+    async def v2_supply_order_timeslot_list(self, body: fbo.V2SupplyOrderTimeslotListRequest | None = None) -> fbo.V2SupplyOrderTimeslotListResponse:
         """`POST /v2/supply-order/timeslot/list`: Получить список доступных интервалов поставки"""
         ...
 
-    async def v2_warehouse_list(self, body: t.V2WarehouseListRequest) -> t.V2WarehouseListResponse:
+    async def v2_warehouse_list(self, body: warehouses.V2WarehouseListRequest) -> warehouses.V2WarehouseListResponse:
         """`POST /v2/warehouse/list`: Список складов
 
         Pages by cursor: `iter_v2_warehouse_list` walks every page.
         """
         ...
 
-    def iter_v2_warehouse_list(self, body: t.V2WarehouseListRequest) -> AsyncIterator[t.V2WarehouseListItem]:
+    def iter_v2_warehouse_list(self, body: warehouses.V2WarehouseListRequest) -> AsyncIterator[warehouses.V2WarehouseListItem]:
         """Every item of every page of `/v2/warehouse/list`, as large pages as Ozon allows."""
         ...
 
-    async def v3_chat_history(self, body: t.V3ChatHistoryRequest) -> t.V3ChatHistoryResponse:
+    async def v3_chat_history(self, body: communication.V3ChatHistoryRequest) -> communication.V3ChatHistoryResponse:
         """`POST /v3/chat/history`: История чата"""
         ...
 
-    async def v3_chat_list(self, body: t.V3ChatListRequest) -> t.V3ChatListResponse:
+    async def v3_chat_list(self, body: communication.V3ChatListRequest) -> communication.V3ChatListResponse:
         """`POST /v3/chat/list`: Список чатов
 
         Pages by cursor: `iter_v3_chat_list` walks every page.
         """
         ...
 
-    def iter_v3_chat_list(self, body: t.V3ChatListRequest) -> AsyncIterator[t.V3ChatListItem]:
+    def iter_v3_chat_list(self, body: communication.V3ChatListRequest) -> AsyncIterator[communication.V3ChatListItem]:
         """Every item of every page of `/v3/chat/list`, as large pages as Ozon allows."""
         ...
 
-    async def v3_finance_transaction_list(self, body: t.V3FinanceTransactionListRequest) -> t.V3FinanceTransactionListResponse:
+    async def v3_finance_transaction_list(self, body: finance.V3FinanceTransactionListRequest) -> finance.V3FinanceTransactionListResponse:
         """`POST /v3/finance/transaction/list`: Список транзакций
 
         Pages by page: `iter_v3_finance_transaction_list` walks every page.
         """
         ...
 
-    def iter_v3_finance_transaction_list(self, body: t.V3FinanceTransactionListRequest) -> AsyncIterator[t.V3FinanceTransactionListItem]:
+    def iter_v3_finance_transaction_list(self, body: finance.V3FinanceTransactionListRequest) -> AsyncIterator[finance.V3FinanceTransactionListItem]:
         """Every item of every page of `/v3/finance/transaction/list`, as large pages as Ozon allows."""
         ...
 
-    async def v3_finance_transaction_totals(self, body: t.V3FinanceTransactionTotalsRequest | None = None) -> t.V3FinanceTransactionTotalsResponse:
+    async def v3_finance_transaction_totals(self, body: finance.V3FinanceTransactionTotalsRequest | None = None) -> finance.V3FinanceTransactionTotalsResponse:
         """`POST /v3/finance/transaction/totals`: Суммы транзакций"""
         ...
 
-    async def v3_posting_fbo_list(self, body: t.V3PostingFboListRequest | None = None) -> t.V3PostingFboListResponse:
+    async def v3_posting_fbo_list(self, body: fbo.V3PostingFboListRequest | None = None) -> fbo.V3PostingFboListResponse:
         """`POST /v3/posting/fbo/list`: Получить список отправлений
 
         Pages by cursor: `iter_v3_posting_fbo_list` walks every page.
         """
         ...
 
-    def iter_v3_posting_fbo_list(self, body: t.V3PostingFboListRequest | None = None) -> AsyncIterator[t.V3PostingFboListItem]:
+    def iter_v3_posting_fbo_list(self, body: fbo.V3PostingFboListRequest | None = None) -> AsyncIterator[fbo.V3PostingFboListItem]:
         """Every item of every page of `/v3/posting/fbo/list`, as large pages as Ozon allows."""
         ...
 
-    async def v3_posting_fbs_get(self, body: t.V3PostingFbsGetRequest) -> t.V3PostingFbsGetResponse:
+    async def v3_posting_fbs_get(self, body: fbs.V3PostingFbsGetRequest) -> fbs.V3PostingFbsGetResponse:
         """`POST /v3/posting/fbs/get`: Получить информацию об отправлении по идентификатору"""
         ...
 
-    async def v3_posting_fbs_list(self, body: t.V3PostingFbsListRequest) -> t.V3PostingFbsListResponse:
+    async def v3_posting_fbs_list(self, body: fbs.V3PostingFbsListRequest) -> fbs.V3PostingFbsListResponse:
         """`POST /v3/posting/fbs/list`: Список отправлений
 
         Pages by offset: `iter_v3_posting_fbs_list` walks every page.
@@ -5622,15 +5640,15 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v3_posting_fbs_list(self, body: t.V3PostingFbsListRequest) -> AsyncIterator[t.V3PostingFbsListItem]:
+    def iter_v3_posting_fbs_list(self, body: fbs.V3PostingFbsListRequest) -> AsyncIterator[fbs.V3PostingFbsListItem]:
         """Every item of every page of `/v3/posting/fbs/list`, as large pages as Ozon allows."""
         ...
 
-    async def v3_posting_fbs_package_label_create(self, body: t.V3PostingFbsPackageLabelCreateRequest | None = None) -> t.V3PostingFbsPackageLabelCreateResponse:
+    async def v3_posting_fbs_package_label_create(self, body: fbs.V3PostingFbsPackageLabelCreateRequest | None = None) -> fbs.V3PostingFbsPackageLabelCreateResponse:
         """`POST /v3/posting/fbs/package-label/create`: Создать задание на формирование этикеток"""
         ...
 
-    async def v3_posting_fbs_unfulfilled_list(self, body: t.V3PostingFbsUnfulfilledListRequest) -> t.V3PostingFbsUnfulfilledListResponse:
+    async def v3_posting_fbs_unfulfilled_list(self, body: fbs.V3PostingFbsUnfulfilledListRequest) -> fbs.V3PostingFbsUnfulfilledListResponse:
         """`POST /v3/posting/fbs/unfulfilled/list`: Список необработанных отправлений
 
         Pages by offset: `iter_v3_posting_fbs_unfulfilled_list` walks every page.
@@ -5638,22 +5656,22 @@ class AsyncOperations:
         """
         ...
 
-    def iter_v3_posting_fbs_unfulfilled_list(self, body: t.V3PostingFbsUnfulfilledListRequest) -> AsyncIterator[t.V3PostingFbsUnfulfilledListItem]:
+    def iter_v3_posting_fbs_unfulfilled_list(self, body: fbs.V3PostingFbsUnfulfilledListRequest) -> AsyncIterator[fbs.V3PostingFbsUnfulfilledListItem]:
         """Every item of every page of `/v3/posting/fbs/unfulfilled/list`, as large pages as Ozon allows."""
         ...
 
-    async def v3_posting_multiboxqty_set(self, body: t.V3PostingMultiboxqtySetRequest) -> t.V3PostingMultiboxqtySetResponse:
+    async def v3_posting_multiboxqty_set(self, body: fbs.V3PostingMultiboxqtySetRequest) -> fbs.V3PostingMultiboxqtySetResponse:
         """`POST /v3/posting/multiboxqty/set`: Указать количество коробок для многокоробочных отправлений"""
         ...
 
-    async def v3_product_import(self, body: t.V3ProductImportRequest | None = None) -> t.V3ProductImportResponse:
+    async def v3_product_import(self, body: products.V3ProductImportRequest | None = None) -> products.V3ProductImportResponse:
         """`POST /v3/product/import`: Создать или обновить товар
 
         Batch field: `items` (at most 100 per request).
         """
         ...
 
-    async def v3_product_info_list(self, body: t.V3ProductInfoListRequest | None = None) -> t.V3ProductInfoListResponse:
+    async def v3_product_info_list(self, body: products.V3ProductInfoListRequest | None = None) -> products.V3ProductInfoListResponse:
         """`POST /v3/product/info/list`: Получить информацию о товарах по идентификаторам"""
         ...
 
@@ -5664,80 +5682,80 @@ class AsyncOperations:
         """
         ...
 
-    async def v3_product_list(self, body: t.V3ProductListRequest | None = None) -> t.V3ProductListResponse:
+    async def v3_product_list(self, body: products.V3ProductListRequest | None = None) -> products.V3ProductListResponse:
         """`POST /v3/product/list`: Список товаров
 
         Pages by last_id: `iter_v3_product_list` walks every page.
         """
         ...
 
-    def iter_v3_product_list(self, body: t.V3ProductListRequest | None = None) -> AsyncIterator[t.V3ProductListItem]:
+    def iter_v3_product_list(self, body: products.V3ProductListRequest | None = None) -> AsyncIterator[products.V3ProductListItem]:
         """Every item of every page of `/v3/product/list`, as large pages as Ozon allows."""
         ...
 
-    async def v3_supply_order_get(self, body: t.V3SupplyOrderGetRequest) -> t.V3SupplyOrderGetResponse:
+    async def v3_supply_order_get(self, body: fbo.V3SupplyOrderGetRequest) -> fbo.V3SupplyOrderGetResponse:
         """`POST /v3/supply-order/get`: Информация о заявке на поставку
 
         Batch field: `order_ids` (at most 50 per request).
         """
         ...
 
-    async def v3_supply_order_list(self, body: t.V3SupplyOrderListRequest) -> t.V3SupplyOrderListResponse:
+    async def v3_supply_order_list(self, body: fbo.V3SupplyOrderListRequest) -> fbo.V3SupplyOrderListResponse:
         """`POST /v3/supply-order/list`: Список заявок на поставку на склад Ozon
 
         Pages by last_id: `iter_v3_supply_order_list` walks every page.
         """
         ...
 
-    def iter_v3_supply_order_list(self, body: t.V3SupplyOrderListRequest) -> AsyncIterator[t.V3SupplyOrderListItem]:
+    def iter_v3_supply_order_list(self, body: fbo.V3SupplyOrderListRequest) -> AsyncIterator[fbo.V3SupplyOrderListItem]:
         """Every item of every page of `/v3/supply-order/list`, as large pages as Ozon allows."""
         ...
 
-    async def v4_posting_fbs_list(self, body: t.V4PostingFbsListRequest) -> t.V4PostingFbsListResponse:
+    async def v4_posting_fbs_list(self, body: fbs.V4PostingFbsListRequest) -> fbs.V4PostingFbsListResponse:
         """`POST /v4/posting/fbs/list`: Получить список отправлений
 
         Pages by cursor: `iter_v4_posting_fbs_list` walks every page.
         """
         ...
 
-    def iter_v4_posting_fbs_list(self, body: t.V4PostingFbsListRequest) -> AsyncIterator[t.V4PostingFbsListItem]:
+    def iter_v4_posting_fbs_list(self, body: fbs.V4PostingFbsListRequest) -> AsyncIterator[fbs.V4PostingFbsListItem]:
         """Every item of every page of `/v4/posting/fbs/list`, as large pages as Ozon allows."""
         ...
 
-    async def v4_posting_fbs_ship(self, body: t.V4PostingFbsShipRequest) -> t.V4PostingFbsShipResponse:
+    async def v4_posting_fbs_ship(self, body: fbs.V4PostingFbsShipRequest) -> fbs.V4PostingFbsShipResponse:
         """`POST /v4/posting/fbs/ship`: Собрать заказ (версия 4)"""
         ...
 
-    async def v4_posting_fbs_ship_package(self, body: t.V4PostingFbsShipPackageRequest) -> t.V4PostingFbsShipPackageResponse:
+    async def v4_posting_fbs_ship_package(self, body: fbs.V4PostingFbsShipPackageRequest) -> fbs.V4PostingFbsShipPackageResponse:
         """`POST /v4/posting/fbs/ship/package`: Частичная сборка отправления (версия 4)
 
         Batch field: `products`.
         """
         ...
 
-    async def v4_posting_fbs_unfulfilled_list(self, body: t.V4PostingFbsUnfulfilledListRequest | None = None) -> t.V4PostingFbsUnfulfilledListResponse:
+    async def v4_posting_fbs_unfulfilled_list(self, body: fbs.V4PostingFbsUnfulfilledListRequest | None = None) -> fbs.V4PostingFbsUnfulfilledListResponse:
         """`POST /v4/posting/fbs/unfulfilled/list`: Получить список необработанных отправлений
 
         Pages by cursor: `iter_v4_posting_fbs_unfulfilled_list` walks every page.
         """
         ...
 
-    def iter_v4_posting_fbs_unfulfilled_list(self, body: t.V4PostingFbsUnfulfilledListRequest | None = None) -> AsyncIterator[t.V4PostingFbsUnfulfilledListItem]:
+    def iter_v4_posting_fbs_unfulfilled_list(self, body: fbs.V4PostingFbsUnfulfilledListRequest | None = None) -> AsyncIterator[fbs.V4PostingFbsUnfulfilledListItem]:
         """Every item of every page of `/v4/posting/fbs/unfulfilled/list`, as large pages as Ozon allows."""
         ...
 
-    async def v4_product_info_attributes(self, body: t.V4ProductInfoAttributesRequest | None = None) -> t.V4ProductInfoAttributesResponse:
+    async def v4_product_info_attributes(self, body: products.V4ProductInfoAttributesRequest | None = None) -> products.V4ProductInfoAttributesResponse:
         """`POST /v4/product/info/attributes`: Получить описание характеристик товара
 
         Pages by last_id: `iter_v4_product_info_attributes` walks every page.
         """
         ...
 
-    def iter_v4_product_info_attributes(self, body: t.V4ProductInfoAttributesRequest | None = None) -> AsyncIterator[t.V4ProductInfoAttributesItem]:
+    def iter_v4_product_info_attributes(self, body: products.V4ProductInfoAttributesRequest | None = None) -> AsyncIterator[products.V4ProductInfoAttributesItem]:
         """Every item of every page of `/v4/product/info/attributes`, as large pages as Ozon allows."""
         ...
 
-    async def v4_product_info_limit(self, body: t.V4ProductInfoLimitRequest | None = None) -> t.V4ProductInfoLimitResponse:
+    async def v4_product_info_limit(self, body: products.V4ProductInfoLimitRequest | None = None) -> products.V4ProductInfoLimitResponse:
         """`POST /v4/product/info/limit`: Лимиты на ассортимент, создание и обновление товаров"""
         ...
 
@@ -5748,44 +5766,44 @@ class AsyncOperations:
         """
         ...
 
-    async def v4_product_info_stocks(self, body: t.V4ProductInfoStocksRequest) -> t.V4ProductInfoStocksResponse:
+    async def v4_product_info_stocks(self, body: prices_stocks.V4ProductInfoStocksRequest) -> prices_stocks.V4ProductInfoStocksResponse:
         """`POST /v4/product/info/stocks`: Информация о количестве товаров
 
         Pages by cursor: `iter_v4_product_info_stocks` walks every page.
         """
         ...
 
-    def iter_v4_product_info_stocks(self, body: t.V4ProductInfoStocksRequest) -> AsyncIterator[t.V4ProductInfoStocksItem]:
+    def iter_v4_product_info_stocks(self, body: prices_stocks.V4ProductInfoStocksRequest) -> AsyncIterator[prices_stocks.V4ProductInfoStocksItem]:
         """Every item of every page of `/v4/product/info/stocks`, as large pages as Ozon allows."""
         ...
 
-    async def v5_fbs_posting_product_exemplar_status(self, body: t.V5FbsPostingProductExemplarStatusRequest) -> t.V5FbsPostingProductExemplarStatusResponse:
+    async def v5_fbs_posting_product_exemplar_status(self, body: fbs.V5FbsPostingProductExemplarStatusRequest) -> fbs.V5FbsPostingProductExemplarStatusResponse:
         """`POST /v5/fbs/posting/product/exemplar/status`: Получить статус добавления экземпляров"""
         ...
 
-    async def v5_fbs_posting_product_exemplar_validate(self, body: t.V5FbsPostingProductExemplarValidateRequest) -> t.V5FbsPostingProductExemplarValidateResponse:
+    async def v5_fbs_posting_product_exemplar_validate(self, body: fbs.V5FbsPostingProductExemplarValidateRequest) -> fbs.V5FbsPostingProductExemplarValidateResponse:
         """`POST /v5/fbs/posting/product/exemplar/validate`: Валидация кодов маркировки
 
         Batch field: `products`.
         """
         ...
 
-    async def v5_product_info_prices(self, body: t.V5ProductInfoPricesRequest) -> t.V5ProductInfoPricesResponse:
+    async def v5_product_info_prices(self, body: prices_stocks.V5ProductInfoPricesRequest) -> prices_stocks.V5ProductInfoPricesResponse:
         """`POST /v5/product/info/prices`: Получить информацию о цене товара
 
         Pages by cursor: `iter_v5_product_info_prices` walks every page.
         """
         ...
 
-    def iter_v5_product_info_prices(self, body: t.V5ProductInfoPricesRequest) -> AsyncIterator[t.V5ProductInfoPricesItem]:
+    def iter_v5_product_info_prices(self, body: prices_stocks.V5ProductInfoPricesRequest) -> AsyncIterator[prices_stocks.V5ProductInfoPricesItem]:
         """Every item of every page of `/v5/product/info/prices`, as large pages as Ozon allows."""
         ...
 
-    async def v6_fbs_posting_product_exemplar_create_or_get(self, body: t.V6FbsPostingProductExemplarCreateOrGetRequest) -> t.V6FbsPostingProductExemplarCreateOrGetResponse:
+    async def v6_fbs_posting_product_exemplar_create_or_get(self, body: fbs.V6FbsPostingProductExemplarCreateOrGetRequest) -> fbs.V6FbsPostingProductExemplarCreateOrGetResponse:
         """`POST /v6/fbs/posting/product/exemplar/create-or-get`: Получить данные созданных экземпляров"""
         ...
 
-    async def v6_fbs_posting_product_exemplar_set(self, body: t.V6FbsPostingProductExemplarSetRequest) -> Any:
+    async def v6_fbs_posting_product_exemplar_set(self, body: fbs.V6FbsPostingProductExemplarSetRequest) -> Any:
         """`POST /v6/fbs/posting/product/exemplar/set`: Проверить и сохранить данные экземпляров
 
         Batch field: `products`.

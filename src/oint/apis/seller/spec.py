@@ -62,6 +62,7 @@ class Operation(NamedTuple):
     deprecated: bool
     sources: tuple[str, ...]
     file: str | None = None  # media type of an answer that is a file (application/pdf), not JSON
+    form: bool = False  # the request is a multipart/form-data form (text fields and files), not JSON
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -144,6 +145,7 @@ def _operation(path: str, d: dict[str, Any]) -> Operation:
         deprecated=bool(d.get("deprecated")),
         sources=tuple(d.get("sources", ())),
         file=d.get("file"),
+        form=bool(d.get("form")),
     )
 
 

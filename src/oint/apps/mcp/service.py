@@ -10,7 +10,6 @@ of an answer (it lives in the client's headers only, and any echo is redacted).
 
 from __future__ import annotations
 
-import inspect
 import os
 import secrets
 import time
@@ -96,13 +95,6 @@ class _Pending:
     request: Request
     arguments: dict[str, Any]
     expires: float
-
-
-def supports_profiles() -> bool:
-    """Whether this oint's client takes `profile=` (the profiles of oint's config file)."""
-    from oint.core.client import _ClientCore
-
-    return "profile" in inspect.signature(_ClientCore.__init__).parameters
 
 
 class Service:
@@ -382,8 +374,6 @@ class Service:
             if name:
                 if self.profiles and name not in self.profiles:
                     raise UsageError(f"unknown profile {name!r}; profiles: {', '.join(self.profiles)}")
-                if not supports_profiles():
-                    raise UsageError("this oint has no profiles yet: use OZON_CLIENT_ID/OZON_API_KEY")
                 options["profile"] = name
             elif not self._env_credentials and self.profiles:
                 raise UsageError(f"choose a seller account: profile is one of {', '.join(self.profiles)}")

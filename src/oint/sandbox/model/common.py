@@ -47,10 +47,24 @@ def decimal(value: Any, *, comma: bool = False) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+MAX_MONEY = Decimal(1_000_000_000)  # prices and costs are below a billion (in the account's currency)
+CENT = Decimal("0.01")
+
+
+def money(value: Any, *, comma: bool = False) -> Decimal | None:
+    """A sum of money from text: a finite decimal below `MAX_MONEY` in size with at most two
+    digits after the point ("1299.5", "0"); None otherwise ("1e308", "0.001", "abc")."""
+    number = decimal(value, comma=comma)
+    if number is None or abs(number) >= MAX_MONEY or number != number.quantize(CENT):
+        return None
+    return number
+
+
 def amount(value: Any) -> float:
-    """A stored price (a string such as "1300" or "1299.5") as a float; 0.0 when unset or not a number."""
+    """A stored price (a string such as "1300" or "1299.5") as a float; 0.0 when unset, not a
+    number, or no sum of money at all (a value stored before it was checked, such as "1e308")."""
     number = decimal(value)
-    return float(number) if number is not None else 0.0
+    return float(number) if number is not None and abs(number) < MAX_MONEY else 0.0
 
 
 # ------------------------------------------------------------------ cursors and pages

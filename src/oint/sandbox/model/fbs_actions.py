@@ -16,15 +16,14 @@ for rFBS, deliver; the exemplars (mandatory marks) of marked products before shi
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from oint.sandbox.errors import invalid, precondition, rejected
+from oint.sandbox.gs1 import is_mark
 from oint.sandbox.model import postings_fbs as pf
 from oint.sandbox.model.base import Account, int_id, route, str_list
 from oint.sandbox.model.postings_fbs import get_posting, require_posting, save_posting
 
-MARK = re.compile(r"^01\d{14}21\S{5,}$")
 MAX_PACKAGES = 30
 
 
@@ -340,12 +339,12 @@ def _marks_done(doc: dict[str, Any], sku: int) -> bool:
     units = (doc.get("exemplars") or {}).get(str(sku)) or []
     line = next((ln for ln in doc["products"] if ln["sku"] == sku), None)
     need = line["quantity"] if line else 0
-    done = [u for u in units if any(MARK.match(m.get("mark", "")) for m in u.get("marks", []))]
+    done = [u for u in units if any(is_mark(m.get("mark", "")) for m in u.get("marks", []))]
     return len(done) >= need
 
 
 def _mark_errors(mark: str) -> list[str]:
-    return [] if MARK.match(mark) else ["INVALID_MARK_FORMAT"]
+    return [] if is_mark(mark) else ["INVALID_MARK_FORMAT"]
 
 
 @route("POST", "/v6/fbs/posting/product/exemplar/create-or-get")

@@ -17,9 +17,9 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from oint.sandbox.errors import malformed, not_found, rejected
+from oint.sandbox.errors import malformed, not_found, rejected, rejected_item
 from oint.sandbox.model.base import Account, id_list, int_id, item_list, route
-from oint.sandbox.model.common import VAT_RATES, decimal, vat_rates_text
+from oint.sandbox.model.common import MAX_MONEY, VAT_RATES, decimal, money, vat_rates_text
 from oint.sandbox.model.products import (
     ProductDoc,
     find_by_offer,
@@ -53,7 +53,7 @@ def _text(number: Decimal) -> str:
 def _number(text: Any) -> int | float:
     """A stored price as the read API prints it (a double; integral values without fraction)."""
     number = decimal(text) if text not in (None, "") else Decimal(0)
-    if number is None:
+    if number is None or abs(number) >= MAX_MONEY:  # stored before it was checked: no price
         return 0
     return int(number) if number == number.to_integral_value() else float(number)
 
@@ -98,6 +98,23 @@ def _discount_errors(price: Decimal, old_price: Decimal) -> list[dict[str, str]]
     return []
 
 
+MONEY_FIELDS = ("price", "old_price", "min_price", "net_price")
+
+
+def _check_money(index: int, item: dict[str, Any]) -> None:
+    """Ozon's 400 for a sum it cannot hold: more than two decimals, or a billion and over."""
+    for field in MONEY_FIELDS:
+        sent = item.get(field)
+        if sent in (None, "") or decimal(sent) is None:
+            continue  # not a number at all: the item's own error (invalid_price)
+        if money(sent) is None:
+            raise rejected_item(
+                f"{PRICES}.Prices[{index}]",
+                f"{PRICES}_Price.{field.title().replace('_', '')}",
+                f"value must be a sum of money below {MAX_MONEY:,} with at most 2 decimals, got {sent!r}",
+            )
+
+
 def _check_switches(index: int, item: dict[str, Any]) -> None:
     for name in SWITCHES:
         value = item.get(name)
@@ -118,7 +135,7 @@ def _new_prices(
     """The product's price fields after this item (unsent fields keep their value) and the errors."""
     errors: list[dict[str, str]] = []
     amounts: dict[str, Decimal] = {}
-    for field in ("price", "old_price", "min_price", "net_price"):
+    for field in MONEY_FIELDS:
         sent = item.get(field)
         raw = product.get(field) if sent in (None, "") else sent
         number = decimal(raw if raw not in (None, "") else "0")
@@ -192,6 +209,7 @@ def import_prices(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(item, dict):
             raise rejected(f"{PRICES}.Prices[{i}]", "value must be an object")
         _check_switches(i, item)
+        _check_money(i, item)
     results = []
     for item in items:
         offer_id = "" if item.get("offer_id") in (None, "") else str(item["offer_id"])

@@ -22,7 +22,7 @@ from typing import Any
 
 from oint.sandbox.errors import rejected
 from oint.sandbox.model.base import Account, as_int
-from oint.sandbox.model.common import VAT_RATES, decimal, vat_rates_text
+from oint.sandbox.model.common import VAT_RATES, decimal, money, vat_rates_text
 from oint.sandbox.model.products import DERIVED_ATTRIBUTES, MAX_IMAGES, Attribute, AttributeValue
 
 MAX_OFFER_ID = 50
@@ -238,7 +238,7 @@ def name_errors(name: str) -> list[dict[str, Any]]:
 def price_errors(account: Account, item: dict[str, Any]) -> list[dict[str, Any]]:
     """price, old_price, vat and currency of an import or import-by-sku item."""
     errors: list[dict[str, Any]] = []
-    price = decimal(item["price"], comma=True) if item["price"] else None
+    price = money(item["price"], comma=True) if item["price"] else None
     if not item["price"]:
         errors.append(item_error("EMPTY_REQUIRED", "Укажите цену товара (price).", field="price"))
     elif price is None:
@@ -246,7 +246,7 @@ def price_errors(account: Account, item: dict[str, Any]) -> list[dict[str, Any]]
         errors.append(item_error("price_out_of_range", text, field="price"))
     elif price <= 0:
         errors.append(item_error("price_is_negative", "Цена должна быть больше нуля.", field="price"))
-    old = decimal(item["old_price"], comma=True) if item["old_price"] else Decimal(0)
+    old = money(item["old_price"], comma=True) if item["old_price"] else Decimal(0)
     if old is None or old < 0:
         errors.append(
             item_error(

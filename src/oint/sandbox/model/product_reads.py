@@ -87,7 +87,7 @@ def info_item(p: ProductDoc) -> dict[str, Any]:
         "min_price": _money(p.get("min_price")),
         "old_price": _money(p.get("old_price")),
         "price": _money(p.get("price")),
-        "declared_price": "",
+        "declared_price": {"amount": "", "currency": p["currency_code"]},  # a Money object: none declared
         "sources": [
             {
                 "sku": p["sku"],

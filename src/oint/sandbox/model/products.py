@@ -227,6 +227,11 @@ VISIBILITIES = frozenset(
         "ARCHIVED",
         "OVERPRICED_WITH_STOCK",
         "PARTIAL_APPROVED",
+        "BANNED",
+        "AUTO_ARCHIVED",
+        "MANUAL_ARCHIVED",
+        "SEASONAL_AUTO_ARCHIVED",
+        "VISIBLE_WITH_FBO_STOCK",
     }
 )
 
@@ -236,9 +241,9 @@ def visible(p: ProductDoc, visibility: str) -> bool:
 
     ALL is every product but the archived ones (ARCHIVED lists those); "created" means the
     product has a SKU. Groups the sandbox has no state for (DISABLED, QUARANTINE,
-    OVERPRICED, ...) are empty.
+    OVERPRICED, BANNED, AUTO_ARCHIVED, ...) are empty.
     """
-    if visibility == "ARCHIVED":
+    if visibility in ("ARCHIVED", "MANUAL_ARCHIVED"):  # the sandbox archives only when asked to
         return bool(p["is_archived"])
     if p["is_archived"]:
         return False
@@ -259,6 +264,7 @@ def visible(p: ProductDoc, visibility: str) -> bool:
         "VALIDATION_STATE_SUCCESS": created,
         "EMPTY_BARCODE": not p["barcodes"],
         "BARCODE_EXISTS": bool(p["barcodes"]),
+        "VISIBLE_WITH_FBO_STOCK": created and priced and has_stock(p, ("fbo",)),
     }
     return groups.get(visibility, False)
 
