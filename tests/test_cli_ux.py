@@ -187,8 +187,8 @@ AFTER_SWITCH_OFF = "2026-12-01"  # /v1/warehouse/list was switched off on 2026-0
 
 
 def _warehouse_warnings(sandbox_db: str, calls: int) -> list[str]:
+    from oint.compat.flows import forget_said
     from oint.core.errors import SuccessorWarning
-    from oint.core.flow import forget_said
     from oint.ozon import OzonClient
 
     forget_said()

@@ -33,9 +33,9 @@ from conftest import (
 from sandbox_http import call
 
 from oint.apis.seller import spec
-from oint.apis.seller.spec import Operation
+from oint.apis.seller.spec import Operation, operation_problem
 from oint.core.errors import APIStatusError
-from oint.core.validate import kind_of, operation_problem, resolve
+from oint.core.validate import kind_of, resolve
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.types import V1PostingDigitalListRequest
 from oint.sandbox import routes, structural

@@ -19,7 +19,8 @@ from conftest import SandboxServer
 from sandbox_http import call, ozon_error
 
 from oint.apis.seller import spec
-from oint.core.validate import camel, kind_of, operation_problem, resolve
+from oint.apis.seller.spec import operation_problem
+from oint.core.validate import camel, kind_of, resolve
 from oint.sandbox import structural
 from oint.sandbox.core import DEFAULT_MAX_ITEMS
 from oint.sandbox.model import load_all

@@ -42,7 +42,7 @@ from test_seed_example import PICTURE, PICTURE2, assert_seed_shape
 from oint.apis.seller import spec
 from oint.compat import policy
 from oint.compat.methods import REGISTRY
-from oint.compat.registry import Method, Request
+from oint.compat.registry import Method
 from oint.core.errors import (
     GoneError,
     OzonWarning,
@@ -50,7 +50,7 @@ from oint.core.errors import (
     SuccessorWarning,
     TaskFailedError,
 )
-from oint.core.flow import Flow, Wait
+from oint.core.flow import Flow, Request, Wait
 from oint.ozon import AsyncOzonClient, NotFoundError, OzonClient, UsageError
 from oint.sandbox.core import REQUEST_LOG_SIZE, Sandbox
 from oint.sandbox.transport import SandboxTransport

@@ -30,7 +30,7 @@ MODULES: dict[str, str] = {
     "oint.ozon.profiles": "oint.core.profiles",
     "oint.ozon.transport": "oint.core.transport",
     "oint.ozon.base_client": "oint.core.client",
-    "oint.ozon.flow": "oint.core.flow",
+    "oint.ozon.flow": "oint.compat.flows",  # its generic part (Request, Wait, Flow) is oint.core.flow
     "oint.ozon.spec": "oint.apis.seller.spec",
     "oint.ozon._operations": "oint.apis.seller._operations",
     "oint.ozon.registry": "oint.compat.registry",

@@ -1,20 +1,21 @@
 """The Ozon Seller API clients: `OzonClient` (sync) and `AsyncOzonClient` (async).
 
-Each is its base (`oint.core.client`: configuration, transport, retries, rate
-limits) plus one typed method per OInt function, generated from the registry
+Each is the Seller API's client (`oint.apis.seller.client`: the client base of `oint.core.client`
+over the Seller API's layer, with its typed operations) that runs OInt's functions
+(`oint.compat.base`), plus one typed method per OInt function, generated from the registry
 (`oint.compat._api`).
 """
 
 from __future__ import annotations
 
-from oint.apis.seller._operations import AsyncOperations, SyncOperations
 from oint.compat._api import AsyncMethods, SyncMethods
-from oint.core.client import AsyncClientBase, InvalidResponseError, SyncClientBase
+from oint.compat.base import AsyncOIntClient, SyncOIntClient
+from oint.core.client import InvalidResponseError
 
 __all__ = ["AsyncOzonClient", "InvalidResponseError", "OzonClient"]
 
 
-class OzonClient(SyncClientBase, SyncMethods, SyncOperations):
+class OzonClient(SyncOIntClient, SyncMethods):
     """Synchronous Ozon Seller API client.
 
     >>> with OzonClient(client_id="2128753", api_key="...") as ozon:
@@ -36,5 +37,5 @@ class OzonClient(SyncClientBase, SyncMethods, SyncOperations):
     """
 
 
-class AsyncOzonClient(AsyncClientBase, AsyncMethods, AsyncOperations):
+class AsyncOzonClient(AsyncOIntClient, AsyncMethods):
     """Asynchronous twin of `OzonClient`: the same arguments and methods, awaitable."""

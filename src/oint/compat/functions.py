@@ -20,13 +20,13 @@ _LOCK = threading.Lock()
 def call(
     method: Method, client_id: Any, api_key: Any, values: tuple[Any, ...], options: dict[str, Any]
 ) -> Any:
-    from oint.core.client import SyncClientBase
+    from oint.compat.base import SyncOIntClient
 
     key = (str(client_id), str(api_key), tuple(sorted((k, str(v)) for k, v in options.items())))
     with _LOCK:
         client = _CLIENTS.get(key)
         if client is None:
-            client = _CLIENTS[key] = SyncClientBase(client_id, api_key, **options)
+            client = _CLIENTS[key] = SyncOIntClient(client_id, api_key, **options)
     return client._call(method, values)
 
 

@@ -27,10 +27,11 @@ from typing import Any
 from oint.compat.registry import Method
 from oint.core.errors import APIStatusError, OzonWarning, UsageError
 from oint.core.flow import Flow
+from oint.core.layer import TODAY_ENV as TODAY_ENV  # the policy's day: `policy.today()`
+from oint.core.layer import today as today
 
 MODES = ("auto", "legacy", "current")
 MODE_ENV = "OINT_OZON_API"
-TODAY_ENV = "OINT_OZON_TODAY"
 FALLBACK_STATUSES = (404, 410)
 
 _gone: set[str] = set()
@@ -45,17 +46,6 @@ def api_mode(value: str | None = None) -> str:
         where = "api" if value not in (None, "") else MODE_ENV
         raise UsageError(f"{where}: expected one of {', '.join(MODES)}, got {text!r}")
     return mode
-
-
-def today() -> dt.date:
-    """The date the `auto` mode compares with switch-off dates."""
-    text = os.environ.get(TODAY_ENV)
-    if text:
-        try:
-            return dt.date.fromisoformat(text.strip())
-        except ValueError:
-            raise UsageError(f"{TODAY_ENV}: expected a date YYYY-MM-DD, got {text!r}") from None
-    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def gone(path: str) -> bool:

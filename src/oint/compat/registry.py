@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oint.compat.values import Kind, is_filled
 from oint.core.errors import UsageError
+from oint.core.flow import Request
 
 if TYPE_CHECKING:
     from oint.apis.seller.spec import Operation
-    from oint.core.flow import Current
+    from oint.compat.flows import Current
 
 GROUPS: dict[str, tuple[str, str]] = {
     # slug: (English title, Russian title) as in OInt's documentation folders
@@ -30,14 +31,6 @@ GROUPS: dict[str, tuple[str, str]] = {
     "Warehouses-management": ("Warehouses management", "Управление складами"),
     "Fbo-scheme": ("FBO scheme", "Схема FBO"),
 }
-
-
-class Request(NamedTuple):
-    """One HTTP request to Ozon, before credentials and encoding."""
-
-    method: str
-    path: str
-    body: dict[str, Any] | None
 
 
 class Param(NamedTuple):
@@ -68,7 +61,7 @@ class Method(NamedTuple):
     """One OInt function. API methods name their `operation` (a path of the operation layer,
     `oint.apis.seller.spec`, which knows its verb, limits and retirement); local helpers have a
     `local` callable instead. Where Ozon switched the operation off, `current` is the function
-    built on its successors (a flow, `oint.core.flow`); `oint.compat.policy` chooses between them."""
+    built on its successors (a flow, `oint.compat.flows`); `oint.compat.policy` chooses between them."""
 
     name_en: str
     name_ru: str

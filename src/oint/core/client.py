@@ -3,8 +3,9 @@
 Both twins share everything but waiting: configuration, request encoding, answer
 decoding, the retry policy and rate limits live in `_ClientCore`; `SyncClientBase`
 and `AsyncClientBase` only send through their transport and sleep their own way.
-`OzonClient` / `AsyncOzonClient` (`oint.compat.client`) add the typed methods generated
-from the registry; the CLI uses `SyncClientBase` directly, which keeps it fast.
+An API's client sets `layer`, its operation layer (`oint.apis.seller.client.SellerClient`);
+OInt's clients (`oint.compat`) add OInt's functions on top: `run_method` and the typed methods
+generated from the registry.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from oint import __version__
-from oint.compat.registry import Method, Request
 from oint.core.base_url import check_base_url
 from oint.core.errors import (
     APIConnectionError,
@@ -27,12 +27,14 @@ from oint.core.errors import (
     UsageError,
     error_for_status,
 )
+from oint.core.flow import Request
 from oint.core.retry import RateLimiter, RetryPolicy, acquire_all, release_all, shared_limiter
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from oint.core.flow import Flow
+    from oint.core.layer import Layer
 
 from oint.core.transport.base import (
     AsyncTransport,
@@ -56,6 +58,7 @@ class _ClientCore:
     """Configuration and the pure parts of a call, shared by the sync and async clients."""
 
     _asynchronous = False  # which transports suit: sync (`SyncClientBase`) or async
+    layer: ClassVar[Layer]  # the operation layer of the API (set by the API's client class)
 
     def __init__(
         self,
@@ -83,10 +86,8 @@ class _ClientCore:
         else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL. A transport may carry `base_url` (where
         it sends: it wins over the other sources) and `default_credentials` (client id and key used
         when neither is given nor in the profile). `api` is the endpoint policy of the OInt
-        functions whose endpoints Ozon switched off (`oint.compat.policy`)."""
-        from oint.compat.policy import api_mode
-
-        self.api = api_mode(api)
+        functions whose endpoints Ozon switched off (`oint.compat.policy`), checked by OInt's clients."""
+        self._set_api(api)
         if max_connections is not None and max_connections < 1:
             raise UsageError("max_connections must be at least 1")
         self.max_connections = max_connections
@@ -112,9 +113,8 @@ class _ClientCore:
         self._at_ozon = host in OZON_HOSTS  # requests to switched-off endpoints warn there
         self._global: list[RateLimiter] = []
         if self.rate_limit:
-            from oint.apis.seller.spec import global_rate_limits
-
-            self._global = [shared_limiter(self.client_id, "*", n, s) for n, s in global_rate_limits()]
+            limits = self.layer.global_rate_limits()
+            self._global = [shared_limiter(self.client_id, "*", n, s) for n, s in limits]
         self._headers = {
             "Client-Id": self.client_id,
             "Api-Key": self._api_key,
@@ -172,39 +172,31 @@ class _ClientCore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
 
+    def _set_api(self, api: str | None) -> None:
+        """`api=`: kept as given; OInt's clients (`oint.compat.client`) check it and use it."""
+        self.api = api or ""
+
     # ------------------------------------------------------------------ pure steps
     def _limit_wait(self, path: str) -> float:
         """0.0 when a call to `path` may go now (its slot is taken), else the seconds to wait
         before asking again, within Ozon's limits for this account."""
-        from oint.apis.seller.spec import find
-
-        op = find(path)
+        op = self.layer.find(path)
         own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
         return acquire_all([*self._global, *own])  # one slot in every window, at one moment
 
     def _limit_done(self, path: str) -> None:
         """The call to `path` whose slot `_limit_wait` took is over (answered or failed)."""
-        from oint.apis.seller.spec import find
-
-        op = find(path)
+        op = self.layer.find(path)
         own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
         release_all([*self._global, *own])
 
-    def _method_flow(self, method: Method, values: tuple[Any, ...]) -> Flow:
-        """The flow of one call of an API method under this client's endpoint policy."""
-        from oint.compat.policy import method_flow, today
-
-        return method_flow(method, values, self.api, today())
-
-    @staticmethod
-    def _note_retired(req: Request) -> None:
+    def _note_retired(self, req: Request) -> None:
         """Warn (once per process and endpoint) about a request to an endpoint Ozon switched off."""
         if req.path in _WARNED_RETIRED:
             return
-        from oint.apis.seller.spec import find
-        from oint.compat.policy import today
+        from oint.core.layer import today
 
-        op = find(req.path)
+        op = self.layer.find(req.path)
         if op is None or not op.retired_on(today()):
             return
         _WARNED_RETIRED.add(req.path)
@@ -221,15 +213,14 @@ class _ClientCore:
     def _encode(req: Request) -> bytes | None:
         return None if req.body is None else _dumps(req.body).encode()
 
-    @staticmethod
     def _operation_request(
-        operation: str, body: Mapping[str, Any] | None, path_params: dict[str, Any]
+        self, operation: str, body: Mapping[str, Any] | None, path_params: dict[str, Any]
     ) -> Request:
-        """The request for one operation of the Seller API, by path or name (pure)."""
+        """The request for one operation of the client's API, by path or name (pure)."""
         from oint.core.flow import request
 
         try:
-            return request(operation, body, path_params)
+            return request(self.layer, operation, body, path_params)
         except KeyError as e:
             raise UsageError(str(e.args[0])) from None
 
@@ -298,17 +289,6 @@ def _discard(transport: Any) -> None:
         close()
 
 
-def _method(method: Method | str) -> Method:
-    if not isinstance(method, str):
-        return method
-    from oint.compat.methods import REGISTRY
-
-    found = REGISTRY.get(method)
-    if found is None:
-        raise UsageError(f"unknown OInt method {method!r}")
-    return found
-
-
 async def _async_sleep(seconds: float) -> None:
     import asyncio  # imported on first use: the sync client and the CLI never need it
 
@@ -356,10 +336,9 @@ class SyncClientBase(_ClientCore):
     def iter_pages(self, operation: str, body: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Every page (answer) of a paged operation, from the first to the last, one at a time;
         pages are as large as Ozon allows unless `body` sets the page size."""
-        from oint.apis.seller.spec import operation as find_operation
         from oint.core import paging
 
-        op = find_operation(operation)
+        op = self.layer.operation(operation)
         page: dict[str, Any] | None = paging.first_body(op, dict(body or {}))
         while page is not None:
             answer = self._send(self._operation_request(op.path, page, {}))
@@ -368,24 +347,11 @@ class SyncClientBase(_ClientCore):
 
     def iter_items(self, operation: str, body: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Every item of every page of a paged operation (the typed `iter_…` methods do this)."""
-        from oint.apis.seller.spec import operation as find_operation
         from oint.core import paging
 
-        op = find_operation(operation)
+        op = self.layer.operation(operation)
         for answer in self.iter_pages(op.path, body):
             yield from paging.page_items(op, answer)
-
-    def run_method(self, method: Method | str, values: Sequence[Any]) -> Any:
-        """Run one OInt function (a registry `Method` or its EN/RU/Python name) with its parameter
-        values in declaration order: what the typed methods, the CLI and the MCP tools call."""
-        return self._call(_method(method), tuple(values))
-
-    def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
-        if method.local is not None:
-            return method.run_local(values)
-        if method.current is None or self.api == "legacy":  # one request, nothing to choose
-            return self._send(method.build(values))
-        return self._drive(self._method_flow(method, values))
 
     def _drive(self, flow: Flow) -> Any:
         """Run a flow (`oint.core.flow`): send its requests, sleep its waits, return its answer."""
@@ -465,10 +431,9 @@ class AsyncClientBase(_ClientCore):
 
     async def iter_pages(self, operation: str, body: Mapping[str, Any] | None = None) -> AsyncIterator[Any]:
         """Every page of a paged operation, one at a time (see `OzonClient.iter_pages`)."""
-        from oint.apis.seller.spec import operation as find_operation
         from oint.core import paging
 
-        op = find_operation(operation)
+        op = self.layer.operation(operation)
         page: dict[str, Any] | None = paging.first_body(op, dict(body or {}))
         while page is not None:
             answer = await self._send(self._operation_request(op.path, page, {}))
@@ -477,24 +442,12 @@ class AsyncClientBase(_ClientCore):
 
     async def iter_items(self, operation: str, body: Mapping[str, Any] | None = None) -> AsyncIterator[Any]:
         """Every item of every page of a paged operation: `async for item in client.iter_items(...)`."""
-        from oint.apis.seller.spec import operation as find_operation
         from oint.core import paging
 
-        op = find_operation(operation)
+        op = self.layer.operation(operation)
         async for answer in self.iter_pages(op.path, body):
             for item in paging.page_items(op, answer):
                 yield item
-
-    async def run_method(self, method: Method | str, values: Sequence[Any]) -> Any:
-        """Run one OInt function by registry entry or name (see `OzonClient.run_method`)."""
-        return await self._call(_method(method), tuple(values))
-
-    async def _call(self, method: Method, values: tuple[Any, ...]) -> Any:
-        if method.local is not None:
-            return method.run_local(values)
-        if method.current is None or self.api == "legacy":  # one request, nothing to choose
-            return await self._send(method.build(values))
-        return await self._drive(self._method_flow(method, values))
 
     async def _drive(self, flow: Flow) -> Any:
         """Run a flow (see `SyncClientBase._drive`), awaiting its requests and waits."""

@@ -1,6 +1,6 @@
 """Paging, pure: which body asks for the first page, which for the next, where the items are.
 
-Ozon pages in four styles (the operation layer says which, `oint.apis.seller.spec.Paging`):
+Ozon pages in four styles (the operation layer says which, `oint.core.layer.Paging`):
 - `last_id` / `cursor`: the answer carries a token for the next page; the end is an empty
   page, an empty or repeated token, or `has_next: false`;
 - `offset`: skip N items; the end is `has_next: false` or a page shorter than asked;
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oint.apis.seller.spec import Operation, Paging
+from oint.core.layer import Operation, Paging
 
 DEFAULT_PAGE_SIZE = 100  # when Ozon's document gives no maximum
 

@@ -5,8 +5,8 @@ A small, pure validator of the JSON-schema subset the operation layer (`oint.api
 `minItems`/`maxItems`, `minLength`/`maxLength`, `pattern`, `anyOf` (of types, or of `required`
 lists and `maxProperties: 0` for "one of these fields", "or nothing at all"),
 `additionalProperties`, `$ref` to `#/.../NAME`). It takes a schema dict, the schemas its refs
-name and a value, nothing else; `operation_problem` feeds it an operation of the layer. The
-sandbox checks every request body with it; a client may check before sending.
+name and a value, nothing else; `oint.apis.seller.spec.operation_problem` feeds it an operation
+of the layer. The sandbox checks every request body with it; a client may check before sending.
 
 Why not `jsonschema`: Ozon's API follows gRPC-gateway conventions that plain JSON schema does not
 express — an int64 may arrive as a JSON number or a string of digits (protojson accepts both),
@@ -318,19 +318,6 @@ def request_problem(
     except _Found as found:
         return found.message
     return None
-
-
-def operation_problem(path: str, body: Any, *, max_items: int | None = None) -> str | None:
-    """The first problem of the request body of an operation of the layer (by path or name), or
-    None. An operation without a request schema takes no fields."""
-    from oint.apis.seller import spec
-
-    op = spec.operation(path)
-    if op.request is None:
-        if isinstance(body, dict) and body:
-            return f'invalid Request: unknown field "{next(iter(body))}"'
-        return None
-    return request_problem({"$ref": "#/schemas/" + op.request}, body, spec.schemas(), max_items=max_items)
 
 
 def _unset(schema: Schema, value: Any) -> bool:

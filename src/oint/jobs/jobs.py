@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oint.apis.seller.spec import Operation, operation
-from oint.compat.registry import Request
 from oint.core.errors import APIConnectionError, APITimeoutError, OzonError, UsageError
+from oint.core.flow import Request
 from oint.core.transport.base import RawResponse, TransportError, TransportTimeout
 from oint.jobs.engine import Done, Engine, Send, Stop, Wait
 from oint.jobs.journal import SUFFIX, Journal, check_job_id, jobs_dir, new_job_id

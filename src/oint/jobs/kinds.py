@@ -1,6 +1,6 @@
 """The named kinds of bulk jobs and exports, as data: what `oint ozon bulk KIND`,
 `oint ozon export WHAT`, the MCP server's bulk tools and the batch-size error of the operation
-layer all read.
+layer (through `oint.jobs.batch_hint`, which the applications install) all read.
 
 A kind names a batched operation and the checks its rows get besides the operation's request
 schema (one of some columns filled, bounds, decimal texts). Any other batched operation works
@@ -95,6 +95,11 @@ def kind_of(path: str) -> str | None:
 def bulk_command(op: Operation) -> str:
     """The command that sends any number of items of `op`: `oint ozon bulk stocks --file FILE`."""
     return f"oint ozon bulk {kind_of(op.path) or op.name} --file FILE"
+
+
+def batch_hint(op: Operation) -> str:
+    """What the message of a too-large batch offers instead (`oint.core.layer.set_batch_hint`)."""
+    return f"'{bulk_command(op)}' (oint.bulk)"
 
 
 def _lookup(name: str, table: dict[str, Any], what: str) -> Operation:

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from oint.apis.seller.spec import Operation
-from oint.core.validate import operation_problem
+from oint.apis.seller.spec import Operation, operation_problem
 from oint.sandbox import demo, model
 from oint.sandbox.clock import ClockError, SandboxClock
 from oint.sandbox.errors import (

@@ -1,251 +1,75 @@
-"""The operation layer: every operation of the Seller API, declared once, as data.
-
-`operations.json` and `schemas.json` beside this module are generated from `reference/` by
-`tools/gen_operations.py`. Each operation has its path, verb, a Python name (the path with
-underscores: `/v3/posting/fbs/list` -> `v3_posting_fbs_list`), Ozon's short title, request and
-response schema names, paging, batch field, rate limits, and retirement (date and successor).
-The OInt registry, the typed client methods, the CLI, the docs and the sandbox's route index are
-all derived from here. Files are read on first use.
-"""
+"""The Seller API's operation layer: `LAYER` over `data/` (generated from `reference/` by
+`tools/gen_operations.py`), and the module-level functions everything calls
+(`spec.operation("/v3/posting/fbs/list")`, `spec.operations()`, `spec.schemas()`, ...).
+Files are read on first use."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
-from collections.abc import Iterator, Mapping
-from functools import lru_cache
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any
 
-_HERE = os.path.join(os.path.dirname(__file__), "data")  # os.path, not pathlib: on the CLI's start path
+from oint.core.layer import Batch, Layer, Operation, Paging
 
+__all__ = [
+    "LAYER",
+    "Batch",
+    "Operation",
+    "Paging",
+    "find",
+    "global_rate_limits",
+    "operation",
+    "operation_problem",
+    "operations",
+    "resolve",
+    "schema",
+    "schemas",
+]
 
-class Paging(NamedTuple):
-    """How an operation pages. `style`: last_id, cursor, offset or page. Paths are dotted
-    (`result.postings`); `position` and `size` are request fields."""
-
-    style: str
-    items: str | None
-    position: str
-    size: str | None
-    max: int | None
-    next: str | None  # where the answer carries the next last_id / cursor
-    has_next: str | None
-    pages: str | None  # page count, for the page style
-    next_item: str | None = None  # no token in the answer: this field of the last item is the next position
-
-
-class Batch(NamedTuple):
-    """The request field that carries a batch of items, and its documented maximum."""
-
-    field: str
-    max: int | None
+LAYER = Layer(os.path.join(os.path.dirname(__file__), "data"), "Seller API")
 
 
-class Operation(NamedTuple):
-    path: str
-    method: str
-    name: str
-    title: str
-    section: str
-    request: str | None  # schema name
-    response: str | None
-    has_body: bool
-    path_params: tuple[str, ...]
-    paging: Paging | None
-    items: str | None  # for unpaged operations that answer a list
-    batch: Batch | None
-    rate_limits: tuple[tuple[int, float], ...]
-    item_limits: dict[str, Any] | None
-    retired: str | None  # ISO date Ozon switches it off (or did)
-    successor: str | None
-    deprecated: bool
-    sources: tuple[str, ...]
-    file: str | None = None  # media type of an answer that is a file (application/pdf), not JSON
-    form: bool = False  # the request is a multipart/form-data form (text fields and files), not JSON
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
-
-    def retired_on(self, day: dt.date) -> bool:
-        """True when Ozon has switched this operation off by `day`."""
-        return self.retired is not None and dt.date.fromisoformat(self.retired) <= day
-
-    def retirement(self) -> str:
-        """'' for a current operation, else e.g. 'off at Ozon from 2026-10-01; successor /v2/...'."""
-        if not (self.retired or self.successor or self.deprecated):
-            return ""
-        text = f"off at Ozon from {self.retired}" if self.retired else "deprecated by Ozon"
-        return text + (f"; successor {self.successor}" if self.successor else "")
-
-    def over_batch(self, body: Any) -> int | None:
-        """How many items a body puts in the batch field beyond the documented maximum (None
-        when within it or when the operation has no known maximum)."""
-        if self.batch is None or not self.batch.max or not isinstance(body, dict):
-            return None
-        items = body.get(self.batch.field)
-        if isinstance(items, list) and len(items) > self.batch.max:
-            return len(items)
-        return None
-
-    def batch_error(self, option: str, count: int) -> str:
-        """One line saying the batch is too large, and what to do instead."""
-        assert self.batch is not None
-        from oint.jobs.kinds import bulk_command  # the kinds' table, data of oint.bulk (no CLI)
-
-        return (
-            f"{option} takes at most {self.batch.max} items per request, got {count} ({self.path}): "
-            f"send them in several calls, or let '{bulk_command(self)}' (oint.bulk) split them at "
-            "Ozon's limits"
-        )
-
-    def url_path(self, path_params: dict[str, Any] | None = None) -> str:
-        """The path with its `{name}` parameters filled in."""
-        path = self.path
-        for name in self.path_params:
-            if not path_params or name not in path_params:
-                raise KeyError(f"{self.path}: path parameter {name!r} is required")
-            path = path.replace("{" + name + "}", str(path_params[name]))
-        return path
-
-
-def _operation(path: str, d: dict[str, Any]) -> Operation:
-    p = d.get("paging")
-    paging = None
-    if p is not None:
-        paging = Paging(
-            p["style"],
-            p.get("items"),
-            p["position"],
-            p.get("size"),
-            p.get("max"),
-            p.get("next"),
-            p.get("has_next"),
-            p.get("pages"),
-            p.get("next_item"),
-        )
-    b = d.get("batch")
-    return Operation(
-        path=path,
-        method=d["method"],
-        name=d["name"],
-        title=d.get("title", ""),
-        section=d.get("section", ""),
-        request=d.get("request"),
-        response=d.get("response"),
-        has_body=d.get("body") != "none",
-        path_params=tuple(d.get("path_params", ())),
-        paging=paging,
-        items=d.get("items") or (paging.items if paging else None),
-        batch=Batch(b["field"], b.get("max")) if b else None,
-        rate_limits=tuple((int(n), float(s)) for n, s in d.get("rate_limits", ())),
-        item_limits=d.get("item_limits"),
-        retired=d.get("retired"),
-        successor=d.get("successor"),
-        deprecated=bool(d.get("deprecated")),
-        sources=tuple(d.get("sources", ())),
-        file=d.get("file"),
-        form=bool(d.get("form")),
-    )
-
-
-def _read(name: str) -> bytes:
-    with open(os.path.join(_HERE, name), "rb") as fh:
-        return fh.read()
-
-
-@lru_cache(maxsize=1)
-def _declarations() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(_read("operations.json"))
-    return data
-
-
-_BUILT: dict[str, Operation] = {}  # operations made so far, by path: a call needs only its own
-
-
-@lru_cache(maxsize=1)
 def operations() -> dict[str, Operation]:
     """Every operation by path, in path order."""
-    return {path: _built(path) for path in _declarations()["operations"]}
-
-
-@lru_cache(maxsize=1)
-def _paths_by_name() -> dict[str, str]:
-    return {d["name"]: path for path, d in _declarations()["operations"].items()}
-
-
-def _built(path: str) -> Operation:
-    op = _BUILT.get(path)
-    if op is None:
-        op = _BUILT[path] = _operation(path, _declarations()["operations"][path])
-    return op
+    return LAYER.operations()
 
 
 def operation(key: str) -> Operation:
     """An operation by path (`/v3/posting/fbs/list`) or name (`v3_posting_fbs_list`)."""
-    path = key if key.startswith("/") else _paths_by_name().get(key.replace("-", "_").lower())
-    if path is None or path not in _declarations()["operations"]:
-        raise KeyError(f"no Seller API operation {key!r}")
-    return _built(path)
+    return LAYER.operation(key)
 
 
 def find(key: str) -> Operation | None:
-    try:
-        return operation(key)
-    except KeyError:
-        return None
+    return LAYER.find(key)
 
 
 def global_rate_limits() -> tuple[tuple[int, float], ...]:
     """Ozon's limit per Client-Id over all methods."""
-    return tuple((int(n), float(s)) for n, s in _declarations()["global_rate_limits"])
+    return LAYER.global_rate_limits()
 
 
-class _Schemas(Mapping[str, dict[str, Any]]):
-    """The schemas by name, each parsed the first time it is read: `schemas.json` holds one a line
-    (`"NAME":{...},`, names without quotes or backslashes), so that a call parses the few it needs,
-    not the whole file."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = text.split("\n")
-        self._parsed: dict[str, dict[str, Any]] = {}
-        self._line: dict[str, int] = {}
-        if not self._lines[0].endswith('"schemas":{') or self._lines[-2:] != ["}}", ""]:
-            self._parsed = json.loads(text)["schemas"]  # any other layout: parsed whole
-            return
-        self._line = {line[1 : line.index('":', 1)]: i for i, line in enumerate(self._lines[1:-2], 1)}
-
-    def __getitem__(self, name: str) -> dict[str, Any]:
-        found = self._parsed.get(name)
-        if found is None:
-            line = self._lines[self._line[name]]
-            found = self._parsed[name] = json.loads(line[line.index('":', 1) + 2 :].rstrip(","))
-        return found
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._line or name in self._parsed
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._line or self._parsed)
-
-    def __len__(self) -> int:
-        return len(self._line or self._parsed)
-
-
-@lru_cache(maxsize=1)
 def schemas() -> Mapping[str, dict[str, Any]]:
-    """The request and response schemas (a JSON Schema subset; refs are `#/schemas/NAME`), each
-    parsed when it is first read."""
-    return _Schemas(_read("schemas.json").decode("utf-8"))
+    """The request and response schemas, each parsed when it is first read."""
+    return LAYER.schemas()
 
 
 def resolve(node: dict[str, Any] | None) -> dict[str, Any]:
     """`node` with `$ref`s followed ({} for None)."""
-    table = schemas()
-    while node and "$ref" in node:
-        node = table[node["$ref"].rsplit("/", 1)[1]]
-    return node or {}
+    return LAYER.resolve(node)
 
 
 def schema(name: str | None) -> dict[str, Any]:
-    return schemas()[name] if name else {}
+    return LAYER.schema(name)
+
+
+def operation_problem(path: str, body: Any, *, max_items: int | None = None) -> str | None:
+    """The first problem of the request body of an operation (by path or name), worded as Ozon
+    does, or None. An operation without a request schema takes no fields."""
+    from oint.core.validate import request_problem
+
+    op = LAYER.operation(path)
+    if op.request is None:
+        if isinstance(body, dict) and body:
+            return f'invalid Request: unknown field "{next(iter(body))}"'
+        return None
+    return request_problem({"$ref": "#/schemas/" + op.request}, body, LAYER.schemas(), max_items=max_items)

@@ -124,9 +124,9 @@ def _client_options(opts: dict[str, str | None], target: str = "") -> dict[str, 
 
 
 def _async_client(opts: dict[str, str | None], target: str = "") -> Any:
-    from oint.core.client import AsyncClientBase
+    from oint.apis.seller.client import AsyncSellerClient
 
-    return AsyncClientBase(opts.get("clientid"), opts.get("apikey"), **_client_options(opts, target))
+    return AsyncSellerClient(opts.get("clientid"), opts.get("apikey"), **_client_options(opts, target))
 
 
 def _say(text: str) -> None:
@@ -316,10 +316,10 @@ def export(argv: list[str]) -> int:
     body.update(_json_option(opts, "body"))
     if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
         body = _posting_period(body, opts)
-    from oint.core.client import SyncClientBase
+    from oint.apis.seller.client import SellerClient
     from oint.jobs.export import export_items
 
-    client = SyncClientBase(opts.get("clientid"), opts.get("apikey"), **_client_options(opts))
+    client = SellerClient(opts.get("clientid"), opts.get("apikey"), **_client_options(opts))
     from oint.core.errors import APIConnectionError, APIStatusError
 
     try:

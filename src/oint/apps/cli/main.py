@@ -252,8 +252,8 @@ def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> None:
 def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     """The client an API command asks for with its common options (UsageError on bad ones)."""
     from oint.apps.cli.args import number_option
+    from oint.compat.base import SyncOIntClient
     from oint.core.base_url import check_base_url
-    from oint.core.client import SyncClientBase
 
     options: dict[str, Any] = {}
     timeout = number_option(settings, "timeout", sign="not negative")
@@ -290,11 +290,11 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
 
         options["transport"] = connect(options.pop("sandbox"))
         try:
-            return SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
+            return SyncOIntClient(settings.get("clientid"), settings.get("apikey"), **options)
         except BaseException:
             options["transport"].close()
             raise
-    return SyncClientBase(settings.get("clientid"), settings.get("apikey"), **options)
+    return SyncOIntClient(settings.get("clientid"), settings.get("apikey"), **options)
 
 
 def run_call(

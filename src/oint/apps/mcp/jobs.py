@@ -22,8 +22,8 @@ from oint.apis.seller.spec import Operation
 from oint.apps.mcp import answers
 from oint.apps.mcp.access import WRITE, operation_access
 from oint.apps.mcp.service import CONFIRM_TTL, Reply, Service
-from oint.compat.registry import Request
 from oint.core.errors import UsageError
+from oint.core.flow import Request
 from oint.jobs.files import file_format, read_table, rows_table
 from oint.jobs.intake import BadInput, check_rows, create_job
 from oint.jobs.jobs import Job, Summary, list_jobs, target_of

@@ -33,8 +33,9 @@ from oint.apps.mcp.tools import (
     instructions,
 )
 from oint.compat.methods import REGISTRY
-from oint.compat.registry import Method, Request
+from oint.compat.registry import Method
 from oint.core.errors import OzonError, UsageError
+from oint.core.flow import Request
 
 if TYPE_CHECKING:
     from oint.apps.mcp.jobs import BulkJobs

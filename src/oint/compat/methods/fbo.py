@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from oint.compat.flows import Current, Flow, dig, failure, lacks, request
 from oint.compat.methods.common import OFFSET
 from oint.compat.registry import Method, P
 from oint.compat.values import (
@@ -24,7 +25,6 @@ from oint.compat.values import (
     xml_datetime_z,
 )
 from oint.core.errors import UsageError
-from oint.core.flow import Current, Flow, dig, failure, lacks, request
 
 GROUP = "Fbo-scheme"
 POSTINGS_PAGE_SIZE = 1000  # OInt's fixed `limit` of /v2/posting/fbo/list

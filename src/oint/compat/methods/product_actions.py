@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from oint.compat.flows import Current, Flow, failure, lacks, request, task_failure
 from oint.compat.methods.common import SKUS, TASK_ID
 from oint.compat.methods.products import product_offer_id
 from oint.compat.registry import Method, P
 from oint.compat.values import IDS, NUMBER, STRINGS, CollectionKind, as_int, as_str, relaxed_json
 from oint.core.errors import UsageError
-from oint.core.flow import Current, Flow, failure, lacks, request, task_failure
 
 GROUP = "Uploading-and-updating-products"
 

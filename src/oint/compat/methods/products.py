@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from oint.compat.flows import Current, Flow, failure, follow_task, lacks, request, task_failure
 from oint.compat.methods.common import PRODUCT_ID
 from oint.compat.registry import Method, P
 from oint.compat.values import IDS, STRING, STRINGS
-from oint.core.flow import Current, Flow, failure, follow_task, lacks, request, task_failure
 
 GROUP = "Uploading-and-updating-products"
 

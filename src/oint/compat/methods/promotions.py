@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from oint.compat.flows import Current, Flow, number, request
 from oint.compat.methods.common import OFFSET
 from oint.compat.registry import Method, P
 from oint.compat.values import NUMBER, as_int
-from oint.core.flow import Current, Flow, number, request
 
 GROUP = "Promotions-management"
 PAGE_SIZE = 100  # OInt's fixed `limit` of the candidates and participants pages

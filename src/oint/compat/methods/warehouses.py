@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from oint.compat.flows import Current, Flow, lacks, request
 from oint.compat.registry import Method
-from oint.core.flow import Current, Flow, lacks, request
 
 GROUP = "Warehouses-management"
 PAGE = 200  # the largest page of /v2/warehouse/list
