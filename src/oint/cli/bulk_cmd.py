@@ -30,6 +30,7 @@ COMMON = {
     "timeout": True,
     "profile": True,
     "sandbox": False,
+    "ca-file": True,
 }
 # each command's options (True: takes a value), read by the commands and by shell completion
 BULK_OPTIONS = {
@@ -120,6 +121,12 @@ def _client_options(opts: dict[str, str | None], target: str = "") -> dict[str, 
         options["base_url"] = target
     if opts.get("profile"):
         options["profile"] = opts["profile"]
+    if opts.get("ca-file") and "sandbox" not in options:
+        from oint.ozon.base_client import check_ca_file
+
+        options["ca_file"] = check_ca_file(str(opts["ca-file"]), "--ca-file")
+    if "debug" in opts:
+        options["debug"] = True
     return options
 
 

@@ -251,10 +251,17 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
         options["profile"] = settings["profile"]
     if "api" in settings:
         options["api"] = settings["api"]
-    if "debug" in flags:
+    if "ca-file" in settings:
+        if "sandbox" in options:
+            raise UsageError("--ca-file: the sandbox (--sandbox) is not reached over TLS")
+        from oint.ozon.base_client import check_ca_file
+
+        options["ca_file"] = check_ca_file(settings["ca-file"], "--ca-file")
+    if "debug" in flags:  # each request and answer on stderr (the key redacted), and the retries
         import logging
 
         logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
+        options["debug"] = True
     import warnings
 
     warnings.showwarning = _warning_line

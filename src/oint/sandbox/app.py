@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from oint.sandbox import web
+from oint.sandbox.compression import encode_answer
 from oint.sandbox.core import Sandbox, SandboxResponse
 from oint.sandbox.errors import ApiError, SandboxStateError, internal, invalid, too_large
 
@@ -57,6 +58,8 @@ class SandboxApp:
         if response.status in (204, 304):  # answers that carry no body (an injected fault may ask for them)
             body = b""
         else:
+            body, extra = await encode_answer(scope.get("headers", ()), response.headers, body, self.executor)
+            headers += extra
             headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
