@@ -79,7 +79,7 @@ def test_options_of_every_method(method: Any) -> None:
 
 
 def test_options_by_prefix_and_already_given() -> None:
-    assert candidates(["ozon", "UpdateProductImages", "--c"]) == ["--clientid", "--color"]
+    assert candidates(["ozon", "UpdateProductImages", "--c"]) == ["--clientid", "--color", "--ca-file"]
     assert candidates(["ozon", "updateproductimages", "--COL"]) == ["--color"]
     given = candidates(["ozon", "UpdateProductImages", "--productid", "5", "--color=RED", "--sandbox", ""])
     assert "--productid" not in given and "--color" not in given and "--sandbox" not in given
@@ -96,7 +96,8 @@ def test_values() -> None:
     assert candidates([*m, "--out", "="]) == [FILES]
     assert candidates([*m, "--images", ""]) == [FILES]  # JSON text or a JSON file
     assert candidates([*m, "--productid", ""]) == []
-    assert candidates([*m, "--sandbox", "--c"]) == ["--clientid", "--color"]  # a flag takes no value
+    given_flag = candidates([*m, "--sandbox", "--c"])  # a flag takes no value
+    assert given_flag == ["--clientid", "--color", "--ca-file"]
     helper = ["ozon", "GetProductStructure"]
     assert candidates([*helper, "--empty", ""]) == ["true", "false"]
     assert candidates([*helper, "--empty", "--"]) == ["--lang", "--out", "--help"]  # `--empty` alone
@@ -208,7 +209,7 @@ def test_callback_through_the_cli(run_cli: Any) -> None:
     r = run_cli("completion", "--words", "ozon", "обновитьизо")
     assert r.code == 0 and r.out == "ОбновитьИзображенияТовара\n"
     r = run_cli("completion", "--words", "ozon", "UpdateProductImages", "--help", "-h", "--c")
-    assert r.code == 0 and r.out.split() == ["--clientid", "--color"]
+    assert r.code == 0 and r.out.split() == ["--clientid", "--color", "--ca-file"]
 
 
 def test_callback_imports_no_client_nor_sandbox() -> None:
@@ -228,6 +229,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
     assert p.stdout.split() == [
         "--clientid",
         "--color",
+        "--ca-file",
         "--host",
         "--port",
         "--db",
@@ -290,7 +292,7 @@ printf '%s\\n' "${COMPREPLY[@]}"
     [
         (["oint", "ozon", "UpdateProductIm"], ["UpdateProductImages"]),
         (["oint", "ozon", "обновитьизо"], ["ОбновитьИзображенияТовара"]),
-        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color"]),
+        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color", "--ca-file"]),
         (["oint", "ozon", "UpdateProductImages", "--out", "=", "an"], ["answers"]),
         (["oint", "ozon", "UpdateProductImages", "--out", "an"], ["answers"]),
         (["oint", "sa"], ["sandbox"]),
@@ -326,7 +328,7 @@ _oint
     ("words", "expected"),
     [
         (["oint", "ozon", "обновитьизо"], ["ОбновитьИзображенияТовара"]),
-        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color"]),
+        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color", "--ca-file"]),
         (["oint", "ozon", "UpdateProductImages", "--out=an"], ["FILES"]),
         (["oint", "ozon", "UpdateProductImages", "--productid", ""], []),
     ],
