@@ -56,7 +56,7 @@ USAGE = """oint ozon bulk: send thousands of items at Ozon's quota, resumable, w
 
   oint ozon bulk KIND --file FILE [--report OUT] [--dry-run] [--concurrency N] [--body JSON]
         [--clientid ID --apikey KEY | --profile NAME | --sandbox [--db PATH] | --base-url URL]
-        [--timeout S] [--quiet]
+        [--timeout S] [--ca-file PEM] [--quiet] [--debug]
 
 FILE: CSV, XLSX (pip install 'oint[xlsx]') or JSON lines, a header row naming Ozon's fields
 (nested ones with dotted names). Every row is checked before anything is sent. The job's

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from oint.listen import listening_sockets
 from oint.sandbox import web
 from oint.sandbox.compression import encode_answer
 from oint.sandbox.core import Sandbox, SandboxResponse
@@ -143,6 +144,6 @@ def serve(
     )
     server = uvicorn.Server(config)
     try:
-        server.run()
+        server.run(sockets=listening_sockets(host, port))  # a busy port: one line, exit 2
     finally:
         sandbox.close()

@@ -69,7 +69,8 @@ class _Watch:
 
     def __init__(self, inner: Any, base_url: str) -> None:
         self._inner = inner
-        self._url = base_url if base_url.endswith(":") else base_url.rstrip("/")
+        self._base = base_url.rstrip("/")
+        self._web = base_url.startswith(("http://", "https://"))  # else e.g. the sandbox in-process
 
     def __getattr__(self, name: str) -> Any:  # base_url, default_credentials, ... of the wrapped one
         if name == "_inner":
@@ -80,7 +81,8 @@ class _Watch:
         return f"{type(self).__name__}({self._inner!r})"
 
     def _sent(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> float:
-        lines = [f"> {method} {self._url}{path}", *("> " + h for h in redacted(headers))]
+        target = f"{self._base}{path}" if self._web else f"{path} ({self._base})"
+        lines = [f"> {method} {target}", *("> " + h for h in redacted(headers))]
         text = shown_body(body, headers.get("Content-Type", ""))
         if text is not None:
             lines.append(f"> {text}")
