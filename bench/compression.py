@@ -1,8 +1,8 @@
 """Bytes and time per large answer, with and without gzip, over `oint sandbox serve`.
 
-A fresh state file gets 1,000 extra products (`oint sandbox seed`) and a month of buyers' orders
-(`oint sandbox buyers` + `advance`); the server compresses JSON answers of 1 KiB and more when the
-request accepts gzip (`oint.sandbox.compression`). Each large answer is fetched with oint's
+A fresh state file gets 1,000 extra products (`oint sandbox seed`) with stock and a day of 1,500
+buyers' orders (`oint sandbox buyers` + `advance`); the server compresses JSON answers of 1 KiB
+and more when the request accepts gzip (`oint.sandbox.compression`). Each large answer is fetched with oint's
 `FastTransport` as it was before (no Accept-Encoding: the server answers plain JSON) and as it is
 now (`Accept-Encoding: gzip, deflate`, decoded by the transport), and with httpx for reference.
 Reported per answer: bytes of the body on the wire, the decoded size, and the median time of the
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,26 @@ def oint(*args: str, db: str) -> None:
     subprocess.run([sys.executable, "-m", "oint", *args, "--db", db], check=True, stdout=subprocess.DEVNULL)
 
 
+FBS_WAREHOUSE = 1020005000050693  # the demo's
+
+
 def prepare(db: str) -> None:
+    """1,000 more products, each with 1,000 in stock, and a day of 1,500 orders (FBS postings)."""
+    from oint.ozon import OzonClient
+
     oint("sandbox", "reset", db=db)
     oint("sandbox", "seed", "--products", "1000", db=db)
-    oint("sandbox", "buyers", "--orders-per-day", "300", "--seed", "1", db=db)
-    oint("sandbox", "advance", "30d", db=db)
+    with OzonClient(sandbox=db) as ozon:
+        products = list(ozon.iter_items("/v3/product/list", {"filter": {"visibility": "ALL"}}))
+        for i in range(0, len(products), 100):
+            stocks = [
+                {"offer_id": p["offer_id"], "product_id": p["product_id"], "stock": 1000,
+                 "warehouse_id": FBS_WAREHOUSE}
+                for p in products[i : i + 100]
+            ]  # fmt: skip
+            ozon.call("/v2/products/stocks", {"stocks": stocks})
+    oint("sandbox", "buyers", "--orders-per-day", "1500", "--seed", "1", db=db)
+    oint("sandbox", "advance", "1d", db=db)
 
 
 def answers(url: str) -> list[tuple[str, str, bytes]]:
@@ -94,6 +110,7 @@ def main() -> None:
     import httpx
 
     from oint.ozon.transport.fast import FastTransport
+    from oint.sandbox.compression import LEVEL, gzip_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.sqlite3")
@@ -132,6 +149,19 @@ def main() -> None:
                 for (client, _), (ms, wire, size) in zip(rows, measured, strict=True):
                     link = "".join(f" {ms + wire * 8 / bps * 1000:>10.1f}ms" for bps in LINKS.values())
                     print(f"{name:30} {client:34} {wire:>11,} {size:>9,} {ms:>7.1f}{link}")
+            print(f"\nzlib levels on the same answers (the server's: {LEVEL}): bytes, ms to pack, to unpack")
+            for name, path, body in cases:
+                raw = plain.request("POST", path, identity, body, 60).content
+                cells = []
+                for level in (1, 3, 5, 6):
+                    t0 = time.perf_counter()
+                    packed_body = gzip_bytes(raw, level)
+                    t1 = time.perf_counter()
+                    zlib.decompress(packed_body, 31)
+                    t2 = time.perf_counter()
+                    ms_in, ms_out = (t1 - t0) * 1000, (t2 - t1) * 1000
+                    cells.append(f"{level}: {len(packed_body):>7,} {ms_in:5.1f} {ms_out:4.1f}")
+                print(f"{name:30} " + " | ".join(cells))
             plain.close()
             packed.close()
             hx.close()
