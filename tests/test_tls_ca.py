@@ -218,3 +218,14 @@ def test_httpx_backend_takes_the_context_and_names_the_fix(tls: TlsSandbox) -> N
             plain.request("POST", "/v2/warehouse/list", headers, b"{}", 10)
     finally:
         plain.close()
+
+
+def test_export_takes_ca_file(tls: TlsSandbox, run_cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "products.jsonl"
+    args = ["ozon", "export", "products", "--out", str(out), "--clientid", DEMO_CLIENT_ID,
+            "--apikey", DEMO_API_KEY, "--base-url", tls.url]  # fmt: skip
+    r = run_cli(*args, "--ca-file", str(tls.ca))
+    assert r.code == 0, r.err
+    assert out.read_text().count("\n") >= 1
+    r = run_cli(*args)
+    assert r.code != 0 and "TLS certificate not trusted" in r.err and DEMO_API_KEY not in r.err
