@@ -226,3 +226,14 @@ def test_fast_transport_receives_the_sandbox_answers_compressed(server: SandboxS
     assert packed.headers["content-encoding"] == "gzip"
     assert int(packed.headers["content-length"]) < len(plain.content) / 4
     assert json.loads(packed.content) == json.loads(plain.content)
+
+
+def test_a_lying_content_encoding_is_one_line_in_the_cli(server: SandboxServer, run_cli: Any) -> None:
+    """A fault's own Content-Encoding is left alone by the server; oint cannot decode the body and
+    says so in one line, exit 1, without the bytes."""
+    server.fault(path="/v2/warehouse/list", status=200, body="x" * 2000, headers={"Content-Encoding": "gzip"})
+    r = run_cli("ozon", "GetWarehousesList", "--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY,
+                "--base-url", server.url, "--retries", "0")  # fmt: skip
+    assert r.code == 1 and r.out == ""
+    assert r.err.startswith("oint: POST /v2/warehouse/list: the answer says it is gzip but cannot be decoded")
+    assert len(r.err.splitlines()) == 1 and "xxxx" not in r.err

@@ -48,10 +48,13 @@ def gzip_bytes(body: bytes, level: int = LEVEL) -> bytes:
 
 
 def _compressible(headers: dict[str, str], body: bytes) -> bool:
-    if len(body) < MIN_SIZE or "content-encoding" in headers:
+    """A text answer worth packing, not encoded already (an injected fault may set its headers)."""
+    if len(body) < MIN_SIZE:
         return False
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
-    return media.startswith(_TEXT_TYPES)
+    named = {k.lower(): v for k, v in headers.items()}
+    if "content-encoding" in named:
+        return False
+    return named.get("content-type", "").split(";")[0].strip().lower().startswith(_TEXT_TYPES)
 
 
 async def encode_answer(
