@@ -154,3 +154,18 @@ def test_listening_sockets_share_one_free_port() -> None:
             s.close()
     with pytest.raises(UsageError, match=r"^cannot listen on \[::1\]:70000: a port is a number"):
         listening_sockets("::1", 70000)
+
+
+def test_sandbox_serve_still_names_its_address(tmp_path: Any) -> None:
+    """Bound by oint, the server is still announced, with the port a --port 0 got."""
+    db = str(tmp_path / "s.sqlite3")
+    cmd = [sys.executable, "-m", "oint", "sandbox", "serve", "--port", "0", "--db", db]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert line.startswith("INFO:     Uvicorn running on http://127.0.0.1:"), line
+    assert not line.split("127.0.0.1:")[1].startswith("0 ")

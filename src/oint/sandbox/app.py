@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from oint.listen import listening_sockets
+from oint.listen import listening_sockets, shown
 from oint.sandbox import web
 from oint.sandbox.compression import encode_answer
 from oint.sandbox.core import Sandbox, SandboxResponse
@@ -144,6 +144,9 @@ def serve(
     )
     server = uvicorn.Server(config)
     try:
-        server.run(sockets=listening_sockets(host, port))  # a busy port: one line, exit 2
+        sockets = listening_sockets(host, port)  # a busy port: one line, exit 2
+        where = shown(host, sockets[0].getsockname()[1])  # uvicorn names it only when it binds itself
+        logging.getLogger("uvicorn.error").info("Uvicorn running on http://%s (Press CTRL+C to quit)", where)
+        server.run(sockets=sockets)
     finally:
         sandbox.close()
