@@ -121,7 +121,9 @@ def _client_options(opts: dict[str, str | None], target: str = "") -> dict[str, 
         options["base_url"] = target
     if opts.get("profile"):
         options["profile"] = opts["profile"]
-    if opts.get("ca-file") and "sandbox" not in options:
+    if opts.get("ca-file"):
+        if "sandbox" in options:
+            raise UsageError("--ca-file: the sandbox (--sandbox) is not reached over TLS")
         from oint.ozon.base_client import check_ca_file
 
         options["ca_file"] = check_ca_file(str(opts["ca-file"]), "--ca-file")
