@@ -312,7 +312,7 @@ def check_ca_file(path: str, source: str) -> str:
 
     path = os.path.expanduser(path)
     try:
-        ssl.create_default_context().load_verify_locations(cafile=path)
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)  # the file alone
     except OSError as e:  # before ssl.SSLError, which is one
         if isinstance(e, ssl.SSLError):
             raise UsageError(f"{source}: {path!r} holds no PEM certificate ({e.reason or e})") from None
