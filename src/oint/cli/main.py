@@ -142,6 +142,7 @@ The config file: OINT_CONFIG, else $XDG_CONFIG_HOME/oint/config.toml, else
   client_id = "2128753"
   api_key_env = "SHOP1_KEY"     # or: api_key = "keyring" (keyring set oint shop1)
   base_url = "https://api-seller.ozon.ru"   # optional
+  ca_file = "corporate-ca.pem"  # optional: a CA to trust too (relative to the config file)
 
 Keys are never written in the file: oint refuses a file that holds one.
 """
