@@ -285,6 +285,7 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
         import logging
 
         logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
+        logging.getLogger("oint.sandbox").setLevel(logging.DEBUG)  # --sandbox: a model bug's traceback
         options["debug"] = True
     import warnings
 
