@@ -5,7 +5,10 @@ then times sequential POSTs of a ~100-byte JSON body answered by a ~400-byte JSO
 body. Clients take turns in short batches (so machine noise hits them alike) and the
 median µs per call of each is printed, with its distance from a raw-socket floor.
 
-    python bench/transport_micro.py [--calls 2000] [--batch 100]
+    python bench/transport_micro.py [--calls 2000] [--batch 100] [--before COMMIT]
+
+`--before COMMIT` also times the fast transports as they were at that commit (their files taken
+with `git show`, imported as the package `before_transport`), interleaved with today's.
 """
 
 from __future__ import annotations
@@ -192,11 +195,29 @@ class RawSocket(Runner):
         self.sock.close()
 
 
-class Fast(Runner):
-    def __init__(self, base: str) -> None:
-        from oint.core.transport.fast import FastTransport
+BEFORE_FILES = ("_http1.py", "fast.py", "fast_async.py")
 
-        self.t = FastTransport(base)
+
+def load_before(commit: str, folder: str) -> None:
+    """Put the fast transports of `commit` into `folder`/before_transport and make it importable."""
+    pkg = Path(folder) / "before_transport"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for name in BEFORE_FILES:
+        text = subprocess.run(
+            ["git", "show", f"{commit}:src/oint/ozon/transport/{name}"],  # relayout: keep (an old commit)
+            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent,
+        ).stdout  # fmt: skip
+        text = text.replace("oint.ozon.transport._http1", "before_transport._http1")  # relayout: keep
+        (pkg / name).write_text(text)
+    sys.path.insert(0, folder)
+
+
+class Fast(Runner):
+    def __init__(self, base: str, module: str = "oint.core.transport.fast") -> None:
+        import importlib
+
+        self.t = importlib.import_module(module).FastTransport(base)
 
     def call(self) -> None:
         r = self.t.request("POST", PATH, HEADERS, REQ_BODY, 30.0)
@@ -207,10 +228,12 @@ class Fast(Runner):
 
 
 class AsyncFast(AsyncRunner):
-    def __init__(self, base: str, use_uvloop: bool = False) -> None:
-        from oint.core.transport.fast_async import AsyncFastTransport
+    def __init__(
+        self, base: str, use_uvloop: bool = False, module: str = "oint.core.transport.fast_async"
+    ) -> None:
+        import importlib
 
-        self.t = AsyncFastTransport(base)
+        self.t = importlib.import_module(module).AsyncFastTransport(base)
         super().__init__(use_uvloop)
 
     async def acall(self) -> None:
@@ -286,10 +309,15 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=100, help="calls per client per turn")
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--before", metavar="COMMIT", help="also time the fast transports of COMMIT")
     args = ap.parse_args()
     if args.serve:
         serve(args.serve)
         return
+    if args.before:
+        import tempfile
+
+        load_before(args.before, tempfile.mkdtemp(prefix="oint-before-"))
 
     uv = have("uvloop")
     cases: list[tuple[str, Callable[[str], Runner]]] = [
@@ -299,6 +327,14 @@ def main() -> None:
     ]
     if uv:
         cases.append(("oint AsyncFastTransport (uvloop)", lambda b: AsyncFast(b, True)))
+    if args.before:
+        old_async = "before_transport.fast_async"
+        cases += [
+            ("before: FastTransport", lambda b: Fast(b, "before_transport.fast")),
+            ("before: AsyncFastTransport (asyncio)", lambda b: AsyncFast(b, False, old_async)),
+        ]
+        if uv:
+            cases.append(("before: AsyncFastTransport (uvloop)", lambda b: AsyncFast(b, True, old_async)))
     cases += [("httpx.Client", Httpx), ("httpx.AsyncClient", AsyncHttpx)]
     if have("aiohttp"):
         cases.append(("aiohttp ClientSession (asyncio)", Aiohttp))

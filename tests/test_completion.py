@@ -80,7 +80,7 @@ def test_options_of_every_method(method: Any) -> None:
 
 
 def test_options_by_prefix_and_already_given() -> None:
-    assert candidates(["ozon", "UpdateProductImages", "--c"]) == ["--clientid", "--color"]
+    assert candidates(["ozon", "UpdateProductImages", "--c"]) == ["--clientid", "--color", "--ca-file"]
     assert candidates(["ozon", "updateproductimages", "--COL"]) == ["--color"]
     given = candidates(["ozon", "UpdateProductImages", "--productid", "5", "--color=RED", "--sandbox", ""])
     assert "--productid" not in given and "--color" not in given and "--sandbox" not in given
@@ -97,7 +97,8 @@ def test_values() -> None:
     assert candidates([*m, "--out", "="]) == [FILES]
     assert candidates([*m, "--images", ""]) == [FILES]  # JSON text or a JSON file
     assert candidates([*m, "--productid", ""]) == []
-    assert candidates([*m, "--sandbox", "--c"]) == ["--clientid", "--color"]  # a flag takes no value
+    given_flag = candidates([*m, "--sandbox", "--c"])  # a flag takes no value
+    assert given_flag == ["--clientid", "--color", "--ca-file"]
     helper = ["ozon", "GetProductStructure"]
     assert candidates([*helper, "--empty", ""]) == ["true", "false"]
     assert candidates([*helper, "--empty", "--"]) == ["--lang", "--out", "--help"]  # `--empty` alone
@@ -209,7 +210,7 @@ def test_callback_through_the_cli(run_cli: Any) -> None:
     r = run_cli("completion", "--words", "ozon", "обновитьизо")
     assert r.code == 0 and r.out == "ОбновитьИзображенияТовара\n"
     r = run_cli("completion", "--words", "ozon", "UpdateProductImages", "--help", "-h", "--c")
-    assert r.code == 0 and r.out.split() == ["--clientid", "--color"]
+    assert r.code == 0 and r.out.split() == ["--clientid", "--color", "--ca-file"]
 
 
 def test_callback_imports_no_client_nor_sandbox() -> None:
@@ -229,6 +230,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
     assert p.stdout.split() == [
         "--clientid",
         "--color",
+        "--ca-file",
         "--host",
         "--port",
         "--db",
@@ -291,7 +293,7 @@ printf '%s\\n' "${COMPREPLY[@]}"
     [
         (["oint", "ozon", "UpdateProductIm"], ["UpdateProductImages"]),
         (["oint", "ozon", "обновитьизо"], ["ОбновитьИзображенияТовара"]),
-        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color"]),
+        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color", "--ca-file"]),
         (["oint", "ozon", "UpdateProductImages", "--out", "=", "an"], ["answers"]),
         (["oint", "ozon", "UpdateProductImages", "--out", "an"], ["answers"]),
         (["oint", "sa"], ["sandbox"]),
@@ -327,7 +329,7 @@ _oint
     ("words", "expected"),
     [
         (["oint", "ozon", "обновитьизо"], ["ОбновитьИзображенияТовара"]),
-        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color"]),
+        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color", "--ca-file"]),
         (["oint", "ozon", "UpdateProductImages", "--out=an"], ["FILES"]),
         (["oint", "ozon", "UpdateProductImages", "--productid", ""], []),
     ],

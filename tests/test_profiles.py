@@ -62,6 +62,9 @@ base_url = "http://127.0.0.1:1"
     return path
 
 
+NOWHERE = "http://127.0.0.1:1"  # where a test transport "sends": the client must be told
+
+
 def client(**kwargs: Any) -> OzonClient:
     return OzonClient(transport=_NoTransport(), **kwargs)  # type: ignore[arg-type]
 
@@ -197,7 +200,7 @@ def test_keyring_not_installed(config: str, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "keyring", None)  # import keyring -> ImportError
     with pytest.raises(UsageError, match=r"keyring package is not installed: pip install 'oint\[keyring\]'"):
         client(profile="vault")
-    assert client(profile="vault", api_key="given").client_id == "3000001"  # not asked when not needed
+    assert client(profile="vault", api_key="given", base_url=NOWHERE).client_id == "3000001"  # not asked
 
 
 def test_keyring_key(config: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,7 +214,7 @@ def test_keyring_key(config: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
     fake.get_password = get_password  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "keyring", fake)
-    c = client(profile="vault")
+    c = client(profile="vault", base_url=NOWHERE)
     assert c._api_key == SECRET and asked == [("oint", "vault")]
     assert SECRET not in repr(c) and SECRET not in str(c)
     del store[("oint", "vault")]

@@ -46,6 +46,7 @@ MODULES: dict[str, str] = {
     "oint.ozon.codegen_ops": "tools.codegen_ops",
     "oint.ozon.codegen": "tools.codegen",
     "oint.ozon.docs": "tools.docs",
+    "oint.listen": "oint.core.listen",
     "oint.cli": "oint.apps.cli",
     "oint.mcp": "oint.apps.mcp",
     **{
@@ -143,7 +144,13 @@ def _split_submodules(found: re.Match[str]) -> str:
     return "\n".join(lines)
 
 
+KEEP = "relayout: keep"  # a line that names the old layout on purpose (e.g. a path in an old commit)
+
+
 def rewrite(text: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
+    if KEEP in text:
+        lines = text.split("\n")
+        return "\n".join(line if KEEP in line else rewrite(line, rules) for line in lines)
     text = FROM_LINE.sub(_split_submodules, text)
     for pattern, new in rules:
         text = pattern.sub(new, text)

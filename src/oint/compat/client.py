@@ -33,7 +33,11 @@ class OzonClient(SyncOIntClient, SyncMethods):
     "legacy" or "current"; default `OINT_OZON_API`, else "auto") chooses the endpoint of the OInt
     functions whose endpoints Ozon switched off (`oint.compat.policy`). `max_connections` sizes the
     keep-alive pool (default `oint.core.transport.fast.DEFAULT_MAX_CONNECTIONS`); connections open
-    only as concurrent calls need them.
+    only as concurrent calls need them. `ca_file` names a PEM file of CA certificates to trust
+    besides the system's (a corporate proxy, a test server; a profile may set it too). `debug=True`
+    logs every request and answer, the Api-Key redacted (logger "oint.ozon.http"; stderr unless
+    logging is set up). A `transport` of your own that has no `base_url` attribute needs
+    `base_url=`: the client must know whether it talks to Ozon (Ozon's limits, retirement warnings).
     """
 
 

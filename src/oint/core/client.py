@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from oint import __version__
 from oint.core.base_url import check_base_url
 from oint.core.errors import (
+    APICertificateError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -40,6 +41,7 @@ from oint.core.transport.base import (
     AsyncTransport,
     RawResponse,
     SyncTransport,
+    TransportCertificateError,
     TransportError,
     TransportTimeout,
 )
@@ -59,6 +61,7 @@ class _ClientCore:
 
     _asynchronous = False  # which transports suit: sync (`SyncClientBase`) or async
     layer: ClassVar[Layer]  # the operation layer of the API (set by the API's client class)
+    _ca_file: str | None = None  # CA certificates to trust besides the system's (ca_file=, a profile)
 
     def __init__(
         self,
@@ -76,6 +79,8 @@ class _ClientCore:
         profile: str | None = None,
         api: str | None = None,
         max_connections: int | None = None,
+        ca_file: str | os.PathLike[str] | None = None,
+        debug: bool = False,
     ) -> None:
         """See `OzonClient`. `transport` must suit the client (sync or async); `http_client` is an
         `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport;
@@ -85,12 +90,22 @@ class _ClientCore:
         the profile (`profile`, or `OINT_PROFILE` unless the transport has default credentials),
         else OZON_CLIENT_ID / OZON_API_KEY / OZON_BASE_URL. A transport may carry `base_url` (where
         it sends: it wins over the other sources) and `default_credentials` (client id and key used
-        when neither is given nor in the profile). `api` is the endpoint policy of the OInt
-        functions whose endpoints Ozon switched off (`oint.compat.policy`), checked by OInt's clients."""
+        when neither is given nor in the profile); a transport without `base_url` needs `base_url`
+        (or a profile's, or OZON_BASE_URL), else UsageError: the client must know whether it talks
+        to Ozon. `api` is the endpoint policy of the OInt functions whose endpoints Ozon switched off
+        (`oint.compat.policy`, checked by OInt's clients). `ca_file` (or a profile's `ca_file`) is a
+        PEM file of CA certificates the transport oint builds trusts besides the system's. `debug`
+        logs every request and answer (`oint.core.transport.debug`, logger "oint.ozon.http", the
+        Api-Key redacted)."""
         self._set_api(api)
         if max_connections is not None and max_connections < 1:
             raise UsageError("max_connections must be at least 1")
         self.max_connections = max_connections
+        if ca_file is not None and (sandbox or transport is not None or http_client is not None):
+            raise UsageError(
+                "ca_file= applies to the transport oint builds: with sandbox=, transport= or "
+                "http_client= leave it out (an httpx client takes verify=ssl_context)"
+            )
         if sandbox:
             if transport is not None or http_client is not None:
                 raise UsageError("sandbox= and transport= / http_client= exclude each other")
@@ -121,7 +136,14 @@ class _ClientCore:
             "Content-Type": "application/json",
             "User-Agent": f"oint/{__version__}",
         }
+        if ca_file is not None:
+            self._ca_file = check_ca_file(os.fspath(ca_file), "ca_file")
+        self._trust = None if transport is not None or http_client is not None else self._ca_file
         self._transport: Any = transport if transport is not None else self._default_transport(http_client)
+        if debug:
+            from oint.core.transport.debug import watched
+
+            self._transport = watched(self._transport, self.base_url, self._asynchronous)
 
     def _configure(
         self,
@@ -138,17 +160,22 @@ class _ClientCore:
         chosen = profile or (None if defaults else os.environ.get("OINT_PROFILE"))
         prof = None
         url_source = "base_url"
+        self._ca_file = None
         if chosen:
             from oint.core.profiles import load_profile
 
             prof = load_profile(chosen, "" if profile else "OINT_PROFILE")
             if not base_url and prof.base_url:
                 base_url, url_source = prof.base_url, f"profile {prof.name!r}: base_url"
+            if prof.ca_file:
+                self._ca_file = check_ca_file(prof.ca_file, f"profile {prof.name!r}: ca_file")
         if not base_url and os.environ.get("OZON_BASE_URL"):
             base_url, url_source = os.environ["OZON_BASE_URL"], "OZON_BASE_URL"
+        unknown_destination = False
         if isinstance(own_url, str) and own_url:
             base_url = own_url  # where the transport sends, whatever else says
         else:
+            unknown_destination = transport is not None and not base_url
             check_base_url(base_url or OZON_BASE_URL, url_source)
         if prof is not None:
             client_id = client_id if client_id not in (None, "") else prof.client_id
@@ -161,6 +188,12 @@ class _ClientCore:
             raise UsageError(
                 "client_id and api_key are required "
                 "(arguments, a profile, or OZON_CLIENT_ID and OZON_API_KEY)"
+            )
+        if unknown_destination:  # assuming Ozon would turn its limits on for a server that may be another
+            raise UsageError(
+                f"transport= {type(transport).__name__} does not say where it sends (it has no base_url): "
+                f"pass base_url= too (e.g. base_url={OZON_BASE_URL!r} for Ozon itself), or give the "
+                "transport a base_url attribute"
             )
         self.client_id = str(client_id)
         self._api_key = str(api_key)
@@ -243,7 +276,11 @@ class _ClientCore:
 
     @staticmethod
     def _wrap_transport_error(req: Request, e: TransportError) -> APIConnectionError:
-        cls = APITimeoutError if isinstance(e, TransportTimeout) else APIConnectionError
+        cls: type[APIConnectionError] = APIConnectionError
+        if isinstance(e, TransportTimeout):
+            cls = APITimeoutError
+        elif isinstance(e, TransportCertificateError):
+            cls = APICertificateError
         return cls(f"{req.method} {req.path}: {e}", method=req.method, path=req.path)
 
     def _next_delay(self, attempt: int, error: OzonError, req: Request) -> float | None:
@@ -260,24 +297,61 @@ class _ClientCore:
 _WARNED_RETIRED: set[str] = set()
 
 
-def _sync_transport(base_url: str, max_connections: int | None = None) -> SyncTransport:
+def check_ca_file(path: str, source: str) -> str:
+    """`path` (with ~ expanded) if it is a readable PEM file of certificates; else UsageError naming
+    `source` (e.g. "--ca-file")."""
+    import ssl
+
+    path = os.path.expanduser(path)
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)  # the file alone
+    except OSError as e:  # before ssl.SSLError, which is one
+        if isinstance(e, ssl.SSLError):
+            raise UsageError(f"{source}: {path!r} holds no PEM certificate ({e.reason or e})") from None
+        raise UsageError(f"{source}: cannot read {path!r} ({e.strerror or type(e).__name__})") from None
+    except ValueError as e:
+        raise UsageError(f"{source}: {path!r} is not a certificate file ({e})") from None
+    return path
+
+
+def trusting(ca_file: str | None) -> Any:
+    """The TLS context of oint's transports: the system's CAs, plus those of `ca_file` (or None:
+    the transport's own default)."""
+    if ca_file is None:
+        return None
+    import ssl
+
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def _sync_transport(
+    base_url: str, max_connections: int | None = None, ca_file: str | None = None
+) -> SyncTransport:
     if _proxy_configured(base_url):
         from oint.core.transport.httpx_backend import HttpxTransport
 
-        return HttpxTransport(base_url, max_connections=max_connections)
+        return HttpxTransport(base_url, max_connections=max_connections, ssl_context=trusting(ca_file))
     from oint.core.transport.fast import DEFAULT_MAX_CONNECTIONS, FastTransport
 
-    return FastTransport(base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS)
+    return FastTransport(
+        base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS, ssl_context=trusting(ca_file)
+    )
 
 
-def _async_transport(base_url: str, max_connections: int | None = None) -> AsyncTransport:
+def _async_transport(
+    base_url: str, max_connections: int | None = None, ca_file: str | None = None
+) -> AsyncTransport:
     if _proxy_configured(base_url):
         from oint.core.transport.httpx_backend import AsyncHttpxTransport
 
-        return AsyncHttpxTransport(base_url, max_connections=max_connections)
+        return AsyncHttpxTransport(base_url, max_connections=max_connections, ssl_context=trusting(ca_file))
     from oint.core.transport.fast_async import DEFAULT_MAX_CONNECTIONS, AsyncFastTransport
 
-    return AsyncFastTransport(base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS)
+    return AsyncFastTransport(
+        base_url, max_connections=max_connections or DEFAULT_MAX_CONNECTIONS, ssl_context=trusting(ca_file)
+    )
 
 
 def _discard(transport: Any) -> None:
@@ -312,7 +386,7 @@ class SyncClientBase(_ClientCore):
             from oint.core.transport.httpx_backend import HttpxTransport
 
             return HttpxTransport(self.base_url, client=http_client)
-        return _sync_transport(self.base_url, self.max_connections)
+        return _sync_transport(self.base_url, self.max_connections, self._trust)
 
     def __enter__(self) -> Self:
         return self
@@ -410,7 +484,7 @@ class AsyncClientBase(_ClientCore):
             from oint.core.transport.httpx_backend import AsyncHttpxTransport
 
             return AsyncHttpxTransport(self.base_url, client=http_client)
-        return _async_transport(self.base_url, self.max_connections)
+        return _async_transport(self.base_url, self.max_connections, self._trust)
 
     async def __aenter__(self) -> Self:
         return self

@@ -46,6 +46,10 @@ class APITimeoutError(APIConnectionError):
     """The request timed out."""
 
 
+class APICertificateError(APIConnectionError):
+    """The server's TLS certificate was not trusted: not retried (see `ca_file=`)."""
+
+
 class APIStatusError(OzonError):
     """Ozon answered with a non-2xx status."""
 
@@ -84,7 +88,11 @@ class APIStatusError(OzonError):
             self.message = str(err.get("message") or "")
         else:
             text = body.decode("utf-8", "replace").strip()
-            self.message = _first_text_line(text) if text else f"HTTP {status}"
+            if _binary(text):  # never bytes in a message: what they are, and how many
+                kind = self.headers.get("content-type") or "no Content-Type"
+                self.message = f"the answer is not text: {len(body)} bytes ({kind})"
+            else:
+                self.message = _first_text_line(text) if text else f"HTTP {status}"
         super().__init__(f"{method} {path}: HTTP {status}: {self.message}".strip())
 
     @property
@@ -173,6 +181,11 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
+
+
+def _binary(text: str) -> bool:
+    """Whether decoded text holds bytes that were not UTF-8 text (replacement or control characters)."""
+    return "\ufffd" in text or any(c < " " and c not in "\t\n\r" for c in text[:4096])
 
 
 def _first_text_line(text: str) -> str:

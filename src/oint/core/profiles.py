@@ -9,6 +9,7 @@ names:
     client_id = "2128753"
     api_key_env = "SHOP1_KEY"        # the Api-Key is read from this environment variable
     base_url = "https://api-seller.ozon.ru"   # optional
+    ca_file = "corporate-ca.pem"     # optional: also trust this CA (relative to this file's folder)
 
     [profiles.shop2]
     client_id = "3000001"
@@ -27,7 +28,7 @@ from oint.core.base_url import check_base_url
 from oint.core.errors import UsageError
 
 KEYRING_SERVICE = "oint"
-_PROFILE_FIELDS = ("client_id", "api_key_env", "api_key", "base_url")
+_PROFILE_FIELDS = ("client_id", "api_key_env", "api_key", "base_url", "ca_file")
 
 
 def config_path() -> str:
@@ -48,6 +49,7 @@ class Profile(NamedTuple):
     base_url: str | None
     api_key_env: str | None  # None: the key is in the OS keyring
     path: str  # the config file it comes from
+    ca_file: str | None = None  # a PEM file of CA certificates to trust as well (absolute path)
 
     @property
     def key_source(self) -> str:
@@ -158,7 +160,12 @@ def _profile(name: str, table: Any, path: str) -> Profile:
         if not isinstance(base_url, str):
             raise UsageError(f"{where}: base_url must be a string")
         check_base_url(base_url, f"{where}: base_url")
-    return Profile(name, str(client_id).strip(), base_url, env, path)
+    ca_file = table.get("ca_file")
+    if ca_file is not None:
+        if not isinstance(ca_file, str) or not ca_file.strip():
+            raise UsageError(f"{where}: ca_file must be the path of a PEM file")
+        ca_file = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(ca_file))
+    return Profile(name, str(client_id).strip(), base_url, env, path, ca_file)
 
 
 def load_profile(name: str, source: str = "") -> Profile:

@@ -26,7 +26,13 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from oint.core.errors import APIConnectionError, APIStatusError, OzonError, RateLimitError
+from oint.core.errors import (
+    APICertificateError,
+    APIConnectionError,
+    APIStatusError,
+    OzonError,
+    RateLimitError,
+)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Real seconds added to every window, for clocks that tick differently at the two ends.
@@ -62,7 +68,7 @@ class RetryPolicy(NamedTuple):
         elif isinstance(error, APIStatusError):
             if error.status not in RETRY_STATUSES and error.status < 500:
                 return None
-        elif not isinstance(error, APIConnectionError):
+        elif not isinstance(error, APIConnectionError) or isinstance(error, APICertificateError):
             return None
         cap = min(self.backoff_max, self.backoff_base * (2**attempt))
         return (rng or random).uniform(cap / 2, cap)

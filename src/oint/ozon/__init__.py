@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from oint.core.errors import (
+    APICertificateError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -73,6 +74,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "REGISTRY",
+    "APICertificateError",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",

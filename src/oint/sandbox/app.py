@@ -18,7 +18,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from oint.core.listen import listening_sockets, shown
 from oint.sandbox import web
+from oint.sandbox.compression import encode_answer
 from oint.sandbox.core import Sandbox, SandboxResponse
 from oint.sandbox.errors import ApiError, SandboxStateError, internal, invalid, too_large
 from oint.sandbox.guard import HostPolicy, check, is_loopback
@@ -61,6 +63,8 @@ class SandboxApp:
         if response.status in (204, 304):  # answers that carry no body (an injected fault may ask for them)
             body = b""
         else:
+            body, extra = await encode_answer(scope.get("headers", ()), response.headers, body, self.executor)
+            headers += extra
             headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -195,10 +199,11 @@ def serve(
         if on_listening is None:
             return
         bound_host, bound_port = addresses[0] if addresses else (host, port)
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         account = sandbox.store.get("*", "account", DEMO_CLIENT_ID)
         on_listening(
-            f"http://{shown}:{bound_port}", sandbox.store.path, str(account["api_key"]) if account else None
+            f"http://{shown(bound_host, bound_port)}",
+            sandbox.store.path,
+            str(account["api_key"]) if account else None,
         )
 
     class Server(uvicorn.Server):
@@ -210,6 +215,6 @@ def serve(
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     try:
-        Server(config).run()
+        Server(config).run(sockets=listening_sockets(host, port))  # a busy port: one line, exit 2
     finally:
         sandbox.close()

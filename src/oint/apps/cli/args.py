@@ -17,7 +17,7 @@ from oint.core.errors import UsageError
 # options every API method takes besides its own parameters
 CREDENTIAL_OPTIONS = ("clientid", "apikey")
 FLAG_OPTIONS = ("sandbox", "help", "debug", "allow-item-errors", "no-successor-warnings")
-VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db", "profile", "api")
+VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db", "profile", "api", "ca-file")
 
 
 def pages(method: Method) -> bool:

@@ -30,6 +30,7 @@ COMMON = {
     "timeout": True,
     "profile": True,
     "sandbox": False,
+    "ca-file": True,
 }
 # each command's options (True: takes a value), read by the commands and by shell completion
 BULK_OPTIONS = {
@@ -55,7 +56,7 @@ USAGE = """oint ozon bulk: send thousands of items at Ozon's quota, resumable, w
 
   oint ozon bulk KIND --file FILE [--report OUT] [--dry-run] [--concurrency N] [--body JSON]
         [--clientid ID --apikey KEY | --profile NAME | --sandbox [--db PATH] | --base-url URL]
-        [--timeout S] [--quiet]
+        [--timeout S] [--ca-file PEM] [--quiet] [--debug]
 
 FILE: CSV, XLSX (pip install 'oint[xlsx]') or JSON lines, a header row naming Ozon's fields
 (nested ones with dotted names). Every row is checked before anything is sent. The job's
@@ -120,6 +121,14 @@ def _client_options(opts: dict[str, str | None], target: str = "") -> dict[str, 
         options["base_url"] = target
     if opts.get("profile"):
         options["profile"] = opts["profile"]
+    if opts.get("ca-file"):
+        if "sandbox" in options:
+            raise UsageError("--ca-file: the sandbox (--sandbox) is not reached over TLS")
+        from oint.core.client import check_ca_file
+
+        options["ca_file"] = check_ca_file(str(opts["ca-file"]), "--ca-file")
+    if "debug" in opts:
+        options["debug"] = True
     return options
 
 

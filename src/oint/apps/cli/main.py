@@ -149,6 +149,7 @@ The config file: OINT_CONFIG, else $XDG_CONFIG_HOME/oint/config.toml, else
   client_id = "2128753"
   api_key_env = "SHOP1_KEY"     # or: api_key = "keyring" (keyring set oint shop1)
   base_url = "https://api-seller.ozon.ru"   # optional
+  ca_file = "corporate-ca.pem"  # optional: a CA to trust too (relative to the config file)
 
 Keys are never written in the file: oint refuses a file that holds one.
 """
@@ -274,10 +275,18 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
         options["profile"] = settings["profile"]
     if "api" in settings:
         options["api"] = settings["api"]
-    if "debug" in flags:
+    if "ca-file" in settings:
+        if "sandbox" in options:
+            raise UsageError("--ca-file: the sandbox (--sandbox) is not reached over TLS")
+        from oint.core.client import check_ca_file
+
+        options["ca_file"] = check_ca_file(settings["ca-file"], "--ca-file")
+    if "debug" in flags:  # each request and answer on stderr (the key redacted), and the retries
         import logging
 
         logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
+        logging.getLogger("oint.sandbox").setLevel(logging.DEBUG)  # --sandbox: a model bug's traceback
+        options["debug"] = True
     import warnings
 
     warnings.showwarning = _warning_line

@@ -117,7 +117,8 @@ def operation_help(op: spec.Operation) -> str:
         lines.append("Body: --body JSON|FILE (Ozon's document describes no fields).")
     else:
         lines.append("No body.")
-    lines.append("Also: --sandbox, --base-url URL, --profile NAME, --out FILE, --timeout S, --retries N")
+    lines.append("Also: --sandbox, --base-url URL, --profile NAME, --out FILE, --timeout S, --retries N,")
+    lines.append("      --ca-file PEM, --debug (each request and answer on stderr, the Api-Key redacted)")
     lines.append("")
     example = f"oint ozon {op.name}"
     if op.has_body:

@@ -38,7 +38,9 @@ def start_page() -> str:
         "",
         "Common options: --clientid, --apikey (or OZON_CLIENT_ID / OZON_API_KEY), --profile NAME",
         "(or OINT_PROFILE), --base-url URL (or OZON_BASE_URL), --sandbox, --out FILE,",
-        "--timeout SECONDS, --retries N.",
+        "--timeout SECONDS, --retries N, --ca-file PEM (a private CA to trust too),",
+        "--debug (each request and answer on stderr: method, URL, status, time, headers with",
+        "the Api-Key redacted, bodies shortened).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -132,7 +134,8 @@ def method_help(m: Method) -> str:
         lines.append("")
     if m.calls_api:
         lines.append("Also: --sandbox (local sandbox), --profile NAME, --base-url URL, --out FILE,")
-        lines.append("      --timeout S, --retries N")
+        lines.append("      --timeout S, --retries N, --ca-file PEM (a private CA to trust too),")
+        lines.append("      --debug (each request and answer on stderr, the Api-Key redacted)")
         if m.endpoint is not None and m.endpoint.paging is not None:
             lines.append("      --all-pages: every item of every page, one JSON line each")
         if m.current is not None:

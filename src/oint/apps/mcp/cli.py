@@ -184,12 +184,15 @@ def run(argv: list[str]) -> int:
     service = Service(settings, profiles=profiles, secrets=secrets, env_credentials=env_credentials)
     if address is not None:
         host, port = address
+        from oint.core.listen import listening_sockets
+
+        sockets = listening_sockets(host, port)  # a busy port or no such address: one line, exit 2
         if host not in ("127.0.0.1", "localhost", "::1"):
             sys.stderr.write(
                 f"oint mcp: serving {host}:{port} without authentication: "
                 "anyone who reaches it can use the tools\n"
             )
-        server.serve_http(service, host, port)
+        server.serve_http(service, host, port, sockets)
         return 0
     import anyio
 

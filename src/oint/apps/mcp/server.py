@@ -5,6 +5,7 @@ top-level `mcp` package, not `oint.apps.mcp`)."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -65,9 +66,10 @@ async def serve_stdio(service: Service) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-def serve_http(service: Service, host: str, port: int) -> None:
-    """Streamable HTTP at http://HOST:PORT/mcp (uvicorn)."""
+def serve_http(service: Service, host: str, port: int, sockets: list[socket.socket] | None = None) -> None:
+    """Streamable HTTP at http://HOST:PORT/mcp (uvicorn), on `sockets` when they are given
+    (`oint.core.listen.listening_sockets`: the address checked first)."""
     import uvicorn
 
     app = build_server(service).streamable_http_app(host=host)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run(sockets=sockets)

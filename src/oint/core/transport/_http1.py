@@ -7,6 +7,8 @@
   (llhttp) parser: status, headers (lower-case names, repeated ones joined), the body
   framed by Content-Length, chunked encoding or the connection closing; 1xx interim
   answers, HEAD, junk after the answer, and the peer closing (`feed_eof`);
+- `_decoded`: the body of an answer sent with Content-Encoding gzip or deflate, decoded (both
+  transports ask for them: `Accept-Encoding: gzip, deflate`, unless the caller sets its own);
 - `_os_error`: short, readable texts for socket, DNS and TLS failures.
 
 `fast` (sockets, threads) and `fast_async` (asyncio protocols) only move bytes.
@@ -17,11 +19,12 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+import zlib
 from urllib.parse import urlsplit
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 
-from oint.core.transport.base import RawResponse, TransportError, TransportTimeout
+from oint.core.transport.base import RawResponse, TransportError, TransportTimeout, certificate_error
 
 DEFAULT_MAX_CONNECTIONS = 100  # keep-alive connections per transport, opened as needed (bench/RESULTS.md)
 _JOIN_LIMIT = 65536  # bodies up to this size are copied behind the head: one send
@@ -30,6 +33,8 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _PARSE_ERRORS = (HttpParserError, HttpParserUpgrade)
 _CACHE_MAX = 512
 _NAMES: dict[bytes, str] = {}  # raw response header name -> lower-case str, shared and bounded
+_ACCEPT_ENCODING = "Accept-Encoding: gzip, deflate\r\n"  # what `_decoded` can undo
+MAX_DECODED = 1 << 30  # bytes: a compressed answer that would grow past this is refused (a zip bomb)
 
 
 class _Stale(TransportError):
@@ -43,7 +48,7 @@ class _StrayData(Exception):
 class _Origin:
     """The parts of a base URL every request needs, computed once, plus small encoding caches."""
 
-    __slots__ = ("block_cache", "connect_host", "host_line", "label", "lines", "port", "prefix", "tls")
+    __slots__ = ("block_cache", "connect_host", "host_line", "label", "lines", "port", "prefix", "tls", "url")
 
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
@@ -67,6 +72,7 @@ class _Origin:
         self.label = shown
         self.host_line = f"Host: {shown}\r\n"
         self.prefix = parts.path.rstrip("/")
+        self.url = f"{scheme}://{shown}{self.prefix}"  # where requests go, as the client reads it
         # (copy of the caller's headers, their rendered bytes): clients pass the same dict every call
         self.block_cache: tuple[dict[str, str], bytes] | None = None
         self.lines: dict[tuple[str, str], bytes] = {}  # (method, path) -> request line
@@ -107,6 +113,8 @@ class _Origin:
 
     def _render(self, headers: dict[str, str]) -> bytes:
         lines = [self.host_line]
+        if not any(k.lower() == "accept-encoding" for k in headers):
+            lines.append(_ACCEPT_ENCODING)
         lines.extend(f"{k}: {v}\r\n" for k, v in headers.items() if k.lower() not in _OWN_HEADERS)
         text = "".join(lines)
         if text.count("\n") != len(lines) or text.count("\r") != len(lines):
@@ -206,13 +214,54 @@ class _Exchange:
         chunks = self.chunks
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         chunks.clear()
+        coding = self.headers.get("content-encoding")
+        if coding is not None and body:
+            body = _decoded(body, coding)
         return RawResponse(self.status, self.headers, body)
+
+
+def _decoded(body: bytes, coding: str) -> bytes:
+    """`body` with its Content-Encoding (`coding`: gzip, deflate, identity, or several, applied in
+    order) undone. TransportError, naming the coding and never quoting the bytes, when it cannot be."""
+    for name in reversed([c.strip().lower() for c in coding.split(",") if c.strip()]):
+        if name in ("gzip", "x-gzip"):
+            body = _inflate(body, 16 + zlib.MAX_WBITS, name)
+        elif name == "deflate":  # zlib-wrapped as RFC 9110 says; some servers send it raw
+            try:
+                body = _inflate(body, zlib.MAX_WBITS, name)
+            except TransportError:
+                body = _inflate(body, -zlib.MAX_WBITS, name)
+        elif name != "identity":
+            raise TransportError(f"the answer is encoded with {name!r}, which oint cannot decode")
+    return body
+
+
+def _inflate(data: bytes, wbits: int, name: str) -> bytes:
+    """Every member of a gzip (or the one zlib / raw deflate stream) in `data`, decompressed."""
+    out: list[bytes] = []
+    size = 0
+    try:
+        while data:
+            d = zlib.decompressobj(wbits)
+            part = d.decompress(data, MAX_DECODED - size)
+            size += len(part)
+            out.append(part)
+            if d.unconsumed_tail:
+                raise TransportError(f"the {name} answer grows past {MAX_DECODED} bytes once decoded")
+            if not d.eof:
+                raise TransportError(f"the {name} answer is cut short")
+            data = d.unused_data if wbits > 0 and wbits & 16 else b""
+    except zlib.error as e:
+        raise TransportError(f"the answer says it is {name} but cannot be decoded ({e})") from None
+    return out[0] if len(out) == 1 else b"".join(out)
 
 
 def _os_error(what: str, e: OSError) -> TransportError:
     """A short TransportError for a socket/TLS failure (TransportTimeout for timeouts)."""
     if isinstance(e, TimeoutError):
         return TransportTimeout(f"{what}: timed out")
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return certificate_error(what, e.verify_message or e.reason or "verification failed")
     if isinstance(e, socket.gaierror):
         # getaddrinfo's codes are not errno values: os.strerror(-2) is "Unknown error -2"
         why = e.strerror or str(e)

@@ -43,6 +43,18 @@ class TransportTimeout(TransportError):
     """Connecting, sending or reading took longer than the timeout."""
 
 
+class TransportCertificateError(TransportError):
+    """The server's TLS certificate was not trusted (no use trying again)."""
+
+
+CA_HINT = "to trust a private CA: ca_file= (CLI: --ca-file FILE) or SSL_CERT_FILE"
+
+
+def certificate_error(what: str, reason: str) -> TransportCertificateError:
+    """The one-line error of an untrusted certificate: what failed, why, and how to trust a CA."""
+    return TransportCertificateError(f"{what}: TLS certificate not trusted ({reason}); {CA_HINT}")
+
+
 @runtime_checkable
 class SyncTransport(Protocol):
     """Sends requests to one base URL; `path` includes any query string."""

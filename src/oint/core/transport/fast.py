@@ -86,6 +86,7 @@ class FastTransport:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self._origin = _Origin(base_url)
+        self.base_url = self._origin.url  # the client takes it as its own (Ozon's limits, warnings)
         self._max = max_connections
         self._connect_timeout = connect_timeout
         self._ssl_context = ssl_context
@@ -97,8 +98,7 @@ class FastTransport:
         self._closed = False
 
     def __repr__(self) -> str:
-        o = self._origin
-        return f"FastTransport({'https' if o.tls else 'http'}://{o.label}{o.prefix})"
+        return f"FastTransport({self.base_url})"
 
     def __enter__(self) -> FastTransport:
         return self

@@ -130,6 +130,7 @@ class AsyncFastTransport:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self._origin = _Origin(base_url)
+        self.base_url = self._origin.url  # the client takes it as its own (Ozon's limits, warnings)
         self._max = max_connections
         self._connect_timeout = connect_timeout
         self._ssl_context = ssl_context
@@ -143,8 +144,7 @@ class AsyncFastTransport:
         self._watch_at = inf
 
     def __repr__(self) -> str:
-        o = self._origin
-        return f"AsyncFastTransport({'https' if o.tls else 'http'}://{o.label}{o.prefix})"
+        return f"AsyncFastTransport({self.base_url})"
 
     async def __aenter__(self) -> AsyncFastTransport:
         return self

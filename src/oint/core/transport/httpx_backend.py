@@ -6,34 +6,55 @@ let oint build one; oint picks this backend itself when a proxy is configured.
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
 
-from oint.core.transport.base import RawResponse, TransportError, TransportTimeout
+from oint.core.transport.base import RawResponse, TransportError, TransportTimeout, certificate_error
 
 
 def _raw(resp: httpx.Response) -> RawResponse:
     return RawResponse(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, resp.content)
 
 
-def _limits(max_connections: int | None) -> dict[str, Any]:
-    """httpx's default limits, or a pool of `max_connections` (all of them kept alive)."""
-    if max_connections is None:
-        return {}
-    return {
-        "limits": httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    }
+def _options(max_connections: int | None, ssl_context: ssl.SSLContext | None) -> dict[str, Any]:
+    """httpx's default limits, or a pool of `max_connections` (all of them kept alive); the TLS
+    context to verify servers with, when one is given."""
+    options: dict[str, Any] = {}
+    if max_connections is not None:
+        options["limits"] = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+    if ssl_context is not None:
+        options["verify"] = ssl_context
+    return options
+
+
+def _transport_error(e: httpx.HTTPError) -> TransportError:
+    cause: BaseException | None = e
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or cause.reason or "verification failed"
+            return certificate_error(f"{type(e).__name__}", why)
+        cause = cause.__cause__ or cause.__context__
+    return TransportError(f"{type(e).__name__}: {e}")
 
 
 class HttpxTransport:
     def __init__(
-        self, base_url: str, client: httpx.Client | None = None, *, max_connections: int | None = None
+        self,
+        base_url: str,
+        client: httpx.Client | None = None,
+        *,
+        max_connections: int | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        """`max_connections` sizes the pool of the client built here (not of a client passed in)."""
+        """`max_connections` sizes the pool of the client built here (not of a client passed in),
+        `ssl_context` verifies its servers."""
         self.base_url = base_url.rstrip("/")
         self._own = client is None
-        self._client = client or httpx.Client(trust_env=True, **_limits(max_connections))
+        self._client = client or httpx.Client(trust_env=True, **_options(max_connections, ssl_context))
 
     def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -45,7 +66,7 @@ class HttpxTransport:
         except httpx.TimeoutException as e:
             raise TransportTimeout(f"timed out ({type(e).__name__})") from None
         except httpx.HTTPError as e:
-            raise TransportError(f"{type(e).__name__}: {e}") from None
+            raise _transport_error(e) from None
         return _raw(resp)
 
     def close(self) -> None:
@@ -55,12 +76,18 @@ class HttpxTransport:
 
 class AsyncHttpxTransport:
     def __init__(
-        self, base_url: str, client: httpx.AsyncClient | None = None, *, max_connections: int | None = None
+        self,
+        base_url: str,
+        client: httpx.AsyncClient | None = None,
+        *,
+        max_connections: int | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        """`max_connections` sizes the pool of the client built here (not of a client passed in)."""
+        """`max_connections` sizes the pool of the client built here (not of a client passed in),
+        `ssl_context` verifies its servers."""
         self.base_url = base_url.rstrip("/")
         self._own = client is None
-        self._client = client or httpx.AsyncClient(trust_env=True, **_limits(max_connections))
+        self._client = client or httpx.AsyncClient(trust_env=True, **_options(max_connections, ssl_context))
 
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
@@ -72,7 +99,7 @@ class AsyncHttpxTransport:
         except httpx.TimeoutException as e:
             raise TransportTimeout(f"timed out ({type(e).__name__})") from None
         except httpx.HTTPError as e:
-            raise TransportError(f"{type(e).__name__}: {e}") from None
+            raise _transport_error(e) from None
         return _raw(resp)
 
     async def aclose(self) -> None:
