@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 TODAY_ENV = "OINT_OZON_TODAY"  # the day switch-off dates are compared with (tests, previews)
@@ -90,9 +90,11 @@ class Operation(NamedTuple):
 
     def batch_error(self, option: str, count: int) -> str:
         """One line saying the batch is too large, and what to do instead (the application's
-        hint, `set_batch_hint`, names the command that sends any number of items)."""
+        hint, `oint.core.hints.set_batch_hint`, names the command that sends any number of items)."""
         assert self.batch is not None
-        hint = _batch_hint(self) if _batch_hint is not None else "a bulk job (oint.bulk)"
+        from oint.core import hints
+
+        hint = hints.batch_hint(self) if hints.batch_hint is not None else "a bulk job (oint.bulk)"
         return (
             f"{option} takes at most {self.batch.max} items per request, got {count} ({self.path}): "
             f"send them in several calls, or let {hint} split them at Ozon's limits"
@@ -252,16 +254,6 @@ class Layer:
 
     def schema(self, name: str | None) -> dict[str, Any]:
         return self.schemas()[name] if name else {}
-
-
-_batch_hint: Callable[[Operation], str] | None = None
-
-
-def set_batch_hint(hint: Callable[[Operation], str] | None) -> None:
-    """What a too-large batch's message offers instead (e.g. `'oint ozon bulk stocks --file
-    FILE'`): the applications set it, the kernel knows no commands."""
-    global _batch_hint
-    _batch_hint = hint
 
 
 def today() -> dt.date:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 def batch_hint(op: Operation) -> str:
     """The bulk command that sends any number of items of `op`, for the message of a too-large
-    batch: the applications and `oint.ozon` install it (`oint.core.layer.set_batch_hint`); the
+    batch: the applications and `oint.ozon` install it (`oint.core.hints.set_batch_hint`); the
     table of kinds loads only when a batch is too large."""
     from oint.jobs.kinds import batch_hint
 

@@ -98,7 +98,7 @@ def bulk_command(op: Operation) -> str:
 
 
 def batch_hint(op: Operation) -> str:
-    """What the message of a too-large batch offers instead (`oint.core.layer.set_batch_hint`)."""
+    """What the message of a too-large batch offers instead (`oint.core.hints.set_batch_hint`)."""
     return f"'{bulk_command(op)}' (oint.bulk)"
 
 

@@ -30,7 +30,7 @@ from oint.core.errors import (
     SuccessorWarning,
     UsageError,
 )
-from oint.core.layer import set_batch_hint
+from oint.core.hints import set_batch_hint
 from oint.jobs import batch_hint
 
 set_batch_hint(batch_hint)  # a too-large batch's message names the bulk command (oint.bulk)
