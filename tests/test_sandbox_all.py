@@ -31,6 +31,7 @@ from conftest import (
     run_example,
 )
 from sandbox_http import call
+from tools import routes as route_index
 
 from oint.apis.seller import spec
 from oint.apis.seller.spec import Operation, operation_problem
@@ -256,7 +257,7 @@ def test_a_file_operation_answers_a_pdf(server: SandboxServer, client: OzonClien
 
 # ------------------------------------------------------------------ route index
 def test_route_index_is_up_to_date() -> None:
-    assert routes.main(["--check"]) == 0, "run: python -m oint.sandbox.routes --write"
+    assert route_index.main(["--check"]) == 0, "run: python -m tools.routes --write"
     index = {r.path: r for r in routes.load()}
     assert set(index) == set(spec.operations())
     assert {r.path for r in index.values() if r.kind == "stateful"} == {path for _, path in ROUTES}
