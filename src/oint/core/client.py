@@ -397,6 +397,19 @@ class SyncClientBase(_ClientCore):
     def close(self) -> None:
         self._transport.close()
 
+    def send_raw(self, http_method: str, path: str, body: Any = None) -> RawResponse:
+        """One attempt of one request with the client's credentials, headers and timeout, and no
+        retries nor rate limits: the answer as it came (status, headers, body bytes), whatever its
+        status. A transport failure raises `APIConnectionError` (`APITimeoutError`,
+        `APICertificateError`). For drivers that keep their own limits and retries (bulk jobs)."""
+        req = Request(http_method.upper(), path, body)
+        try:
+            return self._transport.request(
+                req.method, req.path, self._headers, self._encode(req), self.timeout
+            )
+        except TransportError as e:
+            raise self._wrap_transport_error(req, e) from e
+
     def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call any Seller API endpoint: `client.request("POST", "/v2/warehouse/list", {"limit": 50})`."""
         return self._send(Request(http_method.upper(), path, body))
@@ -494,6 +507,16 @@ class AsyncClientBase(_ClientCore):
 
     async def aclose(self) -> None:
         await self._transport.aclose()
+
+    async def send_raw(self, http_method: str, path: str, body: Any = None) -> RawResponse:
+        """One attempt of one request, its answer as it came (see `SyncClientBase.send_raw`)."""
+        req = Request(http_method.upper(), path, body)
+        try:
+            return await self._transport.request(
+                req.method, req.path, self._headers, self._encode(req), self.timeout
+            )
+        except TransportError as e:
+            raise self._wrap_transport_error(req, e) from e
 
     async def request(self, http_method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call any Seller API endpoint (see `OzonClient.request`)."""

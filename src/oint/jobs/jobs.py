@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oint.apis.seller.spec import Operation, operation
-from oint.core.errors import APIConnectionError, APITimeoutError, OzonError, UsageError
-from oint.core.flow import Request
-from oint.core.transport.base import RawResponse, TransportError, TransportTimeout
+from oint.core.errors import APIConnectionError, OzonError, UsageError
+from oint.core.transport.base import RawResponse
 from oint.jobs.engine import Done, Engine, Send, Stop, Wait
 from oint.jobs.journal import SUFFIX, Journal, check_job_id, jobs_dir, new_job_id
 from oint.jobs.limits import account_limiters, shared_item_limiter
@@ -290,11 +289,6 @@ class Job:
 
 
 # ------------------------------------------------------------------ drivers
-def _wrap(send: Send, e: TransportError) -> OzonError:
-    cls = APITimeoutError if isinstance(e, TransportTimeout) else APIConnectionError
-    return cls(f"{send.method} {send.path}: {e}", method=send.method, path=send.path)
-
-
 def _drive(engine: Engine, client: SyncClientBase, progress: Callable[[], None]) -> str | None:
     """The sync driver: one request at a time; sleeps exactly until the engine can go on."""
     try:
@@ -307,13 +301,10 @@ def _drive_steps(engine: Engine, client: SyncClientBase, progress: Callable[[], 
     while True:
         action = engine.next(time.time())
         if isinstance(action, Send):
-            body = client._encode(Request(action.method, action.path, action.body))
             try:
-                raw: RawResponse | OzonError = client._transport.request(
-                    action.method, action.path, client._headers, body, client.timeout
-                )
-            except TransportError as e:
-                raw = _wrap(action, e)
+                raw: RawResponse | OzonError = client.send_raw(action.method, action.path, action.body)
+            except APIConnectionError as e:
+                raw = e
             engine.answered(action, raw, time.time())
             progress()
         elif isinstance(action, Wait):
@@ -333,13 +324,10 @@ async def _adrive(engine: Engine, client: AsyncClientBase, progress: Callable[[]
     import asyncio
 
     async def one(send: Send) -> None:
-        body = client._encode(Request(send.method, send.path, send.body))
         try:
-            raw: RawResponse | OzonError = await client._transport.request(
-                send.method, send.path, client._headers, body, client.timeout
-            )
-        except TransportError as e:
-            raw = _wrap(send, e)
+            raw: RawResponse | OzonError = await client.send_raw(send.method, send.path, send.body)
+        except APIConnectionError as e:
+            raw = e
         engine.answered(send, raw, time.time())
         progress()
 
