@@ -469,3 +469,90 @@ def test_resume_of_a_finished_job_and_list(run_cli: RunCli, env: dict[str, str],
     assert again.code == 0 and "nothing to resume" in again.err
     missing = run_cli("bulk", "show", "no-such-job", env=env)
     assert missing.code == 2 and "no bulk job" in missing.err
+
+
+# ------------------------------------------------------------------ checked before anything is sent
+def test_a_report_that_cannot_be_written_is_refused_before_sending(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "s.csv", ["offer_id", "warehouse_id", "stock"], [["143210609", FBS, 4]])
+    (tmp_path / "folder.csv").mkdir()
+    for report, problem in (
+        (str(tmp_path / "no" / "r.csv"), "does not exist"),
+        (str(tmp_path / "r.txt"), "use a .csv, .xlsx or .jsonl file"),
+        (str(tmp_path / "folder.csv"), "is a folder, not a file"),
+    ):
+        r = run_cli("ozon", "bulk", "stocks", "--file", path, "--sandbox", "--report", report, env=env)
+        assert r.code == 2 and r.err.startswith("oint: --report: ") and problem in r.err, r.err
+        assert len(r.err.splitlines()) == 1, r.err
+    assert not Path(env["OINT_SANDBOX_DB"]).exists() or stock_requests(env["OINT_SANDBOX_DB"]) == []
+    assert not Path(env["OINT_JOBS_DIR"]).exists() or not list(Path(env["OINT_JOBS_DIR"]).iterdir())
+
+
+def test_resume_writes_the_report_the_job_was_started_with(
+    run_cli: RunCli, env: dict[str, str], limited: SandboxServer, tmp_path: Path
+) -> None:
+    rows: list[list[Any]] = [[f"SEED-{i:06d}", FBS, 2] for i in range(1, 11)]
+    path = write_csv(tmp_path / "s.csv", ["offer_id", "warehouse_id", "stock"], rows)
+    report = tmp_path / "report.csv"
+    limited.fault(path="/v2/products/stocks", status=401, times=1)  # the job stops at its first request
+    account = ["--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY]
+    r = run_cli(
+        "ozon",
+        "bulk",
+        "stocks",
+        "--file",
+        path,
+        *account,
+        "--base-url",
+        limited.url,
+        "--report",
+        str(report),
+        env=env,
+    )
+    assert r.code == 1 and "stopped" in r.err, r.err
+    assert {o["state"] for o in read_csv(report)} == {"pending"}
+    report.unlink()
+    job_id = the_job(env).name.removesuffix(".sqlite3")
+    shown = run_cli("bulk", "show", job_id, env=env)
+    assert f"report     {report}" in shown.out
+    r = run_cli("bulk", "resume", job_id, *account, env=env)  # no --report: the job's own
+    assert r.code == 0, r.err
+    assert f"report of 10 items: {report}" in r.err
+    assert [o["state"] for o in read_csv(report)] == ["confirmed"] * 10
+
+
+def test_an_extra_cell_is_refused_naming_row_and_column(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "extra.csv"
+    path.write_text(f"offer_id,warehouse_id,stock\n143210609,{FBS},5\n91132,{FBS},3,9\n1432106010,{FBS},1,\n")
+    r = run_cli("ozon", "bulk", "stocks", "--file", str(path), "--sandbox", env=env)
+    assert r.code == 2, r.err
+    assert "1 bad row; nothing was sent" in r.err  # an empty cell past the header is no value
+    assert "row 3: column D: '9' is beyond the header's 3 columns" in r.err
+    assert not Path(env["OINT_SANDBOX_DB"]).exists() or stock_requests(env["OINT_SANDBOX_DB"]) == []
+
+
+def test_an_unknown_bulk_command_lists_the_commands(run_cli: RunCli, env: dict[str, str]) -> None:
+    r = run_cli("bulk", "nope", env=env)
+    assert r.code == 2
+    assert r.err == "oint: unknown command 'oint bulk nope': one of list, show, resume\n"
+    r = run_cli("bulk", "show", env=env)
+    assert r.code == 2 and "needs a job id" in r.err
+
+
+def test_export_refuses_a_file_ending_bulk_refuses(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """.txt and .json were written as CSV and JSON lines, .tsv as comma-separated CSV."""
+    for name in ("x.txt", "x.json", "x.tsv"):
+        out = tmp_path / name
+        r = run_cli("ozon", "export", "stocks", "--sandbox", "--out", str(out), env=env)
+        assert r.code == 2 and r.err == f"oint: --out: {str(out)!r}: use a .csv, .xlsx or .jsonl file\n"
+        assert not out.exists()
+    assert not Path(env["OINT_SANDBOX_DB"]).exists()  # nothing sent, the sandbox not even opened
+    for name in ("x.txt", "x.json"):
+        (tmp_path / name).write_text("offer_id,warehouse_id,stock\n143210609,1,1\n")
+        r = run_cli("ozon", "bulk", "stocks", "--sandbox", "--file", str(tmp_path / name), env=env)
+        assert r.code == 2 and "use a .csv, .xlsx or .jsonl file" in r.err

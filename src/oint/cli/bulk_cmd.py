@@ -155,12 +155,12 @@ def bulk(argv: list[str]) -> int:
     if not path:
         raise UsageError("oint ozon bulk needs --file FILE")
     report = opts.get("report")
-    from oint.bulk.files import file_format, read_table
+    from oint.bulk.files import check_output, read_table
     from oint.bulk.intake import BadInput, check_rows, create_job
     from oint.bulk.jobs import target_of
 
     if report:
-        file_format(report, "--report")
+        check_output(report, "--report")
     concurrency = number_option(opts, "concurrency", 4, int, sign="positive")
     extra = _json_option(opts, "body")
     try:
@@ -188,6 +188,8 @@ def bulk(argv: list[str]) -> int:
             raise
     except BadInput as e:
         return _refuse(e)
+    if report:  # remembered: `oint bulk resume` writes it too
+        job.journal.set(report=os.path.abspath(report))
     _say(f"job {job.id}: {job.journal.total} items of {op.path}")
     return _run(job, client, opts, concurrency, report)
 
@@ -312,6 +314,9 @@ def export(argv: list[str]) -> int:
     out_path = opts.get("out")
     if not out_path:
         raise UsageError("oint ozon export needs --out FILE.csv|xlsx|jsonl")
+    from oint.bulk.files import check_output
+
+    check_output(out_path, "--out")
     body: dict[str, Any] = dict(spec.body) if spec else {}
     body.update(_json_option(opts, "body"))
     if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
@@ -367,6 +372,8 @@ def jobs_command(argv: list[str]) -> int:
         sys.stdout.write(JOBS_USAGE)
         return EXIT_OK
     sub, rest = argv[0].lower(), argv[1:]
+    if sub not in JOBS_OPTIONS:
+        raise UsageError(f"unknown command 'oint bulk {argv[0]}': one of {', '.join(JOBS_OPTIONS)}")
     from oint.bulk.jobs import Job, list_jobs
     from oint.bulk.journal import jobs_dir
 
@@ -396,12 +403,22 @@ def jobs_command(argv: list[str]) -> int:
             job.close()
     if sub == "resume":
         opts = checked_options(rest, JOBS_OPTIONS["resume"], "oint bulk")
+        from oint.bulk.files import check_output
+
         report = opts.get("report")
         if report:
-            from oint.bulk.files import file_format
-
-            file_format(report, "--report")
+            check_output(report, "--report")
         job = Job.open(job_id)
+        if report:
+            job.journal.set(report=os.path.abspath(report))
+        else:  # the report the job was started (or last resumed) with
+            report = job.journal.get("report") or None
+            if report:
+                try:
+                    check_output(report, "--report")
+                except UsageError as e:
+                    job.close()
+                    raise UsageError(f"{e} (the job's report; give another with --report FILE)") from None
         if job.status() == "done":
             _say(f"job {job.id} is done: nothing to resume")
             job.close()
@@ -410,7 +427,7 @@ def jobs_command(argv: list[str]) -> int:
         s = job.summary()
         _say(f"job {job.id}: resuming, {s.pending + s.sent} of {s.total} items left")
         return _run(job, client, opts, number_option(opts, "concurrency", 4, int, sign="positive"), report)
-    raise UsageError(f"unknown command oint bulk {sub} (see: oint bulk)")
+    raise AssertionError(sub)  # every command of JOBS_OPTIONS is handled above
 
 
 def _show(job: Any, opts: dict[str, str | None]) -> int:
@@ -427,6 +444,7 @@ def _show(job: Any, opts: dict[str, str | None]) -> int:
         f"operation  {meta.get('operation')}" + (f" ({meta['kind']})" if meta.get("kind") else ""),
         f"account    {meta.get('client_id')} at {meta.get('target') or '?'}",
         f"source     {meta.get('source') or '-'}",
+        f"report     {meta.get('report') or '-'}",
         f"created    {created}",
         f"status     {job.status()}" + (f": {s.stopped}" if s.stopped else ""),
         f"items      {s.total}: confirmed {s.confirmed}, failed {s.failed}, pending {s.pending}, "

@@ -183,8 +183,8 @@ class Store:
                 self._db.execute(f"ALTER TABLE requests ADD COLUMN {name} {decl}")
 
     def _add_unarchived_counts(self) -> None:
-        """Make the kept counts (`UNARCHIVED_TABLE`) in a state file that lacks it (one process does, under the
-        write lock; the others find it made)."""
+        """Make the kept counts (`UNARCHIVED_TABLE`) in a state file that lacks them (one process
+        does, under the write lock; the others find them made)."""
 
         def made() -> bool:
             found = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='unarchived_counts'"
