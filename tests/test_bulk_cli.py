@@ -556,3 +556,33 @@ def test_export_refuses_a_file_ending_bulk_refuses(
         (tmp_path / name).write_text("offer_id,warehouse_id,stock\n143210609,1,1\n")
         r = run_cli("ozon", "bulk", "stocks", "--sandbox", "--file", str(tmp_path / name), env=env)
         assert r.code == 2 and "use a .csv, .xlsx or .jsonl file" in r.err
+
+
+def test_the_default_period_of_postings_counts_back_from_the_sandboxs_clock(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    offers = ["143210609", "1432106010", "91132"]  # the demo's products on sale, stocked for buyers
+    stocks = write_csv(
+        tmp_path / "s.csv", ["offer_id", "warehouse_id", "stock"], [[o, FBS, 900] for o in offers]
+    )
+    assert run_cli("ozon", "bulk", "stocks", "--file", stocks, "--sandbox", env=env).code == 0
+    assert run_cli("sandbox", "buyers", "--orders-per-day", "20", "--seed", "1", env=env).code == 0
+    assert run_cli("sandbox", "advance", "40d", env=env).code == 0  # sandbox time 40 days ahead
+    clock = run_cli("sandbox", "clock", "--freeze", env=env).json()["epoch"]  # stopped there
+    default, chosen = str(tmp_path / "default.csv"), str(tmp_path / "chosen.csv")
+    r = run_cli("ozon", "export", "postings", "--sandbox", "--out", default, env=env)
+    assert r.code == 0, r.err
+    since, to = (
+        dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for t in (clock - 30 * 86400, clock)
+    )
+    r = run_cli(
+        "ozon", "export", "postings", "--since", since, "--to", to, "--sandbox", "--out", chosen, env=env
+    )
+    assert r.code == 0, r.err
+    numbers = {row["posting_number"] for row in read_csv(default)}
+    assert len(numbers) > 100  # the machine's last 30 days held none of them: "1 row of 388"
+    assert numbers == {row["posting_number"] for row in read_csv(chosen)}
+    sent = Store(env["OINT_SANDBOX_DB"]).requests(0, "/v4/posting/fbs/list")[0]["body"]["filter"]
+    sent_to = dt.datetime.strptime(sent["to"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    assert sent_to.timestamp() == int(clock)

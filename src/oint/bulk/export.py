@@ -16,6 +16,14 @@ from oint.bulk.files import file_format, flatten, open_writer, schema_columns
 from oint.ozon.spec import Operation, resolve, schema
 
 
+def server_now(client: Any) -> float:
+    """The server's notion of now (epoch seconds): the transport's `server_time()` where it has
+    one (the sandbox plays its own clock, which `oint sandbox advance` moves on), else the
+    machine's clock."""
+    clock = getattr(getattr(client, "_transport", None), "server_time", None)
+    return float(clock()) if callable(clock) else time.time()
+
+
 def item_schema(op: Operation) -> dict[str, Any]:
     """The schema of one item of a paged operation's list."""
     node = resolve(schema(op.response))

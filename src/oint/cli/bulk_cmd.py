@@ -319,15 +319,15 @@ def export(argv: list[str]) -> int:
     check_output(out_path, "--out")
     body: dict[str, Any] = dict(spec.body) if spec else {}
     body.update(_json_option(opts, "body"))
-    if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
-        body = _posting_period(body, opts)
-    from oint.bulk.export import export_items
+    from oint.bulk.export import export_items, server_now
     from oint.ozon.base_client import SyncClientBase
 
     client = SyncClientBase(opts.get("clientid"), opts.get("apikey"), **_client_options(opts))
     from oint.ozon.errors import APIConnectionError, APIStatusError
 
     try:
+        if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
+            body = _posting_period(body, opts, server_now(client))
         count = export_items(
             client, op, body, out_path, spec.explode if spec else None, quiet="quiet" in opts
         )
@@ -345,12 +345,14 @@ def export(argv: list[str]) -> int:
     return EXIT_OK
 
 
-def _posting_period(body: dict[str, Any], opts: dict[str, str | None]) -> dict[str, Any]:
+def _posting_period(body: dict[str, Any], opts: dict[str, str | None], epoch: float) -> dict[str, Any]:
+    """The period of a postings export: --since and --to, by default the 30 days up to `epoch`
+    (the server's now: on the sandbox, its clock)."""
     import datetime as dt
 
     from oint.ozon.values import DATE
 
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
     flt = dict(body.get("filter") or {})
 
     def when(name: str, default: dt.datetime) -> str:
