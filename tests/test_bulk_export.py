@@ -143,3 +143,30 @@ def test_a_state_file_made_before_the_kept_count_gets_it_filled(tmp_path: Path) 
         assert again.unarchived_page(DEMO_CLIENT_ID, PRODUCT, 0, 0)[1] == 49
     finally:
         again.close()
+
+
+# ------------------------------------------------------------------ what the docstrings name
+def test_every_module_the_bulk_package_names_exists() -> None:
+    """`oint.bulk.drivers` was named as the engine's drivers: there is no such module."""
+    import importlib
+    import re
+
+    import oint.bulk
+
+    named: set[str] = set()
+    for source in Path(oint.bulk.__file__).parent.glob("*.py"):
+        named.update(re.findall(r"`(oint(?:\.\w+)+)`", source.read_text(encoding="utf-8")))
+    assert len(named) >= 4  # the pattern finds them
+    for name in sorted(named):
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):  # the longest importable prefix, then attributes
+            try:
+                found: Any = importlib.import_module(".".join(parts[:cut]))
+            except ModuleNotFoundError:
+                continue
+            for attribute in parts[cut:]:
+                assert hasattr(found, attribute), name
+                found = getattr(found, attribute)
+            break
+        else:
+            raise AssertionError(f"{name} names no module")

@@ -14,8 +14,8 @@ a whole with 400 is split in halves until the bad items are alone. Credentials r
 an operation switched off, or too many failures in a row stop the job (`Stop`): it
 resumes later from its journal.
 
-Drivers (`oint.bulk.drivers`) loop over these steps, sync or async; a task queue could
-as well: the engine holds no socket, no thread and no event loop.
+The drivers (`_drive` and `_adrive` in `oint.bulk.jobs`) loop over these steps, sync or
+async; a task queue could as well: the engine holds no socket, no thread and no event loop.
 """
 
 from __future__ import annotations
