@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from oint.bulk.kinds import EXPORTS, KINDS
@@ -251,10 +252,19 @@ def _run(job: Any, client: Any, opts: dict[str, str | None], concurrency: int, r
 
 # ------------------------------------------------------------------ progress
 class ProgressLine:
-    """A live bar on a terminal (done, failed, rate, ETA); plain lines every
-    OINT_PROGRESS_EVERY seconds (default 10) when stderr is not a terminal."""
+    """A live bar on a terminal (done, failed, rate, ETA, what it waits for); plain lines every
+    OINT_PROGRESS_EVERY seconds (default 10) when stderr is not a terminal. Rate and ETA are
+    measured, but never faster than Ozon's windows allow (the summary's `quota_per_minute`)."""
 
-    def __init__(self, job_id: str, total: int, *, quiet: bool = False, stream: Any = None) -> None:
+    def __init__(
+        self,
+        job_id: str,
+        total: int,
+        *,
+        quiet: bool = False,
+        stream: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         from oint.bulk.report import Rate
 
         self.job_id = job_id
@@ -263,27 +273,36 @@ class ProgressLine:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.quiet = quiet
         self.every = 0.1 if self.tty else float(os.environ.get("OINT_PROGRESS_EVERY") or 10)
-        self.start = time.monotonic()
+        self.clock = clock
+        self.start = clock()
         self.last: float | None = None  # never printed yet (monotonic time may be small after a boot)
         self.rate = Rate()
+        self.quota: float | None = None  # the last one told (the final summary has none)
         self.drawn = False
 
     def __call__(self, s: Any, force: bool = False) -> None:
         from oint.bulk.report import duration
 
-        now = time.monotonic()
+        now = self.clock()
         self.rate.add(s, now)
+        self.quota = getattr(s, "quota_per_minute", None) or self.quota
         if self.quiet or (not force and self.last is not None and now - self.last < self.every):
             return
         self.last = now
         settled = s.confirmed + s.failed
-        rate = self.rate.per_minute()
-        eta = self.rate.eta(s.total - settled)
+        quota = self.quota  # what Ozon's windows allow a minute
+        rate = self.rate.expected(quota)
+        eta = self.rate.eta(s.total - settled, quota)
         pct = settled * 100 // s.total if s.total else 100
+        limit = f" (Ozon allows {quota:,.0f})" if quota else ""
         text = (
             f"{settled:,}/{s.total:,} ({pct}%) confirmed {s.confirmed:,} failed {s.failed:,}"
-            f" | {rate:,.0f} items/min | ETA {duration(eta) if eta else '-'} | {duration(now - self.start)}"
+            f" | {rate:,.0f} items/min{limit} | ETA {duration(eta) if eta is not None else '-'}"
+            f" | {duration(now - self.start)}"
         )
+        waiting, seconds = getattr(s, "waiting", None), getattr(s, "waiting_seconds", 0.0)
+        if waiting and seconds >= 1:
+            text += f" | waiting for {waiting}, {seconds:.0f} s"
         if self.tty:
             width = 24
             fill = width * settled // s.total if s.total else width
