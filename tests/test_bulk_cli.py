@@ -79,13 +79,8 @@ def pairs_of(request: dict[str, Any]) -> set[tuple[str, int]]:
 
 
 def exported_stocks(path: str) -> dict[tuple[str, int], int]:
-    """(offer_id, warehouse) -> present, from `oint ozon export stocks` (one warehouse per source)."""
-    out = {}
-    for row in read_csv(path):
-        warehouses = json.loads(row["warehouse_ids"] or "[]")
-        if len(warehouses) == 1:
-            out[(row["offer_id"], warehouses[0])] = int(row["present"])
-    return out
+    """(offer_id, warehouse) -> stock, from `oint ozon export stocks` (the columns `bulk stocks` reads)."""
+    return {(row["offer_id"], int(row["warehouse_id"])): int(row["stock"]) for row in read_csv(path)}
 
 
 # ------------------------------------------------------------------ the slow one
@@ -335,7 +330,7 @@ def test_archive_and_unarchive_by_product_id(run_cli: RunCli, env: dict[str, str
 def test_export_formats_and_any_paged_operation(run_cli: RunCli, env: dict[str, str], tmp_path: Path) -> None:
     seed(run_cli, env, 1500)
     prices = str(tmp_path / "prices.jsonl")
-    r = run_cli("ozon", "export", "prices", "--sandbox", "--out", prices, env=env)
+    r = run_cli("ozon", "export", "price-details", "--sandbox", "--out", prices, env=env)
     assert r.code == 0, r.err
     lines = [json.loads(x) for x in Path(prices).read_text(encoding="utf-8").splitlines()]
     assert len(lines) >= 1500 and lines[0]["price"]["currency_code"] == "RUB"  # as Ozon sent it
@@ -586,3 +581,71 @@ def test_the_default_period_of_postings_counts_back_from_the_sandboxs_clock(
     sent = Store(env["OINT_SANDBOX_DB"]).requests(0, "/v4/posting/fbs/list")[0]["body"]["filter"]
     sent_to = dt.datetime.strptime(sent["to"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
     assert sent_to.timestamp() == int(clock)
+
+
+# ------------------------------------------------------------------ exports restore as bulk jobs
+SECOND_FBS = 1020005000077777
+
+
+def stock_state(db: str) -> dict[tuple[int, int], tuple[int, int]]:
+    """(product, warehouse) -> (stock, reserved) of the demo account, read from the state file."""
+    store = Store(db)
+    try:
+        return {
+            (d["product_id"], d["warehouse_id"]): (d["stock"], d["reserved"])
+            for d in store.all(DEMO_CLIENT_ID, "stock")
+        }
+    finally:
+        store.close()
+
+
+def test_exported_stocks_and_prices_restore_as_bulk_jobs_changing_nothing(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """`export stocks` wrote present/reserved per source, which `bulk stocks` refused."""
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.model.base import Account
+    from oint.sandbox.model.warehouses import WAREHOUSE, _warehouse
+
+    seed(run_cli, env, 20)
+    db = env["OINT_SANDBOX_DB"]
+    sandbox = Sandbox(db)  # a second FBS warehouse: /v4/product/info/stocks sums a source's warehouses
+    with sandbox.store.transaction():
+        account = Account(sandbox.store, DEMO_CLIENT_ID, sandbox.clock())
+        account.put(WAREHOUSE, SECOND_FBS, _warehouse(SECOND_FBS, "Второй склад FBS"))
+    sandbox.close()
+    rows = [["SEED-000001", FBS, 11], ["SEED-000001", SECOND_FBS, 22], ["SEED-000002", RFBS, 5]]
+    first = write_csv(tmp_path / "first.csv", ["offer_id", "warehouse_id", "stock"], rows)
+    assert run_cli("ozon", "bulk", "stocks", "--file", first, "--sandbox", env=env).code == 0
+    before = stock_state(db)
+
+    backup = str(tmp_path / "stocks.csv")
+    r = run_cli("ozon", "export", "stocks", "--sandbox", "--out", backup, env=env)
+    assert r.code == 0, r.err
+    exported = read_csv(backup)
+    assert list(exported[0]) == ["offer_id", "product_id", "warehouse_id", "stock"]
+    by_pair = {(row["offer_id"], int(row["warehouse_id"])): int(row["stock"]) for row in exported}
+    assert by_pair[("SEED-000001", FBS)] == 11 and by_pair[("SEED-000001", SECOND_FBS)] == 22
+    assert by_pair[("SEED-000002", RFBS)] == 5
+    assert by_pair[("143210609", FBS)] == 15  # present 17, of which 2 reserved: what bulk sets is 15
+    assert len(by_pair) == len(exported) == len([k for k in before if k[1] != 0])  # FBO left out
+    r = run_cli("ozon", "bulk", "stocks", "--file", backup, "--sandbox", env=env)
+    assert r.code == 0 and f"all {len(exported)} items confirmed" in r.err, r.err
+    assert stock_state(db) == before
+    lines = str(tmp_path / "stocks.jsonl")  # the same in JSON lines
+    assert run_cli("ozon", "export", "stocks", "--sandbox", "--out", lines, env=env).code == 0
+    assert run_cli("ozon", "bulk", "stocks", "--file", lines, "--sandbox", env=env).code == 0
+    assert stock_state(db) == before
+
+    prices, again = str(tmp_path / "prices.csv"), str(tmp_path / "prices-again.csv")
+    assert run_cli("ozon", "export", "prices", "--sandbox", "--out", prices, env=env).code == 0
+    assert (
+        read_csv(prices)[0]["price"] == "1300" and "commissions.sales_percent_fbs" not in read_csv(prices)[0]
+    )
+    r = run_cli("ozon", "bulk", "prices", "--file", prices, "--sandbox", env=env)
+    assert r.code == 0 and "items confirmed" in r.err, r.err
+    assert run_cli("ozon", "export", "prices", "--sandbox", "--out", again, env=env).code == 0
+    assert Path(again).read_text() == Path(prices).read_text()
+    details = str(tmp_path / "details.csv")  # Ozon's whole answer stays one export away
+    assert run_cli("ozon", "export", "price-details", "--sandbox", "--out", details, env=env).code == 0
+    assert "commissions.sales_percent_fbs" in read_csv(details)[0]

@@ -291,8 +291,9 @@ class ProgressLine:
         self.last = now
         settled = s.confirmed + s.failed
         quota = self.quota  # what Ozon's windows allow a minute
-        rate = self.rate.expected(quota)
-        eta = self.rate.eta(s.total - settled, quota)
+        measured = self.rate.per_minute()
+        rate = min(measured, quota) if quota else measured  # a fresh window's burst is no rate
+        eta = self.rate.eta(s.total - settled, quota)  # before any measure: the quota's
         pct = settled * 100 // s.total if s.total else 100
         limit = f" (Ozon allows {quota:,.0f})" if quota else ""
         text = (
@@ -322,7 +323,7 @@ class ProgressLine:
 
 # ------------------------------------------------------------------ oint ozon export
 def export(argv: list[str]) -> int:
-    kinds = "\n".join(f"  {k:<13} {v.op:<26} {v.text}" for k, v in EXPORTS.items())
+    kinds = "\n".join(f"  {k:<16} {v.op:<26} {v.text}" for k, v in EXPORTS.items())
     if _wants_help(argv):
         sys.stdout.write(EXPORT_USAGE.format(kinds=kinds))
         return EXIT_OK
@@ -348,7 +349,13 @@ def export(argv: list[str]) -> int:
         if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
             body = _posting_period(body, opts, server_now(client))
         count = export_items(
-            client, op, body, out_path, spec.explode if spec else None, quiet="quiet" in opts
+            client,
+            op,
+            body,
+            out_path,
+            spec.explode if spec else None,
+            quiet="quiet" in opts,
+            restores=spec.restores if spec else None,
         )
     except APIStatusError as e:
         import json
