@@ -61,7 +61,8 @@ USAGE = """oint ozon bulk: send thousands of items at Ozon's quota, resumable, w
 FILE: CSV, XLSX (pip install 'oint[xlsx]') or JSON lines, a header row naming Ozon's fields
 (nested ones with dotted names). Every row is checked before anything is sent. The job's
 journal is kept in OINT_JOBS_DIR (default ~/.local/state/oint/jobs): an interrupted job
-resumes with `oint bulk resume JOB`. --report writes each item's outcome (.csv/.xlsx/.jsonl).
+resumes with `oint bulk resume JOB`. --report writes each item's outcome (.csv/.xlsx/.jsonl;
+checked before anything is sent, and written again by `oint bulk resume`).
 KIND is one of these, or any batched operation by path or name (/v1/barcode/add):
 {kinds}
 Exit codes: 0 all confirmed, 1 some items failed or the job stopped, 2 bad input, 130 interrupted.
@@ -82,7 +83,8 @@ JOBS_USAGE = """oint bulk: the jobs of `oint ozon bulk`
   oint bulk show JOB [--report FILE] [--failed N]
                                         counts, failures with Ozon's errors
   oint bulk resume JOB [--concurrency N] [--report FILE] [common options]
-                                        go on where it stopped (same account)
+                                        go on where it stopped (same account); the report
+                                        the job was started with is written again
 """
 
 
