@@ -489,7 +489,8 @@ def test_resume_writes_the_report_the_job_was_started_with(
 ) -> None:
     rows: list[list[Any]] = [[f"SEED-{i:06d}", FBS, 2] for i in range(1, 11)]
     path = write_csv(tmp_path / "s.csv", ["offer_id", "warehouse_id", "stock"], rows)
-    report = tmp_path / "report.csv"
+    report = tmp_path / "reports" / "report.csv"
+    report.parent.mkdir()
     limited.fault(path="/v2/products/stocks", status=401, times=1)  # the job stops at its first request
     account = ["--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY]
     r = run_cli(
@@ -507,10 +508,15 @@ def test_resume_writes_the_report_the_job_was_started_with(
     )
     assert r.code == 1 and "stopped" in r.err, r.err
     assert {o["state"] for o in read_csv(report)} == {"pending"}
-    report.unlink()
     job_id = the_job(env).name.removesuffix(".sqlite3")
     shown = run_cli("bulk", "show", job_id, env=env)
     assert f"report     {report}" in shown.out
+    report.unlink()
+    report.parent.rmdir()  # the job's report cannot be written now: refused, nothing sent
+    r = run_cli("bulk", "resume", job_id, *account, env=env)
+    assert r.code == 2 and "(the job's report; give another with --report FILE)" in r.err, r.err
+    assert len(r.err.splitlines()) == 1
+    report.parent.mkdir()
     r = run_cli("bulk", "resume", job_id, *account, env=env)  # no --report: the job's own
     assert r.code == 0, r.err
     assert f"report of 10 items: {report}" in r.err

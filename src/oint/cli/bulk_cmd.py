@@ -439,6 +439,10 @@ def jobs_command(argv: list[str]) -> int:
         if report:
             check_output(report, "--report")
         job = Job.open(job_id)
+        if job.status() == "done":
+            _say(f"job {job.id} is done: nothing to resume")
+            job.close()
+            return EXIT_OK
         if report:
             job.journal.set(report=os.path.abspath(report))
         else:  # the report the job was started (or last resumed) with
@@ -449,10 +453,6 @@ def jobs_command(argv: list[str]) -> int:
                 except UsageError as e:
                     job.close()
                     raise UsageError(f"{e} (the job's report; give another with --report FILE)") from None
-        if job.status() == "done":
-            _say(f"job {job.id} is done: nothing to resume")
-            job.close()
-            return EXIT_OK
         client = _async_client(opts, str(job.journal.get("target") or ""))
         s = job.summary()
         _say(f"job {job.id}: resuming, {s.pending + s.sent} of {s.total} items left")
