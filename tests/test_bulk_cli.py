@@ -26,7 +26,9 @@ from conftest import (
     RFBS,
     CliResult,
     SandboxServer,
+    _post,
     attribute,
+    creds,
     film_product,
     read_csv,
     start_server,
@@ -655,3 +657,15 @@ def test_exported_stocks_and_prices_restore_as_bulk_jobs_changing_nothing(
     details = str(tmp_path / "details.csv")  # Ozon's whole answer stays one export away
     assert run_cli("ozon", "export", "price-details", "--sandbox", "--out", details, env=env).code == 0
     assert "commissions.sales_percent_fbs" in read_csv(details)[0]
+
+
+def test_over_http_the_default_period_counts_back_from_the_served_sandboxs_clock(
+    run_cli: RunCli, server: SandboxServer, tmp_path: Path
+) -> None:
+    _post(f"{server.url}/__sandbox/clock", {"set": "2031-03-01T00:00:00Z", "freeze": True})
+    server.clear_requests()
+    out = str(tmp_path / "postings.csv")
+    r = run_cli("ozon", "export", "postings", *creds(server.url), "--out", out)
+    assert r.code == 0, r.err
+    sent = server.request_log(path="/v4/posting/fbs/list")["requests"][0]["body"]["filter"]
+    assert (sent["since"], sent["to"]) == ("2031-01-30T00:00:00Z", "2031-03-01T00:00:00Z")

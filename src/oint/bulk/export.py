@@ -16,6 +16,7 @@ Prices: the fields `/v1/product/import/prices` takes, from `/v5/product/info/pri
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -44,12 +45,29 @@ BY_WAREHOUSE = "/v2/product/info/stocks-by-warehouse/fbs"
 SKUS_A_REQUEST = 500  # products asked at once of BY_WAREHOUSE
 
 
+SANDBOX_CLOCK = "/__sandbox/clock"  # a served sandbox's clock: {"epoch": ...}
+
+
 def server_now(client: Any) -> float:
     """The server's notion of now (epoch seconds): the transport's `server_time()` where it has
-    one (the sandbox plays its own clock, which `oint sandbox advance` moves on), else the
-    machine's clock."""
-    clock = getattr(getattr(client, "_transport", None), "server_time", None)
-    return float(clock()) if callable(clock) else time.time()
+    one (the sandbox in-process plays its own clock, which `oint sandbox advance` moves on); for a
+    server that is not Ozon's, its sandbox clock if it has one (`GET /__sandbox/clock` of
+    `oint sandbox serve`); else the machine's clock."""
+    transport = getattr(client, "_transport", None)
+    clock = getattr(transport, "server_time", None)
+    if callable(clock):
+        return float(clock())
+    if transport is not None and getattr(client, "_at_ozon", True) is False:
+        from oint.ozon.transport.base import TransportError
+
+        try:
+            raw = transport.request("GET", SANDBOX_CLOCK, dict(client._headers), None, client.timeout)
+            epoch = json.loads(raw.content).get("epoch") if raw.status == 200 else None
+        except (TransportError, ValueError, AttributeError):
+            epoch = None
+        if isinstance(epoch, (int, float)) and not isinstance(epoch, bool):
+            return float(epoch)
+    return time.time()
 
 
 def item_schema(op: Operation) -> dict[str, Any]:
