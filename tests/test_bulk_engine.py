@@ -474,7 +474,8 @@ def test_429_pause_is_told_as_such(tmp_path: Path) -> None:
     )
     action = engine.next(clock.now)
     assert isinstance(action, Wait) and engine.waiting is not None
-    assert engine.waiting.reason.startswith("Ozon's answer 429") and engine.waiting.until == clock.now + 7
+    assert engine.waiting.reason == "the pause Ozon asked for (429, too many requests)"
+    assert engine.waiting.until == clock.now + 7
 
 
 class FakeTime:

@@ -352,7 +352,7 @@ class Engine:
         if isinstance(error, RateLimitError):
             after = self._retry_after(error) or 1.0 / self.scale
             self.paused_until = max(self.paused_until, now + after)
-            self.pause_reason = "Ozon's answer 429 (too many requests): as long as it asked"
+            self.pause_reason = "the pause Ozon asked for (429, too many requests)"
             self._back(rows, now + after, doc)
         elif status in (401, 403):
             self.stopped = f"Ozon refused the credentials ({status}): {error}"
