@@ -26,7 +26,9 @@ from conftest import (
     RFBS,
     CliResult,
     SandboxServer,
+    _post,
     attribute,
+    creds,
     film_product,
     read_csv,
     start_server,
@@ -79,13 +81,8 @@ def pairs_of(request: dict[str, Any]) -> set[tuple[str, int]]:
 
 
 def exported_stocks(path: str) -> dict[tuple[str, int], int]:
-    """(offer_id, warehouse) -> present, from `oint ozon export stocks` (one warehouse per source)."""
-    out = {}
-    for row in read_csv(path):
-        warehouses = json.loads(row["warehouse_ids"] or "[]")
-        if len(warehouses) == 1:
-            out[(row["offer_id"], warehouses[0])] = int(row["present"])
-    return out
+    """(offer_id, warehouse) -> stock, from `oint ozon export stocks` (the columns `bulk stocks` reads)."""
+    return {(row["offer_id"], int(row["warehouse_id"])): int(row["stock"]) for row in read_csv(path)}
 
 
 # ------------------------------------------------------------------ the slow one
@@ -335,7 +332,7 @@ def test_archive_and_unarchive_by_product_id(run_cli: RunCli, env: dict[str, str
 def test_export_formats_and_any_paged_operation(run_cli: RunCli, env: dict[str, str], tmp_path: Path) -> None:
     seed(run_cli, env, 1500)
     prices = str(tmp_path / "prices.jsonl")
-    r = run_cli("ozon", "export", "prices", "--sandbox", "--out", prices, env=env)
+    r = run_cli("ozon", "export", "price-details", "--sandbox", "--out", prices, env=env)
     assert r.code == 0, r.err
     lines = [json.loads(x) for x in Path(prices).read_text(encoding="utf-8").splitlines()]
     assert len(lines) >= 1500 and lines[0]["price"]["currency_code"] == "RUB"  # as Ozon sent it
@@ -469,3 +466,206 @@ def test_resume_of_a_finished_job_and_list(run_cli: RunCli, env: dict[str, str],
     assert again.code == 0 and "nothing to resume" in again.err
     missing = run_cli("bulk", "show", "no-such-job", env=env)
     assert missing.code == 2 and "no bulk job" in missing.err
+
+
+# ------------------------------------------------------------------ checked before anything is sent
+def test_a_report_that_cannot_be_written_is_refused_before_sending(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "s.csv", ["offer_id", "warehouse_id", "stock"], [["143210609", FBS, 4]])
+    (tmp_path / "folder.csv").mkdir()
+    for report, problem in (
+        (str(tmp_path / "no" / "r.csv"), "does not exist"),
+        (str(tmp_path / "r.txt"), "use a .csv, .xlsx or .jsonl file"),
+        (str(tmp_path / "folder.csv"), "is a folder, not a file"),
+    ):
+        r = run_cli("ozon", "bulk", "stocks", "--file", path, "--sandbox", "--report", report, env=env)
+        assert r.code == 2 and r.err.startswith("oint: --report: ") and problem in r.err, r.err
+        assert len(r.err.splitlines()) == 1, r.err
+    assert not Path(env["OINT_SANDBOX_DB"]).exists() or stock_requests(env["OINT_SANDBOX_DB"]) == []
+    assert not Path(env["OINT_JOBS_DIR"]).exists() or not list(Path(env["OINT_JOBS_DIR"]).iterdir())
+
+
+def test_resume_writes_the_report_the_job_was_started_with(
+    run_cli: RunCli, env: dict[str, str], limited: SandboxServer, tmp_path: Path
+) -> None:
+    rows: list[list[Any]] = [[f"SEED-{i:06d}", FBS, 2] for i in range(1, 11)]
+    path = write_csv(tmp_path / "s.csv", ["offer_id", "warehouse_id", "stock"], rows)
+    report = tmp_path / "reports" / "report.csv"
+    report.parent.mkdir()
+    limited.fault(path="/v2/products/stocks", status=401, times=1)  # the job stops at its first request
+    account = ["--clientid", DEMO_CLIENT_ID, "--apikey", DEMO_API_KEY]
+    r = run_cli(
+        "ozon",
+        "bulk",
+        "stocks",
+        "--file",
+        path,
+        *account,
+        "--base-url",
+        limited.url,
+        "--report",
+        str(report),
+        env=env,
+    )
+    assert r.code == 1 and "stopped" in r.err, r.err
+    assert {o["state"] for o in read_csv(report)} == {"pending"}
+    job_id = the_job(env).name.removesuffix(".sqlite3")
+    shown = run_cli("bulk", "show", job_id, env=env)
+    assert f"report     {report}" in shown.out
+    report.unlink()
+    report.parent.rmdir()  # the job's report cannot be written now: refused, nothing sent
+    r = run_cli("bulk", "resume", job_id, *account, env=env)
+    assert r.code == 2 and "(the job's report; give another with --report FILE)" in r.err, r.err
+    assert len(r.err.splitlines()) == 1
+    report.parent.mkdir()
+    r = run_cli("bulk", "resume", job_id, *account, env=env)  # no --report: the job's own
+    assert r.code == 0, r.err
+    assert f"report of 10 items: {report}" in r.err
+    assert [o["state"] for o in read_csv(report)] == ["confirmed"] * 10
+
+
+def test_an_extra_cell_is_refused_naming_row_and_column(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "extra.csv"
+    path.write_text(f"offer_id,warehouse_id,stock\n143210609,{FBS},5\n91132,{FBS},3,9\n1432106010,{FBS},1,\n")
+    r = run_cli("ozon", "bulk", "stocks", "--file", str(path), "--sandbox", env=env)
+    assert r.code == 2, r.err
+    assert "1 bad row; nothing was sent" in r.err  # an empty cell past the header is no value
+    assert "row 3: column D: '9' is beyond the header's 3 columns" in r.err
+    assert not Path(env["OINT_SANDBOX_DB"]).exists() or stock_requests(env["OINT_SANDBOX_DB"]) == []
+
+
+def test_an_unknown_bulk_command_lists_the_commands(run_cli: RunCli, env: dict[str, str]) -> None:
+    r = run_cli("bulk", "nope", env=env)
+    assert r.code == 2
+    assert r.err == "oint: unknown command 'oint bulk nope': one of list, show, resume\n"
+    r = run_cli("bulk", "show", env=env)
+    assert r.code == 2 and "needs a job id" in r.err
+
+
+def test_export_refuses_a_file_ending_bulk_refuses(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """.txt and .json were written as CSV and JSON lines, .tsv as comma-separated CSV."""
+    for name in ("x.txt", "x.json", "x.tsv"):
+        out = tmp_path / name
+        r = run_cli("ozon", "export", "stocks", "--sandbox", "--out", str(out), env=env)
+        assert r.code == 2 and r.err == f"oint: --out: {str(out)!r}: use a .csv, .xlsx or .jsonl file\n"
+        assert not out.exists()
+    assert not Path(env["OINT_SANDBOX_DB"]).exists()  # nothing sent, the sandbox not even opened
+    for name in ("x.txt", "x.json"):
+        (tmp_path / name).write_text("offer_id,warehouse_id,stock\n143210609,1,1\n")
+        r = run_cli("ozon", "bulk", "stocks", "--sandbox", "--file", str(tmp_path / name), env=env)
+        assert r.code == 2 and "use a .csv, .xlsx or .jsonl file" in r.err
+
+
+def test_the_default_period_of_postings_counts_back_from_the_sandboxs_clock(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    offers = ["143210609", "1432106010", "91132"]  # the demo's products on sale, stocked for buyers
+    stocks = write_csv(
+        tmp_path / "s.csv", ["offer_id", "warehouse_id", "stock"], [[o, FBS, 900] for o in offers]
+    )
+    assert run_cli("ozon", "bulk", "stocks", "--file", stocks, "--sandbox", env=env).code == 0
+    assert run_cli("sandbox", "buyers", "--orders-per-day", "20", "--seed", "1", env=env).code == 0
+    assert run_cli("sandbox", "advance", "40d", env=env).code == 0  # sandbox time 40 days ahead
+    clock = run_cli("sandbox", "clock", "--freeze", env=env).json()["epoch"]  # stopped there
+    default, chosen = str(tmp_path / "default.csv"), str(tmp_path / "chosen.csv")
+    r = run_cli("ozon", "export", "postings", "--sandbox", "--out", default, env=env)
+    assert r.code == 0, r.err
+    since, to = (
+        dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for t in (clock - 30 * 86400, clock)
+    )
+    r = run_cli(
+        "ozon", "export", "postings", "--since", since, "--to", to, "--sandbox", "--out", chosen, env=env
+    )
+    assert r.code == 0, r.err
+    numbers = {row["posting_number"] for row in read_csv(default)}
+    assert len(numbers) > 100  # the machine's last 30 days held none of them: "1 row of 388"
+    assert numbers == {row["posting_number"] for row in read_csv(chosen)}
+    sent = Store(env["OINT_SANDBOX_DB"]).requests(0, "/v4/posting/fbs/list")[0]["body"]["filter"]
+    sent_to = dt.datetime.strptime(sent["to"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    assert sent_to.timestamp() == int(clock)
+
+
+# ------------------------------------------------------------------ exports restore as bulk jobs
+SECOND_FBS = 1020005000077777
+
+
+def stock_state(db: str) -> dict[tuple[int, int], tuple[int, int]]:
+    """(product, warehouse) -> (stock, reserved) of the demo account, read from the state file."""
+    store = Store(db)
+    try:
+        return {
+            (d["product_id"], d["warehouse_id"]): (d["stock"], d["reserved"])
+            for d in store.all(DEMO_CLIENT_ID, "stock")
+        }
+    finally:
+        store.close()
+
+
+def test_exported_stocks_and_prices_restore_as_bulk_jobs_changing_nothing(
+    run_cli: RunCli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """`export stocks` wrote present/reserved per source, which `bulk stocks` refused."""
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.model.base import Account
+    from oint.sandbox.model.warehouses import WAREHOUSE, _warehouse
+
+    seed(run_cli, env, 20)
+    db = env["OINT_SANDBOX_DB"]
+    sandbox = Sandbox(db)  # a second FBS warehouse: /v4/product/info/stocks sums a source's warehouses
+    with sandbox.store.transaction():
+        account = Account(sandbox.store, DEMO_CLIENT_ID, sandbox.clock())
+        account.put(WAREHOUSE, SECOND_FBS, _warehouse(SECOND_FBS, "Второй склад FBS"))
+    sandbox.close()
+    rows = [["SEED-000001", FBS, 11], ["SEED-000001", SECOND_FBS, 22], ["SEED-000002", RFBS, 5]]
+    first = write_csv(tmp_path / "first.csv", ["offer_id", "warehouse_id", "stock"], rows)
+    assert run_cli("ozon", "bulk", "stocks", "--file", first, "--sandbox", env=env).code == 0
+    before = stock_state(db)
+
+    backup = str(tmp_path / "stocks.csv")
+    r = run_cli("ozon", "export", "stocks", "--sandbox", "--out", backup, env=env)
+    assert r.code == 0, r.err
+    exported = read_csv(backup)
+    assert list(exported[0]) == ["offer_id", "product_id", "warehouse_id", "stock"]
+    by_pair = {(row["offer_id"], int(row["warehouse_id"])): int(row["stock"]) for row in exported}
+    assert by_pair[("SEED-000001", FBS)] == 11 and by_pair[("SEED-000001", SECOND_FBS)] == 22
+    assert by_pair[("SEED-000002", RFBS)] == 5
+    assert by_pair[("143210609", FBS)] == 15  # present 17, of which 2 reserved: what bulk sets is 15
+    assert len(by_pair) == len(exported) == len([k for k in before if k[1] != 0])  # FBO left out
+    r = run_cli("ozon", "bulk", "stocks", "--file", backup, "--sandbox", env=env)
+    assert r.code == 0 and f"all {len(exported)} items confirmed" in r.err, r.err
+    assert stock_state(db) == before
+    lines = str(tmp_path / "stocks.jsonl")  # the same in JSON lines
+    assert run_cli("ozon", "export", "stocks", "--sandbox", "--out", lines, env=env).code == 0
+    assert run_cli("ozon", "bulk", "stocks", "--file", lines, "--sandbox", env=env).code == 0
+    assert stock_state(db) == before
+
+    prices, again = str(tmp_path / "prices.csv"), str(tmp_path / "prices-again.csv")
+    assert run_cli("ozon", "export", "prices", "--sandbox", "--out", prices, env=env).code == 0
+    assert (
+        read_csv(prices)[0]["price"] == "1300" and "commissions.sales_percent_fbs" not in read_csv(prices)[0]
+    )
+    r = run_cli("ozon", "bulk", "prices", "--file", prices, "--sandbox", env=env)
+    assert r.code == 0 and "items confirmed" in r.err, r.err
+    assert run_cli("ozon", "export", "prices", "--sandbox", "--out", again, env=env).code == 0
+    assert Path(again).read_text() == Path(prices).read_text()
+    details = str(tmp_path / "details.csv")  # Ozon's whole answer stays one export away
+    assert run_cli("ozon", "export", "price-details", "--sandbox", "--out", details, env=env).code == 0
+    assert "commissions.sales_percent_fbs" in read_csv(details)[0]
+
+
+def test_over_http_the_default_period_counts_back_from_the_served_sandboxs_clock(
+    run_cli: RunCli, server: SandboxServer, tmp_path: Path
+) -> None:
+    _post(f"{server.url}/__sandbox/clock", {"set": "2031-03-01T00:00:00Z", "freeze": True})
+    server.clear_requests()
+    out = str(tmp_path / "postings.csv")
+    r = run_cli("ozon", "export", "postings", *creds(server.url), "--out", out)
+    assert r.code == 0, r.err
+    sent = server.request_log(path="/v4/posting/fbs/list")["requests"][0]["body"]["filter"]
+    assert (sent["since"], sent["to"]) == ("2031-01-30T00:00:00Z", "2031-03-01T00:00:00Z")

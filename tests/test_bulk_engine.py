@@ -442,3 +442,79 @@ def test_retry_after_is_in_ozon_seconds(tmp_path: Path, scale: float) -> None:
 
     drive(engine, clock, answer)
     assert times[1] - times[0] == pytest.approx(60.0 / scale)
+
+
+# ------------------------------------------------------------------ what a progress line is told
+def test_the_engine_says_which_window_it_waits_for_and_the_quota(tmp_path: Path) -> None:
+    clock = Clock()
+    engine, _, _ = make(tmp_path, STOCKS, stocks(25_000), clock)
+    assert engine.quota_per_minute() == 8_000  # 80 requests a minute, 100 items each
+    reasons = []
+    for _ in range(200):
+        action = engine.next(clock.now)
+        if isinstance(action, Send):
+            assert engine.waiting is None
+            engine.answered(action, stock_results(action), clock.now)
+            continue
+        assert isinstance(action, Wait) and action.until is not None and engine.waiting is not None
+        assert engine.waiting.until == action.until
+        reasons.append(engine.waiting.reason)
+        clock.now = action.until
+    assert reasons[0] == "Ozon's limit per account (50 requests a second)"  # the 51st request
+    assert "Ozon's stocks limit (80 requests a minute)" in reasons  # the 81st
+
+
+def test_429_pause_is_told_as_such(tmp_path: Path) -> None:
+    clock = Clock()
+    engine, _, _ = make(tmp_path, STOCKS, stocks(10), clock)
+    action = engine.next(clock.now)
+    assert isinstance(action, Send)
+    engine.answered(
+        action, RawResponse(429, {"retry-after": "7"}, b'{"code":8,"message":"slow down"}'), clock.now
+    )
+    action = engine.next(clock.now)
+    assert isinstance(action, Wait) and engine.waiting is not None
+    assert engine.waiting.reason == "the pause Ozon asked for (429, too many requests)"
+    assert engine.waiting.until == clock.now + 7
+
+
+class FakeTime:
+    """`time` for the sync driver: sleeping moves the clock on."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def time(self) -> float:
+        return self.clock.now
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.now += seconds
+
+
+class FakeClient:
+    """What the sync driver uses of a client (`send_raw`), answering every stock updated."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def send_raw(self, method: str, path: str, body: Any = None) -> RawResponse:
+        self.log.append("send")
+        return stock_results(Send(0, method, path, body))
+
+
+def test_the_driver_tells_progress_every_second_of_a_long_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar looked frozen for the whole wait for the next minute's window."""
+    import oint.jobs.jobs as jobs
+
+    clock = Clock()
+    monkeypatch.setattr(jobs, "time", FakeTime(clock))
+    engine, _, _ = make(tmp_path, STOCKS, stocks(8_100), clock)
+    log: list[str] = []
+    client: Any = FakeClient(log)  # a stand-in for the client
+    assert jobs._drive(engine, client, lambda: log.append("progress")) is None
+    sends = [i for i, what in enumerate(log) if what == "send"]
+    assert len(sends) == 81
+    told_while_waiting = log[sends[79] + 1 : sends[80]].count("progress")
+    assert told_while_waiting >= 55, told_while_waiting  # a minute's window, told about each second

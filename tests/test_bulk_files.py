@@ -143,3 +143,31 @@ def test_progress_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest.Monk
     assert (
         len(lines) == 2 and lines[-1].startswith("oint: job-2: 10/10 (100%)") and "\r" not in plain.getvalue()
     )
+
+
+def test_rate_and_eta_never_beat_ozons_quota_and_waits_are_shown() -> None:
+    """A fresh window lets 80 requests of 100 stocks go at once: 8,000 items in a second measured
+    480,000 items a minute and an ETA of 0:11 for 92,000 more, where Ozon allows 8,000 a minute."""
+    from oint.jobs.jobs import Summary
+
+    now = [0.0]
+    tty = Tty()
+    bar = ProgressLine("job-1", 100_000, stream=tty, clock=lambda: now[0])
+    start = Summary("job-1", 100_000, 0, 0, 100_000, 0, quota_per_minute=8_000.0)
+    bar(start, force=True)
+    now[0] = 1.0
+    bar(start._replace(confirmed=8_000, pending=92_000), force=True)
+    line = tty.getvalue().split("\r")[-1]
+    assert "| 8,000 items/min (Ozon allows 8,000) | ETA 11:30 |" in line, line
+    now[0] = 20.0
+    waiting = start._replace(
+        confirmed=8_000,
+        pending=92_000,
+        waiting="Ozon's stocks limit (80 requests a minute)",
+        waiting_seconds=41.2,
+    )
+    bar(waiting, force=True)
+    line = tty.getvalue().split("\r")[-1]
+    assert line.endswith("| waiting for Ozon's stocks limit (80 requests a minute), 41 s\x1b[K"), line
+    bar.end(Summary("job-1", 100_000, 100_000, 0, 0, 0))  # the last summary tells no quota
+    assert "(Ozon allows 8,000)" in tty.getvalue().split("\r")[-1]

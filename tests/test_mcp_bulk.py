@@ -277,6 +277,9 @@ def test_stopping_the_server_interrupts_a_running_job_resumably(tmp_path: Path, 
             await asyncio.sleep(0.05)
         assert progress["status"] == "running" and progress["confirmed"] == 1, progress
         assert "eta" in progress and "items_per_min" in progress
+        # the second item waits for Ozon's per-item window (a pair once per 30 s): said, with the quota
+        assert progress["quota_items_per_min"] > 0 and "30 s" not in str(progress.get("eta"))
+        assert "waiting" in progress, progress
 
     run_tools(tmp_path, "", script)
     with Job.open(ids[0]) as job:

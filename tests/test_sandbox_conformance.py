@@ -143,6 +143,7 @@ def test_every_routed_operation_answers_as_documented(server: SandboxServer, leg
     # prices and stocks
     r("POST", "/v5/product/info/prices", {"filter": {"visibility": "ALL"}, "limit": 100})
     r("POST", "/v4/product/info/stocks", {"filter": {"visibility": "ALL"}, "limit": 100})
+    r("POST", "/v2/product/info/stocks-by-warehouse/fbs", {"offer_id": ["143210609", "91132"], "limit": 1})
     r("POST", "/v1/product/info/discounted", {"discounted_skus": [str(FBO_MARKDOWN_SKU)]})
     r("POST", "/v1/product/update/discount", {"product_id": FBS_MARKDOWN_PRODUCT, "discount": 30})
     r(

@@ -129,6 +129,12 @@ BODIES: dict[str, dict[str, Any]] = {
         "sort_by": "sku",
         "sort_dir": "asc",
     },
+    "POST /v2/product/info/stocks-by-warehouse/fbs": {
+        "sku": ["1626044001"],
+        "offer_id": ["143210609"],
+        "limit": 10,
+        "cursor": "",
+    },
     "POST /v4/product/info/stocks": {
         "filter": {"offer_id": ["A"], "visibility": "ALL", "with_quant": {"created": True, "exists": False}},
         "limit": 10,

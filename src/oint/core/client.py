@@ -205,6 +205,17 @@ class _ClientCore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
 
+    @property
+    def at_ozon(self) -> bool:
+        """Whether the client sends to Ozon's own host (Ozon's limits and retirement warnings apply)."""
+        return self._at_ozon
+
+    def server_time(self) -> float | None:
+        """The server's notion of now (epoch seconds) where the transport plays a clock of its own
+        (the sandbox in-process: `server_time()` of the transport), else None."""
+        clock = getattr(self._transport, "server_time", None)
+        return float(clock()) if callable(clock) else None
+
     def _set_api(self, api: str | None) -> None:
         """`api=`: kept as given; OInt's clients (`oint.compat.client`) check it and use it."""
         self.api = api or ""

@@ -14,8 +14,8 @@ a whole with 400 is split in halves until the bad items are alone. Credentials r
 an operation switched off, or too many failures in a row stop the job (`Stop`): it
 resumes later from its journal.
 
-Drivers (`oint.bulk.drivers`) loop over these steps, sync or async; a task queue could
-as well: the engine holds no socket, no thread and no event loop.
+The drivers (`_drive` and `_adrive` in `oint.jobs.jobs`) loop over these steps, sync or
+async; a task queue could as well: the engine holds no socket, no thread and no event loop.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from oint.apis.seller.spec import Operation
+from oint.apis.seller.spec import Operation, global_rate_limits
 from oint.core.errors import APIStatusError, OzonError, RateLimitError, error_for_status, parse_retry_after
 from oint.core.retry import RateLimiter, acquire_all, free_in, prime_all, release_all, time_scale
 from oint.core.transport.base import RawResponse
@@ -67,6 +67,14 @@ class Stop(NamedTuple):
 
 class Done(NamedTuple):
     pass
+
+
+class Waiting(NamedTuple):
+    """Why nothing is sent now (`Engine.waiting`): "Ozon's stocks limit (80 requests a minute)",
+    until `until` (wall-clock seconds). What a progress line shows instead of looking frozen."""
+
+    reason: str
+    until: float
 
 
 DONE = Done()
@@ -114,18 +122,22 @@ class Engine:
         self.in_flight = 0
         self.failures = 0  # in a row
         self.paused_until = 0.0
+        self.pause_reason = ""
         self.stopped: str | None = None
+        self.waiting: Waiting | None = None  # set by `next` when it answers Wait for a reason
         self._open: dict[int, str] = {}  # requests holding a slot of the account's limiters
         windows = item_limits(op)
         self._item_window = max((s for _, s in windows), default=0.0) / self.scale
 
     # ------------------------------------------------------------------ choosing
     def next(self, now: float) -> Action:
+        self.waiting = None
         if self.stopped is not None:
             return Stop(self.stopped) if self.in_flight == 0 else Wait(None)
         if self.in_flight >= self.max_in_flight:
             return Wait(None)
         if now < self.paused_until:
+            self.waiting = Waiting(self.pause_reason, self.paused_until)
             return Wait(self.paused_until)
         if self.reader.task_op is not None:
             due = self.journal.due_task(now)
@@ -137,16 +149,44 @@ class Engine:
             lims = self.limits(self.op.path)
             wait = free_in(lims)
             if wait > 0:
-                return Wait(now + wait)
+                return self._wait_for(lims, now + wait)
             chosen, held = self._choose(now)
             if chosen:
                 wait = acquire_all(lims)
                 self.journal.delay(held)
                 if wait > 0:
-                    return Wait(now + wait)
+                    return self._wait_for(lims, now + wait)
                 return self._send(chosen, now)
             self.journal.delay(held)
         return Wait(now + 0.01)
+
+    def quota_per_minute(self) -> float | None:
+        """Items a minute the account's windows let this job send (requests a window times the
+        items of a full request); None when no window limits it. The measured rate may be
+        higher for a while (a fresh window lets its requests go at once), never for long."""
+        lims = self.limits(self.op.path)
+        if not lims:
+            return None
+        return min(lim.rate / lim.per for lim in lims) * 60 * self.batch_size
+
+    def _wait_for(self, lims: Sequence[RateLimiter], until: float) -> Wait:
+        """Wait for a free slot of the account's windows, saying which window holds the job."""
+        holding = max(lims, key=lambda lim: free_in([lim]))
+        self.waiting = Waiting(self._window_text(holding), until)
+        return Wait(until)
+
+    def _window_text(self, lim: RateLimiter) -> str:
+        ozon_seconds = round(lim.per * self.scale, 3)
+        unit = {1: "a second", 60: "a minute", 3600: "an hour", 86400: "a day"}.get(
+            int(ozon_seconds) if ozon_seconds.is_integer() else -1, f"per {ozon_seconds:g} s"
+        )
+        if (lim.rate, ozon_seconds) in {(n, float(s)) for n, s in global_rate_limits()}:
+            return f"Ozon's limit per account ({lim.rate} requests {unit})"
+        from oint.jobs.kinds import kind_of
+
+        kind = kind_of(self.op.path)
+        name = f"Ozon's {kind} limit" if kind else f"Ozon's limit on {self.op.path}"
+        return f"{name} ({lim.rate} requests {unit})"
 
     def _choose(self, now: float) -> tuple[list[Row], list[tuple[int, float]]]:
         """Items for the next batch (in order, within their per-item limits) and the ones held."""
@@ -200,10 +240,17 @@ class Engine:
         counts = self.journal.counts
         if self.in_flight == 0 and counts["pending"] == 0 and not self.journal.has_tasks():
             return DONE
-        times = [
-            t for t in (self.journal.next_due(), self.journal.next_poll()) if t is not None and t < PARKED
-        ]
-        return Wait(max(min(times), now)) if times else Wait(None)
+        due, poll = self.journal.next_due(), self.journal.next_poll()
+        times = [t for t in (due, poll) if t is not None and t < PARKED]
+        if not times:
+            return Wait(None)
+        until = max(min(times), now)
+        if self.in_flight == 0:
+            if until == due:
+                self.waiting = Waiting("Ozon's limit per item (items sent again once it allows)", until)
+            else:
+                self.waiting = Waiting("Ozon to process its tasks", until)
+        return Wait(until)
 
     # ------------------------------------------------------------------ answers
     def answered(self, send: Send, raw: RawResponse | OzonError, now: float) -> None:
@@ -305,6 +352,7 @@ class Engine:
         if isinstance(error, RateLimitError):
             after = self._retry_after(error) or 1.0 / self.scale
             self.paused_until = max(self.paused_until, now + after)
+            self.pause_reason = "the pause Ozon asked for (429, too many requests)"
             self._back(rows, now + after, doc)
         elif status in (401, 403):
             self.stopped = f"Ozon refused the credentials ({status}): {error}"
@@ -321,6 +369,8 @@ class Engine:
             cap = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (self.failures - 1))
             pause = self.rng.uniform(cap / 2, cap)
             self.paused_until = max(self.paused_until, now + pause)
+            what = f"HTTP {status}" if status else "no answer"
+            self.pause_reason = f"Ozon to answer well again ({what}, {self.failures} in a row)"
             self._back(rows, now + pause, doc)
         elif len(rows) > 1:  # refused as a whole: halve the batch until the bad items are alone
             cap = (len(rows) + 1) // 2

@@ -28,21 +28,45 @@ MAX_REPORTED = 20  # input errors printed (all are counted)
 FORMATS = ("csv", "xlsx", "jsonl")
 
 
-def file_format(path: str, option: str = "--file") -> str:
-    """csv, xlsx or jsonl, from the file name."""
+# file name endings, as a file is read and as it is written: tab-separated text is read as CSV
+# (the delimiter is found from the header), but written CSV is comma-separated, so only .csv
+READ_ENDINGS = (
+    (".csv", "csv"),
+    (".tsv", "csv"),
+    (".xlsx", "xlsx"),
+    (".jsonl", "jsonl"),
+    (".ndjson", "jsonl"),
+)
+WRITE_ENDINGS = ((".csv", "csv"), (".xlsx", "xlsx"), (".jsonl", "jsonl"), (".ndjson", "jsonl"))
+
+
+def file_format(path: str, option: str = "--file", *, writing: bool = False) -> str:
+    """csv, xlsx or jsonl, from the file name (UsageError for any other ending: a .txt or .json
+    file is refused, read or written, rather than guessed)."""
     name = path.lower()
-    for ext, fmt in (
-        (".csv", "csv"),
-        (".tsv", "csv"),
-        (".txt", "csv"),
-        (".xlsx", "xlsx"),
-        (".jsonl", "jsonl"),
-        (".ndjson", "jsonl"),
-        (".json", "jsonl"),
-    ):
-        if name.endswith(ext):
+    for ending, fmt in WRITE_ENDINGS if writing else READ_ENDINGS:
+        if name.endswith(ending):
             return fmt
     raise UsageError(f"{option}: {path!r}: use a .csv, .xlsx or .jsonl file")
+
+
+def check_output(path: str, option: str = "--out") -> str:
+    """The format of a file to be written, once it is known that it can be written: checked
+    before anything is sent (UsageError naming the problem)."""
+    fmt = file_format(path, option, writing=True)
+    real = os.path.realpath(path)  # a symlink is written through to its target
+    if os.path.isdir(real):
+        raise UsageError(f"{option}: {path!r} is a folder, not a file")
+    if os.path.exists(real):
+        if not os.access(real, os.W_OK):
+            raise UsageError(f"{option}: no permission to write {path!r}")
+        return fmt
+    folder = os.path.dirname(real)
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option}: folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{option}: no permission to create a file in {folder!r}")
+    return fmt
 
 
 def _openpyxl() -> Any:
@@ -271,6 +295,12 @@ class ItemSchema:
                 (name, f"column {name!r} ({column_letter(i)})", cells[i] if i < len(cells) else "", False)
                 for i, name in enumerate(header)
             ]
+            for i in range(len(header), len(cells)):  # a value under no column: refused, not dropped
+                if str(cells[i]).strip():
+                    problems.append(
+                        f"column {column_letter(i)}: {cells[i]!r} is beyond the header's "
+                        f"{len(header)} columns"
+                    )
         for name, where, value, typed in named:
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
@@ -454,10 +484,7 @@ class JsonlWriter:
 
 def open_writer(path: str, columns: list[str], option: str = "--out") -> Writer:
     """A streamed writer by file extension (JSON lines keep rows as given, nested)."""
-    fmt = file_format(path, option)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UsageError(f"{option}: folder {folder!r} does not exist")
+    fmt = check_output(path, option)
     try:
         if fmt == "csv":
             return CsvWriter(path, columns)

@@ -45,6 +45,11 @@ class Summary(NamedTuple):
     pending: int
     sent: int
     stopped: str | None = None  # why the job stopped before the end (it can be resumed)
+    # while it runs (progress): what it waits for and how many seconds more, and the items a
+    # minute Ozon's windows allow it (`Engine.waiting`, `Engine.quota_per_minute`)
+    waiting: str | None = None
+    waiting_seconds: float = 0.0
+    quota_per_minute: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -217,7 +222,7 @@ class Job:
         confirmed or failed, or the job must stop. Also resumes an interrupted job."""
         engine = self._engine(client.client_id, 1)
         try:
-            stopped = _drive(engine, client, lambda: self._progress(progress))
+            stopped = _drive(engine, client, lambda: self._progress(progress, engine))
         except BaseException:
             self.journal.set(status="interrupted")
             self._unlock()
@@ -232,7 +237,7 @@ class Job:
         """`run` for an async client, with up to `concurrency` requests in flight."""
         engine = self._engine(client.client_id, concurrency)
         try:
-            stopped = await _adrive(engine, client, lambda: self._progress(progress))
+            stopped = await _adrive(engine, client, lambda: self._progress(progress, engine))
         except BaseException:
             self.journal.set(status="interrupted")
             self._unlock()
@@ -241,9 +246,16 @@ class Job:
 
     aresume = arun
 
-    def _progress(self, progress: Progress | None) -> None:
-        if progress is not None:
-            progress(self.summary())
+    def _progress(self, progress: Progress | None, engine: Engine) -> None:
+        if progress is None:
+            return
+        summary = self.summary()._replace(quota_per_minute=engine.quota_per_minute())
+        waiting = engine.waiting
+        if waiting is not None:
+            summary = summary._replace(
+                waiting=waiting.reason, waiting_seconds=max(0.0, waiting.until - time.time())
+            )
+        progress(summary)
 
     # ------------------------------------------------------------------ one runner at a time
     def _lock_path(self) -> str:
@@ -297,6 +309,9 @@ def _drive(engine: Engine, client: SyncClientBase, progress: Callable[[], None])
         engine.abandon()
 
 
+PROGRESS_TICK = 1.0  # seconds: during a long wait, progress is told this often (a countdown)
+
+
 def _drive_steps(engine: Engine, client: SyncClientBase, progress: Callable[[], None]) -> str | None:
     while True:
         action = engine.next(time.time())
@@ -309,7 +324,9 @@ def _drive_steps(engine: Engine, client: SyncClientBase, progress: Callable[[], 
             progress()
         elif isinstance(action, Wait):
             until = action.until if action.until is not None else time.time() + 0.05
-            time.sleep(max(0.0, until - time.time()))
+            if engine.waiting is not None:
+                progress()
+            time.sleep(min(PROGRESS_TICK, max(0.0, until - time.time())))
         elif isinstance(action, Stop):
             return action.reason
         else:
@@ -344,6 +361,9 @@ async def _adrive(engine: Engine, client: AsyncClientBase, progress: Callable[[]
                 progress()
                 return None
             timeout = None if action.until is None else max(0.0, action.until - time.time())
+            if engine.waiting is not None:  # say so, and again every PROGRESS_TICK of a long wait
+                progress()
+                timeout = PROGRESS_TICK if timeout is None else min(timeout, PROGRESS_TICK)
             if running:
                 done, pending = await asyncio.wait(
                     running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED

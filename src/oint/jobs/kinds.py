@@ -64,19 +64,31 @@ class Export(NamedTuple):
     text: str
     body: dict[str, Any]
     explode: str | None = None  # a list field written one row per entry
+    restores: str | None = None  # the bulk kind whose file it writes: a backup restores as is
 
 
+EVERY_PRODUCT = {"filter": {"visibility": "ALL"}}
 EXPORTS: dict[str, Export] = {
-    "products": Export(
-        "/v3/product/list", "the product list (ids, archive, stocks flags)", {"filter": {"visibility": "ALL"}}
-    ),
+    "products": Export("/v3/product/list", "the product list (ids, archive, stocks flags)", EVERY_PRODUCT),
     "prices": Export(
-        "/v5/product/info/prices", "prices, commissions, indexes", {"filter": {"visibility": "ALL"}}
+        "/v5/product/info/prices",
+        "prices as `bulk prices` reads them (a backup restores as is)",
+        EVERY_PRODUCT,
+        restores="prices",
+    ),
+    "price-details": Export(
+        "/v5/product/info/prices", "prices with commissions and indexes, as Ozon gives them", EVERY_PRODUCT
     ),
     "stocks": Export(
         "/v4/product/info/stocks",
-        "stocks per product and source (fbs, rfbs, fbo)",
-        {"filter": {"visibility": "ALL"}},
+        "FBS/rFBS stocks per warehouse as `bulk stocks` reads them (a backup restores as is)",
+        EVERY_PRODUCT,
+        restores="stocks",
+    ),
+    "stocks-by-source": Export(
+        "/v4/product/info/stocks",
+        "stocks per product and source (fbs, rfbs, fbo): present, reserved, warehouses",
+        EVERY_PRODUCT,
         "stocks",
     ),
     "postings": Export("/v4/posting/fbs/list", "FBS postings (--since, --to: default the last 30 days)", {}),

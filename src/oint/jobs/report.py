@@ -104,12 +104,22 @@ class Rate:
         (t0, n0), (t1, n1) = self.samples[0], self.samples[-1]
         return (n1 - n0) / (t1 - t0) * 60 if t1 > t0 else 0.0
 
-    def eta(self, left: int) -> float | None:
-        """Seconds until `left` more items are settled (None: no rate yet)."""
-        rate = self.per_minute()
+    def eta(self, left: int, quota: float | None = None) -> float | None:
+        """Seconds until `left` more items are settled (None: no rate yet), at the measured rate
+        but never faster than `quota` items a minute (what Ozon's windows allow: a fresh window
+        lets a burst go at once, which says nothing of the minutes after it)."""
+        rate = self.expected(quota)
         if not left:
             return 0.0
         return left / rate * 60 if rate > 0 else None
+
+    def expected(self, quota: float | None = None) -> float:
+        """Items a minute from now on: the measured rate, capped by `quota`; the quota alone
+        before anything is measured."""
+        rate = self.per_minute()
+        if quota is None or quota <= 0:
+            return rate
+        return min(rate, quota) if rate > 0 else quota
 
 
 def duration(seconds: float) -> str:

@@ -43,6 +43,31 @@ CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '
 CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
 """
 INDEXED_FIELDS = ("offer_id", "sku")
+# How many documents of each (account, kind) are not archived (`is_archived` false), kept by
+# triggers in the same transactions as the documents: a page of a 100,000-product catalogue
+# tells its total without counting the catalogue (`unarchived_page`). Made, and filled from the
+# documents, on the first open of a state file that lacks it.
+UNARCHIVED_TABLE = (
+    "CREATE TABLE unarchived_counts (account TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, "
+    "PRIMARY KEY (account, kind))"
+)
+UNARCHIVED_TRIGGERS = {
+    "unarchived_insert": "AFTER INSERT ON docs WHEN NOT json_extract(NEW.data, '$.is_archived') BEGIN "
+    "INSERT INTO unarchived_counts (account, kind, n) VALUES (NEW.account, NEW.kind, 1) "
+    "ON CONFLICT (account, kind) DO UPDATE SET n = n + 1; END",
+    "unarchived_delete": "AFTER DELETE ON docs WHEN NOT json_extract(OLD.data, '$.is_archived') BEGIN "
+    "UPDATE unarchived_counts SET n = n - 1 WHERE account = OLD.account AND kind = OLD.kind; END",
+    "unarchived_update": "AFTER UPDATE OF data ON docs "
+    "WHEN coalesce(NOT json_extract(OLD.data, '$.is_archived'), 0) "
+    "!= coalesce(NOT json_extract(NEW.data, '$.is_archived'), 0) BEGIN "
+    "INSERT INTO unarchived_counts (account, kind, n) VALUES (NEW.account, NEW.kind, "
+    "CASE WHEN NOT json_extract(NEW.data, '$.is_archived') THEN 1 ELSE -1 END) "
+    "ON CONFLICT (account, kind) DO UPDATE SET n = n + excluded.n; END",
+}
+UNARCHIVED_FILL = (
+    "INSERT INTO unarchived_counts (account, kind, n) SELECT account, kind, COUNT(*) FROM docs "
+    "WHERE NOT json_extract(data, '$.is_archived') GROUP BY account, kind"
+)
 # the columns of the request log added after its first release: state files made before get them
 LOG_COLUMNS = (
     ("answer", "TEXT NOT NULL DEFAULT ''"),
@@ -158,6 +183,7 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
             self._add_log_columns()
+            self._add_unarchived_counts()
             # a file SQLite could open only for reading fails at its first write: find out now
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -174,6 +200,31 @@ class Store:
         for name, decl in LOG_COLUMNS:
             if name not in have:
                 self._db.execute(f"ALTER TABLE requests ADD COLUMN {name} {decl}")
+
+    def _add_unarchived_counts(self) -> None:
+        """Make the kept counts (`UNARCHIVED_TABLE`) in a state file that lacks them (one process
+        does, under the write lock; the others find them made)."""
+
+        def made() -> bool:
+            found = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='unarchived_counts'"
+            return self._db.execute(found).fetchone() is not None
+
+        if made():
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if not made():
+                self._db.execute(UNARCHIVED_TABLE)
+                self._make_triggers()
+                self._db.execute(UNARCHIVED_FILL)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _make_triggers(self) -> None:
+        for name, body in UNARCHIVED_TRIGGERS.items():
+            self._db.execute(f"CREATE TRIGGER {name} {body}")
 
     def state_error(self, error: BaseException) -> SandboxStateError:
         """The `SandboxStateError` for an SQLite failure met while using the file."""
@@ -315,18 +366,16 @@ class Store:
     def unarchived_page(self, account: str, kind: str, after: int, limit: int) -> tuple[list[Any], int]:
         """Documents with numeric keys above `after` whose `is_archived` is false, in key order
         (at most `limit`), and how many there are in all: a page of a large catalogue without
-        reading it whole."""
+        reading it whole, nor counting it (the count is kept: `UNARCHIVED_TABLE`)."""
         rows = self._db.execute(
             "SELECT data FROM docs WHERE account=? AND kind=? AND CAST(key AS INTEGER)>? "
             "AND NOT json_extract(data, '$.is_archived') ORDER BY CAST(key AS INTEGER) LIMIT ?",
             (account, kind, after, limit),
         ).fetchall()
         total = self._db.execute(
-            "SELECT COUNT(*) FROM docs WHERE account=? AND kind=? "
-            "AND NOT json_extract(data, '$.is_archived')",
-            (account, kind),
+            "SELECT n FROM unarchived_counts WHERE account=? AND kind=?", (account, kind)
         ).fetchone()
-        return [json.loads(r[0]) for r in rows], int(total[0])
+        return [json.loads(r[0]) for r in rows], int(total[0]) if total else 0
 
     def put_many(self, account: str, kind: str, docs: list[tuple[Any, Any]]) -> None:
         """Insert new documents (keys not yet used) in one go: seeding large catalogues."""
@@ -546,6 +595,10 @@ class Store:
         return h.hexdigest()
 
     def wipe(self) -> None:
-        """Forget everything (used by reset)."""
-        for table in ("docs", "counters", "hits", "meta", "requests"):
+        """Forget everything (used by reset). The counting triggers are off meanwhile: SQLite
+        empties a table without triggers at once, not row by row."""
+        for name in UNARCHIVED_TRIGGERS:
+            self._db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for table in ("docs", "counters", "hits", "meta", "requests", "unarchived_counts"):
             self._db.execute(f"DELETE FROM {table}")
+        self._make_triggers()

@@ -11,7 +11,7 @@ As httpx's ASGI transport serves an app, `connect()` serves the sandbox to a cli
 `connect_async()` is the twin for `AsyncOzonClient`. Each transport carries what the client reads
 generically: `default_credentials` (the demo account's, used when no keys are given) and
 `base_url` ("sandbox:" and the state file's absolute path, so that Ozon's own rate limits and switch-off
-warnings stay off, and a bulk job records where it ran).
+warnings stay off, and a bulk job records where it ran) and `server_time()` (the sandbox's clock).
 `OzonClient(sandbox=True | path)` is the same through the entry point `provide` (see
 `oint.core.transport.providers`); the CLI's `--sandbox` and `oint mcp` call `connect` directly.
 
@@ -69,6 +69,11 @@ class _Transport:
         self.sandbox = _sandbox(db_path, sandbox)
         self._own = sandbox is None if owned is None else owned
         self.base_url = _url(db_path)
+
+    def server_time(self) -> float:
+        """The sandbox's clock (epoch seconds), which `oint sandbox advance` moves on: what a
+        default period (`oint ozon export postings`) counts back from."""
+        return self.sandbox.clock()
 
     def close(self) -> None:
         """Also callable without a loop (an async client whose construction failed closes it so)."""

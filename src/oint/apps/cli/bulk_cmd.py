@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from oint.apps.cli.args import checked_options, number_option
@@ -61,7 +62,8 @@ USAGE = """oint ozon bulk: send thousands of items at Ozon's quota, resumable, w
 FILE: CSV, XLSX (pip install 'oint[xlsx]') or JSON lines, a header row naming Ozon's fields
 (nested ones with dotted names). Every row is checked before anything is sent. The job's
 journal is kept in OINT_JOBS_DIR (default ~/.local/state/oint/jobs): an interrupted job
-resumes with `oint bulk resume JOB`. --report writes each item's outcome (.csv/.xlsx/.jsonl).
+resumes with `oint bulk resume JOB`. --report writes each item's outcome (.csv/.xlsx/.jsonl;
+checked before anything is sent, and written again by `oint bulk resume`).
 KIND is one of these, or any batched operation by path or name (/v1/barcode/add):
 {kinds}
 Exit codes: 0 all confirmed, 1 some items failed or the job stopped, 2 bad input, 130 interrupted.
@@ -82,7 +84,8 @@ JOBS_USAGE = """oint bulk: the jobs of `oint ozon bulk`
   oint bulk show JOB [--report FILE] [--failed N]
                                         counts, failures with Ozon's errors
   oint bulk resume JOB [--concurrency N] [--report FILE] [common options]
-                                        go on where it stopped (same account)
+                                        go on where it stopped (same account); the report
+                                        the job was started with is written again
 """
 
 
@@ -164,12 +167,12 @@ def bulk(argv: list[str]) -> int:
     if not path:
         raise UsageError("oint ozon bulk needs --file FILE")
     report = opts.get("report")
-    from oint.jobs.files import file_format, read_table
+    from oint.jobs.files import check_output, read_table
     from oint.jobs.intake import BadInput, check_rows, create_job
     from oint.jobs.jobs import target_of
 
     if report:
-        file_format(report, "--report")
+        check_output(report, "--report")
     concurrency = number_option(opts, "concurrency", 4, int, sign="positive")
     extra = _json_option(opts, "body")
     try:
@@ -197,6 +200,8 @@ def bulk(argv: list[str]) -> int:
             raise
     except BadInput as e:
         return _refuse(e)
+    if report:  # remembered: `oint bulk resume` writes it too
+        job.journal.set(report=os.path.abspath(report))
     _say(f"job {job.id}: {job.journal.total} items of {op.path}")
     return _run(job, client, opts, concurrency, report)
 
@@ -258,10 +263,19 @@ def _run(job: Any, client: Any, opts: dict[str, str | None], concurrency: int, r
 
 # ------------------------------------------------------------------ progress
 class ProgressLine:
-    """A live bar on a terminal (done, failed, rate, ETA); plain lines every
-    OINT_PROGRESS_EVERY seconds (default 10) when stderr is not a terminal."""
+    """A live bar on a terminal (done, failed, rate, ETA, what it waits for); plain lines every
+    OINT_PROGRESS_EVERY seconds (default 10) when stderr is not a terminal. Rate and ETA are
+    measured, but never faster than Ozon's windows allow (the summary's `quota_per_minute`)."""
 
-    def __init__(self, job_id: str, total: int, *, quiet: bool = False, stream: Any = None) -> None:
+    def __init__(
+        self,
+        job_id: str,
+        total: int,
+        *,
+        quiet: bool = False,
+        stream: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         from oint.jobs.report import Rate
 
         self.job_id = job_id
@@ -270,27 +284,37 @@ class ProgressLine:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.quiet = quiet
         self.every = 0.1 if self.tty else float(os.environ.get("OINT_PROGRESS_EVERY") or 10)
-        self.start = time.monotonic()
+        self.clock = clock
+        self.start = clock()
         self.last: float | None = None  # never printed yet (monotonic time may be small after a boot)
         self.rate = Rate()
+        self.quota: float | None = None  # the last one told (the final summary has none)
         self.drawn = False
 
     def __call__(self, s: Any, force: bool = False) -> None:
         from oint.jobs.report import duration
 
-        now = time.monotonic()
+        now = self.clock()
         self.rate.add(s, now)
+        self.quota = getattr(s, "quota_per_minute", None) or self.quota
         if self.quiet or (not force and self.last is not None and now - self.last < self.every):
             return
         self.last = now
         settled = s.confirmed + s.failed
-        rate = self.rate.per_minute()
-        eta = self.rate.eta(s.total - settled)
+        quota = self.quota  # what Ozon's windows allow a minute
+        measured = self.rate.per_minute()
+        rate = min(measured, quota) if quota else measured  # a fresh window's burst is no rate
+        eta = self.rate.eta(s.total - settled, quota)  # before any measure: the quota's
         pct = settled * 100 // s.total if s.total else 100
+        limit = f" (Ozon allows {quota:,.0f})" if quota else ""
         text = (
             f"{settled:,}/{s.total:,} ({pct}%) confirmed {s.confirmed:,} failed {s.failed:,}"
-            f" | {rate:,.0f} items/min | ETA {duration(eta) if eta else '-'} | {duration(now - self.start)}"
+            f" | {rate:,.0f} items/min{limit} | ETA {duration(eta) if eta is not None else '-'}"
+            f" | {duration(now - self.start)}"
         )
+        waiting, seconds = getattr(s, "waiting", None), getattr(s, "waiting_seconds", 0.0)
+        if waiting and seconds >= 1:
+            text += f" | waiting for {waiting}, {seconds:.0f} s"
         if self.tty:
             width = 24
             fill = width * settled // s.total if s.total else width
@@ -310,7 +334,7 @@ class ProgressLine:
 
 # ------------------------------------------------------------------ oint ozon export
 def export(argv: list[str]) -> int:
-    kinds = "\n".join(f"  {k:<13} {v.op:<26} {v.text}" for k, v in EXPORTS.items())
+    kinds = "\n".join(f"  {k:<16} {v.op:<26} {v.text}" for k, v in EXPORTS.items())
     if _wants_help(argv):
         sys.stdout.write(EXPORT_USAGE.format(kinds=kinds))
         return EXIT_OK
@@ -321,19 +345,28 @@ def export(argv: list[str]) -> int:
     out_path = opts.get("out")
     if not out_path:
         raise UsageError("oint ozon export needs --out FILE.csv|xlsx|jsonl")
+    from oint.jobs.files import check_output
+
+    check_output(out_path, "--out")
     body: dict[str, Any] = dict(spec.body) if spec else {}
     body.update(_json_option(opts, "body"))
-    if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
-        body = _posting_period(body, opts)
     from oint.apis.seller.client import SellerClient
-    from oint.jobs.export import export_items
+    from oint.jobs.export import export_items, server_now
 
     client = SellerClient(opts.get("clientid"), opts.get("apikey"), **_client_options(opts))
     from oint.core.errors import APIConnectionError, APIStatusError
 
     try:
+        if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
+            body = _posting_period(body, opts, server_now(client))
         count = export_items(
-            client, op, body, out_path, spec.explode if spec else None, quiet="quiet" in opts
+            client,
+            op,
+            body,
+            out_path,
+            spec.explode if spec else None,
+            quiet="quiet" in opts,
+            restores=spec.restores if spec else None,
         )
     except APIStatusError as e:
         import json
@@ -349,12 +382,14 @@ def export(argv: list[str]) -> int:
     return EXIT_OK
 
 
-def _posting_period(body: dict[str, Any], opts: dict[str, str | None]) -> dict[str, Any]:
+def _posting_period(body: dict[str, Any], opts: dict[str, str | None], epoch: float) -> dict[str, Any]:
+    """The period of a postings export: --since and --to, by default the 30 days up to `epoch`
+    (the server's now: on the sandbox, its clock)."""
     import datetime as dt
 
     from oint.compat.values import DATE
 
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
     flt = dict(body.get("filter") or {})
 
     def when(name: str, default: dt.datetime) -> str:
@@ -376,6 +411,8 @@ def jobs_command(argv: list[str]) -> int:
         sys.stdout.write(JOBS_USAGE)
         return EXIT_OK
     sub, rest = argv[0].lower(), argv[1:]
+    if sub not in JOBS_OPTIONS:
+        raise UsageError(f"unknown command 'oint bulk {argv[0]}': one of {', '.join(JOBS_OPTIONS)}")
     from oint.jobs.jobs import Job, list_jobs
     from oint.jobs.journal import jobs_dir
 
@@ -405,21 +442,31 @@ def jobs_command(argv: list[str]) -> int:
             job.close()
     if sub == "resume":
         opts = checked_options(rest, JOBS_OPTIONS["resume"], "oint bulk")
+        from oint.jobs.files import check_output
+
         report = opts.get("report")
         if report:
-            from oint.jobs.files import file_format
-
-            file_format(report, "--report")
+            check_output(report, "--report")
         job = Job.open(job_id)
         if job.status() == "done":
             _say(f"job {job.id} is done: nothing to resume")
             job.close()
             return EXIT_OK
+        if report:
+            job.journal.set(report=os.path.abspath(report))
+        else:  # the report the job was started (or last resumed) with
+            report = job.journal.get("report") or None
+            if report:
+                try:
+                    check_output(report, "--report")
+                except UsageError as e:
+                    job.close()
+                    raise UsageError(f"{e} (the job's report; give another with --report FILE)") from None
         client = _async_client(opts, str(job.journal.get("target") or ""))
         s = job.summary()
         _say(f"job {job.id}: resuming, {s.pending + s.sent} of {s.total} items left")
         return _run(job, client, opts, number_option(opts, "concurrency", 4, int, sign="positive"), report)
-    raise UsageError(f"unknown command oint bulk {sub} (see: oint bulk)")
+    raise AssertionError(sub)  # every command of JOBS_OPTIONS is handled above
 
 
 def _show(job: Any, opts: dict[str, str | None]) -> int:
@@ -436,6 +483,7 @@ def _show(job: Any, opts: dict[str, str | None]) -> int:
         f"operation  {meta.get('operation')}" + (f" ({meta['kind']})" if meta.get("kind") else ""),
         f"account    {meta.get('client_id')} at {meta.get('target') or '?'}",
         f"source     {meta.get('source') or '-'}",
+        f"report     {meta.get('report') or '-'}",
         f"created    {created}",
         f"status     {job.status()}" + (f": {s.stopped}" if s.stopped else ""),
         f"items      {s.total}: confirmed {s.confirmed}, failed {s.failed}, pending {s.pending}, "

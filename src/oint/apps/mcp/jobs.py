@@ -45,6 +45,7 @@ class BulkJobs:
         self.service = service
         self._running: dict[str, tuple[Job, asyncio.Task[None]]] = {}
         self._rates: dict[str, Rate] = {}
+        self._latest: dict[str, Summary] = {}  # the newest progress of a job running here
         self._errors: dict[str, str] = {}
 
     async def call(self, name: str, args: dict[str, Any]) -> Reply:
@@ -133,8 +134,12 @@ class BulkJobs:
         }
 
     async def _run(self, job: Job, client: Any, rate: Rate) -> None:
+        def progress(summary: Summary) -> None:
+            rate.add(summary)
+            self._latest[job.id] = summary
+
         try:
-            await job.arun(client, progress=rate.add, concurrency=CONCURRENCY)
+            await job.arun(client, progress=progress, concurrency=CONCURRENCY)
         except asyncio.CancelledError:  # the server stops: the journal says interrupted
             raise
         except Exception as e:  # a job's failure must not take the server down
@@ -142,6 +147,7 @@ class BulkJobs:
             self._errors[job.id] = f"{type(e).__name__}: {e}"
         finally:
             self._running.pop(job.id, None)
+            self._latest.pop(job.id, None)
             job.close()
 
     def _preview(
@@ -201,8 +207,14 @@ class BulkJobs:
                 "done_pct": round(settled * 100 / s.total, 1) if s.total else 100.0,
             }
             if status == "running":
-                eta = rate.eta(s.total - settled)
-                out["items_per_min"] = round(rate.per_minute())
+                latest = self._latest.get(job.id)
+                quota = latest.quota_per_minute if latest is not None else None
+                eta = rate.eta(s.total - settled, quota)
+                out["items_per_min"] = round(rate.expected(quota))
+                if quota:
+                    out["quota_items_per_min"] = round(quota)
+                if latest is not None and latest.waiting:
+                    out["waiting"] = f"{latest.waiting}, {round(latest.waiting_seconds)} s"
                 out["eta"] = duration(eta) if eta is not None else None
             started = job.journal.get("started_at")
             if started:

@@ -14,6 +14,9 @@ Two optional attributes the client reads from any transport: `base_url` (where i
 client takes it as its own, e.g. "sandbox:", which keeps Ozon's rate limits off) and
 `default_credentials` (client id and key used when the caller gives none, e.g. the sandbox's
 demo account).
+
+An optional method read by the exports: `server_time()`, the server's notion of now in epoch
+seconds, for a server that plays its own time (the sandbox's clock); without it, the machine's.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Stocks: `/v2/products/stocks` (write) and `/v4/product/info/stocks` (read).
+"""Stocks: `/v2/products/stocks` (write), `/v4/product/info/stocks` and
+`/v2/product/info/stocks-by-warehouse/fbs` (read).
 
 One document of kind "stock" per product and warehouse (key "<product_id>:<warehouse_id>")
 holds the seller's available quantity (`stock`, what `/v2/products/stocks` sets) and the
@@ -17,8 +18,16 @@ from __future__ import annotations
 from typing import Any
 
 from oint.sandbox.errors import PER_MINUTE, ApiError, rejected, rejected_item
-from oint.sandbox.model.base import Account, int_id, item_list, route
-from oint.sandbox.model.products import ProductDoc, find_by_offer, get_product, product_page, save_product
+from oint.sandbox.model.base import Account, int_id, item_list, route, str_list
+from oint.sandbox.model.common import decode_cursor, encode_cursor, page_size
+from oint.sandbox.model.products import (
+    ProductDoc,
+    find_by_offer,
+    find_by_sku,
+    get_product,
+    product_page,
+    save_product,
+)
 from oint.sandbox.model.warehouses import get_warehouse
 
 STOCK = "stock"
@@ -234,6 +243,51 @@ def product_info_stocks(account: Account, body: dict[str, Any]) -> dict[str, Any
         "cursor": cursor,
         "total_items": total,
     }
+
+
+# ------------------------------------------------------------------ /v2/product/info/stocks-by-warehouse/fbs
+BY_WAREHOUSE_PAGE = 1000  # entries a page at most (and by default)
+
+
+@route("POST", "/v2/product/info/stocks-by-warehouse/fbs")
+def stocks_by_warehouse_fbs(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """FBS and rFBS stocks per product and warehouse of the products named by `sku` or
+    `offer_id` (one of them; `sku` wins when both are given, as in v1), `limit` entries a page,
+    cursor paging. `free_stock` is what `/v2/products/stocks` set; `present` adds the reserved."""
+    request = "GetProductInfoStocksByWarehouseFbsV2"
+    skus = [int_id(v, "sku") for v in str_list(body, "sku") if v not in ("", "0")]
+    offers = [v for v in str_list(body, "offer_id") if v]
+    if not skus and not offers:
+        raise rejected(f"{request}.Sku", "value must contain at least 1 item(s) when offer_id is empty")
+    limit = page_size(body, request, BY_WAREHOUSE_PAGE, BY_WAREHOUSE_PAGE)
+    after = 0
+    if body.get("cursor"):
+        values = decode_cursor(body["cursor"], (int,))
+        if values is None:
+            raise rejected(f"{request}.Cursor", "value is not a valid cursor")
+        after = int(values[0])
+    found = [find_by_sku(account, s) for s in skus] if skus else [find_by_offer(account, o) for o in offers]
+    entries: list[dict[str, Any]] = []
+    for doc in {p["id"]: p for p in found if p is not None}.values():
+        for s in stocks_of(account, doc["id"]):
+            if s["warehouse_id"] == FBO_WAREHOUSE:
+                continue
+            warehouse = get_warehouse(account, s["warehouse_id"]) or {}
+            entries.append(
+                {
+                    "sku": doc["sku"],
+                    "offer_id": doc["offer_id"],
+                    "product_id": doc["id"],
+                    "warehouse_id": s["warehouse_id"],
+                    "warehouse_name": warehouse.get("name", ""),
+                    "present": s["stock"] + s["reserved"],
+                    "reserved": s["reserved"],
+                    "free_stock": s["stock"],
+                }
+            )
+    page = entries[after : after + limit]
+    more = after + limit < len(entries)
+    return {"products": page, "cursor": encode_cursor([after + limit]) if more else "", "has_next": more}
 
 
 # ------------------------------------------------------------------ demo data

