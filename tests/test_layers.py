@@ -126,6 +126,21 @@ def private_names_of_other_packages(extra: tuple[tuple[str, str], ...] = ()) -> 
                 for alias in node.names:
                     if _private(alias.name) and home != own:
                         found.append(f"{module}: from {node.module} import {alias.name}")
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("getattr", "hasattr", "setattr")
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
+                and _private(node.args[1].value)
+                and not (isinstance(node.args[0], ast.Name) and node.args[0].id in ("self", "cls"))
+            ):
+                homes = defined.get(node.args[1].value, set())
+                if homes and own not in homes:
+                    found.append(
+                        f"{module}: {node.func.id} {node.args[1].value} of {', '.join(sorted(homes))}"
+                    )
             elif isinstance(node, ast.Attribute) and _private(node.attr):
                 if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                     continue
@@ -147,10 +162,12 @@ def test_the_check_finds_private_names() -> None:
         "from oint.core._hidden import name\n"
         "from oint.jobs.engine import _own_package\n"
         "def send(client): return client._encode(1), self._encode(2)\n"
+        "t = getattr(client, '_transport', None)\n"
     )
     found = private_names_of_other_packages((("oint.jobs.sample", sample),))
     assert [line for line in found if line.startswith("oint.jobs.sample")] == [
         "oint.jobs.sample: ._encode of oint.core",
         "oint.jobs.sample: from oint.core._hidden import ...",
         "oint.jobs.sample: from oint.core.client import _ClientCore",
+        "oint.jobs.sample: getattr _transport of oint.core",
     ]
