@@ -3,7 +3,9 @@ sliding-window rate-limit logs and a bounded log of the requests served. One tra
 per request.
 
 Documents are found by key, by key prefix, or by one of the indexed fields
-(`INDEXED_FIELDS`: offer_id, sku), so that catalogues of 100,000 products stay fast.
+(`INDEXED_FIELDS`: offer_id, sku; `KIND_INDEXED_FIELDS`: fields indexed in one kind only, such as
+the events of a posting), so that catalogues of 100,000 products stay fast. `search` filters and
+pages a kind in one pass of SQL (the web view's catalogue search).
 
 The model never sees SQL: it reads and writes documents through `Store`.
 """
@@ -15,7 +17,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,8 +43,20 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS docs_offer_id ON docs (account, kind, json_extract(data, '$.offer_id'));
 CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '$.sku'));
 CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
+CREATE INDEX IF NOT EXISTS docs_event_posting ON docs (account, json_extract(data, '$.posting_number'))
+    WHERE kind = 'event';
 """
 INDEXED_FIELDS = ("offer_id", "sku")
+# (kind, field) pairs with a partial index of their own: only that kind's documents pay for it
+KIND_INDEXED_FIELDS = frozenset({("event", "posting_number")})
+# the tests `search` can apply to a field: SQL over the field's value `{v}`
+SEARCH_TESTS = {
+    "true": "COALESCE({v}, 0)",  # true, a non-zero number
+    "false": "NOT COALESCE({v}, 0)",
+    "positive": "CAST(COALESCE({v}, 0) AS REAL) > 0",  # a number or decimal text above zero
+    "filled": "COALESCE(json_array_length(data, '$.{f}'), 0) > 0",  # a non-empty list
+    "unfilled": "COALESCE(json_array_length(data, '$.{f}'), 0) = 0",
+}
 # the columns of the request log added after its first release: state files made before get them
 LOG_COLUMNS = (
     ("answer", "TEXT NOT NULL DEFAULT ''"),
@@ -51,6 +65,11 @@ LOG_COLUMNS = (
 )
 ANSWER_KEPT = 16 * 1024  # bytes of each answer the request log keeps (the web view shows them)
 _TEXT_TYPES = ("application/json", "text/")
+
+
+def _fold(value: object) -> str:
+    """Text for a case-insensitive match (SQLite's own `lower` folds ASCII only)."""
+    return str(value).casefold() if value is not None else ""
 
 
 def default_db_path() -> str:
@@ -244,13 +263,19 @@ class Store:
         return [(r[0], json.loads(r[1])) for r in rows]
 
     def find(self, account: str, kind: str, field: str, value: Any) -> list[Any]:
-        """Documents of a kind whose `field` (one of `INDEXED_FIELDS`) equals `value`, in
-        insertion order."""
-        if field not in INDEXED_FIELDS:
+        """Documents of a kind whose `field` (one of `INDEXED_FIELDS`, or indexed for this kind:
+        `KIND_INDEXED_FIELDS`) equals `value`, in insertion order."""
+        if (kind, field) in KIND_INDEXED_FIELDS:  # the kind in the SQL text: a partial index needs it
+            where = f"kind='{kind}'"
+            args: tuple[Any, ...] = (account, value)
+        elif field in INDEXED_FIELDS:
+            where = "kind=?"
+            args = (account, kind, value)
+        else:
             raise ValueError(f"{field!r} is not an indexed field")
         rows = self._db.execute(  # no ORDER BY in SQL: it would lead SQLite away from the index
-            f"SELECT seq, data FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')=?",
-            (account, kind, value),
+            f"SELECT seq, data FROM docs WHERE account=? AND {where} AND json_extract(data, '$.{field}')=?",
+            args,
         ).fetchall()
         return [json.loads(data) for _, data in sorted(rows)]
 
@@ -308,6 +333,52 @@ class Store:
             (account, kind),
         ).fetchone()
         return [json.loads(r[0]) for r in rows], int(total[0])
+
+    def search(
+        self,
+        account: str,
+        kind: str,
+        *,
+        text: str = "",
+        text_fields: Sequence[str] = (),
+        tests: Sequence[tuple[str, str]] = (),
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Any], int]:
+        """Documents of a kind that pass every (field, test) of `tests` (`SEARCH_TESTS`) and, with
+        `text`, hold it in one of `text_fields` (case-insensitive, as `str.casefold`), in
+        insertion order: `limit` of them from `offset`, and how many match in all. One pass in
+        SQL that reads only the matches' sequence numbers; only the page's documents are parsed."""
+        fields = (*text_fields, *(f for f, _ in tests))
+        if not all(f.isidentifier() for f in fields):
+            raise ValueError(f"not field names: {fields!r}")
+        where = ["account=?", "kind=?"]
+        args: list[Any] = [account, kind]
+        for field, test in tests:
+            if test not in SEARCH_TESTS:
+                raise ValueError(f"{test!r} is not one of {sorted(SEARCH_TESTS)}")
+            where.append(SEARCH_TESTS[test].format(v=f"json_extract(data, '$.{field}')", f=field))
+        needle = "".join(ch for ch in text if ch.isprintable()).strip().casefold()
+        if needle and text_fields:
+            self._db.create_function("oint_fold", 1, _fold, deterministic=True)
+            # one call into Python a document: the fields joined by a separator no needle holds
+            joined = " || char(31) || ".join(
+                f"COALESCE(json_extract(data, '$.{f}'), '')" for f in text_fields
+            )
+            where.append(f"instr(oint_fold({joined}), ?) > 0")
+            args.append(needle)
+        found = self._db.execute(
+            f"SELECT seq FROM docs WHERE {' AND '.join(where)} ORDER BY seq", args
+        ).fetchall()
+        wanted = [r[0] for r in found[max(0, offset) : max(0, offset) + max(0, limit)]]
+        if not wanted:
+            return [], len(found)
+        rows = self._db.execute(
+            f"SELECT data FROM docs WHERE account=? AND kind=? AND seq IN ({','.join('?' * len(wanted))}) "
+            "ORDER BY seq",
+            (account, kind, *wanted),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows], len(found)
 
     def put_many(self, account: str, kind: str, docs: list[tuple[Any, Any]]) -> None:
         """Insert new documents (keys not yet used) in one go: seeding large catalogues."""
@@ -506,8 +577,14 @@ class Store:
         self._db.execute("DELETE FROM requests")
         self._db.execute("DELETE FROM counters WHERE name LIKE 'status:%'")
 
+    def kept_status_counts(self) -> dict[int, int]:
+        """How many of the requests the log still keeps answered each status."""
+        rows = self._db.execute("SELECT status, COUNT(*) FROM requests GROUP BY status").fetchall()
+        return {int(status): int(n) for status, n in rows}
+
     def status_counts(self) -> dict[str, int]:
-        """How many answers of each status were served (since the last reset)."""
+        """How many answers of each status were served since the last reset (more than the log
+        keeps: `kept_status_counts` counts those)."""
         rows = self._db.execute("SELECT name, value FROM counters WHERE name LIKE 'status:%'").fetchall()
         return {name.split(":", 1)[1]: int(value) for name, value in rows}
 
