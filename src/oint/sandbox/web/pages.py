@@ -52,8 +52,9 @@ NAV = (
     ("Chats", "chats"),
     ("Finance", "finance"),
 )
-# a picture frame drawn inline (the CSP allows data: images): under every product picture, so a
-# picture that cannot load (offline) shows this, never a broken image
+# a picture frame drawn inline (the CSP allows data: images): the background of every product
+# picture and, over a picture that could not load (offline), its ::after (a browser draws that
+# only for a broken image), so the page shows this, never a broken image
 PLACEHOLDER = (
     "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 48 48'%3E"
     "%3Crect width='48' height='48' fill='%23e6e9ef'/%3E"
@@ -86,7 +87,9 @@ th,td{border:1px solid #dde;padding:.3em .6em;text-align:left;vertical-align:top
 th{background:#eef0f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
 img.thumb,.thumb{width:48px;height:48px;object-fit:contain;display:inline-block}
 img.pic,.pic{width:160px;height:120px;object-fit:contain;margin:.2em;display:inline-block}
-.thumb,.pic{background:#e6e9ef url("%PLACEHOLDER%") center/contain no-repeat}
+.thumb,.pic{background:#e6e9ef url("%PLACEHOLDER%") center/contain no-repeat;position:relative}
+img.thumb::after,img.pic::after{content:"";position:absolute;inset:0;
+background:#e6e9ef url("%PLACEHOLDER%") center/contain no-repeat}
 form.search{display:flex;flex-wrap:wrap;gap:.5em;align-items:center;margin:.2em 0 .8em}
 form.search input[type=search]{min-width:22em;padding:.3em .5em}
 .late{color:#b0142a;font-weight:600}.stars{color:#c78a00;letter-spacing:.1em}
