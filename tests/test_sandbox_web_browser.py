@@ -72,19 +72,29 @@ def _missing(reason: str) -> None:
     pytest.skip(f"{reason} (apt-get install chromium chromium-driver); {excuse or 'CI runs this test'}")
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    """A headless Chromium under Selenium, with a fresh profile; closed after the test."""
+@pytest.fixture(scope="module")
+def browser_tools() -> tuple[str, str]:
+    """Chromium's and chromedriver's paths, with Selenium importable; skips (or fails in CI) before
+    anything else of the module is set up."""
     chromium = _tool("OINT_CHROMIUM", "chromium", "chromium-browser", "google-chrome")
     driver_path = _tool("OINT_CHROMEDRIVER", "chromedriver")
     if chromium is None or driver_path is None:
         _missing(f"no {'Chromium' if chromium is None else 'chromedriver'} on this machine")
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
+        import selenium  # noqa: F401
     except ImportError:
         _missing("the selenium package is not installed (pip install -e '.[test]')")
+    return str(chromium), str(driver_path)
+
+
+@pytest.fixture
+def browser(browser_tools: tuple[str, str], tmp_path: Path) -> Iterator[Any]:
+    """A headless Chromium under Selenium, with a fresh profile; closed after the test."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = browser_tools
     options = Options()
     options.binary_location = str(chromium)
     for flag in (*CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
@@ -152,7 +162,9 @@ def picture_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory, picture_server: str) -> Iterator[SandboxServer]:
+def seeded(
+    browser_tools: tuple[str, str], tmp_path_factory: pytest.TempPathFactory, picture_server: str
+) -> Iterator[SandboxServer]:
     """`oint sandbox serve` with an admin token, on a state where buyers ordered for a simulated
     week and the seller shipped through the library (`living.run_week`), then one more product
     (the evil name, a picture that never loads), one whose picture loads, a generated catalogue,
@@ -308,23 +320,23 @@ def png_pixels(data: bytes) -> list[tuple[int, int, int]]:
     raw, stride = zlib.decompress(chunks), width * channels
     rows: list[bytearray] = []
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        filtered, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         up = rows[-1] if rows else bytearray(stride)
         for i in range(stride):
             left = line[i - channels] if i >= channels else 0
             corner = up[i - channels] if i >= channels else 0
-            if kind == 1:
+            if filtered == 1:
                 line[i] = (line[i] + left) & 255
-            elif kind == 2:
+            elif filtered == 2:
                 line[i] = (line[i] + up[i]) & 255
-            elif kind == 3:
+            elif filtered == 3:
                 line[i] = (line[i] + (left + up[i]) // 2) & 255
-            elif kind == 4:
+            elif filtered == 4:
                 p = left + up[i] - corner
                 pa, pb, pc = abs(p - left), abs(p - up[i]), abs(p - corner)
                 line[i] = (line[i] + (left if pa <= pb and pa <= pc else up[i] if pb <= pc else corner)) & 255
         rows.append(line)
-    return [tuple(r[i : i + 3]) for r in rows for i in range(0, stride, channels)]  # type: ignore[misc]
+    return [(r[i], r[i + 1], r[i + 2]) for r in rows for i in range(0, stride, channels)]
 
 
 def test_looking_around_in_a_browser(browser: Any, seeded: SandboxServer, tmp_path: Path) -> None:

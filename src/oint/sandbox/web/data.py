@@ -294,14 +294,13 @@ def event_row(e: dict[str, Any]) -> EventRow:
         parts.append(str(e["reason"]))
     if "amount" in e:
         parts.append(f"{float(e['amount']):.2f}")
-    if items:
-        parts.append(items)
     return EventRow(
         at=str(e.get("time") or ""),
         type=str(e["type"]),
         posting=str(e.get("posting_number") or ""),
         scheme=SCHEMES.get(str(e.get("scheme") or ""), str(e.get("scheme") or "")),
         detail=" · ".join(p for p in parts if p),
+        items=items,
     )
 
 

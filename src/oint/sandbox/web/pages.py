@@ -13,7 +13,7 @@ import datetime as dt
 import html
 import json
 from collections.abc import Iterable, Sequence
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from oint.sandbox.web.views import (
     AccountRef,
@@ -92,7 +92,7 @@ img.thumb::after,img.pic::after{content:"";position:absolute;inset:0;
 background:#e6e9ef url("%PLACEHOLDER%") center/contain no-repeat}
 form.search{display:flex;flex-wrap:wrap;gap:.5em;align-items:center;margin:.2em 0 .8em}
 form.search input[type=search]{min-width:22em;padding:.3em .5em}
-.late{color:#b0142a;font-weight:600}.stars{color:#c78a00;letter-spacing:.1em}
+.late{color:#b0142a;font-weight:600}.nw{white-space:nowrap}.stars{color:#c78a00;letter-spacing:.1em}
 ol.timeline{list-style:none;padding:0;margin:.4em 0 1em}
 ol.timeline li{background:#fff;border:1px solid #dde;border-left:4px solid #789;
 padding:.3em .6em;margin:.2em 0}
@@ -116,12 +116,13 @@ def esc(value: object) -> str:
 
 
 def href(path: str, account: AccountRef | None = None, **query: object) -> str:
-    """A link to a page of the view (escaped, ready for an attribute): `path` relative to ROOT;
+    """A link to a page of the view (escaped, ready for an attribute): `path` relative to ROOT
+    (URL-encoded: a posting number or a chat id in it stays one segment);
     the account is named unless it is the default one; empty query values are left out."""
     params = {k: str(v) for k, v in query.items() if v not in (None, "")}
     if account is not None and not account.default:
         params = {"account": account.client_id, **params}
-    return esc(ROOT + path + ("?" + urlencode(params) if params else ""))
+    return esc(ROOT + quote(path, safe="/") + ("?" + urlencode(params) if params else ""))
 
 
 def is_web_url(url: str) -> bool:
@@ -195,7 +196,7 @@ def page_links(
 
 
 def posting_link(number: str, account: AccountRef | None) -> str:
-    return f'<a href="{href(f"postings/{number}", account)}">{esc(number)}</a>' if number else ""
+    return f'<a class="nw" href="{href(f"postings/{number}", account)}">{esc(number)}</a>' if number else ""
 
 
 def stars(rating: int) -> str:
@@ -203,14 +204,21 @@ def stars(rating: int) -> str:
     return f'<span class="stars" title="{n} of 5">{"★" * n}{"☆" * (5 - n)}</span>'
 
 
+# events about a part of a posting: its page names the lines (the others are about all of them)
+PARTIAL_EVENTS = frozenset({"cancelled", "returned", "compensation"})
+
+
 def timeline(events: Sequence[EventRow], account: AccountRef | None, *, with_posting: bool = True) -> str:
-    """Events as a list, each with its time, type, posting (linked) and details."""
-    items = []
+    """Events as a list, each with its time, type, posting (linked) and details; on a posting's
+    own page (`with_posting=False`) the lines only of events about a part of it."""
+    out = []
     for e in events:
-        where = f" · {e.scheme} {posting_link(e.posting, account)}" if with_posting and e.posting else ""
-        detail = f'<br><span class="muted">{esc(e.detail)}</span>' if e.detail else ""
-        items.append(f"<li>{esc(when(e.at))} · <b>{esc(e.type)}</b>{where}{detail}</li>")
-    return '<ol class="timeline">' + "".join(items) + "</ol>"
+        where = f" · {esc(e.scheme)} {posting_link(e.posting, account)}" if with_posting and e.posting else ""
+        items = e.items if with_posting or e.type in PARTIAL_EVENTS else ""
+        detail = " · ".join(x for x in (e.detail, items) if x)
+        detail = f'<br><span class="muted">{esc(detail)}</span>' if detail else ""
+        out.append(f"<li>{esc(when(e.at))} · <b>{esc(e.type)}</b>{where}{detail}</li>")
+    return '<ol class="timeline">' + "".join(out) + "</ol>"
 
 
 def empty(text: str) -> str:

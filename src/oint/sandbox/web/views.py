@@ -129,7 +129,8 @@ class EventRow:
     type: str  # order_created, shipped, delivering, delivered, cancelled, returned, ...
     posting: str = ""
     scheme: str = ""  # FBO, FBS, rFBS
-    detail: str = ""  # items, who cancelled, the reason of a return, an amount
+    detail: str = ""  # who cancelled, the reason of a return, an amount
+    items: str = ""  # the posting's lines the event is about: "name × 2, ..."
 
 
 @dataclass(frozen=True)
