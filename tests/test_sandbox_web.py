@@ -567,6 +567,28 @@ def test_a_search_parses_only_the_page_it_shows(catalogue: Sandbox, monkeypatch:
     assert len(page) == 20 and total > 300 and len(parsed) == 20
 
 
+def test_a_search_reads_the_catalogues_covering_index(catalogue: Sandbox) -> None:
+    """The search's one pass reads `docs_product_search` (a partial index holding the fields it
+    tests), not the product documents, whatever the filters and text."""
+    statements: list[str] = []
+    store = catalogue.store
+    store._db.set_trace_callback(statements.append)
+    try:
+        with store.transaction():
+            acct = Account(store, DEMO_CLIENT_ID, catalogue.clock())
+            search_products(acct, "seed-0001", "IN_SALE", "present", limit=5)
+            search_products(acct, "чехол", "VALIDATION_STATE_FAIL", "none", limit=5)
+            search_products(acct, "", "EMPTY_BARCODE", "", limit=5)
+    finally:
+        store._db.set_trace_callback(None)
+    passes = [s for s in statements if s.startswith("SELECT seq FROM")]
+    assert len(passes) == 3
+    with store.transaction():
+        for sql in passes:
+            plan = str(store._db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+            assert "docs_product_search" in plan, plan
+
+
 def test_the_catalogue_page_over_its_query(catalogue: Sandbox) -> None:
     status, html = serve.render(catalogue, "products", {"q": "SEED-00012", "stock": "present"})
     # SEED-000120..129 with stock: the fixture stocked SEED-000001 and every third after it

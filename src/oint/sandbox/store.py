@@ -45,17 +45,34 @@ CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '
 CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
 CREATE INDEX IF NOT EXISTS docs_event_posting ON docs (account, json_extract(data, '$.posting_number'))
     WHERE kind = 'event';
+CREATE INDEX IF NOT EXISTS docs_product_search ON docs (account,
+    json_extract(data, '$.offer_id'), json_extract(data, '$.name'), json_extract(data, '$.sku'),
+    json_extract(data, '$.is_archived'), json_extract(data, '$.has_stock'), json_extract(data, '$.price'),
+    json_array_length(data, '$.errors'), json_array_length(data, '$.barcodes'), seq)
+    WHERE kind = 'product';
 """
 INDEXED_FIELDS = ("offer_id", "sku")
 # (kind, field) pairs with a partial index of their own: only that kind's documents pay for it
 KIND_INDEXED_FIELDS = frozenset({("event", "posting_number")})
-# the tests `search` can apply to a field: SQL over the field's value `{v}`
+# the tests `search` can apply to a field: SQL over the field's value `{v}` or its length as a list
+# `{n}`, and which of the two it reads
 SEARCH_TESTS = {
-    "true": "COALESCE({v}, 0)",  # true, a non-zero number
-    "false": "NOT COALESCE({v}, 0)",
-    "positive": "CAST(COALESCE({v}, 0) AS REAL) > 0",  # a number or decimal text above zero
-    "filled": "COALESCE(json_array_length(data, '$.{f}'), 0) > 0",  # a non-empty list
-    "unfilled": "COALESCE(json_array_length(data, '$.{f}'), 0) = 0",
+    "true": ("COALESCE({v}, 0)", "value"),  # true, a non-zero number
+    "false": ("NOT COALESCE({v}, 0)", "value"),
+    "positive": ("CAST(COALESCE({v}, 0) AS REAL) > 0", "value"),  # a number or decimal text above 0
+    "filled": ("COALESCE({n}, 0) > 0", "length"),  # a non-empty list
+    "unfilled": ("COALESCE({n}, 0) = 0", "length"),
+}
+# covering indexes of `search` (partial, one kind each): what they hold, as (value|length, field);
+# a search of those fields reads the small index, never the documents
+SEARCH_INDEXES = {
+    "product": (
+        "docs_product_search",
+        frozenset(
+            {("value", f) for f in ("offer_id", "name", "sku", "is_archived", "has_stock", "price")}
+            | {("length", f) for f in ("errors", "barcodes")}
+        ),
+    ),
 }
 # the columns of the request log added after its first release: state files made before get them
 LOG_COLUMNS = (
@@ -346,31 +363,46 @@ class Store:
         limit: int = 50,
     ) -> tuple[list[Any], int]:
         """Documents of a kind that pass every (field, test) of `tests` (`SEARCH_TESTS`) and, with
-        `text`, hold it in one of `text_fields` (case-insensitive, as `str.casefold`), in
-        insertion order: `limit` of them from `offset`, and how many match in all. One pass in
-        SQL that reads only the matches' sequence numbers; only the page's documents are parsed."""
+        `text`, hold it in one of `text_fields`, case-insensitively (an ASCII text: in ASCII
+        letters of any case; any other: as `str.casefold`), in insertion order: `limit` of them
+        from `offset`, and how many match in all. One pass in SQL over a covering index where
+        the kind has one for these fields (`SEARCH_INDEXES`), else over the documents; only the
+        page's documents are parsed."""
         fields = (*text_fields, *(f for f, _ in tests))
         if not all(f.isidentifier() for f in fields):
             raise ValueError(f"not field names: {fields!r}")
-        where = ["account=?", "kind=?"]
-        args: list[Any] = [account, kind]
+        where: list[str] = []
+        args: list[Any] = [account]
+        reads = {("value", f) for f in text_fields}
         for field, test in tests:
             if test not in SEARCH_TESTS:
                 raise ValueError(f"{test!r} is not one of {sorted(SEARCH_TESTS)}")
-            where.append(SEARCH_TESTS[test].format(v=f"json_extract(data, '$.{field}')", f=field))
+            sql, read = SEARCH_TESTS[test]
+            reads.add((read, field))
+            value, length = f"json_extract(data, '$.{field}')", f"json_array_length(data, '$.{field}')"
+            where.append(sql.format(v=value, n=length))
         needle = "".join(ch for ch in text if ch.isprintable()).strip().casefold()
         if needle and text_fields:
-            self._db.create_function("oint_fold", 1, _fold, deterministic=True)
-            # one call into Python a document: the fields joined by a separator no needle holds
+            # the fields joined by a separator no needle holds; ASCII folded by SQLite, the rest
+            # by Python (one call a document)
             joined = " || char(31) || ".join(
                 f"COALESCE(json_extract(data, '$.{f}'), '')" for f in text_fields
             )
-            where.append(f"instr(oint_fold({joined}), ?) > 0")
+            if needle.isascii():
+                where.append(f"instr(lower({joined}), ?) > 0")
+            else:
+                self._db.create_function("oint_fold", 1, _fold, deterministic=True)
+                where.append(f"instr(oint_fold({joined}), ?) > 0")
             args.append(needle)
-        found = self._db.execute(
-            f"SELECT seq FROM docs WHERE {' AND '.join(where)} ORDER BY seq", args
-        ).fetchall()
-        wanted = [r[0] for r in found[max(0, offset) : max(0, offset) + max(0, limit)]]
+        index, held = SEARCH_INDEXES.get(kind, ("", frozenset()))
+        if index and reads <= held:  # the kind in the SQL text: a partial index needs it
+            source, scope = f"docs INDEXED BY {index}", f"account=? AND kind='{kind}'"
+        else:
+            source, scope = "docs", "account=? AND kind=?"
+            args.insert(1, kind)
+        sql = f"SELECT seq FROM {source} WHERE {' AND '.join([scope, *where])}"
+        found = sorted(r[0] for r in self._db.execute(sql, args))  # insertion order
+        wanted = found[max(0, offset) : max(0, offset) + max(0, limit)]
         if not wanted:
             return [], len(found)
         rows = self._db.execute(
@@ -379,6 +411,18 @@ class Store:
             (account, kind, *wanted),
         ).fetchall()
         return [json.loads(r[0]) for r in rows], len(found)
+
+    def count_by(self, account: str, kind: str, field: str) -> dict[Any, int]:
+        """How many documents of a kind have each value of `field`, counted in SQL (no document
+        is parsed in Python): {value: count}."""
+        if not field.isidentifier():
+            raise ValueError(f"{field!r} is not a field name")
+        rows = self._db.execute(
+            f"SELECT json_extract(data, '$.{field}'), COUNT(*) FROM docs "
+            "WHERE account=? AND kind=? GROUP BY 1",
+            (account, kind),
+        ).fetchall()
+        return {value: int(n) for value, n in rows}
 
     def put_many(self, account: str, kind: str, docs: list[tuple[Any, Any]]) -> None:
         """Insert new documents (keys not yet used) in one go: seeding large catalogues."""

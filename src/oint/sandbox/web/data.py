@@ -7,7 +7,8 @@ event log through an index (`market.of_posting`).
 Postings and finance come from whatever models keep them: `POSTING_SOURCES` (FBO postings of
 `model/fbo.py`, FBS/rFBS postings of `model/postings_fbs.py`) and `TRANSACTION_SOURCES` (the
 operations `model/finance.py` derives from the marketplace's events) list the functions that read
-them, so a new model is one line here.
+them, `POSTING_COUNTS` and `TRANSACTION_COUNTS` those that count them for the overview without
+reading them, so a new model is a line in each.
 """
 
 from __future__ import annotations
@@ -238,7 +239,19 @@ def fbs_postings(acct: Account) -> list[PostingRow]:
     return [fbs_row(acct, d, names) for d in postings_fbs.all_postings(acct)]
 
 
+def fbo_counts(acct: Account) -> dict[str, int]:
+    """FBO postings by status, counted in SQL."""
+    return {str(k): n for k, n in acct.store.count_by(acct.client_id, fbo.POSTING, "status").items()}
+
+
+def fbs_counts(acct: Account) -> dict[str, int]:
+    """FBS and rFBS postings by status, counted in SQL."""
+    return {str(k): n for k, n in acct.store.count_by(acct.client_id, postings_fbs.POSTING, "status").items()}
+
+
 POSTING_SOURCES: tuple[Callable[[Account], list[PostingRow]], ...] = (fbo_postings, fbs_postings)
+# the same models' postings by status without reading them (the overview): one line a model too
+POSTING_COUNTS: tuple[Callable[[Account], dict[str, int]], ...] = (fbo_counts, fbs_counts)
 # statuses first in this order (the order loop's), any others after them
 STATUS_ORDER = tuple(
     dict.fromkeys((*postings_fbs.UNFULFILLED, "arbitration", "driver_pickup", *fbo.POSTING_STATUSES))
@@ -255,6 +268,11 @@ def posting_counts(rows: list[PostingRow]) -> tuple[tuple[str, int], ...]:
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
+    return ordered_counts(counts)
+
+
+def ordered_counts(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """Counts by status in the order loop's order, any other statuses after them."""
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
     return tuple(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
@@ -533,6 +551,8 @@ def finance_transactions(acct: Account) -> list[Transaction]:
 
 
 TRANSACTION_SOURCES: tuple[Callable[[Account], list[Transaction]], ...] = (finance_transactions,)
+# how many each source has, without deriving them (the overview)
+TRANSACTION_COUNTS: tuple[Callable[[Account], int], ...] = (finance_model.count,)
 
 
 def finance(store: Store, ref: AccountRef, now: float) -> Finance:
@@ -592,17 +612,21 @@ def overview(store: Store, ref: AccountRef, now: float, api_date: str) -> Overvi
         acct = _view(store, ref, now)
         names = _warehouse_names(acct)
         total = store.count(ref.client_id, PRODUCT)
-        _, unarchived = store.unarchived_page(ref.client_id, PRODUCT, 0, 0)
+        _, archived = search_products(acct, visibility="ARCHIVED", limit=0)  # counted in the index
         recent = tuple(product_row(acct, p, names) for p in store.page(ref.client_id, PRODUCT, 0, RECENT))
-        posted = posting_counts(all_postings(acct))
-        transactions = sum(len(source(acct)) for source in TRANSACTION_SOURCES)
+        counted: dict[str, int] = {}
+        for source in POSTING_COUNTS:
+            for status, n in source(acct).items():
+                counted[status] = counted.get(status, 0) + n
+        posted = ordered_counts(counted)
+        transactions = sum(count(acct) for count in TRANSACTION_COUNTS)
         return Overview(
             account=ref,
             accounts=tuple(accounts(store)),
             api_date=api_date,
             now=epoch(now),
             products=total,
-            archived=total - unarchived,
+            archived=archived,
             warehouses=store.count(ref.client_id, WAREHOUSE),
             stock_entries=store.count(ref.client_id, STOCK),
             postings=posted,
