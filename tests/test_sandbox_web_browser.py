@@ -223,6 +223,18 @@ def seeded(
         server.stop()
 
 
+def follow(driver: Any, element: Any) -> None:
+    """Click a link or a submit button and wait until the browser is on the page it leads to (a
+    click returns before a loaded machine has navigated)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    before = driver.current_url
+    element.click()
+    WebDriverWait(driver, 30).until(
+        lambda d: d.current_url != before and d.execute_script("return document.readyState") == "complete"
+    )
+
+
 def text(driver: Any, css: str) -> str:
     from selenium.webdriver.common.by import By
 
@@ -241,16 +253,16 @@ def test_the_web_view_in_a_browser(browser: Any, seeded: SandboxServer, tmp_path
     assert browser.find_elements(By.TAG_NAME, "script") == []
     screenshot(browser, tmp_path, "overview")
 
-    browser.find_element(By.LINK_TEXT, "Products").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Products"))
     assert text(browser, "h1") == "Products" and f"1–50 of {15 + SEEDED}" in text(browser, "body")
     browser.find_element(By.NAME, "q").send_keys("evil")  # the catalogue's search, a plain GET form
-    browser.find_element(By.CSS_SELECTOR, "form.search button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.search button"))
     assert browser.current_url == base + "products?q=evil&visibility=EVERY&stock="
     assert "1–1 of 1 matching" in text(browser, "body")
     assert EVIL in text(browser, "body")  # shown as text, tags and all
     assert browser.find_elements(By.TAG_NAME, "script") == []
     assert browser.find_elements(By.CSS_SELECTOR, f'img[src="{IMAGE}"]')  # the image, loaded or not
-    browser.find_element(By.LINK_TEXT, EVIL).click()  # from the list to the product
+    follow(browser, browser.find_element(By.LINK_TEXT, EVIL))  # from the list to the product
     assert browser.current_url == base + "products/1111588999"
     assert text(browser, "h1") == EVIL
     row = browser.find_element(By.XPATH, "//tr[td[1][contains(., 'Основной склад FBS')]]")
@@ -259,7 +271,7 @@ def test_the_web_view_in_a_browser(browser: Any, seeded: SandboxServer, tmp_path
     assert "777.00" in text(browser, "body")
     screenshot(browser, tmp_path, "product")
 
-    browser.find_element(By.LINK_TEXT, "Requests").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Requests"))
     rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr")[:3]  # the newest: the week's before
     logged = [[c.text for c in r.find_elements(By.TAG_NAME, "td")][3:6] for r in rows]
     assert logged == [
@@ -268,7 +280,7 @@ def test_the_web_view_in_a_browser(browser: Any, seeded: SandboxServer, tmp_path
         ["POST", "/v2/products/stocks", "200"],
     ]
     screenshot(browser, tmp_path, "requests")
-    rows[2].find_element(By.TAG_NAME, "a").click()  # the stock change, with its answer
+    follow(browser, rows[2].find_element(By.TAG_NAME, "a"))  # the stock change, with its answer
     heading = text(browser, "h1")
     assert heading.startswith("Request ") and heading.endswith(": POST /v2/products/stocks")
     bodies = [p.text for p in browser.find_elements(By.TAG_NAME, "pre")]
@@ -280,7 +292,7 @@ def test_the_web_view_in_a_browser(browser: Any, seeded: SandboxServer, tmp_path
     assert {c[2].text.split("\n")[0] for c in cells} == {"delivered"}
     assert "FBS" in {c[1].text for c in cells}  # the week's FBS postings beside the demo's FBO ones
     screenshot(browser, tmp_path, "postings")
-    browser.find_element(By.LINK_TEXT, "Finance").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Finance"))
     main = text(browser, "main")
     assert "No transactions yet." not in main and "orders" in main and "total" in main
     assert browser.find_elements(By.CSS_SELECTOR, "tbody tr")
@@ -354,14 +366,14 @@ def test_looking_around_in_a_browser(browser: Any, seeded: SandboxServer, tmp_pa
     # the catalogue: filtered by the form, paged with the query kept
     browser.get(base + "products")
     Select(browser.find_element(By.NAME, "visibility")).select_by_value("ARCHIVED")
-    browser.find_element(By.CSS_SELECTOR, "form.search button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.search button"))
     archived = rows_of(browser)
     assert len(archived) == 1 and archived[0][7].endswith("archived")  # the demo's one archived product
     browser.get(base + "products?q=seed-&stock=none")
     assert f"1–50 of {SEEDED} matching" in text(browser, "main")
     assert all(r[2].startswith("SEED-") for r in rows_of(browser))
     screenshot(browser, tmp_path, "products-search")
-    browser.find_element(By.LINK_TEXT, "next →").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "next →"))
     assert "q=seed-" in browser.current_url and "stock=none" in browser.current_url
     assert f"51–100 of {SEEDED} matching" in text(browser, "main")
     assert [r[2] for r in rows_of(browser)][:2] == ["SEED-000051", "SEED-000052"]
@@ -385,7 +397,7 @@ def test_looking_around_in_a_browser(browser: Any, seeded: SandboxServer, tmp_pa
     browser.get(base + "postings?status=delivered")
     fbs = next(r for r in browser.find_elements(By.CSS_SELECTOR, "main tbody tr") if "FBS" in r.text)
     number = fbs.find_element(By.TAG_NAME, "a").text
-    fbs.find_element(By.TAG_NAME, "a").click()
+    follow(browser, fbs.find_element(By.TAG_NAME, "a"))
     assert text(browser, "h1") == f"Posting {number}"
     facts = {r[0]: r[1] for r in rows_of(browser) if len(r) == 2}
     assert facts["ship by"][:4] == "2026" and facts["status"].startswith("delivered")
@@ -401,7 +413,7 @@ def test_looking_around_in_a_browser(browser: Any, seeded: SandboxServer, tmp_pa
     screenshot(browser, tmp_path, "returns")
     first = browser.find_element(By.CSS_SELECTOR, "main tbody tr td:nth-child(2) a")
     returned = first.text
-    first.click()
+    follow(browser, first)
     assert text(browser, "h1") == f"Posting {returned}"
     assert "returned" in text(browser, "ol.timeline") and "Returns" in text(browser, "main")
 
@@ -414,13 +426,13 @@ def test_looking_around_in_a_browser(browser: Any, seeded: SandboxServer, tmp_pa
     )
     assert re.search(r"1–\d+ of \d+", main) and browser.find_elements(By.LINK_TEXT, EVIL)  # linked
     screenshot(browser, tmp_path, "reviews")
-    browser.find_element(By.LINK_TEXT, "Questions").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Questions"))
     assert text(browser, "h1") == "Questions" and rows_of(browser)
     screenshot(browser, tmp_path, "questions")
-    browser.find_element(By.LINK_TEXT, "Chats").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Chats"))
     assert text(browser, "h1") == "Chats" and rows_of(browser)
     screenshot(browser, tmp_path, "chats")
-    browser.find_element(By.CSS_SELECTOR, "main tbody tr td a").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "main tbody tr td a"))
     assert text(browser, "h1").startswith("Chat about ")
     assert browser.find_elements(By.CSS_SELECTOR, ".msg.Customer")
     screenshot(browser, tmp_path, "chat")
