@@ -645,17 +645,29 @@ def test_a_posting_page_shows_ship_by_and_its_history_from_the_event_log(week: l
     assert fbo_detail is not None and fbo_detail.row.scheme == "FBO" and fbo_detail.history
 
 
-def test_a_postings_events_are_found_through_an_index(week: living.Market) -> None:
+def test_a_postings_events_returns_and_chat_are_found_through_indexes(week: living.Market) -> None:
     store = week.sandbox.store
     with store.transaction():
-        plan = store._db.execute(  # the query `find` makes for a posting's events
-            "EXPLAIN QUERY PLAN SELECT seq, data FROM docs WHERE account=? AND kind='event' "
-            "AND json_extract(data, '$.posting_number')=?",
-            (DEMO_CLIENT_ID, "x"),
-        ).fetchall()
-        assert "docs_event_posting" in str(plan)
+        for kind, index in (
+            ("event", "docs_event_posting"),
+            ("return", "docs_return_posting"),
+            ("rfbs_return", "docs_rfbs_return_posting"),
+            ("chat", "docs_chat_posting"),
+        ):
+            plan = store._db.execute(  # the query `find` makes for a posting's documents of a kind
+                f"EXPLAIN QUERY PLAN SELECT seq, data FROM docs WHERE account=? AND kind='{kind}' "
+                "AND json_extract(data, '$.posting_number')=?",
+                (DEMO_CLIENT_ID, "x"),
+            ).fetchall()
+            assert index in str(plan), (kind, plan)
         with pytest.raises(ValueError):
-            store.find(DEMO_CLIENT_ID, "product", "posting_number", "x")  # indexed for events only
+            store.find(DEMO_CLIENT_ID, "product", "posting_number", "x")  # indexed for those kinds only
+    store_now, ref = week.sandbox.clock(), AccountRef(DEMO_CLIENT_ID, "demo")
+    with store.transaction():
+        chats = chats_model.chats(Account(store, DEMO_CLIENT_ID, store_now))
+    for chat in chats:
+        detail = data.posting_detail(store, ref, store_now, chat["posting_number"])
+        assert detail is not None and detail.chat_id == chat["chat_id"]
 
 
 def test_returns_reviews_questions_chats_and_the_activity(week: living.Market) -> None:

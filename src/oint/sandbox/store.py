@@ -45,6 +45,12 @@ CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '
 CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
 CREATE INDEX IF NOT EXISTS docs_event_posting ON docs (account, json_extract(data, '$.posting_number'))
     WHERE kind = 'event';
+CREATE INDEX IF NOT EXISTS docs_return_posting ON docs (account, json_extract(data, '$.posting_number'))
+    WHERE kind = 'return';
+CREATE INDEX IF NOT EXISTS docs_rfbs_return_posting ON docs (account, json_extract(data, '$.posting_number'))
+    WHERE kind = 'rfbs_return';
+CREATE INDEX IF NOT EXISTS docs_chat_posting ON docs (account, json_extract(data, '$.posting_number'))
+    WHERE kind = 'chat';
 CREATE INDEX IF NOT EXISTS docs_product_search ON docs (account,
     json_extract(data, '$.offer_id'), json_extract(data, '$.name'), json_extract(data, '$.sku'),
     json_extract(data, '$.is_archived'), json_extract(data, '$.has_stock'), json_extract(data, '$.price'),
@@ -53,7 +59,9 @@ CREATE INDEX IF NOT EXISTS docs_product_search ON docs (account,
 """
 INDEXED_FIELDS = ("offer_id", "sku")
 # (kind, field) pairs with a partial index of their own: only that kind's documents pay for it
-KIND_INDEXED_FIELDS = frozenset({("event", "posting_number")})
+KIND_INDEXED_FIELDS = frozenset(
+    (kind, "posting_number") for kind in ("event", "return", "rfbs_return", "chat")
+)
 # the tests `search` can apply to a field: SQL over the field's value `{v}` or its length as a list
 # `{n}`, and which of the two it reads
 SEARCH_TESTS = {

@@ -419,15 +419,15 @@ def posting_detail(store: Store, ref: AccountRef, now: float, number: str) -> Po
                 ),
             }
         history = tuple(event_row(e) for e in market.of_posting(acct, number))
+        client = ref.client_id  # returns and chats of the posting through their indexes
         returned = [
-            _return_row(d) for d in returns_model.all_returns(acct) if d.get("posting_number") == number
+            _return_row(d) for d in store.find(client, returns_model.RETURN, "posting_number", number)
         ]
         returned += [
             _rfbs_return_row(d)
-            for d in acct.all(returns_model.RFBS_RETURN)
-            if d.get("posting_number") == number
+            for d in store.find(client, returns_model.RFBS_RETURN, "posting_number", number)
         ]
-        chat = next((c for c in chats_model.chats(acct) if c.get("posting_number") == number), None)
+        chat = next(iter(store.find(client, chats_model.CHAT, "posting_number", number)), None)
     return PostingDetail(
         ref,
         row,
