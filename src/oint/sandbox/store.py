@@ -4,8 +4,9 @@ per request.
 
 Documents are found by key, by key prefix, or by one of the indexed fields
 (`INDEXED_FIELDS`: offer_id, sku; `KIND_INDEXED_FIELDS`: fields indexed in one kind only, such as
-the events of a posting), so that catalogues of 100,000 products stay fast. `search` filters and
-pages a kind in one pass of SQL (the web view's catalogue search).
+the events, returns and chat of a posting), so that catalogues of 100,000 products stay fast.
+`search` filters and pages a kind in one pass of SQL, over a covering index where the kind has one
+(`SEARCH_INDEXES`: the web view's catalogue search); `count_by` counts a kind by a field's values.
 
 The model never sees SQL: it reads and writes documents through `Store`.
 """
