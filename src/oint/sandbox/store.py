@@ -3,7 +3,10 @@ sliding-window rate-limit logs and a bounded log of the requests served. One tra
 per request.
 
 Documents are found by key, by key prefix, or by one of the indexed fields
-(`INDEXED_FIELDS`: offer_id, sku), so that catalogues of 100,000 products stay fast.
+(`INDEXED_FIELDS`: offer_id, sku; `KIND_INDEXED_FIELDS`: fields indexed in one kind only, such as
+the events, returns and chat of a posting), so that catalogues of 100,000 products stay fast.
+`search` filters and pages a kind in one pass of SQL, over a covering index where the kind has one
+(`SEARCH_INDEXES`: the web view's catalogue search); `count_by` counts a kind by a field's values.
 
 The model never sees SQL: it reads and writes documents through `Store`.
 """
@@ -15,7 +18,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,6 +44,19 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS docs_offer_id ON docs (account, kind, json_extract(data, '$.offer_id'));
 CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '$.sku'));
 CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
+CREATE INDEX IF NOT EXISTS docs_event_posting ON docs (account, json_extract(data, '$.posting_number'))
+    WHERE kind = 'event';
+CREATE INDEX IF NOT EXISTS docs_return_posting ON docs (account, json_extract(data, '$.posting_number'))
+    WHERE kind = 'return';
+CREATE INDEX IF NOT EXISTS docs_rfbs_return_posting ON docs (account, json_extract(data, '$.posting_number'))
+    WHERE kind = 'rfbs_return';
+CREATE INDEX IF NOT EXISTS docs_chat_posting ON docs (account, json_extract(data, '$.posting_number'))
+    WHERE kind = 'chat';
+CREATE INDEX IF NOT EXISTS docs_product_search ON docs (account,
+    json_extract(data, '$.offer_id'), json_extract(data, '$.name'), json_extract(data, '$.sku'),
+    json_extract(data, '$.is_archived'), json_extract(data, '$.has_stock'), json_extract(data, '$.price'),
+    json_array_length(data, '$.errors'), json_array_length(data, '$.barcodes'), seq)
+    WHERE kind = 'product';
 """
 INDEXED_FIELDS = ("offer_id", "sku")
 # How many documents of each (account, kind) are not archived (`is_archived` false), kept by
@@ -68,6 +84,30 @@ UNARCHIVED_FILL = (
     "INSERT INTO unarchived_counts (account, kind, n) SELECT account, kind, COUNT(*) FROM docs "
     "WHERE NOT json_extract(data, '$.is_archived') GROUP BY account, kind"
 )
+# (kind, field) pairs with a partial index of their own: only that kind's documents pay for it
+KIND_INDEXED_FIELDS = frozenset(
+    (kind, "posting_number") for kind in ("event", "return", "rfbs_return", "chat")
+)
+# the tests `search` can apply to a field: SQL over the field's value `{v}` or its length as a list
+# `{n}`, and which of the two it reads
+SEARCH_TESTS = {
+    "true": ("COALESCE({v}, 0)", "value"),  # true, a non-zero number
+    "false": ("NOT COALESCE({v}, 0)", "value"),
+    "positive": ("CAST(COALESCE({v}, 0) AS REAL) > 0", "value"),  # a number or decimal text above 0
+    "filled": ("COALESCE({n}, 0) > 0", "length"),  # a non-empty list
+    "unfilled": ("COALESCE({n}, 0) = 0", "length"),
+}
+# covering indexes of `search` (partial, one kind each): what they hold, as (value|length, field);
+# a search of those fields reads the small index, never the documents
+SEARCH_INDEXES = {
+    "product": (
+        "docs_product_search",
+        frozenset(
+            {("value", f) for f in ("offer_id", "name", "sku", "is_archived", "has_stock", "price")}
+            | {("length", f) for f in ("errors", "barcodes")}
+        ),
+    ),
+}
 # the columns of the request log added after its first release: state files made before get them
 LOG_COLUMNS = (
     ("answer", "TEXT NOT NULL DEFAULT ''"),
@@ -76,6 +116,11 @@ LOG_COLUMNS = (
 )
 ANSWER_KEPT = 16 * 1024  # bytes of each answer the request log keeps (the web view shows them)
 _TEXT_TYPES = ("application/json", "text/")
+
+
+def _fold(value: object) -> str:
+    """Text for a case-insensitive match (SQLite's own `lower` folds ASCII only)."""
+    return str(value).casefold() if value is not None else ""
 
 
 def default_db_path() -> str:
@@ -314,13 +359,19 @@ class Store:
         return [(r[0], json.loads(r[1])) for r in rows]
 
     def find(self, account: str, kind: str, field: str, value: Any) -> list[Any]:
-        """Documents of a kind whose `field` (one of `INDEXED_FIELDS`) equals `value`, in
-        insertion order."""
-        if field not in INDEXED_FIELDS:
+        """Documents of a kind whose `field` (one of `INDEXED_FIELDS`, or indexed for this kind:
+        `KIND_INDEXED_FIELDS`) equals `value`, in insertion order."""
+        if (kind, field) in KIND_INDEXED_FIELDS:  # the kind in the SQL text: a partial index needs it
+            where = f"kind='{kind}'"
+            args: tuple[Any, ...] = (account, value)
+        elif field in INDEXED_FIELDS:
+            where = "kind=?"
+            args = (account, kind, value)
+        else:
             raise ValueError(f"{field!r} is not an indexed field")
         rows = self._db.execute(  # no ORDER BY in SQL: it would lead SQLite away from the index
-            f"SELECT seq, data FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')=?",
-            (account, kind, value),
+            f"SELECT seq, data FROM docs WHERE account=? AND {where} AND json_extract(data, '$.{field}')=?",
+            args,
         ).fetchall()
         return [json.loads(data) for _, data in sorted(rows)]
 
@@ -376,6 +427,79 @@ class Store:
             "SELECT n FROM unarchived_counts WHERE account=? AND kind=?", (account, kind)
         ).fetchone()
         return [json.loads(r[0]) for r in rows], int(total[0]) if total else 0
+
+    def search(
+        self,
+        account: str,
+        kind: str,
+        *,
+        text: str = "",
+        text_fields: Sequence[str] = (),
+        tests: Sequence[tuple[str, str]] = (),
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Any], int]:
+        """Documents of a kind that pass every (field, test) of `tests` (`SEARCH_TESTS`) and, with
+        `text`, hold it in one of `text_fields`, case-insensitively (an ASCII text: in ASCII
+        letters of any case; any other: as `str.casefold`), in insertion order: `limit` of them
+        from `offset`, and how many match in all. One pass in SQL over a covering index where
+        the kind has one for these fields (`SEARCH_INDEXES`), else over the documents; only the
+        page's documents are parsed."""
+        fields = (*text_fields, *(f for f, _ in tests))
+        if not all(f.isidentifier() for f in fields):
+            raise ValueError(f"not field names: {fields!r}")
+        where: list[str] = []
+        args: list[Any] = [account]
+        reads = {("value", f) for f in text_fields}
+        for field, test in tests:
+            if test not in SEARCH_TESTS:
+                raise ValueError(f"{test!r} is not one of {sorted(SEARCH_TESTS)}")
+            sql, read = SEARCH_TESTS[test]
+            reads.add((read, field))
+            value, length = f"json_extract(data, '$.{field}')", f"json_array_length(data, '$.{field}')"
+            where.append(sql.format(v=value, n=length))
+        needle = "".join(ch for ch in text if ch.isprintable()).strip().casefold()
+        if needle and text_fields:
+            # the fields joined by a separator no needle holds; ASCII folded by SQLite, the rest
+            # by Python (one call a document)
+            joined = " || char(31) || ".join(
+                f"COALESCE(json_extract(data, '$.{f}'), '')" for f in text_fields
+            )
+            if needle.isascii():
+                where.append(f"instr(lower({joined}), ?) > 0")
+            else:
+                self._db.create_function("oint_fold", 1, _fold, deterministic=True)
+                where.append(f"instr(oint_fold({joined}), ?) > 0")
+            args.append(needle)
+        index, held = SEARCH_INDEXES.get(kind, ("", frozenset()))
+        if index and reads <= held:  # the kind in the SQL text: a partial index needs it
+            source, scope = f"docs INDEXED BY {index}", f"account=? AND kind='{kind}'"
+        else:
+            source, scope = "docs", "account=? AND kind=?"
+            args.insert(1, kind)
+        sql = f"SELECT seq FROM {source} WHERE {' AND '.join([scope, *where])}"
+        found = sorted(r[0] for r in self._db.execute(sql, args))  # insertion order
+        wanted = found[max(0, offset) : max(0, offset) + max(0, limit)]
+        if not wanted:
+            return [], len(found)
+        rows = self._db.execute(
+            f"SELECT data FROM docs WHERE account=? AND kind=? AND seq IN ({','.join('?' * len(wanted))}) "
+            "ORDER BY seq",
+            (account, kind, *wanted),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows], len(found)
+
+    def count_by(self, account: str, kind: str, field: str) -> dict[Any, int]:
+        """How many documents of a kind have each value of `field`, counted in SQL (no document
+        is parsed in Python): {value: count}."""
+        if not field.isidentifier():
+            raise ValueError(f"{field!r} is not a field name")
+        rows = self._db.execute(
+            f"SELECT json_extract(data, '$.{field}'), COUNT(*) FROM docs "
+            "WHERE account=? AND kind=? GROUP BY 1",
+            (account, kind),
+        ).fetchall()
+        return {value: int(n) for value, n in rows}
 
     def put_many(self, account: str, kind: str, docs: list[tuple[Any, Any]]) -> None:
         """Insert new documents (keys not yet used) in one go: seeding large catalogues."""
@@ -574,8 +698,14 @@ class Store:
         self._db.execute("DELETE FROM requests")
         self._db.execute("DELETE FROM counters WHERE name LIKE 'status:%'")
 
+    def kept_status_counts(self) -> dict[int, int]:
+        """How many of the requests the log still keeps answered each status."""
+        rows = self._db.execute("SELECT status, COUNT(*) FROM requests GROUP BY status").fetchall()
+        return {int(status): int(n) for status, n in rows}
+
     def status_counts(self) -> dict[str, int]:
-        """How many answers of each status were served (since the last reset)."""
+        """How many answers of each status were served since the last reset (more than the log
+        keeps: `kept_status_counts` counts those)."""
         rows = self._db.execute("SELECT name, value FROM counters WHERE name LIKE 'status:%'").fetchall()
         return {name.split(":", 1)[1]: int(value) for name, value in rows}
 

@@ -9,7 +9,8 @@ the return logistics), an rFBS compensation pays part of it (`ClientReturnAgentO
 without goods). Amounts are in kopecks inside and rounded to 2 decimals outside, so that every
 operation's `amount` is exactly the sum of its parts and the totals the sum of the operations.
 
-For the web view: `transactions(account, since, until)` and `totals(account, since, until)`.
+For the web view: `transactions(account, since, until)`, `totals(account, since, until)` and
+`count(account)`.
 """
 
 from __future__ import annotations
@@ -125,6 +126,13 @@ def transactions(
             continue
         out.append(operation(event))
     return out
+
+
+def count(account: Account) -> int:
+    """For the web view: how many operations `transactions` gives in all (one a money event),
+    counted in SQL without deriving them."""
+    by_type = account.store.count_by(account.client_id, market.EVENT, "type")
+    return sum(by_type.get(t, 0) for t in MONEY_EVENTS)
 
 
 def _public(op: dict[str, Any]) -> dict[str, Any]:

@@ -117,6 +117,18 @@ def events(
     ]
 
 
+def recent(account: Account, limit: int) -> list[dict[str, Any]]:
+    """For the web view: the newest `limit` events, newest first."""
+    return [e for _, e in account.store.key_range(account.client_id, EVENT, limit=limit, descending=True)]
+
+
+def of_posting(account: Account, posting_number: str) -> list[dict[str, Any]]:
+    """For the web view: the events of one posting (its status changes, returns, compensations),
+    oldest first; found through an index, not by reading the log."""
+    found = account.store.find(account.client_id, EVENT, "posting_number", posting_number)
+    return sorted(found, key=lambda e: (e["at"], e["seq"]))
+
+
 def pending(account: Account) -> list[dict[str, Any]]:
     """What is queued, soonest first: [{key, at, action, data}]."""
     return [{"key": k, **d} for k, d in account.store.key_range(account.client_id, DUE)]

@@ -269,6 +269,48 @@ def visible(p: ProductDoc, visibility: str) -> bool:
     return groups.get(visibility, False)
 
 
+# For the web view's catalogue search: visibility groups of `visible` as tests on the document's
+# fields that the store runs in SQL (`Store.search`); "EVERY" (not Ozon's) is every product, archived too
+SEARCH_VISIBILITIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "EVERY": (),
+    "ALL": (("is_archived", "false"),),
+    "VISIBLE": (("is_archived", "false"), ("sku", "true"), ("price", "positive")),
+    "IN_SALE": (("is_archived", "false"), ("sku", "true"), ("has_stock", "true")),
+    "EMPTY_STOCK": (("is_archived", "false"), ("has_stock", "false")),
+    "MODERATED": (("is_archived", "false"), ("sku", "true")),
+    "NOT_MODERATED": (("is_archived", "false"), ("sku", "false")),
+    "VALIDATION_STATE_FAIL": (("is_archived", "false"), ("errors", "filled")),
+    "EMPTY_BARCODE": (("is_archived", "false"), ("barcodes", "unfilled")),
+    "BARCODE_EXISTS": (("is_archived", "false"), ("barcodes", "filled")),
+    "ARCHIVED": (("is_archived", "true"),),
+}
+SEARCH_STOCK = {"": (), "present": (("has_stock", "true"),), "none": (("has_stock", "false"),)}
+SEARCH_FIELDS = ("offer_id", "name", "sku")
+
+
+def search_products(
+    account: Account,
+    text: str = "",
+    visibility: str = "EVERY",
+    stock: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[ProductDoc], int]:
+    """For the web view: products whose offer id, name or SKU holds `text` (case-insensitive), of a
+    visibility group (`SEARCH_VISIBILITIES`, the groups of `visible` the store can test) and with
+    or without stock present (`SEARCH_STOCK`: "present", "none", "" for either), in insertion
+    order: `limit` of them from `offset`, and how many match. Searched in SQL, never read whole;
+    the whole catalogue is paged without a scan. KeyError for an unknown group or stock choice."""
+    tests = (*SEARCH_VISIBILITIES[visibility], *SEARCH_STOCK[stock])
+    store, client = account.store, account.client_id
+    if not text.strip() and not tests:
+        return store.page(client, PRODUCT, offset, limit), store.count(client, PRODUCT)
+    docs, total = store.search(
+        client, PRODUCT, text=text, text_fields=SEARCH_FIELDS, tests=tests, offset=offset, limit=limit
+    )
+    return docs, total
+
+
 def volume_weight(p: ProductDoc) -> float:
     factor = {"mm": 0.1, "cm": 1.0, "in": 2.54}.get(p.get("dimension_unit", "mm"), 0.1)
     litres = (p["height"] * factor) * (p["width"] * factor) * (p["depth"] * factor) / 1000

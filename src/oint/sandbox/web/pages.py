@@ -2,7 +2,9 @@
 
 Every value that comes from the state (names, offer ids, URLs, request bodies) goes through
 `esc`; an image or a link is made only of an http(s) URL. No JavaScript: the pages are plain
-server-rendered HTML with a little inline CSS.
+server-rendered HTML with a little inline CSS. The catalogue's pictures are remote: each sits on
+a local placeholder (an inline SVG, `PLACEHOLDER`), which is what shows when the picture cannot
+load (offline) or there is none.
 """
 
 from __future__ import annotations
@@ -11,26 +13,69 @@ import datetime as dt
 import html
 import json
 from collections.abc import Iterable, Sequence
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from oint.sandbox.web.views import (
     AccountRef,
+    ChatDetail,
+    ChatRow,
+    Chats,
+    EventRow,
     Finance,
+    MessageRow,
     Overview,
+    PostingDetail,
     PostingRow,
     Postings,
     ProductDetail,
     ProductList,
     ProductRow,
+    Questions,
     RequestDetail,
     RequestLog,
     RequestRow,
+    ReturnRow,
+    Returns,
+    Reviews,
     StockRow,
 )
 
 ROOT = "/__sandbox/"
 SHOWN = 16 * 1024  # characters of a request or answer body a detail page shows
-NAV = (("Overview", ""), ("Products", "products"), ("Postings", "postings"), ("Finance", "finance"))
+NAV = (
+    ("Overview", ""),
+    ("Products", "products"),
+    ("Postings", "postings"),
+    ("Returns", "returns"),
+    ("Reviews", "reviews"),
+    ("Questions", "questions"),
+    ("Chats", "chats"),
+    ("Finance", "finance"),
+)
+# a picture frame drawn inline (the CSP allows data: images): the background of every product
+# picture and, over a picture that could not load (offline), its ::after (a browser draws that
+# only for a broken image), so the page shows this, never a broken image
+PLACEHOLDER = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 48 48'%3E"
+    "%3Crect width='48' height='48' fill='%23e6e9ef'/%3E"
+    "%3Ccircle cx='17' cy='17' r='5' fill='%23a9b1bf'/%3E"
+    "%3Cpath d='M6 40l12-14 8 9 6-6 10 11z' fill='%23a9b1bf'/%3E%3C/svg%3E"
+)
+# the catalogue search's visibility groups as the page names them (Ozon's name in brackets)
+VISIBILITY_NAMES = {
+    "EVERY": "every product, archived too",
+    "ALL": "all but archived (ALL)",
+    "VISIBLE": "visible: created, priced (VISIBLE)",
+    "IN_SALE": "on sale: created, in stock (IN_SALE)",
+    "EMPTY_STOCK": "no stock (EMPTY_STOCK)",
+    "MODERATED": "created at Ozon (MODERATED)",
+    "NOT_MODERATED": "not created (NOT_MODERATED)",
+    "VALIDATION_STATE_FAIL": "with errors (VALIDATION_STATE_FAIL)",
+    "EMPTY_BARCODE": "without barcode (EMPTY_BARCODE)",
+    "BARCODE_EXISTS": "with barcode (BARCODE_EXISTS)",
+    "ARCHIVED": "archived (ARCHIVED)",
+}
+STOCK_NAMES = {"": "any stock", "present": "stock present", "none": "no stock"}
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:.6em 1.2em;display:flex;gap:1.2em;align-items:baseline}
@@ -40,8 +85,19 @@ main{padding:1em 1.2em;max-width:80em}h1{font-size:1.4em;margin:.2em 0 .6em}h2{f
 table{border-collapse:collapse;background:#fff;margin:.4em 0 1em}
 th,td{border:1px solid #dde;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#eef0f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
-img.thumb{width:48px;height:48px;object-fit:contain;background:#eee}
-img.pic{width:160px;height:120px;object-fit:contain;background:#eee;margin:.2em}
+img.thumb,.thumb{width:48px;height:48px;object-fit:contain;display:inline-block}
+img.pic,.pic{width:160px;height:120px;object-fit:contain;margin:.2em;display:inline-block}
+.thumb,.pic{background:#e6e9ef url("%PLACEHOLDER%") center/contain no-repeat;position:relative}
+img.thumb::after,img.pic::after{content:"";position:absolute;inset:0;
+background:#e6e9ef url("%PLACEHOLDER%") center/contain no-repeat}
+form.search{display:flex;flex-wrap:wrap;gap:.5em;align-items:center;margin:.2em 0 .8em}
+form.search input[type=search]{min-width:22em;padding:.3em .5em}
+.late{color:#b0142a;font-weight:600}.nw{white-space:nowrap}.stars{color:#c78a00;letter-spacing:.1em}
+ol.timeline{list-style:none;padding:0;margin:.4em 0 1em}
+ol.timeline li{background:#fff;border:1px solid #dde;border-left:4px solid #789;
+padding:.3em .6em;margin:.2em 0}
+.chat{max-width:44em}.msg{background:#fff;border:1px solid #dde;padding:.4em .7em;margin:.4em 0;
+max-width:34em;white-space:pre-wrap}.msg.Seller{margin-left:8em;background:#eef5ff}.msg .muted{display:block}
 pre{background:#fff;border:1px solid #dde;padding:.6em;overflow:auto;white-space:pre-wrap;
 word-break:break-all;max-height:40em}
 .s2{color:#176c2c}.s4{color:#a35a00}.s5{color:#b0142a}.muted{color:#778}.empty{color:#778;font-style:italic}
@@ -50,7 +106,7 @@ word-break:break-all;max-height:40em}
 .card{background:#fff;border:1px solid #dde;padding:.6em 1em;min-width:9em;color:inherit;text-decoration:none}
 .card:hover{border-color:#789}
 .card b{display:block;font-size:1.5em}
-"""
+""".replace("%PLACEHOLDER%", PLACEHOLDER)
 
 
 # ------------------------------------------------------------------ helpers
@@ -60,12 +116,13 @@ def esc(value: object) -> str:
 
 
 def href(path: str, account: AccountRef | None = None, **query: object) -> str:
-    """A link to a page of the view (escaped, ready for an attribute): `path` relative to ROOT;
+    """A link to a page of the view (escaped, ready for an attribute): `path` relative to ROOT
+    (URL-encoded: a posting number or a chat id in it stays one segment);
     the account is named unless it is the default one; empty query values are left out."""
     params = {k: str(v) for k, v in query.items() if v not in (None, "")}
     if account is not None and not account.default:
         params = {"account": account.client_id, **params}
-    return esc(ROOT + path + ("?" + urlencode(params) if params else ""))
+    return esc(ROOT + quote(path, safe="/") + ("?" + urlencode(params) if params else ""))
 
 
 def is_web_url(url: str) -> bool:
@@ -73,9 +130,10 @@ def is_web_url(url: str) -> bool:
 
 
 def image(url: str, css: str = "thumb") -> str:
-    """An external image (it may never load: the page does not depend on it); "" for a non-web URL."""
+    """An external image on the local placeholder (it may never load: then the placeholder shows);
+    the placeholder alone for no URL or a non-web one."""
     if not is_web_url(url):
-        return ""
+        return f'<span class="{css}" role="img" aria-label="no picture"></span>'
     return f'<img class="{css}" src="{esc(url)}" alt="" loading="lazy" referrerpolicy="no-referrer">'
 
 
@@ -117,6 +175,50 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     )
     head = f"<thead><tr>{head}</tr></thead>" if head else ""
     return f"<table>{head}<tbody>{body}</tbody></table>"
+
+
+def page_range(offset: int, shown: int, total: int) -> str:
+    """ "51–100 of 230" ("" for an empty page)."""
+    return f'<p class="muted">{offset + 1:,}–{offset + shown:,} of {total:,}</p>' if shown else ""
+
+
+def page_links(
+    path: str, account: AccountRef | None, offset: int, limit: int, shown: int, total: int, **query: object
+) -> str:
+    """The links to the previous and the next page of a list (its query kept); "" when it has one page."""
+    links = []
+    if offset > 0:
+        previous = max(0, offset - limit) or None
+        links.append(f'<a href="{href(path, account, **query, offset=previous)}">← previous</a>')
+    if offset + shown < total and shown:
+        links.append(f'<a href="{href(path, account, **query, offset=offset + shown)}">next →</a>')
+    return '<p class="tabs">' + "".join(links) + "</p>" if links else ""
+
+
+def posting_link(number: str, account: AccountRef | None) -> str:
+    return f'<a class="nw" href="{href(f"postings/{number}", account)}">{esc(number)}</a>' if number else ""
+
+
+def stars(rating: int) -> str:
+    n = max(0, min(5, rating))
+    return f'<span class="stars" title="{n} of 5">{"★" * n}{"☆" * (5 - n)}</span>'
+
+
+# events about a part of a posting: its page names the lines (the others are about all of them)
+PARTIAL_EVENTS = frozenset({"cancelled", "returned", "compensation"})
+
+
+def timeline(events: Sequence[EventRow], account: AccountRef | None, *, with_posting: bool = True) -> str:
+    """Events as a list, each with its time, type, posting (linked) and details; on a posting's
+    own page (`with_posting=False`) the lines only of events about a part of it."""
+    out = []
+    for e in events:
+        where = f" · {esc(e.scheme)} {posting_link(e.posting, account)}" if with_posting and e.posting else ""
+        items = e.items if with_posting or e.type in PARTIAL_EVENTS else ""
+        detail = " · ".join(x for x in (e.detail, items) if x)
+        detail = f'<br><span class="muted">{esc(detail)}</span>' if detail else ""
+        out.append(f"<li>{esc(when(e.at))} · <b>{esc(e.type)}</b>{where}{detail}</li>")
+    return '<ol class="timeline">' + "".join(out) + "</ol>"
 
 
 def empty(text: str) -> str:
@@ -169,10 +271,14 @@ def overview(v: Overview) -> str:
     posted = sum(n for _, n in v.postings)
     cards = [
         card("products", v.products, "products"),
-        card("archived", v.archived, "products"),
+        card("archived", v.archived, "products", visibility="ARCHIVED"),
         card("warehouses", v.warehouses, "products"),
-        card("stock entries", v.stock_entries, "products"),
+        card("stock entries", v.stock_entries, "products", stock="present"),
         card("postings", posted, "postings"),
+        card("returns", v.returns, "returns"),
+        card("reviews", v.reviews, "reviews"),
+        card("questions", v.questions, "questions"),
+        card("chats", v.chats, "chats"),
         card("transactions", v.transactions, "finance"),
     ]
     cards.append(f'<a class="card" href="{href("requests")}"><b>{v.requests:,}</b>requests logged</a>')
@@ -184,6 +290,12 @@ def overview(v: Overview) -> str:
             + "".join(f'<a href="{href("postings", a, status=s)}">{esc(s)}: {n}</a>' for s, n in v.postings)
             + "</p>"
         )
+    body += "<h2>Activity</h2>"
+    if v.activity:
+        body += '<p class="muted">The newest events of the marketplace, newest first.</p>'
+        body += timeline(v.activity, a)
+    else:
+        body += empty("Nothing has happened yet: no orders, shipments, deliveries or returns.")
     body += "<h2>Catalogue</h2>"
     if v.recent:
         body += product_table(v.recent, a)
@@ -217,7 +329,7 @@ def product_table(rows: Sequence[ProductRow], account: AccountRef) -> str:
         ("", "product", "offer id", "SKU", "price", "old price", "stocks (present)", "status"),
         (
             (
-                image(p.images[0]) if p.images else "",
+                image(p.images[0] if p.images else ""),
                 f'<a href="{href(f"products/{p.id}", account)}">{esc(p.name or "(no name)")}</a>',
                 esc(p.offer_id),
                 esc(p.sku or "—"),
@@ -232,21 +344,53 @@ def product_table(rows: Sequence[ProductRow], account: AccountRef) -> str:
     )
 
 
-def products(v: ProductList) -> str:
-    if not v.rows:
-        return layout(
-            "Products", empty("No products yet." if v.total == 0 else "No products on this page."), v.account
+def search_form(v: ProductList) -> str:
+    """The catalogue's search: a GET form back to the page (no script)."""
+    q = v.query
+    hidden = (
+        f'<input type="hidden" name="account" value="{esc(v.account.client_id)}">'
+        if not v.account.default
+        else ""
+    )
+
+    def options(names: dict[str, str], chosen: str) -> str:
+        return "".join(
+            f'<option value="{esc(k)}"{" selected" if k == chosen else ""}>{esc(label)}</option>'
+            for k, label in names.items()
         )
-    last = v.offset + len(v.rows)
-    body = f'<p class="muted">{v.offset + 1}–{last} of {v.total:,}</p>' + product_table(v.rows, v.account)
-    pages = []
-    if v.offset > 0:
-        previous = max(0, v.offset - v.limit) or None
-        pages.append(f'<a href="{href("products", v.account, offset=previous)}">← previous</a>')
-    if last < v.total:
-        pages.append(f'<a href="{href("products", v.account, offset=last)}">next →</a>')
-    if pages:
-        body += '<p class="tabs">' + "".join(pages) + "</p>"
+
+    groups = {k: VISIBILITY_NAMES.get(k, k) for k in v.visibilities or VISIBILITY_NAMES}
+    return (
+        f'<form class="search" method="get" action="{href("products")}">{hidden}'
+        f'<input type="search" name="q" value="{esc(q.text)}" placeholder="offer id, name or SKU" '
+        'aria-label="offer id, name or SKU" maxlength="200">'
+        f'<select name="visibility" aria-label="visibility">{options(groups, q.visibility)}</select>'
+        f'<select name="stock" aria-label="stock">{options(STOCK_NAMES, q.stock)}</select>'
+        '<button type="submit">Search</button>'
+        + (f' <a href="{href("products", v.account)}">clear</a>' if q.narrowed else "")
+        + "</form>"
+    )
+
+
+def products(v: ProductList) -> str:
+    q = v.query
+    query = {
+        "q": q.text.strip(),
+        "visibility": q.visibility if q.visibility != "EVERY" else "",
+        "stock": q.stock,
+    }
+    body = search_form(v)
+    if not v.rows:
+        if q.narrowed and v.total == 0:
+            body += empty("No product matches.")
+        else:
+            body += empty("No products yet." if v.total == 0 else "No products on this page.")
+        return layout("Products", body, v.account)
+    body += page_range(v.offset, len(v.rows), v.total).replace(
+        "</p>", " matching</p>" if q.narrowed else "</p>"
+    )
+    body += product_table(v.rows, v.account)
+    body += page_links("products", v.account, v.offset, v.limit, len(v.rows), v.total, **query)
     return layout("Products", body, v.account)
 
 
@@ -321,7 +465,7 @@ def product(v: ProductDetail) -> str:
     return layout(p.name or f"Product {p.id}", body, v.account)
 
 
-def posting_table(rows: Sequence[PostingRow]) -> str:
+def posting_table(rows: Sequence[PostingRow], account: AccountRef | None = None) -> str:
     def lines(r: PostingRow) -> str:
         return "<br>".join(
             f"{esc(x.name)} <span class=muted>({esc(x.offer_id)})</span> × {x.quantity} · "
@@ -333,7 +477,7 @@ def posting_table(rows: Sequence[PostingRow]) -> str:
         ("posting", "scheme", "status", "created", "products", "where"),
         (
             (
-                esc(r.number),
+                posting_link(r.number, account),
                 esc(r.scheme),
                 esc(r.status) + (f'<br><span class="muted">{esc(r.substatus)}</span>' if r.substatus else ""),
                 esc(when(r.created_at)),
@@ -358,9 +502,198 @@ def postings(v: Postings) -> str:
     else:
         if v.total > len(v.rows):
             body += f'<p class="muted">The newest {len(v.rows):,} of {v.total:,}.</p>'
-        body += posting_table(v.rows)
+        body += posting_table(v.rows, v.account)
     title = f"Postings: {v.status}" if v.status else "Postings"
     return layout(title, body, v.account)
+
+
+def posting(v: PostingDetail) -> str:
+    r, a = v.row, v.account
+    ship_by = esc(when(v.ship_by)) if v.ship_by else "—"
+    if v.overdue:
+        ship_by += ' <span class="late">overdue: not shipped</span>'
+    facts = [
+        ("scheme", esc(r.scheme)),
+        (
+            "status",
+            esc(r.status) + (f' <span class="muted">{esc(r.substatus)}</span>' if r.substatus else ""),
+        ),
+        ("order", esc(v.order_number)),
+        ("created", esc(when(r.created_at))),
+        ("ship by", ship_by),
+        ("warehouse, city", esc(r.place)),
+        ("delivery", esc(v.delivery)),
+        ("tracking number", esc(v.tracking_number or "—")),
+    ]
+    if v.cancellation:
+        facts.append(("cancelled", esc(v.cancellation)))
+    if v.chat_id:
+        facts.append(("chat", f'<a href="{href(f"chats/{v.chat_id}", a)}">with the buyer</a>'))
+    body = table(("", ""), ((esc(k), val) for k, val in facts))
+    body += "<h2>Products</h2>" + table(
+        ("product", "offer id", "SKU", "quantity", "price"),
+        (
+            (
+                esc(x.name),
+                esc(x.offer_id),
+                esc(x.sku or "—"),
+                str(x.quantity),
+                esc(money(x.price, x.currency)),
+            )
+            for x in r.lines
+        ),
+        numeric=(2, 3, 4),
+    )
+    body += "<h2>History</h2>"
+    if v.history:
+        body += '<p class="muted">From the marketplace\'s event log, oldest first.</p>'
+        body += timeline(v.history, a, with_posting=False)
+    else:
+        body += empty("No events recorded for this posting (the demo's own postings have none).")
+    if v.returns:
+        body += "<h2>Returns</h2>" + return_table(v.returns, a)
+    return layout(f"Posting {r.number}", body, a)
+
+
+def return_table(rows: Sequence[ReturnRow], account: AccountRef | None) -> str:
+    return table(
+        ("id", "posting", "product", "quantity", "reason", "status", "created", "changed"),
+        (
+            (
+                esc(x.id),
+                f"{esc(x.scheme)} {posting_link(x.posting, account)}",
+                f'{esc(x.product)} <span class="muted">({esc(x.offer_id)})</span>',
+                str(x.quantity),
+                esc(x.reason),
+                esc(x.status),
+                esc(when(x.created_at)),
+                esc(when(x.changed_at)),
+            )
+            for x in rows
+        ),
+        numeric=(3,),
+    )
+
+
+def returns(v: Returns, rfbs: bool = False) -> str:
+    a = v.account
+    on, off = ' class="on"', ""
+    tabs = (
+        f'<p class="tabs"><a href="{href("returns", a)}"{off if rfbs else on}>FBS and FBO returns</a>'
+        f'<a href="{href("returns", a, kind="rfbs")}"{on if rfbs else off}>rFBS return requests</a></p>'
+    )
+    title = "rFBS return requests" if rfbs else "Returns"
+    if not v.rows:
+        return layout(
+            title, tabs + empty("No returns yet." if not v.total else "No returns on this page."), a
+        )
+    body = tabs + page_range(v.offset, len(v.rows), v.total) + return_table(v.rows, a)
+    body += page_links("returns", a, v.offset, v.limit, len(v.rows), v.total, kind="rfbs" if rfbs else "")
+    return layout(title, body, a)
+
+
+def product_cell(name: str, product_id: int, sku: int, account: AccountRef) -> str:
+    """A product named by a review or a question: linked when it is in the catalogue."""
+    label = esc(name or f"SKU {sku}")
+    if product_id:
+        label = f'<a href="{href(f"products/{product_id}", account)}">{label}</a>'
+    return f'{label}<br><span class="muted">SKU {esc(sku)}</span>'
+
+
+def replies(texts: Sequence[str]) -> str:
+    return "".join(f'<br><span class="muted">↳ {esc(t)}</span>' for t in texts)
+
+
+def reviews(v: Reviews) -> str:
+    a = v.account
+    if not v.rows:
+        return layout("Reviews", empty("No reviews yet." if not v.total else "No reviews on this page."), a)
+    body = page_range(v.offset, len(v.rows), v.total)
+    body += table(
+        ("published", "product", "rating", "review and the seller's comments", "status", "posting"),
+        (
+            (
+                esc(when(x.published_at)),
+                product_cell(x.product, x.product_id, x.sku, a),
+                stars(x.rating),
+                esc(x.text) + replies(x.comments),
+                esc(x.status),
+                posting_link(x.posting, a),
+            )
+            for x in v.rows
+        ),
+    )
+    body += page_links("reviews", a, v.offset, v.limit, len(v.rows), v.total)
+    return layout("Reviews", body, a)
+
+
+def questions(v: Questions) -> str:
+    a = v.account
+    if not v.rows:
+        return layout(
+            "Questions", empty("No questions yet." if not v.total else "No questions on this page."), a
+        )
+    body = page_range(v.offset, len(v.rows), v.total)
+    body += table(
+        ("published", "product", "question and the answers", "author", "status"),
+        (
+            (
+                esc(when(x.published_at)),
+                product_cell(x.product, x.product_id, x.sku, a),
+                esc(x.text) + replies(x.answers),
+                esc(x.author),
+                esc(x.status),
+            )
+            for x in v.rows
+        ),
+    )
+    body += page_links("questions", a, v.offset, v.limit, len(v.rows), v.total)
+    return layout("Questions", body, a)
+
+
+def chat_cells(c: ChatRow, a: AccountRef) -> tuple[str, ...]:
+    last = c.last
+    said = f"{esc(last.who)}: {esc(last.text)}" if last else ""
+    return (
+        f'<a href="{href(f"chats/{c.id}", a)}">{esc(c.id)}</a>',
+        posting_link(c.posting, a),
+        esc(c.status),
+        esc(when(c.created_at)),
+        str(c.messages),
+        f"<b>{c.unread}</b>" if c.unread else "0",
+        said,
+        esc(when(last.at)) if last else "",
+    )
+
+
+CHAT_HEADERS = ("chat", "posting", "status", "started", "messages", "unread", "last message", "at")
+
+
+def chats(v: Chats) -> str:
+    a = v.account
+    if not v.rows:
+        return layout("Chats", empty("No chats yet." if not v.total else "No chats on this page."), a)
+    body = page_range(v.offset, len(v.rows), v.total)
+    body += table(CHAT_HEADERS, (chat_cells(c, a) for c in v.rows), numeric=(4, 5))
+    body += page_links("chats", a, v.offset, v.limit, len(v.rows), v.total)
+    return layout("Chats", body, a)
+
+
+def message_block(m: MessageRow) -> str:
+    unread = "" if m.read else " · unread"
+    return (
+        f'<div class="msg {"Seller" if m.who == "Seller" else "Customer"}">'
+        f'<span class="muted">{esc(m.who)} · {esc(when(m.at))}{unread}</span>{esc(m.text)}</div>'
+    )
+
+
+def chat(v: ChatDetail) -> str:
+    a = v.account
+    body = table(CHAT_HEADERS, [chat_cells(v.row, a)], numeric=(4, 5))
+    body += '<div class="chat">' + "".join(message_block(m) for m in v.messages) + "</div>"
+    if not v.messages:
+        body += empty("No messages yet.")
+    return layout(f"Chat about {v.row.posting}" if v.row.posting else "Chat", body, a)
 
 
 def finance(v: Finance) -> str:
@@ -422,9 +755,13 @@ REQUEST_HEADERS = (
 
 
 def requests(v: RequestLog) -> str:
-    counts = ", ".join(f'<span class="{status_class(s)}">{s}</span>: {n}' for s, n in v.statuses)
-    body = f'<p class="muted">The log keeps the newest {v.kept:,} requests to the API.'
-    body += f" Answers by status: {counts}.</p>" if counts else "</p>"
+    counts = ", ".join(f'<span class="{status_class(s)}">{s}</span>: {n:,}' for s, n in v.statuses)
+    logged = sum(n for _, n in v.statuses)
+    body = f'<p class="muted">The log keeps the newest {v.kept:,} requests to the API; it holds {logged:,}.'
+    body += f" Of these, by status: {counts}." if counts else ""
+    if v.served > logged:
+        body += f" Since the last reset the sandbox answered {v.served:,} requests in all."
+    body += "</p>"
     if not v.rows:
         body += empty("No requests yet." if v.kept else "The request log is off (OINT_SANDBOX_LOG=0).")
     else:

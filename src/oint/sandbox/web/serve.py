@@ -21,7 +21,9 @@ from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode
 
+from oint.sandbox.model.products import SEARCH_STOCK, SEARCH_VISIBILITIES
 from oint.sandbox.web import data, pages
+from oint.sandbox.web.views import AccountRef, ProductQuery
 
 if TYPE_CHECKING:
     from oint.sandbox.core import Sandbox, SandboxResponse
@@ -29,7 +31,11 @@ if TYPE_CHECKING:
 ROOT = pages.ROOT
 COOKIE = "oint_sandbox_view"
 REALM = "oint sandbox web view"
-_PAGE = re.compile(r"|products|products/\d{1,19}|postings|finance|requests|requests/\d{1,19}")
+_PAGE = re.compile(
+    r"|products|products/\d{1,19}|postings|postings/[0-9A-Za-z-]{1,40}|returns|reviews|questions"
+    r"|chats|chats/[0-9A-Za-z-]{1,64}|finance|requests|requests/\d{1,19}"
+)
+MAX_QUERY = 200  # characters of a catalogue search kept
 _ALSO_JSON = frozenset({"requests"})  # GET /__sandbox/requests answers JSON unless HTML is asked for
 HEADERS = {
     "content-type": "text/html; charset=utf-8",
@@ -37,10 +43,11 @@ HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
-    # no script of any kind; pictures from anywhere (the catalogue's images are external links)
+    # no script of any kind; pictures from anywhere (the catalogue's images are external links,
+    # the placeholder under them a data: URI); forms only back to the view (the catalogue's search)
     "content-security-policy": (
         "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
 }
 
@@ -172,19 +179,53 @@ def render(sandbox: Sandbox, page: str, params: Mapping[str, str]) -> tuple[int,
         ref = data.account(store, params.get("account"))
     if ref is None:
         return 404, pages.message("Not found", f"No seller account {params.get('account') or ''}.")
+    offset = _int(params.get("offset"), 0) or 0
+    rfbs = params.get("kind") == "rfbs"
     views: dict[str, Callable[[], tuple[int, str]]] = {
         "": lambda: (200, pages.overview(data.overview(store, ref, now, sandbox.today().isoformat()))),
-        "products": lambda: (
-            200,
-            pages.products(data.product_list(store, ref, now, _int(params.get("offset"), 0) or 0)),
-        ),
+        "products": lambda: _products(sandbox, ref, params, offset),
         "postings": lambda: (200, pages.postings(data.postings(store, ref, now, params.get("status", "")))),
+        "returns": lambda: (
+            200,
+            pages.returns((data.rfbs_returns if rfbs else data.returns)(store, ref, now, offset), rfbs),
+        ),
+        "reviews": lambda: (200, pages.reviews(data.reviews(store, ref, now, offset))),
+        "questions": lambda: (200, pages.questions(data.questions(store, ref, now, offset))),
+        "chats": lambda: (200, pages.chats(data.chats(store, ref, now, offset))),
         "finance": lambda: (200, pages.finance(data.finance(store, ref, now))),
     }
     if page in views:
         return views[page]()
-    product_id = _int(page.split("/", 1)[1], 0) or 0
+    kind, _, name = page.partition("/")
+    if kind == "postings":
+        posting = data.posting_detail(store, ref, now, name)
+        if posting is None:
+            return 404, pages.message("Not found", f"No posting {name} in this account.", ref)
+        return 200, pages.posting(posting)
+    if kind == "chats":
+        chat = data.chat_detail(store, ref, now, name)
+        if chat is None:
+            return 404, pages.message("Not found", f"No chat {name} in this account.", ref)
+        return 200, pages.chat(chat)
+    product_id = _int(name, 0) or 0
     detail = data.product_detail(store, ref, now, product_id)
     if detail is None:
         return 404, pages.message("Not found", f"No product {product_id} in this account.", ref)
     return 200, pages.product(detail)
+
+
+def _products(sandbox: Sandbox, ref: AccountRef, params: Mapping[str, str], offset: int) -> tuple[int, str]:
+    """The catalogue page: searched (`q`), filtered (`visibility`, `stock`) and paged (`offset`)."""
+    query = ProductQuery(
+        text=params.get("q", "").strip()[:MAX_QUERY],
+        visibility=params.get("visibility") or "EVERY",
+        stock=params.get("stock", ""),
+    )
+    if query.visibility not in SEARCH_VISIBILITIES or query.stock not in SEARCH_STOCK:
+        text = (
+            f"Unknown filter: visibility is one of {', '.join(SEARCH_VISIBILITIES)}; "
+            f"stock is one of present, none (or left out)."
+        )
+        return 400, pages.message("Bad filter", text, ref)
+    listed = data.product_list(sandbox.store, ref, sandbox.clock(), offset, query=query)
+    return 200, pages.products(listed)

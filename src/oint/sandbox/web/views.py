@@ -53,12 +53,28 @@ class ProductRow:
 
 
 @dataclass(frozen=True)
+class ProductQuery:
+    """What the catalogue page searches: text in the offer id, name or SKU; a visibility group
+    (`products.SEARCH_VISIBILITIES`); stock present or not ("present", "none", "" for either)."""
+
+    text: str = ""
+    visibility: str = "EVERY"
+    stock: str = ""
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.text.strip() or self.visibility != "EVERY" or self.stock)
+
+
+@dataclass(frozen=True)
 class ProductList:
     account: AccountRef
     rows: tuple[ProductRow, ...]
-    total: int
+    total: int  # products that match the query
     offset: int = 0
     limit: int = 50
+    query: ProductQuery = ProductQuery()
+    visibilities: tuple[str, ...] = ()  # the groups the search offers
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,139 @@ class Postings:
 
 
 @dataclass(frozen=True)
+class EventRow:
+    """An event of the marketplace's log: what happened, when, to which posting."""
+
+    at: str  # Ozon's timestamp
+    type: str  # order_created, shipped, delivering, delivered, cancelled, returned, ...
+    posting: str = ""
+    scheme: str = ""  # FBO, FBS, rFBS
+    detail: str = ""  # who cancelled, the reason of a return, an amount
+    items: str = ""  # the posting's lines the event is about: "name × 2, ..."
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    id: int
+    kind: str  # "return" (FBS, FBO: Ozon handles it) or "rFBS request" (the seller decides)
+    scheme: str
+    posting: str
+    product: str
+    offer_id: str
+    sku: int
+    quantity: int
+    reason: str
+    status: str
+    created_at: str
+    changed_at: str = ""
+
+
+@dataclass(frozen=True)
+class PostingDetail:
+    account: AccountRef
+    row: PostingRow
+    ship_by: str = ""  # FBS/rFBS: the shipment date the seller must pack it by
+    overdue: bool = False  # not shipped and the ship-by moment has passed
+    order_number: str = ""
+    delivery: str = ""  # the delivery method (FBS) or type (FBO)
+    city: str = ""
+    tracking_number: str = ""
+    cancellation: str = ""
+    history: tuple[EventRow, ...] = ()  # oldest first
+    returns: tuple[ReturnRow, ...] = ()
+    chat_id: str = ""
+
+
+@dataclass(frozen=True)
+class Returns:
+    account: AccountRef
+    rows: tuple[ReturnRow, ...]  # newest first
+    total: int
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    id: str
+    sku: int
+    product: str  # its name, "" when the SKU is not in the catalogue
+    product_id: int
+    rating: int
+    text: str
+    status: str
+    published_at: str
+    posting: str = ""
+    comments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reviews:
+    account: AccountRef
+    rows: tuple[ReviewRow, ...]  # newest first
+    total: int
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    id: str
+    sku: int
+    product: str
+    product_id: int
+    text: str
+    author: str
+    status: str
+    published_at: str
+    answers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Questions:
+    account: AccountRef
+    rows: tuple[QuestionRow, ...]  # newest first
+    total: int
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    who: str  # Customer, Seller
+    at: str
+    text: str
+    read: bool = True
+
+
+@dataclass(frozen=True)
+class ChatRow:
+    id: str
+    posting: str
+    status: str
+    created_at: str
+    messages: int
+    unread: int
+    last: MessageRow | None = None
+
+
+@dataclass(frozen=True)
+class Chats:
+    account: AccountRef
+    rows: tuple[ChatRow, ...]  # newest first
+    total: int
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class ChatDetail:
+    account: AccountRef
+    row: ChatRow
+    messages: tuple[MessageRow, ...]  # oldest first
+
+
+@dataclass(frozen=True)
 class Transaction:
     id: str
     date: str
@@ -140,9 +289,10 @@ class RequestRow:
 @dataclass(frozen=True)
 class RequestLog:
     rows: tuple[RequestRow, ...]  # newest first
-    kept: int  # how many the log keeps (OINT_SANDBOX_LOG)
-    statuses: tuple[tuple[int, int], ...]  # answers by status since the last reset
+    kept: int  # how many the log keeps at most (OINT_SANDBOX_LOG)
+    statuses: tuple[tuple[int, int], ...]  # the logged requests (those still kept) by status
     older: int | None = None  # `before` of the next (older) page, None on the last one
+    served: int = 0  # requests answered since the last reset, kept or not
 
 
 @dataclass(frozen=True)
@@ -168,3 +318,8 @@ class Overview:
     transactions: int
     requests: int
     recent: tuple[ProductRow, ...] = field(default=())  # the catalogue's first products, linked
+    returns: int = 0
+    reviews: int = 0
+    questions: int = 0
+    chats: int = 0
+    activity: tuple[EventRow, ...] = ()  # the newest events of the marketplace, newest first
