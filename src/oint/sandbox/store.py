@@ -3,19 +3,27 @@ sliding-window rate-limit logs and a bounded log of the requests served. One tra
 per request.
 
 Documents are found by key, by key prefix, or by one of the indexed fields
-(`INDEXED_FIELDS`: offer_id, sku), so that catalogues of 100,000 products stay fast.
+(`INDEXED_FIELDS`: offer_id, sku, model_id), so that catalogues of 100,000 products stay fast.
+Documents of the kinds in `TAGGERS` (products) carry a tag, a small integer the model computes
+from the document (a product's visibility flags) and the store keeps beside it, indexed with the
+orders the lists need (`TAG_ORDERS`): a page of a filtered list, or its count, is read from an
+index, never by parsing every document.
 
 The model never sees SQL: it reads and writes documents through `Store`.
 """
 
 from __future__ import annotations
 
+import functools
+import heapq
+import importlib
+import itertools
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,8 +49,30 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS docs_offer_id ON docs (account, kind, json_extract(data, '$.offer_id'));
 CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '$.sku'));
 CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
+CREATE INDEX IF NOT EXISTS docs_model_id ON docs (account, kind, json_extract(data, '$.model_id'))
+    WHERE kind = 'product';
 """
-INDEXED_FIELDS = ("offer_id", "sku")
+INDEXED_FIELDS = ("offer_id", "sku", "model_id")
+_INDEX_WHERE = {"model_id": " AND kind = 'product'"}  # the partial index's condition, said again
+
+# kinds whose documents carry a tag: the function of the model that computes it (imported when a
+# document of the kind is first written or tagged); TAG_VERSION names the functions' rules:
+# a state file tagged under other rules is tagged again when opened
+TAGGERS = {"product": ("oint.sandbox.model.products", "visibility_flags")}
+TAG_VERSION = "1"
+# the orders in which tagged documents are paged: numeric key (id), or a field of the document
+TAG_ORDERS = {
+    "id": "CAST(key AS INTEGER)",
+    "offer_id": "json_extract(data, '$.offer_id')",
+    "sku": "json_extract(data, '$.sku')",
+    "name": "json_extract(data, '$.name')",
+}
+TAG_SCHEMA = "".join(
+    f"CREATE INDEX IF NOT EXISTS docs_tag_{name} ON docs (account, kind, tag, "
+    + (f"{expr}, key)" if name == "id" else f"{expr}, CAST(key AS INTEGER), key)")
+    + " WHERE tag IS NOT NULL;\n"
+    for name, expr in TAG_ORDERS.items()
+)
 # the columns of the request log added after its first release: state files made before get them
 LOG_COLUMNS = (
     ("answer", "TEXT NOT NULL DEFAULT ''"),
@@ -139,6 +169,7 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
             self._add_log_columns()
+            self._tag_documents()
             # a file SQLite could open only for reading fails at its first write: find out now
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -155,6 +186,31 @@ class Store:
         for name, decl in LOG_COLUMNS:
             if name not in have:
                 self._db.execute(f"ALTER TABLE requests ADD COLUMN {name} {decl}")
+
+    def _tag_documents(self) -> None:
+        """Give the documents of `TAGGERS`' kinds their tags (a column and indexes added to older
+        state files; documents tagged again when the rules changed): once per state file."""
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}
+        if "tag" not in have:
+            self._db.execute("ALTER TABLE docs ADD COLUMN tag INTEGER")
+        self._db.executescript(TAG_SCHEMA)
+        if self.get_meta("tags") == TAG_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for kind in TAGGERS:
+                rows = self._db.execute("SELECT rowid, data FROM docs WHERE kind=?", (kind,)).fetchall()
+                if rows:
+                    tagger = _tagger(kind)
+                    self._db.executemany(
+                        "UPDATE docs SET tag=? WHERE rowid=?",
+                        ((tagger(json.loads(data)), rowid) for rowid, data in rows),
+                    )
+            self.set_meta("tags", TAG_VERSION)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def state_error(self, error: BaseException) -> SandboxStateError:
         """The `SandboxStateError` for an SQLite failure met while using the file."""
@@ -214,14 +270,16 @@ class Store:
 
     def put(self, account: str, kind: str, key: Any, doc: Any) -> None:
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        tag = _tagger(kind)(doc) if kind in TAGGERS else None
         cur = self._db.execute(
-            "UPDATE docs SET data=? WHERE account=? AND kind=? AND key=?", (data, account, kind, str(key))
+            "UPDATE docs SET data=?, tag=? WHERE account=? AND kind=? AND key=?",
+            (data, tag, account, kind, str(key)),
         )
         if cur.rowcount == 0:
             self._db.execute(
-                "INSERT INTO docs (account, kind, key, seq, data) VALUES (?, ?, ?, "
-                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM docs WHERE account=? AND kind=?), ?)",
-                (account, kind, str(key), account, kind, data),
+                "INSERT INTO docs (account, kind, key, seq, data, tag) VALUES (?, ?, ?, "
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM docs WHERE account=? AND kind=?), ?, ?)",
+                (account, kind, str(key), account, kind, data, tag),
             )
 
     def delete(self, account: str, kind: str, key: Any) -> bool:
@@ -249,7 +307,8 @@ class Store:
         if field not in INDEXED_FIELDS:
             raise ValueError(f"{field!r} is not an indexed field")
         rows = self._db.execute(  # no ORDER BY in SQL: it would lead SQLite away from the index
-            f"SELECT seq, data FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')=?",
+            f"SELECT seq, data FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')=?"
+            + _INDEX_WHERE.get(field, ""),
             (account, kind, value),
         ).fetchall()
         return [json.loads(data) for _, data in sorted(rows)]
@@ -316,10 +375,91 @@ class Store:
         ).fetchone()
         first = int(row[0]) + 1
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        tagger = _tagger(kind) if kind in TAGGERS else None
         self._db.executemany(
-            "INSERT INTO docs (account, kind, key, seq, data) VALUES (?, ?, ?, ?, ?)",
-            ((account, kind, str(key), first + i, dumps(doc)) for i, (key, doc) in enumerate(docs)),
+            "INSERT INTO docs (account, kind, key, seq, data, tag) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (account, kind, str(key), first + i, dumps(doc), None if tagger is None else tagger(doc))
+                for i, (key, doc) in enumerate(docs)
+            ),
         )
+
+    # ------------------------------------------------------------------ tagged documents
+    def tagged_count(self, account: str, kind: str, tags: Iterable[int]) -> int:
+        """How many documents of a kind carry one of `tags` (read from an index)."""
+        wanted = sorted(set(tags))
+        if not wanted:
+            return 0
+        marks = ",".join("?" * len(wanted))
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM docs INDEXED BY docs_tag_id "
+            f"WHERE account=? AND kind=? AND tag IN ({marks})",
+            (account, kind, *wanted),
+        ).fetchone()
+        return int(row[0])
+
+    def tagged_page(
+        self,
+        account: str,
+        kind: str,
+        tags: Iterable[int],
+        limit: int,
+        *,
+        order: str = "id",
+        after: tuple[Any, int] | None = None,
+        descending: bool = False,
+    ) -> list[Any]:
+        """The documents of `tagged_keys` (same arguments), in that order."""
+        keys = self.tagged_keys(account, kind, tags, limit, order=order, after=after, descending=descending)
+        return self.get_many(account, kind, keys)
+
+    def tagged_keys(
+        self,
+        account: str,
+        kind: str,
+        tags: Iterable[int],
+        limit: int,
+        *,
+        order: str = "id",
+        after: tuple[Any, int] | None = None,
+        descending: bool = False,
+    ) -> list[str]:
+        """Keys of the documents of a kind carrying one of `tags`, at most `limit` (-1: all), in
+        `order` (a `TAG_ORDERS` name: the numeric key, or a field then the numeric key), after the
+        position `after` ((field value, numeric key); for "id", (key, key)); each tag's documents
+        read from an index in that order, merged (by id, no document is read)."""
+        if order not in TAG_ORDERS:
+            raise ValueError(f"{order!r} is not an order of tagged documents")
+        expr = TAG_ORDERS[order]
+        by = [expr] if order == "id" else [expr, "CAST(key AS INTEGER)"]
+        direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
+        columns = ", ".join(by)
+        sql = f"SELECT {columns}, key FROM docs WHERE account=? AND kind=? AND tag=?"
+        position: tuple[Any, ...] = ()
+        if after is not None and order == "id":
+            sql += f" AND {expr} {beyond} ?"
+            position = (after[1],)
+        elif after is not None:  # (not as a row value: SQLite would not seek the index to it)
+            sql += f" AND {expr} {beyond}= ? AND ({expr} {beyond} ? OR CAST(key AS INTEGER) {beyond} ?)"
+            position = (after[0], after[0], after[1])
+        sql += f" ORDER BY {', '.join(f'{c} {direction}' for c in by)} LIMIT ?"
+        runs = [
+            self._db.execute(sql, (account, kind, tag, *position, limit)).fetchall()
+            for tag in sorted(set(tags))
+        ]
+        merged = heapq.merge(*runs, key=lambda row: row[:-1], reverse=descending)
+        return [str(row[-1]) for row in itertools.islice(merged, limit if limit >= 0 else None)]
+
+    def get_many(self, account: str, kind: str, keys: Iterable[Any]) -> list[Any]:
+        """The documents of the given keys that exist, in the order of the keys."""
+        out = []
+        for key in keys:
+            row = self._db.execute(
+                "SELECT data FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, str(key))
+            ).fetchone()
+            if row is not None:
+                out.append(json.loads(row[0]))
+        return out
 
     def page(self, account: str, kind: str, offset: int, limit: int) -> list[Any]:
         """Documents of a kind in insertion order, `limit` of them from `offset` (a large catalogue
@@ -530,3 +670,12 @@ class Store:
         """Forget everything (used by reset)."""
         for table in ("docs", "counters", "hits", "meta", "requests"):
             self._db.execute(f"DELETE FROM {table}")
+        self.set_meta("tags", TAG_VERSION)  # (no document left untagged)
+
+
+@functools.cache
+def _tagger(kind: str) -> Callable[[Any], int]:
+    """The model's function computing the tag of a document of `kind` (see `TAGGERS`)."""
+    module, name = TAGGERS[kind]
+    found: Callable[[Any], int] = getattr(importlib.import_module(module), name)
+    return found
