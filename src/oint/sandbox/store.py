@@ -6,8 +6,9 @@ Documents are found by key, by key prefix, or by one of the indexed fields
 (`INDEXED_FIELDS`: offer_id, sku, model_id), so that catalogues of 100,000 products stay fast.
 Documents of the kinds in `TAGGERS` (products) carry a tag, a small integer the model computes
 from the document (a product's visibility flags) and the store keeps beside it, indexed with the
-orders the lists need (`TAG_ORDERS`): a page of a filtered list, or its count, is read from an
-index, never by parsing every document.
+orders the lists need (`TAG_ORDERS`) and counted per tag by triggers (`tag_counts`): a page of a
+filtered list is read from an index and its total from the counts, never by parsing every
+document.
 
 The model never sees SQL: it reads and writes documents through `Store`.
 """
@@ -59,7 +60,7 @@ _INDEX_WHERE = {"model_id": " AND kind = 'product'"}  # the partial index's cond
 # document of the kind is first written or tagged); TAG_VERSION names the functions' rules:
 # a state file tagged under other rules is tagged again when opened
 TAGGERS = {"product": ("oint.sandbox.model.products", "visibility_flags")}
-TAG_VERSION = "1"
+TAG_VERSION = "2"
 # the orders in which tagged documents are paged: numeric key (id), or a field of the document
 TAG_ORDERS = {
     "id": "CAST(key AS INTEGER)",
@@ -72,6 +73,21 @@ TAG_SCHEMA = "".join(
     + (f"{expr}, key)" if name == "id" else f"{expr}, CAST(key AS INTEGER), key)")
     + " WHERE tag IS NOT NULL;\n"
     for name, expr in TAG_ORDERS.items()
+) + (
+    # how many documents carry each tag, kept by triggers: a group is counted without reading it
+    "CREATE TABLE IF NOT EXISTS tag_counts (account TEXT NOT NULL, kind TEXT NOT NULL, "
+    "tag INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (account, kind, tag)) WITHOUT ROWID;\n"
+    "CREATE TRIGGER IF NOT EXISTS docs_tag_added AFTER INSERT ON docs WHEN NEW.tag IS NOT NULL BEGIN "
+    "INSERT INTO tag_counts VALUES (NEW.account, NEW.kind, NEW.tag, 1) "
+    "ON CONFLICT (account, kind, tag) DO UPDATE SET n = n + 1; END;\n"
+    "CREATE TRIGGER IF NOT EXISTS docs_tag_removed AFTER DELETE ON docs WHEN OLD.tag IS NOT NULL BEGIN "
+    "UPDATE tag_counts SET n = n - 1 WHERE account=OLD.account AND kind=OLD.kind AND tag=OLD.tag; END;\n"
+    "CREATE TRIGGER IF NOT EXISTS docs_tag_changed AFTER UPDATE OF tag ON docs "
+    "WHEN OLD.tag IS NOT NEW.tag BEGIN "
+    "UPDATE tag_counts SET n = n - 1 WHERE OLD.tag IS NOT NULL "
+    "AND account=OLD.account AND kind=OLD.kind AND tag=OLD.tag; "
+    "INSERT INTO tag_counts SELECT NEW.account, NEW.kind, NEW.tag, 1 WHERE NEW.tag IS NOT NULL "
+    "ON CONFLICT (account, kind, tag) DO UPDATE SET n = n + 1; END;\n"
 )
 # the columns of the request log added after its first release: state files made before get them
 LOG_COLUMNS = (
@@ -198,6 +214,8 @@ class Store:
             return
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            self._db.execute("UPDATE docs SET tag=NULL WHERE tag IS NOT NULL")
+            self._db.execute("DELETE FROM tag_counts")
             for kind in TAGGERS:
                 rows = self._db.execute("SELECT rowid, data FROM docs WHERE kind=?", (kind,)).fetchall()
                 if rows:
@@ -386,14 +404,13 @@ class Store:
 
     # ------------------------------------------------------------------ tagged documents
     def tagged_count(self, account: str, kind: str, tags: Iterable[int]) -> int:
-        """How many documents of a kind carry one of `tags` (read from an index)."""
+        """How many documents of a kind carry one of `tags` (the counts the triggers keep)."""
         wanted = sorted(set(tags))
         if not wanted:
             return 0
         marks = ",".join("?" * len(wanted))
         row = self._db.execute(
-            "SELECT COUNT(*) FROM docs INDEXED BY docs_tag_id "
-            f"WHERE account=? AND kind=? AND tag IN ({marks})",
+            f"SELECT COALESCE(SUM(n), 0) FROM tag_counts WHERE account=? AND kind=? AND tag IN ({marks})",
             (account, kind, *wanted),
         ).fetchone()
         return int(row[0])
@@ -668,7 +685,7 @@ class Store:
 
     def wipe(self) -> None:
         """Forget everything (used by reset)."""
-        for table in ("docs", "counters", "hits", "meta", "requests"):
+        for table in ("docs", "counters", "hits", "meta", "requests", "tag_counts"):
             self._db.execute(f"DELETE FROM {table}")
         self.set_meta("tags", TAG_VERSION)  # (no document left untagged)
 
