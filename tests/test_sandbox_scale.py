@@ -275,7 +275,7 @@ def test_attribute_pages_sort_and_count_as_a_sort_of_every_product(
     small: Sandbox, sort_by: str, sort_dir: str, visibility: str
 ) -> None:
     field = {"id": "id", "sku": "sku", "offer_id": "offer_id", "title": "name"}[sort_by]
-    matching = [p for p in everything(small) if visible(p, visibility)]
+    matching: list[dict[str, Any]] = [dict(p) for p in everything(small) if visible(p, visibility)]
     expected = [
         p["id"] for p in sorted(matching, key=lambda p: (p[field], p["id"]), reverse=sort_dir == "desc")
     ]
