@@ -9,6 +9,7 @@ last_id is ""; the attribute data gives "" on its last page, as recorded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -286,16 +287,22 @@ def attributes_item(p: ProductDoc, model_sizes: dict[int, int]) -> dict[str, Any
 def attributes_with_defaults(p: ProductDoc) -> list[int]:
     """Ids of the category's optional plain (non-dictionary) attributes the product leaves
     empty: Ozon fills those with defaults and lists them here."""
+    filled = {a["id"] for a in p.get("attributes", [])} | DERIVED_ATTRIBUTES
+    return [i for i in _optional_plain(p["description_category_id"], p["type_id"]) if i not in filled]
+
+
+@functools.cache
+def _optional_plain(description_category_id: int, type_id: int) -> tuple[int, ...]:
+    """Ids of a (category, type)'s optional plain attributes, in order (the reference data does
+    not change: worked out once per type, not once per product of a page)."""
     from oint.sandbox.model.categories import attributes_for
 
-    filled = {a["id"] for a in p.get("attributes", [])} | DERIVED_ATTRIBUTES
-    return sorted(
-        a["id"]
-        for a in attributes_for(p["description_category_id"], p["type_id"])
-        if not a["is_required"]
-        and not a["dictionary_id"]
-        and not a["attribute_complex_id"]
-        and a["id"] not in filled
+    return tuple(
+        sorted(
+            a["id"]
+            for a in attributes_for(description_category_id, type_id)
+            if not a["is_required"] and not a["dictionary_id"] and not a["attribute_complex_id"]
+        )
     )
 
 
