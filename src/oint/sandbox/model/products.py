@@ -245,13 +245,13 @@ ALL_FLAGS = 64  # flags are below this
 def visibility_flags(p: ProductDoc) -> int:
     """The flags of a product that decide its visibility groups: the store keeps them as the
     document's tag (`Store.TAGGERS`), so that the groups are paged and counted from an index."""
-    return (
-        (ARCHIVED_FLAG if p["is_archived"] else 0)
-        | (CREATED_FLAG if p["sku"] else 0)
+    return (  # (read with get: any document of kind "product" is tagged when written)
+        (ARCHIVED_FLAG if p.get("is_archived") else 0)
+        | (CREATED_FLAG if p.get("sku") else 0)
         | (FAILED_FLAG if p.get("errors") else 0)
         | (STOCK_FLAG if has_stock(p) else 0)
         | (PRICED_FLAG if has_price(p) else 0)
-        | (BARCODE_FLAG if p["barcodes"] else 0)
+        | (BARCODE_FLAG if p.get("barcodes") else 0)
     )
 
 
