@@ -6,7 +6,7 @@ Documents are found by key, by key prefix, or by one of the indexed fields
 (`INDEXED_FIELDS`: offer_id, sku, model_id), so that catalogues of 100,000 products stay fast.
 Documents of the kinds in `TAGGERS` (products) carry a tag, a small integer the model computes
 from the document (a product's visibility flags) and the store keeps beside it, indexed with the
-orders the lists need (`TAG_ORDERS`) and counted per tag by triggers (`tag_counts`): a page of a
+orders the lists need (`TAG_ORDERS`) and counted per tag (`tag_counts`): a page of a
 filtered list is read from an index and its total from the counts, never by parsing every
 document.
 
@@ -15,6 +15,7 @@ The model never sees SQL: it reads and writes documents through `Store`.
 
 from __future__ import annotations
 
+import collections
 import functools
 import heapq
 import importlib
@@ -50,17 +51,16 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS docs_offer_id ON docs (account, kind, json_extract(data, '$.offer_id'));
 CREATE INDEX IF NOT EXISTS docs_sku ON docs (account, kind, json_extract(data, '$.sku'));
 CREATE INDEX IF NOT EXISTS docs_number ON docs (account, kind, CAST(key AS INTEGER));
-CREATE INDEX IF NOT EXISTS docs_model_id ON docs (account, kind, json_extract(data, '$.model_id'))
-    WHERE kind = 'product';
 """
 INDEXED_FIELDS = ("offer_id", "sku", "model_id")
-_INDEX_WHERE = {"model_id": " AND kind = 'product'"}  # the partial index's condition, said again
+# model_id: only of tagged documents (products); the partial index's condition, said again
+_INDEX_WHERE = {"model_id": " AND tag IS NOT NULL"}
 
 # kinds whose documents carry a tag: the function of the model that computes it (imported when a
 # document of the kind is first written or tagged); TAG_VERSION names the functions' rules:
 # a state file tagged under other rules is tagged again when opened
 TAGGERS = {"product": ("oint.sandbox.model.products", "visibility_flags")}
-TAG_VERSION = "2"
+TAG_VERSION = "3"
 # the orders in which tagged documents are paged: numeric key (id), or a field of the document
 TAG_ORDERS = {
     "id": "CAST(key AS INTEGER)",
@@ -68,26 +68,20 @@ TAG_ORDERS = {
     "sku": "json_extract(data, '$.sku')",
     "name": "json_extract(data, '$.name')",
 }
+# indexes of the tagged documents only (partial: no cost to writing other kinds; a partial index
+# on `kind = 'product'` would cost every write of every kind); `tag_counts`: how many documents
+# carry each tag, kept by `put`, `put_many` and `delete`, so that a group is counted without
+# reading it
 TAG_SCHEMA = "".join(
     f"CREATE INDEX IF NOT EXISTS docs_tag_{name} ON docs (account, kind, tag, "
     + (f"{expr}, key)" if name == "id" else f"{expr}, CAST(key AS INTEGER), key)")
     + " WHERE tag IS NOT NULL;\n"
     for name, expr in TAG_ORDERS.items()
 ) + (
-    # how many documents carry each tag, kept by triggers: a group is counted without reading it
+    "CREATE INDEX IF NOT EXISTS docs_tag_model_id ON docs (account, kind, json_extract(data, '$.model_id'))"
+    " WHERE tag IS NOT NULL;\n"
     "CREATE TABLE IF NOT EXISTS tag_counts (account TEXT NOT NULL, kind TEXT NOT NULL, "
     "tag INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (account, kind, tag)) WITHOUT ROWID;\n"
-    "CREATE TRIGGER IF NOT EXISTS docs_tag_added AFTER INSERT ON docs WHEN NEW.tag IS NOT NULL BEGIN "
-    "INSERT INTO tag_counts VALUES (NEW.account, NEW.kind, NEW.tag, 1) "
-    "ON CONFLICT (account, kind, tag) DO UPDATE SET n = n + 1; END;\n"
-    "CREATE TRIGGER IF NOT EXISTS docs_tag_removed AFTER DELETE ON docs WHEN OLD.tag IS NOT NULL BEGIN "
-    "UPDATE tag_counts SET n = n - 1 WHERE account=OLD.account AND kind=OLD.kind AND tag=OLD.tag; END;\n"
-    "CREATE TRIGGER IF NOT EXISTS docs_tag_changed AFTER UPDATE OF tag ON docs "
-    "WHEN OLD.tag IS NOT NEW.tag BEGIN "
-    "UPDATE tag_counts SET n = n - 1 WHERE OLD.tag IS NOT NULL "
-    "AND account=OLD.account AND kind=OLD.kind AND tag=OLD.tag; "
-    "INSERT INTO tag_counts SELECT NEW.account, NEW.kind, NEW.tag, 1 WHERE NEW.tag IS NOT NULL "
-    "ON CONFLICT (account, kind, tag) DO UPDATE SET n = n + 1; END;\n"
 )
 # the columns of the request log added after its first release: state files made before get them
 LOG_COLUMNS = (
@@ -215,7 +209,6 @@ class Store:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.execute("UPDATE docs SET tag=NULL WHERE tag IS NOT NULL")
-            self._db.execute("DELETE FROM tag_counts")
             for kind in TAGGERS:
                 rows = self._db.execute("SELECT rowid, data FROM docs WHERE kind=?", (kind,)).fetchall()
                 if rows:
@@ -224,6 +217,11 @@ class Store:
                         "UPDATE docs SET tag=? WHERE rowid=?",
                         ((tagger(json.loads(data)), rowid) for rowid, data in rows),
                     )
+            self._db.execute("DELETE FROM tag_counts")
+            self._db.execute(
+                "INSERT INTO tag_counts SELECT account, kind, tag, COUNT(*) FROM docs "
+                "WHERE tag IS NOT NULL GROUP BY account, kind, tag"
+            )
             self.set_meta("tags", TAG_VERSION)
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -288,19 +286,54 @@ class Store:
 
     def put(self, account: str, kind: str, key: Any, doc: Any) -> None:
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-        tag = _tagger(kind)(doc) if kind in TAGGERS else None
+        if kind in TAGGERS:
+            self._put_tagged(account, kind, str(key), data, _tagger(kind)(doc))
+            return
         cur = self._db.execute(
-            "UPDATE docs SET data=?, tag=? WHERE account=? AND kind=? AND key=?",
-            (data, tag, account, kind, str(key)),
+            "UPDATE docs SET data=? WHERE account=? AND kind=? AND key=?", (data, account, kind, str(key))
         )
         if cur.rowcount == 0:
+            self._insert(account, kind, str(key), data, None)
+
+    def _insert(self, account: str, kind: str, key: str, data: str, tag: int | None) -> None:
+        self._db.execute(
+            "INSERT INTO docs (account, kind, key, seq, data, tag) VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM docs WHERE account=? AND kind=?), ?, ?)",
+            (account, kind, key, account, kind, data, tag),
+        )
+
+    def _put_tagged(self, account: str, kind: str, key: str, data: str, tag: int) -> None:
+        """Write a document of a tagged kind with its tag, and count the tag it leaves and takes."""
+        row = self._db.execute(
+            "SELECT tag FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, key)
+        ).fetchone()
+        if row is None:
+            self._insert(account, kind, key, data, tag)
+        else:
             self._db.execute(
-                "INSERT INTO docs (account, kind, key, seq, data, tag) VALUES (?, ?, ?, "
-                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM docs WHERE account=? AND kind=?), ?, ?)",
-                (account, kind, str(key), account, kind, data, tag),
+                "UPDATE docs SET data=?, tag=? WHERE account=? AND kind=? AND key=?",
+                (data, tag, account, kind, key),
             )
+            if row[0] == tag:
+                return
+            if row[0] is not None:
+                self._count_tag(account, kind, row[0], -1)
+        self._count_tag(account, kind, tag, 1)
+
+    def _count_tag(self, account: str, kind: str, tag: int, change: int) -> None:
+        self._db.execute(
+            "INSERT INTO tag_counts VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (account, kind, tag) DO UPDATE SET n = n + ?",
+            (account, kind, tag, change, change),
+        )
 
     def delete(self, account: str, kind: str, key: Any) -> bool:
+        if kind in TAGGERS:
+            row = self._db.execute(
+                "SELECT tag FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, str(key))
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                self._count_tag(account, kind, row[0], -1)
         cur = self._db.execute(
             "DELETE FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, str(key))
         )
@@ -419,13 +452,16 @@ class Store:
         first = int(row[0]) + 1
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         tagger = _tagger(kind) if kind in TAGGERS else None
+        tags = [None if tagger is None else tagger(doc) for _, doc in docs]
         self._db.executemany(
             "INSERT INTO docs (account, kind, key, seq, data, tag) VALUES (?, ?, ?, ?, ?, ?)",
             (
-                (account, kind, str(key), first + i, dumps(doc), None if tagger is None else tagger(doc))
-                for i, (key, doc) in enumerate(docs)
+                (account, kind, str(key), first + i, dumps(doc), tag)
+                for i, ((key, doc), tag) in enumerate(zip(docs, tags, strict=True))
             ),
         )
+        for tag, n in collections.Counter(t for t in tags if t is not None).items():
+            self._count_tag(account, kind, tag, n)
 
     # ------------------------------------------------------------------ tagged documents
     def tagged_count(self, account: str, kind: str, tags: Iterable[int]) -> int:
