@@ -327,7 +327,7 @@ def product_info_attributes(account: Account, body: dict[str, Any]) -> dict[str,
     if flt.by_identifiers:  # at most a few thousand products, sorted here
         matching = sorted(flt.select(account), key=lambda p: (key(p), p["id"]), reverse=descending)
         total = len(matching)
-    else:  # a visibility group: paged and counted in the order of an index
+    else:  # a visibility group: paged in the order of an index, counted per tag
         total = count_group(account, flt.visibility)
     mark = None
     if cursor is not None:

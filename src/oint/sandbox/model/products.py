@@ -301,7 +301,7 @@ def visible(p: ProductDoc, visibility: str) -> bool:
 
 
 def count_group(account: Account, visibility: str) -> int:
-    """How many products of the account belong to a visibility group (counted in an index)."""
+    """How many products of the account belong to a visibility group (from the counts per tag)."""
     return account.store.tagged_count(account.client_id, PRODUCT, group_flags(visibility))
 
 
@@ -411,7 +411,7 @@ class ProductFilter:
 
     def page(self, account: Account, after: int, limit: int) -> tuple[list[ProductDoc], bool, int]:
         """The matching products with ids above `after` (at most `limit`), whether more follow, and
-        how many match in all. A visibility group is paged and counted in an index, never read whole."""
+        how many match in all. A visibility group is paged from an index and counted per tag, never read."""
         if not self.by_identifiers:
             found = group_page(account, self.visibility, limit + 1, after=(after, after))
             return found[:limit], len(found) > limit, count_group(account, self.visibility)
