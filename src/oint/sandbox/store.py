@@ -200,12 +200,12 @@ class Store:
     def _tag_documents(self) -> None:
         """Give the documents of `TAGGERS`' kinds their tags (a column and indexes added to older
         state files; documents tagged again when the rules changed): once per state file."""
+        if self.get_meta("tags") == TAG_VERSION:  # (set with the column, the indexes and the counts)
+            return
         have = {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}
         if "tag" not in have:
             self._db.execute("ALTER TABLE docs ADD COLUMN tag INTEGER")
         self._db.executescript(TAG_SCHEMA)
-        if self.get_meta("tags") == TAG_VERSION:
-            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.execute("UPDATE docs SET tag=NULL WHERE tag IS NOT NULL")
