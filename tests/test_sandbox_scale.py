@@ -356,8 +356,6 @@ def test_a_state_file_of_before_is_tagged_when_opened(tmp_path: Path) -> None:
         "SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'docs_tag_%'"
     ).fetchall():
         db.execute(f"DROP INDEX {name}")
-    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
-        db.execute(f"DROP TRIGGER {name}")
     db.execute("DROP TABLE tag_counts")
     db.execute("ALTER TABLE docs DROP COLUMN tag")
     db.execute("DELETE FROM meta WHERE name='tags'")

@@ -465,7 +465,7 @@ class Store:
 
     # ------------------------------------------------------------------ tagged documents
     def tagged_count(self, account: str, kind: str, tags: Iterable[int]) -> int:
-        """How many documents of a kind carry one of `tags` (the counts the triggers keep)."""
+        """How many documents of a kind carry one of `tags` (counts kept by `put`, `put_many`, `delete`)."""
         wanted = sorted(set(tags))
         if not wanted:
             return 0
