@@ -209,14 +209,14 @@ def account_ids(account: Account, request: Mapping[str, Any] | None = None) -> s
     request names (by product id, offer id or SKU) and the first ones of the catalogue, read
     without loading a large catalogue whole."""
     from oint.sandbox import structural
-    from oint.sandbox.model.products import PRODUCT, ProductDoc, find_by_offer, find_by_sku, get_product
+    from oint.sandbox.model.products import ProductDoc, find_by_offer, find_by_sku, get_product, group_page
     from oint.sandbox.model.warehouses import all_warehouses
 
     asked = structural.asked_ids(request or {})
     docs: list[ProductDoc | None] = [get_product(account, pid) for pid in asked["product"][:100]]
     docs += [find_by_offer(account, str(offer)) for offer in asked["offer"][:100]]
     docs += [find_by_sku(account, sku) for sku in asked["sku"][:100]]
-    first, _ = account.store.unarchived_page(account.client_id, PRODUCT, 0, ID_SAMPLE)
+    first = group_page(account, "ALL", ID_SAMPLE)  # (the first of an index: nothing counted)
     products: dict[int, structural.Product] = {}
     for p in [*docs, *first]:
         if p is not None and int(p["id"]) not in products:

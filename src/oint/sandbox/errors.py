@@ -153,6 +153,12 @@ def forbidden() -> ApiError:
     return ApiError(403, PERMISSION_DENIED, "Invalid Api-Key, please check the key and try again")
 
 
+def refused(message: str) -> ApiError:
+    """403, code 7: a request the served sandbox does not take from where it comes (a foreign
+    `Host`, another site's web page: `oint.sandbox.guard`)."""
+    return ApiError(403, PERMISSION_DENIED, message)
+
+
 def internal(message: str = "Internal error") -> ApiError:
     """500, code 13."""
     return ApiError(500, INTERNAL, message)

@@ -26,16 +26,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from oint.sandbox.errors import ApiError
+from oint.sandbox.errors import ApiError, refused
 
 ADMIN_PREFIX = "/__sandbox"  # the admin routes and the web view, `/__sandbox` and `/__sandbox/...`
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WILDCARDS = frozenset({"", "0.0.0.0", "::", "[::]"})  # bound to every address: no name to trust
-PERMISSION_DENIED = 7
-
-
-def _refused(message: str) -> ApiError:
-    return ApiError(403, PERMISSION_DENIED, message)
 
 
 def is_loopback(host: str) -> bool:
@@ -102,7 +97,7 @@ def check(policy: HostPolicy, method: str, path: str, headers: Mapping[str, str]
     h = _lower(headers)
     host = h.get("host", "")
     if not policy.trusts(host):
-        return _refused(
+        return refused(
             f"host {host_name(host) or '(none)'!r} is not served here: the sandbox answers to "
             "localhost and the hosts given with 'oint sandbox serve --allowed-host'"
         )
@@ -110,13 +105,13 @@ def check(policy: HostPolicy, method: str, path: str, headers: Mapping[str, str]
         return None
     site = h.get("sec-fetch-site", "").strip().lower()
     if site in ("cross-site", "same-site"):
-        return _refused("the sandbox's admin routes take no requests from web pages of other sites")
+        return refused("the sandbox's admin routes take no requests from web pages of other sites")
     origin = h.get("origin")
     if origin is not None and not _same_origin(origin, host):
-        return _refused(f"the sandbox's admin routes take no requests from origin {origin.strip()!r}")
+        return refused(f"the sandbox's admin routes take no requests from origin {origin.strip()!r}")
     media = h.get("content-type", "").split(";", 1)[0].strip().lower()
     if media != "application/json":
-        return _refused("the sandbox's admin routes take JSON only: send Content-Type: application/json")
+        return refused("the sandbox's admin routes take JSON only: send Content-Type: application/json")
     return None
 
 

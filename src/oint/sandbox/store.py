@@ -3,22 +3,32 @@ sliding-window rate-limit logs and a bounded log of the requests served. One tra
 per request.
 
 Documents are found by key, by key prefix, or by one of the indexed fields
-(`INDEXED_FIELDS`: offer_id, sku; `KIND_INDEXED_FIELDS`: fields indexed in one kind only, such as
-the events, returns and chat of a posting), so that catalogues of 100,000 products stay fast.
-`search` filters and pages a kind in one pass of SQL, over a covering index where the kind has one
-(`SEARCH_INDEXES`: the web view's catalogue search); `count_by` counts a kind by a field's values.
+(`INDEXED_FIELDS`: offer_id, sku, model_id; `KIND_INDEXED_FIELDS`: fields indexed in one kind only,
+such as the events, returns and chat of a posting), so that catalogues of 100,000 products stay fast.
+Documents of the kinds in `TAGGERS` (products) carry a tag, a small integer the model computes
+from the document (a product's visibility flags) and the store keeps beside it, indexed with the
+orders the lists need (`TAG_ORDERS`) and counted per tag (`tag_counts`): a page of a
+filtered list is read from an index and its total from the counts, never by parsing every
+document. `search` filters and pages a kind in one pass of SQL, over a covering index where the
+kind has one (`SEARCH_INDEXES`: the web view's catalogue search); `count_by` counts a kind by a
+field's values.
 
 The model never sees SQL: it reads and writes documents through `Store`.
 """
 
 from __future__ import annotations
 
+import collections
+import functools
+import heapq
+import importlib
+import itertools
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,31 +68,36 @@ CREATE INDEX IF NOT EXISTS docs_product_search ON docs (account,
     json_array_length(data, '$.errors'), json_array_length(data, '$.barcodes'), seq)
     WHERE kind = 'product';
 """
-INDEXED_FIELDS = ("offer_id", "sku")
-# How many documents of each (account, kind) are not archived (`is_archived` false), kept by
-# triggers in the same transactions as the documents: a page of a 100,000-product catalogue
-# tells its total without counting the catalogue (`unarchived_page`). Made, and filled from the
-# documents, on the first open of a state file that lacks it.
-UNARCHIVED_TABLE = (
-    "CREATE TABLE unarchived_counts (account TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, "
-    "PRIMARY KEY (account, kind))"
-)
-UNARCHIVED_TRIGGERS = {
-    "unarchived_insert": "AFTER INSERT ON docs WHEN NOT json_extract(NEW.data, '$.is_archived') BEGIN "
-    "INSERT INTO unarchived_counts (account, kind, n) VALUES (NEW.account, NEW.kind, 1) "
-    "ON CONFLICT (account, kind) DO UPDATE SET n = n + 1; END",
-    "unarchived_delete": "AFTER DELETE ON docs WHEN NOT json_extract(OLD.data, '$.is_archived') BEGIN "
-    "UPDATE unarchived_counts SET n = n - 1 WHERE account = OLD.account AND kind = OLD.kind; END",
-    "unarchived_update": "AFTER UPDATE OF data ON docs "
-    "WHEN coalesce(NOT json_extract(OLD.data, '$.is_archived'), 0) "
-    "!= coalesce(NOT json_extract(NEW.data, '$.is_archived'), 0) BEGIN "
-    "INSERT INTO unarchived_counts (account, kind, n) VALUES (NEW.account, NEW.kind, "
-    "CASE WHEN NOT json_extract(NEW.data, '$.is_archived') THEN 1 ELSE -1 END) "
-    "ON CONFLICT (account, kind) DO UPDATE SET n = n + excluded.n; END",
+INDEXED_FIELDS = ("offer_id", "sku", "model_id")
+# model_id: only of tagged documents (products); the partial index's condition, said again
+_INDEX_WHERE = {"model_id": " AND tag IS NOT NULL"}
+
+# kinds whose documents carry a tag: the function of the model that computes it (imported when a
+# document of the kind is first written or tagged); TAG_VERSION names the functions' rules:
+# a state file tagged under other rules is tagged again when opened
+TAGGERS = {"product": ("oint.sandbox.model.products", "visibility_flags")}
+TAG_VERSION = "4"
+# the orders in which tagged documents are paged: numeric key (id), or a field of the document
+TAG_ORDERS = {
+    "id": "CAST(key AS INTEGER)",
+    "offer_id": "json_extract(data, '$.offer_id')",
+    "sku": "json_extract(data, '$.sku')",
+    "name": "json_extract(data, '$.name')",
 }
-UNARCHIVED_FILL = (
-    "INSERT INTO unarchived_counts (account, kind, n) SELECT account, kind, COUNT(*) FROM docs "
-    "WHERE NOT json_extract(data, '$.is_archived') GROUP BY account, kind"
+# indexes of the tagged documents only (partial: no cost to writing other kinds; a partial index
+# on `kind = 'product'` would cost every write of every kind); `tag_counts`: how many documents
+# carry each tag, kept by `put`, `put_many` and `delete`, so that a group is counted without
+# reading it
+TAG_SCHEMA = "".join(
+    f"CREATE INDEX IF NOT EXISTS docs_tag_{name} ON docs (account, kind, tag, "
+    + (f"{expr}, key)" if name == "id" else f"{expr}, CAST(key AS INTEGER), key)")
+    + " WHERE tag IS NOT NULL;\n"
+    for name, expr in TAG_ORDERS.items()
+) + (
+    "CREATE INDEX IF NOT EXISTS docs_tag_model_id ON docs (account, kind, json_extract(data, '$.model_id'))"
+    " WHERE tag IS NOT NULL;\n"
+    "CREATE TABLE IF NOT EXISTS tag_counts (account TEXT NOT NULL, kind TEXT NOT NULL, "
+    "tag INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (account, kind, tag)) WITHOUT ROWID;\n"
 )
 # (kind, field) pairs with a partial index of their own: only that kind's documents pay for it
 KIND_INDEXED_FIELDS = frozenset(
@@ -228,7 +243,7 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
             self._add_log_columns()
-            self._add_unarchived_counts()
+            self._tag_documents()
             # a file SQLite could open only for reading fails at its first write: find out now
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -246,30 +261,36 @@ class Store:
             if name not in have:
                 self._db.execute(f"ALTER TABLE requests ADD COLUMN {name} {decl}")
 
-    def _add_unarchived_counts(self) -> None:
-        """Make the kept counts (`UNARCHIVED_TABLE`) in a state file that lacks them (one process
-        does, under the write lock; the others find them made)."""
-
-        def made() -> bool:
-            found = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='unarchived_counts'"
-            return self._db.execute(found).fetchone() is not None
-
-        if made():
+    def _tag_documents(self) -> None:
+        """Give the documents of `TAGGERS`' kinds their tags (a column and indexes added to older
+        state files; documents tagged again when the rules changed): once per state file."""
+        if self.get_meta("tags") == TAG_VERSION:  # (set with the column, the indexes and the counts)
             return
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(docs)")}
+        if "tag" not in have:
+            self._db.execute("ALTER TABLE docs ADD COLUMN tag INTEGER")
+        self._db.executescript(TAG_SCHEMA)
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            if not made():
-                self._db.execute(UNARCHIVED_TABLE)
-                self._make_triggers()
-                self._db.execute(UNARCHIVED_FILL)
+            self._db.execute("UPDATE docs SET tag=NULL WHERE tag IS NOT NULL")
+            for kind in TAGGERS:
+                rows = self._db.execute("SELECT rowid, data FROM docs WHERE kind=?", (kind,)).fetchall()
+                if rows:
+                    tagger = _tagger(kind)
+                    self._db.executemany(
+                        "UPDATE docs SET tag=? WHERE rowid=?",
+                        ((tagger(json.loads(data)), rowid) for rowid, data in rows),
+                    )
+            self._db.execute("DELETE FROM tag_counts")
+            self._db.execute(
+                "INSERT INTO tag_counts SELECT account, kind, tag, COUNT(*) FROM docs "
+                "WHERE tag IS NOT NULL GROUP BY account, kind, tag"
+            )
+            self.set_meta("tags", TAG_VERSION)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
-
-    def _make_triggers(self) -> None:
-        for name, body in UNARCHIVED_TRIGGERS.items():
-            self._db.execute(f"CREATE TRIGGER {name} {body}")
 
     def state_error(self, error: BaseException) -> SandboxStateError:
         """The `SandboxStateError` for an SQLite failure met while using the file."""
@@ -329,17 +350,54 @@ class Store:
 
     def put(self, account: str, kind: str, key: Any, doc: Any) -> None:
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        if kind in TAGGERS:
+            self._put_tagged(account, kind, str(key), data, _tagger(kind)(doc))
+            return
         cur = self._db.execute(
             "UPDATE docs SET data=? WHERE account=? AND kind=? AND key=?", (data, account, kind, str(key))
         )
         if cur.rowcount == 0:
+            self._insert(account, kind, str(key), data, None)
+
+    def _insert(self, account: str, kind: str, key: str, data: str, tag: int | None) -> None:
+        self._db.execute(
+            "INSERT INTO docs (account, kind, key, seq, data, tag) VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM docs WHERE account=? AND kind=?), ?, ?)",
+            (account, kind, key, account, kind, data, tag),
+        )
+
+    def _put_tagged(self, account: str, kind: str, key: str, data: str, tag: int) -> None:
+        """Write a document of a tagged kind with its tag, and count the tag it leaves and takes."""
+        row = self._db.execute(
+            "SELECT tag FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, key)
+        ).fetchone()
+        if row is None:
+            self._insert(account, kind, key, data, tag)
+        else:
             self._db.execute(
-                "INSERT INTO docs (account, kind, key, seq, data) VALUES (?, ?, ?, "
-                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM docs WHERE account=? AND kind=?), ?)",
-                (account, kind, str(key), account, kind, data),
+                "UPDATE docs SET data=?, tag=? WHERE account=? AND kind=? AND key=?",
+                (data, tag, account, kind, key),
             )
+            if row[0] == tag:
+                return
+            if row[0] is not None:
+                self._count_tag(account, kind, row[0], -1)
+        self._count_tag(account, kind, tag, 1)
+
+    def _count_tag(self, account: str, kind: str, tag: int, change: int) -> None:
+        self._db.execute(
+            "INSERT INTO tag_counts VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (account, kind, tag) DO UPDATE SET n = n + ?",
+            (account, kind, tag, change, change),
+        )
 
     def delete(self, account: str, kind: str, key: Any) -> bool:
+        if kind in TAGGERS:
+            row = self._db.execute(
+                "SELECT tag FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, str(key))
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                self._count_tag(account, kind, row[0], -1)
         cur = self._db.execute(
             "DELETE FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, str(key))
         )
@@ -370,10 +428,36 @@ class Store:
         else:
             raise ValueError(f"{field!r} is not an indexed field")
         rows = self._db.execute(  # no ORDER BY in SQL: it would lead SQLite away from the index
-            f"SELECT seq, data FROM docs WHERE account=? AND {where} AND json_extract(data, '$.{field}')=?",
+            f"SELECT seq, data FROM docs WHERE account=? AND {where} AND json_extract(data, '$.{field}')=?"
+            + _INDEX_WHERE.get(field, ""),
             args,
         ).fetchall()
         return [json.loads(data) for _, data in sorted(rows)]
+
+    def fields(self, account: str, kind: str, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(key, then the values of the named top-level fields) of every document of a kind, in
+        insertion order: read in SQL, no document parsed in Python (a summary of a large kind)."""
+        rows = self._db.execute(
+            f"SELECT key, {_extracts(names)} FROM docs WHERE account=? AND kind=? ORDER BY seq",
+            (account, kind),
+        ).fetchall()
+        return [tuple(row) for row in rows]
+
+    def fields_by_key(
+        self, account: str, kind: str, keys: Iterable[Any], names: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """{key: values of the named top-level fields} of the documents of the given keys that exist."""
+        wanted = [str(k) for k in keys]
+        out: dict[str, tuple[Any, ...]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT key, {_extracts(names)} FROM docs WHERE account=? AND kind=? AND key IN ({marks})",
+                (account, kind, *chunk),
+            ):
+                out[row[0]] = tuple(row[1:])
+        return out
 
     def with_prefix(self, account: str, kind: str, prefix: str) -> list[Any]:
         """Documents whose key starts with `prefix`, in insertion order."""
@@ -413,20 +497,6 @@ class Store:
         sql = f"SELECT key FROM docs WHERE account=? AND kind=? AND json_extract(data, '$.{field}')>0"
         rows = self._db.execute(sql + " ORDER BY seq", (account, kind)).fetchall()
         return [r[0] for r in rows]
-
-    def unarchived_page(self, account: str, kind: str, after: int, limit: int) -> tuple[list[Any], int]:
-        """Documents with numeric keys above `after` whose `is_archived` is false, in key order
-        (at most `limit`), and how many there are in all: a page of a large catalogue without
-        reading it whole, nor counting it (the count is kept: `UNARCHIVED_TABLE`)."""
-        rows = self._db.execute(
-            "SELECT data FROM docs WHERE account=? AND kind=? AND CAST(key AS INTEGER)>? "
-            "AND NOT json_extract(data, '$.is_archived') ORDER BY CAST(key AS INTEGER) LIMIT ?",
-            (account, kind, after, limit),
-        ).fetchall()
-        total = self._db.execute(
-            "SELECT n FROM unarchived_counts WHERE account=? AND kind=?", (account, kind)
-        ).fetchone()
-        return [json.loads(r[0]) for r in rows], int(total[0]) if total else 0
 
     def search(
         self,
@@ -508,10 +578,93 @@ class Store:
         ).fetchone()
         first = int(row[0]) + 1
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        tagger = _tagger(kind) if kind in TAGGERS else None
+        tags = [None if tagger is None else tagger(doc) for _, doc in docs]
         self._db.executemany(
-            "INSERT INTO docs (account, kind, key, seq, data) VALUES (?, ?, ?, ?, ?)",
-            ((account, kind, str(key), first + i, dumps(doc)) for i, (key, doc) in enumerate(docs)),
+            "INSERT INTO docs (account, kind, key, seq, data, tag) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (account, kind, str(key), first + i, dumps(doc), tag)
+                for i, ((key, doc), tag) in enumerate(zip(docs, tags, strict=True))
+            ),
         )
+        for tag, n in collections.Counter(t for t in tags if t is not None).items():
+            self._count_tag(account, kind, tag, n)
+
+    # ------------------------------------------------------------------ tagged documents
+    def tagged_count(self, account: str, kind: str, tags: Iterable[int]) -> int:
+        """How many documents of a kind carry one of `tags` (counts kept by `put`, `put_many`, `delete`)."""
+        wanted = sorted(set(tags))
+        if not wanted:
+            return 0
+        marks = ",".join("?" * len(wanted))
+        row = self._db.execute(
+            f"SELECT COALESCE(SUM(n), 0) FROM tag_counts WHERE account=? AND kind=? AND tag IN ({marks})",
+            (account, kind, *wanted),
+        ).fetchone()
+        return int(row[0])
+
+    def tagged_page(
+        self,
+        account: str,
+        kind: str,
+        tags: Iterable[int],
+        limit: int,
+        *,
+        order: str = "id",
+        after: tuple[Any, int] | None = None,
+        descending: bool = False,
+    ) -> list[Any]:
+        """The documents of `tagged_keys` (same arguments), in that order."""
+        keys = self.tagged_keys(account, kind, tags, limit, order=order, after=after, descending=descending)
+        return self.get_many(account, kind, keys)
+
+    def tagged_keys(
+        self,
+        account: str,
+        kind: str,
+        tags: Iterable[int],
+        limit: int,
+        *,
+        order: str = "id",
+        after: tuple[Any, int] | None = None,
+        descending: bool = False,
+    ) -> list[str]:
+        """Keys of the documents of a kind carrying one of `tags`, at most `limit` (-1: all), in
+        `order` (a `TAG_ORDERS` name: the numeric key, or a field then the numeric key), after the
+        position `after` ((field value, numeric key); for "id", (key, key)); each tag's documents
+        read from an index in that order, merged (by id, no document is read)."""
+        if order not in TAG_ORDERS:
+            raise ValueError(f"{order!r} is not an order of tagged documents")
+        expr = TAG_ORDERS[order]
+        by = [expr] if order == "id" else [expr, "CAST(key AS INTEGER)"]
+        direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
+        columns = ", ".join(by)
+        sql = f"SELECT {columns}, key FROM docs WHERE account=? AND kind=? AND tag=?"
+        position: tuple[Any, ...] = ()
+        if after is not None and order == "id":
+            sql += f" AND {expr} {beyond} ?"
+            position = (after[1],)
+        elif after is not None:  # (not as a row value: SQLite would not seek the index to it)
+            sql += f" AND {expr} {beyond}= ? AND ({expr} {beyond} ? OR CAST(key AS INTEGER) {beyond} ?)"
+            position = (after[0], after[0], after[1])
+        sql += f" ORDER BY {', '.join(f'{c} {direction}' for c in by)} LIMIT ?"
+        runs = [
+            self._db.execute(sql, (account, kind, tag, *position, limit)).fetchall()
+            for tag in sorted(set(tags))
+        ]
+        merged = heapq.merge(*runs, key=lambda row: row[:-1], reverse=descending)
+        return [str(row[-1]) for row in itertools.islice(merged, limit if limit >= 0 else None)]
+
+    def get_many(self, account: str, kind: str, keys: Iterable[Any]) -> list[Any]:
+        """The documents of the given keys that exist, in the order of the keys."""
+        out = []
+        for key in keys:
+            row = self._db.execute(
+                "SELECT data FROM docs WHERE account=? AND kind=? AND key=?", (account, kind, str(key))
+            ).fetchone()
+            if row is not None:
+                out.append(json.loads(row[0]))
+        return out
 
     def page(self, account: str, kind: str, offset: int, limit: int) -> list[Any]:
         """Documents of a kind in insertion order, `limit` of them from `offset` (a large catalogue
@@ -725,10 +878,22 @@ class Store:
         return h.hexdigest()
 
     def wipe(self) -> None:
-        """Forget everything (used by reset). The counting triggers are off meanwhile: SQLite
-        empties a table without triggers at once, not row by row."""
-        for name in UNARCHIVED_TRIGGERS:
-            self._db.execute(f"DROP TRIGGER IF EXISTS {name}")
-        for table in ("docs", "counters", "hits", "meta", "requests", "unarchived_counts"):
+        """Forget everything (used by reset)."""
+        for table in ("docs", "counters", "hits", "meta", "requests", "tag_counts"):
             self._db.execute(f"DELETE FROM {table}")
-        self._make_triggers()
+        self.set_meta("tags", TAG_VERSION)  # (no document left untagged)
+
+
+def _extracts(names: Sequence[str]) -> str:
+    """The SQL reading top-level fields of a document."""
+    if not names or not all(name.isidentifier() for name in names):
+        raise ValueError(f"not field names: {names!r}")
+    return ", ".join(f"json_extract(data, '$.{name}')" for name in names)
+
+
+@functools.cache
+def _tagger(kind: str) -> Callable[[Any], int]:
+    """The model's function computing the tag of a document of `kind` (see `TAGGERS`)."""
+    module, name = TAGGERS[kind]
+    found: Callable[[Any], int] = getattr(importlib.import_module(module), name)
+    return found

@@ -21,7 +21,7 @@ from oint.sandbox.model import market
 from oint.sandbox.model.base import Account, int_id, route, str_list
 from oint.sandbox.model.common import page_size
 from oint.sandbox.model.fbo import NETWORK
-from oint.sandbox.model.products import ProductDoc, find_by_sku, get_product
+from oint.sandbox.model.products import PRODUCT, find_by_sku, get_product
 from oint.sandbox.model.stocks import FBO_WAREHOUSE, STOCK
 
 COUNTED = (
@@ -168,9 +168,9 @@ def stock_on_warehouses(account: Account, body: dict[str, Any]) -> dict[str, Any
     limit = page_size(body, "AnalyticsGetStockOnWarehousesRequest", 1000)
     offset = int_id(body.get("offset") or 0, "offset")
     rows = []
-    for stock in account.all(STOCK):
-        if stock["warehouse_id"] != FBO_WAREHOUSE:
-            continue
+    kept = account.store.fields(account.client_id, STOCK, ("warehouse_id",))
+    fbo = [key for key, warehouse in kept if warehouse == FBO_WAREHOUSE]
+    for stock in account.store.get_many(account.client_id, STOCK, fbo):
         product = get_product(account, stock["product_id"])
         if product is None or not product.get("sku"):
             continue
@@ -212,19 +212,24 @@ def turnover(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     for event in market.events(account, account.now - ADS_DAYS * DAY, None, ("order_created", "cancelled")):
         for item in event["items"]:
             sold[item["sku"]] += int(item["quantity"]) * (1 if event["type"] == "order_created" else -1)
+    # the stock of every product that has stock documents, read in SQL; products read for the page only
+    by_product: dict[int, int] = defaultdict(int)
+    for _, product_id, stock, reserved in account.store.fields(
+        account.client_id, STOCK, ("product_id", "stock", "reserved")
+    ):
+        by_product[int(product_id)] += max(0, stock) + reserved
+    skus = account.store.fields_by_key(account.client_id, PRODUCT, by_product, ("sku",))
     present: dict[int, int] = defaultdict(int)
-    products: dict[int, ProductDoc] = {}
-    for stock in account.all(STOCK):
-        product = get_product(account, stock["product_id"])
-        if product is None or not product.get("sku"):
-            continue
-        present[product["sku"]] += max(0, stock["stock"]) + stock["reserved"]
-        products[product["sku"]] = product
+    product_of: dict[int, int] = {}
+    for product_id, units in by_product.items():
+        sku = (skus.get(str(product_id)) or (0,))[0]
+        if sku:
+            present[sku] += units
+            product_of[sku] = product_id
+    listed = [sku for sku in sorted(set(present) | set(sold)) if not wanted or sku in wanted]
     items = []
-    for sku in sorted(set(present) | set(sold)):
-        if wanted and sku not in wanted:
-            continue
-        found = products.get(sku) or find_by_sku(account, sku)
+    for sku in listed[offset : offset + limit]:
+        found = get_product(account, product_of[sku]) if sku in product_of else find_by_sku(account, sku)
         card: dict[str, Any] = dict(found) if found else {}
         ads = round(max(0, sold.get(sku, 0)) / ADS_DAYS, 2)
         stock = present.get(sku, 0)
@@ -242,4 +247,4 @@ def turnover(account: Account, body: dict[str, Any]) -> dict[str, Any]:
                 "turnover_grade": _grade(ads, idc),
             }
         )
-    return {"items": items[offset : offset + limit]}
+    return {"items": items}

@@ -49,6 +49,7 @@ from oint.sandbox.model.products import (
     DESCRIPTION_ATTRIBUTE,
     MODEL_NAME_ATTRIBUTE,
     NAME_ATTRIBUTE,
+    PRODUCT,
     Attribute,
     ProductDoc,
     all_products,
@@ -527,7 +528,8 @@ def product_import_info(account: Account, body: dict[str, Any]) -> dict[str, Any
     if task is None:
         raise not_found(f"task {task_id} not found")
     if task["state"] == "pending":
-        ids = {p["offer_id"]: p["id"] for p in all_products(account)}
+        found = {i["offer_id"]: find_by_offer(account, i["offer_id"]) for i in task["items"]}
+        ids = {offer: p["id"] for offer, p in found.items() if p is not None}
         items = [result(i["offer_id"], ids.get(i["offer_id"], 0), "pending", []) for i in task["items"]]
     else:
         items = task["results"]
@@ -543,7 +545,7 @@ def product_info_limit(account: Account, body: dict[str, Any]) -> dict[str, Any]
     return {
         "daily_create": {"usage": used["create"], "limit": limits["daily_create"], "reset_at": reset_at},
         "daily_update": {"usage": used["update"], "limit": limits["daily_update"], "reset_at": reset_at},
-        "total": {"usage": len(all_products(account)), "limit": limits["total"]},
+        "total": {"usage": account.store.count(account.client_id, PRODUCT), "limit": limits["total"]},
     }
 
 

@@ -9,6 +9,7 @@ last_id is ""; the attribute data gives "" on its last page, as recorded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -19,13 +20,15 @@ from oint.sandbox.model.products import (
     DERIVED_ATTRIBUTES,
     DESCRIPTION_ATTRIBUTE,
     NAME_ATTRIBUTE,
+    PRODUCT,
     SELLER_CODE_ATTRIBUTE,
     ProductDoc,
     ProductFilter,
-    all_products,
+    count_group,
     find_by_offer,
     find_by_sku,
     get_product,
+    group_page,
     has_stock,
     volume_weight,
 )
@@ -284,16 +287,22 @@ def attributes_item(p: ProductDoc, model_sizes: dict[int, int]) -> dict[str, Any
 def attributes_with_defaults(p: ProductDoc) -> list[int]:
     """Ids of the category's optional plain (non-dictionary) attributes the product leaves
     empty: Ozon fills those with defaults and lists them here."""
+    filled = {a["id"] for a in p.get("attributes", [])} | DERIVED_ATTRIBUTES
+    return [i for i in _optional_plain(p["description_category_id"], p["type_id"]) if i not in filled]
+
+
+@functools.cache
+def _optional_plain(description_category_id: int, type_id: int) -> tuple[int, ...]:
+    """Ids of a (category, type)'s optional plain attributes, in order (the reference data does
+    not change: worked out once per type, not once per product of a page)."""
     from oint.sandbox.model.categories import attributes_for
 
-    filled = {a["id"] for a in p.get("attributes", [])} | DERIVED_ATTRIBUTES
-    return sorted(
-        a["id"]
-        for a in attributes_for(p["description_category_id"], p["type_id"])
-        if not a["is_required"]
-        and not a["dictionary_id"]
-        and not a["attribute_complex_id"]
-        and a["id"] not in filled
+    return tuple(
+        sorted(
+            a["id"]
+            for a in attributes_for(description_category_id, type_id)
+            if not a["is_required"] and not a["dictionary_id"] and not a["attribute_complex_id"]
+        )
     )
 
 
@@ -314,26 +323,58 @@ def product_info_attributes(account: Account, body: dict[str, Any]) -> dict[str,
         raise rejected(f"{request}.SortDir", "value must be one of asc, desc")
     key = _sort_key(sort_by)
     descending = sort_dir == "desc"
-    matching = sorted(
-        ProductFilter.parse(body, request, with_sku=True).select(account),
-        key=lambda p: (key(p), p["id"]),
-        reverse=descending,
-    )
+    flt = ProductFilter.parse(body, request, with_sku=True)
+    if flt.by_identifiers:  # at most a few thousand products, sorted here
+        matching = sorted(flt.select(account), key=lambda p: (key(p), p["id"]), reverse=descending)
+        total = len(matching)
+    else:  # a visibility group: paged in the order of an index, counted per tag
+        total = count_group(account, flt.visibility)
     mark = None
     if cursor is not None:
         mark = tuple(cursor[-2:]) if len(cursor) >= 2 else (cursor[0], cursor[0])
-        probe = (key(matching[0]), 0) if matching else mark
-        if type(mark[0]) is not type(probe[0]) or not isinstance(mark[1], int):
+        kind = str if sort_by in ("offer_id", "title") else int
+        if total and (type(mark[0]) is not kind or not isinstance(mark[1], int)):
             raise rejected(f"{request}.LastId", _MALFORMED_CURSOR)
-    page, more = page_after(matching, lambda p: (key(p), p["id"]), mark, size, descending=descending)
-    products = all_products(account)
-    model_sizes: dict[int, int] = {}
-    for p in products:
-        if p.get("model_id") and p["sku"]:
-            model_sizes[int(p["model_id"])] = model_sizes.get(int(p["model_id"]), 0) + 1
+    if flt.by_identifiers:
+        page, more = page_after(matching, lambda p: (key(p), p["id"]), mark, size, descending=descending)
+    else:
+        page = group_page(
+            account,
+            flt.visibility,
+            size + 1,
+            order=_SORT_ORDERS[sort_by],
+            after=None if mark is None else _position(sort_by, mark, descending),
+            descending=descending,
+        )
+        page, more = page[:size], len(page) > size
     last_id = encode_cursor([key(page[-1]), page[-1]["id"]]) if page and more else ""
-    result = [attributes_item(p, model_sizes) for p in page]
-    return {"result": result, "last_id": last_id, "total": len(matching)}
+    sizes = _model_sizes(account, page)
+    result = [attributes_item(p, sizes) for p in page]
+    return {"result": result, "last_id": last_id, "total": total}
+
+
+_SORT_ORDERS = {"id": "id", "sku": "sku", "offer_id": "offer_id", "title": "name"}
+
+
+def _position(sort_by: str, mark: tuple[Any, ...], descending: bool) -> tuple[Any, int]:
+    """The (value, id) a page sorted by `sort_by` starts after. By id the cursor holds the id twice;
+    a cursor whose two ids differ is read as the comparison of pairs would read it."""
+    value, product_id = mark[0], int(mark[1])
+    if sort_by != "id":
+        return value, product_id
+    start = int(value)
+    if (product_id < start) if not descending else (product_id > start):  # the pair (start, start) is in
+        start += 1 if descending else -1
+    return start, start
+
+
+def _model_sizes(account: Account, page: list[ProductDoc]) -> dict[int, int]:
+    """How many created products each model of the page has (found by model id in an index)."""
+    sizes: dict[int, int] = {}
+    for model_id in {int(p.get("model_id") or 0) for p in page} - {0}:
+        same = account.store.find(account.client_id, PRODUCT, "model_id", model_id)
+        sizes[model_id] = sum(1 for p in same if p["sku"])
+    return sizes
 
 
 @route("POST", "/v1/product/info/description")

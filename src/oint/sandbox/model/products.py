@@ -10,6 +10,7 @@ stored in its `attributes` (`DERIVED_ATTRIBUTES`). The demo catalogue is seeded 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
@@ -236,18 +237,45 @@ VISIBILITIES = frozenset(
 )
 
 
-def visible(p: ProductDoc, visibility: str) -> bool:
-    """Whether a product belongs to a visibility group of Ozon's product filters.
+# a product's visibility flags (`visibility_flags`): what Ozon's visibility groups are made of
+ARCHIVED_FLAG = 1
+CREATED_FLAG = 2  # has a SKU
+FAILED_FLAG = 4  # has errors
+STOCK_FLAG = 8  # stock present
+PRICED_FLAG = 16
+BARCODE_FLAG = 32
+FBO_STOCK_FLAG = 64  # stock present on Ozon's (FBO) warehouses
+ALL_FLAGS = 128  # flags are below this
+
+
+def visibility_flags(p: ProductDoc) -> int:
+    """The flags of a product that decide its visibility groups: the store keeps them as the
+    document's tag (`Store.TAGGERS`), so that the groups are paged and counted from an index."""
+    return (  # (read with get: any document of kind "product" is tagged when written)
+        (ARCHIVED_FLAG if p.get("is_archived") else 0)
+        | (CREATED_FLAG if p.get("sku") else 0)
+        | (FAILED_FLAG if p.get("errors") else 0)
+        | (STOCK_FLAG if has_stock(p) else 0)
+        | (PRICED_FLAG if has_price(p) else 0)
+        | (BARCODE_FLAG if p.get("barcodes") else 0)
+        | (FBO_STOCK_FLAG if has_stock(p, ("fbo",)) else 0)
+    )
+
+
+def in_group(flags: int, visibility: str) -> bool:
+    """Whether a product of these flags belongs to a visibility group of Ozon's product filters.
 
     ALL is every product but the archived ones (ARCHIVED lists those); "created" means the
     product has a SKU. Groups the sandbox has no state for (DISABLED, QUARANTINE,
     OVERPRICED, BANNED, AUTO_ARCHIVED, ...) are empty.
     """
     if visibility in ("ARCHIVED", "MANUAL_ARCHIVED"):  # the sandbox archives only when asked to
-        return bool(p["is_archived"])
-    if p["is_archived"]:
+        return bool(flags & ARCHIVED_FLAG)
+    if flags & ARCHIVED_FLAG:
         return False
-    created, failed, stock, priced = bool(p["sku"]), bool(p.get("errors")), has_stock(p), has_price(p)
+    created, failed = bool(flags & CREATED_FLAG), bool(flags & FAILED_FLAG)
+    stock, priced = bool(flags & STOCK_FLAG), bool(flags & PRICED_FLAG)
+    barcodes = bool(flags & BARCODE_FLAG)
     groups: dict[str, bool] = {
         "ALL": True,
         "VISIBLE": created and priced,
@@ -262,11 +290,51 @@ def visible(p: ProductDoc, visibility: str) -> bool:
         "VALIDATION_STATE_PENDING": not created and not failed,
         "VALIDATION_STATE_FAIL": failed,
         "VALIDATION_STATE_SUCCESS": created,
-        "EMPTY_BARCODE": not p["barcodes"],
-        "BARCODE_EXISTS": bool(p["barcodes"]),
-        "VISIBLE_WITH_FBO_STOCK": created and priced and has_stock(p, ("fbo",)),
+        "EMPTY_BARCODE": not barcodes,
+        "BARCODE_EXISTS": barcodes,
+        "VISIBLE_WITH_FBO_STOCK": created and priced and bool(flags & FBO_STOCK_FLAG),
     }
     return groups.get(visibility, False)
+
+
+@functools.cache
+def group_flags(visibility: str) -> tuple[int, ...]:
+    """Every combination of flags whose products belong to a visibility group."""
+    return tuple(flags for flags in range(ALL_FLAGS) if in_group(flags, visibility))
+
+
+def visible(p: ProductDoc, visibility: str) -> bool:
+    """Whether a product belongs to a visibility group of Ozon's product filters (`in_group`)."""
+    return in_group(visibility_flags(p), visibility)
+
+
+def count_group(account: Account, visibility: str) -> int:
+    """How many products of the account belong to a visibility group (from the counts per tag)."""
+    return account.store.tagged_count(account.client_id, PRODUCT, group_flags(visibility))
+
+
+def group_page(
+    account: Account,
+    visibility: str,
+    limit: int,
+    *,
+    order: str = "id",
+    after: tuple[Any, int] | None = None,
+    descending: bool = False,
+) -> list[ProductDoc]:
+    """Products of a visibility group, at most `limit`, by product id or by a field
+    (offer_id, sku, name) then id, after the position `after` ((value, id)): read in the order of
+    an index, whatever the size of the catalogue."""
+    found: list[ProductDoc] = account.store.tagged_page(
+        account.client_id,
+        PRODUCT,
+        group_flags(visibility),
+        limit,
+        order=order,
+        after=after,
+        descending=descending,
+    )
+    return found
 
 
 # For the web view's catalogue search: visibility groups of `visible` as tests on the document's
@@ -377,9 +445,10 @@ class ProductFilter:
         return bool(self.offer_ids or self.product_ids or self.skus)
 
     def select(self, account: Account) -> list[ProductDoc]:
-        """The matching products of the account, by product id."""
+        """The matching products of the account, by product id (a whole visibility group is read
+        whole: page it with `page`)."""
         if not self.by_identifiers:
-            return sorted((p for p in all_products(account) if visible(p, self.visibility)), key=_by_id)
+            return group_page(account, self.visibility, -1)
         found: dict[int, ProductDoc] = {}
         for p in (
             *(get_product(account, i) for i in self.product_ids),
@@ -392,10 +461,10 @@ class ProductFilter:
 
     def page(self, account: Account, after: int, limit: int) -> tuple[list[ProductDoc], bool, int]:
         """The matching products with ids above `after` (at most `limit`), whether more follow, and
-        how many match in all. The whole catalogue (ALL) is paged in SQL, never read whole."""
-        if not self.by_identifiers and self.visibility == "ALL":
-            found, total = account.store.unarchived_page(account.client_id, PRODUCT, after, limit + 1)
-            return found[:limit], len(found) > limit, total
+        how many match in all. A visibility group is paged from an index and counted per tag, never read."""
+        if not self.by_identifiers:
+            found = group_page(account, self.visibility, limit + 1, after=(after, after))
+            return found[:limit], len(found) > limit, count_group(account, self.visibility)
         matching = self.select(account)
         page, more = page_after(matching, _by_id, after, limit)
         return page, more, len(matching)

@@ -1,10 +1,12 @@
 """Promotions (Ozon's "actions"): the list of actions, their candidates and participants.
 
-An action is one document (kind "action", key its id). Candidates are computed from the
+An action is one document (kind "action", key its id). Candidates are read from the
 catalogue on every call: every product that has an SKU, is not archived, fits the action's
 `offer_ids` rule (None = any product), is not banned in the action and does not take part in
-it yet. Participants are stored in the action (`participants`: product_id -> terms), so the
-counts in `GET /v1/actions` always agree with the two product lists.
+it yet; an action open to every product pages and counts them in the catalogue's index of
+visibility groups (`products.group_page`), never reading the catalogue whole. Participants are
+stored in the action (`participants`: product_id -> terms), so the counts in `GET /v1/actions`
+always agree with the two product lists.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from typing import Any
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.common import amount, decode_cursor, encode_cursor, page_after, page_offset
-from oint.sandbox.model.products import ProductDoc, all_products, find_by_offer, get_product
+from oint.sandbox.model.products import (
+    PRODUCT,
+    ProductDoc,
+    count_group,
+    find_by_offer,
+    get_product,
+    group_flags,
+)
 
 ACTION = "action"
 MAX_LIMIT = 100  # products per page of /v1/actions/candidates and /v1/actions/products
@@ -28,6 +37,9 @@ NOT_A_PAGE = "not a page pointer of this list"
 def get_action(account: Account, action_id: int) -> dict[str, Any] | None:
     doc: dict[str, Any] | None = account.get(ACTION, action_id)
     return doc
+
+
+ELIGIBLE = "MODERATED"  # the visibility group of the products that may take part: created, not archived
 
 
 def _eligible(action: dict[str, Any], product: ProductDoc) -> bool:
@@ -48,14 +60,68 @@ def _max_action_price(action: dict[str, Any], product: ProductDoc) -> int | floa
     return _number(math.floor(amount(product.get("price")) * (100 - action["min_discount_percent"])) / 100)
 
 
-def candidates(account: Account, action: dict[str, Any]) -> list[ProductDoc]:
-    banned = {int(i) for i in action.get("banned", [])}
-    taking_part = {int(i) for i in action.get("participants", {})}
-    return [
-        p
-        for p in all_products(account)
-        if _eligible(action, p) and p["id"] not in banned and p["id"] not in taking_part
-    ]
+def _left_out(action: dict[str, Any]) -> set[int]:
+    """Ids of the products that cannot be candidates whatever they are: banned or taking part."""
+    return {int(i) for i in action.get("banned", [])} | {int(i) for i in action.get("participants", {})}
+
+
+def _named_candidates(account: Account, action: dict[str, Any], rule: list[Any]) -> list[ProductDoc]:
+    """The candidates of an action open to the products it names (`offer_ids`), by product id."""
+    left_out = _left_out(action)
+    found = {p["id"]: p for o in rule if (p := find_by_offer(account, str(o))) is not None}
+    return sorted(
+        (p for p in found.values() if _eligible(action, p) and p["id"] not in left_out), key=lambda p: p["id"]
+    )
+
+
+def candidate_count(account: Account, action: dict[str, Any]) -> int:
+    """How many candidates the action has (counted in an index when it is open to every product)."""
+    rule = action.get("offer_ids")
+    if rule is not None:
+        return len(_named_candidates(account, action, rule))
+    outside = sum(
+        1 for i in _left_out(action) if (p := get_product(account, i)) is not None and _eligible(action, p)
+    )
+    return count_group(account, ELIGIBLE) - outside
+
+
+def candidate_page(
+    account: Account, action: dict[str, Any], limit: int, after: int | None, offset: int = 0
+) -> tuple[list[ProductDoc], int, bool]:
+    """One page of the action's candidates in product id order, after the product id `after` (when
+    given) or from `offset`: (the page, how many candidates there are, whether more follow). An
+    action open to every product pages the catalogue's eligible group in the order of an index."""
+    rule = action.get("offer_ids")
+    if rule is not None:
+        every = _named_candidates(account, action, rule)
+        if after is not None:
+            chosen, more = page_after(every, _product_id, after, limit)
+        else:
+            chosen, more = every[offset : offset + limit], offset + limit < len(every)
+        return chosen, len(every), more
+    left_out = _left_out(action)
+    total = candidate_count(account, action)
+    if after is not None:
+        keys = tagged_keys(account, limit + len(left_out) + 1, after)
+        ids = [i for i in keys if i not in left_out][: limit + 1]
+        wanted, more = ids[:limit], len(ids) > limit
+    else:
+        keys = tagged_keys(account, offset + limit + len(left_out) + 1, None)
+        wanted = [i for i in keys if i not in left_out][offset : offset + limit]
+        more = offset + limit < total
+    chosen = [p for i in wanted if (p := get_product(account, i)) is not None]
+    return chosen, total, more
+
+
+def tagged_keys(account: Account, limit: int, after: int | None) -> list[int]:
+    """Ids of the eligible products (created, not archived), from an index, after `after`."""
+    position = None if after is None else (after, after)
+    keys = account.store.tagged_keys(account.client_id, PRODUCT, group_flags(ELIGIBLE), limit, after=position)
+    return [int(k) for k in keys]
+
+
+def _product_id(p: ProductDoc) -> int:
+    return int(p["id"])
 
 
 def participants(account: Account, action: dict[str, Any]) -> list[tuple[ProductDoc, dict[str, Any]]]:
@@ -75,7 +141,7 @@ def _action_item(account: Account, action: dict[str, Any]) -> dict[str, Any]:
         "title": action["title"],
         "date_start": action["date_start"],
         "date_end": action["date_end"],
-        "potential_products_count": len(candidates(account, action)),
+        "potential_products_count": candidate_count(account, action),
         "is_participating": taking_part > 0,
         "participating_products_count": taking_part,
         "description": action["description"],
@@ -156,6 +222,15 @@ def page(items: list[dict[str, Any]], limit: int, after: int | None, offset: int
     }
 
 
+def paged(chosen: list[dict[str, Any]], total: int, more: bool) -> dict[str, Any]:
+    """A page already chosen, in `page`'s form: {products, total, last_id}."""
+    return {
+        "products": chosen,
+        "total": total,
+        "last_id": encode_cursor([chosen[-1]["id"]]) if chosen and more else "",
+    }
+
+
 def _item_id(item: dict[str, Any]) -> int:
     return int(item["id"])
 
@@ -172,6 +247,7 @@ def actions_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 def actions_candidates(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Products that may join the action: eligible, on sale, not banned, not taking part yet."""
     action, limit, offset, after = _page_request(account, body, "GetSellerActionCandidatesRequest")
+    chosen, total, more = candidate_page(account, action, limit, after, offset)
     items = [
         {
             "id": p["id"],
@@ -182,9 +258,9 @@ def actions_candidates(account: Account, body: dict[str, Any]) -> dict[str, Any]
             "min_stock": 0,
             "stock": 0,
         }
-        for p in candidates(account, action)
+        for p in chosen
     ]
-    return {"result": page(items, limit, after, offset)}
+    return {"result": paged(items, total, more)}
 
 
 @route("POST", "/v1/actions/products")

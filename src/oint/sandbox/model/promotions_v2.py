@@ -19,8 +19,9 @@ from oint.sandbox.model.promotions import (
     _decode_last_id,
     _max_action_price,
     _require_action,
-    candidates,
+    candidate_page,
     page,
+    paged,
     participants,
 )
 
@@ -65,8 +66,8 @@ def _product(action: dict[str, Any], p: ProductDoc, action_price: float) -> dict
 def actions_candidates_v2(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Products that may join the action, as `/v1/actions/candidates` counts them."""
     action, limit, after = _page_request(account, body, "ActionsCandidatesRequest")
-    items = [_product(action, p, 0) for p in candidates(account, action)]
-    return page(items, limit, after)
+    chosen, total, more = candidate_page(account, action, limit, after)
+    return paged([_product(action, p, 0) for p in chosen], total, more)
 
 
 @route("POST", "/v2/actions/products")

@@ -255,9 +255,10 @@ def stocks_by_warehouse_fbs(account: Account, body: dict[str, Any]) -> dict[str,
     `offer_id` (one of them; `sku` wins when both are given, as in v1), `limit` entries a page,
     cursor paging. `free_stock` is what `/v2/products/stocks` set; `present` adds the reserved."""
     request = "GetProductInfoStocksByWarehouseFbsV2"
-    skus = [int_id(v, "sku") for v in str_list(body, "sku") if v not in ("", "0")]
+    given = [v for v in str_list(body, "sku") if v not in ("", "0")]
+    skus = [int(v) for v in given if v.isdigit()]  # (Ozon types them as text: other text names no SKU)
     offers = [v for v in str_list(body, "offer_id") if v]
-    if not skus and not offers:
+    if not given and not offers:
         raise rejected(f"{request}.Sku", "value must contain at least 1 item(s) when offer_id is empty")
     limit = page_size(body, request, BY_WAREHOUSE_PAGE, BY_WAREHOUSE_PAGE)
     after = 0
@@ -266,7 +267,7 @@ def stocks_by_warehouse_fbs(account: Account, body: dict[str, Any]) -> dict[str,
         if values is None:
             raise rejected(f"{request}.Cursor", "value is not a valid cursor")
         after = int(values[0])
-    found = [find_by_sku(account, s) for s in skus] if skus else [find_by_offer(account, o) for o in offers]
+    found = [find_by_sku(account, s) for s in skus] if given else [find_by_offer(account, o) for o in offers]
     entries: list[dict[str, Any]] = []
     for doc in {p["id"]: p for p in found if p is not None}.values():
         for s in stocks_of(account, doc["id"]):
