@@ -65,7 +65,7 @@ class BulkJobs:
         _known(START, args, {"kind", "rows", "file", "body", "profile", "confirm"})
         service = self.service
         token = args.get("confirm")
-        pending = service._peek(str(token)) if token else None
+        pending = service.peek(str(token)) if token else None
         if pending is not None and not ({"kind", "rows", "file"} & set(args)):
             args = {**pending.arguments, **args}  # confirm alone: the previewed arguments
         kind = args.get("kind")
@@ -75,7 +75,7 @@ class BulkJobs:
         if operation_access(op) == WRITE:
             method = _method(op)
             names = [START, op.name, *([kind_name] if kind_name else [])]
-            service._check_allowed(op, START, names, method.group if method else None)
+            service.check_allowed(op, START, names, method.group if method else None)
         extra = args.get("body") or {}
         if not isinstance(extra, dict):
             raise UsageError(f"{START}: body must be a JSON object")
@@ -102,10 +102,10 @@ class BulkJobs:
         if not token:
             checked = await asyncio.to_thread(lambda: check_rows(op, table(), name, keep=PREVIEW_ROWS))
             arguments = {k: v for k, v in args.items() if k not in ("confirm", "profile")}
-            token = service._remember(START, profile, request, arguments)
+            token = service.remember(START, profile, request, arguments)
             return self._preview(op, kind_name, checked, source, extra, profile, token)
-        client = service._client(profile)
-        service._confirm(str(token), START, profile, request)
+        client = service.client(profile)
+        service.confirm(str(token), START, profile, request)
 
         def make() -> str:
             job = create_job(
@@ -167,7 +167,7 @@ class BulkJobs:
             "source": source,
             "rows": checked.rows,
             "first": [{"row": row, "item": item} for row, item in checked.first],
-            "account": self.service._account(profile),
+            "account": self.service.account(profile),
         }
         if per_request:
             preview["requests"] = -(-checked.rows // per_request)
@@ -243,7 +243,7 @@ class BulkJobs:
                 out["next"] = (
                     f"save=true writes every item's outcome to a file ({', '.join(REPORT_FORMATS)})."
                 )
-            return answers.shape(out, settings.max_items, self.service._lists, None, settings.max_chars)
+            return answers.shape(out, settings.max_items, self.service.lists, None, settings.max_chars)
 
     def list(self, args: dict[str, Any]) -> Any:
         _known(LIST, args, set())
@@ -268,7 +268,7 @@ class BulkJobs:
             )
         out = {"folder": str(jobs_dir()), "total": len(rows), "jobs": rows}
         settings = self.service.settings
-        return answers.shape(out, settings.max_items, self.service._lists, None, settings.max_chars)
+        return answers.shape(out, settings.max_items, self.service.lists, None, settings.max_chars)
 
     def _status(self, job: Job) -> str:
         """done, running (also a job started here whose first step is still to come), stopped..."""

@@ -90,7 +90,7 @@ class Refused(OzonError):
 
 
 @dataclass
-class _Pending:
+class Pending:
     tool: str
     profile: str | None
     request: Request
@@ -124,8 +124,8 @@ class Service:
         self._secrets = tuple(s for s in secrets if s)
         self._env_credentials = env_credentials
         self._clients: dict[str | None, Any] = {}
-        self._pending: dict[str, _Pending] = {}
-        self._lists = answers.ListStore()
+        self._pending: dict[str, Pending] = {}
+        self.lists = answers.ListStore()
         self._bulk: BulkJobs | None = None  # made on the first bulk tool's call
 
     # ------------------------------------------------------------------ listing
@@ -193,22 +193,22 @@ class Service:
         assert op is not None
         profile = meta.get("profile") or None
         if method_access(method) == WRITE:
-            self._check_allowed(op, method.name_en, [method.name_en], method.group, _calls_today(method))
+            self.check_allowed(op, method.name_en, [method.name_en], method.group, _calls_today(method))
             token = meta.get("confirm")
             if token:
-                pending = self._peek(token)
+                pending = self.peek(token)
                 args = args or dict(pending.arguments)
                 profile = profile if "profile" in meta else pending.profile
             values = _plain_names(method, lambda: method.bind((), args))
             request = _plain_names(method, lambda: method.build(values))
             if token:
-                self._confirm(token, method.name_en, profile, request)
+                self.confirm(token, method.name_en, profile, request)
             elif meta.get("dry_run") or _items(op, request.body) > self.settings.confirm_over:
                 return self._preview(method.name_en, profile, request, args, op)
-            client = self._client(profile)
+            client = self.client(profile)
             return self._answer(await _plain_names_async(method, client.run_method(method, values)), None, "")
         values = _plain_names(method, lambda: method.bind((), args))
-        client = self._client(profile)
+        client = self.client(profile)
         result = await _plain_names_async(method, client.run_method(method, values))
         return self._answer(result, method.name_en, "save" if meta.get("save") else "")
 
@@ -227,21 +227,21 @@ class Service:
         except KeyError as e:
             raise UsageError(str(e.args[0])) from None
         if operation_access(op) == WRITE:
-            self._check_allowed(op, CALL, [op.name], None)
+            self.check_allowed(op, CALL, [op.name], None)
             request = Request(op.method, path, body if op.has_body and op.method != "GET" else None)
             token = args.get("confirm")
             if token:
-                pending = self._peek(token)
+                pending = self.peek(token)
                 if "body" not in args:
                     request = pending.request
                 profile = profile if "profile" in args else pending.profile
-                self._confirm(token, CALL, profile, request)
+                self.confirm(token, CALL, profile, request)
                 body = request.body or {}
             elif args.get("dry_run") or _items(op, body) > self.settings.confirm_over:
                 return self._preview(CALL, profile, request, {"operation": op.name, **args}, op)
-            client = self._client(profile)
+            client = self.client(profile)
             return self._answer(await client.call(op.name, body, **path_params), None, "")
-        client = self._client(profile)
+        client = self.client(profile)
         if args.get("all_pages"):
             if op.paging is None:
                 raise UsageError(f"{op.name} does not page: call it without all_pages")
@@ -272,7 +272,7 @@ class Service:
     def _more(self, args: dict[str, Any]) -> Any:
         offset = args.get("offset")
         limit = min(max(int(args.get("limit") or self.settings.max_items), 1), 200)
-        page = self._lists.page(str(_required(args, "token")), None if offset is None else int(offset), limit)
+        page = self.lists.page(str(_required(args, "token")), None if offset is None else int(offset), limit)
         return answers.shape(page, limit, None, None, self.settings.max_chars)
 
     # ------------------------------------------------------------------ answers
@@ -281,10 +281,10 @@ class Service:
             path = answers.save(result, self.settings.out_dir, name or "answer")
             return {"file": path, "bytes": len(result)}
         saved = answers.save(result, self.settings.out_dir, name or "answer") if save else None
-        return answers.shape(result, self.settings.max_items, self._lists, saved, self.settings.max_chars)
+        return answers.shape(result, self.settings.max_items, self.lists, saved, self.settings.max_chars)
 
     # ------------------------------------------------------------------ the write guard
-    def _check_allowed(
+    def check_allowed(
         self, op: Operation, tool: str, names: list[str], group: str | None, calls: str | None = None
     ) -> None:
         """Refused unless the write policy allows `op`; `calls` says which endpoints the call would
@@ -304,14 +304,14 @@ class Service:
     def _preview(
         self, tool: str, profile: str | None, request: Request, args: dict[str, Any], op: Operation
     ) -> Any:
-        token = self._remember(tool, profile, request, {k: v for k, v in args.items() if k not in META_ARGS})
+        token = self.remember(tool, profile, request, {k: v for k, v in args.items() if k not in META_ARGS})
         body = answers.shape(request.body, self.settings.max_items, None, None, self.settings.max_chars)
         return {
             "preview": {
                 "call": f"{request.method} {request.path}",
                 "body": body,
                 "items": _items(op, request.body),
-                "account": self._account(profile),
+                "account": self.account(profile),
             },
             "confirm": token,
             "expires_in_s": int(CONFIRM_TTL),
@@ -321,23 +321,25 @@ class Service:
             ),
         }
 
-    def _remember(self, tool: str, profile: str | None, request: Request, arguments: dict[str, Any]) -> str:
+    def remember(self, tool: str, profile: str | None, request: Request, arguments: dict[str, Any]) -> str:
         """A one-use token for `request` (what the preview showed), valid CONFIRM_TTL seconds."""
         now = time.monotonic()
         for t in [t for t, p in self._pending.items() if p.expires < now]:
             del self._pending[t]
         token = "C" + secrets.token_urlsafe(8)
-        self._pending[token] = _Pending(tool, profile, request, arguments, now + CONFIRM_TTL)
+        self._pending[token] = Pending(tool, profile, request, arguments, now + CONFIRM_TTL)
         return token
 
-    def _peek(self, token: str) -> _Pending:
+    def peek(self, token: str) -> Pending:
+        """The pending write a confirm token stands for (UsageError when unknown or expired)."""
         pending = self._pending.get(str(token))
         if pending is None or pending.expires < time.monotonic():
             raise UsageError("unknown or expired confirm token: ask for a new preview (dry_run=true)")
         return pending
 
-    def _confirm(self, token: str, tool: str, profile: str | None, request: Request) -> None:
-        pending = self._peek(token)
+    def confirm(self, token: str, tool: str, profile: str | None, request: Request) -> None:
+        """Use up a confirm token: it must have been given for this tool, profile and request."""
+        pending = self.peek(token)
         if pending.tool != tool or pending.profile != profile or pending.request != request:
             raise UsageError(
                 "this confirm token was given for another request: the arguments differ from the preview; "
@@ -345,14 +347,16 @@ class Service:
             )
         del self._pending[str(token)]
 
-    def _account(self, profile: str | None) -> str:
+    def account(self, profile: str | None) -> str:
+        """Which account a tool acts on, in words (the sandbox's, a profile, or the environment's)."""
         name = profile or self.settings.profile
         if self.settings.sandbox:
             return "sandbox demo account"
         return f"profile {name}" if name else "OZON_CLIENT_ID"
 
     # ------------------------------------------------------------------ clients
-    def _client(self, profile: str | None) -> Any:
+    def client(self, profile: str | None) -> Any:
+        """The client of a profile (None: the server's), made once and kept."""
         name = profile or self.settings.profile
         if name in self._clients:
             return self._clients[name]
