@@ -188,7 +188,7 @@ import json, os, time
 os.environ["OINT_TIME_SCALE"] = "100000"
 from oint import bulk
 from oint.ozon import OzonClient
-from oint.ozon.transport.base import RawResponse
+from oint.core.transport.base import RawResponse
 
 class Instant:
     def request(self, method, path, headers, body, timeout):

@@ -66,7 +66,7 @@ def prepare(db: str) -> None:
 
 def answers(url: str) -> list[tuple[str, str, bytes]]:
     """(name, path, request body) of the large answers measured."""
-    from oint.ozon.transport.fast import FastTransport
+    from oint.core.transport.fast import FastTransport
 
     with FastTransport(url) as t:
         raw = t.request(
@@ -109,7 +109,7 @@ def main() -> None:
     args = ap.parse_args()
     import httpx
 
-    from oint.ozon.transport.fast import FastTransport
+    from oint.core.transport.fast import FastTransport
     from oint.sandbox.compression import LEVEL, gzip_bytes
 
     with tempfile.TemporaryDirectory() as tmp:

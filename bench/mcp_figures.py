@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from oint.mcp.access import WritePolicy
-from oint.mcp.server import sdk_tool
-from oint.mcp.service import Service, Settings
+from oint.apps.mcp.access import WritePolicy
+from oint.apps.mcp.server import sdk_tool
+from oint.apps.mcp.service import Service, Settings
 from oint.sandbox.core import Sandbox
 from oint.sandbox.demo import DEMO_CLIENT_ID
 from oint.sandbox.model.base import Account

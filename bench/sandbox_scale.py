@@ -9,7 +9,7 @@ deliveries, returns, reviews, questions and chats. It is built once into a state
 folder (or `--state FILE`, kept and reused: the same data before and after a change), and each
 run times a copy of it.
 
-Timed: every operation of the operation layer that pages (`oint.ozon.spec`, `paging`) — the
+Timed: every operation of the operation layer that pages (`oint.apis.seller.spec`, `paging`) — the
 sandbox's model routes with a first page, a page from the middle of the data and a filtered
 page; the structural ones (answers built from the schema) with a first page and the next one —
 and the reads that take product ids, offer ids, SKUs, posting numbers or other ids. Each case is
@@ -41,9 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import BEFORE_SWITCH_OFF, DEMO_API_KEY, DEMO_CLIENT_ID, Clock
 from living import FBS_WAREHOUSE, START, Market, market
 
-from oint.ozon import paging, spec
-from oint.ozon.spec import Operation
-from oint.ozon.validate import resolve
+from oint.apis.seller import spec
+from oint.apis.seller.spec import Operation
+from oint.core import paging
+from oint.core.validate import resolve
 from oint.sandbox import structural
 from oint.sandbox.core import Sandbox, account_ids, parse_api_date
 from oint.sandbox.model import load_all

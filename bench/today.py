@@ -53,7 +53,8 @@ def median_ms(times: list[float]) -> float:
 
 
 def library(url: str, api: str, calls: int) -> dict[str, float]:
-    from oint.ozon import AsyncOzonClient, OzonClient, base_client
+    from oint.core import client as base_client
+    from oint.ozon import AsyncOzonClient, OzonClient
 
     waited: list[float] = []
     real_sleep = time.sleep

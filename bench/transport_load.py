@@ -128,8 +128,8 @@ def memory(size: int) -> None:
 def _memory_of_clients(url: str, framing: str, size: int) -> None:
     import httpx
 
-    from oint.ozon.transport.fast import FastTransport
-    from oint.ozon.transport.fast_async import AsyncFastTransport
+    from oint.core.transport.fast import FastTransport
+    from oint.core.transport.fast_async import AsyncFastTransport
 
     sync = FastTransport(url)
     hx = httpx.Client(base_url=url)
@@ -180,8 +180,8 @@ async def _throughput(
 ) -> tuple[float, float, float]:
     """Requests per second of `concurrency` callers looping on one transport (or AsyncOzonClient),
     and the CPU µs per request of the client (this process) and of the server."""
+    from oint.core.transport.fast_async import AsyncFastTransport
     from oint.ozon import AsyncOzonClient
-    from oint.ozon.transport.fast_async import AsyncFastTransport
 
     t = AsyncFastTransport(url, max_connections=pool)
     ozon = AsyncOzonClient("123456", "key", base_url=url, transport=t, max_retries=0)

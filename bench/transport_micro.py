@@ -205,15 +205,16 @@ def load_before(commit: str, folder: str) -> None:
     (pkg / "__init__.py").write_text("")
     for name in BEFORE_FILES:
         text = subprocess.run(
-            ["git", "show", f"{commit}:src/oint/ozon/transport/{name}"],
+            ["git", "show", f"{commit}:src/oint/ozon/transport/{name}"],  # relayout: keep (an old commit)
             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent,
         ).stdout  # fmt: skip
-        (pkg / name).write_text(text.replace("oint.ozon.transport._http1", "before_transport._http1"))
+        text = text.replace("oint.ozon.transport._http1", "before_transport._http1")  # relayout: keep
+        (pkg / name).write_text(text)
     sys.path.insert(0, folder)
 
 
 class Fast(Runner):
-    def __init__(self, base: str, module: str = "oint.ozon.transport.fast") -> None:
+    def __init__(self, base: str, module: str = "oint.core.transport.fast") -> None:
         import importlib
 
         self.t = importlib.import_module(module).FastTransport(base)
@@ -228,7 +229,7 @@ class Fast(Runner):
 
 class AsyncFast(AsyncRunner):
     def __init__(
-        self, base: str, use_uvloop: bool = False, module: str = "oint.ozon.transport.fast_async"
+        self, base: str, use_uvloop: bool = False, module: str = "oint.core.transport.fast_async"
     ) -> None:
         import importlib
 

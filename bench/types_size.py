@@ -1,7 +1,7 @@
 """Size of the generated request/answer types: total lines, `TypedDict` classes, and how many of them
 are structurally distinct.
 
-    python bench/types_size.py                      # this tree's src/oint/ozon/types/ (or types.py)
+    python bench/types_size.py                      # this tree's src/oint/apis/seller/types/ (or types.py)
     python bench/types_size.py OLD/types.py NEW/types/
     python bench/types_size.py --compare OLD/types.py NEW/types/   # every old name, the same type?
 
@@ -194,7 +194,7 @@ def main(argv: list[str]) -> int:
         for name in missing + differ:
             print(" ", name)
         return 1 if missing or differ else 0
-    here = ROOT / "src" / "oint" / "ozon"
+    here = ROOT / "src" / "oint" / "apis" / "seller"
     targets = [Path(a) for a in argv] or [here / "types" if (here / "types").is_dir() else here / "types.py"]
     print("| types | lines | classes | distinct classes |\n|---|---:|---:|---:|")
     for target in targets:

@@ -6,7 +6,7 @@ DIR holds `openapi-en-2026-05.json` (Ozon's English OpenAPI document) and `opera
 (the structure of every current operation). Both are written to `reference/` without prose:
 descriptions, summaries, examples and vendor extensions are dropped, so the repository keeps
 facts (paths, types, required fields, enums, limits) and no text of Ozon's. Everything else in
-the project (`scripts/gen_operations.py`, the conformance tests) reads only `reference/`.
+the project (`tools/gen_operations.py`, the conformance tests) reads only `reference/`.
 """
 
 from __future__ import annotations

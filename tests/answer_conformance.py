@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from oint.ozon import spec
-from oint.ozon.validate import Problem, answer_problems
+from oint.apis.seller import spec
+from oint.core.validate import Problem, answer_problems
 from oint.sandbox.model import MARKETPLACE, load_all
 
 # the routes of the living marketplace, replayed by test_living_marketplace.py

@@ -21,9 +21,9 @@ from conftest import (
     http_client,
 )
 
+from oint.compat.methods import REGISTRY
+from oint.core.errors import BadRequestError, RateLimitError, UsageError
 from oint.ozon import AsyncOzonClient, OzonClient
-from oint.ozon.errors import BadRequestError, RateLimitError, UsageError
-from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.barcodes import ean13_check_digit, is_valid_ean13
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, SandboxServer
 
+from oint.core.base_url import check_base_url
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError
-from oint.ozon.base_url import check_base_url
 
 MALFORMED = [
     ("notaurl", "is not an http:// or https:// URL"),

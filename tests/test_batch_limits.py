@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from conftest import SandboxServer, creds
 
-from oint.ozon import OzonClient, UsageError, spec
+from oint.apis.seller import spec
+from oint.ozon import OzonClient, UsageError
 
 
 def stocks(n: int) -> list[dict[str, Any]]:
@@ -77,7 +78,7 @@ def test_library_and_generic_calls_check_it_too(ozon: OzonClient, run_cli: Any, 
 
 
 def test_the_message_names_the_bulk_command_of_each_batched_operation() -> None:
-    from oint.bulk.kinds import KINDS, bulk_command, bulk_operation, kind_of
+    from oint.jobs.kinds import KINDS, bulk_command, bulk_operation, kind_of
 
     for name, kind in KINDS.items():
         op = spec.operation(kind.op)

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from oint.bulk.engine import DONE, Engine, Send, Stop, Wait
-from oint.bulk.journal import Journal
-from oint.bulk.limits import ItemLimiter
-from oint.bulk.results import item_errors, key_of, read_answer, read_task
-from oint.ozon.errors import OzonError
-from oint.ozon.retry import RateLimiter
-from oint.ozon.spec import operation
-from oint.ozon.transport.base import RawResponse
+from oint.apis.seller.spec import operation
+from oint.core.errors import OzonError
+from oint.core.retry import RateLimiter
+from oint.core.transport.base import RawResponse
+from oint.jobs.engine import DONE, Engine, Send, Stop, Wait
+from oint.jobs.journal import Journal
+from oint.jobs.limits import ItemLimiter
+from oint.jobs.results import item_errors, key_of, read_answer, read_task
 
 STOCKS = "/v2/products/stocks"
 PRICES = "/v1/product/import/prices"
@@ -335,7 +335,7 @@ def test_refused_credentials_stop_the_job_and_resume_goes_on(tmp_path: Path) -> 
 
 
 def test_no_answer_many_times_in_a_row_stops_resumable(tmp_path: Path) -> None:
-    from oint.ozon.errors import APIConnectionError
+    from oint.core.errors import APIConnectionError
 
     clock = Clock()
     engine, journal, _ = make(tmp_path, STOCKS, stocks(10), clock, give_up_after=3)
@@ -492,28 +492,21 @@ class FakeTime:
 
 
 class FakeClient:
-    """What the sync driver uses of a client, answering every stock updated."""
+    """What the sync driver uses of a client (`send_raw`), answering every stock updated."""
 
     def __init__(self, log: list[str]) -> None:
-        self._headers: dict[str, str] = {}
-        self.timeout = 30.0
-        self._transport = self
         self.log = log
 
-    def _encode(self, request: Any) -> bytes:
-        return json.dumps(request.body).encode()
-
-    def request(self, method: str, path: str, headers: Any, body: bytes, timeout: Any) -> RawResponse:
+    def send_raw(self, method: str, path: str, body: Any = None) -> RawResponse:
         self.log.append("send")
-        doc = json.loads(body)
-        return stock_results(Send(0, method, path, doc))
+        return stock_results(Send(0, method, path, body))
 
 
 def test_the_driver_tells_progress_every_second_of_a_long_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bar looked frozen for the whole wait for the next minute's window."""
-    import oint.bulk.jobs as jobs
+    import oint.jobs.jobs as jobs
 
     clock = Clock()
     monkeypatch.setattr(jobs, "time", FakeTime(clock))

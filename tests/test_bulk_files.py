@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from oint.bulk.export import columns, rows_of
-from oint.bulk.files import Check, ItemSchema, open_writer, read_table
-from oint.cli.bulk_cmd import ProgressLine
-from oint.ozon.errors import UsageError
-from oint.ozon.spec import operation
+from oint.apis.seller.spec import operation
+from oint.apps.cli.bulk_cmd import ProgressLine
+from oint.core.errors import UsageError
+from oint.jobs.export import columns, rows_of
+from oint.jobs.files import Check, ItemSchema, open_writer, read_table
 
 
 def items(schema: ItemSchema, path: Path) -> list[tuple[Any, list[str]]]:
@@ -148,7 +148,7 @@ def test_progress_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest.Monk
 def test_rate_and_eta_never_beat_ozons_quota_and_waits_are_shown() -> None:
     """A fresh window lets 80 requests of 100 stocks go at once: 8,000 items in a second measured
     480,000 items a minute and an ETA of 0:11 for 92,000 more, where Ozon allows 8,000 a minute."""
-    from oint.bulk.jobs import Summary
+    from oint.jobs.jobs import Summary
 
     now = [0.0]
     tty = Tty()

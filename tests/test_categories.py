@@ -15,9 +15,9 @@ import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli
 
 import oint.ozon
+from oint.compat.methods import REGISTRY
+from oint.core.errors import UsageError
 from oint.ozon import AsyncOzonClient, BadRequestError, NotFoundError, OzonClient
-from oint.ozon.errors import UsageError
-from oint.ozon.methods import REGISTRY
 from oint.sandbox.model import categories
 from oint.sandbox.model.products import DEMO_PRODUCTS
 

@@ -12,10 +12,10 @@ from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, single_quoted
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oint.cli.args import convert_values, parse_invocation, split_options
-from oint.ozon.errors import UsageError
-from oint.ozon.methods import REGISTRY
-from oint.ozon.values import STRINGS, parse_datetime, relaxed_json, unescape
+from oint.apps.cli.args import convert_values, parse_invocation, split_options
+from oint.compat.methods import REGISTRY
+from oint.compat.values import STRINGS, parse_datetime, relaxed_json, unescape
+from oint.core.errors import UsageError
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
 json_values = st.recursive(

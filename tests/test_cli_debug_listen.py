@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, SandboxServer, creds
 
-from oint.listen import listening_sockets
+from oint.core.listen import listening_sockets
+from oint.core.transport.debug import BODY_SHOWN
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError
-from oint.ozon.transport.debug import BODY_SHOWN
 
 SECRET = "debug-secret-0f9e8d7c6b5a"
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from oint.cli.args import wants_help
-from oint.cli.main import main
-from oint.cli.render import method_help, method_list, start_page
-from oint.ozon.methods import REGISTRY
+from oint.apps.cli.args import wants_help
+from oint.apps.cli.main import main
+from oint.apps.cli.render import method_help, method_list, start_page
+from oint.compat.methods import REGISTRY
 
 HELP = ("--help", "-h")
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, CliResult, SandboxServer, creds
 
-from oint.cli import main as cli_main
-from oint.ozon.base_client import SyncClientBase
-from oint.ozon.errors import UsageError
+from oint.apps.cli import main as cli_main
+from oint.compat.base import SyncOIntClient
+from oint.core.errors import UsageError
 
 PRODUCT_LIST = "/v3/product/list"
 ARMED = "armed before the refused call"
@@ -169,14 +169,14 @@ def test_folder_removed_during_the_call(
     """--out passed the check, then its folder vanished while the request was in flight."""
     folder = tmp_path / "answers"
     folder.mkdir()
-    real_call = SyncClientBase._call
+    real_call = SyncOIntClient._call
 
-    def call_then_remove(self: SyncClientBase, method: Any, values: Any) -> Any:
+    def call_then_remove(self: SyncOIntClient, method: Any, values: Any) -> Any:
         result = real_call(self, method, values)
         shutil.rmtree(folder)
         return result
 
-    monkeypatch.setattr(SyncClientBase, "_call", call_then_remove)
+    monkeypatch.setattr(SyncOIntClient, "_call", call_then_remove)
     code = cli_main.main(["ozon", "GetProductList", *creds(server.url), "--out", str(folder / "a.json")])
     captured = capsysbinary.readouterr()
     assert code == 3

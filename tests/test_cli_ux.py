@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, CliResult, SandboxServer, creds
 
-from oint.cli import main as cli_main
-from oint.ozon.errors import APIStatusError
+from oint.apps.cli import main as cli_main
+from oint.core.errors import APIStatusError
 
 PRODUCT_LIST = "/v3/product/list"
 PDF_OPERATION = "v1_return_giveout_get_pdf"  # answered with a PDF (the operation layer's `file`)
@@ -187,9 +187,9 @@ AFTER_SWITCH_OFF = "2026-12-01"  # /v1/warehouse/list was switched off on 2026-0
 
 
 def _warehouse_warnings(sandbox_db: str, calls: int) -> list[str]:
+    from oint.compat.flows import forget_said
+    from oint.core.errors import SuccessorWarning
     from oint.ozon import OzonClient
-    from oint.ozon.errors import SuccessorWarning
-    from oint.ozon.flow import forget_said
 
     forget_said()
     with warnings.catch_warnings(record=True) as caught, OzonClient(sandbox=sandbox_db) as ozon:
@@ -236,10 +236,10 @@ def test_successor_warnings_off_in_the_cli(run_cli: Any, sandbox_db: str) -> Non
 # ------------------------------------------------------------------- 22: oint --help
 def test_start_page_lists_every_command() -> None:
     """Every command the dispatcher knows (as completion lists them) is on `oint --help`."""
-    from oint.cli.bulk_cmd import JOBS_OPTIONS
-    from oint.cli.completion import COMMANDS, OZON_COMMANDS
-    from oint.cli.render import start_page
-    from oint.cli.sandbox_cmd import HELP as SANDBOX_HELP
+    from oint.apps.cli.bulk_cmd import JOBS_OPTIONS
+    from oint.apps.cli.completion import COMMANDS, OZON_COMMANDS
+    from oint.apps.cli.render import start_page
+    from oint.apps.cli.sandbox_cmd import HELP as SANDBOX_HELP
 
     usage = start_page().split("Usage:", 1)[1].split("\n\n", 1)[0]
     words = {tuple(line.split()[:3]) for line in usage.splitlines() if line.strip().startswith("oint ")}
@@ -449,8 +449,8 @@ def test_all_pages_of_an_oint_function(run_cli: Any, seeded_db: str, function: s
     items = _lines(run_cli("ozon", function, "--sandbox", "--all-pages"))
     ids = [item[key] for item in items]
     assert len(ids) == SEEDED + 4 and len(set(ids)) == len(ids)
-    from oint.ozon.methods import REGISTRY
-    from oint.ozon.paging import page_items
+    from oint.compat.methods import REGISTRY
+    from oint.core.paging import page_items
 
     endpoint = REGISTRY[function].endpoint
     assert endpoint is not None
@@ -492,7 +492,7 @@ def test_all_pages_to_a_file_and_refused_where_nothing_pages(
 
 # ------------------------------------------------------------------- 23: completion of operations
 def test_completion_of_operation_names_and_paths() -> None:
-    from oint.cli.completion import candidates
+    from oint.apps.cli.completion import candidates
 
     assert candidates(["ozon", "v3_posting_fbs_l"]) == ["v3_posting_fbs_list"]
     assert candidates(["ozon", "V3_POSTING_FBS_L"]) == ["v3_posting_fbs_list"]
@@ -505,10 +505,10 @@ def test_completion_of_operation_names_and_paths() -> None:
 
 def test_completion_of_every_operations_options() -> None:
     """Each option offered after an operation is one `oint ozon <operation>` takes."""
-    from oint.cli.completion import FILES, candidates
-    from oint.cli.ops_cmd import parse_call
-    from oint.ozon import spec
-    from oint.ozon.errors import UsageError
+    from oint.apis.seller import spec
+    from oint.apps.cli.completion import FILES, candidates
+    from oint.apps.cli.ops_cmd import parse_call
+    from oint.core.errors import UsageError
 
     for path in spec.operations():
         op = spec.operation(path)
@@ -596,8 +596,8 @@ def test_fish_completes_operations(tmp_path: Path, words: list[str], expected: l
 
 def test_operation_fields_in_any_case() -> None:
     """Options are read case-insensitively (as completion offers them): --warehouseid is warehouseId."""
-    from oint.cli.ops_cmd import parse_call
-    from oint.ozon import spec
+    from oint.apis.seller import spec
+    from oint.apps.cli.ops_cmd import parse_call
 
     op = spec.operation("v1_report_warehouse_stock")
     for option in ("--warehouseId", "--warehouseid", "--WAREHOUSEID"):

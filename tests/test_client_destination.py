@@ -12,14 +12,14 @@ from typing import Any, BinaryIO
 import pytest
 from test_transport_fast import ScriptServer, answer
 
+from oint.apis.seller.spec import operations
+from oint.compat.policy import today
+from oint.core.client import OZON_BASE_URL
+from oint.core.errors import RetiredEndpointWarning
+from oint.core.transport.base import RawResponse
+from oint.core.transport.fast import FastTransport
+from oint.core.transport.fast_async import AsyncFastTransport
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError
-from oint.ozon.base_client import OZON_BASE_URL
-from oint.ozon.errors import RetiredEndpointWarning
-from oint.ozon.policy import today
-from oint.ozon.spec import operations
-from oint.ozon.transport.base import RawResponse
-from oint.ozon.transport.fast import FastTransport
-from oint.ozon.transport.fast_async import AsyncFastTransport
 
 
 class Unnamed:

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from oint.bulk.kinds import EXPORTS, KINDS
-from oint.cli.args import FLAG_OPTIONS, parse_invocation
-from oint.cli.bulk_cmd import jobs_command, ozon_command
-from oint.cli.completion import FILES, OZON_COMMANDS, candidates
-from oint.cli.sandbox_cmd import run as sandbox_run
-from oint.ozon.errors import UsageError
-from oint.ozon.methods import REGISTRY
+from oint.apps.cli.args import FLAG_OPTIONS, parse_invocation
+from oint.apps.cli.bulk_cmd import jobs_command, ozon_command
+from oint.apps.cli.completion import FILES, OZON_COMMANDS, candidates
+from oint.apps.cli.sandbox_cmd import run as sandbox_run
+from oint.compat.methods import REGISTRY
+from oint.core.errors import UsageError
+from oint.jobs.kinds import EXPORTS, KINDS
 
 COMMON = [
     "--sandbox",
@@ -215,14 +215,14 @@ def test_callback_through_the_cli(run_cli: Any) -> None:
 
 def test_callback_imports_no_client_nor_sandbox() -> None:
     code = (
-        "import sys\nfrom oint.cli.main import main\n"
+        "import sys\nfrom oint.apps.cli.main import main\n"
         "main(['completion', '--words', 'ozon', 'UpdateProductImages', '--c'])\n"
         "main(['completion', '--words', 'sandbox', 'serve', '--'])\n"
         "main(['completion', '--words', 'ozon', 'bulk', 'stocks', '--fi'])\n"
         "main(['completion', '--words', 'bulk', 'show', 'no-such-job'])\n"
-        "heavy = [m for m in sys.modules if m.startswith(('oint.sandbox', 'oint.ozon.client', "
-        "'oint.ozon.base_client', 'oint.ozon.transport', 'oint.ozon._api', 'httpx', 'tomllib', 'tomli', "
-        "'oint.bulk.jobs', 'oint.bulk.engine', 'oint.bulk.files'))]\n"
+        "heavy = [m for m in sys.modules if m.startswith(('oint.sandbox', 'oint.compat.client', "
+        "'oint.core.client', 'oint.core.transport', 'oint.compat._api', 'httpx', 'tomllib', 'tomli', "
+        "'oint.jobs.jobs', 'oint.jobs.engine', 'oint.jobs.files'))]\n"
         "print(heavy, file=sys.stderr)\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -254,7 +254,7 @@ def test_scripts_and_usage(run_cli: Any) -> None:
 
 
 def _script(shell: str) -> str:
-    from oint.cli.completion import script
+    from oint.apps.cli.completion import script
 
     return script(shell)
 

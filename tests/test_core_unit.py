@@ -13,7 +13,12 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tools.codegen import main as codegen_main
 
+from oint.compat.methods import REGISTRY
+from oint.compat.values import is_filled
+from oint.core.errors import InternalServerError, error_for_status
+from oint.core.retry import RateLimiter
 from oint.ozon import (
     APIConnectionError,
     AsyncOzonClient,
@@ -24,11 +29,6 @@ from oint.ozon import (
     RetryPolicy,
     UsageError,
 )
-from oint.ozon.codegen import main as codegen_main
-from oint.ozon.errors import InternalServerError, error_for_status
-from oint.ozon.methods import REGISTRY
-from oint.ozon.retry import RateLimiter
-from oint.ozon.values import is_filled
 
 SECRET = "very-secret-api-key-0001"
 
@@ -82,7 +82,7 @@ def test_retired_endpoint_is_declared_with_successor() -> None:
 
 
 def test_generated_api_is_current() -> None:
-    assert codegen_main(["--check"]) == 0, "run: python -m oint.ozon.codegen"
+    assert codegen_main(["--check"]) == 0, "run: python -m tools.codegen"
 
 
 def test_every_method_is_on_clients_and_module() -> None:
@@ -159,7 +159,7 @@ def test_rate_limiter_sliding_window_no_burst_in_first_window() -> None:
 
 
 def test_acquire_all_takes_one_slot_in_every_window_or_none() -> None:
-    from oint.ozon.retry import acquire_all, release_all
+    from oint.core.retry import acquire_all, release_all
 
     now = [0.0]
     fast = RateLimiter(50, 1.0, clock=lambda: now[0])

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from tools import docs
 
-from oint.ozon import docs, wording
-from oint.ozon.methods import REGISTRY
-from oint.ozon.registry import GROUPS, Method, P
-from oint.ozon.values import ANY, IDS, STRING, as_str
+from oint.compat import wording
+from oint.compat.methods import REGISTRY
+from oint.compat.registry import GROUPS, Method, P
+from oint.compat.values import ANY, IDS, STRING, as_str
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def section_of(text: str, name_en: str) -> str:
 
 
 def test_reference_is_up_to_date() -> None:
-    assert docs.main(["--check"]) == 0, "docs/reference.md is out of date: run python -m oint.ozon.docs"
+    assert docs.main(["--check"]) == 0, "docs/reference.md is out of date: run python -m tools.docs"
 
 
 def test_check_mode_detects_stale_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,7 +46,7 @@ def test_check_mode_detects_stale_file(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_command_line_usage_error() -> None:
     r = subprocess.run(
-        [sys.executable, "-m", "oint.ozon.docs", "--bogus"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "tools.docs", "--bogus"], capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 2 and "usage:" in r.stderr
 

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, CliResult, Clock
 
+from oint.compat.methods import REGISTRY
+from oint.core.errors import APIStatusError, BadRequestError, NotFoundError, RateLimitError, UsageError
 from oint.ozon import AsyncOzonClient, OzonClient
-from oint.ozon.errors import APIStatusError, BadRequestError, NotFoundError, RateLimitError, UsageError
-from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model import fbo as model
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, SandboxServer, start_server
 
+from oint.core.retry import RateLimiter, acquire_all, release_all
 from oint.ozon import AsyncOzonClient, OzonClient
-from oint.ozon.retry import RateLimiter, acquire_all, release_all
 
 BODY = {"product_id": [1111588191]}
 

@@ -18,7 +18,7 @@ from conftest import DEMO_CLIENT_ID, Clock, start_server
 from living import EVERYTHING, FBS_WAREHOUSE, START, Market, load_products, market, pdf_pages, run_week
 from sandbox_http import call
 
-from oint.ozon.errors import APIStatusError
+from oint.core.errors import APIStatusError
 from oint.sandbox.clock import ClockError, ClockState, changed, parse_duration
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model import finance, postings_fbs

@@ -18,9 +18,9 @@ from conftest import DEMO_API_KEY, FBS, RFBS, read_csv, write_csv
 from mcp import Client
 from test_mcp_stdio import answer, over_stdio, server_env, text
 
-from oint.bulk.jobs import Job
-from oint.mcp.access import WritePolicy
-from oint.mcp.service import Service, Settings
+from oint.apps.mcp.access import WritePolicy
+from oint.apps.mcp.service import Service, Settings
+from oint.jobs.jobs import Job
 
 
 async def until_done(client: Client, job: str, timeout: float = 60) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, SandboxServer
 
-from oint.mcp.access import WritePolicy
-from oint.mcp.service import Reply, Service, Settings
-from oint.mcp.tools import CALL, DESCRIBE, MORE, SEARCH
+from oint.apps.mcp.access import WritePolicy
+from oint.apps.mcp.service import Reply, Service, Settings
+from oint.apps.mcp.tools import CALL, DESCRIBE, MORE, SEARCH
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.products import new_product, save_product

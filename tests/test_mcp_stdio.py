@@ -22,9 +22,9 @@ from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult, Tool
 from test_seed_example import PICTURE, PICTURE2, assert_seed_shape
 
-from oint.mcp.cli import parse, settings_from
-from oint.mcp.server import sdk_tool
-from oint.mcp.service import Service
+from oint.apps.mcp.cli import parse, settings_from
+from oint.apps.mcp.server import sdk_tool
+from oint.apps.mcp.service import Service
 
 T = TypeVar("T")
 SEED = {"product_id": 1111588191, "images": [PICTURE, PICTURE2], "color": "GREEN"}
@@ -182,7 +182,7 @@ def test_without_the_extra_a_clear_one_line_error(tmp_path: Path) -> None:
     hide_sdk = (  # as if the SDK were not installed: `import mcp` fails
         "import sys\n"
         "sys.modules['mcp'] = None\n"
-        "from oint.cli.main import main\n"
+        "from oint.apps.cli.main import main\n"
         "raise SystemExit(main(['mcp', '--sandbox']))\n"
     )
     p = subprocess.run(

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from oint.bulk.kinds import KINDS
-from oint.mcp import answers, catalog
-from oint.mcp.access import (
+from oint.apis.seller import spec
+from oint.apps.mcp import answers, catalog
+from oint.apps.mcp.access import (
     LOCAL,
     OVERRIDES,
     READ,
@@ -22,7 +22,7 @@ from oint.mcp.access import (
     method_access,
     operation_access,
 )
-from oint.mcp.tools import (
+from oint.apps.mcp.tools import (
     BULK_LIST,
     BULK_PROGRESS,
     BULK_REPORT,
@@ -36,11 +36,11 @@ from oint.mcp.tools import (
     build_tools,
     instructions,
 )
-from oint.ozon import spec
-from oint.ozon.errors import BadRequestError, PermissionDeniedError, RateLimitError, UsageError
-from oint.ozon.methods import REGISTRY
-from oint.ozon.registry import Method
-from oint.ozon.values import ArrayKind, Kind
+from oint.compat.methods import REGISTRY
+from oint.compat.registry import Method
+from oint.compat.values import ArrayKind, Kind
+from oint.core.errors import BadRequestError, PermissionDeniedError, RateLimitError, UsageError
+from oint.jobs.kinds import KINDS
 
 
 def expected_type(kind: Kind) -> Any:

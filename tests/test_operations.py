@@ -12,14 +12,16 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tools import codegen, codegen_ops
 
 import oint.ozon.types
-from oint.ozon import AsyncOzonClient, OzonClient, UsageError, codegen, codegen_ops, spec
-from oint.ozon._operations import _bind_arguments  # type: ignore[attr-defined]  # private: not in the stub
+from oint.apis.seller import spec
+from oint.apis.seller._operations import _bind_arguments  # type: ignore[attr-defined]  # private: not in the stub
+from oint.ozon import AsyncOzonClient, OzonClient, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
-STUB = ROOT / "src" / "oint" / "ozon" / "_operations.pyi"
-TYPES = ROOT / "src" / "oint" / "ozon" / "types"
+STUB = ROOT / "src" / "oint" / "apis" / "seller" / "_operations.pyi"
+TYPES = ROOT / "src" / "oint" / "apis" / "seller" / "types"
 
 
 def stub_methods(cls: str) -> set[str]:
@@ -157,23 +159,24 @@ def test_types_are_split_by_section_and_import_only_common() -> None:
         tree = ast.parse((TYPES / f"{module}.py").read_text(encoding="utf-8"))
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         ours = {m for m in imported if m.startswith("oint")}
-        assert ours <= ({"oint.ozon.types.common"} if module != "common" else set()), (module, ours)
+        assert ours <= ({"oint.apis.seller.types.common"} if module != "common" else set()), (module, ours)
     stub = STUB.read_text(encoding="utf-8")
     assert "def v3_posting_fbs_list(self, body: fbs.V3PostingFbsListRequest" in stub
 
 
 def test_check_fails_when_a_generated_file_is_edited_or_left_over(tmp_path: Path) -> None:
     for path, text in codegen.outputs(tmp_path).items():
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert codegen.stale(tmp_path) == []
-    fbs = tmp_path / "types" / "fbs.py"
+    seller = tmp_path / "apis" / "seller"
+    fbs = seller / "types" / "fbs.py"
     fresh = fbs.read_text(encoding="utf-8")
     fbs.write_text(fresh.replace("total=False", "total=True", 1), encoding="utf-8")
     assert codegen.stale(tmp_path) == [fbs]
     fbs.write_text(fresh, encoding="utf-8")
-    (tmp_path / "types" / "gone.py").write_text("", encoding="utf-8")
-    (tmp_path / "types.py").write_text("", encoding="utf-8")
-    assert codegen.stale(tmp_path) == [tmp_path / "types" / "gone.py", tmp_path / "types.py"]
-    (tmp_path / "_operations.pyi").unlink()
-    assert tmp_path / "_operations.pyi" in codegen.stale(tmp_path)
+    (seller / "types" / "gone.py").write_text("", encoding="utf-8")
+    (seller / "types.py").write_text("", encoding="utf-8")
+    assert codegen.stale(tmp_path) == [seller / "types" / "gone.py", seller / "types.py"]
+    (seller / "_operations.pyi").unlink()
+    assert seller / "_operations.pyi" in codegen.stale(tmp_path)

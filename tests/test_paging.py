@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oint.ozon import AsyncOzonClient, OzonClient, paging, spec
-from oint.ozon.spec import Operation, Paging
+from oint.apis.seller import spec
+from oint.apis.seller.spec import Operation, Paging
+from oint.core import paging
+from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.types import V3ProductListRequest, V4ProductInfoStocksRequest
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from conftest import DEMO_CLIENT_ID, Clock
 
+from oint.core.errors import BadRequestError
 from oint.ozon import OzonClient
-from oint.ozon.errors import BadRequestError
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.product_items import price_errors

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from conftest import BEFORE_SWITCH_OFF, DEMO_API_KEY, DEMO_CLIENT_ID, Cli, Clock
 
+from oint.compat.methods import REGISTRY
+from oint.core.errors import BadRequestError, NotFoundError, RateLimitError, UsageError
 from oint.ozon import AsyncOzonClient, OzonClient
-from oint.ozon.errors import BadRequestError, NotFoundError, RateLimitError, UsageError
-from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model import product_actions as model
 from oint.sandbox.model.base import Account

@@ -34,9 +34,9 @@ from conftest import (
     single_quoted,
 )
 
+from oint.compat.methods import REGISTRY
+from oint.core.errors import BadRequestError, NotFoundError, UsageError
 from oint.ozon import AsyncOzonClient, OzonClient
-from oint.ozon.errors import BadRequestError, NotFoundError, UsageError
-from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.product_import import PROCESSING_SECONDS
 from oint.sandbox.transport import SandboxTransport
@@ -155,7 +155,7 @@ def test_single_value_bodies() -> None:
     assert description.build(["1111588191", None]).body == {"product_id": 1111588191}
     assert description.build([0, 143210609]).body == {"offer_id": "143210609"}
     assert description.build([None, None]).body == {}
-    from oint.cli.args import convert_values, parse_invocation
+    from oint.apps.cli.args import convert_values, parse_invocation
 
     values = convert_values(description, parse_invocation(description, ["--offerid", "007"]).values)
     assert description.build(values).body == {"offer_id": "007"}  # an article keeps its leading zeros
@@ -186,7 +186,7 @@ def test_items_bodies(name: str) -> None:
 
 
 def test_catalogue_examples_parse_to_the_documented_bodies() -> None:
-    from oint.cli.args import convert_values, parse_invocation
+    from oint.apps.cli.args import convert_values, parse_invocation
 
     for name in ("CreateUpdateProducts", "CreateProductByOzonID", "UpdateProductsAttributes"):
         method = REGISTRY[name]

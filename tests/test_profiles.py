@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, CliResult, SandboxServer
 
+from oint.core.profiles import Profile, config_path, load_profile, load_profiles
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError
-from oint.ozon.profiles import Profile, config_path, load_profile, load_profiles
 
 SECRET = "sk-4242-very-secret-key"  # a key the sandbox refuses (403)
 
@@ -416,9 +416,9 @@ def test_profiles_load_only_when_chosen(tmp_path: Path) -> None:
     environment variable does not import keyring."""
     config = write_config(tmp_path / "c.toml", '[profiles.p]\nclient_id = 1\napi_key_env = "K"\n')
     code = (
-        "import os, sys\nfrom oint.cli.main import main\n"
+        "import os, sys\nfrom oint.apps.cli.main import main\n"
         "main(sys.argv[1:])\n"
-        "print(sorted(m for m in sys.modules if m in ('oint.ozon.profiles', 'tomllib', 'tomli', 'keyring')),"
+        "print(sorted(m for m in sys.modules if m in ('oint.core.profiles', 'tomllib', 'tomli', 'keyring')),"
         " file=sys.stderr)\n"
     )
     call = ["ozon", "GetProductList", "--base-url", "http://127.0.0.1:1", "--retries", "0"]
@@ -439,4 +439,4 @@ def test_profiles_load_only_when_chosen(tmp_path: Path) -> None:
         timeout=60,
     )
     loaded = chosen.stderr.splitlines()[-1]
-    assert "oint.ozon.profiles" in loaded and "toml" in loaded and "keyring" not in loaded, chosen.stderr
+    assert "oint.core.profiles" in loaded and "toml" in loaded and "keyring" not in loaded, chosen.stderr

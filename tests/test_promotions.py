@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Cli, sandbox_client
 
+from oint.compat.methods import REGISTRY
+from oint.core.errors import BadRequestError, NotFoundError, UsageError
 from oint.ozon import AsyncOzonClient, OzonClient
-from oint.ozon.errors import BadRequestError, NotFoundError, UsageError
-from oint.ozon.methods import REGISTRY
 from oint.sandbox.core import Sandbox
 from oint.sandbox.demo import add_account
 from oint.sandbox.model.base import Account

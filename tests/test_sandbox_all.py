@@ -31,12 +31,14 @@ from conftest import (
     run_example,
 )
 from sandbox_http import call
+from tools import routes as route_index
 
-from oint.ozon import AsyncOzonClient, OzonClient, spec
-from oint.ozon.errors import APIStatusError
-from oint.ozon.spec import Operation
+from oint.apis.seller import spec
+from oint.apis.seller.spec import Operation, operation_problem
+from oint.core.errors import APIStatusError
+from oint.core.validate import kind_of, resolve
+from oint.ozon import AsyncOzonClient, OzonClient
 from oint.ozon.types import V1PostingDigitalListRequest
-from oint.ozon.validate import kind_of, operation_problem, resolve
 from oint.sandbox import routes, structural
 from oint.sandbox.core import Sandbox, account_ids
 from oint.sandbox.model import load_all
@@ -255,7 +257,7 @@ def test_a_file_operation_answers_a_pdf(server: SandboxServer, client: OzonClien
 
 # ------------------------------------------------------------------ route index
 def test_route_index_is_up_to_date() -> None:
-    assert routes.main(["--check"]) == 0, "run: python -m oint.sandbox.routes --write"
+    assert route_index.main(["--check"]) == 0, "run: python -m tools.routes --write"
     index = {r.path: r for r in routes.load()}
     assert set(index) == set(spec.operations())
     assert {r.path for r in index.values() if r.kind == "stateful"} == {path for _, path in ROUTES}

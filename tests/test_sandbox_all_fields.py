@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID
 
-from oint.ozon import spec
+from oint.apis.seller import spec
 from oint.sandbox.core import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]

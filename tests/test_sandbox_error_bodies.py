@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID
 
-from oint.ozon.validate import answer_problems
+from oint.core.validate import answer_problems
 from oint.sandbox.core import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox_http import call
 
-from oint.ozon.spec import operation, schemas
-from oint.ozon.validate import kind_of, resolve
+from oint.apis.seller.spec import operation, schemas
+from oint.core.validate import kind_of, resolve
 from oint.sandbox.model import load_all
 from oint.sandbox.model.common import encode_cursor
 

@@ -50,7 +50,7 @@ assert answer["result"]["pictures"][0]["url"] == {IMAGES[0]!r}, answer
 
 # the CLI prints its answer, then the report its last line
 CLI_CALL = f"""
-from oint.cli.main import main
+from oint.apps.cli.main import main
 code = main(["ozon", "UpdateProductImages", "--clientid", {DEMO_CLIENT_ID!r}, "--apikey", {DEMO_API_KEY!r},
              "--productid", "{PRODUCT}", "--images", {json.dumps(IMAGES)!r}, "--sandbox"])
 assert code == 0, code

@@ -1,8 +1,8 @@
 """Request validation of the sandbox, driven by the operation layer: every required field and every
 field's type of the request bodies of the routed operations, Ozon's 400 (code 3) otherwise.
 
-The schemas are the operation layer's (`oint.ozon.spec`, generated from `reference/` by
-`scripts/gen_operations.py`), as for every other operation; `oint.ozon.validate` checks them.
+The schemas are the operation layer's (`oint.apis.seller.spec`, generated from `reference/` by
+`tools/gen_operations.py`), as for every other operation; `oint.core.validate` checks them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from answer_conformance import MARKETPLACE_ROUTES
 from conftest import SandboxServer
 from sandbox_http import call, ozon_error
 
-from oint.ozon import spec
-from oint.ozon.validate import camel, kind_of, operation_problem, resolve
+from oint.apis.seller import spec
+from oint.apis.seller.spec import operation_problem
+from oint.core.validate import camel, kind_of, resolve
 from oint.sandbox import structural
 from oint.sandbox.core import DEFAULT_MAX_ITEMS
 from oint.sandbox.model import load_all

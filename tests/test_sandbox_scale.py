@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Clock
 
-from oint.ozon import spec
+from oint.apis.seller import spec
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.base import Account
 from oint.sandbox.model.products import (

@@ -26,10 +26,10 @@ import pytest
 from conftest import DEMO_API_KEY, FBS, SandboxServer, start_server, write_csv
 from sandbox_http import call
 
-from oint.bulk.journal import check_job_id
-from oint.mcp.access import WritePolicy
-from oint.mcp.service import Service, Settings
-from oint.ozon.errors import UsageError
+from oint.apps.mcp.access import WritePolicy
+from oint.apps.mcp.service import Service, Settings
+from oint.core.errors import UsageError
+from oint.jobs.journal import check_job_id
 from oint.sandbox.guard import HostPolicy, check, host_name
 from oint.sandbox.store import Store
 

@@ -1,4 +1,4 @@
-"""The operation layer (`oint.ozon.spec`): generated from reference/, complete, consistent."""
+"""The operation layer (`oint.apis.seller.spec`): generated from reference/, complete, consistent."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from oint.ozon import spec
-from oint.ozon.methods import REGISTRY
+from oint.apis.seller import spec
+from oint.compat.methods import REGISTRY
+from oint.core import layer
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_generated_spec_is_up_to_date() -> None:
     run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "gen_operations.py"), "--check"],
+        [sys.executable, str(ROOT / "tools" / "gen_operations.py"), "--check"],
         capture_output=True,
         text=True,
     )
@@ -26,9 +27,9 @@ def test_generated_spec_is_up_to_date() -> None:
 
 
 def test_schemas_are_parsed_one_at_a_time_as_the_file_holds_them() -> None:
-    text = (ROOT / "src" / "oint" / "ozon" / "spec" / "schemas.json").read_text(encoding="utf-8")
+    text = (ROOT / "src" / "oint" / "apis" / "seller" / "data" / "schemas.json").read_text(encoding="utf-8")
     whole = json.loads(text)
-    table = spec._Schemas(text)
+    table = layer._Schemas(text)
     assert table._parsed == {}  # nothing parsed until read
     assert table["ProductImportPictures"] == whole["schemas"]["ProductImportPictures"]
     assert list(table._parsed) == ["ProductImportPictures"]
@@ -37,7 +38,7 @@ def test_schemas_are_parsed_one_at_a_time_as_the_file_holds_them() -> None:
     assert "ProductImportPictures" in table and "NoSuchSchema" not in table
     with pytest.raises(KeyError):
         table["NoSuchSchema"]
-    other_layout = spec._Schemas(json.dumps(whole))  # any valid file reads the same
+    other_layout = layer._Schemas(json.dumps(whole))  # any valid file reads the same
     assert dict(other_layout.items()) == whole["schemas"]
 
 

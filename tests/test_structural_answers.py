@@ -17,9 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from oint.ozon import spec
-from oint.ozon.spec import Operation
-from oint.ozon.validate import answer_problems
+from oint.apis.seller import spec
+from oint.apis.seller.spec import Operation
+from oint.core.validate import answer_problems
 from oint.sandbox import structural
 from oint.sandbox.model import load_all
 

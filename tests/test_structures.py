@@ -14,16 +14,16 @@ import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID
 
 import oint.ozon
-from oint.ozon import AsyncOzonClient, OzonClient, UsageError
-from oint.ozon.methods import REGISTRY
-from oint.ozon.registry import GROUPS
-from oint.ozon.structures import (
+from oint.compat.methods import REGISTRY
+from oint.compat.registry import GROUPS
+from oint.compat.structures import (
     ARBITRARY,
     attribute_values,
     clear_values,
     complete_complex_attribute,
     language,
 )
+from oint.ozon import AsyncOzonClient, OzonClient, UsageError
 
 REFERENCE = Path(__file__).parent / "data" / "oint-ozon"  # copied from OInt's catalogue: data/README.md
 LOCAL_RESULTS = REFERENCE / "results" / "local"

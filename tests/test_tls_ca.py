@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from oint.core.client import trusting
+from oint.core.retry import RetryPolicy
+from oint.core.transport.base import TransportCertificateError
+from oint.core.transport.httpx_backend import HttpxTransport
 from oint.ozon import APICertificateError, AsyncOzonClient, OzonClient, UsageError
-from oint.ozon.base_client import trusting
-from oint.ozon.retry import RetryPolicy
-from oint.ozon.transport.base import TransportCertificateError
-from oint.ozon.transport.httpx_backend import HttpxTransport
 from oint.sandbox.app import create_app
 from oint.sandbox.core import Sandbox
 

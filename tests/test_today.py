@@ -39,22 +39,24 @@ from conftest import (
 )
 from test_seed_example import PICTURE, PICTURE2, assert_seed_shape
 
-from oint.ozon import AsyncOzonClient, NotFoundError, OzonClient, UsageError, policy, spec
-from oint.ozon.errors import (
+from oint.apis.seller import spec
+from oint.compat import policy
+from oint.compat.methods import REGISTRY
+from oint.compat.registry import Method
+from oint.core.errors import (
     GoneError,
     OzonWarning,
     RetiredEndpointWarning,
     SuccessorWarning,
     TaskFailedError,
 )
-from oint.ozon.flow import Flow, Wait
-from oint.ozon.methods import REGISTRY
-from oint.ozon.registry import Method, Request
+from oint.core.flow import Flow, Request, Wait
+from oint.ozon import AsyncOzonClient, NotFoundError, OzonClient, UsageError
 from oint.sandbox.core import REQUEST_LOG_SIZE, Sandbox
 from oint.sandbox.transport import SandboxTransport
 
 # what the current implementations cannot do is tested where it matters (pytest.warns); elsewhere it is noise
-pytestmark = pytest.mark.filterwarnings("ignore::oint.ozon.errors.SuccessorWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::oint.core.errors.SuccessorWarning")
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 CHANGED = [m for m in REGISTRY if m.current is not None]
@@ -755,7 +757,7 @@ def test_fbo_postings_offset_and_periods_longer_than_a_year(server: SandboxServe
 def test_typed_methods_cover_every_successor() -> None:
     sync = OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://typed.invalid")
     async_ = AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url="http://typed.invalid")
-    stub = (ROOT / "src" / "oint" / "ozon" / "_operations.pyi").read_text(encoding="utf-8")
+    stub = (ROOT / "src" / "oint" / "apis" / "seller" / "_operations.pyi").read_text(encoding="utf-8")
     for m in CHANGED:
         assert m.current is not None and m.endpoint is not None and m.endpoint.successor
         for path in {*m.current.uses, m.endpoint.successor}:
@@ -958,7 +960,7 @@ def test_request_log_is_bounded(tmp_path: Any) -> None:
 
 # ================================================================== warnings at Ozon's own host
 def test_a_switched_off_endpoint_at_ozons_host_warns_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from oint.ozon import base_client
+    import oint.core.client as base_client
 
     monkeypatch.setattr(base_client, "_WARNED_RETIRED", set())
 
@@ -982,7 +984,7 @@ def test_a_switched_off_endpoint_at_ozons_host_warns_once(monkeypatch: pytest.Mo
 
 
 def test_no_such_warning_elsewhere(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from oint.ozon import base_client
+    import oint.core.client as base_client
 
     monkeypatch.setattr(base_client, "_WARNED_RETIRED", set())
     with http_client(server.url) as ozon, warnings.catch_warnings():

@@ -28,16 +28,16 @@ from urllib.parse import parse_qs
 import pytest
 import uvicorn
 
-from oint.ozon.transport._http1 import _Origin
-from oint.ozon.transport.base import (
+from oint.core.transport._http1 import _Origin
+from oint.core.transport.base import (
     AsyncTransport,
     RawResponse,
     SyncTransport,
     TransportError,
     TransportTimeout,
 )
-from oint.ozon.transport.fast import FastTransport
-from oint.ozon.transport.fast_async import AsyncFastTransport
+from oint.core.transport.fast import FastTransport
+from oint.core.transport.fast_async import AsyncFastTransport
 
 uvloop: Any
 try:
@@ -667,7 +667,7 @@ def test_client_reports_unresolvable_host() -> None:
 
 def test_socket_error_texts() -> None:
     """Other socket errors keep a readable text, whatever their errno."""
-    from oint.ozon.transport._http1 import _os_error
+    from oint.core.transport._http1 import _os_error
 
     assert str(_os_error("x", ConnectionRefusedError(111, "Connection refused"))) == "x: Connection refused"
     assert str(_os_error("x", OSError(-5, "odd failure"))) == "x: odd failure"
@@ -758,9 +758,9 @@ def test_async_gather(base: str) -> None:
 
 def test_client_pool_size_argument(base: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """`max_connections=` of the clients sizes the pool of the transport they build."""
+    from oint.core.transport.fast import DEFAULT_MAX_CONNECTIONS
+    from oint.core.transport.httpx_backend import AsyncHttpxTransport, HttpxTransport
     from oint.ozon import AsyncOzonClient, OzonClient, UsageError
-    from oint.ozon.transport.fast import DEFAULT_MAX_CONNECTIONS
-    from oint.ozon.transport.httpx_backend import AsyncHttpxTransport, HttpxTransport
 
     for cls in (OzonClient, AsyncOzonClient):
         for given, size in ((None, DEFAULT_MAX_CONNECTIONS), (3, 3)):

@@ -17,11 +17,11 @@ import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, SandboxServer
 from test_transport_fast import HEADERS, ScriptServer
 
+from oint.core.client import InvalidResponseError
+from oint.core.transport.base import RawResponse, TransportError
+from oint.core.transport.fast import FastTransport
+from oint.core.transport.fast_async import AsyncFastTransport
 from oint.ozon import OzonClient
-from oint.ozon.base_client import InvalidResponseError
-from oint.ozon.transport.base import RawResponse, TransportError
-from oint.ozon.transport.fast import FastTransport
-from oint.ozon.transport.fast_async import AsyncFastTransport
 from oint.sandbox.compression import MIN_SIZE, accepts_gzip
 
 DOC = {"result": {"items": [{"offer_id": f"SKU-{i}", "name": "Пленка защитная"} for i in range(300)]}}

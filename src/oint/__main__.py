@@ -1,3 +1,3 @@
-from oint.cli.main import main
+from oint.apps.cli.main import main
 
 raise SystemExit(main())

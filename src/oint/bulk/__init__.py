@@ -14,7 +14,7 @@ Layers: `results` (reading per-item outcomes, data-driven), `limits` (per-item l
 `files` (CSV / XLSX / JSON lines in and out), `kinds` (the named kinds of jobs and exports),
 `intake` (rows checked into a new job), `report` (outcomes, failures, rate).
 
-Imported lazily: `oint.bulk.kinds` (the tables of kinds) loads without the jobs, the engine or
+Imported lazily: `oint.jobs.kinds` (the tables of kinds) loads without the jobs, the engine or
 the transports, for shell completion and for the operation layer's messages.
 """
 
@@ -24,15 +24,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from oint.bulk.jobs import Job, Summary, arun, list_jobs, run, start
-    from oint.bulk.journal import jobs_dir
+    from oint.jobs.jobs import Job, Summary, arun, list_jobs, run, start
+    from oint.jobs.journal import jobs_dir
 
-_HOMES = {"jobs_dir": "oint.bulk.journal"}
+_HOMES = {"jobs_dir": "oint.jobs.journal"}
 
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        return getattr(importlib.import_module(_HOMES.get(name, "oint.bulk.jobs")), name)
+        return getattr(importlib.import_module(_HOMES.get(name, "oint.jobs.jobs")), name)
     raise AttributeError(f"module 'oint.bulk' has no attribute {name!r}")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oint.ozon.errors import (
+from oint.core.errors import (
     APICertificateError,
     APIConnectionError,
     APIStatusError,
@@ -23,23 +23,30 @@ from oint.ozon.errors import (
     InternalServerError,
     NotFoundError,
     OzonError,
+    OzonWarning,
     PermissionDeniedError,
     RateLimitError,
+    RetiredEndpointWarning,
+    SuccessorWarning,
     UsageError,
 )
+from oint.core.hints import set_batch_hint
+from oint.jobs import batch_hint
+
+set_batch_hint(batch_hint)  # a too-large batch's message names the bulk command (oint.bulk)
 
 if TYPE_CHECKING:
-    from oint.ozon._api import *  # noqa: F403
-    from oint.ozon.client import AsyncOzonClient, InvalidResponseError, OzonClient
-    from oint.ozon.methods import REGISTRY
-    from oint.ozon.retry import RetryPolicy
+    from oint.compat._api import *  # noqa: F403
+    from oint.compat.client import AsyncOzonClient, InvalidResponseError, OzonClient
+    from oint.compat.methods import REGISTRY
+    from oint.core.retry import RetryPolicy
 
 _LAZY = {
-    "OzonClient": "oint.ozon.client",
-    "AsyncOzonClient": "oint.ozon.client",
-    "InvalidResponseError": "oint.ozon.base_client",
-    "REGISTRY": "oint.ozon.methods",
-    "RetryPolicy": "oint.ozon.retry",
+    "OzonClient": "oint.compat.client",
+    "AsyncOzonClient": "oint.compat.client",
+    "InvalidResponseError": "oint.core.client",
+    "REGISTRY": "oint.compat.methods",
+    "RetryPolicy": "oint.core.retry",
 }
 
 
@@ -50,7 +57,7 @@ def __getattr__(name: str) -> Any:
     if module is not None:
         value = getattr(importlib.import_module(module), name)
     else:
-        from oint.ozon._api import FUNCTIONS
+        from oint.compat._api import FUNCTIONS
 
         if name not in FUNCTIONS:
             raise AttributeError(f"module 'oint.ozon' has no attribute {name!r}")
@@ -60,7 +67,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    from oint.ozon._api import FUNCTIONS
+    from oint.compat._api import FUNCTIONS
 
     return sorted([*globals(), *_LAZY, *FUNCTIONS])
 
@@ -81,8 +88,11 @@ __all__ = [
     "NotFoundError",
     "OzonClient",
     "OzonError",
+    "OzonWarning",
     "PermissionDeniedError",
     "RateLimitError",
+    "RetiredEndpointWarning",
     "RetryPolicy",
+    "SuccessorWarning",
     "UsageError",
 ]

@@ -4,7 +4,7 @@
   stocks, warehouses, promotions, FBO drafts), persisted through `store.Store` (SQLite).
 - `core.Sandbox.handle`: Ozon's protocol around the model — routes, auth headers,
   rate limits, injected faults, error bodies, and request bodies checked against the
-  operation layer's request schemas (`oint.ozon.validate`, for every operation) before the
+  operation layer's request schemas (`oint.core.validate`, for every operation) before the
   model sees them. No sockets.
 - Adapters: `app` (ASGI, served by `oint sandbox serve`) and `transport` (in-process:
   `OzonClient(transport=oint.sandbox.connect())`, `--sandbox`, `OzonClient(sandbox=True)`).

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from oint.listen import listening_sockets, shown
+from oint.core.listen import listening_sockets, shown
 from oint.sandbox import web
 from oint.sandbox.compression import encode_answer
 from oint.sandbox.core import Sandbox, SandboxResponse
@@ -184,8 +184,17 @@ def serve(
     cannot be used, before listening. `allowed_hosts`: names besides localhost and `host` that
     the admin routes and the web view answer to (`oint.sandbox.guard`); `log_request` gets one
     line a request (`request_line`); `on_listening(url, state file, the demo account's key or
-    None)` is called once the server listens (on the port it really got, for port 0)."""
-    import uvicorn
+    None)` is called once the server listens (on the port it really got, for port 0). Needs
+    uvicorn (the `serve` extra): without it, a `UsageError` saying how to install it."""
+    try:
+        import uvicorn
+    except ImportError:
+        from oint.core.errors import UsageError
+
+        raise UsageError(
+            "oint sandbox serve needs uvicorn, which a client install leaves out: pip install 'oint[serve]' "
+            "(the embedded sandbox, --sandbox, needs nothing)"
+        ) from None
 
     from oint.sandbox.demo import DEMO_CLIENT_ID
 

@@ -68,7 +68,7 @@ def parse_moment(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     if isinstance(value, str):
-        from oint.ozon.values import parse_datetime
+        from oint.core.dates import parse_datetime
 
         try:
             moment = parse_datetime(value.strip())

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from oint.ozon.errors import UsageError
+from oint.core.errors import UsageError
 
 # gRPC codes Ozon puts in `code`
 UNKNOWN = 2

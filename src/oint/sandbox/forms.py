@@ -17,7 +17,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
-from oint.ozon.validate import kind_of, resolve
+from oint.core.validate import kind_of, resolve
 from oint.sandbox.errors import malformed
 
 FORM = "multipart/form-data"

@@ -24,8 +24,8 @@ import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from oint.ozon import spec
-from oint.ozon.spec import Operation
+from oint.apis.seller import spec
+from oint.apis.seller.spec import Operation
 
 MAX_DEPTH = 8  # nested objects deeper than this are left out (recursive schemas)
 PAGE_SIZE = 3  # items per page of an operation whose request has no page size

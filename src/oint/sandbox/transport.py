@@ -13,7 +13,7 @@ generically: `default_credentials` (the demo account's, used when no keys are gi
 `base_url` ("sandbox:" and the state file's absolute path, so that Ozon's own rate limits and switch-off
 warnings stay off, and a bulk job records where it ran) and `server_time()` (the sandbox's clock).
 `OzonClient(sandbox=True | path)` is the same through the entry point `provide` (see
-`oint.ozon.transport.providers`); the CLI's `--sandbox` and `oint mcp` call `connect` directly.
+`oint.core.transport.providers`); the CLI's `--sandbox` and `oint mcp` call `connect` directly.
 
 State lives in the SQLite file (`db`, else `OINT_SANDBOX_DB`, default
 ~/.local/state/oint/sandbox.sqlite3), so consecutive CLI calls see each other's effects.
@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oint.ozon.transport.base import RawResponse, TransportTimeout
+from oint.core.transport.base import RawResponse, TransportTimeout
 from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from oint.ozon.values import parse_datetime
+from oint.core.dates import parse_datetime
 from oint.sandbox.errors import invalid, not_found, precondition, rejected, rejected_item, rejected_request
 from oint.sandbox.model.base import Account, id_list, int_id, route, str_list
 from oint.sandbox.model.common import amount, data_file, page_offset, page_size, sort_descending

@@ -1,6 +1,6 @@
 """Answers in the operation layer's shapes: a model gives the fields it knows, the rest is filled.
 
-`fill(schema, value)` walks a response schema of the operation layer (`oint.ozon.spec.schemas()`)
+`fill(schema, value)` walks a response schema of the operation layer (`oint.apis.seller.spec.schemas()`)
 and returns `value` completed the way Ozon's gateway sends unset fields: every property of an
 object present, empty strings, zeros, false, empty lists, nested objects filled likewise, the
 first value of an enum; date-times without a value are left out (Ozon sends no valid "empty"
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from oint.ozon import spec
+from oint.apis.seller import spec
 
 MAX_DEPTH = 12
 _OMIT = object()

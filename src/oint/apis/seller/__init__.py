@@ -1,0 +1,1 @@
+"""The Seller API: its operation layer (`spec`, over `data/`), generated types and typed operations."""

@@ -1,0 +1,355 @@
+"""`oint completion bash|zsh|fish`: shell completion scripts that ask oint for the candidates.
+
+The scripts hold no names: on each Tab they run `oint completion --words WORD...` (the words
+after `oint`, the last one being completed) which prints the candidates one per line, or
+`:files` when a file name is expected. So they stay right as methods are added. The callback
+imports the registry only (never the client or the sandbox), which keeps it fast.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, pages
+from oint.compat.values import ArrayKind, BoolKind, CollectionKind
+
+COMMANDS = ("ozon", "sandbox", "bulk", "profiles", "completion", "mcp")
+OZON_COMMANDS = ("bulk", "export", "ops")  # `oint ozon` commands besides the methods
+SHELLS = ("bash", "zsh", "fish")
+FILES = ":files"  # the callback's answer where a file name is expected
+_FILE_OPTIONS = ("out", "db")
+
+USAGE = """oint completion: shell completion of commands, Ozon methods (English and Russian), Seller API
+operations (by name or path) and their options and values
+
+  oint completion bash    eval "$(oint completion bash)"       e.g. in ~/.bashrc
+  oint completion zsh     eval "$(oint completion zsh)"        in ~/.zshrc, after compinit
+  oint completion fish    oint completion fish | source        or save it as
+                          ~/.config/fish/completions/oint.fish
+
+The scripts call oint back for the candidates: oint must be on PATH.
+"""
+
+
+def candidates(words: list[str]) -> list[str]:
+    """Completions of the last of `words` (the words after `oint`; the last one may be "")."""
+    *before, cur = words or [""]
+    if not before:
+        return _match([*COMMANDS, "--help", "--version"] if cur.startswith("-") else COMMANDS, cur)
+    command, args = before[0].lower(), before[1:]
+    if command == "ozon":
+        return _ozon(args, cur)
+    if command == "sandbox":
+        return _sandbox(args, cur)
+    if command == "bulk":
+        return _jobs(args, cur)
+    if command == "completion" and not args:
+        return _match([*SHELLS, "--help"], cur)
+    if command == "profiles" and not args:
+        return _match(["--help"], cur)
+    return []
+
+
+def _match(pool: list[str] | tuple[str, ...], cur: str) -> list[str]:
+    """The names of `pool` that start with `cur`, case-insensitively (as the CLI reads them)."""
+    prefix = cur.casefold()
+    seen: dict[str, None] = {}
+    for name in pool:
+        if name.casefold().startswith(prefix):
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def _ozon(args: list[str], cur: str) -> list[str]:
+    from oint.compat.methods import REGISTRY
+
+    if not args:  # the method name, or bulk / export / ops, or an operation's name or path
+        if cur.startswith("-"):
+            return _match(["--help"], cur)
+        if cur.startswith("/") or re.match(r"(?i)v\d*$|v\d+[_-]", cur):
+            return _operations(cur)
+        names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY]
+        return _match([*names, *OZON_COMMANDS], cur)
+    if args[0].lower() in ("bulk", "export"):
+        return _ozon_bulk(args[0].lower(), args[1:], cur)
+    method = REGISTRY.get(args[0])
+    if method is None:
+        return _operation_options(args[0], args[1:], cur)
+    own = {p.cli.lower(): p for p in method.params}
+    common = [*FLAG_OPTIONS, *VALUE_OPTIONS] if method.calls_api else ["out", "help"]
+    paged = ["all-pages"] if pages(method) else []
+    names = [
+        *(CREDENTIAL_OPTIONS if method.calls_api else ()),
+        *(p.cli for p in method.params),
+        *common,
+        *paged,
+    ]
+    takes_value = {n for n in names if n.lower() not in (*FLAG_OPTIONS, *paged)}
+
+    def values(option: str, value: str) -> list[str]:
+        option = option.lower()
+        if option not in takes_value:
+            return []
+        if option in _FILE_OPTIONS:
+            return [FILES]
+        if option == "profile":
+            return _match(_profile_names(), value)
+        if option == "api":
+            return _match(["auto", "legacy", "current"], value)
+        p = own.get(option)
+        if p is None:
+            return []
+        if isinstance(p.kind, BoolKind):
+            return _match(["true", "false"], value)
+        if isinstance(p.kind, (ArrayKind, CollectionKind)):  # JSON text or a JSON file
+            return [FILES]
+        return []
+
+    def is_value(option: str, cur: str) -> bool:
+        option = option.lower()
+        bool_flag = option in own and isinstance(own[option].kind, BoolKind)
+        return option in takes_value and not (bool_flag and cur.startswith("-"))  # `--empty` alone is true
+
+    found = _value(args[1:], cur, values, is_value)
+    if found is not None:
+        return found
+    given = {a[2:].partition("=")[0].lower() for a in args[1:] if _is_option(a)}
+    return _match(["--" + n for n in names if n.lower() not in given], cur)
+
+
+def _operations(cur: str) -> list[str]:
+    """Operations of the layer by path (`/v3/posting/...`) or by name (`v3_posting_...`)."""
+    from oint.apis.seller import spec
+
+    paths = spec.operations()
+    if cur.startswith("/"):
+        return _match(sorted(paths), cur)
+    return _match(sorted(spec.operation(path).name for path in paths), cur.replace("-", "_"))
+
+
+def _operation_options(name: str, args: list[str], cur: str) -> list[str]:
+    """After `oint ozon <operation>`: its path parameters and top-level body fields as options
+    (`--limit`, `--filter`), the common ones, and their values: an enum's values, true/false for a
+    boolean, a file for --body, --out, --db and for objects and arrays (JSON files)."""
+    from oint.apis.seller import spec
+    from oint.apps.cli.ops_cmd import OWN_FLAGS, is_operation
+
+    if not is_operation(name):
+        return []
+    op = spec.operation(name)
+    fields = (
+        spec.resolve({"$ref": "#/schemas/" + op.request}).get("properties", {})
+        if op.request and op.has_body
+        else {}
+    )
+    flags = [*FLAG_OPTIONS, *(OWN_FLAGS if op.paging else ())]
+    names = [
+        *op.path_params,
+        *fields,
+        *(["body"] if op.has_body else []),
+        *CREDENTIAL_OPTIONS,
+        *VALUE_OPTIONS,
+        *flags,
+    ]
+
+    def field_of(option: str) -> dict[str, object] | None:
+        node = fields.get(option) or fields.get(option.replace("-", "_"))
+        return spec.resolve(node) if isinstance(node, dict) else None
+
+    def values(option: str, value: str) -> list[str]:
+        option = option.lower()
+        if option in (*_FILE_OPTIONS, "body"):
+            return [FILES]
+        if option == "profile":
+            return _match(_profile_names(), value)
+        node = field_of(option)
+        if node is None:
+            return []
+        if node.get("type") == "boolean":
+            return _match(["true", "false"], value)
+        enum = node.get("enum")
+        if isinstance(enum, list):
+            return _match([str(v) for v in enum], value)
+        if node.get("type") in ("object", "array"):
+            return [FILES]
+        return []
+
+    def is_value(option: str, cur: str) -> bool:
+        option = option.lower()
+        if option in flags:
+            return False
+        node = field_of(option)
+        return not (node is not None and node.get("type") == "boolean" and cur.startswith("-"))
+
+    found = _value(args, cur, values, is_value)
+    if found is not None:
+        return found
+    given = {a[2:].partition("=")[0].lower() for a in args if _is_option(a)}
+    return _match(["--" + n for n in names if n.lower() not in given], cur)
+
+
+def _value(
+    args: list[str],
+    cur: str,
+    values: Callable[[str, str], list[str]],
+    is_value: Callable[[str, str], bool],
+) -> list[str] | None:
+    """The candidates when `cur` is an option's value: `--opt=val` (zsh, fish), `--opt = val` (bash
+    splits at '='), `--opt val` (when `is_value(opt, cur)`); None when it is not a value."""
+    if cur.startswith("--") and "=" in cur:
+        option, _, value = cur.partition("=")
+        found = values(option[2:], value)
+        return found if found == [FILES] else [f"{option}={v}" for v in found]
+    if cur == "=" and args and _is_option(args[-1]):
+        return values(args[-1][2:], "")
+    if len(args) >= 2 and args[-1] == "=" and _is_option(args[-2]):
+        return values(args[-2][2:], cur)
+    if args and _is_option(args[-1]) and "=" not in args[-1] and is_value(args[-1][2:], cur):
+        return values(args[-1][2:], cur)
+    return None
+
+
+def _table_options(table: dict[str, bool], args: list[str], cur: str) -> list[str]:
+    """The options of a bulk command (`table`: name -> takes a value) and their values."""
+    from oint.apps.cli.bulk_cmd import FILE_OPTIONS
+
+    def values(option: str, value: str) -> list[str]:
+        option = option.lower()
+        if not table.get(option):
+            return []
+        if option in FILE_OPTIONS:
+            return [FILES]
+        if option == "profile":
+            return _match(_profile_names(), value)
+        return []
+
+    found = _value(args, cur, values, lambda option, _: bool(table.get(option.lower())))
+    if found is not None:
+        return found
+    given = {a[2:].partition("=")[0].lower() for a in args if _is_option(a)}
+    return _match(["--" + n for n in [*table, "help"] if n not in given], cur)
+
+
+def _ozon_bulk(command: str, args: list[str], cur: str) -> list[str]:
+    """`oint ozon bulk KIND` and `oint ozon export WHAT`: the kinds (oint.jobs.kinds), the options."""
+    from oint.apps.cli.bulk_cmd import BULK_OPTIONS, EXPORT_OPTIONS
+    from oint.jobs.kinds import EXPORTS, KINDS
+
+    kinds, options = (KINDS, BULK_OPTIONS) if command == "bulk" else (EXPORTS, EXPORT_OPTIONS)
+    if not args:
+        return _match([*kinds, "--help"], cur)
+    return _table_options(options, args[1:], cur)
+
+
+def _jobs(args: list[str], cur: str) -> list[str]:
+    """`oint bulk list|show|resume`: the commands, job ids from the jobs folder, the options."""
+    from oint.apps.cli.bulk_cmd import JOBS_OPTIONS
+
+    if not args:
+        return _match([*JOBS_OPTIONS, "--help"], cur)
+    sub = args[0].lower()
+    options = JOBS_OPTIONS.get(sub)
+    if options is None:
+        return []
+    if sub == "list":
+        return _table_options(options, args[1:], cur)
+    if len(args) == 1:  # the job id comes first
+        if cur.startswith("-"):
+            return _match(["--help"], cur)
+        from oint.jobs.journal import job_ids
+
+        return _match(job_ids(), cur)
+    return _table_options(options, args[2:], cur)
+
+
+def _is_option(token: str) -> bool:
+    return token.startswith("--") and len(token) > 2
+
+
+def _profile_names() -> list[str]:
+    from oint.core.errors import UsageError
+    from oint.core.profiles import config_path, load_profiles
+
+    if not os.path.exists(config_path()):
+        return []
+    try:
+        return list(load_profiles())
+    except UsageError:
+        return []
+
+
+def _sandbox(args: list[str], cur: str) -> list[str]:
+    """Subcommands and their options, read from `oint sandbox`'s own usage text."""
+    from oint.apps.cli.sandbox_cmd import USAGE as SANDBOX_USAGE
+
+    blocks = re.split(r"^  oint sandbox ", SANDBOX_USAGE, flags=re.M)[1:]
+    commands = {b.split(None, 1)[0]: b for b in blocks if b.split()}
+    if not args:
+        return _match([*commands, "--help"], cur)
+    block = commands.get(args[0].lower())
+    if block is None:
+        return []
+    if len(args) >= 2 and _is_option(args[-1]) and re.search(re.escape(args[-1]) + r" [^\]\s-]", block):
+        return [FILES] if args[-1] == "--db" else []  # the option takes a value
+    first_line, _, rest = block.partition("\n")
+    options = re.findall(r"--[a-z][a-z-]*", first_line) + re.findall(r"\[(--[a-z][a-z-]*)", rest)
+    given = {a.lower() for a in args[1:]}
+    return _match([o for o in options if o not in given] + ["--help"], cur)
+
+
+def script(shell: str) -> str:
+    return _SCRIPTS[shell]
+
+
+_BASH = r"""# oint completion for bash: eval "$(oint completion bash)"
+_oint_complete() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" IFS=$'\n'
+    local -a found
+    found=($(oint completion --words "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+    if [[ "${found[0]}" == ":files" ]]; then
+        [[ "$cur" == "=" ]] && cur=""
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -f -- "$cur"))
+    else
+        COMPREPLY=("${found[@]}")
+    fi
+}
+complete -F _oint_complete oint
+"""
+
+_ZSH = r"""#compdef oint
+# oint completion for zsh: eval "$(oint completion zsh)" (after compinit)
+_oint() {
+    local -a found
+    found=("${(@f)$(oint completion --words "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+    if [[ "${found[1]}" == ":files" ]]; then
+        compset -P '*='
+        _files
+    elif [[ -n "${found[1]}" ]]; then
+        compadd -U -- "${found[@]}"
+    fi
+}
+compdef _oint oint
+"""
+
+_FISH = r"""# oint completion for fish: oint completion fish | source
+function __oint_complete
+    set -l cur (commandline -ct)
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l found (oint completion --words $words "$cur" 2>/dev/null)
+    if test "$found[1]" = ":files"
+        set -l prefix (string match -r -- '^--[^=]*=' "$cur")
+        for path in (__fish_complete_path (string replace -r -- '^--[^=]*=' '' "$cur"))
+            echo "$prefix$path"
+        end
+    else
+        printf '%s\n' $found
+    end
+end
+complete -c oint -f -a '(__oint_complete)'
+"""
+
+_SCRIPTS = {"bash": _BASH, "zsh": _ZSH, "fish": _FISH}
