@@ -647,7 +647,7 @@ class SyncMethods:
     def get_fbo_shipments_list(self, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False) -> Any:
         """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-08-31; successor /v3/posting/fbo/list)
         Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
@@ -1296,7 +1296,7 @@ class AsyncMethods:
     async def get_fbo_shipments_list(self, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False) -> Any:
         """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-08-31; successor /v3/posting/fbo/list)
         Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
@@ -1979,7 +1979,7 @@ def get_shipping_warehouses_list(client_id: str | int, api_key: str, search: str
 def get_fbo_shipments_list(client_id: str | int, api_key: str, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False, **options: Any) -> Any:
     """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-    Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+    Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-08-31; successor /v3/posting/fbo/list)
     Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
     OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
