@@ -274,7 +274,7 @@ def test_sandbox_routes_command(run_cli: Any) -> None:
     assert "POST /v2/products/stocks" in stateful.out
     assert all(" stateful" in line for line in stateful.out.splitlines()[:-1])
     fbs = run_cli("sandbox", "routes", "posting/fbs/list").out.splitlines()
-    assert fbs[0].split()[:3] == ["POST", "/v3/posting/fbs/list", "stateful"]
+    assert fbs[0].split()[:6] == ["POST", "/v3/posting/fbs/list", "stateful,", "410", "from", "2026-08-31"]
     digital = run_cli("sandbox", "routes", "posting/digital/list").out.splitlines()
     assert digital[0].split()[:3] == ["POST", "/v1/posting/digital/list", "structural"]
     pictures = run_cli("sandbox", "routes", "/v1/product/pictures/import").out

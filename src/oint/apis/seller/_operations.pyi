@@ -2441,7 +2441,7 @@ class SyncOperations:
     def v2_posting_fbs_act_create(self, body: fbs.V2PostingFbsActCreateRequest) -> fbs.V2PostingFbsActCreateResponse:
         """`POST /v2/posting/fbs/act/create`: Подтвердить отгрузку и создать документы
 
-        Retired: off at Ozon from 2026-09-07; successor /v1/carriage/create then /v1/carriage/approve.
+        Retired: off at Ozon from 2026-09-07; successor /v1/carriage/create.
         """
         ...
 
@@ -2506,7 +2506,7 @@ class SyncOperations:
     def v2_posting_fbs_package_label(self, body: fbs.V2PostingFbsPackageLabelRequest) -> Any:
         """`POST /v2/posting/fbs/package-label`: Напечатать этикетку
 
-        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create then /v2/posting/fbs/package-label/get.
+        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create.
         """
         ...
 
@@ -5353,7 +5353,7 @@ class AsyncOperations:
     async def v2_posting_fbs_act_create(self, body: fbs.V2PostingFbsActCreateRequest) -> fbs.V2PostingFbsActCreateResponse:
         """`POST /v2/posting/fbs/act/create`: Подтвердить отгрузку и создать документы
 
-        Retired: off at Ozon from 2026-09-07; successor /v1/carriage/create then /v1/carriage/approve.
+        Retired: off at Ozon from 2026-09-07; successor /v1/carriage/create.
         """
         ...
 
@@ -5418,7 +5418,7 @@ class AsyncOperations:
     async def v2_posting_fbs_package_label(self, body: fbs.V2PostingFbsPackageLabelRequest) -> Any:
         """`POST /v2/posting/fbs/package-label`: Напечатать этикетку
 
-        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create then /v2/posting/fbs/package-label/get.
+        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create.
         """
         ...
 
