@@ -703,7 +703,7 @@ class SyncMethods:
 
     @staticmethod
     def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
-        """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+        """Template of the optional `with` flags for GetFBOShipmentsList (today POST /v3/posting/fbo/list).
 
         Local helper: no request is sent.
         OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
@@ -716,7 +716,7 @@ class SyncMethods:
 
     @staticmethod
     def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
-        """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+        """Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; today POST /v3/posting/fbo/list gets status as statuses).
 
         Local helper: no request is sent.
         OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
@@ -1352,7 +1352,7 @@ class AsyncMethods:
 
     @staticmethod
     def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
-        """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+        """Template of the optional `with` flags for GetFBOShipmentsList (today POST /v3/posting/fbo/list).
 
         Local helper: no request is sent.
         OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
@@ -1365,7 +1365,7 @@ class AsyncMethods:
 
     @staticmethod
     def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
-        """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+        """Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; today POST /v3/posting/fbo/list gets status as statuses).
 
         Local helper: no request is sent.
         OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
@@ -2038,7 +2038,7 @@ def get_fbo_timeslots(client_id: str | int, api_key: str, date_from: dt.datetime
 
 
 def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
-    """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+    """Template of the optional `with` flags for GetFBOShipmentsList (today POST /v3/posting/fbo/list).
 
     Local helper: no request is sent.
     OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
@@ -2051,7 +2051,7 @@ def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any
 
 
 def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
-    """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+    """Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; today POST /v3/posting/fbo/list gets status as statuses).
 
     Local helper: no request is sent.
     OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений

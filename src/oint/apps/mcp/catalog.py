@@ -44,8 +44,22 @@ def search(query: str, limit: int = 10, access: str | None = None) -> list[dict[
     return [summary(op, oint) for op, oint in found[:limit]]
 
 
+def switched_off(op: Operation) -> str:
+    """'' for an operation Ozon still serves (by `oint.core.layer.today()`), else e.g.
+    'switched off 2026-08-31, use /v4/posting/fbs/list'."""
+    from oint.core.layer import today
+
+    if not op.retired_on(today()):
+        return ""
+    return f"switched off {op.retired}" + (f", use {op.successor}" if op.successor else "")
+
+
 def summary(op: Operation, oint: str | None = None) -> dict[str, Any]:
-    """One line about an operation, for search results."""
+    """One line about an operation, for search results; one Ozon switched off is listed only as
+    such, with its date and successor (no title to tempt a call)."""
+    off = switched_off(op)
+    if off:
+        return {"operation": op.name, "call": f"{op.method} {op.path}", "retired": off}
     out: dict[str, Any] = {
         "operation": op.name,
         "call": f"{op.method} {op.path}",
