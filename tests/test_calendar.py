@@ -108,3 +108,21 @@ def test_the_day_before_it_answers_and_from_its_day_on_410(box: Sandbox, path: s
         assert (status, answer) == (410, OBSOLETE), (path, day)
     # the successor is served on the same day
     assert not spec.operation(CALENDAR[path][1]).retired_on(dt.date.fromisoformat(TODAY))
+
+
+@pytest.mark.parametrize("day", ["2026-08-30", TODAY])
+def test_the_cli_says_it_once_in_one_warning_line(run_cli: Any, sandbox_db: str, day: str) -> None:
+    """A switched-off operation called by name from the CLI: one `oint: warning:` line with its date
+    and successor (then Ozon's 410), on the sandbox's host as on Ozon's; nothing the day before."""
+    body = json.dumps(BODIES["/v3/posting/fbs/list"])
+    r = run_cli("ozon", "v3_posting_fbs_list", "--body", body, "--sandbox", env={"OINT_SANDBOX_API_DATE": day})
+    warned = [line for line in r.err.splitlines() if line.startswith("oint: warning:")]
+    if day == TODAY:
+        assert r.code == 1 and json.loads(r.out) == OBSOLETE, (r.out, r.err)
+        assert warned == [
+            "oint: warning: POST /v3/posting/fbs/list was switched off by Ozon on 2026-08-31; "
+            "its successor is /v4/posting/fbs/list"
+        ]
+    else:
+        assert r.code == 0 and "postings" in json.loads(r.out)["result"], r.err
+        assert warned == []
