@@ -115,7 +115,8 @@ def test_the_cli_says_it_once_in_one_warning_line(run_cli: Any, sandbox_db: str,
     """A switched-off operation called by name from the CLI: one `oint: warning:` line with its date
     and successor (then Ozon's 410), on the sandbox's host as on Ozon's; nothing the day before."""
     body = json.dumps(BODIES["/v3/posting/fbs/list"])
-    r = run_cli("ozon", "v3_posting_fbs_list", "--body", body, "--sandbox", env={"OINT_SANDBOX_API_DATE": day})
+    dated = {"OINT_SANDBOX_API_DATE": day}
+    r = run_cli("ozon", "v3_posting_fbs_list", "--body", body, "--sandbox", env=dated)
     warned = [line for line in r.err.splitlines() if line.startswith("oint: warning:")]
     if day == TODAY:
         assert r.code == 1 and json.loads(r.out) == OBSOLETE, (r.out, r.err)

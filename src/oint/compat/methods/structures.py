@@ -176,7 +176,8 @@ GET_SHIPMENTS_FILTER_STRUCTURE = _template(
     "ПолучитьСтруктуруФильтраОтправлений",
     FBO,
     "get_shipments_filter_structure",
-    "Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; today POST /v3/posting/fbo/list gets status as statuses).",
+    "Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; "
+    "today POST /v3/posting/fbo/list gets status as statuses).",
     s.shipments_filter_structure,
     (
         "since and to are ISO 8601 datetimes (Ozon works in UTC) and both required by Ozon; "

@@ -536,7 +536,8 @@ def chat_detail(store: Store, ref: AccountRef, now: float, chat_id: str) -> Chat
 # ------------------------------------------------------------------ finance
 def finance_transactions(acct: Account) -> list[Transaction]:
     """The finance operations of the living marketplace (`model/finance.py`, also served by
-    `/v3/finance/transaction/list` until Ozon switched it off, 2026-09-08): sales, returns, compensations with their commission and logistics."""
+    `/v3/finance/transaction/list` until Ozon switched it off, 2026-09-08): sales, returns,
+    compensations with their commission and logistics."""
     return [
         Transaction(
             id=str(op["operation_id"]),
