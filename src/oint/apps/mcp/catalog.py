@@ -60,6 +60,11 @@ def summary(op: Operation, oint: str | None = None) -> dict[str, Any]:
     off = switched_off(op)
     if off:
         return {"operation": op.name, "call": f"{op.method} {op.path}", "retired": off}
+    return _facts(op, oint)
+
+
+def _facts(op: Operation, oint: str | None = None) -> dict[str, Any]:
+    """An operation's name, call, title, access, OInt function, paging and retirement."""
     out: dict[str, Any] = {
         "operation": op.name,
         "call": f"{op.method} {op.path}",
@@ -71,7 +76,7 @@ def summary(op: Operation, oint: str | None = None) -> dict[str, Any]:
     if op.paging:
         out["paged"] = op.paging.style
     if op.retirement():
-        out["retired"] = op.retirement()
+        out["retired"] = switched_off(op) or op.retirement()
     return out
 
 
@@ -81,7 +86,7 @@ def describe(op: Operation, max_lines: int = 80) -> dict[str, Any]:
     from oint.compat.methods import REGISTRY
 
     method = REGISTRY.by_endpoint(op.path)
-    out = summary(op, method.name_en if method else None)
+    out = _facts(op, method.name_en if method else None)
     if op.path_params:
         out["path_params"] = list(op.path_params)
     req = [f.line() for f in fields(op.request)] if op.has_body and op.method != "GET" else []
