@@ -725,6 +725,8 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     carriage = c("/v1/carriage/create", carriage_body)["carriage_id"]
     c("/v1/carriage/cancel", {"carriage_id": carriage})
     carriage = c("/v1/carriage/create", carriage_body)["carriage_id"]
+    c("/v1/carriage/set-postings", {"carriage_id": carriage, "posting_numbers": [three["posting_number"]]})
+    c("/v1/carriage/delivery/list", carriage_body)
     c("/v1/carriage/approve", {"carriage_id": carriage, "containers_count": 1})
     c("/v1/carriage/get", {"carriage_id": carriage})
     marked = next(p for p in waiting if p["requirements"]["products_requiring_mandatory_mark"])

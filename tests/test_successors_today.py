@@ -11,6 +11,7 @@ answer at any API date. Every answer is checked against Ozon's document.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -217,19 +218,20 @@ def test_accruals_by_day_add_up_to_the_transactions_totals(week: Market) -> None
 def test_carriage_create_approve_act_and_handover(week: Market) -> None:
     m = week
     set_api_date(m, TODAY)
-    waiting = [
+    unmarked = [
         p
         for p in m.postings(statuses=["awaiting_packaging"], warehouse_ids=[str(FBS_WAREHOUSE)])
         if not p["requirements"]["products_requiring_mandatory_mark"]
-    ][:3]
-    assert waiting
+    ]
+    method = Counter(p["delivery_method"]["id"] for p in unmarked).most_common(1)[0][0]
+    waiting = [p for p in unmarked if p["delivery_method"]["id"] == method][:4]
+    assert len(waiting) >= 2, unmarked
     for p in waiting:
         lines = [{"product_id": x["sku"], "quantity": x["quantity"]} for x in p["products"]]
         m.client.call(
             "/v4/posting/fbs/ship", {"posting_number": p["posting_number"], "packages": [{"products": lines}]}
         )
-    method = waiting[0]["delivery_method"]["id"]
-    numbers = {p["posting_number"] for p in waiting if p["delivery_method"]["id"] == method}
+    *numbers, left_out = [p["posting_number"] for p in waiting]  # the last one is taken out
     # a carriage, cancelled: its postings wait for the next
     first = checked(m, "/v1/carriage/create", {"delivery_method_id": method})["carriage_id"]
     assert checked(m, "/v1/carriage/cancel", {"carriage_id": first})["carriage_status"] == "CANCELLED"
@@ -240,6 +242,31 @@ def test_carriage_create_approve_act_and_handover(week: Market) -> None:
     with pytest.raises(APIStatusError) as e:  # every posting is in the carriage already
         m.client.call("/v1/carriage/create", {"delivery_method_id": method})
     assert e.value.status == 400
+    in_carriage = m.client.call("/v2/posting/fbs/act/get-postings", {"id": carriage})["result"]
+    everyone = [p["posting_number"] for p in in_carriage]
+    assert set(everyone) >= {*numbers, left_out}
+    departs = m.client.call("/v1/carriage/get", {"carriage_id": carriage})["departure_date"]
+    on_the_day = {"delivery_method_id": method, "departure_date": f"{departs}T00:00:00Z"}
+    listed = checked(m, "/v1/carriage/delivery/list", on_the_day)["result"]
+    assert [r["delivery_method_id"] for r in listed] == [method]
+    assert [(c["id"], c["status"]) for c in listed[0]["carriages"]] == [(str(carriage), "NEW")]
+    assert listed[0]["mandatory_postings_count"] == 0
+    assert listed[0]["carriage_postings_count"] == len(everyone)
+    # its composition: one posting left out waits for another carriage, a stranger is refused
+    stranger = m.postings(statuses=["delivered"])[0]["posting_number"]
+    kept = [n for n in everyone if n != left_out]
+    body = {"carriage_id": carriage, "posting_numbers": [*kept, stranger]}
+    answer = checked(m, "/v1/carriage/set-postings", body)
+    assert [(r["posting_number"], r["result"]) for r in answer["result"]] == [
+        *((n, True) for n in kept),
+        (stranger, False),
+    ]
+    assert answer["result"][-1]["error"].startswith("INVALID_POSTING_STATUS")
+    in_carriage = m.client.call("/v2/posting/fbs/act/get-postings", {"id": carriage})["result"]
+    assert sorted(p["posting_number"] for p in in_carriage) == sorted(kept)
+    listed = checked(m, "/v1/carriage/delivery/list", on_the_day)["result"]
+    assert listed[0]["mandatory_postings_count"] == 1
+    assert listed[0]["carriages"][0]["postings_count"] == len(kept)
     got = checked(m, "/v1/carriage/get", {"carriage_id": carriage})
     assert got["status"] == "NEW" and "approve" in got["available_actions"]
     assert got["delivery_method_id"] == method and got["warehouse_id"] == FBS_WAREHOUSE
@@ -247,25 +274,28 @@ def test_carriage_create_approve_act_and_handover(week: Market) -> None:
     with pytest.raises(APIStatusError) as e:  # no act before the approval
         m.client.call("/v2/posting/fbs/act/get-pdf", {"id": carriage})
     assert e.value.status == 400
-    m.advance("1h")  # not approved: nobody comes for them
-    assert {p["status"] for p in m.postings(statuses=["awaiting_deliver"]) if p["posting_number"] in numbers}
+    m.advance("3h")  # not approved: nobody comes for them
+    still = {p["posting_number"] for p in m.postings(statuses=["awaiting_deliver"])}
+    assert still >= {*numbers, left_out}
     checked(m, "/v1/carriage/approve", {"carriage_id": carriage, "containers_count": 2})
     got = checked(m, "/v1/carriage/get", {"carriage_id": carriage})
     assert got["status"] == "FORMING" and got["containers_count"] == 2 and not got["available_actions"]
     with pytest.raises(APIStatusError):  # approved once
         m.client.call("/v1/carriage/approve", {"carriage_id": carriage})
+    with pytest.raises(APIStatusError):  # the composition of an approved carriage stays
+        m.client.call("/v1/carriage/set-postings", {"carriage_id": carriage, "posting_numbers": kept})
     m.advance("1m")
     assert checked(m, "/v1/carriage/get", {"carriage_id": carriage})["status"] == "FORMED"
     status = m.client.call("/v2/posting/fbs/act/check-status", {"id": carriage})["result"]
-    assert status["status"] == "FORMED" and set(status["added_to_act"]) >= numbers
+    assert status["status"] == "FORMED" and sorted(status["added_to_act"]) == sorted(kept)
     act = m.client.call("/v2/posting/fbs/act/get-pdf", {"id": carriage})
     assert pdf_pages(act) >= 1 and f"act {carriage}".encode() in act
-    in_act = m.client.call("/v2/posting/fbs/act/get-postings", {"id": carriage})["result"]
-    assert {p["posting_number"] for p in in_act} >= numbers
     m.advance("3h")  # the departure: the courier takes them
     for number in numbers:
         posting = m.client.call("/v3/posting/fbs/get", {"posting_number": number})["result"]
         assert posting["status"] == "delivering" and posting["delivering_date"], posting
+    posting = m.client.call("/v3/posting/fbs/get", {"posting_number": left_out})["result"]
+    assert posting["status"] == "awaiting_deliver"  # left out: no courier yet (hours after its ship-by)
 
 
 def test_the_week_was_handed_over_by_carriages(week: Market) -> None:

@@ -13,7 +13,9 @@
 - Carriages, the successors of `/v2/posting/fbs/act/create`: `/v1/carriage/create` takes the same
   postings into a new carriage (an act not approved yet: its id is the act's id, for the act
   routes above), `/v1/carriage/approve` starts its act forming and sends the courier at its
-  departure, as an act does; `/v1/carriage/get`, and `/v1/carriage/cancel` before the approval.
+  departure, as an act does; `/v1/carriage/get`; before the approval `/v1/carriage/set-postings`
+  and `/v1/carriage/cancel`; `/v1/carriage/delivery/list`: per delivery method, what waits and
+  the carriages of a day.
 - `/v1/delivery-method/list`: the delivery methods of the seller's warehouses.
 """
 
@@ -392,6 +394,104 @@ def carriage_cancel(account: Account, body: dict[str, Any]) -> dict[str, Any]:
             pf.save_posting(account, doc)
     account.delete(ACT, act["id"])
     return {"error": "", "carriage_status": "CANCELLED"}
+
+
+@route("POST", "/v1/carriage/set-postings")
+def carriage_set_postings(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The postings of a new carriage become those named: each must wait to be handed over by the
+    carriage's delivery method, in no other act or carriage (else its `error`); those left out
+    wait for another carriage."""
+    act = get_carriage(account, body)
+    if act["approved"]:
+        raise precondition("CARRIAGE_ALREADY_APPROVED: the postings of an approved carriage stay")
+    numbers = list(dict.fromkeys(str_list(body, "posting_numbers")))
+    if not numbers:
+        raise rejected("SetPostingsRequest.PostingNumbers", "value must contain at least 1 item(s)")
+    results = []
+    kept = []
+    for number in numbers:
+        doc = pf.get_posting(account, number)
+        if doc is None:
+            error = "POSTING_NOT_FOUND"
+        elif doc["delivery_method"]["id"] != act["delivery_method_id"]:
+            error = "POSTING_OF_ANOTHER_DELIVERY_METHOD"
+        elif doc["status"] != "awaiting_deliver":
+            error = f"INVALID_POSTING_STATUS: {doc['status']}"
+        elif doc.get("act_id") not in (None, act["id"]):
+            error = "POSTING_IN_ANOTHER_CARRIAGE"
+        else:
+            error = ""
+            kept.append(number)
+        results.append({"posting_number": number, "result": not error, "error": error})
+    if kept:
+        for number in act["postings"]:
+            doc = pf.get_posting(account, number)
+            if number not in kept and doc is not None and doc.get("act_id") == act["id"]:
+                doc.pop("act_id")
+                pf.save_posting(account, doc)
+        for number in kept:
+            doc = pf.get_posting(account, number)
+            assert doc is not None
+            doc["act_id"] = act["id"]
+            pf.save_posting(account, doc)
+        act["postings"] = kept
+        account.put(ACT, act["id"], act)
+    return {"result": results}
+
+
+@route("POST", "/v1/carriage/delivery/list")
+def carriage_delivery_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The FBS delivery methods (or the one `delivery_method_id` names) with how many postings wait
+    for a carriage and their carriages departing on the day of `departure_date` (default: today)."""
+    wanted = int_id(body.get("delivery_method_id") or 0, "delivery_method_id")
+    day = account.iso()[:10]
+    if body.get("departure_date"):
+        moment = _parse_time(body, "departure_date")
+        assert moment is not None
+        day = moment.strftime("%Y-%m-%d")
+    waiting: dict[int, int] = {}
+    for doc in pf.all_postings(account):
+        if doc["status"] == "awaiting_deliver" and not doc.get("act_id"):
+            waiting[doc["delivery_method"]["id"]] = waiting.get(doc["delivery_method"]["id"], 0) + 1
+    carriages: dict[int, list[dict[str, Any]]] = {}
+    for act in account.all(ACT):
+        if "approved" in act and act["departure_date"][:10] == day:
+            carriages.setdefault(act["delivery_method_id"], []).append(act)
+    out = []
+    fbs = [m for w in all_warehouses(account) if not w.get("is_rfbs") for m in delivery_methods(w)]
+    for method in fbs:
+        if wanted and method["id"] != wanted:
+            continue
+        own = carriages.get(method["id"], [])
+        out.append(
+            {
+                "delivery_method_id": method["id"],
+                "delivery_method_name": method["name"],
+                "delivery_method_status": "ACTIVE",
+                "warehouse_id": method["warehouse_id"],
+                "warehouse_name": method["warehouse"],
+                "departure_date": f"{day}T00:00:00Z",
+                "tpl_provider_name": method["tpl_provider"],
+                "integration_type": "ozon",
+                "first_mile_type": "PICKUP",
+                "is_rfbs": False,
+                "mandatory_postings_count": waiting.get(method["id"], 0),
+                "mandatory_quantum_count": waiting.get(method["id"], 0),
+                "carriage_postings_count": sum(len(a["postings"]) for a in own),
+                "carriage_quantum_count": sum(len(a["postings"]) for a in own),
+                "can_create_another_carriage": waiting.get(method["id"], 0) > 0,
+                "carriages": [
+                    {
+                        "id": str(a["id"]),
+                        "postings_count": len(a["postings"]),
+                        "quantum_count": len(a["postings"]),
+                        "status": _act_status(account, a),
+                    }
+                    for a in own
+                ],
+            }
+        )
+    return {"result": out}
 
 
 @route("POST", "/v1/carriage/get")
