@@ -21,7 +21,9 @@ from answer_conformance import problems
 from conftest import Clock, sandbox_client
 from living import EVERYTHING, FBS_WAREHOUSE, START, Market, load_products, pdf_pages
 
+from oint.apis.seller import spec
 from oint.core.errors import APIStatusError
+from oint.core.validate import answer_problems
 from oint.sandbox.core import Sandbox
 
 BEFORE = "2026-07-31"  # the day before the first of the switch-offs (v3 FBS lists, 2026-08-01)
@@ -31,12 +33,19 @@ FIRST_DAY = dt.datetime.fromtimestamp(START, dt.timezone.utc).date()
 
 
 def checked(m: Market, path: str, body: dict[str, Any]) -> Any:
-    """The answer of `path` through the library, after checking it against Ozon's document."""
+    """The answer of `path` through the library, after checking it against Ozon's document (or
+    the newer structure, for operations the document lacks) and the operation layer's schema."""
     answer = m.client.call(path, body)
     if isinstance(answer, bytes):
         assert pdf_pages(answer) >= 1
     else:
         found = problems("POST", path, answer)
+        response = spec.operation(path).response
+        assert response is not None
+        found += [
+            f"layer {p.pointer}: {p.message}"
+            for p in answer_problems({"$ref": "#/schemas/" + response}, answer, spec.schemas())
+        ]
         assert not found, found
     return answer
 
