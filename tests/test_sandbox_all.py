@@ -62,9 +62,11 @@ def demo_ids() -> structural.Ids:
 
 
 @pytest.fixture
-def client(server: SandboxServer) -> Iterator[OzonClient]:
-    """The demo account on the served sandbox, playing a day before Ozon switched anything off."""
+def client(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[OzonClient]:
+    """The demo account on the served sandbox, playing a day before Ozon switched anything off (the
+    client's calendar too: no warning about a switch-off yet to come)."""
     server.set_api_date(BEFORE_SWITCH_OFF)
+    monkeypatch.setenv("OINT_OZON_TODAY", BEFORE_SWITCH_OFF)
     with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=server.url, max_retries=0) as ozon:
         yield ozon
 
