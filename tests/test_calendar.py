@@ -127,3 +127,30 @@ def test_the_cli_says_it_once_in_one_warning_line(run_cli: Any, sandbox_db: str,
     else:
         assert r.code == 0 and "postings" in json.loads(r.out)["result"], r.err
         assert warned == []
+
+
+def test_the_async_client_warns_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import warnings
+
+    import oint.core.client as base_client
+    from oint.core.errors import GoneError, RetiredEndpointWarning
+    from oint.ozon import AsyncOzonClient
+    from oint.sandbox.transport import AsyncSandboxTransport
+
+    monkeypatch.setattr(base_client, "_WARNED_RETIRED", set())
+
+    async def call(day: str) -> None:
+        box = Sandbox(":memory:", api_date=day, rate_limits=False)
+        transport = AsyncSandboxTransport(sandbox=box, owned=True)
+        async with AsyncOzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, transport=transport) as ozon:
+            await ozon.call("/v3/finance/transaction/totals", BODIES["/v3/finance/transaction/totals"])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RetiredEndpointWarning)
+        asyncio.run(call("2026-09-07"))  # the day before: no warning
+    with pytest.warns(
+        RetiredEndpointWarning, match=r"2026-09-08; its successor is /v1/finance/accrual/by-day"
+    ):
+        with pytest.raises(GoneError):
+            asyncio.run(call(TODAY))
