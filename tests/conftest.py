@@ -204,8 +204,10 @@ def sandbox_url(server: SandboxServer) -> str:
 @pytest.fixture
 def legacy_api(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
     """OInt's own endpoints, as before Ozon switched them off: `OINT_OZON_API=legacy` for the CLI
-    and the clients made in the test, and the server's API date `BEFORE_SWITCH_OFF`."""
+    and the clients made in the test, the server's API date `BEFORE_SWITCH_OFF`, and the same day
+    for the clients' calendar (`OINT_OZON_TODAY`: no warning about a switch-off yet to come)."""
     monkeypatch.setenv("OINT_OZON_API", "legacy")
+    monkeypatch.setenv("OINT_OZON_TODAY", BEFORE_SWITCH_OFF)
     return server.set_api_date(BEFORE_SWITCH_OFF)
 
 

@@ -22,6 +22,10 @@ from oint.sandbox.core import Sandbox
 from oint.sandbox.seed import seed_catalogue
 
 START = 1_790_000_000.0  # 2026-09-21T14:13:20Z
+# the API the market plays: before Ozon switched off the v3 FBS list (2026-08-31), act creation
+# (2026-09-07) and the v3 finance operations (2026-09-08), which the week still ships and pays with
+# until their successors' models (carriages, accruals) are stateful
+API_DATE = "2026-08-30"
 FBS_WAREHOUSE = 1020005000050693
 RFBS_WAREHOUSE = 1020005000050694
 EVERYTHING = {"since": "2026-06-01T00:00:00Z", "to": "2027-05-31T00:00:00Z"}
@@ -125,7 +129,7 @@ class Market:
 
 def market(clock: Clock | None = None, db: str = ":memory:") -> Iterator[Market]:
     clock = clock or Clock(START)
-    sandbox = Sandbox(db, clock=clock, rate_limits=False)
+    sandbox = Sandbox(db, clock=clock, rate_limits=False, api_date=API_DATE)
     with sandbox_client(sandbox) as client:
         yield Market(sandbox, client, clock)
     sandbox.close()

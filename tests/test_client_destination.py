@@ -57,18 +57,30 @@ def test_the_async_client_sends_where_its_transport_does() -> None:
     asyncio.run(main())
 
 
-def test_no_retirement_warning_for_a_server_that_is_not_ozon() -> None:
+def test_a_retirement_warning_on_any_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: a switched-off operation warns wherever the client sends it, not only at Ozon's
+    host (a proxy, a mirror, a test server answer as Ozon does), with its date and successor."""
+    import oint.core.client as base_client
+
+    monkeypatch.setattr(base_client, "_WARNED_RETIRED", set())
     day = today()
-    retired = next(op.path for op in operations().values() if op.retired_on(day) and op.method == "POST")
+    retired = next(
+        op for op in operations().values() if op.retired_on(day) and op.successor and op.method == "POST"
+    )
 
     def handler(sock: socket.socket, f: BinaryIO, i: int) -> None:
         while srv.read(f) is not None:
             sock.sendall(answer(b"{}", b"Content-Type: application/json\r\n"))
 
     with ScriptServer(handler) as srv, OzonClient("1", "key", transport=FastTransport(srv.url)) as ozon:
+        with pytest.warns(RetiredEndpointWarning) as caught:
+            assert ozon.request("POST", retired.path, {}) == {}
+        assert [str(w.message) for w in caught] == [
+            f"{retired} was switched off by Ozon on {retired.retired}; its successor is {retired.successor}"
+        ]
         with warnings.catch_warnings():
             warnings.simplefilter("error", RetiredEndpointWarning)
-            assert ozon.request("POST", retired, {}) == {}
+            assert ozon.request("POST", retired.path, {}) == {}  # once per process
 
 
 def test_a_transport_without_base_url_needs_one(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -189,7 +189,7 @@ def test_draft_info_and_timeslots_bodies() -> None:
 
 def test_fbo_endpoints_are_marked_retired() -> None:
     expected = {
-        "GetFBOShipmentsList": ("2026-06-01", "/v3/posting/fbo/list"),
+        "GetFBOShipmentsList": ("2026-08-31", "/v3/posting/fbo/list"),
         "CreateFBODraft": ("2026-03-16", "/v1/draft/direct/create"),
         "GetFBODraft": ("2026-03-16", "/v2/draft/create/info"),
         "GetFBOTimeslots": ("2026-03-16", "/v2/draft/timeslot/info"),

@@ -715,6 +715,20 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     )
     c("/v2/posting/fbs/act/get-postings", {"id": act})
     c("/v2/posting/fbs/act/get-barcode/text", {"id": act})
+    # carriages, the successors of the act: create, look, cancel; create again, approve
+    three = rest[2]
+    lines = [{"product_id": x["sku"], "quantity": x["quantity"]} for x in three["products"]]
+    m.client.call(
+        "/v4/posting/fbs/ship", {"posting_number": three["posting_number"], "packages": [{"products": lines}]}
+    )
+    carriage_body = {"delivery_method_id": three["delivery_method"]["id"]}
+    carriage = c("/v1/carriage/create", carriage_body)["carriage_id"]
+    c("/v1/carriage/cancel", {"carriage_id": carriage})
+    carriage = c("/v1/carriage/create", carriage_body)["carriage_id"]
+    c("/v1/carriage/set-postings", {"carriage_id": carriage, "posting_numbers": [three["posting_number"]]})
+    c("/v1/carriage/delivery/list", carriage_body)
+    c("/v1/carriage/approve", {"carriage_id": carriage, "containers_count": 1})
+    c("/v1/carriage/get", {"carriage_id": carriage})
     marked = next(p for p in waiting if p["requirements"]["products_requiring_mandatory_mark"])
     number = marked["posting_number"]
     made = c("/v6/fbs/posting/product/exemplar/create-or-get", {"posting_number": number})
@@ -780,16 +794,20 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
         seen.add("/v1/returns/rfbs/action/set")
     # money, analytics
     month = {"from": "2026-09-15T00:00:00Z", "to": "2026-10-14T00:00:00Z"}
-    c(
+    operations = c(
         "/v3/finance/transaction/list",
         {"filter": {"date": month, "transaction_type": "all"}, "page": 1, "page_size": 100},
-    )
+    )["result"]["operations"]
     c("/v3/finance/transaction/totals", {"date": month, "transaction_type": "all"})
     c(
         "/v1/finance/cash-flow-statement/list",
         {"date": month, "page": 1, "page_size": 10, "with_details": True},
     )
     c("/v2/finance/realization", {"month": 9, "year": 2026})
+    c("/v1/finance/accrual/types", {})
+    day = operations[0]["operation_date"][:10]
+    assert c("/v1/finance/accrual/by-day", {"date": day})["accruals"]
+    c("/v1/finance/accrual/postings", {"posting_numbers": [operations[0]["posting"]["posting_number"]]})
     c(
         "/v1/analytics/data",
         {

@@ -250,11 +250,26 @@ def test_search_finds(query: str, expected: str) -> None:
     assert expected in found, found
 
 
-def test_search_results_say_access_oint_and_retirement() -> None:
+def test_search_results_say_access_oint_and_retirement(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OINT_OZON_TODAY", "2026-09-30")  # before Ozon switched it off
     first = catalog.search("/v1/product/pictures/import", 3)[0]
     assert first["access"] == WRITE and first["oint"] == "UpdateProductImages"
     assert "2026-10-01" in first["retired"]
     assert all(f["access"] == READ for f in catalog.search("product", 10, access=READ))
+
+
+def test_search_lists_a_switched_off_operation_only_as_such(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: once Ozon switched it off, a search names it with its date and successor only."""
+    monkeypatch.setenv("OINT_OZON_TODAY", "2026-12-07")
+    found = catalog.search("/v3/posting/fbs/list", 3)
+    assert found[0] == {
+        "operation": "v3_posting_fbs_list",
+        "call": "POST /v3/posting/fbs/list",
+        "retired": "switched off 2026-08-31, use /v4/posting/fbs/list",
+    }
+    assert "v4_posting_fbs_list" in [f["operation"] for f in catalog.search("fbs postings list", 5)]
+    monkeypatch.setenv("OINT_OZON_TODAY", "2026-08-30")
+    assert "title" in catalog.search("/v3/posting/fbs/list", 1)[0]
 
 
 def test_describe_flattens_the_request() -> None:

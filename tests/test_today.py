@@ -983,14 +983,41 @@ def test_a_switched_off_endpoint_at_ozons_host_warns_once(monkeypatch: pytest.Mo
                 ozon.request("POST", "/v1/warehouse/list")  # said once per process
 
 
-def test_no_such_warning_elsewhere(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_warning_on_any_host_and_not_before_the_day(
+    server: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: the sandbox's HTTP server warns as Ozon's host does (by `OINT_OZON_TODAY`); the
+    embedded sandbox by its own API date, so that dated before the switch-off nothing is said."""
     import oint.core.client as base_client
 
     monkeypatch.setattr(base_client, "_WARNED_RETIRED", set())
-    with http_client(server.url) as ozon, warnings.catch_warnings():
-        warnings.simplefilter("error", RetiredEndpointWarning)
+    monkeypatch.setenv("OINT_OZON_TODAY", "2026-12-07")
+    with http_client(server.url) as ozon, pytest.warns(RetiredEndpointWarning, match="2026-08-31"):
         with pytest.raises(GoneError):
-            ozon.request("POST", "/v1/warehouse/list")
+            ozon.call("/v3/posting/fbs/list", {"filter": {}, "limit": 1, "offset": 0})
+    monkeypatch.setattr(base_client, "_WARNED_RETIRED", set())
+    before = SandboxTransport(
+        sandbox=Sandbox(":memory:", api_date="2026-08-30", rate_limits=False), owned=True
+    )
+    with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, transport=before) as ozon, warnings.catch_warnings():
+        warnings.simplefilter("error", RetiredEndpointWarning)
+        ozon.call(
+            "/v3/posting/fbs/list",
+            {
+                "filter": {"since": "2026-08-01T00:00:00Z", "to": "2026-08-30T00:00:00Z"},
+                "limit": 1,
+                "offset": 0,
+            },
+        )
+    after = SandboxTransport(
+        sandbox=Sandbox(":memory:", api_date="2026-08-31", rate_limits=False), owned=True
+    )
+    with (
+        OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, transport=after) as ozon,
+        pytest.warns(RetiredEndpointWarning, match="/v4/posting/fbs/list"),
+    ):
+        with pytest.raises(GoneError):
+            ozon.call("/v3/posting/fbs/list", {"filter": {}, "limit": 1, "offset": 0})
 
 
 # ================================================================== help, docs

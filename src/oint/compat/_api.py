@@ -647,7 +647,7 @@ class SyncMethods:
     def get_fbo_shipments_list(self, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False) -> Any:
         """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-08-31; successor /v3/posting/fbo/list)
         Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
@@ -703,7 +703,7 @@ class SyncMethods:
 
     @staticmethod
     def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
-        """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+        """Template of the optional `with` flags for GetFBOShipmentsList (today POST /v3/posting/fbo/list).
 
         Local helper: no request is sent.
         OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
@@ -716,7 +716,7 @@ class SyncMethods:
 
     @staticmethod
     def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
-        """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+        """Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; today POST /v3/posting/fbo/list gets status as statuses).
 
         Local helper: no request is sent.
         OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
@@ -1296,7 +1296,7 @@ class AsyncMethods:
     async def get_fbo_shipments_list(self, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False) -> Any:
         """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+        Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-08-31; successor /v3/posting/fbo/list)
         Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
         OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
@@ -1352,7 +1352,7 @@ class AsyncMethods:
 
     @staticmethod
     def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
-        """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+        """Template of the optional `with` flags for GetFBOShipmentsList (today POST /v3/posting/fbo/list).
 
         Local helper: no request is sent.
         OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
@@ -1365,7 +1365,7 @@ class AsyncMethods:
 
     @staticmethod
     def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
-        """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+        """Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; today POST /v3/posting/fbo/list gets status as statuses).
 
         Local helper: no request is sent.
         OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений
@@ -1979,7 +1979,7 @@ def get_shipping_warehouses_list(client_id: str | int, api_key: str, search: str
 def get_fbo_shipments_list(client_id: str | int, api_key: str, filter: Mapping[str, Any] | str | None = None, add_fields: Mapping[str, Any] | str | None = None, offset: int | float | str = 0, translit: bool = False, **options: Any) -> Any:
     """List FBO postings (shipments) with an optional filter and extra fields, 1000 per page.
 
-    Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-06-01; successor /v3/posting/fbo/list)
+    Ozon: POST /v2/posting/fbo/list (off at Ozon from 2026-08-31; successor /v3/posting/fbo/list)
     Today (api='auto' after the switch-off, or api='current'): /v3/posting/fbo/list
     OInt: GetFBOShipmentsList / ПолучитьСписокОтправленийFBO
 
@@ -2038,7 +2038,7 @@ def get_fbo_timeslots(client_id: str | int, api_key: str, date_from: dt.datetime
 
 
 def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any:
-    """Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+    """Template of the optional `with` flags for GetFBOShipmentsList (today POST /v3/posting/fbo/list).
 
     Local helper: no request is sent.
     OInt: GetShipmentAdditionalFields / ПолучитьСтруктуруДопПолейОтправления
@@ -2051,7 +2051,7 @@ def get_shipment_additional_fields(empty: bool = False, lang: str = 'en') -> Any
 
 
 def get_shipments_filter_structure(empty: bool = False, lang: str = 'en') -> Any:
-    """Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).
+    """Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; today POST /v3/posting/fbo/list gets status as statuses).
 
     Local helper: no request is sent.
     OInt: GetShipmentsFilterStructure / ПолучитьСтруктуруФильтраОтправлений

@@ -184,12 +184,12 @@ def product_price_structure(empty: bool | None = False, lang: str | None = "en")
 
 
 def shipment_additional_fields(empty: bool | None = False, lang: str | None = "en") -> dict[str, Any]:
-    """The `with` flags of GetFBOShipmentsList (POST /v2/posting/fbo/list)."""
+    """The `with` flags of GetFBOShipmentsList (today POST /v3/posting/fbo/list)."""
     return build_template(SHIPMENT_ADDITIONAL_FIELDS, empty, lang)
 
 
 def shipments_filter_structure(empty: bool | None = False, lang: str | None = "en") -> dict[str, Any]:
-    """The `filter` of GetFBOShipmentsList (POST /v2/posting/fbo/list)."""
+    """The `filter` of GetFBOShipmentsList, in OInt's form (today POST /v3/posting/fbo/list)."""
     return build_template(SHIPMENTS_FILTER, empty, lang)
 
 

@@ -10,6 +10,7 @@ generated from the registry.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -125,7 +126,7 @@ class _ClientCore:
         # Ozon's documented limits are applied where they matter: against Ozon itself. Local
         # servers and the sandbox enforce their own (and answer 429 with Retry-After).
         self.rate_limit = (host in OZON_HOSTS) if rate_limit is None else rate_limit
-        self._at_ozon = host in OZON_HOSTS  # requests to switched-off endpoints warn there
+        self._at_ozon = host in OZON_HOSTS  # Ozon's own limits apply there
         self._global: list[RateLimiter] = []
         if self.rate_limit:
             limits = self.layer.global_rate_limits()
@@ -207,7 +208,7 @@ class _ClientCore:
 
     @property
     def at_ozon(self) -> bool:
-        """Whether the client sends to Ozon's own host (Ozon's limits and retirement warnings apply)."""
+        """Whether the client sends to Ozon's own host (Ozon's limits apply)."""
         return self._at_ozon
 
     def server_time(self) -> float | None:
@@ -234,14 +235,22 @@ class _ClientCore:
         own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
         release_all([*self._global, *own])
 
-    def _note_retired(self, req: Request) -> None:
-        """Warn (once per process and endpoint) about a request to an endpoint Ozon switched off."""
-        if req.path in _WARNED_RETIRED:
-            return
+    def _api_day(self) -> dt.date:
+        """The day of Ozon's API the client talks to: the transport's (`api_day()`, the embedded
+        sandbox's API date) where it has one, else `OINT_OZON_TODAY` or today."""
         from oint.core.layer import today
 
+        day_of = getattr(self._transport, "api_day", None)
+        return day_of() if callable(day_of) else today()
+
+    def _note_retired(self, req: Request) -> None:
+        """Warn (once per process and endpoint), whatever the host, about a request to an endpoint
+        Ozon switched off: its date and successor. The day is the server's API date where the
+        transport plays one (the embedded sandbox: `api_day()`), else `oint.core.layer.today()`."""
+        if req.path in _WARNED_RETIRED:
+            return
         op = self.layer.find(req.path)
-        if op is None or not op.retired_on(today()):
+        if op is None or op.retired is None or not op.retired_on(self._api_day()):
             return
         _WARNED_RETIRED.add(req.path)
         import warnings
@@ -473,8 +482,7 @@ class SyncClientBase(_ClientCore):
 
     def _send(self, req: Request) -> Any:
         body = self._encode(req)
-        if self._at_ozon:
-            self._note_retired(req)
+        self._note_retired(req)
         attempt = 0
         while True:
             while self.rate_limit and (wait := self._limit_wait(req.path)):
@@ -579,8 +587,7 @@ class AsyncClientBase(_ClientCore):
 
     async def _send(self, req: Request) -> Any:
         body = self._encode(req)
-        if self._at_ozon:
-            self._note_retired(req)
+        self._note_retired(req)
         attempt = 0
         while True:
             while self.rate_limit and (wait := self._limit_wait(req.path)):

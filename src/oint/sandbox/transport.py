@@ -75,6 +75,11 @@ class _Transport:
         default period (`oint ozon export postings`) counts back from."""
         return self.sandbox.clock()
 
+    def api_day(self) -> dt.date:
+        """The day of Ozon's API the sandbox plays (`Sandbox.today()`): what the client's warning
+        about a switched-off operation compares its date with."""
+        return self.sandbox.today()
+
     def close(self) -> None:
         """Also callable without a loop (an async client whose construction failed closes it so)."""
         if self._own:

@@ -1109,11 +1109,17 @@ class SyncOperations:
         ...
 
     def v1_posting_fbs_package_label_create(self, body: fbs.V1PostingFbsPackageLabelCreateRequest) -> fbs.V1PostingFbsPackageLabelCreateResponse:
-        """`POST /v1/posting/fbs/package-label/create`: Создать задание на выгрузку этикеток"""
+        """`POST /v1/posting/fbs/package-label/create`: Создать задание на выгрузку этикеток
+
+        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create.
+        """
         ...
 
     def v1_posting_fbs_package_label_get(self, body: fbs.V1PostingFbsPackageLabelGetRequest) -> fbs.V1PostingFbsPackageLabelGetResponse:
-        """`POST /v1/posting/fbs/package-label/get`: Получить файл с этикетками"""
+        """`POST /v1/posting/fbs/package-label/get`: Получить файл с этикетками
+
+        Retired: off at Ozon from 2026-11-02; successor /v2/posting/fbs/package-label/get.
+        """
         ...
 
     def v1_posting_fbs_pick_up_code_verify(self, body: fbs.V1PostingFbsPickUpCodeVerifyRequest) -> fbs.V1PostingFbsPickUpCodeVerifyResponse:
@@ -1375,7 +1381,10 @@ class SyncOperations:
         ...
 
     def v1_product_info_stocks_by_warehouse_fbs(self, body: prices_stocks.V1ProductInfoStocksByWarehouseFbsRequest | None = None) -> prices_stocks.V1ProductInfoStocksByWarehouseFbsResponse:
-        """`POST /v1/product/info/stocks-by-warehouse/fbs`: Информация об остатках на складах продавца (FBS и rFBS)"""
+        """`POST /v1/product/info/stocks-by-warehouse/fbs`: Информация об остатках на складах продавца (FBS и rFBS)
+
+        Retired: off at Ozon from 2026-04-07; successor /v2/product/info/stocks-by-warehouse/fbs.
+        """
         ...
 
     def v1_product_info_subscription(self, body: products.V1ProductInfoSubscriptionRequest) -> products.V1ProductInfoSubscriptionResponse:
@@ -2417,7 +2426,7 @@ class SyncOperations:
         """`POST /v2/posting/fbo/list`: Список отправлений
 
         Pages by offset: `iter_v2_posting_fbo_list` walks every page.
-        Retired: off at Ozon from 2026-06-01; successor /v3/posting/fbo/list.
+        Retired: off at Ozon from 2026-08-31; successor /v3/posting/fbo/list.
         """
         ...
 
@@ -2430,7 +2439,10 @@ class SyncOperations:
         ...
 
     def v2_posting_fbs_act_create(self, body: fbs.V2PostingFbsActCreateRequest) -> fbs.V2PostingFbsActCreateResponse:
-        """`POST /v2/posting/fbs/act/create`: Подтвердить отгрузку и создать документы"""
+        """`POST /v2/posting/fbs/act/create`: Подтвердить отгрузку и создать документы
+
+        Retired: off at Ozon from 2026-09-07; successor /v1/carriage/create.
+        """
         ...
 
     def v2_posting_fbs_act_get_barcode(self, body: fbs.V2PostingFbsActGetBarcodeRequest) -> Any:
@@ -2492,11 +2504,17 @@ class SyncOperations:
         ...
 
     def v2_posting_fbs_package_label(self, body: fbs.V2PostingFbsPackageLabelRequest) -> Any:
-        """`POST /v2/posting/fbs/package-label`: Напечатать этикетку"""
+        """`POST /v2/posting/fbs/package-label`: Напечатать этикетку
+
+        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create.
+        """
         ...
 
     def v2_posting_fbs_package_label_create(self, body: fbs.V2PostingFbsPackageLabelCreateRequest) -> fbs.V2PostingFbsPackageLabelCreateResponse:
-        """`POST /v2/posting/fbs/package-label/create`: Создать задание на формирование этикеток"""
+        """`POST /v2/posting/fbs/package-label/create`: Создать задание на формирование этикеток
+
+        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create.
+        """
         ...
 
     def v2_posting_fbs_package_label_get(self, body: fbs.V2PostingFbsPackageLabelGetRequest | None = None) -> fbs.V2PostingFbsPackageLabelGetResponse:
@@ -2716,6 +2734,7 @@ class SyncOperations:
         """`POST /v3/finance/transaction/list`: Список транзакций
 
         Pages by page: `iter_v3_finance_transaction_list` walks every page.
+        Retired: off at Ozon from 2026-09-08; successor /v1/finance/accrual/by-day.
         """
         ...
 
@@ -2724,7 +2743,10 @@ class SyncOperations:
         ...
 
     def v3_finance_transaction_totals(self, body: finance.V3FinanceTransactionTotalsRequest | None = None) -> finance.V3FinanceTransactionTotalsResponse:
-        """`POST /v3/finance/transaction/totals`: Суммы транзакций"""
+        """`POST /v3/finance/transaction/totals`: Суммы транзакций
+
+        Retired: off at Ozon from 2026-09-08; successor /v1/finance/accrual/by-day.
+        """
         ...
 
     def v3_posting_fbo_list(self, body: fbo.V3PostingFboListRequest | None = None) -> fbo.V3PostingFboListResponse:
@@ -2746,7 +2768,7 @@ class SyncOperations:
         """`POST /v3/posting/fbs/list`: Список отправлений
 
         Pages by offset: `iter_v3_posting_fbs_list` walks every page.
-        Retired: deprecated by Ozon.
+        Retired: off at Ozon from 2026-08-31; successor /v4/posting/fbs/list.
         """
         ...
 
@@ -2762,7 +2784,7 @@ class SyncOperations:
         """`POST /v3/posting/fbs/unfulfilled/list`: Список необработанных отправлений
 
         Pages by offset: `iter_v3_posting_fbs_unfulfilled_list` walks every page.
-        Retired: deprecated by Ozon.
+        Retired: off at Ozon from 2026-08-31; successor /v4/posting/fbs/unfulfilled/list.
         """
         ...
 
@@ -3999,11 +4021,17 @@ class AsyncOperations:
         ...
 
     async def v1_posting_fbs_package_label_create(self, body: fbs.V1PostingFbsPackageLabelCreateRequest) -> fbs.V1PostingFbsPackageLabelCreateResponse:
-        """`POST /v1/posting/fbs/package-label/create`: Создать задание на выгрузку этикеток"""
+        """`POST /v1/posting/fbs/package-label/create`: Создать задание на выгрузку этикеток
+
+        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create.
+        """
         ...
 
     async def v1_posting_fbs_package_label_get(self, body: fbs.V1PostingFbsPackageLabelGetRequest) -> fbs.V1PostingFbsPackageLabelGetResponse:
-        """`POST /v1/posting/fbs/package-label/get`: Получить файл с этикетками"""
+        """`POST /v1/posting/fbs/package-label/get`: Получить файл с этикетками
+
+        Retired: off at Ozon from 2026-11-02; successor /v2/posting/fbs/package-label/get.
+        """
         ...
 
     async def v1_posting_fbs_pick_up_code_verify(self, body: fbs.V1PostingFbsPickUpCodeVerifyRequest) -> fbs.V1PostingFbsPickUpCodeVerifyResponse:
@@ -4265,7 +4293,10 @@ class AsyncOperations:
         ...
 
     async def v1_product_info_stocks_by_warehouse_fbs(self, body: prices_stocks.V1ProductInfoStocksByWarehouseFbsRequest | None = None) -> prices_stocks.V1ProductInfoStocksByWarehouseFbsResponse:
-        """`POST /v1/product/info/stocks-by-warehouse/fbs`: Информация об остатках на складах продавца (FBS и rFBS)"""
+        """`POST /v1/product/info/stocks-by-warehouse/fbs`: Информация об остатках на складах продавца (FBS и rFBS)
+
+        Retired: off at Ozon from 2026-04-07; successor /v2/product/info/stocks-by-warehouse/fbs.
+        """
         ...
 
     async def v1_product_info_subscription(self, body: products.V1ProductInfoSubscriptionRequest) -> products.V1ProductInfoSubscriptionResponse:
@@ -5307,7 +5338,7 @@ class AsyncOperations:
         """`POST /v2/posting/fbo/list`: Список отправлений
 
         Pages by offset: `iter_v2_posting_fbo_list` walks every page.
-        Retired: off at Ozon from 2026-06-01; successor /v3/posting/fbo/list.
+        Retired: off at Ozon from 2026-08-31; successor /v3/posting/fbo/list.
         """
         ...
 
@@ -5320,7 +5351,10 @@ class AsyncOperations:
         ...
 
     async def v2_posting_fbs_act_create(self, body: fbs.V2PostingFbsActCreateRequest) -> fbs.V2PostingFbsActCreateResponse:
-        """`POST /v2/posting/fbs/act/create`: Подтвердить отгрузку и создать документы"""
+        """`POST /v2/posting/fbs/act/create`: Подтвердить отгрузку и создать документы
+
+        Retired: off at Ozon from 2026-09-07; successor /v1/carriage/create.
+        """
         ...
 
     async def v2_posting_fbs_act_get_barcode(self, body: fbs.V2PostingFbsActGetBarcodeRequest) -> Any:
@@ -5382,11 +5416,17 @@ class AsyncOperations:
         ...
 
     async def v2_posting_fbs_package_label(self, body: fbs.V2PostingFbsPackageLabelRequest) -> Any:
-        """`POST /v2/posting/fbs/package-label`: Напечатать этикетку"""
+        """`POST /v2/posting/fbs/package-label`: Напечатать этикетку
+
+        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create.
+        """
         ...
 
     async def v2_posting_fbs_package_label_create(self, body: fbs.V2PostingFbsPackageLabelCreateRequest) -> fbs.V2PostingFbsPackageLabelCreateResponse:
-        """`POST /v2/posting/fbs/package-label/create`: Создать задание на формирование этикеток"""
+        """`POST /v2/posting/fbs/package-label/create`: Создать задание на формирование этикеток
+
+        Retired: off at Ozon from 2026-11-02; successor /v3/posting/fbs/package-label/create.
+        """
         ...
 
     async def v2_posting_fbs_package_label_get(self, body: fbs.V2PostingFbsPackageLabelGetRequest | None = None) -> fbs.V2PostingFbsPackageLabelGetResponse:
@@ -5606,6 +5646,7 @@ class AsyncOperations:
         """`POST /v3/finance/transaction/list`: Список транзакций
 
         Pages by page: `iter_v3_finance_transaction_list` walks every page.
+        Retired: off at Ozon from 2026-09-08; successor /v1/finance/accrual/by-day.
         """
         ...
 
@@ -5614,7 +5655,10 @@ class AsyncOperations:
         ...
 
     async def v3_finance_transaction_totals(self, body: finance.V3FinanceTransactionTotalsRequest | None = None) -> finance.V3FinanceTransactionTotalsResponse:
-        """`POST /v3/finance/transaction/totals`: Суммы транзакций"""
+        """`POST /v3/finance/transaction/totals`: Суммы транзакций
+
+        Retired: off at Ozon from 2026-09-08; successor /v1/finance/accrual/by-day.
+        """
         ...
 
     async def v3_posting_fbo_list(self, body: fbo.V3PostingFboListRequest | None = None) -> fbo.V3PostingFboListResponse:
@@ -5636,7 +5680,7 @@ class AsyncOperations:
         """`POST /v3/posting/fbs/list`: Список отправлений
 
         Pages by offset: `iter_v3_posting_fbs_list` walks every page.
-        Retired: deprecated by Ozon.
+        Retired: off at Ozon from 2026-08-31; successor /v4/posting/fbs/list.
         """
         ...
 
@@ -5652,7 +5696,7 @@ class AsyncOperations:
         """`POST /v3/posting/fbs/unfulfilled/list`: Список необработанных отправлений
 
         Pages by offset: `iter_v3_posting_fbs_unfulfilled_list` walks every page.
-        Retired: deprecated by Ozon.
+        Retired: off at Ozon from 2026-08-31; successor /v4/posting/fbs/unfulfilled/list.
         """
         ...
 

@@ -1,10 +1,10 @@
 """Every Seller API operation from the command line, from the operation layer (`oint.apis.seller.spec`).
 
 oint ozon ops [WORD ...]                       list operations (path, paging, Ozon's title)
-oint ozon /v3/posting/fbs/list --body '{...}'  call one by path ...
-oint ozon v3_posting_fbs_list --limit 10 ...   ... or by name, with top-level fields as options
-oint ozon v3_posting_fbs_list --help           its body fields and types
-oint ozon v3_posting_fbs_list ... --all-pages  every item of every page, as JSON lines
+oint ozon /v4/posting/fbs/list --body '{...}'  call one by path ...
+oint ozon v4_posting_fbs_list --limit 10 ...   ... or by name, with top-level fields as options
+oint ozon v4_posting_fbs_list --help           its body fields and types
+oint ozon v4_posting_fbs_list ... --all-pages  every item of every page, as JSON lines
 """
 
 from __future__ import annotations

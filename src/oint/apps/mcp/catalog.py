@@ -44,8 +44,27 @@ def search(query: str, limit: int = 10, access: str | None = None) -> list[dict[
     return [summary(op, oint) for op, oint in found[:limit]]
 
 
+def switched_off(op: Operation) -> str:
+    """'' for an operation Ozon still serves (by `oint.core.layer.today()`), else e.g.
+    'switched off 2026-08-31, use /v4/posting/fbs/list'."""
+    from oint.core.layer import today
+
+    if not op.retired_on(today()):
+        return ""
+    return f"switched off {op.retired}" + (f", use {op.successor}" if op.successor else "")
+
+
 def summary(op: Operation, oint: str | None = None) -> dict[str, Any]:
-    """One line about an operation, for search results."""
+    """One line about an operation, for search results; one Ozon switched off is listed only as
+    such, with its date and successor (no title to tempt a call)."""
+    off = switched_off(op)
+    if off:
+        return {"operation": op.name, "call": f"{op.method} {op.path}", "retired": off}
+    return _facts(op, oint)
+
+
+def _facts(op: Operation, oint: str | None = None) -> dict[str, Any]:
+    """An operation's name, call, title, access, OInt function, paging and retirement."""
     out: dict[str, Any] = {
         "operation": op.name,
         "call": f"{op.method} {op.path}",
@@ -57,7 +76,7 @@ def summary(op: Operation, oint: str | None = None) -> dict[str, Any]:
     if op.paging:
         out["paged"] = op.paging.style
     if op.retirement():
-        out["retired"] = op.retirement()
+        out["retired"] = switched_off(op) or op.retirement()
     return out
 
 
@@ -67,7 +86,7 @@ def describe(op: Operation, max_lines: int = 80) -> dict[str, Any]:
     from oint.compat.methods import REGISTRY
 
     method = REGISTRY.by_endpoint(op.path)
-    out = summary(op, method.name_en if method else None)
+    out = _facts(op, method.name_en if method else None)
     if op.path_params:
         out["path_params"] = list(op.path_params)
     req = [f.line() for f in fields(op.request)] if op.has_body and op.method != "GET" else []

@@ -147,10 +147,10 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
     read_meta = _meta_properties(config, READ)
     write_meta = _meta_properties(config, WRITE)
     local = _annotations(LOCAL, config.sandbox)  # they answer without calling Ozon
-    operation = {"type": "string", "description": "Operation name (v3_posting_fbs_list) or path."}
+    operation = {"type": "string", "description": "Operation name (v4_posting_fbs_list) or path."}
     described = {
         "type": "string",
-        "description": "Operation name (v3_posting_fbs_list), path, or an OInt tool's name.",
+        "description": "Operation name (v4_posting_fbs_list), path, or an OInt tool's name.",
     }
     return [
         ToolSpec(

@@ -165,7 +165,7 @@ GET_SHIPMENT_ADDITIONAL_FIELDS = _template(
     "ПолучитьСтруктуруДопПолейОтправления",
     FBO,
     "get_shipment_additional_fields",
-    "Template of the optional `with` flags for GetFBOShipmentsList (POST /v2/posting/fbo/list).",
+    "Template of the optional `with` flags for GetFBOShipmentsList (today POST /v3/posting/fbo/list).",
     s.shipment_additional_fields,
     ("Set a flag to true to include that block (analytics_data, financial_data) in the postings.",),
     "oint ozon GetShipmentAdditionalFields --empty false",
@@ -176,7 +176,8 @@ GET_SHIPMENTS_FILTER_STRUCTURE = _template(
     "ПолучитьСтруктуруФильтраОтправлений",
     FBO,
     "get_shipments_filter_structure",
-    "Template {since, status, to} of the filter for GetFBOShipmentsList (POST /v2/posting/fbo/list).",
+    "Template {since, status, to} of the filter for GetFBOShipmentsList (OInt's form; "
+    "today POST /v3/posting/fbo/list gets status as statuses).",
     s.shipments_filter_structure,
     (
         "since and to are ISO 8601 datetimes (Ozon works in UTC) and both required by Ozon; "

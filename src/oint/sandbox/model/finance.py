@@ -9,6 +9,11 @@ the return logistics), an rFBS compensation pays part of it (`ClientReturnAgentO
 without goods). Amounts are in kopecks inside and rounded to 2 decimals outside, so that every
 operation's `amount` is exactly the sum of its parts and the totals the sum of the operations.
 
+The accruals (`/v1/finance/accrual/by-day`, one day a request; `/v1/finance/accrual/postings`;
+`/v1/finance/accrual/types`), the successors of the transactions, split the same operations per
+SKU and accrual type (`accrual_fees`): a day's accruals add up to the transactions' totals of
+that day, kopeck for kopeck.
+
 For the web view: `transactions(account, since, until)`, `totals(account, since, until)` and
 `count(account)`.
 """
@@ -392,3 +397,184 @@ def realization(account: Account, body: dict[str, Any]) -> dict[str, Any]:
             "rows": out,
         }
     }
+
+
+# ------------------------------------------------------------------ accruals (successors of the transactions)
+ACCRUAL_PAGE = 100  # accruals per page of /v1/finance/accrual/by-day (the sandbox's bound)
+# the accrual types, `/v1/finance/accrual/types`: (id, name, the operation's part it takes)
+ACCRUAL_TYPES: tuple[tuple[int, str, str], ...] = (
+    (1, "Выручка за товар", "sale"),
+    (2, "Вознаграждение за продажу", "commission"),
+    (3, "Логистика: магистраль", "MarketplaceServiceItemDirectFlowLogistic"),
+    (4, "Логистика: последняя миля", "MarketplaceServiceItemDelivToCustomer"),
+    (5, "Возврат выручки за товар", "refund"),
+    (6, "Возврат вознаграждения за продажу", "commission_back"),
+    (7, "Обратная логистика", "MarketplaceServiceItemReturnFlowLogistic"),
+    (8, "Компенсация покупателю", "compensation"),
+)
+TYPE_ID = {part: type_id for type_id, _, part in ACCRUAL_TYPES}
+LOGISTICS = (
+    "MarketplaceServiceItemDirectFlowLogistic",
+    "MarketplaceServiceItemDelivToCustomer",
+    "MarketplaceServiceItemReturnFlowLogistic",
+)
+CATEGORY = {"delivered": "ORDER", "returned": "RETURN", "compensation": "COMPENSATION"}
+
+
+def _money(kop: int) -> dict[str, str]:
+    return {"amount": f"{kop / 100:.2f}", "currency": "RUB"}
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """`total` kopecks split in proportion to `weights`, the rounding left on the last share, so
+    that the shares add up to `total` exactly."""
+    whole = sum(weights)
+    if not weights:
+        return []
+    shares = [total * w // whole if whole else 0 for w in weights[:-1]]
+    return [*shares, total - sum(shares)]
+
+
+def accrual_fees(event: dict[str, Any]) -> list[tuple[int, int, int, int, int]]:
+    """The accruals of a money event, one per SKU and accrual type: (sku, type id, kopecks,
+    quantity, seller's price in kopecks). They add up to the operation's `amount` of
+    `/v3/finance/transaction/list`, part by part (the parcel's logistics shared out by price)."""
+    op = operation(event)["_kop"]
+    items = event["items"]
+    if event["type"] == "compensation":
+        first = items[0] if items else {"sku": 0, "quantity": 0, "price": 0}
+        return [(int(first["sku"]), TYPE_ID["compensation"], op["accruals"], 0, _kop(float(first["price"])))]
+    prices = [_kop(float(i["price"])) * int(i["quantity"]) for i in items]
+    commissions = [
+        _kop(float(i["price"]) * int(i["quantity"]) * i["commission_percent"] / 100) for i in items
+    ]
+    sign = 1 if event["type"] == "delivered" else -1
+    sale_type = TYPE_ID["sale" if sign > 0 else "refund"]
+    commission_type = TYPE_ID["commission" if sign > 0 else "commission_back"]
+    names = (
+        ["MarketplaceServiceItemDirectFlowLogistic", "MarketplaceServiceItemDelivToCustomer"]
+        if sign > 0
+        else ["MarketplaceServiceItemReturnFlowLogistic"]
+    )
+    services = [_shares(charge, prices) for charge in op["services"]]
+    out = []
+    for n, item in enumerate(items):
+        sku, quantity, price = int(item["sku"]), int(item["quantity"]), _kop(float(item["price"]))
+        out.append((sku, sale_type, sign * prices[n], quantity, price))
+        out.append((sku, commission_type, -sign * commissions[n], quantity, price))
+        for name, shares in zip(names, services, strict=True):
+            out.append((sku, TYPE_ID[name], shares[n], quantity, price))
+    return out
+
+
+def accrual(event: dict[str, Any]) -> dict[str, Any]:
+    """The accrual of `/v1/finance/accrual/by-day` for a money event: fees per SKU, the posting's
+    products with their commission and delivery, the total."""
+    fees = accrual_fees(event)
+    by_sku: dict[int, list[tuple[int, int, int, int, int]]] = {}
+    for fee in fees:
+        by_sku.setdefault(fee[0], []).append(fee)
+    logistic = {TYPE_ID[n] for n in LOGISTICS}
+    products = []
+    for sku, own in by_sku.items():
+        price = own[0][4]
+        sale = sum(f[2] for f in own if f[1] in (TYPE_ID["sale"], TYPE_ID["refund"], TYPE_ID["compensation"]))
+        commission = sum(f[2] for f in own if f[1] in (TYPE_ID["commission"], TYPE_ID["commission_back"]))
+        delivery = [f for f in own if f[1] in logistic]
+        products.append(
+            {
+                "sku": sku,
+                "commission": {
+                    "sale_amount": _money(sale),
+                    "sale_price": _money(price),
+                    "seller_price": _money(price),
+                    "sale_commission": _money(commission),
+                    "commission": _money(commission),
+                    "commission_ratio": f"{abs(commission) / abs(sale):.4f}" if sale else "0",
+                    "bonus": _money(0),
+                    "coinvestment": _money(0),
+                },
+                "delivery": {
+                    "services": [{"type_id": f[1], "accrued": _money(f[2])} for f in delivery],
+                    "total_accrued": _money(sum(f[2] for f in delivery)),
+                },
+            }
+        )
+    moment = dt.datetime.fromtimestamp(event["at"], dt.timezone.utc)
+    answer: dict[str, Any] = {
+        "accrual_id": 30_000_000_000 + int(event["seq"]),
+        "accrued_category": CATEGORY[event["type"]],
+        "date": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "unit_number": event["posting_number"],
+        "posting": {"delivery_schema": event["scheme"].upper(), "delivery_speed": 0, "products": products},
+        "item_fees": {
+            "fees": [
+                {"sku": sku, "fees": [{"type_id": f[1], "accrued": _money(f[2])} for f in own]}
+                for sku, own in by_sku.items()
+            ]
+        },
+        "total_amount": _money(sum(f[2] for f in fees)),
+    }
+    return answer
+
+
+@route("POST", "/v1/finance/accrual/types")
+def accrual_types(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The accrual types the accruals name by `type_id`."""
+    return {"accrual_types": [{"id": type_id, "name": name} for type_id, name, _ in ACCRUAL_TYPES]}
+
+
+@route("POST", "/v1/finance/accrual/by-day")
+def accrual_by_day(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The accruals of one day (`date`, YYYY-MM-DD, UTC), one per money event, oldest first; pages of
+    `ACCRUAL_PAGE` after `last_id` (the last accrual's id; "" on the last page)."""
+    text = str(body.get("date") or "")
+    try:
+        day = dt.datetime.strptime(text[:10], "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise rejected("GetFinanceAccrualByDayRequest.Date", "value must be a date YYYY-MM-DD") from None
+    after = str(body.get("last_id") or "")
+    if after and not after.isdigit():
+        raise rejected("GetFinanceAccrualByDayRequest.LastId", "not an id of this list")
+    since = day.timestamp()
+    events = market.events(account, since, since + 86_400, MONEY_EVENTS)
+    rows = [accrual(e) for e in events]
+    if after:
+        rows = [r for r in rows if r["accrual_id"] > int(after)]
+    page = rows[:ACCRUAL_PAGE]
+    more = len(rows) > ACCRUAL_PAGE
+    return {"accruals": page, "last_id": str(page[-1]["accrual_id"]) if more else ""}
+
+
+@route("POST", "/v1/finance/accrual/postings")
+def accrual_postings(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """Every accrual of the postings named (at most 100), per SKU and type, oldest first."""
+    numbers = [str(n) for n in body.get("posting_numbers") or []]
+    if not numbers:
+        raise rejected(
+            "GetFinanceAccrualPostingsRequest.PostingNumbers", "value must contain at least 1 item(s)"
+        )
+    if len(numbers) > 100:
+        raise rejected(
+            "GetFinanceAccrualPostingsRequest.PostingNumbers", "value must contain at most 100 item(s)"
+        )
+    out = []
+    for number in dict.fromkeys(numbers):
+        accruals = []
+        for event in market.of_posting(account, number):
+            if event["type"] not in MONEY_EVENTS:
+                continue
+            moment = dt.datetime.fromtimestamp(event["at"], dt.timezone.utc)
+            for sku, type_id, kop, quantity, price in accrual_fees(event):
+                accruals.append(
+                    {
+                        "accrual_date": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "sku": sku,
+                        "type_id": type_id,
+                        "quantity": quantity,
+                        "seller_price": _money(price),
+                        "accrued": _money(kop),
+                    }
+                )
+        out.append({"posting_number": number, "accruals": accruals})
+    return {"posting_accruals": out}

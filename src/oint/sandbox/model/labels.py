@@ -10,6 +10,12 @@
   time plus `DEPARTURE_HOURS`, or `departure_date`). `/act/check-status` (forming for
   `ACT_SECONDS`, then formed), `/act/get-pdf` (the act as a PDF), `/act/list`, `/act/get-postings`,
   `/act/get-barcode/text`.
+- Carriages, the successors of `/v2/posting/fbs/act/create`: `/v1/carriage/create` takes the same
+  postings into a new carriage (an act not approved yet: its id is the act's id, for the act
+  routes above), `/v1/carriage/approve` starts its act forming and sends the courier at its
+  departure, as an act does; `/v1/carriage/get`; before the approval `/v1/carriage/set-postings`
+  and `/v1/carriage/cancel`; `/v1/carriage/delivery/list`: per delivery method, what waits and
+  the carriages of a day.
 - `/v1/delivery-method/list`: the delivery methods of the seller's warehouses.
 """
 
@@ -243,13 +249,19 @@ def get_act(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ready(account: Account, act: dict[str, Any]) -> bool:
-    return account.now - float(act["at"]) >= ACT_SECONDS
+    """Whether the act is formed: `ACT_SECONDS` after its creation (a carriage's: its approval)."""
+    return bool(act.get("approved", True)) and account.now - float(act["at"]) >= ACT_SECONDS
 
 
-@route("POST", "/v2/posting/fbs/act/create")
-def act_create(account: Account, body: dict[str, Any]) -> dict[str, Any]:
-    """An act for every posting of the delivery method waiting to be handed over, in no act yet."""
-    method_id = int_id(body.get("delivery_method_id"), "delivery_method_id")
+def _act_status(account: Account, act: dict[str, Any]) -> str:
+    if not act.get("approved", True):
+        return "NEW"
+    return "FORMED" if _ready(account, act) else "FORMING"
+
+
+def _to_hand_over(account: Account, method_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The delivery method `method_id` and its postings that wait to be handed over, in no act or
+    carriage yet (404 without the method, 400 without such postings)."""
     method = next((m for m in all_methods(account) if m["id"] == method_id), None)
     if method is None:
         raise not_found("DELIVERY_METHOD_NOT_FOUND")
@@ -262,30 +274,262 @@ def act_create(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     ]
     if not postings:
         raise precondition("NO_POSTINGS_TO_HAND_OVER: no posting of this delivery method awaits handing over")
+    return method, postings
+
+
+def _departure(account: Account, body: dict[str, Any]) -> float:
     departure = account.now + DEPARTURE_HOURS * 3600
     if body.get("departure_date"):
         moment = _parse_time(body, "departure_date")
         assert moment is not None
         departure = max(departure, moment.replace(tzinfo=dt.timezone.utc).timestamp())
+    return departure
+
+
+def _new_act(
+    account: Account,
+    method: dict[str, Any],
+    postings: list[dict[str, Any]],
+    departure: float,
+    containers: int,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An act (or a carriage: `extra`) of `postings`, each posting marked as in it."""
     act_id = account.next_id("act_id", 40_000_001)
     act = {
         "id": act_id,
-        "delivery_method_id": method_id,
+        "delivery_method_id": method["id"],
         "delivery_method_name": method["name"],
         "warehouse_id": method["warehouse_id"],
         "warehouse": method["warehouse"],
         "postings": [d["posting_number"] for d in postings],
-        "containers_count": int_id(body.get("containers_count") or 0, "containers_count"),
+        "containers_count": containers,
         "at": account.now,
         "created_at": account.iso(),
         "departure_date": account.iso(departure),
+        **extra,
     }
     account.put(ACT, act_id, act)
     for doc in postings:
         doc["act_id"] = act_id
         pf.save_posting(account, doc)
+    return act
+
+
+def _hand_over(account: Account, act: dict[str, Any]) -> None:
+    """The courier takes the act's postings at its departure."""
+    departure = _parse_time(act, "departure_date")
+    assert departure is not None
+    at = departure.replace(tzinfo=dt.timezone.utc).timestamp()
+    for number in act["postings"]:
+        doc = pf.get_posting(account, number)
+        if doc is not None:
+            pf.hand_over_soon(account, doc, at)
+
+
+@route("POST", "/v2/posting/fbs/act/create")
+def act_create(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """An act for every posting of the delivery method waiting to be handed over, in no act yet."""
+    method, postings = _to_hand_over(account, int_id(body.get("delivery_method_id"), "delivery_method_id"))
+    departure = _departure(account, body)
+    containers = int_id(body.get("containers_count") or 0, "containers_count")
+    act = _new_act(account, method, postings, departure, containers)
+    for doc in postings:
         pf.hand_over_soon(account, doc, departure)
-    return {"result": {"id": act_id}}
+    return {"result": {"id": act["id"]}}
+
+
+# ------------------------------------------------------------------ carriages
+def get_carriage(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The carriage `carriage_id` names (404 when there is none, or when it names an act)."""
+    act: dict[str, Any] | None = account.get(ACT, int_id(body.get("carriage_id"), "carriage_id"))
+    if act is None or "approved" not in act:
+        raise not_found("CARRIAGE_NOT_FOUND")
+    return act
+
+
+@route("POST", "/v1/carriage/create")
+def carriage_create(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """A carriage (new, not approved) of every posting of the delivery method waiting to be handed
+    over and in no act or carriage yet; its id is the id of its act."""
+    method, postings = _to_hand_over(account, int_id(body.get("delivery_method_id"), "delivery_method_id"))
+    act = _new_act(
+        account,
+        method,
+        postings,
+        _departure(account, body),
+        0,
+        approved=False,
+        all_blr_traceable=bool(body.get("all_blr_traceable")),
+    )
+    return {"carriage_id": act["id"]}
+
+
+@route("POST", "/v1/carriage/approve")
+def carriage_approve(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """Approves a new carriage: its act forms (`ACT_SECONDS`), the courier takes its postings at
+    the departure, as with `/v2/posting/fbs/act/create`."""
+    act = get_carriage(account, body)
+    if act["approved"]:
+        raise precondition("CARRIAGE_ALREADY_APPROVED: the carriage is approved already")
+    act["approved"] = True
+    act["at"] = account.now
+    act["approved_at"] = account.iso()
+    act["containers_count"] = int_id(body.get("containers_count") or 0, "containers_count")
+    account.put(ACT, act["id"], act)
+    _hand_over(account, act)
+    return {}
+
+
+@route("POST", "/v1/carriage/cancel")
+def carriage_cancel(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """Deletes a carriage not approved yet: its postings wait for another."""
+    act = get_carriage(account, body)
+    if act["approved"]:
+        return {"error": "CARRIAGE_ALREADY_APPROVED", "carriage_status": _act_status(account, act)}
+    for number in act["postings"]:
+        doc = pf.get_posting(account, number)
+        if doc is not None and doc.get("act_id") == act["id"]:
+            doc.pop("act_id")
+            pf.save_posting(account, doc)
+    account.delete(ACT, act["id"])
+    return {"error": "", "carriage_status": "CANCELLED"}
+
+
+@route("POST", "/v1/carriage/set-postings")
+def carriage_set_postings(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The postings of a new carriage become those named: each must wait to be handed over by the
+    carriage's delivery method, in no other act or carriage (else its `error`); those left out
+    wait for another carriage."""
+    act = get_carriage(account, body)
+    if act["approved"]:
+        raise precondition("CARRIAGE_ALREADY_APPROVED: the postings of an approved carriage stay")
+    numbers = list(dict.fromkeys(str_list(body, "posting_numbers")))
+    if not numbers:
+        raise rejected("SetPostingsRequest.PostingNumbers", "value must contain at least 1 item(s)")
+    results = []
+    kept = []
+    for number in numbers:
+        doc = pf.get_posting(account, number)
+        if doc is None:
+            error = "POSTING_NOT_FOUND"
+        elif doc["delivery_method"]["id"] != act["delivery_method_id"]:
+            error = "POSTING_OF_ANOTHER_DELIVERY_METHOD"
+        elif doc["status"] != "awaiting_deliver":
+            error = f"INVALID_POSTING_STATUS: {doc['status']}"
+        elif doc.get("act_id") not in (None, act["id"]):
+            error = "POSTING_IN_ANOTHER_CARRIAGE"
+        else:
+            error = ""
+            kept.append(number)
+        results.append({"posting_number": number, "result": not error, "error": error})
+    if kept:
+        for number in act["postings"]:
+            doc = pf.get_posting(account, number)
+            if number not in kept and doc is not None and doc.get("act_id") == act["id"]:
+                doc.pop("act_id")
+                pf.save_posting(account, doc)
+        for number in kept:
+            doc = pf.get_posting(account, number)
+            assert doc is not None
+            doc["act_id"] = act["id"]
+            pf.save_posting(account, doc)
+        act["postings"] = kept
+        account.put(ACT, act["id"], act)
+    return {"result": results}
+
+
+@route("POST", "/v1/carriage/delivery/list")
+def carriage_delivery_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The FBS delivery methods (or the one `delivery_method_id` names) with how many postings wait
+    for a carriage and their carriages departing on the day of `departure_date` (default: today)."""
+    wanted = int_id(body.get("delivery_method_id") or 0, "delivery_method_id")
+    day = account.iso()[:10]
+    if body.get("departure_date"):
+        moment = _parse_time(body, "departure_date")
+        assert moment is not None
+        day = moment.strftime("%Y-%m-%d")
+    waiting: dict[int, int] = {}
+    for doc in pf.all_postings(account):
+        if doc["status"] == "awaiting_deliver" and not doc.get("act_id"):
+            waiting[doc["delivery_method"]["id"]] = waiting.get(doc["delivery_method"]["id"], 0) + 1
+    carriages: dict[int, list[dict[str, Any]]] = {}
+    for act in account.all(ACT):
+        if "approved" in act and act["departure_date"][:10] == day:
+            carriages.setdefault(act["delivery_method_id"], []).append(act)
+    out = []
+    fbs = [m for w in all_warehouses(account) if not w.get("is_rfbs") for m in delivery_methods(w)]
+    for method in fbs:
+        if wanted and method["id"] != wanted:
+            continue
+        own = carriages.get(method["id"], [])
+        out.append(
+            {
+                "delivery_method_id": method["id"],
+                "delivery_method_name": method["name"],
+                "delivery_method_status": "ACTIVE",
+                "warehouse_id": method["warehouse_id"],
+                "warehouse_name": method["warehouse"],
+                "departure_date": f"{day}T00:00:00Z",
+                "tpl_provider_name": method["tpl_provider"],
+                "integration_type": "ozon",
+                "first_mile_type": "PICKUP",
+                "is_rfbs": False,
+                "mandatory_postings_count": waiting.get(method["id"], 0),
+                "mandatory_quantum_count": waiting.get(method["id"], 0),
+                "carriage_postings_count": sum(len(a["postings"]) for a in own),
+                "carriage_quantum_count": sum(len(a["postings"]) for a in own),
+                "can_create_another_carriage": waiting.get(method["id"], 0) > 0,
+                "carriages": [
+                    {
+                        "id": str(a["id"]),
+                        "postings_count": len(a["postings"]),
+                        "quantum_count": len(a["postings"]),
+                        "status": _act_status(account, a),
+                    }
+                    for a in own
+                ],
+            }
+        )
+    return {"result": out}
+
+
+@route("POST", "/v1/carriage/get")
+def carriage_get(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """The carriage: its status (NEW, then FORMING and FORMED once approved), delivery method,
+    warehouse, departure, what can be done with it."""
+    act = get_carriage(account, body)
+    status = _act_status(account, act)
+    method = next((m for m in all_methods(account) if m["id"] == act["delivery_method_id"]), None)
+    return {
+        "carriage_id": act["id"],
+        "act_type": "common",
+        "status": status,
+        "available_actions": [] if act["approved"] else ["approve", "cancel"],
+        "cancel_availability": {
+            "is_cancel_available": not act["approved"],
+            "reason": "" if not act["approved"] else "CARRIAGE_ALREADY_APPROVED",
+        },
+        "company_id": int(account.client_id) if account.client_id.isdigit() else 0,
+        "containers_count": act["containers_count"],
+        "created_at": act["created_at"],
+        "updated_at": act.get("approved_at", act["created_at"]),
+        "delivery_method_id": act["delivery_method_id"],
+        "departure_date": act["departure_date"][:10],
+        "first_mile_type": "PICKUP",
+        "integration_type": "ozon",
+        "all_blr_traceable": act.get("all_blr_traceable", False),
+        "tpl_provider_id": method["tpl_provider_id"] if method else 0,
+        "warehouse_id": act["warehouse_id"],
+        "arrival_pass_ids": [],
+        "has_postings_for_next_carriage": False,
+        "is_container_label_printed": False,
+        "is_econom": False,
+        "is_partial": False,
+        "is_waybill_enabled": False,
+        "partial_num": 0,
+        "retry_count": 0,
+    }
 
 
 @route("POST", "/v2/posting/fbs/act/check-status")
@@ -293,7 +537,7 @@ def act_check_status(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     act = get_act(account, body)
     return {
         "result": {
-            "status": "FORMED" if _ready(account, act) else "FORMING",
+            "status": _act_status(account, act),
             "act_type": "common",
             "added_to_act": list(act["postings"]),
             "removed_from_act": [],
@@ -340,7 +584,7 @@ def act_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     statuses = {s.upper() for s in str_list(flt, "status")}
     out = []
     for act in reversed(account.all(ACT)):
-        status = "FORMED" if _ready(account, act) else "FORMING"
+        status = _act_status(account, act)
         if not since <= act["created_at"][:10] <= until or (statuses and status not in statuses):
             continue
         out.append(

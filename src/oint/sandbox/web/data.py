@@ -234,7 +234,7 @@ def fbs_row(acct: Account, d: dict[str, Any], names: dict[int, str]) -> PostingR
 
 def fbs_postings(acct: Account) -> list[PostingRow]:
     """FBS and rFBS postings of the living marketplace (`model/postings_fbs.py`, also served by
-    `/v3/posting/fbs/list` and `/v4/posting/fbs/list`)."""
+    `/v4/posting/fbs/list`, and by `/v3/posting/fbs/list` until Ozon switched it off, 2026-08-31)."""
     names = _warehouse_names(acct)
     return [fbs_row(acct, d, names) for d in postings_fbs.all_postings(acct)]
 
@@ -536,7 +536,8 @@ def chat_detail(store: Store, ref: AccountRef, now: float, chat_id: str) -> Chat
 # ------------------------------------------------------------------ finance
 def finance_transactions(acct: Account) -> list[Transaction]:
     """The finance operations of the living marketplace (`model/finance.py`, also served by
-    `/v3/finance/transaction/list`): sales, returns, compensations with their commission and logistics."""
+    `/v3/finance/transaction/list` until Ozon switched it off, 2026-09-08): sales, returns,
+    compensations with their commission and logistics."""
     return [
         Transaction(
             id=str(op["operation_id"]),
