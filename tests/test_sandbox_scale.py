@@ -33,7 +33,7 @@ from oint.sandbox.model.products import (
     visible,
 )
 from oint.sandbox.model.promotions import get_action
-from oint.sandbox.model.stocks import put_stock, refresh_summary
+from oint.sandbox.model.stocks import put_stock, refresh_summary, stocks_of
 from oint.sandbox.seed import seed_catalogue
 from oint.sandbox.store import TAG_ORDERS, TAG_VERSION, Store
 
@@ -155,6 +155,8 @@ REQUESTS: list[tuple[str, str, Any]] = [
     ("/v1/actions", "GET", None),
     ("/v4/product/info/limit", "POST", {}),
     ("/v1/product/info/stocks-by-warehouse/fbs", "POST", {"sku": [1626044001]}),  # structural: account ids
+    ("/v1/analytics/turnover/stocks", "POST", {"limit": 20}),
+    ("/v1/analytics/turnover/stocks", "POST", {"limit": 20, "offset": 10}),
 ]
 
 
@@ -401,3 +403,25 @@ def ask_once(path: str, body: Any) -> Any:
         return ask(sandbox, "/v3/product/list", body)
     finally:
         sandbox.close()
+
+
+def test_turnover_lists_the_skus_with_stock_or_sales_in_sku_order(small: Sandbox) -> None:
+    """Paged from the products' tag index (SKU order) merged with the SKUs sold: the same list as
+    reading every product's stock would give."""
+    with small.store.transaction():
+        account = Account(small.store, DEMO_CLIENT_ID, small.clock())
+        expected = []
+        for p in all_products(account):
+            units = stocks_of(account, p["id"])
+            stock = sum(max(0, s["stock"]) + s["reserved"] for s in units)
+            if p.get("sku") and stock:
+                expected.append((p["sku"], stock))
+    expected.sort()
+    listed: list[tuple[int, int]] = []
+    for offset in range(0, len(expected) + 7, 7):
+        page = ask(small, "/v1/analytics/turnover/stocks", {"limit": 7, "offset": offset})["items"]
+        listed += [(item["sku"], item["current_stock"]) for item in page]
+    assert listed == expected and expected
+    sku, stock = expected[len(expected) // 2]
+    asked = ask(small, "/v1/analytics/turnover/stocks", {"sku": [str(sku), "1"], "limit": 5})["items"]
+    assert [(item["sku"], item["current_stock"]) for item in asked] == [(sku, stock)]

@@ -629,7 +629,25 @@ class Store:
         after: tuple[Any, int] | None = None,
         descending: bool = False,
     ) -> list[str]:
-        """Keys of the documents of a kind carrying one of `tags`, at most `limit` (-1: all), in
+        """Keys of the documents of a kind carrying one of `tags` (`tagged_positions`)."""
+        found = self.tagged_positions(
+            account, kind, tags, limit, order=order, after=after, descending=descending
+        )
+        return [key for _, key in found]
+
+    def tagged_positions(
+        self,
+        account: str,
+        kind: str,
+        tags: Iterable[int],
+        limit: int,
+        *,
+        order: str = "id",
+        after: tuple[Any, int] | None = None,
+        descending: bool = False,
+    ) -> list[tuple[Any, str]]:
+        """(the value of `order`, key) of the documents of a kind carrying one of `tags`, at most
+        `limit` (-1: all), in
         `order` (a `TAG_ORDERS` name: the numeric key, or a field then the numeric key), after the
         position `after` ((field value, numeric key); for "id", (key, key)); each tag's documents
         read from an index in that order, merged (by id, no document is read)."""
@@ -653,7 +671,7 @@ class Store:
             for tag in sorted(set(tags))
         ]
         merged = heapq.merge(*runs, key=lambda row: row[:-1], reverse=descending)
-        return [str(row[-1]) for row in itertools.islice(merged, limit if limit >= 0 else None)]
+        return [(row[0], str(row[-1])) for row in itertools.islice(merged, limit if limit >= 0 else None)]
 
     def get_many(self, account: str, kind: str, keys: Iterable[Any]) -> list[Any]:
         """The documents of the given keys that exist, in the order of the keys."""

@@ -21,8 +21,8 @@ from oint.sandbox.model import market
 from oint.sandbox.model.base import Account, int_id, route, str_list
 from oint.sandbox.model.common import page_size
 from oint.sandbox.model.fbo import NETWORK
-from oint.sandbox.model.products import PRODUCT, find_by_sku, get_product
-from oint.sandbox.model.stocks import FBO_WAREHOUSE, STOCK
+from oint.sandbox.model.products import ALL_FLAGS, CREATED_FLAG, PRODUCT, STOCK_FLAG, find_by_sku, get_product
+from oint.sandbox.model.stocks import FBO_WAREHOUSE, STOCK, stocks_of
 
 COUNTED = (
     "revenue",
@@ -212,27 +212,25 @@ def turnover(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     for event in market.events(account, account.now - ADS_DAYS * DAY, None, ("order_created", "cancelled")):
         for item in event["items"]:
             sold[item["sku"]] += int(item["quantity"]) * (1 if event["type"] == "order_created" else -1)
-    # the stock of every product that has stock documents, read in SQL; products read for the page only
-    by_product: dict[int, int] = defaultdict(int)
-    for _, product_id, stock, reserved in account.store.fields(
-        account.client_id, STOCK, ("product_id", "stock", "reserved")
-    ):
-        by_product[int(product_id)] += max(0, stock) + reserved
-    skus = account.store.fields_by_key(account.client_id, PRODUCT, by_product, ("sku",))
-    present: dict[int, int] = defaultdict(int)
+    # SKUs with stock present, in SKU order from the products' tag index (only as many as the page
+    # needs: the catalogue is never read whole), merged with the SKUs sold
+    stocked_tags = [f for f in range(ALL_FLAGS) if f & CREATED_FLAG and f & STOCK_FLAG]
     product_of: dict[int, int] = {}
-    for product_id, units in by_product.items():
-        sku = (skus.get(str(product_id)) or (0,))[0]
-        if sku:
-            present[sku] += units
-            product_of[sku] = product_id
-    listed = [sku for sku in sorted(set(present) | set(sold)) if not wanted or sku in wanted]
+    if not wanted:
+        for sku, key in account.store.tagged_positions(
+            account.client_id, PRODUCT, stocked_tags, offset + limit, order="sku"
+        ):
+            product_of[int(sku)] = int(key)
+    candidates = sorted(wanted or (set(product_of) | set(sold)))
     items = []
-    for sku in listed[offset : offset + limit]:
+    for sku in candidates if wanted else candidates[offset : offset + limit]:
         found = get_product(account, product_of[sku]) if sku in product_of else find_by_sku(account, sku)
         card: dict[str, Any] = dict(found) if found else {}
+        units = stocks_of(account, int(card["id"])) if card else []
+        stock = sum(max(0, int(s["stock"])) + int(s["reserved"]) for s in units)
+        if not stock and sku not in sold:
+            continue  # (a SKU asked for, without stock or sales)
         ads = round(max(0, sold.get(sku, 0)) / ADS_DAYS, 2)
-        stock = present.get(sku, 0)
         idc = round(stock / ads, 1) if ads else 0.0
         items.append(
             {
@@ -247,4 +245,6 @@ def turnover(account: Account, body: dict[str, Any]) -> dict[str, Any]:
                 "turnover_grade": _grade(ads, idc),
             }
         )
+    if wanted:
+        items = items[offset : offset + limit]
     return {"items": items}
