@@ -135,7 +135,9 @@ def _reach(host: str, port: int, tls: bool, client: Any) -> Generator[Check, Non
         if not tls:
             return True
         start = time.perf_counter()
-        context = ssl.create_default_context(cafile=getattr(client, "_ca_file", None))
+        from oint.core.client import trusting  # the system's CAs and those of --ca-file, as calls trust
+
+        context = trusting(client.ca_file) or ssl.create_default_context()
         try:
             with context.wrap_socket(sock, server_hostname=host) as secure:
                 version = secure.version()
