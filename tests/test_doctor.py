@@ -53,6 +53,22 @@ def test_all_fine_against_the_sandbox(server: SandboxServer, run_cli: Any) -> No
     assert "/v1/roles" in server.paths()
 
 
+def test_a_profile_names_the_account(server: SandboxServer, run_cli: Any, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.shop]\nclient_id = "{DEMO_CLIENT_ID}"\napi_key_env = "SHOP_KEY"\n'
+        f'base_url = "{server.url}"\n',
+        encoding="utf-8",
+    )
+    env = {"OINT_CONFIG": str(config), "SHOP_KEY": DEMO_API_KEY, **UTF8}
+    r = run_cli("doctor", "--profile", "shop", env=env)
+    assert r.code == 0, r.out + r.err
+    assert lines_of(r.out)["server"] == f"✔ server: {server.url}"
+    assert DEMO_API_KEY not in r.out + r.err
+    r = run_cli("doctor", "--profile", "shop", "--out", "x", env=env)  # an option of calls only
+    assert r.code == 2 and "unknown option --out" in r.err
+
+
 def test_json_for_scripts(server: SandboxServer, run_cli: Any) -> None:
     r = run_cli("doctor", *creds(server.url), "--json")
     assert r.code == 0, r.err

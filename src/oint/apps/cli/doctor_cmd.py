@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, checked_options
 from oint.core.errors import UsageError
 
+CLIENT_FLAGS = ("sandbox", "debug")
+CALL_ONLY = ("out", "api")  # value options of a call that say nothing about reaching Ozon
 EXPIRY_WARNING_DAYS = 14
 CLOCK_SKEW_WARNING = 60.0  # seconds between this machine's clock and the server's Date
 RATE_LIMIT_HEADERS = ("ratelimit-remaining", "ratelimit-limit", "ratelimit-reset", "retry-after")
@@ -71,8 +73,9 @@ def run(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)
         return 0
-    allowed = {name: False for name in FLAG_OPTIONS if name != "help"}
-    allowed.update({name: True for name in (*VALUE_OPTIONS, *CREDENTIAL_OPTIONS) if name != "out"})
+    # the client options of every call (`main.make_client` reads them), less what concerns one call
+    allowed = {name: False for name in FLAG_OPTIONS if name in CLIENT_FLAGS}
+    allowed.update({name: True for name in (*VALUE_OPTIONS, *CREDENTIAL_OPTIONS) if name not in CALL_ONLY})
     allowed.update({"scan": True, "json": False})
     options = checked_options(argv, allowed, "oint doctor --help")
     as_json = "json" in options
