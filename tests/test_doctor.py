@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -263,3 +265,44 @@ def test_a_key_expires_three_calendar_months_after_it_was_made() -> None:
     assert key_expiry(at("2026-12-07T10:00:00")) == "2027-03-07T10:00:00Z"
     assert key_expiry(at("2026-11-30T00:00:00")) == "2027-02-28T00:00:00Z"  # no 30 February
     assert key_expiry(at("2027-10-31T12:00:00")) == "2028-01-31T12:00:00Z"
+
+
+def test_clock_skew_and_rate_limit_headers(run_cli: Any) -> None:
+    """A server whose Date is an hour behind this machine's clock and which sends Ozon's
+    Ratelimit-Remaining: a warning about the clock (exit 0), the header shown."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answer = {"expires_at": expiring_in(60), "roles": [{"name": "Admin", "methods": ["/v2/warehouse/list"]}]}
+    body = json.dumps(answer).encode()
+
+    class Behind(BaseHTTPRequestHandler):
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return super().date_time_string(time.time() - 3600)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Ratelimit-Remaining", "7")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Behind)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        r = run_cli("doctor", *creds(f"http://127.0.0.1:{httpd.server_address[1]}"), env=UTF8)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert r.code == 0, r.out + r.err
+    checks = lines_of(r.out)
+    assert checks["clock"].startswith("⚠") and re.search(
+        r"is 360[01] s ahead of the server's", checks["clock"]
+    )
+    assert checks["rate limits"] == "✔ rate limits: Ratelimit-Remaining: 7"
+    assert checks["key expiry"].startswith("✔")

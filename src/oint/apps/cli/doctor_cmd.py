@@ -238,7 +238,7 @@ def _clock_check(headers: dict[str, str], received: float) -> Check:
         server = parsedate_to_datetime(text).timestamp()
     except (TypeError, ValueError):
         return Check("clock", "skip", f"the server's Date header is not a date: {text!r}")
-    skew = received - server  # Date has whole seconds: up to 1 s is no skew
+    skew = received - (server + 0.5)  # Date is the server's time cut to whole seconds
     data = {"skew_seconds": round(skew, 1), "server_date": text}
     if abs(skew) > CLOCK_SKEW_WARNING:
         way = "ahead of" if skew > 0 else "behind"
