@@ -228,6 +228,7 @@ def test_every_routed_operation_answers_as_documented(server: SandboxServer, leg
     slots2 = {**slots, "draft_id": draft_id, "selected_cluster_warehouses": picks[:1]}
     del slots2["warehouse_ids"]
     r("POST", "/v2/draft/timeslot/info", slots2)
+    r("POST", "/v1/roles", {})  # the key's roles and expiry (oint doctor)
 
     expected = set(ROUTES) - MARKETPLACE_ROUTES  # the marketplace's: test_living_marketplace.py
     assert r.seen == expected, f"operations not replayed: {sorted(expected - r.seen)}"

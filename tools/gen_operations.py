@@ -28,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 SPEC = ROOT / "src" / "oint" / "apis" / "seller" / "data"
+OPENAPI = "openapi-en-2026-05.structure.json"  # the OpenAPI document's structure (python -m tools.refresh)
 
 Schema = dict[str, Any]
 SCALAR_FACTS = ("enum", "format", "maximum", "minimum", "maxLength", "minLength")
@@ -446,10 +447,13 @@ def request_facts(schemas: dict[str, Schema], facts: dict[str, Any], decls: dict
 
 
 # ---------------------------------------------------------------------------------------- main
-def build() -> dict[str, Any]:
-    ops_doc = json.loads((REFERENCE / "operations.json").read_text(encoding="utf-8"))
-    oa = json.loads((REFERENCE / "openapi-en-2026-05.structure.json").read_text(encoding="utf-8"))
-    facts = json.loads((REFERENCE / "facts.json").read_text(encoding="utf-8"))
+def build(reference: Path = REFERENCE) -> dict[str, Any]:
+    ops_doc = json.loads((reference / "operations.json").read_text(encoding="utf-8"))
+    oa = json.loads((reference / OPENAPI).read_text(encoding="utf-8"))
+    facts = json.loads((reference / "facts.json").read_text(encoding="utf-8"))
+    # a document `python -m tools.refresh` took is newer than operations.json: the paths only it has
+    # are new ones, not ones Ozon removed since; its operations are labelled by its date
+    label, newer = str(oa.get("x-oint-label") or "2026-05"), bool(oa.get("x-oint-newer"))
     for name, rules in facts["document_rules"].items():  # the document's prose, as data
         if name != "about":
             for field, rule in rules["fields"].items():
@@ -470,7 +474,7 @@ def build() -> dict[str, Any]:
         decl["sources"] = ["2026-autumn"]
         found = oa_operation(oa, path)
         if found is not None:
-            decl["sources"].append("2026-05")
+            decl["sources"].append(label)
             _, oa_op = found
             oa_req, oa_resp = oa_request(oa, oa_op), oa_response(oa_op)
             if oa_file(oa_op) and not response:
@@ -505,7 +509,9 @@ def build() -> dict[str, Any]:
         if found is None:
             continue
         verb, oa_op = found
-        decl = {"method": verb, "sources": ["2026-05"], "deprecated": True}
+        decl = {"method": verb, "sources": [label]}
+        if not newer or oa_op.get("deprecated"):
+            decl["deprecated"] = True
         oa_req, oa_resp = oa_request(oa, oa_op), oa_response(oa_op)
         if oa_form(oa_op):
             decl["form"] = True
@@ -592,7 +598,7 @@ def _compact(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def render(doc: dict[str, Any]) -> dict[Path, str]:
+def render(doc: dict[str, Any], spec: Path = SPEC) -> dict[Path, str]:
     """The two output files: declarations (small, read on calls) and schemas (read when needed:
     one schema a line, so that `oint.apis.seller.spec` parses only the ones a call reads)."""
     head = {"about": doc["about"]}
@@ -602,8 +608,8 @@ def render(doc: dict[str, Any]) -> dict[Path, str]:
         raise ValueError(f"schema names with quotes or backslashes: {odd}")
     schemas = ",\n".join(f"{_compact(name)}:{_compact(schema)}" for name, schema in doc["schemas"].items())
     return {
-        SPEC / "operations.json": _compact(operations) + "\n",
-        SPEC / "schemas.json": _compact(head)[:-1] + ',"schemas":{\n' + schemas + "\n}}\n",
+        spec / "operations.json": _compact(operations) + "\n",
+        spec / "schemas.json": _compact(head)[:-1] + ',"schemas":{\n' + schemas + "\n}}\n",
     }
 
 

@@ -207,6 +207,11 @@ class _ClientCore:
         return f"{type(self).__name__}(client_id={self.client_id!r}, base_url={self.base_url!r})"
 
     @property
+    def ca_file(self) -> str | None:
+        """The CA certificates trusted besides the system's (`ca_file=` or a profile's), or None."""
+        return self._ca_file
+
+    @property
     def at_ozon(self) -> bool:
         """Whether the client sends to Ozon's own host (Ozon's limits apply)."""
         return self._at_ozon

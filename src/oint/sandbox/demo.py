@@ -22,10 +22,34 @@ def seed(store: Store, now: float) -> None:
     add_account(store, DEMO_CLIENT_ID, DEMO_API_KEY, DEMO_NAME, now=now, with_demo_data=True)
 
 
+KEY_MONTHS = 3  # Ozon's Seller API keys expire three months after they are made (facts §10.2)
+
+
+def key_expiry(now: float) -> str:
+    """When a key made at `now` (epoch seconds, the sandbox clock) expires: three calendar months on
+    (the last day of the month when that month is shorter), as `/v1/roles` writes it."""
+    import calendar
+    import datetime as dt
+
+    made = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    month = made.month - 1 + KEY_MONTHS
+    year, month = made.year + month // 12, month % 12 + 1
+    day = min(made.day, calendar.monthrange(year, month)[1])
+    return made.replace(year=year, month=month, day=day, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def add_account(
-    store: Store, client_id: str, api_key: str, name: str = "", *, now: float, with_demo_data: bool
+    store: Store,
+    client_id: str,
+    api_key: str,
+    name: str = "",
+    *,
+    now: float,
+    with_demo_data: bool,
+    key_expires: str | None = None,
 ) -> None:
-    """A seller account, empty or with the demo catalogue (ids are fresh per account)."""
+    """A seller account, empty or with the demo catalogue (ids are fresh per account); its key
+    expires at `key_expires` (ISO time), by default three months after `now`."""
     from oint.sandbox.model import MODULES, load
     from oint.sandbox.model.base import Account
 
@@ -38,6 +62,7 @@ def add_account(
             "api_key": api_key,
             "name": name or f"Seller {client_id}",
             "currency_code": "RUB",
+            "key_expires_at": key_expires or key_expiry(now),
         },
     )
     if with_demo_data:

@@ -15,9 +15,13 @@ from collections.abc import Callable
 from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, pages
 from oint.compat.values import ArrayKind, BoolKind, CollectionKind
 
-COMMANDS = ("ozon", "sandbox", "bulk", "profiles", "completion", "mcp")
+COMMANDS = ("ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp")
 OZON_COMMANDS = ("bulk", "export", "ops")  # `oint ozon` commands besides the methods
 SHELLS = ("bash", "zsh", "fish")
+DOCTOR_OPTIONS = (
+    "--scan", "--json", "--sandbox", "--profile", "--clientid", "--apikey", "--base-url", "--ca-file",
+    "--timeout", "--db", "--help",
+)  # fmt: skip
 FILES = ":files"  # the callback's answer where a file name is expected
 _FILE_OPTIONS = ("out", "db")
 
@@ -49,6 +53,10 @@ def candidates(words: list[str]) -> list[str]:
         return _match([*SHELLS, "--help"], cur)
     if command == "profiles" and not args:
         return _match(["--help"], cur)
+    if command == "doctor":
+        if args and args[-1].lower() in ("--scan", "--ca-file", "--db"):
+            return [FILES]
+        return _match(DOCTOR_OPTIONS, cur) if cur.startswith("-") else []
     return []
 
 

@@ -105,6 +105,10 @@ def _main(argv: list[str]) -> int:
         return run(rest)
     if command == "profiles":
         return _profiles(rest)
+    if command == "doctor":
+        from oint.apps.cli.doctor_cmd import run as run_doctor
+
+        return run_doctor(rest)
     if command == "completion":
         return _completion(rest)
     if command == "mcp":

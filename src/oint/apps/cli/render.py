@@ -31,6 +31,7 @@ def start_page() -> str:
         "  oint sandbox serve [--port 8080]  run the Ozon sandbox as an HTTP server (and its web view)",
         f"  oint sandbox {sandbox_commands}",
         "                                    the sandbox's state, clock, faults ('oint sandbox' tells)",
+        "  oint doctor [--scan PATH]         check connection, key, expiry; find switched-off calls",
         "  oint profiles                     list the seller accounts of the config file",
         "  oint completion bash|zsh|fish     print a shell completion script",
         "  oint mcp [--sandbox]              serve the tools to AI assistants (pip install 'oint[mcp]')",

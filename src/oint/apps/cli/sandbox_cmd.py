@@ -23,9 +23,11 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
         endpoints Ozon had switched off by then answer 410 "obsolete method cannot be used"
   oint sandbox reset [--db PATH]
         back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...)
-  oint sandbox account --clientid ID --apikey KEY [--empty] [--rotate-key] [--db PATH]
+  oint sandbox account --clientid ID --apikey KEY [--empty] [--rotate-key] [--key-expires DATE]
+        [--db PATH]
         add another seller account (with a copy of the demo catalogue unless --empty);
-        an existing account is refused (exit 2) unless --rotate-key replaces its key
+        an existing account is refused (exit 2) unless --rotate-key replaces its key;
+        --key-expires sets the expiry /v1/roles answers (alone: of an existing account's key)
   oint sandbox fault --status 429 [--path /v1/...] [--times 1] [--retry-after 2] [--delay S]
         [--body TEXT|JSON] [--db PATH]: make the next requests fail, to test error handling
   oint sandbox faults-clear [--db PATH]
@@ -82,12 +84,18 @@ then logged on stderr, one line: time (UTC), method, path, status, duration.
 Put the state file back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...).
 A state file that is not a usable database is moved aside to PATH.broken-<time>, not deleted.
 """,
-    "account": """usage: oint sandbox account --clientid ID --apikey KEY [--name NAME] [--empty] [--db PATH]
-       oint sandbox account --clientid ID --apikey KEY --rotate-key [--db PATH]
+    "account": """usage: oint sandbox account --clientid ID --apikey KEY [--name NAME] [--empty]
+                            [--key-expires DATE] [--db PATH]
+       oint sandbox account --clientid ID --apikey KEY --rotate-key [--key-expires DATE] [--db PATH]
+       oint sandbox account --clientid ID --key-expires DATE [--db PATH]
 
 Add another seller account, with a copy of the demo catalogue (or none with --empty).
 An account that exists is left as it is: one line on stderr, exit 2 (as gh refuses to create
 what exists). --rotate-key gives an existing account the new key KEY and changes nothing else.
+A key expires, as Ozon's do, three months after it was made (on the sandbox clock), or at
+--key-expires DATE (YYYY-MM-DD: the start of that day, UTC; or 2027-03-01T12:00:00Z); /v1/roles
+answers it as expires_at, and 'oint doctor' warns about it. With --clientid and --key-expires
+only, an existing account's key gets that expiry and nothing else changes.
 """,
     "fault": """usage: oint sandbox fault [--status 500] [--path *] [--times 1] [--retry-after S]
                           [--delay S] [--body TEXT|JSON] [--db PATH]
@@ -222,9 +230,20 @@ def _account(rest: list[str]) -> int:
 
     opts = _options(
         rest,
-        {"clientid": True, "apikey": True, "name": True, "empty": False, "rotate-key": False, "db": True},
+        {
+            "clientid": True,
+            "apikey": True,
+            "name": True,
+            "empty": False,
+            "rotate-key": False,
+            "key-expires": True,
+            "db": True,
+        },
     )
     client_id, api_key = str(opts.get("clientid") or ""), str(opts.get("apikey") or "")
+    expires = _key_expires(opts.get("key-expires"))
+    if expires is not None and client_id and not api_key and set(opts) <= {"clientid", "key-expires", "db"}:
+        return _set_key_expiry(opts.get("db"), client_id, expires)
     if not client_id or not api_key:
         raise UsageError("oint sandbox account needs --clientid and --apikey")
     rotate = "rotate-key" in opts
@@ -244,7 +263,12 @@ def _account(rest: list[str]) -> int:
                     f"no sandbox account {client_id} to give a new key (add it without --rotate-key)"
                 )
             if existing is not None:
-                sb.store.put("*", "account", client_id, {**existing, "api_key": api_key})
+                from oint.sandbox.demo import key_expiry
+
+                new_expiry = expires or key_expiry(sb.clock())
+                sb.store.put(
+                    "*", "account", client_id, {**existing, "api_key": api_key, "key_expires_at": new_expiry}
+                )
                 done = "key replaced"
             else:
                 add_account(
@@ -254,9 +278,47 @@ def _account(rest: list[str]) -> int:
                     opts.get("name") or "",
                     now=sb.clock(),
                     with_demo_data="empty" not in opts,
+                    key_expires=expires,
                 )
                 done = "added" + (" (empty)" if "empty" in opts else " with a copy of the demo catalogue")
         sys.stdout.write(f"account {client_id} {done} in {sb.store.path}\n")
+    finally:
+        sb.close()
+    return 0
+
+
+def _key_expires(text: str | None) -> str | None:
+    """`--key-expires`: a day (its start, UTC) or a moment, as `/v1/roles` writes it; None if not given."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            moment = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.timezone.utc)
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise UsageError(
+            f"--key-expires: expected a date YYYY-MM-DD or a time 2027-03-01T12:00:00Z, got {text!r}"
+        ) from None
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _set_key_expiry(db: str | None, client_id: str, expires: str) -> int:
+    """Give an existing account's key the expiry `expires`; nothing else changes."""
+    from oint.sandbox.core import Sandbox
+
+    sb = Sandbox(db)
+    try:
+        with sb.store.transaction():
+            existing = sb.store.get("*", "account", client_id)
+            if existing is None:
+                raise UsageError(f"no sandbox account {client_id} in {sb.store.path}")
+            sb.store.put("*", "account", client_id, {**existing, "key_expires_at": expires})
+        sys.stdout.write(f"account {client_id}: key expires {expires}\n")
     finally:
         sb.close()
     return 0

@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "barcodes",
     "promotions",
     "fbo",
+    "roles",
 )
 
 # the successors of endpoints Ozon switched off: routes only, over the data of the modules above
