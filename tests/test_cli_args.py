@@ -177,3 +177,28 @@ def test_json_file_errors_name_the_option(tmp_path: Any) -> None:
         STRINGS.parse_cli(str(bad), "images")
     with pytest.raises(UsageError, match=r"^--images: cannot read"):
         STRINGS.parse_cli(str(tmp_path / "missing.json"), "images")
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "soon"])
+def test_one_parser_of_the_client_options_for_calls_operations_bulk_and_export(
+    timeout: str, run_cli: Any, tmp_path: Any
+) -> None:
+    """`--timeout` meant "not negative" for calls and "positive" for bulk jobs: one parser now
+    (`main.client_options`), the same answer everywhere, before anything is sent."""
+    rows = tmp_path / "stocks.csv"
+    rows.write_text("offer_id,warehouse_id,stock\nA,1,1\n", encoding="utf-8")
+    env = {"OINT_SANDBOX_DB": str(tmp_path / "s.sqlite3"), "OINT_JOBS_DIR": str(tmp_path / "jobs")}
+    commands = [
+        ["ozon", "GetProductList", "--sandbox"],
+        ["ozon", "v3_product_list", "--sandbox", "--body", "{}"],
+        ["ozon", "bulk", "stocks", "--file", str(rows), "--sandbox"],
+        ["ozon", "export", "stocks", "--out", str(tmp_path / "x.csv"), "--sandbox"],
+    ]
+    lines = set()
+    for command in commands:
+        result = run_cli(*command, "--timeout", timeout, env=env)
+        assert result.code == 2 and result.out == "", (command, result.err)
+        assert len(result.err.strip().splitlines()) == 1, result.err
+        lines.add(result.err.strip())
+    assert len(lines) == 1, lines  # the very same line
+    assert not (tmp_path / "jobs").exists() and not (tmp_path / "x.csv").exists()

@@ -107,31 +107,18 @@ def _json_option(opts: dict[str, str | None], name: str) -> dict[str, Any]:
 
 
 def _client_options(opts: dict[str, str | None], target: str = "") -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    if opts.get("timeout") is not None:
-        options["timeout"] = number_option(opts, "timeout", 30.0, sign="positive")
-    if "sandbox" in opts:
-        if "base-url" in opts:
-            raise UsageError("--sandbox and --base-url exclude each other")
-        options["sandbox"] = opts.get("db") or os.environ.get("OINT_SANDBOX_DB") or True
-    elif opts.get("base-url"):
-        from oint.core.base_url import check_base_url
+    """The client's options (`main.client_options`, the one parser of them); a resumed job
+    without --sandbox or --base-url goes back where it ran (`target`)."""
+    from oint.apps.cli.main import client_options
 
-        options["base_url"] = check_base_url(str(opts["base-url"]), "--base-url")
-    elif target.startswith("sandbox:"):  # resume where the job ran
-        options["sandbox"] = opts.get("db") or target[len("sandbox:") :] or True
-    elif target:
-        options["base_url"] = target
-    if opts.get("profile"):
-        options["profile"] = opts["profile"]
-    if opts.get("ca-file"):
-        if "sandbox" in options:
-            raise UsageError("--ca-file: the sandbox (--sandbox) is not reached over TLS")
-        from oint.core.client import check_ca_file
-
-        options["ca_file"] = check_ca_file(str(opts["ca-file"]), "--ca-file")
-    if "debug" in opts:
-        options["debug"] = True
+    flags = {name for name, value in opts.items() if value is None}
+    settings = {name: value for name, value in opts.items() if value is not None}
+    options = client_options(flags, settings)
+    if "sandbox" not in options and "base_url" not in options:
+        if target.startswith("sandbox:"):  # resume where the job ran
+            options["sandbox"] = opts.get("db") or target[len("sandbox:") :] or True
+        elif target:
+            options["base_url"] = target
     return options
 
 

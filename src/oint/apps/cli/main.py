@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, NoReturn
 
 from oint.core.errors import UsageError
@@ -254,14 +254,16 @@ def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> None:
     sys.stderr.write(f"oint: warning: {message}\n")
 
 
-def make_client(flags: set[str], settings: dict[str, str]) -> Any:
-    """The client an API command asks for with its common options (UsageError on bad ones)."""
+def client_options(flags: Collection[str], settings: Mapping[str, str]) -> dict[str, Any]:
+    """The client's keyword arguments from the options every API command takes (`--timeout`,
+    `--retries`, `--sandbox`/`--db`, `--base-url`, `--profile`, `--api`, `--ca-file`, `--debug`):
+    the one parser of them, for calls, operations, bulk jobs, exports and doctor (UsageError on a
+    bad one). `sandbox` is the state file, or True for the default one."""
     from oint.apps.cli.args import number_option
-    from oint.compat.base import SyncOIntClient
     from oint.core.base_url import check_base_url
 
     options: dict[str, Any] = {}
-    timeout = number_option(settings, "timeout", sign="not negative")
+    timeout = number_option(settings, "timeout", sign="positive")
     if timeout is not None:
         options["timeout"] = timeout
     retries = number_option(settings, "retries", None, int, sign="not negative")
@@ -270,7 +272,7 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     if "sandbox" in flags:
         if "base-url" in settings:
             raise UsageError("--sandbox and --base-url exclude each other")
-        options["sandbox"] = settings.get("db") or os.environ.get("OINT_SANDBOX_DB") or None
+        options["sandbox"] = settings.get("db") or os.environ.get("OINT_SANDBOX_DB") or True
     elif "base-url" in settings:
         options["base_url"] = check_base_url(settings["base-url"], "--base-url")
     if "profile" in settings:
@@ -285,12 +287,21 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
         from oint.core.client import check_ca_file
 
         options["ca_file"] = check_ca_file(settings["ca-file"], "--ca-file")
+    if "debug" in flags:
+        options["debug"] = True
+    return options
+
+
+def make_client(flags: set[str], settings: dict[str, str]) -> Any:
+    """The client an API command asks for with its common options (UsageError on bad ones)."""
+    from oint.compat.base import SyncOIntClient
+
+    options = client_options(flags, settings)
     if "debug" in flags:  # each request and answer on stderr (the key redacted), and the retries
         import logging
 
         logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
         logging.getLogger("oint.sandbox").setLevel(logging.DEBUG)  # --sandbox: a model bug's traceback
-        options["debug"] = True
     import warnings
 
     warnings.showwarning = _warning_line
@@ -301,7 +312,8 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     if "sandbox" in options:  # the application builds the sandbox's transport itself
         from oint.sandbox.transport import connect
 
-        options["transport"] = connect(options.pop("sandbox"))
+        state = options.pop("sandbox")
+        options["transport"] = connect(None if state is True else state)
         try:
             return SyncOIntClient(settings.get("clientid"), settings.get("apikey"), **options)
         except BaseException:
