@@ -2,8 +2,9 @@
 
 `Market` is an in-process sandbox on a test clock (`Sandbox(clock=...)`, whose sandbox clock the
 admin route moves) with the demo account's client. `run_week(...)` loads products with FBS
-stock, lets buyers order for a simulated week and ships every posting through the library
-(exemplars of marked products, labels as PDF files, carriages and their acts), on today's API, moving rFBS postings on itself.
+stock, lets buyers order for a simulated week and ships every posting through the library on
+today's API (exemplars of marked products, label tasks and their PDF files, carriages and their
+acts), moving rFBS postings on itself.
 `pdf_pages(data)` checks that a file is a PDF whose cross-reference table is right.
 """
 

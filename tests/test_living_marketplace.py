@@ -17,7 +17,17 @@ from typing import Any
 import pytest
 from answer_conformance import MARKETPLACE_ROUTES, problems
 from conftest import DEMO_CLIENT_ID, Clock, start_server
-from living import API_DATE, EVERYTHING, FBS_WAREHOUSE, START, Market, load_products, market, pdf_pages, run_week
+from living import (
+    API_DATE,
+    EVERYTHING,
+    FBS_WAREHOUSE,
+    START,
+    Market,
+    load_products,
+    market,
+    pdf_pages,
+    run_week,
+)
 from sandbox_http import call
 
 from oint.core.errors import APIStatusError
@@ -26,7 +36,6 @@ from oint.sandbox.core import Sandbox
 from oint.sandbox.model import finance, postings_fbs
 from oint.sandbox.model import market as events_log
 from oint.sandbox.model.base import Account
-
 
 # the day before the first switch-off of an operation the marketplace models (the v3 FBS lists,
 # 2026-08-31): where a test proves a retired operation still answers as it did, it dates the
