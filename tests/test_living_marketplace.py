@@ -40,7 +40,7 @@ from oint.sandbox.model.base import Account
 # the day before the first switch-off of an operation the marketplace models (the v3 FBS lists,
 # 2026-08-31): where a test proves a retired operation still answers as it did, it dates the
 # sandbox back to this day for those calls only
-BEFORE_SWITCH_OFF = "2026-08-30"
+DAY_BEFORE_SWITCH_OFFS = "2026-08-30"
 
 
 @pytest.fixture
@@ -231,6 +231,11 @@ def test_a_week_of_orders_shipped_delivered_returned_and_paid() -> None:
     listed = m.client.call("/v1/review/comment/list", {"review_id": review, "limit": 20})["comments"]
     assert [c["id"] for c in listed] == [comment["comment_id"]] and listed[0]["is_owner"]
     assert m.client.call("/v1/review/info", {"review_id": review})["status"] == "PROCESSED"
+    # the week ran on today's API and no request of it met a switched-off operation (410)
+    assert m.admin("GET", "api-date")["api_date"] == API_DATE == "2026-12-07"
+    with m.sandbox.store.transaction():
+        served = m.sandbox.store.status_counts()
+    assert "410" not in served and served["200"] > 500, served
     # the same seed and timeline: the same store
     again, _, digest2 = _week()
     assert digest2 == digest
@@ -372,7 +377,7 @@ def test_marked_products_need_their_exemplars(m: Market) -> None:
 def test_labels_acts_and_handover(m: Market) -> None:
     """The retired labels and act creation, on the sandbox dated before their switch-off (their
     successors, label tasks v3 and carriages, are proven in test_successors_today.py)."""
-    set_api_date(m, BEFORE_SWITCH_OFF)
+    set_api_date(m, DAY_BEFORE_SWITCH_OFFS)
     waiting = _unmarked(_orders(m))[:3]
     numbers = [p["posting_number"] for p in waiting]
     with pytest.raises(APIStatusError) as e:  # not packed yet
@@ -669,7 +674,7 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     c("/v4/posting/fbs/list", {"filter": {**period, "statuses": ["delivered"]}, "limit": 10, "with": rich})
     c("/v4/posting/fbs/unfulfilled/list", {"limit": 10, "with": rich})
     # the retired v3 lists are still modelled: called on the sandbox dated before their switch-off
-    set_api_date(m, BEFORE_SWITCH_OFF)
+    set_api_date(m, DAY_BEFORE_SWITCH_OFFS)
     c(
         "/v3/posting/fbs/list",
         {"filter": period, "limit": 100, "offset": 0, "with": {**rich, "translit": True}},
@@ -729,7 +734,7 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     numbers = [one["posting_number"], two["posting_number"]]
     t3 = c("/v3/posting/fbs/package-label/create", {"posting_numbers": numbers})["tasks"][0]["task_id"]
     # the retired labels (off since 2026-11-02): on the sandbox dated before their switch-off
-    set_api_date(m, BEFORE_SWITCH_OFF)
+    set_api_date(m, DAY_BEFORE_SWITCH_OFFS)
     c("/v2/posting/fbs/package-label", {"posting_number": numbers})
     t1 = c("/v1/posting/fbs/package-label/create", {"posting_number": numbers})["result"]["task_id"]
     t2 = c("/v2/posting/fbs/package-label/create", {"posting_number": numbers})["result"]["tasks"][0][
@@ -745,7 +750,7 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     c("/v1/delivery-method/list", {"limit": 50, "filter": {"warehouse_id": FBS_WAREHOUSE}})
     # the retired act creation (off since 2026-09-07): on the sandbox dated before its switch-off; the
     # act's other operations live on with the carriages and are called today
-    set_api_date(m, BEFORE_SWITCH_OFF)
+    set_api_date(m, DAY_BEFORE_SWITCH_OFFS)
     act = c("/v2/posting/fbs/act/create", {"delivery_method_id": one["delivery_method"]["id"]})["result"][
         "id"
     ]
@@ -839,7 +844,7 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     # money, analytics
     month = {"from": "2026-09-15T00:00:00Z", "to": "2026-10-14T00:00:00Z"}
     # the retired transactions (off since 2026-09-08): on the sandbox dated before their switch-off
-    set_api_date(m, BEFORE_SWITCH_OFF)
+    set_api_date(m, DAY_BEFORE_SWITCH_OFFS)
     operations = c(
         "/v3/finance/transaction/list",
         {"filter": {"date": month, "transaction_type": "all"}, "page": 1, "page_size": 100},
