@@ -5,8 +5,10 @@
    advanced D days an hour at a time; nobody ships, so the events are orders and buyers'
    cancellations (and the queue's arrivals);
 2. the whole order loop through the library: the same, and every 6 hours of sandbox time the seller
-   lists what waits, sets marks, ships it (`/v4/posting/fbs/ship`), prints labels (PDF) and hands
-   it over with acts (PDF); then two more weeks for the last parcels, returns, reviews and chats.
+   lists what waits (`/v4/posting/fbs/list`), sets marks, ships it (`/v4/posting/fbs/ship`), prints
+   labels (a `/v3/posting/fbs/package-label/create` task, its PDF) and hands it over by carriages
+   (`/v1/carriage/create` -> `/v1/carriage/approve`, the act's PDF), on today's API; then two more
+   weeks for the last parcels, returns, reviews and chats.
 
 Events are the entries of the event log (order created, shipped, handed over, delivered,
 cancelled, returned); actions are the queue's items applied (arrivals, handovers, deliveries,

@@ -2,8 +2,9 @@
 
 `Market` is an in-process sandbox on a test clock (`Sandbox(clock=...)`, whose sandbox clock the
 admin route moves) with the demo account's client. `run_week(...)` loads products with FBS
-stock, lets buyers order for a simulated week and ships every posting through the library
-(exemplars of marked products, labels as PDF files, acts), moving rFBS postings on itself.
+stock, lets buyers order for a simulated week and ships every posting through the library on
+today's API (exemplars of marked products, label tasks and their PDF files, carriages and their
+acts), moving rFBS postings on itself.
 `pdf_pages(data)` checks that a file is a PDF whose cross-reference table is right.
 """
 
@@ -17,15 +18,15 @@ from typing import Any
 
 from conftest import DEMO_CLIENT_ID, Clock, sandbox_client
 
+from oint.core.errors import APIStatusError
 from oint.ozon import OzonClient
 from oint.sandbox.core import Sandbox
 from oint.sandbox.seed import seed_catalogue
 
 START = 1_790_000_000.0  # 2026-09-21T14:13:20Z
-# the API the market plays: before Ozon switched off the v3 FBS list (2026-08-31), act creation
-# (2026-09-07) and the v3 finance operations (2026-09-08), which the week still ships and pays with
-# until their successors' models (carriages, accruals) are stateful
-API_DATE = "2026-08-30"
+# the API the market plays: today's (the sandbox's default), on the successors of the operations
+# Ozon switched off in August-November 2026 (v4 FBS lists, v3 label tasks, carriages)
+API_DATE = "2026-12-07"
 FBS_WAREHOUSE = 1020005000050693
 RFBS_WAREHOUSE = 1020005000050694
 EVERYTHING = {"since": "2026-06-01T00:00:00Z", "to": "2027-05-31T00:00:00Z"}
@@ -77,9 +78,7 @@ class Market:
         if waiting:
             numbers = [p["posting_number"] for p in self.postings(statuses=["awaiting_deliver"])][:20]
             if numbers:
-                self.labels.append(
-                    self.client.call("/v2/posting/fbs/package-label", {"posting_number": numbers})
-                )
+                self.labels.append(self.label(numbers))
         for posting in self.postings(
             statuses=["awaiting_deliver", "delivering"], warehouse_ids=[str(RFBS_WAREHOUSE)]
         ):
@@ -92,6 +91,18 @@ class Market:
                 self.client.call("/v2/fbs/posting/delivering", {"posting_number": [number]})
             else:
                 self.client.call("/v2/fbs/posting/delivered", {"posting_number": [number]})
+
+    def label(self, numbers: list[str]) -> bytes:
+        """The labels of packed postings as a PDF: a task (`/v3/posting/fbs/package-label/create`),
+        ready seconds later (`/v2/posting/fbs/package-label/get`), its file downloaded."""
+        tasks = self.client.call("/v3/posting/fbs/package-label/create", {"posting_numbers": numbers})
+        task = next(t["task_id"] for t in tasks["tasks"] if t["task_type"] == "big_label")
+        self.advance("10s")
+        done = self.client.call("/v2/posting/fbs/package-label/get", {"task_id": task})
+        assert done["status"]["code"] == "completed", done
+        fetched = self.sandbox.handle("GET", done["file_url"].removeprefix("sandbox:"), {}, b"")
+        assert fetched.status == 200, fetched.body
+        return fetched.body
 
     def set_marks(self, number: str) -> None:
         got = self.client.call("/v6/fbs/posting/product/exemplar/create-or-get", {"posting_number": number})
@@ -116,15 +127,18 @@ class Market:
         assert status["status"] == "ship_available", status
 
     def hand_over(self) -> None:
-        """An act for each delivery method with postings waiting for the courier."""
+        """A carriage for each delivery method with postings waiting for the courier
+        (`/v1/carriage/create`), approved (`/v1/carriage/approve`), its act downloaded once formed."""
         methods = {p["delivery_method"]["id"] for p in self.postings(statuses=["awaiting_deliver"])}
         for method in sorted(methods):
             try:
-                act = self.client.call("/v2/posting/fbs/act/create", {"delivery_method_id": method})
-            except Exception:  # rFBS methods or postings already in an act: nothing to hand over
+                carriage = self.client.call("/v1/carriage/create", {"delivery_method_id": method})
+            except APIStatusError:  # rFBS methods or postings in a carriage already: nothing to hand over
                 continue
+            number = carriage["carriage_id"]
+            self.client.call("/v1/carriage/approve", {"carriage_id": number, "containers_count": 1})
             self.advance("1m")
-            self.acts.append(self.client.call("/v2/posting/fbs/act/get-pdf", {"id": act["result"]["id"]}))
+            self.acts.append(self.client.call("/v2/posting/fbs/act/get-pdf", {"id": number}))
 
 
 def market(clock: Clock | None = None, db: str = ":memory:") -> Iterator[Market]:
