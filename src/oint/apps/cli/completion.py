@@ -13,10 +13,11 @@ import re
 from collections.abc import Callable
 
 from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, pages
+from oint.apps.cli.commands import NAMES, OZON_NAMES
 from oint.compat.values import ArrayKind, BoolKind, CollectionKind
 
-COMMANDS = ("ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp")
-OZON_COMMANDS = ("bulk", "export", "ops")  # `oint ozon` commands besides the methods
+COMMANDS = NAMES  # the commands of oint (`oint.apps.cli.commands`, declared once)
+OZON_COMMANDS = OZON_NAMES  # `oint ozon` commands besides the methods
 SHELLS = ("bash", "zsh", "fish")
 DOCTOR_OPTIONS = (
     "--scan", "--json", "--sandbox", "--profile", "--clientid", "--apikey", "--base-url", "--ca-file",

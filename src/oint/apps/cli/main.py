@@ -96,37 +96,19 @@ def _main(argv: list[str]) -> int:
 
         _out(f"oint {__version__}\n")
         return EXIT_OK
-    command, rest = argv[0].lower(), argv[1:]
-    if command == "ozon":
-        return _ozon(rest)
-    if command == "sandbox":
-        from oint.apps.cli.sandbox_cmd import run
+    from oint.apps.cli import commands
 
-        return run(rest)
-    if command == "profiles":
-        return _profiles(rest)
-    if command == "doctor":
-        from oint.apps.cli.doctor_cmd import run as run_doctor
-
-        return run_doctor(rest)
-    if command == "completion":
-        return _completion(rest)
-    if command == "mcp":
-        from oint.apps.mcp.cli import run as run_mcp
-
-        return run_mcp(rest)
-    if command == "bulk":
-        from oint.apps.cli.bulk_cmd import jobs_command
-
-        return jobs_command(rest)
+    command = commands.find(argv[0])
+    if command is not None:
+        return commands.run(command, argv[1:])
     from oint.apps.cli.args import did_you_mean
-    from oint.apps.cli.completion import COMMANDS
 
-    hint = did_you_mean(argv[0], COMMANDS)
+    hint = did_you_mean(argv[0], commands.NAMES)
     raise UsageError(f"unknown command {argv[0]!r}{hint}: 'oint --help' lists the commands")
 
 
-def _completion(argv: list[str]) -> int:
+def completion_command(argv: list[str]) -> int:
+    """`oint completion`."""
     from oint.apps.cli import completion
 
     if argv and argv[0] == "--words":  # the callback of the scripts: candidates, one per line
@@ -159,7 +141,8 @@ Keys are never written in the file: oint refuses a file that holds one.
 """
 
 
-def _profiles(argv: list[str]) -> int:
+def profiles_command(argv: list[str]) -> int:
+    """`oint profiles`."""
     if argv and argv[0] in ("-h", "--help", "help"):
         _out(PROFILES_USAGE)
         return EXIT_OK
@@ -188,7 +171,8 @@ def _profiles(argv: list[str]) -> int:
     return EXIT_OK
 
 
-def _ozon(argv: list[str]) -> int:
+def ozon_command(argv: list[str]) -> int:
+    """`oint ozon`: OInt's functions, the operations and the commands of `commands.OZON_COMMANDS`."""
     from oint.compat.methods import REGISTRY
 
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -196,16 +180,15 @@ def _ozon(argv: list[str]) -> int:
 
         _out(method_list(REGISTRY))
         return EXIT_OK
-    if argv[0].lower() in ("bulk", "export"):
-        from oint.apps.cli.bulk_cmd import ozon_command
+    from oint.apps.cli import commands
 
-        return ozon_command(argv)
+    own = commands.find(argv[0], commands.OZON_COMMANDS)
+    if own is not None:
+        return commands.run(own, argv)
     method = REGISTRY.get(argv[0])
     if method is None:
         from oint.apps.cli import ops_cmd
 
-        if argv[0].lower() == "ops":
-            return ops_cmd.ops_command(argv[1:])
         if ops_cmd.is_operation(argv[0]):
             return ops_cmd.run_operation(argv[0], argv[1:])
         hint = "'oint ozon' lists OInt's methods, 'oint ozon ops' every operation"
@@ -233,7 +216,7 @@ def _nearest_method(name: str) -> str:
     operation (by name or path), or ""."""
     from oint.apis.seller import spec
     from oint.apps.cli.args import did_you_mean
-    from oint.apps.cli.completion import OZON_COMMANDS
+    from oint.apps.cli.commands import OZON_NAMES
     from oint.apps.cli.ops_cmd import OPERATION_NAME
     from oint.compat.methods import REGISTRY
 
@@ -242,7 +225,7 @@ def _nearest_method(name: str) -> str:
     if OPERATION_NAME.match(name.lower().replace("-", "_")):
         return did_you_mean(name, [spec.operation(path).name for path in spec.operations()])
     names = [m.name_en for m in REGISTRY] + [m.name_ru for m in REGISTRY]
-    return did_you_mean(name, [*names, *OZON_COMMANDS])
+    return did_you_mean(name, [*names, *OZON_NAMES])
 
 
 def _written(ok: bool) -> int:

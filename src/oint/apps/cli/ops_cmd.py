@@ -255,3 +255,8 @@ def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | No
 
 
 __all__ = ["is_operation", "list_operations", "operation_help", "ops_command", "run_operation"]
+
+
+def ops_main(argv: list[str]) -> int:
+    """`oint ozon ops ...` as the command table runs it (`argv` from "ops" on)."""
+    return ops_command(argv[1:])

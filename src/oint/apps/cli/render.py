@@ -9,6 +9,7 @@ from oint.compat.wording import type_text
 
 def start_page() -> str:
     """`oint --help`: every command (a test checks it against the dispatcher's lists)."""
+    from oint.apps.cli.commands import usage_lines
     from oint.apps.cli.sandbox_cmd import HELP as SANDBOX_HELP
 
     sandbox_commands = "|".join(name for name in SANDBOX_HELP if name != "serve")
@@ -21,20 +22,14 @@ def start_page() -> str:
     lines += [
         "",
         "Usage:",
-        "  oint ozon                         list the Ozon methods (English and Russian names)",
-        "  oint ozon <Method>                show a method's options and an example",
-        "  oint ozon <Method> --opt value    call it; add --sandbox to use the local sandbox",
-        "  oint ozon ops [WORD]              every Seller API operation; call one by path or name",
-        "  oint ozon bulk KIND --file FILE   send thousands of items (stocks, prices...) at Ozon's quota",
-        "  oint ozon export WHAT --out FILE  every page of a list to CSV, XLSX or JSON lines",
-        "  oint bulk list|show|resume [JOB]  the jobs of 'oint ozon bulk': progress, failures, resume",
-        "  oint sandbox serve [--port 8080]  run the Ozon sandbox as an HTTP server (and its web view)",
-        f"  oint sandbox {sandbox_commands}",
-        "                                    the sandbox's state, clock, faults ('oint sandbox' tells)",
-        "  oint doctor [--scan PATH]         check connection, key, expiry; find switched-off calls",
-        "  oint profiles                     list the seller accounts of the config file",
-        "  oint completion bash|zsh|fish     print a shell completion script",
-        "  oint mcp [--sandbox]              serve the tools to AI assistants (pip install 'oint[mcp]')",
+    ]
+    for synopsis, text in usage_lines(sandbox_commands=sandbox_commands):
+        synopsis = "oint " + synopsis
+        if len(synopsis) > 33:  # a long synopsis: its text on the next line
+            lines += [f"  {synopsis}", f"  {'':<33} {text}"]
+        else:
+            lines.append(f"  {synopsis:<33} {text}")
+    lines += [
         "  oint --version                    the version",
         "",
         "Common options: --clientid, --apikey (or OZON_CLIENT_ID / OZON_API_KEY), --profile NAME",
