@@ -42,7 +42,12 @@ def test_the_dispatcher_runs_what_the_table_names(
     command = commands.find(name)
     assert command is not None
     module, _, function = command.target.partition(":")
-    monkeypatch.setattr(importlib.import_module(module), function, lambda argv: seen.append(argv) or 0)
+
+    def fake(argv: list[str]) -> int:
+        seen.append(argv)
+        return 0
+
+    monkeypatch.setattr(importlib.import_module(module), function, fake)
     assert main([name.upper(), "--x", "1"]) == 0
     assert seen == [["--x", "1"]]
 
