@@ -32,6 +32,7 @@ import pytest
 
 from oint.ozon import OzonClient
 from oint.sandbox.core import Sandbox
+from oint.sandbox.store import Store
 from oint.sandbox.transport import SandboxTransport
 
 DEMO_CLIENT_ID = "2128753"
@@ -292,6 +293,24 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def sqlite_steps(store: Store, work: Callable[[], Any], every: int = 1000) -> int:
+    """How much SQLite work `work` does on `store`, in `every`s of its virtual machine's steps:
+    a count of the rows it visits that does not depend on the machine's speed."""
+    steps = 0
+
+    def tick() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store._db.set_progress_handler(tick, every)
+    try:
+        work()
+    finally:
+        store._db.set_progress_handler(None, every)
+    return steps
 
 
 def sandbox_client(

@@ -4,12 +4,12 @@ checked before anything is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_CLIENT_ID, Clock, sandbox_client
+from conftest import DEMO_CLIENT_ID, Clock, sandbox_client, sqlite_steps
 
 from oint.sandbox.core import Sandbox
 from oint.sandbox.model.products import PRODUCT
@@ -20,24 +20,6 @@ RunCli = Any  # the run_cli fixture
 
 
 # ------------------------------------------------------------------ item 9: pages at any size
-def sqlite_steps(store: Store, work: Callable[[], Any]) -> int:
-    """How much SQLite work `work` does on `store`, in thousands of virtual machine steps:
-    a count of the rows it visits that does not depend on the machine's speed."""
-    steps = 0
-
-    def tick() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    store._db.set_progress_handler(tick, 1000)
-    try:
-        work()
-    finally:
-        store._db.set_progress_handler(None, 1000)
-    return steps
-
-
 def seeded_store(path: Path, products: int) -> Store:
     store = Store(str(path))
     seed_catalogue(store, DEMO_CLIENT_ID, products, now=1_760_000_000.0)

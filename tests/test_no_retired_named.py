@@ -82,10 +82,11 @@ def help_text(*args: str) -> str:
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     err = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code: object
         try:
             code = main([*args, "--help"])
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else 0
+        except SystemExit as e:  # SystemExit(None) is success; SystemExit("message") is exit 1
+            code = 0 if e.code is None else e.code
     assert code == 0, (args, err.getvalue())
     out.flush()
     buffer = out.buffer

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Clock
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, Clock, sqlite_steps
 
 from oint.apis.seller import spec
 from oint.sandbox.core import Sandbox
@@ -96,19 +96,7 @@ def ask(sandbox: Sandbox, path: str, body: Any = None, method: str = "POST") -> 
 
 def steps(sandbox: Sandbox, path: str, body: Any = None, method: str = "POST") -> int:
     """SQLite's virtual machine steps (in hundreds) one request takes."""
-    count = [0]
-
-    def tick() -> int:
-        count[0] += 1
-        return 0
-
-    db = sandbox.store._db
-    db.set_progress_handler(tick, 100)
-    try:
-        ask(sandbox, path, body, method)
-    finally:
-        db.set_progress_handler(None, 100)
-    return count[0]
+    return sqlite_steps(sandbox.store, lambda: ask(sandbox, path, body, method), every=100)
 
 
 def middle(sandbox: Sandbox) -> int:
