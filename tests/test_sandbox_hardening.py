@@ -21,7 +21,7 @@ from sandbox_http import AUTH, call, ozon_error
 
 from oint.ozon import OzonClient
 from oint.sandbox import model
-from oint.sandbox.app import SandboxApp, is_loopback
+from oint.sandbox.app import RequestLog, SandboxApp, is_loopback
 from oint.sandbox.core import Sandbox, SandboxResponse
 from oint.sandbox.errors import SandboxStateError, not_found
 from oint.sandbox.model.base import ROUTES, Account, Handler
@@ -482,3 +482,23 @@ def test_a_model_bug_is_one_line_of_log_and_a_plain_500(
         sandbox.handle("POST", path, AUTH, b'{"product_id": [1111588191]}')
     assert caplog.records[0].exc_info
     sandbox.close()
+
+
+def test_request_log_line_has_the_query_with_the_token_masked() -> None:
+    """The request log reads the same path + query the sandbox answers, and hides the admin token."""
+    lines: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Any) -> None:
+        pass
+
+    scope = {"type": "http", "method": "GET", "path": "/__sandbox", "query_string": b"a=1&token=s3cret"}
+    asyncio.run(RequestLog(app, lines.append)(scope, receive, send))
+    (line,) = lines
+    assert " GET /__sandbox?a=1&token=*** 404 " in line and "s3cret" not in line

@@ -688,7 +688,9 @@ def test_returns_reviews_questions_chats_and_the_activity(week: living.Market) -
     assert all(r.product and r.product_id for r in got.rows)  # the catalogue's own products
     pages_of = [data.reviews(store, ref, now, offset=o, limit=7).rows for o in range(0, got.total, 7)]
     assert [r.id for page in pages_of for r in page] == [d["id"] for d in all_reviews[::-1]]
-    assert [q.id for q in data.questions(store, ref, now).rows] == [d["id"] for d in all_questions[::-1]][:50]
+    asked = data.questions(store, ref, now).rows
+    assert [q.id for q in asked] == [d["id"] for d in all_questions[::-1]][:50]
+    assert all(q.product and q.product_id for q in asked)  # the catalogue's own products
     chats = data.chats(store, ref, now)
     assert chats.total == len(all_chats) and chats.rows[0].id == all_chats[-1]["chat_id"]
     one = data.chat_detail(store, ref, now, chats.rows[0].id)

@@ -357,3 +357,27 @@ def test_stocks_by_warehouse_v2_follow_the_orders(week: Market) -> None:
     ]
     fbs = next(s for item in stocks for s in item["stocks"] if s["type"] == "fbs" and s["sku"] == sku)
     assert (entry["present"], entry["reserved"]) == (fbs["present"], fbs["reserved"])
+
+
+def test_accruals_by_day_pages_by_last_id(week: Market, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of a busy day, after `last_id`, give the day's accruals once each, in order."""
+    from oint.sandbox.model import finance
+
+    m = week
+    set_api_date(m, TODAY)
+    busiest = max(
+        (checked(m, "/v1/finance/accrual/by-day", {"date": _day(o)})["accruals"] for o in range(DAYS + 7)),
+        key=len,
+    )
+    assert len(busiest) > 3
+    monkeypatch.setattr(finance, "ACCRUAL_PAGE", 3)
+    body: dict[str, Any] = {"date": busiest[0]["date"][:10]}
+    paged: list[dict[str, Any]] = []
+    while True:
+        answer = checked(m, "/v1/finance/accrual/by-day", body)
+        assert len(answer["accruals"]) <= 3
+        paged += answer["accruals"]
+        if not answer["last_id"]:
+            break
+        body = {**body, "last_id": answer["last_id"]}
+    assert paged == busiest

@@ -11,9 +11,12 @@ transactions themselves). Injected slowness is awaited on the loop.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
+import re
 import sys
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -35,6 +38,13 @@ Send = Callable[[Message], Awaitable[None]]
 MAX_BODY = 32 * 1024 * 1024  # bytes; Ozon's largest requests (1000 products) are far smaller
 WORKERS = 4
 log = logging.getLogger("oint.sandbox")
+
+
+def _target(scope: Scope) -> str:
+    """The request's path with its query string, as `Sandbox.handle` and the request log take it."""
+    path = str(scope.get("path") or "/")
+    query = scope.get("query_string") or b""
+    return f"{path}?{query.decode('latin-1')}" if query else path
 
 
 def _error(e: ApiError) -> SandboxResponse:
@@ -80,10 +90,7 @@ class SandboxApp:
                 return _error(too_large(MAX_BODY))
             if not message.get("more_body"):
                 break
-        path = scope.get("path") or "/"
-        query = scope.get("query_string") or b""
-        if query:
-            path += "?" + query.decode("latin-1")
+        path = _target(scope)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         refusal = check(self.hosts, scope["method"], path, headers)
         if refusal is not None:
@@ -126,9 +133,6 @@ def create_app(sandbox: Sandbox, hosts: HostPolicy | None = None) -> SandboxApp:
 def request_line(when: float, method: str, path: str, status: int, seconds: float) -> str:
     """One line of the served sandbox's request log: time (UTC), method, path, status, duration.
     A `token=` in the query (the web view's admin token) is masked."""
-    import datetime as dt
-    import re
-
     moment = dt.datetime.fromtimestamp(when, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = re.sub(r"(?i)([?&]token=)[^&]*", r"\1***", path)
     return f"{moment} {method} {path} {status} {seconds * 1000:.1f} ms"
@@ -145,8 +149,6 @@ class RequestLog:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return
-        import time
-
         started, began = time.time(), time.perf_counter()
         status = 0
 
@@ -159,12 +161,10 @@ class RequestLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            path = scope.get("path") or "/"
-            query = scope.get("query_string") or b""
-            if query:
-                path += "?" + query.decode("latin-1")
             self.write(
-                request_line(started, scope.get("method", ""), path, status, time.perf_counter() - began)
+                request_line(
+                    started, scope.get("method", ""), _target(scope), status, time.perf_counter() - began
+                )
             )
 
 

@@ -20,12 +20,6 @@ from typing import Any
 from oint.core.validate import kind_of, resolve
 from oint.sandbox.errors import malformed
 
-FORM = "multipart/form-data"
-
-
-def is_form(content_type: str) -> bool:
-    return content_type.split(";", 1)[0].strip().lower() == FORM
-
 
 def parse_form(
     content_type: str, body: bytes, schema: Mapping[str, Any] | None, defs: Mapping[str, Any]

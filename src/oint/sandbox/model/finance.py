@@ -467,6 +467,10 @@ def accrual_fees(event: dict[str, Any]) -> list[tuple[int, int, int, int, int]]:
     return out
 
 
+def _accrual_id(event: dict[str, Any]) -> int:
+    return 30_000_000_000 + int(event["seq"])
+
+
 def accrual(event: dict[str, Any]) -> dict[str, Any]:
     """The accrual of `/v1/finance/accrual/by-day` for a money event: fees per SKU, the posting's
     products with their commission and delivery, the total."""
@@ -502,7 +506,7 @@ def accrual(event: dict[str, Any]) -> dict[str, Any]:
         )
     moment = dt.datetime.fromtimestamp(event["at"], dt.timezone.utc)
     answer: dict[str, Any] = {
-        "accrual_id": 30_000_000_000 + int(event["seq"]),
+        "accrual_id": _accrual_id(event),
         "accrued_category": CATEGORY[event["type"]],
         "date": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "unit_number": event["posting_number"],
@@ -538,11 +542,10 @@ def accrual_by_day(account: Account, body: dict[str, Any]) -> dict[str, Any]:
         raise rejected("GetFinanceAccrualByDayRequest.LastId", "not an id of this list")
     since = day.timestamp()
     events = market.events(account, since, since + 86_400, MONEY_EVENTS)
-    rows = [accrual(e) for e in events]
     if after:
-        rows = [r for r in rows if r["accrual_id"] > int(after)]
-    page = rows[:ACCRUAL_PAGE]
-    more = len(rows) > ACCRUAL_PAGE
+        events = [e for e in events if _accrual_id(e) > int(after)]
+    page = [accrual(e) for e in events[:ACCRUAL_PAGE]]  # only the page's accruals are built
+    more = len(events) > ACCRUAL_PAGE
     return {"accruals": page, "last_id": str(page[-1]["accrual_id"]) if more else ""}
 
 

@@ -381,17 +381,22 @@ def carriage_approve(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _release(account: Account, act: dict[str, Any], numbers: list[str]) -> None:
+    """The postings `numbers` leave the carriage `act` (those still in it): they wait for another."""
+    for number in numbers:
+        doc = pf.get_posting(account, number)
+        if doc is not None and doc.get("act_id") == act["id"]:
+            doc.pop("act_id")
+            pf.save_posting(account, doc)
+
+
 @route("POST", "/v1/carriage/cancel")
 def carriage_cancel(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Deletes a carriage not approved yet: its postings wait for another."""
     act = get_carriage(account, body)
     if act["approved"]:
         return {"error": "CARRIAGE_ALREADY_APPROVED", "carriage_status": _act_status(account, act)}
-    for number in act["postings"]:
-        doc = pf.get_posting(account, number)
-        if doc is not None and doc.get("act_id") == act["id"]:
-            doc.pop("act_id")
-            pf.save_posting(account, doc)
+    _release(account, act, act["postings"])
     account.delete(ACT, act["id"])
     return {"error": "", "carriage_status": "CANCELLED"}
 
@@ -408,7 +413,7 @@ def carriage_set_postings(account: Account, body: dict[str, Any]) -> dict[str, A
     if not numbers:
         raise rejected("SetPostingsRequest.PostingNumbers", "value must contain at least 1 item(s)")
     results = []
-    kept = []
+    kept: dict[str, dict[str, Any]] = {}  # number: posting
     for number in numbers:
         doc = pf.get_posting(account, number)
         if doc is None:
@@ -421,20 +426,14 @@ def carriage_set_postings(account: Account, body: dict[str, Any]) -> dict[str, A
             error = "POSTING_IN_ANOTHER_CARRIAGE"
         else:
             error = ""
-            kept.append(number)
+            kept[number] = doc
         results.append({"posting_number": number, "result": not error, "error": error})
     if kept:
-        for number in act["postings"]:
-            doc = pf.get_posting(account, number)
-            if number not in kept and doc is not None and doc.get("act_id") == act["id"]:
-                doc.pop("act_id")
-                pf.save_posting(account, doc)
-        for number in kept:
-            doc = pf.get_posting(account, number)
-            assert doc is not None
+        _release(account, act, [n for n in act["postings"] if n not in kept])
+        for doc in kept.values():
             doc["act_id"] = act["id"]
             pf.save_posting(account, doc)
-        act["postings"] = kept
+        act["postings"] = list(kept)
         account.put(ACT, act["id"], act)
     return {"result": results}
 

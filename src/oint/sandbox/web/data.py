@@ -471,27 +471,48 @@ def _product_of(acct: Account, sku: int, cache: dict[int, tuple[str, int]]) -> t
     return cache[sku]
 
 
+def _sku(d: dict[str, Any]) -> int:
+    return int(d.get("sku") or 0)
+
+
+def _review_row(d: dict[str, Any], product: tuple[str, int]) -> ReviewRow:
+    """A row of the reviews page; `product` is the name and id of its SKU (`_product_of`)."""
+    return ReviewRow(
+        id=str(d["id"]),
+        sku=_sku(d),
+        product=product[0],
+        product_id=product[1],
+        rating=int(d.get("rating") or 0),
+        text=str(d.get("text") or ""),
+        status=str(d.get("status") or ""),
+        published_at=str(d.get("published_at") or ""),
+        posting=str(d.get("posting_number") or ""),
+        comments=tuple(str(c.get("text") or "") for c in d.get("comments") or []),
+    )
+
+
+def _question_row(d: dict[str, Any], product: tuple[str, int]) -> QuestionRow:
+    """A row of the questions page; `product` is the name and id of its SKU (`_product_of`)."""
+    return QuestionRow(
+        id=str(d["id"]),
+        sku=_sku(d),
+        product=product[0],
+        product_id=product[1],
+        text=str(d.get("text") or ""),
+        author=str(d.get("author_name") or ""),
+        status=str(d.get("status") or ""),
+        published_at=str(d.get("published_at") or ""),
+        answers=tuple(str(a.get("text") or "") for a in d.get("answers") or []),
+    )
+
+
 def reviews(store: Store, ref: AccountRef, now: float, offset: int = 0, limit: int = PAGE) -> Reviews:
     """Reviews of delivered products (`model/reviews.py`, also served by `/v1/review/list`), newest first."""
     with store.transaction():
         acct = _view(store, ref, now)
         docs, total = newest_page(store, ref.client_id, reviews_model.REVIEW, offset, limit)
         cache: dict[int, tuple[str, int]] = {}
-        rows = tuple(
-            ReviewRow(
-                id=str(d["id"]),
-                sku=int(d.get("sku") or 0),
-                product=_product_of(acct, int(d.get("sku") or 0), cache)[0],
-                product_id=_product_of(acct, int(d.get("sku") or 0), cache)[1],
-                rating=int(d.get("rating") or 0),
-                text=str(d.get("text") or ""),
-                status=str(d.get("status") or ""),
-                published_at=str(d.get("published_at") or ""),
-                posting=str(d.get("posting_number") or ""),
-                comments=tuple(str(c.get("text") or "") for c in d.get("comments") or []),
-            )
-            for d in docs
-        )
+        rows = tuple(_review_row(d, _product_of(acct, _sku(d), cache)) for d in docs)
     return Reviews(ref, rows, total, offset, limit)
 
 
@@ -501,20 +522,7 @@ def questions(store: Store, ref: AccountRef, now: float, offset: int = 0, limit:
         acct = _view(store, ref, now)
         docs, total = newest_page(store, ref.client_id, reviews_model.QUESTION, offset, limit)
         cache: dict[int, tuple[str, int]] = {}
-        rows = tuple(
-            QuestionRow(
-                id=str(d["id"]),
-                sku=int(d.get("sku") or 0),
-                product=_product_of(acct, int(d.get("sku") or 0), cache)[0],
-                product_id=_product_of(acct, int(d.get("sku") or 0), cache)[1],
-                text=str(d.get("text") or ""),
-                author=str(d.get("author_name") or ""),
-                status=str(d.get("status") or ""),
-                published_at=str(d.get("published_at") or ""),
-                answers=tuple(str(a.get("text") or "") for a in d.get("answers") or []),
-            )
-            for d in docs
-        )
+        rows = tuple(_question_row(d, _product_of(acct, _sku(d), cache)) for d in docs)
     return Questions(ref, rows, total, offset, limit)
 
 
