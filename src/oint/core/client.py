@@ -252,8 +252,8 @@ class _ClientCore:
         """Warn (once per process and endpoint), whatever the host, about a request to an endpoint
         Ozon switched off: its date and successor. The day is the server's API date where the
         transport plays one (the embedded sandbox: `api_day()`), else `oint.core.layer.today()`."""
-        if req.path in _WARNED_RETIRED:
-            return
+        if req.path in _WARNED_RETIRED or req.path not in self.layer.retiring():
+            return  # the usual case, a set look-up per call
         op = self.layer.find(req.path)
         if op is None or op.retired is None or not op.retired_on(self._api_day()):
             return
