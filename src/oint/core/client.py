@@ -198,6 +198,11 @@ class _ClientCore:
             )
         self.client_id = str(client_id)
         self._api_key = str(api_key)
+        if not (self._api_key.isascii() and self._api_key.isprintable()):
+            # checked once here, not by each transport: httpx's error would quote the header's value
+            raise UsageError(
+                "api_key holds a character no HTTP header may carry (a line break, a non-ASCII letter?)"
+            )
         self.base_url = (base_url or OZON_BASE_URL).rstrip("/")
 
     def _default_transport(self, http_client: Any) -> Any:
