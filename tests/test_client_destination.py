@@ -63,6 +63,7 @@ def test_a_retirement_warning_on_any_server(monkeypatch: pytest.MonkeyPatch) -> 
     import oint.core.client as base_client
 
     monkeypatch.setattr(base_client, "_WARNED_RETIRED", set())
+    monkeypatch.setenv("OINT_OZON_TODAY", "2026-12-07")  # a fixed day, not this machine's clock
     day = today()
     retired = next(
         op for op in operations().values() if op.retired_on(day) and op.successor and op.method == "POST"
