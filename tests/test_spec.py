@@ -139,3 +139,14 @@ def test_registry_methods_keep_their_limits() -> None:
     assert REGISTRY["UpdateProductsStocks"].rate_limit == (80, 60.0)
     assert REGISTRY["GetProductList"].rate_limit is None
     assert REGISTRY["GetProductStructure"].endpoint is None
+
+
+def test_the_clients_keep_their_layer_once_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a call reads `client.layer` several times: after the first, no import statement runs again
+    import types
+
+    from oint.apis.seller.client import AsyncSellerClient, SellerClient
+
+    assert SellerClient.layer is spec.LAYER and AsyncSellerClient.layer is spec.LAYER
+    monkeypatch.setitem(sys.modules, "oint.apis.seller.spec", types.ModuleType("no_layer_here"))
+    assert SellerClient.layer is spec.LAYER and AsyncSellerClient.layer is spec.LAYER
