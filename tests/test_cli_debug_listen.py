@@ -16,7 +16,7 @@ import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, SandboxServer, creds, free_port
 
 from oint.core.listen import listening_sockets
-from oint.core.transport.debug import BODY_SHOWN
+from oint.core.transport.debug import BODY_SHOWN, shown_body
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError
 
 SECRET = "debug-secret-0f9e8d7c6b5a"
@@ -163,3 +163,12 @@ def test_sandbox_serve_still_names_its_address(tmp_path: Any) -> None:
         proc.wait(10)
     assert "listening at http://127.0.0.1:" in line, line
     assert not line.split("127.0.0.1:")[1].startswith("0")
+
+
+def test_a_body_that_is_not_text_is_named_by_its_size_and_type() -> None:
+    pdf = b"%PDF-1.7\n\x00\x01\x02" + b"x" * 100
+    assert shown_body(pdf, "application/pdf") == f"<{len(pdf):,} bytes, not text (application/pdf)>"
+    assert shown_body(b"\xff\xfe", "") == "<2 bytes, not text (no Content-Type)>"
+    late = b"a" * BODY_SHOWN + b"\x00"  # a control character past what is shown: the text is shown
+    assert shown_body(late) == "a" * BODY_SHOWN + f"... ({len(late):,} bytes in all)"
+    assert shown_body(b'{"a":\n1}') == '{"a":\\n1}'

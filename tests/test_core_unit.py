@@ -250,6 +250,16 @@ def test_api_key_never_leaks(caplog: pytest.LogCaptureFixture) -> None:
     assert SECRET not in text
 
 
+@pytest.mark.parametrize("bad", ["\n", "\x00", "\u043a"])  # a line break, NUL, a Cyrillic letter
+def test_an_api_key_no_header_may_carry_is_refused_without_echo(bad: str) -> None:
+    # httpx's own error would quote the whole header value (the key) in the call's exception
+    key = SECRET[:8] + bad + SECRET[8:]
+    for cls in (OzonClient, AsyncOzonClient):
+        with pytest.raises(UsageError) as info:
+            cls("1", key, base_url="https://x.test")
+        assert "api_key" in str(info.value) and SECRET[:8] not in str(info.value)
+
+
 def test_missing_credentials_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OZON_CLIENT_ID", raising=False)
     monkeypatch.delenv("OZON_API_KEY", raising=False)

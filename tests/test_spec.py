@@ -86,6 +86,13 @@ def test_retirements_and_successors() -> None:
     assert spec.operation("/v1/product/upload_digital_codes").sources == ("facts",)
 
 
+def test_the_layer_lists_the_paths_that_retire() -> None:
+    # the client's per-call check of a switched-off endpoint is a look-up in this set
+    retiring = spec.LAYER.retiring()
+    assert retiring == {op.path for op in spec.operations().values() if op.retired}
+    assert "/v1/product/pictures/import" in retiring and "/v3/product/list" not in retiring
+
+
 def test_paging_is_described_for_every_paged_operation() -> None:
     paged = [op for op in spec.operations().values() if op.paging is not None]
     assert len(paged) == 92
@@ -132,3 +139,14 @@ def test_registry_methods_keep_their_limits() -> None:
     assert REGISTRY["UpdateProductsStocks"].rate_limit == (80, 60.0)
     assert REGISTRY["GetProductList"].rate_limit is None
     assert REGISTRY["GetProductStructure"].endpoint is None
+
+
+def test_the_clients_keep_their_layer_once_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a call reads `client.layer` several times: after the first, no import statement runs again
+    import types
+
+    from oint.apis.seller.client import AsyncSellerClient, SellerClient
+
+    assert SellerClient.layer is spec.LAYER and AsyncSellerClient.layer is spec.LAYER
+    monkeypatch.setitem(sys.modules, "oint.apis.seller.spec", types.ModuleType("no_layer_here"))
+    assert SellerClient.layer is spec.LAYER and AsyncSellerClient.layer is spec.LAYER

@@ -130,10 +130,6 @@ def _facts(doc: dict[str, Any]) -> dict[tuple[str, str], Any]:
     return out
 
 
-def _deprecated(op: dict[str, Any]) -> bool:
-    return bool(op.get("deprecated"))
-
-
 def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[str]]:
     """What changed from `old` to `new` (both OpenAPI documents), each list sorted."""
     old_ops, new_ops = operations(old), operations(new)

@@ -198,6 +198,11 @@ class _ClientCore:
             )
         self.client_id = str(client_id)
         self._api_key = str(api_key)
+        if not (self._api_key.isascii() and self._api_key.isprintable()):
+            # checked once here, not by each transport: httpx's error would quote the header's value
+            raise UsageError(
+                "api_key holds a character no HTTP header may carry (a line break, a non-ASCII letter?)"
+            )
         self.base_url = (base_url or OZON_BASE_URL).rstrip("/")
 
     def _default_transport(self, http_client: Any) -> Any:
@@ -252,8 +257,8 @@ class _ClientCore:
         """Warn (once per process and endpoint), whatever the host, about a request to an endpoint
         Ozon switched off: its date and successor. The day is the server's API date where the
         transport plays one (the embedded sandbox: `api_day()`), else `oint.core.layer.today()`."""
-        if req.path in _WARNED_RETIRED:
-            return
+        if req.path in _WARNED_RETIRED or req.path not in self.layer.retiring():
+            return  # the usual case, a set look-up per call
         op = self.layer.find(req.path)
         if op is None or op.retired is None or not op.retired_on(self._api_day()):
             return

@@ -88,7 +88,7 @@ class APIStatusError(OzonError):
             self.message = str(err.get("message") or "")
         else:
             text = body.decode("utf-8", "replace").strip()
-            if _binary(text):  # never bytes in a message: what they are, and how many
+            if not_text(text):  # never bytes in a message: what they are, and how many
                 kind = self.headers.get("content-type") or "no Content-Type"
                 self.message = f"the answer is not text: {len(body)} bytes ({kind})"
             else:
@@ -183,9 +183,11 @@ def parse_retry_after(value: str | None) -> float | None:
     return seconds if seconds >= 0 else None
 
 
-def _binary(text: str) -> bool:
-    """Whether decoded text holds bytes that were not UTF-8 text (replacement or control characters)."""
-    return "\ufffd" in text or any(c < " " and c not in "\t\n\r" for c in text[:4096])
+def not_text(text: str, scan: int = 4096) -> bool:
+    """Whether a body decoded with errors="replace" was bytes rather than UTF-8 text: a replacement
+    character anywhere, or a control character in its first `scan` characters (also the judgment of
+    `--debug`'s lines, `oint.core.transport.debug`)."""
+    return "\ufffd" in text or any(c < " " and c not in "\t\n\r" for c in text[:scan])
 
 
 def _first_text_line(text: str) -> str:

@@ -193,6 +193,7 @@ class Layer:
         self._operations: dict[str, Operation] | None = None
         self._built: dict[str, Operation] = {}  # operations made so far, by path: a call needs only its own
         self._names: dict[str, str] | None = None
+        self._retiring: frozenset[str] | None = None
         self._schemas: _Schemas | None = None
 
     def __repr__(self) -> str:
@@ -227,6 +228,14 @@ class Layer:
         if path is None or path not in self.declarations()["operations"]:
             raise KeyError(f"no {self.name or 'API'} operation {key!r}")
         return self._build(path)
+
+    def retiring(self) -> frozenset[str]:
+        """The paths of the operations Ozon switches off (or did) on some day: a call to any other
+        path needs no look-up of its operation to know it warns of nothing."""
+        if self._retiring is None:
+            ops = self.declarations()["operations"]
+            self._retiring = frozenset(path for path, d in ops.items() if d.get("retired"))
+        return self._retiring
 
     def find(self, key: str) -> Operation | None:
         try:

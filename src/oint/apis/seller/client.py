@@ -17,12 +17,18 @@ __all__ = ["AsyncSellerClient", "SellerClient"]
 
 class _SellerLayer:
     """`layer` of the Seller API's clients: `oint.apis.seller.spec.LAYER`, imported when first asked
-    for, so that importing a client does not load the operation layer's module."""
+    for, so that importing a client does not load the operation layer's module; kept from then on
+    (a call reads `layer` several times: an import statement each time cost ~0.7 µs)."""
+
+    _layer: Layer | None = None
 
     def __get__(self, client: object, owner: type | None = None) -> Layer:
-        from oint.apis.seller.spec import LAYER
+        layer = self._layer
+        if layer is None:
+            from oint.apis.seller.spec import LAYER
 
-        return LAYER
+            layer = self._layer = LAYER
+        return layer
 
 
 class SellerClient(SyncClientBase, SyncOperations):

@@ -24,6 +24,7 @@ import sys
 from time import perf_counter
 from typing import Any
 
+from oint.core.errors import not_text
 from oint.core.transport.base import (
     AsyncTransport,
     RawResponse,
@@ -58,7 +59,7 @@ def shown_body(body: bytes | None, content_type: str = "") -> str | None:
     if not body:
         return None
     text = body.decode("utf-8", "replace")
-    if "\ufffd" in text or any(c < " " and c not in "\t\n\r" for c in text[:BODY_SHOWN]):
+    if not_text(text, BODY_SHOWN):
         return f"<{len(body):,} bytes, not text ({content_type or 'no Content-Type'})>"
     line = text[:BODY_SHOWN].replace("\r", "\\r").replace("\n", "\\n")
     return line if len(text) <= BODY_SHOWN else f"{line}... ({len(body):,} bytes in all)"
