@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple, Protocol
 
@@ -535,14 +535,3 @@ def schema_columns(node: dict[str, Any], prefix: str = "", depth: int = 0) -> li
         else:
             out.append(key)
     return out
-
-
-def report_problems(problems: Iterable[str]) -> tuple[list[str], int]:
-    """The first MAX_REPORTED problems and how many there are in all."""
-    shown: list[str] = []
-    count = 0
-    for p in problems:
-        count += 1
-        if len(shown) < MAX_REPORTED:
-            shown.append(p)
-    return shown, count
