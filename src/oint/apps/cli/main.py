@@ -252,7 +252,11 @@ def client_options(flags: Collection[str], settings: Mapping[str, str]) -> dict[
         from oint.core.client import check_ca_file
 
         options["ca_file"] = check_ca_file(settings["ca-file"], "--ca-file")
-    if "debug" in flags:
+    if "debug" in flags:  # each request and answer on stderr (the key redacted), and the retries
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
+        logging.getLogger("oint.sandbox").setLevel(logging.DEBUG)  # --sandbox: a model bug's traceback
         options["debug"] = True
     return options
 
@@ -262,11 +266,6 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     from oint.compat.base import SyncOIntClient
 
     options = client_options(flags, settings)
-    if "debug" in flags:  # each request and answer on stderr (the key redacted), and the retries
-        import logging
-
-        logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
-        logging.getLogger("oint.sandbox").setLevel(logging.DEBUG)  # --sandbox: a model bug's traceback
     import warnings
 
     warnings.showwarning = _warning_line
