@@ -18,6 +18,7 @@ from conftest import DEMO_API_KEY, CliResult, SandboxServer, creds
 from oint.apps.cli import main as cli_main
 from oint.compat.base import SyncOIntClient
 from oint.core.errors import UsageError
+from oint.jobs.files import check_output, check_writable
 
 PRODUCT_LIST = "/v3/product/list"
 ARMED = "armed before the refused call"
@@ -116,9 +117,9 @@ def test_out_without_permission_in_process(tmp_path: Path, monkeypatch: pytest.M
     existing.write_text("{}")
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     with pytest.raises(UsageError, match=r"^--out: no permission to write '.*existing\.json'$"):
-        cli_main.check_out(str(existing))
+        check_writable(str(existing), "--out")
     with pytest.raises(UsageError, match=r"^--out: no permission to create a file in '.*'$"):
-        cli_main.check_out(str(tmp_path / "new.json"))
+        check_writable(str(tmp_path / "new.json"), "--out")
 
 
 def test_check_out_accepts_writable_targets(tmp_path: Path) -> None:
@@ -127,7 +128,7 @@ def test_check_out_accepts_writable_targets(tmp_path: Path) -> None:
     link = tmp_path / "link.json"
     link.symlink_to(tmp_path / "target.json")  # dangling: writing creates the target
     for path in (existing, tmp_path / "new.json", link):
-        cli_main.check_out(str(path))
+        check_writable(str(path), "--out")
     assert not (tmp_path / "new.json").exists() and not (tmp_path / "target.json").exists()
 
 
@@ -184,3 +185,16 @@ def test_folder_removed_during_the_call(
     err = captured.err.decode()
     assert err.count("\n") == 1 and "could not write" in err and "a.json" in err
     assert sys.platform == "win32" or "No such file or directory" in err
+
+
+def test_job_files_are_checked_as_out_is(tmp_path: Path) -> None:
+    """A job's --report or --out is checked by the same rule as a call's --out: a name whose
+    folder is a file, or that ends in a slash, is refused by what it is (the job's check used
+    to call the first 'a folder that does not exist' and miss the second)."""
+    plain = tmp_path / "plain.txt"
+    plain.write_text("")
+    with pytest.raises(UsageError, match=r"^--report: '.*plain\.txt' is not a folder$"):
+        check_output(str(plain / "report.csv"), "--report")
+    with pytest.raises(UsageError, match=r"^--out: '.*' is a folder, not a file$"):
+        check_writable(str(tmp_path / "no-such") + "/", "--out")
+    assert check_output(str(tmp_path / "report.csv"), "--report") == "csv"

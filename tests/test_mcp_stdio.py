@@ -198,6 +198,7 @@ def test_usage_errors(tmp_path: Path) -> None:
     for args, expected in (
         (["--bogus"], "unknown option --bogus"),
         (["--sandbox", "--base-url", "http://x"], "exclude each other"),
+        (["--base-url", "ftp://x"], "--base-url: "),
         (["--http", "nowhere"], "HOST:PORT"),
         (["--max-items", "many"], "whole number"),
     ):

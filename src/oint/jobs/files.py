@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple, Protocol
 
@@ -54,19 +54,29 @@ def check_output(path: str, option: str = "--out") -> str:
     """The format of a file to be written, once it is known that it can be written: checked
     before anything is sent (UsageError naming the problem)."""
     fmt = file_format(path, option, writing=True)
+    check_writable(path, option)
+    return fmt
+
+
+def check_writable(path: str, option: str = "--out") -> None:
+    """A file `option` names (`--out`, `--report`) must be writable before anything is sent:
+    UsageError naming the problem. The one check, for a call's answer and a job's files."""
+    if not path:
+        raise UsageError(f"{option}: needs a file name")
     real = os.path.realpath(path)  # a symlink is written through to its target
-    if os.path.isdir(real):
+    if os.path.isdir(real) or path.endswith(("/", os.sep)):
         raise UsageError(f"{option}: {path!r} is a folder, not a file")
     if os.path.exists(real):
         if not os.access(real, os.W_OK):
             raise UsageError(f"{option}: no permission to write {path!r}")
-        return fmt
+        return
     folder = os.path.dirname(real)
-    if not os.path.isdir(folder):
+    if not os.path.exists(folder):
         raise UsageError(f"{option}: folder {folder!r} does not exist")
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option}: {folder!r} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{option}: no permission to create a file in {folder!r}")
-    return fmt
 
 
 def _openpyxl() -> Any:
@@ -525,14 +535,3 @@ def schema_columns(node: dict[str, Any], prefix: str = "", depth: int = 0) -> li
         else:
             out.append(key)
     return out
-
-
-def report_problems(problems: Iterable[str]) -> tuple[list[str], int]:
-    """The first MAX_REPORTED problems and how many there are in all."""
-    shown: list[str] = []
-    count = 0
-    for p in problems:
-        count += 1
-        if len(shown) < MAX_REPORTED:
-            shown.append(p)
-    return shown, count

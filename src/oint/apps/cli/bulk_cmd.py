@@ -167,11 +167,7 @@ def bulk(argv: list[str]) -> int:
             checked = check_rows(op, read_table(path), path)
             _say(f"{path}: {checked.rows} rows checked, all good; nothing sent (--dry-run)")
             return EXIT_OK
-        if "debug" in opts:
-            import logging
-
-            logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
-        client = _async_client(opts)
+        client = _async_client(opts)  # --debug: set up by main.client_options, as for every command
         try:
             job = create_job(
                 op,

@@ -43,26 +43,6 @@ def _out(text: str | bytes, path: str | None = None) -> bool:
     return True
 
 
-def check_out(path: str) -> None:
-    """`--out FILE` must be writable before anything is sent: UsageError naming the problem."""
-    if not path:
-        raise UsageError("--out: needs a file name")
-    real = os.path.realpath(path)  # a symlink is written through to its target
-    if os.path.isdir(real) or path.endswith(("/", os.sep)):
-        raise UsageError(f"--out: {path!r} is a folder, not a file")
-    if os.path.exists(real):
-        if not os.access(real, os.W_OK):
-            raise UsageError(f"--out: no permission to write {path!r}")
-        return
-    folder = os.path.dirname(real)
-    if not os.path.exists(folder):
-        raise UsageError(f"--out: folder {folder!r} does not exist")
-    if not os.path.isdir(folder):
-        raise UsageError(f"--out: {folder!r} is not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"--out: no permission to create a file in {folder!r}")
-
-
 def _json_text(doc: Any) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
@@ -205,7 +185,9 @@ def ozon_command(argv: list[str]) -> int:
     values = convert_values(method, inv.values)
     out_path = inv.settings.get("out")
     if out_path is not None:
-        check_out(out_path)
+        from oint.jobs.files import check_writable
+
+        check_writable(out_path, "--out")
     if method.local is not None:
         return _written(_out(_json_text(method.run_local(values)), out_path))
     return _call_api(method, values, inv.flags, inv.settings, out_path)
@@ -270,7 +252,11 @@ def client_options(flags: Collection[str], settings: Mapping[str, str]) -> dict[
         from oint.core.client import check_ca_file
 
         options["ca_file"] = check_ca_file(settings["ca-file"], "--ca-file")
-    if "debug" in flags:
+    if "debug" in flags:  # each request and answer on stderr (the key redacted), and the retries
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
+        logging.getLogger("oint.sandbox").setLevel(logging.DEBUG)  # --sandbox: a model bug's traceback
         options["debug"] = True
     return options
 
@@ -280,11 +266,6 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     from oint.compat.base import SyncOIntClient
 
     options = client_options(flags, settings)
-    if "debug" in flags:  # each request and answer on stderr (the key redacted), and the retries
-        import logging
-
-        logging.basicConfig(level=logging.INFO, format="oint: %(message)s")
-        logging.getLogger("oint.sandbox").setLevel(logging.DEBUG)  # --sandbox: a model bug's traceback
     import warnings
 
     warnings.showwarning = _warning_line

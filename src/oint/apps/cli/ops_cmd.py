@@ -211,7 +211,7 @@ def parse_call(
 
 
 def run_operation(name: str, tokens: list[str]) -> int:
-    from oint.apps.cli.main import EXIT_OK, check_out, make_client, refuse_binary_to_terminal, run_call
+    from oint.apps.cli.main import EXIT_OK, make_client, refuse_binary_to_terminal, run_call
 
     op = spec.operation(name)
     if not tokens or any(t.lower() in ("--help", "-h") for t in tokens):
@@ -220,7 +220,9 @@ def run_operation(name: str, tokens: list[str]) -> int:
     body, path_params, flags, settings = parse_call(op, tokens)
     out = settings.get("out")
     if out is not None:
-        check_out(out)
+        from oint.jobs.files import check_writable
+
+        check_writable(out, "--out")
     refuse_binary_to_terminal(op.file, out)
     client = make_client(flags, settings)
     if "all-pages" in flags:

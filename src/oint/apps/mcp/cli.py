@@ -122,6 +122,10 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
     if profile is not None and _profiles_module() is None:
         raise UsageError("--profile: this oint has no profiles yet (use OZON_CLIENT_ID / OZON_API_KEY)")
     base_url = opts.get("base-url")
+    if base_url:  # refused at start, as every command does, not at the first tool call
+        from oint.core.base_url import check_base_url
+
+        base_url = check_base_url(base_url, "--base-url")
     sandbox: bool | str = False
     implicit = False
     if opts.get("sandbox"):
