@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from services import PostgresServer, RedisServer, ServiceMissing
 
 from oint.ozon import OzonClient
 from oint.sandbox.core import Sandbox
@@ -446,3 +447,50 @@ def film_product(
     }
     item.update(fields)
     return item
+
+
+# --- Real Redis and PostgreSQL (tests/services.py): started once per session on free local ports ---
+
+
+def _service_missing(reason: str) -> None:
+    """Missing servers fail the test under CI (`.ci/run` installs them), and skip it elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must install it (.ci/run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """`redis-server` on a free port for the session; tests that kill or restart it use their own."""
+    try:
+        server = RedisServer.start()
+    except ServiceMissing as exc:
+        _service_missing(str(exc))
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis, emptied before the test (`FLUSHALL`): `redis://127.0.0.1:PORT/0`."""
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throw-away PostgreSQL cluster on a free port for the session."""
+    try:
+        server = PostgresServer.start()
+    except ServiceMissing as exc:
+        _service_missing(str(exc))
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new empty database of the session's PostgreSQL: `postgresql://postgres@127.0.0.1:PORT/t_...`."""
+    return postgres_server.create_database()
