@@ -151,3 +151,86 @@ def test_the_check_finds_each_kind_of_violation() -> None:
         "import importlib",
         "import_module()",
     ]
+
+
+# An import inside a function must defer something: a module the enclosing module's own import does
+# not load already. (package, line) pairs exempt, with the reason.
+DEFERS_NOTHING_ALLOWED = {
+    # the 53 functions' modules import REGISTRY from their package: a cycle only a function can break
+    "oint.compat.methods",
+}
+
+_PROBE = r"""
+import json, os, sys
+result = {}
+for name in sys.argv[1:]:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            __import__(name)
+            loaded = sorted(sys.modules)
+        except BaseException:
+            loaded = None
+        os.write(write, json.dumps(loaded).encode())
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 1 << 16):
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    result[name] = json.loads(b"".join(chunks))
+print(json.dumps(result))
+"""
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _local_imports(path: Path) -> list[tuple[int, list[str]]]:
+    """(line, modules) of each import statement inside a function of `path`; `from P import name`
+    counts as P.name when that is a module of the tree."""
+    found: list[tuple[int, list[str]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Import):
+                found.append((inner.lineno, [alias.name for alias in inner.names]))
+            elif isinstance(inner, ast.ImportFrom) and inner.module and inner.level == 0:
+                folder = SRC.parent / inner.module.replace(".", "/")
+                names = [
+                    f"{inner.module}.{alias.name}"
+                    if (folder / f"{alias.name}.py").exists() or (folder / alias.name).is_dir()
+                    else inner.module
+                    for alias in inner.names
+                ]
+                found.append((inner.lineno, names))
+    return found
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the probe forks (POSIX)")
+def test_every_import_inside_a_function_defers_something() -> None:
+    """A function-local import of a module that importing the enclosing module loads anyway buys
+    no start-up time: it belongs at the top (docs/DEVELOPING.md, "Lazy loading")."""
+    local = {
+        _module_name(path): imports
+        for path in sorted(SRC.rglob("*.py"))
+        if (imports := _local_imports(path)) and _module_name(path) not in DEFERS_NOTHING_ALLOWED
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *local], capture_output=True, text=True, check=True, timeout=300
+    )
+    loaded: dict[str, list[str] | None] = __import__("json").loads(done.stdout)
+    wasted = [
+        f"{module}:{line} {', '.join(names)}"
+        for module, imports in local.items()
+        if (already := loaded.get(module)) is not None  # a module needing an absent extra is skipped
+        for line, names in imports
+        if all(name in already for name in names)
+    ]
+    assert wasted == []
