@@ -7,7 +7,7 @@ place that defers an import for start-up speaks it:
 - `load(target)` — the object, importing its module if needed (the CLI's command table, the
   sandbox's route index and its hooks, the store's taggers, the MCP command's server);
 - `exports(module_name, {name: target})` — the `__getattr__` and `__dir__` of a PEP 562 facade
-  (`oint.ozon`, `oint.ozon.types`, `oint.bulk`): a name is loaded when first read and kept in the
+  (`oint.ozon` and its `types`, `oint.bulk`): a name is loaded when first read and kept in the
   facade's namespace, so a second read costs a plain attribute lookup;
 - `Loaded(target)` — a class attribute (a descriptor) holding the target's object once first read,
   as the Seller clients' `layer` is.
