@@ -13,6 +13,7 @@ times of each command (ms), less sensitive to the other processes of a shared ma
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -56,13 +57,18 @@ def export(revision: str, into: Path) -> str:
     return done.stdout.strip()
 
 
-def timed(tree: Path, args: list[str], env: dict[str, str]) -> float:
+def timed(tree: Path, args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) ms of one run; CPU (user + system of the child) is what other processes of a
+    loaded machine disturb least."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, *args], cwd=tree, env=env, capture_output=True)
     elapsed = (time.perf_counter() - started) * 1000
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"{args} failed in {tree}: {done.stderr.decode()[-500:]}")
-    return elapsed
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime) * 1000
+    return elapsed, cpu
 
 
 def lower_quartile(values: list[float]) -> float:
@@ -90,16 +96,21 @@ def main(argv: list[str]) -> int:
             trees[label] = (tree, env, f"{revision} ({commit})")
             for args in COMMANDS.values():  # warm up: byte code, the sandbox's state file
                 timed(tree, args, env)
-        times: dict[tuple[str, str], list[float]] = {}
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for _ in range(runs):
             for name, args in COMMANDS.items():
                 for label, (tree, env, _title) in trees.items():
                     times.setdefault((name, label), []).append(timed(tree, args, env))
     print(f"Lower quartile of {runs} runs, ms; before = {trees['before'][2]}, after = {trees['after'][2]}\n")
-    print("| command | before | after | after / before |\n|---|---:|---:|---:|")
+    print("| command | wall before | wall after | ratio | CPU before | CPU after | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name in COMMANDS:
-        b, a = lower_quartile(times[(name, "before")]), lower_quartile(times[(name, "after")])
-        print(f"| `{name}` | {b:.0f} | {a:.0f} | {a / b:.2f} |")
+        row = f"| `{name}` "
+        for metric in (0, 1):
+            b = lower_quartile([t[metric] for t in times[(name, "before")]])
+            a = lower_quartile([t[metric] for t in times[(name, "after")]])
+            row += f"| {b:.0f} | {a:.0f} | {a / b:.2f} "
+        print(row + "|")
     return 0
 
 

@@ -16,7 +16,7 @@ from tools import codegen, codegen_ops
 
 import oint.ozon.types
 from oint.apis.seller import spec
-from oint.apis.seller._operations import _bind_arguments  # type: ignore[attr-defined]  # private: not in the stub
+from oint.core.operations import _bind_arguments
 from oint.ozon import AsyncOzonClient, OzonClient, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent

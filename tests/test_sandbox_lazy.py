@@ -32,7 +32,7 @@ PRODUCT = 1111588191
 IMAGES = ["https://example.com/1.jpg", "https://example.com/2.jpg"]
 MODEL = "oint.sandbox.model."
 # the modules whose hooks run before every request (`oint.sandbox.model.HOOKS`)
-HOOK_MODULES = {name for name, _ in HOOKS}
+HOOK_MODULES = {hook.partition(":")[0].rpartition(".")[2] for hook in HOOKS}
 
 REPORT = """
 import json, sys

@@ -14,26 +14,25 @@ Layers: `results` (reading per-item outcomes, data-driven), `limits` (per-item l
 `files` (CSV / XLSX / JSON lines in and out), `kinds` (the named kinds of jobs and exports),
 `intake` (rows checked into a new job), `report` (outcomes, failures, rate).
 
-Imported lazily: `oint.jobs.kinds` (the tables of kinds) loads without the jobs, the engine or
-the transports, for shell completion and for the operation layer's messages.
+Names load on first use (`oint.core.lazy.exports`). `oint.jobs.kinds` (the tables of kinds)
+loads without the jobs, the engine or the transports, for shell completion and for the operation
+layer's messages.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from oint.core.lazy import exports
 
 if TYPE_CHECKING:
     from oint.jobs.jobs import Job, Summary, arun, list_jobs, run, start
     from oint.jobs.journal import jobs_dir
 
-_HOMES = {"jobs_dir": "oint.jobs.journal"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module(_HOMES.get(name, "oint.jobs.jobs")), name)
-    raise AttributeError(f"module 'oint.bulk' has no attribute {name!r}")
-
+__getattr__, __dir__ = exports(
+    __name__,
+    {name: "oint.jobs.jobs" for name in ("Job", "Summary", "arun", "list_jobs", "run", "start")}
+    | {"jobs_dir": "oint.jobs.journal"},
+)
 
 __all__ = ["Job", "Summary", "arun", "jobs_dir", "list_jobs", "run", "start"]

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -26,18 +27,12 @@ from oint.core.errors import (
     APIStatusError,
     APITimeoutError,
     OzonError,
+    RetiredEndpointWarning,
     UsageError,
     error_for_status,
 )
-from oint.core.flow import Request
+from oint.core.flow import Request, Wait, request
 from oint.core.retry import RateLimiter, RetryPolicy, acquire_all, release_all, shared_limiter
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
-
-    from oint.core.flow import Flow
-    from oint.core.layer import Layer
-
 from oint.core.transport.base import (
     AsyncTransport,
     RawResponse,
@@ -46,6 +41,13 @@ from oint.core.transport.base import (
     TransportError,
     TransportTimeout,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from oint.core.flow import Flow
+    from oint.core.layer import Layer
+
 
 OZON_BASE_URL = "https://api-seller.ozon.ru"
 OZON_HOSTS = frozenset({"api-seller.ozon.ru"})
@@ -263,9 +265,6 @@ class _ClientCore:
         if op is None or op.retired is None or not op.retired_on(self._api_day()):
             return
         _WARNED_RETIRED.add(req.path)
-        import warnings
-
-        from oint.core.errors import RetiredEndpointWarning
 
         successor = f"; its successor is {op.successor}" if op.successor else ""
         warnings.warn(
@@ -280,7 +279,6 @@ class _ClientCore:
         self, operation: str, body: Mapping[str, Any] | None, path_params: dict[str, Any]
     ) -> Request:
         """The request for one operation of the client's API, by path or name (pure)."""
-        from oint.core.flow import request
 
         try:
             return request(self.layer, operation, body, path_params)
@@ -472,7 +470,6 @@ class SyncClientBase(_ClientCore):
 
     def _drive(self, flow: Flow) -> Any:
         """Run a flow (`oint.core.flow`): send its requests, sleep its waits, return its answer."""
-        from oint.core.flow import Wait
 
         answer: Any = None
         error: OzonError | None = None
@@ -577,7 +574,6 @@ class AsyncClientBase(_ClientCore):
 
     async def _drive(self, flow: Flow) -> Any:
         """Run a flow (see `SyncClientBase._drive`), awaiting its requests and waits."""
-        from oint.core.flow import Wait
 
         answer: Any = None
         error: OzonError | None = None

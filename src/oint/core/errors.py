@@ -9,6 +9,7 @@ carrying Ozon's error body fields: `code` (an int such as 7, or a string such as
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 
@@ -192,7 +193,6 @@ def not_text(text: str, scan: int = 4096) -> bool:
 
 def _first_text_line(text: str) -> str:
     """A short readable line from a non-JSON body such as nginx's 502 HTML page."""
-    import re
 
     title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
     if title:

@@ -22,6 +22,7 @@ parser and `keyring` are imported only when a profile is used: the CLI starts as
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, NamedTuple
 
 from oint.core.base_url import check_base_url
@@ -92,7 +93,6 @@ def _keyring_key(name: str) -> str:
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
-    import sys
 
     if sys.version_info >= (3, 11):
         import tomllib

@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from oint.apis.seller.spec import Operation, global_rate_limits
+from oint.apis.seller.spec import Operation, find, global_rate_limits
 from oint.core.retry import WINDOW_MARGIN, RateLimiter, shared_limiter, time_scale
 
 MAX_KEYS = 100_000
@@ -112,7 +112,6 @@ def shared_item_limiter(client_id: str, op: Operation) -> ItemLimiter | None:
 def account_limiters(client_id: str, path: str) -> list[RateLimiter]:
     """The windows a call of `path` takes a slot in: Ozon's global limit per Client-Id and the
     operation's own, shared with every client of the process (`oint.core.retry`)."""
-    from oint.apis.seller.spec import find
 
     op = find(path)
     own = op.rate_limits if op is not None else ()

@@ -4,7 +4,7 @@
     import oint.ozon
     oint.ozon.update_product_images(client_id, api_key, product_id, images, color="GREEN")
 
-Names are loaded on first use (PEP 562) so that the CLI starts fast.
+Names are loaded on first use (`oint.core.lazy.exports`, PEP 562) so that the CLI starts fast.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from oint.core.errors import (
     UsageError,
 )
 from oint.core.hints import set_batch_hint
+from oint.core.lazy import exports, load
 from oint.jobs import batch_hint
 
 set_batch_hint(batch_hint)  # a too-large batch's message names the bulk command (oint.bulk)
@@ -41,35 +42,24 @@ if TYPE_CHECKING:
     from oint.compat.methods import REGISTRY
     from oint.core.retry import RetryPolicy
 
-_LAZY = {
-    "OzonClient": "oint.compat.client",
-    "AsyncOzonClient": "oint.compat.client",
-    "InvalidResponseError": "oint.core.client",
-    "REGISTRY": "oint.compat.methods",
-    "RetryPolicy": "oint.core.retry",
-}
+
+def _functions() -> dict[str, Any]:
+    """OInt's module functions (`update_product_images`, ...), generated in `oint.compat._api`."""
+    functions: dict[str, Any] = load("oint.compat._api:FUNCTIONS")
+    return functions
 
 
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    module = _LAZY.get(name)
-    if module is not None:
-        value = getattr(importlib.import_module(module), name)
-    else:
-        from oint.compat._api import FUNCTIONS
-
-        if name not in FUNCTIONS:
-            raise AttributeError(f"module 'oint.ozon' has no attribute {name!r}")
-        value = FUNCTIONS[name]
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    from oint.compat._api import FUNCTIONS
-
-    return sorted([*globals(), *_LAZY, *FUNCTIONS])
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        "OzonClient": "oint.compat.client",
+        "AsyncOzonClient": "oint.compat.client",
+        "InvalidResponseError": "oint.core.client",
+        "REGISTRY": "oint.compat.methods",
+        "RetryPolicy": "oint.core.retry",
+    },
+    more=_functions,
+)
 
 
 __all__ = [

@@ -21,10 +21,12 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from oint.core.errors import UsageError
 from oint.core.listen import listening_sockets, shown
 from oint.sandbox import web
 from oint.sandbox.compression import encode_answer
 from oint.sandbox.core import Sandbox, SandboxResponse
+from oint.sandbox.demo import DEMO_CLIENT_ID
 from oint.sandbox.errors import ApiError, SandboxStateError, internal, invalid, too_large
 from oint.sandbox.guard import HostPolicy, check, is_loopback
 
@@ -189,14 +191,10 @@ def serve(
     try:
         import uvicorn
     except ImportError:
-        from oint.core.errors import UsageError
-
         raise UsageError(
             "oint sandbox serve needs uvicorn, which a client install leaves out: pip install 'oint[serve]' "
             "(the embedded sandbox, --sandbox, needs nothing)"
         ) from None
-
-    from oint.sandbox.demo import DEMO_CLIENT_ID
 
     sandbox = Sandbox(db_path, rate_limits=rate_limits, api_date=api_date, admin_token=admin_token)
     logging.basicConfig(stream=sys.stderr, format="oint sandbox: %(message)s")

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from oint.apis.seller.spec import Operation, operation_problem
+from oint.apis.seller import spec
+from oint.apis.seller.spec import Operation, operation_problem, operations
+from oint.core.errors import UsageError
 from oint.sandbox import demo, model
 from oint.sandbox.clock import ClockError, SandboxClock
 from oint.sandbox.errors import (
@@ -177,7 +179,6 @@ def parse_api_date(value: str | dt.date | None) -> dt.date | None:
 @lru_cache(maxsize=1)
 def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
     """The operations with path parameters (`/v1/cargoes-label/file/{file_guid}`) as patterns."""
-    from oint.apis.seller.spec import operations
 
     out = []
     for template, op in operations().items():
@@ -190,7 +191,6 @@ def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
 def operation_at(path: str) -> Operation | None:
     """The operation of the layer a request path names (path parameters filled in), or None. Only
     that operation is built (a call needs no other), unless the path fills in path parameters."""
-    from oint.apis.seller import spec
 
     op = spec.find(path) if path.startswith("/") else None  # by path: never by name
     if op is not None:
@@ -263,8 +263,6 @@ class Sandbox:
                 api_date if api_date is not None else os.environ.get(API_DATE_ENV)
             )
         except ValueError as e:
-            from oint.core.errors import UsageError
-
             raise UsageError(f"{'api_date' if api_date is not None else API_DATE_ENV}: {e}") from None
         self.api_date = self.configured_api_date
         self.store = Store(db_path)
@@ -392,7 +390,6 @@ class Sandbox:
             if method == "GET":
                 request: dict[str, Any] = {}
             elif op.form and content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
-                from oint.apis.seller import spec
                 from oint.sandbox import forms
 
                 schema = {"$ref": "#/schemas/" + op.request} if op.request else None

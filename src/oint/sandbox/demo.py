@@ -7,6 +7,7 @@ Each model module seeds its own part (`seed(account)`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ def key_expiry(now: float) -> str:
     """When a key made at `now` (epoch seconds, the sandbox clock) expires: three calendar months on
     (the last day of the month when that month is shorter), as `/v1/roles` writes it."""
     import calendar
-    import datetime as dt
 
     made = dt.datetime.fromtimestamp(now, dt.timezone.utc)
     month = made.month - 1 + KEY_MONTHS

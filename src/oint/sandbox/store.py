@@ -21,7 +21,6 @@ from __future__ import annotations
 import collections
 import functools
 import heapq
-import importlib
 import itertools
 import json
 import os
@@ -32,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from oint.core.lazy import load
 from oint.sandbox.errors import SandboxStateError
 
 SCHEMA = """
@@ -75,7 +75,7 @@ _INDEX_WHERE = {"model_id": " AND tag IS NOT NULL"}
 # kinds whose documents carry a tag: the function of the model that computes it (imported when a
 # document of the kind is first written or tagged); TAG_VERSION names the functions' rules:
 # a state file tagged under other rules is tagged again when opened
-TAGGERS = {"product": ("oint.sandbox.model.products", "visibility_flags")}
+TAGGERS = {"product": "oint.sandbox.model.products:visibility_flags"}  # kind: target (oint.core.lazy)
 TAG_VERSION = "4"
 # the orders in which tagged documents are paged: numeric key (id), or a field of the document
 TAG_ORDERS = {
@@ -912,6 +912,5 @@ def _extracts(names: Sequence[str]) -> str:
 @functools.cache
 def _tagger(kind: str) -> Callable[[Any], int]:
     """The model's function computing the tag of a document of `kind` (see `TAGGERS`)."""
-    module, name = TAGGERS[kind]
-    found: Callable[[Any], int] = getattr(importlib.import_module(module), name)
+    found: Callable[[Any], int] = load(TAGGERS[kind])
     return found

@@ -12,6 +12,8 @@ stopped (Ozon unreachable, credentials refused: resume it later); 2 usage or inp
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import sys
 import time
@@ -19,8 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 from oint.apps.cli.args import checked_options, number_option
-from oint.core.errors import UsageError
-from oint.jobs.kinds import EXPORTS, KINDS
+from oint.compat.values import DATE, OBJECT
+from oint.core.errors import APIConnectionError, APIStatusError, UsageError
+from oint.jobs.kinds import EXPORTS, KINDS, bulk_operation, export_operation
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMON = {
@@ -98,7 +101,6 @@ def _json_option(opts: dict[str, str | None], name: str) -> dict[str, Any]:
     text = opts.get(name)
     if not text:
         return {}
-    from oint.compat.values import OBJECT
 
     value = OBJECT.parse_cli(text, name)
     if not isinstance(value, dict):
@@ -146,7 +148,6 @@ def bulk(argv: list[str]) -> int:
     if _wants_help(argv):
         sys.stdout.write(USAGE.format(kinds=kinds))
         return EXIT_OK
-    from oint.jobs.kinds import bulk_operation
 
     op, _ = bulk_operation(argv[0])
     opts = checked_options(argv[1:], BULK_OPTIONS, "oint ozon bulk")
@@ -321,7 +322,6 @@ def export(argv: list[str]) -> int:
     if _wants_help(argv):
         sys.stdout.write(EXPORT_USAGE.format(kinds=kinds))
         return EXIT_OK
-    from oint.jobs.kinds import export_operation
 
     op, spec = export_operation(argv[0])
     opts = checked_options(argv[1:], EXPORT_OPTIONS, "oint ozon export")
@@ -337,7 +337,6 @@ def export(argv: list[str]) -> int:
     from oint.jobs.export import export_items, server_now
 
     client = SellerClient(opts.get("clientid"), opts.get("apikey"), **_client_options(opts))
-    from oint.core.errors import APIConnectionError, APIStatusError
 
     try:
         if spec is not None and spec.op.startswith(("/v4/posting", "/v3/posting")):
@@ -352,8 +351,6 @@ def export(argv: list[str]) -> int:
             restores=spec.restores if spec else None,
         )
     except APIStatusError as e:
-        import json
-
         _say(f"Ozon answered {e.status}: {json.dumps(e.to_dict(), ensure_ascii=False)}")
         return EXIT_FAILED
     except APIConnectionError as e:
@@ -368,9 +365,6 @@ def export(argv: list[str]) -> int:
 def _posting_period(body: dict[str, Any], opts: dict[str, str | None], epoch: float) -> dict[str, Any]:
     """The period of a postings export: --since and --to, by default the 30 days up to `epoch`
     (the server's now: on the sandbox, its clock)."""
-    import datetime as dt
-
-    from oint.compat.values import DATE
 
     now = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
     flt = dict(body.get("filter") or {})
@@ -453,8 +447,6 @@ def jobs_command(argv: list[str]) -> int:
 
 
 def _show(job: Any, opts: dict[str, str | None]) -> int:
-    import datetime as dt
-    import json
 
     meta = job.meta
     s = job.summary()

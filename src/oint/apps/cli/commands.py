@@ -1,16 +1,17 @@
 """The commands of `oint`, declared once: the dispatcher (`main`), `oint --help` (`render.start_page`),
 shell completion and "did you mean" all read this table.
 
-A command names the function that runs it as "module:function" (argv -> exit code); the module is
-imported only when the command runs, so `oint --help` and a call of one command load nothing of
-the others. `oint ozon` has commands of its own besides OInt's functions and the Seller API's
-operations (`OZON_COMMANDS`), declared the same way.
+A command names the function that runs it as a target "module:function" (argv -> exit code,
+`oint.core.lazy`); the module is imported only when the command runs, so `oint --help` and a call
+of one command load nothing of the others. `oint ozon` has commands of its own besides OInt's
+functions and the Seller API's operations (`OZON_COMMANDS`), declared the same way.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import NamedTuple
+
+from oint.core.lazy import load
 
 
 class Command(NamedTuple):
@@ -96,8 +97,7 @@ def find(name: str, table: tuple[Command, ...] = COMMANDS) -> Command | None:
 
 def run(command: Command, argv: list[str]) -> int:
     """Import the command's module and run it on `argv`."""
-    module, _, function = command.target.partition(":")
-    code: int = getattr(importlib.import_module(module), function)(argv)
+    code: int = load(command.target)(argv)
     return code
 
 

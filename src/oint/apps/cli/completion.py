@@ -15,6 +15,7 @@ from collections.abc import Callable
 from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, pages
 from oint.apps.cli.commands import NAMES, OZON_NAMES
 from oint.compat.values import ArrayKind, BoolKind, CollectionKind
+from oint.core.errors import UsageError
 
 COMMANDS = NAMES  # the commands of oint (`oint.apps.cli.commands`, declared once)
 OZON_COMMANDS = OZON_NAMES  # `oint ozon` commands besides the methods
@@ -278,7 +279,6 @@ def _is_option(token: str) -> bool:
 
 
 def _profile_names() -> list[str]:
-    from oint.core.errors import UsageError
     from oint.core.profiles import config_path, load_profiles
 
     if not os.path.exists(config_path()):

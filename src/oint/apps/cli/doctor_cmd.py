@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, checked_options
-from oint.core.errors import UsageError
+from oint.core.errors import APIConnectionError, UsageError
 
 CLIENT_FLAGS = ("sandbox", "debug")
 CALL_ONLY = ("out", "api")  # value options of a call that say nothing about reaching Ozon
@@ -165,7 +165,6 @@ def _reach(host: str, port: int, tls: bool, client: Any) -> Generator[Check, Non
 
 def _api_checks(client: Any) -> Iterator[Check]:
     """`/v1/roles` with the client's credentials: accepted, roles, expiry, clock, rate-limit headers."""
-    from oint.core.errors import APIConnectionError
 
     start = time.perf_counter()
     try:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, NoReturn
 
-from oint.core.errors import UsageError
+from oint import __version__
+from oint.core.errors import APIConnectionError, APIStatusError, SuccessorWarning, UsageError
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_UNWRITTEN = 0, 1, 2, 3
 
@@ -72,8 +74,6 @@ def _main(argv: list[str]) -> int:
         _out(start_page())
         return EXIT_OK
     if argv[0] in ("-V", "--version", "version"):
-        from oint import __version__
-
         _out(f"oint {__version__}\n")
         return EXIT_OK
     from oint.apps.cli import commands
@@ -266,12 +266,9 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
     from oint.compat.base import SyncOIntClient
 
     options = client_options(flags, settings)
-    import warnings
 
     warnings.showwarning = _warning_line
     if "no-successor-warnings" in flags:
-        from oint.core.errors import SuccessorWarning
-
         warnings.filterwarnings("ignore", category=SuccessorWarning)
     if "sandbox" in options:  # the application builds the sandbox's transport itself
         from oint.sandbox.transport import connect
@@ -300,7 +297,6 @@ def run_call(
     its error goes to stderr, so that what it wrote stays well-formed. With the path of the
     `operation` called, an answer whose items Ozon did not all apply exits 1 (unless
     `--allow-item-errors` is among the `flags`)."""
-    from oint.core.errors import APIConnectionError, APIStatusError
 
     try:
         result = call(client)

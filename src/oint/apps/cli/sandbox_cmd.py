@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
+import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from oint.apps.cli.args import checked_options, did_you_mean, number_option
@@ -289,7 +292,6 @@ def _account(rest: list[str]) -> int:
 
 def _key_expires(text: str | None) -> str | None:
     """`--key-expires`: a day (its start, UTC) or a moment, as `/v1/roles` writes it; None if not given."""
-    import datetime as dt
 
     if text is None:
         return None
@@ -526,7 +528,6 @@ EVENT_WORDS = {
 def happened(sandbox: Sandbox, since: float) -> dict[str, dict[str, int]]:
     """Per account, the number of events of each type in the event log from `since` on
     (`oint.sandbox.model.market.events`); accounts without any are left out."""
-    from collections import Counter
 
     from oint.sandbox.model import market
     from oint.sandbox.model.base import Account
@@ -626,7 +627,6 @@ def _buyers(rest: list[str]) -> int:
 
 
 def _seed(opts: dict[str, str | None]) -> int:
-    import time
 
     from oint.sandbox.core import Sandbox
     from oint.sandbox.demo import DEMO_CLIENT_ID

@@ -11,6 +11,7 @@ from oint.apps.catalog import fields, ranked
 from oint.apps.mcp.access import operation_access
 from oint.compat.registry import Method
 from oint.compat.values import ArrayKind, Kind
+from oint.core.layer import today
 
 # ------------------------------------------------------------------ parameter kinds
 KIND_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -47,7 +48,6 @@ def search(query: str, limit: int = 10, access: str | None = None) -> list[dict[
 def switched_off(op: Operation) -> str:
     """'' for an operation Ozon still serves (by `oint.core.layer.today()`), else e.g.
     'switched off 2026-08-31, use /v4/posting/fbs/list'."""
-    from oint.core.layer import today
 
     if not op.retired_on(today()):
         return ""

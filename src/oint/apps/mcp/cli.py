@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from typing import Any
@@ -11,6 +10,7 @@ from oint.apps.cli.args import number_option
 from oint.apps.mcp.access import WritePolicy
 from oint.apps.mcp.service import Service, Settings, default_out_dir
 from oint.core.errors import UsageError
+from oint.core.lazy import load_module
 
 USAGE = """oint mcp: an MCP server for AI assistants (Claude Desktop, Cursor, VS Code...) to run an Ozon
 store through oint. Speaks MCP over stdio (the default) or streamable HTTP.
@@ -89,7 +89,7 @@ def _count(opts: dict[str, Any], name: str, default: int) -> int:
 
 def _profiles_module() -> Any:
     try:
-        return importlib.import_module("oint.core.profiles")
+        return load_module("oint.core.profiles")
     except ImportError:  # profiles are not in this oint yet
         return None
 
@@ -174,7 +174,7 @@ def run(argv: list[str]) -> int:
         return 0
     address = _http_address(opts["http"]) if "http" in opts else None
     try:
-        server = importlib.import_module("oint.apps.mcp.server")
+        server = load_module("oint.apps.mcp.server")
     except ImportError as e:
         if (e.name or "").split(".")[0] == "mcp":
             raise UsageError(

@@ -22,6 +22,7 @@ from oint.apis.seller.spec import Operation
 from oint.apps.mcp import answers
 from oint.apps.mcp.access import WRITE, operation_access
 from oint.apps.mcp.service import CONFIRM_TTL, Reply, Service
+from oint.compat.methods import REGISTRY
 from oint.core.errors import UsageError
 from oint.core.flow import Request
 from oint.jobs.files import file_format, read_table, rows_table
@@ -324,7 +325,6 @@ def _known(tool: str, args: dict[str, Any], allowed: set[str]) -> None:
 
 
 def _method(op: Operation) -> Any:
-    from oint.compat.methods import REGISTRY
 
     return REGISTRY.by_endpoint(op.path)
 

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import mcp.types as types
+import uvicorn
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
@@ -69,7 +70,6 @@ async def serve_stdio(service: Service) -> None:
 def serve_http(service: Service, host: str, port: int, sockets: list[socket.socket] | None = None) -> None:
     """Streamable HTTP at http://HOST:PORT/mcp (uvicorn), on `sockets` when they are given
     (`oint.core.listen.listening_sockets`: the address checked first)."""
-    import uvicorn
 
     app = build_server(service).streamable_http_app(host=host)
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run(sockets=sockets)

@@ -1,7 +1,7 @@
 """The sandbox model, one module per area of the Seller API.
 
-Importing a module registers its routes (`base.ROUTES`). Modules load lazily: a request imports
-the module that owns its route (`handler`, through the route index `data/routes.json`), and
+Importing a module registers its routes (`base.ROUTES`). Modules load lazily (`oint.core.lazy`):
+a request imports the module that owns its route (`handler`, through the route index `data/routes.json`), and
 `before_request` what it runs first; what needs every module (listing routes, tests that iterate
 them) calls `load_all()`, which returns the whole route table. `MODULES` names the modules in
 seeding order (later modules may rely on what earlier ones seeded, e.g. stocks on products).
@@ -11,9 +11,11 @@ Shared helpers without routes: `base` (the account, the route table, request fie
 
 from __future__ import annotations
 
-import sys
 from types import ModuleType
 from typing import TYPE_CHECKING
+
+from oint.core.lazy import load as load_target
+from oint.core.lazy import load_module
 
 if TYPE_CHECKING:
     from oint.sandbox.model.base import Account, Handler
@@ -60,16 +62,15 @@ MARKETPLACE: tuple[str, ...] = (
 )
 
 # What every authenticated request does first, in this order (`before_request`): the marketplace's
-# due actions, then the product import tasks whose time has come. (module, function)
-HOOKS: tuple[tuple[str, str], ...] = (("market", "catch_up"), ("product_import", "settle_due_tasks"))
+# due actions, then the product import tasks whose time has come. Targets (`oint.core.lazy`).
+HOOKS: tuple[str, ...] = (f"{__name__}.market:catch_up", f"{__name__}.product_import:settle_due_tasks")
 
 
 def module(name: str) -> ModuleType:
     """The model module `name` (e.g. "pictures"), imported if it is not yet: as an import statement
     does, it waits while another thread is importing it (registering its routes)."""
-    full = f"{__name__}.{name}"
-    __import__(full)
-    return sys.modules[full]
+    loaded: ModuleType = load_module(f"{__name__}.{name}")
+    return loaded
 
 
 def load(names: tuple[str, ...]) -> tuple[ModuleType, ...]:
@@ -100,8 +101,8 @@ def handler(method: str, path: str) -> Handler | None:
 def before_request(account: Account) -> None:
     """What runs before every authenticated request, inside its transaction (`HOOKS`, in order):
     what was due meanwhile happens first, whatever route is called."""
-    for name, function in HOOKS:
-        getattr(module(name), function)(account)
+    for hook in HOOKS:
+        load_target(hook)(account)
 
 
 __all__ = [

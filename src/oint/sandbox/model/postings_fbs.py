@@ -30,6 +30,7 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
+from oint.apis.seller import spec
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model import market, shape
 from oint.sandbox.model.base import Account, int_id, route, str_list
@@ -558,7 +559,6 @@ def _cut(schema_of_posting: str, views: list[dict[str, Any]]) -> list[dict[str, 
 
 def _posting_schema(path: str, *pointer: str) -> str:
     """The schema name of one posting in the answer of `path`: the items of the list at `pointer`."""
-    from oint.apis.seller import spec
 
     defs = spec.schemas()
     node: dict[str, Any] = {"$ref": "#/schemas/" + (spec.operation(path).response or "")}
@@ -752,7 +752,6 @@ def fbs_get_v3(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _get_schema() -> str:
-    from oint.apis.seller import spec
 
     node = spec.schemas()[spec.operation("/v3/posting/fbs/get").response or ""]["properties"]["result"]
     return str(node["$ref"].rsplit("/", 1)[1])

@@ -17,6 +17,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+from oint.sandbox.demo import DEMO_CLIENT_ID
 from oint.sandbox.errors import malformed, not_found, rejected, rejected_item
 from oint.sandbox.model.base import Account, id_list, int_id, item_list, route
 from oint.sandbox.model.common import MAX_MONEY, VAT_RATES, decimal, money, vat_rates_text
@@ -423,7 +424,6 @@ DEMO_MARKDOWNS: tuple[dict[str, Any], ...] = (
 
 def seed(account: Account) -> None:
     """Two markdowns of the demo catalogue: an FBO one of 143210609, an FBS one of 1432106010."""
-    from oint.sandbox.demo import DEMO_CLIENT_ID
 
     for template in DEMO_MARKDOWNS:
         doc = copy.deepcopy(template)

@@ -25,6 +25,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from oint.sandbox.demo import DEMO_CLIENT_ID
 from oint.sandbox.errors import not_found, rejected
 from oint.sandbox.model import load_all
 from oint.sandbox.model.base import Account, int_id, route
@@ -581,7 +582,6 @@ DEMO_TASKS = (3109777510, 3062349162)  # the task ids of OInt's EN and RU exampl
 
 def seed(account: Account) -> None:
     """Attributes of the demo products, the quotas, and the example tasks as finished imports."""
-    from oint.sandbox.demo import DEMO_CLIENT_ID
 
     account.put(QUOTA_LIMITS, "limits", dict(DEFAULT_LIMITS))
     model_id = 0  # the two film sets are one model (same 9048)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
+from oint.sandbox.demo import DEMO_CLIENT_ID
 from oint.sandbox.errors import rejected
 from oint.sandbox.model.base import Account, int_id
 from oint.sandbox.model.common import amount, decode_cursor, encode_cursor, page_after, page_size
@@ -584,7 +585,6 @@ DEMO_PRODUCTS: tuple[dict[str, Any], ...] = (
 
 def seed(account: Account) -> None:
     """The demo catalogue. Products get fresh ids outside the demo account."""
-    from oint.sandbox.demo import DEMO_CLIENT_ID
 
     for fields in DEMO_PRODUCTS:
         fields = dict(fields)

@@ -28,7 +28,7 @@ from oint.sandbox.model.products import (
     product_page,
     save_product,
 )
-from oint.sandbox.model.warehouses import get_warehouse
+from oint.sandbox.model.warehouses import all_warehouses, get_warehouse
 
 STOCK = "stock"
 MAX_ENTRIES = 100  # product-warehouse pairs per /v2/products/stocks request
@@ -303,7 +303,6 @@ DEMO_STOCKS: tuple[tuple[str, int, int, int], ...] = (
 
 def seed(account: Account) -> None:
     """Demo stocks on the account's warehouses (seeded by model/warehouses.py before)."""
-    from oint.sandbox.model.warehouses import all_warehouses
 
     warehouses = all_warehouses(account)
     for offer_id, index, stock, reserved in DEMO_STOCKS:

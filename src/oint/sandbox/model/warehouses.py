@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from oint.sandbox.demo import DEMO_CLIENT_ID
 from oint.sandbox.errors import PER_MINUTE, rejected
 from oint.sandbox.model.base import Account, route
 
@@ -130,7 +131,6 @@ DEMO_WAREHOUSES: tuple[dict[str, Any], ...] = (
 
 def seed(account: Account) -> None:
     """The demo warehouses; other accounts get the same set under fresh ids."""
-    from oint.sandbox.demo import DEMO_CLIENT_ID
 
     for template in DEMO_WAREHOUSES:
         doc = copy.deepcopy(template)
