@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.error
@@ -21,12 +22,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, NO_PROFILE, free_port, listening
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, NO_PROFILE, ROOT, free_port, listening
 from test_seed_example import PICTURE, PICTURE2, SEED_ARGS, assert_seed_shape
 
 from oint.apps.cli.args import convert_values, parse_invocation
 from oint.apps.gateway.calls import Refused, function_call
-from oint.apps.gateway.config import Handler, Target
+from oint.apps.gateway.config import Caller, Handler, Target, load
 from oint.compat.methods import REGISTRY
 
 ERP_TOKEN = "erp-token-5b1f0e7c"
@@ -390,3 +391,46 @@ def test_a_seller_account_without_a_token_is_refused_at_start(run_cli: Any) -> N
     r = run_cli("serve", "--port", "0", env={"OZON_CLIENT_ID": "1", "OZON_API_KEY": CANARY})
     assert r.code == 2 and "needs an access token" in r.err and CANARY not in r.err
     assert run_cli("serve", "--help").out.startswith("oint serve:")
+
+
+# ---------------------------------------------------------------------- docs/gateway.md
+def _doc_blocks(language: str) -> list[str]:
+    text = (ROOT / "docs" / "gateway.md").read_text(encoding="utf-8")
+    return re.findall(rf"^```{language}\n(.*?)^```$", text, flags=re.M | re.S)
+
+
+def test_the_documented_config_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (block,) = _doc_blocks("toml")
+    path = tmp_path / "gateway.toml"
+    path.write_text(block, encoding="utf-8")
+    for name in ("OINT_GATEWAY_TOKEN", "WAREHOUSE_TOKEN", "SHOP2_STOCKS_TOKEN"):
+        monkeypatch.setenv(name, f"{name.lower()}-value")
+    settings = load(str(path))
+    assert settings.identify("accounting-token-example") == Caller("accounting")
+    assert settings.identify("shop2_stocks_token-value") == Caller("handler:shop2-stocks", "shop2-stocks")
+    images = settings.handler("UpdateProductImages")
+    assert (
+        images is not None
+        and images.callers == frozenset({"accounting"})
+        and images.defaults == {"color": "GREEN"}
+    )
+    fixed = settings.handler("one-product-images")
+    assert fixed is not None and fixed.fixed == {"productid": "1111588191"}
+    off = settings.handler("ArchiveProducts")
+    assert off is not None and not off.enabled
+    assert settings.handler("GetProductList") is None  # serve_all = false
+    listed = settings.handler("product-list")
+    assert listed is not None and listed.target.name == "/v3/product/info/list"
+    assert settings.log == str(tmp_path / "gateway-requests.jsonl")
+
+
+def test_the_documented_curl_calls_answer(gateway: Gateway) -> None:
+    text = (ROOT / "docs" / "gateway.md").read_text(encoding="utf-8")
+    curl = text[text.index("## curl") : text.index("## 1C")]
+    doc = json.loads(re.search(r"-d '(\{.*?\})'", curl, flags=re.S)[1])  # type: ignore[index]
+    answer = gateway.post("/ozon/UpdateProductImages", doc)
+    assert answer.status == 200, answer.text
+    assert [p["url"] for p in answer.json()["result"]["pictures"]] == [*doc["images"], "GREEN"]
+    form = dict(re.findall(r'--data-urlencode "?([a-z]+)=(.*?)"?(?: \\)?$', curl, flags=re.M))
+    assert set(form) == {"productid", "images"}
+    assert gateway.post("/ozon/UpdateProductImages", form=form).status == 200

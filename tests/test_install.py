@@ -199,7 +199,8 @@ def test_the_wheel_installs_and_runs_anywhere(tmp_path: Path) -> None:
         "UV_NO_CONFIG": "1",
     }
     base_python = getattr(sys, "_base_executable", sys.executable)
-    tool = _run([uv.find_uv_bin(), "tool", "install", "--python", base_python, str(wheel)], work, uv_env, 600)
+    spec = f"{wheel}[serve,mcp]"  # as the README says
+    tool = _run([uv.find_uv_bin(), "tool", "install", "--python", base_python, spec], work, uv_env, 600)
     assert tool.returncode == 0, tool.stderr[-3000:]
     tool_version = _run([str(bin_dir / "oint"), "--version"], work, env)
     assert tool_version.returncode == 0 and tool_version.stdout.startswith("oint ")
