@@ -97,7 +97,7 @@ def main() -> None:
                 ok = sum(1 for s in statuses if s == 200)
                 state = "on" if limits == "1" else "off"
                 print(
-                    f"100 concurrent calls, sandbox's 50 rps limit {state}: {ok}/100 answered 200 in {took:.2f} s"
+                    f"100 concurrent calls, the 50 rps limit {state}: {ok}/100 answered 200 in {took:.2f} s"
                 )
             finally:
                 proc.terminate()
