@@ -187,10 +187,13 @@ def test_handler_with_server_side_credentials_answers_the_seed_call(gateway: Gat
     # the same as form fields, values written as on the command line
     form = {"productid": "1111588191", "images": f"['{PICTURE}','{PICTURE2}']", "color": "GREEN"}
     assert gateway.post("/ozon/UpdateProductImages", form=form).text == printed.out
-    # by the Russian name too, read in any case
-    ru = gateway.post("/ozon/" + urllib.parse.quote("ОбновитьИзображенияТовара"), SEED_DOC, token=OTHER_TOKEN)
+    # by the Russian name too, under the same handler's settings (its account, its callers)
+    ru = gateway.post("/ozon/" + urllib.parse.quote("ОбновитьИзображенияТовара"), SEED_DOC)
     assert ru.status == 200, ru.text
     assert_seed_shape(ru.json())
+    for name in ("ОбновитьИзображенияТовара", "update_product_images", "updateproductimages"):
+        other = gateway.post("/ozon/" + urllib.parse.quote(name), SEED_DOC, token=OTHER_TOKEN)
+        assert other.status == 403, (name, other.text)  # callers = ["erp"] holds under every name
 
 
 def test_fixed_arguments_cannot_be_overridden(gateway: Gateway) -> None:

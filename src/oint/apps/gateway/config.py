@@ -160,6 +160,7 @@ class Settings:
     tokens: tuple[bytes, ...] = ()  # the server's tokens, for any handler not restricted
     callers: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
     handlers: dict[str, Handler] = field(default_factory=dict)  # by key, casefolded
+    governing: dict[str, Handler] = field(default_factory=dict)  # by target name: handlers keyed by it
     secrets: tuple[str, ...] = ()  # tokens known in clear (--token, the environment): kept out of the log
 
     @property
@@ -186,15 +187,20 @@ class Settings:
         return None
 
     def handler(self, key: str) -> Handler | None:
-        """The handler of URL `/ozon/<key>`: a declared one (even switched off), else with
+        """The handler of URL `/ozon/<key>`: a declared one (even switched off), also under any
+        other name of the function or operation its key names (the Russian name, the Python name,
+        an operation's path or name), so that no other name escapes its settings; else with
         `serve_all` the function or operation `key` names, on the server's account."""
         declared = self.handlers.get(key.casefold())
         if declared is not None:
             return declared
-        if not self.serve_all:
-            return None
         target = target_of(key)
-        return None if target is None else Handler(key, target, self.profile)
+        if target is None:
+            return None
+        governing = self.governing.get(target.name)
+        if governing is not None:
+            return governing
+        return Handler(key, target) if self.serve_all else None
 
     def allows(self, caller: Caller, handler: Handler) -> bool:
         if caller.name == "":
@@ -419,5 +425,7 @@ def load(path: str, settings: Settings | None = None) -> Settings:
         if key.casefold() in settings.handlers:
             raise UsageError(f"handler {key!r} is declared twice (keys are read in any case)")
         settings.handlers[key.casefold()] = handler
+        if target_of(key) is not None:  # keyed by its function's or operation's own name
+            settings.governing[handler.target.name] = handler
     settings.secrets += tuple(clear)
     return settings
