@@ -437,3 +437,28 @@ def test_the_documented_curl_calls_answer(gateway: Gateway) -> None:
     form = dict(re.findall(r'--data-urlencode "?([a-z]+)=(.*?)"?(?: \\)?$', curl, flags=re.M))
     assert set(form) == {"productid", "images"}
     assert gateway.post("/ozon/UpdateProductImages", form=form).status == 200
+
+
+def test_items_ozon_did_not_apply_are_told_by_headers(gateway: Gateway) -> None:
+    """A 200 answer whose items Ozon did not all apply: the answer whole, the count in
+    X-Oint-Item-Errors, and exit code 1 as `oint ozon` gives."""
+    stocks = [{"offer_id": "NO-SUCH-OFFER", "stock": 1, "warehouse_id": 1020005000050693}]
+    answer = gateway.post("/ozon/UpdateProductsStocks", {"stocks": stocks})
+    assert answer.status == 200, answer.text
+    assert answer.headers["x-oint-exit-code"] == "1" and answer.headers["x-oint-item-errors"] == "1"
+    assert [x["updated"] for x in answer.json()["result"]] == [False]
+    entry = gateway.log()[-1]
+    assert entry["exit_code"] == 1 and entry["error"] == "Ozon did not apply 1 item(s)"
+
+
+def test_a_profile_without_its_key_is_refused_at_start(run_cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "gateway.toml").write_text(
+        '[handlers.UpdateProductImages]\nprofile = "demo"\n', encoding="utf-8"
+    )
+    (tmp_path / "profiles.toml").write_text(PROFILES, encoding="utf-8")
+    r = run_cli(
+        "serve", "--config", str(tmp_path / "gateway.toml"), "--token", ERP_TOKEN, "--port", "0",
+        env={"OINT_CONFIG": str(tmp_path / "profiles.toml")},
+    )  # fmt: skip
+    assert r.code == 2 and f"{PROFILE_KEY_ENV} (its api_key_env) is not set" in r.err, r.err
+    assert ERP_TOKEN not in r.err + r.out
