@@ -462,3 +462,56 @@ def test_a_profile_without_its_key_is_refused_at_start(run_cli: Any, tmp_path: P
     )  # fmt: skip
     assert r.code == 2 and f"{PROFILE_KEY_ENV} (its api_key_env) is not set" in r.err, r.err
     assert ERP_TOKEN not in r.err + r.out
+
+
+def test_a_seller_account_over_http(sandbox_url: str, tmp_path: Path) -> None:
+    """Without --sandbox: the gateway's async clients call a server over HTTP (here `oint sandbox
+    serve`, as Ozon): a profile's account for a declared handler, the caller's own credentials
+    (OInt's clientid/apikey or Ozon's headers) elsewhere; keys and tokens stay out of the log."""
+    profiles = PROFILES + f'base_url = "{sandbox_url}"\n'
+    config = '[server]\nlog = "requests.jsonl"\nserve_all = true\n'
+    config += '[handlers.UpdateProductImages]\nprofile = "demo"\n'
+    (tmp_path / "gateway.toml").write_text(config, encoding="utf-8")
+    env = _env(tmp_path)
+    (tmp_path / "profiles.toml").write_text(profiles, encoding="utf-8")
+    env.update(OZON_BASE_URL=sandbox_url, OINT_GATEWAY_TOKEN=ERP_TOKEN)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oint",
+            "serve",
+            "--config",
+            str(tmp_path / "gateway.toml"),
+            "--port",
+            str(port),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    gateway = Gateway(f"http://127.0.0.1:{port}", proc, tmp_path)
+    try:
+        assert listening(port, proc), proc.stderr.read().decode() if proc.stderr else ""
+        seed = gateway.post("/ozon/UpdateProductImages", SEED_DOC)
+        assert seed.status == 200, seed.text
+        assert_seed_shape(seed.json())
+        mine = {"productid": [1111588191], "clientid": DEMO_CLIENT_ID, "apikey": DEMO_API_KEY}
+        by_arguments = gateway.post("/ozon/GetProductsInformation", mine)
+        assert by_arguments.status == 200 and by_arguments.json()["items"][0]["id"] == 1111588191
+        headers = {"Client-Id": DEMO_CLIENT_ID, "Api-Key": DEMO_API_KEY}
+        by_headers = gateway.post("/ozon/v3/product/info/list", {"product_id": [1111588191]}, headers=headers)
+        assert by_headers.status == 200 and by_headers.json()["items"][0]["id"] == 1111588191
+        wrong = gateway.post("/ozon/GetProductsInformation", {**mine, "apikey": CANARY})
+        assert wrong.status == 403 and wrong.headers["x-oint-exit-code"] == "1"  # Ozon's 403, as it came
+        without = gateway.post("/ozon/GetProductsInformation", {"productid": [1]})
+        assert without.status == 400 and "client_id and api_key are required" in without.json()["message"]
+        text = (tmp_path / "requests.jsonl").read_text(encoding="utf-8")
+        assert len(text.splitlines()) == 5
+        for secret in (DEMO_API_KEY, CANARY, ERP_TOKEN):
+            assert secret not in text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
