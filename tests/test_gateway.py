@@ -320,6 +320,7 @@ def test_request_log_holds_no_key_nor_token(gateway: Gateway) -> None:
     gateway.post("/ozon/demo-images", {"images": [PICTURE], "apikey": CANARY, "clientid": "1"})
     gateway.post("/ozon/GetProductsInformation", {"productid": [1]}, token=CANARY)
     text = (gateway.folder / "requests.jsonl").read_text(encoding="utf-8")
+    assert (gateway.folder / "requests.jsonl").stat().st_mode & 0o077 == 0  # the owner's only
     entries = gateway.log()
     assert len(entries) == 5
     assert entries[0]["caller"] == "erp" and entries[0]["status"] == 200
@@ -434,6 +435,9 @@ def test_the_documented_curl_calls_answer(gateway: Gateway) -> None:
     answer = gateway.post("/ozon/UpdateProductImages", doc)
     assert answer.status == 200, answer.text
     assert [p["url"] for p in answer.json()["result"]["pictures"]] == [*doc["images"], "GREEN"]
+    # curl's -d without a Content-Type sends a form's type: a body that is a JSON object is read as JSON
+    typed_as_form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert gateway.post("/ozon/UpdateProductImages", doc, headers=typed_as_form).status == 200
     form = dict(re.findall(r'--data-urlencode "?([a-z]+)=(.*?)"?(?: \\)?$', curl, flags=re.M))
     assert set(form) == {"productid", "images"}
     assert gateway.post("/ozon/UpdateProductImages", form=form).status == 200

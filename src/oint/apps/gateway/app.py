@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
@@ -63,7 +64,9 @@ class RequestLog:
 
     @classmethod
     def open(cls, path: str, secrets: Iterable[str] = ()) -> RequestLog:
-        return cls(open(path, "a", encoding="utf-8"), secrets)  # closed by close()
+        """Append to `path`; a new file is readable by its owner only (it holds callers' arguments)."""
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return cls(os.fdopen(descriptor, "a", encoding="utf-8"), secrets)  # closed by close()
 
     def redact(self, text: str, more: Iterable[str] = ()) -> str:
         for secret in sorted({*self.secrets, *(s for s in more if s)}, key=len, reverse=True):
