@@ -17,7 +17,6 @@ a task that failed after Ozon's 200: 422 (exit 1); Ozon not reached: 502, or 504
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -334,8 +333,3 @@ async def _answer(call: Call, client: Any) -> Outcome:
             outcome.headers["x-oint-item-errors"] = str(len(failed))
             outcome.note = f"Ozon did not apply {len(failed)} item(s)"
     return outcome
-
-
-def environment_account() -> bool:
-    """Whether OZON_CLIENT_ID and OZON_API_KEY give the server an account of its own."""
-    return bool(os.environ.get("OZON_CLIENT_ID") and os.environ.get("OZON_API_KEY"))
