@@ -519,3 +519,18 @@ def test_a_seller_account_over_http(sandbox_url: str, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_a_busy_port_or_a_stray_option_is_one_line(run_cli: Any) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = run_cli("serve", "--sandbox", "--port", str(port))
+    assert busy.code == 2 and "cannot listen on 127.0.0.1" in busy.err and busy.err.count("\n") == 1
+    stray = run_cli("serve", "--db", "x.sqlite3")
+    assert stray.code == 2 and "give --sandbox too" in stray.err
+    typo = run_cli("serve", "--sandox")
+    assert typo.code == 2 and "did you mean --sandbox?" in typo.err
