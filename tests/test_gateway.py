@@ -435,6 +435,14 @@ def test_the_documented_curl_calls_answer(gateway: Gateway) -> None:
     answer = gateway.post("/ozon/UpdateProductImages", doc)
     assert answer.status == 200, answer.text
     assert [p["url"] for p in answer.json()["result"]["pictures"]] == [*doc["images"], "GREEN"]
+    # 1C may write a UTF-8 byte order mark before the JSON
+    marked = urllib.request.Request(
+        gateway.url + "/ozon/UpdateProductImages",
+        data=b"\xef\xbb\xbf" + json.dumps(doc, ensure_ascii=False).encode("utf-8"),
+        headers={"Authorization": f"Bearer {ERP_TOKEN}", "Content-Type": "application/json; charset=utf-8"},
+    )
+    with urllib.request.urlopen(marked, timeout=30) as r:
+        assert r.status == 200
     # curl's -d without a Content-Type sends a form's type: a body that is a JSON object is read as JSON
     typed_as_form = {"Content-Type": "application/x-www-form-urlencoded"}
     assert gateway.post("/ozon/UpdateProductImages", doc, headers=typed_as_form).status == 200
