@@ -35,10 +35,10 @@ OINT = Path(sys.executable).parent / "oint"  # the console script of the environ
 
 
 def test_commands() -> None:
-    assert candidates([""]) == ["ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp"]
+    assert candidates([""]) == ["ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp", "serve"]
     assert candidates(["doctor", "--sc"]) == ["--scan"]
     assert candidates(["doctor", "--scan", ""]) == [FILES]
-    assert candidates(["S"]) == ["sandbox"]
+    assert candidates(["S"]) == ["sandbox", "serve"]
     assert candidates(["--"]) == ["--help", "--version"]
     assert candidates([]) == candidates([""])
     assert candidates(["completion", ""]) == ["bash", "zsh", "fish", "--help"]

@@ -1,6 +1,6 @@
-"""The listening sockets of oint's servers (`oint sandbox serve`, `oint mcp --http`), bound before
-uvicorn starts so that a busy port or an address this machine does not have is one line naming
-the address (a `UsageError`: exit 2), not uvicorn's log and exit 3."""
+"""The listening sockets of oint's servers (`oint sandbox serve`, `oint mcp --http`, `oint serve`),
+bound before uvicorn starts so that a busy port or an address this machine does not have is one
+line naming the address (a `UsageError`: exit 2), not uvicorn's log and exit 3."""
 
 from __future__ import annotations
 

@@ -63,6 +63,11 @@ COMMANDS: tuple[Command, ...] = (
         "oint.apps.mcp.cli:run",
         (("mcp [--sandbox]", "serve the tools to AI assistants (pip install 'oint[mcp]')"),),
     ),
+    Command(
+        "serve",
+        "oint.apps.gateway.cli:run",
+        (("serve [--config FILE] [--sandbox]", "OInt's functions over HTTP, for 1C ('oint serve --help')"),),
+    ),
 )
 
 # `oint ozon` commands besides OInt's functions and the operations; each takes the arguments after
