@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from typing import Any
 
 from oint.apps.cli.args import checked_options, number_option
@@ -144,7 +145,6 @@ def run(argv: list[str]) -> int:
         import uvicorn
     except ImportError:
         raise UsageError("oint serve needs uvicorn: pip install 'oint[serve]'") from None
-    import warnings
 
     from oint.apps.gateway.app import GatewayApp, RequestLog
     from oint.apps.gateway.calls import Clients

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import sys
@@ -83,7 +84,6 @@ def cli_text(value: Any) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    import json
 
     return json.dumps(value, ensure_ascii=False, default=str)
 
