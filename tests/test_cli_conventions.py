@@ -74,6 +74,9 @@ def test_config_without_value_lists_the_settings(run_cli: Any, sandbox_db: str) 
     assert keys == ["timeout", "retries", "proxy", "adv_response", "dontwait"]
     local = run_cli("ozon", "GetProductStructure", "--config")
     assert local.code == 0 and "no call settings" in local.out
+    for topic in (INFO, "/v3/product/info/list"):  # the help pages name them
+        shown = run_cli("ozon", topic, "--help").out
+        assert "--config SETTINGS" in shown and "_hex_" in shown
 
 
 def test_adv_response_over_http(cli: Cli, server: SandboxServer) -> None:
