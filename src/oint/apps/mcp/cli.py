@@ -243,8 +243,6 @@ def start(argv: list[str]) -> int:
     if opts.get("help"):
         sys.stdout.write(START_USAGE)
         return 0
-    if opts.get("http"):
-        raise UsageError("oint mcp start serves stdio, as OInt's does (`oint mcp --http` serves HTTP)")
     from oint.apps.mcp.oint_tools import CallLog, OIntToolService, Target, load_vars
     from oint.sandbox.demo import DEMO_API_KEY
 
