@@ -119,7 +119,7 @@ def operation_help(op: spec.Operation) -> str:
         lines.append("No body.")
     lines.append("Also: --sandbox, --base-url URL, --profile NAME, --out FILE, --timeout S, --retries N,")
     lines.append("      --ca-file PEM, --debug (each request and answer on stderr, the Api-Key redacted)")
-    lines.append("      --config SETTINGS (OInt's advanced call; alone: the list), --out _hex_|_base64_|_utf8_")
+    lines.append("      --config SETTINGS (OInt's advanced call; alone: a list), --out _hex_|_base64_|_utf8_")
     lines.append("")
     example = f"oint ozon {op.name}"
     if op.has_body:
