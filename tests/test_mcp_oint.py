@@ -262,6 +262,15 @@ def test_operations_and_secrets_in_process(tmp_path: Path) -> None:
                     "parameters": {"productid": "@@SellerToken"},
                 },
             )
+            raw_key = await svc.call(
+                "execute_method",
+                {
+                    "service": "ozon",
+                    "method": "GetProductsInformation",
+                    "parameters": {"apikey": "raw-key-typed-into-the-chat", "productid": "1111588191"},
+                },
+            )
+            assert raw_key.is_error  # the sandbox does not know that key (403)
             return [listed, unknown, bad_value]
         finally:
             await svc.aclose()
@@ -275,4 +284,5 @@ def test_operations_and_secrets_in_process(tmp_path: Path) -> None:
         assert DEMO_API_KEY not in svc.text(reply)
     logged = (tmp_path / "log.txt").read_text(encoding="utf-8")
     assert DEMO_API_KEY not in logged and "@@SellerToken" in logged
+    assert "raw-key-typed-into-the-chat" not in logged and "GetProductsInformation" in logged
     assert os.path.exists(tmp_path / "log.txt")

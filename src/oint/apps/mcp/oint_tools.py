@@ -272,6 +272,11 @@ class OIntToolService:
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None) -> Reply:
         args = dict(arguments or {})
+        given = args.get("parameters")
+        if isinstance(given, dict):  # a key passed as it is (not as @@Name) is a secret from now on
+            for key, value in given.items():
+                if str(key).lower().lstrip("-") == "apikey" and isinstance(value, str):
+                    self._secret(str(self._substitute(value)))
         self.log.write(f"tool {name} {json.dumps(args, ensure_ascii=False, default=str)}")
         try:
             reply = await self._call(name, args)
@@ -329,7 +334,7 @@ class OIntToolService:
         return value
 
     def _secret(self, value: str) -> None:
-        if value not in self._secrets:
+        if value and value not in self._secrets:
             self._secrets.append(value)
             self.log.add_secret(value)
 
