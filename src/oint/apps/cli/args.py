@@ -159,12 +159,19 @@ def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
             if name == "all-pages" and not pages(method):
                 raise UsageError(f"{method.name_en} does not page: --all-pages does not apply")
             inv.flags.add(name)
+        elif name == "config":  # OInt's advanced call (`conventions`); no value: list its settings
+            inv.settings[name] = "" if value is None else value
         elif name in VALUE_OPTIONS or (method.calls_api and name in CREDENTIAL_OPTIONS):
             if value is None:
                 raise UsageError(f"option --{name} needs a value")
             inv.settings[name] = value
         else:
-            common = [*FLAG_OPTIONS, *VALUE_OPTIONS, *(CREDENTIAL_OPTIONS if method.calls_api else ())]
+            common = [
+                *FLAG_OPTIONS,
+                *VALUE_OPTIONS,
+                "config",
+                *(CREDENTIAL_OPTIONS if method.calls_api else ()),
+            ]
             hint = did_you_mean(name, [*own, *common], "--")
             known = ", ".join("--" + p.cli for p in method.params) or "none"
             raise UsageError(f"unknown option --{name} for {method.name_en}{hint} (its options: {known})")

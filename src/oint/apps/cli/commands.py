@@ -61,7 +61,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "mcp",
         "oint.apps.mcp.cli:run",
-        (("mcp [--sandbox]", "serve the tools to AI assistants (pip install 'oint[mcp]')"),),
+        (
+            ("mcp [--sandbox]", "serve the tools to AI assistants (pip install 'oint[mcp]')"),
+            ("mcp start --config FILE", "OInt's MCP server: its five tools, @@variables from FILE"),
+        ),
     ),
     Command(
         "serve",

@@ -182,15 +182,60 @@ def ozon_command(argv: list[str]) -> int:
         _out(method_help(method))
         return EXIT_OK
     inv = parse_invocation(method, argv[1:])
+    if inv.settings.get("config") == "":  # OInt's `--config` with no value: the call settings
+        from oint.apps.cli.conventions import settings_help
+
+        _out(settings_help(method.calls_api))
+        return EXIT_OK
+    if method.local is not None and "config" in inv.settings:
+        raise UsageError(f"{method.name_en} sends no request: --config (call settings) does not apply")
+    call, recorder = take_call_settings(inv.settings)
     values = convert_values(method, inv.values)
     out_path = inv.settings.get("out")
-    if out_path is not None:
-        from oint.jobs.files import check_writable
-
-        check_writable(out_path, "--out")
+    check_out(out_path, inv.flags)
     if method.local is not None:
-        return _written(_out(_json_text(method.run_local(values)), out_path))
-    return _call_api(method, values, inv.flags, inv.settings, out_path)
+        return _written(_shown(_json_text(method.run_local(values)), out_path))
+    return _call_api(method, values, inv.flags, inv.settings, out_path, call, recorder)
+
+
+def take_call_settings(settings: dict[str, str]) -> tuple[Any, Any]:
+    """OInt's `--config SETTINGS` of a call, taken out of `settings` (its timeout and retries put
+    in): the checked `conventions.CallSettings` (None without it) and the recorder of the full
+    response (UsageError on bad settings)."""
+    text = settings.pop("config", None)
+    if text is None:
+        return None, None
+    from oint.apps.cli import conventions
+
+    call = conventions.load(text)
+    call.apply(settings)
+    return call, conventions.Recorder()
+
+
+def check_out(out: str | None, flags: Collection[str]) -> None:
+    """`--out`: a file that can be written, or one of OInt's special values (`_hex_`, `_base64_`,
+    `_utf8_`: the answer printed as such), which a stream of pages cannot take (UsageError)."""
+    if out is None:
+        return
+    from oint.apps.cli.conventions import is_special_out
+
+    if is_special_out(out):
+        if "all-pages" in flags:
+            raise UsageError(f"--out {out} prints one answer: it does not go with --all-pages")
+        return
+    from oint.jobs.files import check_writable
+
+    check_writable(out, "--out")
+
+
+def _shown(text: str | bytes, out: str | None) -> bool:
+    """`_out`, with `--out _hex_|_base64_|_utf8_` printing the answer in that form."""
+    from oint.apps.cli.conventions import is_special_out, represent
+
+    if is_special_out(out):
+        assert out is not None
+        return _out(represent(text, out.lower()))
+    return _out(text, out)
 
 
 def _nearest_method(name: str) -> str:
@@ -261,8 +306,9 @@ def client_options(flags: Collection[str], settings: Mapping[str, str]) -> dict[
     return options
 
 
-def make_client(flags: set[str], settings: dict[str, str]) -> Any:
-    """The client an API command asks for with its common options (UsageError on bad ones)."""
+def make_client(flags: set[str], settings: dict[str, str], call: Any = None, recorder: Any = None) -> Any:
+    """The client an API command asks for with its common options (UsageError on bad ones), and
+    OInt's call settings (`conventions.CallSettings`: a proxy, the full response seen by `recorder`)."""
     from oint.compat.base import SyncOIntClient
 
     options = client_options(flags, settings)
@@ -276,10 +322,18 @@ def make_client(flags: set[str], settings: dict[str, str]) -> Any:
         state = options.pop("sandbox")
         options["transport"] = connect(None if state is True else state)
         try:
+            if call is not None:
+                from oint.apps.cli.conventions import adapt
+
+                adapt(call, options, recorder)
             return SyncOIntClient(settings.get("clientid"), settings.get("apikey"), **options)
         except BaseException:
             options["transport"].close()
             raise
+    if call is not None:
+        from oint.apps.cli.conventions import adapt
+
+        adapt(call, options, recorder)
     return SyncOIntClient(settings.get("clientid"), settings.get("apikey"), **options)
 
 
@@ -291,19 +345,29 @@ def run_call(
     streaming: bool = False,
     operation: str | None = None,
     flags: set[str] | frozenset[str] = frozenset(),
+    full: Any = None,
 ) -> int:
     """Run `call(client)` and print its answer as JSON (a file's bytes as they are), or Ozon's
     error JSON; the exit code says which. A `streaming` call writes its own output (None back) and
     its error goes to stderr, so that what it wrote stays well-formed. With the path of the
     `operation` called, an answer whose items Ozon did not all apply exits 1 (unless
-    `--allow-item-errors` is among the `flags`)."""
+    `--allow-item-errors` is among the `flags`). With `full` (a `conventions.Recorder`: OInt's
+    adv_response) the answer is {status, body, headers}; `out` may be one of OInt's special values
+    (`_hex_`...), which print the answer in that form."""
+    from oint.apps.cli.conventions import is_special_out
 
+    shown_as = out if is_special_out(out) else None
+    if shown_as is not None:
+        out = None
     try:
         result = call(client)
     except APIStatusError as e:
+        error = e.to_dict()
+        if full is not None:
+            error = {"status": e.status, "body": error, "headers": dict(e.headers)}
         if streaming:
-            sys.stderr.write("oint: " + json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
-        elif _out(_json_text(e.to_dict()), out) and out:  # the terminal still learns it failed
+            sys.stderr.write("oint: " + json.dumps(error, ensure_ascii=False) + "\n")
+        elif _out(_json_text(error), out) and out:  # the terminal still learns it failed
             sys.stderr.write(f"oint: {error_line(e)}; the error JSON is in {out}\n")
         wait = e.headers.get("retry-after") if e.status == 429 else None
         if wait:
@@ -316,10 +380,14 @@ def run_call(
         client.close()
     if streaming:
         return EXIT_OK
-    if isinstance(result, bytes) and out is None and _is_terminal():
-        sys.stderr.write(f"oint: {binary_refusal(len(result))}\n")
+    shown = full.full(result) if full is not None else result
+    if shown_as is not None:
+        code = _written(_shown(shown if isinstance(shown, bytes) else _json_text(shown), shown_as))
+    elif isinstance(shown, bytes) and out is None and _is_terminal():
+        sys.stderr.write(f"oint: {binary_refusal(len(shown))}\n")
         return EXIT_USAGE
-    code = _written(_out(result if isinstance(result, bytes) else _json_text(result), out))
+    else:
+        code = _written(_out(shown if isinstance(shown, bytes) else _json_text(shown), out))
     if code == EXIT_OK and operation is not None and "allow-item-errors" not in flags:
         from oint.jobs.results import item_errors  # a write whose items Ozon did not all apply
 
@@ -362,13 +430,24 @@ def refuse_binary_to_terminal(media: str | None, out: str | None) -> None:
 
 
 def _call_api(
-    method: Any, values: tuple[Any, ...], flags: set[str], settings: dict[str, str], out: str | None
+    method: Any,
+    values: tuple[Any, ...],
+    flags: set[str],
+    settings: dict[str, str],
+    out: str | None,
+    call: Any = None,
+    recorder: Any = None,
 ) -> int:
-    client = make_client(flags, settings)
+    client = make_client(flags, settings, call, recorder)
     if "all-pages" in flags:
         return run_call(client, lambda c: stream_pages(c, method, values, out), out, streaming=True)
     return run_call(
-        client, lambda c: c.run_method(method, values), out, operation=method.operation, flags=flags
+        client,
+        lambda c: c.run_method(method, values),
+        out,
+        operation=method.operation,
+        flags=flags,
+        full=recorder if call is not None and call.full_response else None,
     )
 
 

@@ -119,6 +119,7 @@ def operation_help(op: spec.Operation) -> str:
         lines.append("No body.")
     lines.append("Also: --sandbox, --base-url URL, --profile NAME, --out FILE, --timeout S, --retries N,")
     lines.append("      --ca-file PEM, --debug (each request and answer on stderr, the Api-Key redacted)")
+    lines.append("      --config SETTINGS (OInt's advanced call; alone: a list), --out _hex_|_base64_|_utf8_")
     lines.append("")
     example = f"oint ozon {op.name}"
     if op.has_body:
@@ -176,6 +177,8 @@ def parse_call(
             if value is not None and name != "help":
                 raise UsageError(f"option --{name} takes no value")
             flags.add(name)
+        elif name == "config":  # OInt's advanced call (`conventions`); no value: list its settings
+            settings[name] = "" if value is None else value
         elif name in VALUE_OPTIONS or name in CREDENTIAL_OPTIONS or name == "body":
             if value is None:
                 raise UsageError(f"option --{name} needs a value")
@@ -211,20 +214,30 @@ def parse_call(
 
 
 def run_operation(name: str, tokens: list[str]) -> int:
-    from oint.apps.cli.main import EXIT_OK, make_client, refuse_binary_to_terminal, run_call
+    from oint.apps.cli.conventions import is_special_out, settings_help
+    from oint.apps.cli.main import (
+        EXIT_OK,
+        check_out,
+        make_client,
+        refuse_binary_to_terminal,
+        run_call,
+        take_call_settings,
+    )
 
     op = spec.operation(name)
     if not tokens or any(t.lower() in ("--help", "-h") for t in tokens):
         sys.stdout.write(operation_help(op))
         return EXIT_OK
     body, path_params, flags, settings = parse_call(op, tokens)
+    if settings.get("config") == "":
+        sys.stdout.write(settings_help(True))
+        return EXIT_OK
+    call, recorder = take_call_settings(settings)
     out = settings.get("out")
-    if out is not None:
-        from oint.jobs.files import check_writable
-
-        check_writable(out, "--out")
-    refuse_binary_to_terminal(op.file, out)
-    client = make_client(flags, settings)
+    check_out(out, flags)
+    if not is_special_out(out):
+        refuse_binary_to_terminal(op.file, out)
+    client = make_client(flags, settings, call, recorder)
     if "all-pages" in flags:
         if op.paging is None:
             client.close()
@@ -236,6 +249,7 @@ def run_operation(name: str, tokens: list[str]) -> int:
         out,
         operation=op.path,
         flags=flags,
+        full=recorder if call is not None and call.full_response else None,
     )
 
 

@@ -132,6 +132,8 @@ def method_help(m: Method) -> str:
         lines.append("Also: --sandbox (local sandbox), --profile NAME, --base-url URL, --out FILE,")
         lines.append("      --timeout S, --retries N, --ca-file PEM (a private CA to trust too),")
         lines.append("      --debug (each request and answer on stderr, the Api-Key redacted)")
+        lines.append("      --config SETTINGS: OInt's advanced call (timeout, retries, proxy, adv_response);")
+        lines.append("      --config alone lists them; --out _hex_|_base64_|_utf8_ prints the answer so")
         if m.endpoint is not None and m.endpoint.paging is not None:
             lines.append("      --all-pages: every item of every page, one JSON line each")
         if m.current is not None:

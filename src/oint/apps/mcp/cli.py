@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Any
@@ -38,20 +39,60 @@ Bulk jobs (bulk_start, bulk_progress, bulk_report, bulk_list) keep their journal
 (default ~/.local/state/oint/jobs) with those of `oint ozon bulk`: `oint bulk resume JOB` goes on
 with a job the server was running when it stopped.
 
+OInt's MCP interface (its five generic tools, @@Name variables from a config file):
+  oint mcp start --config FILE|default [--log FILE] [--sandbox [--db PATH] | --base-url URL]
+                 [--profile NAME] [--allow-write [SCOPES]]      (see: oint mcp start --help)
+  oint mcp config --empty true|false                             a config file to start from
+
 Needs the MCP SDK: pip install 'oint[mcp]'.
+"""
+
+START_USAGE = """oint mcp start: OpenIntegrations' MCP server over oint (stdio), for set-ups made for OInt.
+
+  oint mcp start --config FILE|default [--log FILE] [--sandbox [--db PATH] | --base-url URL]
+                 [--profile NAME] [--allow-write [SCOPES]] [--out-dir DIR]
+
+  -c, --config FILE   a JSON file {"vars": {"Name": "value", ...}} (or that JSON itself); a tool
+                      parameter written @@Name is replaced by the value of Name before the call.
+                      "default" (the default): mcp.json in oint's config folder (beside the file
+                      of `oint profiles`) if it exists, else no variables
+  -l, --log FILE      append a line per tool call and answer to FILE, secrets replaced by ***
+  --sandbox           calls go to oint's embedded sandbox (a demo store), state in --db or
+                      OINT_SANDBOX_DB; else to Ozon (--base-url, --profile as everywhere)
+  --allow-write       allow changes to the store (read-only by default); SCOPES limits them, as for
+                      `oint mcp`. An allowed change is sent at once: OInt's tools have no preview
+  --out-dir DIR       where answers that are files (PDF labels) are written
+
+Tools: get_services, get_service_methods, get_method_parameters, execute_method, get_variables.
+Services: ozon (OInt's 53 functions, CLI option names as parameters) and ozon_api (every operation
+of the Seller API, its top-level body fields as parameters). Values of variables whose names say
+key, token, secret or password, and any value passed as apikey, never appear in an answer or the log.
+Make a config with: oint mcp config --empty false > oint-mcp.json
+"""
+
+CONFIG_USAGE = """oint mcp config: print a config file for `oint mcp start`, as OInt's does.
+
+  oint mcp config [--empty true|false]    (-e; default true: {"vars": {}})
+
+With --empty false the vars hold examples: @@ClientId and @@ApiKey for the credentials.
 """
 
 FLAGS = ("sandbox", "help")
 VALUES = ("db", "base-url", "profile", "confirm-over", "max-items", "out-dir", "http")
 
 
-def parse(argv: list[str]) -> dict[str, Any]:
+def parse(
+    argv: list[str], values: tuple[str, ...] = VALUES, short: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Options by name (`values` take a value; `short` maps -c to config...); UsageError on others."""
     opts: dict[str, Any] = {}
     i = 0
     while i < len(argv):
         arg = argv[i]
         if arg in ("-h", "help"):
             arg = "--help"
+        if short and arg in short:
+            arg = "--" + short[arg]
         if not arg.startswith("--"):
             raise UsageError(f"oint mcp: unexpected argument {arg!r} (see: oint mcp --help)")
         name, eq, value = arg[2:].partition("=")
@@ -69,7 +110,7 @@ def parse(argv: list[str]) -> dict[str, Any]:
             opts.setdefault(name, []).append(value)
         elif name in FLAGS and not eq:
             opts[name] = True
-        elif name in VALUES:
+        elif name in values:
             if not eq:
                 if i + 1 >= len(argv):
                     raise UsageError(f"oint mcp: --{name} needs a value")
@@ -167,20 +208,90 @@ def _http_address(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def run(argv: list[str]) -> int:
-    opts = parse(argv)
-    if opts.get("help"):
-        sys.stdout.write(USAGE)
-        return 0
-    address = _http_address(opts["http"]) if "http" in opts else None
+START_VALUES = ("config", "log", "db", "base-url", "profile", "out-dir")
+
+
+def _load_server() -> Any:
     try:
-        server = load_module("oint.apps.mcp.server")
+        return load_module("oint.apps.mcp.server")
     except ImportError as e:
         if (e.name or "").split(".")[0] == "mcp":
             raise UsageError(
                 "oint mcp needs the MCP SDK, not installed here: pip install 'oint[mcp]'"
             ) from None
         raise UsageError(f"oint mcp: the MCP SDK cannot be loaded ({e}): pip install 'oint[mcp]'") from None
+
+
+def config(argv: list[str]) -> int:
+    """`oint mcp config --empty true|false`: OInt's config template, as JSON on stdout."""
+    opts = parse(argv, ("empty",), {"-e": "empty"})
+    if opts.get("help"):
+        sys.stdout.write(CONFIG_USAGE)
+        return 0
+    text = str(opts.get("empty", "true")).strip().lower()
+    if text not in ("true", "false"):
+        raise UsageError(f"oint mcp config: --empty takes true or false, got {opts.get('empty')!r}")
+    from oint.apps.mcp.oint_tools import template
+
+    sys.stdout.write(json.dumps(template(text == "true"), ensure_ascii=False, indent=1) + "\n")
+    return 0
+
+
+def start(argv: list[str]) -> int:
+    """`oint mcp start`: OInt's five tools over stdio (`oint.apps.mcp.oint_tools`)."""
+    opts = parse(argv, START_VALUES, {"-c": "config", "-l": "log"})
+    if opts.get("help"):
+        sys.stdout.write(START_USAGE)
+        return 0
+    from oint.apps.mcp.oint_tools import CallLog, OIntToolService, Target, load_vars
+    from oint.sandbox.demo import DEMO_API_KEY
+
+    variables = load_vars(str(opts.get("config") or "default"))
+    base_url = opts.get("base-url")
+    if base_url:
+        from oint.core.base_url import check_base_url
+
+        base_url = check_base_url(base_url, "--base-url")
+    sandbox: bool | str = False
+    if opts.get("sandbox"):
+        if base_url:
+            raise UsageError("--sandbox and --base-url exclude each other")
+        sandbox = opts.get("db") or os.environ.get("OINT_SANDBOX_DB") or True
+    elif opts.get("db"):
+        raise UsageError("--db is the sandbox's state file: it goes with --sandbox")
+    profile = opts.get("profile") or None
+    if profile is not None and sandbox:
+        raise UsageError("--profile: the sandbox (--sandbox) has its own demo account")
+    server = _load_server()
+    _, keys = load_profiles()
+    secrets = [*keys, os.environ.get("OZON_API_KEY") or "", DEMO_API_KEY]
+    log = CallLog(opts.get("log"), secrets)
+    target = Target(
+        sandbox=sandbox,
+        base_url=base_url,
+        profile=profile,
+        policy=WritePolicy.parse(opts.get("allow-write")),
+        out_dir=opts.get("out-dir") or default_out_dir(),
+    )
+    service = OIntToolService(target, variables, secrets=secrets, log=log)
+    log.write(f"--SERVER START-- {len(variables)} variable(s); " + service.instructions())
+    import anyio
+
+    anyio.run(server.serve_stdio, service)
+    return 0
+
+
+def run(argv: list[str]) -> int:
+    if argv and argv[0] == "start":
+        return start(argv[1:])
+    if argv and argv[0] == "config":
+        return config(argv[1:])
+    opts = parse(argv)
+    if opts.get("help"):
+        sys.stdout.write(USAGE)
+        return 0
+    address = _http_address(opts["http"]) if "http" in opts else None
+    server = _load_server()
     settings, profiles, secrets, env_credentials = settings_from(opts)
     import logging
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import mcp.types as types
 import uvicorn
@@ -16,8 +16,21 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 from oint import __version__
-from oint.apps.mcp.service import Service
 from oint.apps.mcp.tools import ToolSpec
+
+
+class ToolService(Protocol):
+    """What the server serves: our tools (`service.Service`) or OInt's (`oint_tools.OIntToolService`)."""
+
+    def tools(self) -> list[ToolSpec]: ...
+
+    def instructions(self) -> str: ...
+
+    def text(self, reply: Any) -> str: ...
+
+    async def call(self, name: str, arguments: Any) -> Any: ...
+
+    async def aclose(self) -> None: ...
 
 
 def sdk_tool(tool: ToolSpec) -> types.Tool:
@@ -30,7 +43,7 @@ def sdk_tool(tool: ToolSpec) -> types.Tool:
     )
 
 
-def build_server(service: Service) -> Server[Any]:
+def build_server(service: ToolService) -> Server[Any]:
     tools = [sdk_tool(t) for t in service.tools()]
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
@@ -51,7 +64,7 @@ def build_server(service: Service) -> Server[Any]:
             await service.aclose()
 
     return Server(
-        "oint",
+        getattr(service, "server_name", "oint"),
         version=__version__,
         title="oint: Ozon Seller API",
         instructions=service.instructions(),
@@ -61,13 +74,15 @@ def build_server(service: Service) -> Server[Any]:
     )
 
 
-async def serve_stdio(service: Service) -> None:
+async def serve_stdio(service: ToolService) -> None:
     server = build_server(service)
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-def serve_http(service: Service, host: str, port: int, sockets: list[socket.socket] | None = None) -> None:
+def serve_http(
+    service: ToolService, host: str, port: int, sockets: list[socket.socket] | None = None
+) -> None:
     """Streamable HTTP at http://HOST:PORT/mcp (uvicorn), on `sockets` when they are given
     (`oint.core.listen.listening_sockets`: the address checked first)."""
 
