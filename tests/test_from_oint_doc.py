@@ -2,8 +2,8 @@
 on the embedded sandbox, ends with the exit code the page gives it (`# exit N`, else 0). An
 `oint mcp start` line is started for real and asked for its tools by the MCP SDK's client.
 
-The block after `<!-- run: needs oint serve -->` runs only where `oint serve` exists (the gateway
-is built on another branch): `SERVE_PENDING` below is that marker, to remove once it is merged."""
+The block after `<!-- run: oint serve -->` runs as one shell script: the gateway in the background,
+a curl call to it (curl from Debian's package, installed by .ci/run), then the gateway stopped."""
 
 from __future__ import annotations
 
@@ -15,15 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from oint.apps.cli import commands
-
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "from-oint.md"
-SERVE_MARK = "<!-- run: needs oint serve -->"
-SERVE_PENDING = commands.find("serve") is None  # the gateway's branch not merged here yet
+SERVE_MARK = "<!-- run: oint serve -->"
 EXIT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
 
 
@@ -119,7 +115,6 @@ def test_the_pages_commands_run(tmp_path: Path) -> None:
     assert len(ran) >= 15
 
 
-@pytest.mark.skipif(SERVE_PENDING, reason="SERVE_PENDING: `oint serve` is built on the gateway branch")
 def test_the_gateway_block_runs(tmp_path: Path) -> None:
     serve = [lines for needs_serve, lines in blocks() if needs_serve]
     assert serve
