@@ -102,8 +102,10 @@ class SandboxApp:
         try:
             if web.wants(scope["method"], path, headers):
                 return await loop.run_in_executor(self.executor, web.answer, self.sandbox, path, headers)
+            peer = scope.get("client")
+            address = str(peer[0]) if peer else None
             response = await loop.run_in_executor(
-                self.executor, self.sandbox.handle, scope["method"], path, headers, bytes(body)
+                self.executor, self.sandbox.handle, scope["method"], path, headers, bytes(body), address
             )
         except SandboxStateError as e:
             log.error("%s", e)
@@ -174,6 +176,7 @@ def serve(
     db_path: str | None = None,
     *,
     rate_limits: bool | None = None,
+    limit_per_ip: bool | None = None,
     api_date: str | None = None,
     admin_token: str | None = None,
     allowed_hosts: tuple[str, ...] = (),
@@ -198,7 +201,13 @@ def serve(
 
     from oint.sandbox.demo import DEMO_CLIENT_ID
 
-    sandbox = Sandbox(db_path, rate_limits=rate_limits, api_date=api_date, admin_token=admin_token)
+    sandbox = Sandbox(
+        db_path,
+        rate_limits=rate_limits,
+        limit_per_ip=limit_per_ip,
+        api_date=api_date,
+        admin_token=admin_token,
+    )
     logging.basicConfig(stream=sys.stderr, format="oint sandbox: %(message)s")
     app: Any = create_app(sandbox, HostPolicy.of(host, allowed_hosts))
     if log_request is not None:
