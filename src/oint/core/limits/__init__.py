@@ -32,7 +32,7 @@ import warnings
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from oint.core.errors import OzonWarning, UsageError
 from oint.core.retry import WINDOW_MARGIN, RateLimiter, shared_limiter, time_scale
@@ -308,6 +308,13 @@ def describe(url: str) -> str:
     return parts._replace(netloc=f"{user}{host}{port}").geturl()
 
 
+def _without_query(url: str, name: str) -> str:
+    """`url` without the query parameter `name` (oint's own, not the store's)."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, values in parse_qs(parts.query).items() if k != name for v in values]
+    return parts._replace(query=urlencode(kept)).geturl()
+
+
 def open_store(url: str, source: str = "limits") -> LimitStore | None:
     """The store a URL names (one per URL and process), None for `local`. `source` names where the
     URL came from in messages (UsageError on a URL of no known kind)."""
@@ -334,7 +341,7 @@ def open_store(url: str, source: str = "limits") -> LimitStore | None:
         elif scheme in ("redis", "rediss", "unix"):
             from oint.core.limits.redis_store import RedisStore
 
-            store = RedisStore(text)
+            store = RedisStore(_without_query(text, "fallback"))
             if not fallback:
                 store.check()  # unreachable: said now, in one line
         else:
