@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, FBS, SandboxServer, start_server, write_csv
 
-LOOP = """
+LOOP = f"""
 import json, sys, time
 from oint.core.errors import RateLimitError
 from oint.ozon import OzonClient
 url, path, body, seconds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), float(sys.argv[4])
 calls = refused = 0
-with OzonClient({client_id!r}, {api_key!r}, base_url=url, max_retries=0) as ozon:
+with OzonClient({DEMO_CLIENT_ID!r}, {DEMO_API_KEY!r}, base_url=url, max_retries=0) as ozon:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
@@ -37,7 +37,7 @@ with OzonClient({client_id!r}, {api_key!r}, base_url=url, max_retries=0) as ozon
         except RateLimitError:
             refused += 1
 print(json.dumps({{"calls": calls, "refused": refused}}))
-""".format(client_id=DEMO_CLIENT_ID, api_key=DEMO_API_KEY)
+"""
 
 SECONDS = 5.0
 READS = ("/v3/product/info/list", {"product_id": [1111588191]})
