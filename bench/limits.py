@@ -73,7 +73,7 @@ def call_cost() -> float:
 
 
 def _windows(url: str | None, account: str) -> list[Any]:
-    """The two windows of a call of /v2/products/stocks: the account's 50 a second, the method's 80 a minute."""
+    """A stocks call's two windows: the account's 50 a second, the method's 80 a minute."""
     if url is None:  # the process's own, as before shared stores existed (runs on older trees too)
         from oint.core.retry import shared_limiter
 
