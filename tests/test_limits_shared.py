@@ -8,15 +8,17 @@ back to the process's windows when asked)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, free_port
+from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, FBS, free_port, write_csv
 from services import RedisServer
 
 from oint.core.errors import UsageError
@@ -340,3 +342,25 @@ def test_an_outgoing_address_window_is_shared_by_accounts(redis_url: str) -> Non
     assert acquire_all(two._global) > 0  # account 2 has its own 50/s, but not the address
     assert acquire_all(alone._global) == 0.0  # no address configured: only its account's window
     assert windows(None, "x", "*", [(1, 1.0)])[0].store is None
+
+
+def test_a_bulk_job_keeps_its_windows_and_item_uses_in_the_shared_file(run_cli: Any, tmp_path: Path) -> None:
+    env = {
+        "OINT_JOBS_DIR": str(tmp_path / "jobs"),
+        "OINT_SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"),
+        "OINT_LIMITS": f"sqlite://{tmp_path}/limits.db",
+    }
+    assert run_cli("sandbox", "seed", "--products", "30", env=env).code == 0
+    rows = [[f"SEED-{i:06d}", FBS, i] for i in range(1, 31)]
+    stocks = write_csv(tmp_path / "stocks.csv", ["offer_id", "warehouse_id", "stock"], rows)
+    r = run_cli("ozon", "bulk", "stocks", "--file", stocks, "--sandbox", env=env)
+    assert r.code == 0, r.err
+    with sqlite3.connect(tmp_path / "limits.db") as db:
+        items = db.execute("SELECT space, key FROM items").fetchall()
+        windows_used = {w for (w,) in db.execute("SELECT DISTINCT win FROM done")}
+    assert {space for space, _ in items} == {f"{DEMO_CLIENT_ID}:/v2/products/stocks"}
+    assert len(items) == 30  # each item's use, for every process of the file to see
+    assert windows_used == {
+        f"oint:limits:{DEMO_CLIENT_ID}:*:50:1",
+        f"oint:limits:{DEMO_CLIENT_ID}:/v2/products/stocks:80:60",
+    }
