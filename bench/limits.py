@@ -166,6 +166,10 @@ def main() -> None:
         print("4 processes at once on one store (pairs/s all together):")
         for name, url in (("SQLite", sqlite_url), ("Redis", redis_url)):
             print(f"  {name:10} {parallel_rate(url):8.0f} /s")
+        import redis
+
+        stats = redis.Redis.from_url(redis_url).info("commandstats").get("cmdstat_evalsha", {})
+        print(f"Redis's own CPU per script (acquire or release): {stats.get('usec_per_call', 0):.1f} µs")
         print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     finally:
         proc.kill()
