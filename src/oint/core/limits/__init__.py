@@ -189,11 +189,12 @@ class FallbackStore(LimitStore):
 
     def _locals(self, windows: Sequence[RateLimiter]) -> list[RateLimiter]:
         found = []
-        for w in windows:
-            lim = self._local.get(_key(w))
-            if lim is None:
-                lim = self._local[_key(w)] = RateLimiter(w.rate, w.per, margin=WINDOW_MARGIN)
-            found.append(lim)
+        with self._held_lock:
+            for w in windows:
+                lim = self._local.get(_key(w))
+                if lim is None:
+                    lim = self._local[_key(w)] = RateLimiter(w.rate, w.per, margin=WINDOW_MARGIN)
+                found.append(lim)
         return found
 
     def acquire(self, windows: Sequence[RateLimiter]) -> float:
@@ -256,7 +257,8 @@ class FallbackStore(LimitStore):
         prime_all(self._locals(windows), answered, now)
 
     def _local_uses(self, space: str, key: str) -> list[float]:
-        uses: list[float] = self._local_items.setdefault(f"{space}\0{key}", [])
+        with self._held_lock:
+            uses: list[float] = self._local_items.setdefault(f"{space}\0{key}", [])
         return uses
 
     def item_times(self, space: str, key: str, depth: int) -> list[float]:
