@@ -252,27 +252,20 @@ class _ClientCore:
     def _limit_wait(self, path: str) -> float:
         """0.0 when a call to `path` may go now (its slot is taken), else the seconds to wait
         before asking again, within Ozon's limits for this account."""
-        op = self.layer.find(path)
-        rules = op.rate_limits if op else ()
-        store = self.limit_store
-        own = (
-            [shared_limiter(self.client_id, path, n, s) for n, s in rules]
-            if store is None
-            else (store.windows(self.client_id, path, rules))
-        )
-        return acquire_all([*self._global, *own])  # one slot in every window, at one moment
+        return acquire_all([*self._global, *self._own_windows(path)])  # one slot in every window, at once
 
     def _limit_done(self, path: str) -> None:
         """The call to `path` whose slot `_limit_wait` took is over (answered or failed)."""
+        release_all([*self._global, *self._own_windows(path)])
+
+    def _own_windows(self, path: str) -> list[RateLimiter]:
+        """The windows of `path`'s own limits for this account, in the client's store (None: the
+        process's own)."""
         op = self.layer.find(path)
         rules = op.rate_limits if op else ()
-        store = self.limit_store
-        own = (
-            [shared_limiter(self.client_id, path, n, s) for n, s in rules]
-            if store is None
-            else (store.windows(self.client_id, path, rules))
-        )
-        release_all([*self._global, *own])
+        if self.limit_store is None:
+            return [shared_limiter(self.client_id, path, n, s) for n, s in rules]
+        return self.limit_store.windows(self.client_id, path, rules)
 
     def _api_day(self) -> dt.date:
         """The day of Ozon's API the client talks to: the transport's (`api_day()`, the embedded
