@@ -102,11 +102,11 @@ class SandboxApp:
         try:
             if web.wants(scope["method"], path, headers):
                 return await loop.run_in_executor(self.executor, web.answer, self.sandbox, path, headers)
+            request: tuple[Any, ...] = (scope["method"], path, headers, bytes(body))
             peer = scope.get("client")
-            address = str(peer[0]) if peer else None
-            response = await loop.run_in_executor(
-                self.executor, self.sandbox.handle, scope["method"], path, headers, bytes(body), address
-            )
+            if peer and getattr(self.sandbox, "limit_per_ip", False):  # the peer counts in its window
+                request += (str(peer[0]),)
+            response = await loop.run_in_executor(self.executor, self.sandbox.handle, *request)
         except SandboxStateError as e:
             log.error("%s", e)
             return _error(internal(str(e)))
