@@ -364,3 +364,25 @@ def test_a_bulk_job_keeps_its_windows_and_item_uses_in_the_shared_file(run_cli: 
         f"oint:limits:{DEMO_CLIENT_ID}:*:50:1",
         f"oint:limits:{DEMO_CLIENT_ID}:/v2/products/stocks:80:60",
     }
+
+
+def test_async_client_takes_its_slots_in_the_shared_store(tmp_path: Path) -> None:
+    import asyncio
+
+    from oint.ozon import AsyncOzonClient
+
+    url = f"sqlite://{tmp_path}/limits.db"
+
+    async def go() -> None:
+        async with AsyncOzonClient(sandbox=str(tmp_path / "s.sqlite3"), limits=url) as ozon:
+            await asyncio.gather(
+                *(ozon.call("/v3/product/info/list", {"product_id": [1111588191]}) for _ in range(3))
+            )
+
+    asyncio.run(go())
+    with sqlite3.connect(tmp_path / "limits.db") as db:
+        answered = db.execute(
+            "SELECT count(*) FROM done WHERE win=?", (f"oint:limits:{DEMO_CLIENT_ID}:*:50:1",)
+        )
+        assert answered.fetchone()[0] == 3
+        assert db.execute("SELECT count(*) FROM flight").fetchone()[0] == 0  # every slot released
