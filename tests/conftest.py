@@ -220,7 +220,8 @@ def sandbox_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return db
 
 
-NO_PROFILE = ("OINT_PROFILE", "OINT_CONFIG")  # the developer's own profiles stay out of the tests
+# the developer's own profiles and shared limits stay out of the tests
+NO_PROFILE = ("OINT_PROFILE", "OINT_CONFIG", "OINT_LIMITS", "OINT_LIMITS_IP", "OINT_LIMITS_FALLBACK")
 
 
 @pytest.fixture(autouse=True)

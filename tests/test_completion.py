@@ -238,6 +238,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
         "--db",
         "--quiet",
         "--no-rate-limit",
+        "--limit-per-ip",
         "--api-date",
         "--admin-token",
         "--help",

@@ -36,8 +36,11 @@ class OzonClient(SyncOIntClient, SyncMethods):
     only as concurrent calls need them. `ca_file` names a PEM file of CA certificates to trust
     besides the system's (a corporate proxy, a test server; a profile may set it too). `debug=True`
     logs every request and answer, the Api-Key redacted (logger "oint.ozon.http"; stderr unless
-    logging is set up). A `transport` of your own that has no `base_url` attribute needs
-    `base_url=`: the client must know whether it talks to Ozon (Ozon's limits, retirement warnings).
+    logging is set up). `limits` keeps Ozon's windows where several processes share them:
+    "sqlite:///PATH" (one machine), "redis://HOST:PORT/DB" (several), "local" (default: the process;
+    or a profile's `limits`, or `OINT_LIMITS`; see `oint.core.limits`). A `transport` of your own
+    that has no `base_url` attribute needs `base_url=`: the client must know whether it talks to
+    Ozon (Ozon's limits, retirement warnings).
     """
 
 

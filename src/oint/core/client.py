@@ -84,6 +84,8 @@ class _ClientCore:
         max_connections: int | None = None,
         ca_file: str | os.PathLike[str] | None = None,
         debug: bool = False,
+        limits: str | None = None,
+        limits_ip: str | None = None,
     ) -> None:
         """See `OzonClient`. `transport` must suit the client (sync or async); `http_client` is an
         `httpx.Client` / `httpx.AsyncClient` to send through instead of oint's own transport;
@@ -99,7 +101,10 @@ class _ClientCore:
         (`oint.compat.policy`, checked by OInt's clients). `ca_file` (or a profile's `ca_file`) is a
         PEM file of CA certificates the transport oint builds trusts besides the system's. `debug`
         logs every request and answer (`oint.core.transport.debug`, logger "oint.ozon.http", the
-        Api-Key redacted)."""
+        Api-Key redacted). `limits` is where Ozon's windows are kept (`oint.core.limits`: "local",
+        "sqlite:///PATH", "redis://HOST:PORT/DB"; else a profile's `limits`, else `OINT_LIMITS`,
+        else the process): an explicit choice keeps Ozon's limits on any host. `limits_ip` (or
+        `OINT_LIMITS_IP`) is the outgoing address whose windows are kept as well."""
         self._set_api(api)
         if max_connections is not None and max_connections < 1:
             raise UsageError("max_connections must be at least 1")
@@ -129,10 +134,20 @@ class _ClientCore:
         # servers and the sandbox enforce their own (and answer 429 with Retry-After).
         self.rate_limit = (host in OZON_HOSTS) if rate_limit is None else rate_limit
         self._at_ozon = host in OZON_HOSTS  # Ozon's own limits apply there
+        from oint.core.limits import configured_store, ip_account, outgoing_address, windows
+
+        self.limit_store, chosen = configured_store(limits, self._profile_limits)
+        if chosen and rate_limit is None:
+            self.rate_limit = True  # shared (or explicitly local) limits asked for: kept on any host
         self._global: list[RateLimiter] = []
+        self.address_windows: list[RateLimiter] = []  # of the outgoing address (`limits_ip`)
         if self.rate_limit:
-            limits = self.layer.global_rate_limits()
-            self._global = [shared_limiter(self.client_id, "*", n, s) for n, s in limits]
+            rules = self.layer.global_rate_limits()
+            self._global = windows(self.limit_store, self.client_id, "*", rules)
+            address = outgoing_address(limits_ip)
+            if address is not None:
+                self.address_windows = windows(self.limit_store, ip_account(address), "*", rules)
+                self._global += self.address_windows
         self._headers = {
             "Client-Id": self.client_id,
             "Api-Key": self._api_key,
@@ -164,6 +179,7 @@ class _ClientCore:
         prof = None
         url_source = "base_url"
         self._ca_file = None
+        self._profile_limits: str | None = None
         if chosen:
             from oint.core.profiles import load_profile
 
@@ -172,6 +188,7 @@ class _ClientCore:
                 base_url, url_source = prof.base_url, f"profile {prof.name!r}: base_url"
             if prof.ca_file:
                 self._ca_file = check_ca_file(prof.ca_file, f"profile {prof.name!r}: ca_file")
+            self._profile_limits = prof.limits
         if not base_url and os.environ.get("OZON_BASE_URL"):
             base_url, url_source = os.environ["OZON_BASE_URL"], "OZON_BASE_URL"
         unknown_destination = False
@@ -237,15 +254,20 @@ class _ClientCore:
     def _limit_wait(self, path: str) -> float:
         """0.0 when a call to `path` may go now (its slot is taken), else the seconds to wait
         before asking again, within Ozon's limits for this account."""
-        op = self.layer.find(path)
-        own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
-        return acquire_all([*self._global, *own])  # one slot in every window, at one moment
+        return acquire_all([*self._global, *self._own_windows(path)])  # one slot in every window, at once
 
     def _limit_done(self, path: str) -> None:
         """The call to `path` whose slot `_limit_wait` took is over (answered or failed)."""
+        release_all([*self._global, *self._own_windows(path)])
+
+    def _own_windows(self, path: str) -> list[RateLimiter]:
+        """The windows of `path`'s own limits for this account, in the client's store (None: the
+        process's own)."""
         op = self.layer.find(path)
-        own = [shared_limiter(self.client_id, path, n, s) for n, s in (op.rate_limits if op else ())]
-        release_all([*self._global, *own])
+        rules = op.rate_limits if op else ()
+        if self.limit_store is None:
+            return [shared_limiter(self.client_id, path, n, s) for n, s in rules]
+        return self.limit_store.windows(self.client_id, path, rules)
 
     def _api_day(self) -> dt.date:
         """The day of Ozon's API the client talks to: the transport's (`api_day()`, the embedded

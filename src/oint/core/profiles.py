@@ -10,6 +10,7 @@ names:
     api_key_env = "SHOP1_KEY"        # the Api-Key is read from this environment variable
     base_url = "https://api-seller.ozon.ru"   # optional
     ca_file = "corporate-ca.pem"     # optional: also trust this CA (relative to this file's folder)
+    limits = "redis://10.0.0.5:6379/0"  # optional: Ozon's windows shared with other processes
 
     [profiles.shop2]
     client_id = "3000001"
@@ -29,7 +30,7 @@ from oint.core.base_url import check_base_url
 from oint.core.errors import UsageError
 
 KEYRING_SERVICE = "oint"
-_PROFILE_FIELDS = ("client_id", "api_key_env", "api_key", "base_url", "ca_file")
+_PROFILE_FIELDS = ("client_id", "api_key_env", "api_key", "base_url", "ca_file", "limits")
 
 
 def config_path() -> str:
@@ -51,6 +52,9 @@ class Profile(NamedTuple):
     api_key_env: str | None  # None: the key is in the OS keyring
     path: str  # the config file it comes from
     ca_file: str | None = None  # a PEM file of CA certificates to trust as well (absolute path)
+    limits: str | None = (
+        None  # where Ozon's windows are kept (`oint.core.limits`): sqlite:///..., redis://...
+    )
 
     @property
     def key_source(self) -> str:
@@ -93,7 +97,6 @@ def _keyring_key(name: str) -> str:
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
-
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -165,7 +168,10 @@ def _profile(name: str, table: Any, path: str) -> Profile:
         if not isinstance(ca_file, str) or not ca_file.strip():
             raise UsageError(f"{where}: ca_file must be the path of a PEM file")
         ca_file = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(ca_file))
-    return Profile(name, str(client_id).strip(), base_url, env, path, ca_file)
+    limits = table.get("limits")
+    if limits is not None and (not isinstance(limits, str) or not limits.strip()):
+        raise UsageError(f"{where}: limits must be a URL: sqlite:///PATH, redis://HOST:PORT/DB or local")
+    return Profile(name, str(client_id).strip(), base_url, env, path, ca_file, limits)
 
 
 def load_profile(name: str, source: str = "") -> Profile:

@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from oint.core.errors import (
     APICertificateError,
@@ -33,6 +33,9 @@ from oint.core.errors import (
     OzonError,
     RateLimitError,
 )
+
+if TYPE_CHECKING:
+    from oint.core.limits import LimitStore
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Real seconds added to every window, for clocks that tick differently at the two ends.
@@ -96,7 +99,12 @@ class RateLimiter:
     is booked ahead and an idle wait never spins. A fresh limiter lets `rate` calls go at
     once, then one per freed slot: never twice the limit in the first window, as a full
     token bucket would.
+
+    `store` is None for these in-process windows; the windows of a shared store
+    (`oint.core.limits`: a SQLite file, Redis) set it, and the functions below hand them to it.
     """
+
+    store: LimitStore | None = None
 
     def __init__(
         self, rate: int, per: float, clock: Callable[[], float] = time.monotonic, margin: float = 0.0
@@ -138,6 +146,9 @@ def acquire_all(limiters: Iterable[RateLimiter]) -> float:
     lims = tuple(limiters)
     if not lims:
         return 0.0
+    shared = lims[0].store
+    if shared is not None:
+        return shared.acquire(lims)
     with _LOCK:
         now = lims[0].clock()
         start = max(lim.free_at(now) for lim in lims)
@@ -153,6 +164,10 @@ def release_all(limiters: Iterable[RateLimiter]) -> None:
     lims = tuple(limiters)
     if not lims:
         return
+    shared = lims[0].store
+    if shared is not None:
+        shared.release(lims)
+        return
     with _LOCK:
         now = lims[0].clock()
         for lim in lims:
@@ -167,6 +182,10 @@ def prime_all(limiters: Iterable[RateLimiter], answered: Iterable[float], now: f
     if not lims:
         return
     times = sorted(answered)
+    shared = lims[0].store
+    if shared is not None:
+        shared.prime(lims, times, now)
+        return
     with _LOCK:
         mono = lims[0].clock()
         for lim in lims:
@@ -179,6 +198,9 @@ def free_in(limiters: Iterable[RateLimiter]) -> float:
     lims = tuple(limiters)
     if not lims:
         return 0.0
+    shared = lims[0].store
+    if shared is not None:
+        return shared.free_in(lims)
     with _LOCK:
         now = lims[0].clock()
         return max(lim.free_at(now) for lim in lims) - now

@@ -187,7 +187,7 @@ class Job:
         return self.journal.outcomes(states)
 
     # ------------------------------------------------------------------ running
-    def _engine(self, client_id: str, max_in_flight: int) -> Engine:
+    def _engine(self, client_id: str, max_in_flight: int, client: object = None) -> Engine:
         if not self.journal.get("intake_done"):
             raise UsageError(f"job {self.id}: its items were not all taken in; start it again")
         if str(client_id) != self.journal.get("client_id"):
@@ -196,13 +196,15 @@ class Job:
             )
         self._take_lock()
         op = self.operation
+        store, address = getattr(client, "limit_store", None), tuple(getattr(client, "address_windows", ()))
         self.journal.recover(reader(op.path).idempotent, time.time())
         self.journal.set(status="running", pid=os.getpid(), started_at=time.time())
         engine = Engine(
             self.journal,
             op,
-            limits=lambda path: account_limiters(str(client_id), path),
-            item_limiter=shared_item_limiter(str(client_id), op),
+            # the client's store of limits (None: the process's) and its outgoing address's windows
+            limits=lambda path: account_limiters(str(client_id), path, store, address),
+            item_limiter=shared_item_limiter(str(client_id), op, store),
             max_in_flight=max_in_flight,
             extra=self.journal.get("extra") or {},
         )
@@ -220,7 +222,7 @@ class Job:
     def run(self, client: SyncClientBase, *, progress: Progress | None = None) -> Summary:
         """Send every pending item through `client` (one request at a time) until all are
         confirmed or failed, or the job must stop. Also resumes an interrupted job."""
-        engine = self._engine(client.client_id, 1)
+        engine = self._engine(client.client_id, 1, client)
         try:
             stopped = _drive(engine, client, lambda: self._progress(progress, engine))
         except BaseException:
@@ -235,7 +237,7 @@ class Job:
         self, client: AsyncClientBase, *, progress: Progress | None = None, concurrency: int = 4
     ) -> Summary:
         """`run` for an async client, with up to `concurrency` requests in flight."""
-        engine = self._engine(client.client_id, concurrency)
+        engine = self._engine(client.client_id, concurrency, client)
         try:
             stopped = await _adrive(engine, client, lambda: self._progress(progress, engine))
         except BaseException:

@@ -1,6 +1,8 @@
 """Limits a bulk job keeps besides the per-account windows of `oint.core.retry`: Ozon's
 per-item limits (a stock of one product on one warehouse once per 30 s, a product's price
-10 times an hour), counted per item key, shared by every job of the process.
+10 times an hour), counted per item key, shared by every job of the process — or, with a
+shared store of limits (`oint.core.limits`: SQLite, Redis), by every job of every process
+using it (`SharedItemLimiter`).
 
 Plain state: times are given by the caller (wall-clock seconds), nothing sleeps. Memory
 is bounded: keys whose windows have passed are dropped, and at most `max_keys` are kept
@@ -15,7 +17,8 @@ from collections import OrderedDict
 from typing import Any
 
 from oint.apis.seller.spec import Operation, find, global_rate_limits
-from oint.core.retry import WINDOW_MARGIN, RateLimiter, shared_limiter, time_scale
+from oint.core.limits import LimitStore, windows
+from oint.core.retry import WINDOW_MARGIN, RateLimiter, time_scale
 
 MAX_KEYS = 100_000
 
@@ -85,6 +88,39 @@ class ItemLimiter:
                 break
 
 
+class SharedItemLimiter(ItemLimiter):
+    """`ItemLimiter` over a shared store: the uses of an item by every process of the store.
+    Times are the callers' wall clocks (machines keep them in step; `margin` covers the rest)."""
+
+    def __init__(
+        self,
+        store: LimitStore,
+        space: str,
+        limits: tuple[tuple[int, float], ...],
+        margin: float = WINDOW_MARGIN,
+    ) -> None:
+        super().__init__(limits, margin)
+        self.store = store
+        self.space = space
+
+    def __len__(self) -> int:
+        return 0  # the keys live in the store
+
+    def free_at(self, key: str, now: float) -> float:
+        times = self.store.item_times(self.space, key, self.depth)
+        start = now
+        for n, per in self.limits:
+            if len(times) >= n:
+                start = max(start, times[-n] + per)
+        return start
+
+    def take(self, key: str, now: float) -> None:
+        self.store.item_take(self.space, key, now, self.depth, self.horizon)
+
+    def give_back(self, key: str, at: float) -> None:
+        self.store.item_give_back(self.space, key, at)
+
+
 _ITEM_LIMITERS: dict[tuple[str, str, float], ItemLimiter] = {}
 _ITEM_LOCK = threading.Lock()
 
@@ -95,12 +131,15 @@ def item_limits(op: Operation) -> tuple[tuple[int, float], ...]:
     return tuple((int(n), float(s)) for n, s in spec.get("limits", ()))
 
 
-def shared_item_limiter(client_id: str, op: Operation) -> ItemLimiter | None:
-    """The process-wide per-item limiter of one account and operation (None: no such limit)."""
+def shared_item_limiter(client_id: str, op: Operation, store: LimitStore | None = None) -> ItemLimiter | None:
+    """The per-item limiter of one account and operation (None: no such limit), of the process
+    (`store` None) or of a shared store."""
     limits = item_limits(op)
     if not limits:
         return None
     scale = time_scale()
+    if store is not None:
+        return SharedItemLimiter(store, f"{client_id}:{op.path}", tuple((n, s / scale) for n, s in limits))
     key = (client_id, op.path, scale)
     with _ITEM_LOCK:
         lim = _ITEM_LIMITERS.get(key)
@@ -109,12 +148,17 @@ def shared_item_limiter(client_id: str, op: Operation) -> ItemLimiter | None:
         return lim
 
 
-def account_limiters(client_id: str, path: str) -> list[RateLimiter]:
+def account_limiters(
+    client_id: str, path: str, store: LimitStore | None = None, extra: tuple[RateLimiter, ...] = ()
+) -> list[RateLimiter]:
     """The windows a call of `path` takes a slot in: Ozon's global limit per Client-Id and the
-    operation's own, shared with every client of the process (`oint.core.retry`)."""
+    operation's own, shared with every client of the process (`oint.core.retry`) or of the
+    shared store; then `extra` (the windows of an outgoing address, from the client)."""
 
     op = find(path)
     own = op.rate_limits if op is not None else ()
-    return [shared_limiter(client_id, "*", n, s) for n, s in global_rate_limits()] + [
-        shared_limiter(client_id, path, n, s) for n, s in own
+    return [
+        *windows(store, client_id, "*", global_rate_limits()),
+        *windows(store, client_id, path, own),
+        *extra,
     ]

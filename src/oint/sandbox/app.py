@@ -104,9 +104,11 @@ class SandboxApp:
         try:
             if web.wants(scope["method"], path, headers):
                 return await loop.run_in_executor(self.executor, web.answer, self.sandbox, path, headers)
-            response = await loop.run_in_executor(
-                self.executor, self.sandbox.handle, scope["method"], path, headers, bytes(body)
-            )
+            request: tuple[Any, ...] = (scope["method"], path, headers, bytes(body))
+            peer = scope.get("client")
+            if peer and getattr(self.sandbox, "limit_per_ip", False):  # the peer counts in its window
+                request += (str(peer[0]),)
+            response = await loop.run_in_executor(self.executor, self.sandbox.handle, *request)
         except SandboxStateError as e:
             log.error("%s", e)
             return _error(internal(str(e)))
@@ -176,6 +178,7 @@ def serve(
     db_path: str | None = None,
     *,
     rate_limits: bool | None = None,
+    limit_per_ip: bool | None = None,
     api_date: str | None = None,
     admin_token: str | None = None,
     allowed_hosts: tuple[str, ...] = (),
@@ -196,7 +199,13 @@ def serve(
             "(the embedded sandbox, --sandbox, needs nothing)"
         ) from None
 
-    sandbox = Sandbox(db_path, rate_limits=rate_limits, api_date=api_date, admin_token=admin_token)
+    sandbox = Sandbox(
+        db_path,
+        rate_limits=rate_limits,
+        limit_per_ip=limit_per_ip,
+        api_date=api_date,
+        admin_token=admin_token,
+    )
     logging.basicConfig(stream=sys.stderr, format="oint sandbox: %(message)s")
     app: Any = create_app(sandbox, HostPolicy.of(host, allowed_hosts))
     if log_request is not None:

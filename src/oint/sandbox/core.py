@@ -40,6 +40,9 @@ from oint.sandbox.errors import (
     rate_limited,
     unauthenticated,
 )
+from oint.sandbox.limits import ACCOUNT as ACCOUNTS
+from oint.sandbox.limits import ADDRESS as ADDRESSES
+from oint.sandbox.limits import WindowWatch
 from oint.sandbox.model.base import FILES, Account, FileAnswer
 from oint.sandbox.store import Store
 
@@ -58,6 +61,8 @@ ADMIN_ROUTES = {  # action -> its methods
     "api-date": ("GET", "POST"),
     "clock": ("GET", "POST"),
     "buyers": ("GET", "POST"),
+    "limits": ("GET",),
+    "limits/clear": ("POST",),
 }
 FILES_PREFIX = "files/"  # GET /__sandbox/files/<client id>/<kind>-<name>: files answers point to
 API_DATE_ENV = "OINT_SANDBOX_API_DATE"
@@ -253,10 +258,14 @@ class Sandbox:
         api_date: str | dt.date | None = None,
         admin_token: str | None = None,
         time_scale: float | None = None,
+        limit_per_ip: bool | None = None,
     ) -> None:
-        """`clock`: the base of Ozon's time, epoch seconds (default: the wall clock), running
-        `time_scale` times faster (OINT_TIME_SCALE by default, as the client's limits do); the
-        sandbox's clock (`self.clock`, `oint.sandbox.clock`) can then be frozen, advanced, set or
+        """`limit_per_ip` (or `OINT_SANDBOX_LIMIT_PER_IP=1`) also keeps Ozon's 50 requests a second
+        per client address, across accounts (`handle(..., client_address=)`). What the windows saw:
+        `self.watch` (`oint.sandbox.limits`, `GET /__sandbox/limits`). `clock`: the base of Ozon's
+        time, epoch seconds (default: the wall clock), running `time_scale` times faster
+        (OINT_TIME_SCALE by default, as the client's limits do); the sandbox's clock (`self.clock`,
+        `oint.sandbox.clock`) can then be frozen, advanced, set or
         run at another rate, shared through the state file."""
         try:
             self.configured_api_date = parse_api_date(
@@ -281,6 +290,16 @@ class Sandbox:
                 "off",
             )
         self.rate_limits = rate_limits
+        if limit_per_ip is None:
+            limit_per_ip = os.environ.get("OINT_SANDBOX_LIMIT_PER_IP", "").lower() in (
+                "1",
+                "true",
+                "yes",
+                "on",
+            )
+        self.limit_per_ip = limit_per_ip
+        self.watch = WindowWatch()
+        self.store.watch = self.watch
         self.admin_token = admin_token or None
         # OINT_SANDBOX_RECORD=FILE appends every answer of the model (2xx) to FILE as JSON lines
         # {"method", "path", "status", "body"}: the test suite checks them against Ozon's document
@@ -308,6 +327,7 @@ class Sandbox:
             demo.seed(self.store, self.clock())
             self.store.set_meta("seeded", "1")
         self.api_date = self.configured_api_date
+        self.watch.clear()
 
     def today(self) -> dt.date:
         """The API date in effect: the one set, else the clock's (UTC) day."""
@@ -322,8 +342,16 @@ class Sandbox:
             return self.store.last_requests(self.log_size)
 
     # ------------------------------------------------------------------ protocol
-    def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
-        """Answer one request as Ozon would. `headers` names may have any case.
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        client_address: str | None = None,
+    ) -> SandboxResponse:
+        """Answer one request as Ozon would. `headers` names may have any case; `client_address`
+        (the HTTP adapter's peer) counts in the per-address window (`limit_per_ip`).
 
         Thread-safe (the store serialises transactions). Raises `SandboxStateError` only when
         the state file fails under it; every other problem is an answer."""
@@ -338,7 +366,7 @@ class Sandbox:
             # one transaction a request: the fault it takes, the model's changes (a savepoint of
             # their own: an error answer undoes them) and its line in the request log
             with self.store.transaction():
-                response = self._answer(method, path, headers, body)
+                response = self._answer(method, path, headers, body, client_address)
                 if self.log_size > 0:
                     client_id = next((v for k, v in headers.items() if k.lower() == "client-id"), "")
                     self.store.log_request(
@@ -356,7 +384,14 @@ class Sandbox:
             raise self.store.state_error(e) from None
         return response
 
-    def _answer(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        client_address: str | None = None,
+    ) -> SandboxResponse:
         try:
             with self.store.transaction():
                 fault = self._take_fault(path)
@@ -365,12 +400,19 @@ class Sandbox:
         if fault is not None and fault.status:
             response = fault
         else:
-            response = self._dispatch(method, path, headers, body)
+            response = self._dispatch(method, path, headers, body, client_address)
             if fault is not None:  # slowness only
                 response.delay = fault.delay
         return response
 
-    def _dispatch(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
+    def _dispatch(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        client_address: str | None = None,
+    ) -> SandboxResponse:
         try:
             op = operation_at(path)  # every operation of the layer is served (structural.py without a model)
             if op is None:
@@ -385,7 +427,7 @@ class Sandbox:
             if not client_id or not api_key:
                 raise unauthenticated()
             if self.rate_limits:
-                self._check_rate(client_id)
+                self._check_rate(client_id, client_address if self.limit_per_ip else None)
             content_type = lower.get("content-type", "")
             if method == "GET":
                 request: dict[str, Any] = {}
@@ -480,16 +522,26 @@ class Sandbox:
                 raise malformed("invalid UTF-8 in string") from None
         return doc
 
-    def _check_rate(self, client_id: str) -> None:
+    def _check_rate(self, client_id: str, address: str | None = None) -> None:
+        """Ozon's 50 requests a second per Client-Id (and per client address when given), counted
+        at arrival; a request refused by one window counts in none."""
         now = time.monotonic()
         window = 1.0 / self.time_scale
+        owners = [(ACCOUNTS, client_id)] + ([(ADDRESSES, address)] if address else [])
         with self._lock:
-            q = self._recent.setdefault(client_id, deque())
-            while q and q[0] <= now - window:
-                q.popleft()
-            if len(q) >= GLOBAL_RATE:
+            logs = []
+            for kind, owner in owners:
+                q = self._recent.setdefault(f"{kind}:{owner}", deque())
+                while q and q[0] <= now - window:
+                    q.popleft()
+                logs.append(q)
+            allowed = all(len(q) < GLOBAL_RATE for q in logs)
+            for kind, owner in owners:
+                self.watch.seen(kind, owner, "*", GLOBAL_RATE, 1.0, now, window, allowed)
+            if not allowed:
                 raise rate_limited(PER_SECOND, 1)
-            q.append(now)
+            for q in logs:
+                q.append(now)
 
     # ------------------------------------------------------------------ faults
     def add_fault(
@@ -614,6 +666,11 @@ class Sandbox:
             return _json(200, {"requests": found, "statuses": counts})
         if action == "clock":
             return _json(200, self._clock(method, request))
+        if action == "limits":  # what the windows saw, per account (and address): oint.sandbox.limits
+            return _json(200, {**self.watch.report(), "limit_per_ip": self.limit_per_ip})
+        if action == "limits/clear":
+            self.watch.clear()
+            return _json(200, {"result": "cleared"})
         if action == "buyers":
             return _json(200, self._buyers(method, request))
         if method == "POST":  # api-date

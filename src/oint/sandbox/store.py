@@ -33,6 +33,7 @@ from typing import Any
 
 from oint.core.lazy import load
 from oint.sandbox.errors import SandboxStateError
+from oint.sandbox.limits import WindowWatch
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -220,6 +221,7 @@ class Store:
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path or default_db_path()
+        self.watch: WindowWatch | None = None  # what `Account.limit` saw (the serving Sandbox's)
         self._lock = threading.RLock()
         self._depth = 0
         try:

@@ -447,7 +447,6 @@ def jobs_command(argv: list[str]) -> int:
 
 
 def _show(job: Any, opts: dict[str, str | None]) -> int:
-
     meta = job.meta
     s = job.summary()
     created = dt.datetime.fromtimestamp(meta.get("created_at", 0), dt.timezone.utc).strftime(

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 USAGE = """oint sandbox: a local emulator of the Ozon Seller API
 
   oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--quiet] [--no-rate-limit]
-        [--api-date YYYY-MM-DD] [--admin-token TOKEN]
+        [--limit-per-ip] [--api-date YYYY-MM-DD] [--admin-token TOKEN]
         serve it over HTTP (use with --base-url http://127.0.0.1:8080); --no-rate-limit turns
         off Ozon's 50 requests/s per Client-Id (for benchmarks; OINT_SANDBOX_RATE_LIMITS=0 too);
         --api-date plays Ozon's API of that day (default: today, or OINT_SANDBOX_API_DATE):
@@ -55,8 +55,8 @@ The state file: --db, else OINT_SANDBOX_DB, else ~/.local/state/oint/sandbox.sql
 
 HELP = {
     "serve": """usage: oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--quiet]
-                          [--no-rate-limit] [--api-date YYYY-MM-DD] [--admin-token TOKEN]
-                          [--allowed-host NAME[,NAME...]]
+                          [--no-rate-limit] [--limit-per-ip] [--api-date YYYY-MM-DD]
+                          [--admin-token TOKEN] [--allowed-host NAME[,NAME...]]
 
 Serve the sandbox over HTTP until interrupted; point clients at it with
 --base-url http://HOST:PORT. A browser sees the state, read-only, at
@@ -72,6 +72,9 @@ then logged on stderr, one line: time (UTC), method, path, status, duration.
   --db PATH           state file (default: OINT_SANDBOX_DB, else ~/.local/state/oint/sandbox.sqlite3)
   --quiet             no request log: only warnings and errors on stderr
   --no-rate-limit     turn off Ozon's 50 requests/s per Client-Id (OINT_SANDBOX_RATE_LIMITS=0 too)
+  --limit-per-ip      keep the 50 requests/s per client address as well, across accounts
+                      (OINT_SANDBOX_LIMIT_PER_IP=1 too); GET /__sandbox/limits shows what
+                      each window saw
   --api-date DATE     play Ozon's API of that day, YYYY-MM-DD (default: today, or
                       OINT_SANDBOX_API_DATE): endpoints switched off by then answer 410
   --admin-token TOKEN require the header 'Authorization: Bearer TOKEN' on /__sandbox/...
@@ -348,6 +351,7 @@ def _serve(rest: list[str]) -> int:
             "db": True,
             "quiet": False,
             "no-rate-limit": False,
+            "limit-per-ip": False,
             "api-date": True,
             "admin-token": True,
             "allowed-host": True,
@@ -389,6 +393,7 @@ def _serve(rest: list[str]) -> int:
         log_request=None if "quiet" in opts else log_request,
         on_listening=listening,
         rate_limits=False if "no-rate-limit" in opts else None,
+        limit_per_ip=True if "limit-per-ip" in opts else None,
         api_date=api_date,
         admin_token=token,
         allowed_hosts=_names(opts.get("allowed-host") or os.environ.get("OINT_SANDBOX_ALLOWED_HOSTS")),
@@ -627,7 +632,6 @@ def _buyers(rest: list[str]) -> int:
 
 
 def _seed(opts: dict[str, str | None]) -> int:
-
     from oint.sandbox.core import Sandbox
     from oint.sandbox.demo import DEMO_CLIENT_ID
     from oint.sandbox.seed import seed_catalogue

@@ -325,7 +325,6 @@ def _known(tool: str, args: dict[str, Any], allowed: set[str]) -> None:
 
 
 def _method(op: Operation) -> Any:
-
     return REGISTRY.by_endpoint(op.path)
 
 

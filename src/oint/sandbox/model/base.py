@@ -87,6 +87,9 @@ class Account:
     def limit(self, scope: str, limit: int, per: float, message: str, weight: int = 1) -> None:
         """Count a use of `scope`; answer 429 with Retry-After when over `limit` per `per` s."""
         wait = self.store.hit(self.client_id, scope, limit, per, self.now, weight)
+        watch = self.store.watch
+        if watch is not None:
+            watch.seen("accounts", self.client_id, scope, limit, per, self.now, per, wait is None, weight)
         if wait is not None:
             raise rate_limited(message, wait)
 

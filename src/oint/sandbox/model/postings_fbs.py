@@ -752,7 +752,6 @@ def fbs_get_v3(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _get_schema() -> str:
-
     node = spec.schemas()[spec.operation("/v3/posting/fbs/get").response or ""]["properties"]["result"]
     return str(node["$ref"].rsplit("/", 1)[1])
 
