@@ -43,6 +43,14 @@ COMMANDS: tuple[Command, ...] = (
         (("bulk list|show|resume [JOB]", "the jobs of 'oint ozon bulk': progress, failures, resume"),),
     ),
     Command(
+        "webhooks",
+        "oint.apps.cli.webhooks_cmd:run",
+        (
+            ("webhooks serve [--inbox PATH|URL]", "receive Ozon's pushes, kept before the answer"),
+            ("webhooks list|replay|catch-up|subscribe|status", "the inbox, catch-up, subscriptions"),
+        ),
+    ),
+    Command(
         "doctor",
         "oint.apps.cli.doctor_cmd:run",
         (("doctor [--scan PATH]", "check connection, key, expiry; find switched-off calls"),),
