@@ -22,7 +22,7 @@ import ipaddress
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from typing import Any, Final
 
 from oint.apis.webhooks.delivery import Deliverer
@@ -36,9 +36,9 @@ OZON_NETWORKS: Final = ("195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24")
 MAX_BODY: Final = 1 << 20  # a push is a few hundred bytes; a larger body is refused (413)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 def networks(values: Iterable[str], option: str = "--allow-from") -> tuple[Network, ...]:
