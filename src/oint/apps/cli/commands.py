@@ -43,14 +43,6 @@ COMMANDS: tuple[Command, ...] = (
         (("bulk list|show|resume [JOB]", "the jobs of 'oint ozon bulk': progress, failures, resume"),),
     ),
     Command(
-        "webhooks",
-        "oint.apps.cli.webhooks_cmd:run",
-        (
-            ("webhooks serve [--inbox PATH|URL]", "receive Ozon's pushes, kept before the answer"),
-            ("webhooks list|replay|catch-up|subscribe|status", "the inbox, catch-up, subscriptions"),
-        ),
-    ),
-    Command(
         "doctor",
         "oint.apps.cli.doctor_cmd:run",
         (("doctor [--scan PATH]", "check connection, key, expiry; find switched-off calls"),),
@@ -69,6 +61,14 @@ COMMANDS: tuple[Command, ...] = (
         "mcp",
         "oint.apps.mcp.cli:run",
         (("mcp [--sandbox]", "serve the tools to AI assistants (pip install 'oint[mcp]')"),),
+    ),
+    Command(
+        "webhooks",
+        "oint.apps.cli.webhooks_cmd:run",
+        (
+            ("webhooks serve [--inbox PATH|URL]", "receive Ozon's pushes, kept before the answer"),
+            ("webhooks list|replay|catch-up|subscribe|status", "the inbox, catch-up, subscriptions"),
+        ),
     ),
 )
 
