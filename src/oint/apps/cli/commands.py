@@ -66,8 +66,8 @@ COMMANDS: tuple[Command, ...] = (
         "webhooks",
         "oint.apps.cli.webhooks_cmd:run",
         (
-            ("webhooks serve [--inbox PATH|URL]", "receive Ozon's pushes, kept before the answer"),
-            ("webhooks list|replay|catch-up|subscribe|status", "the inbox, catch-up, subscriptions"),
+            ("webhooks serve [--port N]", "receive Ozon's pushes: stored, then given to your code"),
+            ("webhooks list|replay|status", "the inbox, failed deliveries, subscriptions ('oint webhooks')"),
         ),
     ),
 )
