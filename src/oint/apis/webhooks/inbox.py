@@ -277,13 +277,18 @@ class Inbox(ABC):
         with self._transaction() as cur:
             return self._execute(cur, f"SELECT 1 FROM {TABLE} WHERE key = ?", (key,)).fetchone() is not None
 
-    def recent(self, *, state: str | None = None, limit: int = 50) -> list[StoredEvent]:
-        """The newest events first (of one state when given)."""
-        where = "" if state is None else " WHERE state = ?"
-        params: tuple[Any, ...] = (limit,) if state is None else (state, limit)
+    def recent(
+        self, *, state: str | None = None, message_type: str | None = None, limit: int = 50
+    ) -> list[StoredEvent]:
+        """The newest events first (of one state, of one message type, when given)."""
+        tests = [(name, value) for name, value in (("state", state), ("message_type", message_type)) if value]
+        where = " WHERE " + " AND ".join(f"{name} = ?" for name, _ in tests) if tests else ""
+        params = (*(value for _, value in tests), limit)
         with self._transaction() as cur:
             rows = self._execute(
-                cur, f"SELECT {_COLUMNS} FROM {TABLE}{where} ORDER BY id DESC LIMIT ?", params
+                cur,
+                f"SELECT {_COLUMNS} FROM {TABLE}{where} ORDER BY id DESC LIMIT ?",
+                params,
             ).fetchall()
         return [_row(r) for r in rows]
 
