@@ -184,14 +184,12 @@ class Inbox(ABC):
         self._execute(cur, _COUNT_DUPLICATE, (event.key,))
         return False
 
-    def put_many(self, events: Sequence[Event], source: str = PUSH) -> int:
-        """Store several events in one transaction; the number of new ones."""
+    def put_many(self, events: Sequence[Event], source: str = PUSH) -> list[bool]:
+        """Store several events in one transaction (one commit for all: what the receiver does with
+        the pushes that come together); for each, True when it is new, False for a duplicate."""
         now = self.clock()
-        new = 0
         with self._transaction() as cur:
-            for event in events:
-                new += self._put(cur, event, source, now)
-        return new
+            return [self._put(cur, event, source, now) for event in events]
 
     # -- delivery
     def claim(self, owner: str, lease: float) -> StoredEvent | None:

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Seque
 from typing import Any, Final
 
 from oint.apis.webhooks.delivery import Deliverer
-from oint.apis.webhooks.events import PING, MalformedPush, parse
+from oint.apis.webhooks.events import PING, Event, MalformedPush, parse
 from oint.apis.webhooks.inbox import Inbox
 from oint.core.errors import UsageError
 
@@ -107,6 +107,69 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class GroupCommit:
+    """One writer thread that stores the pushes that arrive together in one transaction: each
+    push still waits for the commit that holds it, but 200 pushes at once cost one commit (one
+    fsync), not 200. A failed transaction fails every push in it (they are answered 500 and Ozon
+    sends them again)."""
+
+    MAX_BATCH: Final = 500
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self._queue: list[tuple[Event, asyncio.Future[bool], asyncio.AbstractEventLoop]] = []
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closing = False
+
+    async def put(self, event: Event) -> bool:
+        """Store `event`; True when new, False for a duplicate; raises what the store raised."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        with self._ready:
+            if self._thread is None:
+                self._closing = False
+                self._thread = threading.Thread(target=self._write, name="oint-webhooks-writer", daemon=True)
+                self._thread.start()
+            self._queue.append((event, future, loop))
+            self._ready.notify()
+        return await future
+
+    def close(self) -> None:
+        with self._ready:
+            self._closing = True
+            self._ready.notify()
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(10)
+
+    def _write(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._closing:
+                    self._ready.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue[: self.MAX_BATCH], self._queue[self.MAX_BATCH :]
+            try:
+                results: list[bool] | BaseException = self.inbox.put_many([event for event, _, _ in batch])
+            except Exception as e:
+                results = e
+            for n, (_, future, loop) in enumerate(batch):
+                loop.call_soon_threadsafe(
+                    _settle, future, results if isinstance(results, BaseException) else results[n]
+                )
+
+
+def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:
+    if future.done():  # the request went away
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
 class Receiver:
     """The ASGI application (see the module's docstring). Its lifespan starts and stops the
     deliverer and the `background` loops; mounted where lifespan events do not come, they start
@@ -133,6 +196,7 @@ class Receiver:
         self.version = version
         self.background = tuple(background)
         self.stats = {"received": 0, "stored": 0, "duplicates": 0, "pings": 0, "malformed": 0, "refused": 0}
+        self.writer = GroupCommit(inbox)
         self._started = False
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -154,6 +218,7 @@ class Receiver:
 
     def stop(self) -> None:
         self._stopping.set()
+        self.writer.close()
         if self.deliverer is not None:
             self.deliverer.stop()
         for thread in self._threads:
@@ -213,7 +278,7 @@ class Receiver:
             await _answer(send, 200, {"version": self.version, "name": self.name, "time": utc_now()})
             return
         try:
-            new = await asyncio.to_thread(self.inbox.put, event)
+            new = await self.writer.put(event)
         except Exception as e:
             log.error("could not store a %s push: %s: %s", event.message_type, e.__class__.__name__, e)
             await _answer(send, 500, error_body("ERROR_UNKNOWN", "the event could not be stored"))
