@@ -76,6 +76,28 @@ def test_an_event_is_stored_once_and_duplicates_are_counted(inbox: Inbox) -> Non
     assert row.duplicates == 2 and row.source == "push" and row.event() == new("1-1-1")
 
 
+def test_a_batch_tells_new_from_duplicate_event_by_event(inbox: Inbox) -> None:
+    caught = parse(
+        {"message_type": "TYPE_STATE_CHANGED", "posting_number": "T", "new_state": "posting_delivered"}
+    )
+    inbox.put(new("A"))
+    inbox.put(caught, "catch-up")
+    batch = [new("A"), new("B"), new("B"), state("T", "posting_delivered"), new("C")] + [
+        new(f"N{n}") for n in range(250)
+    ]
+    assert inbox.put_many(batch) == [False, True, False, False, True] + [True] * 250
+    assert inbox.counts() == {"pending": 254, "delivered": 0, "parked": 0, "duplicates": 3}
+    assert inbox.put_many([]) == []
+    by_key = {r.key: r for r in inbox.recent(limit=1000)}
+    assert (
+        by_key[new("A").key].duplicates
+        == by_key[new("B").key].duplicates
+        == by_key[caught.key].duplicates
+        == 1
+    )
+    assert [r.key for r in sorted(by_key.values(), key=lambda r: r.id)][-251:] == [e.key for e in batch[4:]]
+
+
 def test_a_push_of_a_status_change_catch_up_made_is_its_duplicate(inbox: Inbox) -> None:
     caught = parse(
         {"message_type": "TYPE_STATE_CHANGED", "posting_number": "1-1-1", "new_state": "posting_delivered"}
