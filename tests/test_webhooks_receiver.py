@@ -394,3 +394,22 @@ def test_exec_delivers_the_json_on_stdin(tmp_path: Path) -> None:
     finally:
         served.stop()
     assert json.loads(out.read_text()) == NEW
+
+
+def test_the_readme_example_receives_and_delivers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import readme_python
+
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+    exec(compile(readme_python("Push notifications"), "README.md", "exec"), namespace)
+    made: Receiver = namespace["app"]
+    try:
+        assert push(made, NEW, client="127.0.0.1").json() == {"result": True}
+        wait_for(lambda: made.inbox.counts()["delivered"] == 1, 30)
+    finally:
+        made.stop()
+        made.inbox.close()
+    assert "to pack: 1-1-1" in capsys.readouterr().out
+    assert (tmp_path / "inbox.db").exists()
