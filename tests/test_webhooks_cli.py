@@ -77,3 +77,51 @@ def test_catch_up_on_the_embedded_sandbox(run_cli: Cli, sandbox_db: str, tmp_pat
     rows = store.recent(limit=1000)
     store.close()
     assert len(rows) == summary["events_added"] and {r.source for r in rows} == {"catch-up"}
+
+
+def test_serve_catches_up_in_the_background(run_cli: Cli, sandbox_db: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from conftest import free_port, listening
+
+    assert (
+        run_cli("sandbox", "buyers", "--orders-per-day", "100", "--seed", "4", "--db", sandbox_db).code == 0
+    )
+    assert run_cli("sandbox", "clock", "--freeze", "--db", sandbox_db).code == 0
+    assert run_cli("sandbox", "advance", "6h", "--db", sandbox_db).code == 0
+    inbox = str(tmp_path / "inbox.db")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oint",
+            "webhooks",
+            "serve",
+            "--port",
+            str(port),
+            "--inbox",
+            inbox,
+            "--catch-up-every",
+            "0.5",
+            "--sandbox",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert listening(port, process)
+        deadline = time.monotonic() + 30
+        while True:
+            listed = run_cli("webhooks", "list", "--inbox", inbox).json()
+            if listed["counts"]["pending"] > 0:
+                break
+            assert time.monotonic() < deadline, "catch-up added nothing"
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert {e["source"] for e in listed["events"]} == {"catch-up"}
+    assert process.stderr is not None and "catch-up added" in process.stderr.read().decode()

@@ -20,6 +20,7 @@ import os
 import socket
 import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -245,8 +246,9 @@ class Deliverer:
         """Stop taking events; wait up to `timeout` for the ones being delivered."""
         self._stop.set()
         self.wake()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
 
     def wake(self) -> None:

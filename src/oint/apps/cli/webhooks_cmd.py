@@ -43,6 +43,9 @@ delay, then parked ('list --failed', 'replay').
                 91.223.93.0/24); others are answered 403 and logged
 --trusted-proxy the proxies (nginx) whose X-Forwarded-For tells the pusher's address
 --catch-up-every  also read the Seller API every SECONDS for events Ozon did not push
+--workers N     delivery threads (default 4); --lease S: how long a receiver holds an event it
+                delivers before another may take it (default 60, renewed while the handler runs)
+--name NAME     the application name TYPE_PING is answered with (default oint)
 client options  --profile NAME | --clientid ID --apikey KEY, --sandbox [--db FILE], --base-url URL,
                 --timeout S, --retries N, --ca-file PEM, --debug (as for every call)
 """
