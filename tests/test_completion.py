@@ -37,6 +37,18 @@ OINT = Path(sys.executable).parent / "oint"  # the console script of the environ
 def test_commands() -> None:
     expected = ["ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp", "webhooks"]
     assert candidates([""]) == expected
+    assert candidates(["webhooks", ""]) == [
+        "serve",
+        "list",
+        "replay",
+        "catch-up",
+        "subscribe",
+        "status",
+        "--help",
+    ]
+    assert candidates(["webhooks", "serve", "--catch"]) == ["--catch-up-every"]
+    assert candidates(["webhooks", "list", "--failed", "--"]) == ["--limit", "--inbox", "--help"]
+    assert "--sandbox" in candidates(["webhooks", "subscribe", "https://x.example", "--"])
     assert candidates(["doctor", "--sc"]) == ["--scan"]
     assert candidates(["doctor", "--scan", ""]) == [FILES]
     assert candidates(["S"]) == ["sandbox"]

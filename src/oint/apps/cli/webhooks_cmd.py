@@ -20,7 +20,42 @@ from oint.core.errors import UsageError
 EXIT_OK, EXIT_API, EXIT_USAGE = 0, 1, 2
 CLIENT_FLAGS = ("sandbox", "debug")
 CLIENT_VALUES = tuple(name for name in (*VALUE_OPTIONS, *CREDENTIAL_OPTIONS) if name != "out")
-SUBCOMMANDS = ("serve", "list", "replay", "catch-up", "subscribe", "status")
+SERVE_OWN = {
+    "host": True,
+    "port": True,
+    "inbox": True,
+    "handler": True,
+    "exec": True,
+    "forward": True,
+    "allow-from": True,
+    "trusted-proxy": True,
+    "workers": True,
+    "lease": True,
+    "catch-up-every": True,
+    "name": True,
+}
+# each command's own options (name -> takes a value), and whether it takes the client options
+OPTIONS: dict[str, tuple[dict[str, bool], bool]] = {
+    "serve": (SERVE_OWN, True),
+    "list": ({"failed": False, "limit": True, "inbox": True}, False),
+    "replay": ({"failed": False, "inbox": True}, False),
+    "catch-up": ({"inbox": True}, True),
+    "subscribe": ({"types": True}, True),
+    "status": ({}, True),
+}
+SUBCOMMANDS = tuple(OPTIONS)
+
+
+def options_of(command: str) -> dict[str, bool]:
+    """Every option of a webhooks command, name -> takes a value (shell completion reads it)."""
+    own, client = OPTIONS[command]
+    table = dict(own)
+    if client:
+        table.update({name: False for name in CLIENT_FLAGS})
+        table.update({name: True for name in CLIENT_VALUES})
+    return table
+
+
 RETIRED_TYPES = ("TYPE_CREATE_ITEM", "TYPE_UPDATE_ITEM")  # replaced by TYPE_CREATE_OR_UPDATE_ITEM (2023)
 
 USAGE = """usage: oint webhooks serve [--host 127.0.0.1] [--port 8000] [--inbox PATH|URL]
@@ -74,12 +109,8 @@ def run(argv: list[str]) -> int:
 
 
 # ------------------------------------------------------------------ options
-def _options(tokens: list[str], own: dict[str, bool], client: bool = False) -> dict[str, str | None]:
-    allowed = dict(own)
-    if client:
-        allowed.update({name: False for name in CLIENT_FLAGS})
-        allowed.update({name: True for name in CLIENT_VALUES})
-    return checked_options(tokens, allowed, "oint webhooks --help")
+def _options(tokens: list[str], command: str) -> dict[str, str | None]:
+    return checked_options(tokens, options_of(command), "oint webhooks --help")
 
 
 def _positional(tokens: list[str], what: str) -> tuple[str | None, list[str]]:
@@ -119,21 +150,7 @@ def _print(doc: Any) -> int:
 
 # ------------------------------------------------------------------ serve
 def _serve(tokens: list[str]) -> int:
-    own = {
-        "host": True,
-        "port": True,
-        "inbox": True,
-        "handler": True,
-        "exec": True,
-        "forward": True,
-        "allow-from": True,
-        "trusted-proxy": True,
-        "workers": True,
-        "lease": True,
-        "catch-up-every": True,
-        "name": True,
-    }
-    options = _options(tokens, own, client=True)
+    options = _options(tokens, "serve")
     from oint.apis import webhooks
     from oint.apis.webhooks.delivery import load_handler
     from oint.apis.webhooks.receiver import OZON_NETWORKS
@@ -207,7 +224,7 @@ def _run_server(app: Any, host: str, port: int, where: str) -> None:
 
 # ------------------------------------------------------------------ the inbox
 def _list(tokens: list[str]) -> int:
-    options = _options(tokens, {"failed": False, "limit": True, "inbox": True})
+    options = _options(tokens, "list")
     limit = number_option(options, "limit", 50, int, noun="a whole number", sign="positive")
     inbox = _inbox(options)
     try:
@@ -219,7 +236,7 @@ def _list(tokens: list[str]) -> int:
 
 def _replay(tokens: list[str]) -> int:
     target, tokens = _positional(tokens, "ID")
-    options = _options(tokens, {"failed": False, "inbox": True})
+    options = _options(tokens, "replay")
     if (target is None) == ("failed" not in options):
         raise UsageError("replay: give an event's ID or --failed (every parked event)")
     event_id: int | None = None
@@ -241,7 +258,7 @@ def _replay(tokens: list[str]) -> int:
 
 
 def _catch_up(tokens: list[str]) -> int:
-    options = _options(tokens, {"inbox": True}, client=True)
+    options = _options(tokens, "catch-up")
     from oint.apis.webhooks.catchup import catch_up
     from oint.core.errors import APIConnectionError, APIStatusError
 
@@ -276,7 +293,7 @@ def push_types() -> list[str]:
 
 def _subscribe(tokens: list[str]) -> int:
     url, tokens = _positional(tokens, "URL")
-    options = _options(tokens, {"types": True}, client=True)
+    options = _options(tokens, "subscribe")
     if not url:
         raise UsageError("subscribe: give the URL Ozon should push to (https://...)")
     from oint.core.base_url import check_base_url
@@ -294,7 +311,7 @@ def _subscribe(tokens: list[str]) -> int:
 
 
 def _status(tokens: list[str]) -> int:
-    options = _options(tokens, {}, client=True)
+    options = _options(tokens, "status")
     from oint.apps.cli.main import run_call
 
     client = _client(options)
