@@ -156,9 +156,11 @@ class GroupCommit:
             except Exception as e:
                 results = e
             for n, (_, future, loop) in enumerate(batch):
-                loop.call_soon_threadsafe(
-                    _settle, future, results if isinstance(results, BaseException) else results[n]
-                )
+                result = results if isinstance(results, BaseException) else results[n]
+                try:
+                    loop.call_soon_threadsafe(_settle, future, result)
+                except RuntimeError:  # that request's loop is closed: nobody waits for it
+                    pass
 
 
 def _settle(future: asyncio.Future[bool], result: bool | BaseException) -> None:
