@@ -35,7 +35,20 @@ OINT = Path(sys.executable).parent / "oint"  # the console script of the environ
 
 
 def test_commands() -> None:
-    assert candidates([""]) == ["ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp", "serve"]
+    expected = ["ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp", "serve", "webhooks"]
+    assert candidates([""]) == expected
+    assert candidates(["webhooks", ""]) == [
+        "serve",
+        "list",
+        "replay",
+        "catch-up",
+        "subscribe",
+        "status",
+        "--help",
+    ]
+    assert candidates(["webhooks", "serve", "--catch"]) == ["--catch-up-every"]
+    assert candidates(["webhooks", "list", "--failed", "--"]) == ["--limit", "--inbox", "--help"]
+    assert "--sandbox" in candidates(["webhooks", "subscribe", "https://x.example", "--"])
     assert candidates(["doctor", "--sc"]) == ["--scan"]
     assert candidates(["doctor", "--scan", ""]) == [FILES]
     assert candidates(["S"]) == ["sandbox", "serve"]

@@ -71,6 +71,14 @@ COMMANDS: tuple[Command, ...] = (
         "oint.apps.gateway.cli:run",
         (("serve [--config FILE] [--sandbox]", "OInt's functions over HTTP, for 1C ('oint serve --help')"),),
     ),
+    Command(
+        "webhooks",
+        "oint.apps.cli.webhooks_cmd:run",
+        (
+            ("webhooks serve [--port N]", "receive Ozon's pushes: stored, then given to your code"),
+            ("webhooks list|replay|status", "the inbox, failed deliveries, subscriptions ('oint webhooks')"),
+        ),
+    ),
 )
 
 # `oint ozon` commands besides OInt's functions and the operations; each takes the arguments after

@@ -51,6 +51,8 @@ def candidates(words: list[str]) -> list[str]:
         return _sandbox(args, cur)
     if command == "bulk":
         return _jobs(args, cur)
+    if command == "webhooks":
+        return _webhooks(args, cur)
     if command == "completion" and not args:
         return _match([*SHELLS, "--help"], cur)
     if command == "profiles" and not args:
@@ -272,6 +274,21 @@ def _jobs(args: list[str], cur: str) -> list[str]:
 
         return _match(job_ids(), cur)
     return _table_options(options, args[2:], cur)
+
+
+def _webhooks(args: list[str], cur: str) -> list[str]:
+    """`oint webhooks serve|list|...`: the commands, their options (webhooks_cmd.OPTIONS)."""
+    from oint.apps.cli.webhooks_cmd import SUBCOMMANDS, options_of
+
+    if not args:
+        return _match([*SUBCOMMANDS, "--help"], cur)
+    sub = args[0].lower()
+    if sub not in SUBCOMMANDS:
+        return []
+    rest = args[1:]
+    if sub in ("replay", "subscribe") and rest and not rest[0].startswith("-"):
+        rest = rest[1:]  # the event's id, the URL
+    return _table_options(options_of(sub), rest, cur)
 
 
 def _is_option(token: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from typing import Any
@@ -34,6 +35,8 @@ store through oint. Speaks MCP over stdio (the default) or streamable HTTP.
                       through links that lead out of it); repeat for more folders. Without it
                       the server reads no file: bulk jobs take their items as rows
   --http HOST:PORT    serve streamable HTTP at http://HOST:PORT/mcp instead of stdio
+  --webhooks-inbox PATH|URL  offer webhooks_inbox, a read of this push inbox (oint webhooks serve's:
+                      a SQLite file or a postgresql:// URL); without it the server reads none
 
 Bulk jobs (bulk_start, bulk_progress, bulk_report, bulk_list) keep their journals in OINT_JOBS_DIR
 (default ~/.local/state/oint/jobs) with those of `oint ozon bulk`: `oint bulk resume JOB` goes on
@@ -78,7 +81,7 @@ With --empty false the vars hold examples: @@ClientId and @@ApiKey for the crede
 """
 
 FLAGS = ("sandbox", "help")
-VALUES = ("db", "base-url", "profile", "confirm-over", "max-items", "out-dir", "http")
+VALUES = ("db", "base-url", "profile", "confirm-over", "max-items", "out-dir", "http", "webhooks-inbox")
 
 
 def parse(
@@ -186,6 +189,7 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
         max_items=max(1, _count(opts, "max-items", 20)),
         out_dir=opts.get("out-dir") or default_out_dir(),
         files_dirs=tuple(_folder(d) for d in opts.get("files-dir", [])),
+        webhooks_inbox=_webhooks_inbox(opts.get("webhooks-inbox")),
     )
     secrets = [*keys, os.environ.get("OZON_API_KEY") or "", DEMO_API_KEY]
     if implicit:
@@ -193,6 +197,18 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
             "oint mcp: no Ozon credentials configured: serving the sandbox (a local demo store)\n"
         )
     return settings, profiles, secrets, env_credentials
+
+
+def _webhooks_inbox(where: str | None) -> str | None:
+    """The push inbox to read, checked at start (UsageError when it cannot be opened)."""
+    if where is None:
+        return None
+    from oint.apis.webhooks.inbox import open_inbox
+
+    if "://" not in where and not os.path.isfile(where):
+        raise UsageError(f"--webhooks-inbox: no inbox at {where!r} (oint webhooks serve --inbox makes one)")
+    open_inbox(where).close()
+    return where
 
 
 def _folder(path: str) -> str:
@@ -293,7 +309,6 @@ def run(argv: list[str]) -> int:
     address = _http_address(opts["http"]) if "http" in opts else None
     server = _load_server()
     settings, profiles, secrets, env_credentials = settings_from(opts)
-    import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="oint mcp: %(message)s")
     service = Service(settings, profiles=profiles, secrets=secrets, env_credentials=env_credentials)

@@ -10,6 +10,7 @@ of an answer (it lives in the client's headers only, and any echo is redacted).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import time
@@ -27,6 +28,8 @@ from oint.apps.mcp.tools import (
     META_ARGS,
     MORE,
     SEARCH,
+    WEBHOOK_STATES,
+    WEBHOOKS_INBOX,
     ToolConfig,
     ToolSpec,
     build_tools,
@@ -75,6 +78,7 @@ class Settings:
     max_chars: int = answers.MAX_CHARS
     out_dir: str = field(default_factory=default_out_dir)
     files_dirs: tuple[str, ...] = ()  # folders bulk_start may read files from (--files-dir); none: rows only
+    webhooks_inbox: str | None = None  # the push inbox webhooks_inbox reads (--webhooks-inbox)
     timeout: float = 60.0
     max_retries: int = 2
 
@@ -119,6 +123,7 @@ class Service:
             confirm_over=settings.confirm_over,
             max_items=settings.max_items,
             files=bool(settings.files_dirs),
+            webhooks=settings.webhooks_inbox is not None,
         )
         self._tools = {t.name: t for t in build_tools(self.config)}
         self._secrets = tuple(s for s in secrets if s)
@@ -172,6 +177,8 @@ class Service:
                 return Reply(self._more(args))
             if tool.kind == "bulk":
                 return await self._bulk_jobs().call(name, args)
+            if tool.kind == "webhooks":
+                return Reply(await asyncio.to_thread(self._webhooks, args))
             op = _operation(_required(args, "operation"))
             return Reply(await self._call_operation(op, args))
         except Refused as e:
@@ -274,6 +281,33 @@ class Service:
         limit = min(max(int(args.get("limit") or self.settings.max_items), 1), 200)
         page = self.lists.page(str(_required(args, "token")), None if offset is None else int(offset), limit)
         return answers.shape(page, limit, None, None, self.settings.max_chars)
+
+    def _webhooks(self, args: dict[str, Any]) -> Any:
+        """`webhooks_inbox`: the inbox's counts and newest events (of a state, of a type)."""
+        from oint.apis.webhooks.inbox import PARKED, open_inbox
+
+        unknown = sorted(set(args) - {"state", "type", "limit"})
+        if unknown:
+            raise UsageError(f"{WEBHOOKS_INBOX}: unknown argument(s) {', '.join(unknown)}")
+        state = str(args.get("state") or "all")
+        if state not in WEBHOOK_STATES:
+            raise UsageError(f"{WEBHOOKS_INBOX}: state is one of {', '.join(WEBHOOK_STATES)}")
+        try:
+            limit = min(max(int(args.get("limit") or 20), 1), 200)
+        except (TypeError, ValueError):
+            raise UsageError(f"{WEBHOOKS_INBOX}: limit is a whole number") from None
+        message_type = args.get("type")
+        assert self.settings.webhooks_inbox is not None
+        inbox = open_inbox(self.settings.webhooks_inbox)
+        try:
+            chosen = {"all": None, "failed": PARKED}.get(state, state)
+            rows = inbox.recent(
+                state=chosen, message_type=str(message_type) if message_type else None, limit=limit
+            )
+            events = [{**r.summary(), "event": r.event().payload} for r in rows]
+            return {"inbox": inbox.where, "counts": inbox.counts(), "events": events}
+        finally:
+            inbox.close()
 
     # ------------------------------------------------------------------ answers
     def _answer(self, result: Any, name: str | None, save: str) -> Any:

@@ -17,9 +17,11 @@ from oint.compat.values import is_filled
 
 SEARCH, DESCRIBE, CALL, MORE = "ozon_api_search", "ozon_api_describe", "ozon_api_call", "ozon_more"
 BULK_START, BULK_PROGRESS, BULK_REPORT, BULK_LIST = "bulk_start", "bulk_progress", "bulk_report", "bulk_list"
+WEBHOOKS_INBOX = "webhooks_inbox"
+WEBHOOK_STATES = ("all", "pending", "delivered", "failed")
 META_ARGS = ("profile", "dry_run", "confirm", "save")  # tool arguments that are not OInt parameters
 
-ToolKind = Literal["oint", "search", "describe", "call", "more", "bulk"]
+ToolKind = Literal["oint", "search", "describe", "call", "more", "bulk", "webhooks"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class ToolConfig:
     confirm_over: int = 1
     max_items: int = 20
     files: bool = False  # bulk_start reads files (the server has --files-dir folders)
+    webhooks: bool = False  # the server reads a push inbox (--webhooks-inbox): webhooks_inbox is offered
 
 
 @dataclass(frozen=True)
@@ -354,9 +357,47 @@ def bulk_tools(config: ToolConfig) -> list[ToolSpec]:
     ]
 
 
+def webhook_tools(config: ToolConfig) -> list[ToolSpec]:
+    """`webhooks_inbox`: a read of the push inbox (`oint webhooks serve`'s), offered only when the
+    server was started with one (--webhooks-inbox)."""
+    if not config.webhooks:
+        return []
+    return [
+        ToolSpec(
+            name=WEBHOOKS_INBOX,
+            title="Push notifications received / Полученные уведомления",
+            description=(
+                "The events Ozon pushed to this seller's receiver (oint webhooks serve) and those catch-up "
+                "added, newest first, with counts by state: pending (not yet delivered to the seller's "
+                "code), delivered, failed (parked after the last retry, with the last error). Reads the "
+                "inbox only; nothing is sent to Ozon."
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {
+                    "state": {"type": "string", "enum": list(WEBHOOK_STATES), "default": "all"},
+                    "type": {
+                        "type": "string",
+                        "description": "Only this message type, e.g. TYPE_NEW_POSTING.",
+                    },
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 200, "default": 20},
+                },
+            },
+            kind="webhooks",
+            access=LOCAL,
+            annotations=_annotations(LOCAL, config.sandbox),
+        )
+    ]
+
+
 def build_tools(config: ToolConfig) -> list[ToolSpec]:
     """Every tool the server offers, in order: OInt's functions (catalogue order), then discovery."""
-    return [method_tool(m, config) for m in REGISTRY] + discovery_tools(config) + bulk_tools(config)
+    return (
+        [method_tool(m, config) for m in REGISTRY]
+        + discovery_tools(config)
+        + bulk_tools(config)
+        + webhook_tools(config)
+    )
 
 
 def instructions(config: ToolConfig, profiles: dict[str, str] | None = None) -> str:
