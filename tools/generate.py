@@ -4,6 +4,8 @@
     python -m tools.generate --check   # exit 1 when any generated file is out of date (a test runs it)
 
 1. the operation layer from `reference/` (`tools/gen_operations.py`): `src/oint/apis/seller/data/`;
+   the Performance API's from `reference/performance/` (`tools.gen_performance`):
+   `src/oint/apis/performance/data/`;
 2. the Seller API's types and typed operations, and OInt's generated methods (`tools.codegen`);
 3. the reference of OInt's functions, `docs/reference.md` (`tools.docs`);
 4. the sandbox's route index, `src/oint/sandbox/data/routes.json` (`tools.routes`).
@@ -22,6 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # (what it makes, the command that writes it, the command that checks it)
 STEPS: list[tuple[str, list[str], list[str]]] = [
     ("operation layer", ["tools/gen_operations.py"], ["tools/gen_operations.py", "--check"]),
+    (
+        "Performance API operation layer",
+        ["-m", "tools.gen_performance"],
+        ["-m", "tools.gen_performance", "--check"],
+    ),
     ("types, typed operations, OInt's methods", ["-m", "tools.codegen"], ["-m", "tools.codegen", "--check"]),
     ("docs/reference.md", ["-m", "tools.docs"], ["-m", "tools.docs", "--check"]),
     ("sandbox route index", ["-m", "tools.routes", "--write"], ["-m", "tools.routes", "--check"]),
