@@ -72,9 +72,20 @@ class Profile(NamedTuple):
     @property
     def key_source(self) -> str:
         """Where the key comes from, for people: "environment variable SHOP1_KEY" / "OS keyring"."""
+        if not self.client_id:
+            return "no Seller API account"
         if self.api_key_env is not None:
             return f"environment variable {self.api_key_env}"
         return f"OS keyring (service {KEYRING_SERVICE!r}, user {self.name!r})"
+
+    @property
+    def performance_source(self) -> str | None:
+        """Where the Performance API's secret comes from, for people (None: no such account)."""
+        if not self.performance_client_id:
+            return None
+        if self.performance_secret_env is not None:
+            return f"environment variable {self.performance_secret_env}"
+        return f"OS keyring (service {KEYRING_SERVICE!r}, user {self.name + PERFORMANCE_KEYRING_SUFFIX!r})"
 
     def api_key(self) -> str:
         """The Api-Key, read now from its environment variable or the OS keyring (UsageError if absent)."""
