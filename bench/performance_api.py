@@ -88,7 +88,8 @@ def main() -> int:
             times["seller now"].append(run(now, "seller", args.calls))
             times["performance now"].append(run(now, "performance", args.calls))
     for name, values in times.items():
-        print(f"{name:<16} {statistics.median(values):6.2f} µs/call (median of {args.rounds} rounds of {args.calls})")
+        median = statistics.median(values)
+        print(f"{name:<16} {median:6.2f} µs/call (median of {args.rounds} rounds of {args.calls})")
     ratio = statistics.median(times["seller now"]) / statistics.median(times["seller before"])
     print(f"seller now / before: {ratio:.3f}x  (before: {args.before})")
     return 0
