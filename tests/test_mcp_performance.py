@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from perf_fake import CLIENT_ID, SECRET, TOKEN_PREFIX, AsyncFakeTransport, FakePerformance
+from perf_fake import CLIENT_ID, SECRET, TOKEN_PREFIX, AsyncFakeTransport, FakePerformance, serve_http
 
 from oint.apis.performance import spec
 from oint.apps.mcp.access import PERFORMANCE_OVERRIDES, WritePolicy, derived_access, performance_access
@@ -161,3 +161,57 @@ def test_every_performance_override_changes_the_derived_answer() -> None:
     assert {"update_campaign_bids", "add_campaign_products", "activate_campaign", "update_campaign"} <= writes
     assert {"set_search_promo_bids", "set_all_sku_promo_bid", "deactivate_campaign"} <= writes
     assert not {"list_campaigns", "report_state", "download_report", "submit_statistics"} & writes
+
+
+# ------------------------------------------------------------------ the SDK's client, `oint mcp` in a process
+def test_the_sdk_client_reads_a_campaign_and_changes_a_bid_only_when_allowed(tmp_path: Path) -> None:
+    from mcp import Client
+    from test_mcp_stdio import answer, over_stdio, server_env, text
+
+    env = server_env(tmp_path, OZON_PERFORMANCE_CLIENT_ID=CLIENT_ID, OZON_PERFORMANCE_CLIENT_SECRET=SECRET)
+    bids = {"bids": [{"sku": "1", "bid": "25000000"}, {"sku": "2", "bid": "30000000"}]}
+    change = {"operation": "update_campaign_bids", "body": bids, "path_params": {"campaignId": "11"}}
+
+    with serve_http(FakePerformance(polls=1)) as served:
+
+        async def read_only(client: Client) -> dict[str, Any]:
+            listed = await client.list_tools()
+            campaign = answer(
+                await client.call_tool(CALL, {"operation": "list_campaigns", "body": {"campaignIds": ["11"]}})
+            )
+            refused = await client.call_tool(CALL, change)
+            return {"names": [t.name for t in listed.tools], "campaign": campaign, "refused": refused}
+
+        out, log = over_stdio(tmp_path, ["--base-url", served.url], read_only, env)
+        assert PERFORMANCE_REPORT in out["names"] and SEARCH in out["names"]
+        assert out["campaign"]["list"][0]["id"] == "11"
+        assert out["refused"].is_error and "read-only" in text(out["refused"])
+        assert [c[:2] for c in served.fake.calls] == [("GET", "/api/client/campaign")]
+
+        async def writable(client: Client) -> dict[str, Any]:
+            preview = answer(await client.call_tool(CALL, change))
+            done = answer(
+                await client.call_tool(
+                    CALL, {"operation": "update_campaign_bids", "confirm": preview["confirm"]}
+                )
+            )
+            return {"preview": preview, "done": done}
+
+        out, log2 = over_stdio(tmp_path, ["--base-url", served.url, "--allow-write", "bids"], writable, env)
+        assert out["preview"]["preview"]["amounts"]["bids[1].bid"] == "30000000 micro-roubles = 30 ₽"
+        assert served.fake.calls[-1] == ("PUT", "/api/client/campaign/{campaignId}/products", {}, bids)
+        for shown in (log, log2, json.dumps(out)):
+            assert SECRET not in shown and TOKEN_PREFIX not in shown
+
+
+def test_a_scope_of_writes_names_what_it_allows(tmp_path: Path) -> None:
+    s = session(tmp_path, "bids")
+    try:
+        bids = {"bids": [{"sku": "1", "bid": "25000000"}]}
+        assert "preview" in s.ok(
+            CALL, operation="update_campaign_bids", body=bids, path_params={"campaignId": "1"}, dry_run=True
+        )
+        out = s.fail(CALL, operation="activate_campaign", path_params={"campaignId": "1"})
+        assert "outside the allowed writes" in out["error"]["message"] and s.fake.calls == []
+    finally:
+        s.close()
