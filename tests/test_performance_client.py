@@ -12,6 +12,7 @@ import logging
 import math
 import threading
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -358,3 +359,43 @@ def test_secrets_never_show(caplog: pytest.LogCaptureFixture) -> None:
     assert SECRET not in text and TOKEN_PREFIX not in text
     assert "/api/client/token" in caplog.text and '"client_secret":"<redacted>"' in caplog.text
     assert '"access_token": "<redacted>"' in caplog.text
+
+
+TYPED_USE = """
+from oint.performance import PerformanceClient, types
+
+def use(client: PerformanceClient) -> str:
+    params: types.ListCampaignsRequest = {"campaignIds": ["1"], "pageSize": 10}
+    first = client.list_campaigns(params)["list"][0]
+    client.update_campaign_bids(5, {"bids": [{"sku": "1", "bid": "25000000"}]})
+    data: bytes = client.download_report({"UUID": "x"})
+    state = client.report_state(uuid="x").get("state", "")
+    return first.get("dailyBudget", "") + state + str(len(data))
+"""
+
+MISTAKES = """
+from oint.performance import PerformanceClient
+
+def use(client: PerformanceClient) -> None:
+    client.list_campaigns({"campaignIdz": ["1"]})
+    client.list_campaigns({"pageSize": "ten"})
+    client.activate_campaign()
+    client.list_campaigns()["list"][0]["no_such_field"]
+"""
+
+
+def test_mypy_strict_checks_typed_calls(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    (tmp_path / "good.py").write_text(TYPED_USE, encoding="utf-8")
+    (tmp_path / "bad.py").write_text(MISTAKES, encoding="utf-8")
+    flags = ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache")]
+    out, _, status = api.run([*flags, str(tmp_path / "good.py")])
+    assert status == 0, out
+    out, _, status = api.run([*flags, str(tmp_path / "bad.py")])
+    assert status == 1
+    errors = {line.split(":")[1]: line for line in out.splitlines() if ": error:" in line}
+    assert set(errors) == {"5", "6", "7", "8"}, out  # each mistake, and nothing else
+    assert '"list_campaigns"' in errors["5"] and '"ListCampaigns | None"' in errors["5"]  # a misspelt field
+    assert '"list_campaigns"' in errors["6"]  # a value of the wrong type ("ten" for pageSize)
+    assert 'Missing positional argument "campaign_id"' in errors["7"]  # a path parameter left out
+    assert 'has no key "no_such_field"' in errors["8"]  # an answer field that does not exist

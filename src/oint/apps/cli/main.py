@@ -116,6 +116,8 @@ The config file: OINT_CONFIG, else $XDG_CONFIG_HOME/oint/config.toml, else
   api_key_env = "SHOP1_KEY"     # or: api_key = "keyring" (keyring set oint shop1)
   base_url = "https://api-seller.ozon.ru"   # optional
   ca_file = "corporate-ca.pem"  # optional: a CA to trust too (relative to the config file)
+  performance_client_id = "..." # optional: the Performance API's account (oint performance)
+  performance_secret_env = "SHOP1_ADS"   # or: performance_secret = "keyring" (user shop1:performance)
 
 Keys are never written in the file: oint refuses a file that holds one.
 """
