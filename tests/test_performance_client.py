@@ -399,3 +399,58 @@ def test_mypy_strict_checks_typed_calls(tmp_path: Path) -> None:
     assert '"list_campaigns"' in errors["6"]  # a value of the wrong type ("ten" for pageSize)
     assert 'Missing positional argument "campaign_id"' in errors["7"]  # a path parameter left out
     assert 'has no key "no_such_field"' in errors["8"]  # an answer field that does not exist
+
+
+def test_sandbox_true_asks_the_provider_and_takes_its_performance_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`sandbox=True` gets its transport from the provider "sandbox" (an entry point), and the
+    demo account's Performance credentials from its `default_performance_credentials`."""
+    from oint.core.transport import providers
+
+    server = FakePerformance()
+    asked: list[tuple[str, Any, bool]] = []
+
+    def provided(name: str, target: Any, *, asynchronous: bool) -> Any:
+        asked.append((name, target, asynchronous))
+        transport = AsyncFakeTransport(server) if asynchronous else FakeTransport(server)
+        transport.default_performance_credentials = (CLIENT_ID, SECRET)  # type: ignore[union-attr]
+        transport.default_credentials = ("seller", "key")  # type: ignore[union-attr]  # not these
+        return transport
+
+    monkeypatch.setattr(providers, "provided", provided)
+    client = PerformanceClient(sandbox=True)
+    client.list_bid_limits()
+    assert client.client_id == CLIENT_ID and asked == [("sandbox", True, False)]
+
+    async def run() -> None:
+        async with AsyncPerformanceClient(sandbox="state.sqlite3") as aclient:
+            await aclient.list_bid_limits()
+
+    asyncio.run(run())
+    assert asked[-1] == ("sandbox", "state.sqlite3", True) and len(server.token_times) == 2
+
+
+def test_a_token_answer_without_a_token_is_an_api_error_that_quotes_nothing() -> None:
+    from perf_fake import json_answer
+
+    from oint.core.client import InvalidResponseError
+
+    server = FakePerformance()
+
+    class NoToken(FakeTransport):
+        def request(
+            self, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float | None
+        ) -> Any:
+            if path == "/api/client/token":
+                return json_answer(200, {"acess_token": TOKEN_PREFIX + "x", "expires_in": 60})
+            return super().request(method, path, headers, body, timeout)
+
+    client = PerformanceClient(CLIENT_ID, SECRET, transport=NoToken(server))
+    with pytest.raises(InvalidResponseError) as caught:
+        client.list_bid_limits()
+    assert caught.value.path == "/api/client/token" and "no usable access_token" in str(
+        caught.value.to_dict()
+    )
+    assert TOKEN_PREFIX not in f"{caught.value} {caught.value!r} {caught.value.to_dict()}"
+    assert server.calls == []

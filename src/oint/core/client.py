@@ -254,6 +254,16 @@ class _ClientCore:
         """The request that buys a bearer token (an API with a `_bearer` defines it)."""
         raise NotImplementedError
 
+    def _accept_token(self, bearer: BearerToken, request: Request, answer: Any) -> dict[str, str]:
+        """The headers of a token just bought; an answer without one is an `InvalidResponseError`
+        that does not quote it (it may hold a token after all)."""
+        try:
+            return bearer.accept(answer, self._headers)
+        except ValueError as e:
+            raise InvalidResponseError(
+                200, _dumps({"message": str(e)}).encode(), method=request.method, path=request.path
+            ) from None
+
     def _set_api(self, api: str | None) -> None:
         """`api=`: kept as given; OInt's clients (`oint.compat.client`) check it and use it."""
         self.api = api or ""
@@ -523,8 +533,8 @@ class SyncClientBase(_ClientCore):
             with bearer.lock:
                 headers = bearer.headers()  # another thread may have bought it meanwhile
                 if headers is None:
-                    answer = self._send(self._token_request(), authorized=False)
-                    headers = bearer.accept(answer, self._headers)
+                    request = self._token_request()
+                    headers = self._accept_token(bearer, request, self._send(request, authorized=False))
         return headers
 
     def _send(self, req: Request, authorized: bool = True) -> Any:
@@ -650,8 +660,9 @@ class AsyncClientBase(_ClientCore):
             async with bearer.async_lock:
                 headers = bearer.headers()
                 if headers is None:
-                    answer = await self._send(self._token_request(), authorized=False)
-                    headers = bearer.accept(answer, self._headers)
+                    request = self._token_request()
+                    answer = await self._send(request, authorized=False)
+                    headers = self._accept_token(bearer, request, answer)
         return headers
 
     async def _send(self, req: Request, authorized: bool = True) -> Any:
