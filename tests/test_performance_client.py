@@ -454,3 +454,21 @@ def test_a_token_answer_without_a_token_is_an_api_error_that_quotes_nothing() ->
     )
     assert TOKEN_PREFIX not in f"{caught.value} {caught.value!r} {caught.value.to_dict()}"
     assert server.calls == []
+
+
+def test_a_report_file_that_cannot_be_read_is_a_report_failure() -> None:
+    from oint.performance import ReportFailed
+
+    server = FakePerformance(polls=1)
+    original = server.respond
+
+    def respond(op: Operation, params: dict[str, str], query: dict[str, list[str]], body: Any) -> Any:
+        if op.name == "download_report":
+            from oint.core.transport.base import RawResponse
+
+            return RawResponse(200, {"content-type": "application/zip"}, b"PK\x03\x04 not a zip")
+        return original(op, params, query, body)
+
+    server.respond = respond  # type: ignore[method-assign]
+    with pytest.raises(ReportFailed, match="not a readable ZIP"):
+        sync_client(server).report(["1"], "2026-01-01", "2026-01-02", waiting=FAST)

@@ -139,7 +139,10 @@ def report_flow(
     content = yield request(layer, "download_report", {"UUID": uuid})
     if not isinstance(content, bytes):
         raise ReportFailed(f"report {uuid}: the download is not a file")
-    return file_rows(content, totals=False)
+    try:
+        return file_rows(content, totals=False)
+    except ValueError as e:
+        raise ReportFailed(f"report {uuid}: {e}") from None
 
 
 class ReportSlots(Protocol):
