@@ -35,7 +35,18 @@ OINT = Path(sys.executable).parent / "oint"  # the console script of the environ
 
 
 def test_commands() -> None:
-    expected = ["ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp", "serve", "webhooks"]
+    expected = [
+        "ozon",
+        "performance",
+        "sandbox",
+        "bulk",
+        "doctor",
+        "profiles",
+        "completion",
+        "mcp",
+        "serve",
+        "webhooks",
+    ]
     assert candidates([""]) == expected
     assert candidates(["webhooks", ""]) == [
         "serve",

@@ -4,8 +4,12 @@
     python -m tools.generate --check   # exit 1 when any generated file is out of date (a test runs it)
 
 1. the operation layer from `reference/` (`tools/gen_operations.py`): `src/oint/apis/seller/data/`;
-2. the Seller API's types and typed operations, and OInt's generated methods (`tools.codegen`);
-3. the reference of OInt's functions, `docs/reference.md` (`tools.docs`);
+   the Performance API's from `reference/performance/` (`tools.gen_performance`):
+   `src/oint/apis/performance/data/`;
+2. the Seller API's types and typed operations, and OInt's generated methods (`tools.codegen`); the
+   Performance API's (`tools.codegen_performance`): `src/oint/apis/performance/types.py`, `_operations.py`;
+3. the reference of OInt's functions, `docs/reference.md` (`tools.docs`), and of the Performance
+   API's operations, `docs/performance.md` (`tools.docs_performance`);
 4. the sandbox's route index, `src/oint/sandbox/data/routes.json` (`tools.routes`).
 
 Each step runs in a process of its own, so that it reads what the step before it wrote.
@@ -22,8 +26,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # (what it makes, the command that writes it, the command that checks it)
 STEPS: list[tuple[str, list[str], list[str]]] = [
     ("operation layer", ["tools/gen_operations.py"], ["tools/gen_operations.py", "--check"]),
+    (
+        "Performance API operation layer",
+        ["-m", "tools.gen_performance"],
+        ["-m", "tools.gen_performance", "--check"],
+    ),
     ("types, typed operations, OInt's methods", ["-m", "tools.codegen"], ["-m", "tools.codegen", "--check"]),
+    (
+        "Performance API types and typed operations",
+        ["-m", "tools.codegen_performance"],
+        ["-m", "tools.codegen_performance", "--check"],
+    ),
     ("docs/reference.md", ["-m", "tools.docs"], ["-m", "tools.docs", "--check"]),
+    ("docs/performance.md", ["-m", "tools.docs_performance"], ["-m", "tools.docs_performance", "--check"]),
     ("sandbox route index", ["-m", "tools.routes", "--write"], ["-m", "tools.routes", "--check"]),
 ]
 

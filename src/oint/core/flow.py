@@ -51,6 +51,29 @@ def request(
         from oint.core.errors import UsageError
 
         raise UsageError(f"{op.name}: {op.batch_error(op.batch.field if op.batch else '', count)}")
+    if op.query and body:
+        path, body = with_query(path, op.query, body)
     if op.method == "GET" or not op.has_body:
         return Request(op.method, path, None)
     return Request(op.method, path, dict(body or {}))
+
+
+def with_query(path: str, names: tuple[str, ...], body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """`path` with the fields of `body` named in `names` as its query string (a list as the name
+    repeated, a bool as true/false, None left out), and the rest of `body`."""
+    from urllib.parse import quote
+
+    pairs: list[str] = []
+    rest: dict[str, Any] = {}
+    for name, value in body.items():
+        if name not in names:
+            rest[name] = value
+            continue
+        for one in value if isinstance(value, (list, tuple)) else (value,):
+            if one is None:
+                continue
+            text = ("true" if one else "false") if isinstance(one, bool) else str(one)
+            pairs.append(f"{quote(name, safe='.')}={quote(text, safe='')}")
+    if pairs:
+        path += ("&" if "?" in path else "?") + "&".join(pairs)
+    return path, rest

@@ -63,6 +63,8 @@ class Operation(NamedTuple):
     sources: tuple[str, ...]
     file: str | None = None  # media type of an answer that is a file (application/pdf), not JSON
     form: bool = False  # the request is a multipart/form-data form (text fields and files), not JSON
+    query: tuple[str, ...] = ()  # request fields sent in the query string (a GET's), not in the body
+    key: str = ""  # the layer's key: the path, or "VERB path" where two verbs share the path
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -110,7 +112,7 @@ class Operation(NamedTuple):
         return path
 
 
-def _operation(path: str, d: dict[str, Any]) -> Operation:
+def _operation(key: str, d: dict[str, Any]) -> Operation:
     p = d.get("paging")
     paging = None
     if p is not None:
@@ -127,7 +129,7 @@ def _operation(path: str, d: dict[str, Any]) -> Operation:
         )
     b = d.get("batch")
     return Operation(
-        path=path,
+        path=d.get("path", key),
         method=d["method"],
         name=d["name"],
         title=d.get("title", ""),
@@ -147,6 +149,8 @@ def _operation(path: str, d: dict[str, Any]) -> Operation:
         sources=tuple(d.get("sources", ())),
         file=d.get("file"),
         form=bool(d.get("form")),
+        query=tuple(d.get("query", ())),
+        key=key,
     )
 
 
@@ -221,13 +225,32 @@ class Layer:
         return op
 
     def operation(self, key: str) -> Operation:
-        """An operation by path (`/v3/posting/fbs/list`) or name (`v3_posting_fbs_list`)."""
+        """An operation by path (`/v3/posting/fbs/list`), name (`v3_posting_fbs_list`), or verb and
+        path (`PUT /api/client/campaign/{campaignId}/products`: where two verbs share a path, the
+        layer's key is that)."""
+        declared = self.declarations()["operations"]
+        if key in declared:
+            return self._build(key)
         if self._names is None:
-            self._names = {d["name"]: path for path, d in self.declarations()["operations"].items()}
-        path = key if key.startswith("/") else self._names.get(key.replace("-", "_").lower())
-        if path is None or path not in self.declarations()["operations"]:
+            self._names = {d["name"]: path for path, d in declared.items()}
+        found = self._names.get(key.replace("-", "_").lower()) if not key.startswith("/") else None
+        if found is None and "/" in key:
+            found = self._by_path(key)
+        if found is None:
             raise KeyError(f"no {self.name or 'API'} operation {key!r}")
-        return self._build(path)
+        return self._build(found)
+
+    def _by_path(self, key: str) -> str | None:
+        """The layer's key of "VERB path" or of a path shared by several verbs (KeyError when a path
+        alone does not tell which)."""
+        verb, _, path = key.rpartition(" ")
+        keys = [k for k, d in self.declarations()["operations"].items() if d.get("path", k) == path]
+        if verb:
+            keys = [k for k in keys if self.declarations()["operations"][k]["method"] == verb.upper()]
+        if len(keys) > 1:
+            verbs = " or ".join(self.declarations()["operations"][k]["method"] for k in keys)
+            raise KeyError(f"{path} is {verbs}: name the verb, e.g. {keys[-1]!r}")
+        return keys[0] if keys else None
 
     def retiring(self) -> frozenset[str]:
         """The paths of the operations Ozon switches off (or did) on some day: a call to any other

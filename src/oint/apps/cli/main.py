@@ -116,6 +116,8 @@ The config file: OINT_CONFIG, else $XDG_CONFIG_HOME/oint/config.toml, else
   api_key_env = "SHOP1_KEY"     # or: api_key = "keyring" (keyring set oint shop1)
   base_url = "https://api-seller.ozon.ru"   # optional
   ca_file = "corporate-ca.pem"  # optional: a CA to trust too (relative to the config file)
+  performance_client_id = "..." # optional: the Performance API's account (oint performance)
+  performance_secret_env = "SHOP1_ADS"   # or: performance_secret = "keyring" (user shop1:performance)
 
 Keys are never written in the file: oint refuses a file that holds one.
 """
@@ -138,9 +140,13 @@ def profiles_command(argv: list[str]) -> int:
     rows = [("profile", "client_id", "base_url", "key from")]
     for p in profiles.values():
         key = p.key_source
-        if p.api_key_env is not None:
+        if p.api_key_env is not None and p.client_id:
             key += " (set)" if os.environ.get(p.api_key_env) else " (not set)"
-        rows.append((p.name, p.client_id, p.base_url or "-", key))
+        if p.performance_source is not None:  # the Performance API's account (advertising)
+            key += f"; Performance API {p.performance_client_id}: {p.performance_source}"
+            if p.performance_secret_env is not None:
+                key += " (set)" if os.environ.get(p.performance_secret_env) else " (not set)"
+        rows.append((p.name, p.client_id or "-", p.base_url or "-", key))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"Profiles in {path}:" if profiles else f"No profiles in {path}."]
     if profiles:
