@@ -361,7 +361,7 @@ def list_products(account: Account, call: Call) -> dict[str, Any]:
     rows = [
         {
             "sku": sku,
-            "bid": p["bid"],
+            "bid": str(p["bid"]),  # (of the pay-per-order campaign: a percent)
             "targetCir": float(p.get("targetCir") or 0),
             "topPosition": str(p.get("topPosition") or ""),
         }
