@@ -661,6 +661,12 @@ def test_report_files_hold_the_marketplace_figures(perf: Perf, server: SandboxSe
     revenue, spend = number(promo_total["Выручка, ₽"]), number(promo_total["Расход, ₽, с НДС"])
     assert revenue > 0 and 0 < spend < revenue * 0.2  # pay per order: a percent of what was ordered
 
+    # a report made is kept as it was: a later bid changes the figures from then on only
+    new_bid = {"bids": [{"sku": "1626044001", "bid": "99000000"}]}
+    perf.ok("PUT", f"/api/client/campaign/{running}/products", new_bid)
+    again = perf.call("GET", "/api/client/statistics/report", query={"UUID": one["UUID"]})
+    assert again.content == r.content
+
 
 def test_in_process_transport_answers_the_performance_api() -> None:
     from oint.sandbox import connect
@@ -688,3 +694,45 @@ def test_in_process_transport_answers_the_performance_api() -> None:
         assert [c["state"] for c in json.loads(listed.content)["list"]] == ["CAMPAIGN_STATE_RUNNING"] * 2
     finally:
         transport.close()
+
+
+def test_sandbox_account_shows_the_performance_credentials(run_cli: Any, sandbox_db: str) -> None:
+    from oint.sandbox import connect
+
+    shown = run_cli("sandbox", "account", "--db", sandbox_db)
+    assert shown.code == 0, shown.err
+    assert f"Performance API client id: {DEMO_PERFORMANCE_CLIENT_ID}" in shown.out
+    assert f"Performance API client secret: {DEMO_PERFORMANCE_SECRET}" in shown.out
+    added = run_cli(
+        "sandbox", "account", "--clientid", "3000007", "--apikey", "private-k3y", "--db", sandbox_db
+    )
+    assert added.code == 0, added.err
+    lines = dict(line.split(": ", 1) for line in added.out.splitlines()[1:])
+    again = run_cli("sandbox", "account", "--clientid", "3000007", "--db", sandbox_db)
+    assert lines["Performance API client id"] in again.out and "private-k3y" not in again.out + added.out
+    missing = run_cli("sandbox", "account", "--clientid", "3000008", "--db", sandbox_db)
+    assert missing.code == 2 and "no sandbox account 3000008" in missing.err
+    # the credentials shown are the ones the token endpoint takes, and they act for that account
+    transport = connect(sandbox_db)
+    try:
+        body = {
+            "client_id": lines["Performance API client id"],
+            "client_secret": lines["Performance API client secret"],
+            "grant_type": "client_credentials",
+        }
+        token = transport.request("POST", "/api/client/token", {}, json.dumps(body).encode(), None)
+        assert token.status == 200
+        demo = {**CREDENTIALS, "client_secret": lines["Performance API client secret"]}
+        assert (
+            transport.request("POST", "/api/client/token", {}, json.dumps(demo).encode(), None).status == 401
+        )
+    finally:
+        transport.close()
+
+
+def test_admin_writes_need_json(perf: Perf) -> None:
+    r = perf.http.post(
+        "/__sandbox/performance", content=b'{"revoke": true}', headers={"Content-Type": "text/plain"}
+    )
+    assert r.status_code == 403
+    assert perf.call("GET", "/api/client/campaign").status_code == 200  # nothing was revoked

@@ -77,8 +77,25 @@ def all_campaigns(account: Account) -> list[dict[str, Any]]:
 
 
 def save(account: Account, doc: dict[str, Any]) -> None:
+    """Write the campaign; a product whose bid changed keeps when it did (`bids`: [[at, bid]]), so
+    that the figures of a past day use the bid of that day."""
     doc["updatedAt"] = account.iso()
+    for product in doc["products"].values():
+        history = product.setdefault("bids", [])
+        if not history or history[-1][1] != product["bid"]:
+            history.append([account.now, product["bid"]])
     account.put(CAMPAIGN, doc["id"], doc)
+
+
+def bid_at(product: dict[str, Any], moment: float) -> Any:
+    """The product's bid in effect at `moment` (its first one before it had any)."""
+    history = product.get("bids") or [[0.0, product["bid"]]]
+    found = history[0][1]
+    for at, bid in history:
+        if at > moment:
+            break
+        found = bid
+    return found
 
 
 def new_campaign(account: Account, kind: str, payment: str, **fields: Any) -> dict[str, Any]:

@@ -342,7 +342,8 @@ def orders_file(account: Account, doc: dict[str, Any], first: dt.date, last: dt.
                 sku = str(item["sku"])
                 if (promoted["id"], sku, day) not in owners:
                     continue
-                bid = float(promoted["products"].get(sku, {}).get("bid") or 0)
+                product = promoted["products"].get(sku)
+                bid = float(campaigns.bid_at(product, event["at"]) or 0) if product else 0.0
                 price = round(float(item["price"]) * 100)
                 writer.writerow([
                     day.strftime("%d.%m.%Y"), event["posting_number"], event["order_number"], sku,

@@ -151,10 +151,11 @@ def rows(
                 clicks = units * rng.randint(4, 12) + rng.randint(0, 9)
                 views = clicks * rng.randint(18, 45) + rng.randint(0, 40)
                 to_cart = units + (clicks - units) // rng.randint(5, 9)
+                bid = campaigns.bid_at(product, high - 0.001)  # the day's (last) bid
                 if doc["paymentType"] == "CPO":
-                    spend = round(revenue * float(product.get("bid") or 0) / 100)
+                    spend = round(revenue * float(bid or 0) / 100)
                 else:
-                    spend = clicks * int(product.get("bid") or 0) // 10_000  # micro-roubles -> kopecks
+                    spend = clicks * int(bid or 0) // 10_000  # micro-roubles -> kopecks
                 name, price = names[sku]
                 out.append(
                     Row(doc["id"], day, sku, name, price, views, clicks, to_cart, units, revenue, spend)
