@@ -419,6 +419,13 @@ def test_every_operation_answers_as_its_schema_says(perf: Perf) -> None:
     assert len(seen) == 48
 
 
+def test_every_operation_has_a_model() -> None:
+    from oint.sandbox.model.performance import load
+
+    routes = load()
+    assert {(op.method, op.path) for op in LAYER.operations().values()} == set(routes)
+
+
 def test_campaigns_products_and_bids_are_kept(perf: Perf) -> None:
     made = perf.ok(
         "POST", "/api/client/campaign/cpc/v2/product", {"title": "Films", "weeklyBudget": "14000000000"}
@@ -660,6 +667,12 @@ def test_report_files_hold_the_marketplace_figures(perf: Perf, server: SandboxSe
     assert int(promo_total["Заказы"]) == promo_units
     revenue, spend = number(promo_total["Выручка, ₽"]), number(promo_total["Расход, ₽, с НДС"])
     assert revenue > 0 and 0 < spend < revenue * 0.2  # pay per order: a percent of what was ordered
+
+    vendor = perf.ok("POST", "/api/client/vendors/statistics", {"dateFrom": first, "dateTo": last})
+    perf.advance(31)
+    v = perf.call("GET", "/api/client/statistics/report", query={"UUID": vendor["UUID"]})
+    days = list(csv.DictReader(io.StringIO(v.content.decode()), delimiter=";"))
+    assert sum(int(d["Заказы"]) for d in days) == sum(units.values())  # each order counted once
 
     # a report made is kept as it was: a later bid changes the figures from then on only
     new_bid = {"bids": [{"sku": "1626044001", "bid": "99000000"}]}

@@ -127,7 +127,8 @@ def new_campaign(account: Account, kind: str, payment: str, **fields: Any) -> di
 
 
 def listed(doc: dict[str, Any]) -> dict[str, Any]:
-    return {name: doc[name] for name in LISTED if name in doc}
+    """A campaign as the list shows it: the schema's fields and its title, as Ozon's list has it."""
+    return {**{name: doc[name] for name in LISTED if name in doc}, "title": doc["title"]}
 
 
 def is_running(doc: dict[str, Any]) -> bool:

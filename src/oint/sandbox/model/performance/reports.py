@@ -302,7 +302,7 @@ def report_file(account: Account, doc: dict[str, Any]) -> FileAnswer:
     if doc["kind"] == "SEARCH_PROMO_ORDERS":
         return FileAnswer(CSV, orders_file(account, doc, first, last))
     if doc["kind"] == "VENDOR":
-        return FileAnswer(CSV, "Дата;Показы;Клики\n".encode())
+        return FileAnswer(CSV, vendor_file(account, doc, first, last))
     found = stats.rows(account, doc["campaigns"], first, last, until=doc["ready_at"])
     files = []
     for campaign_id in doc["campaigns"]:
@@ -320,6 +320,24 @@ def report_file(account: Account, doc: dict[str, Any]) -> FileAnswer:
     return FileAnswer(ZIP, out.getvalue())
 
 
+def vendor_file(account: Account, doc: dict[str, Any], first: dt.date, last: dt.date) -> bytes:
+    """A vendor report: the account's advertising by day, every campaign together."""
+    import csv
+
+    ids = [c["id"] for c in campaigns.all_campaigns(account)]
+    by_day: dict[dt.date, list[stats.Row]] = {}
+    for r in stats.rows(account, ids, first, last, until=doc["ready_at"]):
+        by_day.setdefault(r.day, []).append(r)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow(["Дата", "Показы", "Клики", "Заказы", "Выручка, ₽", "Расход, ₽, с НДС"])
+    for day, items in sorted(by_day.items()):
+        t = stats.total(items, "", day)
+        money = (stats.money(t.revenue), stats.money(t.spend))
+        writer.writerow([day.strftime("%d.%m.%Y"), t.views, t.clicks, t.orders, *money])
+    return out.getvalue().encode("utf-8")
+
+
 def orders_file(account: Account, doc: dict[str, Any], first: dt.date, last: dt.date) -> bytes:
     """The pay-per-order promotion's orders: one line per ordered SKU."""
     import csv
@@ -327,8 +345,8 @@ def orders_file(account: Account, doc: dict[str, Any], first: dt.date, last: dt.
     from oint.sandbox.model import market
 
     promoted = campaigns.get(account, doc["campaigns"][0]) if doc["campaigns"] else None
-    start = stats._midnight(first)
-    end = min(stats._midnight(last) + stats.DAY, doc["ready_at"])
+    start = stats.midnight(first)
+    end = min(stats.midnight(last) + stats.DAY, doc["ready_at"])
     every = campaigns.all_campaigns(account)
     owners = stats.attributed(account, every, start, end) if promoted and end > start else {}
     out = io.StringIO()
@@ -386,7 +404,7 @@ def daily(account: Account, call: Call) -> dict[str, Any]:
         by_day.setdefault((r.campaign_id, r.day), []).append(r)
     rows = []
     for (campaign_id, day), items in by_day.items():
-        total = stats._sum(items, campaign_id, "", "", day)
+        total = stats.total(items, campaign_id, day)
         rows.append(
             {
                 "id": campaign_id,
@@ -433,7 +451,7 @@ def campaign_product(account: Account, call: Call) -> dict[str, Any]:
     rows = []
     for campaign_id, items in by_campaign.items():
         doc = campaigns.get(account, campaign_id) or {}
-        total = stats._sum(items, campaign_id, "", "", items[0].day)
+        total = stats.total(items, campaign_id, items[0].day)
         rows.append(
             {
                 "id": campaign_id,

@@ -60,7 +60,7 @@ class Row(NamedTuple):
         return round(100 * self.spend / self.revenue, 2) if self.revenue else 0.0
 
 
-def _midnight(day: dt.date) -> float:
+def midnight(day: dt.date) -> float:
     return dt.datetime.combine(day, dt.time(), dt.timezone.utc).timestamp()
 
 
@@ -125,7 +125,7 @@ def rows(
     until = account.now if until is None else until
     every = campaigns.all_campaigns(account)
     by_id = {d["id"]: d for d in every}
-    start, end = _midnight(first), min(_midnight(last) + DAY, until)
+    start, end = midnight(first), min(midnight(last) + DAY, until)
     orders = attributed(account, every, start, end) if end > start else {}
     wanted = [by_id[c] for c in campaign_ids if c in by_id]
     names = _names(account, (sku for d in wanted for sku in d["products"]))
@@ -137,7 +137,7 @@ def rows(
         day += dt.timedelta(days=1)
     for doc in wanted:
         for day in days:
-            low = _midnight(day)
+            low = midnight(day)
             high = min(low + DAY, until)
             if high <= low or not _ran(doc, low, high):
                 continue
@@ -245,6 +245,11 @@ def _sum(found: Iterable[Row], campaign_id: str, sku: str, name: str, day: dt.da
     )
 
 
+def total(found: Iterable[Row], campaign_id: str, day: dt.date) -> Row:
+    """The sum of rows (of one campaign, or of several: `campaign_id` as given)."""
+    return _sum(found, campaign_id, "", "", day)
+
+
 def period_start(day: dt.date, group_by: str) -> dt.date:
     if group_by == "START_OF_WEEK":
         return day - dt.timedelta(days=day.weekday())
@@ -264,23 +269,3 @@ def _grouped(found: list[Row], group_by: str) -> list[Row]:
         _sum(items, items[0].campaign_id, sku, items[0].name, day, items[0].price)
         for (day, sku), items in sorted(groups.items())
     ]
-
-
-def as_json(r: Row) -> dict[str, Any]:
-    """A row as the JSON statistics give it (amounts in roubles as text with a point)."""
-    return {
-        "campaignId": r.campaign_id,
-        "date": r.day.isoformat(),
-        "sku": r.sku,
-        "title": r.name,
-        "price": f"{r.price / 100:.2f}",
-        "views": str(r.views),
-        "clicks": str(r.clicks),
-        "ctr": r.ctr,
-        "toCart": str(r.to_cart),
-        "avgCpc": f"{r.avg_cpc / 100:.2f}",
-        "expense": f"{r.spend / 100:.2f}",
-        "orders": str(r.orders),
-        "sales": f"{r.revenue / 100:.2f}",
-        "drr": r.drr,
-    }
