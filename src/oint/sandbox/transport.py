@@ -63,10 +63,10 @@ def _sandbox(db_path: str | None, sandbox: Sandbox | None) -> Sandbox:
 class _Transport:
     """What both sandbox transports hold: the sandbox (closed with the transport when it is owned),
     the demo account's credentials and `base_url`. The same transport answers the Performance API
-    (`/api/client/...`: `performance_credentials` are the demo's client id and secret there)."""
+    (`/api/client/...`: `default_performance_credentials` are the demo's client id and secret there)."""
 
     default_credentials = (DEMO_CLIENT_ID, DEMO_API_KEY)
-    performance_credentials = (DEMO_PERFORMANCE_CLIENT_ID, DEMO_PERFORMANCE_SECRET)
+    default_performance_credentials = (DEMO_PERFORMANCE_CLIENT_ID, DEMO_PERFORMANCE_SECRET)
 
     def __init__(
         self, db_path: str | None = None, sandbox: Sandbox | None = None, *, owned: bool | None = None
