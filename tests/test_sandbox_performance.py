@@ -686,7 +686,10 @@ def test_in_process_transport_answers_the_performance_api() -> None:
 
     transport = connect(":memory:")
     try:
-        assert transport.default_performance_credentials == (DEMO_PERFORMANCE_CLIENT_ID, DEMO_PERFORMANCE_SECRET)
+        assert transport.default_performance_credentials == (
+            DEMO_PERFORMANCE_CLIENT_ID,
+            DEMO_PERFORMANCE_SECRET,
+        )
         token = transport.request(
             "POST",
             "/api/client/token",
