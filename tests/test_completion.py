@@ -35,7 +35,16 @@ OINT = Path(sys.executable).parent / "oint"  # the console script of the environ
 
 
 def test_commands() -> None:
-    assert candidates([""]) == ["ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp"]
+    assert candidates([""]) == [
+        "ozon",
+        "performance",
+        "sandbox",
+        "bulk",
+        "doctor",
+        "profiles",
+        "completion",
+        "mcp",
+    ]
     assert candidates(["doctor", "--sc"]) == ["--scan"]
     assert candidates(["doctor", "--scan", ""]) == [FILES]
     assert candidates(["S"]) == ["sandbox"]

@@ -41,9 +41,7 @@ def test_every_operation_of_the_reference_is_in_the_layer_once() -> None:
         assert set(op.path_params) == {p.strip("{}") for p in op.path.split("/") if p.startswith("{")}
         if op.request is not None:  # path parameters travel in the path, never in the fields
             fields = spec.LAYER.schema(op.request).get("properties", {})
-            assert not {f.lower().replace("_", "") for f in fields} & {
-                p.lower() for p in op.path_params
-            }
+            assert not {f.lower().replace("_", "") for f in fields} & {p.lower() for p in op.path_params}
         if op.method == "GET":
             assert not op.has_body and set(op.query) == set(
                 spec.LAYER.schema(op.request).get("properties", {}) if op.request else ()

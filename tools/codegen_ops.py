@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oint.apis.seller import spec
+from oint.core.layer import Layer
 
 LINE_LENGTH = 110  # ruff's, in pyproject.toml
 COMMON = "common"
@@ -194,10 +195,12 @@ class Def:
 class TypeWriter:
     """Type expressions for the schemas, and the structures they need (`defs`, in order of need)."""
 
-    def __init__(self) -> None:
-        self.schemas = spec.schemas()
+    def __init__(self, layer: Layer | None = None) -> None:
+        """Over `layer` (the Seller API's by default); requests are the bodies and query strings."""
+        layer = layer or spec.LAYER
+        self.schemas = layer.schemas()
         self.requests = self._reachable(
-            {op.request for op in spec.operations().values() if op.request and op.has_body}
+            {op.request for op in layer.operations().values() if op.request and (op.has_body or op.query)}
         )
         self.defs: dict[str, Def | None] = {}
 

@@ -48,13 +48,29 @@ def _path_param_fields(request: Schema, path_params: list[str]) -> set[str]:
     return {name for name in request.get("properties", {}) if name.lower().replace("_", "") in wanted}
 
 
+def plain_names(components: dict[str, Schema]) -> dict[str, Schema]:
+    """The schemas with the SDK's module-qualified names (`ozon_sdk.performance_api.ad.models.X`, for
+    a name two modules define) made plain (`X`): the two definitions must be equal, and the
+    operations name the plain one."""
+    text = json.dumps(components)
+    for name in [n for n in components if "." in n]:
+        plain = name.rsplit(".", 1)[-1]
+        if plain in components and components[plain] != components[name]:
+            raise SystemExit(f"{name} differs from {plain}")
+        ref = "#/components/schemas/"
+        text = text.replace(json.dumps(ref + name), json.dumps(ref + plain))
+    out: dict[str, Schema] = {}
+    for name, schema in json.loads(text).items():
+        plain = name.rsplit(".", 1)[-1]
+        if out.setdefault(plain, schema) != schema:
+            raise SystemExit(f"two different schemas named {plain}")
+    return out
+
+
 def build(reference: Path = REFERENCE) -> dict[str, Any]:
     doc = json.loads((reference / "operations.json").read_text(encoding="utf-8"))
     facts = json.loads((reference / "facts.json").read_text(encoding="utf-8"))
-    components: dict[str, Schema] = copy.deepcopy(doc["components"]["schemas"])
-    for name, schema in facts["missing_schemas"].items():
-        if name != "about":
-            components.setdefault(name, schema)
+    components = plain_names(doc["components"]["schemas"])
     for name, fields in facts["request_fields"].items():
         if name != "about":
             components[name].setdefault("properties", {}).update(fields)

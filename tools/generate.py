@@ -6,7 +6,8 @@
 1. the operation layer from `reference/` (`tools/gen_operations.py`): `src/oint/apis/seller/data/`;
    the Performance API's from `reference/performance/` (`tools.gen_performance`):
    `src/oint/apis/performance/data/`;
-2. the Seller API's types and typed operations, and OInt's generated methods (`tools.codegen`);
+2. the Seller API's types and typed operations, and OInt's generated methods (`tools.codegen`); the
+   Performance API's (`tools.codegen_performance`): `src/oint/apis/performance/types.py`, `_operations.py`;
 3. the reference of OInt's functions, `docs/reference.md` (`tools.docs`);
 4. the sandbox's route index, `src/oint/sandbox/data/routes.json` (`tools.routes`).
 
@@ -30,6 +31,11 @@ STEPS: list[tuple[str, list[str], list[str]]] = [
         ["-m", "tools.gen_performance", "--check"],
     ),
     ("types, typed operations, OInt's methods", ["-m", "tools.codegen"], ["-m", "tools.codegen", "--check"]),
+    (
+        "Performance API types and typed operations",
+        ["-m", "tools.codegen_performance"],
+        ["-m", "tools.codegen_performance", "--check"],
+    ),
     ("docs/reference.md", ["-m", "tools.docs"], ["-m", "tools.docs", "--check"]),
     ("sandbox route index", ["-m", "tools.routes", "--write"], ["-m", "tools.routes", "--check"]),
 ]

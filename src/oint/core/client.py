@@ -35,6 +35,7 @@ from oint.core.retry import RateLimiter, RetryPolicy, acquire_all, release_all, 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from oint.core.auth import BearerToken
     from oint.core.flow import Flow
     from oint.core.layer import Layer
 
@@ -63,6 +64,14 @@ class _ClientCore:
     _asynchronous = False  # which transports suit: sync (`SyncClientBase`) or async
     layer: ClassVar[Layer]  # the operation layer of the API (set by the API's client class)
     _ca_file: str | None = None  # CA certificates to trust besides the system's (ca_file=, a profile)
+    # What differs by API (the Seller API's here; an API's client class sets its own):
+    default_base_url: ClassVar[str] = OZON_BASE_URL  # where it sends unless told otherwise
+    own_hosts: ClassVar[frozenset[str]] = OZON_HOSTS  # where the layer's rate limits apply
+    credential_env: ClassVar[tuple[str, str]] = ("OZON_CLIENT_ID", "OZON_API_KEY")
+    credential_names: ClassVar[tuple[str, str]] = ("client_id", "api_key")  # as messages say them
+    default_credentials_attribute: ClassVar[str] = "default_credentials"  # of a transport
+    file_types: ClassVar[frozenset[str]] = BINARY_TYPES  # answers given as bytes, not parsed
+    _bearer: BearerToken | None = None  # an API with OAuth tokens sets one per client (`oint.core.auth`)
 
     def __init__(
         self,
@@ -125,18 +134,13 @@ class _ClientCore:
         host = urlsplit(self.base_url).hostname or ""
         # Ozon's documented limits are applied where they matter: against Ozon itself. Local
         # servers and the sandbox enforce their own (and answer 429 with Retry-After).
-        self.rate_limit = (host in OZON_HOSTS) if rate_limit is None else rate_limit
-        self._at_ozon = host in OZON_HOSTS  # Ozon's own limits apply there
+        self.rate_limit = (host in self.own_hosts) if rate_limit is None else rate_limit
+        self._at_ozon = host in self.own_hosts  # Ozon's own limits apply there
         self._global: list[RateLimiter] = []
         if self.rate_limit:
             limits = self.layer.global_rate_limits()
             self._global = [shared_limiter(self.client_id, "*", n, s) for n, s in limits]
-        self._headers = {
-            "Client-Id": self.client_id,
-            "Api-Key": self._api_key,
-            "Content-Type": "application/json",
-            "User-Agent": f"oint/{__version__}",
-        }
+        self._headers = self._static_headers()
         if ca_file is not None:
             self._ca_file = check_ca_file(os.fspath(ca_file), "ca_file")
         self._trust = None if transport is not None or http_client is not None else self._ca_file
@@ -145,6 +149,23 @@ class _ClientCore:
             from oint.core.transport.debug import watched
 
             self._transport = watched(self._transport, self.base_url, self._asynchronous)
+
+    def _static_headers(self) -> dict[str, str]:
+        """The headers of every request: the Seller API's carry the Client-Id and Api-Key."""
+        return {
+            "Client-Id": self.client_id,
+            "Api-Key": self._api_key,
+            "Content-Type": "application/json",
+            "User-Agent": f"oint/{__version__}",
+        }
+
+    def _profile_client_id(self, prof: Any) -> str | None:
+        """The client id a profile gives this API (`oint.core.profiles.Profile`)."""
+        return str(prof.client_id)
+
+    def _profile_secret(self, prof: Any) -> str:
+        """The secret a profile gives this API, read when needed (the Api-Key)."""
+        return str(prof.api_key())
 
     def _configure(
         self,
@@ -156,7 +177,7 @@ class _ClientCore:
     ) -> None:
         """`client_id`, `_api_key` and `base_url` from the arguments, the transport, the profile and
         the environment (see `__init__`)."""
-        defaults = getattr(transport, "default_credentials", None)
+        defaults = getattr(transport, self.default_credentials_attribute, None)
         own_url = getattr(transport, "base_url", None) if transport is not None else None
         chosen = profile or (None if defaults else os.environ.get("OINT_PROFILE"))
         prof = None
@@ -177,18 +198,19 @@ class _ClientCore:
             base_url = own_url  # where the transport sends, whatever else says
         else:
             unknown_destination = transport is not None and not base_url
-            check_base_url(base_url or OZON_BASE_URL, url_source)
+            check_base_url(base_url or self.default_base_url, url_source)
         if prof is not None:
-            client_id = client_id if client_id not in (None, "") else prof.client_id
-            api_key = api_key if api_key not in (None, "") else prof.api_key()
+            client_id = client_id if client_id not in (None, "") else self._profile_client_id(prof)
+            api_key = api_key if api_key not in (None, "") else self._profile_secret(prof)
         if defaults and (client_id is None and api_key is None):
             client_id, api_key = defaults
-        client_id = client_id if client_id not in (None, "") else os.environ.get("OZON_CLIENT_ID")
-        api_key = api_key if api_key not in (None, "") else os.environ.get("OZON_API_KEY")
+        id_env, key_env = self.credential_env
+        client_id = client_id if client_id not in (None, "") else os.environ.get(id_env)
+        api_key = api_key if api_key not in (None, "") else os.environ.get(key_env)
         if not client_id or not api_key:
+            id_name, key_name = self.credential_names
             raise UsageError(
-                "client_id and api_key are required "
-                "(arguments, a profile, or OZON_CLIENT_ID and OZON_API_KEY)"
+                f"{id_name} and {key_name} are required (arguments, a profile, or {id_env} and {key_env})"
             )
         if unknown_destination:  # assuming Ozon would turn its limits on for a server that may be another
             raise UsageError(
@@ -201,9 +223,10 @@ class _ClientCore:
         if not (self._api_key.isascii() and self._api_key.isprintable()):
             # checked once here, not by each transport: httpx's error would quote the header's value
             raise UsageError(
-                "api_key holds a character no HTTP header may carry (a line break, a non-ASCII letter?)"
+                f"{self.credential_names[1]} holds a character no HTTP header may carry "
+                "(a line break, a non-ASCII letter?)"
             )
-        self.base_url = (base_url or OZON_BASE_URL).rstrip("/")
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
 
     def _default_transport(self, http_client: Any) -> Any:
         raise NotImplementedError
@@ -226,6 +249,10 @@ class _ClientCore:
         (the sandbox in-process: `server_time()` of the transport), else None."""
         clock = getattr(self._transport, "server_time", None)
         return float(clock()) if callable(clock) else None
+
+    def _token_request(self) -> Request:
+        """The request that buys a bearer token (an API with a `_bearer` defines it)."""
+        raise NotImplementedError
 
     def _set_api(self, api: str | None) -> None:
         """`api=`: kept as given; OInt's clients (`oint.compat.client`) check it and use it."""
@@ -287,14 +314,13 @@ class _ClientCore:
         except KeyError as e:
             raise UsageError(str(e.args[0])) from None
 
-    @staticmethod
-    def _decode(req: Request, raw: RawResponse) -> Any:
-        """The parsed JSON of a 2xx answer (bytes for a file such as a PDF label), or the
-        error to raise for anything else."""
+    def _decode(self, req: Request, raw: RawResponse) -> Any:
+        """The parsed JSON of a 2xx answer (bytes for a file such as a PDF label: `file_types`), or
+        the error to raise for anything else."""
         if 200 <= raw.status < 300:
             if not raw.content:
                 return {}
-            if raw.headers.get("content-type", "").split(";")[0].strip() in BINARY_TYPES:
+            if raw.headers.get("content-type", "").split(";")[0].strip() in self.file_types:
                 return raw.content
             try:
                 return json.loads(raw.content)
@@ -433,10 +459,9 @@ class SyncClientBase(_ClientCore):
         status. A transport failure raises `APIConnectionError` (`APITimeoutError`,
         `APICertificateError`). For drivers that keep their own limits and retries (bulk jobs)."""
         req = Request(http_method.upper(), path, body)
+        headers = self._headers if self._bearer is None else self._authorization(self._bearer)
         try:
-            return self._transport.request(
-                req.method, req.path, self._headers, self._encode(req), self.timeout
-            )
+            return self._transport.request(req.method, req.path, headers, self._encode(req), self.timeout)
         except TransportError as e:
             raise self._wrap_transport_error(req, e) from e
 
@@ -490,16 +515,33 @@ class SyncClientBase(_ClientCore):
             except OzonError as e:
                 error = e
 
-    def _send(self, req: Request) -> Any:
+    def _authorization(self, bearer: BearerToken) -> dict[str, str]:
+        """The headers with a valid bearer token: the one held, else one bought now (one purchase
+        for all the threads that need it)."""
+        headers = bearer.headers()
+        if headers is None:
+            with bearer.lock:
+                headers = bearer.headers()  # another thread may have bought it meanwhile
+                if headers is None:
+                    answer = self._send(self._token_request(), authorized=False)
+                    headers = bearer.accept(answer, self._headers)
+        return headers
+
+    def _send(self, req: Request, authorized: bool = True) -> Any:
         body = self._encode(req)
         self._note_retired(req)
+        bearer = self._bearer if authorized else None
+        headers = self._headers
+        renewed = False
         attempt = 0
         while True:
+            if bearer is not None:  # a failure to buy a token is raised as it is (already retried)
+                headers = self._authorization(bearer)
             while self.rate_limit and (wait := self._limit_wait(req.path)):
                 time.sleep(wait)
             try:
                 try:
-                    raw = self._transport.request(req.method, req.path, self._headers, body, self.timeout)
+                    raw = self._transport.request(req.method, req.path, headers, body, self.timeout)
                 finally:
                     if self.rate_limit:
                         self._limit_done(req.path)
@@ -507,6 +549,10 @@ class SyncClientBase(_ClientCore):
             except TransportError as e:
                 error: OzonError = self._wrap_transport_error(req, e)
             except APIStatusError as e:
+                if bearer is not None and e.status == 401 and not renewed:
+                    bearer.drop(headers)  # revoked or expired early: buy a new one, once
+                    renewed = True
+                    continue
                 error = e
             delay = self._next_delay(attempt, error, req)
             if delay is None:
@@ -540,9 +586,10 @@ class AsyncClientBase(_ClientCore):
     async def send_raw(self, http_method: str, path: str, body: Any = None) -> RawResponse:
         """One attempt of one request, its answer as it came (see `SyncClientBase.send_raw`)."""
         req = Request(http_method.upper(), path, body)
+        headers = self._headers if self._bearer is None else await self._authorization(self._bearer)
         try:
             return await self._transport.request(
-                req.method, req.path, self._headers, self._encode(req), self.timeout
+                req.method, req.path, headers, self._encode(req), self.timeout
             )
         except TransportError as e:
             raise self._wrap_transport_error(req, e) from e
@@ -595,18 +642,33 @@ class AsyncClientBase(_ClientCore):
             except OzonError as e:
                 error = e
 
-    async def _send(self, req: Request) -> Any:
+    async def _authorization(self, bearer: BearerToken) -> dict[str, str]:
+        """The headers with a valid bearer token (see `SyncClientBase._authorization`): one
+        purchase for all the tasks that need it."""
+        headers = bearer.headers()
+        if headers is None:
+            async with bearer.async_lock:
+                headers = bearer.headers()
+                if headers is None:
+                    answer = await self._send(self._token_request(), authorized=False)
+                    headers = bearer.accept(answer, self._headers)
+        return headers
+
+    async def _send(self, req: Request, authorized: bool = True) -> Any:
         body = self._encode(req)
         self._note_retired(req)
+        bearer = self._bearer if authorized else None
+        headers = self._headers
+        renewed = False
         attempt = 0
         while True:
+            if bearer is not None:  # a failure to buy a token is raised as it is (already retried)
+                headers = await self._authorization(bearer)
             while self.rate_limit and (wait := self._limit_wait(req.path)):
                 await _async_sleep(wait)
             try:
                 try:
-                    raw = await self._transport.request(
-                        req.method, req.path, self._headers, body, self.timeout
-                    )
+                    raw = await self._transport.request(req.method, req.path, headers, body, self.timeout)
                 finally:
                     if self.rate_limit:
                         self._limit_done(req.path)
@@ -614,6 +676,10 @@ class AsyncClientBase(_ClientCore):
             except TransportError as e:
                 error: OzonError = self._wrap_transport_error(req, e)
             except APIStatusError as e:
+                if bearer is not None and e.status == 401 and not renewed:
+                    bearer.drop(headers)
+                    renewed = True
+                    continue
                 error = e
             delay = self._next_delay(attempt, error, req)
             if delay is None:

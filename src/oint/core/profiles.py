@@ -14,6 +14,12 @@ names:
     [profiles.shop2]
     client_id = "3000001"
     api_key = "keyring"              # the Api-Key is in the OS keyring: service "oint", user "shop2"
+    performance_client_id = "3000001-1700000000000@advertising.performance.ozon.ru"
+    performance_secret = "keyring"   # its secret in the OS keyring: service "oint", user "shop2:performance"
+
+    [profiles.ads-only]              # a profile may hold the Performance API's credentials alone
+    performance_client_id = "..."
+    performance_secret_env = "ADS_SECRET"
 
 oint never writes a key anywhere, and refuses a config file holding one in clear. The TOML
 parser and `keyring` are imported only when a profile is used: the CLI starts as fast without.
@@ -28,7 +34,17 @@ from oint.core.base_url import check_base_url
 from oint.core.errors import UsageError
 
 KEYRING_SERVICE = "oint"
-_PROFILE_FIELDS = ("client_id", "api_key_env", "api_key", "base_url", "ca_file")
+_PROFILE_FIELDS = (
+    "client_id",
+    "api_key_env",
+    "api_key",
+    "base_url",
+    "ca_file",
+    "performance_client_id",
+    "performance_secret_env",
+    "performance_secret",
+)
+PERFORMANCE_KEYRING_SUFFIX = ":performance"  # the keyring user of a profile's Performance secret
 
 
 def config_path() -> str:
@@ -50,16 +66,31 @@ class Profile(NamedTuple):
     api_key_env: str | None  # None: the key is in the OS keyring
     path: str  # the config file it comes from
     ca_file: str | None = None  # a PEM file of CA certificates to trust as well (absolute path)
+    performance_client_id: str | None = None  # the Performance API's client id (advertising)
+    performance_secret_env: str | None = None  # None: its secret is in the OS keyring (if an id is set)
 
     @property
     def key_source(self) -> str:
         """Where the key comes from, for people: "environment variable SHOP1_KEY" / "OS keyring"."""
+        if not self.client_id:
+            return "no Seller API account"
         if self.api_key_env is not None:
             return f"environment variable {self.api_key_env}"
         return f"OS keyring (service {KEYRING_SERVICE!r}, user {self.name!r})"
 
+    @property
+    def performance_source(self) -> str | None:
+        """Where the Performance API's secret comes from, for people (None: no such account)."""
+        if not self.performance_client_id:
+            return None
+        if self.performance_secret_env is not None:
+            return f"environment variable {self.performance_secret_env}"
+        return f"OS keyring (service {KEYRING_SERVICE!r}, user {self.name + PERFORMANCE_KEYRING_SUFFIX!r})"
+
     def api_key(self) -> str:
         """The Api-Key, read now from its environment variable or the OS keyring (UsageError if absent)."""
+        if not self.client_id:
+            raise UsageError(f"profile {self.name!r} holds no Seller API account (no client_id)")
         if self.api_key_env is not None:
             key = os.environ.get(self.api_key_env)
             if not key:
@@ -69,6 +100,23 @@ class Profile(NamedTuple):
                 )
             return key
         return _keyring_key(self.name)
+
+    def performance_secret(self) -> str:
+        """The Performance API's client secret, read now from `performance_secret_env` or the OS
+        keyring (user `<profile>:performance`); UsageError if absent."""
+        if not self.performance_client_id:
+            raise UsageError(
+                f"profile {self.name!r} holds no Performance API account (no performance_client_id)"
+            )
+        if self.performance_secret_env is not None:
+            secret = os.environ.get(self.performance_secret_env)
+            if not secret:
+                raise UsageError(
+                    f"profile {self.name!r}: environment variable {self.performance_secret_env} "
+                    "(its performance_secret_env) is not set"
+                )
+            return secret
+        return _keyring_key(self.name + PERFORMANCE_KEYRING_SUFFIX)
 
 
 def _keyring_key(name: str) -> str:
@@ -138,6 +186,17 @@ def _profile(name: str, table: Any, path: str) -> Profile:
     for key in table:
         if key not in _PROFILE_FIELDS:  # the value is never shown: it might be a key
             raise UsageError(f"{where}: unknown setting {key!r} (settings: {', '.join(_PROFILE_FIELDS)})")
+    performance_id, performance_env = _performance_settings(table, where)
+    seller = any(table.get(k) is not None for k in ("client_id", "api_key_env", "api_key"))
+    if performance_id is not None and not seller:  # a profile of the Performance API alone
+        base_url = table.get("base_url")
+        if base_url is not None:
+            if not isinstance(base_url, str):
+                raise UsageError(f"{where}: base_url must be a string")
+            check_base_url(base_url, f"{where}: base_url")
+        return Profile(
+            name, "", base_url, None, path, _ca_file(table, where, path), performance_id, performance_env
+        )
     api_key = table.get("api_key")
     if api_key is not None and api_key != "keyring":
         raise UsageError(
@@ -160,12 +219,49 @@ def _profile(name: str, table: Any, path: str) -> Profile:
         if not isinstance(base_url, str):
             raise UsageError(f"{where}: base_url must be a string")
         check_base_url(base_url, f"{where}: base_url")
+    ca_file = _ca_file(table, where, path)
+    return Profile(
+        name, str(client_id).strip(), base_url, env, path, ca_file, performance_id, performance_env
+    )
+
+
+def _ca_file(table: dict[str, Any], where: str, path: str) -> str | None:
     ca_file = table.get("ca_file")
     if ca_file is not None:
         if not isinstance(ca_file, str) or not ca_file.strip():
             raise UsageError(f"{where}: ca_file must be the path of a PEM file")
         ca_file = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(ca_file))
-    return Profile(name, str(client_id).strip(), base_url, env, path, ca_file)
+    return ca_file
+
+
+def _performance_settings(table: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """The Performance API's client id and secret variable of a profile (None, None without one);
+    its secret, like the Api-Key, is never in the file."""
+    client_id = table.get("performance_client_id")
+    secret = table.get("performance_secret")
+    env = table.get("performance_secret_env")
+    if client_id is None:
+        if secret is not None or env is not None:
+            raise UsageError(f"{where}: a Performance API secret without performance_client_id")
+        return None, None
+    if isinstance(client_id, bool) or not isinstance(client_id, (str, int)) or not str(client_id).strip():
+        raise UsageError(f"{where}: performance_client_id must be a string")
+    if secret is not None and secret != "keyring":
+        raise UsageError(
+            f"{where}: a Performance API secret written in the file is refused, as a config file is "
+            'easily read, copied or committed; use performance_secret_env = "VARIABLE" or '
+            'performance_secret = "keyring" (the OS keyring)'
+        )
+    if secret is not None and env is not None:
+        raise UsageError(f'{where}: give either performance_secret_env or performance_secret = "keyring"')
+    if secret is None and env is None:
+        raise UsageError(
+            f'{where}: no Performance API secret source: add performance_secret_env = "VARIABLE" '
+            'or performance_secret = "keyring"'
+        )
+    if env is not None and (not isinstance(env, str) or not env.strip()):
+        raise UsageError(f"{where}: performance_secret_env must be the name of an environment variable")
+    return str(client_id).strip(), env
 
 
 def load_profile(name: str, source: str = "") -> Profile:

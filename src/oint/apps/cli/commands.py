@@ -30,6 +30,15 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        "performance",
+        "oint.apps.cli.performance_cmd:run",
+        (
+            ("performance ops", "the Performance API's operations (advertising: campaigns, bids)"),
+            ("performance <name> --opt value", "call one; 'oint performance <name> --help' tells"),
+            ("performance report --campaigns ...", "statistics of any size in one file (CSV, XLSX)"),
+        ),
+    ),
+    Command(
         "sandbox",
         "oint.apps.cli.sandbox_cmd:run",
         (

@@ -46,6 +46,8 @@ def candidates(words: list[str]) -> list[str]:
     command, args = before[0].lower(), before[1:]
     if command == "ozon":
         return _ozon(args, cur)
+    if command == "performance":
+        return _performance(args, cur)
     if command == "sandbox":
         return _sandbox(args, cur)
     if command == "bulk":
@@ -59,6 +61,27 @@ def candidates(words: list[str]) -> list[str]:
             return [FILES]
         return _match(DOCTOR_OPTIONS, cur) if cur.startswith("-") else []
     return []
+
+
+def _performance(args: list[str], cur: str) -> list[str]:
+    """`oint performance`: an operation's name (or ops, report), then its options."""
+    from oint.apis.performance import spec
+    from oint.apps.cli import performance_cmd
+
+    if not args:
+        return _match([*(op.name for op in spec.operations().values()), "ops", "report", "--help"], cur)
+    if args[-1].lower() in ("--out", "--ca-file", "--db", "--body"):
+        return [FILES]
+    if not cur.startswith("-"):
+        return []
+    if args[0].lower() == "report":
+        return _match(["--" + o for o in (*performance_cmd.REPORT_VALUES, "sandbox", "debug", "help")], cur)
+    op = spec.LAYER.find(args[0])
+    if op is None:
+        return []
+    fields = list(spec.LAYER.schema(op.request).get("properties", {})) if op.request else []
+    own = [performance_cmd.option_name(p) for p in op.path_params]
+    return _match(["--" + o for o in (*own, *fields, *performance_cmd.FLAGS, *performance_cmd.VALUES)], cur)
 
 
 def _match(pool: list[str] | tuple[str, ...], cur: str) -> list[str]:

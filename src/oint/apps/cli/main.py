@@ -138,9 +138,13 @@ def profiles_command(argv: list[str]) -> int:
     rows = [("profile", "client_id", "base_url", "key from")]
     for p in profiles.values():
         key = p.key_source
-        if p.api_key_env is not None:
+        if p.api_key_env is not None and p.client_id:
             key += " (set)" if os.environ.get(p.api_key_env) else " (not set)"
-        rows.append((p.name, p.client_id, p.base_url or "-", key))
+        if p.performance_source is not None:  # the Performance API's account (advertising)
+            key += f"; Performance API {p.performance_client_id}: {p.performance_source}"
+            if p.performance_secret_env is not None:
+                key += " (set)" if os.environ.get(p.performance_secret_env) else " (not set)"
+        rows.append((p.name, p.client_id or "-", p.base_url or "-", key))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"Profiles in {path}:" if profiles else f"No profiles in {path}."]
     if profiles:

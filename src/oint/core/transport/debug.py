@@ -11,7 +11,8 @@ the logger "oint.ozon.http" at INFO level, in the style of `curl -v`:
     < content-type: application/json
     < {"result":{"items":[...   (first 800 characters; the size in bytes after)
 
-Secrets never appear: the Api-Key, Authorization and cookie headers are shown as `<redacted>`.
+Secrets never appear: the Api-Key, Authorization and cookie headers are shown as `<redacted>`, and
+so are the `client_secret` and `access_token` of a body (an OAuth token request and its answer).
 A body is cut to `BODY_SHOWN` characters; a body that is not text is named by its size and type.
 When nothing configured logging for that logger, the lines go to stderr. A client without
 `debug` has no wrapper at all: the calls cost nothing more.
@@ -20,6 +21,7 @@ When nothing configured logging for that logger, the lines go to stderr. A clien
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from time import perf_counter
 from typing import Any
@@ -35,6 +37,8 @@ from oint.core.transport.base import (
 LOG = logging.getLogger("oint.ozon.http")
 BODY_SHOWN = 800  # characters of a request or answer body shown
 SECRET_HEADERS = frozenset({"api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
+# JSON fields of bodies that hold secrets (an OAuth token request and its answer), shown as <redacted>
+SECRET_FIELDS = re.compile(r'("(?:client_secret|access_token|refresh_token)"\s*:\s*)"(?:[^"\\]|\\.)*"')
 
 
 def watched(transport: Any, base_url: str, asynchronous: bool) -> Any:
@@ -61,6 +65,7 @@ def shown_body(body: bytes | None, content_type: str = "") -> str | None:
     text = body.decode("utf-8", "replace")
     if not_text(text, BODY_SHOWN):
         return f"<{len(body):,} bytes, not text ({content_type or 'no Content-Type'})>"
+    text = SECRET_FIELDS.sub(r'\1"<redacted>"', text)
     line = text[:BODY_SHOWN].replace("\r", "\\r").replace("\n", "\\n")
     return line if len(text) <= BODY_SHOWN else f"{line}... ({len(body):,} bytes in all)"
 
