@@ -752,3 +752,57 @@ def test_admin_writes_need_json(perf: Perf) -> None:
     )
     assert r.status_code == 403
     assert perf.call("GET", "/api/client/campaign").status_code == 200  # nothing was revoked
+
+
+def test_a_long_report_through_the_client_equals_the_daily_statistics(tmp_path: Any) -> None:
+    """90 days and 15 campaigns through `PerformanceClient.report` on the embedded sandbox: four
+    reports made one after another (never two in preparation, no 429), merged rows whose orders,
+    clicks and spend per campaign are the sandbox's daily statistics."""
+    from oint.performance import PerformanceClient
+    from oint.sandbox.core import Sandbox
+
+    db = str(tmp_path / "sandbox.sqlite3")
+    sandbox = Sandbox(db)
+    start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    sandbox.change_clock(set="2026-06-01T00:00:00Z", freeze=True)
+    sandbox.performance(report_seconds=1)
+    first, last = start.date(), start.date() + dt.timedelta(days=89)
+    try:
+        with PerformanceClient(sandbox=db) as client:
+            for campaign in client.list_campaigns()["list"]:  # (the demo's began later: made "now")
+                if campaign["advObjectType"] == "SKU":
+                    client.deactivate_campaign(campaign["id"])
+            ids = []
+            for i in range(15):
+                made = client.create_cpc_product_campaign({"title": f"Campaign {i}"})["campaignId"]
+                bids: Any = {"bids": [{"sku": f"162604400{1 + i % 3}", "bid": str((5 + i) * 1_000_000)}]}
+                client.add_campaign_products(made, bids)
+                client.activate_campaign(made)
+                ids.append(made)
+        sandbox.buyers(orders_per_day=10, seed=5)
+        sandbox.advance("91d")
+        sandbox.buyers(orders_per_day=0)
+        sandbox.change_clock(freeze=False)
+        with PerformanceClient(sandbox=db) as client:
+            rows = client.report(ids, first, last)
+            daily = client.daily_statistics(
+                {"campaignIds": ids, "dateFrom": first.isoformat(), "dateTo": last.isoformat()}
+            )
+        counters = sandbox.performance()["counters"]
+    finally:
+        sandbox.close()
+    assert counters["reports_started"] == 4 and counters["reports_refused"] == 0
+    assert counters["max_reports_in_preparation"] == 1
+    reported: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        for name, column in (("orders", "Заказы"), ("clicks", "Клики")):
+            reported[(row["campaign_id"], name)] += int(row[column])
+        reported[(row["campaign_id"], "spend")] += round(number(row["Расход, ₽, с НДС"]) * 100)
+    expected: Counter[tuple[str, str]] = Counter()
+    for day in daily["rows"]:  # type: ignore[typeddict-item]  # (rows: beyond the SDK's schema)
+        for name in ("orders", "clicks"):
+            expected[(day["id"], name)] += int(day[name])
+        expected[(day["id"], "spend")] += round(float(day["moneySpent"]) * 100)
+    assert reported == expected
+    assert {campaign for campaign, _ in reported} == set(ids)
+    assert sum(v for (_, name), v in reported.items() if name == "orders") > 10
