@@ -28,7 +28,7 @@ SETTINGS = "performance"  # meta: the settings
 COUNTERS = "perf_counters"  # account "*": the counters
 DEFAULT_SETTINGS: dict[str, float] = {
     "token_lifetime": 1800.0,  # seconds of sandbox time (Ozon: 30 minutes)
-    "report_seconds": 30.0,  # how long a report is in preparation (sandbox time)
+    "report_seconds": 10.0,  # how long a report is in preparation (sandbox time)
 }
 BEARER = {"WWW-Authenticate": 'Bearer realm="api-performance.ozon.ru"'}
 
