@@ -219,7 +219,7 @@ def page_of(call: Call, default_size: int = 0) -> tuple[int, int]:
             raise invalid(f"{name}: expected a whole number, got {text!r}")
         out.append(int(text))
     page, size = out
-    return max(page, 1), size
+    return max(page, 1), size if size > 0 else default_size
 
 
 @route("POST", "/api/client/campaign/cpc/v2/product")

@@ -113,6 +113,10 @@ def _answer(
     if path == TOKEN_PATH:
         if method != "POST":
             raise method_not_allowed(["POST"])
+        media = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if media.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded":  # OAuth's own form
+            form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+            return auth.issue(store, now, {k: v[-1] for k, v in form.items()})
         return auth.issue(store, now, parse_body(body))
     from oint.apis.performance.spec import operation_problem
 
