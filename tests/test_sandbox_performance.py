@@ -749,6 +749,13 @@ def test_sandbox_account_shows_the_performance_credentials(run_cli: Any, sandbox
         transport.close()
 
 
+def test_serve_banner_points_at_the_performance_credentials() -> None:
+    from oint.apps.cli.sandbox_cmd import banner
+
+    shown = banner("http://127.0.0.1:8080", "/tmp/x.sqlite3", None, False)
+    assert "/api/client/" in shown and "oint sandbox account" in shown
+
+
 def test_admin_writes_need_json(perf: Perf) -> None:
     r = perf.http.post(
         "/__sandbox/performance", content=b'{"revoke": true}', headers={"Content-Type": "text/plain"}

@@ -468,6 +468,7 @@ def banner(url: str, state_file: str, api_key: str | None, admin_token: bool) ->
         f"  Api-Key:     {key}",
         f"  try:         oint ozon GetProductList --base-url {url} "
         f"--clientid {DEMO_CLIENT_ID} --apikey {try_key}",
+        "  Performance: the advertising API at /api/client/... too (credentials: oint sandbox account)",
         "  Ctrl-C stops it; each request is logged on stderr (--quiet: not logged)",
     ]
     return "\n".join(lines) + "\n"
