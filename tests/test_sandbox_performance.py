@@ -131,6 +131,13 @@ def test_token_expires_on_the_sandbox_clock(perf: Perf) -> None:
     assert state["counters"]["tokens_issued"] == 3 and state["tokens"] == 2
 
 
+def test_the_request_log_names_the_account_of_the_token(perf: Perf, server: SandboxServer) -> None:
+    server.clear_requests()
+    perf.ok("GET", "/api/client/campaign")
+    logged = server.request_log(path="/api/client/campaign")["requests"]
+    assert [(r["client_id"], r["status"]) for r in logged] == [("2128753", 200)]
+
+
 def test_revoked_tokens_get_401(perf: Perf) -> None:
     assert perf.admin("performance", {"revoke": True})["revoked"] == 1
     assert perf.call("GET", "/api/client/campaign").status_code == 401

@@ -345,6 +345,10 @@ class Sandbox:
                 response = self._answer(method, path, headers, body, query)
                 if self.log_size > 0:
                     client_id = next((v for k, v in headers.items() if k.lower() == "client-id"), "")
+                    if is_performance(path):  # an account's bearer token, not its Client-Id
+                        from oint.sandbox.model.performance.auth import owner
+
+                        client_id = owner(self.store, headers)
                     self.store.log_request(
                         self.clock(),
                         client_id.strip(),

@@ -142,6 +142,14 @@ def authenticate(store: Store, now: float, headers: Mapping[str, str]) -> str:
     return str(doc["client_id"])
 
 
+def owner(store: Store, headers: Mapping[str, str]) -> str:
+    """For the request log: the Client-Id of the account a request's bearer token is of ("" for none)."""
+    given = next((v for k, v in headers.items() if k.lower() == "authorization"), "").strip()
+    scheme, _, token = given.partition(" ")
+    doc = store.get("*", TOKEN_KIND, token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    return str(doc["client_id"]) if doc else ""
+
+
 def revoke(store: Store) -> int:
     """Revoke every token (a 401 follows on the next call with one); how many there were."""
     keys = [key for key, _ in store.items("*", TOKEN_KIND)]
