@@ -823,3 +823,20 @@ def test_a_long_report_through_the_client_equals_the_daily_statistics(tmp_path: 
     assert reported == expected
     assert {campaign for campaign, _ in reported} == set(ids)
     assert sum(v for (_, name), v in reported.items() if name == "orders") > 10
+
+
+def test_an_operation_without_a_model_would_get_a_structural_answer() -> None:
+    """The fallback for an operation a newer layer adds before the model has it: an answer built
+    from its response schema (`structural.answer` over the Performance layer's schemas)."""
+    from oint.sandbox.model.performance.dispatch import structural_answer
+
+    checked = 0
+    for op in LAYER.operations().values():
+        answer = structural_answer(op, {})
+        if op.file:
+            assert answer.media == op.file
+        elif op.response:
+            schema = {"$ref": "#/schemas/" + op.response}
+            assert answer_problems(schema, answer, LAYER.schemas()) == [], op.key
+            checked += 1
+    assert checked > 30
