@@ -644,6 +644,12 @@ def test_report_files_hold_the_marketplace_figures(perf: Perf, server: SandboxSe
         bid = {"1626044001": 35, "1626044002": 28}[row["sku"]]
         assert number(row["Расход, ₽, с НДС"]) == pytest.approx(clicks * bid)
     assert int(total["Заказы"]) == sum(mine.values())
+    spent: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        spent.setdefault(row["Дата"], []).append(row)
+    for day_rows in spent.values():  # the daily budget (2,000 RUB) holds, unless orders need more clicks
+        within = sum(number(x["Расход, ₽, с НДС"]) for x in day_rows) <= 2000
+        assert within or all(x["Клики"] == x["Заказы"] for x in day_rows), day_rows
     assert number(total["Расход, ₽, с НДС"]) == pytest.approx(
         sum(number(x["Расход, ₽, с НДС"]) for x in rows)
     )

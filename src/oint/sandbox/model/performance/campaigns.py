@@ -77,9 +77,12 @@ def all_campaigns(account: Account) -> list[dict[str, Any]]:
 
 
 def save(account: Account, doc: dict[str, Any]) -> None:
-    """Write the campaign; a product whose bid changed keeps when it did (`bids`: [[at, bid]]), so
-    that the figures of a past day use the bid of that day."""
+    """Write the campaign; a product whose bid changed keeps when it did (`bids`: [[at, bid]]), and
+    the campaign its daily budgets (`budgets`), so that the figures of a past day use that day's."""
     doc["updatedAt"] = account.iso()
+    budgets = doc.setdefault("budgets", [])
+    if not budgets or budgets[-1][1] != doc["dailyBudget"]:
+        budgets.append([account.now, doc["dailyBudget"]])
     for product in doc["products"].values():
         history = product.setdefault("bids", [])
         if not history or history[-1][1] != product["bid"]:
@@ -89,7 +92,15 @@ def save(account: Account, doc: dict[str, Any]) -> None:
 
 def bid_at(product: dict[str, Any], moment: float) -> Any:
     """The product's bid in effect at `moment` (its first one before it had any)."""
-    history = product.get("bids") or [[0.0, product["bid"]]]
+    return _at(product.get("bids") or [[0.0, product["bid"]]], moment)
+
+
+def budget_at(doc: dict[str, Any], moment: float) -> Any:
+    """The campaign's daily budget (micro-roubles; "0": none) in effect at `moment`."""
+    return _at(doc.get("budgets") or [[0.0, doc["dailyBudget"]]], moment)
+
+
+def _at(history: list[list[Any]], moment: float) -> Any:
     found = history[0][1]
     for at, bid in history:
         if at > moment:

@@ -6,7 +6,9 @@ the one with the lowest id has it. Each (campaign, SKU, day) the campaign ran ha
 clicks: clicks are at least the units ordered (a few clicks per order, and some that ordered
 nothing), views many times the clicks, all drawn from `random.Random("perf:<campaign>:<sku>:<day>")`
 so that the same timeline always gives the same figures. The spend is clicks x the product's bid
-(pay per click) or the bid's percent of the revenue (pay per order).
+(pay per click: once the campaign's daily budget is spent it shows no more, so its clicks shrink to
+fit it, never below the orders) or the bid's percent of the revenue (pay per order). Bids and
+budgets are the ones in effect that day.
 
 `rows(account, campaign_ids, first, last, until)` is the one source of the figures: the reports'
 CSV files (`csv_file`), the synchronous statistics and the admin's view all read it. Days are
@@ -141,6 +143,7 @@ def rows(
             high = min(low + DAY, until)
             if high <= low or not _ran(doc, low, high):
                 continue
+            cells = []
             for sku in sorted(doc["products"]):
                 product = doc["products"][sku]
                 removed = product.get("removed_at")
@@ -152,6 +155,10 @@ def rows(
                 views = clicks * rng.randint(18, 45) + rng.randint(0, 40)
                 to_cart = units + (clicks - units) // rng.randint(5, 9)
                 bid = campaigns.bid_at(product, high - 0.001)  # the day's (last) bid
+                cells.append([sku, views, clicks, to_cart, units, revenue, bid])
+            if doc["paymentType"] != "CPO":
+                _within_budget(cells, int(campaigns.budget_at(doc, high - 0.001) or 0) // 10_000)
+            for sku, views, clicks, to_cart, units, revenue, bid in cells:
                 if doc["paymentType"] == "CPO":
                     spend = round(revenue * float(bid or 0) / 100)
                 else:
@@ -161,6 +168,21 @@ def rows(
                     Row(doc["id"], day, sku, name, price, views, clicks, to_cart, units, revenue, spend)
                 )
     return out
+
+
+def _within_budget(cells: list[list[Any]], budget: int) -> None:
+    """A pay-per-click campaign stops showing once a day's budget (kopecks; 0: none) is spent:
+    its SKUs' clicks (and views, additions to the cart) shrink in proportion, never below the
+    units ordered, so that clicks x bid stays within it as far as the orders allow."""
+    spent = sum(clicks * int(bid or 0) // 10_000 for _, _, clicks, _, _, _, bid in cells)
+    if budget <= 0 or spent <= budget:
+        return
+    for cell in cells:
+        _, views, clicks, to_cart, units, _, _ = cell
+        kept = max(units, clicks * budget // spent)
+        cell[1] = max(kept, views * kept // clicks) if clicks else views
+        cell[2] = kept
+        cell[3] = min(to_cart, max(units, to_cart * kept // clicks if clicks else to_cart))
 
 
 # ------------------------------------------------------------------ files
