@@ -468,6 +468,29 @@ def test_campaigns_products_and_bids_are_kept(perf: Perf) -> None:
     assert perf.call("GET", "/api/client/campaign/99999999/objects").status_code == 404
 
 
+def test_a_campaign_runs_within_its_dates(perf: Perf) -> None:
+    running = next(
+        cid
+        for cid, c in perf.campaigns().items()
+        if c["paymentType"] == "CPC" and c["state"] == "CAMPAIGN_STATE_RUNNING"
+    )
+    today = clock_day(perf)
+    span = {"campaignIds": [running], "dateFrom": today.isoformat(), "dateTo": today.isoformat()}
+    assert perf.ok("GET", "/api/client/statistics/daily", query=span)["rows"]  # it ran today
+    later = (today + dt.timedelta(days=3)).isoformat()
+    perf.ok("PATCH", f"/api/client/campaign/{running}", {"fromDate": later})
+    assert perf.campaigns()[running]["state"] == "CAMPAIGN_STATE_PLANNED"
+    assert perf.ok("GET", "/api/client/statistics/daily", query=span)["rows"] == []
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    perf.ok("PATCH", f"/api/client/campaign/{running}", {"fromDate": yesterday, "toDate": yesterday})
+    finished = perf.ok("GET", "/api/client/campaign", query={"state": "CAMPAIGN_STATE_FINISHED"})["list"]
+    assert [c["id"] for c in finished] == [running]
+    assert perf.ok("GET", "/api/client/statistics/daily", query=span)["rows"] == []
+    perf.ok("PATCH", f"/api/client/campaign/{running}", {"toDate": ""})
+    assert perf.campaigns()[running]["state"] == "CAMPAIGN_STATE_RUNNING"
+    assert perf.ok("GET", "/api/client/statistics/daily", query=span)["rows"]
+
+
 def test_pay_per_order_promotion_is_kept(perf: Perf) -> None:
     listed = perf.ok("POST", "/api/client/campaign/search_promo/v2/products", {})
     assert [p["sku"] for p in listed["products"]] == ["1626044003"] and listed["total"] == "1"

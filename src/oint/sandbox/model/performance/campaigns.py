@@ -27,12 +27,13 @@ MICRO = 1_000_000
 MIN_BID = 3 * MICRO  # 3 RUB a click
 MAX_BID = 5_000 * MICRO
 MAX_PRODUCTS = 500  # products per campaign
-RUNNING, INACTIVE, PLANNED, STOPPED, ARCHIVED = (
+RUNNING, INACTIVE, PLANNED, STOPPED, ARCHIVED, FINISHED = (
     "CAMPAIGN_STATE_RUNNING",
     "CAMPAIGN_STATE_INACTIVE",
     "CAMPAIGN_STATE_PLANNED",
     "CAMPAIGN_STATE_STOPPED",
     "CAMPAIGN_STATE_ARCHIVED",
+    "CAMPAIGN_STATE_FINISHED",
 )
 PLACEMENTS = ("PLACEMENT_TOP_PROMOTION", "PLACEMENT_SEARCH_AND_CATEGORY")
 STRATEGIES = ("MAX_CLICKS", "TOP_MAX_CLICKS", "TARGET_BIDS", "TOP_PROMOTION", "NO_AUTO_STRATEGY")
@@ -137,9 +138,41 @@ def new_campaign(account: Account, kind: str, payment: str, **fields: Any) -> di
     return doc
 
 
-def listed(doc: dict[str, Any]) -> dict[str, Any]:
+def listed(doc: dict[str, Any], now: float) -> dict[str, Any]:
     """A campaign as the list shows it: the schema's fields and its title, as Ozon's list has it."""
-    return {**{name: doc[name] for name in LISTED if name in doc}, "title": doc["title"]}
+    return {**shown(doc, now), "advObjectType": doc["advObjectType"], "title": doc["title"]}
+
+
+def shown(doc: dict[str, Any], now: float) -> dict[str, Any]:
+    """The fields of a campaign the API shows, its state as of `now` (see `state_at`)."""
+    out = {name: doc[name] for name in LISTED if name in doc and name != "advObjectType"}
+    out["state"] = state_at(doc, now)
+    return out
+
+
+def window(doc: dict[str, Any]) -> tuple[float, float | None]:
+    """The moments its dates allow it to run in: from the start of `fromDate` to the end of
+    `toDate` (UTC days; no end without one)."""
+    low = _midnight(doc["fromDate"]) if doc.get("fromDate") else 0.0
+    high = _midnight(doc["toDate"]) + 86400 if doc.get("toDate") else None
+    return low, high
+
+
+def _midnight(day: str) -> float:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), dt.timezone.utc).timestamp()
+
+
+def state_at(doc: dict[str, Any], now: float) -> str:
+    """An active campaign is PLANNED before its `fromDate`, FINISHED after its `toDate`, else its
+    state as set (RUNNING, INACTIVE, ...)."""
+    if doc["state"] != RUNNING:
+        return str(doc["state"])
+    low, high = window(doc)
+    if now < low:
+        return PLANNED
+    if high is not None and now >= high:
+        return FINISHED
+    return RUNNING
 
 
 def is_running(doc: dict[str, Any]) -> bool:
@@ -211,11 +244,11 @@ def list_campaigns(account: Account, call: Call) -> dict[str, Any]:
         for c in all_campaigns(account)
         if (not ids or c["id"] in ids)
         and (not kind or c["advObjectType"] == kind)
-        and (not state or c["state"] == state)
+        and (not state or state_at(c, account.now) == state)
     ]
     page, size = page_of(call)
     chosen = found[(page - 1) * size : page * size] if size else found
-    return {"list": [listed(c) for c in chosen]}
+    return {"list": [listed(c, account.now) for c in chosen]}
 
 
 def page_of(call: Call, default_size: int = 0) -> tuple[int, int]:
@@ -278,10 +311,6 @@ def patch(account: Account, call: Call) -> dict[str, Any]:
     return {"campaignId": doc["id"]}
 
 
-def _campaign_answer(doc: dict[str, Any]) -> dict[str, Any]:
-    return {name: doc[name] for name in LISTED if name in doc and name != "advObjectType"}
-
-
 @route("POST", "/api/client/campaign/{campaignId}/activate")
 def activate(account: Account, call: Call) -> dict[str, Any]:
     """POST /api/client/campaign/{campaignId}/activate: it runs (a campaign without products cannot)."""
@@ -292,7 +321,7 @@ def activate(account: Account, call: Call) -> dict[str, Any]:
         raise precondition(f"campaign {doc['id']} has no products to advertise")
     start(account, doc)
     save(account, doc)
-    return _campaign_answer(doc)
+    return shown(doc, account.now)
 
 
 @route("POST", "/api/client/campaign/{campaignId}/deactivate")
@@ -301,7 +330,7 @@ def deactivate(account: Account, call: Call) -> dict[str, Any]:
     doc = campaign_of(account, call)
     stop(account, doc)
     save(account, doc)
-    return _campaign_answer(doc)
+    return shown(doc, account.now)
 
 
 @route("GET", "/api/client/campaign/{campaignId}/objects")

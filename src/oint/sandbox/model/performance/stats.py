@@ -67,11 +67,16 @@ def midnight(day: dt.date) -> float:
 
 
 def _ran(doc: dict[str, Any], start: float, end: float) -> bool:
-    """Whether the campaign ran at some moment of [start, end)."""
-    return any(a < end and (b is None or b > start) for a, b in doc["runs"])
+    """Whether the campaign ran at some moment of [start, end): active, within its dates."""
+    low, high = campaigns.window(doc)
+    start, end = max(start, low), end if high is None else min(end, high)
+    return any(a < end and (b is None or b > start) for a, b in doc["runs"]) and start < end
 
 
 def _running_at(doc: dict[str, Any], at: float) -> bool:
+    low, high = campaigns.window(doc)
+    if at < low or (high is not None and at >= high):
+        return False
     return any(a <= at and (b is None or at < b) for a, b in doc["runs"])
 
 
