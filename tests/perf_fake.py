@@ -7,6 +7,7 @@ gets 429), CSV for one campaign and a ZIP of CSVs for several."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import io
 import json
@@ -14,6 +15,8 @@ import re
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -230,3 +233,47 @@ class AsyncFakeTransport:
 
     async def aclose(self) -> None:
         pass
+
+
+class Served:
+    """The fake on a local HTTP server: `url` to give `--base-url`."""
+
+    def __init__(self, fake: FakePerformance, url: str) -> None:
+        self.fake = fake
+        self.url = url
+
+
+@contextlib.contextmanager
+def serve_http(fake: FakePerformance) -> Iterator[Served]:
+    """Serve `fake` over HTTP on a free port of 127.0.0.1 while the block runs. A request the layer
+    does not allow is answered 599 with the reason (and the test's check of `calls` sees it missing)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def handle_one(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = dict(self.headers.items())
+            try:
+                raw = fake.answer(self.command, self.path, headers, body)
+            except AssertionError as e:
+                raw = json_answer(599, {"error": str(e)})
+            self.send_response(raw.status)
+            for name, value in raw.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(raw.content)))
+            self.end_headers()
+            self.wfile.write(raw.content)
+
+        do_GET = do_POST = do_PUT = do_PATCH = handle_one
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Served(fake, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()

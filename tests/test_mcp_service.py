@@ -186,7 +186,10 @@ def test_search_describe_call(rw: Session) -> None:
     assert gone["error"]["status"] == 410 and "/v2/warehouse/list" in gone["hint"]
     warehouses = rw.ok(CALL, operation="v2_warehouse_list", body={"limit": 50})
     assert warehouses["warehouses"]
-    assert "no Seller API operation" in rw.fail(DESCRIBE, operation="v9_nothing")["error"]["message"]
+    assert (
+        "no Seller or Performance API operation"
+        in rw.fail(DESCRIBE, operation="v9_nothing")["error"]["message"]
+    )
     notes = rw.ok(DESCRIBE, operation="ОбновитьИзображенияТовара")
     assert notes["tool"] == "UpdateProductImages" and len(notes["notes"]) > 1
     assert notes["operation"]["call"] == "POST /v1/product/pictures/import"

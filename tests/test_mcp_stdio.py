@@ -115,7 +115,7 @@ def test_read_only_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
     out, log = over_stdio(tmp_path, ["--sandbox"], script)
     served = dumped(out["tools"])
-    assert len(served) == 61
+    assert len(served) == 62
     assert served == dumped(expected_tools(["--sandbox"], monkeypatch, tmp_path))
     seed_tool = next(t for t in served if t["name"] == "UpdateProductImages")
     assert "ОбновитьИзображенияТовара" in seed_tool["description"]
@@ -166,7 +166,7 @@ def test_streamable_http(tmp_path: Path) -> None:
                 return len(listed.tools), listed_products
 
         count, products = asyncio.run(main())
-        assert count == 61 and products["result"]["items"]
+        assert count == 62 and products["result"]["items"]
     finally:
         proc.terminate()
         try:

@@ -31,6 +31,7 @@ from oint.apps.mcp.tools import (
     DESCRIBE,
     META_ARGS,
     MORE,
+    PERFORMANCE_REPORT,
     SEARCH,
     ToolConfig,
     build_tools,
@@ -63,7 +64,7 @@ def expected_type(kind: Kind) -> Any:
 def test_every_oint_function_is_a_tool_with_its_parameters() -> None:
     tools = build_tools(ToolConfig())
     by_name = {t.name: t for t in tools}
-    assert len(tools) == len(REGISTRY) + 8 == 61
+    assert len(tools) == len(REGISTRY) + 9 == 62
     assert [t.name for t in tools[: len(REGISTRY)]] == [m.name_en for m in REGISTRY]
     assert [t.name for t in tools[len(REGISTRY) :]] == [
         SEARCH,
@@ -74,6 +75,7 @@ def test_every_oint_function_is_a_tool_with_its_parameters() -> None:
         BULK_PROGRESS,
         BULK_REPORT,
         BULK_LIST,
+        PERFORMANCE_REPORT,
     ]
     for m in REGISTRY:
         tool = by_name[m.name_en]

@@ -8,64 +8,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import CliResult
-from perf_fake import CLIENT_ID, SECRET, TOKEN_PREFIX, FakePerformance, day_rows
+from perf_fake import CLIENT_ID, SECRET, TOKEN_PREFIX, FakePerformance, Served, day_rows, serve_http
 
 ENV = {"OZON_PERFORMANCE_CLIENT_ID": CLIENT_ID, "OZON_PERFORMANCE_CLIENT_SECRET": SECRET}
 
 
-class Served:
-    def __init__(self, fake: FakePerformance, url: str) -> None:
-        self.fake = fake
-        self.url = url
-
-
 @pytest.fixture
 def served() -> Iterator[Served]:
-    fake = FakePerformance(polls=2)
-
-    class Handler(BaseHTTPRequestHandler):
-        def handle_one(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items()}
-            try:
-                raw = fake.answer(self.command, self.path, headers, body)
-            except AssertionError as e:  # a request the layer does not allow: the test sees a 599
-                raw_status, content = 599, json.dumps({"error": str(e)}).encode()
-                self.send_response(raw_status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-                return
-            self.send_response(raw.status)
-            for name, value in raw.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(raw.content)))
-            self.end_headers()
-            self.wfile.write(raw.content)
-
-        do_GET = do_POST = do_PUT = do_PATCH = handle_one
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Served(fake, f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(FakePerformance(polls=2)) as running:
+        yield running
 
 
 def perf(run_cli: Any, served: Served, *args: str) -> CliResult:

@@ -8,7 +8,8 @@
    `src/oint/apis/performance/data/`;
 2. the Seller API's types and typed operations, and OInt's generated methods (`tools.codegen`); the
    Performance API's (`tools.codegen_performance`): `src/oint/apis/performance/types.py`, `_operations.py`;
-3. the reference of OInt's functions, `docs/reference.md` (`tools.docs`);
+3. the reference of OInt's functions, `docs/reference.md` (`tools.docs`), and of the Performance
+   API's operations, `docs/performance.md` (`tools.docs_performance`);
 4. the sandbox's route index, `src/oint/sandbox/data/routes.json` (`tools.routes`).
 
 Each step runs in a process of its own, so that it reads what the step before it wrote.
@@ -37,6 +38,7 @@ STEPS: list[tuple[str, list[str], list[str]]] = [
         ["-m", "tools.codegen_performance", "--check"],
     ),
     ("docs/reference.md", ["-m", "tools.docs"], ["-m", "tools.docs", "--check"]),
+    ("docs/performance.md", ["-m", "tools.docs_performance"], ["-m", "tools.docs_performance", "--check"]),
     ("sandbox route index", ["-m", "tools.routes", "--write"], ["-m", "tools.routes", "--check"]),
 ]
 

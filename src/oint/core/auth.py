@@ -46,12 +46,14 @@ class BearerToken:
 
     @property
     def async_lock(self) -> Any:
-        """An `asyncio.Lock`, made on first use (inside the event loop)."""
-        if self._async_lock is None:
-            import asyncio
+        """An `asyncio.Lock` of the running event loop, made on first use in it (a lock belongs to
+        one loop: a client used from `asyncio.run` after `asyncio.run` gets a new one)."""
+        import asyncio
 
-            self._async_lock = asyncio.Lock()
-        return self._async_lock
+        loop = asyncio.get_running_loop()
+        if self._async_lock is None or self._async_lock[0] is not loop:
+            self._async_lock = (loop, asyncio.Lock())
+        return self._async_lock[1]
 
     def headers(self) -> dict[str, str] | None:
         """The headers of the valid token (`Authorization: Bearer ...`), or None: fetch one."""

@@ -59,6 +59,27 @@ OVERRIDES: dict[str, tuple[Access, str]] = {
 }
 
 
+# The Performance API's operations the rules get wrong, by the layer's key: statistics reports are
+# made from the account's data and change nothing (as the Seller API's `/v1/report/...`), and a few
+# questions are POSTs without a verb in their path.
+PERFORMANCE_OVERRIDES: dict[str, tuple[Access, str]] = {
+    "/api/client/statistics": (READ, "starts a statistics report"),
+    "/api/client/statistics/video": (READ, "starts a statistics report"),
+    "/api/client/statistic/orders/generate": (READ, "starts a report of orders"),
+    "/api/client/statistic/products/generate": (READ, "starts a report of products"),
+    "/api/client/statistics/all_sku_promo/orders/generate": (READ, "starts a report of orders"),
+    "/api/client/statistics/all_sku_promo/products/generate": (READ, "starts a report of products"),
+    "/api/client/min/sku": (READ, "answers the minimal bids of products"),
+    "/external/api/dynamic_budget": (READ, "calculates a campaign's minimal budget"),
+}
+
+
+def performance_access(op: Operation) -> Access:
+    """The access of a Performance API operation: the same rules, its own overrides."""
+    override = PERFORMANCE_OVERRIDES.get(op.key)
+    return override[0] if override else derived_access(op)
+
+
 def _segments(path: str) -> list[str]:
     parts = [s for s in path.split("/") if s]
     if parts and re.fullmatch(r"v\d+", parts[0]):

@@ -102,10 +102,11 @@ def load_profiles() -> tuple[dict[str, str], list[str]]:
     described: dict[str, str] = {}
     keys: list[str] = []
     for name, p in module.load_profiles().items():
-        described[name] = f"client {p.client_id}" + (f", {p.base_url}" if p.base_url else "")
-        env = getattr(p, "api_key_env", None)
-        if env and os.environ.get(env):
-            keys.append(os.environ[env])
+        account = f"client {p.client_id}" if p.client_id else "Performance API only"
+        described[name] = account + (f", {p.base_url}" if p.base_url else "")
+        for env in (getattr(p, "api_key_env", None), getattr(p, "performance_secret_env", None)):
+            if env and os.environ.get(env):
+                keys.append(os.environ[env])
     return described, keys
 
 
@@ -146,7 +147,12 @@ def settings_from(opts: dict[str, Any]) -> tuple[Settings, dict[str, str], list[
         out_dir=opts.get("out-dir") or default_out_dir(),
         files_dirs=tuple(_folder(d) for d in opts.get("files-dir", [])),
     )
-    secrets = [*keys, os.environ.get("OZON_API_KEY") or "", DEMO_API_KEY]
+    secrets = [
+        *keys,
+        os.environ.get("OZON_API_KEY") or "",
+        os.environ.get("OZON_PERFORMANCE_CLIENT_SECRET") or "",
+        DEMO_API_KEY,
+    ]
     if implicit:
         sys.stderr.write(
             "oint mcp: no Ozon credentials configured: serving the sandbox (a local demo store)\n"

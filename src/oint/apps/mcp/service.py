@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from oint.apis.seller import spec
 from oint.apis.seller.spec import Operation
 from oint.apps.mcp import answers, catalog
-from oint.apps.mcp.access import WRITE, WritePolicy, method_access, operation_access
+from oint.apps.mcp import performance as perf
+from oint.apps.mcp.access import WRITE, WritePolicy, method_access, operation_access, performance_access
 from oint.apps.mcp.tools import (
     CALL,
     DESCRIBE,
@@ -124,6 +125,7 @@ class Service:
         self._secrets = tuple(s for s in secrets if s)
         self._env_credentials = env_credentials
         self._clients: dict[str | None, Any] = {}
+        self._performance_clients: dict[str | None, Any] = {}
         self._pending: dict[str, Pending] = {}
         self.lists = answers.ListStore()
         self._bulk: BulkJobs | None = None  # made on the first bulk tool's call
@@ -142,9 +144,10 @@ class Service:
     async def aclose(self) -> None:
         if self._bulk is not None:
             await self._bulk.aclose()
-        for client in self._clients.values():
+        for client in [*self._clients.values(), *self._performance_clients.values()]:
             await client.aclose()
         self._clients.clear()
+        self._performance_clients.clear()
 
     # ------------------------------------------------------------------ calling
     async def call(self, name: str, arguments: Mapping[str, Any] | None) -> Reply:
@@ -167,11 +170,16 @@ class Service:
                 function = REGISTRY.get(key) if not key.startswith("/") else None
                 if function is not None:
                     return Reply(catalog.describe_method(function))
-                return Reply(catalog.describe(_operation(key)))
+                described = _operation(key)
+                if perf.is_performance(described):
+                    return Reply(perf.describe(described))
+                return Reply(catalog.describe(described))
             if tool.kind == "more":
                 return Reply(self._more(args))
             if tool.kind == "bulk":
                 return await self._bulk_jobs().call(name, args)
+            if tool.kind == "report":
+                return Reply(await self._performance_report(args))
             op = _operation(_required(args, "operation"))
             return Reply(await self._call_operation(op, args))
         except Refused as e:
@@ -222,13 +230,32 @@ class Service:
         if not isinstance(body, dict) or not isinstance(path_params, dict):
             raise UsageError(f"{CALL}: body and path_params must be JSON objects")
         profile = args.get("profile") or None
+        advertising = perf.is_performance(op)
+        if advertising and body:
+            from oint.apis.performance.spec import operation_problem
+
+            problem = operation_problem(op.key, body)  # checked here: nothing is previewed or sent
+            if problem:
+                raise UsageError(f"{op.name}: {problem}")
+        access = performance_access(op) if advertising else operation_access(op)
+        if access == WRITE and args.get("confirm") and "path_params" not in args:
+            path_params = dict(self.peek(args["confirm"]).arguments.get("path_params") or {})  # as previewed
         try:
             path = op.url_path(path_params)
         except KeyError as e:
             raise UsageError(str(e.args[0])) from None
-        if operation_access(op) == WRITE:
-            self.check_allowed(op, CALL, [op.name], None)
-            request = Request(op.method, path, body if op.has_body and op.method != "GET" else None)
+        if access == WRITE:
+            # a Performance operation's name says more than its path (update_campaign_bids is
+            # PUT .../products): --allow-write bids allows it
+            names = [op.name, *op.name.split("_")] if advertising else [op.name]
+            self.check_allowed(op, CALL, names, None)
+            if advertising:
+                from oint.apis.performance.spec import LAYER
+                from oint.core.flow import request as layer_request
+
+                request = layer_request(LAYER, op.key, body, path_params)  # a GET's query included
+            else:
+                request = Request(op.method, path, body if op.has_body and op.method != "GET" else None)
             token = args.get("confirm")
             if token:
                 pending = self.peek(token)
@@ -239,17 +266,41 @@ class Service:
                 body = request.body or {}
             elif args.get("dry_run") or _items(op, body) > self.settings.confirm_over:
                 return self._preview(CALL, profile, request, {"operation": op.name, **args}, op)
+            if advertising:  # exactly the request previewed (a GET's fields are in its query string)
+                sent = await self.performance_client(profile).request(
+                    request.method, request.path, request.body
+                )
+                return self._answer(sent, None, "")
             client = self.client(profile)
             return self._answer(await client.call(op.name, body, **path_params), None, "")
-        client = self.client(profile)
+        client = self.performance_client(profile) if advertising else self.client(profile)
         if args.get("all_pages"):
             if op.paging is None:
                 raise UsageError(f"{op.name} does not page: call it without all_pages")
-            items = [item async for item in client.iter_items(op.name, body)]
+            items = [item async for item in client.iter_items(op.key, body)]
             result: Any = {"items": items, "total": len(items)}
         else:
-            result = await client.call(op.name, body, **path_params)
+            result = await client.call(op.key, body or None, **path_params)
         return self._answer(result, op.name, "save" if args.get("save") else "")
+
+    async def _performance_report(self, args: dict[str, Any]) -> Any:
+        """`performance_report`: every part of a campaign report made, waited for, merged; its rows."""
+        allowed = {"campaigns", "date_from", "date_to", "group_by", "profile", "save"}
+        unknown = sorted(set(args) - allowed)
+        if unknown:
+            raise UsageError(f"performance_report: unknown argument(s) {', '.join(unknown)}")
+        campaigns = _required(args, "campaigns")
+        if not isinstance(campaigns, list) or not all(isinstance(c, (str, int)) for c in campaigns):
+            raise UsageError("performance_report: campaigns must be a list of campaign ids")
+        from oint.apis.performance.reports import plan
+
+        parts = plan(campaigns, _required(args, "date_from"), _required(args, "date_to"))
+        client = self.performance_client(args.get("profile") or None)
+        rows = await client.report(
+            campaigns, parts[0].date_from, parts[-1].date_to, group_by=args.get("group_by") or None
+        )
+        result = {"rows": rows, "total": len(rows), "reports": len(parts)}
+        return self._answer(result, "performance_report", "save" if args.get("save") else "")
 
     def _bulk_jobs(self) -> BulkJobs:
         if self._bulk is None:
@@ -262,7 +313,11 @@ class Service:
         query = str(_required(args, "query"))
         limit = min(max(int(args.get("limit") or 10), 1), 30)
         access = args.get("access")
-        found = catalog.search(query, limit, access if access in ("read", "write") else None)
+        api = args.get("api") or "seller"
+        if api not in ("seller", "performance"):
+            raise UsageError(f"{SEARCH}: api is seller or performance, got {api!r}")
+        searching = perf.search if api == "performance" else catalog.search
+        found = searching(query, limit, access if access in ("read", "write") else None)
         return (
             {"query": query, "found": found}
             if found
@@ -306,13 +361,20 @@ class Service:
     ) -> Any:
         token = self.remember(tool, profile, request, {k: v for k, v in args.items() if k not in META_ARGS})
         body = answers.shape(request.body, self.settings.max_items, None, None, self.settings.max_chars)
+        preview: dict[str, Any] = {
+            "call": f"{request.method} {request.path}",
+            "body": body,
+            "items": _items(op, request.body),
+            "account": self.account(profile),
+        }
+        if perf.is_performance(op):  # amounts in roubles, for the person who confirms
+            preview["api"] = perf.API
+            fields = args.get("body") if isinstance(args.get("body"), dict) else request.body
+            amounts = perf.amounts(op, fields or {})
+            if amounts:
+                preview["amounts"] = amounts
         return {
-            "preview": {
-                "call": f"{request.method} {request.path}",
-                "body": body,
-                "items": _items(op, request.body),
-                "account": self.account(profile),
-            },
+            "preview": preview,
             "confirm": token,
             "expires_in_s": int(CONFIRM_TTL),
             "next": (
@@ -355,6 +417,36 @@ class Service:
         return f"profile {name}" if name else "OZON_CLIENT_ID"
 
     # ------------------------------------------------------------------ clients
+    def performance_client(self, profile: str | None) -> Any:
+        """The Performance API's client of a profile (None: the server's), made once and kept: on
+        the sandbox its demo account, else the profile's `performance_client_id` and secret, else
+        OZON_PERFORMANCE_CLIENT_ID / OZON_PERFORMANCE_CLIENT_SECRET."""
+        name = profile or self.settings.profile
+        if name in self._performance_clients:
+            return self._performance_clients[name]
+        from oint.apis.performance.client import AsyncPerformanceClient
+
+        options: dict[str, Any] = {"timeout": self.settings.timeout, "max_retries": self.settings.max_retries}
+        if self.settings.sandbox:
+            if profile:
+                raise UsageError(
+                    "the server runs on the sandbox, where profiles do not apply: leave out profile"
+                )
+            from oint.sandbox.transport import connect_async
+
+            sandbox = self.settings.sandbox
+            options["transport"] = connect_async(sandbox if isinstance(sandbox, str) else None)
+        else:
+            if self.settings.base_url:
+                options["base_url"] = self.settings.base_url
+            if name:
+                if self.profiles and name not in self.profiles:
+                    raise UsageError(f"unknown profile {name!r}; profiles: {', '.join(self.profiles)}")
+                options["profile"] = name
+        client = AsyncPerformanceClient(**options)
+        self._performance_clients[name] = client
+        return client
+
     def client(self, profile: str | None) -> Any:
         """The client of a profile (None: the server's), made once and kept."""
         name = profile or self.settings.profile
@@ -395,14 +487,20 @@ def _required(args: Mapping[str, Any], name: str) -> Any:
 
 
 def _operation(key: Any) -> Operation:
-    found = spec.find(str(key).strip())
+    """An operation of the Seller API, else of the Performance API (their names and paths differ)."""
+    found = spec.find(str(key).strip()) or perf.find(str(key))
     if found is None:
-        raise UsageError(f"no Seller API operation {key!r}: {SEARCH} finds them by words")
+        raise UsageError(
+            f"no Seller or Performance API operation {key!r}: {SEARCH} finds them by words "
+            "(api=performance for advertising)"
+        )
     return found
 
 
 def _items(op: Operation, body: Any) -> int:
     """How many items a write changes: the length of its batch field, else one."""
+    if perf.is_performance(op):
+        return perf.items(body)
     if op.batch is not None and isinstance(body, dict) and isinstance(body.get(op.batch.field), list):
         return len(body[op.batch.field])
     return 1

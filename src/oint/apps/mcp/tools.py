@@ -17,9 +17,10 @@ from oint.compat.values import is_filled
 
 SEARCH, DESCRIBE, CALL, MORE = "ozon_api_search", "ozon_api_describe", "ozon_api_call", "ozon_more"
 BULK_START, BULK_PROGRESS, BULK_REPORT, BULK_LIST = "bulk_start", "bulk_progress", "bulk_report", "bulk_list"
+PERFORMANCE_REPORT = "performance_report"
 META_ARGS = ("profile", "dry_run", "confirm", "save")  # tool arguments that are not OInt parameters
 
-ToolKind = Literal["oint", "search", "describe", "call", "more", "bulk"]
+ToolKind = Literal["oint", "search", "describe", "call", "more", "bulk", "report"]
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,10 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
     read_meta = _meta_properties(config, READ)
     write_meta = _meta_properties(config, WRITE)
     local = _annotations(LOCAL, config.sandbox)  # they answer without calling Ozon
-    operation = {"type": "string", "description": "Operation name (v4_posting_fbs_list) or path."}
+    operation = {
+        "type": "string",
+        "description": "Operation name (v4_posting_fbs_list; list_campaigns of the Performance API) or path.",
+    }
     described = {
         "type": "string",
         "description": "Operation name (v4_posting_fbs_list), path, or an OInt tool's name.",
@@ -159,7 +163,9 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
             description=(
                 "Find operations of the whole Ozon Seller API (about 500) by words in English or "
                 "Russian: path words, names, Ozon's Russian titles, field names. Answers the best "
-                "matches with access (read/write) and the OInt tool that calls one, if any."
+                "matches with access (read/write) and the OInt tool that calls one, if any. "
+                "api=performance searches the Performance API (advertising: campaigns, bids, "
+                "statistics; 48 operations) instead."
             ),
             input_schema={
                 "type": "object",
@@ -170,6 +176,11 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
                     },
                     "limit": {"type": "integer", "minimum": 1, "maximum": 30, "default": 10},
                     "access": {"type": "string", "enum": [READ, WRITE], "description": "Only these."},
+                    "api": {
+                        "type": "string",
+                        "enum": ["seller", "performance"],
+                        "description": "Which API (default seller).",
+                    },
                 },
                 "required": ["query"],
             },
@@ -198,9 +209,10 @@ def discovery_tools(config: ToolConfig) -> list[ToolSpec]:
             name=CALL,
             title="Call an Ozon API operation / Вызов метода API",
             description=(
-                f"Call any operation of the Seller API with a JSON body ({DESCRIBE} lists its "
-                "fields). all_pages=true walks every page of a paged read and answers all items. "
-                f"{writes} {target}"
+                f"Call any operation of the Seller API, or of the Performance API (advertising), with a "
+                f"JSON body ({DESCRIBE} lists its fields; a Performance GET's fields go in its query "
+                "string; amounts there are micro-roubles, 1,000,000 = 1 rouble). all_pages=true walks "
+                f"every page of a paged read and answers all items. {writes} {target}"
             ),
             input_schema={
                 "type": "object",
@@ -354,9 +366,54 @@ def bulk_tools(config: ToolConfig) -> list[ToolSpec]:
     ]
 
 
+def performance_tools(config: ToolConfig) -> list[ToolSpec]:
+    """The Performance API's own tool: a statistics report of any size, answered as rows (its
+    operations are reached through search, describe and call)."""
+    props: dict[str, Any] = {
+        "campaigns": {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "description": "Campaign ids (any number: reports of at most 10 campaigns each).",
+        },
+        "date_from": {"type": "string", "format": "date", "description": "First day, YYYY-MM-DD."},
+        "date_to": {"type": "string", "format": "date", "description": "Last day, YYYY-MM-DD (any span)."},
+        "group_by": {"type": "string", "enum": ["DATE", "START_OF_WEEK", "START_OF_MONTH"]},
+        **_meta_properties(config, READ),
+    }
+    if "profile" in props:
+        props["profile"] = {**props["profile"], "description": "Account (its Performance API credentials)."}
+    return [
+        ToolSpec(
+            name=PERFORMANCE_REPORT,
+            title="Advertising statistics / Статистика рекламных кампаний",
+            description=(
+                "Statistics of advertising campaigns (Ozon's Performance API) over a period, as rows: "
+                "split into Ozon's reports of at most 10 campaigns and 62 days, made one after another "
+                "(Ozon prepares one per account at a time), waited for and merged. Takes as long as "
+                f"Ozon takes to prepare them. Reads only. {target_text(config)}"
+            ),
+            input_schema={
+                "type": "object",
+                "properties": props,
+                "required": ["campaigns", "date_from", "date_to"],
+            },
+            kind="report",
+            access=READ,
+            annotations=_annotations(READ, config.sandbox),
+        )
+    ]
+
+
 def build_tools(config: ToolConfig) -> list[ToolSpec]:
-    """Every tool the server offers, in order: OInt's functions (catalogue order), then discovery."""
-    return [method_tool(m, config) for m in REGISTRY] + discovery_tools(config) + bulk_tools(config)
+    """Every tool the server offers, in order: OInt's functions (catalogue order), then discovery,
+    the bulk jobs and the Performance API's report."""
+    return (
+        [method_tool(m, config) for m in REGISTRY]
+        + discovery_tools(config)
+        + bulk_tools(config)
+        + performance_tools(config)
+    )
 
 
 def instructions(config: ToolConfig, profiles: dict[str, str] | None = None) -> str:
@@ -369,6 +426,9 @@ def instructions(config: ToolConfig, profiles: dict[str, str] | None = None) -> 
         "Russian names in the descriptions), and for the rest of the API "
         f"{SEARCH} -> {DESCRIBE} -> {CALL}.",
         f"{DESCRIBE} with an OInt tool's name gives all its notes.",
+        f"Advertising (Ozon's Performance API: campaigns, bids, statistics): {SEARCH} with "
+        f"api=performance, then {DESCRIBE} and {CALL} by name (list_campaigns); {PERFORMANCE_REPORT} "
+        "answers a campaign report's rows. Its amounts are micro-roubles (1,000,000 = 1 rouble).",
         f"Many items at once (a file, hundreds of rows): {BULK_START} runs them as a background job "
         f"(every row checked first); {BULK_PROGRESS}, {BULK_REPORT} and {BULK_LIST} follow jobs.",
         f"Long lists are cut to {config.max_items} items with a token for {MORE}; save=true writes a "

@@ -13,7 +13,9 @@ A transport knows nothing of Ozon: no auth, no retries, no JSON. The client
 Two optional attributes the client reads from any transport: `base_url` (where it sends; the
 client takes it as its own, e.g. "sandbox:", which keeps Ozon's rate limits off) and
 `default_credentials` (client id and key used when the caller gives none, e.g. the sandbox's
-demo account).
+demo account). An API with other credentials reads its own attribute instead (the client class's
+`default_credentials_attribute`): the Performance API's clients read `default_performance_credentials`
+(its client id and client secret).
 
 An optional method read by the exports: `server_time()`, the server's notion of now in epoch
 seconds, for a server that plays its own time (the sandbox's clock); without it, the machine's.
