@@ -800,58 +800,114 @@ def test_admin_writes_need_json(perf: Perf) -> None:
     assert perf.call("GET", "/api/client/campaign").status_code == 200  # nothing was revoked
 
 
-def test_a_long_report_through_the_client_equals_the_daily_statistics(tmp_path: Any) -> None:
-    """90 days and 15 campaigns through `PerformanceClient.report` on the embedded sandbox: four
-    reports made one after another (never two in preparation, no 429), merged rows whose orders,
-    clicks and spend per campaign are the sandbox's daily statistics."""
+def made_campaigns(db: str, count: int) -> list[str]:
+    """`count` running pay-per-click campaigns on a state file whose clock stands at 2026-06-01
+    (frozen), the demo's own stopped; reports ready after 1 s."""
     from oint.performance import PerformanceClient
     from oint.sandbox.core import Sandbox
 
-    db = str(tmp_path / "sandbox.sqlite3")
     sandbox = Sandbox(db)
-    start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
-    sandbox.change_clock(set="2026-06-01T00:00:00Z", freeze=True)
-    sandbox.performance(report_seconds=1)
-    first, last = start.date(), start.date() + dt.timedelta(days=89)
     try:
-        with PerformanceClient(sandbox=db) as client:
-            for campaign in client.list_campaigns()["list"]:  # (the demo's began later: made "now")
-                if campaign["advObjectType"] == "SKU":
-                    client.deactivate_campaign(campaign["id"])
-            ids = []
-            for i in range(15):
-                made = client.create_cpc_product_campaign({"title": f"Campaign {i}"})["campaignId"]
-                bids: Any = {"bids": [{"sku": f"162604400{1 + i % 3}", "bid": str((5 + i) * 1_000_000)}]}
-                client.add_campaign_products(made, bids)
-                client.activate_campaign(made)
-                ids.append(made)
-        sandbox.buyers(orders_per_day=10, seed=5)
-        sandbox.advance("91d")
-        sandbox.buyers(orders_per_day=0)
-        sandbox.change_clock(freeze=False)
-        with PerformanceClient(sandbox=db) as client:
-            rows = client.report(ids, first, last)
-            daily = client.daily_statistics(
-                {"campaignIds": ids, "dateFrom": first.isoformat(), "dateTo": last.isoformat()}
-            )
-        counters = sandbox.performance()["counters"]
+        sandbox.change_clock(set="2026-06-01T00:00:00Z", freeze=True)
+        sandbox.performance(report_seconds=1)
     finally:
         sandbox.close()
-    assert counters["reports_started"] == 4 and counters["reports_refused"] == 0
-    assert counters["max_reports_in_preparation"] == 1
-    reported: Counter[tuple[str, str]] = Counter()
+    ids = []
+    with PerformanceClient(sandbox=db) as client:
+        for campaign in client.list_campaigns()["list"]:  # (the demo's began later: made "now")
+            if campaign["advObjectType"] == "SKU":
+                client.deactivate_campaign(campaign["id"])
+        for i in range(count):
+            made = client.create_cpc_product_campaign({"title": f"Campaign {i}"})["campaignId"]
+            bids: Any = {"bids": [{"sku": f"162604400{1 + i % 3}", "bid": str((5 + i) * 1_000_000)}]}
+            client.add_campaign_products(made, bids)
+            client.activate_campaign(made)
+            ids.append(made)
+    return ids
+
+
+def buyers_for(db: str, duration: str) -> dict[str, Any]:
+    """Buyers order for `duration` of sandbox time; then the clock runs again. The counters."""
+    from oint.sandbox.core import Sandbox
+
+    sandbox = Sandbox(db)
+    try:
+        sandbox.buyers(orders_per_day=10, seed=5)
+        sandbox.advance(duration)
+        sandbox.buyers(orders_per_day=0)
+        sandbox.change_clock(freeze=False)
+        return sandbox.performance()
+    finally:
+        sandbox.close()
+
+
+def counters_of(db: str) -> dict[str, int]:
+    from oint.sandbox.core import Sandbox
+
+    sandbox = Sandbox(db)
+    try:
+        found: dict[str, int] = sandbox.performance()["counters"]
+        return found
+    finally:
+        sandbox.close()
+
+
+def per_campaign(rows: list[dict[str, str]]) -> Counter[tuple[str, str]]:
+    out: Counter[tuple[str, str]] = Counter()
     for row in rows:
         for name, column in (("orders", "Заказы"), ("clicks", "Клики")):
-            reported[(row["campaign_id"], name)] += int(row[column])
-        reported[(row["campaign_id"], "spend")] += round(number(row["Расход, ₽, с НДС"]) * 100)
-    expected: Counter[tuple[str, str]] = Counter()
+            out[(row["campaign_id"], name)] += int(row[column])
+        out[(row["campaign_id"], "spend")] += round(number(row["Расход, ₽, с НДС"]) * 100)
+    return out
+
+
+def daily_per_campaign(db: str, ids: list[str], first: dt.date, last: dt.date) -> Counter[tuple[str, str]]:
+    from oint.performance import PerformanceClient
+
+    with PerformanceClient(sandbox=db) as client:
+        daily = client.daily_statistics(
+            {"campaignIds": ids, "dateFrom": first.isoformat(), "dateTo": last.isoformat()}
+        )
+    out: Counter[tuple[str, str]] = Counter()
     for day in daily["rows"]:  # type: ignore[typeddict-item]  # (rows: beyond the SDK's schema)
         for name in ("orders", "clicks"):
-            expected[(day["id"], name)] += int(day[name])
-        expected[(day["id"], "spend")] += round(float(day["moneySpent"]) * 100)
-    assert reported == expected
+            out[(day["id"], name)] += int(day[name])
+        out[(day["id"], "spend")] += round(float(day["moneySpent"]) * 100)
+    return out
+
+
+def test_oint_performance_report_over_90_days_and_15_campaigns(
+    tmp_path: Any, run_cli: Any, sandbox_db: str
+) -> None:
+    """The issue's case through the command line on the embedded sandbox: one merged file equal to
+    the sandbox's statistics, four reports never two in preparation at once, no 429."""
+    ids = made_campaigns(sandbox_db, 15)
+    buyers_for(sandbox_db, "91d")
+    first, last = dt.date(2026, 6, 1), dt.date(2026, 8, 29)  # 90 days
+    out = tmp_path / "stats.csv"
+    r = run_cli(
+        "performance",
+        "report",
+        "--sandbox",
+        "--campaigns",
+        ",".join(ids),
+        "--from",
+        first.isoformat(),
+        "--to",
+        last.isoformat(),
+        "--out",
+        str(out),
+    )
+    assert r.code == 0, r.err
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    reported = per_campaign(rows)
+    assert reported == daily_per_campaign(sandbox_db, ids, first, last)
     assert {campaign for campaign, _ in reported} == set(ids)
-    assert sum(v for (_, name), v in reported.items() if name == "orders") > 10
+    assert sum(v for (_, name), v in reported.items() if name == "orders") > 10  # the buyers did order
+    counters = counters_of(sandbox_db)
+    assert counters["reports_started"] == 4 and counters["reports_refused"] == 0
+    assert counters["max_reports_in_preparation"] == 1
 
 
 def test_an_operation_without_a_model_would_get_a_structural_answer() -> None:
