@@ -26,7 +26,6 @@ table (`ROUTES`), apart from the Seller API's.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -110,9 +109,3 @@ def seed(account: Account) -> None:
     from oint.sandbox.model.performance import campaigns
 
     campaigns.seed(account)
-
-
-def module(name: str) -> Any:
-    full = f"{__name__}.{name}"
-    __import__(full)
-    return sys.modules[full]
