@@ -21,6 +21,7 @@ from typing import Any
 from oint.apis.seller import spec
 from oint.core.validate import Problem, answer_problems
 from oint.sandbox.model import MARKETPLACE, load_all
+from oint.sandbox.model.performance import is_performance
 
 # the routes of the living marketplace, replayed by test_living_marketplace.py
 ROUTES = load_all()  # every model route (the model loads lazily)
@@ -191,7 +192,22 @@ def answer_schema(
 ) -> tuple[dict[str, Any], Mapping[str, Any]] | None:
     """The schema of a JSON answer and the schemas its refs point into: for a route of the model,
     from the document, else (operations newer than it) from operations.json; for the other
-    operations (structural answers), from the operation layer. None when none has the operation."""
+    operations (structural answers), from the operation layer; for the Performance API, from its
+    layer. None when none has the operation."""
+    if is_performance(path):
+        from oint.apis.performance.spec import LAYER as PERFORMANCE
+        from oint.sandbox.errors import ApiError
+        from oint.sandbox.model.performance.dispatch import operation_at
+
+        try:
+            found = operation_at(method, path)[0]
+        except ApiError:
+            return None
+        return (
+            None
+            if found.response is None
+            else ({"$ref": "#/schemas/" + found.response}, PERFORMANCE.schemas())
+        )
     if (method, path) not in ROUTES:
         layer = spec.find(path)
         if layer is not None and layer.response is not None and layer.method == method:

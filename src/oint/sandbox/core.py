@@ -44,6 +44,7 @@ from oint.sandbox.limits import ACCOUNT as ACCOUNTS
 from oint.sandbox.limits import ADDRESS as ADDRESSES
 from oint.sandbox.limits import WindowWatch
 from oint.sandbox.model.base import FILES, Account, FileAnswer
+from oint.sandbox.model.performance import is_performance
 from oint.sandbox.store import Store
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ ADMIN_ROUTES = {  # action -> its methods
     "buyers": ("GET", "POST"),
     "limits": ("GET",),
     "limits/clear": ("POST",),
+    "performance": ("GET", "POST"),
 }
 FILES_PREFIX = "files/"  # GET /__sandbox/files/<client id>/<kind>-<name>: files answers point to
 API_DATE_ENV = "OINT_SANDBOX_API_DATE"
@@ -355,7 +357,7 @@ class Sandbox:
 
         Thread-safe (the store serialises transactions). Raises `SandboxStateError` only when
         the state file fails under it; every other problem is an answer."""
-        path = path.split("?", 1)[0]
+        path, _, query = path.partition("?")
         method = method.upper()
         try:
             if path.startswith(ADMIN_PREFIX):
@@ -366,9 +368,13 @@ class Sandbox:
             # one transaction a request: the fault it takes, the model's changes (a savepoint of
             # their own: an error answer undoes them) and its line in the request log
             with self.store.transaction():
-                response = self._answer(method, path, headers, body, client_address)
+                response = self._answer(method, path, headers, body, client_address, query)
                 if self.log_size > 0:
                     client_id = next((v for k, v in headers.items() if k.lower() == "client-id"), "")
+                    if is_performance(path):  # an account's bearer token, not its Client-Id
+                        from oint.sandbox.model.performance.auth import owner
+
+                        client_id = owner(self.store, headers)
                     self.store.log_request(
                         self.clock(),
                         client_id.strip(),
@@ -391,6 +397,7 @@ class Sandbox:
         headers: Mapping[str, str],
         body: bytes,
         client_address: str | None = None,
+        query: str = "",
     ) -> SandboxResponse:
         try:
             with self.store.transaction():
@@ -399,6 +406,8 @@ class Sandbox:
             return _error(e)
         if fault is not None and fault.status:
             response = fault
+        elif is_performance(path):
+            response = self._performance(method, path, query, headers, body)
         else:
             response = self._dispatch(method, path, headers, body, client_address)
             if fault is not None:  # slowness only
@@ -476,6 +485,50 @@ class Sandbox:
 
             log = logging.getLogger("oint.sandbox")
             log.error(  # one line; the traceback with --debug (or the logger at DEBUG)
+                "sandbox bug answering %s %s: %s: %s",
+                method,
+                path,
+                type(e).__name__,
+                e,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            return _error(internal())
+
+    def _performance(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> SandboxResponse:
+        """A request of the Performance API (`oint.sandbox.model.performance`): its own routes and
+        bearer tokens; errors in the same JSON shape."""
+        from oint.sandbox.model.performance import dispatch
+
+        try:
+            host = next((v for k, v in headers.items() if k.lower() == "host"), "").strip()
+            answer = dispatch.answer(
+                self.store,
+                self.clock(),
+                method,
+                path,
+                query,
+                headers,
+                body,
+                self._parse_body,
+                f"http://{host}" if host else "sandbox:",
+            )
+            if isinstance(answer, FileAnswer):
+                return SandboxResponse(200, {"content-type": answer.media}, answer.content)
+            response = _json(200, answer)
+            if self.record_path:
+                self._record(method, path, response)
+            return response
+        except ApiError as e:
+            return _error(e)
+        except (sqlite3.Error, SandboxStateError):
+            raise
+        except Exception as e:  # a bug in the model must still answer like a server would
+            import logging
+
+            log = logging.getLogger("oint.sandbox")
+            log.error(
                 "sandbox bug answering %s %s: %s: %s",
                 method,
                 path,
@@ -673,6 +726,8 @@ class Sandbox:
             return _json(200, {"result": "cleared"})
         if action == "buyers":
             return _json(200, self._buyers(method, request))
+        if action == "performance":
+            return _json(200, self.performance(**request) if method == "POST" else self.performance())
         if method == "POST":  # api-date
             try:
                 self.api_date = (
@@ -739,6 +794,32 @@ class Sandbox:
             return self.buyers(None if client_id is None else str(client_id), **settings)
         except buyers.BuyersError as e:
             raise invalid(str(e)) from None
+
+    def performance(self, **change: Any) -> dict[str, Any]:
+        """The Performance API's settings and counters; with `token_lifetime` / `report_seconds`
+        (seconds of sandbox time) changes them, with `revoke=True` revokes every token first
+        (`oint.sandbox.model.performance.auth`). Raises `ApiError` (400) for a bad change.
+
+        Answers {settings, counters: {tokens_issued, reports_started, reports_refused,
+        max_reports_in_preparation}, tokens (live ones), reports_in_preparation (now)}."""
+        from oint.sandbox.model.performance import auth, reports
+
+        now = self.clock()
+        with self.store.transaction():
+            revoked = auth.revoke(self.store) if change.pop("revoke", False) is True else 0
+            settings = auth.configure(self.store, change) if change else auth.settings(self.store)
+            tokens = [t for _, t in self.store.items("*", auth.TOKEN_KIND) if t["expires_at"] > now]
+            busy = sum(
+                len(reports.in_preparation(Account(self.store, client_id, now)))
+                for client_id, _ in self.store.items("*", "account")
+            )
+            return {
+                "settings": settings,
+                "counters": auth.counters(self.store),
+                "tokens": len(tokens),
+                "revoked": revoked,
+                "reports_in_preparation": busy,
+            }
 
     def _file(self, rest: str) -> SandboxResponse:
         """A file an answer pointed to (`file_url`): `<client id>/<kind>-<name>`."""

@@ -3,6 +3,11 @@
 It mirrors OInt's documentation: Client-Id 2128753 with the Api-Key exactly as the
 docs print it, owning product 1111588191 (the seed example) in a small catalogue.
 Each model module seeds its own part (`seed(account)`).
+
+Every account also has credentials of Ozon's Performance API (advertising), as a seller makes them
+in the account: a client id and a client secret that `POST /api/client/token` exchanges for a
+token (`oint.sandbox.model.performance`). The demo account's are fixed and documented:
+`DEMO_PERFORMANCE_CLIENT_ID` / `DEMO_PERFORMANCE_SECRET` (`oint sandbox account` shows them).
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ if TYPE_CHECKING:
 DEMO_CLIENT_ID = "2128753"
 DEMO_API_KEY = "7cc90d26-33e4-499b..."
 DEMO_NAME = "OInt demo store"
+DEMO_PERFORMANCE_CLIENT_ID = "2128753-1700000000001@advertising.performance.ozon.ru"
+DEMO_PERFORMANCE_SECRET = "oint-demo-performance-secret-2128753"
+PERFORMANCE_DOMAIN = "@advertising.performance.ozon.ru"
 
 
 def seed(store: Store, now: float) -> None:
@@ -38,6 +46,18 @@ def key_expiry(now: float) -> str:
     return made.replace(year=year, month=month, day=day, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def performance_credentials(client_id: str, api_key: str) -> tuple[str, str]:
+    """The Performance API client id and secret a new account gets: the demo's for the demo account,
+    else made from its Client-Id and Api-Key (the id names the seller account it belongs to)."""
+    if client_id == DEMO_CLIENT_ID:
+        return DEMO_PERFORMANCE_CLIENT_ID, DEMO_PERFORMANCE_SECRET
+    import hashlib
+
+    digest = hashlib.blake2b(f"{client_id}:{api_key}".encode(), digest_size=24).hexdigest()
+    number = int(digest[:12], 16) % 10**13
+    return f"{client_id}-{number:013d}{PERFORMANCE_DOMAIN}", f"perf-{digest}"
+
+
 def add_account(
     store: Store,
     client_id: str,
@@ -53,6 +73,7 @@ def add_account(
     from oint.sandbox.model import MODULES, load
     from oint.sandbox.model.base import Account
 
+    performance_id, performance_secret = performance_credentials(client_id, api_key)
     store.put(
         "*",
         "account",
@@ -63,6 +84,8 @@ def add_account(
             "name": name or f"Seller {client_id}",
             "currency_code": "RUB",
             "key_expires_at": key_expires or key_expiry(now),
+            "performance_client_id": performance_id,
+            "performance_client_secret": performance_secret,
         },
     )
     if with_demo_data:

@@ -56,12 +56,13 @@ class Ids(NamedTuple):
 
 
 # ------------------------------------------------------------------ the answer
-def answer(op: Operation, body: Mapping[str, Any], ids: Ids) -> Any:
+def answer(op: Operation, body: Mapping[str, Any], ids: Ids, *, defs: Mapping[str, Any] | None = None) -> Any:
     """The answer of `op` to `body`: a JSON document conforming to its response schema ({} when
-    the operation answers nothing)."""
+    the operation answers nothing). `defs`: the schemas of another API's layer (default: the
+    Seller API's)."""
     if op.response is None:
         return {}
-    gen = _Generator(op, body, ids)
+    gen = _Generator(op, body, ids, defs=defs)
     doc = gen.value({"$ref": "#/schemas/" + op.response}, "", 0, frozenset(), 0)
     if op.paging is not None:
         gen.page(doc)
@@ -88,12 +89,18 @@ def file_answer(op: Operation, body: Mapping[str, Any]) -> tuple[str, bytes]:
 
 class _Generator:
     def __init__(
-        self, op: Operation, body: Mapping[str, Any], ids: Ids, *, required_only: bool = False
+        self,
+        op: Operation,
+        body: Mapping[str, Any],
+        ids: Ids,
+        *,
+        required_only: bool = False,
+        defs: Mapping[str, Any] | None = None,
     ) -> None:
         self.op = op
         self.required_only = required_only
         self.body = body
-        self.defs = spec.schemas()
+        self.defs = spec.schemas() if defs is None else defs
         paging = op.paging
         skip = {paging.position, paging.size} if paging else set()
         self.base = f"{op.path}|{_canonical({k: v for k, v in body.items() if k not in skip})}"

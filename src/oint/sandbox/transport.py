@@ -28,7 +28,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from oint.core.transport.base import RawResponse, TransportTimeout
-from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
+from oint.sandbox.demo import (
+    DEMO_API_KEY,
+    DEMO_CLIENT_ID,
+    DEMO_PERFORMANCE_CLIENT_ID,
+    DEMO_PERFORMANCE_SECRET,
+)
 
 if TYPE_CHECKING:
     from oint.sandbox.core import Sandbox, SandboxResponse
@@ -57,9 +62,11 @@ def _sandbox(db_path: str | None, sandbox: Sandbox | None) -> Sandbox:
 
 class _Transport:
     """What both sandbox transports hold: the sandbox (closed with the transport when it is owned),
-    the demo account's credentials and `base_url`."""
+    the demo account's credentials and `base_url`. The same transport answers the Performance API
+    (`/api/client/...`: `default_performance_credentials` are the demo's client id and secret there)."""
 
     default_credentials = (DEMO_CLIENT_ID, DEMO_API_KEY)
+    default_performance_credentials = (DEMO_PERFORMANCE_CLIENT_ID, DEMO_PERFORMANCE_SECRET)
 
     def __init__(
         self, db_path: str | None = None, sandbox: Sandbox | None = None, *, owned: bool | None = None

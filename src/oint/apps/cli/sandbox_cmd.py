@@ -26,6 +26,8 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
         endpoints Ozon had switched off by then answer 410 "obsolete method cannot be used"
   oint sandbox reset [--db PATH]
         back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...)
+  oint sandbox account [--clientid ID] [--db PATH]
+        show an account (the demo one by default) with its Performance API credentials
   oint sandbox account --clientid ID --apikey KEY [--empty] [--rotate-key] [--key-expires DATE]
         [--db PATH]
         add another seller account (with a copy of the demo catalogue unless --empty);
@@ -90,7 +92,8 @@ then logged on stderr, one line: time (UTC), method, path, status, duration.
 Put the state file back to the demo account (Client-Id 2128753, Api-Key 7cc90d26-33e4-499b...).
 A state file that is not a usable database is moved aside to PATH.broken-<time>, not deleted.
 """,
-    "account": """usage: oint sandbox account --clientid ID --apikey KEY [--name NAME] [--empty]
+    "account": """usage: oint sandbox account [--clientid ID] [--db PATH]
+       oint sandbox account --clientid ID --apikey KEY [--name NAME] [--empty]
                             [--key-expires DATE] [--db PATH]
        oint sandbox account --clientid ID --apikey KEY --rotate-key [--key-expires DATE] [--db PATH]
        oint sandbox account --clientid ID --key-expires DATE [--db PATH]
@@ -102,6 +105,12 @@ A key expires, as Ozon's do, three months after it was made (on the sandbox cloc
 --key-expires DATE (YYYY-MM-DD: the start of that day, UTC; or 2027-03-01T12:00:00Z); /v1/roles
 answers it as expires_at, and 'oint doctor' warns about it. With --clientid and --key-expires
 only, an existing account's key gets that expiry and nothing else changes.
+
+Without --apikey (and without --key-expires), show the account (the demo account, Client-Id
+2128753, without --clientid): its name, the expiry of its key, and the client id and secret of
+its Performance API (advertising), which POST /api/client/token exchanges for a token. The demo
+account's are 2128753-1700000000001@advertising.performance.ozon.ru and
+oint-demo-performance-secret-2128753; every account added gets its own.
 """,
     "fault": """usage: oint sandbox fault [--status 500] [--path *] [--times 1] [--retry-after S]
                           [--delay S] [--body TEXT|JSON] [--db PATH]
@@ -250,6 +259,8 @@ def _account(rest: list[str]) -> int:
     expires = _key_expires(opts.get("key-expires"))
     if expires is not None and client_id and not api_key and set(opts) <= {"clientid", "key-expires", "db"}:
         return _set_key_expiry(opts.get("db"), client_id, expires)
+    if not api_key and set(opts) <= {"clientid", "db"}:
+        return _show_account(opts.get("db"), client_id)
     if not client_id or not api_key:
         raise UsageError("oint sandbox account needs --clientid and --apikey")
     rotate = "rotate-key" in opts
@@ -287,7 +298,10 @@ def _account(rest: list[str]) -> int:
                     key_expires=expires,
                 )
                 done = "added" + (" (empty)" if "empty" in opts else " with a copy of the demo catalogue")
+            doc = sb.store.get("*", "account", client_id)
         sys.stdout.write(f"account {client_id} {done} in {sb.store.path}\n")
+        if done != "key replaced":
+            sys.stdout.write(_performance_lines(doc))
     finally:
         sb.close()
     return 0
@@ -310,6 +324,39 @@ def _key_expires(text: str | None) -> str | None:
             f"--key-expires: expected a date YYYY-MM-DD or a time 2027-03-01T12:00:00Z, got {text!r}"
         ) from None
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _performance_lines(doc: dict[str, object]) -> str:
+    from oint.sandbox.model.performance.auth import account_credentials
+
+    performance_id, secret = account_credentials(doc)
+    return f"Performance API client id: {performance_id}\nPerformance API client secret: {secret}\n"
+
+
+def _show_account(db: str | None, client_id: str) -> int:
+    """`oint sandbox account [--clientid ID]`: the account (the demo's by default) and its
+    Performance API credentials; never its Api-Key, unless it is the demo's published one."""
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.demo import DEMO_API_KEY, DEMO_CLIENT_ID
+
+    client_id = client_id or DEMO_CLIENT_ID
+    sb = Sandbox(db)
+    try:
+        with sb.store.transaction():
+            doc = sb.store.get("*", "account", client_id)
+        if doc is None:
+            raise UsageError(f"no sandbox account {client_id} in {sb.store.path}")
+        key = doc.get("api_key")
+        lines = [
+            f"account {client_id} ({doc.get('name') or 'no name'}) in {sb.store.path}",
+            f"Client-Id: {client_id}",
+            f"Api-Key: {key if key == DEMO_API_KEY else '(as given when it was added)'}",
+            f"key expires: {doc.get('key_expires_at') or '-'}",
+        ]
+        sys.stdout.write("\n".join(lines) + "\n" + _performance_lines(doc))
+    finally:
+        sb.close()
+    return 0
 
 
 def _set_key_expiry(db: str | None, client_id: str, expires: str) -> int:
@@ -428,6 +475,7 @@ def banner(url: str, state_file: str, api_key: str | None, admin_token: bool) ->
         f"  Api-Key:     {key}",
         f"  try:         oint ozon GetProductList --base-url {url} "
         f"--clientid {DEMO_CLIENT_ID} --apikey {try_key}",
+        "  Performance: the advertising API at /api/client/... too (credentials: oint sandbox account)",
         "  Ctrl-C stops it; each request is logged on stderr (--quiet: not logged)",
     ]
     return "\n".join(lines) + "\n"

@@ -34,6 +34,7 @@ MODULES: tuple[str, ...] = (
     "promotions",
     "fbo",
     "roles",
+    "performance",  # the Performance API (advertising): its own routes, `model/performance/`
 )
 
 # the successors of endpoints Ozon switched off: routes only, over the data of the modules above
