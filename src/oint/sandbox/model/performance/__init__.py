@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from oint.core.lazy import load_module
+
 if TYPE_CHECKING:
     from oint.sandbox.model.base import Account
 
@@ -100,7 +102,7 @@ def route(method: str, template: str) -> Callable[[Route], Route]:
 def load() -> dict[tuple[str, str], Route]:
     """Import every module of the Performance model; the route table."""
     for name in MODULES:
-        __import__(f"{__name__}.{name}")
+        load_module(f"{__name__}.{name}")
     return ROUTES
 
 
