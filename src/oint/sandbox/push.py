@@ -110,13 +110,12 @@ def step(
     http = client or httpx.Client(trust_env=False)
     made = 0
     try:
-        while True:
-            batch = take(sandbox, until)
+        while True:  # one at a time: each attempt's outcome is known before the next is taken
+            batch = take(sandbox, until, 1)
             if not batch:
                 return made
-            for out in batch:
-                record(sandbox, out, post(http, out, timeout))
-                made += 1
+            record(sandbox, batch[0], post(http, batch[0], timeout))
+            made += 1
     finally:
         if own:
             http.close()
