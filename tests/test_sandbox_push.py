@@ -537,3 +537,65 @@ def test_push_state_lives_in_the_state_file(tmp_path: Path, receiver: Receiver) 
         assert again.push(off=True)["endpoints"] == []
     finally:
         again.close()
+
+
+# ------------------------------------------------------------------ oint sandbox push / fault --push
+def test_cli_sets_shows_sends_and_stops_pushes(run_cli: Any, tmp_path: Path, receiver: Receiver) -> None:
+    db = str(tmp_path / "cli.sqlite3")
+    shown = run_cli("sandbox", "push", "--db", db)
+    assert shown.code == 0 and shown.json()["endpoints"] == [] and shown.json()["state"] == "active"
+    set_ = run_cli(
+        "sandbox",
+        "push",
+        "--url",
+        receiver.url,
+        "--types",
+        "type_new_posting,TYPE_STOCKS_CHANGED",
+        "--db",
+        db,
+    )
+    assert set_.code == 0, set_.err
+    [endpoint] = set_.json()["endpoints"]
+    assert endpoint["url"] == receiver.url and endpoint["types"] == [
+        "TYPE_NEW_POSTING",
+        "TYPE_STOCKS_CHANGED",
+    ]
+    sent = run_cli("sandbox", "push", "--send", "--db", db)
+    assert sent.code == 0 and sent.json()["sent"] == 1 and sent.json()["pushes"] == {"delivered": 1}
+    assert [m["message_type"] for m in receiver.messages()] == [PING]
+    fault = run_cli(
+        "sandbox", "fault", "--push", "drop", "--times", "2", "--types", "TYPE_STOCKS_CHANGED", "--db", db
+    )
+    assert fault.code == 0 and fault.json() == {
+        "push": "drop",
+        "times": 2,
+        "delay": 0.0,
+        "types": ["TYPE_STOCKS_CHANGED"],
+    }
+    off = run_cli("sandbox", "push", "--off", "--db", db)
+    assert off.code == 0 and off.json()["endpoints"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("push", "--url", "ftp://example.com/x"), "--url"),
+        (("push", "--url", ""), "--url"),
+        (("push", "--url", "http://x.test/", "--types", "TYPE_NOPE"), "unknown push type TYPE_NOPE"),
+        (("push", "--url", "http://x.test/", "--types", "TYPE_PING"), "unknown push type TYPE_PING"),
+        (("push", "--types", "TYPE_NEW_POSTING"), "--types goes with --url"),
+        (("push", "--off", "--url", "http://x.test/"), "one or the other"),
+        (("push", "--clientid", "404", "--off"), "no sandbox account 404"),
+        (("fault", "--push", "lose"), "drop or delay"),
+        (("fault", "--push", "delay"), "push fault delay"),
+        (("fault", "--push", "drop", "--status", "500"), "not --status"),
+        (("fault", "--status", "500", "--types", "TYPE_NEW_POSTING"), "--types goes with --push"),
+    ],
+)
+def test_cli_refuses_bad_push_options_in_one_line(
+    run_cli: Any, tmp_path: Path, args: tuple[str, ...], words: str
+) -> None:
+    db = str(tmp_path / "bad.sqlite3")
+    result = run_cli("sandbox", *args, "--db", db)
+    assert result.code == 2 and result.out == "", result
+    assert words in result.err and result.err.count("\n") == 1 and "Traceback" not in result.err

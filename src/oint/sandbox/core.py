@@ -756,21 +756,30 @@ class Sandbox:
             off=bool(request.get("off")),
         )
 
-    def _push_fault(self, request: dict[str, Any]) -> dict[str, Any]:
+    def add_push_fault(
+        self, action: str, *, times: int = 1, delay: float = 0.0, types: list[str] | tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Drop (`action` "drop": never sent) the next `times` pushes (of `types`, any without), or
+        hold them back `delay` seconds of sandbox time ("delay"). ValueError for a bad one."""
         from oint.sandbox.model import pushes
 
+        with self.store.transaction():
+            return pushes.add_fault(self.store, action, times, delay, types)
+
+    def _push_fault(self, request: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(request) - {"push", "times", "delay", "types"})
         if unknown:
             raise invalid(f"push fault: unknown fields {unknown} (known: push, times, delay, types)")
+        types = request.get("types") or ()
+        if not isinstance(types, (list, tuple)):
+            raise invalid("push fault types: expected an array of push types")
         try:
-            with self.store.transaction():
-                return pushes.add_fault(
-                    self.store,
-                    str(request["push"]),
-                    request.get("times", 1),
-                    request.get("delay", 0.0),
-                    request.get("types") or (),
-                )
+            return self.add_push_fault(
+                str(request["push"]),
+                times=request.get("times", 1),
+                delay=request.get("delay", 0.0),
+                types=tuple(str(t) for t in types),
+            )
         except ValueError as e:
             raise invalid(str(e)) from None
 
