@@ -599,3 +599,29 @@ def test_cli_refuses_bad_push_options_in_one_line(
     result = run_cli("sandbox", *args, "--db", db)
     assert result.code == 2 and result.out == "", result
     assert words in result.err and result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+# ------------------------------------------------------------------ the web view
+def test_the_web_view_shows_pushes_their_answers_and_the_suspension(m: Market, receiver: Receiver) -> None:
+    from oint.sandbox import web
+
+    def page() -> str:
+        response = web.answer(m.sandbox, "/__sandbox/pushes", {})
+        assert response.status == 200
+        return response.body.decode()
+
+    assert "No push URL" in page()
+    m.sandbox.push_timeout = 0.2
+    m.sandbox.push(url=receiver.url + "?<b>", types=["TYPE_STOCKS_CHANGED"])
+    m.sandbox.push_step()
+    receiver.delay = 0.4
+    one_event(m)
+    m.advance("1m")
+    m.sandbox.push_step()
+    text = page()
+    assert "<b>" not in text and "?&lt;b&gt;" in text  # the URL as text
+    assert "suspended" in text and "SLOW_ANSWERS" in text and pushes.REASONS["SLOW_ANSWERS"] in text
+    assert "TYPE_PING" in text and "200 in " in text and "&quot;version&quot;" in text  # the PING's answer
+    assert "TYPE_STOCKS_CHANGED" in text and "timeout" in text
+    assert "delivered: 1" in text and "suspended: 1" in text
+    assert 'href="/__sandbox/pushes"' in text  # in the navigation
