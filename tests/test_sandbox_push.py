@@ -518,6 +518,31 @@ def test_the_served_sandbox_sends_pushes_and_keeps_them_across_a_restart(
         server.stop()
 
 
+def test_the_served_sender_does_not_burst_resends_when_the_clock_jumps(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """Time moved on two hours at once: the failing push is tried once now and then after its
+    next gap, not ten times in a row (Sandbox.push_step replays them; a running server does not)."""
+    server = start_server(str(tmp_path / "jump.sqlite3"), "--no-rate-limit")
+    try:
+        _call(server, "/v1/notification/set", {"url": receiver.url, "types": ["TYPE_STOCKS_CHANGED"]})
+        _wait(lambda: bool(receiver.messages(PING)))
+        receiver.status = 500
+        stock = {"stocks": [{"offer_id": "91132", "stock": 5, "warehouse_id": FBS_WAREHOUSE}]}
+        _call(server, "/v2/products/stocks", stock)
+        _wait(lambda: len(receiver.messages("TYPE_STOCKS_CHANGED")) == 1)
+        _call(server, "/__sandbox/clock", {"advance": "2h"}, admin=True)
+        _wait(lambda: len(receiver.messages("TYPE_STOCKS_CHANGED")) == 2)
+        time.sleep(1.5)  # several rounds of the sender (every 0.5 s)
+        assert len(receiver.messages("TYPE_STOCKS_CHANGED")) == 2
+        [push] = [p for p in _call(server, "/__sandbox/push", {}, admin=True)["recent"] if p["type"] != PING]
+        first, second = push["attempts"]
+        assert second["at"] - first["at"] >= 7200 and push["next_at"] == second["at"] + 15  # the next gap
+        assert push["state"] == "pending"
+    finally:
+        server.stop()
+
+
 # ------------------------------------------------------------------ the state is the store's
 def test_push_state_lives_in_the_state_file(tmp_path: Path, receiver: Receiver) -> None:
     from oint.sandbox.core import Sandbox

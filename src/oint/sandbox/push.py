@@ -7,7 +7,8 @@ which decides what is due, what an answer means, when to resend and when to susp
 - `run(sandbox, ...)`: the served sandbox's sender, an asyncio task of the ASGI app's lifespan
   (`oint sandbox serve`): every `interval` seconds it lets the marketplace catch up with the
   clock (when some account has a push URL: events happen without a request) and sends what is
-  due with `httpx.AsyncClient`, accounts side by side, each account's pushes in order.
+  due with `httpx.AsyncClient`, accounts side by side, each account's pushes in order, each
+  attempt at the clock's now (`astep`: a resend that fails again waits its gap from then).
 
 Each attempt waits `timeout` seconds for an answer (Ozon's 5 s; `OINT_SANDBOX_PUSH_TIMEOUT`, or
 `Sandbox.push_timeout`, for tests).
@@ -81,9 +82,9 @@ def take(sandbox: Sandbox, until: float, limit: int = 100) -> list[Outgoing]:
         return pushes.due(sandbox.store, until, limit)
 
 
-def record(sandbox: Sandbox, out: Outgoing, outcome: Outcome) -> None:
+def record(sandbox: Sandbox, out: Outgoing, outcome: Outcome, at: float | None = None) -> None:
     with sandbox.store.transaction():
-        pushes.answered(sandbox.store, out, outcome)
+        pushes.answered(sandbox.store, out, outcome, at)
 
 
 def wanted(sandbox: Sandbox) -> bool:
@@ -129,8 +130,10 @@ async def astep(
     timeout: float,
     executor: Executor | None = None,
 ) -> int:
-    """`step` on the event loop: accounts side by side, each one's pushes in order; the store's
-    work runs on `executor` (never on the loop)."""
+    """`step` on the event loop, for a clock that runs: what is due by `until` (the sandbox's now)
+    is sent, accounts side by side, each one's pushes in order, every attempt made at `until`
+    (never replayed at a past moment: after a jump of the clock a failing push is not tried ten
+    times at once, its next try is a gap after now). The store's work runs on `executor`."""
     loop = asyncio.get_running_loop()
 
     def off_loop(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -148,7 +151,7 @@ async def astep(
         async def send_all(outs: list[Outgoing]) -> None:
             for out in outs:
                 outcome = await apost(client, out, timeout)
-                await off_loop(record, sandbox, out, outcome)
+                await off_loop(record, sandbox, out, outcome, until)
 
         await asyncio.gather(*(send_all(outs) for outs in by_account.values()))
         made += len(batch)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -397,13 +397,16 @@ def due(store: Store, until: float, limit: int = 100) -> list[Outgoing]:
     return out
 
 
-def answered(store: Store, out: Outgoing, outcome: Outcome) -> dict[str, Any] | None:
-    """Record an attempt made at `out.at`; resend, deliver or give up; apply the suspension rules.
-    Returns the push as it is now (None if it is gone)."""
+def answered(store: Store, out: Outgoing, outcome: Outcome, at: float | None = None) -> dict[str, Any] | None:
+    """Record an attempt made at `at` (by default its due moment, `out.at`: a replay of time that
+    has passed); resend (the next gap counted from `at`), deliver or give up; apply the suspension
+    rules. Returns the push as it is now (None if it is gone)."""
+    due_at = out.at
+    out = replace(out, at=due_at if at is None else max(at, due_at))
     account = Account(store, out.client_id, out.at)
     push: dict[str, Any] | None = account.get(PUSH, _key(out.seq))
-    store.delete("*", DUE, _due_key(out.at, out.seq))
-    if push is None or push["state"] != "pending" or push["next_at"] != out.at:
+    store.delete("*", DUE, _due_key(due_at, out.seq))
+    if push is None or push["state"] != "pending" or push["next_at"] != due_at:
         return push
     push["attempts"].append(
         {
