@@ -650,3 +650,29 @@ def test_the_web_view_shows_pushes_their_answers_and_the_suspension(m: Market, r
     assert "TYPE_STOCKS_CHANGED" in text and "timeout" in text
     assert "delivered: 1" in text and "suspended: 1" in text
     assert 'href="/__sandbox/pushes"' in text  # in the navigation
+
+
+# ------------------------------------------------------------------ the admin route
+def test_the_admin_route_sets_and_reads_pushes_under_the_guards_rules(m: Market, receiver: Receiver) -> None:
+    from oint.sandbox.guard import HostPolicy, check
+
+    def admin(method: str, body: Any) -> tuple[int, Any]:
+        response = m.sandbox.handle(method, "/__sandbox/push", {}, json.dumps(body).encode())
+        return response.status, json.loads(response.body)
+
+    code, state = admin("POST", {"url": receiver.url, "types": ["TYPE_NEW_MESSAGE"]})
+    assert code == 200 and state["endpoints"][0]["types"] == ["TYPE_NEW_MESSAGE"]
+    assert admin("GET", {})[1]["endpoints"] == state["endpoints"]
+    for bad in (
+        {"url": "mailto:x"},
+        {"url": receiver.url, "types": "TYPE_NEW_MESSAGE"},
+        {"hook": 1},
+        {"client_id": "1"},
+    ):
+        assert admin("POST", bad)[0] in (400, 404), bad
+    assert admin("POST", {"off": True})[1]["endpoints"] == []
+    local = {"host": "127.0.0.1:8080", "content-type": "application/json"}
+    policy = HostPolicy()
+    assert check(policy, "POST", "/__sandbox/push", local) is None
+    assert check(policy, "POST", "/__sandbox/push", {**local, "content-type": "text/plain"}) is not None
+    assert check(policy, "POST", "/__sandbox/push", {**local, "host": "evil.example"}) is not None
