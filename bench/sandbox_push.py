@@ -113,12 +113,14 @@ def main() -> None:
         m.sandbox.close()
     m, with_hooks = simulate(a.products, a.orders_per_day, a.days)
     m.sandbox.close()
-    print(f"1. no URL: {without:.2f} s with the hooks off, {with_hooks:.2f} s with them ({with_hooks / without - 1:+.1%})")
+    change = with_hooks / without - 1
+    print(f"1. no URL: {without:.2f} s with the hooks off, {with_hooks:.2f} s with them ({change:+.1%})")
 
     with receiver() as url:
         m, took = simulate(a.products, a.orders_per_day, a.days, url)
         n = queued(m)
-        print(f"2. URL set: {took:.2f} s to simulate, {n:,} pushes queued ({took / with_hooks - 1:+.1%} on the above)")
+        change = took / with_hooks - 1
+        print(f"2. URL set: {took:.2f} s to simulate, {n:,} pushes queued ({change:+.1%} on the above)")
         start = time.perf_counter()
         sent = m.sandbox.push_step()
         took = time.perf_counter() - start
@@ -135,7 +137,10 @@ def main() -> None:
         sent = asyncio.run(send())
         took = time.perf_counter() - start
         states = json.dumps(m.sandbox.push()["pushes"])
-        print(f"   push.astep (the served sender's round): {sent:,} in {took:.2f} s = {sent / took:,.0f}/s; {states}")
+        rate = sent / took
+        print(
+            f"   push.astep (the served sender's round): {sent:,} in {took:.2f} s = {rate:,.0f}/s; {states}"
+        )
         m.sandbox.close()
 
 
