@@ -702,6 +702,10 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     c("/v1/cancel-reason/list", {})
     free = _unmarked(waiting)
     c("/v1/posting/fbs/cancel-reason", {"related_posting_numbers": [free[0]["posting_number"]]})
+    c(
+        "/v1/posting/cutoff/set",
+        {"posting_number": free[0]["posting_number"], "new_cutoff_date": "2026-09-30T10:00:00Z"},
+    )
     c("/v2/posting/fbs/cancel", {"posting_number": free[0]["posting_number"], "cancel_reason_id": 352})
     multi = next(p for p in free[1:] if sum(x["quantity"] for x in p["products"]) >= 2)
     c(

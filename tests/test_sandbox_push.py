@@ -264,6 +264,26 @@ def test_marketplace_events_are_pushed_in_ozons_shapes(m: Market, receiver: Rece
     assert status(m)["pushes"] == {"delivered": len(receiver.messages())}
 
 
+def test_a_moved_ship_by_date_is_pushed(m: Market, receiver: Receiver) -> None:
+    load_products(m, 5, 30)
+    m.admin("POST", "buyers", {"orders_per_day": 100, "seed": 2})
+    m.advance("3h")
+    number = m.postings(statuses=["awaiting_packaging"])[0]["posting_number"]
+    before = m.client.call("/v3/posting/fbs/get", {"posting_number": number})["result"]["shipment_date"]
+    m.sandbox.push(url=receiver.url, types=["TYPE_CUTOFF_DATE_CHANGED"])
+    body = {"posting_number": number, "new_cutoff_date": "2026-09-30T10:00:00Z"}
+    assert m.client.call("/v1/posting/cutoff/set", body) == {"result": True}
+    m.sandbox.push_step()
+    [moved] = receiver.messages("TYPE_CUTOFF_DATE_CHANGED")
+    assert moved["posting_number"] == number and moved["new_cutoff_date"] == "2026-09-30T10:00:00.000Z"
+    assert parse_datetime(moved["old_cutoff_date"]) == parse_datetime(before)
+    after = m.client.call("/v3/posting/fbs/get", {"posting_number": number})["result"]["shipment_date"]
+    assert parse_datetime(after) == parse_datetime("2026-09-30T10:00:00Z")
+    m.client.call("/v2/posting/fbs/cancel", {"posting_number": number, "cancel_reason_id": 352})
+    with pytest.raises(Exception, match="INVALID_POSTING_STATUS"):
+        m.client.call("/v1/posting/cutoff/set", body)
+
+
 def test_only_the_chosen_types_are_pushed(m: Market, receiver: Receiver) -> None:
     m.sandbox.push(url=receiver.url, types=["TYPE_NEW_POSTING"])
     load_products(m, 5, 30)  # stock changes: not chosen

@@ -616,6 +616,22 @@ def posting_event(account: Account, doc: Mapping[str, Any], event: str, **extra:
         )
 
 
+def cutoff_changed(account: Account, doc: Mapping[str, Any], old: str) -> None:
+    """TYPE_CUTOFF_DATE_CHANGED: a posting's ship-by date moved from `old`."""
+    emit(
+        account,
+        "TYPE_CUTOFF_DATE_CHANGED",
+        {
+            "message_type": "TYPE_CUTOFF_DATE_CHANGED",
+            "posting_number": doc["posting_number"],
+            "new_cutoff_date": _ms(doc["shipment_date"]),
+            "old_cutoff_date": _ms(old),
+            "warehouse_id": doc["warehouse_id"],
+            "seller_id": _seller_id(account),
+        },
+    )
+
+
 def stocks_changed(account: Account, product: Mapping[str, Any], stocks: Iterable[Mapping[str, Any]]) -> None:
     """TYPE_STOCKS_CHANGED for a product whose stock on the seller's warehouses changed."""
     own = [s for s in stocks if s["type"] in ("fbs", "rfbs")]
