@@ -478,6 +478,11 @@ def test_notification_operations_answer_as_documented(m: Market, receiver: Recei
     assert c("/v1/notification/list", {})["urls"][0]["types"] == [
         {"type": "TYPE_STOCKS_CHANGED", "description": pushes.DESCRIPTIONS["TYPE_STOCKS_CHANGED"]}
     ]
+    c("/v1/notification/set", {"url": receiver.url + "?2", "types": ["TYPE_CHAT_CLOSED"]})
+    with pytest.raises(Exception, match="connected already"):
+        m.client.call("/v1/notification/update", {"id": url["id"], "url": receiver.url + "?2"})
+    second = c("/v1/notification/list", {})["urls"][1]["id"]
+    c("/v1/notification/delete", {"id": second})
     c("/v1/notification/enable", {"id": url["id"], "enabled": False})
     assert c("/v1/notification/list", {})["urls"][0]["enable"] is False
     one_event(m)

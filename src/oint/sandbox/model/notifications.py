@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oint.sandbox.errors import invalid, not_found
+from oint.sandbox.errors import invalid, not_found, rejected
 from oint.sandbox.model.base import Account, as_int, route
 from oint.sandbox.model.pushes import (
     CONFIG,
@@ -56,6 +56,8 @@ def notification_update(account: Account, body: dict[str, Any]) -> dict[str, Any
         if body.get("types")
         else endpoint["types"]
     )
+    if any(e["url"] == url and e is not endpoint for e in doc["endpoints"]):
+        raise rejected("UpdateNotificationRequest.Url", "the URL is connected already: update that one")
     endpoint["url"] = url
     account.put(CONFIG, "config", doc)
     confirm(account, url, types)
