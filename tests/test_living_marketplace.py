@@ -702,6 +702,10 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     c("/v1/cancel-reason/list", {})
     free = _unmarked(waiting)
     c("/v1/posting/fbs/cancel-reason", {"related_posting_numbers": [free[0]["posting_number"]]})
+    c(
+        "/v1/posting/cutoff/set",
+        {"posting_number": free[0]["posting_number"], "new_cutoff_date": "2026-09-30T10:00:00Z"},
+    )
     c("/v2/posting/fbs/cancel", {"posting_number": free[0]["posting_number"], "cancel_reason_id": 352})
     multi = next(p for p in free[1:] if sum(x["quantity"] for x in p["products"]) >= 2)
     c(
@@ -895,6 +899,14 @@ def test_every_marketplace_route_answers_as_documented(m: Market) -> None:
     c("/v1/chat/send/message", {"chat_id": chat, "text": "Добрый день!"})
     c("/v2/chat/read", {"chat_id": chat})
     c("/v1/chat/start", {"posting_number": delivered})
+    # push notifications' settings (test_sandbox_push.py sends the pushes)
+    c("/v1/notification/set", {"url": "http://127.0.0.1:9/push", "types": ["TYPE_NEW_POSTING"]})
+    url = c("/v1/notification/list", {"limit": 10})["urls"][0]["id"]
+    c("/v1/notification/push-type/list", {})
+    c("/v1/notification/update", {"id": url, "types": ["TYPE_STOCKS_CHANGED"]})
+    c("/v1/notification/check", {"url": "http://127.0.0.1:9/push"})
+    c("/v1/notification/enable", {"id": url, "enabled": False})
+    c("/v1/notification/delete", {"id": url})
 
     modelled = {path for _, path in MARKETPLACE_ROUTES}
     assert seen >= modelled, f"not called: {sorted(modelled - seen)}"

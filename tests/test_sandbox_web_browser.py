@@ -436,6 +436,9 @@ def test_looking_around_in_a_browser(browser: Any, seeded: SandboxServer, tmp_pa
     assert text(browser, "h1").startswith("Chat about ")
     assert browser.find_elements(By.CSS_SELECTOR, ".msg.Customer")
     screenshot(browser, tmp_path, "chat")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Pushes"))  # no push URL set: says how
+    assert text(browser, "h1") == "Push notifications" and "oint sandbox push --url" in text(browser, "main")
+    screenshot(browser, tmp_path, "pushes")
 
     # the request log counts what it keeps
     browser.get(base + "requests")

@@ -11,6 +11,7 @@ transactions themselves). Injected slowness is awaited on the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -56,11 +57,15 @@ def _error(e: ApiError) -> SandboxResponse:
 
 class SandboxApp:
     """ASGI application of one `Sandbox`. `hosts`: whom the admin routes and the web view answer
-    (`oint.sandbox.guard`; default: a server bound to 127.0.0.1)."""
+    (`oint.sandbox.guard`; default: a server bound to 127.0.0.1). `pushes`: a task of the app's
+    lifespan sends the accounts' push notifications (`oint.sandbox.push.run`)."""
 
-    def __init__(self, sandbox: Sandbox, workers: int = WORKERS, hosts: HostPolicy | None = None) -> None:
+    def __init__(
+        self, sandbox: Sandbox, workers: int = WORKERS, hosts: HostPolicy | None = None, pushes: bool = True
+    ) -> None:
         self.sandbox = sandbox
         self.hosts = hosts or HostPolicy()
+        self.pushes = pushes  # send the accounts' push notifications while the app lives (lifespan)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="oint-sandbox")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -120,11 +125,20 @@ class SandboxApp:
         return response
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        sender: asyncio.Task[None] | None = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self.pushes:  # the push notifications' sender (oint.sandbox.push), for the app's life
+                    from oint.sandbox import push
+
+                    sender = asyncio.create_task(push.run(self.sandbox, self.executor))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if sender is not None:
+                    sender.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sender
                 self.executor.shutdown(wait=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -65,6 +65,7 @@ ADMIN_ROUTES = {  # action -> its methods
     "limits": ("GET",),
     "limits/clear": ("POST",),
     "performance": ("GET", "POST"),
+    "push": ("GET", "POST"),
 }
 FILES_PREFIX = "files/"  # GET /__sandbox/files/<client id>/<kind>-<name>: files answers point to
 API_DATE_ENV = "OINT_SANDBOX_API_DATE"
@@ -303,6 +304,9 @@ class Sandbox:
         self.watch = WindowWatch()
         self.store.watch = self.watch
         self.admin_token = admin_token or None
+        from oint.sandbox.model.pushes import default_timeout
+
+        self.push_timeout = default_timeout()  # seconds a push waits for its answer (Ozon: 5)
         # OINT_SANDBOX_RECORD=FILE appends every answer of the model (2xx) to FILE as JSON lines
         # {"method", "path", "status", "body"}: the test suite checks them against Ozon's document
         self.record_path = os.environ.get("OINT_SANDBOX_RECORD") or None
@@ -642,9 +646,12 @@ class Sandbox:
         return fault
 
     def clear_faults(self) -> None:
+        from oint.sandbox.model import pushes
+
         with self.store.transaction():
             for key, _ in self.store.items("*", "fault"):
                 self.store.delete("*", "fault", key)
+            pushes.clear_faults(self.store)
 
     def _take_fault(self, path: str) -> SandboxResponse | None:
         for key, f in self.store.items("*", "fault"):
@@ -696,6 +703,8 @@ class Sandbox:
             self.reset()
             return _json(200, {"result": "reset"})
         if action == "faults":
+            if "push" in request:  # {"push": "drop" | "delay", "times", "delay", "types"}
+                return _json(200, {"result": self._push_fault(request)})
             try:
                 check_fault(request)
                 return _json(200, {"result": self.add_fault(**request)})
@@ -728,6 +737,8 @@ class Sandbox:
             return _json(200, self._buyers(method, request))
         if action == "performance":
             return _json(200, self.performance(**request) if method == "POST" else self.performance())
+        if action == "push":
+            return _json(200, self._push(method, request))
         if method == "POST":  # api-date
             try:
                 self.api_date = (
@@ -820,6 +831,92 @@ class Sandbox:
                 "revoked": revoked,
                 "reports_in_preparation": busy,
             }
+
+    # ------------------------------------------------------------------ push notifications
+    def push(
+        self,
+        client_id: str | None = None,
+        *,
+        url: str | None = None,
+        types: list[str] | None = None,
+        off: bool = False,
+    ) -> dict[str, Any]:
+        """An account's push notifications (the demo one by default): `url` sets (or confirms
+        again, resuming suspended pushes) the one URL everything goes to, for `types` (all by
+        default); `off` removes every URL; neither: read. Returns the status
+        (`oint.sandbox.model.pushes.status`). ApiError (400) for a bad URL or type, (404)
+        for an unknown account."""
+        from oint.sandbox.model import pushes
+
+        client_id = str(client_id or demo.DEMO_CLIENT_ID)
+        with self.store.transaction():
+            if self.store.get("*", "account", client_id) is None:
+                raise not_found(f"no sandbox account {client_id}")
+            account = Account(self.store, client_id, self.clock())
+            if off or url is not None:
+                model.before_request(account)  # what was due happens first, pushed as set till now
+            if off:
+                pushes.switch_off(account)
+            elif url is not None:  # the one URL: others removed, this one set or confirmed again
+                url = pushes.check_url(url)
+                for endpoint in pushes.endpoints(account):
+                    if endpoint["url"] != url:
+                        pushes.switch_off(account, endpoint["id"])
+                pushes.confirm(account, url, types)
+            return pushes.status(account)
+
+    def push_step(self, until: float | None = None) -> int:
+        """Send the pushes due by `until` (sandbox time; by default the clock's now, after the
+        marketplace caught up with it), resends due by then included: `oint.sandbox.push.step`.
+        The number of attempts made."""
+        from oint.sandbox import push
+
+        return push.step(self, until)
+
+    def _push(self, method: str, request: dict[str, Any]) -> dict[str, Any]:
+        """GET: the demo account's pushes; POST {client_id, url, types, off}: set them (`push`)."""
+        if method == "GET":
+            return self.push()
+        unknown = sorted(set(request) - {"client_id", "url", "types", "off"})
+        if unknown:
+            raise invalid(f"push: unknown fields {unknown} (known: client_id, url, types, off)")
+        types = request.get("types")
+        if types is not None and not isinstance(types, list):
+            raise invalid("push: types must be an array of push types")
+        client_id = request.get("client_id")
+        return self.push(
+            None if client_id is None else str(client_id),
+            url=None if request.get("url") is None else str(request["url"]),
+            types=types,
+            off=bool(request.get("off")),
+        )
+
+    def add_push_fault(
+        self, action: str, *, times: int = 1, delay: float = 0.0, types: list[str] | tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Drop (`action` "drop": never sent) the next `times` pushes (of `types`, any without), or
+        hold them back `delay` seconds of sandbox time ("delay"). ValueError for a bad one."""
+        from oint.sandbox.model import pushes
+
+        with self.store.transaction():
+            return pushes.add_fault(self.store, action, times, delay, types)
+
+    def _push_fault(self, request: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(request) - {"push", "times", "delay", "types"})
+        if unknown:
+            raise invalid(f"push fault: unknown fields {unknown} (known: push, times, delay, types)")
+        types = request.get("types") or ()
+        if not isinstance(types, (list, tuple)):
+            raise invalid("push fault types: expected an array of push types")
+        try:
+            return self.add_push_fault(
+                str(request["push"]),
+                times=request.get("times", 1),
+                delay=request.get("delay", 0.0),
+                types=tuple(str(t) for t in types),
+            )
+        except ValueError as e:
+            raise invalid(str(e)) from None
 
     def _file(self, rest: str) -> SandboxResponse:
         """A file an answer pointed to (`file_url`): `<client id>/<kind>-<name>`."""

@@ -34,7 +34,8 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
         an existing account is refused (exit 2) unless --rotate-key replaces its key;
         --key-expires sets the expiry /v1/roles answers (alone: of an existing account's key)
   oint sandbox fault --status 429 [--path /v1/...] [--times 1] [--retry-after 2] [--delay S]
-        [--body TEXT|JSON] [--db PATH]: make the next requests fail, to test error handling
+        [--body TEXT|JSON] [--db PATH]: make the next requests fail, to test error handling;
+        --push drop|delay [--times N] [--delay S] [--types T,...]: drop or hold back pushes
   oint sandbox faults-clear [--db PATH]
   oint sandbox seed --products N [--prefix SEED] [--clientid ID] [--db PATH]
         add N products ready for stocks and prices (offer ids PREFIX-000001...): fast,
@@ -45,6 +46,9 @@ USAGE = """oint sandbox: a local emulator of the Ozon Seller API
         move sandbox time on (2h, 30m, 1d12h, 1w): orders, deliveries, returns due meanwhile happen
   oint sandbox buyers --orders-per-day N [--seed S] [--fbo-share F] [--clientid ID] [--db PATH]
         buyers order what is on sale as sandbox time passes (--orders-per-day 0 stops them)
+  oint sandbox push [--url URL [--types T,...] | --off] [--send] [--clientid ID] [--db PATH]
+        push notifications as Ozon sends them: to URL (all types, or those), resent and
+        suspended by Ozon's rules on the sandbox clock; alone: the state and the newest pushes
   oint sandbox where
         print the state file used by --sandbox
   oint sandbox routes [WORD]
@@ -114,10 +118,32 @@ oint-demo-performance-secret-2128753; every account added gets its own.
 """,
     "fault": """usage: oint sandbox fault [--status 500] [--path *] [--times 1] [--retry-after S]
                           [--delay S] [--body TEXT|JSON] [--db PATH]
+       oint sandbox fault --push drop|delay [--times 1] [--delay S] [--types T,...] [--db PATH]
 
 Make the next --times requests to --path ("*" = any, else a path starting with /) answer with
 --status (100-599; 0 with --delay only slows the real answer down). --body: a JSON object, or
 text sent as HTML; without it Ozon's error JSON for the status. --retry-after adds that header.
+
+With --push, the next --times push notifications (of --types, any without) are dropped (never
+sent: a receiver's catch-up has to find what they said) or held back --delay seconds of sandbox
+time (Ozon warns that new-order pushes may come late).
+""",
+    "push": """usage: oint sandbox push [--url URL [--types T,...] | --off] [--send] [--clientid ID]
+                         [--db PATH]
+
+Push notifications of an account (default the demo one), as Ozon sends them: every event of the
+marketplace (new postings, cancellations, status changes, stock changes, product imports, buyers'
+chat messages) is POSTed as JSON to URL, for the chosen --types (comma-separated, e.g.
+TYPE_NEW_POSTING,TYPE_POSTING_CANCELLED; all by default). A TYPE_PING comes first. An answer
+other than 200, or none within 5 s, is resent a few seconds later, then at growing gaps up to 10
+minutes, then five more times every 10 minutes, then given up. All pushes are suspended when the
+service has answered only errors for 24 hours, answered 200 to fewer than half of them, or was
+slower than 5 s; --url again confirms the URL and resumes them. Time is the sandbox's clock.
+--off stops the pushes. A server ('oint sandbox serve') sends them itself; --send sends what is
+due now from this process (the sandbox of --sandbox calls). The same over the API:
+/v1/notification/set, list, update, enable, delete, check, push-type/list.
+Prints the state as JSON: endpoints, active or suspended (since, why), pushes by state, the
+newest pushes with their attempts and answers.
 """,
     "faults-clear": """usage: oint sandbox faults-clear [--db PATH]
 
@@ -232,6 +258,8 @@ def run(argv: list[str]) -> int:
         return _advance(db, words[0])
     if sub == "buyers":
         return _buyers(rest)
+    if sub == "push":
+        return _push(rest)
     if sub == "seed":
         return _seed(_options(rest, {"products": True, "prefix": True, "clientid": True, "db": True}))
     raise UsageError(f"unknown sandbox command {sub!r}{did_you_mean(sub, HELP)} (see: oint sandbox)")
@@ -507,6 +535,78 @@ def _reset(db: str | None) -> int:
     return 0
 
 
+def _types(text: str | None, ping: bool = False) -> list[str] | None:
+    """Push types from "T1,T2" (checked: exit 2 naming an unknown one; TYPE_PING only if `ping`);
+    None without."""
+    if text is None:
+        return None
+    from oint.sandbox.model.pushes import PING, TYPES
+
+    names = [t.strip().upper() for t in text.split(",") if t.strip()]
+    unknown = [t for t in names if t not in TYPES and not (ping and t == PING)]
+    if unknown or not names:
+        raise UsageError(
+            f"--types: unknown push type {', '.join(unknown) or repr(text)} (known: {', '.join(TYPES)})"
+        )
+    return names
+
+
+def _push(rest: list[str]) -> int:
+    from oint.sandbox.core import Sandbox
+    from oint.sandbox.demo import DEMO_CLIENT_ID
+    from oint.sandbox.errors import ApiError
+
+    opts = _options(
+        rest, {"url": True, "types": True, "off": False, "send": False, "clientid": True, "db": True}
+    )
+    if "off" in opts and ("url" in opts or "types" in opts):
+        raise UsageError("--off and --url/--types: one or the other")
+    if "types" in opts and "url" not in opts:
+        raise UsageError("--types goes with --url (the URL the types are pushed to)")
+    types = _types(opts.get("types"))
+    url = opts.get("url")
+    if url is not None and not url.strip():
+        raise UsageError("--url: expected an http(s) URL, got nothing")
+    client_id = opts.get("clientid") or DEMO_CLIENT_ID
+    sb = Sandbox(opts.get("db"))
+    try:
+        if sb.store.get("*", "account", client_id) is None:
+            raise UsageError(f"no sandbox account {client_id} (add it with: oint sandbox account)")
+        try:
+            state = sb.push(client_id, url=url, types=types, off="off" in opts)
+        except ApiError as e:
+            raise UsageError(f"--url: {e.message}" if url is not None else e.message) from None
+        if "send" in opts:
+            sent = sb.push_step()
+            state = {**sb.push(client_id), "sent": sent}
+    finally:
+        sb.close()
+    sys.stdout.write(json.dumps(state, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _push_fault(opts: dict[str, str | None]) -> int:
+    from oint.sandbox.core import Sandbox
+
+    extra = sorted(set(opts) - {"push", "times", "delay", "types", "db"})
+    if extra:
+        raise UsageError(f"--push takes --times, --delay and --types, not --{', --'.join(extra)}")
+    sb = Sandbox(opts.get("db"))
+    try:
+        fault = sb.add_push_fault(
+            str(opts.get("push") or "").lower(),
+            times=_int(opts, "times", 1),
+            delay=number_option(opts, "delay", 0.0) or 0.0,
+            types=tuple(_types(opts.get("types"), ping=True) or ()),
+        )
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        sb.close()
+    sys.stdout.write(json.dumps(fault, ensure_ascii=False) + "\n")
+    return 0
+
+
 def _fault(rest: list[str]) -> int:
     from oint.sandbox.core import FaultSpecError, Sandbox
 
@@ -520,8 +620,14 @@ def _fault(rest: list[str]) -> int:
             "delay": True,
             "body": True,
             "db": True,
+            "push": True,
+            "types": True,
         },
     )
+    if "push" in opts:
+        return _push_fault(opts)
+    if "types" in opts:
+        raise UsageError("--types goes with --push (the pushes a fault drops or delays)")
     body_text = opts.get("body")
     body: object = None
     if body_text is not None:

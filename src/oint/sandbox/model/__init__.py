@@ -60,6 +60,7 @@ MARKETPLACE: tuple[str, ...] = (
     "analytics",
     "reviews",
     "chats",
+    "notifications",
 )
 
 # What every authenticated request does first, in this order (`before_request`): the marketplace's

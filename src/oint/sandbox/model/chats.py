@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 from oint.sandbox.errors import not_found, rejected
-from oint.sandbox.model import market
+from oint.sandbox.model import market, pushes
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.buyers import config, tables
 from oint.sandbox.model.common import page_after_item, page_size
@@ -77,6 +77,8 @@ def _say(account: Account, doc: dict[str, Any], who: str, text: str, sku: int = 
         }
     )
     account.put(CHAT, doc["chat_id"], doc)
+    if who == "Customer":
+        pushes.new_message(account, doc, doc["messages"][-1])
     return message_id
 
 

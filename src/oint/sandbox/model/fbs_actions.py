@@ -8,6 +8,8 @@ for rFBS, deliver; the exemplars (mandatory marks) of marked products before shi
   Marked products need their exemplars set and checked first.
 - `/v2/posting/fbs/cancel` (a seller's reason), `/v2/posting/fbs/product/cancel` (some units).
 - `/v2/posting/fbs/arbitration` and `/v2/posting/fbs/awaiting-delivery` (back from a dispute).
+- `/v1/posting/cutoff/set`: a new ship-by date (`shipment_date`) for a posting not yet handed over
+  (pushed as TYPE_CUTOFF_DATE_CHANGED).
 - rFBS: `/v2/fbs/posting/tracking-number/set`, `/delivering`, `/last-mile`, `/delivered`.
 - Exemplars: `/v6/fbs/posting/product/exemplar/create-or-get`, `/set`, `/v5/.../validate`,
   `/v5/.../status`; a mark is valid when it reads like a Честный ЗНАК code (01 + GTIN-14, 21 +
@@ -16,12 +18,15 @@ for rFBS, deliver; the exemplars (mandatory marks) of marked products before shi
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from oint.sandbox.errors import invalid, precondition, rejected
 from oint.sandbox.gs1 import is_mark
 from oint.sandbox.model import postings_fbs as pf
+from oint.sandbox.model import pushes
 from oint.sandbox.model.base import Account, int_id, route, str_list
+from oint.sandbox.model.fbo import _parse_time
 from oint.sandbox.model.postings_fbs import get_posting, require_posting, save_posting
 
 MAX_PACKAGES = 30
@@ -238,6 +243,21 @@ def awaiting_delivery(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Back from a dispute to awaiting_deliver (handed over again some hours later)."""
     for doc in _postings_in(account, body, "arbitration"):
         pf.shipped(account, doc)
+    return {"result": True}
+
+
+@route("POST", "/v1/posting/cutoff/set")
+def cutoff_set(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """Move a posting's ship-by date (it must not have left yet): `new_cutoff_date`."""
+    doc = require_posting(account, body.get("posting_number"))
+    moment = _parse_time(body, "new_cutoff_date")
+    assert moment is not None
+    if doc["status"] not in ("awaiting_packaging", "awaiting_deliver"):
+        raise precondition(f"INVALID_POSTING_STATUS: posting {doc['posting_number']} is {doc['status']}")
+    old = doc["shipment_date"]
+    doc["shipment_date"] = account.iso(moment.replace(tzinfo=dt.timezone.utc).timestamp())
+    save_posting(account, doc)
+    pushes.cutoff_changed(account, doc, old)
     return {"result": True}
 
 

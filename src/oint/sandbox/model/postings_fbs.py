@@ -32,7 +32,7 @@ from typing import Any
 
 from oint.apis.seller import spec
 from oint.sandbox.errors import not_found, rejected
-from oint.sandbox.model import market, shape
+from oint.sandbox.model import market, pushes, shape
 from oint.sandbox.model.base import Account, int_id, route, str_list
 from oint.sandbox.model.common import (
     decode_cursor,
@@ -147,7 +147,8 @@ def record(
     account: Account, doc: dict[str, Any], type: str, lines: list[dict[str, Any]] | None = None, **extra: Any
 ) -> dict[str, Any]:
     """An event about this posting (type: order_created, shipped, delivering, delivered, cancelled,
-    returned, ...), with its items."""
+    returned, ...), with its items; and its push notification, if the seller wants one."""
+    pushes.posting_event(account, doc, type, **extra)
     return market.record(
         account,
         type,

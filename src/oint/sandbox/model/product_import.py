@@ -27,7 +27,7 @@ from typing import Any
 
 from oint.sandbox.demo import DEMO_CLIENT_ID
 from oint.sandbox.errors import not_found, rejected
-from oint.sandbox.model import load_all
+from oint.sandbox.model import load_all, pushes
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.common import data_file, decimal
 from oint.sandbox.model.product_items import (
@@ -66,6 +66,8 @@ QUOTA_LIMITS = "product_quota"  # key "limits": the account's quotas (defaults b
 QUOTA_USAGE = "product_quota_usage"  # key: UTC day "YYYY-MM-DD" → {"create": n, "update": n}
 
 PROCESSING_SECONDS = 0.1  # how long a task stays pending (Ozon: seconds to minutes)
+# the tasks whose results are pushed as TYPE_CREATE_OR_UPDATE_ITEM (products created or updated)
+PRODUCT_PUSHES = ("import", "import_by_sku", "attributes_update")
 FIRST_TASK_ID = 3109777511
 MAX_IMPORT_ITEMS = 100
 MAX_IMPORT_BY_SKU_ITEMS = 1000
@@ -439,6 +441,14 @@ def settle_due_tasks(account: Account) -> None:
             continue
         batch = _Batch(account, task["ready_at"])
         task["results"] = [_processor(task["operation"])(batch, item) for item in task["items"]]
+        if task["operation"] in PRODUCT_PUSHES:
+            for r in task["results"]:
+                pushes.item_changed(
+                    Account(account.store, account.client_id, task["ready_at"]),
+                    r["offer_id"],
+                    r["product_id"],
+                    r["status"] != "imported",
+                )
         task["state"] = "done"
         batch.quota.save()
         account.put(TASK, task_id, task)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from oint.sandbox.errors import PER_MINUTE, ApiError, rejected, rejected_item
+from oint.sandbox.model import pushes
 from oint.sandbox.model.base import Account, int_id, item_list, route, str_list
 from oint.sandbox.model.common import decode_cursor, encode_cursor, page_size
 from oint.sandbox.model.products import (
@@ -71,14 +72,17 @@ def by_source(
 
 
 def refresh_summary(account: Account, product: ProductDoc) -> None:
-    """Copy the product's stocks into its document (`stocks_summary`, `has_stock`) and save it."""
+    """Copy the product's stocks into its document (`stocks_summary`, `has_stock`) and save it;
+    the seller's push notification of the change, if it wants one."""
+    docs = stocks_of(account, product["id"])
     summary = [
         {"present": v["present"], "reserved": v["reserved"], "sku": product["sku"], "source": t}
-        for t, v in by_source(account, product["id"]).items()
+        for t, v in by_source(account, product["id"], docs).items()
     ]
     product["stocks_summary"] = summary
     product["has_stock"] = any(s["present"] > 0 for s in summary)
     save_product(account, product, touch=False)
+    pushes.stocks_changed(account, product, docs)
 
 
 def put_stock(

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from oint.sandbox.model import chats as chats_model
-from oint.sandbox.model import fbo, market, postings_fbs
+from oint.sandbox.model import fbo, market, postings_fbs, pushes
 from oint.sandbox.model import finance as finance_model
 from oint.sandbox.model import returns as returns_model
 from oint.sandbox.model import reviews as reviews_model
@@ -53,6 +53,8 @@ from oint.sandbox.web.views import (
     ProductList,
     ProductQuery,
     ProductRow,
+    Pushes,
+    PushRow,
     QuestionRow,
     Questions,
     RequestDetail,
@@ -539,6 +541,63 @@ def chat_detail(store: Store, ref: AccountRef, now: float, chat_id: str) -> Chat
     if d is None:
         return None
     return ChatDetail(ref, _chat_row(d), tuple(_message(m) for m in d.get("messages") or []))
+
+
+# ------------------------------------------------------------------ push notifications
+def _push_subject(message: dict[str, Any]) -> str:
+    for field in ("posting_number", "offer_id", "chat_id"):
+        if message.get(field):
+            return str(message[field])
+    items = message.get("items") or []
+    return ", ".join(f"SKU {i.get('sku')}" for i in items[:3])
+
+
+def _push_row(d: dict[str, Any]) -> PushRow:
+    attempts = d.get("attempts") or []
+    last, answer = "", ""
+    if attempts:
+        a = attempts[-1]
+        if a.get("error"):
+            last = f"{a['status']} " * (a.get("status") is not None) + str(a["error"])
+        else:
+            last = f"{a['status']} in {a['seconds']:.3f} s"
+        answer = str(a.get("answer") or "")
+    return PushRow(
+        int(d["seq"]),
+        str(d["type"]),
+        str(d["url"]),
+        float(d["created_at"]),
+        str(d["state"]),
+        _push_subject(d.get("message") or {}),
+        len(attempts),
+        last,
+        answer,
+        d.get("next_at") if d.get("state") == "pending" else None,
+    )
+
+
+def pushes_page(store: Store, ref: AccountRef, now: float, offset: int = 0, limit: int = PAGE) -> Pushes:
+    """The account's push notifications (`model/pushes.py`): its URLs and state, the pushes newest
+    first with their attempts' outcome."""
+    with store.transaction():
+        acct = _view(store, ref, now)
+        doc = pushes.config(acct) or pushes.fresh_config(now)
+        docs, total = newest_page(store, ref.client_id, pushes.PUSH, offset, limit)
+        counts = store.count_by(ref.client_id, pushes.PUSH, "state")
+    return Pushes(
+        ref,
+        str(doc["state"]),
+        float(doc["since"]),
+        str(doc["reason"]),
+        str(doc["details"]),
+        int(doc["skipped"]),
+        tuple((int(e["id"]), str(e["url"]), tuple(e["types"]), bool(e["enabled"])) for e in doc["endpoints"]),
+        tuple(sorted((str(k), int(v)) for k, v in counts.items())),
+        tuple(_push_row(d) for d in docs),
+        total,
+        offset,
+        limit,
+    )
 
 
 # ------------------------------------------------------------------ finance

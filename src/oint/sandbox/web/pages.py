@@ -30,6 +30,7 @@ from oint.sandbox.web.views import (
     ProductDetail,
     ProductList,
     ProductRow,
+    Pushes,
     Questions,
     RequestDetail,
     RequestLog,
@@ -51,6 +52,7 @@ NAV = (
     ("Questions", "questions"),
     ("Chats", "chats"),
     ("Finance", "finance"),
+    ("Pushes", "pushes"),
 )
 # a picture frame drawn inline (the CSP allows data: images): the background of every product
 # picture and, over a picture that could not load (offline), its ::after (a browser draws that
@@ -694,6 +696,55 @@ def chat(v: ChatDetail) -> str:
     if not v.messages:
         body += empty("No messages yet.")
     return layout(f"Chat about {v.row.posting}" if v.row.posting else "Chat", body, a)
+
+
+PUSH_HEADERS = ("#", "Made", "Type", "About", "State", "Attempts", "Last answer", "Body", "Next try")
+
+
+def pushes(v: Pushes) -> str:
+    """The push notifications: the URLs, active or suspended (since when, why), the pushes."""
+    a = v.account
+    if v.state == "active":
+        state = f'<p>Pushes are <b class="s2">active</b> since {esc(epoch(v.since))}.</p>'
+    else:
+        state = (
+            f'<p>Pushes are <b class="s5">suspended</b> since {esc(epoch(v.since))}: {esc(v.details)} '
+            f"({esc(v.reason)}). Confirming the URL again resumes them"
+            f" ({v.skipped:,} not sent meanwhile).</p>"
+        )
+    if v.endpoints:
+        body = state + table(
+            ("Id", "URL", "Types", "On"),
+            [
+                (str(i), esc(url), esc(", ".join(types)), "yes" if on else "no")
+                for i, url, types, on in v.endpoints
+            ],
+        )
+    else:
+        body = empty("No push URL: set one with oint sandbox push --url URL or /v1/notification/set.")
+    if v.counts:
+        body += "<p>" + " · ".join(f"{esc(k)}: {n:,}" for k, n in v.counts) + "</p>"
+    if not v.rows:
+        return layout("Push notifications", body + empty("No pushes yet."), a)
+    body += page_range(v.offset, len(v.rows), v.total)
+    rows = [
+        (
+            str(r.seq),
+            esc(epoch(r.created)),
+            esc(r.type),
+            posting_link(r.subject, a) if "-" in r.subject and r.subject[:1].isdigit() else esc(r.subject),
+            f'<span class="{"s2" if r.state == "delivered" else "s5" if r.state != "pending" else ""}">'
+            f"{esc(r.state)}</span>",
+            str(r.attempts),
+            esc(r.last),
+            f'<span class="muted">{esc(r.answer[:120])}</span>',
+            esc(epoch(r.next_at)) if r.next_at is not None else "",
+        )
+        for r in v.rows
+    ]
+    body += table(PUSH_HEADERS, rows, numeric=(0, 5))
+    body += page_links("pushes", a, v.offset, v.limit, len(v.rows), v.total)
+    return layout("Push notifications", body, a)
 
 
 def finance(v: Finance) -> str:

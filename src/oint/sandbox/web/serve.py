@@ -33,7 +33,7 @@ COOKIE = "oint_sandbox_view"
 REALM = "oint sandbox web view"
 _PAGE = re.compile(
     r"|products|products/\d{1,19}|postings|postings/[0-9A-Za-z-]{1,40}|returns|reviews|questions"
-    r"|chats|chats/[0-9A-Za-z-]{1,64}|finance|requests|requests/\d{1,19}"
+    r"|chats|chats/[0-9A-Za-z-]{1,64}|finance|pushes|requests|requests/\d{1,19}"
 )
 MAX_QUERY = 200  # characters of a catalogue search kept
 _ALSO_JSON = frozenset({"requests"})  # GET /__sandbox/requests answers JSON unless HTML is asked for
@@ -193,6 +193,7 @@ def render(sandbox: Sandbox, page: str, params: Mapping[str, str]) -> tuple[int,
         "questions": lambda: (200, pages.questions(data.questions(store, ref, now, offset))),
         "chats": lambda: (200, pages.chats(data.chats(store, ref, now, offset))),
         "finance": lambda: (200, pages.finance(data.finance(store, ref, now))),
+        "pushes": lambda: (200, pages.pushes(data.pushes_page(store, ref, now, offset))),
     }
     if page in views:
         return views[page]()

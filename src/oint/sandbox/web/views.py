@@ -323,3 +323,37 @@ class Overview:
     questions: int = 0
     chats: int = 0
     activity: tuple[EventRow, ...] = ()  # the newest events of the marketplace, newest first
+
+
+@dataclass(frozen=True)
+class PushRow:
+    """A push notification sent (or to be sent) to the seller's URL, and what came of it."""
+
+    seq: int
+    type: str
+    url: str
+    created: float  # epoch seconds, sandbox time
+    state: str  # pending, delivered, given_up, dropped, suspended, off
+    subject: str  # the posting, offer, chat or product it is about ("" for a PING)
+    attempts: int
+    last: str  # the last attempt's answer: "200 in 0.012 s", "timeout", "ConnectError: ..."
+    answer: str  # the first characters of the last answer's body
+    next_at: float | None  # when it is tried again (pending)
+
+
+@dataclass(frozen=True)
+class Pushes:
+    """The account's push notifications: its URLs, active or suspended, the pushes newest first."""
+
+    account: AccountRef
+    state: str
+    since: float
+    reason: str
+    details: str
+    skipped: int
+    endpoints: tuple[tuple[int, str, tuple[str, ...], bool], ...]  # (id, url, types, enabled)
+    counts: tuple[tuple[str, int], ...]  # pushes by state
+    rows: tuple[PushRow, ...]
+    total: int
+    offset: int = 0
+    limit: int = 50
