@@ -421,6 +421,41 @@ def test_no_connection_is_an_error_resent_like_any(m: Market) -> None:
     assert push["attempts"][0]["error"].startswith("ConnectError")
 
 
+def test_a_sandbox_told_where_pushes_may_go_sends_none_elsewhere(m: Market, receiver: Receiver) -> None:
+    m.sandbox.push_hosts = frozenset({"receiver.invalid"})  # as `oint sandbox serve` sets it
+    m.sandbox.push(url="http://192.0.2.1/ozon", types=["TYPE_STOCKS_CHANGED"])  # TEST-NET-1: refused
+    one_event(m)
+    m.sandbox.push_step()
+    [push] = push_docs(m, "TYPE_STOCKS_CHANGED")
+    assert push["attempts"][0]["status"] is None
+    assert push["attempts"][0]["error"].startswith("not sent: this sandbox pushes only to loopback")
+    m.sandbox.push(url=receiver.url, types=["TYPE_STOCKS_CHANGED"])  # loopback: sent
+    m.advance("1m")  # Ozon takes a stock once per 30 s per product and warehouse
+    stock = {"stocks": [{"offer_id": "91132", "stock": 8, "warehouse_id": FBS_WAREHOUSE}]}
+    m.client.call("/v2/products/stocks", stock)
+    m.advance("1m")
+    m.sandbox.push_step()
+    assert receiver.messages("TYPE_STOCKS_CHANGED")
+
+
+def test_the_served_sandbox_pushes_only_to_loopback_and_push_to_hosts(tmp_path: Path) -> None:
+    server = start_server(str(tmp_path / "served.sqlite3"), "--no-rate-limit")
+    try:
+        _call(
+            server, "/v1/notification/set", {"url": "http://192.0.2.1/ozon", "types": ["TYPE_STOCKS_CHANGED"]}
+        )
+
+        def refused() -> bool:
+            state = _call(server, "/__sandbox/push", {}, admin=True)
+            return any(
+                a["error"].startswith("not sent:") for p in state["recent"] for a in p.get("attempts", [])
+            )
+
+        _wait(refused)
+    finally:
+        server.stop()
+
+
 # ------------------------------------------------------------------ faults
 def test_faults_drop_or_delay_pushes(m: Market, receiver: Receiver) -> None:
     m.sandbox.push(url=receiver.url, types=["TYPE_STOCKS_CHANGED"])

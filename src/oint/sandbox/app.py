@@ -196,12 +196,14 @@ def serve(
     api_date: str | None = None,
     admin_token: str | None = None,
     allowed_hosts: tuple[str, ...] = (),
+    push_hosts: tuple[str, ...] = (),
     log_request: Callable[[str], None] | None = None,
     on_listening: Callable[[str, str, str | None], None] | None = None,
 ) -> None:
     """Run the sandbox server until interrupted. Raises `SandboxStateError` when the state file
     cannot be used, before listening. `allowed_hosts`: names besides localhost and `host` that
-    the admin routes and the web view answer to (`oint.sandbox.guard`); `log_request` gets one
+    the admin routes and the web view answer to (`oint.sandbox.guard`); `push_hosts`: names besides
+    loopback addresses that pushes may be sent to (`Sandbox.push_hosts`); `log_request` gets one
     line a request (`request_line`); `on_listening(url, state file, the demo account's key or
     None)` is called once the server listens (on the port it really got, for port 0). Needs
     uvicorn (the `serve` extra): without it, a `UsageError` saying how to install it."""
@@ -220,6 +222,7 @@ def serve(
         api_date=api_date,
         admin_token=admin_token,
     )
+    sandbox.push_hosts = frozenset(name.lower().strip("[]") for name in push_hosts)
     logging.basicConfig(stream=sys.stderr, format="oint sandbox: %(message)s")
     app: Any = create_app(sandbox, HostPolicy.of(host, allowed_hosts))
     if log_request is not None:

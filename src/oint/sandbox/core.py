@@ -307,6 +307,10 @@ class Sandbox:
         from oint.sandbox.model.pushes import default_timeout
 
         self.push_timeout = default_timeout()  # seconds a push waits for its answer (Ozon: 5)
+        # where pushes may go: None, anywhere (the embedded sandbox pushes for its own user); the
+        # served one pushes to loopback addresses and the names `oint sandbox serve --push-to` gives
+        # (an account set by anyone who reaches the server must not make it post to any host)
+        self.push_hosts: frozenset[str] | None = None
         # OINT_SANDBOX_RECORD=FILE appends every answer of the model (2xx) to FILE as JSON lines
         # {"method", "path", "status", "body"}: the test suite checks them against Ozon's document
         self.record_path = os.environ.get("OINT_SANDBOX_RECORD") or None

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from oint.sandbox.guard import is_loopback
 from oint.sandbox.model import pushes
 from oint.sandbox.model.pushes import ANSWER_KEPT, Outcome, Outgoing
 
@@ -77,6 +78,23 @@ async def apost(client: httpx.AsyncClient, out: Outgoing, timeout: float) -> Out
     return outcome_of(r.status_code, time.perf_counter() - started, timeout, answer=r.text)
 
 
+def refusal(sandbox: Sandbox, out: Outgoing) -> Outcome | None:
+    """The outcome of a push the sandbox will not send: its URL's host is neither a loopback
+    address nor among `sandbox.push_hosts` (when those are set: the served sandbox)."""
+    allowed = sandbox.push_hosts
+    if allowed is None:
+        return None
+    host = (httpx.URL(out.url).host or "").lower()
+    if host in allowed or is_loopback(host):
+        return None
+    return Outcome(
+        None,
+        0.0,
+        f"not sent: this sandbox pushes only to loopback addresses and --push-to hosts, not {host}",
+        "",
+    )
+
+
 def take(sandbox: Sandbox, until: float, limit: int = 100) -> list[Outgoing]:
     with sandbox.store.transaction():
         return pushes.due(sandbox.store, until, limit)
@@ -115,7 +133,7 @@ def step(
             batch = take(sandbox, until, 1)
             if not batch:
                 return made
-            record(sandbox, batch[0], post(http, batch[0], timeout))
+            record(sandbox, batch[0], refusal(sandbox, batch[0]) or post(http, batch[0], timeout))
             made += 1
     finally:
         if own:
@@ -150,7 +168,7 @@ async def astep(
 
         async def send_all(outs: list[Outgoing]) -> None:
             for out in outs:
-                outcome = await apost(client, out, timeout)
+                outcome = refusal(sandbox, out) or await apost(client, out, timeout)
                 await off_loop(record, sandbox, out, outcome, until)
 
         await asyncio.gather(*(send_all(outs) for outs in by_account.values()))

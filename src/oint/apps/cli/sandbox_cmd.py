@@ -63,6 +63,7 @@ HELP = {
     "serve": """usage: oint sandbox serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--quiet]
                           [--no-rate-limit] [--limit-per-ip] [--api-date YYYY-MM-DD]
                           [--admin-token TOKEN] [--allowed-host NAME[,NAME...]]
+                          [--push-to HOST[,HOST...]]
 
 Serve the sandbox over HTTP until interrupted; point clients at it with
 --base-url http://HOST:PORT. A browser sees the state, read-only, at
@@ -90,6 +91,10 @@ then logged on stderr, one line: time (UTC), method, path, status, duration.
                       this machine (localhost, 127.0.0.1, ::1) or the --host address; add the
                       names clients use for it, comma-separated (or OINT_SANDBOX_ALLOWED_HOSTS).
                       Admin writes take JSON only, and nothing from another site's web page
+  --push-to HOSTS     push notifications go only to loopback addresses (127.0.0.1, ::1,
+                      localhost); add the hosts of your receivers, comma-separated (or
+                      OINT_SANDBOX_PUSH_TO). A push to another host is not sent: its attempt
+                      says why, on the Pushes page and in GET /__sandbox/push
 """,
     "reset": """usage: oint sandbox reset [--db PATH]
 
@@ -430,6 +435,7 @@ def _serve(rest: list[str]) -> int:
             "api-date": True,
             "admin-token": True,
             "allowed-host": True,
+            "push-to": True,
         },
     )
     port = _int(opts, "port", 8080)
@@ -472,6 +478,7 @@ def _serve(rest: list[str]) -> int:
         api_date=api_date,
         admin_token=token,
         allowed_hosts=_names(opts.get("allowed-host") or os.environ.get("OINT_SANDBOX_ALLOWED_HOSTS")),
+        push_hosts=_names(opts.get("push-to") or os.environ.get("OINT_SANDBOX_PUSH_TO")),
     )
     return 0
 
