@@ -925,3 +925,103 @@ def test_an_operation_without_a_model_would_get_a_structural_answer() -> None:
             assert answer_problems(schema, answer, LAYER.schemas()) == [], op.key
             checked += 1
     assert checked > 30
+
+
+def _typed_arguments(key: str, path: str, body: Any, query: dict[str, Any] | None) -> tuple[list[str], Any]:
+    """The positional arguments of an operation's typed method for a request of
+    `every_operation`: its path parameters' values read from `path`, then its fields."""
+    op = LAYER.operation(key)
+    values: list[str] = []
+    for template_part, part in zip(op.path.split("/"), path.split("/"), strict=True):
+        if template_part.startswith("{"):
+            values.append(part)
+    return values, (query if op.method == "GET" else body)
+
+
+def test_every_operation_through_the_typed_methods_of_both_clients(perf: Perf, server: SandboxServer) -> None:
+    """Issue 19's first "done when": each of the 48 operations is a typed method of
+    `PerformanceClient` and `AsyncPerformanceClient`, and the served sandbox answers it."""
+    import asyncio
+
+    from oint.performance import AsyncPerformanceClient, PerformanceClient
+
+    perf.admin("performance", {"report_seconds": 5})
+    by_state = {c["state"]: cid for cid, c in perf.campaigns().items() if c["advObjectType"] == "SKU"}
+    running, idle = by_state["CAMPAIGN_STATE_RUNNING"], by_state["CAMPAIGN_STATE_INACTIVE"]
+    requests = list(every_operation(perf, running, idle))
+    credentials = (DEMO_PERFORMANCE_CLIENT_ID, DEMO_PERFORMANCE_SECRET)
+    seen: set[str] = set()
+
+    def after(answer: Any, op_key: str, uuids: list[str]) -> None:
+        seen.add(op_key)
+        if isinstance(answer, dict) and answer.get("UUID"):
+            uuids.append(str(answer["UUID"]))
+            perf.advance(6)  # ready: the next report may start
+
+    with PerformanceClient(*credentials, base_url=server.url) as client:
+        uuids: list[str] = []
+        for key, path, body, query in requests:
+            op = LAYER.operation(key)
+            args, fields = _typed_arguments(key, path, body, query)
+            method = getattr(client, op.name)
+            after(method(*args, fields) if fields is not None else method(*args), op.key, uuids)
+        for uuid in uuids[:1]:
+            state = client.call("/api/client/statistics/{UUID}", None, UUID=uuid)
+            assert state["UUID"] == uuid
+            seen.add("/api/client/statistics/{UUID}")
+            data = client.call("/api/client/statistics/report", {"UUID": uuid})
+            assert isinstance(data, bytes) and data
+            seen.add("/api/client/statistics/report")
+        vendor = next(u for u in uuids[1:] if u)  # any later report: read as a vendor's
+        state = client.call("/api/client/vendors/statistics/{UUID}", {"vendor": "true"}, UUID=vendor)
+        assert state["UUID"] == vendor
+        seen.add("/api/client/vendors/statistics/{UUID}")
+    assert seen == set(LAYER.operations()), sorted(set(LAYER.operations()) - seen)
+
+    async def asynchronously() -> set[str]:
+        done: set[str] = set()
+        async with AsyncPerformanceClient(*credentials, base_url=server.url) as client:
+            for key, path, body, query in requests:
+                op = LAYER.operation(key)
+                args, fields = _typed_arguments(key, path, body, query)
+                method = getattr(client, op.name)
+                answer = await (method(*args, fields) if fields is not None else method(*args))
+                if isinstance(answer, dict) and answer.get("UUID"):
+                    await asyncio.to_thread(perf.advance, 6)
+                done.add(op.key)
+        return done
+
+    assert asyncio.run(asynchronously()) | seen == set(LAYER.operations())
+
+
+def test_a_thousand_calls_over_five_token_lifetimes_buy_five_tokens_and_one_after_a_revocation(
+    perf: Perf, server: SandboxServer
+) -> None:
+    """Issue 19: with the sandbox's token lifetime shortened to 60 s, 1,000 calls over 300 s of the
+    sandbox's clock make exactly one token request per lifetime; a token revoked mid-run is
+    renewed once, without the caller seeing a 401."""
+    import time
+
+    from oint.performance import PerformanceClient
+
+    perf.admin("performance", {"token_lifetime": 60})
+    moved = 0.0  # the seconds the test moved the sandbox's clock; the client's clock follows it
+
+    def clock() -> float:
+        return time.time() + moved
+
+    before = perf.admin("performance")["counters"]["tokens_issued"]
+    with PerformanceClient(
+        DEMO_PERFORMANCE_CLIENT_ID, DEMO_PERFORMANCE_SECRET, base_url=server.url, clock=clock
+    ) as client:
+        for n in range(1000):
+            if n and n % 100 == 0:
+                perf.advance(30)
+                moved += 30
+            assert "list" in client.call("/api/client/campaign")
+        issued = perf.admin("performance")["counters"]["tokens_issued"] - before
+        assert issued == 5 == client.tokens_fetched  # at 0, 60, 120, 180 and 240 s
+        assert perf.admin("performance", {"revoke": True})["revoked"] >= 1
+        for _ in range(20):
+            client.call("/api/client/campaign")
+        assert perf.admin("performance")["counters"]["tokens_issued"] - before == 6 == client.tokens_fetched
