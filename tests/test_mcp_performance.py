@@ -215,3 +215,63 @@ def test_a_scope_of_writes_names_what_it_allows(tmp_path: Path) -> None:
         assert "outside the allowed writes" in out["error"]["message"] and s.fake.calls == []
     finally:
         s.close()
+
+
+def test_the_sdk_client_on_the_embedded_sandbox_reads_a_campaign_and_changes_a_bid_only_when_allowed(
+    tmp_path: Path,
+) -> None:
+    """The same with `oint mcp --sandbox`: the sandbox's demo Performance credentials, its campaigns;
+    the bid changed only after preview and confirm on a server allowed to write bids."""
+    from mcp import Client
+    from test_mcp_stdio import answer, over_stdio, server_env, text
+
+    env = server_env(tmp_path)
+
+    async def read_only(client: Client) -> dict[str, Any]:
+        listed = await client.list_tools()
+        campaigns = answer(await client.call_tool(CALL, {"operation": "list_campaigns", "body": {}}))
+        running = next(
+            c
+            for c in campaigns["list"]
+            if c["state"] == "CAMPAIGN_STATE_RUNNING" and c["advObjectType"] == "SKU"
+        )
+        products = answer(
+            await client.call_tool(
+                CALL, {"operation": "list_campaign_products", "path_params": {"campaignId": running["id"]}}
+            )
+        )
+        skus = [p["sku"] for p in products["products"][:2]]
+        change = {  # two bids: a change of more than --confirm-over (1) items is previewed first
+            "operation": "update_campaign_bids",
+            "body": {"bids": [{"sku": sku, "bid": "41000000"} for sku in skus]},
+            "path_params": {"campaignId": running["id"]},
+        }
+        refused = await client.call_tool(CALL, change)
+        return {"names": [t.name for t in listed.tools], "change": change, "refused": refused}
+
+    out, log = over_stdio(tmp_path, ["--sandbox"], read_only, env)
+    assert PERFORMANCE_REPORT in out["names"] and SEARCH in out["names"]
+    assert out["refused"].is_error and "read-only" in text(out["refused"])
+    change = out["change"]
+
+    async def writable(client: Client) -> dict[str, Any]:
+        preview = answer(await client.call_tool(CALL, change))
+        done = answer(
+            await client.call_tool(CALL, {"operation": "update_campaign_bids", "confirm": preview["confirm"]})
+        )
+        products = answer(
+            await client.call_tool(
+                CALL, {"operation": "list_campaign_products", "path_params": change["path_params"]}
+            )
+        )
+        return {"preview": preview, "done": done, "products": products}
+
+    out2, log2 = over_stdio(tmp_path, ["--sandbox", "--allow-write", "bids"], writable, env)
+    assert out2["preview"]["preview"]["amounts"]["bids[0].bid"] == "41000000 micro-roubles = 41 ₽"
+    assert len(change["body"]["bids"]) == 2
+    changed = [
+        p for p in out2["products"]["products"] if p["sku"] in {b["sku"] for b in change["body"]["bids"]}
+    ]
+    assert [p["bid"] for p in changed] == ["41000000", "41000000"]
+    for shown in (log, log2, json.dumps(out2)):
+        assert "oint-demo-performance-secret" not in shown
