@@ -270,9 +270,9 @@ def test_stopping_the_server_interrupts_a_running_job_resumably(tmp_path: Path, 
     async def script(t: Tools) -> None:
         token = (await t.ok("bulk_start", kind="stocks", rows=same_pair_twice))["confirm"]
         ids.append((await t.ok("bulk_start", confirm=token))["job"])
-        for _ in range(100):
+        for _ in range(200):  # the first item confirmed, and the job says what the second waits for
             progress = await t.ok("bulk_progress", job=ids[0])
-            if progress["confirmed"]:
+            if progress["confirmed"] and "waiting" in progress:
                 break
             await asyncio.sleep(0.05)
         assert progress["status"] == "running" and progress["confirmed"] == 1, progress
