@@ -1,0 +1,228 @@
+"""Bulk jobs on a queue (Dramatiq on a real Redis, tests/services.py): `oint ozon bulk ... --queue`,
+`oint worker` as subprocesses against a served sandbox with Ozon's limits on (OINT_TIME_SCALE=60),
+journals in a shared folder or in PostgreSQL, leases per account, a worker killed with kill -9
+and Redis restarted mid-run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SandboxServer, start_server, write_csv
+from services import redis_command
+
+from oint.jobs.jobs import Job, list_jobs
+from oint.jobs.queue import enqueue, redis_client
+from oint.sandbox.core import Sandbox
+from oint.sandbox.demo import add_account
+from oint.sandbox.seed import seed_catalogue
+from oint.sandbox.store import Store
+
+STOCKS = "/v2/products/stocks"
+LEASE = 2.0  # seconds: a killed worker's jobs move on after this long
+FIRST_ACCOUNT = 3_000_000
+RunCli = Any
+
+
+@dataclass
+class Agency:
+    """Sandbox accounts with their profiles (keys in environment variables) and a stocks file each."""
+
+    db: str
+    config: str
+    keys: dict[str, str]  # environment variable -> key
+    files: dict[str, str]  # profile -> stocks file
+    rows: dict[str, list[tuple[str, int, int]]]  # profile -> (offer, warehouse, stock)
+    client_ids: dict[str, str]  # profile -> Client-Id
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def env(self, **more: str) -> dict[str, str]:
+        return {**os.environ, "OINT_CONFIG": self.config, "OINT_TIME_SCALE": "60", **self.keys, **more}
+
+
+def make_agency(folder: Path, accounts: int, rows: int) -> Agency:
+    """`accounts` sandbox accounts, each with rows // 2 products and a file of `rows` stocks (two
+    warehouses a product)."""
+    db = str(folder / "sandbox.sqlite3")
+    sandbox = Sandbox(db)
+    keys: dict[str, str] = {}
+    files: dict[str, str] = {}
+    all_rows: dict[str, list[tuple[str, int, int]]] = {}
+    client_ids: dict[str, str] = {}
+    profiles = []
+    for n in range(accounts):
+        client_id, name, variable = str(FIRST_ACCOUNT + n), f"shop{n}", f"SHOP{n}_KEY"
+        key = f"secret-key-{n:04d}-{os.urandom(4).hex()}"
+        with sandbox.store.transaction():
+            add_account(sandbox.store, client_id, key, now=sandbox.clock(), with_demo_data=True)
+        seed_catalogue(sandbox.store, client_id, rows // 2, now=sandbox.clock())
+        # each account's own warehouses (the demo's set under fresh ids): its first two
+        houses = sorted(int(w["warehouse_id"]) for w in sandbox.store.all(client_id, "warehouse"))[:2]
+        stock = [(f"SEED-{i:06d}", wh, (i * 7 + n) % 97) for i in range(1, rows // 2 + 1) for wh in houses]
+        files[name] = write_csv(
+            folder / f"{name}.csv", ["offer_id", "warehouse_id", "stock"], [list(r) for r in stock]
+        )
+        all_rows[name], keys[variable], client_ids[name] = stock, key, client_id
+        profiles.append(f'[profiles.{name}]\nclient_id = "{client_id}"\napi_key_env = "{variable}"\n')
+    sandbox.close()
+    config = folder / "config.toml"
+    config.write_text("\n".join(profiles), encoding="utf-8")
+    return Agency(db, str(config), keys, files, all_rows, client_ids)
+
+
+@pytest.fixture
+def agency_server(tmp_path: Path) -> Iterator[tuple[Agency, SandboxServer]]:
+    agency = make_agency(tmp_path, 20, 200)
+    server = start_server(agency.db, env={"OINT_TIME_SCALE": "60"})  # Ozon's limits on
+    yield agency, server
+    for worker in agency.workers:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait(10)
+    server.stop()
+
+
+def start_worker(agency: Agency, queue: str, *args: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oint", "worker", "--queue", queue, "--lease", str(LEASE), *args],
+        env=agency.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    agency.workers.append(proc)
+    return proc
+
+
+def queue_jobs(agency: Agency, server: SandboxServer, queue: str, store: str) -> dict[str, str]:
+    """A job per account, taken into the journal store and queued: profile -> job id."""
+    jobs: dict[str, str] = {}
+    for name, stock in agency.rows.items():
+        items = ({"offer_id": o, "warehouse_id": w, "stock": s} for o, w, s in stock)
+        job = Job.create(STOCKS, items, client_id=agency.client_ids[name], target=server.url, directory=store)
+        enqueue(queue, job, name)
+        jobs[name] = job.id
+        job.close()
+    return jobs
+
+
+def wait_done(store: str, ids: list[str], seconds: float) -> dict[str, dict[str, Any]]:
+    """The meta of every job once all are done (fails after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        metas = {}
+        for job in list_jobs(store):
+            metas[job.id] = {**job.meta, "counts": dict(job.journal.counts)}
+            job.close()
+        if all(metas.get(i, {}).get("status") == "done" for i in ids):
+            return metas
+        assert time.monotonic() < deadline, {i: metas.get(i, {}).get("status") for i in ids}
+        time.sleep(0.2)
+
+
+def applied(db: str) -> list[tuple[str, str, int, int]]:
+    """(Client-Id, offer, warehouse, stock) of every entry of every stocks request answered 200."""
+    store = Store(db)
+    try:
+        log = store.requests(0, STOCKS, 1_000_000)
+    finally:
+        store.close()
+    return [
+        (r["client_id"], s["offer_id"], int(s["warehouse_id"]), int(s["stock"]))
+        for r in log
+        if r["status"] == 200
+        for s in r["body"]["stocks"]
+    ]
+
+
+def statuses(db: str) -> set[int]:
+    store = Store(db)
+    try:
+        return {int(r["status"]) for r in store.requests(0, STOCKS, 1_000_000)}
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------ the CLI, end to end
+def test_a_queued_job_carries_no_key_and_a_worker_runs_it_with_its_own_profile(
+    run_cli: RunCli, redis_url: str, tmp_path: Path
+) -> None:
+    agency = make_agency(tmp_path, 2, 200)
+    server = start_server(agency.db, env={"OINT_TIME_SCALE": "60"})
+    jobs = str(tmp_path / "jobs")
+    env = {**agency.env(OINT_JOBS=jobs), "OINT_CONFIG": agency.config}
+    try:
+        queued = run_cli(
+            "ozon",
+            "bulk",
+            "stocks",
+            "--file",
+            agency.files["shop0"],
+            "--profile",
+            "shop0",
+            "--base-url",
+            server.url,
+            "--queue",
+            redis_url,
+            env=env,
+        )
+        assert queued.code == 0, queued.err
+        job_id = queued.out.strip()
+        assert "queued on" in queued.err and job_id in queued.err
+        # the queue holds the job's id, the profile and the store, never the key nor the rows
+        stored = b"".join(
+            redis_command(int(redis_url.split(":")[2].split("/")[0]), "DUMP", k.decode())
+            for k in redis_client(redis_url).keys("*")
+        )
+        dump = b" ".join(v for k in redis_client(redis_url).keys("*") for v in _values(redis_url, k))
+        assert job_id.encode() in dump and b"shop0" in dump
+        for key in agency.keys.values():
+            assert key.encode() not in dump and key.encode() not in stored
+        assert b"SEED-000001" not in dump
+        listed = run_cli("bulk", "list", env=env)
+        assert listed.code == 0 and job_id in listed.out and "queued" in listed.out, listed.out
+        shown = run_cli("bulk", "show", job_id, env=env)
+        assert "queue      redis://127.0.0.1" in shown.out and "(profile shop0)" in shown.out, shown.out
+
+        worker = start_worker(agency, redis_url, "--threads", "1")
+        metas = wait_done(jobs, [job_id], 30)
+        assert metas[job_id]["counts"]["confirmed"] == 200
+        shown = run_cli("bulk", "show", job_id, env=env)
+        assert "status     done" in shown.out and "worker     " in shown.out
+        again = run_cli("bulk", "resume", job_id, "--queue", redis_url, env=env)
+        assert again.code == 0 and "is done: nothing to resume" in again.err
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(20) == 0
+        err = worker.stderr.read().decode() if worker.stderr else ""
+        assert f"job {job_id}: 200 confirmed, 0 failed" in err and "stopped" in err, err
+        for key in agency.keys.values():
+            assert key not in err
+    finally:
+        for w in agency.workers:
+            if w.poll() is None:
+                w.kill()
+        server.stop()
+
+
+def _values(url: str, key: bytes) -> list[bytes]:
+    """Every value under a Redis key, whatever its type."""
+    client = redis_client(url)
+    kind = client.type(key).decode()
+    if kind == "string":
+        return [client.get(key) or b""]
+    if kind == "hash":
+        return [b for pair in client.hgetall(key).items() for b in pair]
+    if kind == "list":
+        return list(client.lrange(key, 0, -1))
+    if kind == "set":
+        return list(client.smembers(key))
+    if kind == "zset":
+        return list(client.zrange(key, 0, -1))
+    return []
