@@ -114,17 +114,22 @@ def queue_jobs(agency: Agency, server: SandboxServer, queue: str, store: str) ->
 
 
 def wait_done(store: str, ids: list[str], seconds: float) -> dict[str, dict[str, Any]]:
-    """The meta of every job once all are done (fails after `seconds`)."""
+    """The meta and counts of every job once all are done (fails after `seconds`)."""
     deadline = time.monotonic() + seconds
     while True:
-        metas = {}
+        status = {}
         for job in list_jobs(store):
-            metas[job.id] = {**job.meta, "counts": dict(job.journal.counts)}
+            status[job.id] = job.journal.get("status")
             job.close()
-        if all(metas.get(i, {}).get("status") == "done" for i in ids):
-            return metas
-        assert time.monotonic() < deadline, {i: metas.get(i, {}).get("status") for i in ids}
+        if all(status.get(i) == "done" for i in ids):
+            break
+        assert time.monotonic() < deadline, {i: status.get(i) for i in ids}
         time.sleep(0.2)
+    metas = {}
+    for job in list_jobs(store):  # opened after the end: counts and meta of the finished journal
+        metas[job.id] = {**job.meta, "counts": dict(job.journal.counts)}
+        job.close()
+    return metas
 
 
 def applied(db: str) -> list[tuple[str, str, int, int]]:
@@ -226,3 +231,84 @@ def _values(url: str, key: bytes) -> list[bytes]:
     if kind == "zset":
         return list(client.zrange(key, 0, -1))
     return []
+
+
+# ------------------------------------------------------------------ the agency run
+def worker_of(meta: dict[str, Any]) -> int | None:
+    """The pid of the worker a job's journal names (host:pid)."""
+    where = str(meta.get("worker") or "")
+    return int(where.rsplit(":", 1)[1]) if ":" in where else None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_agency_run_every_row_lands_once_and_a_killed_workers_jobs_finish_on_the_others(
+    kind: str,
+    agency_server: tuple[Agency, SandboxServer],
+    redis_url: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    agency, server = agency_server
+    store = str(tmp_path / "jobs") if kind == "sqlite" else str(request.getfixturevalue("postgres_url"))
+    server.fault(path=STOCKS, status=0, delay=0.25, times=100_000)  # answers take a while: a job lasts ~1 s
+    jobs = queue_jobs(agency, server, redis_url, store)
+    # a second job of shop0, other values: one account's jobs run one at a time, under its lease
+    second = Job.create(
+        STOCKS,
+        ({"offer_id": o, "warehouse_id": w, "stock": s + 1000} for o, w, s in agency.rows["shop0"]),
+        client_id=agency.client_ids["shop0"],
+        target=server.url,
+        directory=store,
+    )
+    enqueue(redis_url, second, "shop0")
+    second.close()
+    workers = [start_worker(agency, redis_url, "--threads", "2", "--concurrency", "1") for _ in range(3)]
+
+    victim: subprocess.Popen[bytes] | None = None
+    deadline = time.monotonic() + 30
+    while victim is None:  # once every job was taken, kill -9 a worker running one
+        assert time.monotonic() < deadline, "no worker ever ran a job"
+        seen = []
+        for job in list_jobs(store):
+            seen.append(job.meta)
+            job.close()
+        if any(meta.get("status") == "queued" for meta in seen):
+            time.sleep(0.05)
+            continue
+        for meta in seen:
+            owner = next(
+                (w for w in workers if meta.get("status") == "running" and worker_of(meta) == w.pid), None
+            )
+            if owner is not None:
+                os.kill(owner.pid, signal.SIGKILL)
+                killed_at = time.time()
+                victim = owner
+                break
+        time.sleep(0.05)
+    held = []  # the jobs the killed worker was running (not those it finished before)
+    for job in list_jobs(store):
+        if job.journal.get("status") == "running" and worker_of(job.meta) == victim.pid:
+            held.append(job.id)
+        job.close()
+    assert held
+    assert victim.wait(10) == -signal.SIGKILL
+
+    ids = [*jobs.values(), second.id]
+    metas = wait_done(store, ids, 60)
+    for job_id in ids:
+        meta = metas[job_id]
+        assert meta["counts"] == {"pending": 0, "sent": 0, "confirmed": 200, "failed": 0}, (job_id, meta)
+        if job_id in held:
+            assert worker_of(meta) != victim.pid  # finished on a live worker
+    resumed = max(metas[i]["started_at"] for i in held)  # the last run of each: on another worker
+    assert resumed - killed_at < LEASE + 3  # within the lease's time (and a worker's pick-up)
+
+    entries = applied(agency.db)
+    wanted = {
+        (agency.client_ids[name], o, w, s) for name, rows in agency.rows.items() for o, w, s in rows
+    } | {(agency.client_ids["shop0"], o, w, s + 1000) for o, w, s in agency.rows["shop0"]}
+    assert set(entries) == wanted  # every row of every file landed
+    resent = len(entries) - len(set(entries))
+    assert resent <= 2 * 100  # sent twice: at most the killed worker's requests in flight (2 threads)
+    assert statuses(agency.db) == {200}  # Ozon's limits on at both ends: never a 429
