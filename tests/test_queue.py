@@ -5,6 +5,7 @@ and Redis restarted mid-run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -17,10 +18,11 @@ from typing import Any
 
 import pytest
 from conftest import SandboxServer, start_server, write_csv
-from services import redis_command
+from services import RedisServer, ServiceMissing, redis_command
 
 from oint.jobs.jobs import Job, list_jobs
-from oint.jobs.queue import enqueue, redis_client
+from oint.jobs.lease import Lease, account_lease_name
+from oint.jobs.queue import enqueue, redis_client, remaining_jobs
 from oint.sandbox.core import Sandbox
 from oint.sandbox.demo import add_account
 from oint.sandbox.seed import seed_catalogue
@@ -78,16 +80,25 @@ def make_agency(folder: Path, accounts: int, rows: int) -> Agency:
     return Agency(db, str(config), keys, files, all_rows, client_ids)
 
 
+@contextlib.contextmanager
+def served(tmp_path: Path, accounts: int, rows: int = 200) -> Iterator[tuple[Agency, SandboxServer]]:
+    """An agency on a served sandbox with Ozon's limits on; its workers killed at the end."""
+    agency = make_agency(tmp_path, accounts, rows)
+    server = start_server(agency.db, env={"OINT_TIME_SCALE": "60"})  # Ozon's limits on
+    try:
+        yield agency, server
+    finally:
+        for worker in agency.workers:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait(10)
+        server.stop()
+
+
 @pytest.fixture
 def agency_server(tmp_path: Path) -> Iterator[tuple[Agency, SandboxServer]]:
-    agency = make_agency(tmp_path, 20, 200)
-    server = start_server(agency.db, env={"OINT_TIME_SCALE": "60"})  # Ozon's limits on
-    yield agency, server
-    for worker in agency.workers:
-        if worker.poll() is None:
-            worker.kill()
-        worker.wait(10)
-    server.stop()
+    with served(tmp_path, 20) as pair:
+        yield pair
 
 
 def start_worker(agency: Agency, queue: str, *args: str) -> subprocess.Popen[bytes]:
@@ -312,3 +323,89 @@ def test_agency_run_every_row_lands_once_and_a_killed_workers_jobs_finish_on_the
     resent = len(entries) - len(set(entries))
     assert resent <= 2 * 100  # sent twice: at most the killed worker's requests in flight (2 threads)
     assert statuses(agency.db) == {200}  # Ozon's limits on at both ends: never a 429
+
+
+def test_redis_restarted_mid_run_the_workers_reconnect_and_finish(tmp_path: Path) -> None:
+    try:
+        (tmp_path / "redis").mkdir()
+        redis = RedisServer.start(tmp_path / "redis", persistent=True)  # a queue's Redis keeps its data
+    except ServiceMissing as e:
+        if os.environ.get("CI"):
+            pytest.fail(f"{e}; CI must install it (.ci/run)")
+        pytest.skip(str(e))
+    try:
+        with served(tmp_path, 8) as (agency, server):
+            store = str(tmp_path / "jobs")
+            server.fault(path=STOCKS, status=0, delay=0.25, times=100_000)
+            jobs = queue_jobs(agency, server, redis.url, store)
+            for _ in range(2):
+                start_worker(agency, redis.url, "--threads", "2", "--concurrency", "1")
+            deadline = time.monotonic() + 30
+            while True:  # restart Redis once the first job is done and others are still to run
+                states = []
+                for job in list_jobs(store):
+                    states.append(job.journal.get("status"))
+                    job.close()
+                if "done" in states:
+                    break
+                assert time.monotonic() < deadline, states
+                time.sleep(0.05)
+            assert "queued" in states or "running" in states
+            redis.restart()
+            metas = wait_done(store, list(jobs.values()), 60)
+            assert all(m["counts"]["confirmed"] == 200 for m in metas.values())
+            assert all(w.poll() is None for w in agency.workers)  # they lived through it
+            wanted = {(agency.client_ids[n], o, w, s) for n, rows in agency.rows.items() for o, w, s in rows}
+            entries = applied(agency.db)
+            assert set(entries) == wanted and len(entries) - len(wanted) <= 4 * 100
+            assert statuses(agency.db) == {200}
+            assert remaining_jobs(redis.url) == 0  # every message acknowledged
+    finally:
+        redis.stop()
+
+
+def test_one_accounts_jobs_run_one_at_a_time(redis_url: str, tmp_path: Path) -> None:
+    with served(tmp_path, 1) as (agency, server):
+        store = str(tmp_path / "jobs")
+        server.fault(path=STOCKS, status=0, delay=0.1, times=100_000)
+        ids = []
+        for n in range(3):  # three jobs of one account, told apart by their stocks
+            items = (
+                {"offer_id": o, "warehouse_id": w, "stock": 1000 * n + s} for o, w, s in agency.rows["shop0"]
+            )
+            job = Job.create(
+                STOCKS, items, client_id=agency.client_ids["shop0"], target=server.url, directory=store
+            )
+            enqueue(redis_url, job, "shop0")
+            ids.append(job.id)
+            job.close()
+        for _ in range(2):
+            start_worker(agency, redis_url, "--threads", "2")
+        wait_done(store, ids, 60)
+        sandbox = Store(agency.db)
+        try:
+            log = sandbox.requests(0, STOCKS, 1_000_000)
+        finally:
+            sandbox.close()
+        order = [int(r["body"]["stocks"][0]["stock"]) // 1000 for r in sorted(log, key=lambda r: r["seq"])]
+        runs = [n for i, n in enumerate(order) if i == 0 or order[i - 1] != n]
+        assert sorted(runs) == [0, 1, 2], order  # each job's requests together: never two at once
+
+
+def test_a_lease_is_held_by_one_token_renewed_released_and_lost_when_not_renewed(redis_url: str) -> None:
+    client = redis_client(redis_url)
+    name = account_lease_name("123")
+    first, second = Lease(client, name, 0.5), Lease(client, name, 0.5)
+    assert first.acquire() and not second.acquire()
+    assert 0 < second.remaining() <= 0.5
+    assert not second.release() and first.renew() is True  # another holder's release changes nothing
+    assert second.renew() is False  # nor can it renew what it does not hold
+    time.sleep(0.7)  # not renewed: it runs out
+    assert second.acquire() and first.renew() is False
+    assert second.release() and client.get(name) is None
+    client.delete(name)
+    assert first.acquire()
+    client.flushall()  # as a Redis restarted without its data: the holder takes it again
+    assert first.renew() is True and client.get(name) == first.token.encode()
+    broken = Lease(redis_client("redis://127.0.0.1:1/0"), name, 1)
+    assert broken.renew() is None and broken.release() is False and broken.remaining() == 0.0
