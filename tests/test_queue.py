@@ -409,3 +409,119 @@ def test_a_lease_is_held_by_one_token_renewed_released_and_lost_when_not_renewed
     assert first.renew() is True and client.get(name) == first.token.encode()
     broken = Lease(redis_client("redis://127.0.0.1:1/0"), name, 1)
     assert broken.renew() is None and broken.release() is False and broken.remaining() == 0.0
+
+
+# ------------------------------------------------------------------ what is refused, what is said
+def test_bad_queue_options_are_one_line_exit_2_and_nothing_is_queued(
+    run_cli: RunCli, redis_url: str, tmp_path: Path
+) -> None:
+    agency = make_agency(tmp_path, 1, 10)
+    env = agency.env(OINT_JOBS=str(tmp_path / "jobs"))
+    stocks = ["ozon", "bulk", "stocks", "--file", agency.files["shop0"]]
+    cases = [
+        ([*stocks, "--queue", redis_url], "--queue needs --profile NAME"),
+        ([*stocks, "--profile", "shop0", "--apikey", "k", "--queue", redis_url], "no key travels"),
+        ([*stocks, "--profile", "shop0", "--queue", "http://127.0.0.1:6379"], "expected a Redis URL"),
+        ([*stocks, "--profile", "shop0", "--report", "r.csv", "--queue", redis_url], "--report does not go"),
+        ([*stocks, "--profile", "nobody", "--queue", redis_url], "unknown profile 'nobody'"),
+        (["worker"], "oint worker needs --queue"),
+        (["worker", "--queue", "localhost:6379"], "expected a Redis URL"),
+        (["worker", "--queue", redis_url, "--threads", "0"], "--threads"),
+        (["bulk", "resume", "nope", "--queue", redis_url, "--concurrency", "2"], "--concurrency does not go"),
+    ]
+    for args, said in cases:
+        r = run_cli(*args, env=env)
+        assert r.code == 2 and said in r.err and len(r.err.strip().splitlines()) == 1, (args, r.err)
+        assert "Traceback" not in r.err and r.out == ""
+    assert redis_client(redis_url).keys("*") == []  # nothing queued
+    assert not (tmp_path / "jobs").exists() or list_jobs(str(tmp_path / "jobs")) == []
+
+
+def test_an_unreachable_queue_keeps_the_job_and_says_how_to_queue_it(
+    run_cli: RunCli, redis_url: str, tmp_path: Path
+) -> None:
+    agency = make_agency(tmp_path, 1, 10)
+    env = agency.env(OINT_JOBS=str(tmp_path / "jobs"))
+    r = run_cli(
+        "ozon",
+        "bulk",
+        "stocks",
+        "--file",
+        agency.files["shop0"],
+        "--profile",
+        "shop0",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--queue",
+        "redis://:pw@127.0.0.1:1/0",
+        env=env,
+    )
+    assert r.code == 1 and "cannot reach the queue redis://:***@127.0.0.1:1/0" in r.err, r.err
+    assert "pw" not in r.err.replace("resume", "")
+    (job,) = list_jobs(str(tmp_path / "jobs"))
+    assert job.journal.total == 10 and f"oint bulk resume {job.id} --queue URL" in r.err
+    job.close()
+    again = run_cli("bulk", "resume", job.id, "--queue", redis_url, env=env)
+    assert again.code == 0 and again.out.strip() == job.id and "queued again, 10 of 10" in again.err
+    assert remaining_jobs(redis_url) == 1
+
+
+def test_a_worker_without_the_key_stops_the_job_saying_where_the_key_should_be(
+    run_cli: RunCli, redis_url: str, tmp_path: Path
+) -> None:
+    with served(tmp_path, 1, 20) as (agency, server):
+        store = str(tmp_path / "jobs")
+        (job_id,) = queue_jobs(agency, server, redis_url, store).values()
+        variable, key = next(iter(agency.keys.items()))
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "oint", "worker", "--queue", redis_url, "--lease", str(LEASE)],
+            env={k: v for k, v in agency.env().items() if k != variable},  # this machine lacks the key
+            stderr=subprocess.PIPE,
+        )
+        agency.workers.append(worker)
+        deadline = time.monotonic() + 30
+        while True:
+            job = Job.open(job_id, store)
+            status, stopped = job.status(), job.journal.get("stopped")
+            job.close()
+            if status == "stopped":
+                break
+            assert time.monotonic() < deadline, status
+            time.sleep(0.1)
+        assert f"environment variable {variable}" in str(stopped) and key not in str(stopped)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(20)
+        err = worker.stderr.read().decode() if worker.stderr else ""
+        assert f"job {job_id} stopped" in err and key not in err
+        env = agency.env(OINT_JOBS=store)
+        again = run_cli("bulk", "resume", job_id, "--queue", redis_url, env=env)  # queued again
+        assert again.code == 0, again.err
+        start_worker(agency, redis_url)  # with the key
+        assert wait_done(store, [job_id], 30)[job_id]["counts"]["confirmed"] == 20
+
+
+def test_a_stopped_worker_hands_its_running_job_back_to_the_queue(redis_url: str, tmp_path: Path) -> None:
+    with served(tmp_path, 1, 400) as (agency, server):
+        store = str(tmp_path / "jobs")
+        server.fault(path=STOCKS, status=0, delay=0.5, times=100_000)
+        (job_id,) = queue_jobs(agency, server, redis_url, store).values()
+        first = start_worker(agency, redis_url, "--concurrency", "1")
+        deadline = time.monotonic() + 30
+        while True:
+            job = Job.open(job_id, store)
+            status, confirmed = job.journal.get("status"), job.journal.counts["confirmed"]
+            job.close()
+            if status == "running" and confirmed >= 100:
+                break
+            assert time.monotonic() < deadline, status
+            time.sleep(0.05)
+        first.send_signal(signal.SIGTERM)  # Ctrl-C or a deployment: the job goes back, resumable
+        assert first.wait(20) == 0
+        job = Job.open(job_id, store)
+        assert job.status() == "queued" and 100 <= job.journal.counts["confirmed"] < 400
+        job.close()
+        second = start_worker(agency, redis_url)
+        metas = wait_done(store, [job_id], 30)
+        assert metas[job_id]["counts"]["confirmed"] == 400 and worker_of(metas[job_id]) == second.pid
+        entries = applied(agency.db)
+        assert len(entries) == len(set(entries)) == 400  # stopped between requests: nothing sent twice

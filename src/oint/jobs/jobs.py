@@ -75,6 +75,7 @@ class Job:
         self.path = Path(path)
         self.id = self.path.name[: -len(SUFFIX)] if self.path.name.endswith(SUFFIX) else self.path.stem
         self.journal = journal if journal is not None else Journal(self.path)
+        self._running: Engine | None = None
 
     @property
     def store(self) -> str:
@@ -212,9 +213,17 @@ class Job:
             extra=self.journal.get("extra") or {},
         )
         engine.prime(time.time())
+        self._running = engine
         return engine
 
+    def stop_soon(self, reason: str) -> None:
+        """Ask the running job to stop once its requests in flight are answered (nothing new is
+        sent): the run ends as stopped with `reason`, resumable, with nothing sent twice."""
+        if self._running is not None and self._running.stopped is None:
+            self._running.stopped = reason
+
     def _finish(self, stopped: str | None) -> Summary:
+        self._running = None
         if stopped is not None:
             self.journal.set(status="stopped", stopped=stopped)
         elif self.journal.counts["pending"] == 0 and self.journal.counts["sent"] == 0:

@@ -199,7 +199,12 @@ class Runner:
                         job.journal.set(status="stopped", stopped=f"worker {self.where}: {e}")
                         self.say(f"job {job.id} stopped: {e}")
                         return "stopped", None
-                if self.stopping.is_set():
+                if self.stopping.is_set():  # the answers in flight first: nothing is sent twice
+                    job.stop_soon("the worker stopped; the job goes back on the queue")
+                    await asyncio.wait({run}, timeout=self.lease_seconds)
+                    if run.done() and not run.cancelled() and run.exception() is None:
+                        job.journal.set(status="queued")
+                        return "stopping", None
                     outcome = "stopping"
                     break
                 if await asyncio.to_thread(lease.renew) is False:  # None: Redis unreachable, go on
