@@ -35,7 +35,20 @@ OINT = Path(sys.executable).parent / "oint"  # the console script of the environ
 
 
 def test_commands() -> None:
-    assert candidates([""]) == ["ozon", "sandbox", "bulk", "doctor", "profiles", "completion", "mcp"]
+    assert candidates([""]) == [
+        "ozon",
+        "sandbox",
+        "bulk",
+        "worker",
+        "doctor",
+        "profiles",
+        "completion",
+        "mcp",
+    ]
+    assert candidates(["worker", "--th"]) == ["--threads"] and candidates(["worker", "--q"]) == [
+        "--queue",
+        "--quiet",
+    ]
     assert candidates(["doctor", "--sc"]) == ["--scan"]
     assert candidates(["doctor", "--scan", ""]) == [FILES]
     assert candidates(["S"]) == ["sandbox"]
