@@ -1,13 +1,15 @@
 """Bulk jobs on a queue (issue 18): what the queue and its workers sustain on this machine.
+(Not named queue.py: run as a script, this folder comes first on sys.path, and that name would hide
+the standard library's `queue` from redis-py.)
 
-    python bench/queue.py noop --jobs 2000 --workers 3 --threads 4
+    python bench/queue_jobs.py noop --jobs 2000 --workers 3 --threads 4
         jobs/s of the machinery alone: a message fetched, its job's journal opened and found done
         (nothing sent), the message acknowledged
-    python bench/queue.py small --accounts 200 --workers 3 --threads 4
+    python bench/queue_jobs.py small --accounts 200 --workers 3 --threads 4
         jobs/s of one-row stock jobs, one per account: the whole path (lease, client, one request)
-    python bench/queue.py cpu --accounts 10 --rows 20000 --scale 10
+    python bench/queue_jobs.py cpu --accounts 10 --rows 20000 --scale 10
         one worker, `accounts` jobs at once at Ozon's stocks quota: the worker's CPU per account
-    python bench/queue.py agency --accounts 200 --rows 2000 --workers 3 --threads 4 --scale 60
+    python bench/queue_jobs.py agency --accounts 200 --rows 2000 --workers 3 --threads 4 --scale 60
         the agency run: every account's stocks file queued, 3 workers, every row checked
 
 Real `redis-server` (tests/services.py, on a free port), `oint sandbox serve` with Ozon's limits
@@ -83,9 +85,14 @@ def queue_all(url: str, target: str, store: str, stock: dict[str, list[Any]]) ->
     return ids
 
 
+STARTED: list[subprocess.Popen[bytes]] = []  # killed at the end, whatever happens
+
+
 def workers(n: int, url: str, env: dict[str, str], *args: str) -> list[subprocess.Popen[bytes]]:
     cmd = [sys.executable, "-m", "oint", "worker", "--queue", url, "--quiet", *args]
-    return [subprocess.Popen(cmd, env=env) for _ in range(n)]
+    procs = [subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL) for _ in range(n)]
+    STARTED.extend(procs)
+    return procs
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> float:
@@ -276,7 +283,7 @@ def main() -> None:
     args = p.parse_args()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     line(
-        f"bench/queue.py {' '.join(sys.argv[1:])} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"bench/queue_jobs.py {' '.join(sys.argv[1:])} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, load {load})"
     )
     with tempfile.TemporaryDirectory(prefix="oint-queue-bench-") as tmp:
@@ -288,6 +295,9 @@ def main() -> None:
                 args, folder, redis
             )
         finally:
+            for proc in STARTED:
+                if proc.poll() is None:
+                    proc.kill()
             redis.stop()
 
 
