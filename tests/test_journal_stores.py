@@ -15,7 +15,7 @@ import pytest
 from conftest import DEMO_CLIENT_ID, FBS, RFBS, sandbox_client
 
 from oint.jobs.jobs import Job, list_jobs
-from oint.jobs.journal import Change, FolderStore, PostgresStore, job_store
+from oint.jobs.journal import Change, FolderStore, PostgresStore, job_store, without_password
 from oint.sandbox.core import Sandbox
 from oint.sandbox.seed import seed_catalogue
 
@@ -38,6 +38,10 @@ def test_the_store_is_chosen_by_oint_jobs(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("OINT_JOBS", "postgresql://u:secret@db.example/jobs")
     chosen = job_store()
     assert isinstance(chosen, PostgresStore) and "secret" not in str(chosen)
+    assert (
+        without_password("postgresql://u:secret@db.example:5432/jobs")
+        == "postgresql://u@db.example:5432/jobs"
+    )
     monkeypatch.setenv("OINT_JOBS", f"sqlite://{tmp_path}/shared")
     assert job_store().url == str(tmp_path / "shared")
 
@@ -171,3 +175,17 @@ def test_a_job_runs_and_resumes_through_the_engine_on_both_stores(store: str, tm
         assert job.status() == "done" and job.store in (store, str(Path(store).absolute()))
         job.close()
     sandbox.close()
+
+
+def test_a_postgresql_jobs_store_is_named_without_its_password(postgres_url: str) -> None:
+    with_password = postgres_url.replace("postgres@", "postgres:sekrit@")  # trust: the server ignores it
+    job = Job.create(
+        STOCKS, [{"offer_id": "A", "warehouse_id": 1, "stock": 1}], client_id="1", directory=with_password
+    )
+    try:
+        assert job.store == postgres_url and "sekrit" not in job.store  # what a queued job's message carries
+        reopened = Job.open(job.id, job.store)
+        assert reopened.journal.total == 1
+        reopened.close()
+    finally:
+        job.close()

@@ -28,7 +28,15 @@ from oint.apis.seller.spec import Operation, operation
 from oint.core.errors import APIConnectionError, OzonError, UsageError
 from oint.core.transport.base import RawResponse
 from oint.jobs.engine import Done, Engine, Send, Stop, Wait
-from oint.jobs.journal import SUFFIX, FolderStore, Journal, check_job_id, job_store, new_job_id
+from oint.jobs.journal import (
+    SUFFIX,
+    FolderStore,
+    Journal,
+    check_job_id,
+    job_store,
+    new_job_id,
+    without_password,
+)
 from oint.jobs.limits import account_limiters, shared_item_limiter
 from oint.jobs.results import Key, key_of, reader
 
@@ -80,9 +88,9 @@ class Job:
     @property
     def store(self) -> str:
         """The store of the job's journal, as a queued job's message names it: the folder's
-        absolute path, or the PostgreSQL URL."""
+        absolute path, or the PostgreSQL URL without its password."""
         url = getattr(self.journal, "url", None)
-        return str(url) if url else FolderStore(self.path.parent).url
+        return without_password(str(url)) if url else FolderStore(self.path.parent).url
 
     # ------------------------------------------------------------------ making, finding
     @classmethod

@@ -473,6 +473,12 @@ def _shown_url(url: str) -> str:
     return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
 
 
+def without_password(url: str) -> str:
+    """A database URL without its password: what a queued job's message may carry (a worker's
+    libpq finds the password in its own PGPASSWORD or ~/.pgpass)."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1@", url)
+
+
 def _lock_key(job: str) -> int:
     """The job's advisory lock number (a stable 63-bit hash of its id)."""
     import hashlib
@@ -537,6 +543,7 @@ class PostgresJournal(Journal):
             return False
         row = self._pg.execute(
             "SELECT 1 FROM pg_locks WHERE locktype='advisory' AND granted AND "
+            "database=(SELECT oid FROM pg_database WHERE datname=current_database()) AND "
             "((classid::bigint << 32) | objid::bigint)=%s",
             (_lock_key(self.job),),
         ).fetchone()
