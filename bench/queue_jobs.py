@@ -154,6 +154,7 @@ def run_noop(args: argparse.Namespace, folder: Path, redis: RedisServer) -> None
 def served(args: argparse.Namespace, folder: Path, accounts: int, rows: int) -> Any:
     db, config, keys, stock = agency(folder, accounts, rows)
     env = {**os.environ, "OINT_CONFIG": config, "OINT_TIME_SCALE": str(args.scale), **keys}
+    env["OINT_SANDBOX_LOG"] = "10000000"  # every request kept: each row's landing is checked
     proc, url = start_sandbox(db, env=env)
     return db, env, stock, proc, url
 
@@ -266,7 +267,8 @@ def run_agency(args: argparse.Namespace, folder: Path, redis: RedisServer) -> No
         )
         line(
             f"  a job: median {median:.2f} s = {rate:,.0f} items/min of Ozon's time "
-            f"({rate / QUOTA:.0%} of the quota); "
+            f"({rate / QUOTA:.0%} of the quota, whose first window alone would take "
+            f"{min(args.rows, QUOTA)} at once); "
             f"workers' CPU {cpu:.0f} s"
         )
     finally:
