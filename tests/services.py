@@ -58,21 +58,27 @@ def redis_command(port: int, *words: str) -> bytes:
 
 @dataclass
 class RedisServer:
-    """`redis-server` on a free port of 127.0.0.1, without persistence; `restart()` keeps the port."""
+    """`redis-server` on a free port of 127.0.0.1, without persistence unless `persistent` (as a
+    queue's Redis must be: an append-only file); `restart()` keeps the port."""
 
     port: int
     folder: Path
     process: subprocess.Popen[bytes] | None = None
+    persistent: bool = False  # an append-only file written at every command: a restart loses nothing
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     @classmethod
-    def start(cls, folder: Path | None = None) -> RedisServer:
+    def start(cls, folder: Path | None = None, persistent: bool = False) -> RedisServer:
         if shutil.which("redis-server") is None:
             raise ServiceMissing("redis-server is not installed (Debian package redis-server)")
-        server = cls(port=free_port(), folder=folder or Path(tempfile.mkdtemp(prefix="oint-redis-")))
+        server = cls(
+            port=free_port(),
+            folder=folder or Path(tempfile.mkdtemp(prefix="oint-redis-")),
+            persistent=persistent,
+        )
         server._run()
         return server
 
@@ -87,7 +93,8 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.persistent else "no",
+                *(["--appendfsync", "always"] if self.persistent else []),
                 "--dir",
                 str(self.folder),
                 "--protected-mode",

@@ -40,6 +40,7 @@ def test_commands() -> None:
         "performance",
         "sandbox",
         "bulk",
+        "worker",
         "doctor",
         "profiles",
         "completion",
@@ -60,6 +61,10 @@ def test_commands() -> None:
     assert candidates(["webhooks", "serve", "--catch"]) == ["--catch-up-every"]
     assert candidates(["webhooks", "list", "--failed", "--"]) == ["--limit", "--inbox", "--help"]
     assert "--sandbox" in candidates(["webhooks", "subscribe", "https://x.example", "--"])
+    assert candidates(["worker", "--th"]) == ["--threads"] and candidates(["worker", "--q"]) == [
+        "--queue",
+        "--quiet",
+    ]
     assert candidates(["doctor", "--sc"]) == ["--scan"]
     assert candidates(["doctor", "--scan", ""]) == [FILES]
     assert candidates(["S"]) == ["sandbox", "serve"]

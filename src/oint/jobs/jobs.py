@@ -17,7 +17,6 @@ create or update by offer_id), else reported failed as unknown.
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import time
@@ -29,7 +28,15 @@ from oint.apis.seller.spec import Operation, operation
 from oint.core.errors import APIConnectionError, OzonError, UsageError
 from oint.core.transport.base import RawResponse
 from oint.jobs.engine import Done, Engine, Send, Stop, Wait
-from oint.jobs.journal import SUFFIX, Journal, check_job_id, jobs_dir, new_job_id
+from oint.jobs.journal import (
+    SUFFIX,
+    FolderStore,
+    Journal,
+    check_job_id,
+    job_store,
+    new_job_id,
+    without_password,
+)
 from oint.jobs.limits import account_limiters, shared_item_limiter
 from oint.jobs.results import Key, key_of, reader
 
@@ -69,13 +76,21 @@ def item_key_spec(op: Operation) -> Key:
 
 
 class Job:
-    """One bulk job and its journal (`<jobs dir>/<id>.sqlite3`)."""
+    """One bulk job and its journal (`<jobs dir>/<id>.sqlite3`, or a job of a PostgreSQL store:
+    `journal.job_store`)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], journal: Journal | None = None) -> None:
         self.path = Path(path)
         self.id = self.path.name[: -len(SUFFIX)] if self.path.name.endswith(SUFFIX) else self.path.stem
-        self.journal = Journal(self.path)
-        self._lock: Any = None
+        self.journal = journal if journal is not None else Journal(self.path)
+        self._running: Engine | None = None
+
+    @property
+    def store(self) -> str:
+        """The store of the job's journal, as a queued job's message names it: the folder's
+        absolute path, or the PostgreSQL URL without its password."""
+        url = getattr(self.journal, "url", None)
+        return without_password(str(url)) if url else FolderStore(self.path.parent).url
 
     # ------------------------------------------------------------------ making, finding
     @classmethod
@@ -95,9 +110,9 @@ class Job:
         """A new job of `op` over `items` (bodies of the batch field's entries; with
         `numbered`, (row, body) pairs). Items are streamed into the journal."""
         oper = op if isinstance(op, Operation) else operation(op)
-        folder = Path(directory) if directory is not None else jobs_dir()
+        store = job_store(directory)
         job_id = new_job_id(label or oper.name)
-        job = cls(folder / (job_id + SUFFIX))
+        job = cls(store.path_of(job_id), store.journal(job_id))
         key = item_key_spec(oper)
         job.journal.set(
             operation=oper.path,
@@ -129,21 +144,25 @@ class Job:
 
     @classmethod
     def _in_folder(cls, job_id: str, directory: str | os.PathLike[str] | None) -> Job:
-        folder = Path(directory) if directory is not None else jobs_dir()
-        path = folder / (job_id + SUFFIX)
-        if path.is_file():
-            return cls(path)
-        matches = sorted(folder.glob(f"*{glob.escape(job_id)}*{SUFFIX}")) if folder.is_dir() else []
+        store = job_store(directory)
+        if isinstance(store, FolderStore):
+            folder = store.folder
+            path = folder / (job_id + SUFFIX)
+            if path.is_file():
+                return cls(path)
+            found = sorted(folder.glob(f"*{glob.escape(job_id)}*{SUFFIX}")) if folder.is_dir() else []
+            matches = [p.name[: -len(SUFFIX)] for p in found]
+        else:
+            matches = [job_id] if store.exists(job_id) else [i for i in store.ids() if job_id in i]
         if len(matches) != 1:
             raise UsageError(
-                f"no bulk job {job_id!r} in {folder}"
+                f"no bulk job {job_id!r} in {store}"
                 if not matches
                 else f"{job_id!r} names {len(matches)} jobs: give more of the id"
             )
-        return cls(matches[0])
+        return cls(store.path_of(matches[0]), store.journal(matches[0]))
 
     def close(self) -> None:
-        self._unlock()
         self.journal.close()
 
     def __enter__(self) -> Job:
@@ -153,12 +172,7 @@ class Job:
         self.close()
 
     def delete(self) -> None:
-        self.close()
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(str(self.path) + suffix)
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(self._lock_path())
+        self.journal.remove()
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -209,9 +223,17 @@ class Job:
             extra=self.journal.get("extra") or {},
         )
         engine.prime(time.time())
+        self._running = engine
         return engine
 
+    def stop_soon(self, reason: str) -> None:
+        """Ask the running job to stop once its requests in flight are answered (nothing new is
+        sent): the run ends as stopped with `reason`, resumable, with nothing sent twice."""
+        if self._running is not None and self._running.stopped is None:
+            self._running.stopped = reason
+
     def _finish(self, stopped: str | None) -> Summary:
+        self._running = None
         if stopped is not None:
             self.journal.set(status="stopped", stopped=stopped)
         elif self.journal.counts["pending"] == 0 and self.journal.counts["sent"] == 0:
@@ -260,46 +282,15 @@ class Job:
         progress(summary)
 
     # ------------------------------------------------------------------ one runner at a time
-    def _lock_path(self) -> str:
-        return (
-            str(self.path)[: -len(SUFFIX)] + ".lock"
-            if str(self.path).endswith(SUFFIX)
-            else str(self.path) + ".lock"
-        )
-
     def _take_lock(self) -> None:
-        if self._lock is not None:
-            return
-        fh = open(self._lock_path(), "a+")  # held while the job runs
-        try:
-            import fcntl
-
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # Windows: no advisory locks; one runner is the user's business
-            pass
-        except OSError:
-            fh.close()
-            raise UsageError(f"job {self.id} is running in another process") from None
-        self._lock = fh
+        if not self.journal.lock():
+            raise UsageError(f"job {self.id} is running in another process")
 
     def _unlock(self) -> None:
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+        self.journal.unlock()
 
     def _running_elsewhere(self) -> bool:
-        if self._lock is not None:
-            return True
-        try:
-            import fcntl
-        except ImportError:
-            return False
-        try:
-            with open(self._lock_path(), "a+") as fh:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        return False
+        return self.journal._lock is not None or self.journal.locked_elsewhere()
 
 
 # ------------------------------------------------------------------ drivers
@@ -418,9 +409,8 @@ async def arun(
 
 
 def list_jobs(directory: str | os.PathLike[str] | None = None) -> list[Job]:
-    """Every job of the jobs folder, oldest first (close them after use)."""
-    folder = Path(directory) if directory is not None else jobs_dir()
-    if not folder.is_dir():
-        return []
-    jobs = [Job(p) for p in sorted(folder.glob("*" + SUFFIX))]
+    """Every job of the jobs folder (or store: `journal.job_store`), oldest first (close them
+    after use)."""
+    store = job_store(directory)
+    jobs = [Job(store.path_of(i), store.journal(i)) for i in store.ids()]
     return sorted(jobs, key=lambda job: float(job.journal.get("created_at") or 0))  # ids: to the second

@@ -19,6 +19,7 @@ Plain state: the journal decides nothing; the engine does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -47,6 +48,11 @@ CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY, path TEXT NOT NULL,
 STATES = ("pending", "sent", "confirmed", "failed")
 SUFFIX = ".sqlite3"  # a job's journal is <jobs dir>/<job id>.sqlite3
 PARKED = 1e18  # next_poll of a task whose poll is in flight
+UNKNOWN_AFTER_INTERRUPTION = {
+    "code": "UNKNOWN_AFTER_INTERRUPTION",
+    "message": "the job stopped while this item was in flight; the operation is not "
+    "idempotent, so it was not sent again: check it at Ozon",
+}
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -122,10 +128,12 @@ class Change(NamedTuple):
 
 
 class Journal:
-    """One job's file. Not thread-safe: one engine owns it."""
+    """One job's file. Not thread-safe: one engine owns it. `PostgresJournal` is the same
+    interface over a PostgreSQL database shared by every job."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._lock: Any = None
         if self.path.is_file() and self.path.stat().st_size > 0:
             check_journal(self.path)  # before anything is written into someone else's database
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +147,59 @@ class Journal:
             self.counts[state] = int(n)
 
     def close(self) -> None:
+        self.unlock()
         self._db.close()
+
+    # ------------------------------------------------------------------ one runner at a time
+    def _lock_path(self) -> str:
+        text = str(self.path)
+        return text[: -len(SUFFIX)] + ".lock" if text.endswith(SUFFIX) else text + ".lock"
+
+    def lock(self) -> bool:
+        """Take the job's runner lock (an advisory lock on `<job>.lock`, held until `unlock` or the
+        process ends, however it ends): False when another process holds it."""
+        if self._lock is not None:
+            return True
+        fh = open(self._lock_path(), "a+")  # held while the job runs
+        try:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # Windows: no advisory locks; one runner is the user's business
+            pass
+        except OSError:
+            fh.close()
+            return False
+        self._lock = fh
+        return True
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def locked_elsewhere(self) -> bool:
+        """Whether another process runs the job now (its lock is held)."""
+        if self._lock is not None:
+            return False
+        try:
+            import fcntl
+        except ImportError:
+            return False
+        try:
+            with open(self._lock_path(), "a+") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        return False
+
+    def remove(self) -> None:
+        """Close and delete the journal (its file, WAL and lock)."""
+        lock = self._lock_path()
+        self.close()
+        for name in (str(self.path), str(self.path) + "-wal", str(self.path) + "-shm", lock):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(name)
 
     @property
     def total(self) -> int:
@@ -325,13 +385,7 @@ class Journal:
             )
             moved, unknown = cur.rowcount, 0
         else:
-            error = _dumps(
-                {
-                    "code": "UNKNOWN_AFTER_INTERRUPTION",
-                    "message": "the job stopped while this item was in flight; the operation is not "
-                    "idempotent, so it was not sent again: check it at Ozon",
-                }
-            )
+            error = _dumps(UNKNOWN_AFTER_INTERRUPTION)
             cur = self._db.execute(
                 "UPDATE items SET state='failed', error=? WHERE state='sent' AND task IS NULL", (error,)
             )
@@ -367,3 +421,434 @@ class Journal:
                     "result": None if result is None else json.loads(result),
                     "error": None if error is None else json.loads(error),
                 }
+
+
+# ------------------------------------------------------------------ PostgreSQL
+POSTGRES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS oint_job_meta (job TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (job, name));
+CREATE TABLE IF NOT EXISTS oint_job_items (
+    job TEXT NOT NULL, seq BIGINT NOT NULL, "row" BIGINT NOT NULL, body TEXT NOT NULL,
+    key TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT 'pending',
+    not_before DOUBLE PRECISION NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, cap INTEGER,
+    request BIGINT, task BIGINT, result TEXT, error TEXT, PRIMARY KEY (job, seq)
+);
+CREATE INDEX IF NOT EXISTS oint_job_items_ready ON oint_job_items (job, state, not_before, seq);
+CREATE INDEX IF NOT EXISTS oint_job_items_task ON oint_job_items (job, task) WHERE task IS NOT NULL;
+CREATE TABLE IF NOT EXISTS oint_job_tasks (job TEXT NOT NULL, task BIGINT NOT NULL,
+    next_poll DOUBLE PRECISION NOT NULL, polls INTEGER NOT NULL, PRIMARY KEY (job, task));
+CREATE TABLE IF NOT EXISTS oint_job_requests (id BIGSERIAL PRIMARY KEY, job TEXT NOT NULL,
+    path TEXT NOT NULL, sent_at DOUBLE PRECISION NOT NULL, answered_at DOUBLE PRECISION);
+CREATE INDEX IF NOT EXISTS oint_job_requests_job ON oint_job_requests (job, id);
+"""
+_SCHEMA_LOCK = 0x6F696E74  # the advisory lock under which one process creates the tables ("oint")
+_SCHEMA_READY: set[str] = set()  # databases whose tables this process has made sure of
+
+
+def _connect_postgres(url: str) -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise UsageError("journals in PostgreSQL need psycopg: pip install 'oint[postgres]'") from None
+    try:
+        conn = psycopg.connect(url, autocommit=True)
+    except psycopg.Error as e:
+        raise UsageError(f"cannot reach the jobs database {_shown_url(url)}: {_first_line(e)}") from None
+    if url not in _SCHEMA_READY:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            for statement in POSTGRES_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        _SCHEMA_READY.add(url)
+    return conn
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _shown_url(url: str) -> str:
+    """A database URL without its password (for messages)."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+
+
+def without_password(url: str) -> str:
+    """A database URL without its password: what a queued job's message may carry (a worker's
+    libpq finds the password in its own PGPASSWORD or ~/.pgpass)."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1@", url)
+
+
+def _lock_key(job: str) -> int:
+    """The job's advisory lock number (a stable 63-bit hash of its id)."""
+    import hashlib
+
+    return int.from_bytes(hashlib.blake2b(job.encode(), digest_size=8).digest(), "big") >> 1
+
+
+class PostgresJournal(Journal):
+    """The journal of one job in a PostgreSQL database: the tables of the SQLite journal with the
+    job's id as a first column, shared by every job (`OINT_JOBS=postgresql://...`), so that workers
+    on several machines reach them. The runner lock is a session advisory lock: it goes when the
+    runner's connection does, however the runner ends."""
+
+    def __init__(self, url: str, job: str) -> None:  # not super().__init__: that one is SQLite's
+        self.url = url
+        self.job = job
+        self.path = Path(job)
+        self._lock = None
+        self._pg: Any = _connect_postgres(url)
+        self._answers: list[tuple[float, int]] = []
+        self.counts = dict.fromkeys(STATES, 0)
+        for state, n in self._all("SELECT state, COUNT(*) FROM oint_job_items WHERE job=%s GROUP BY state"):
+            self.counts[state] = int(n)
+        row = self._one("SELECT MAX(seq) FROM oint_job_items WHERE job=%s")
+        self._next_seq = int(row[0] or 0) + 1 if row else 1
+
+    # the job's id is the first parameter of every statement
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        return self._pg.execute(sql, (self.job, *args))
+
+    def _one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        return self._run(sql, args).fetchone()
+
+    def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        return list(self._run(sql, args).fetchall())
+
+    def _many(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        rows = [(self.job, *r) for r in rows]
+        if rows:
+            with self._pg.cursor() as cur:
+                cur.executemany(sql, rows)
+
+    def close(self) -> None:
+        self.unlock()
+        self._pg.close()
+
+    def lock(self) -> bool:
+        if self._lock is None:
+            row = self._pg.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(self.job),)).fetchone()
+            if not row[0]:
+                return False
+            self._lock = True
+        return True
+
+    def unlock(self) -> None:
+        if self._lock is not None and not self._pg.closed:
+            self._pg.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(self.job),))
+        self._lock = None
+
+    def locked_elsewhere(self) -> bool:
+        if self._lock is not None:
+            return False
+        row = self._pg.execute(
+            "SELECT 1 FROM pg_locks WHERE locktype='advisory' AND granted AND "
+            "database=(SELECT oid FROM pg_database WHERE datname=current_database()) AND "
+            "((classid::bigint << 32) | objid::bigint)=%s",
+            (_lock_key(self.job),),
+        ).fetchone()
+        return row is not None
+
+    def remove(self) -> None:
+        with self._pg.transaction():
+            for table in ("oint_job_items", "oint_job_tasks", "oint_job_requests", "oint_job_meta"):
+                self._run(f"DELETE FROM {table} WHERE job=%s")
+        self.close()
+
+    # ------------------------------------------------------------------ meta
+    def get(self, name: str, default: Any = None) -> Any:
+        row = self._one("SELECT value FROM oint_job_meta WHERE job=%s AND name=%s", (name,))
+        return default if row is None else json.loads(row[0])
+
+    def set(self, **values: Any) -> None:
+        with self._pg.transaction():
+            self._many(
+                "INSERT INTO oint_job_meta (job, name, value) VALUES (%s, %s, %s) "
+                "ON CONFLICT (job, name) DO UPDATE SET value=excluded.value",
+                [(k, _dumps(v)) for k, v in values.items()],
+            )
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            name: json.loads(value)
+            for name, value in self._all("SELECT name, value FROM oint_job_meta WHERE job=%s")
+        }
+
+    # ------------------------------------------------------------------ intake
+    def _insert(self, batch: list[tuple[int, str, str]]) -> int:
+        first = self._next_seq
+        with self._pg.transaction():
+            self._many(
+                'INSERT INTO oint_job_items (job, seq, "row", body, key) VALUES (%s, %s, %s, %s, %s)',
+                [(first + i, row, body, key) for i, (row, body, key) in enumerate(batch)],
+            )
+        self._next_seq = first + len(batch)
+        self.counts["pending"] += len(batch)
+        return len(batch)
+
+    # ------------------------------------------------------------------ engine steps
+    def ready(self, now: float, limit: int) -> list[Row]:
+        rows = self._all(
+            'SELECT seq, "row", body, key, attempts, cap FROM oint_job_items WHERE job=%s AND '
+            "state='pending' AND not_before<=%s ORDER BY not_before, seq LIMIT %s",
+            (now, limit),
+        )
+        return [Row(int(s), int(r), json.loads(b), k, a, c) for s, r, b, k, a, c in rows]
+
+    def has_ready(self, now: float) -> bool:
+        return (
+            self._one(
+                "SELECT 1 FROM oint_job_items WHERE job=%s AND state='pending' AND not_before<=%s LIMIT 1",
+                (now,),
+            )
+            is not None
+        )
+
+    def next_due(self) -> float | None:
+        row = self._one("SELECT MIN(not_before) FROM oint_job_items WHERE job=%s AND state='pending'")
+        return None if row is None or row[0] is None else float(row[0])
+
+    def delay(self, seqs_until: Iterable[tuple[int, float]]) -> None:
+        pairs = [(t, s) for s, t in seqs_until]
+        if pairs:
+            with self._pg.transaction():
+                self._many_job_last(
+                    "UPDATE oint_job_items SET not_before=%s WHERE job=%s AND seq=%s",
+                    [(t, self.job, s) for t, s in pairs],
+                )
+
+    def _many_job_last(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self._pg.cursor() as cur:
+                cur.executemany(sql, rows)
+
+    def start_request(self, path: str, now: float, seqs: list[int], park_task: int | None = None) -> int:
+        with self._pg.transaction():
+            self._flush()
+            row = self._one(
+                "INSERT INTO oint_job_requests (job, path, sent_at) VALUES (%s, %s, %s) RETURNING id",
+                (path, now),
+            )
+            request = int(row[0])
+            self._many_job_last(
+                "UPDATE oint_job_items SET state='sent', request=%s, attempts=attempts+1 "
+                "WHERE job=%s AND seq=%s",
+                [(request, self.job, s) for s in seqs],
+            )
+            if park_task is not None:
+                self._pg.execute(
+                    "UPDATE oint_job_tasks SET next_poll=%s WHERE job=%s AND task=%s",
+                    (PARKED, self.job, park_task),
+                )
+        self.counts["pending"] -= len(seqs)
+        self.counts["sent"] += len(seqs)
+        return request
+
+    def _flush(self) -> None:
+        if self._answers:
+            self._many_job_last(
+                "UPDATE oint_job_requests SET answered_at=%s WHERE id=%s AND job=%s",
+                [(at, request, self.job) for at, request in self._answers],
+            )
+            self._answers = []
+
+    def recent_requests(self, limit: int = 500) -> list[tuple[str, float | None]]:
+        rows = self._all(
+            "SELECT path, answered_at FROM oint_job_requests WHERE job=%s ORDER BY id DESC LIMIT %s", (limit,)
+        )
+        return [(str(p), None if a is None else float(a)) for p, a in rows]
+
+    def apply(
+        self,
+        changes: list[Change],
+        tasks: Iterable[tuple[int, float]] = (),
+        done_tasks: Iterable[int] = (),
+    ) -> None:
+        with self._pg.transaction():
+            self._flush()
+            self._many_job_last(
+                "UPDATE oint_job_items SET state=%s, not_before=%s, result=%s, error=%s, task=%s, cap=%s "
+                "WHERE job=%s AND seq=%s",
+                [
+                    (
+                        c.state,
+                        c.not_before,
+                        None if c.result is None else _dumps(c.result),
+                        None if c.error is None else _dumps(c.error),
+                        c.task,
+                        c.cap,
+                        self.job,
+                        c.seq,
+                    )
+                    for c in changes
+                ],
+            )
+            self._many(
+                "INSERT INTO oint_job_tasks (job, task, next_poll, polls) VALUES (%s, %s, %s, 0) "
+                "ON CONFLICT (job, task) DO UPDATE SET next_poll=excluded.next_poll, "
+                "polls=oint_job_tasks.polls+1",
+                list(tasks),
+            )
+            self._many("DELETE FROM oint_job_tasks WHERE job=%s AND task=%s", [(t,) for t in done_tasks])
+        for c in changes:
+            self.counts["sent"] -= 1
+            self.counts[c.state] += 1
+
+    # ------------------------------------------------------------------ tasks
+    def due_task(self, now: float) -> tuple[int, int] | None:
+        row = self._one(
+            "SELECT task, polls FROM oint_job_tasks WHERE job=%s AND next_poll<=%s "
+            "ORDER BY next_poll LIMIT 1",
+            (now,),
+        )
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    def next_poll(self) -> float | None:
+        row = self._one("SELECT MIN(next_poll) FROM oint_job_tasks WHERE job=%s")
+        return None if row is None or row[0] is None else float(row[0])
+
+    def postpone_task(self, task: int, at: float) -> None:
+        with self._pg.transaction():
+            self._flush()
+            self._pg.execute(
+                "UPDATE oint_job_tasks SET next_poll=%s WHERE job=%s AND task=%s", (at, self.job, task)
+            )
+
+    def task_items(self, task: int) -> list[Row]:
+        rows = self._all(
+            'SELECT seq, "row", body, key, attempts, cap FROM oint_job_items WHERE job=%s AND task=%s '
+            "AND state='sent' ORDER BY seq",
+            (task,),
+        )
+        return [Row(int(s), int(r), json.loads(b), k, a, c) for s, r, b, k, a, c in rows]
+
+    def has_tasks(self) -> bool:
+        return self._one("SELECT 1 FROM oint_job_tasks WHERE job=%s LIMIT 1") is not None
+
+    # ------------------------------------------------------------------ resume
+    def recover(self, idempotent: bool, now: float) -> tuple[int, int]:
+        with self._pg.transaction():
+            if idempotent:
+                cur = self._run(
+                    "UPDATE oint_job_items SET state='pending', not_before=0 "
+                    "WHERE job=%s AND state='sent' AND task IS NULL"
+                )
+                moved, unknown = cur.rowcount, 0
+            else:
+                error = _dumps(UNKNOWN_AFTER_INTERRUPTION)
+                cur = self._pg.execute(
+                    "UPDATE oint_job_items SET state='failed', error=%s "
+                    "WHERE job=%s AND state='sent' AND task IS NULL",
+                    (error, self.job),
+                )
+                moved, unknown = 0, cur.rowcount
+            self._pg.execute("UPDATE oint_job_tasks SET next_poll=%s WHERE job=%s", (now, self.job))
+        self.counts["sent"] -= moved + unknown
+        self.counts["pending"] += moved
+        self.counts["failed"] += unknown
+        return moved, unknown
+
+    # ------------------------------------------------------------------ reading
+    def outcomes(self, states: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+        sql = (
+            'SELECT seq, "row", body, state, attempts, result, error FROM oint_job_items '
+            "WHERE job=%s AND seq>%s"
+        )
+        wanted = None if states is None else list(states)
+        if wanted is not None:
+            sql += " AND state = ANY(%s)"
+        sql += " ORDER BY seq LIMIT 1000"
+        last = 0
+        while True:  # a page at a time, by seq: a job of millions of items is never held whole
+            rows = self._pg.execute(sql, (self.job, last) if wanted is None else (self.job, last, wanted))
+            page = rows.fetchall()
+            if not page:
+                return
+            for seq, row, body, state, attempts, result, error in page:
+                yield {
+                    "seq": int(seq),
+                    "row": int(row),
+                    "item": json.loads(body),
+                    "state": state,
+                    "attempts": attempts,
+                    "result": None if result is None else json.loads(result),
+                    "error": None if error is None else json.loads(error),
+                }
+            last = int(page[-1][0])
+
+
+# ------------------------------------------------------------------ where journals are kept
+class FolderStore:
+    """Journals as SQLite files in a folder (one machine, or a folder every worker mounts at the
+    same path)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+
+    @property
+    def url(self) -> str:
+        """What names this store in a queued job's message: the folder's absolute path."""
+        return str(self.folder.absolute())
+
+    def __str__(self) -> str:
+        return str(self.folder)
+
+    def path_of(self, job_id: str) -> Path:
+        return self.folder / (job_id + SUFFIX)
+
+    def journal(self, job_id: str) -> Journal:
+        return Journal(self.path_of(job_id))
+
+    def exists(self, job_id: str) -> bool:
+        return self.path_of(job_id).is_file()
+
+    def ids(self) -> list[str]:
+        return job_ids(self.folder)
+
+
+class PostgresStore:
+    """Journals in a PostgreSQL database (`OINT_JOBS=postgresql://...`): workers on several
+    machines reach them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return _shown_url(self.url)
+
+    def path_of(self, job_id: str) -> Path:
+        return Path(job_id)
+
+    def journal(self, job_id: str) -> Journal:
+        return PostgresJournal(self.url, job_id)
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        conn = _connect_postgres(self.url)
+        try:
+            return list(conn.execute(sql, args).fetchall())
+        finally:
+            conn.close()
+
+    def exists(self, job_id: str) -> bool:
+        return bool(self._query("SELECT 1 FROM oint_job_meta WHERE job=%s LIMIT 1", (job_id,)))
+
+    def ids(self) -> list[str]:
+        rows = self._query(
+            "SELECT job FROM oint_job_meta WHERE name='created_at' ORDER BY value::double precision, job"
+        )
+        return [str(r[0]) for r in rows]
+
+
+JobStore = FolderStore | PostgresStore
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def job_store(where: str | os.PathLike[str] | None = None) -> FolderStore | PostgresStore:
+    """The journals' store: `where` (a folder, `sqlite:///folder` or `postgresql://...`), else
+    `OINT_JOBS`, else the jobs folder (`jobs_dir()`)."""
+    text = os.fspath(where) if where is not None else os.environ.get("OINT_JOBS", "")
+    if text.startswith(POSTGRES_SCHEMES):
+        return PostgresStore(text)
+    if text.startswith("sqlite://"):
+        text = text[len("sqlite://") :]
+    return FolderStore(text or jobs_dir())

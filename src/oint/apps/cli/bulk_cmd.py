@@ -46,12 +46,13 @@ BULK_OPTIONS = {
     "body": True,
     "quiet": False,
     "debug": False,
+    "queue": True,
 }
 EXPORT_OPTIONS = {**COMMON, "out": True, "body": True, "since": True, "to": True, "quiet": False}
 JOBS_OPTIONS: dict[str, dict[str, bool]] = {
     "list": {},
     "show": {"report": True, "failed": True},
-    "resume": {**COMMON, "concurrency": True, "report": True, "quiet": False, "debug": False},
+    "resume": {**COMMON, "concurrency": True, "report": True, "quiet": False, "debug": False, "queue": True},
 }
 FILE_OPTIONS = ("file", "report", "out", "db", "body")  # a file's name (--body: JSON text or file)
 
@@ -61,6 +62,7 @@ USAGE = """oint ozon bulk: send thousands of items at Ozon's quota, resumable, w
   oint ozon bulk KIND --file FILE [--report OUT] [--dry-run] [--concurrency N] [--body JSON]
         [--clientid ID --apikey KEY | --profile NAME | --sandbox [--db PATH] | --base-url URL]
         [--timeout S] [--ca-file PEM] [--quiet] [--debug]
+  oint ozon bulk KIND --file FILE --profile NAME --queue redis://HOST:6379/0 [--base-url URL]
 
 FILE: CSV, XLSX (pip install 'oint[xlsx]') or JSON lines, a header row naming Ozon's fields
 (nested ones with dotted names). Every row is checked before anything is sent. The job's
@@ -69,6 +71,9 @@ resumes with `oint bulk resume JOB`. --report writes each item's outcome (.csv/.
 checked before anything is sent, and written again by `oint bulk resume`).
 KIND is one of these, or any batched operation by path or name (/v1/barcode/add):
 {kinds}
+--queue: the rows go into the job's journal (OINT_JOBS: a folder every worker reaches, or
+postgresql://...), the job goes on the queue for `oint worker`, and its id is printed; the
+account is named by --profile only: each worker reads the key from its own profiles.
 Exit codes: 0 all confirmed, 1 some items failed or the job stopped, 2 bad input, 130 interrupted.
 """
 
@@ -83,12 +88,14 @@ WHAT is one of these, or any paged operation by path or name (with --body for it
 
 JOBS_USAGE = """oint bulk: the jobs of `oint ozon bulk`
 
-  oint bulk list                        jobs in OINT_JOBS_DIR, newest last
+  oint bulk list                        jobs in OINT_JOBS (or OINT_JOBS_DIR), newest last
   oint bulk show JOB [--report FILE] [--failed N]
                                         counts, failures with Ozon's errors
   oint bulk resume JOB [--concurrency N] [--report FILE] [common options]
                                         go on where it stopped (same account); the report
                                         the job was started with is written again
+  oint bulk resume JOB --queue redis://...  [--profile NAME]
+                                        put it back on the queue for the workers
 """
 
 
@@ -163,11 +170,14 @@ def bulk(argv: list[str]) -> int:
         check_output(report, "--report")
     concurrency = number_option(opts, "concurrency", 4, int, sign="positive")
     extra = _json_option(opts, "body")
+    queue = _queue_option(opts)
     try:
         if "dry-run" in opts:
             checked = check_rows(op, read_table(path), path)
             _say(f"{path}: {checked.rows} rows checked, all good; nothing sent (--dry-run)")
             return EXIT_OK
+        if queue is not None:
+            return _enqueue_new(op, path, opts, queue, extra)
         client = _async_client(opts)  # --debug: set up by main.client_options, as for every command
         try:
             job = create_job(
@@ -188,6 +198,86 @@ def bulk(argv: list[str]) -> int:
         job.journal.set(report=os.path.abspath(report))
     _say(f"job {job.id}: {job.journal.total} items of {op.path}")
     return _run(job, client, opts, concurrency, report)
+
+
+def _queue_option(opts: dict[str, str | None]) -> str | None:
+    """--queue's Redis URL, checked with the options a queued job cannot take (None: no queue)."""
+    if "queue" not in opts:
+        return None
+    from oint.jobs.queue import check_queue_url, need_queue
+
+    url = check_queue_url(opts.get("queue") or "")
+    if not opts.get("profile"):
+        raise UsageError("--queue needs --profile NAME: a queued job names its account by profile")
+    for name, why in (
+        ("clientid", "the account is the profile's"),
+        ("apikey", "no key travels through the queue: each worker reads it from its own profiles"),
+        ("report", "write it when the job is done: oint bulk show JOB --report FILE"),
+        ("concurrency", "the workers' own: oint worker --concurrency N"),
+        ("debug", "the workers' own"),
+    ):
+        if name in opts:
+            raise UsageError(f"--{name} does not go with --queue: {why}")
+    need_queue()
+    return url
+
+
+def _queued_target(opts: dict[str, str | None]) -> tuple[str, str]:
+    """(Client-Id, where to send) of a job to queue, from --profile and --sandbox/--base-url: the
+    profile's key is not read here (the workers read their own)."""
+    from oint.apps.cli.main import client_options
+    from oint.core.client import OZON_BASE_URL
+    from oint.core.profiles import load_profile
+
+    flags = {name for name, value in opts.items() if value is None}
+    options = client_options(flags, {k: v for k, v in opts.items() if v is not None})
+    profile = load_profile(str(opts["profile"]))
+    if "sandbox" in options:
+        state = options["sandbox"]
+        target = "sandbox:" + ("" if state is True else os.path.abspath(str(state)))
+    else:
+        target = (
+            options.get("base_url") or profile.base_url or os.environ.get("OZON_BASE_URL") or OZON_BASE_URL
+        )
+    return profile.client_id, str(target)
+
+
+def _enqueue_new(op: Any, path: str, opts: dict[str, str | None], queue: str, extra: dict[str, Any]) -> int:
+    """`oint ozon bulk ... --queue`: the rows into a new job's journal, the job on the queue, its id
+    on stdout."""
+    from oint.jobs.files import read_table
+    from oint.jobs.intake import create_job
+    from oint.jobs.queue import enqueue
+
+    client_id, target = _queued_target(opts)
+    job = create_job(
+        op,
+        read_table(path),
+        path,
+        client_id=client_id,
+        target=target,
+        source=os.path.abspath(path),
+        extra=extra,
+    )
+    try:
+        enqueue(queue, job, str(opts["profile"]))
+    except UsageError as e:
+        _say(f"{e}; job {job.id} keeps its {job.journal.total} items: oint bulk resume {job.id} --queue URL")
+        job.close()
+        return EXIT_FAILED
+    _say(
+        f"job {job.id}: {job.journal.total} items of {op.path} queued on {_shown_queue(queue)} "
+        f"for profile {opts['profile']}"
+    )
+    sys.stdout.write(job.id + "\n")
+    job.close()
+    return EXIT_OK
+
+
+def _shown_queue(url: str) -> str:
+    from oint.jobs.queue import shown
+
+    return shown(url)
 
 
 def _refuse(e: Any) -> int:
@@ -391,13 +481,13 @@ def jobs_command(argv: list[str]) -> int:
     if sub not in JOBS_OPTIONS:
         raise UsageError(f"unknown command 'oint bulk {argv[0]}': one of {', '.join(JOBS_OPTIONS)}")
     from oint.jobs.jobs import Job, list_jobs
-    from oint.jobs.journal import jobs_dir
+    from oint.jobs.journal import job_store
 
     if sub == "list":
         checked_options(rest, JOBS_OPTIONS["list"], "oint bulk")
         jobs = list_jobs()
         if not jobs:
-            sys.stdout.write(f"no jobs in {jobs_dir()}\n")
+            sys.stdout.write(f"no jobs in {job_store()}\n")
             return EXIT_OK
         for job in jobs:
             s = job.summary()
@@ -419,6 +509,8 @@ def jobs_command(argv: list[str]) -> int:
             job.close()
     if sub == "resume":
         opts = checked_options(rest, JOBS_OPTIONS["resume"], "oint bulk")
+        if "queue" in opts:
+            return _requeue(job_id, opts)
         from oint.jobs.files import check_output
 
         report = opts.get("report")
@@ -446,6 +538,40 @@ def jobs_command(argv: list[str]) -> int:
     raise AssertionError(sub)  # every command of JOBS_OPTIONS is handled above
 
 
+def _requeue(job_id: str, opts: dict[str, str | None]) -> int:
+    """`oint bulk resume JOB --queue URL [--profile NAME]`: the job back on the queue (the profile
+    it was queued with, unless another is given)."""
+    from oint.jobs.jobs import Job
+    from oint.jobs.queue import check_queue_url, enqueue, need_queue
+
+    url = check_queue_url(opts.get("queue") or "")
+    extra = sorted(set(opts) - {"queue", "profile"})
+    if extra:
+        raise UsageError(f"--{extra[0]} does not go with --queue: the workers run the job with their own")
+    need_queue()
+    job = Job.open(job_id)
+    try:
+        if job.status() == "done":
+            _say(f"job {job.id} is done: nothing to resume")
+            return EXIT_OK
+        profile = opts.get("profile") or job.journal.get("profile")
+        if not profile:
+            raise UsageError(f"job {job.id} was not queued before: give its account with --profile NAME")
+        from oint.core.profiles import load_profile
+
+        if opts.get("profile") and load_profile(str(profile)).client_id != job.journal.get("client_id"):
+            raise UsageError(
+                f"job {job.id} belongs to Client-Id {job.journal.get('client_id')}, not profile {profile!r}'s"
+            )
+        enqueue(url, job, str(profile))
+        s = job.summary()
+        _say(f"job {job.id}: queued again, {s.pending + s.sent} of {s.total} items left")
+        sys.stdout.write(job.id + "\n")
+        return EXIT_OK
+    finally:
+        job.close()
+
+
 def _show(job: Any, opts: dict[str, str | None]) -> int:
     meta = job.meta
     s = job.summary()
@@ -458,6 +584,8 @@ def _show(job: Any, opts: dict[str, str | None]) -> int:
         f"account    {meta.get('client_id')} at {meta.get('target') or '?'}",
         f"source     {meta.get('source') or '-'}",
         f"report     {meta.get('report') or '-'}",
+        *([f"queue      {meta['queue']} (profile {meta.get('profile')})"] if meta.get("queue") else []),
+        *([f"worker     {meta['worker']}"] if meta.get("worker") else []),
         f"created    {created}",
         f"status     {job.status()}" + (f": {s.stopped}" if s.stopped else ""),
         f"items      {s.total}: confirmed {s.confirmed}, failed {s.failed}, pending {s.pending}, "

@@ -53,6 +53,11 @@ COMMANDS: tuple[Command, ...] = (
         (("bulk list|show|resume [JOB]", "the jobs of 'oint ozon bulk': progress, failures, resume"),),
     ),
     Command(
+        "worker",
+        "oint.apps.cli.worker_cmd:run",
+        (("worker --queue redis://...", "run bulk jobs queued with 'oint ozon bulk ... --queue'"),),
+    ),
+    Command(
         "doctor",
         "oint.apps.cli.doctor_cmd:run",
         (("doctor [--scan PATH]", "check connection, key, expiry; find switched-off calls"),),

@@ -59,6 +59,10 @@ def candidates(words: list[str]) -> list[str]:
         return _match([*SHELLS, "--help"], cur)
     if command == "profiles" and not args:
         return _match(["--help"], cur)
+    if command == "worker":
+        from oint.apps.cli.worker_cmd import OPTIONS
+
+        return _match([f"--{name}" for name in OPTIONS] + ["--help"], cur) if cur.startswith("-") else []
     if command == "doctor":
         if args and args[-1].lower() in ("--scan", "--ca-file", "--db"):
             return [FILES]
