@@ -413,3 +413,19 @@ def test_turnover_lists_the_skus_with_stock_or_sales_in_sku_order(small: Sandbox
     sku, stock = expected[len(expected) // 2]
     asked = ask(small, "/v1/analytics/turnover/stocks", {"sku": [str(sku), "1"], "limit": 5})["items"]
     assert [(item["sku"], item["current_stock"]) for item in asked] == [(sku, stock)]
+
+
+def test_the_product_count_comes_from_the_tag_counts_and_agrees_with_the_documents() -> None:
+    """`Store.count` of products sums `tag_counts` (constant work): it must equal the documents,
+    after a delete too."""
+    sandbox = catalogue(SMALL)
+    try:
+        store = sandbox.store
+        with store.transaction():
+            documents = sum(1 for _ in store.items(DEMO_CLIENT_ID, PRODUCT))
+            assert documents >= SMALL and store.count(DEMO_CLIENT_ID, PRODUCT) == documents
+            first = next(iter(store.items(DEMO_CLIENT_ID, PRODUCT)))[0]
+            store.delete(DEMO_CLIENT_ID, PRODUCT, first)
+            assert store.count(DEMO_CLIENT_ID, PRODUCT) == documents - 1
+    finally:
+        sandbox.close()
