@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -105,12 +106,27 @@ def run(
     stop.touch()
     counts = [json.loads(loop.communicate(timeout=60)[0]) for loop in loops]
     requests = -(-rows // BATCH)
+    sent: list[tuple[float, float | None]] = []
+    for journal in sorted((folder / f"jobs-{limits.split(':')[0]}").glob("*.sqlite3")):
+        with sqlite3.connect(journal) as db:
+            sent += db.execute("SELECT sent_at, answered_at FROM requests ORDER BY sent_at").fetchall()
+    sending = None
+    if len(sent) == requests:  # the job's own requests, as its journal timed them
+        span = sent[-1][0] - sent[0][0]
+        latencies = sorted(a - s for s, a in sent if a is not None)
+        sending = {
+            "first_to_last_sent_s": round(span, 1),
+            "quota_use_while_sending": round(least_seconds(requests) / span, 3) if span else None,
+            "answer_ms_median": round(1000 * latencies[len(latencies) // 2], 1),
+            "answer_ms_max": round(1000 * latencies[-1], 1),
+        }
     return {
         "limits": limits.split("://")[0],
         "job_exit": job.returncode,
         "job_seconds": round(took, 1),
         "stocks_requests": requests,
-        "quota_use": round(least_seconds(requests) / took, 3) if took else None,
+        "quota_use_end_to_end": round(least_seconds(requests) / took, 3) if took else None,
+        "sending": sending,
         "reads": counts[0],
         "prices": counts[1],
         "sandbox": admin(url, "limits")["accounts"][DEMO_CLIENT_ID],
@@ -121,6 +137,7 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--shared-only", action="store_true", help="only the run with Redis")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -135,7 +152,8 @@ def main() -> None:
         redis = RedisServer.start()
         try:
             shared: float | None = None
-            for limits, first in ((redis.url, 1), ("local", args.rows + 1)):
+            runs = ((redis.url, 1),) if args.shared_only else ((redis.url, 1), ("local", args.rows + 1))
+            for limits, first in runs:
                 time.sleep(61)  # every window of the sandbox empty
                 admin(server.url, "limits/clear", {})
                 # without shared windows the job meets 429s and waits them out: stopped after as long

@@ -234,3 +234,36 @@ def test_every_import_inside_a_function_defers_something() -> None:
         if all(name in already for name in names)
     ]
     assert wasted == []
+
+
+def test_a_module_another_thread_is_importing_is_waited_for(tmp_path: Path) -> None:
+    """Two threads load the same target while its module is still being imported by the first:
+    the second waits for it, never getting a half-made module (a push handler's two delivery
+    threads met `partially initialized module` before)."""
+    import threading
+
+    (tmp_path / "oint_slow_probe.py").write_text("import time\ntime.sleep(0.4)\nVALUE = 42\n")
+    sys.path.insert(0, str(tmp_path))
+    got: list[object] = []
+    errors: list[BaseException] = []
+
+    def take() -> None:
+        try:
+            got.append(load("oint_slow_probe:VALUE"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        first = threading.Thread(target=take)
+        first.start()
+        import time
+
+        time.sleep(0.1)  # the first thread is inside the module's import now
+        second = threading.Thread(target=take)
+        second.start()
+        first.join(5)
+        second.join(5)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("oint_slow_probe", None)
+    assert errors == [] and got == [42, 42]

@@ -29,13 +29,12 @@ T = TypeVar("T")
 
 
 def load_module(name: str) -> Any:
-    """The module `name`, imported if it is not yet (as an import statement does, this waits while
-    another thread is importing it)."""
-    module = sys.modules.get(name)
-    if module is None:
-        __import__(name)
-        module = sys.modules[name]
-    return module
+    """The module `name`, imported if it is not yet. As an import statement does, this waits while
+    another thread is importing it: `__import__` (whose fast path is a look-up in `sys.modules`)
+    holds the module's import lock while it runs, where a bare `sys.modules` look-up would hand out
+    a half-made module."""
+    __import__(name)
+    return sys.modules[name]
 
 
 def load(target: str) -> Any:
