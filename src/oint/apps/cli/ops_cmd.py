@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from oint.apis.seller import spec
@@ -129,8 +130,15 @@ def operation_help(op: spec.Operation) -> str:
 
 
 # ------------------------------------------------------------------------------------ calling
-def _field_value(node: dict[str, Any], text: str, option: str) -> Any:
-    node = spec.resolve(node)
+def field_value(
+    node: dict[str, Any],
+    text: str,
+    option: str,
+    resolve: Callable[[dict[str, Any]], dict[str, Any]] = spec.resolve,
+) -> Any:
+    """`--option text` as the value of a body field whose schema is `node` (`resolve` follows the
+    `$ref`s of the API's layer): numbers, booleans, strings, a list of one plain value, JSON."""
+    node = resolve(node)
     kind = node.get("type")
     if kind == "integer":
         try:
@@ -147,7 +155,7 @@ def _field_value(node: dict[str, Any], text: str, option: str) -> Any:
     if kind == "string":
         return text
     if kind == "array" and not text.lstrip().startswith("[") and not text.lower().endswith(".json"):
-        return [_field_value(node.get("items", {}), text, option)]  # one plain value: a one-item list
+        return [field_value(node.get("items", {}), text, option, resolve)]  # one plain value: a one-item list
     want = "object" if kind == "object" else "any"
     return CollectionKind(want).parse_cli(text, option)
 
@@ -193,7 +201,7 @@ def parse_call(
                 if spec.resolve(fields[field]).get("type") != "boolean":
                     raise UsageError(f"option --{name} needs a value")
                 value = "true"
-            given[field] = _field_value(fields[field], value, name)
+            given[field] = field_value(fields[field], value, name)
         else:
             own = [*op.path_params, *fields]
             common = [*FLAG_OPTIONS, *OWN_FLAGS, *VALUE_OPTIONS, *CREDENTIAL_OPTIONS, "body"]

@@ -22,7 +22,8 @@ from typing import Any
 
 from oint.apis.performance import spec
 from oint.apps.cli.args import did_you_mean, split_options
-from oint.compat.values import CollectionKind, parse_bool
+from oint.apps.cli.ops_cmd import field_value
+from oint.compat.values import CollectionKind
 from oint.core.errors import UsageError
 from oint.core.layer import Operation
 
@@ -195,28 +196,6 @@ def roubles(micro: int | str) -> str:
 
 
 # ------------------------------------------------------------------------------------ calling
-def _value(node: dict[str, Any], text: str, option: str) -> Any:
-    node = spec.LAYER.resolve(node)
-    kind = node.get("type")
-    if kind == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            raise UsageError(f"--{option}: expected a whole number, got {text!r}") from None
-    if kind == "number":
-        try:
-            return float(text)
-        except ValueError:
-            raise UsageError(f"--{option}: expected a number, got {text!r}") from None
-    if kind == "boolean":
-        return parse_bool(text)
-    if kind == "string":
-        return text
-    if kind == "array" and not text.lstrip().startswith("[") and not text.lower().endswith(".json"):
-        return [_value(node.get("items", {}), text, option)]
-    return CollectionKind("object" if kind == "object" else "any").parse_cli(text, option)
-
-
 def _folded(name: str) -> str:
     return name.replace("-", "").replace("_", "").casefold()
 
@@ -252,7 +231,7 @@ def parse_call(
                 if spec.LAYER.resolve(fields[field]).get("type") != "boolean":
                     raise UsageError(f"option --{name} needs a value")
                 value = "true"
-            given[field] = _value(fields[field], value, name)
+            given[field] = field_value(fields[field], value, name, spec.LAYER.resolve)
         else:
             own = [*(option_name(p) for p in op.path_params), *fields]
             hint = did_you_mean(name, [*own, *FLAGS, *allowed], "--")
