@@ -489,18 +489,7 @@ class Sandbox:
         except (sqlite3.Error, SandboxStateError):
             raise
         except Exception as e:  # a bug in the model must still answer like a server would
-            import logging
-
-            log = logging.getLogger("oint.sandbox")
-            log.error(  # one line; the traceback with --debug (or the logger at DEBUG)
-                "sandbox bug answering %s %s: %s: %s",
-                method,
-                path,
-                type(e).__name__,
-                e,
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
-            return _error(internal())
+            return _bug(method, path, e)
 
     def _performance(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
@@ -533,18 +522,7 @@ class Sandbox:
         except (sqlite3.Error, SandboxStateError):
             raise
         except Exception as e:  # a bug in the model must still answer like a server would
-            import logging
-
-            log = logging.getLogger("oint.sandbox")
-            log.error(
-                "sandbox bug answering %s %s: %s: %s",
-                method,
-                path,
-                type(e).__name__,
-                e,
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
-            return _error(internal())
+            return _bug(method, path, e)
 
     def _record(self, method: str, path: str, response: SandboxResponse) -> None:
         line = b'{"method":%s,"path":%s,"status":%d,"body":%s}\n' % (
@@ -972,3 +950,20 @@ def _env_int(name: str, default: int) -> int:
         return int(os.environ.get(name) or default)
     except ValueError:
         return default
+
+
+def _bug(method: str, path: str, e: Exception) -> SandboxResponse:
+    """The 500 of a request the model failed on, logged in one line (the traceback with --debug,
+    or the logger at DEBUG)."""
+    import logging
+
+    log = logging.getLogger("oint.sandbox")
+    log.error(
+        "sandbox bug answering %s %s: %s: %s",
+        method,
+        path,
+        type(e).__name__,
+        e,
+        exc_info=log.isEnabledFor(logging.DEBUG),
+    )
+    return _error(internal())
