@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import random
 import re
@@ -75,10 +76,10 @@ def make_broker(url: str, lease_seconds: float = LEASE_SECONDS) -> Any:
     as long as its items take) and a few retries of a job that raised (a database that could not
     be reached): a job's own failures are in its journal, never a reason to run it again."""
     need_queue()
-    from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
+    from dramatiq.brokers.redis import MAINTENANCE_SCALE
     from dramatiq.middleware import Callbacks, Pipelines, Retries, ShutdownNotifications
 
-    return RedisBroker(  # type: ignore[no-untyped-call]  # Dramatiq's __init__ has no annotations
+    return _broker_class()(
         client=redis_client(url),
         # messages are jobs of minutes, not tasks of milliseconds: the queue sees few commands, and
         # each may look for dead workers (one ZRANGEBYSCORE) so that their jobs come back quickly
@@ -91,6 +92,38 @@ def make_broker(url: str, lease_seconds: float = LEASE_SECONDS) -> Any:
             Retries(max_retries=10, min_backoff=1000, max_backoff=300_000),
         ],
     )
+
+
+@functools.cache
+def _broker_class() -> Any:
+    """Dramatiq's Redis broker, taking back the delayed messages its consumer forgot.
+
+    A worker holds a delayed message (a job waiting for its account's lease, a retry) in memory
+    while Redis lists it as claimed by that worker. When the connection breaks, Dramatiq's
+    consumer thread empties its in-memory delay queue and reconnects, but the claims stay in
+    Redis under a worker that lives on: its heartbeat keeps them from the dead workers' sweep,
+    and the jobs would wait until the worker is restarted. A consumer of delayed messages
+    starting (or restarting) holds none, so every claim it finds is one it forgot: back on the
+    queue they go, with their delays."""
+    import redis
+    from dramatiq.brokers.redis import RedisBroker
+    from dramatiq.common import dq_name
+    from dramatiq.errors import ConnectionClosed
+
+    class ResumingRedisBroker(RedisBroker):
+        def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
+            if queue_name == dq_name(queue_name):
+                claims = f"{self.namespace}:__acks__.{self.broker_id}.{queue_name}"  # Dramatiq's key
+                try:
+                    claimed = self.client.smembers(claims)  # bytes: the client does not decode
+                    forgotten = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in claimed)
+                    if forgotten:
+                        self.do_requeue(queue_name, *forgotten)
+                except redis.ConnectionError as e:  # the consumer thread tries again a second later
+                    raise ConnectionClosed(e) from None  # type: ignore[no-untyped-call]
+            return super().consume(queue_name, prefetch, timeout)
+
+    return ResumingRedisBroker
 
 
 def _message(job_id: str, profile: str, store: str) -> Any:
