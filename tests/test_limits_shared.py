@@ -386,3 +386,50 @@ def test_async_client_takes_its_slots_in_the_shared_store(tmp_path: Path) -> Non
         )
         assert answered.fetchone()[0] == 3
         assert db.execute("SELECT count(*) FROM flight").fetchone()[0] == 0  # every slot released
+
+
+def test_async_client_waits_for_the_shared_store_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow store (Redis far away, a busy SQLite file) slows the calls, never the event loop."""
+    import asyncio
+
+    from oint.ozon import AsyncOzonClient
+
+    slow_acquire, slow_release = SQLiteStore._acquire, SQLiteStore._release
+
+    def acquire(self: SQLiteStore, *args: Any) -> float:
+        time.sleep(0.4)
+        return slow_acquire(self, *args)
+
+    def release(self: SQLiteStore, *args: Any) -> None:
+        time.sleep(0.4)
+        slow_release(self, *args)
+
+    monkeypatch.setattr(SQLiteStore, "_acquire", acquire)
+    monkeypatch.setattr(SQLiteStore, "_release", release)
+    gaps: list[float] = []
+
+    async def ticker(stop: asyncio.Event) -> None:
+        last = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        ticks = asyncio.ensure_future(ticker(stop))
+        await asyncio.sleep(0.05)  # the ticker runs
+        async with AsyncOzonClient(
+            sandbox=str(tmp_path / "s.sqlite3"), limits=f"sqlite://{tmp_path}/l.db"
+        ) as ozon:
+            started = time.monotonic()
+            await ozon.call("/v3/product/info/list", {"product_id": [1111588191]})
+            assert time.monotonic() - started >= 0.8  # the store's calls were made (and slow)
+        stop.set()
+        await ticks
+
+    asyncio.run(go())
+    assert len(gaps) > 20 and max(gaps) < 0.2, max(gaps)  # the loop kept ticking meanwhile

@@ -15,8 +15,8 @@ import json
 import os
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from oint import __version__
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 OZON_BASE_URL = "https://api-seller.ozon.ru"
 OZON_HOSTS = frozenset({"api-seller.ozon.ru"})
 BINARY_TYPES = frozenset({"application/pdf", "application/octet-stream", "application/zip", "image/png"})
+T = TypeVar("T")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -455,6 +456,13 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+async def _in_thread(function: Callable[[str], T], argument: str) -> T:
+    """`function(argument)` in a worker thread, the event loop free meanwhile."""
+    import asyncio
+
+    return await asyncio.to_thread(function, argument)
+
+
 def _proxy_configured(base_url: str) -> bool:
     """Proxies are httpx's job: use it when the environment asks for one."""
     scheme = urlsplit(base_url).scheme
@@ -683,6 +691,20 @@ class AsyncClientBase(_ClientCore):
                     headers = self._accept_token(bearer, request, answer)
         return headers
 
+    async def _limit_wait_async(self, path: str) -> float:
+        """`_limit_wait` off the event loop when the windows are in a shared store (a round trip
+        to Redis or a SQLite transaction); in the process's own windows, at once."""
+        if self.limit_store is None:
+            return self._limit_wait(path)
+        return await _in_thread(self._limit_wait, path)
+
+    async def _limit_done_async(self, path: str) -> None:
+        """`_limit_done`, off the event loop for a shared store (see `_limit_wait_async`)."""
+        if self.limit_store is None:
+            self._limit_done(path)
+        else:
+            await _in_thread(self._limit_done, path)
+
     async def _send(self, req: Request, authorized: bool = True) -> Any:
         body = self._encode(req)
         self._note_retired(req)
@@ -693,14 +715,14 @@ class AsyncClientBase(_ClientCore):
         while True:
             if bearer is not None:  # a failure to buy a token is raised as it is (already retried)
                 headers = await self._authorization(bearer)
-            while self.rate_limit and (wait := self._limit_wait(req.path)):
+            while self.rate_limit and (wait := await self._limit_wait_async(req.path)):
                 await _async_sleep(wait)
             try:
                 try:
                     raw = await self._transport.request(req.method, req.path, headers, body, self.timeout)
                 finally:
                     if self.rate_limit:
-                        self._limit_done(req.path)
+                        await self._limit_done_async(req.path)
                 return self._decode(req, raw)
             except TransportError as e:
                 error: OzonError = self._wrap_transport_error(req, e)
