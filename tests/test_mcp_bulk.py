@@ -20,7 +20,7 @@ from test_mcp_stdio import answer, over_stdio, server_env, text
 
 from oint.apps.mcp.access import WritePolicy
 from oint.apps.mcp.service import Service, Settings
-from oint.jobs.jobs import Job
+from oint.jobs.jobs import Job, list_jobs
 
 
 async def until_done(client: Client, job: str, timeout: float = 60) -> dict[str, Any]:
@@ -285,3 +285,40 @@ def test_stopping_the_server_interrupts_a_running_job_resumably(tmp_path: Path, 
     with Job.open(ids[0]) as job:
         s = job.summary()
         assert job.status() == "interrupted" and (s.confirmed, s.pending + s.sent) == (1, 1)
+
+
+def test_jobs_in_a_postgresql_store_are_started_followed_reported_and_listed(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`OINT_JOBS=postgresql://...` (workers of several machines share the journals): the server's
+    jobs go there, not into a file, and bulk_list names the database without its password."""
+    user, rest = postgres_url.split("://", 1)[1].split("@", 1)
+    url = f"postgresql://{user}:not-shown-{os.getpid()}@{rest}"  # trust authentication ignores it
+    monkeypatch.setenv("OINT_JOBS", url)
+    monkeypatch.setenv("OINT_JOBS_DIR", str(tmp_path / "jobs"))
+    monkeypatch.delenv("OINT_SANDBOX_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    async def script(t: Tools) -> None:
+        token = (await t.ok("bulk_start", kind="stocks", rows=ROWS))["confirm"]
+        job = (await t.ok("bulk_start", confirm=token))["job"]
+        for _ in range(300):
+            progress = await t.ok("bulk_progress", job=job)
+            if progress["status"] == "done":
+                break
+            await asyncio.sleep(0.1)
+        assert progress["status"] == "done" and progress["confirmed"] == len(ROWS), progress
+        report = await t.ok("bulk_report", job=job, save=True)
+        assert report["report_rows"] == len(ROWS)
+        listed = await t.ok("bulk_list")
+        assert [j["job"] for j in listed["jobs"]] == [job]
+        assert listed["store"] == url.replace(f"not-shown-{os.getpid()}", "***")
+
+    run_tools(tmp_path, "stocks", script)
+    jobs = list_jobs(url)
+    try:
+        assert [j.journal.counts["confirmed"] for j in jobs] == [len(ROWS)]
+        assert not list(tmp_path.rglob(f"*{jobs[0].id}*.sqlite3*"))  # no journal file on the side
+    finally:
+        for j in jobs:
+            j.close()

@@ -38,9 +38,10 @@ store through oint. Speaks MCP over stdio (the default) or streamable HTTP.
   --webhooks-inbox PATH|URL  offer webhooks_inbox, a read of this push inbox (oint webhooks serve's:
                       a SQLite file or a postgresql:// URL); without it the server reads none
 
-Bulk jobs (bulk_start, bulk_progress, bulk_report, bulk_list) keep their journals in OINT_JOBS_DIR
-(default ~/.local/state/oint/jobs) with those of `oint ozon bulk`: `oint bulk resume JOB` goes on
-with a job the server was running when it stopped.
+Bulk jobs (bulk_start, bulk_progress, bulk_report, bulk_list) keep their journals with those of
+`oint ozon bulk`: in OINT_JOBS (a folder or a postgresql:// URL), else OINT_JOBS_DIR (default
+~/.local/state/oint/jobs). `oint bulk resume JOB` goes on with a job the server was running when
+it stopped.
 
 OInt's MCP interface (its five generic tools, @@Name variables from a config file):
   oint mcp start --config FILE|default [--log FILE] [--sandbox [--db PATH] | --base-url URL]

@@ -28,7 +28,7 @@ from oint.core.flow import Request
 from oint.jobs.files import file_format, read_table, rows_table
 from oint.jobs.intake import BadInput, check_rows, create_job
 from oint.jobs.jobs import Job, Summary, list_jobs, target_of
-from oint.jobs.journal import jobs_dir
+from oint.jobs.journal import job_store
 from oint.jobs.kinds import bulk_operation, item_schema
 from oint.jobs.report import Rate, duration, failures, write_report
 
@@ -119,9 +119,9 @@ class BulkJobs:
                 extra=extra,
             )
             job.close()  # opened again on the server's loop (a journal stays in its thread)
-            return str(job.path)
+            return job.id
 
-        job = Job(await asyncio.to_thread(make))
+        job = Job.by_id(await asyncio.to_thread(make))  # in the jobs' store: a folder or PostgreSQL
         self._rates[job.id] = rate = Rate()
         task = asyncio.create_task(self._run(job, client, rate))
         self._running[job.id] = (job, task)
@@ -239,7 +239,7 @@ class BulkJobs:
                 os.makedirs(settings.out_dir, exist_ok=True)
                 path = os.path.join(settings.out_dir, f"{job.id}-report.{fmt}")
                 out["report_file"] = path
-                out["report_rows"] = await asyncio.to_thread(_write_report, job.path, path)
+                out["report_rows"] = await asyncio.to_thread(_write_report, job.id, path)
             elif out["failed"] > len(out["items"]):
                 out["next"] = (
                     f"save=true writes every item's outcome to a file ({', '.join(REPORT_FORMATS)})."
@@ -267,7 +267,7 @@ class BulkJobs:
                     **_counts(s),
                 }
             )
-        out = {"folder": str(jobs_dir()), "total": len(rows), "jobs": rows}
+        out = {"store": str(job_store()), "total": len(rows), "jobs": rows}  # no password shown
         settings = self.service.settings
         return answers.shape(out, settings.max_items, self.service.lists, None, settings.max_chars)
 
@@ -388,6 +388,6 @@ def _next(job: Job, status: str, s: Summary, error: str | None) -> str:
     return f"Not running ({status}); resume it from the command line: oint bulk resume {job.id}"
 
 
-def _write_report(journal: Any, path: str) -> int:
-    with Job(journal) as job:  # in a worker thread: its own connection
+def _write_report(job_id: str, path: str) -> int:
+    with Job.by_id(job_id) as job:  # in a worker thread: its own connection
         return write_report(job, path, "save")
