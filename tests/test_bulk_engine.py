@@ -4,7 +4,7 @@ driven by hand on a fake clock against a fake Ozon (no sockets, no sleeping)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,12 @@ import pytest
 
 from oint.apis.seller.spec import operation
 from oint.core.errors import OzonError
+from oint.core.limits.sqlite_store import SQLiteStore
 from oint.core.retry import RateLimiter
 from oint.core.transport.base import RawResponse
 from oint.jobs.engine import DONE, Engine, Send, Stop, Wait
 from oint.jobs.journal import Journal
-from oint.jobs.limits import ItemLimiter
+from oint.jobs.limits import ItemLimiter, SharedItemLimiter
 from oint.jobs.results import item_errors, key_of, read_answer, read_task
 
 STOCKS = "/v2/products/stocks"
@@ -518,3 +519,43 @@ def test_the_driver_tells_progress_every_second_of_a_long_wait(
     assert len(sends) == 81
     told_while_waiting = log[sends[79] + 1 : sends[80]].count("progress")
     assert told_while_waiting >= 55, told_while_waiting  # a minute's window, told about each second
+
+
+def test_a_shared_item_limiter_is_asked_once_a_batch(tmp_path: Path) -> None:
+    """With a shared store (SQLite here, Redis alike) the items of a request are read and recorded
+    in one call each, not one per item; the 30 s of an item hold as with the process's own."""
+    clock = Clock()
+
+    class CountingStore(SQLiteStore):
+        def __init__(self, path: str) -> None:
+            super().__init__(path)
+            self.calls: list[str] = []
+
+        def item_times(self, space: str, key: str, depth: int) -> list[float]:
+            self.calls.append("times")
+            return super().item_times(space, key, depth)
+
+        def item_times_many(self, space: str, keys: Sequence[str], depth: int) -> list[list[float]]:
+            self.calls.append("times_many")
+            return super().item_times_many(space, keys, depth)
+
+        def item_take(self, space: str, key: str, now: float, depth: int, horizon: float) -> None:
+            self.calls.append("take")
+            super().item_take(space, key, now, depth, horizon)
+
+        def item_take_many(
+            self, space: str, keys: Sequence[str], now: float, depth: int, horizon: float
+        ) -> None:
+            self.calls.append("take_many")
+            super().item_take_many(space, keys, now, depth, horizon)
+
+    items = [*stocks(150), {"offer_id": "P0", "warehouse_id": WH, "stock": 7}]  # P0 twice: 30 s apart
+    engine, journal, _ = make(tmp_path, STOCKS, items, clock)
+    store = CountingStore(str(tmp_path / "limits.db"))
+    engine.item_limiter = SharedItemLimiter(store, f"123:{STOCKS}", ((1, 30.0),), margin=0.0)
+    times, answer = timed(clock)
+    sent, stopped = drive(engine, clock, answer)
+    assert stopped is None and journal.counts["confirmed"] == 151
+    assert [len(s.body["stocks"]) for s in sent] == [100, 50, 1] and times[2] - times[0] >= 30.0
+    assert "times" not in store.calls and "take" not in store.calls
+    assert store.calls.count("take_many") == len(sent)

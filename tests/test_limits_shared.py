@@ -193,6 +193,45 @@ def test_per_item_uses_are_shared(store_url: str) -> None:
     assert prices.free_at("p", now + 2) == pytest.approx(now + 3600.0)
 
 
+def test_a_batch_of_items_is_read_and_taken_at_once_with_the_same_answers(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk job chooses and sends 100 items a request: their uses are read and recorded in one
+    round trip (Redis: a pipeline) or one transaction (SQLite), agreeing item by item with the
+    one-at-a-time calls."""
+    store = _fresh(store_url)
+    one = SharedItemLimiter(store, "123:/v1/product/import/prices", ((2, 3600.0),), margin=0.0)
+    other = SharedItemLimiter(_fresh(store_url), "123:/v1/product/import/prices", ((2, 3600.0),), margin=0.0)
+    now = time.time()
+    keys = [f"offer-{i}" for i in range(100)]
+    one.take_many(keys[:60], now)
+    one.take_many(keys[:30], now + 1)  # the first 30 twice: held for an hour
+    expected = {key: other.free_at(key, now + 2) for key in keys}
+    assert other.free_at_many(keys, now + 2) == expected
+    assert {k for k, at in expected.items() if at > now + 2} == set(keys[:30])
+    assert other.free_at_many([], now) == {}
+    trips: list[str] = []
+
+    def counted(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            trips.append(name)
+            return real(*args, **kwargs)
+
+        return call
+
+    for name in ("item_times", "item_take"):  # one item at a time: not for a batch
+        monkeypatch.setattr(store, name, counted("one", getattr(store, name)))
+    if isinstance(store, RedisStore):
+        monkeypatch.setattr(store.client, "pipeline", counted("pipeline", store.client.pipeline))
+    else:
+        assert isinstance(store, SQLiteStore)
+        monkeypatch.setattr(store, "_transaction", counted("transaction", store._transaction))
+    one.free_at_many(keys, now + 3)
+    one.take_many(keys[60:], now + 3)
+    assert trips == (["pipeline", "pipeline"] if isinstance(store, RedisStore) else ["transaction"]), trips
+    assert other.free_at_many(keys[60:], now + 4) == {k: now + 4 for k in keys[60:]}  # one use each: free
+
+
 def _closed_redis(password: str = "") -> str:
     auth = f":{password}@" if password else ""
     return f"redis://{auth}127.0.0.1:{free_port()}/0"

@@ -195,7 +195,14 @@ class Engine:
         keys: set[str] = set()
         cap = self.batch_size
         lim = self.item_limiter
-        for row in self.journal.ready(now, self.batch_size * 2):
+        rows = self.journal.ready(now, self.batch_size * 2)
+        # the items' last uses in one read of the limiter's store (Redis: one round trip a batch)
+        frees = (
+            lim.free_at_many(list(dict.fromkeys(r.key for r in rows if r.key)), now)
+            if lim is not None
+            else {}
+        )
+        for row in rows:
             if row.cap:
                 cap = min(cap, row.cap)
             if len(chosen) >= cap:
@@ -204,7 +211,7 @@ class Engine:
                 if row.key in keys:  # the same item twice: not in one request, the second goes next
                     held.append((row.seq, now))
                     continue
-                free = lim.free_at(row.key, now)
+                free = frees[row.key]
                 if free > now:
                     held.append((row.seq, free))
                     continue
@@ -214,9 +221,7 @@ class Engine:
 
     def _send(self, rows: list[Row], now: float) -> Send:
         if self.item_limiter is not None:
-            for row in rows:
-                if row.key:
-                    self.item_limiter.take(row.key, now)
+            self.item_limiter.take_many([row.key for row in rows if row.key], now)
         number = self.journal.start_request(self.op.path, now, [r.seq for r in rows])
         self._open[number] = self.op.path
         self.in_flight += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from oint.apis.seller.spec import Operation, find, global_rate_limits
@@ -51,12 +52,24 @@ class ItemLimiter:
     def free_at(self, key: str, now: float) -> float:
         """When `key` may be used again (`now` when it may be used now)."""
         with self._lock:
-            times = self._times(self._uses.get(hash(key)))
-            start = now
-            for n, per in self.limits:
-                if len(times) >= n:
-                    start = max(start, times[-n] + per)
-            return start
+            return self._start(self._times(self._uses.get(hash(key))), now)
+
+    def free_at_many(self, keys: Sequence[str], now: float) -> dict[str, float]:
+        """`free_at` of each of `keys` (the items of a batch being chosen)."""
+        return {key: self.free_at(key, now) for key in keys}
+
+    def take_many(self, keys: Sequence[str], now: float) -> None:
+        """`take` of each of `keys` (the items of a batch being sent)."""
+        for key in keys:
+            self.take(key, now)
+
+    def _start(self, times: Sequence[float], now: float) -> float:
+        """When an item used at `times` (oldest first) may be used again."""
+        start = now
+        for n, per in self.limits:
+            if len(times) >= n:
+                start = max(start, times[-n] + per)
+        return start
 
     def take(self, key: str, now: float) -> None:
         h = hash(key)
@@ -107,15 +120,18 @@ class SharedItemLimiter(ItemLimiter):
         return 0  # the keys live in the store
 
     def free_at(self, key: str, now: float) -> float:
-        times = self.store.item_times(self.space, key, self.depth)
-        start = now
-        for n, per in self.limits:
-            if len(times) >= n:
-                start = max(start, times[-n] + per)
-        return start
+        return self._start(self.store.item_times(self.space, key, self.depth), now)
+
+    def free_at_many(self, keys: Sequence[str], now: float) -> dict[str, float]:
+        """One read of the store for a whole batch (a Redis round trip, not one per item)."""
+        found = self.store.item_times_many(self.space, keys, self.depth)
+        return {key: self._start(times, now) for key, times in zip(keys, found, strict=True)}
 
     def take(self, key: str, now: float) -> None:
         self.store.item_take(self.space, key, now, self.depth, self.horizon)
+
+    def take_many(self, keys: Sequence[str], now: float) -> None:
+        self.store.item_take_many(self.space, keys, now, self.depth, self.horizon)
 
     def give_back(self, key: str, at: float) -> None:
         self.store.item_give_back(self.space, key, at)

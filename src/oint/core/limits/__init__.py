@@ -157,6 +157,16 @@ class LimitStore:
         """Undo one use of item `key` recorded at `at`."""
         raise NotImplementedError
 
+    def item_times_many(self, space: str, keys: Sequence[str], depth: int) -> list[list[float]]:
+        """`item_times` of several items (a batch being chosen), in one round trip where the
+        store allows it."""
+        return [self.item_times(space, key, depth) for key in keys]
+
+    def item_take_many(self, space: str, keys: Sequence[str], now: float, depth: int, horizon: float) -> None:
+        """`item_take` of several items (a batch being sent), at once where the store allows it."""
+        for key in keys:
+            self.item_take(space, key, now, depth, horizon)
+
     def close(self) -> None:
         """Let go of connections (the store is opened again on next use)."""
 
@@ -291,6 +301,26 @@ class FallbackStore(LimitStore):
         uses = self._local_uses(space, key)
         if at in uses:
             uses.remove(at)
+
+    def item_times_many(self, space: str, keys: Sequence[str], depth: int) -> list[list[float]]:
+        if self._up():
+            try:
+                return self.primary.item_times_many(space, keys, depth)
+            except LimitsUnavailableError as e:
+                self._down(e)
+        return [self._local_uses(space, key)[-depth:] for key in keys]
+
+    def item_take_many(self, space: str, keys: Sequence[str], now: float, depth: int, horizon: float) -> None:
+        if self._up():
+            try:
+                self.primary.item_take_many(space, keys, now, depth, horizon)
+                return
+            except LimitsUnavailableError as e:
+                self._down(e)
+        for key in keys:
+            uses = self._local_uses(space, key)
+            uses.append(now)
+            del uses[:-depth]
 
     def close(self) -> None:
         self.primary.close()

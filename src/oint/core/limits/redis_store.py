@@ -11,7 +11,7 @@ address's are taken in one script.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from oint.core.errors import UsageError
@@ -202,6 +202,32 @@ class RedisStore(LimitStore):
 
     def item_give_back(self, space: str, key: str, at: float) -> None:
         self._run(lambda: self._give_back_script(keys=[self._item_key(space, key)], args=[repr(at)]))
+
+    def item_times_many(self, space: str, keys: Sequence[str], depth: int) -> list[list[float]]:
+        """The uses of a batch's items in one round trip (a pipeline), not one per item."""
+
+        def read() -> list[Any]:
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                pipe.zrange(self._item_key(space, key), -depth, -1, withscores=True)
+            return list(pipe.execute())
+
+        found = self._run(read) if keys else []
+        return [[float(score) for _, score in uses] for uses in found]
+
+    def item_take_many(self, space: str, keys: Sequence[str], now: float, depth: int, horizon: float) -> None:
+        """The uses of a batch's items recorded in one round trip (each item's script, pipelined)."""
+
+        def take() -> None:
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                member = f"{now!r}:{self._tag}:{next(self._count)}"
+                args = [repr(now), member, str(depth), repr(horizon)]
+                self._take_script(keys=[self._item_key(space, key)], args=args, client=pipe)
+            pipe.execute()
+
+        if keys:
+            self._run(take)
 
     def close(self) -> None:
         self.client.close()

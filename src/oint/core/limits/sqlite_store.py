@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from oint.core.limits import LimitStore, LimitsUnavailableError
@@ -154,6 +154,39 @@ class SQLiteStore(LimitStore):
                 (space, key, depth),
             )
             # the uses of any item whose windows have all passed are of no more use
+            db.execute("DELETE FROM items WHERE space=? AND at<=?", (space, now - horizon))
+
+    def item_times_many(self, space: str, keys: Sequence[str], depth: int) -> list[list[float]]:
+        """The last uses of a batch's items in one query (each item's newest `depth`)."""
+        found: dict[str, list[float]] = {key: [] for key in keys}
+        db = self._db()
+        try:
+            for start in range(0, len(keys), 500):  # within SQLite's bound on parameters
+                chunk = list(dict.fromkeys(keys[start : start + 500]))
+                rows = db.execute(
+                    "SELECT key, at FROM (SELECT key, at, "
+                    "row_number() OVER (PARTITION BY key ORDER BY at DESC) AS n FROM items "
+                    f"WHERE space=? AND key IN ({','.join('?' * len(chunk))})) WHERE n<=? ORDER BY key, at",
+                    (space, *chunk, depth),
+                ).fetchall()
+                for key, at in rows:
+                    found[key].append(at)
+        except sqlite3.Error as e:
+            raise LimitsUnavailableError(f"shared limits: the file {self.path!r} failed: {e}") from None
+        return [found[key] for key in keys]
+
+    def item_take_many(self, space: str, keys: Sequence[str], now: float, depth: int, horizon: float) -> None:
+        """The uses of a batch's items in one transaction (one commit, not one per item)."""
+        if not keys:
+            return
+        with self._transaction() as db:
+            for key in keys:
+                db.execute("INSERT INTO items (space, key, at) VALUES (?, ?, ?)", (space, key, now))
+                db.execute(
+                    "DELETE FROM items WHERE rowid IN (SELECT rowid FROM items WHERE space=? AND key=? "
+                    "ORDER BY at DESC LIMIT -1 OFFSET ?)",
+                    (space, key, depth),
+                )
             db.execute("DELETE FROM items WHERE space=? AND at<=?", (space, now - horizon))
 
     def item_give_back(self, space: str, key: str, at: float) -> None:
