@@ -189,3 +189,40 @@ def test_a_postgresql_jobs_store_is_named_without_its_password(postgres_url: str
         reopened.close()
     finally:
         job.close()
+
+
+def test_listing_the_jobs_of_a_postgresql_store_uses_one_connection(postgres_url: str) -> None:
+    """`oint bulk list` / `bulk_list` of many jobs: one connection for the whole listing, not one a
+    job (PostgreSQL's default allows 100 in all), closed when the last listed job is."""
+    import psycopg
+
+    made = [
+        Job.create(
+            STOCKS,
+            [{"offer_id": f"A{n}", "warehouse_id": 1, "stock": n}],
+            client_id="1",
+            directory=postgres_url,
+        )
+        for n in range(30)
+    ]
+    for job in made:
+        job.close()
+
+    def connections(watch: psycopg.Connection) -> int:
+        row = watch.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname=current_database() AND pid<>pg_backend_pid()"
+        ).fetchone()
+        return int(row[0]) if row else -1
+
+    with psycopg.connect(postgres_url, autocommit=True) as watch:
+        listed = list_jobs(postgres_url)
+        assert [j.id for j in listed] == [j.id for j in made]
+        assert [j.journal.total for j in listed] == [1] * 30 and connections(watch) == 1
+        for job in listed[:-1]:
+            job.close()
+        assert listed[-1].journal.get("client_id") == "1" and connections(watch) == 1
+        listed[-1].close()
+        deadline = time.monotonic() + 10
+        while connections(watch):  # the server's session ends a moment after the client closes it
+            assert time.monotonic() < deadline, "the listing's connection stayed open"
+            time.sleep(0.05)

@@ -412,5 +412,6 @@ def list_jobs(directory: str | os.PathLike[str] | None = None) -> list[Job]:
     """Every job of the jobs folder (or store: `journal.job_store`), oldest first (close them
     after use)."""
     store = job_store(directory)
-    jobs = [Job(store.path_of(i), store.journal(i)) for i in store.ids()]
+    ids = store.ids()
+    jobs = [Job(store.path_of(i), journal) for i, journal in zip(ids, store.journals(ids), strict=True)]
     return sorted(jobs, key=lambda job: float(job.journal.get("created_at") or 0))  # ids: to the second

@@ -24,6 +24,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -492,12 +493,14 @@ class PostgresJournal(Journal):
     on several machines reach them. The runner lock is a session advisory lock: it goes when the
     runner's connection does, however the runner ends."""
 
-    def __init__(self, url: str, job: str) -> None:  # not super().__init__: that one is SQLite's
+    def __init__(self, url: str, job: str, shared: SharedConnection | None = None) -> None:
+        # not super().__init__: that one is SQLite's
         self.url = url
         self.job = job
         self.path = Path(job)
         self._lock = None
-        self._pg: Any = _connect_postgres(url)
+        self._shared = shared  # the journals of a listing share one connection
+        self._pg: Any = shared.take() if shared is not None else _connect_postgres(url)
         self._answers: list[tuple[float, int]] = []
         self.counts = dict.fromkeys(STATES, 0)
         for state, n in self._all("SELECT state, COUNT(*) FROM oint_job_items WHERE job=%s GROUP BY state"):
@@ -523,7 +526,10 @@ class PostgresJournal(Journal):
 
     def close(self) -> None:
         self.unlock()
-        self._pg.close()
+        if self._shared is not None:
+            self._shared.give_back()
+        else:
+            self._pg.close()
 
     def lock(self) -> bool:
         if self._lock is None:
@@ -799,11 +805,41 @@ class FolderStore:
     def journal(self, job_id: str) -> Journal:
         return Journal(self.path_of(job_id))
 
+    def journals(self, job_ids: Iterable[str]) -> list[Journal]:
+        """The journals of a listing (a file each)."""
+        return [self.journal(job_id) for job_id in job_ids]
+
     def exists(self, job_id: str) -> bool:
         return self.path_of(job_id).is_file()
 
     def ids(self) -> list[str]:
         return job_ids(self.folder)
+
+
+class SharedConnection:
+    """One connection to the jobs database for the journals of a listing (`oint bulk list` of
+    hundreds of jobs must not open one each: PostgreSQL's default allows 100), closed with the last
+    of them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: Any = None
+        self._users = 0
+        self._guard = threading.Lock()
+
+    def take(self) -> Any:
+        with self._guard:
+            if self._conn is None or self._conn.closed:
+                self._conn = _connect_postgres(self.url)
+            self._users += 1
+            return self._conn
+
+    def give_back(self) -> None:
+        with self._guard:
+            self._users -= 1
+            if self._users <= 0 and self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 class PostgresStore:
@@ -821,6 +857,11 @@ class PostgresStore:
 
     def journal(self, job_id: str) -> Journal:
         return PostgresJournal(self.url, job_id)
+
+    def journals(self, job_ids: Iterable[str]) -> list[Journal]:
+        """The journals of a listing, all on one connection (closed with the last of them)."""
+        shared = SharedConnection(self.url)
+        return [PostgresJournal(self.url, job_id, shared) for job_id in job_ids]
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         conn = _connect_postgres(self.url)
