@@ -321,14 +321,20 @@ def test_agency_run_every_row_lands_once_and_a_killed_workers_jobs_finish_on_the
     assert statuses(agency.db) == {200}  # Ozon's limits on at both ends: never a 429
 
 
-def test_redis_restarted_mid_run_the_workers_reconnect_and_finish(tmp_path: Path) -> None:
+def persistent_redis(tmp_path: Path) -> RedisServer:
+    """A Redis of the test's own with its append-only file, as a queue's Redis must be: a restart
+    keeps its data."""
     try:
         (tmp_path / "redis").mkdir()
-        redis = RedisServer.start(tmp_path / "redis", persistent=True)  # a queue's Redis keeps its data
+        return RedisServer.start(tmp_path / "redis", persistent=True)
     except ServiceMissing as e:
         if os.environ.get("CI"):
             pytest.fail(f"{e}; CI must install it (.ci/run)")
         pytest.skip(str(e))
+
+
+def test_redis_restarted_mid_run_the_workers_reconnect_and_finish(tmp_path: Path) -> None:
+    redis = persistent_redis(tmp_path)
     try:
         with served(tmp_path, 8) as (agency, server):
             store = str(tmp_path / "jobs")
@@ -366,13 +372,7 @@ def test_a_job_waiting_for_its_accounts_lease_survives_a_redis_restart(tmp_path:
     """The second job of an account waits on the queue as a delayed message held by the worker;
     Dramatiq forgets such messages when its connection breaks (they stay Redis-side, claimed by a
     worker that lives on): the worker takes them back when it reconnects."""
-    try:
-        (tmp_path / "redis").mkdir()
-        redis = RedisServer.start(tmp_path / "redis", persistent=True)
-    except ServiceMissing as e:
-        if os.environ.get("CI"):
-            pytest.fail(f"{e}; CI must install it (.ci/run)")
-        pytest.skip(str(e))
+    redis = persistent_redis(tmp_path)
     try:
         with served(tmp_path, 1) as (agency, server):
             store = str(tmp_path / "jobs")

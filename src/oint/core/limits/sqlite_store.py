@@ -146,15 +146,7 @@ class SQLiteStore(LimitStore):
         return [row[0] for row in reversed(rows)]
 
     def item_take(self, space: str, key: str, now: float, depth: int, horizon: float) -> None:
-        with self._transaction() as db:
-            db.execute("INSERT INTO items (space, key, at) VALUES (?, ?, ?)", (space, key, now))
-            db.execute(
-                "DELETE FROM items WHERE rowid IN (SELECT rowid FROM items WHERE space=? AND key=? "
-                "ORDER BY at DESC LIMIT -1 OFFSET ?)",
-                (space, key, depth),
-            )
-            # the uses of any item whose windows have all passed are of no more use
-            db.execute("DELETE FROM items WHERE space=? AND at<=?", (space, now - horizon))
+        self.item_take_many(space, [key], now, depth, horizon)
 
     def item_times_many(self, space: str, keys: Sequence[str], depth: int) -> list[list[float]]:
         """The last uses of a batch's items in one query (each item's newest `depth`)."""
@@ -187,6 +179,7 @@ class SQLiteStore(LimitStore):
                     "ORDER BY at DESC LIMIT -1 OFFSET ?)",
                     (space, key, depth),
                 )
+            # the uses of any item whose windows have all passed are of no more use
             db.execute("DELETE FROM items WHERE space=? AND at<=?", (space, now - horizon))
 
     def item_give_back(self, space: str, key: str, at: float) -> None:
