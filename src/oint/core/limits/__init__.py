@@ -281,15 +281,7 @@ class FallbackStore(LimitStore):
         return self._local_uses(space, key)[-depth:]
 
     def item_take(self, space: str, key: str, now: float, depth: int, horizon: float) -> None:
-        if self._up():
-            try:
-                self.primary.item_take(space, key, now, depth, horizon)
-                return
-            except LimitsUnavailableError as e:
-                self._down(e)
-        uses = self._local_uses(space, key)
-        uses.append(now)
-        del uses[:-depth]
+        self.item_take_many(space, [key], now, depth, horizon)
 
     def item_give_back(self, space: str, key: str, at: float) -> None:
         if self._up():
