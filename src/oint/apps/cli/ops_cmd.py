@@ -261,13 +261,19 @@ def run_operation(name: str, tokens: list[str]) -> int:
     )
 
 
-def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | None) -> None:
-    """Every item (or every page, where the items' place is unknown) as JSON lines."""
-    rows = (
+def page_rows(client: Any, op: spec.Operation, body: dict[str, Any]) -> Any:
+    """What `--all-pages` of an operation gives: every item, or every page where the items' place
+    is unknown — an iterator from a client, an async iterator from an async client (the gateway)."""
+    return (
         client.iter_items(op.path, body)
         if op.paging and op.paging.items
         else client.iter_pages(op.path, body)
     )
+
+
+def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | None) -> None:
+    """Every item (or every page, where the items' place is unknown) as JSON lines."""
+    rows = page_rows(client, op, body)
     sink = open(out, "w", encoding="utf-8") if out else sys.stdout
     try:
         for row in rows:

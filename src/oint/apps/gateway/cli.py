@@ -9,7 +9,7 @@ import warnings
 from typing import Any
 
 from oint.apps.cli.args import checked_options, number_option
-from oint.apps.gateway.config import DEFAULT_PORT, TOKEN_ENV, Settings, digest, load
+from oint.apps.gateway.config import DEFAULT_MAX_ITEMS, DEFAULT_PORT, TOKEN_ENV, Settings, digest, load
 from oint.core.errors import UsageError
 from oint.core.listen import listening_sockets, shown
 
@@ -17,10 +17,12 @@ USAGE = f"""oint serve: OInt's functions and the Seller API's operations over HT
 callers that should not start a process per call.
 
   oint serve [--config FILE] [--sandbox [--db PATH] | --profile NAME] [--host H] [--port N]
-             [--token T] [--log FILE] [--allowed-host NAME]...
+             [--token T] [--log FILE] [--allowed-host NAME]... [--max-items N]
 
   POST /ozon/<Method>            an OInt function: its options as JSON keys or form fields
                                  {{"productid": 1111588191, "images": [...], "color": "GREEN"}}
+                                 "all-pages": true: every item of every page of a list, in
+                                 one JSON array (as --all-pages gives them, one a line)
   POST /ozon/v2/product/info     an operation by path (or /ozon/v2_product_info): Ozon's body
   Authorization: Bearer <token>  the answer is OInt's JSON, as `oint ozon <Method>` prints it
 
@@ -34,6 +36,8 @@ callers that should not start a process per call.
                      (a token on the command line shows in the process list)
   --log FILE         the request log, one JSON line per request (no keys, no tokens)
   --allowed-host N   a Host name to answer besides the address and localhost (repeatable)
+  --max-items N      the most items an "all-pages" call answers (default {DEFAULT_MAX_ITEMS});
+                     a longer list is refused with 422
 
 A gateway to a seller account needs a token. Status codes: 200 the answer; 400 bad input; 401 no
 or a bad token; 403 a fixed argument sent, or a caller not admitted; 404 no such handler, or
@@ -51,6 +55,7 @@ OPTIONS = {
     "port": True,
     "token": True,
     "log": True,
+    "max-items": True,
     "help": False,
 }
 
@@ -99,6 +104,9 @@ def settings_from(argv: list[str]) -> Settings | None:
         settings.port = port
     if options.get("log"):
         settings.log = str(options["log"])
+    max_items = number_option(options, "max-items", None, int, noun="a number of items", sign="positive")
+    if max_items is not None:
+        settings.max_items = max_items
     settings.allowed_hosts += tuple(hosts)
     token = options.get("token") or os.environ.get(TOKEN_ENV)
     if token:
