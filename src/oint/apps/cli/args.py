@@ -18,6 +18,9 @@ from oint.core.errors import UsageError
 CREDENTIAL_OPTIONS = ("clientid", "apikey")
 FLAG_OPTIONS = ("sandbox", "help", "debug", "allow-item-errors", "no-successor-warnings")
 VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db", "profile", "api", "ca-file")
+# OInt's advanced call of a method that sends a request: `--config SETTINGS` (JSON text or a JSON
+# file: timeout, retries, proxy, full response; `oint.apps.cli.conventions`), alone: their list
+SETTINGS_OPTION = "config"
 
 
 def pages(method: Method) -> bool:
@@ -191,7 +194,7 @@ def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
             if name == "all-pages" and not pages(method):
                 raise UsageError(f"{method.name_en} does not page: --all-pages does not apply")
             inv.flags.add(name)
-        elif name == "config":  # OInt's advanced call (`conventions`); no value: list its settings
+        elif name == SETTINGS_OPTION:  # OInt's advanced call (`conventions`); no value: list its settings
             inv.settings[name] = "" if value is None else value
         elif name in VALUE_OPTIONS or (method.calls_api and name in CREDENTIAL_OPTIONS):
             if value is None:
@@ -201,7 +204,7 @@ def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
             common = [
                 *FLAG_OPTIONS,
                 *VALUE_OPTIONS,
-                "config",
+                SETTINGS_OPTION,
                 *(CREDENTIAL_OPTIONS if method.calls_api else ()),
             ]
             hint = did_you_mean(name, [*own, *common], "--")
