@@ -248,6 +248,7 @@ def test_bad_input_answers_400_with_ozon_style_json(gateway: Gateway) -> None:
         ("/ozon/demo-images", {"images": "['unclosed"}, "malformed JSON"),
         ("/ozon/GetProductsInformation", {"productid": [1], "sandbox": True}, "--sandbox is the server's"),
         ("/ozon/GetProductsInformation", {"out": "/tmp/x"}, "--out is the server's"),
+        ("/ozon/GetProductsInformation", {"config": '{"timeout": 1}'}, "--config is the server's"),
         ("/ozon/CreateUpdateProducts", {"items": "/etc/hostname"}, "the gateway reads no files"),
     ]
     for route, doc, expected in cases:

@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from oint.apps.cli.args import FLAG_OPTIONS, VALUE_OPTIONS, next_page_values, pages, parse_invocation
+from oint.apps.cli.args import (
+    FLAG_OPTIONS,
+    SETTINGS_OPTION,
+    VALUE_OPTIONS,
+    next_page_values,
+    pages,
+    parse_invocation,
+)
 from oint.apps.gateway.config import CREDENTIALS, Handler, Settings, cli_text, parse_value
 from oint.core.errors import (
     APIConnectionError,
@@ -41,7 +48,8 @@ from oint.core.errors import (
 
 JSON_MEDIA = "application/json; charset=utf-8"
 EXIT_OK, EXIT_API, EXIT_USAGE = 0, 1, 2
-SERVER_OPTIONS = frozenset({*FLAG_OPTIONS, *VALUE_OPTIONS})  # the CLI's, chosen by the server
+# the CLI's, chosen by the server (OInt's --config too: its proxy, timeout and retries are the server's)
+SERVER_OPTIONS = frozenset({*FLAG_OPTIONS, *VALUE_OPTIONS, SETTINGS_OPTION})
 ALL_PAGES = "all-pages"  # the caller's --all-pages: every page of a list in one answer
 _OPTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
