@@ -4,6 +4,7 @@ and fish scripts that call it."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ COMMON = [
     "--db",
     "--help",
     "--profile",
+    "--config",  # OInt's advanced call
 ]
 OINT = Path(sys.executable).parent / "oint"  # the console script of the environment under test
 
@@ -111,7 +113,12 @@ def test_options_of_every_method(method: Any) -> None:
 
 
 def test_options_by_prefix_and_already_given() -> None:
-    assert candidates(["ozon", "UpdateProductImages", "--c"]) == ["--clientid", "--color", "--ca-file"]
+    assert candidates(["ozon", "UpdateProductImages", "--c"]) == [
+        "--clientid",
+        "--color",
+        "--ca-file",
+        "--config",
+    ]
     assert candidates(["ozon", "updateproductimages", "--COL"]) == ["--color"]
     given = candidates(["ozon", "UpdateProductImages", "--productid", "5", "--color=RED", "--sandbox", ""])
     assert "--productid" not in given and "--color" not in given and "--sandbox" not in given
@@ -129,11 +136,44 @@ def test_values() -> None:
     assert candidates([*m, "--images", ""]) == [FILES]  # JSON text or a JSON file
     assert candidates([*m, "--productid", ""]) == []
     given_flag = candidates([*m, "--sandbox", "--c"])  # a flag takes no value
-    assert given_flag == ["--clientid", "--color", "--ca-file"]
+    assert given_flag == ["--clientid", "--color", "--ca-file", "--config"]
     helper = ["ozon", "GetProductStructure"]
     assert candidates([*helper, "--empty", ""]) == ["true", "false"]
     assert candidates([*helper, "--empty", "--"]) == ["--lang", "--out", "--help"]  # `--empty` alone
     assert candidates([*helper, "--empty=t"]) == ["--empty=true"]
+
+
+def test_config_of_a_call() -> None:
+    """OInt's `--config SETTINGS` (the advanced call) is offered on every call that sends a
+    request, functions and operations alike, with a file for its value; alone, it takes none."""
+    for call in (["ozon", "UpdateProductImages"], ["ozon", "v3_product_list"], ["ozon", "/v3/product/list"]):
+        assert candidates([*call, "--con"]) == ["--config"], call
+        assert candidates([*call, "--config", ""]) == [FILES]
+        assert candidates([*call, "--config=se"]) == [FILES]
+        assert "--sandbox" in candidates([*call, "--config", "--"])  # `--config` alone lists the settings
+        assert "--config" not in candidates([*call, "--config", "{}", "--"])
+    assert "--config" not in candidates(["ozon", "GetProductStructure", "--"])  # sends no request
+
+
+def test_serve_options_are_those_its_help_lists(run_cli: Any) -> None:
+    from oint.apps.gateway.cli import settings_from
+
+    helped = run_cli("serve", "--help")
+    listed = dict(re.findall(r"^  (--[a-z-]+)( [A-Z]+)?", helped.out, flags=re.M))  # option: its value
+    offered = candidates(["serve", "--"])
+    assert offered == list(listed) and {"--config", "--sandbox", "--token", "--max-items", "--help"} <= set(
+        offered
+    )
+    for option in offered:  # every one is an option `oint serve` takes, with a value where the help says
+        given = [option, "1"] if listed[option] else [option]
+        try:
+            settings_from(given if option == "--sandbox" else ["--sandbox", *given])
+        except UsageError as e:
+            assert "unknown option" not in str(e) and "value" not in str(e), (option, e)
+    assert candidates(["serve", "--port", "1", "--p"]) == ["--profile"]  # --port is given
+    assert candidates(["serve", "--allowed-host", "a", "--al"]) == ["--allowed-host"]  # repeatable
+    assert candidates(["serve", "--db", ""]) == [FILES] and candidates(["serve", "--log=x"]) == [FILES]
+    assert candidates(["serve", "--port", ""]) == [] and candidates(["serve", ""]) == []
 
 
 def test_profile_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -241,7 +281,7 @@ def test_callback_through_the_cli(run_cli: Any) -> None:
     r = run_cli("completion", "--words", "ozon", "обновитьизо")
     assert r.code == 0 and r.out == "ОбновитьИзображенияТовара\n"
     r = run_cli("completion", "--words", "ozon", "UpdateProductImages", "--help", "-h", "--c")
-    assert r.code == 0 and r.out.split() == ["--clientid", "--color", "--ca-file"]
+    assert r.code == 0 and r.out.split() == ["--clientid", "--color", "--ca-file", "--config"]
 
 
 def test_callback_imports_no_client_nor_sandbox() -> None:
@@ -251,6 +291,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
         "main(['completion', '--words', 'sandbox', 'serve', '--'])\n"
         "main(['completion', '--words', 'ozon', 'bulk', 'stocks', '--fi'])\n"
         "main(['completion', '--words', 'bulk', 'show', 'no-such-job'])\n"
+        "main(['completion', '--words', 'serve', '--ma'])\n"
         "heavy = [m for m in sys.modules if m.startswith(('oint.sandbox', 'oint.compat.client', "
         "'oint.core.client', 'oint.core.transport', 'oint.compat._api', 'httpx', 'tomllib', 'tomli', "
         "'oint.jobs.jobs', 'oint.jobs.engine', 'oint.jobs.files'))]\n"
@@ -262,6 +303,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
         "--clientid",
         "--color",
         "--ca-file",
+        "--config",
         "--host",
         "--port",
         "--db",
@@ -272,6 +314,7 @@ def test_callback_imports_no_client_nor_sandbox() -> None:
         "--admin-token",
         "--help",
         "--file",
+        "--max-items",
     ]
 
 
@@ -325,12 +368,16 @@ printf '%s\\n' "${COMPREPLY[@]}"
     [
         (["oint", "ozon", "UpdateProductIm"], ["UpdateProductImages"]),
         (["oint", "ozon", "обновитьизо"], ["ОбновитьИзображенияТовара"]),
-        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color", "--ca-file"]),
+        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color", "--ca-file", "--config"]),
         (["oint", "ozon", "UpdateProductImages", "--out", "=", "an"], ["answers"]),
         (["oint", "ozon", "UpdateProductImages", "--out", "an"], ["answers"]),
         (["oint", "sa"], ["sandbox"]),
         (["oint", "ozon", "bulk", "st"], ["stocks"]),
         (["oint", "ozon", "bulk", "stocks", "--file", "an"], ["answers"]),
+        (["oint", "ozon", "UpdateProductImages", "--con"], ["--config"]),
+        (["oint", "ozon", "v3_product_list", "--con"], ["--config"]),
+        (["oint", "serve", "--sandbox", "--max"], ["--max-items"]),
+        (["oint", "serve", "--config", "an"], ["answers"]),
     ],
 )
 def test_bash_script_completes(tmp_path: Path, words: list[str], expected: list[str]) -> None:
@@ -361,9 +408,12 @@ _oint
     ("words", "expected"),
     [
         (["oint", "ozon", "обновитьизо"], ["ОбновитьИзображенияТовара"]),
-        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color", "--ca-file"]),
+        (["oint", "ozon", "UpdateProductImages", "--c"], ["--clientid", "--color", "--ca-file", "--config"]),
         (["oint", "ozon", "UpdateProductImages", "--out=an"], ["FILES"]),
         (["oint", "ozon", "UpdateProductImages", "--productid", ""], []),
+        (["oint", "ozon", "UpdateProductImages", "--con"], ["--config"]),
+        (["oint", "serve", "--al"], ["--allowed-host"]),
+        (["oint", "serve", "--log", "x"], ["FILES"]),
     ],
 )
 def test_zsh_script_completes(words: list[str], expected: list[str]) -> None:
@@ -382,9 +432,12 @@ def test_zsh_script_completes(words: list[str], expected: list[str]) -> None:
     ("line", "expected"),
     [
         ("oint ozon обновитьизо", ["ОбновитьИзображенияТовара"]),
-        ("oint ozon UpdateProductImages --co", ["--color"]),
+        ("oint ozon UpdateProductImages --co", ["--color", "--config"]),
         ("oint ozon UpdateProductImages --out=an", ["--out=answers/"]),
         ("oint sa", ["sandbox"]),
+        ("oint ozon UpdateProductImages --con", ["--config"]),
+        ("oint serve --sandbox --ma", ["--max-items"]),
+        ("oint serve --config an", ["answers/"]),
     ],
 )
 def test_fish_script_completes(tmp_path: Path, line: str, expected: list[str]) -> None:

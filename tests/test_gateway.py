@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -136,15 +137,21 @@ def _env(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    (tmp_path / "gateway.toml").write_text(CONFIG, encoding="utf-8")
+    yield from _served(tmp_path, CONFIG)
+
+
+def _served(folder: Path, config: str, *options: str) -> Iterator[Gateway]:
+    """`oint serve --config <config> --sandbox` started in `folder` (its sandbox state there),
+    until the generator is closed."""
+    (folder / "gateway.toml").write_text(config, encoding="utf-8")
     port = free_port()
-    command = ["serve", "--config", str(tmp_path / "gateway.toml"), "--sandbox", "--port", str(port)]
+    command = ["serve", "--config", str(folder / "gateway.toml"), "--sandbox", "--port", str(port), *options]
     proc = subprocess.Popen(
         [sys.executable, "-m", "oint", *command],
-        cwd=tmp_path,
+        cwd=folder,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env=_env(tmp_path),
+        env=_env(folder),
     )
     try:
         if not listening(port, proc):
@@ -152,7 +159,7 @@ def gateway(tmp_path: Path) -> Iterator[Gateway]:
             raise AssertionError(
                 "oint serve did not start: " + (proc.stderr.read().decode() if proc.stderr else "")
             )
-        yield Gateway(f"http://127.0.0.1:{port}", proc, tmp_path)
+        yield Gateway(f"http://127.0.0.1:{port}", proc, folder)
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -241,6 +248,7 @@ def test_bad_input_answers_400_with_ozon_style_json(gateway: Gateway) -> None:
         ("/ozon/demo-images", {"images": "['unclosed"}, "malformed JSON"),
         ("/ozon/GetProductsInformation", {"productid": [1], "sandbox": True}, "--sandbox is the server's"),
         ("/ozon/GetProductsInformation", {"out": "/tmp/x"}, "--out is the server's"),
+        ("/ozon/GetProductsInformation", {"config": '{"timeout": 1}'}, "--config is the server's"),
         ("/ozon/CreateUpdateProducts", {"items": "/etc/hostname"}, "the gateway reads no files"),
     ]
     for route, doc, expected in cases:
@@ -542,3 +550,123 @@ def test_a_busy_port_or_a_stray_option_is_one_line(run_cli: Any) -> None:
     assert stray.code == 2 and "give --sandbox too" in stray.err
     typo = run_cli("serve", "--sandox")
     assert typo.code == 2 and "did you mean --sandbox?" in typo.err
+
+
+# ------------------------------------------------------------------------------ all-pages
+SEEDED = 450  # with the demo's 4 products: three pages of GetProductList (200 a page)
+ALL_ITEMS = SEEDED + 4
+PAGED_CONFIG = f"""
+[server]
+serve_all = true
+log = "requests.jsonl"
+max_items = {ALL_ITEMS}  # the whole catalogue, exactly at the cap
+"""
+
+
+@pytest.fixture
+def seeded(run_cli: Any, tmp_path: Path) -> Path:
+    """A folder whose sandbox state (the gateway's) holds 450 more products, and a copy of it
+    (cli.sqlite3) for the CLI to read the same catalogue."""
+    db = tmp_path / "sandbox.sqlite3"
+    r = run_cli("sandbox", "seed", "--products", str(SEEDED), "--db", str(db))
+    assert r.code == 0, r.err
+    shutil.copyfile(db, tmp_path / "cli.sqlite3")
+    return tmp_path
+
+
+@pytest.fixture
+def paged_gateway(seeded: Path) -> Iterator[Gateway]:
+    yield from _served(seeded, PAGED_CONFIG)
+
+
+def _cli_lines(run_cli: Any, folder: Path, *args: str) -> list[Any]:
+    printed = run_cli(
+        "ozon", *args, "--sandbox", "--all-pages", env={"OINT_SANDBOX_DB": str(folder / "cli.sqlite3")}
+    )
+    assert printed.code == 0, printed.err
+    return [json.loads(line) for line in printed.out.splitlines()]
+
+
+def test_all_pages_of_a_function_come_whole_as_the_cli_prints_them(
+    paged_gateway: Gateway, run_cli: Any
+) -> None:
+    """GetProductList (200 a page, by last_id) and GetProductsStocks (by cursor): every item of
+    every page in one JSON array, the very items `oint ozon <Method> --all-pages` prints a line
+    each, in the same order; as JSON and as form fields."""
+    for function in ("GetProductList", "GetProductsStocks"):
+        expected = _cli_lines(run_cli, paged_gateway.folder, function)
+        assert len(expected) == ALL_ITEMS
+        answer = paged_gateway.post(f"/ozon/{function}", {"all-pages": True})
+        assert answer.status == 200, answer.text
+        assert answer.headers["x-oint-exit-code"] == "0"
+        assert answer.json() == expected, function
+        one_page = paged_gateway.post(f"/ozon/{function}", {})
+        assert one_page.status == 200 and len(json.dumps(one_page.json())) < len(answer.text) / 2
+    form = paged_gateway.post("/ozon/GetProductList", form={"all-pages": "true"})
+    assert form.status == 200 and form.json() == _cli_lines(run_cli, paged_gateway.folder, "GetProductList")
+    logged = [line for line in paged_gateway.log() if line["call"] == "GetProductList"]
+    assert logged[0]["arguments"] == {"all-pages": "true"} and logged[0]["status"] == 200
+
+
+def test_all_pages_of_an_operation_come_whole_as_the_cli_prints_them(
+    paged_gateway: Gateway, run_cli: Any
+) -> None:
+    """/v3/product/list at 100 a page: five pages, gathered; the body is Ozon's, with
+    "all-pages" beside its fields."""
+    body = {"filter": {"visibility": "ALL"}, "limit": 100}
+    expected = _cli_lines(run_cli, paged_gateway.folder, "v3_product_list", "--body", json.dumps(body))
+    assert len(expected) == ALL_ITEMS
+    answer = paged_gateway.post("/ozon/v3/product/list", {**body, "all-pages": True})
+    assert answer.status == 200, answer.text
+    assert answer.json() == expected
+    single = paged_gateway.post("/ozon/v3_product_list", {**body, "all-pages": False})
+    assert single.status == 200 and len(single.json()["result"]["items"]) == 100
+
+
+def test_all_pages_is_refused_where_nothing_pages(paged_gateway: Gateway) -> None:
+    cases: list[tuple[str, Any, str]] = [
+        ("/ozon/GetProductsInformation", {"productid": [1111588191], "all-pages": True}, "does not page"),
+        ("/ozon/v2/products/stocks", {"stocks": [], "all-pages": True}, "does not page"),
+        ("/ozon/GetProductList", {"all-pages": "maybe"}, "expected true or false"),
+    ]
+    for route, doc, expected in cases:
+        answer = paged_gateway.post(route, doc)
+        assert answer.status == 400, (route, answer.text)
+        body = answer.json()
+        assert body["code"] == 3 and expected in body["message"] and "\n" not in body["message"], body
+        assert answer.headers["x-oint-exit-code"] == "2"
+    assert "Traceback" not in _server_err(paged_gateway)
+    # nothing was sent for them: no call in the log reached Ozon's answer
+    assert {line["status"] for line in paged_gateway.log()} == {400}
+
+
+@pytest.fixture
+def capped_gateway(seeded: Path) -> Iterator[Gateway]:
+    yield from _served(seeded, PAGED_CONFIG, "--max-items", str(ALL_ITEMS - 1))  # over the file's
+
+
+def test_the_cap_on_all_pages_is_enforced(capped_gateway: Gateway) -> None:
+    """One item more than --max-items: 422, Ozon's error shape with code 8, saying the cap; a
+    list within it still answers."""
+    for route, doc in (
+        ("/ozon/GetProductList", {"all-pages": True}),
+        ("/ozon/v3/product/list", {"filter": {"visibility": "ALL"}, "limit": 100, "all-pages": True}),
+    ):
+        answer = capped_gateway.post(route, doc)
+        assert answer.status == 422, answer.text
+        body = answer.json()
+        assert body["code"] == 8 and f"more than {ALL_ITEMS - 1} items" in body["message"], body
+        assert "x-oint-exit-code" not in answer.headers
+    within = capped_gateway.post(
+        "/ozon/v3/product/list", {"filter": {"offer_id": ["SEED-000001"]}, "all-pages": True}
+    )
+    assert within.status == 200 and len(within.json()) == 1, within.text
+
+
+def test_max_items_must_be_a_positive_number(run_cli: Any, tmp_path: Path) -> None:
+    bad = run_cli("serve", "--sandbox", "--max-items", "0")
+    assert bad.code == 2 and bad.err.count("\n") == 1 and "--max-items" in bad.err
+    config = tmp_path / "gateway.toml"
+    config.write_text("[server]\nmax_items = -3\n", encoding="utf-8")
+    r = run_cli("serve", "--sandbox", "--config", str(config))
+    assert r.code == 2 and "max_items must be a whole number" in r.err and r.err.count("\n") == 1

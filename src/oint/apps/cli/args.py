@@ -18,11 +18,46 @@ from oint.core.errors import UsageError
 CREDENTIAL_OPTIONS = ("clientid", "apikey")
 FLAG_OPTIONS = ("sandbox", "help", "debug", "allow-item-errors", "no-successor-warnings")
 VALUE_OPTIONS = ("out", "base-url", "timeout", "retries", "db", "profile", "api", "ca-file")
+# OInt's advanced call of a method that sends a request: `--config SETTINGS` (JSON text or a JSON
+# file: timeout, retries, proxy, full response; `oint.apps.cli.conventions`), alone: their list
+SETTINGS_OPTION = "config"
 
 
 def pages(method: Method) -> bool:
     """Whether an OInt function calls a paged list (`--all-pages` applies)."""
     return method.endpoint is not None and method.endpoint.paging is not None
+
+
+def next_page_values(
+    method: Method, values: tuple[Any, ...], answer: Any, items: list[Any]
+) -> tuple[Any, ...] | None:
+    """The values of the call of an OInt list function that reads the page after `answer` (whose
+    items are `items`), or None after the last page: the function's own paging option moved on
+    (`--last`: the answer's last_id or cursor, by `oint.core.paging.next_body`; `--offset`: by
+    the items read, until a short page). A function without such an option reads every page in
+    its one call (GetWarehousesList). What `--all-pages` of the CLI and of the gateway walk by."""
+    from oint.core.paging import next_body
+
+    op = method.endpoint
+    assert op is not None and op.paging is not None
+    paging = op.paging
+    fields = [p.field for p in method.params]
+    current = list(values)
+    body = method.build(values).body or {}
+    if paging.position in fields:
+        following = next_body(op, body, answer)
+        if following is None:
+            return None
+        current[fields.index(paging.position)] = following[paging.position]
+        return tuple(current)
+    if "offset" in fields:
+        asked = int(body.get(paging.size) or 0) if paging.size else 0
+        if not items or (asked and len(items) < asked):
+            return None
+        at = fields.index("offset")
+        current[at] = int(current[at] or 0) + len(items)
+        return tuple(current)
+    return None
 
 
 class Invocation:
@@ -159,7 +194,7 @@ def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
             if name == "all-pages" and not pages(method):
                 raise UsageError(f"{method.name_en} does not page: --all-pages does not apply")
             inv.flags.add(name)
-        elif name == "config":  # OInt's advanced call (`conventions`); no value: list its settings
+        elif name == SETTINGS_OPTION:  # OInt's advanced call (`conventions`); no value: list its settings
             inv.settings[name] = "" if value is None else value
         elif name in VALUE_OPTIONS or (method.calls_api and name in CREDENTIAL_OPTIONS):
             if value is None:
@@ -169,7 +204,7 @@ def parse_invocation(method: Method, tokens: list[str]) -> Invocation:
             common = [
                 *FLAG_OPTIONS,
                 *VALUE_OPTIONS,
-                "config",
+                SETTINGS_OPTION,
                 *(CREDENTIAL_OPTIONS if method.calls_api else ()),
             ]
             hint = did_you_mean(name, [*own, *common], "--")

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable
 
-from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, pages
+from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, SETTINGS_OPTION, VALUE_OPTIONS, pages
 from oint.apps.cli.commands import NAMES, OZON_NAMES
 from oint.compat.values import ArrayKind, BoolKind, CollectionKind
 from oint.core.errors import UsageError
@@ -28,7 +28,8 @@ FILES = ":files"  # the callback's answer where a file name is expected
 _FILE_OPTIONS = ("out", "db")
 
 USAGE = """oint completion: shell completion of commands, Ozon methods (English and Russian), Seller API
-operations (by name or path) and their options and values
+operations (by name or path) and their options (--config of a call too) and values, and the
+options of the other commands (oint serve, oint worker, ...)
 
   oint completion bash    eval "$(oint completion bash)"       e.g. in ~/.bashrc
   oint completion zsh     eval "$(oint completion zsh)"        in ~/.zshrc, after compinit
@@ -59,6 +60,8 @@ def candidates(words: list[str]) -> list[str]:
         return _match([*SHELLS, "--help"], cur)
     if command == "profiles" and not args:
         return _match(["--help"], cur)
+    if command == "serve":
+        return _serve(args, cur)
     if command == "worker":
         from oint.apps.cli.worker_cmd import OPTIONS
 
@@ -68,6 +71,31 @@ def candidates(words: list[str]) -> list[str]:
             return [FILES]
         return _match(DOCTOR_OPTIONS, cur) if cur.startswith("-") else []
     return []
+
+
+def _serve(args: list[str], cur: str) -> list[str]:
+    """`oint serve`: its options (`oint.apps.gateway.cli.OPTIONS`, which its --help lists) and
+    their values: a file for --config, --db, --log; a profile's name for --profile."""
+    from oint.apps.gateway.cli import FILE_OPTIONS, OPTIONS
+
+    def values(option: str, value: str) -> list[str]:
+        option = option.lower()
+        if option in FILE_OPTIONS:
+            return [FILES]
+        if option == "profile":
+            return _match(_profile_names(), value)
+        return []
+
+    def takes_value(option: str, _current: str) -> bool:
+        declared = OPTIONS.get(option.lower())
+        return declared is not None and declared.value is not None
+
+    found = _value(args, cur, values, takes_value)
+    if found is not None:
+        return found
+    given = {a[2:].partition("=")[0].lower() for a in args if _is_option(a)}
+    names = [f"--{name}" for name, option in OPTIONS.items() if option.repeatable or name not in given]
+    return _match(names, cur) if cur.startswith("-") else []
 
 
 def _performance(args: list[str], cur: str) -> list[str]:
@@ -117,7 +145,7 @@ def _ozon(args: list[str], cur: str) -> list[str]:
     if method is None:
         return _operation_options(args[0], args[1:], cur)
     own = {p.cli.lower(): p for p in method.params}
-    common = [*FLAG_OPTIONS, *VALUE_OPTIONS] if method.calls_api else ["out", "help"]
+    common = [*FLAG_OPTIONS, *VALUE_OPTIONS, SETTINGS_OPTION] if method.calls_api else ["out", "help"]
     paged = ["all-pages"] if pages(method) else []
     names = [
         *(CREDENTIAL_OPTIONS if method.calls_api else ()),
@@ -131,7 +159,7 @@ def _ozon(args: list[str], cur: str) -> list[str]:
         option = option.lower()
         if option not in takes_value:
             return []
-        if option in _FILE_OPTIONS:
+        if option in (*_FILE_OPTIONS, SETTINGS_OPTION):  # --config: JSON text or a JSON file
             return [FILES]
         if option == "profile":
             return _match(_profile_names(), value)
@@ -149,7 +177,9 @@ def _ozon(args: list[str], cur: str) -> list[str]:
     def is_value(option: str, cur: str) -> bool:
         option = option.lower()
         bool_flag = option in own and isinstance(own[option].kind, BoolKind)
-        return option in takes_value and not (bool_flag and cur.startswith("-"))  # `--empty` alone is true
+        # `--empty` alone is true; `--config` alone lists the call settings
+        alone = bool_flag or option == SETTINGS_OPTION
+        return option in takes_value and not (alone and cur.startswith("-"))
 
     found = _value(args[1:], cur, values, is_value)
     if found is not None:
@@ -190,6 +220,7 @@ def _operation_options(name: str, args: list[str], cur: str) -> list[str]:
         *(["body"] if op.has_body else []),
         *CREDENTIAL_OPTIONS,
         *VALUE_OPTIONS,
+        SETTINGS_OPTION,
         *flags,
     ]
 
@@ -199,7 +230,7 @@ def _operation_options(name: str, args: list[str], cur: str) -> list[str]:
 
     def values(option: str, value: str) -> list[str]:
         option = option.lower()
-        if option in (*_FILE_OPTIONS, "body"):
+        if option in (*_FILE_OPTIONS, "body", SETTINGS_OPTION):
             return [FILES]
         if option == "profile":
             return _match(_profile_names(), value)
@@ -217,7 +248,7 @@ def _operation_options(name: str, args: list[str], cur: str) -> list[str]:
 
     def is_value(option: str, cur: str) -> bool:
         option = option.lower()
-        if option in flags:
+        if option in flags or (option == SETTINGS_OPTION and cur.startswith("-")):
             return False
         node = field_of(option)
         return not (node is not None and node.get("type") == "boolean" and cur.startswith("-"))

@@ -16,7 +16,14 @@ from collections.abc import Callable
 from typing import Any
 
 from oint.apis.seller import spec
-from oint.apps.cli.args import CREDENTIAL_OPTIONS, FLAG_OPTIONS, VALUE_OPTIONS, did_you_mean, split_options
+from oint.apps.cli.args import (
+    CREDENTIAL_OPTIONS,
+    FLAG_OPTIONS,
+    SETTINGS_OPTION,
+    VALUE_OPTIONS,
+    did_you_mean,
+    split_options,
+)
 from oint.compat.values import CollectionKind, parse_bool
 from oint.core.errors import UsageError
 
@@ -185,7 +192,7 @@ def parse_call(
             if value is not None and name != "help":
                 raise UsageError(f"option --{name} takes no value")
             flags.add(name)
-        elif name == "config":  # OInt's advanced call (`conventions`); no value: list its settings
+        elif name == SETTINGS_OPTION:  # OInt's advanced call (`conventions`); no value: list its settings
             settings[name] = "" if value is None else value
         elif name in VALUE_OPTIONS or name in CREDENTIAL_OPTIONS or name == "body":
             if value is None:
@@ -261,13 +268,19 @@ def run_operation(name: str, tokens: list[str]) -> int:
     )
 
 
-def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | None) -> None:
-    """Every item (or every page, where the items' place is unknown) as JSON lines."""
-    rows = (
+def page_rows(client: Any, op: spec.Operation, body: dict[str, Any]) -> Any:
+    """What `--all-pages` of an operation gives: every item, or every page where the items' place
+    is unknown — an iterator from a client, an async iterator from an async client (the gateway)."""
+    return (
         client.iter_items(op.path, body)
         if op.paging and op.paging.items
         else client.iter_pages(op.path, body)
     )
+
+
+def _stream(client: Any, op: spec.Operation, body: dict[str, Any], out: str | None) -> None:
+    """Every item (or every page, where the items' place is unknown) as JSON lines."""
+    rows = page_rows(client, op, body)
     sink = open(out, "w", encoding="utf-8") if out else sys.stdout
     try:
         for row in rows:

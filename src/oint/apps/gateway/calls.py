@@ -8,10 +8,17 @@ except that no value is taken for a file name on the server. A JSON value that i
 is first written as the command line would carry it (numbers as digits, arrays and objects as
 JSON). An operation takes Ozon's own request body.
 
+`"all-pages": true` (an argument of a function, a top-level key beside an operation's body: no
+field of Ozon's has a hyphen) reads every page of a list as `--all-pages` does, by the CLI's own
+walk (`args.next_page_values`, `ops_cmd.page_rows`), and answers its items (or pages, where the
+items' place is unknown) as one JSON array: the lines `--all-pages` prints, gathered. At most
+`Settings.max_items` of them (`--max-items`): a longer list is refused with 422, code 8.
+
 Outcomes, with the exit code `oint ozon` would have given (`X-Oint-Exit-Code`):
 200 the answer (exit 0; exit 1 and `X-Oint-Item-Errors` when Ozon did not apply some items);
 400 bad input, Ozon's error shape with code 3 (exit 2); Ozon's error: its status and JSON (exit 1);
-a task that failed after Ozon's 200: 422 (exit 1); Ozon not reached: 502, or 504 on a timeout.
+a task that failed after Ozon's 200: 422 (exit 1); an "all-pages" list longer than the cap: 422,
+code 8 (no exit code: the CLI has no cap); Ozon not reached: 502, or 504 on a timeout.
 """
 
 from __future__ import annotations
@@ -23,7 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from oint.apps.cli.args import FLAG_OPTIONS, VALUE_OPTIONS, parse_invocation
+from oint.apps.cli.args import (
+    FLAG_OPTIONS,
+    SETTINGS_OPTION,
+    VALUE_OPTIONS,
+    next_page_values,
+    pages,
+    parse_invocation,
+)
 from oint.apps.gateway.config import CREDENTIALS, Handler, Settings, cli_text, parse_value
 from oint.core.errors import (
     APIConnectionError,
@@ -34,12 +48,14 @@ from oint.core.errors import (
 
 JSON_MEDIA = "application/json; charset=utf-8"
 EXIT_OK, EXIT_API, EXIT_USAGE = 0, 1, 2
-SERVER_OPTIONS = frozenset({*FLAG_OPTIONS, *VALUE_OPTIONS, "all-pages"})  # the CLI's, chosen by the server
+# the CLI's, chosen by the server (OInt's --config too: its proxy, timeout and retries are the server's)
+SERVER_OPTIONS = frozenset({*FLAG_OPTIONS, *VALUE_OPTIONS, SETTINGS_OPTION})
+ALL_PAGES = "all-pages"  # the caller's --all-pages: every page of a list in one answer
 _OPTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 # Ozon's error codes (gRPC's) for the gateway's own refusals
 INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED = 3, 5, 7, 16
-DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE = 4, 13, 14
+DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL, UNAVAILABLE = 4, 8, 13, 14
 
 
 @dataclass
@@ -127,6 +143,27 @@ class Call:
     path_params: dict[str, str] = field(default_factory=dict)
     credentials: tuple[str, str] | None = None
     shown: dict[str, Any] = field(default_factory=dict)  # the caller's arguments, for the log
+    all_pages: bool = False  # every page of a list, its items in one JSON array
+
+
+def _is_all_pages(name: Any) -> bool:
+    return isinstance(name, str) and name.lower() == ALL_PAGES
+
+
+def _take_all_pages(texts: list[tuple[str, str]], name: str, paged: bool) -> bool:
+    """Whether the caller asked for every page (`"all-pages": true`; a form's empty field, as the
+    bare flag, too), taken out of `texts`; refused where the call does not page, as the CLI does."""
+    asked = [text for option, text in texts if option == ALL_PAGES]
+    texts[:] = [(option, text) for option, text in texts if option != ALL_PAGES]
+    if len(asked) > 1:
+        raise bad_input(f"{ALL_PAGES} is given twice")
+    if not asked or asked[0].strip().lower() == "false":
+        return False
+    if asked[0].strip().lower() not in ("true", ""):
+        raise bad_input(f"{ALL_PAGES}: expected true or false, got {asked[0][:40]!r}")
+    if not paged:
+        raise bad_input(f"{name} does not page: {ALL_PAGES} does not apply")
+    return True
 
 
 def _refuse_fixed(handler: Handler, names: list[str]) -> None:
@@ -151,6 +188,7 @@ def function_call(
         if value is None:
             continue
         texts.append((name.lower(), cli_text(value)))
+    all_pages = _take_all_pages(texts, method.name_en, pages(method))
     given = [name for name, _ in texts]
     servers = [name for name in given if name in SERVER_OPTIONS]
     if servers:
@@ -187,7 +225,9 @@ def function_call(
     except UsageError as e:
         raise bad_input(str(e)) from None
     shown = {name: text for name, text in texts if name not in CREDENTIALS}
-    return Call(handler, tuple(values), credentials=credentials, shown=shown)
+    if all_pages:
+        shown[ALL_PAGES] = "true"
+    return Call(handler, tuple(values), credentials=credentials, shown=shown, all_pages=all_pages)
 
 
 def operation_call(
@@ -197,6 +237,11 @@ def operation_call(
     handler's defaults, under its fixed fields); path parameters come from the query string."""
     op = handler.target.operation
     assert op is not None
+    asked = [
+        (ALL_PAGES, cli_text(value)) for name, value in pairs if _is_all_pages(name) and value is not None
+    ]
+    all_pages = _take_all_pages(asked, op.name, op.paging is not None)
+    pairs = [(name, value) for name, value in pairs if not _is_all_pages(name)]
     names = [name for name, _ in pairs]
     _refuse_fixed(handler, names)
     if pairs and not op.has_body:
@@ -217,7 +262,8 @@ def operation_call(
         body=body if op.has_body else None,
         path_params=params,
         credentials=credentials,
-        shown=dict(pairs),
+        shown={**dict(pairs), **({ALL_PAGES: True} if all_pages else {})},
+        all_pages=all_pages,
     )
 
 
@@ -294,15 +340,62 @@ async def run(call: Call, clients: Clients, profile: str | None) -> Outcome:
     except UsageError as e:
         return error(400, INVALID_ARGUMENT, str(e), EXIT_USAGE)
     try:
-        return await _answer(call, client)
+        return await _answer(call, client, clients.settings.max_items)
     finally:
         if own:
             await client.aclose()
 
 
-async def _answer(call: Call, client: Any) -> Outcome:
+class _TooMany(Exception):
+    """An "all-pages" list longer than the gateway's cap."""
+
+
+async def _every_page(call: Call, client: Any, cap: int) -> list[Any]:
+    """The rows `--all-pages` would print for `call`, walked as the CLI walks them: an OInt
+    function page by page (`args.next_page_values`), an operation by the client's own paging
+    (`ops_cmd.page_rows`). More than `cap` rows: `_TooMany`, and no further page is read."""
+    from oint.apps.cli.ops_cmd import page_rows
+    from oint.core.paging import page_items
+
+    rows: list[Any] = []
+    method, op = call.handler.target.method, call.handler.target.operation
+    if method is not None:
+        endpoint = method.endpoint
+        assert endpoint is not None  # a paged function's (function_call checked)
+        values: tuple[Any, ...] | None = call.values
+        while values is not None:
+            answer = await client.run_method(method, values)
+            items = page_items(endpoint, answer)
+            rows += items
+            if len(rows) > cap:
+                raise _TooMany
+            values = next_page_values(method, values, answer, items)
+        return rows
+    assert op is not None
+    walk = page_rows(client, op, call.body or {})
+    try:
+        async for row in walk:
+            rows.append(row)
+            if len(rows) > cap:
+                raise _TooMany
+    finally:
+        await walk.aclose()
+    return rows
+
+
+async def _answer(call: Call, client: Any, max_items: int) -> Outcome:
     target = call.handler.target
     try:
+        if call.all_pages:
+            try:
+                rows = await _every_page(call, client, max_items)
+            except _TooMany:
+                message = (
+                    f"the list has more than {max_items} items, the most this gateway answers in one "
+                    "call (its max_items): narrow the filter, or read it page by page"
+                )
+                return error(422, RESOURCE_EXHAUSTED, message)
+            return Outcome(200, json_text(rows), exit_code=EXIT_OK)
         if target.method is not None:
             result = await client.run_method(target.method, call.values)
             path = target.method.operation

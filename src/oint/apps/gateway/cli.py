@@ -6,34 +6,79 @@ import logging
 import os
 import sys
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 from oint.apps.cli.args import checked_options, number_option
-from oint.apps.gateway.config import DEFAULT_PORT, TOKEN_ENV, Settings, digest, load
+from oint.apps.gateway.config import DEFAULT_MAX_ITEMS, DEFAULT_PORT, TOKEN_ENV, Settings, digest, load
 from oint.core.errors import UsageError
 from oint.core.listen import listening_sockets, shown
+
+
+@dataclass(frozen=True)
+class Option:
+    """An option of `oint serve`, declared once: its parser, its lines of `--help` and its shell
+    completion (`oint.apps.cli.completion`) all read `OPTIONS`."""
+
+    value: str | None  # its value's name in the help; None: a flag
+    help: str  # its description in `--help`, lines split by "\n"
+    repeatable: bool = False
+
+
+OPTIONS: dict[str, Option] = {
+    "config": Option(
+        "FILE",
+        "handlers, callers and their tokens, fixed arguments, the request log (TOML;\n"
+        "see docs/gateway.md). Without it every function and operation is served.",
+    ),
+    "sandbox": Option(None, "calls go to the embedded sandbox (state in --db or OINT_SANDBOX_DB)"),
+    "db": Option("PATH", "the embedded sandbox's state file (with --sandbox)"),
+    "profile": Option("NAME", "the seller account of handlers that name none (oint's config file)"),
+    "host": Option("H", "the address to listen on (default 127.0.0.1)"),
+    "port": Option("N", f"the port (default {DEFAULT_PORT}; 0: a free one, printed at start)"),
+    "token": Option(
+        "T",
+        f"the access token of every handler; better: the {TOKEN_ENV} variable\n"
+        "(a token on the command line shows in the process list)",
+    ),
+    "log": Option("FILE", "the request log, one JSON line per request (no keys, no tokens)"),
+    "allowed-host": Option(
+        "N", "a Host name to answer besides the address and localhost (repeatable)", repeatable=True
+    ),
+    "max-items": Option(
+        "N",
+        f'the most items an "all-pages" call answers (default {DEFAULT_MAX_ITEMS});\n'
+        "a longer list is refused with 422",
+    ),
+    "help": Option(None, "this text"),
+}
+FILE_OPTIONS = ("config", "db", "log")  # the options whose value is a file's name
+
+
+def _option_lines() -> str:
+    lines: list[str] = []
+    for name, option in OPTIONS.items():
+        head = f"--{name}" + (f" {option.value}" if option.value else "")
+        first, *more = option.help.split("\n")
+        lines.append(f"  {head:<19}{first}")
+        lines += [" " * 21 + line for line in more]
+    return "\n".join(lines)
+
 
 USAGE = f"""oint serve: OInt's functions and the Seller API's operations over HTTP, for 1C and other
 callers that should not start a process per call.
 
   oint serve [--config FILE] [--sandbox [--db PATH] | --profile NAME] [--host H] [--port N]
-             [--token T] [--log FILE] [--allowed-host NAME]...
+             [--token T] [--log FILE] [--allowed-host N]... [--max-items N]
 
   POST /ozon/<Method>            an OInt function: its options as JSON keys or form fields
                                  {{"productid": 1111588191, "images": [...], "color": "GREEN"}}
+                                 "all-pages": true: every item of every page of a list, in
+                                 one JSON array (as --all-pages gives them, one a line)
   POST /ozon/v2/product/info     an operation by path (or /ozon/v2_product_info): Ozon's body
   Authorization: Bearer <token>  the answer is OInt's JSON, as `oint ozon <Method>` prints it
 
-  --config FILE      handlers, callers and their tokens, fixed arguments, the request log (TOML;
-                     see docs/gateway.md). Without it every function and operation is served.
-  --sandbox          calls go to the embedded sandbox (state in --db or OINT_SANDBOX_DB)
-  --profile NAME     the seller account of handlers that name none (oint's config file)
-  --host H           the address to listen on (default 127.0.0.1)
-  --port N           the port (default {DEFAULT_PORT}; 0: a free one, printed at start)
-  --token T          the access token of every handler; better: the {TOKEN_ENV} variable
-                     (a token on the command line shows in the process list)
-  --log FILE         the request log, one JSON line per request (no keys, no tokens)
-  --allowed-host N   a Host name to answer besides the address and localhost (repeatable)
+{_option_lines()}
 
 A gateway to a seller account needs a token. Status codes: 200 the answer; 400 bad input; 401 no
 or a bad token; 403 a fixed argument sent, or a caller not admitted; 404 no such handler, or
@@ -41,18 +86,7 @@ switched off; Ozon's own status and JSON for Ozon's errors; 502/504 Ozon not rea
 X-Oint-Exit-Code gives the exit code `oint ozon` would have given.
 Needs uvicorn: pip install 'oint[serve]'.
 """
-
-OPTIONS = {
-    "config": True,
-    "sandbox": False,
-    "db": True,
-    "profile": True,
-    "host": True,
-    "port": True,
-    "token": True,
-    "log": True,
-    "help": False,
-}
+_TAKES_VALUE = {name: option.value is not None for name, option in OPTIONS.items() if not option.repeatable}
 
 
 def _split(argv: list[str]) -> tuple[dict[str, str | None], list[str]]:
@@ -74,7 +108,7 @@ def _split(argv: list[str]) -> tuple[dict[str, str | None], list[str]]:
         else:
             rest.append(argv[i])
         i += 1
-    return checked_options(rest, OPTIONS, "oint serve --help"), hosts
+    return checked_options(rest, _TAKES_VALUE, "oint serve --help"), hosts
 
 
 def settings_from(argv: list[str]) -> Settings | None:
@@ -99,6 +133,9 @@ def settings_from(argv: list[str]) -> Settings | None:
         settings.port = port
     if options.get("log"):
         settings.log = str(options["log"])
+    max_items = number_option(options, "max-items", None, int, noun="a number of items", sign="positive")
+    if max_items is not None:
+        settings.max_items = max_items
     settings.allowed_hosts += tuple(hosts)
     token = options.get("token") or os.environ.get(TOKEN_ENV)
     if token:

@@ -8,6 +8,7 @@
     allowed_hosts = ["erp.lan"]   # Host names answered besides localhost and the bound address
     serve_all = false             # also every OInt function and operation not declared below
     token_env = "GATEWAY_TOKEN"   # a token for every handler (or token_sha256 = "<hex digest>")
+    max_items = 10000             # the most items an "all-pages" call answers (--max-items wins)
 
     [callers.accounting]          # a caller: its token, by digest or environment variable
     token_sha256 = "9f86d081..."  # printf %s "$TOKEN" | sha256sum
@@ -52,10 +53,21 @@ from oint.core.layer import Operation
 
 ROUTE_PREFIX = "/ozon/"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8090
+DEFAULT_MAX_ITEMS = 10_000  # the most items an "all-pages" call gathers into its one answer
 TOKEN_ENV = "OINT_GATEWAY_TOKEN"  # the token of `--token`, kept out of the process list
 CREDENTIALS = ("clientid", "apikey")  # the CLI's credential options: server-side where a profile is set
 
-_SERVER_KEYS = ("host", "port", "profile", "log", "allowed_hosts", "serve_all", "token_env", "token_sha256")
+_SERVER_KEYS = (
+    "host",
+    "port",
+    "profile",
+    "log",
+    "allowed_hosts",
+    "serve_all",
+    "token_env",
+    "token_sha256",
+    "max_items",
+)
 _CALLER_KEYS = ("token_env", "token_sha256")
 _HANDLER_KEYS = (
     "function",
@@ -157,6 +169,7 @@ class Settings:
     log: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     serve_all: bool = True
+    max_items: int = DEFAULT_MAX_ITEMS  # the cap of an "all-pages" answer
     tokens: tuple[bytes, ...] = ()  # the server's tokens, for any handler not restricted
     callers: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
     handlers: dict[str, Handler] = field(default_factory=dict)  # by key, casefolded
@@ -403,6 +416,11 @@ def load(path: str, settings: Settings | None = None) -> Settings:
         settings.log = (
             log if os.path.isabs(log) else os.path.join(os.path.dirname(os.path.abspath(path)), log)
         )
+    if "max_items" in server:
+        cap = server["max_items"]
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            raise UsageError("[server]: max_items must be a whole number, 1 or more")
+        settings.max_items = cap
     hosts = server.get("allowed_hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
         raise UsageError("[server]: allowed_hosts must be a list of host names")
