@@ -458,35 +458,14 @@ def _call_api(
 
 
 def method_pages(client: Any, method: Any, values: tuple[Any, ...]) -> Iterator[Any]:
-    """The items of every page of an OInt list function, page after page: the function is called
-    with its own paging option moved on (`--last`: the answer's last_id or cursor, by
-    `oint.core.paging.next_body`; `--offset`: by the items read, until a short page). A function
-    without such an option already reads every page (GetWarehousesList): its items, once."""
-    from oint.core.paging import next_body, page_items
+    """The items of every page of an OInt list function, page after page: the client's
+    `iter_method_pages` (the function's own paging option moved on, each page read once by
+    `oint.compat.policy.page_flows`). A function without such an option already reads every page
+    (GetWarehousesList): its items, once."""
+    from oint.core.paging import page_items
 
-    op = method.endpoint
-    paging = op.paging
-    fields = [p.field for p in method.params]
-    token_at = fields.index(paging.position) if paging.position in fields else None
-    offset_at = fields.index("offset") if token_at is None and "offset" in fields else None
-    current = list(values)
-    while True:
-        answer = client.run_method(method, tuple(current))
-        items = page_items(op, answer)
-        yield from items
-        body = method.build(tuple(current)).body or {}
-        if token_at is not None:
-            following = next_body(op, body, answer)
-            if following is None:
-                return
-            current[token_at] = following[paging.position]
-        elif offset_at is not None:
-            asked = int(body.get(paging.size) or 0) if paging.size else 0
-            if not items or (asked and len(items) < asked):
-                return
-            current[offset_at] = int(current[offset_at] or 0) + len(items)
-        else:
-            return
+    for answer in client.iter_method_pages(method, values):
+        yield from page_items(method.endpoint, answer)
 
 
 def stream_pages(client: Any, method: Any, values: tuple[Any, ...], out: str | None) -> None:
