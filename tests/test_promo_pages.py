@@ -6,6 +6,7 @@ start read n²/2 pages; the rows are the generic operation's, in its order, in O
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import math
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from conftest import DEMO_API_KEY, DEMO_CLIENT_ID, CliResult
 from oint.compat import policy
 from oint.compat.methods import REGISTRY
 from oint.core.errors import OzonWarning
+from oint.core.flow import Request
 from oint.ozon import AsyncOzonClient, OzonClient
 from oint.sandbox.core import Sandbox
 from oint.sandbox.seed import seed_catalogue
@@ -48,6 +50,48 @@ def v2_requests(store: Store, path: str = CANDIDATES) -> list[dict[str, Any]]:
 def one_pass(count: int) -> int:
     """The requests of one pass over `count` items, 100 a page."""
     return math.ceil(count / PAGE)
+
+
+# ------------------------------------------------------------------ the page flows, pure
+def test_page_flows_send_one_request_a_page_without_io() -> None:
+    """`policy.page_flows` driven by hand against a list of 250 candidates paged by last_id."""
+    catalogue = list(range(1, 251))
+    sent: list[dict[str, Any]] = []
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        start = int(body.get("last_id") or 0)
+        chunk = catalogue[start : start + body["limit"]]
+        end = start + len(chunk)
+        products = [{"id": i, "price": {"amount": "10.00", "currency": "RUB"}} for i in chunk]
+        return {
+            "products": products,
+            "total": len(catalogue),
+            "last_id": str(end) if end < len(catalogue) else "",
+        }
+
+    method = REGISTRY["GetAvailablePromoProducts"]
+    pages = policy.page_flows(method, (ELASTIC, None), "current", dt.date(2026, 12, 1))
+    ids: list[int] = []
+    flow = next(pages)
+    while True:
+        step = next(flow)
+        try:
+            while True:
+                assert isinstance(step, Request) and step.path == CANDIDATES and step.body is not None
+                sent.append(step.body)
+                step = flow.send(answer(step.body))
+        except StopIteration as stop:
+            ids += [p["id"] for p in stop.value["result"]["products"]]
+            try:
+                flow = pages.send(stop.value)
+            except StopIteration:
+                break
+    assert ids == catalogue
+    assert sent == [
+        {"action_id": ELASTIC, "limit": PAGE},
+        {"action_id": ELASTIC, "limit": PAGE, "last_id": "100"},
+        {"action_id": ELASTIC, "limit": PAGE, "last_id": "200"},
+    ]
 
 
 # ------------------------------------------------------------------ CLI, against the sandbox's file
