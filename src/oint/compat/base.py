@@ -5,13 +5,14 @@ the CLI and the OInt-style module functions use these lighter classes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from oint.apis.seller.client import AsyncSellerClient, SellerClient
 from oint.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from oint.compat.policy import PageFlows
     from oint.compat.registry import Method
     from oint.core.flow import Flow
 
@@ -34,6 +35,13 @@ def _method_flow(method: Method, values: tuple[Any, ...], api: str) -> Flow:
     from oint.compat.policy import method_flow, today
 
     return method_flow(method, values, api, today())
+
+
+def _page_flows(method: Method, values: tuple[Any, ...], api: str) -> PageFlows:
+    """The flows of the pages of an OInt list function under the client's endpoint policy."""
+    from oint.compat.policy import page_flows, today
+
+    return page_flows(method, values, api, today())
 
 
 def _checked_api(api: str | None) -> str:
@@ -60,6 +68,23 @@ class SyncOIntClient(SellerClient):
             return self._send(method.build(values))
         return self._drive(_method_flow(method, values, self.api))
 
+    def iter_method_pages(self, method: Method | str, values: Sequence[Any]) -> Iterator[Any]:
+        """The answer of every page of an OInt list function, from the page `values` ask for on
+        (`--all-pages`; the flows of `oint.compat.policy.page_flows`, each page read once)."""
+        found = _method(method)
+        if found.local is not None:
+            yield found.run_local(tuple(values))
+            return
+        pages = _page_flows(found, tuple(values), self.api)
+        flow = next(pages)
+        while True:
+            answer = self._drive(flow)
+            yield answer
+            try:
+                flow = pages.send(answer)
+            except StopIteration:
+                return
+
 
 class AsyncOIntClient(AsyncSellerClient):
     """`AsyncSellerClient` that runs OInt's functions (see `oint.ozon.AsyncOzonClient`)."""
@@ -77,3 +102,19 @@ class AsyncOIntClient(AsyncSellerClient):
         if method.current is None or self.api == "legacy":  # one request, nothing to choose
             return await self._send(method.build(values))
         return await self._drive(_method_flow(method, values, self.api))
+
+    async def iter_method_pages(self, method: Method | str, values: Sequence[Any]) -> AsyncIterator[Any]:
+        """The answer of every page of an OInt list function (see `SyncOIntClient.iter_method_pages`)."""
+        found = _method(method)
+        if found.local is not None:
+            yield found.run_local(tuple(values))
+            return
+        pages = _page_flows(found, tuple(values), self.api)
+        flow = next(pages)
+        while True:
+            answer = await self._drive(flow)
+            yield answer
+            try:
+                flow = pages.send(answer)
+            except StopIteration:
+                return

@@ -36,12 +36,16 @@ class Current(NamedTuple):
     `run(body)` takes the body OInt's endpoint would have been sent (`method.build(values).body`,
     so OInt's option handling is shared) and returns the flow. `uses` names the operations the
     flow calls, the main successor first (help and docs show them); `notes` say how OInt's options
-    and answer map onto them.
+    and answer map onto them. `resumes`: the flow of a paged list also takes the position field of
+    OInt's endpoint (its `paging.position`, e.g. `last_id`) and starts where the answer that gave
+    it (at `paging.next`) ended, so `--all-pages` reads each page once instead of walking to each
+    `offset` from the start (`oint.compat.policy.page_flows`).
     """
 
     run: Callable[[dict[str, Any]], Flow]
     uses: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    resumes: bool = False
 
 
 def request(

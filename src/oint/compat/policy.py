@@ -10,6 +10,8 @@ Modes (`api=` of the clients, `--api` of the CLI, else `OINT_OZON_API`):
 - `legacy`: always OInt's endpoint, as OInt calls it.
 - `current`: always the current implementation.
 
+`page_flows` pages an OInt list function (`--all-pages`) under the same policy, a flow a page.
+
 "Today" is the UTC date, or `OINT_OZON_TODAY` (YYYY-MM-DD) when set, e.g. to act as on an
 earlier day against a sandbox dated then. Everything here is pure but the process-wide memory
 of the endpoints found switched off (`gone`).
@@ -21,7 +23,7 @@ import datetime as dt
 import os
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from oint.compat.registry import Method
@@ -99,3 +101,59 @@ def method_flow(method: Method, values: Sequence[Any], mode: str, day: dt.date) 
         stacklevel=2,
     )
     return answer
+
+
+PageFlows = Generator[Flow, Any, None]  # yields the flow of each page, receives the page's answer
+
+
+def page_flows(method: Method, values: Sequence[Any], mode: str, day: dt.date) -> PageFlows:
+    """The pages of an OInt list function (`--all-pages`), in `mode` on `day`: yields the flow of
+    each page (`method_flow`) and is sent its answer; ends after the last page. The function's
+    own paging option is moved on: `--last` by the answer's last_id or cursor
+    (`oint.core.paging.next_body`), `--offset` by the items read, until a short or empty page. A
+    current implementation that `resumes` (`Current.resumes`) is given the position the previous
+    page ended at instead of the next offset: one request a page, where walking to each offset
+    from the start costs a request per page before it. A function without a paging option has
+    one page."""
+    from oint.core.paging import next_body, page_items
+
+    op = method.endpoint
+    if op is None or op.paging is None:
+        raise UsageError(f"{method.name_en} does not page: --all-pages does not apply")
+    paging = op.paging
+    fields = [p.field for p in method.params]
+    token_at = fields.index(paging.position) if paging.position in fields else None
+    offset_at = fields.index("offset") if token_at is None and "offset" in fields else None
+    current = list(values)
+    resumes = method.current is not None and method.current.resumes
+    after: dict[str, Any] | None = None  # the current implementation's body of the next page
+    while True:
+        on_current = uses_current(method, mode, day)  # method_flow chooses the same way
+        body = method.build(tuple(current)).body or {}
+        if after is not None and on_current and method.current is not None:
+            flow = method.current.run(after)
+        else:
+            flow = method_flow(method, tuple(current), mode, day)
+        answer = yield flow
+        items = page_items(op, answer)
+        if token_at is not None:
+            following = next_body(op, body, answer)
+            if following is None:
+                return
+            current[token_at] = following[paging.position]
+        elif offset_at is not None:
+            asked = int(body.get(paging.size) or 0) if paging.size else 0
+            if not items or (asked and len(items) < asked):
+                return
+            current[offset_at] = int(current[offset_at] or 0) + len(items)
+            if resumes and on_current:  # the answer's position is the successor's
+                following = next_body(op, after or _without(body, "offset"), answer)
+                if following is None:  # the successor's last page
+                    return
+                after = following
+        else:
+            return
+
+
+def _without(body: dict[str, Any], field: str) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != field}

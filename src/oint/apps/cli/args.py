@@ -28,38 +28,6 @@ def pages(method: Method) -> bool:
     return method.endpoint is not None and method.endpoint.paging is not None
 
 
-def next_page_values(
-    method: Method, values: tuple[Any, ...], answer: Any, items: list[Any]
-) -> tuple[Any, ...] | None:
-    """The values of the call of an OInt list function that reads the page after `answer` (whose
-    items are `items`), or None after the last page: the function's own paging option moved on
-    (`--last`: the answer's last_id or cursor, by `oint.core.paging.next_body`; `--offset`: by
-    the items read, until a short page). A function without such an option reads every page in
-    its one call (GetWarehousesList). What `--all-pages` of the CLI and of the gateway walk by."""
-    from oint.core.paging import next_body
-
-    op = method.endpoint
-    assert op is not None and op.paging is not None
-    paging = op.paging
-    fields = [p.field for p in method.params]
-    current = list(values)
-    body = method.build(values).body or {}
-    if paging.position in fields:
-        following = next_body(op, body, answer)
-        if following is None:
-            return None
-        current[fields.index(paging.position)] = following[paging.position]
-        return tuple(current)
-    if "offset" in fields:
-        asked = int(body.get(paging.size) or 0) if paging.size else 0
-        if not items or (asked and len(items) < asked):
-            return None
-        at = fields.index("offset")
-        current[at] = int(current[at] or 0) + len(items)
-        return tuple(current)
-    return None
-
-
 class Invocation:
     """A parsed `oint ozon <Method> ...` command line."""
 

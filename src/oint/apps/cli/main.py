@@ -458,17 +458,14 @@ def _call_api(
 
 
 def method_pages(client: Any, method: Any, values: tuple[Any, ...]) -> Iterator[Any]:
-    """The items of every page of an OInt list function, page after page (the next call's values
-    by `args.next_page_values`; the gateway's `all-pages` walks the same way)."""
-    from oint.apps.cli.args import next_page_values
+    """The items of every page of an OInt list function, page after page: the client's
+    `iter_method_pages` (the function's own paging option moved on, each page read once by
+    `oint.compat.policy.page_flows`). A function without such an option already reads every page
+    (GetWarehousesList): its items, once."""
     from oint.core.paging import page_items
 
-    current: tuple[Any, ...] | None = values
-    while current is not None:
-        answer = client.run_method(method, current)
-        items = page_items(method.endpoint, answer)
-        yield from items
-        current = next_page_values(method, current, answer, items)
+    for answer in client.iter_method_pages(method, values):
+        yield from page_items(method.endpoint, answer)
 
 
 def stream_pages(client: Any, method: Any, values: tuple[Any, ...], out: str | None) -> None:

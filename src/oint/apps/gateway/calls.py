@@ -10,7 +10,7 @@ JSON). An operation takes Ozon's own request body.
 
 `"all-pages": true` (an argument of a function, a top-level key beside an operation's body: no
 field of Ozon's has a hyphen) reads every page of a list as `--all-pages` does, by the CLI's own
-walk (`args.next_page_values`, `ops_cmd.page_rows`), and answers its items (or pages, where the
+walk (the client's `iter_method_pages`, `ops_cmd.page_rows`), and answers its items (or pages, where the
 items' place is unknown) as one JSON array: the lines `--all-pages` prints, gathered. At most
 `Settings.max_items` of them (`--max-items`): a longer list is refused with 422, code 8.
 
@@ -34,7 +34,6 @@ from oint.apps.cli.args import (
     FLAG_OPTIONS,
     SETTINGS_OPTION,
     VALUE_OPTIONS,
-    next_page_values,
     pages,
     parse_invocation,
 )
@@ -352,7 +351,7 @@ class _TooMany(Exception):
 
 async def _every_page(call: Call, client: Any, cap: int) -> list[Any]:
     """The rows `--all-pages` would print for `call`, walked as the CLI walks them: an OInt
-    function page by page (`args.next_page_values`), an operation by the client's own paging
+    function page by page (the client's `iter_method_pages`), an operation by the client's own paging
     (`ops_cmd.page_rows`). More than `cap` rows: `_TooMany`, and no further page is read."""
     from oint.apps.cli.ops_cmd import page_rows
     from oint.core.paging import page_items
@@ -362,14 +361,14 @@ async def _every_page(call: Call, client: Any, cap: int) -> list[Any]:
     if method is not None:
         endpoint = method.endpoint
         assert endpoint is not None  # a paged function's (function_call checked)
-        values: tuple[Any, ...] | None = call.values
-        while values is not None:
-            answer = await client.run_method(method, values)
-            items = page_items(endpoint, answer)
-            rows += items
-            if len(rows) > cap:
-                raise _TooMany
-            values = next_page_values(method, values, answer, items)
+        pages = client.iter_method_pages(method, call.values)
+        try:
+            async for answer in pages:
+                rows += page_items(endpoint, answer)
+                if len(rows) > cap:
+                    raise _TooMany
+        finally:
+            await pages.aclose()
         return rows
     assert op is not None
     walk = page_rows(client, op, call.body or {})

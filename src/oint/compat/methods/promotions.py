@@ -32,9 +32,10 @@ def _v1_product(p: dict[str, Any]) -> dict[str, Any]:
 def _promo_products_current(successor: str) -> Callable[[dict[str, Any]], Flow]:
     def run(body: dict[str, Any]) -> Flow:
         """OInt's page (offset, limit 100) from the v2 pages by last_id: `offset` products are
-        skipped by walking the pages before it, then one page of `limit` is read."""
+        skipped by walking the pages before it, then one page of `limit` is read. A `last_id` (the
+        one an earlier answer gave, as v1 took it) starts there: `offset` then counts from it."""
         action_id, limit = body["action_id"], int(body.get("limit") or PAGE_SIZE)
-        skip, last_id, total = int(body.get("offset") or 0), "", 0
+        skip, last_id, total = int(body.get("offset") or 0), str(body.get("last_id") or ""), 0
         while skip > 0:
             page = yield request(successor, _page_body(action_id, min(skip, PAGE_SIZE), last_id))
             got, last_id, total = (
@@ -67,7 +68,8 @@ def _page_body(action_id: Any, limit: int, last_id: str) -> dict[str, Any]:
 
 PROMO_NOTES = (
     "Current implementation: the v2 list, paged by last_id. --offset N is kept: the N products before the "
-    "page are skipped by reading the pages before it (one request per 100 skipped), then 100 are read.",
+    "page are skipped by reading the pages before it (one request per 100 skipped), then 100 are read; "
+    "--all-pages goes on from each page's last_id instead, one request a page.",
     "The answer keeps v1's shape {result: {products, total, last_id}}: v2's money objects {amount, currency} "
     "become numbers (price, action_price, max_action_price); v2's other fields are left out.",
 )
@@ -122,7 +124,10 @@ GET_AVAILABLE_PROMO_PRODUCTS = Method(
         "An unknown action id answers code 5 'Resource not found'.",
     ),
     current=Current(
-        _promo_products_current("/v2/actions/candidates"), uses=("/v2/actions/candidates",), notes=PROMO_NOTES
+        _promo_products_current("/v2/actions/candidates"),
+        uses=("/v2/actions/candidates",),
+        notes=PROMO_NOTES,
+        resumes=True,
     ),
     example='oint ozon GetAvailablePromoProducts --clientid "***" --apikey "***" --actionid 111111111',
 )
@@ -142,7 +147,10 @@ GET_CURRENT_PROMO_PRODUCTS = Method(
         "RU name says 'participating' (УчаствующиеТовары), EN says 'Current': the same thing.",
     ),
     current=Current(
-        _promo_products_current("/v2/actions/products"), uses=("/v2/actions/products",), notes=PROMO_NOTES
+        _promo_products_current("/v2/actions/products"),
+        uses=("/v2/actions/products",),
+        notes=PROMO_NOTES,
+        resumes=True,
     ),
     example='oint ozon GetCurrentPromoProducts --clientid "***" --apikey "***" --actionid 111111111',
 )
