@@ -69,7 +69,9 @@ class Profile(NamedTuple):
     api_key_env: str | None  # None: the key is in the OS keyring
     path: str  # the config file it comes from
     ca_file: str | None = None  # a PEM file of CA certificates to trust as well (absolute path)
-    limits: str | None = None  # where Ozon's windows are kept (`oint.core.limits`): sqlite:///..., redis://...
+    limits: str | None = (
+        None  # where Ozon's windows are kept (`oint.core.limits`): sqlite:///..., redis://...
+    )
     performance_client_id: str | None = None  # the Performance API's client id (advertising)
     performance_secret_env: str | None = None  # None: its secret is in the OS keyring (if an id is set)
 
