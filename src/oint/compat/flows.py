@@ -39,13 +39,23 @@ class Current(NamedTuple):
     and answer map onto them. `resumes`: the flow of a paged list also takes the position field of
     OInt's endpoint (its `paging.position`, e.g. `last_id`) and starts where the answer that gave
     it (at `paging.next`) ended, so `--all-pages` reads each page once instead of walking to each
-    `offset` from the start (`oint.compat.policy.page_flows`).
+    `offset` from the start (`oint.compat.policy.page_flows`). A flow whose OInt answer has no such
+    position takes and gives its own instead, under `RESUME_AT` (see there).
     """
 
     run: Callable[[dict[str, Any]], Flow]
     uses: tuple[str, ...]
     notes: tuple[str, ...] = ()
     resumes: bool = False
+
+
+RESUME_AT = "_oint_resume"
+"""The key of a resuming flow's own position (`Current.resumes`), for an OInt answer that carries
+none (e.g. GetFBOShipmentsList's `{result: [...]}`). `policy.page_flows` puts it in the body it
+runs the flow with: None for the first page (start at `offset` as usual), else the value the flow
+gave. A flow run with the key returns its answer with the key too: the opaque position where the
+page ended, or None when nothing follows; `page_flows` takes it out before anyone sees the answer.
+A body built from OInt's options never has the key, so a single call is answered as before."""
 
 
 def request(

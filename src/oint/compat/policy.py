@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Generator, Sequence
 from typing import Any
 
+from oint.compat.flows import RESUME_AT
 from oint.compat.registry import Method
 from oint.core.errors import APIStatusError, OzonWarning, UsageError
 from oint.core.flow import Flow
@@ -112,9 +113,9 @@ def page_flows(method: Method, values: Sequence[Any], mode: str, day: dt.date) -
     own paging option is moved on: `--last` by the answer's last_id or cursor
     (`oint.core.paging.next_body`), `--offset` by the items read, until a short or empty page. A
     current implementation that `resumes` (`Current.resumes`) is given the position the previous
-    page ended at instead of the next offset: one request a page, where walking to each offset
-    from the start costs a request per page before it. A function without a paging option has
-    one page."""
+    page ended at instead of the next offset (OInt's position field, or the flow's own under
+    `RESUME_AT`): one request a page, where walking to each offset from the start costs a request
+    per page before it. A function without a paging option has one page."""
     from oint.core.paging import next_body, page_items
 
     op = method.endpoint
@@ -130,8 +131,10 @@ def page_flows(method: Method, values: Sequence[Any], mode: str, day: dt.date) -
     while True:
         on_current = uses_current(method, mode, day)  # method_flow chooses the same way
         body = method.build(tuple(current)).body or {}
-        if after is not None and on_current and method.current is not None:
-            flow = method.current.run(after)
+        reported: list[Any] = []  # the position a flow gave under RESUME_AT, if it gives one
+        if resumes and on_current and method.current is not None:  # what method_flow runs, resumable
+            start = after if after is not None else {**body, RESUME_AT: None}
+            flow = _reporting(method.current.run(start), reported)
         else:
             flow = method_flow(method, tuple(current), mode, day)
         answer = yield flow
@@ -146,13 +149,27 @@ def page_flows(method: Method, values: Sequence[Any], mode: str, day: dt.date) -
             if not items or (asked and len(items) < asked):
                 return
             current[offset_at] = int(current[offset_at] or 0) + len(items)
-            if resumes and on_current:  # the answer's position is the successor's
+            if resumes and on_current and not reported:  # the answer's position is the successor's
                 following = next_body(op, after or _without(body, "offset"), answer)
                 if following is None:  # the successor's last page
                     return
                 after = following
         else:
             return
+        if reported:  # the flow's own position (None after its last page), not OInt's
+            if reported[0] is None:
+                return
+            moved = paging.position if token_at is not None else "offset"
+            after = {**_without(body, moved), RESUME_AT: reported[0]}
+
+
+def _reporting(flow: Flow, reported: list[Any]) -> Flow:
+    """`flow`, its answer without the position it reports under RESUME_AT (kept in `reported`)."""
+    answer = yield from flow
+    if isinstance(answer, dict) and RESUME_AT in answer:
+        answer = dict(answer)
+        reported.append(answer.pop(RESUME_AT))
+    return answer
 
 
 def _without(body: dict[str, Any], field: str) -> dict[str, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from oint.compat.flows import Current, Flow, dig, failure, lacks, request
+from oint.compat.flows import RESUME_AT, Current, Flow, dig, failure, lacks, request
 from oint.compat.methods.common import OFFSET
 from oint.compat.registry import Method, P
 from oint.compat.values import (
@@ -203,8 +204,22 @@ def _rfc3339(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@dataclass(frozen=True)
+class PostingsPosition:
+    """Where a page of GetFBOShipmentsList's current flow ended (`RESUME_AT`): the year window it
+    was in (an index into the flow's windows, in reading order), the v3 cursor inside that window
+    and the postings of the last v3 page read but not yet given (v3's pages of 100 do not fall on
+    OInt's pages of 1000 once a window ends mid-page)."""
+
+    window: int
+    cursor: str
+    spare: tuple[dict[str, Any], ...]
+
+
 def get_fbo_shipments_list_current(body: dict[str, Any]) -> Flow:
-    """OInt's page (offset, 1000 postings) from the v3 pages of 100 by cursor, a year at a time."""
+    """OInt's page (offset, 1000 postings) from the v3 pages of 100 by cursor, a year at a time.
+    Run with `RESUME_AT` (`--all-pages`) it starts where the position given there ended, reads
+    whole v3 pages and answers with the position of its own end."""
     flt = dict(body.get("filter") or {})
     status = flt.pop("status", None)
     if status and "statuses" not in flt:
@@ -219,27 +234,38 @@ def get_fbo_shipments_list_current(body: dict[str, Any]) -> Flow:
     if direction == "DESC":
         windows.reverse()
     skip, want = int(body.get("offset") or 0), int(body.get("limit") or POSTINGS_PAGE_SIZE)
+    resuming = RESUME_AT in body
+    start = body.get(RESUME_AT)
+    if isinstance(start, PostingsPosition):
+        index, cursor, pending = start.window, start.cursor, list(start.spare)
+    else:
+        index, cursor, pending = 0, "", []
     postings: list[dict[str, Any]] = []
-    for window in windows:
-        window_filter = flt if window is None else dict(flt, since=window[0], to=window[1])
-        cursor = ""
-        while want > 0:
-            page_body = dict(base, filter=window_filter, limit=min(POSTINGS_V3_PAGE, skip + want))
-            if cursor:
-                page_body["cursor"] = cursor
-            page = yield request("/v3/posting/fbo/list", page_body)
-            items = list(page.get("postings") or [])
-            dropped = min(skip, len(items))
-            skip -= dropped
-            taken = items[dropped : dropped + want]
-            want -= len(taken)
-            postings += [_v2_posting(p) for p in taken]
-            cursor = page.get("cursor") or ""
-            if not page.get("has_next") or not cursor:
-                break
-        if want <= 0:
+    while True:
+        dropped = min(skip, len(pending))  # the postings read so far: skipped, then given
+        skip -= dropped
+        taken = pending[dropped : dropped + want]
+        pending = pending[dropped + len(taken) :]
+        want -= len(taken)
+        postings += [_v2_posting(p) for p in taken]
+        if want <= 0 or index >= len(windows):
             break
-    return {"result": postings}
+        window = windows[index]
+        window_filter = flt if window is None else dict(flt, since=window[0], to=window[1])
+        size = POSTINGS_V3_PAGE if resuming else min(POSTINGS_V3_PAGE, skip + want)
+        page_body = dict(base, filter=window_filter, limit=size)
+        if cursor:
+            page_body["cursor"] = cursor
+        page = yield request("/v3/posting/fbo/list", page_body)
+        pending = list(page.get("postings") or [])
+        cursor = page.get("cursor") or ""
+        if not page.get("has_next") or not cursor:  # this window is read: the next one
+            index, cursor = index + 1, ""
+    answer: dict[str, Any] = {"result": postings}
+    if resuming:
+        more = bool(pending) or index < len(windows)
+        answer[RESUME_AT] = PostingsPosition(index, cursor, tuple(pending)) if more else None
+    return answer
 
 
 def _draft_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -524,13 +550,15 @@ GET_FBO_SHIPMENTS_LIST = Method(
             "Current implementation: /v3/posting/fbo/list pages of 100 by cursor. OInt's page is kept: "
             "--offset N skips N postings by reading the pages before them, then up to 1000 postings are "
             "gathered (so one call costs up to (N + 1000) / 100 requests); there is no 20000 cap. A period "
-            "longer than v3's year is read a year at a time, in order.",
+            "longer than v3's year is read a year at a time, in order. --all-pages goes on from where each "
+            "page ended (the window and the cursor in it) instead: one request per v3 page.",
             "filter.status becomes filter.statuses [status]; since, to and other filter keys are passed on. "
             "Postings keep v2's shape: a product's price {amount, currency} becomes price (text) and "
             "currency_code; financial_data's commission {amount, percent, currency} becomes "
             "commission_amount, commission_percent and the currency codes; v3's cancellation and "
             "external_order are left out.",
         ),
+        resumes=True,
     ),
     example=(
         'oint ozon GetFBOShipmentsList --clientid "***" --apikey "***" '
