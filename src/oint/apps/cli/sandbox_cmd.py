@@ -151,7 +151,8 @@ slower than 5 s; --url again confirms the URL and resumes them. Time is the sand
 due now from this process (the sandbox of --sandbox calls). The same over the API:
 /v1/notification/set, list, update, enable, delete, check, push-type/list.
 Prints the state as JSON: endpoints, active or suspended (since, why), pushes by state, the
-newest pushes with their attempts and answers.
+newest pushes with their attempts and answers. A finished push is pruned three days of sandbox
+time after it finished (pending ones stay); "pruned" counts those removed, by state.
 """,
     "faults-clear": """usage: oint sandbox faults-clear [--db PATH]
 
