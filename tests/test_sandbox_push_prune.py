@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import DEMO_CLIENT_ID
-from living import Market, load_products, market
+from living import FBS_WAREHOUSE, Market, load_products, market
 from test_sandbox_push import Receiver, one_event, push_docs
 
 from oint.sandbox.model import pushes
@@ -121,3 +121,21 @@ def test_a_long_simulated_run_keeps_a_bounded_number_of_records(m: Market, recei
             d for d in m.sandbox.store.key_range(DEMO_CLIENT_ID, "due") if d[1]["action"] == "push_prune"
         ]
     assert len(planned) == 1  # one pruning planned at a time, however many pushes finish
+
+
+def test_pruning_reads_the_records_in_growing_batches(
+    m: Market, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pushes, "PRUNE_BATCH", (2, 4))  # reads of 2, 4, 4, ... records
+    m.sandbox.push(url=receiver.url, types=["TYPE_STOCKS_CHANGED"])
+    for n in range(12):
+        m.client.call(
+            "/v2/products/stocks",
+            {"stocks": [{"offer_id": "91132", "stock": 10 + n, "warehouse_id": FBS_WAREHOUSE}]},
+        )
+        m.advance("1m")
+    m.sandbox.push_step()
+    assert [s for _, s in states(m)] == ["delivered"] * 13
+    m.advance("3d1h")
+    m.sandbox.catch_up()
+    assert push_docs(m) == [] and m.sandbox.push()["pruned"] == {"delivered": 13}

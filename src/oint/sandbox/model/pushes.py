@@ -115,7 +115,7 @@ PINGED = "push_ping"  # kind: the last PING's outcome per URL (key the URL), for
 PRUNE = "push_prune"  # kind: "next" (the planned pruning) and "pruned" (records removed, by state)
 RETENTION = 3 * 86400.0  # seconds of sandbox time a finished push is kept (see the module)
 PRUNE_GAP = HOUR  # prunings come at most this often: deletions in batches
-PRUNE_BATCH = 500  # records read at a time while pruning
+PRUNE_BATCH = (32, 1024)  # records read at a time while pruning: the first read, doubled up to the last
 
 
 TIMEOUT_ENV = "OINT_SANDBOX_PUSH_TIMEOUT"
@@ -544,9 +544,9 @@ def prune(account: Account, retention: float = RETENTION) -> int:
     cutoff = account.now - retention
     gone: dict[str, int] = {}
     kept: list[float] = []  # when each finished record kept (or the first one too young) may go
-    low = ""
+    low, size = "", PRUNE_BATCH[0]  # most prunings stop early: a small read first
     while True:
-        batch = account.store.key_range(account.client_id, PUSH, low, None, PRUNE_BATCH)
+        batch = account.store.key_range(account.client_id, PUSH, low, None, size)
         for key, push in batch:
             if push["created_at"] > cutoff:  # this one and the rest (made later) are too young
                 kept.append(push["created_at"] + retention)
@@ -560,9 +560,9 @@ def prune(account: Account, retention: float = RETENTION) -> int:
                 gone[push["state"]] = gone.get(push["state"], 0) + 1
             else:
                 kept.append(done + retention)
-        if len(batch) < PRUNE_BATCH:
+        if len(batch) < size:
             break
-        low = _key(int(batch[-1][0]) + 1)
+        low, size = _key(int(batch[-1][0]) + 1), min(2 * size, PRUNE_BATCH[1])
     if gone:
         counts = pruned(account)
         for state, n in gone.items():
