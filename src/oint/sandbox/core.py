@@ -461,7 +461,7 @@ class Sandbox:
                 acct = self.store.get("*", "account", client_id)
                 if acct is None or acct.get("api_key") != api_key:
                     raise forbidden()
-                if demo.key_expired(acct, now):  # Ozon's keys expire (facts §10.2)
+                if demo.key_expired(acct, now):  # keys expire (facts §10.2); 403/code 7 presumed (§1.2)
                     raise deactivated()
                 if switched_off:
                     raise obsolete()
