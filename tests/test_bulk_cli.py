@@ -663,6 +663,8 @@ def test_over_http_the_default_period_counts_back_from_the_served_sandboxs_clock
     run_cli: RunCli, server: SandboxServer, tmp_path: Path
 ) -> None:
     _post(f"{server.url}/__sandbox/clock", {"set": "2031-03-01T00:00:00Z", "freeze": True})
+    renew = ("sandbox", "account", "--clientid", DEMO_CLIENT_ID, "--key-expires", "2031-06-01")
+    assert run_cli(*renew, "--db", server.db).code == 0  # the demo key expired years before
     server.clear_requests()
     out = str(tmp_path / "postings.csv")
     r = run_cli("ozon", "export", "postings", *creds(server.url), "--out", out)

@@ -98,9 +98,26 @@ def test_expired_key_fails(server: SandboxServer, run_cli: Any) -> None:
     set_expiry(run_cli, server, expiring_in(-1))
     r = run_cli("doctor", *creds(server.url), env=UTF8)
     assert r.code == 1, r.out + r.err
-    line = lines_of(r.out)["key expiry"]
-    assert line.startswith("✖") and "expired" in line, r.out
-    assert lines_of(r.out)["credentials"].startswith("✔")  # the sandbox still answers: the date tells
+    checks = lines_of(r.out)
+    line = checks["key expiry"]  # /v1/roles itself is refused as Ozon refuses an expired key
+    assert line.startswith("✖") and "the key has expired or was deactivated" in line, r.out
+    refused = checks["credentials"]
+    assert refused.startswith("✖") and "HTTP 403: Api-key is deactivated" in refused, r.out
+    assert "roles" not in checks and DEMO_API_KEY not in r.out + r.err
+    doc = run_cli("doctor", *creds(server.url), "--json").json()
+    assert [c["status"] for c in doc["checks"] if c["name"] == "key expiry"] == ["fail"]
+
+
+def test_a_key_expired_by_the_date_it_answers_fails() -> None:
+    """A server that still answers /v1/roles for an expired key: the date tells."""
+    from oint.apps.cli.doctor_cmd import _key_checks
+
+    body = {"expires_at": "2026-12-01T09:00:00Z", "roles": [{"name": "Admin", "methods": ["/v1/roles"]}]}
+    now = dt.datetime(2026, 12, 7, tzinfo=dt.timezone.utc).timestamp()
+    expiry = [c for c in _key_checks(body, now) if c.name == "key expiry"]
+    assert [(c.status, c.detail) for c in expiry] == [
+        ("fail", "the key expired on 2026-12-01 09:00 UTC: make a new one in the seller's account")
+    ]
 
 
 def test_wrong_key_fails(server: SandboxServer, run_cli: Any) -> None:

@@ -29,6 +29,7 @@ from oint.sandbox.errors import (
     PER_SECOND,
     ApiError,
     SandboxStateError,
+    deactivated,
     default_body,
     forbidden,
     internal,
@@ -460,6 +461,8 @@ class Sandbox:
                 acct = self.store.get("*", "account", client_id)
                 if acct is None or acct.get("api_key") != api_key:
                     raise forbidden()
+                if demo.key_expired(acct, now):  # keys expire (facts §10.2); 403/code 7 presumed (§1.2)
+                    raise deactivated()
                 if switched_off:
                     raise obsolete()
                 if method != "GET":

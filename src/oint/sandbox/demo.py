@@ -13,7 +13,9 @@ token (`oint.sandbox.model.performance`). The demo account's are fixed and docum
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from oint.sandbox.store import Store
@@ -44,6 +46,26 @@ def key_expiry(now: float) -> str:
     year, month = made.year + month // 12, month % 12 + 1
     day = min(made.day, calendar.monthrange(year, month)[1])
     return made.replace(year=year, month=month, day=day, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@functools.lru_cache(maxsize=64)
+def _moment(text: str) -> float | None:
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.timestamp()
+
+
+def key_expired(account: Mapping[str, Any], now: float) -> bool:
+    """Whether the account's key has expired at `now` (the sandbox clock): its `key_expires_at` is
+    past. An account without one (a state file older than expiring keys) or with an unreadable one
+    keeps a key that never expires, as `/v1/roles` then answers three months on from any day."""
+    text = account.get("key_expires_at")
+    expires = _moment(text) if isinstance(text, str) and text else None
+    return expires is not None and now >= expires
 
 
 def performance_credentials(client_id: str, api_key: str) -> tuple[str, str]:

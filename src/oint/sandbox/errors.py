@@ -153,6 +153,17 @@ def forbidden() -> ApiError:
     return ApiError(403, PERMISSION_DENIED, "Invalid Api-Key, please check the key and try again")
 
 
+KEY_DEACTIVATED = "Api-key is deactivated, use another one or generate a new one"
+
+
+def deactivated() -> ApiError:
+    """403, code 7: a key Ozon no longer takes — the sandbox's answer once a key's expiry
+    (`key_expires_at`, three months by default: facts §10.2) has passed on the sandbox clock. The
+    text is Ozon's (facts §1.2); the status and code are presumed there, like those of the other
+    refused keys (403 / PERMISSION_DENIED), since no capture shows them."""
+    return ApiError(403, PERMISSION_DENIED, KEY_DEACTIVATED)
+
+
 def refused(message: str) -> ApiError:
     """403, code 7: a request the served sandbox does not take from where it comes (a foreign
     `Host`, another site's web page: `oint.sandbox.guard`)."""

@@ -183,6 +183,14 @@ def _api_checks(client: Any) -> Iterator[Check]:
             f"{who} refused: HTTP {answer.status}{_message(body)}",
             {"status": answer.status},
         )
+        if _deactivated(body):  # /v1/roles itself refused, so no date: say what that means
+            yield Check(
+                "key expiry",
+                "fail",
+                "the key has expired or was deactivated (Ozon's keys expire three months after they"
+                " are made): make a new one in the seller's account",
+                {"status": answer.status},
+            )
     elif answer.status != 200 or not isinstance(body, dict):
         yield Check(
             "credentials",
@@ -411,6 +419,14 @@ def _json(content: bytes) -> Any:
         return json.loads(content)
     except ValueError:
         return None
+
+
+DEACTIVATED_KEY = "api-key is deactivated"  # Ozon's answer to an expired key (facts §1.2)
+
+
+def _deactivated(body: Any) -> bool:
+    """Whether an error body is Ozon's refusal of a deactivated (expired) key."""
+    return isinstance(body, dict) and DEACTIVATED_KEY in str(body.get("message", "")).lower()
 
 
 def _message(body: Any) -> str:

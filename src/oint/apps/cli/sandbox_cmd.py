@@ -112,8 +112,11 @@ An account that exists is left as it is: one line on stderr, exit 2 (as gh refus
 what exists). --rotate-key gives an existing account the new key KEY and changes nothing else.
 A key expires, as Ozon's do, three months after it was made (on the sandbox clock), or at
 --key-expires DATE (YYYY-MM-DD: the start of that day, UTC; or 2027-03-01T12:00:00Z); /v1/roles
-answers it as expires_at, and 'oint doctor' warns about it. With --clientid and --key-expires
-only, an existing account's key gets that expiry and nothing else changes.
+answers it as expires_at, and 'oint doctor' warns about it. Once the sandbox clock passes it, every
+Seller API call with the key is refused as Ozon refuses a deactivated key (403, code 7, "Api-key is
+deactivated, ..."). With --clientid and --key-expires only, an existing account's key gets that
+expiry and nothing else changes: this renews an expired key, the demo account's too
+(oint sandbox account --clientid 2128753 --key-expires 2027-12-31).
 
 Without --apikey (and without --key-expires), show the account (the demo account, Client-Id
 2128753, without --clientid): its name, the expiry of its key, and the client id and secret of
@@ -148,7 +151,8 @@ slower than 5 s; --url again confirms the URL and resumes them. Time is the sand
 due now from this process (the sandbox of --sandbox calls). The same over the API:
 /v1/notification/set, list, update, enable, delete, check, push-type/list.
 Prints the state as JSON: endpoints, active or suspended (since, why), pushes by state, the
-newest pushes with their attempts and answers.
+newest pushes with their attempts and answers. A finished push is pruned three days of sandbox
+time after it finished (pending ones stay); "pruned" counts those removed, by state.
 """,
     "faults-clear": """usage: oint sandbox faults-clear [--db PATH]
 
@@ -177,7 +181,9 @@ Move the sandbox's time on by DURATION: 2h, 30m, 1d12h, 1w, or seconds. What was
 happens now, in time order: buyers' orders, handovers, deliveries, returns, reviews.
 It reports what happened, counted from the event log over the advanced period: on stdout the
 clock as JSON with "happened" ({client id: {event type: count}}), on stderr the same in words,
-one line an account ("account 2128753: 19 orders, 4 delivered, 1 returned").
+one line an account ("account 2128753: 19 orders, 4 delivered, 1 returned"). A key that expired
+meanwhile (three months after it was made, the demo account's too) is named on stderr with the
+command that renews it: its calls are refused from then on, as Ozon refuses an expired key.
 """,
     "buyers": """usage: oint sandbox buyers --orders-per-day N [--seed S] [--fbo-share F] [--clientid ID]
                            [--cancel-share F] [--return-share F] [--review-share F] [--db PATH]
@@ -668,13 +674,39 @@ def _clock_change(db: str | None, change: dict[str, object]) -> int:
 
     sb = Sandbox(db)
     try:
+        before = sb.clock()
         state = sb.change_clock(**change) if change else sb.clock.describe()
+        lapsed = keys_lapsed(sb, before)
     except ClockError as e:
         raise UsageError(str(e)) from None
     finally:
         sb.close()
     sys.stdout.write(json.dumps(state) + "\n")
+    _say_lapsed(lapsed)
     return 0
+
+
+def keys_lapsed(sandbox: Sandbox, before: float) -> list[tuple[str, str]]:
+    """(Client-Id, expiry) of the accounts whose key expired between `before` and the sandbox's
+    time now: the clock moved past it, so their calls are now refused as Ozon refuses them."""
+    from oint.sandbox.demo import key_expired
+
+    now = sandbox.clock()
+    return [
+        (client_id, str(doc.get("key_expires_at")))
+        for client_id, doc in sandbox.store.items("*", "account")
+        if key_expired(doc, now) and not key_expired(doc, before)
+    ]
+
+
+def _say_lapsed(lapsed: list[tuple[str, str]]) -> None:
+    """One line on stderr for each key the clock's change made expire, with how to renew it."""
+    for client_id, expires in lapsed:
+        sys.stderr.write(
+            f"oint sandbox: the key of account {client_id} expired at {expires} (sandbox time): its"
+            f" calls are now refused (403); renew it: oint sandbox account --clientid {client_id}"
+            " --key-expires DATE\n"
+        )
 
 
 # what the event log's types are called in `oint sandbox advance`'s report, in a posting's order
@@ -732,6 +764,7 @@ def _advance(db: str | None, duration: str) -> int:
         before = sb.clock()
         state = sb.change_clock(advance=duration)
         counts = happened(sb, before)
+        lapsed = keys_lapsed(sb, before)
     except ClockError as e:
         raise UsageError(str(e)) from None
     finally:
@@ -742,6 +775,7 @@ def _advance(db: str | None, duration: str) -> int:
     sys.stderr.write(f"oint sandbox: sandbox time moved on {duration}, to {moment} UTC\n")
     for line in happened_lines(counts):
         sys.stderr.write(f"oint sandbox: {line}\n")
+    _say_lapsed(lapsed)
     return 0
 
 

@@ -10,7 +10,18 @@ State, in the sandbox's store (it survives restarts of `oint sandbox serve`):
 - per push (kind "push", key its number): the message, its URL, its attempts with their answers,
   its state (`pending`, `delivered`, `given_up`, `dropped` by a fault, `suspended`, `off`);
 - across accounts, the due index (account "*", kind "push_due", keys that sort as time) and the
-  accounts that have endpoints (account "*", kind "push_account").
+  accounts that have endpoints (account "*", kind "push_account");
+- per account, kind "push_prune": the next pruning while one is planned ("next") and how many
+  records pruning removed, by state ("pruned").
+
+Pruning: a push that is finished — delivered, given up, dropped by a fault, stopped by a
+suspension or a removed URL: none of them is ever sent again — is kept `RETENTION` (three days) of
+sandbox time after it finished, then deleted, so that a long simulated run does not grow the
+state file without end; a pending push is never pruned. Three days is well past everything that
+reads a push: Ozon's resending (about an hour), the suspension rules' 24 hours (which count in
+the account's hourly counters anyway, not in the records), and a simulated weekend of history in
+the web view and `oint sandbox push`. It runs as an action of the marketplace's queue
+(`push_prune`), planned when a push finishes, at most once an hour of sandbox time (`PRUNE_GAP`).
 
 What happens to a push (pure decisions; the I/O is `oint.sandbox.push`):
 - `emit(account, type, message)`, called by the model where an event happens, inside its
@@ -38,6 +49,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from oint.sandbox.errors import rejected
+from oint.sandbox.model import market
 from oint.sandbox.model.base import Account, as_int
 from oint.sandbox.store import Store
 
@@ -100,6 +112,10 @@ REASONS = {
 }
 ANSWER_KEPT = 300  # characters of an answer body kept with its attempt
 PINGED = "push_ping"  # kind: the last PING's outcome per URL (key the URL), for /v1/notification/check
+PRUNE = "push_prune"  # kind: "next" (the planned pruning) and "pruned" (records removed, by state)
+RETENTION = 3 * 86400.0  # seconds of sandbox time a finished push is kept (see the module)
+PRUNE_GAP = HOUR  # prunings come at most this often: deletions in batches
+PRUNE_BATCH = (32, 1024)  # records read at a time while pruning: the first read, doubled up to the last
 
 
 TIMEOUT_ENV = "OINT_SANDBOX_PUSH_TIMEOUT"
@@ -228,6 +244,7 @@ def status(account: Account, recent: int = 20) -> dict[str, Any]:
         "skipped_while_suspended": doc["skipped"],
         "endpoints": doc["endpoints"],
         "pushes": {str(k): v for k, v in sorted(counts.items(), key=lambda kv: str(kv[0]))},
+        "pruned": pruned(account),
         "recent": recent_pushes(account, recent),
     }
 
@@ -320,8 +337,7 @@ def queue_push(
     }
     fault = _take_fault(account.store, message_type)
     if fault is not None and fault["push"] == "drop":
-        push["state"] = "dropped"
-        push["next_at"] = None
+        finish(account, push, "dropped")
     elif fault is not None:
         push["next_at"] = account.now + fault["delay"]
         push["delayed"] = fault["delay"]
@@ -425,7 +441,7 @@ def answered(store: Store, out: Outgoing, outcome: Outcome, at: float | None = N
     if outcome.timed_out:
         hour["timeouts"] += 1
     if outcome.ok:
-        push["state"], push["next_at"] = "delivered", None
+        finish(account, push, "delivered")
         hour["delivered"] += 1
         doc["failing_since"] = None
     else:
@@ -433,7 +449,7 @@ def answered(store: Store, out: Outgoing, outcome: Outcome, at: float | None = N
             doc["failing_since"] = out.at
         gap = next_gap(len(push["attempts"]))
         if gap is None:
-            push["state"], push["next_at"] = "given_up", None
+            finish(account, push, "given_up")
             hour["given_up"] += 1
         else:
             push["next_at"] = out.at + gap
@@ -495,8 +511,78 @@ def stop_pending(account: Account, endpoint_ids: set[int] | None, state: str) ->
         if endpoint_ids is not None and push["endpoint_id"] not in endpoint_ids:
             account.store.put("*", DUE, key, ref)
             continue
-        push["state"], push["next_at"] = state, None
+        finish(account, push, state)
         account.put(PUSH, _key(push["seq"]), push)
+
+
+# ------------------------------------------------------------------ pruning (see the module)
+def finish(account: Account, push: dict[str, Any], state: str) -> None:
+    """A push is done with (`state`: delivered, given_up, dropped, suspended, off) at the account's
+    time: never sent again, pruned `RETENTION` later (planned here when no pruning is)."""
+    push["state"], push["next_at"], push["done_at"] = state, None, account.now
+    _plan_prune(account, account.now + RETENTION)
+
+
+def _plan_prune(account: Account, at: float) -> None:
+    if account.get(PRUNE, "next") is None:
+        at = max(at, account.now + PRUNE_GAP)
+        account.put(PRUNE, "next", {"at": at, "due": market.schedule(account, at, "push_prune")})
+
+
+def _done_at(push: Mapping[str, Any]) -> float:
+    """When a finished push finished (a record of an older state file: its last attempt or birth)."""
+    if push.get("done_at") is not None:
+        return float(push["done_at"])
+    attempts = push.get("attempts") or []
+    return float(attempts[-1]["at"]) if attempts else float(push["created_at"])
+
+
+def prune(account: Account, retention: float = RETENTION) -> int:
+    """Delete the account's pushes that finished `retention` seconds or more before its time
+    (pending ones stay), add them to the "pruned" counts, and plan the next pruning for when the
+    oldest record kept may go. How many were deleted."""
+    cutoff = account.now - retention
+    gone: dict[str, int] = {}
+    kept: list[float] = []  # when each finished record kept (or the first one too young) may go
+    low, size = "", PRUNE_BATCH[0]  # most prunings stop early: a small read first
+    while True:
+        batch = account.store.key_range(account.client_id, PUSH, low, None, size)
+        for key, push in batch:
+            if push["created_at"] > cutoff:  # this one and the rest (made later) are too young
+                kept.append(push["created_at"] + retention)
+                batch = []
+                break
+            if push["state"] == "pending":
+                continue  # planned again when it finishes
+            done = _done_at(push)
+            if done <= cutoff:
+                account.delete(PUSH, key)
+                gone[push["state"]] = gone.get(push["state"], 0) + 1
+            else:
+                kept.append(done + retention)
+        if len(batch) < size:
+            break
+        low, size = _key(int(batch[-1][0]) + 1), min(2 * size, PRUNE_BATCH[1])
+    if gone:
+        counts = pruned(account)
+        for state, n in gone.items():
+            counts[state] = counts.get(state, 0) + n
+        account.put(PRUNE, "pruned", counts)
+    if kept:
+        _plan_prune(account, min(kept))
+    return sum(gone.values())
+
+
+@market.action("push_prune")
+def _prune_due(account: Account, data: dict[str, Any]) -> None:
+    account.delete(PRUNE, "next")
+    prune(account)
+
+
+def pruned(account: Account) -> dict[str, int]:
+    """How many push records pruning has removed, by state."""
+    counts: dict[str, int] = account.get(PRUNE, "pruned") or {}
+    return counts
 
 
 def ping_check(outcome: Outcome) -> dict[str, Any]:

@@ -584,6 +584,7 @@ def pushes_page(store: Store, ref: AccountRef, now: float, offset: int = 0, limi
         doc = pushes.config(acct) or pushes.fresh_config(now)
         docs, total = newest_page(store, ref.client_id, pushes.PUSH, offset, limit)
         counts = store.count_by(ref.client_id, pushes.PUSH, "state")
+        pruned = pushes.pruned(acct)
     return Pushes(
         ref,
         str(doc["state"]),
@@ -597,6 +598,7 @@ def pushes_page(store: Store, ref: AccountRef, now: float, offset: int = 0, limi
         total,
         offset,
         limit,
+        tuple(sorted(pruned.items())),
     )
 
 

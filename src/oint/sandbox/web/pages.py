@@ -724,6 +724,12 @@ def pushes(v: Pushes) -> str:
         body = empty("No push URL: set one with oint sandbox push --url URL or /v1/notification/set.")
     if v.counts:
         body += "<p>" + " · ".join(f"{esc(k)}: {n:,}" for k, n in v.counts) + "</p>"
+    if v.pruned:
+        body += (
+            '<p class="muted">Finished pushes pruned after their retention: '
+            + " · ".join(f"{esc(k)}: {n:,}" for k, n in v.pruned)
+            + "</p>"
+        )
     if not v.rows:
         return layout("Push notifications", body + empty("No pushes yet."), a)
     body += page_range(v.offset, len(v.rows), v.total)

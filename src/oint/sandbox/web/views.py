@@ -357,3 +357,4 @@ class Pushes:
     total: int
     offset: int = 0
     limit: int = 50
+    pruned: tuple[tuple[str, int], ...] = ()  # finished pushes removed after their retention, by state
