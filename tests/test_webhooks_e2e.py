@@ -230,6 +230,12 @@ def test_pushes_to_a_receiver_ship_every_posting_once_despite_a_kill_and_a_dropp
         done = receiver.catch_up(served.url)
         assert done.returncode == 0, done.stderr
         wait_for(all_handled, "the dropped push's posting shipped after catch-up")
+        # the shipments' own pushes (state changes) come after the last handled posting: the run
+        # ends once the sandbox has sent every push and the receiver has delivered every event
+        wait_for(
+            lambda: admin(served, "push")["pushes"].get("pending", 0) == 0 and receiver.pending() == 0,
+            "every push sent and every event delivered",
+        )
     finally:
         receiver.kill()
         ozon.close()
