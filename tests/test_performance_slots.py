@@ -108,7 +108,7 @@ def test_hold_renews_while_held_and_waits_for_the_holder(store: LimitStore) -> N
             order.append("first")
     waiter.join(10)
     assert order == ["first", "second"]
-    assert waits and max(waits) >= 1.7  # it waited all along, heard of on each try
+    assert waits and max(waits) >= 1.4  # past the lease's time (it was renewed), heard of on each try
     assert store.lease_remaining("oint:test:held") == 0  # released at the end
 
 
@@ -131,7 +131,7 @@ def test_ahold_renews_from_a_task_and_releases(store: LimitStore) -> None:
         return order, waits
 
     order, waits = asyncio.run(run())
-    assert order == ["first", "second"] and max(waits) >= 1.6
+    assert order == ["first", "second"] and max(waits) >= 1.2
     assert store.lease_remaining("oint:test:async") == 0
 
 
