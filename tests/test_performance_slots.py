@@ -8,6 +8,7 @@ and the process's own slots shared by a sync and an async client."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
 import json
 import os
@@ -24,11 +25,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from conftest import SandboxServer
+from conftest import SandboxServer, free_port
 from perf_fake import CLIENT_ID, SECRET, AsyncFakeTransport, FakePerformance, FakeTransport
 
 from oint.apis.performance.reports import PROCESS_SLOTS, StoreSlots, report_slots, slot_name
-from oint.core.limits import LimitStore
+from oint.core.limits import FallbackStore, LimitsFallbackWarning, LimitStore, LimitsUnavailableError
 from oint.core.limits.lease import LeaseLostWarning, ahold, hold
 from oint.core.limits.redis_store import RedisStore
 from oint.core.limits.sqlite_store import SQLiteStore
@@ -159,6 +160,16 @@ def test_the_slot_is_named_by_the_client_id_never_the_secret(tmp_path: Path) -> 
     store.close()
 
 
+def test_a_store_that_falls_back_keeps_the_process_slot_while_unreachable(tmp_path: Path) -> None:
+    down = RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2)
+    with pytest.raises(LimitsUnavailableError), StoreSlots(down, seconds=5).hold(CLIENT_ID):
+        pass  # never reached: no slot, no report
+    slots = StoreSlots(FallbackStore(down), seconds=5)
+    with pytest.warns(LimitsFallbackWarning), slots.hold(CLIENT_ID):
+        assert PROCESS_SLOTS._lock(CLIENT_ID).locked()  # the process's slot, still one at a time
+    assert not PROCESS_SLOTS._lock(CLIENT_ID).locked()
+
+
 # ------------------------------------------------------------------ the process's own slots
 def test_a_sync_and_an_async_client_of_one_process_take_turns() -> None:
     server = FakePerformance(polls=6)
@@ -234,6 +245,9 @@ print(json.dumps({{"rows": len(found)}}), flush=True)
 """
 
 
+CAMPAIGN = "11000001"  # a running campaign of the demo account
+
+
 def _admin(server: SandboxServer, action: str, doc: dict[str, Any] | None = None) -> Any:
     data = json.dumps(doc).encode() if doc is not None else None
     request = urllib.request.Request(
@@ -251,11 +265,22 @@ def _today(server: SandboxServer) -> dt.date:
 def _reporter(
     server: SandboxServer, limits: str, first: dt.date, last: dt.date, kind: str = "sync", slow: bool = False
 ) -> subprocess.Popen[str]:
+    """A process making reports of the demo's campaign: the client (`kind` sync or async), or the
+    CLI (`kind` a file the report is written to)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OZON_", "OINT_LIMITS", "OINT_PROFILE"))}
     env.update(OINT_LIMITS=limits, OINT_TIME_SCALE="15")  # the slot's lease: 30 Ozon s = 2 s here
-    args = [server.url, "11000001", first.isoformat(), last.isoformat(), kind, "slow" if slow else "fast"]
+    args = [server.url, CAMPAIGN, first.isoformat(), last.isoformat(), kind, "slow" if slow else "fast"]
+    command = [sys.executable, "-c", REPORTER, *args]
+    if kind not in ("sync", "async"):
+        env.update(
+            OZON_PERFORMANCE_CLIENT_ID=DEMO_PERFORMANCE_CLIENT_ID,
+            OZON_PERFORMANCE_CLIENT_SECRET=DEMO_PERFORMANCE_SECRET,
+        )
+        period = ["--from", first.isoformat(), "--to", last.isoformat()]
+        report = ["performance", "report", "--campaigns", CAMPAIGN, *period, "--out", kind]
+        command = [sys.executable, "-m", "oint", *report, "--base-url", server.url]
     return subprocess.Popen(
-        [sys.executable, "-c", REPORTER, *args],
+        command,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -290,12 +315,18 @@ def test_three_processes_of_one_account_make_their_reports_one_at_a_time(
     limits = _shared(kind, request, tmp_path)
     last = _today(server)
     first = last - dt.timedelta(days=69)  # 70 days: two reports each
-    procs = [_reporter(server, limits, first, last, kind=k) for k in ("sync", "async", "sync")]
-    for proc in procs:
+    out_file = tmp_path / "report.csv"
+    kinds = ("sync", "async", str(out_file))  # the clients and `oint performance report`
+    procs = [_reporter(server, limits, first, last, kind=k) for k in kinds]
+    for proc in procs[:2]:
         out, err = proc.communicate(timeout=90)
         assert proc.returncode == 0, err
         lines = _lines(out)
         assert lines[-1]["rows"] > 0 and lines[-2]["state"] == "OK"
+    out, err = procs[2].communicate(timeout=90)
+    assert procs[2].returncode == 0, err
+    with open(out_file, encoding="utf-8", newline="") as fh:
+        assert len(list(csv.DictReader(fh))) > 0
     counters = _admin(server, "performance")["counters"]
     assert counters["reports_started"] == 6  # every report made
     assert counters["reports_refused"] == 0  # no 429

@@ -221,6 +221,7 @@ class ProcessSlots:
 
 
 SLOT_LEASE = 30.0  # Ozon seconds (divided by OINT_TIME_SCALE) a dead holder keeps a shared slot
+SHORTEST_LEASE = 1.0  # real seconds: however fast Ozon's time runs, renewals every third of it
 
 
 def slot_name(client_id: str) -> str:
@@ -245,7 +246,7 @@ class StoreSlots:
         return f"StoreSlots({self.store!r})"
 
     def _lease(self, account: str) -> Lease:
-        seconds = self.seconds if self.seconds is not None else SLOT_LEASE / time_scale()
+        seconds = self.seconds if self.seconds is not None else max(SLOT_LEASE / time_scale(), SHORTEST_LEASE)
         return self.store.lease_for(slot_name(account), seconds)
 
     def _unreachable(self, error: LimitsUnavailableError) -> None:
