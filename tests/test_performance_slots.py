@@ -136,6 +136,35 @@ def test_ahold_renews_from_a_task_and_releases(store: LimitStore) -> None:
     assert store.lease_remaining("oint:test:async") == 0
 
 
+class SlowTaking(SQLiteStore):
+    def lease_take(self, name: str, token: str, seconds: float) -> bool:
+        time.sleep(0.4)
+        return super().lease_take(name, token, seconds)
+
+
+def test_a_task_cancelled_while_taking_a_lease_gives_it_back(tmp_path: Path) -> None:
+    store = SlowTaking(str(tmp_path / "limits.db"))
+
+    async def run() -> None:
+        async def wait_for_it() -> None:
+            async with ahold(store.lease_for("oint:test:cancelled", 30)):
+                raise AssertionError("cancelled before it was held")
+
+        task = asyncio.ensure_future(wait_for_it())
+        await asyncio.sleep(0.1)  # the worker thread is taking it
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run())  # (the loop waits for its worker thread: the take is done)
+    for _ in range(100):
+        if store.lease_remaining("oint:test:cancelled") == 0:
+            break
+        time.sleep(0.05)
+    assert store.lease_remaining("oint:test:cancelled") == 0  # given back, not held 30 s by nobody
+    store.close()
+
+
 def test_the_slot_is_named_by_the_client_id_never_the_secret(tmp_path: Path) -> None:
     store = SQLiteStore(str(tmp_path / "limits.db"))
     slots, account = report_slots(store, CLIENT_ID, "https://perf.test")

@@ -137,12 +137,38 @@ def hold(lease: Lease, on_wait: Waited | None = None) -> Iterator[Lease]:
         lease.release()
 
 
+async def _take(lease: Lease) -> bool:
+    """`lease.acquire()` from a worker thread; a task cancelled meanwhile gives back what the
+    thread took (else the lease would stay taken by nobody until its time ran out)."""
+    guard = threading.Lock()
+    state = {"abandoned": False, "taken": False}
+
+    def take() -> bool:
+        got = lease.acquire()
+        with guard:
+            if got and state["abandoned"]:  # nobody waits for it any more
+                lease.release()
+                return False
+            state["taken"] = got
+        return got
+
+    try:
+        return await asyncio.to_thread(take)
+    except asyncio.CancelledError:
+        with guard:
+            state["abandoned"] = True
+            taken = state["taken"]
+        if taken:  # taken, but the task was cancelled before it heard so
+            threading.Thread(target=lease.release, name="oint-lease-give-back", daemon=True).start()
+        raise
+
+
 @contextlib.asynccontextmanager
 async def ahold(lease: Lease, on_wait: Waited | None = None) -> AsyncIterator[Lease]:
     """`hold` in an event loop: the store is asked from a worker thread (the loop stays free),
     the lease renewed by a task."""
     delay, start = FIRST_POLL, time.monotonic()
-    while not await asyncio.to_thread(lease.acquire):
+    while not await _take(lease):
         if on_wait is not None:
             on_wait(time.monotonic() - start)
         remaining = await asyncio.to_thread(lease.remaining)
