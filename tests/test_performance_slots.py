@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import gc
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import threading
 import time
 import urllib.request
 import warnings
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -224,6 +226,29 @@ def test_a_sync_and_an_async_client_of_one_process_take_turns() -> None:
         t.join(30)
     assert found == [5, 5, 5]
     assert server.refused == 0 and server.preparing_most == 1 and len(server.reports) == 3
+
+
+def test_the_process_slots_keep_no_event_loop_alive() -> None:
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def take_turns() -> list[str]:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        order: list[str] = []
+
+        async def one(name: str) -> None:
+            async with PROCESS_SLOTS.ahold("loop-test"):
+                order.append(f"{name} in")
+                await asyncio.sleep(0.02)
+                order.append(f"{name} out")
+
+        await asyncio.gather(one("a"), one("b"))  # (the second waits for the first)
+        return order
+
+    for _ in range(3):
+        order = asyncio.run(take_turns())
+        assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+    gc.collect()
+    assert [ref() for ref in loops] == [None, None, None]  # none kept by a lock bound to it
 
 
 def test_the_progress_shows_the_wait_for_the_slot() -> None:

@@ -179,13 +179,11 @@ PROCESS_POLL = 0.25  # seconds between two looks at a slot another thread or tas
 
 class ProcessSlots:
     """The report slots of this process: a lock per account, which threads wait for and tasks
-    poll (after queueing on a lock of their event loop), so that threads, tasks and event loops
-    of one process take turns."""
+    poll, so that threads, tasks and event loops of one process take turns."""
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        self._queues: dict[tuple[int, str], asyncio.Lock] = {}
 
     def _lock(self, account: str) -> threading.Lock:
         with self._guard:
@@ -204,20 +202,16 @@ class ProcessSlots:
 
     @asynccontextmanager
     async def ahold(self, account: str, on_wait: Waited | None = None) -> AsyncIterator[None]:
-        lock, start = self._lock(account), time.monotonic()
-        with self._guard:
-            queue = self._queues.setdefault((id(asyncio.get_running_loop()), account), asyncio.Lock())
-        async with queue:  # the loop's tasks in turn; the first of them polls the account's lock
-            delay = 0.005
-            while not lock.acquire(blocking=False):
-                if on_wait is not None:
-                    on_wait(time.monotonic() - start)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, PROCESS_POLL)
-            try:
-                yield
-            finally:
-                lock.release()
+        lock, start, delay = self._lock(account), time.monotonic(), 0.005
+        while not lock.acquire(blocking=False):  # polled: nothing bound to one event loop
+            if on_wait is not None:
+                on_wait(time.monotonic() - start)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, PROCESS_POLL)
+        try:
+            yield
+        finally:
+            lock.release()
 
 
 SLOT_LEASE = 30.0  # Ozon seconds (divided by OINT_TIME_SCALE) a dead holder keeps a shared slot
