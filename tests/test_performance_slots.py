@@ -8,6 +8,7 @@ and the process's own slots shared by a sync and an async client."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import datetime as dt
 import gc
@@ -22,7 +23,7 @@ import time
 import urllib.request
 import warnings
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +31,7 @@ import pytest
 from conftest import SandboxServer, free_port
 from perf_fake import CLIENT_ID, SECRET, AsyncFakeTransport, FakePerformance, FakeTransport
 
-from oint.apis.performance.reports import PROCESS_SLOTS, StoreSlots, report_slots, slot_name
+from oint.apis.performance.reports import PROCESS_SLOTS, StoreSlots, report_slots, set_report_slots, slot_name
 from oint.core.limits import FallbackStore, LimitsFallbackWarning, LimitStore, LimitsUnavailableError
 from oint.core.limits.lease import LeaseLostWarning, ahold, hold
 from oint.core.limits.redis_store import RedisStore
@@ -48,6 +49,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LimitStore
         made = RedisStore(request.getfixturevalue("redis_url"))
     yield made
     made.close()
+
+
+FAST = Waiting(first=0.0, factor=1.0, most=0.0, give_up=10.0)
 
 
 # ------------------------------------------------------------------ the lease
@@ -274,6 +278,43 @@ def test_the_progress_shows_the_wait_for_the_slot() -> None:
     holder.join(10)
     assert states[0].startswith("waiting for the account's report slot")
     assert states[-1] == "OK" and any(not s.startswith("waiting") for s in states[1:])
+
+
+class OwnSlots:
+    """Slots of the kind `set_report_slots` took before the wait was heard of: `hold(account)`."""
+
+    def __init__(self) -> None:
+        self.held: list[str] = []
+
+    @contextlib.contextmanager
+    def hold(self, account: str) -> Iterator[None]:
+        self.held.append(account)
+        yield
+
+    @contextlib.asynccontextmanager
+    async def ahold(self, account: str) -> AsyncIterator[None]:
+        self.held.append(account)
+        yield
+
+
+def test_slots_put_in_place_are_used_whatever_the_store(tmp_path: Path) -> None:
+    own = OwnSlots()
+    set_report_slots(own)  # type: ignore[arg-type]  # (no on_wait: still taken when no progress is asked)
+    try:
+        limits = f"sqlite:///{tmp_path}/limits.db"
+        server = FakePerformance(polls=1)
+        with PerformanceClient(CLIENT_ID, SECRET, transport=FakeTransport(server), limits=limits) as client:
+            client.report(["601"], "2026-01-01", "2026-01-02", waiting=FAST)  # no progress
+
+        async def in_a_loop() -> None:
+            fake = AsyncFakeTransport(server)
+            async with AsyncPerformanceClient(CLIENT_ID, SECRET, transport=fake, limits=limits) as client:
+                await client.report(["602"], "2026-01-01", "2026-01-02", waiting=FAST)
+
+        asyncio.run(in_a_loop())
+    finally:
+        set_report_slots(PROCESS_SLOTS)
+    assert own.held == [f"{FakePerformance.base_url} {CLIENT_ID}"] * 2
 
 
 # ------------------------------------------------------------------ processes on the served sandbox

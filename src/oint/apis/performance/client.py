@@ -90,7 +90,8 @@ class _Performance:
 
     @staticmethod
     def _slot_waiting(progress: Progress | None, done: int, total: int) -> Callable[[float], None] | None:
-        """What shows in the progress while another report of the account is in preparation."""
+        """What shows in the progress while another report of the account is in preparation (None
+        without a progress: slots put in place by `set_report_slots` may not take it)."""
         if progress is None:
             return None
 
@@ -145,7 +146,8 @@ class PerformanceClient(_Performance, SyncClientBase, SyncOperations):
                     progress(done, len(parts), state)
 
             slots, account = self._report_slots()
-            with slots.hold(account, self._slot_waiting(progress, done, len(parts))):
+            heard = self._slot_waiting(progress, done, len(parts))
+            with slots.hold(account, heard) if heard else slots.hold(account):
                 flow = report_flow(part, group_by=group_by, waiting=waiting, on_state=on_state)
                 merged.extend(self._drive(flow))
         if progress is not None:
@@ -188,7 +190,8 @@ class AsyncPerformanceClient(_Performance, AsyncClientBase, AsyncOperations):
                     progress(done, len(parts), state)
 
             slots, account = self._report_slots()
-            async with slots.ahold(account, self._slot_waiting(progress, done, len(parts))):
+            heard = self._slot_waiting(progress, done, len(parts))
+            async with slots.ahold(account, heard) if heard else slots.ahold(account):
                 flow = report_flow(part, group_by=group_by, waiting=waiting, on_state=on_state)
                 merged.extend(await self._drive(flow))
         if progress is not None:
