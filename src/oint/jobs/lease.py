@@ -7,7 +7,8 @@ it when its time runs out, and another worker may take it.
         ...                      # lease.renew() every seconds/3: True held, False lost, None unknown
         lease.release()          # by its token (a Lua script): never another holder's
 
-Renewal, release and the check of the holder run as Lua scripts, atomically on the server.
+Renewal, release and the check of the holder run as Lua scripts, atomically on the server (the
+same as the leases of a shared store of limits, `oint.core.limits.lease`, whose module has them).
 When Redis lost the key (restarted without it), renewal takes it again: the holder never
 stopped holding it, and nobody else could have taken it from a server that was down.
 """
@@ -17,22 +18,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-RENEW = """
-local holder = redis.call('get', KEYS[1])
-if holder == ARGV[1] then
-    return redis.call('pexpire', KEYS[1], ARGV[2])
-elseif not holder then
-    redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
-    return 2
-end
-return 0
-"""
-RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
+from oint.core.limits.lease import RELEASE, RENEW  # the scripts of every lease in Redis
+
 PREFIX = "oint:lease:"
 
 

@@ -17,7 +17,15 @@ from typing import Any, ClassVar
 from oint import __version__
 from oint.apis.performance import spec
 from oint.apis.performance._operations import AsyncOperations, SyncOperations
-from oint.apis.performance.reports import POLLING, SLOTS, Progress, Waiting, plan, report_flow
+from oint.apis.performance.reports import (
+    POLLING,
+    Progress,
+    ReportSlots,
+    Waiting,
+    plan,
+    report_flow,
+    report_slots,
+)
 from oint.core.auth import BearerToken
 from oint.core.client import BINARY_TYPES, AsyncClientBase, SyncClientBase
 from oint.core.flow import Request
@@ -73,10 +81,24 @@ class _Performance:
         bearer: BearerToken | None = getattr(self, "_bearer", None)
         return bearer.fetched if bearer is not None else 0
 
-    def _account(self) -> str:
-        """The account a report slot is held for: one per client id and server."""
+    def _report_slots(self) -> tuple[ReportSlots, str]:
+        """Where this client's reports take turns, and under which account name: the client's
+        shared store of limits (by client id) when it has one, else the process (by client id
+        and server); see `oint.apis.performance.reports`."""
         base_url: str = getattr(self, "base_url", "")
-        return f"{base_url} {self.client_id}"
+        return report_slots(getattr(self, "limit_store", None), self.client_id, base_url)
+
+    @staticmethod
+    def _slot_waiting(progress: Progress | None, done: int, total: int) -> Callable[[float], None] | None:
+        """What shows in the progress while another report of the account is in preparation (None
+        without a progress: slots put in place by `set_report_slots` may not take it)."""
+        if progress is None:
+            return None
+
+        def waiting(seconds: float) -> None:
+            progress(done, total, f"waiting for the account's report slot ({seconds:.0f} s)")
+
+        return waiting
 
 
 class PerformanceClient(_Performance, SyncClientBase, SyncOperations):
@@ -110,7 +132,8 @@ class PerformanceClient(_Performance, SyncClientBase, SyncOperations):
     ) -> list[dict[str, str]]:
         """The statistics of `campaigns` from `date_from` to `date_to` (both included), as rows:
         split into reports of at most 10 campaigns and 62 days, made one after another (one in
-        preparation per account: other threads of the process wait their turn), merged in
+        preparation per account: other threads and tasks of the process wait their turn, and
+        other processes too when the client has a shared store of limits, `limits=`), merged in
         order of period then campaigns, totals lines left out. `group_by`: Ozon's groupBy
         (`DATE`, `START_OF_WEEK`, `START_OF_MONTH`). `progress(done, total, state)` hears of
         each state polled."""
@@ -122,7 +145,9 @@ class PerformanceClient(_Performance, SyncClientBase, SyncOperations):
                 if progress is not None:
                     progress(done, len(parts), state)
 
-            with SLOTS[0].hold(self._account()):
+            slots, account = self._report_slots()
+            heard = self._slot_waiting(progress, done, len(parts))
+            with slots.hold(account, heard) if heard else slots.hold(account):
                 flow = report_flow(part, group_by=group_by, waiting=waiting, on_state=on_state)
                 merged.extend(self._drive(flow))
         if progress is not None:
@@ -164,7 +189,9 @@ class AsyncPerformanceClient(_Performance, AsyncClientBase, AsyncOperations):
                 if progress is not None:
                     progress(done, len(parts), state)
 
-            async with SLOTS[0].ahold(self._account()):
+            slots, account = self._report_slots()
+            heard = self._slot_waiting(progress, done, len(parts))
+            async with slots.ahold(account, heard) if heard else slots.ahold(account):
                 flow = report_flow(part, group_by=group_by, waiting=waiting, on_state=on_state)
                 merged.extend(await self._drive(flow))
         if progress is not None:

@@ -31,7 +31,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from oint.core.errors import OzonWarning, UsageError
@@ -45,6 +45,9 @@ from oint.core.retry import (
     shared_limiter,
     time_scale,
 )
+
+if TYPE_CHECKING:
+    from oint.core.limits.lease import Lease
 
 LIMITS_ENV = "OINT_LIMITS"
 FALLBACK_ENV = "OINT_LIMITS_FALLBACK"
@@ -166,6 +169,30 @@ class LimitStore:
         """`item_take` of several items (a batch being sent), at once where the store allows it."""
         for key in keys:
             self.item_take(space, key, now, depth, horizon)
+
+    # --- leases: one holder at a time of a name (`oint.core.limits.lease`) -----------------
+    def lease_for(self, name: str, seconds: float) -> Lease:
+        """A lease of `name` in this store, held `seconds` (real) after each renewal."""
+        from oint.core.limits.lease import Lease
+
+        return Lease(self, name, seconds)
+
+    def lease_take(self, name: str, token: str, seconds: float) -> bool:
+        """Give `name` to `token` for `seconds` if nobody holds it (or its time ran out)."""
+        raise NotImplementedError
+
+    def lease_renew(self, name: str, token: str, seconds: float) -> bool:
+        """`token`'s lease of `name` held `seconds` longer (taken again if free); False when
+        another token holds it."""
+        raise NotImplementedError
+
+    def lease_release(self, name: str, token: str) -> bool:
+        """Free `name` if `token` holds it."""
+        raise NotImplementedError
+
+    def lease_remaining(self, name: str) -> float:
+        """Seconds until the lease of `name` runs out (0: free)."""
+        raise NotImplementedError
 
     def close(self) -> None:
         """Let go of connections (the store is opened again on next use)."""
@@ -313,6 +340,18 @@ class FallbackStore(LimitStore):
             uses = self._local_uses(space, key)
             uses.append(now)
             del uses[:-depth]
+
+    def lease_take(self, name: str, token: str, seconds: float) -> bool:
+        return self.primary.lease_take(name, token, seconds)  # unreachable: said (no local lease)
+
+    def lease_renew(self, name: str, token: str, seconds: float) -> bool:
+        return self.primary.lease_renew(name, token, seconds)
+
+    def lease_release(self, name: str, token: str) -> bool:
+        return self.primary.lease_release(name, token)
+
+    def lease_remaining(self, name: str) -> float:
+        return self.primary.lease_remaining(name)
 
     def close(self) -> None:
         self.primary.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 from oint.core.errors import UsageError
 from oint.core.limits import LimitStore, LimitsUnavailableError, describe
+from oint.core.limits.lease import RELEASE, RENEW
 
 _NOW = """
 local t = redis.call('TIME')
@@ -147,6 +148,8 @@ class RedisStore(LimitStore):
         self._prime_script = self.client.register_script(_PRIME)
         self._take_script = self.client.register_script(_ITEM_TAKE)
         self._give_back_script = self.client.register_script(_ITEM_GIVE_BACK)
+        self._lease_renew_script = self.client.register_script(RENEW)
+        self._lease_release_script = self.client.register_script(RELEASE)
 
     def _run(self, what: Callable[[], Any]) -> Any:
         try:
@@ -228,6 +231,22 @@ class RedisStore(LimitStore):
 
         if keys:
             self._run(take)
+
+    # leases: SET NX PX, renewed and released by token in Lua (`oint.core.limits.lease`)
+    def lease_take(self, name: str, token: str, seconds: float) -> bool:
+        ms = max(1, int(seconds * 1000))
+        return bool(self._run(lambda: self.client.set(name, token, nx=True, px=ms)))
+
+    def lease_renew(self, name: str, token: str, seconds: float) -> bool:
+        args = [token, str(max(1, int(seconds * 1000)))]
+        return bool(self._run(lambda: self._lease_renew_script(keys=[name], args=args)))
+
+    def lease_release(self, name: str, token: str) -> bool:
+        return bool(self._run(lambda: self._lease_release_script(keys=[name], args=[token])))
+
+    def lease_remaining(self, name: str) -> float:
+        ms = int(self._run(lambda: self.client.pttl(name)))
+        return max(0.0, ms / 1000)
 
     def close(self) -> None:
         self.client.close()

@@ -5,7 +5,8 @@ write lock: processes take their turns, none reads a window another is changing)
 this machine's wall clock, which every process on it shares.
 
 Tables: `flight` (calls sent, not yet answered: window, token, lease expiry), `done` (answer
-times, the newest `rate` of each window), `items` (per-item uses of the bulk jobs).
+times, the newest `rate` of each window), `items` (per-item uses of the bulk jobs), `leases`
+(`oint.core.limits.lease`: a name's holder, by token, until its expiry).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ CREATE INDEX IF NOT EXISTS done_win ON done (win, at);
 CREATE TABLE IF NOT EXISTS items (space TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS items_key ON items (space, key, at);
 CREATE INDEX IF NOT EXISTS items_age ON items (space, at);
+CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, token TEXT NOT NULL, expires REAL NOT NULL);
 """
 
 
@@ -189,6 +191,37 @@ class SQLiteStore(LimitStore):
                 "LIMIT 1)",
                 (space, key, at),
             )
+
+    def lease_take(self, name: str, token: str, seconds: float) -> bool:
+        with self._transaction() as db:
+            now = self._clock()
+            db.execute("DELETE FROM leases WHERE name=? AND expires<=?", (name, now))
+            taken = db.execute(
+                "INSERT OR IGNORE INTO leases (name, token, expires) VALUES (?, ?, ?)",
+                (name, token, now + seconds),
+            ).rowcount
+            return bool(taken)
+
+    def lease_renew(self, name: str, token: str, seconds: float) -> bool:
+        with self._transaction() as db:
+            now = self._clock()
+            # ours, or free (its time ran out and nobody took it): held `seconds` from now
+            db.execute("DELETE FROM leases WHERE name=? AND token<>? AND expires<=?", (name, token, now))
+            kept = db.execute(
+                "INSERT INTO leases (name, token, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET expires=excluded.expires WHERE token=excluded.token",
+                (name, token, now + seconds),
+            ).rowcount
+            return bool(kept)
+
+    def lease_release(self, name: str, token: str) -> bool:
+        with self._transaction() as db:
+            return bool(db.execute("DELETE FROM leases WHERE name=? AND token=?", (name, token)).rowcount)
+
+    def lease_remaining(self, name: str) -> float:
+        with self._transaction() as db:
+            row = db.execute("SELECT expires FROM leases WHERE name=?", (name,)).fetchone()
+            return max(0.0, float(row[0]) - self._clock()) if row else 0.0
 
     def close(self) -> None:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
