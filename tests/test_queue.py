@@ -85,14 +85,21 @@ def served(tmp_path: Path, accounts: int, rows: int = 200) -> Iterator[tuple[Age
     """An agency on a served sandbox with Ozon's limits on; its workers killed at the end."""
     agency = make_agency(tmp_path, accounts, rows)
     server = start_server(agency.db, env={"OINT_TIME_SCALE": "60"})  # Ozon's limits on
+    failed = True
     try:
         yield agency, server
+        failed = False
     finally:
+        said = []
         for worker in agency.workers:
             if worker.poll() is None:
                 worker.kill()
             worker.wait(10)
+            if failed and worker.stderr is not None:  # what the workers said, for a failure's report
+                said.append(worker.stderr.read().decode(errors="replace")[-3000:])
         server.stop()
+        if said:
+            sys.stderr.write("\n--- the workers said:\n" + "\n---\n".join(said))
 
 
 @pytest.fixture
