@@ -20,6 +20,7 @@ import pytest
 from conftest import SandboxServer, start_server, write_csv
 from services import RedisServer, ServiceMissing
 
+from oint.core.limits.redis_store import RedisStore
 from oint.jobs.jobs import Job, list_jobs
 from oint.jobs.lease import Lease, account_lease_name
 from oint.jobs.queue import enqueue, redis_client, remaining_jobs, wait_idle
@@ -446,9 +447,9 @@ def test_one_accounts_jobs_run_one_at_a_time(redis_url: str, tmp_path: Path) -> 
 
 
 def test_a_lease_is_held_by_one_token_renewed_released_and_lost_when_not_renewed(redis_url: str) -> None:
-    client = redis_client(redis_url)
+    client, store = redis_client(redis_url), RedisStore(redis_url)  # the worker's leases: over a store
     name = account_lease_name("123")
-    first, second = Lease(client, name, 0.5), Lease(client, name, 0.5)
+    first, second = Lease(store, name, 0.5), Lease(RedisStore(redis_url), name, 0.5)
     assert first.acquire() and not second.acquire()
     assert 0 < second.remaining() <= 0.5
     assert not second.release() and first.renew() is True  # another holder's release changes nothing
@@ -460,7 +461,7 @@ def test_a_lease_is_held_by_one_token_renewed_released_and_lost_when_not_renewed
     assert first.acquire()
     client.flushall()  # as a Redis restarted without its data: the holder takes it again
     assert first.renew() is True and client.get(name) == first.token.encode()
-    broken = Lease(redis_client("redis://127.0.0.1:1/0"), name, 1)
+    broken = Lease(RedisStore("redis://127.0.0.1:1/0", timeout=0.5), name, 1)
     assert broken.renew() is None and broken.release() is False and broken.remaining() == 0.0
 
 

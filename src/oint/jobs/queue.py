@@ -34,6 +34,8 @@ from collections.abc import Callable
 from typing import Any
 
 from oint.core.errors import UsageError
+from oint.core.limits import LimitStore
+from oint.core.limits.redis_store import RedisStore
 from oint.jobs.jobs import Job, Summary
 from oint.jobs.lease import Lease, account_lease_name
 
@@ -151,9 +153,11 @@ def enqueue(url: str, job: Job, profile: str) -> None:
 class Runner:
     """What a worker does with one message: the job under its account's lease, to its end."""
 
-    def __init__(self, broker: Any, lease_seconds: float, concurrency: int, say: Say) -> None:
+    def __init__(
+        self, broker: Any, leases: LimitStore, lease_seconds: float, concurrency: int, say: Say
+    ) -> None:
         self.broker = broker
-        self.redis = broker.client
+        self.leases = leases  # the accounts' leases: a store over the queue's Redis
         self.lease_seconds = lease_seconds
         self.concurrency = concurrency
         self.say = say
@@ -176,7 +180,7 @@ class Runner:
             if job.journal.get("status") == "done":
                 return
             account = account_lease_name(str(job.journal.get("client_id")))
-            lease = Lease(self.redis, account, self.lease_seconds)
+            lease = Lease(self.leases, account, self.lease_seconds)
             if not lease.acquire():  # another job of the account runs, or a dead worker's lease
                 self.later(job_id, profile, store, lease.remaining() or self.lease_seconds / 2)
                 return
@@ -268,7 +272,8 @@ def work(
     say = say or _say
     stop = stop or threading.Event()
     broker = make_broker(url, lease_seconds)
-    runner = Runner(broker, lease_seconds, concurrency, say)
+    leases = RedisStore(url, timeout=REDIS_TIMEOUT)
+    runner = Runner(broker, leases, lease_seconds, concurrency, say)
 
     def oint_bulk_job(job_id: str, profile: str, store: str) -> None:
         runner(job_id, profile, store)
@@ -290,6 +295,7 @@ def work(
         runner.stopping.set()  # running jobs stop where they are (resumable) and go back on the queue
         worker.stop(timeout=int(max(10.0, lease_seconds) * 1000))
         broker.client.close()
+        leases.close()
         say(f"worker {runner.where}: stopped")
 
 
