@@ -250,23 +250,23 @@ def test_sandbox_roles_answer_the_expiry_set(server: SandboxServer, run_cli: Any
 
     with OzonClient(DEMO_CLIENT_ID, DEMO_API_KEY, base_url=server.url) as client:
         made = client.call("/v1/roles")
-        set_expiry(run_cli, server, "2027-01-15")
+        set_expiry(run_cli, server, "2099-01-15")  # far ahead: the key stays valid whatever the day
         changed = client.call("/v1/roles")
     assert made["roles"][0]["name"] == "Admin" and "/v2/warehouse/list" in made["roles"][0]["methods"]
     assert "/v1/warehouse/list" not in made["roles"][0]["methods"]  # switched off
-    assert changed["expires_at"] == "2027-01-15T00:00:00Z"
+    assert changed["expires_at"] == "2099-01-15T00:00:00Z"
 
 
 def test_new_account_key_and_bad_expiry(server: SandboxServer, run_cli: Any) -> None:
     r = run_cli(
         "sandbox", "account", "--clientid", "5550001", "--apikey", "key-5550001", "--empty",
-        "--key-expires", "2027-02-01T08:30:00+03:00", "--db", server.db,
+        "--key-expires", "2099-02-01T08:30:00+03:00", "--db", server.db,
     )  # fmt: skip
     assert r.code == 0, r.err
     from oint.ozon import OzonClient
 
     with OzonClient("5550001", "key-5550001", base_url=server.url) as client:
-        assert client.call("/v1/roles")["expires_at"] == "2027-02-01T05:30:00Z"
+        assert client.call("/v1/roles")["expires_at"] == "2099-02-01T05:30:00Z"
     r = run_cli(
         "sandbox", "account", "--clientid", DEMO_CLIENT_ID, "--key-expires", "soon", "--db", server.db
     )

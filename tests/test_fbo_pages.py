@@ -284,6 +284,11 @@ def test_cli_all_pages_reads_each_v3_page_once(run_cli: Any, sandbox_db: str) ->
         seed_postings(made.store)
     finally:
         made.close()
+    served = Sandbox(sandbox_db)  # the CLI's sandbox goes on from NOW, whatever the machine's date
+    try:
+        served.clock.change(set=NOW)
+    finally:
+        served.close()
     env = {"OINT_OZON_TODAY": AFTER_SWITCH_OFF, "OINT_SANDBOX_API_DATE": AFTER_SWITCH_OFF}
     window = json.dumps(FILTER)
     store = Store(sandbox_db)
