@@ -139,7 +139,7 @@ def _stamp(moment: dt.datetime, *, fraction: bool = False) -> str:
     return text + "Z"
 
 
-def _parse_time(body: dict[str, Any], field: str, *, required: bool = True) -> dt.datetime | None:
+def parse_time(body: dict[str, Any], field: str, *, required: bool = True) -> dt.datetime | None:
     """An RFC 3339 time field as a naive UTC datetime (400 when missing or malformed)."""
     value = body.get(field)
     if value in (None, ""):
@@ -170,7 +170,7 @@ def _flag(value: Any, field: str) -> bool:
     return value
 
 
-def _view_options(body: dict[str, Any], request: str) -> tuple[dict[str, bool], bool]:
+def view_options(body: dict[str, Any], request: str) -> tuple[dict[str, bool], bool]:
     """What an FBO posting list adds to each posting: the parts `with` asks for (analytics_data,
     financial_data, legal_info), and whether names are transliterated (`translit`)."""
     with_fields = body.get("with") or {}
@@ -314,7 +314,7 @@ def transliterate(text: str) -> str:
     return "".join(out)
 
 
-def _posting_view(doc: dict[str, Any], extras: dict[str, bool], translit: bool) -> dict[str, Any]:
+def posting_view(doc: dict[str, Any], extras: dict[str, bool], translit: bool) -> dict[str, Any]:
     """One posting of `/v2/posting/fbo/list`: the base fields, plus the blocks asked for in `with`."""
     analytics = None
     if extras["analytics_data"]:
@@ -353,8 +353,8 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     flt = body.get("filter")
     if not isinstance(flt, dict):
         raise rejected("GetFboPostingListRequest.Filter", "value is required")
-    since = _parse_time(flt, "since")
-    until = _parse_time(flt, "to")
+    since = parse_time(flt, "since")
+    until = parse_time(flt, "to")
     assert since is not None and until is not None
     status = flt.get("status") or ""
     if not isinstance(status, str):
@@ -364,17 +364,17 @@ def posting_fbo_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     if offset > POSTINGS_MAX_OFFSET:
         raise invalid("MAX_OFFSET_EXCEEDED")
     descending = sort_descending(body.get("dir"), "GetFboPostingListRequest.Dir")
-    extras, translit = _view_options(body, "GetFboPostingListRequest")
+    extras, translit = view_options(body, "GetFboPostingListRequest")
 
     wanted = []
     for doc in account.all(POSTING):
-        created = _parse_time(doc, "created_at")
+        created = parse_time(doc, "created_at")
         assert created is not None
         if since <= created <= until and (not status or doc["status"] == status.lower()):
             wanted.append((created, doc))
     wanted.sort(key=lambda pair: (pair[0], pair[1]["posting_number"]), reverse=descending)
     page = wanted[offset : offset + limit]
-    return {"result": [_posting_view(doc, extras, translit) for _, doc in page]}
+    return {"result": [posting_view(doc, extras, translit) for _, doc in page]}
 
 
 # (days ago, items [(offer_id, quantity)], status, warehouse id, city, delivery type)
@@ -658,8 +658,8 @@ def _draft_status(account: Account, draft: dict[str, Any]) -> str:
 def _timeslot_window(account: Account, body: dict[str, Any]) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
     """The window of a timeslot request: the start of `date_from`'s day, `date_to`, and the time now
     (naive UTC); 400 when `date_to` is before `date_from` or beyond the horizon."""
-    date_from = _parse_time(body, "date_from")
-    date_to = _parse_time(body, "date_to")
+    date_from = parse_time(body, "date_from")
+    date_to = parse_time(body, "date_to")
     assert date_from is not None and date_to is not None
     now_utc = _utc(account.now)
     if date_to < date_from:

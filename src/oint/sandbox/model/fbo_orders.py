@@ -21,8 +21,8 @@ from oint.sandbox.model.fbo import (
     NETWORK,
     POSTING,
     _city_cluster,
-    _posting_view,
-    _view_options,
+    posting_view,
+    view_options,
 )
 from oint.sandbox.model.postings_fbs import cancel_reasons, move_stock
 from oint.sandbox.model.stocks import FBO_WAREHOUSE
@@ -229,8 +229,8 @@ def fbo_get(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     doc = get_fbo(account, str(body.get("posting_number") or ""))
     if doc is None:
         raise not_found("POSTING_NOT_FOUND")
-    extras, translit = _view_options(body, "GetFboPostingRequest")
-    view = _posting_view(doc, extras, translit)
+    extras, translit = view_options(body, "GetFboPostingRequest")
+    view = posting_view(doc, extras, translit)
     view = {k: v for k, v in view.items() if v is not None}
     result = shape.answer("/v2/posting/fbo/get", {"result": view})
     for key in ("analytics_data", "financial_data", "legal_info"):

@@ -26,7 +26,7 @@ from oint.sandbox.gs1 import is_mark
 from oint.sandbox.model import postings_fbs as pf
 from oint.sandbox.model import pushes
 from oint.sandbox.model.base import Account, int_id, route, str_list
-from oint.sandbox.model.fbo import _parse_time
+from oint.sandbox.model.fbo import parse_time
 from oint.sandbox.model.postings_fbs import get_posting, require_posting, save_posting
 
 MAX_PACKAGES = 30
@@ -250,7 +250,7 @@ def awaiting_delivery(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 def cutoff_set(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """Move a posting's ship-by date (it must not have left yet): `new_cutoff_date`."""
     doc = require_posting(account, body.get("posting_number"))
-    moment = _parse_time(body, "new_cutoff_date")
+    moment = parse_time(body, "new_cutoff_date")
     assert moment is not None
     if doc["status"] not in ("awaiting_packaging", "awaiting_deliver"):
         raise precondition(f"INVALID_POSTING_STATUS: posting {doc['posting_number']} is {doc['status']}")

@@ -29,7 +29,7 @@ from oint.sandbox.errors import invalid, rejected
 from oint.sandbox.model import market
 from oint.sandbox.model.base import Account, int_id, route
 from oint.sandbox.model.buyers import tables
-from oint.sandbox.model.fbo import _parse_time
+from oint.sandbox.model.fbo import parse_time
 from oint.sandbox.model.products import find_by_sku
 
 MONEY_EVENTS = ("delivered", "returned", "compensation")
@@ -182,7 +182,7 @@ def _period(
         return None
     if not isinstance(date, dict):
         raise rejected(f"{request}.Date", "value is required")
-    since, until = _parse_time(date, "from"), _parse_time(date, "to")
+    since, until = parse_time(date, "from"), parse_time(date, "to")
     assert since is not None and until is not None
     if until < since:
         raise rejected(f"{request}.Date", "the end is before the start")

@@ -29,7 +29,7 @@ from oint.sandbox.model import postings_fbs as pf
 from oint.sandbox.model.base import Account, FileAnswer, file_maker, int_id, route, str_list
 from oint.sandbox.model.buyers import delivery_methods
 from oint.sandbox.model.common import page_size
-from oint.sandbox.model.fbo import _parse_time
+from oint.sandbox.model.fbo import parse_time
 from oint.sandbox.model.labels_pdf import LABEL_SIZE, act_pages, document, label_page
 from oint.sandbox.model.warehouses import all_warehouses
 
@@ -280,7 +280,7 @@ def _to_hand_over(account: Account, method_id: int) -> tuple[dict[str, Any], lis
 def _departure(account: Account, body: dict[str, Any]) -> float:
     departure = account.now + DEPARTURE_HOURS * 3600
     if body.get("departure_date"):
-        moment = _parse_time(body, "departure_date")
+        moment = parse_time(body, "departure_date")
         assert moment is not None
         departure = max(departure, moment.replace(tzinfo=dt.timezone.utc).timestamp())
     return departure
@@ -318,7 +318,7 @@ def _new_act(
 
 def _hand_over(account: Account, act: dict[str, Any]) -> None:
     """The courier takes the act's postings at its departure."""
-    departure = _parse_time(act, "departure_date")
+    departure = parse_time(act, "departure_date")
     assert departure is not None
     at = departure.replace(tzinfo=dt.timezone.utc).timestamp()
     for number in act["postings"]:
@@ -445,7 +445,7 @@ def carriage_delivery_list(account: Account, body: dict[str, Any]) -> dict[str, 
     wanted = int_id(body.get("delivery_method_id") or 0, "delivery_method_id")
     day = account.iso()[:10]
     if body.get("departure_date"):
-        moment = _parse_time(body, "departure_date")
+        moment = parse_time(body, "departure_date")
         assert moment is not None
         day = moment.strftime("%Y-%m-%d")
     waiting: dict[int, int] = {}

@@ -42,7 +42,7 @@ from oint.sandbox.model.common import (
     page_size,
     sort_descending,
 )
-from oint.sandbox.model.fbo import _parse_time, transliterate
+from oint.sandbox.model.fbo import parse_time, transliterate
 from oint.sandbox.model.products import get_product
 from oint.sandbox.model.stocks import STOCK, refresh_summary, stock_key
 
@@ -353,7 +353,7 @@ def reasons_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ views
 def _epoch(iso: str) -> float:
-    moment = _parse_time({"t": iso}, "t")
+    moment = parse_time({"t": iso}, "t")
     assert moment is not None
     return moment.replace(tzinfo=dt.timezone.utc).timestamp()
 
@@ -574,8 +574,8 @@ def _posting_schema(path: str, *pointer: str) -> str:
 def _time_filter(
     flt: dict[str, Any], since_name: str, to_name: str, required: bool
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    since = _parse_time(flt, since_name, required=required)
-    until = _parse_time(flt, to_name, required=required)
+    since = parse_time(flt, since_name, required=required)
+    until = parse_time(flt, to_name, required=required)
     return since, until
 
 
@@ -584,7 +584,7 @@ def _within(iso: str | None, since: dt.datetime | None, until: dt.datetime | Non
         return True
     if not iso:
         return False
-    moment = _parse_time({"t": iso}, "t")
+    moment = parse_time({"t": iso}, "t")
     assert moment is not None
     return (since is None or moment >= since) and (until is None or moment <= until)
 
@@ -609,8 +609,8 @@ def select(account: Account, flt: dict[str, Any], *, unfulfilled: bool) -> list[
     orders = set(str_list(flt, "order_numbers"))
     order_id = int_id(flt.get("order_id") or 0, "filter.order_id")
     changed = flt.get("last_changed_status_date") or {}
-    c_since = _parse_time(changed, "from", required=False) if isinstance(changed, dict) else None
-    c_until = _parse_time(changed, "to", required=False) if isinstance(changed, dict) else None
+    c_since = parse_time(changed, "from", required=False) if isinstance(changed, dict) else None
+    c_until = parse_time(changed, "to", required=False) if isinstance(changed, dict) else None
     out = []
     for doc in all_postings(account):
         if unfulfilled and doc["status"] not in UNFULFILLED:

@@ -15,7 +15,7 @@ from typing import Any
 from oint.sandbox.errors import invalid, rejected
 from oint.sandbox.model.base import Account, route, str_list
 from oint.sandbox.model.common import decode_cursor, encode_cursor, page_after, page_size, sort_descending
-from oint.sandbox.model.fbo import POSTING, _parse_time, _posting_view, _view_options
+from oint.sandbox.model.fbo import POSTING, parse_time, posting_view, view_options
 
 MAX_LIMIT = 100
 MAX_NUMBERS = 1000
@@ -33,7 +33,7 @@ def _after(cursor: Any) -> tuple[str, str]:
 
 
 def _view(doc: dict[str, Any], extras: dict[str, bool], translit: bool) -> dict[str, Any]:
-    view = _posting_view(doc, extras, translit)
+    view = posting_view(doc, extras, translit)
     view["products"] = [
         {
             "sku": p["sku"],
@@ -84,8 +84,8 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
     flt = body.get("filter")
     if not isinstance(flt, dict):
         raise rejected(f"{REQUEST}.Filter", "value is required")
-    since = _parse_time(flt, "since")
-    until = _parse_time(flt, "to")
+    since = parse_time(flt, "since")
+    until = parse_time(flt, "to")
     assert since is not None and until is not None
     if until - since > MAX_PERIOD:
         raise invalid("PERIOD_IS_TOO_LONG")
@@ -96,11 +96,11 @@ def posting_fbo_list_v3(account: Account, body: dict[str, Any]) -> dict[str, Any
         raise rejected(f"{REQUEST}.Filter", f"no more than {MAX_NUMBERS} posting or order numbers")
     limit = page_size(body, REQUEST, MAX_LIMIT)
     descending = sort_descending(body.get("sort_dir"), f"{REQUEST}.SortDir")
-    extras, translit = _view_options(body, REQUEST)
+    extras, translit = view_options(body, REQUEST)
 
     wanted = []
     for doc in account.all(POSTING):
-        created = _parse_time(doc, "created_at")
+        created = parse_time(doc, "created_at")
         assert created is not None
         if not since <= created <= until:
             continue

@@ -25,7 +25,7 @@ from oint.sandbox.model.base import Account, int_id, route, str_list
 from oint.sandbox.model.buyers import config, tables
 from oint.sandbox.model.common import page_size
 from oint.sandbox.model.fbo import POSTING as FBO_POSTING
-from oint.sandbox.model.fbo import _parse_time
+from oint.sandbox.model.fbo import parse_time
 from oint.sandbox.model.stocks import FBO_WAREHOUSE
 
 RETURN = "return"
@@ -182,9 +182,9 @@ def _return_view(ret: dict[str, Any]) -> dict[str, Any]:
 def _in(ret_time: str, rng_filter: Any) -> bool:
     if not isinstance(rng_filter, dict):
         return True
-    since = _parse_time(rng_filter, "time_from", required=False)
-    until = _parse_time(rng_filter, "time_to", required=False)
-    moment = _parse_time({"t": ret_time}, "t")
+    since = parse_time(rng_filter, "time_from", required=False)
+    until = parse_time(rng_filter, "time_to", required=False)
+    moment = parse_time({"t": ret_time}, "t")
     assert moment is not None
     return (since is None or moment >= since) and (until is None or moment <= until)
 
@@ -276,12 +276,12 @@ def rfbs_list(account: Account, body: dict[str, Any]) -> dict[str, Any]:
     groups = {g.lower() for g in str_list(flt, "group_state")}
     number, offer = str(flt.get("posting_number") or ""), str(flt.get("offer_id") or "")
     created = flt.get("created_at") or {}
-    since = _parse_time(created, "from", required=False) if isinstance(created, dict) else None
-    until = _parse_time(created, "to", required=False) if isinstance(created, dict) else None
+    since = parse_time(created, "from", required=False) if isinstance(created, dict) else None
+    until = parse_time(created, "to", required=False) if isinstance(created, dict) else None
     out = []
     for doc in account.all(RFBS_RETURN):
         group, name, money = RFBS_STATES[doc["state"]]
-        moment = _parse_time(doc, "created_at")
+        moment = parse_time(doc, "created_at")
         assert moment is not None
         if (
             doc["return_id"] <= after
